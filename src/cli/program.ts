@@ -1,0 +1,64 @@
+import { Command, CommanderError } from 'commander';
+import { SymbolonError } from '../errors.js';
+import { errorLine, exitCodeFor, ExitCode } from './exit-code.js';
+
+/** Where a command writes: the process's streams, or a test's buffers. */
+export interface Output {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+export type CommandFactory = (output: Output) => Command;
+
+/**
+ * Builds the `symbolon` command from its subcommands and runs it on `argv` (without the node
+ * and script paths). Returns the exit code; prints errors as one line, never a stack trace.
+ */
+export async function runProgram(argv: readonly string[], commands: readonly CommandFactory[], output: Output, version: string): Promise<number> {
+  const program = new Command('symbolon')
+    .description('Mutual TLS end to end: a private CA, revocation, an mTLS gateway and bound tokens.')
+    .version(version, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: output.out, writeErr: output.err })
+    .exitOverride();
+  for (const factory of commands) program.addCommand(factory(output));
+  applyToAll(program, (command) => command.exitOverride().configureOutput({ writeOut: output.out, writeErr: output.err }));
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      if (error.exitCode === 0) return ExitCode.OK;
+      return ExitCode.USAGE_OR_INPUT;
+    }
+    if (error instanceof CommandFailed) return error.exitCode;
+    output.err(errorLine(error) + '\n');
+    return exitCodeFor(error);
+  }
+}
+
+/** Thrown by a command that has already said what went wrong and wants this exit code. */
+export class CommandFailed extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
+function applyToAll(command: Command, fn: (command: Command) => void): void {
+  for (const sub of command.commands) {
+    fn(sub);
+    applyToAll(sub, fn);
+  }
+}
+
+/** Parses a whole number option, with a usage error that names the option. */
+export function parsePositiveInteger(name: string, max: number): (value: string) => number {
+  return (value: string) => {
+    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
+      throw new SymbolonError('USAGE', `${name} takes a whole number from 1 to ${max}, not "${value}"`);
+    }
+    return Number(value);
+  };
+}
