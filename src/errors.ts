@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   CSR_MALFORMED: 'the data is not a well-formed PKCS#10 certificate request',
   CSR_SIGNATURE_INVALID: 'the CSR is not signed by the key it carries',
   CSR_UNSUPPORTED_VERSION: 'the CSR version is not 0 (v1)',
+  CSR_KEY_MISMATCH: 'the public key given for the CSR is not the key of the signer that signs it',
 
   // keys/ and signatures
   KEY_UNSUPPORTED_TYPE: 'the key type or size is not one Symbolon supports',
@@ -44,6 +45,9 @@ export const ERROR_CODES = {
   KEY_PASSPHRASE_REQUIRED: 'the key is encrypted and needs a passphrase',
   KEY_WEAK_PASSPHRASE: 'the passphrase is too short to protect a private key',
   KEY_FILE_EXISTS: 'refusing to overwrite an existing key file',
+  KEY_FILE_UNWRITABLE: 'the key file cannot be written (check that its directory exists and is writable)',
+  KEY_UNSUPPORTED_ENCRYPTION: 'the private key is encrypted with a scheme Symbolon does not read (use PBES2 with AES-CBC)',
+  KEY_SIGN_FAILED: 'the key could not produce a signature',
   KEY_ALGORITHM_MISMATCH: 'the signature algorithm does not fit the key',
   SIG_UNSUPPORTED_ALGORITHM: 'the signature algorithm is not one Symbolon supports',
 

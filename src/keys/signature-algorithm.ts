@@ -79,6 +79,8 @@ function make(name: SignatureAlgorithmName): SignatureAlgorithm {
       return { name, identifier: pssIdentifier('sha384'), keyType: 'rsa', hash: 'sha384', saltLength: 48 };
     case 'RSASSA-PSS-SHA512':
       return { name, identifier: pssIdentifier('sha512'), keyType: 'rsa', hash: 'sha512', saltLength: 64 };
+    default:
+      throw new SymbolonError('SIG_UNSUPPORTED_ALGORITHM', `${String(name)} is not a signature algorithm Symbolon knows`);
   }
 }
 
@@ -141,7 +143,10 @@ function parsePssParameters(params: DerNode | undefined, node: DerNode): Signatu
     throw unsupported(node, 'RSASSA-PSS parameters must use SHA-2 with the same MGF1 hash and trailer field 1');
   }
   const name = `RSASSA-PSS-${hash.toUpperCase()}` as SignatureAlgorithmName;
-  return Object.freeze({ name, identifier: node.bytes, keyType: 'rsa', hash, saltLength });
+  const canonical = signatureAlgorithm(name);
+  if (canonical.identifier.equals(node.bytes)) return canonical;
+  // Other salt lengths and encodings are valid (RFC 4055 3.1): verify as given, and keep a copy, not a view into the input.
+  return Object.freeze({ name, identifier: Buffer.from(node.bytes), keyType: 'rsa', hash, saltLength });
 }
 
 /**
@@ -158,9 +163,11 @@ export function parseSignatureAlgorithm(node: DerNode): SignatureAlgorithm {
   const algorithm = signatureAlgorithm(name);
   const isRsa = algorithm.keyType === 'rsa';
   const hasNullParams = params !== undefined && params.tag === Tag.NULL && params.content.length === 0;
-  if (isRsa ? !hasNullParams : params !== undefined) {
+  if (isRsa ? params !== undefined && !hasNullParams : params !== undefined) {
     throw unsupported(node, `${name} has ${isRsa ? 'parameters other than NULL' : 'parameters, which must be absent'}`);
   }
+  // RFC 4055 5: PKCS#1 v1.5 parameters MUST be NULL when written, and MUST be accepted when absent.
+  if (isRsa && params === undefined) return Object.freeze({ ...algorithm, identifier: Buffer.from(node.bytes) });
   return algorithm;
 }
 
@@ -175,9 +182,14 @@ export function cryptoOptions(algorithm: SignatureAlgorithm, key: KeyObject): { 
 /** Does the key's type fit the algorithm? (An Ed25519 key under ecdsa-with-SHA256 does not.) */
 export function isKeyForAlgorithm(algorithm: SignatureAlgorithm, key: KeyObject): boolean {
   const type = key.asymmetricKeyType;
-  if (algorithm.keyType === 'rsa') return type === 'rsa' || type === 'rsa-pss';
+  // RFC 4055 1.2: an id-RSASSA-PSS key signs with PSS only, never PKCS#1 v1.5.
+  if (algorithm.keyType === 'rsa') return type === 'rsa' || (type === 'rsa-pss' && algorithm.saltLength !== undefined);
+  // ECDSA with the NIST curves only (RFC 5480 2.1.1.1); secp256k1 and friends do not verify.
+  if (type === 'ec') return algorithm.keyType === 'ec' && ECDSA_CURVES.has(key.asymmetricKeyDetails?.namedCurve ?? '');
   return type === algorithm.keyType;
 }
+
+const ECDSA_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
 
 /**
  * Checks `signature` over `data` with a public key (a KeyObject or SPKI DER). Returns false for

@@ -1,6 +1,7 @@
 import { createPublicKey, sign as cryptoSign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { SymbolonError } from '../errors.js';
+import { assertKeySupported } from './key-policy.js';
 import { cryptoOptions, signatureAlgorithm } from './signature-algorithm.js';
 import type { HashName, SignatureAlgorithm, SignatureAlgorithmName } from './signature-algorithm.js';
 
@@ -23,27 +24,32 @@ export interface SignerOptions {
 }
 
 const CURVE_HASH: Record<string, HashName> = { prime256v1: 'sha256', secp384r1: 'sha384', secp521r1: 'sha512' };
+const HASHES: readonly string[] = ['sha256', 'sha384', 'sha512'];
 
-/** The signature algorithm a private key signs with under these options. */
+/**
+ * The signature algorithm a private or public key signs with under these options. Throws
+ * `KEY_UNSUPPORTED_TYPE` for a key Symbolon does not sign with (weak RSA, other curves) and
+ * `KEY_ALGORITHM_MISMATCH` for options that do not fit the key.
+ */
 export function algorithmForKey(key: KeyObject, options: SignerOptions = {}): SignatureAlgorithm {
+  assertKeySupported(key);
+  if (options.hash !== undefined && !HASHES.includes(options.hash)) {
+    throw new SymbolonError('SIG_UNSUPPORTED_ALGORITHM', `the hash ${String(options.hash)} is not one of ${HASHES.join(', ')}`);
+  }
   const type = key.asymmetricKeyType;
   if (type === 'ed25519') {
+    // RFC 8032 5.1: Ed25519 fixes its hash (SHA-512, internal) and has no padding.
     if (options.hash !== undefined || options.rsaPadding !== undefined) throw new SymbolonError('KEY_ALGORITHM_MISMATCH', 'Ed25519 takes no hash or padding option');
     return signatureAlgorithm('Ed25519');
   }
   if (type === 'ec') {
     if (options.rsaPadding !== undefined) throw new SymbolonError('KEY_ALGORITHM_MISMATCH', 'an EC key takes no RSA padding option');
-    const curve = key.asymmetricKeyDetails?.namedCurve ?? '';
-    const hash = options.hash ?? CURVE_HASH[curve];
-    if (hash === undefined) throw new SymbolonError('KEY_UNSUPPORTED_TYPE', `EC curve ${curve} is not supported (use P-256, P-384 or P-521)`);
+    const hash = options.hash ?? CURVE_HASH[key.asymmetricKeyDetails?.namedCurve ?? ''] ?? 'sha256';
     return signatureAlgorithm(`ecdsa-with-${hash.toUpperCase()}` as SignatureAlgorithmName);
   }
-  if (type === 'rsa' || type === 'rsa-pss') {
-    const hash = options.hash ?? 'sha256';
-    const isPss = options.rsaPadding === 'pss' || type === 'rsa-pss';
-    return signatureAlgorithm(isPss ? (`RSASSA-PSS-${hash.toUpperCase()}` as SignatureAlgorithmName) : (`${hash}WithRSAEncryption` as SignatureAlgorithmName));
-  }
-  throw new SymbolonError('KEY_UNSUPPORTED_TYPE', `a ${type ?? 'secret'} key cannot sign certificates (use EC, Ed25519 or RSA)`);
+  const hash = options.hash ?? 'sha256';
+  const isPss = options.rsaPadding === 'pss';
+  return signatureAlgorithm(isPss ? (`RSASSA-PSS-${hash.toUpperCase()}` as SignatureAlgorithmName) : (`${hash}WithRSAEncryption` as SignatureAlgorithmName));
 }
 
 /**
@@ -60,7 +66,10 @@ export function createSigner(privateKey: KeyObject, options: SignerOptions = {})
     publicKey,
     sign(data: Uint8Array): Promise<Buffer> {
       return new Promise<Buffer>((resolve, reject) => {
-        cryptoSign(hash, data, key, (error, signature) => (error ? reject(error) : resolve(signature)));
+        cryptoSign(hash, data, key, (error, signature) => {
+          if (error) reject(new SymbolonError('KEY_SIGN_FAILED', `signing with ${algorithm.name} failed`, { cause: error }));
+          else resolve(signature);
+        });
       });
     },
   });

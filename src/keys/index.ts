@@ -1,0 +1,16 @@
+export { KEY_TYPES, generateKeyPair, isKeyType } from './key-generation.js';
+export type { KeyPair, KeyType } from './key-generation.js';
+export { MAX_RSA_BITS, MIN_RSA_BITS, SUPPORTED_CURVES, assertKeySupported } from './key-policy.js';
+export { MAX_KEY_INPUT_BYTES } from './key-input.js';
+export { MIN_PASSPHRASE_LENGTH, PBKDF2_ITERATIONS } from './pkcs8-encryption.js';
+export { exportPrivateKeyDer, exportPrivateKeyPem, importPrivateKey } from './private-key-encoding.js';
+export type { PrivateKeyExportOptions, PrivateKeyImportOptions } from './private-key-encoding.js';
+export { exportPublicKeyDer, exportPublicKeyPem, importPublicKey } from './public-key-encoding.js';
+export { readKeyFile, writePrivateKeyFile, writePublicKeyFile } from './key-file.js';
+export type { KeyFileWriteOptions } from './key-file.js';
+export { describeKey } from './key-info.js';
+export type { KeyInfo } from './key-info.js';
+export { algorithmForKey, createSigner } from './signer.js';
+export type { Signer, SignerOptions } from './signer.js';
+export { isKeyForAlgorithm, parseSignatureAlgorithm, signatureAlgorithm, verifySignature } from './signature-algorithm.js';
+export type { HashName, SignatureAlgorithm, SignatureAlgorithmName } from './signature-algorithm.js';
