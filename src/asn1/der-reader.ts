@@ -93,24 +93,24 @@ function isConstructedAllowed(tag: number): boolean {
   return (tag & 0xc0) !== TagClass.UNIVERSAL || tag === Tag.SEQUENCE || tag === Tag.SET;
 }
 
-function decodeAt(buffer: Buffer, at: number, end: number, depth: number): DerNode {
-  if (depth > MAX_DER_DEPTH) throw new Asn1Error('ASN1_TOO_DEEP', at, `DER nesting deeper than ${MAX_DER_DEPTH} levels`);
-  const { tag, headerLength, length } = readHeader(buffer, at, end);
-  if (!isConstructedAllowed(tag)) throw new Asn1Error('ASN1_BAD_TAG', at, 'a universal primitive type is encoded constructed, which DER forbids');
-  if (tag === 0 && length === 0) throw new Asn1Error('ASN1_BAD_TAG', at, 'an end-of-contents marker belongs to BER indefinite lengths, not DER');
+function decodeAt(buffer: Buffer, at: number, end: number, depth: number, base = 0): DerNode {
+  if (depth > MAX_DER_DEPTH) throw new Asn1Error('ASN1_TOO_DEEP', base + at, `DER nesting deeper than ${MAX_DER_DEPTH} levels`);
+  const { tag, headerLength, length } = readHeader(buffer, at, end, base);
+  if (!isConstructedAllowed(tag)) throw new Asn1Error('ASN1_BAD_TAG', base + at, 'a universal primitive type is encoded constructed, which DER forbids');
+  if (tag === 0 && length === 0) throw new Asn1Error('ASN1_BAD_TAG', base + at, 'an end-of-contents marker belongs to BER indefinite lengths, not DER');
   const contentStart = at + headerLength;
   const contentEnd = contentStart + length;
   const bytes = buffer.subarray(at, contentEnd);
   const content = buffer.subarray(contentStart, contentEnd);
-  if ((tag & CONSTRUCTED) === 0) return new DerNode(tag, at, bytes, content, []);
+  if ((tag & CONSTRUCTED) === 0) return new DerNode(tag, base + at, bytes, content, []);
   const children: DerNode[] = [];
   let cursor = contentStart;
   while (cursor < contentEnd) {
-    const child = decodeAt(buffer, cursor, contentEnd, depth + 1);
+    const child = decodeAt(buffer, cursor, contentEnd, depth + 1, base);
     children.push(child);
     cursor += child.bytes.length;
   }
-  return new DerNode(tag, at, bytes, content, children);
+  return new DerNode(tag, base + at, bytes, content, children);
 }
 
 /**
@@ -126,14 +126,16 @@ export function decodeDer(input: Uint8Array, options: DecodeOptions = {}): DerNo
   return node;
 }
 
-/** Decodes DER that sits inside another element's content (an extension's OCTET STRING, say). */
+/**
+ * Decodes DER that sits inside another element's content (an extension's OCTET STRING, say).
+ * Offsets, in the nodes and in errors, count from the start of the outer input.
+ */
 export function decodeNested(content: Buffer, baseOffset: number): DerNode {
-  try {
-    return decodeDer(content);
-  } catch (error) {
-    if (error instanceof Asn1Error) throw new Asn1Error(error.code, baseOffset + error.offset, error.message.replace(/ \(at byte \d+\)$/, ''));
-    throw error;
+  const node = decodeAt(content, 0, content.length, 0, baseOffset);
+  if (node.bytes.length !== content.length) {
+    throw new Asn1Error('ASN1_TRAILING_DATA', baseOffset + node.bytes.length, `${content.length - node.bytes.length} bytes follow the DER element`);
   }
+  return node;
 }
 
 // ---------------------------------------------------------------------------------------------

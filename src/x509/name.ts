@@ -145,7 +145,7 @@ export function formatName(name: DistinguishedName): string {
  * character.
  */
 export function parseName(text: string): DistinguishedName {
-  const trimmed = text.trim();
+  const trimmed = trimUnescaped(text);
   if (trimmed === '' || trimmed === '/') return [];
   const isSlashForm = trimmed.startsWith('/');
   const separator = isSlashForm ? '/' : ',';
@@ -155,7 +155,7 @@ export function parseName(text: string): DistinguishedName {
       const eq = indexOfUnescaped(atvText, '=');
       if (eq <= 0) throw new SymbolonError('CERT_BAD_NAME', `"${atvText}" is not of the form TYPE=value`);
       const type = attributeTypeOid(atvText.slice(0, eq).trim());
-      const value = unescape(atvText.slice(eq + 1).trim());
+      const value = unescape(trimUnescaped(atvText.slice(eq + 1)));
       return Object.freeze({ type, value });
     }),
   );
@@ -189,8 +189,39 @@ function splitUnescaped(text: string, separator: string): string[] {
   return parts.filter((part) => part.trim() !== '');
 }
 
+/** Trims white space, except a trailing space kept by a backslash (RFC 4514 2.4). */
+function trimUnescaped(text: string): string {
+  let end = text.length;
+  while (end > 0 && /\s/.test(text[end - 1]!)) {
+    let backslashes = 0;
+    while (end - 2 - backslashes >= 0 && text[end - 2 - backslashes] === '\\') backslashes++;
+    if (backslashes % 2 === 1) break;
+    end--;
+  }
+  return text.slice(0, end).trimStart();
+}
+
+/** RFC 4514 2.4 unescaping: `\c` is `c`, and runs of `\XX` hex pairs are UTF-8 octets. */
 function unescape(text: string): string {
-  return text.replace(/\\([0-9a-fA-F]{2}|.)/g, (_, c: string) => (c.length === 2 ? String.fromCharCode(parseInt(c, 16)) : c));
+  let out = '';
+  const octets: number[] = [];
+  const flush = (): void => {
+    if (octets.length > 0) out += Buffer.from(octets).toString('utf8');
+    octets.length = 0;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\\' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+      octets.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+      continue;
+    }
+    flush();
+    if (c === '\\' && i + 1 < text.length) out += text[++i];
+    else out += c;
+  }
+  flush();
+  return out;
 }
 
 /** The first value of an attribute (the CN, say), or undefined. */
