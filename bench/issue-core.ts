@@ -13,7 +13,7 @@ import { createSigner } from '../src/keys/signer.js';
 import { buildCertificate } from '../src/x509/certificate-builder.js';
 import { encodeName, parseName } from '../src/x509/name.js';
 import { randomSerialNumber } from '../src/x509/serial-number-encoding.js';
-import { keyIdentifier } from '../src/x509/extension-encoding-key-ids.js';
+import { keyIdentifier } from '../src/x509/extensions/encoding-key-ids.js';
 
 const secondsPerRound = Number(process.argv[2] ?? 2);
 const rounds = 3;

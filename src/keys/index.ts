@@ -12,5 +12,3 @@ export { describeKey } from './key-info.js';
 export type { KeyInfo } from './key-info.js';
 export { algorithmForKey, createSigner } from './signer.js';
 export type { Signer, SignerOptions } from './signer.js';
-export { isKeyForAlgorithm, parseSignatureAlgorithm, signatureAlgorithm, verifySignature } from './signature-algorithm.js';
-export type { HashName, SignatureAlgorithm, SignatureAlgorithmName } from './signature-algorithm.js';

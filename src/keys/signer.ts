@@ -2,8 +2,8 @@ import { createPublicKey, sign as cryptoSign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { SymbolonError } from '../errors.js';
 import { assertKeySupported } from './key-policy.js';
-import { cryptoOptions, signatureAlgorithm } from './signature-algorithm.js';
-import type { HashName, SignatureAlgorithm, SignatureAlgorithmName } from './signature-algorithm.js';
+import { cryptoOptions, signatureAlgorithm } from '../x509/signature-algorithm.js';
+import type { HashName, SignatureAlgorithm, SignatureAlgorithmName } from '../x509/signature-algorithm.js';
 
 /**
  * What the CA signs with: an algorithm identifier and an asynchronous sign. A private key in

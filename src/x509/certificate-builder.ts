@@ -1,10 +1,11 @@
 import type { KeyObject } from 'node:crypto';
 import { der } from '../asn1/index.js';
 import { Asn1Error, SymbolonError } from '../errors.js';
-import type { SignatureAlgorithm, Signer } from '../keys/index.js';
-import { keyIdentifier, subjectPublicKeyBits } from './extension-encoding-key-ids.js';
-import { encodeExtensions } from './extension-encoding.js';
-import type { ExtensionFields } from './extension-encoding.js';
+import type { Signer } from '../keys/index.js';
+import type { SignatureAlgorithm } from './signature-algorithm.js';
+import { keyIdentifier, subjectPublicKeyBits } from './extensions/encoding-key-ids.js';
+import { encodeExtensions } from './extensions/encoding.js';
+import type { ExtensionFields } from './extensions/encoding.js';
 import type { DistinguishedName } from './name.js';
 import { encodeSerialNumber } from './serial-number-encoding.js';
 import type { SerialNumberInput } from './serial-number-encoding.js';

@@ -1,12 +1,12 @@
 import { decodeDer, readBitString, readOid, readSmallInteger, readString, Tag } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
 import { Asn1Error, SymbolonError } from '../errors.js';
-import { verifySignature } from '../keys/signature-algorithm.js';
-import type { SignatureAlgorithm } from '../keys/signature-algorithm.js';
+import { verifySignature } from './signature-algorithm.js';
+import type { SignatureAlgorithm } from './signature-algorithm.js';
 import { deepFreeze } from './deep-freeze.js';
-import { decodeExtensions, noExtensionViews } from './extension-set.js';
-import type { ExtensionViews } from './extension-set.js';
-import type { Extension } from './extension-types.js';
+import { decodeExtensions, noExtensionViews } from './extensions/extension-set.js';
+import type { ExtensionViews } from './extensions/extension-set.js';
+import type { Extension } from './extensions/types.js';
 import { decodeName } from './name.js';
 import type { DistinguishedName } from './name.js';
 import { OID } from './oids.js';

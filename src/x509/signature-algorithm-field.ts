@@ -2,8 +2,8 @@ import { readOid, Tag } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
 import { SymbolonError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
-import { parseSignatureAlgorithm } from '../keys/signature-algorithm.js';
-import type { SignatureAlgorithm } from '../keys/signature-algorithm.js';
+import { parseSignatureAlgorithm } from './signature-algorithm.js';
+import type { SignatureAlgorithm } from './signature-algorithm.js';
 import { faultAt } from './parse-errors.js';
 
 /** The signatureAlgorithm of a signed object: its OID always, the algorithm when Symbolon runs it. */

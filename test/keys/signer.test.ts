@@ -11,10 +11,10 @@ import {
   exportPrivateKeyPem,
   exportPublicKeyDer,
   exportPublicKeyPem,
-  signatureAlgorithm,
-  verifySignature,
 } from '../../src/keys/index.js';
-import type { SignatureAlgorithmName, SignerOptions } from '../../src/keys/index.js';
+import type { SignerOptions } from '../../src/keys/index.js';
+import { signatureAlgorithm, verifySignature } from '../../src/x509/index.js';
+import type { SignatureAlgorithmName } from '../../src/x509/index.js';
 import { assertCode, makeTempDir, openssl, opensslOk } from './support.js';
 
 const dir = makeTempDir();

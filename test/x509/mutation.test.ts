@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { decodeDer, der } from '../../src/asn1/index.js';
 import type { DerNode } from '../../src/asn1/index.js';
 import { SymbolonError } from '../../src/errors.js';
-import { signatureAlgorithm } from '../../src/keys/signature-algorithm.js';
+import { signatureAlgorithm } from '../../src/x509/signature-algorithm.js';
 import { parseCertificate, verifyCertificateSignature } from '../../src/x509/certificate.js';
 import { parseCsr, verifyCsr } from '../../src/x509/csr.js';
 import { formatGeneralName } from '../../src/x509/general-name.js';

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { decodeDer, der, readBitString } from '../../src/asn1/index.js';
 import type { DerNode } from '../../src/asn1/index.js';
-import { exportPrivateKeyPem, isKeyForAlgorithm, parseSignatureAlgorithm, signatureAlgorithm, verifySignature } from '../../src/keys/index.js';
-import type { SignatureAlgorithmName } from '../../src/keys/index.js';
-import { assertCode, makeTempDir, opensslOk } from './support.js';
+import { exportPrivateKeyPem } from '../../src/keys/index.js';
+import { isKeyForAlgorithm, parseSignatureAlgorithm, signatureAlgorithm, verifySignature } from '../../src/x509/index.js';
+import type { SignatureAlgorithmName } from '../../src/x509/index.js';
+import { assertCode, makeTempDir, opensslOk } from '../keys/support.js';
 
 const NAMES: readonly SignatureAlgorithmName[] = [
   'ecdsa-with-SHA256',

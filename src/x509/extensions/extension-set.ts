@@ -1,7 +1,7 @@
-import { readBoolean, readOid, Tag } from '../asn1/index.js';
-import type { DerNode } from '../asn1/index.js';
-import { SymbolonError } from '../errors.js';
-import type { ErrorCode } from '../errors.js';
+import { readBoolean, readOid, Tag } from '../../asn1/index.js';
+import type { DerNode } from '../../asn1/index.js';
+import { SymbolonError } from '../../errors.js';
+import type { ErrorCode } from '../../errors.js';
 import {
   decodeAuthorityKeyIdentifier,
   decodeBasicConstraints,
@@ -9,12 +9,12 @@ import {
   decodeKeyUsage,
   decodeOcspNoCheck,
   decodeSubjectKeyIdentifier,
-} from './extension-decoding.js';
-import { decodeAuthorityInfoAccess, decodeCrlDistributionPoints } from './extension-decoding-locations.js';
-import type { ParsedDistributionPoint } from './extension-decoding-locations.js';
-import { decodeIssuerAltName, decodeNameConstraints, decodeSubjectAltName } from './extension-decoding-names.js';
-import { decodeCertificatePolicies, decodeInhibitAnyPolicy, decodePolicyConstraints, decodePolicyMappings } from './extension-decoding-policies.js';
-import type { PolicyConstraints, PolicyMapping } from './extension-decoding-policies.js';
+} from './decoding.js';
+import { decodeAuthorityInfoAccess, decodeCrlDistributionPoints } from './decoding-locations.js';
+import type { ParsedDistributionPoint } from './decoding-locations.js';
+import { decodeIssuerAltName, decodeNameConstraints, decodeSubjectAltName } from './decoding-names.js';
+import { decodeCertificatePolicies, decodeInhibitAnyPolicy, decodePolicyConstraints, decodePolicyMappings } from './decoding-policies.js';
+import type { PolicyConstraints, PolicyMapping } from './decoding-policies.js';
 import type {
   AccessDescription,
   AuthorityKeyIdentifier,
@@ -23,10 +23,10 @@ import type {
   KeyUsage,
   NameConstraints,
   PolicyInformation,
-} from './extension-types.js';
-import type { GeneralName } from './general-name.js';
-import { OID } from './oids.js';
-import { faultAt, withCode } from './parse-errors.js';
+} from './types.js';
+import type { GeneralName } from '../general-name.js';
+import { OID } from '../oids.js';
+import { faultAt, withCode } from '../parse-errors.js';
 
 /**
  * The extensions of a certificate (or those a CSR requests) as typed values. A view is

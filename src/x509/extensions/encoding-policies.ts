@@ -1,9 +1,9 @@
-import { der } from '../asn1/index.js';
-import { SymbolonError } from '../errors.js';
-import { isAbsoluteUri } from './extension-encoding-names.js';
-import type { PolicyInformation } from './extension-types.js';
-import { oidElement } from './oid-element.js';
-import { OID } from './oids.js';
+import { der } from '../../asn1/index.js';
+import { SymbolonError } from '../../errors.js';
+import { isAbsoluteUri } from './encoding-names.js';
+import type { PolicyInformation } from './types.js';
+import { oidElement } from '../oid-element.js';
+import { OID } from '../oids.js';
 
 const CPS_QUALIFIER = der.oid(OID.qualifierCps);
 const USER_NOTICE_QUALIFIER = der.oid(OID.qualifierUserNotice);

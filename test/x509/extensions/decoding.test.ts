@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { der } from '../../src/asn1/index.js';
-import { Asn1Error, SymbolonError } from '../../src/errors.js';
+import { der } from '../../../src/asn1/index.js';
+import { Asn1Error, SymbolonError } from '../../../src/errors.js';
 import {
   decodeAuthorityKeyIdentifier,
   decodeBasicConstraints,
@@ -9,12 +9,12 @@ import {
   decodeKeyUsage,
   decodeOcspNoCheck,
   decodeSubjectKeyIdentifier,
-} from '../../src/x509/extension-decoding.js';
-import { decodeAuthorityInfoAccess, decodeCrlDistributionPoints, decodeFreshestCrl, decodeSubjectInfoAccess } from '../../src/x509/extension-decoding-locations.js';
-import { decodeIssuerAltName, decodeNameConstraints, decodeSubjectAltName } from '../../src/x509/extension-decoding-names.js';
-import { decodeCertificatePolicies, decodeInhibitAnyPolicy, decodePolicyConstraints, decodePolicyMappings } from '../../src/x509/extension-decoding-policies.js';
-import { OID } from '../../src/x509/oids.js';
-import { name } from './certificate-parser-fixtures.js';
+} from '../../../src/x509/extensions/decoding.js';
+import { decodeAuthorityInfoAccess, decodeCrlDistributionPoints, decodeFreshestCrl, decodeSubjectInfoAccess } from '../../../src/x509/extensions/decoding-locations.js';
+import { decodeIssuerAltName, decodeNameConstraints, decodeSubjectAltName } from '../../../src/x509/extensions/decoding-names.js';
+import { decodeCertificatePolicies, decodeInhibitAnyPolicy, decodePolicyConstraints, decodePolicyMappings } from '../../../src/x509/extensions/decoding-policies.js';
+import { OID } from '../../../src/x509/oids.js';
+import { name } from '../certificate-parser-fixtures.js';
 
 const ia5 = (tag: number, text: string): Buffer => der.contextPrimitive(tag, Buffer.from(text, 'latin1'));
 const dns = (text: string): Buffer => ia5(2, text);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { der, readHeader, Tag } from '../asn1/index.js';
-import { Asn1Error, SymbolonError } from '../errors.js';
+import { der, readHeader, Tag } from '../../asn1/index.js';
+import { Asn1Error, SymbolonError } from '../../errors.js';
 
 /**
  * The subjectPublicKey BIT STRING's key bits (after its unused-bits octet) inside SPKI DER.

@@ -1,7 +1,7 @@
-import { der } from '../asn1/index.js';
-import { SymbolonError } from '../errors.js';
-import { encodeCheckedGeneralName } from './extension-encoding-names.js';
-import { OID } from './oids.js';
+import { der } from '../../asn1/index.js';
+import { SymbolonError } from '../../errors.js';
+import { encodeCheckedGeneralName } from './encoding-names.js';
+import { OID } from '../oids.js';
 
 /** Where a relying party fetches the issuer's certificate and asks OCSP (RFC 5280 4.2.2.1). */
 export interface AuthorityInfoAccess {

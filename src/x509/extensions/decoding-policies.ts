@@ -1,8 +1,8 @@
-import { readInteger, readOid, readString, Tag } from '../asn1/index.js';
-import type { DerNode } from '../asn1/index.js';
-import type { PolicyInformation } from './extension-types.js';
-import { OID } from './oids.js';
-import { badExtension, decodeExtensionValue, nonEmptySequence, optionalFields, readCount } from './extension-decoding.js';
+import { readInteger, readOid, readString, Tag } from '../../asn1/index.js';
+import type { DerNode } from '../../asn1/index.js';
+import type { PolicyInformation } from './types.js';
+import { OID } from '../oids.js';
+import { badExtension, decodeExtensionValue, nonEmptySequence, optionalFields, readCount } from './decoding.js';
 
 /** RFC 5280 4.2.1.5: one policy of the issuer's domain taken as equivalent to one of the subject's. */
 export interface PolicyMapping {

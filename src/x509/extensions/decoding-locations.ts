@@ -1,9 +1,9 @@
-import { DerNode, readOid, Tag } from '../asn1/index.js';
-import type { AccessDescription, DistributionPoint } from './extension-types.js';
-import { badExtension, decodeExtensionValue, nonEmptySequence, optionalFields, readGeneralNames, readNamedBitList } from './extension-decoding.js';
-import { decodeGeneralName } from './general-name.js';
-import { decodeName } from './name.js';
-import type { NameAttribute } from './name.js';
+import { DerNode, readOid, Tag } from '../../asn1/index.js';
+import type { AccessDescription, DistributionPoint } from './types.js';
+import { badExtension, decodeExtensionValue, nonEmptySequence, optionalFields, readGeneralNames, readNamedBitList } from './decoding.js';
+import { decodeGeneralName } from '../general-name.js';
+import { decodeName } from '../name.js';
+import type { NameAttribute } from '../name.js';
 
 /** RFC 5280 4.2.1.13 ReasonFlags, in bit order. */
 export const REASON_FLAGS = [

@@ -1,9 +1,9 @@
-import { der } from '../asn1/index.js';
-import { SymbolonError } from '../errors.js';
-import { KEY_USAGES } from './extension-types.js';
-import type { BasicConstraints, KeyUsage } from './extension-types.js';
-import { oidElement } from './oid-element.js';
-import { OID } from './oids.js';
+import { der } from '../../asn1/index.js';
+import { SymbolonError } from '../../errors.js';
+import { KEY_USAGES } from './types.js';
+import type { BasicConstraints, KeyUsage } from './types.js';
+import { oidElement } from '../oid-element.js';
+import { OID } from '../oids.js';
 
 /** Extended key usages by the names RFC 5280 4.2.1.12 gives them. */
 export const EXTENDED_KEY_USAGES = {

@@ -1,9 +1,9 @@
-import { readInteger, Tag } from '../asn1/index.js';
-import type { DerNode } from '../asn1/index.js';
-import type { NameConstraints } from './extension-types.js';
-import { badExtension, decodeExtensionValue, nonEmptySequence, optionalFields, readGeneralNames } from './extension-decoding.js';
-import { decodeGeneralName } from './general-name.js';
-import type { GeneralName } from './general-name.js';
+import { readInteger, Tag } from '../../asn1/index.js';
+import type { DerNode } from '../../asn1/index.js';
+import type { NameConstraints } from './types.js';
+import { badExtension, decodeExtensionValue, nonEmptySequence, optionalFields, readGeneralNames } from './decoding.js';
+import { decodeGeneralName } from '../general-name.js';
+import type { GeneralName } from '../general-name.js';
 
 /** RFC 5280 4.2.1.6 subjectAltName: at least one GeneralName. */
 export function decodeSubjectAltName(value: Uint8Array, offset = 0): GeneralName[] {

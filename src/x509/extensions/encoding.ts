@@ -1,16 +1,16 @@
-import { der } from '../asn1/index.js';
-import { SymbolonError } from '../errors.js';
-import { encodeAuthorityKeyIdentifier, encodeSubjectKeyIdentifier } from './extension-encoding-key-ids.js';
-import { encodeAuthorityInfoAccess, encodeCrlDistributionPoints } from './extension-encoding-locations.js';
-import type { AuthorityInfoAccess } from './extension-encoding-locations.js';
-import { encodeNameConstraints, encodeSubjectAltName } from './extension-encoding-names.js';
-import { encodeCertificatePolicies } from './extension-encoding-policies.js';
-import { encodeBasicConstraints, encodeExtKeyUsage, encodeKeyUsage, encodeOcspNoCheck, keyUsageMask } from './extension-encoding-usage.js';
-import type { ExtendedKeyUsage } from './extension-encoding-usage.js';
-import type { BasicConstraints, Extension, KeyUsage, NameConstraints, PolicyInformation } from './extension-types.js';
-import type { GeneralName } from './general-name.js';
-import { oidElement } from './oid-element.js';
-import { OID } from './oids.js';
+import { der } from '../../asn1/index.js';
+import { SymbolonError } from '../../errors.js';
+import { encodeAuthorityKeyIdentifier, encodeSubjectKeyIdentifier } from './encoding-key-ids.js';
+import { encodeAuthorityInfoAccess, encodeCrlDistributionPoints } from './encoding-locations.js';
+import type { AuthorityInfoAccess } from './encoding-locations.js';
+import { encodeNameConstraints, encodeSubjectAltName } from './encoding-names.js';
+import { encodeCertificatePolicies } from './encoding-policies.js';
+import { encodeBasicConstraints, encodeExtKeyUsage, encodeKeyUsage, encodeOcspNoCheck, keyUsageMask } from './encoding-usage.js';
+import type { ExtendedKeyUsage } from './encoding-usage.js';
+import type { BasicConstraints, Extension, KeyUsage, NameConstraints, PolicyInformation } from './types.js';
+import type { GeneralName } from '../general-name.js';
+import { oidElement } from '../oid-element.js';
+import { OID } from '../oids.js';
 
 /** The extensions the builders write from typed values, in the order they are written. */
 export const TYPED_EXTENSION_NAMES = [

@@ -1,8 +1,8 @@
-import { der } from '../asn1/index.js';
-import { Asn1Error, SymbolonError } from '../errors.js';
-import type { NameConstraints } from './extension-types.js';
-import { encodeGeneralName } from './general-name.js';
-import type { GeneralName } from './general-name.js';
+import { der } from '../../asn1/index.js';
+import { Asn1Error, SymbolonError } from '../../errors.js';
+import type { NameConstraints } from './types.js';
+import { encodeGeneralName } from '../general-name.js';
+import type { GeneralName } from '../general-name.js';
 
 // RFC 5280 4.2.1.6: dNSName in the preferred name syntax of RFC 1034 3.5 (letters, digits,
 // hyphens; IDNs as A-labels). Underscores are tolerated, as in service names that real

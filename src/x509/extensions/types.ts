@@ -1,4 +1,4 @@
-import type { GeneralName } from './general-name.js';
+import type { GeneralName } from '../general-name.js';
 
 /** RFC 5280 4.2.1.3 key usage bits, by their ASN.1 names, in bit order. */
 export const KEY_USAGES = [

@@ -1,0 +1,76 @@
+export { OID, oidName } from './oids.js';
+export type { OidName } from './oids.js';
+export { isPem, parsePem, parsePemBlocks, toPem } from './pem.js';
+export type { PemBlock, PemLabel } from './pem.js';
+export { ATTRIBUTE_SHORT_NAMES, attributeTypeOid, decodeName, encodeName, formatName, nameAttribute, parseName } from './name.js';
+export type { DistinguishedName, NameAttribute } from './name.js';
+export { bytesToIp, decodeGeneralName, encodeGeneralName, formatGeneralName, ipToBytes } from './general-name.js';
+export type { GeneralName } from './general-name.js';
+export {
+  cryptoOptions,
+  isKeyForAlgorithm,
+  parseSignatureAlgorithm,
+  signatureAlgorithm,
+  verifySignature,
+} from './signature-algorithm.js';
+export type { HashName, SignatureAlgorithm, SignatureAlgorithmName } from './signature-algorithm.js';
+export { parsePublicKeyInfo } from './public-key-info.js';
+export type { PublicKeyAlgorithm, PublicKeyInfo } from './public-key-info.js';
+export { formatSerialNumber, isConformingSerialNumber } from './serial-number.js';
+export { encodeSerialNumber, randomSerialNumber } from './serial-number-encoding.js';
+export type { SerialNumberInput } from './serial-number-encoding.js';
+export { secureRandomSerialNumber } from './secure-serial-number.js';
+export { buildCertificate, buildSelfSignedCertificate, encodeTbsCertificate } from './certificate-builder.js';
+export type { CertificateTemplate, SelfSignedTemplate } from './certificate-builder.js';
+export { MAX_CERTIFICATE_BYTES, parseCertificate, parseCertificates, verifyCertificateSignature } from './certificate.js';
+export type { Certificate } from './certificate.js';
+export { buildCsr } from './csr-builder.js';
+export type { CsrTemplate, RequestedExtensions } from './csr-builder.js';
+export { MAX_CSR_BYTES, parseCsr, verifyCsr } from './csr.js';
+export type { Csr, CsrAttribute, CsrParseOptions } from './csr.js';
+export {
+  DECODED_EXTENSIONS,
+  EXTENDED_KEY_USAGES,
+  KEY_USAGES,
+  REASON_FLAGS,
+  TYPED_EXTENSION_NAMES,
+  decodeAuthorityInfoAccess,
+  decodeAuthorityKeyIdentifier,
+  decodeBasicConstraints,
+  decodeCertificatePolicies,
+  decodeCrlDistributionPoints,
+  decodeExtKeyUsage,
+  decodeExtensions,
+  decodeFreshestCrl,
+  decodeInhibitAnyPolicy,
+  decodeIssuerAltName,
+  decodeKeyUsage,
+  decodeNameConstraints,
+  decodeOcspNoCheck,
+  decodePolicyConstraints,
+  decodePolicyMappings,
+  decodeSubjectAltName,
+  decodeSubjectInfoAccess,
+  decodeSubjectKeyIdentifier,
+  encodeExtension,
+  encodeExtensions,
+  keyIdentifier,
+} from './extensions/index.js';
+export type {
+  AccessDescription,
+  AuthorityInfoAccess,
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  DistributionPoint,
+  ExtendedKeyUsage,
+  Extension,
+  ExtensionFields,
+  ExtensionViews,
+  KeyUsage,
+  NameConstraints,
+  ParsedDistributionPoint,
+  PolicyConstraints,
+  PolicyInformation,
+  PolicyMapping,
+  TypedExtensionName,
+} from './extensions/index.js';
