@@ -51,10 +51,88 @@ export const ERROR_CODES = {
   KEY_ALGORITHM_MISMATCH: 'the signature algorithm does not fit the key',
   SIG_UNSUPPORTED_ALGORITHM: 'the signature algorithm is not one Symbolon supports',
 
+  // store/ — persistence
+  STORE_UNAVAILABLE: 'the database cannot be opened (check the path and its permissions)',
+  STORE_CORRUPT: 'the database is damaged or is not a Symbolon store',
+  STORE_VERSION_UNSUPPORTED: 'the database was written by a newer Symbolon; upgrade Symbolon to open it',
+  STORE_SERIAL_TAKEN: 'the issuer already has a certificate with this serial number',
+  STORE_ISSUER_EXISTS: 'an issuer with this identifier is already recorded',
+  STORE_ISSUER_UNKNOWN: 'no issuer with this identifier is recorded',
+  STORE_NOT_FOUND: 'no certificate with this issuer and serial number is recorded',
+  STORE_ALREADY_REVOKED: 'the certificate is already revoked',
+
+  // audit/ — tamper-evident log
+  AUDIT_CHAIN_BROKEN: 'the audit log has an edited, removed or reordered entry',
+
+  // ca/ — hierarchy, data directory, configuration, profiles and issuance policy
+  CA_DATA_DIR_MISSING: 'the data directory does not exist; run `symbolon ca init` or pass --dir',
+  CA_DATA_DIR_FOREIGN: 'the directory is not a Symbolon data directory',
+  CA_DATA_DIR_CORRUPT: 'the data directory is damaged: a file is missing or does not match the others',
+  CA_DATA_DIR_EXISTS: 'the data directory already holds a CA or other files; choose an empty directory',
+  CA_DATA_DIR_VERSION: 'the data directory was made by a newer Symbolon; upgrade Symbolon to use it',
+  CA_CONFIG_INVALID: 'the CA configuration file has a field that is missing or wrong',
+  CA_PROFILE_UNKNOWN: 'no certificate profile has this name',
+  CA_NAME_NOT_ALLOWED: 'a requested name is not allowed by the profile',
+  CA_SUBJECT_NOT_ALLOWED: 'the subject lacks a field the profile requires or has one it forbids',
+  CA_KEY_TOO_WEAK: 'the key is weaker than the profile allows',
+  CA_KEY_TYPE_NOT_ALLOWED: 'the key type is not one the profile allows',
+  CA_LIFETIME_EXCEEDED: 'the requested lifetime is longer than the profile or the issuing CA allows',
+  CA_LIFETIME_INVALID: 'a lifetime must be a positive whole number with a unit: s, m, h or d (for example 30d)',
+  CA_SERIAL_EXHAUSTED: 'no unused serial number was found after several tries; the random source is broken',
+  CA_CERT_NOT_FOUND: 'no certificate issued by this CA has this serial number',
+  CA_CERT_AMBIGUOUS: 'more than one issuer of this CA has a certificate with this serial; name the issuer',
+  CA_CERT_FOREIGN: 'the certificate was not issued by this CA',
+  CA_CERT_REVOKED: 'the certificate is revoked and cannot be renewed; issue a new one',
+  CA_REVOCATION_REASON_UNKNOWN: 'the revocation reason is not one of RFC 5280 CRLReason names',
+  CA_ISSUER_EXPIRED: 'the issuing CA certificate has expired or is not yet valid; create a new intermediate',
+  CA_ROOT_KEY_MISMATCH: 'the root key file does not belong to the root certificate of this CA',
+
+  // x509/ — CRLs (parser)
+  CRL_MALFORMED: 'the data is not a well-formed X.509 CRL',
+  CRL_UNSUPPORTED_VERSION: 'the CRL version is not v1 or v2',
+  CRL_BAD_EXTENSION: 'a CRL or CRL entry extension is malformed',
+  CRL_DUPLICATE_EXTENSION: 'a CRL or CRL entry extension appears more than once',
+
+  // x509/ — CRLs and OCSP
+  CRL_INVALID_INPUT: 'the CRL template has a value that cannot be encoded (serial, date, CRL number, reason or URI)',
+  OCSP_MALFORMED_REQUEST: 'the data is not a well-formed OCSP request (RFC 6960 4.1)',
+  OCSP_REQUEST_TOO_LARGE: 'the OCSP request is larger than any request this responder accepts',
+  OCSP_UNSUPPORTED_VERSION: 'the OCSP request version is not v1',
+  OCSP_UNSUPPORTED_HASH: 'the CertID hash algorithm is not SHA-1 or SHA-256',
+  OCSP_BAD_NONCE: 'the OCSP nonce is not an OCTET STRING of 1 to 32 octets (RFC 8954)',
+  OCSP_MALFORMED_RESPONSE: 'the data is not a well-formed OCSP response (RFC 6960 4.2)',
+  OCSP_INVALID_INPUT: 'the OCSP request or response template has a value that cannot be encoded',
+
+  // path/ — chain building and validation (RFC 5280 section 6)
+  PATH_CERT_MALFORMED: 'a certificate in the chain is not a well-formed X.509 certificate',
+  PATH_EXTENSION_INVALID: 'a certificate in the chain has a malformed or repeated extension',
+  PATH_NO_ISSUER: 'no chain leads from the certificate to a trusted root: an issuer is missing',
+  PATH_SIGNATURE_INVALID: 'a certificate signature does not verify with its issuer key',
+  PATH_UNSUPPORTED_ALGORITHM: 'a certificate is signed with an algorithm or key Symbolon does not verify',
+  PATH_EXPIRED: 'a certificate in the chain has expired',
+  PATH_NOT_YET_VALID: 'a certificate in the chain is not valid yet',
+  PATH_NOT_CA: 'a certificate that issues another is not a CA certificate (basicConstraints cA)',
+  PATH_LENGTH_EXCEEDED: 'the chain has more CA certificates below a CA than its pathLenConstraint allows',
+  PATH_KEY_USAGE_INVALID: 'a certificate key usage does not allow its role in the chain',
+  PATH_EXTENDED_KEY_USAGE_INVALID: 'the chain does not allow the requested purpose (extended key usage)',
+  PATH_NAME_CONSTRAINT_VIOLATED: 'a name in the chain is outside the name constraints of a CA above it',
+  PATH_UNKNOWN_CRITICAL_EXTENSION: 'a certificate has a critical extension Symbolon does not process',
+  PATH_POLICY_INVALID: 'no certificate policy is valid for the whole chain where one is required',
+  PATH_NAME_MISMATCH: 'the certificate does not carry the expected peer name',
+  PATH_REVOKED: 'a certificate in the chain is revoked',
+  PATH_REVOCATION_UNKNOWN: 'no usable CRL covers a certificate whose revocation status is required',
+  PATH_CRL_INVALID: 'a CRL for the chain is not signed by its issuer or cannot be processed',
+  PATH_CRL_NOT_CURRENT: 'a CRL for the chain is not current at the validation time (thisUpdate or nextUpdate)',
+  PATH_LIMIT_EXCEEDED: 'the chain or certificate pool needs more work than the validator allows',
+  PATH_INTERNAL_ERROR: 'the validator failed unexpectedly; the chain is treated as not valid',
+
   // cli/ and input files
   INPUT_UNREADABLE: 'the input file or stream cannot be read',
   INPUT_TOO_LARGE: 'the input is larger than any object of this kind',
   INPUT_UNRECOGNIZED: 'the input is not a certificate, CSR, key or CRL in PEM or DER',
+  INPUT_EMPTY: 'the input is empty: there is nothing to read',
+  OUTPUT_FILE_EXISTS: 'refusing to overwrite an existing file (give --force to replace it)',
+  OUTPUT_UNWRITABLE: 'the output file cannot be written (check that its directory exists and is writable)',
   USAGE: 'the command line is not valid for this command',
 } as const;
 

@@ -12,7 +12,8 @@ export const ExitCode = {
   INTERNAL: 70,
 } as const;
 
-const INPUT_CODE_PREFIXES = ['ASN1_', 'PEM_', 'CERT_', 'CSR_', 'KEY_', 'INPUT_', 'SIG_'];
+// OUTPUT_ sits with KEY_FILE_*: a refused or impossible output path is fixed on the command line.
+const INPUT_CODE_PREFIXES = ['ASN1_', 'PEM_', 'CERT_', 'CSR_', 'KEY_', 'INPUT_', 'OUTPUT_', 'SIG_'];
 
 /** The exit code for an error: input and usage errors are 2, anything unexpected 70. */
 export function exitCodeFor(error: unknown): number {

@@ -19,10 +19,10 @@ export async function runProgram(argv: readonly string[], commands: readonly Com
     .description('Mutual TLS end to end: a private CA, revocation, an mTLS gateway and bound tokens.')
     .version(version, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: output.out, writeErr: output.err })
+    .configureOutput({ writeOut: output.out, writeErr: output.err, outputError: usageLine })
     .exitOverride();
   for (const factory of commands) program.addCommand(factory(output));
-  applyToAll(program, (command) => command.exitOverride().configureOutput({ writeOut: output.out, writeErr: output.err }));
+  applyToAll(program, (command) => command.exitOverride().configureOutput({ writeOut: output.out, writeErr: output.err, outputError: usageLine }));
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -44,6 +44,11 @@ export class CommandFailed extends Error {
   constructor(readonly exitCode: number) {
     super(`exit ${exitCode}`);
   }
+}
+
+/** Commander's own complaints (an unknown option, a missing argument) in the one-line form of every other error. */
+function usageLine(text: string, write: (text: string) => void): void {
+  write(`symbolon: USAGE: ${text.replace(/^error: /, '')}`);
 }
 
 function applyToAll(command: Command, fn: (command: Command) => void): void {

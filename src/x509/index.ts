@@ -28,6 +28,9 @@ export { buildCsr } from './csr-builder.js';
 export type { CsrTemplate, RequestedExtensions } from './csr-builder.js';
 export { MAX_CSR_BYTES, parseCsr, verifyCsr } from './csr.js';
 export type { Csr, CsrAttribute, CsrParseOptions } from './csr.js';
+export { MAX_CRL_BYTES, parseCrl, parseCrls, verifyCrlSignature } from './crl.js';
+export { CRL_REASONS, revocationReasonCode } from './crl-types.js';
+export type { CertificateList, IssuingDistributionPoint, RevocationReason, RevokedCertificate } from './crl-types.js';
 export {
   DECODED_EXTENSIONS,
   EXTENDED_KEY_USAGES,
@@ -74,3 +77,42 @@ export type {
   PolicyMapping,
   TypedExtensionName,
 } from './extensions/index.js';
+export { buildCrl, encodeTbsCertList } from './crl-builder.js';
+export type { CrlTemplate, IssuingDistributionPointTemplate, RevokedEntry } from './crl-builder.js';
+export {
+  MAX_NONCE_OCTETS,
+  MAX_OCSP_REQUEST_BYTES,
+  MAX_OCSP_RESPONSE_BYTES,
+  MIN_NONCE_OCTETS,
+  OCSP_OID,
+  OCSP_RESPONSE_STATUSES,
+  buildOcspRequest,
+  buildOcspResponse,
+  certIdFor,
+  encodeCertId,
+  encodeSingleResponse,
+  issuerHashes,
+  ocspErrorResponse,
+  ocspResponderIdentity,
+  parseOcspRequest,
+  parseOcspResponse,
+  verifyOcspResponseSignature,
+} from './ocsp/index.js';
+export type {
+  BasicOcspResponse,
+  CertId,
+  CertIdHash,
+  CertStatus,
+  IssuerHashes,
+  OcspErrorStatus,
+  OcspRequest,
+  OcspRequestTemplate,
+  OcspResponderIdentity,
+  OcspResponse,
+  OcspResponseStatus,
+  OcspResponseTemplate,
+  ResponderId,
+  SingleRequest,
+  SingleResponse,
+  SingleResponseTemplate,
+} from './ocsp/index.js';

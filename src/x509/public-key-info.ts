@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { readBitString, readOid, Tag } from '../asn1/index.js';
+import { decodeNested, readBitString, readIntegerBytes, readOid, Tag } from '../asn1/index.js';
+import { isUncompressedPointOnCurve } from './ec-point.js';
 import type { DerNode } from '../asn1/index.js';
 import type { ErrorCode } from '../errors.js';
 import { OID } from './oids.js';
@@ -18,7 +19,10 @@ export interface PublicKeyInfo {
   readonly curve: string | undefined;
   /** RSA modulus or EC field size in bits, as `openssl x509 -text` prints "Public-Key: (N bit)". */
   readonly bits: number | undefined;
-  /** The key, loaded by node:crypto; undefined only for an algorithm OpenSSL does not know. */
+  /**
+   * The key, loaded by node:crypto on first use (and cached by SPKI); undefined for an algorithm
+   * OpenSSL does not know or key material it refuses.
+   */
   readonly keyObject: KeyObject | undefined;
 }
 
@@ -48,6 +52,56 @@ function loadKey(spki: Buffer): KeyObject | undefined {
     return undefined;
   }
 }
+
+/**
+ * KeyObjects by SPKI bytes. The same CA keys arrive in every chain a gateway sees, and OpenSSL 3
+ * takes ~100 µs to decode one, so loaded keys are kept (bounded; cleared when full).
+ */
+const loadedKeys = new Map<string, KeyObject | undefined>();
+const MAX_LOADED_KEYS = 4096;
+
+function loadKeyCached(spki: Buffer): KeyObject | undefined {
+  const id = spki.toString('latin1');
+  if (loadedKeys.has(id)) return loadedKeys.get(id);
+  const key = loadKey(spki);
+  if (loadedKeys.size >= MAX_LOADED_KEYS) loadedKeys.clear();
+  loadedKeys.set(id, key);
+  return key;
+}
+
+/**
+ * A PublicKeyInfo whose `keyObject` is loaded on first use (a leaf's key is never needed to
+ * validate its chain). The key material was already checked as far as the parser can.
+ */
+function withLazyKey(info: Omit<PublicKeyInfo, 'keyObject'>, spki: Buffer): PublicKeyInfo {
+  let key: KeyObject | undefined;
+  let isLoaded = false;
+  return Object.defineProperty({ ...info }, 'keyObject', {
+    enumerable: true,
+    get(): KeyObject | undefined {
+      if (!isLoaded) {
+        key = loadKeyCached(spki);
+        isLoaded = true;
+      }
+      return key;
+    },
+  }) as PublicKeyInfo;
+}
+
+/** Bit length of the modulus of an RSAPublicKey (RFC 8017 A.1.1), read strictly. */
+function rsaModulusBits(subjectPublicKey: Buffer, node: DerNode, malformed: ErrorCode): number {
+  const rsaKey = decodeNested(subjectPublicKey, node.contentOffset);
+  if (rsaKey.tag !== Tag.SEQUENCE || rsaKey.children.length !== 2) throw faultAt(malformed, node, 'an RSA public key is not a SEQUENCE of modulus and exponent');
+  const modulus = readIntegerBytes(rsaKey.children[0]!);
+  const exponent = readIntegerBytes(rsaKey.children[1]!);
+  if ((modulus[0]! & 0x80) !== 0 || (exponent[0]! & 0x80) !== 0) throw faultAt(malformed, node, 'an RSA modulus or exponent is negative');
+  const magnitude = modulus[0] === 0 ? modulus.subarray(1) : modulus;
+  if (magnitude.length === 0) throw faultAt(malformed, node, 'an RSA modulus is zero');
+  return (magnitude.length - 1) * 8 + (32 - Math.clz32(magnitude[0]!));
+}
+
+/** RFC 8410 3: raw key lengths of the Edwards and Montgomery curves. */
+const RAW_KEY_BYTES: Readonly<Record<string, number>> = { ed25519: 32, ed448: 57, x25519: 32, x448: 56 };
 
 function checkParameters(algorithm: PublicKeyAlgorithm, params: DerNode | undefined, node: DerNode, malformed: ErrorCode): void {
   const fault = (detail: string): never => {
@@ -93,14 +147,23 @@ export function parsePublicKeyInfo(node: DerNode, malformed: ErrorCode): PublicK
     }
     checkParameters(algorithm, params, algorithmId, malformed);
     if (bits.unusedBits !== 0) throw faultAt(malformed, subjectPublicKey, 'a public key BIT STRING has unused bits');
-    const keyObject = loadKey(node.bytes);
-    if (keyObject === undefined || keyObject.asymmetricKeyType !== algorithm) throw faultAt(malformed, node, `the ${algorithm} public key cannot be loaded`);
     if (algorithm === 'ec') {
       const curveOid = readOid(params!);
       const known = CURVES[curveOid];
+      // An uncompressed point on a NIST curve is checked here and loaded when used; anything
+      // else (compressed points, other curves) is loaded now so node:crypto can check it.
+      if (known !== undefined && bits.bytes[0] === 0x04) {
+        if (!isUncompressedPointOnCurve(known.name, bits.bytes)) throw faultAt(malformed, subjectPublicKey, `the ${known.name} public key is not a point on its curve`);
+        return withLazyKey({ algorithm, algorithmOid, curve: known.name, bits: known.bits }, node.bytes);
+      }
+      const keyObject = loadKeyCached(node.bytes);
+      if (keyObject === undefined || keyObject.asymmetricKeyType !== 'ec') throw faultAt(malformed, node, 'the ec public key cannot be loaded');
       return { algorithm, algorithmOid, curve: known?.name ?? keyObject.asymmetricKeyDetails?.namedCurve ?? curveOid, bits: known?.bits, keyObject };
     }
-    const isRsa = algorithm === 'rsa' || algorithm === 'rsa-pss';
-    return { algorithm, algorithmOid, curve: undefined, bits: isRsa ? keyObject.asymmetricKeyDetails?.modulusLength : undefined, keyObject };
+    if (algorithm === 'rsa' || algorithm === 'rsa-pss') {
+      return withLazyKey({ algorithm, algorithmOid, curve: undefined, bits: rsaModulusBits(bits.bytes, subjectPublicKey, malformed) }, node.bytes);
+    }
+    if (bits.bytes.length !== RAW_KEY_BYTES[algorithm]) throw faultAt(malformed, subjectPublicKey, `an ${algorithm} public key is ${bits.bytes.length} bytes, not ${RAW_KEY_BYTES[algorithm]}`);
+    return withLazyKey({ algorithm, algorithmOid, curve: undefined, bits: undefined }, node.bytes);
   });
 }

@@ -1,7 +1,20 @@
 import type { CommandFactory } from '../program.js';
+import { auditCommand } from './audit.js';
+import { caCommand } from './ca.js';
+import { csrCommand } from './csr.js';
+import { inspectCommand } from './inspect.js';
+import { keyCommand } from './key.js';
+import { verifyCommand } from './verify.js';
 
 /**
  * Every `symbolon` subcommand, in the order `--help` lists them. Add a command by adding its
  * factory here (one line); nothing registers itself on import.
  */
-export const COMMANDS: readonly CommandFactory[] = [];
+export const COMMANDS: readonly CommandFactory[] = [
+  caCommand,
+  auditCommand,
+  csrCommand,
+  inspectCommand,
+  keyCommand,
+  verifyCommand,
+];

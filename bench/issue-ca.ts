@@ -1,0 +1,110 @@
+/**
+ * P-256 leaf certificates per second through the CA service with the SQLite store (profile
+ * policy, serial, signing, one transaction per certificate with its chained audit entry), beside
+ * the raw core figure (buildCertificate alone, same issuer and same extensions) from the same run.
+ * 64 requests in flight; rounds alternate; the median of each is printed, then the ratio.
+ * Run: `node --import tsx bench/issue-ca.ts [seconds-per-round]`.
+ */
+import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeDer } from '../src/asn1/index.js';
+import { applyProfile, createCertificateAuthority, initCertificateAuthority, openDataDir, unlockActiveIssuer, verifyStoreAudit } from '../src/ca/index.js';
+import { buildCertificate, parsePublicKeyInfo, secureRandomSerialNumber } from '../src/x509/index.js';
+
+const secondsPerRound = Number(process.argv[2] ?? 2);
+const rounds = 3;
+const inFlight = 64;
+const keyPoolSize = 64;
+
+async function measure(seconds: number, issueOne: (i: number) => Promise<unknown>): Promise<number> {
+  let issued = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const start = performance.now();
+  const worker = async (): Promise<void> => {
+    while (performance.now() < deadline) await issueOne(issued++);
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return issued / ((performance.now() - start) / 1000);
+}
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
+const root = mkdtempSync(join(tmpdir(), 'symbolon-bench-ca-'));
+try {
+  const dir = join(root, 'data');
+  const passphrase = 'bench intermediate passphrase';
+  await initCertificateAuthority({
+    dir,
+    name: 'Bench',
+    keyType: 'p256',
+    rootPassphrase: 'bench root passphrase',
+    intermediatePassphrase: passphrase,
+    publicBaseUrl: 'http://ca.bench.example',
+    actor: 'bench',
+    now: new Date(),
+    random: randomBytes,
+  });
+  const dataDir = await openDataDir(dir, { actor: 'bench', now: new Date() });
+  const issuer = await unlockActiveIssuer(dataDir, passphrase);
+  const ca = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: () => new Date(), random: randomBytes });
+  const keys = Array.from({ length: keyPoolSize }, () => {
+    const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
+    return { spki, publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED') };
+  });
+  const profile = dataDir.config.profiles['server']!;
+
+  const throughCa = (i: number) => {
+    const key = keys[i % keyPoolSize]!;
+    return ca.issue({ subject: [[{ type: '2.5.4.3', value: `device-${i}.bench.example` }]], subjectAltNames: [], publicKey: key.publicKey, spki: key.spki }, { profile: 'server', actor: 'bench' });
+  };
+  // The raw core: the same certificate content (decided once), built and signed, nothing else.
+  const decision = applyProfile(
+    profile,
+    { subject: [[{ type: '2.5.4.3', value: 'device.bench.example' }]], subjectAltNames: [], publicKey: keys[0]!.publicKey },
+    { now: new Date(), issuerId: issuer.id, issuerNotBefore: issuer.certificate.notBefore, issuerNotAfter: issuer.certificate.notAfter, publicBaseUrl: 'http://ca.bench.example', spiffeTrustDomain: undefined },
+  );
+  const coreOnly = (i: number) =>
+    buildCertificate(
+      {
+        ...decision,
+        subject: [[{ type: '2.5.4.3', value: `device-${i}.bench.example` }]],
+        subjectAltName: [{ type: 'dns', value: `device-${i}.bench.example` }],
+        serialNumber: secureRandomSerialNumber(),
+        issuer: issuer.nameDer,
+        subjectPublicKey: keys[i % keyPoolSize]!.spki,
+        authorityKeyIdentifier: issuer.keyIdentifier,
+      },
+      issuer.signer,
+    );
+
+  // Both produce certificates that chain to the intermediate.
+  const sample = await throughCa(0);
+  if (!new X509Certificate(sample.der).verify(new X509Certificate(issuer.chain[0]!).publicKey)) throw new Error('the CA issued a certificate that does not verify');
+  new X509Certificate(await coreOnly(0));
+
+  const service: number[] = [];
+  const core: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    service.push(await measure(secondsPerRound, throughCa));
+    core.push(await measure(secondsPerRound, coreOnly));
+  }
+  const stored = (await dataDir.store.listCertificates({ now: new Date() })).length;
+  const audit = await verifyStoreAudit(dataDir.store);
+  if (!audit.ok) throw new Error(`the audit chain does not verify after the run: ${audit.detail}`);
+  await dataDir.close();
+
+  const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+  const serviceMedian = median(service);
+  const coreMedian = median(core);
+  console.log(`P-256 server certificates per second (one process, ${inFlight} in flight, median of ${rounds} rounds of ${secondsPerRound}s)`);
+  console.log(`  CA service + SQLite  ${fmt(serviceMedian).padStart(8)} /s   rounds: ${service.map(fmt).join(', ')}   (policy, serial, sign, transaction, chained audit entry)`);
+  console.log(`  raw core             ${fmt(coreMedian).padStart(8)} /s   rounds: ${core.map(fmt).join(', ')}   (buildCertificate alone)`);
+  console.log(`  service / core       ${(serviceMedian / coreMedian).toFixed(2)}    goal: service >= 5,000/s`);
+  console.log(`  stored ${fmt(stored)} certificates; audit chain of ${fmt(audit.count)} entries verifies`);
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}

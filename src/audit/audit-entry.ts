@@ -1,0 +1,48 @@
+/** The actions the CA writes to its audit log. */
+export const AUDIT_ACTIONS = [
+  'ca.init',
+  'issuer.add',
+  'certificate.issue',
+  'certificate.renew',
+  'certificate.revoke',
+  'config.change',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** An audit entry before it is placed in the chain: what happened, who did it, when. */
+export interface AuditDraft {
+  readonly at: Date;
+  /** Who asked: a user name, `cli:<user>`, an API client's certificate subject. */
+  readonly actor: string;
+  readonly action: AuditAction;
+  /** What it is about: `<issuer>/<serial>` for a certificate, an issuer id, a file name. */
+  readonly target: string;
+  /** The details, as plain JSON values; stored as canonical JSON and hashed. */
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+/** An entry as stored: the draft, its place in the chain and the hashes that seal it. */
+export interface AuditEntry {
+  /** 1, 2, 3, ... without gaps. */
+  readonly sequence: number;
+  /** ISO 8601 with milliseconds, UTC. */
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string;
+  /** Canonical JSON of the payload. */
+  readonly payload: string;
+  /** SHA-256 of `payload`, lowercase hex. */
+  readonly payloadHash: string;
+  /** `entryHash` of the entry before, or 64 zeros for the first. */
+  readonly previousHash: string;
+  /** SHA-256 over `previousHash` and the canonical entry; see `auditEntryHash`. */
+  readonly entryHash: string;
+}
+
+/** Where the chain stands: the last entry's sequence and hash (0 and the genesis hash when empty). */
+export interface AuditHead {
+  readonly sequence: number;
+  readonly entryHash: string;
+}

@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { isSymbolonError, SymbolonError } from '../errors.js';
+import type { AuditAction } from '../audit/index.js';
+import type { CertificateRecord, CertificateRef, Store } from '../store/index.js';
+import { buildCertificate, formatGeneralName, formatName, verifyCsr } from '../x509/index.js';
+import type { Certificate, Csr, DistinguishedName, GeneralName, PublicKeyInfo } from '../x509/index.js';
+import type { CaConfig } from './ca-config.js';
+import { applyProfile, findProfile } from './issuance-policy.js';
+import { checkSubjectKey } from './key-rules.js';
+import type { IssuingCa } from './issuing-ca.js';
+import { newSerialNumber } from './serial.js';
+
+/** A certificate the CA issued, as it was recorded. */
+export interface IssuedCertificate {
+  readonly der: Buffer;
+  readonly record: CertificateRecord;
+  /** DER of the chain above it: the issuing intermediate, then the root. */
+  readonly chain: readonly Buffer[];
+}
+
+/** What a key request asks for: names and the subject's public key. */
+export interface KeyRequest {
+  readonly subject: DistinguishedName;
+  readonly subjectAltNames: readonly GeneralName[];
+  /** The subject's key as parsed from its SubjectPublicKeyInfo (`parsePublicKeyInfo`, `Csr.publicKey`). */
+  readonly publicKey: PublicKeyInfo;
+  /** Its SubjectPublicKeyInfo DER. */
+  readonly spki: Buffer;
+}
+
+export interface IssueOptions {
+  readonly profile: string;
+  readonly ttlSeconds?: number | undefined;
+  /** Who asked, for the audit log. */
+  readonly actor: string;
+}
+
+export interface RenewOptions {
+  readonly actor: string;
+  readonly ttlSeconds?: number | undefined;
+  /** A new key for the renewed certificate (rekey); by default it keeps the old one. */
+  readonly newKey?: { readonly publicKey: PublicKeyInfo; readonly spki: Buffer };
+}
+
+export interface CertificateAuthorityOptions {
+  readonly store: Store;
+  readonly config: CaConfig;
+  readonly issuer: IssuingCa;
+  readonly clock: () => Date;
+  /** A CSPRNG (`crypto.randomBytes`); tests pass their own. */
+  readonly random: (size: number) => Uint8Array;
+}
+
+/** The issuing side of the CA: issuance from CSRs and key requests, and renewal. */
+export interface CertificateAuthority {
+  readonly issuer: IssuingCa;
+  readonly config: CaConfig;
+  /** Issues under a profile for a key the requester holds. Throws the policy's errors, `CA_PROFILE_UNKNOWN`, `CA_SERIAL_EXHAUSTED`. */
+  issue(request: KeyRequest, options: IssueOptions): Promise<IssuedCertificate>;
+  /** Issues from a CSR, checking its signature (`CSR_SIGNATURE_INVALID`) after the profile's key rules. */
+  issueFromCsr(csr: Csr, options: IssueOptions): Promise<IssuedCertificate>;
+  /**
+   * A new certificate with the subject, names and profile of a recorded one, from the active
+   * intermediate. Throws `CA_CERT_REVOKED` and the policy's errors (the profile may have changed).
+   */
+  renew(previous: CertificateRecord, parsed: Certificate, options: RenewOptions): Promise<IssuedCertificate>;
+}
+
+/** Serial collisions are 2^-126 events; a second one in a row means the random source is broken. */
+const SERIAL_ATTEMPTS = 4;
+
+function sanText(names: readonly GeneralName[] | undefined): string[] {
+  return (names ?? []).map((name) => {
+    const text = formatGeneralName(name);
+    const colon = text.indexOf(':');
+    return colon < 0 ? text : `${text.slice(0, colon).toLowerCase()}:${text.slice(colon + 1)}`;
+  });
+}
+
+/** Creates the CA service over a store, its configuration and the unlocked active intermediate. */
+export function createCertificateAuthority(options: CertificateAuthorityOptions): CertificateAuthority {
+  const { store, config, issuer, clock, random } = options;
+  const issuerNotBefore = issuer.certificate.notBefore;
+  const issuerNotAfter = issuer.certificate.notAfter;
+
+  async function sign(
+    request: KeyRequest,
+    profileName: string,
+    ttlSeconds: number | undefined,
+    actor: string,
+    action: AuditAction,
+    renewalOf: CertificateRef | null,
+  ): Promise<IssuedCertificate> {
+    const profile = findProfile(config.profiles, profileName);
+    const now = clock();
+    const decision = applyProfile(
+      profile,
+      { subject: request.subject, subjectAltNames: request.subjectAltNames, publicKey: request.publicKey, ttlSeconds },
+      { now, issuerId: issuer.id, issuerNotBefore, issuerNotAfter, publicBaseUrl: config.publicBaseUrl, spiffeTrustDomain: config.spiffeTrustDomain },
+    );
+    const subject = formatName(decision.subject as DistinguishedName);
+    const subjectAltNames = sanText(decision.subjectAltName);
+    for (let attempt = 1; ; attempt++) {
+      const serial = newSerialNumber(random);
+      const der = await buildCertificate(
+        { ...decision, serialNumber: serial.bytes, issuer: issuer.nameDer, subjectPublicKey: request.spki, authorityKeyIdentifier: issuer.keyIdentifier },
+        issuer.signer,
+      );
+      const fingerprint = createHash('sha256').update(der).digest('hex');
+      try {
+        const record = await store.recordIssuance(
+          {
+            issuerId: issuer.id,
+            serial: serial.hex,
+            subject,
+            subjectAltNames,
+            profile: profile.name,
+            notBefore: decision.notBefore,
+            notAfter: decision.notAfter,
+            fingerprint,
+            der,
+            issuedAt: now,
+            renewalOf,
+          },
+          {
+            at: now,
+            actor,
+            action,
+            target: `${issuer.id}/${serial.hex}`,
+            payload: {
+              issuer: issuer.id,
+              serial: serial.hex,
+              profile: profile.name,
+              subject,
+              subjectAltNames,
+              notBefore: decision.notBefore.toISOString(),
+              notAfter: decision.notAfter.toISOString(),
+              sha256: fingerprint,
+              ...(renewalOf === null ? {} : { renewalOf: `${renewalOf.issuerId}/${renewalOf.serial}` }),
+            },
+          },
+        );
+        return Object.freeze({ der, record, chain: issuer.chain });
+      } catch (error) {
+        if (!isSymbolonError(error) || error.code !== 'STORE_SERIAL_TAKEN') throw error;
+        if (attempt >= SERIAL_ATTEMPTS) {
+          throw new SymbolonError('CA_SERIAL_EXHAUSTED', `${attempt} random serial numbers in a row were already taken; the random source is broken`, { cause: error });
+        }
+      }
+    }
+  }
+
+  return Object.freeze({
+    issuer,
+    config,
+    issue: (request: KeyRequest, opts: IssueOptions) => sign(request, opts.profile, opts.ttlSeconds, opts.actor, 'certificate.issue', null),
+    issueFromCsr: async (csr: Csr, opts: IssueOptions) => {
+      // The key is judged first: a weak key is named as weak, not as a signature that fails.
+      checkSubjectKey(findProfile(config.profiles, opts.profile), csr.publicKey);
+      verifyCsr(csr);
+      return sign({ subject: csr.subject, subjectAltNames: csr.subjectAltNames, publicKey: csr.publicKey, spki: csr.spki }, opts.profile, opts.ttlSeconds, opts.actor, 'certificate.issue', null);
+    },
+    renew: async (previous: CertificateRecord, parsed: Certificate, opts: RenewOptions) => {
+      if (previous.revocation !== null) {
+        throw new SymbolonError('CA_CERT_REVOKED', `the certificate ${previous.serial} was revoked (${previous.revocation.reason}); issue a new one instead of renewing`);
+      }
+      const key = opts.newKey ?? { publicKey: parsed.publicKey, spki: parsed.spki };
+      const request: KeyRequest = { subject: parsed.subject, subjectAltNames: parsed.subjectAltNames, publicKey: key.publicKey, spki: key.spki };
+      return sign(request, previous.profile, opts.ttlSeconds, opts.actor, 'certificate.renew', { issuerId: previous.issuerId, serial: previous.serial });
+    },
+  });
+}

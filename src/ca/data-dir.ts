@@ -1,0 +1,144 @@
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { SymbolonError } from '../errors.js';
+
+/**
+ * A Symbolon data directory (default `./symbolon-data`):
+ *
+ *   symbolon.json              marker: format, version, store id; written last by `ca init`
+ *   config.yaml                CA configuration (name, public base URL, profiles)
+ *   symbolon.db                SQLite store (plus symbolon.db-wal and -shm while open)
+ *   ca/root.crt                root CA certificate (PEM)
+ *   ca/root.key.enc            root key, encrypted PKCS#8, 0600: move it offline after init
+ *   ca/intermediate-N.crt      intermediate CA certificates (PEM), N = 1, 2, ...
+ *   ca/intermediate-N.key.enc  their keys, encrypted PKCS#8, 0600
+ *   ca/intermediate-N.chain.pem  intermediate then root: what a server sends after its own certificate
+ *
+ * Which intermediate issues is recorded in the store. Every file is written atomically
+ * (temporary file, fsync, rename), so a crash leaves no half-written file.
+ */
+export const DATA_DIR_FORMAT = 'symbolon-data-dir';
+export const DATA_DIR_VERSION = 1;
+export const DEFAULT_DATA_DIR = 'symbolon-data';
+
+export interface DataDirPaths {
+  readonly root: string;
+  readonly marker: string;
+  readonly config: string;
+  readonly database: string;
+  readonly caDir: string;
+  readonly rootCertificate: string;
+  readonly rootKey: string;
+  readonly issuerCertificate: (issuerId: string) => string;
+  readonly issuerKey: (issuerId: string) => string;
+  readonly issuerChain: (issuerId: string) => string;
+}
+
+/** The paths of every file in a data directory. */
+export function dataDirPaths(root: string): DataDirPaths {
+  const caDir = join(root, 'ca');
+  return Object.freeze({
+    root,
+    marker: join(root, 'symbolon.json'),
+    config: join(root, 'config.yaml'),
+    database: join(root, 'symbolon.db'),
+    caDir,
+    rootCertificate: join(caDir, 'root.crt'),
+    rootKey: join(caDir, 'root.key.enc'),
+    issuerCertificate: (id: string) => join(caDir, `${id}.crt`),
+    issuerKey: (id: string) => join(caDir, `${id}.key.enc`),
+    issuerChain: (id: string) => join(caDir, `${id}.chain.pem`),
+  });
+}
+
+/** What the marker file says. */
+export interface DataDirMarker {
+  readonly format: typeof DATA_DIR_FORMAT;
+  readonly version: number;
+  readonly storeId: string;
+  readonly createdAt: string;
+}
+
+/** The marker's text for a new data directory. */
+export function markerText(storeId: string, createdAt: Date): string {
+  const marker: DataDirMarker = { format: DATA_DIR_FORMAT, version: DATA_DIR_VERSION, storeId, createdAt: createdAt.toISOString() };
+  return JSON.stringify(marker, null, 2) + '\n';
+}
+
+function fsCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+/**
+ * Checks that `root` is a Symbolon data directory this version can use and returns its marker.
+ * Throws `CA_DATA_DIR_MISSING` (no such directory, or empty), `CA_DATA_DIR_FOREIGN` (files but
+ * no marker, or another program's marker), `CA_DATA_DIR_CORRUPT` (an unreadable marker) or
+ * `CA_DATA_DIR_VERSION`.
+ */
+export function readDataDirMarker(root: string): DataDirMarker {
+  const paths = dataDirPaths(root);
+  try {
+    if (!statSync(root).isDirectory()) throw new SymbolonError('CA_DATA_DIR_FOREIGN', `${root} is a file, not a data directory; pass --dir with a directory made by \`symbolon ca init\``);
+  } catch (error) {
+    if (error instanceof SymbolonError) throw error;
+    throw new SymbolonError('CA_DATA_DIR_MISSING', `there is no data directory at ${root}; run \`symbolon ca init --dir ${root}\` or pass --dir`, { cause: error });
+  }
+  let text: string;
+  try {
+    text = readFileSync(paths.marker, 'utf8');
+  } catch (error) {
+    if (fsCode(error) !== 'ENOENT') throw new SymbolonError('CA_DATA_DIR_CORRUPT', `cannot read ${paths.marker} (${fsCode(error) ?? 'error'})`, { cause: error });
+    if (readdirSync(root).length === 0) throw new SymbolonError('CA_DATA_DIR_MISSING', `${root} is empty; run \`symbolon ca init --dir ${root}\``);
+    throw new SymbolonError(
+      'CA_DATA_DIR_FOREIGN',
+      `${root} has no symbolon.json: it is not a Symbolon data directory (or \`ca init\` was interrupted; then remove it and run init again)`,
+    );
+  }
+  let marker: unknown;
+  try {
+    marker = JSON.parse(text);
+  } catch (error) {
+    throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${paths.marker} is not valid JSON; restore the data directory from a backup`, { cause: error });
+  }
+  const fields = (typeof marker === 'object' && marker !== null ? marker : {}) as Record<string, unknown>;
+  if (fields['format'] !== DATA_DIR_FORMAT) throw new SymbolonError('CA_DATA_DIR_FOREIGN', `${paths.marker} belongs to another program (format ${JSON.stringify(fields['format'])})`);
+  const version = fields['version'];
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${paths.marker} has no valid version`);
+  if (version > DATA_DIR_VERSION) throw new SymbolonError('CA_DATA_DIR_VERSION', `${root} has layout version ${version}; this Symbolon reads version ${DATA_DIR_VERSION}; upgrade Symbolon`);
+  if (typeof fields['storeId'] !== 'string' || typeof fields['createdAt'] !== 'string') throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${paths.marker} lacks its store id or creation time`);
+  return Object.freeze({ format: DATA_DIR_FORMAT, version, storeId: fields['storeId'], createdAt: fields['createdAt'] });
+}
+
+/** Throws `CA_DATA_DIR_EXISTS` unless `root` is absent or an empty directory. */
+export function assertDataDirFree(root: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(root);
+  } catch (error) {
+    if (fsCode(error) === 'ENOENT') return;
+    throw new SymbolonError('CA_DATA_DIR_EXISTS', `${root} cannot be used as a new data directory (${fsCode(error) ?? 'error'})`, { cause: error });
+  }
+  if (entries.length > 0) {
+    const what = entries.includes('symbolon.json') ? 'already holds a CA' : 'is not empty';
+    throw new SymbolonError('CA_DATA_DIR_EXISTS', `${root} ${what}; pass --dir with a new or empty directory`);
+  }
+}
+
+// The temporary names of keys/key-file.ts's atomic writes: `.<name>.<16 hex>.tmp`.
+const TEMPORARY_FILE = /^\..+\.[0-9a-f]{16}\.tmp$/;
+
+/**
+ * Removes the temporary files an atomic write leaves when the process is killed between
+ * creating and renaming them; the files they were to become are untouched. Returns their names.
+ */
+export function sweepTemporaryFiles(directory: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(directory);
+  } catch {
+    return [];
+  }
+  const removed = names.filter((name) => TEMPORARY_FILE.test(name));
+  for (const name of removed) rmSync(join(directory, name), { force: true });
+  return removed;
+}

@@ -1,0 +1,58 @@
+import { Command } from 'commander';
+import { createIntermediate } from '../../ca/index.js';
+import type { CommandFactory, Output } from '../program.js';
+import { cliActor, cliClock, cliRandom, collect, intermediatePassphrase, resolvePassphrase, ROOT_PASSPHRASE_ENV, withDataDir } from './ca-options.js';
+
+interface CaIntermediateOptions {
+  readonly dir?: string;
+  readonly rootKey?: string;
+  readonly rootPassphraseFile?: string;
+  readonly rootPassphraseEnv?: string;
+  readonly passphraseFile?: string;
+  readonly passphraseEnv?: string;
+  readonly spiffeTrustDomain?: string;
+  readonly permitDns?: string[];
+}
+
+/** `symbolon ca intermediate create`: the next intermediate, signed with the root key brought back online. */
+export const caIntermediateCommand: CommandFactory = (output: Output) =>
+  new Command('intermediate').description('manage intermediate CAs').addCommand(
+    new Command('create')
+      .description('make a new intermediate CA with the root key and make it the one that issues')
+      .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+      .option('--root-key <file>', 'the root key file, when it was moved offline (default: ca/root.key.enc)')
+      .option('--root-passphrase-file <file>', 'file holding the root key passphrase')
+      .option('--root-passphrase-env <name>', `environment variable holding it (default: ${ROOT_PASSPHRASE_ENV})`)
+      .option('--passphrase-file <file>', 'file holding the passphrase for the new intermediate key')
+      .option('--passphrase-env <name>', 'environment variable holding it (default: SYMBOLON_CA_PASSPHRASE)')
+      .option('--spiffe-trust-domain <domain>', 'constrain the intermediate to this SPIFFE trust domain')
+      .option('--permit-dns <suffix>', 'constrain the intermediate to DNS names under this suffix (repeatable)', collect)
+      .action(async (options: CaIntermediateOptions) => {
+        const rootPassphrase = await resolvePassphrase({
+          what: 'root CA key',
+          file: options.rootPassphraseFile,
+          env: options.rootPassphraseEnv,
+          fileOption: '--root-passphrase-file',
+          envOption: '--root-passphrase-env',
+          defaultEnv: ROOT_PASSPHRASE_ENV,
+          isNew: false,
+        });
+        const passphrase = await intermediatePassphrase(options, true);
+        const constraints = {
+          ...(options.permitDns === undefined ? {} : { permittedDnsSuffixes: options.permitDns }),
+          ...(options.spiffeTrustDomain === undefined ? {} : { spiffeTrustDomain: options.spiffeTrustDomain }),
+        };
+        const created = await withDataDir(options, (dataDir) =>
+          createIntermediate(dataDir, {
+            rootKeyPath: options.rootKey,
+            rootPassphrase,
+            intermediatePassphrase: passphrase,
+            constraints: Object.keys(constraints).length === 0 ? undefined : constraints,
+            actor: cliActor(),
+            now: cliClock(),
+            random: cliRandom,
+          }),
+        );
+        output.out(`Created ${created.id}: ${created.subject}; it now issues (ca/${created.id}.crt)\n`);
+      }),
+  );

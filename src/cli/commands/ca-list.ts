@@ -1,0 +1,64 @@
+import { Command, Option } from 'commander';
+import { parseLifetime } from '../../ca/index.js';
+import type { CertificateRecord, CertificateStatus } from '../../store/index.js';
+import type { CommandFactory, Output } from '../program.js';
+import { cliClock, withDataDir } from './ca-options.js';
+
+interface CaListOptions {
+  readonly dir?: string;
+  readonly status?: CertificateStatus;
+  readonly profile?: string;
+  readonly expiring?: number;
+  readonly json?: boolean;
+}
+
+/** The status of a record at `now`. */
+export function statusOf(record: CertificateRecord, now: Date): CertificateStatus {
+  if (record.revocation !== null) return 'revoked';
+  return record.notAfter.getTime() <= now.getTime() ? 'expired' : 'valid';
+}
+
+/** A record as JSON for `--json`: no DER, dates as ISO text. */
+export function recordJson(record: CertificateRecord, now: Date): Record<string, unknown> {
+  return {
+    issuer: record.issuerId,
+    serial: record.serial,
+    status: statusOf(record, now),
+    profile: record.profile,
+    subject: record.subject,
+    subjectAltNames: record.subjectAltNames,
+    notBefore: record.notBefore.toISOString(),
+    notAfter: record.notAfter.toISOString(),
+    issuedAt: record.issuedAt.toISOString(),
+    sha256: record.fingerprint,
+    renewalOf: record.renewalOf === null ? null : `${record.renewalOf.issuerId}/${record.renewalOf.serial}`,
+    revocation:
+      record.revocation === null ? null : { reason: record.revocation.reason, revokedAt: record.revocation.revokedAt.toISOString(), sequence: record.revocation.sequence },
+  };
+}
+
+/** `symbolon ca list`: the inventory, filtered. */
+export const caListCommand: CommandFactory = (output: Output) =>
+  new Command('list')
+    .description('list issued certificates')
+    .addOption(new Option('--status <status>', 'only valid, revoked or expired certificates').choices(['valid', 'revoked', 'expired']))
+    .option('--profile <name>', 'only certificates of this profile')
+    .addOption(new Option('--expiring <lifetime>', 'only valid certificates expiring within this time, such as 30d').argParser((value: string) => parseLifetime(value, '--expiring')))
+    .option('--json', 'print JSON, one array')
+    .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+    .action(async (options: CaListOptions) => {
+      const now = cliClock();
+      const records = await withDataDir(options, (dataDir) =>
+        dataDir.store.listCertificates({
+          now,
+          ...(options.expiring === undefined ? (options.status === undefined ? {} : { status: options.status }) : { status: 'valid', notAfterBefore: new Date(now.getTime() + options.expiring * 1000) }),
+          ...(options.profile === undefined ? {} : { profile: options.profile }),
+        }),
+      );
+      if (options.json === true) {
+        output.out(JSON.stringify(records.map((record) => recordJson(record, now)), null, 2) + '\n');
+        return;
+      }
+      const lines = records.map((r) => [r.serial, statusOf(r, now).padEnd(7), r.profile.padEnd(12), r.notAfter.toISOString(), r.subject || r.subjectAltNames.join(',')].join('  '));
+      output.out([`${records.length} certificate${records.length === 1 ? '' : 's'}`, ...lines, ''].join('\n'));
+    });

@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { SymbolonError } from '../../errors.js';
+import { DEFAULT_DATA_DIR, openDataDir, parseLifetime, unlockActiveIssuer } from '../../ca/index.js';
+import type { DataDir, IssuingCa } from '../../ca/index.js';
+import { ipToBytes, parseCertificates } from '../../x509/index.js';
+import type { Certificate, GeneralName } from '../../x509/index.js';
+import { readPassphrase } from '../passphrase.js';
+import { promptPassphrase } from './ca-passphrase-prompt.js';
+
+/** The environment variables the CA commands read passphrases from when no option names one. */
+export const CA_PASSPHRASE_ENV = 'SYMBOLON_CA_PASSPHRASE';
+export const ROOT_PASSPHRASE_ENV = 'SYMBOLON_ROOT_PASSPHRASE';
+
+export interface DirOption {
+  readonly dir?: string;
+}
+
+/** The data directory the command works on. */
+export function dataDirOf(options: DirOption): string {
+  return options.dir ?? DEFAULT_DATA_DIR;
+}
+
+/** Who runs the command, for the audit log: `cli:<login name>`. */
+export function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return `cli:uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
+/** The clock and random source of the CLI: the real ones. */
+export const cliClock = (): Date => new Date();
+export const cliRandom = (size: number): Uint8Array => randomBytes(size);
+
+/** Parses `--ttl 30d` into seconds; a usage error that names the option. */
+export function parseTtlOption(value: string): number {
+  return parseLifetime(value, '--ttl');
+}
+
+/** Which passphrase a command needs, and where it may come from. */
+export interface PassphraseRequest {
+  /** For prompts and messages: `intermediate key`, `root key`. */
+  readonly what: string;
+  readonly file: string | undefined;
+  readonly env: string | undefined;
+  readonly fileOption: string;
+  readonly envOption: string;
+  /** Read when neither option is given. */
+  readonly defaultEnv: string;
+  /** Ask twice at a prompt (a new passphrase). */
+  readonly isNew: boolean;
+}
+
+/**
+ * The passphrase from --*-passphrase-file, --*-passphrase-env, the default variable, or a
+ * prompt on a terminal. Without any of them and without a terminal (CI), fails with `USAGE`
+ * naming the options. Environment variables are read here, in the CLI, and nowhere deeper.
+ */
+export async function resolvePassphrase(request: PassphraseRequest): Promise<string> {
+  const given = await readPassphrase(
+    { ...(request.file === undefined ? {} : { passphraseFile: request.file }), ...(request.env === undefined ? {} : { passphraseEnv: request.env }) },
+    process.env,
+  );
+  if (given !== undefined) return given;
+  const fromDefault = process.env[request.defaultEnv];
+  if (fromDefault !== undefined && fromDefault !== '') return fromDefault;
+  if (process.stdin.isTTY === true && process.stderr.isTTY === true) return promptPassphrase(`Passphrase for the ${request.what}: `, request.isNew);
+  throw new SymbolonError(
+    'USAGE',
+    `the ${request.what} needs a passphrase and there is no terminal to ask on; give ${request.fileOption} FILE, ${request.envOption} NAME, or set ${request.defaultEnv}`,
+  );
+}
+
+/** The intermediate passphrase options every signing command takes. */
+export interface CaPassphraseOptions {
+  readonly passphraseFile?: string;
+  readonly passphraseEnv?: string;
+}
+
+export function intermediatePassphrase(options: CaPassphraseOptions, isNew = false): Promise<string> {
+  return resolvePassphrase({
+    what: 'intermediate CA key',
+    file: options.passphraseFile,
+    env: options.passphraseEnv,
+    fileOption: '--passphrase-file',
+    envOption: '--passphrase-env',
+    defaultEnv: CA_PASSPHRASE_ENV,
+    isNew,
+  });
+}
+
+/** Opens the data directory, runs `work`, and closes it whatever happens. */
+export async function withDataDir<T>(options: DirOption, work: (dataDir: DataDir) => Promise<T>): Promise<T> {
+  const dataDir = await openDataDir(dataDirOf(options), { actor: cliActor(), now: cliClock() });
+  try {
+    return await work(dataDir);
+  } finally {
+    await dataDir.close();
+  }
+}
+
+/** Opens the data directory and unlocks the active intermediate. */
+export async function withIssuer<T>(options: DirOption & CaPassphraseOptions, work: (dataDir: DataDir, issuer: IssuingCa) => Promise<T>): Promise<T> {
+  // Ask before opening: a prompt must not hold the store open.
+  const passphrase = await intermediatePassphrase(options);
+  return withDataDir(options, async (dataDir) => work(dataDir, await unlockActiveIssuer(dataDir, passphrase)));
+}
+
+/** Commander collector for repeatable options. */
+export function collect(value: string, previous: readonly string[] = []): string[] {
+  return [...previous, value];
+}
+
+/**
+ * A subjectAltName as given to --san: `dns:`, `ip:`, `email:` or `uri:` first, or bare, when an
+ * IP address, a `spiffe://` ID or an email address is recognised and anything else is a DNS name.
+ */
+export function parseSanOption(text: string): GeneralName {
+  const match = /^(dns|ip|email|uri):(.+)$/i.exec(text);
+  if (match !== null) {
+    const type = match[1]!.toLowerCase() as 'dns' | 'ip' | 'email' | 'uri';
+    if (type === 'ip' && ipToBytes(match[2]!) === undefined) throw new SymbolonError('USAGE', `--san ${text}: "${match[2]}" is not an IP address`);
+    return { type, value: match[2]! };
+  }
+  if (ipToBytes(text) !== undefined) return { type: 'ip', value: text };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return { type: 'uri', value: text };
+  if (text.includes('@')) return { type: 'email', value: text };
+  return { type: 'dns', value: text };
+}
+
+/** The first certificate of a PEM file (a certificate or a chain that starts with it) or DER. Throws `PEM_NOT_FOUND` and the parser's errors. */
+export function firstCertificate(input: Uint8Array): Certificate {
+  const [first] = parseCertificates(input);
+  if (first === undefined) throw new SymbolonError('PEM_NOT_FOUND', 'the file holds no certificate');
+  return first;
+}

@@ -1,0 +1,65 @@
+import { Command, Option } from 'commander';
+import { createCertificateAuthority, identifyCertificate } from '../../ca/index.js';
+import { SymbolonError } from '../../errors.js';
+import { exportPrivateKeyPem, generateKeyPair, writePrivateKeyFile } from '../../keys/index.js';
+import type { KeyType } from '../../keys/index.js';
+import { decodeDer } from '../../asn1/index.js';
+import { parsePublicKeyInfo, toPem } from '../../x509/index.js';
+import { parseKeyType } from '../key-type-option.js';
+import { readInput } from '../input.js';
+import { refuseExisting, writeOutputFile } from '../output-file.js';
+import type { CommandFactory, Output } from '../program.js';
+import { cliActor, cliClock, firstCertificate, cliRandom, parseTtlOption, withIssuer } from './ca-options.js';
+
+interface CaRenewOptions {
+  readonly dir?: string;
+  readonly rekey?: boolean;
+  readonly keyType?: KeyType;
+  readonly ttl?: number;
+  readonly out?: string;
+  readonly passphraseFile?: string;
+  readonly passphraseEnv?: string;
+}
+
+/** `symbolon ca renew CERT [--rekey]`: the same subject, names and profile, newly dated, from the active intermediate. */
+export const caRenewCommand: CommandFactory = (output: Output) =>
+  new Command('renew')
+    .description('issue a new certificate with the subject, names and profile of one this CA issued')
+    .argument('<certificate>', 'the certificate to renew (PEM or DER)')
+    .option('--rekey', 'generate a new key for it (writes <out>.key, <out>.crt); needs --out')
+    .addOption(new Option('--key-type <type>', 'the new key with --rekey (default: p256)').argParser(parseKeyType))
+    .addOption(new Option('--ttl <lifetime>', 'lifetime such as 30d (default: the profile default)').argParser(parseTtlOption))
+    .option('--out <path>', 'without --rekey: the certificate file (default: standard output); with --rekey: the path prefix')
+    .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+    .option('--passphrase-file <file>', 'file holding the intermediate key passphrase')
+    .option('--passphrase-env <name>', 'environment variable holding it (default: SYMBOLON_CA_PASSPHRASE)')
+    .action(async (certificatePath: string, options: CaRenewOptions) => {
+      const previous = firstCertificate(await readInput(certificatePath));
+      if (options.rekey === true && options.out === undefined) throw new SymbolonError('USAGE', '--rekey writes a new key: give --out PATH');
+      const paths = options.rekey === true ? { key: `${options.out}.key`, cert: `${options.out}.crt` } : undefined;
+      if (paths !== undefined) {
+        await refuseExisting(paths.key, 'KEY_FILE_EXISTS');
+        await refuseExisting(paths.cert, 'OUTPUT_FILE_EXISTS');
+      }
+      const keys = options.rekey === true ? await generateKeyPair(options.keyType ?? 'p256') : undefined;
+      const issued = await withIssuer(options, async (dataDir, issuer) => {
+        const record = await identifyCertificate(dataDir.store, dataDir.issuers, previous);
+        const ca = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: cliClock, random: cliRandom });
+        let newKey;
+        if (keys !== undefined) {
+          const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
+          newKey = { spki, publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED') };
+        }
+        return ca.renew(record, previous, { actor: cliActor(), ttlSeconds: options.ttl, ...(newKey === undefined ? {} : { newKey }) });
+      });
+      const pem = toPem('CERTIFICATE', issued.der);
+      if (paths !== undefined && keys !== undefined) {
+        await writePrivateKeyFile(paths.key, await exportPrivateKeyPem(keys.privateKey));
+        await writeOutputFile(paths.cert, pem, { overwrite: false });
+      } else if (options.out !== undefined) {
+        await writeOutputFile(options.out, pem, { overwrite: false });
+      } else {
+        output.out(pem);
+      }
+      output.err(`Renewed ${previous.serialNumber} as serial ${issued.record.serial} (until ${issued.record.notAfter.toISOString()})\n`);
+    });

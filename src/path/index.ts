@@ -1,0 +1,12 @@
+export { validatePath } from './validate-path.js';
+export type { PathValidationOptions } from './validate-path.js';
+export type { PathErrorCode, PathFailure, PathResult, PathSuccess } from './path-result.js';
+export { TrustBundle } from './trust-bundle.js';
+export { ValidationCache } from './validation-cache.js';
+export type { ValidationCacheOptions } from './validation-cache.js';
+export { DEFAULT_PATH_LIMITS } from './work-limits.js';
+export type { PathLimits } from './work-limits.js';
+export type { PathPurpose } from './extended-key-usage.js';
+export type { PeerIdentity } from './peer-identity.js';
+export { isDnsNameMatch } from './peer-identity.js';
+export type { CrlRequirement } from './revocation.js';

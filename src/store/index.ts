@@ -1,0 +1,15 @@
+export type {
+  CertificateFilter,
+  CertificateRecord,
+  CertificateRef,
+  CertificateStatus,
+  IssuerRecord,
+  NewCertificate,
+  NewIssuer,
+  NewRevocation,
+  RevocationReason,
+  RevocationRecord,
+  Store,
+} from './store.js';
+export { openSqliteStore } from './sqlite-store.js';
+export type { SqliteStoreOptions } from './sqlite-store.js';

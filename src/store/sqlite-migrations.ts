@@ -1,0 +1,83 @@
+/**
+ * The SQLite schema, as numbered migrations applied in order, each in its own transaction and
+ * recorded in `schema_migrations`. Never edit a released migration: add the next one.
+ * Times are INTEGER milliseconds since the epoch (UTC); DER is BLOB; serials lowercase hex.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = Object.freeze([
+  {
+    version: 1,
+    name: 'issuers, certificates, revocations, audit log',
+    sql: `
+      CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE audit_log (
+        sequence      INTEGER PRIMARY KEY,
+        at            TEXT NOT NULL,
+        actor         TEXT NOT NULL,
+        action        TEXT NOT NULL,
+        target        TEXT NOT NULL,
+        payload       TEXT NOT NULL,
+        payload_hash  TEXT NOT NULL,
+        previous_hash TEXT NOT NULL,
+        entry_hash    TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_log_action ON audit_log (action, sequence);
+
+      CREATE TABLE issuers (
+        id             TEXT PRIMARY KEY,
+        parent_id      TEXT REFERENCES issuers (id),
+        subject        TEXT NOT NULL,
+        certificate    BLOB NOT NULL,
+        not_before     INTEGER NOT NULL,
+        not_after      INTEGER NOT NULL,
+        is_active      INTEGER NOT NULL CHECK (is_active IN (0, 1)),
+        created_at     INTEGER NOT NULL,
+        audit_sequence INTEGER NOT NULL REFERENCES audit_log (sequence)
+      ) STRICT;
+
+      CREATE TABLE certificates (
+        id                 INTEGER PRIMARY KEY,
+        issuer_id          TEXT NOT NULL REFERENCES issuers (id),
+        serial             TEXT NOT NULL,
+        subject            TEXT NOT NULL,
+        subject_alt_names  TEXT NOT NULL,
+        profile            TEXT NOT NULL,
+        not_before         INTEGER NOT NULL,
+        not_after          INTEGER NOT NULL,
+        fingerprint        TEXT NOT NULL,
+        der                BLOB NOT NULL,
+        issued_at          INTEGER NOT NULL,
+        renewal_of_issuer  TEXT,
+        renewal_of_serial  TEXT,
+        audit_sequence     INTEGER NOT NULL REFERENCES audit_log (sequence),
+        -- RFC 5280 4.1.2.2: the serial is unique for each certificate an issuer issues.
+        UNIQUE (issuer_id, serial),
+        FOREIGN KEY (renewal_of_issuer, renewal_of_serial) REFERENCES certificates (issuer_id, serial)
+      ) STRICT;
+      CREATE INDEX certificates_serial ON certificates (serial);
+      CREATE INDEX certificates_not_after ON certificates (not_after);
+      CREATE INDEX certificates_profile ON certificates (profile, not_after);
+
+      -- AUTOINCREMENT: a sequence is never reused, even after the newest row is deleted.
+      CREATE TABLE revocations (
+        sequence       INTEGER PRIMARY KEY AUTOINCREMENT,
+        certificate_id INTEGER NOT NULL UNIQUE REFERENCES certificates (id),
+        issuer_id      TEXT NOT NULL,
+        serial         TEXT NOT NULL,
+        reason         TEXT NOT NULL,
+        revoked_at     INTEGER NOT NULL,
+        audit_sequence INTEGER NOT NULL REFERENCES audit_log (sequence)
+      );
+      CREATE INDEX revocations_issuer ON revocations (issuer_id, sequence);
+    `,
+  },
+]);

@@ -1,0 +1,460 @@
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { GENESIS_HASH, sealAuditEntry } from '../audit/index.js';
+import type { AuditDraft, AuditEntry, AuditHead } from '../audit/index.js';
+import { SymbolonError } from '../errors.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import type { Migration } from './sqlite-migrations.js';
+import type {
+  CertificateFilter,
+  CertificateRecord,
+  CertificateRef,
+  IssuerRecord,
+  NewCertificate,
+  NewIssuer,
+  NewRevocation,
+  RevocationReason,
+  RevocationRecord,
+  Store,
+} from './store.js';
+
+export interface SqliteStoreOptions {
+  /** The database file; created with the schema when it does not exist. */
+  readonly path: string;
+  /** Refuse to create a new database: opening a missing file is `STORE_UNAVAILABLE`. */
+  readonly mustExist?: boolean;
+  /** Milliseconds to wait for another process's write lock; 5 s by default. */
+  readonly busyTimeoutMs?: number;
+}
+
+interface IssuerRow {
+  id: string;
+  parent_id: string | null;
+  subject: string;
+  certificate: Buffer;
+  not_before: number;
+  not_after: number;
+  is_active: number;
+  created_at: number;
+}
+
+interface CertificateRow {
+  id: number;
+  issuer_id: string;
+  serial: string;
+  subject: string;
+  subject_alt_names: string;
+  profile: string;
+  not_before: number;
+  not_after: number;
+  fingerprint: string;
+  der: Buffer;
+  issued_at: number;
+  renewal_of_issuer: string | null;
+  renewal_of_serial: string | null;
+  audit_sequence: number;
+  r_sequence: number | null;
+  r_reason: string | null;
+  r_revoked_at: number | null;
+  r_audit_sequence: number | null;
+}
+
+interface RevocationRow {
+  sequence: number;
+  issuer_id: string;
+  serial: string;
+  reason: string;
+  revoked_at: number;
+  audit_sequence: number;
+}
+
+interface AuditRow {
+  sequence: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  payload: string;
+  payload_hash: string;
+  previous_hash: string;
+  entry_hash: string;
+}
+
+const AUDIT_HEAD_KEY = 'audit_head';
+const STORE_ID_KEY = 'store_id';
+const FORMAT_KEY = 'format';
+const FORMAT = 'symbolon-store';
+
+const CERTIFICATE_COLUMNS = `
+  c.id, c.issuer_id, c.serial, c.subject, c.subject_alt_names, c.profile, c.not_before, c.not_after,
+  c.fingerprint, c.der, c.issued_at, c.renewal_of_issuer, c.renewal_of_serial, c.audit_sequence,
+  r.sequence AS r_sequence, r.reason AS r_reason, r.revoked_at AS r_revoked_at, r.audit_sequence AS r_audit_sequence
+  FROM certificates c LEFT JOIN revocations r ON r.certificate_id = c.id`;
+
+function sqliteCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** Database errors that mean the file is not a (healthy) SQLite database. */
+function isCorruption(error: unknown): boolean {
+  const code = sqliteCode(error) ?? '';
+  return code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT');
+}
+
+function storeFault(path: string, error: unknown): SymbolonError {
+  if (error instanceof SymbolonError) return error;
+  if (isCorruption(error)) return new SymbolonError('STORE_CORRUPT', `${path} is not a Symbolon database or is damaged (${sqliteCode(error)}); restore it from a backup`, { cause: error });
+  const detail = error instanceof Error ? error.message : String(error);
+  return new SymbolonError('STORE_UNAVAILABLE', `the database ${path} cannot be used: ${detail}`, { cause: error });
+}
+
+function toIssuer(row: IssuerRow): IssuerRecord {
+  return Object.freeze({
+    id: row.id,
+    parentId: row.parent_id,
+    subject: row.subject,
+    certificate: row.certificate,
+    notBefore: new Date(row.not_before),
+    notAfter: new Date(row.not_after),
+    isActive: row.is_active === 1,
+    createdAt: new Date(row.created_at),
+  });
+}
+
+function toRevocation(row: RevocationRow): RevocationRecord {
+  return Object.freeze({
+    sequence: row.sequence,
+    issuerId: row.issuer_id,
+    serial: row.serial,
+    reason: row.reason as RevocationReason,
+    revokedAt: new Date(row.revoked_at),
+    auditSequence: row.audit_sequence,
+  });
+}
+
+function toCertificate(row: CertificateRow): CertificateRecord {
+  const revocation =
+    row.r_sequence === null
+      ? null
+      : toRevocation({
+          sequence: row.r_sequence,
+          issuer_id: row.issuer_id,
+          serial: row.serial,
+          reason: row.r_reason ?? 'unspecified',
+          revoked_at: row.r_revoked_at ?? 0,
+          audit_sequence: row.r_audit_sequence ?? 0,
+        });
+  return Object.freeze({
+    issuerId: row.issuer_id,
+    serial: row.serial,
+    subject: row.subject,
+    subjectAltNames: Object.freeze(JSON.parse(row.subject_alt_names) as string[]),
+    profile: row.profile,
+    notBefore: new Date(row.not_before),
+    notAfter: new Date(row.not_after),
+    fingerprint: row.fingerprint,
+    der: row.der,
+    issuedAt: new Date(row.issued_at),
+    renewalOf: row.renewal_of_issuer === null || row.renewal_of_serial === null ? null : Object.freeze({ issuerId: row.renewal_of_issuer, serial: row.renewal_of_serial }),
+    auditSequence: row.audit_sequence,
+    revocation,
+  });
+}
+
+function toAuditEntry(row: AuditRow): AuditEntry {
+  return Object.freeze({
+    sequence: row.sequence,
+    at: row.at,
+    actor: row.actor,
+    action: row.action,
+    target: row.target,
+    payload: row.payload,
+    payloadHash: row.payload_hash,
+    previousHash: row.previous_hash,
+    entryHash: row.entry_hash,
+  });
+}
+
+function parseHead(text: string | undefined): AuditHead {
+  if (text === undefined) return { sequence: 0, entryHash: GENESIS_HASH };
+  const [sequence, entryHash] = text.split(':');
+  if (!/^\d+$/.test(sequence ?? '') || !/^[0-9a-f]{64}$/.test(entryHash ?? '')) {
+    throw new SymbolonError('STORE_CORRUPT', 'the recorded audit head is malformed; the database was edited');
+  }
+  return { sequence: Number(sequence), entryHash: entryHash! };
+}
+
+function openDatabase(options: SqliteStoreOptions): SqliteDatabase {
+  try {
+    const db = new Database(options.path, { fileMustExist: options.mustExist === true });
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    // WAL: readers never block the writer; NORMAL: a commit survives a killed process (the WAL
+    // is in the OS's hands) though not a power cut between checkpoints.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    return db;
+  } catch (error) {
+    if (sqliteCode(error) === 'SQLITE_CANTOPEN') throw new SymbolonError('STORE_UNAVAILABLE', `cannot open the database ${options.path}; check that it exists and is readable`, { cause: error });
+    throw storeFault(options.path, error);
+  }
+}
+
+function migrate(db: SqliteDatabase, path: string, migrations: readonly Migration[]): void {
+  const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`).pluck().all() as string[];
+  if (tables.length > 0 && !tables.includes('schema_migrations')) {
+    throw new SymbolonError('STORE_CORRUPT', `${path} is an SQLite database of another program (it has no schema_migrations table)`);
+  }
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`);
+  const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+  const newest = Math.max(0, ...applied);
+  const known = migrations.at(-1)?.version ?? 0;
+  if (newest > known) throw new SymbolonError('STORE_VERSION_UNSUPPORTED', `${path} has schema version ${newest}; this Symbolon knows up to ${known}; upgrade Symbolon`);
+  for (const migration of migrations) {
+    if (applied.has(migration.version)) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+      if (migration.version === 1) {
+        db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run(FORMAT_KEY, FORMAT, STORE_ID_KEY, randomUUID());
+      }
+    }).immediate();
+  }
+  const format = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(FORMAT_KEY);
+  if (format !== FORMAT) throw new SymbolonError('STORE_CORRUPT', `${path} does not say it is a Symbolon store`);
+}
+
+/**
+ * Opens (and creates or migrates) a Symbolon store in an SQLite file: WAL journal, foreign keys
+ * on, one IMMEDIATE transaction per write. Throws `STORE_UNAVAILABLE`, `STORE_CORRUPT` for a
+ * file that is not a healthy Symbolon database, or `STORE_VERSION_UNSUPPORTED`.
+ */
+export function openSqliteStore(options: SqliteStoreOptions): Store {
+  const path = options.path;
+  const db = openDatabase(options);
+  try {
+    migrate(db, path, SQLITE_MIGRATIONS);
+  } catch (error) {
+    db.close();
+    throw storeFault(path, error);
+  }
+
+  const statements = {
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck() as Statement<[string], string>,
+    setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    insertAudit: db.prepare(
+      `INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, previous_hash, entry_hash)
+       VALUES (@sequence, @at, @actor, @action, @target, @payload, @payloadHash, @previousHash, @entryHash)`,
+    ),
+    insertIssuer: db.prepare(
+      `INSERT INTO issuers (id, parent_id, subject, certificate, not_before, not_after, is_active, created_at, audit_sequence)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    deactivateIssuers: db.prepare('UPDATE issuers SET is_active = 0 WHERE is_active = 1'),
+    hasIssuer: db.prepare('SELECT 1 FROM issuers WHERE id = ?').pluck(),
+    listIssuers: db.prepare('SELECT id, parent_id, subject, certificate, not_before, not_after, is_active, created_at FROM issuers ORDER BY created_at, rowid'),
+    insertCertificate: db.prepare(
+      `INSERT INTO certificates (issuer_id, serial, subject, subject_alt_names, profile, not_before, not_after, fingerprint, der, issued_at,
+         renewal_of_issuer, renewal_of_serial, audit_sequence)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    certificateId: db.prepare('SELECT id FROM certificates WHERE issuer_id = ? AND serial = ?').pluck() as Statement<[string, string], number>,
+    isRevoked: db.prepare('SELECT 1 FROM revocations WHERE certificate_id = ?').pluck(),
+    insertRevocation: db.prepare(
+      `INSERT INTO revocations (certificate_id, issuer_id, serial, reason, revoked_at, audit_sequence) VALUES (?, ?, ?, ?, ?, ?)`,
+    ),
+    getCertificate: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.issuer_id = ? AND c.serial = ?`) as Statement<[string, string], CertificateRow>,
+    bySerial: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.serial = ? ORDER BY c.id`) as Statement<[string], CertificateRow>,
+    revocationsSince: db.prepare(
+      'SELECT sequence, issuer_id, serial, reason, revoked_at, audit_sequence FROM revocations WHERE sequence > ? ORDER BY sequence LIMIT ?',
+    ) as Statement<[number, number], RevocationRow>,
+    auditSince: db.prepare('SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?') as Statement<[number, number], AuditRow>,
+    lastAudit: db.prepare('SELECT * FROM audit_log WHERE action = ? ORDER BY sequence DESC LIMIT 1') as Statement<[string], AuditRow>,
+  };
+
+  /** Seals the draft onto the recorded head and stores it; runs inside the caller's transaction. */
+  function appendAuditInTransaction(draft: AuditDraft): AuditEntry {
+    const entry = sealAuditEntry(draft, parseHead(statements.getMeta.get(AUDIT_HEAD_KEY)));
+    statements.insertAudit.run(entry);
+    statements.setMeta.run(AUDIT_HEAD_KEY, `${entry.sequence}:${entry.entryHash}`);
+    return entry;
+  }
+
+  const addIssuerTx = db.transaction((issuer: NewIssuer, draft: AuditDraft): IssuerRecord => {
+    if (statements.hasIssuer.get(issuer.id) !== undefined) throw new SymbolonError('STORE_ISSUER_EXISTS', `an issuer named "${issuer.id}" is already recorded`);
+    if (issuer.parentId !== null && statements.hasIssuer.get(issuer.parentId) === undefined) {
+      throw new SymbolonError('STORE_ISSUER_UNKNOWN', `the parent issuer "${issuer.parentId}" is not recorded`);
+    }
+    const entry = appendAuditInTransaction(draft);
+    if (issuer.isActive) statements.deactivateIssuers.run();
+    statements.insertIssuer.run(
+      issuer.id,
+      issuer.parentId,
+      issuer.subject,
+      issuer.certificate,
+      issuer.notBefore.getTime(),
+      issuer.notAfter.getTime(),
+      issuer.isActive ? 1 : 0,
+      issuer.createdAt.getTime(),
+      entry.sequence,
+    );
+    return Object.freeze({ ...issuer });
+  });
+
+  const recordIssuanceTx = db.transaction((certificate: NewCertificate, draft: AuditDraft): CertificateRecord => {
+    if (statements.certificateId.get(certificate.issuerId, certificate.serial) !== undefined) {
+      throw new SymbolonError('STORE_SERIAL_TAKEN', `issuer "${certificate.issuerId}" already has a certificate with serial ${certificate.serial}`);
+    }
+    const entry = appendAuditInTransaction(draft);
+    const renewal = certificate.renewalOf;
+    try {
+      statements.insertCertificate.run(
+        certificate.issuerId,
+        certificate.serial,
+        certificate.subject,
+        JSON.stringify(certificate.subjectAltNames),
+        certificate.profile,
+        certificate.notBefore.getTime(),
+        certificate.notAfter.getTime(),
+        certificate.fingerprint,
+        certificate.der,
+        certificate.issuedAt.getTime(),
+        renewal?.issuerId ?? null,
+        renewal?.serial ?? null,
+        entry.sequence,
+      );
+    } catch (error) {
+      const code = sqliteCode(error);
+      // The UNIQUE (issuer_id, serial) constraint is the guarantee; the check above only names it.
+      if (code === 'SQLITE_CONSTRAINT_UNIQUE') throw new SymbolonError('STORE_SERIAL_TAKEN', `issuer "${certificate.issuerId}" already has serial ${certificate.serial}`, { cause: error });
+      if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+        throw new SymbolonError('STORE_ISSUER_UNKNOWN', `issuer "${certificate.issuerId}" or the renewed certificate is not recorded`, { cause: error });
+      }
+      throw error;
+    }
+    return Object.freeze({ ...certificate, auditSequence: entry.sequence, revocation: null });
+  });
+
+  const recordRevocationTx = db.transaction((revocation: NewRevocation, draft: AuditDraft): RevocationRecord => {
+    const id = statements.certificateId.get(revocation.issuerId, revocation.serial);
+    if (id === undefined) throw new SymbolonError('STORE_NOT_FOUND', `issuer "${revocation.issuerId}" has no certificate with serial ${revocation.serial}`);
+    if (statements.isRevoked.get(id) !== undefined) throw new SymbolonError('STORE_ALREADY_REVOKED', `the certificate ${revocation.issuerId}/${revocation.serial} is already revoked`);
+    const entry = appendAuditInTransaction(draft);
+    const result = statements.insertRevocation.run(id, revocation.issuerId, revocation.serial, revocation.reason, revocation.revokedAt.getTime(), entry.sequence);
+    return Object.freeze({ ...revocation, sequence: Number(result.lastInsertRowid), auditSequence: entry.sequence });
+  });
+
+  const appendAuditTx = db.transaction((draft: AuditDraft): AuditEntry => appendAuditInTransaction(draft));
+
+  // Group commit: writes that arrive while the event loop is busy (many issuances in flight)
+  // are committed together in one IMMEDIATE transaction, each inside its own savepoint, so each
+  // is still all-or-nothing with its audit entry and fails alone; every promise settles only
+  // after the COMMIT, so nothing is reported done before it is durable.
+  interface PendingWrite {
+    readonly run: () => unknown;
+    readonly resolve: (value: unknown) => void;
+    readonly reject: (error: unknown) => void;
+  }
+  let pending: PendingWrite[] = [];
+  const MAX_BATCH = 256;
+  const commitBatch = db.transaction((batch: readonly PendingWrite[]) =>
+    batch.map((write) => {
+      try {
+        // A nested better-sqlite3 transaction is a SAVEPOINT: a failed write rolls back alone.
+        return { ok: true as const, value: write.run() };
+      } catch (error) {
+        return { ok: false as const, error };
+      }
+    }),
+  );
+  function flush(): void {
+    while (pending.length > 0) {
+      const batch = pending.slice(0, MAX_BATCH);
+      pending = pending.slice(MAX_BATCH);
+      let outcomes;
+      try {
+        outcomes = commitBatch.immediate(batch);
+      } catch (error) {
+        for (const write of batch) write.reject(storeFault(path, error));
+        continue;
+      }
+      outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.value) : batch[i]!.reject(storeFault(path, outcome.error))));
+    }
+  }
+  function write<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push({ run, resolve: resolve as (value: unknown) => void, reject });
+    });
+  }
+
+  /** Runs `work` and turns driver errors into store errors. */
+  function guarded<T>(work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(storeFault(path, error));
+    }
+  }
+
+  function listCertificates(filter: CertificateFilter): CertificateRecord[] {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const now = filter.now.getTime();
+    if (filter.issuerId !== undefined) {
+      where.push('c.issuer_id = ?');
+      params.push(filter.issuerId);
+    }
+    if (filter.profile !== undefined) {
+      where.push('c.profile = ?');
+      params.push(filter.profile);
+    }
+    if (filter.status === 'revoked') where.push('r.sequence IS NOT NULL');
+    if (filter.status === 'valid') {
+      where.push('r.sequence IS NULL AND c.not_after > ?');
+      params.push(now);
+    }
+    if (filter.status === 'expired') {
+      where.push('r.sequence IS NULL AND c.not_after <= ?');
+      params.push(now);
+    }
+    if (filter.notAfterBefore !== undefined) {
+      where.push('c.not_after <= ?');
+      params.push(filter.notAfterBefore.getTime());
+    }
+    const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
+    const limit = filter.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
+    const rows = db.prepare(`SELECT ${CERTIFICATE_COLUMNS}${clause} ORDER BY c.issued_at, c.id${limit}`).all(...params) as CertificateRow[];
+    return rows.map(toCertificate);
+  }
+
+  return Object.freeze({
+    addIssuer: (issuer: NewIssuer, audit: AuditDraft) => write(() => addIssuerTx(issuer, audit)),
+    listIssuers: () => guarded(() => (statements.listIssuers.all() as IssuerRow[]).map(toIssuer)),
+    recordIssuance: (certificate: NewCertificate, audit: AuditDraft) => write(() => recordIssuanceTx(certificate, audit)),
+    recordRevocation: (revocation: NewRevocation, audit: AuditDraft) => write(() => recordRevocationTx(revocation, audit)),
+    appendAudit: (audit: AuditDraft) => write(() => appendAuditTx(audit)),
+    getCertificate: (ref: CertificateRef) =>
+      guarded(() => {
+        const row = statements.getCertificate.get(ref.issuerId, ref.serial);
+        return row === undefined ? undefined : toCertificate(row);
+      }),
+    findCertificatesBySerial: (serial: string) => guarded(() => statements.bySerial.all(serial).map(toCertificate)),
+    listCertificates: (filter: CertificateFilter) => guarded(() => listCertificates(filter)),
+    listRevocations: (afterSequence: number, limit: number) => guarded(() => statements.revocationsSince.all(afterSequence, limit).map(toRevocation)),
+    readAuditLog: (afterSequence: number, limit: number) => guarded(() => statements.auditSince.all(afterSequence, limit).map(toAuditEntry)),
+    auditHead: () => guarded(() => parseHead(statements.getMeta.get(AUDIT_HEAD_KEY))),
+    lastAuditEntry: (action: string) =>
+      guarded(() => {
+        const row = statements.lastAudit.get(action);
+        return row === undefined ? undefined : toAuditEntry(row);
+      }),
+    storeId: () => guarded(() => statements.getMeta.get(STORE_ID_KEY) ?? ''),
+    close: () =>
+      guarded(() => {
+        flush();
+        db.close();
+      }),
+  } satisfies Store);
+}

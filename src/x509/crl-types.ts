@@ -1,0 +1,90 @@
+import type { AuthorityKeyIdentifier, Extension } from './extensions/types.js';
+import type { GeneralName } from './general-name.js';
+import type { DistinguishedName, NameAttribute } from './name.js';
+import type { SignatureAlgorithm } from './signature-algorithm.js';
+
+/**
+ * RFC 5280 5.3.1 CRLReason, indexed by its ENUMERATED value. Value 7 is not used, so that slot
+ * is undefined. Shared by the CRL parser and the CRL builder.
+ */
+export const CRL_REASONS = [
+  'unspecified',
+  'keyCompromise',
+  'cACompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'certificateHold',
+  undefined,
+  'removeFromCRL',
+  'privilegeWithdrawn',
+  'aACompromise',
+] as const;
+
+export type RevocationReason = Exclude<(typeof CRL_REASONS)[number], undefined>;
+
+/** The ENUMERATED value of a reason (RFC 5280 5.3.1). */
+export function revocationReasonCode(reason: RevocationReason): number {
+  return CRL_REASONS.indexOf(reason);
+}
+
+/** One entry of revokedCertificates (RFC 5280 5.1.2.6) with its entry extensions (5.3). */
+export interface RevokedCertificate {
+  /** Lowercase hex of the magnitude, as certificates print theirs. */
+  readonly serialNumber: string;
+  /** The INTEGER content octets, for exact comparison with `Certificate.serialNumberBytes`. */
+  readonly serialNumberBytes: Buffer;
+  readonly revocationDate: Date;
+  /** 5.3.1 reasonCode; undefined when the entry has none. */
+  readonly reason: RevocationReason | undefined;
+  /** 5.3.2 invalidityDate. */
+  readonly invalidityDate: Date | undefined;
+  /** 5.3.3 certificateIssuer (indirect CRLs only). */
+  readonly certificateIssuer: readonly GeneralName[] | undefined;
+  readonly extensions: readonly Extension[];
+}
+
+/** RFC 5280 5.2.5 issuingDistributionPoint. */
+export interface IssuingDistributionPoint {
+  readonly fullName: readonly GeneralName[] | undefined;
+  readonly nameRelativeToCrlIssuer: readonly NameAttribute[] | undefined;
+  readonly onlyContainsUserCerts: boolean;
+  readonly onlyContainsCaCerts: boolean;
+  /** Reason flags by their ASN.1 names; undefined means every reason. */
+  readonly onlySomeReasons: readonly string[] | undefined;
+  readonly indirectCrl: boolean;
+  readonly onlyContainsAttributeCerts: boolean;
+}
+
+/**
+ * A CRL (RFC 5280 5.1 CertificateList), parsed and deeply frozen. Byte fields are views into a
+ * private copy of the input; treat them as read-only.
+ */
+export interface CertificateList {
+  readonly der: Buffer;
+  /** The DER of tbsCertList: what the issuer signed. */
+  readonly tbs: Buffer;
+  readonly version: 1 | 2;
+  /** Undefined when the algorithm is not one Symbolon verifies. */
+  readonly signatureAlgorithm: SignatureAlgorithm | undefined;
+  readonly signatureAlgorithmOid: string;
+  readonly signature: Buffer;
+  readonly issuer: DistinguishedName;
+  readonly issuerDer: Buffer;
+  readonly thisUpdate: Date;
+  /** RFC 5280 5.1.2.5: conforming issuers always include it; older CRLs may not. */
+  readonly nextUpdate: Date | undefined;
+  readonly revokedCertificates: readonly RevokedCertificate[];
+  /** Every crlExtension as it stands, including the decoded ones below. */
+  readonly extensions: readonly Extension[];
+  /** 5.2.3 cRLNumber. */
+  readonly crlNumber: bigint | undefined;
+  /** 5.2.1 authorityKeyIdentifier. */
+  readonly authorityKeyIdentifier: AuthorityKeyIdentifier | undefined;
+  /** 5.2.5 issuingDistributionPoint. */
+  readonly issuingDistributionPoint: IssuingDistributionPoint | undefined;
+  /** 5.2.4 deltaCRLIndicator: the BaseCRLNumber of a delta CRL; undefined for a complete CRL. */
+  readonly deltaCrlIndicator: bigint | undefined;
+  /** SHA-256 of the DER, lowercase hex. */
+  readonly fingerprintSha256: string;
+}

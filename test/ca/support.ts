@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initCertificateAuthority } from '../../src/ca/index.js';
+import { isSymbolonError } from '../../src/errors.js';
+import type { ErrorCode } from '../../src/errors.js';
+
+export const ROOT_PASSPHRASE = 'root passphrase for tests';
+export const CA_PASSPHRASE = 'intermediate passphrase for tests';
+
+/** A temporary directory and its removal. */
+export function makeTempDir(prefix = 'symbolon-ca-'): { readonly path: string; readonly remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * A CA made once per test file (key encryption costs about a second), copied for each test that
+ * changes it.
+ */
+export async function makeTemplateCa(root: string, options: { publicBaseUrl?: string; spiffeTrustDomain?: string } = {}): Promise<string> {
+  const dir = join(root, 'template');
+  await initCertificateAuthority({
+    dir,
+    name: 'Test',
+    keyType: 'p256',
+    rootPassphrase: ROOT_PASSPHRASE,
+    intermediatePassphrase: CA_PASSPHRASE,
+    publicBaseUrl: options.publicBaseUrl ?? 'https://ca.test.example',
+    spiffeTrustDomain: options.spiffeTrustDomain ?? 'test.example',
+    actor: 'test',
+    now: new Date(),
+    random: randomBytes,
+  });
+  return dir;
+}
+
+let copies = 0;
+
+/** A fresh copy of a template CA directory. */
+export function copyCa(template: string, root: string): string {
+  const dir = join(root, `ca-${++copies}`);
+  cpSync(template, dir, { recursive: true });
+  return dir;
+}
+
+/** Asserts that `action` rejects or throws a SymbolonError with `code`. */
+export async function assertCode(action: () => unknown, code: ErrorCode): Promise<void> {
+  let caught: unknown;
+  try {
+    await action();
+  } catch (error) {
+    caught = error;
+  }
+  assert.ok(isSymbolonError(caught), `expected ${code}, got ${caught === undefined ? 'no error' : String(caught)}`);
+  assert.equal(caught.code, code, caught.message);
+}

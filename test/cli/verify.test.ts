@@ -1,0 +1,120 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { verifyCommand } from '../../src/cli/commands/verify.js';
+import { runProgram } from '../../src/cli/program.js';
+import { toPem } from '../../src/x509/index.js';
+import { AT, makePathVectors } from '../../scripts/make-path-vectors.js';
+import type { PathVector } from '../../scripts/make-path-vectors.js';
+import { makeTempDir } from '../x509/openssl-interop-build-tools.js';
+
+const dir = makeTempDir('symbolon-verify-cli-');
+after(() => dir.remove());
+const vectors = await makePathVectors();
+const AT_SECONDS = String(Math.floor(AT.getTime() / 1000));
+
+function vector(name: string): PathVector {
+  const found = vectors.find((v) => v.name === name);
+  assert.ok(found, name);
+  return found;
+}
+
+let count = 0;
+function file(label: 'CERTIFICATE' | 'X509 CRL', ders: readonly Buffer[]): string {
+  const path = join(dir.path, `${count++}.pem`);
+  writeFileSync(path, ders.map((d) => toPem(label, d)).join(''));
+  return path;
+}
+
+function filesOf(v: PathVector): string[] {
+  const args = [file('CERTIFICATE', [v.leaf]), '--roots', file('CERTIFICATE', v.anchors)];
+  if (v.intermediates.length > 0) args.push('--intermediates', file('CERTIFICATE', v.intermediates));
+  for (const crl of v.crls) args.push('--crl', file('X509 CRL', [crl]));
+  return args;
+}
+
+async function verify(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runProgram(['verify', ...args], [verifyCommand], { out: (t) => (out += t), err: (t) => (err += t) }, '0.0.0');
+  return { code, out, err };
+}
+
+const valid = vector('valid P-256 chain for a TLS client');
+
+test('a valid chain exits 0 and prints the path', async () => {
+  const { code, out, err } = await verify(...filesOf(valid), '--at', AT_SECONDS, '--purpose', 'client', '--dns', 'client-1.example.com');
+  assert.equal(code, 0, err);
+  assert.match(out, /^OK: .*CN=client-1.* <- .*CN=Vector Issuing CA.* <- .*CN=Vector Root/);
+});
+
+test('--at takes RFC 3339 as well as Unix seconds', async () => {
+  assert.equal((await verify(...filesOf(valid), '--at', '2030-01-01T00:00:00Z')).code, 0);
+  const expired = await verify(...filesOf(valid), '--at', '2046-01-01T00:00:00Z');
+  assert.equal(expired.code, 1);
+  assert.match(expired.err, /^symbolon: PATH_EXPIRED: /);
+});
+
+test('an invalid chain exits 1 with the code and a sentence on one line', async () => {
+  const { code, out, err } = await verify(...filesOf(vector('an expired leaf')), '--at', AT_SECONDS);
+  assert.equal(code, 1);
+  assert.equal(out, '');
+  assert.match(err, /^symbolon: PATH_EXPIRED: certificate 0 expired at 2029-01-01T00:00:00.000Z\n$/);
+});
+
+test('--json prints the result as JSON, valid or not', async () => {
+  const good = await verify(...filesOf(valid), '--at', AT_SECONDS, '--json');
+  assert.equal(good.code, 0);
+  const parsed = JSON.parse(good.out) as { valid: boolean; path: unknown[] };
+  assert.equal(parsed.valid, true);
+  assert.equal(parsed.path.length, 3);
+  const bad = await verify(...filesOf(vector('a leaf listed in its issuer CRL')), '--at', AT_SECONDS, '--json');
+  assert.equal(bad.code, 1);
+  assert.deepEqual(JSON.parse(bad.out).code, 'PATH_REVOKED');
+  assert.equal(JSON.parse(bad.out).certificateIndex, 0);
+});
+
+test('the peer name options check the leaf', async () => {
+  const mismatch = await verify(...filesOf(valid), '--at', AT_SECONDS, '--dns', 'other.example.com');
+  assert.equal(mismatch.code, 1);
+  assert.match(mismatch.err, /^symbolon: PATH_NAME_MISMATCH: /);
+  assert.equal((await verify(...filesOf(valid), '--at', AT_SECONDS, '--uri', 'spiffe://example.org/ns/prod/sa/api')).code, 0);
+  assert.equal((await verify(...filesOf(valid), '--at', AT_SECONDS, '--ip', '10.1.2.3')).code, 0);
+  assert.equal((await verify(...filesOf(valid), '--at', AT_SECONDS, '--email', 'ops@example.com')).code, 0);
+});
+
+test('--purpose and --max-depth reach the validator', async () => {
+  const serverOnly = vector('a server-only leaf used as a TLS client');
+  const refused = await verify(...filesOf(serverOnly), '--at', AT_SECONDS, '--purpose', 'client');
+  assert.equal(refused.code, 1);
+  assert.match(refused.err, /PATH_EXTENDED_KEY_USAGE_INVALID/);
+  const cross = vector('a cross-signed root leads to the other anchor');
+  assert.equal((await verify(...filesOf(cross), '--at', AT_SECONDS)).code, 0);
+  const tooDeep = await verify(...filesOf(cross), '--at', AT_SECONDS, '--max-depth', '1');
+  assert.equal(tooDeep.code, 1);
+  assert.match(tooDeep.err, /PATH_LIMIT_EXCEEDED/);
+});
+
+test('usage and input errors exit 2', async () => {
+  const both = await verify(...filesOf(valid), '--dns', 'a.example.com', '--ip', '10.0.0.1');
+  assert.equal(both.code, 2);
+  assert.match(both.err, /^symbolon: USAGE: /);
+  assert.equal((await verify(...filesOf(valid), '--at', 'yesterday')).code, 2);
+  assert.equal((await verify(...filesOf(valid), '--purpose', 'email')).code, 2);
+  const notACertificate = join(dir.path, 'garbage.pem');
+  writeFileSync(notACertificate, 'not a certificate');
+  assert.equal((await verify(notACertificate, '--roots', file('CERTIFICATE', valid.anchors))).code, 2);
+  const noRoots = await verify(file('CERTIFICATE', [valid.leaf]), '--dir', join(dir.path, 'no-such-data-dir'));
+  assert.equal(noRoots.code, 2);
+  assert.match(noRoots.err, /no --roots given/);
+});
+
+test('the symbolon process exits 0, 1 and 2 as documented', () => {
+  const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+  const run = (...args: string[]): number | null => spawnSync(process.execPath, ['--import', 'tsx', main, 'verify', ...args], { encoding: 'utf8' }).status;
+  assert.equal(run(...filesOf(valid), '--at', AT_SECONDS), 0);
+  assert.equal(run(...filesOf(vector('an expired leaf')), '--at', AT_SECONDS), 1);
+  assert.equal(run(...filesOf(valid), '--max-depth', 'x'), 2);
+});

@@ -1,0 +1,267 @@
+/**
+ * The contract every Store adapter is held to. An adapter's test file calls
+ * `runStoreContract('sqlite', makeStore)`; the PostgreSQL adapter will call it the same way.
+ * Each test gets a fresh, empty store from `makeStore` and disposes of it.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { verifyAuditChain } from '../../src/audit/index.js';
+import type { AuditAction, AuditDraft } from '../../src/audit/index.js';
+import { isSymbolonError } from '../../src/errors.js';
+import type { ErrorCode } from '../../src/errors.js';
+import type { NewCertificate, NewIssuer, Store } from '../../src/store/index.js';
+
+export interface StoreUnderTest {
+  readonly store: Store;
+  /** Closes `store` and opens the same database again. */
+  readonly reopen: () => Promise<Store>;
+  /** Closes whatever is open and removes the database. */
+  readonly dispose: () => Promise<void>;
+}
+
+const T0 = Date.UTC(2030, 0, 1);
+const DAY = 86_400_000;
+
+export function draft(action: AuditAction, target: string, payload: Record<string, unknown> = {}, at = new Date(T0)): AuditDraft {
+  return { at, actor: 'contract-test', action, target, payload };
+}
+
+export function issuer(id: string, parentId: string | null, isActive: boolean): NewIssuer {
+  return {
+    id,
+    parentId,
+    subject: `CN=${id}`,
+    certificate: Buffer.from(`certificate of ${id}`),
+    notBefore: new Date(T0),
+    notAfter: new Date(T0 + 3650 * DAY),
+    isActive,
+    createdAt: new Date(T0),
+  };
+}
+
+export function certificate(issuerId: string, serial: string, overrides: Partial<NewCertificate> = {}): NewCertificate {
+  const der = Buffer.from(`der of ${issuerId}/${serial}`);
+  return {
+    issuerId,
+    serial,
+    subject: `CN=leaf-${serial}`,
+    subjectAltNames: [`dns:leaf-${serial}.example.com`],
+    profile: 'server',
+    notBefore: new Date(T0),
+    notAfter: new Date(T0 + 30 * DAY),
+    fingerprint: createHash('sha256').update(der).digest('hex'),
+    der,
+    issuedAt: new Date(T0),
+    renewalOf: null,
+    ...overrides,
+  };
+}
+
+async function rejectsWith(action: () => Promise<unknown>, code: ErrorCode): Promise<void> {
+  await assert.rejects(action, (error: unknown) => {
+    assert.ok(isSymbolonError(error), `expected a SymbolonError ${code}, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  });
+}
+
+/** A store with a root and an active intermediate. */
+async function withHierarchy(store: Store): Promise<void> {
+  await store.addIssuer(issuer('root', null, false), draft('ca.init', 'root'));
+  await store.addIssuer(issuer('intermediate-1', 'root', true), draft('issuer.add', 'intermediate-1'));
+}
+
+async function issue(store: Store, issuerId: string, serial: string, overrides: Partial<NewCertificate> = {}): Promise<void> {
+  await store.recordIssuance(certificate(issuerId, serial, overrides), draft('certificate.issue', `${issuerId}/${serial}`, { serial }));
+}
+
+export function runStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+  describe(`store contract: ${name}`, () => {
+    async function using(body: (subject: StoreUnderTest) => Promise<void>): Promise<void> {
+      const subject = await makeStore();
+      try {
+        await body(subject);
+      } finally {
+        await subject.dispose();
+      }
+    }
+
+    test('a new store is empty, with the genesis audit head and an identifier', () =>
+      using(async ({ store }) => {
+        assert.deepEqual(await store.listIssuers(), []);
+        assert.deepEqual(await store.auditHead(), { sequence: 0, entryHash: '0'.repeat(64) });
+        assert.deepEqual(await store.readAuditLog(0, 10), []);
+        assert.match(await store.storeId(), /^[0-9a-f-]{16,}$/);
+      }));
+
+    test('records issuers, with at most one active', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        await store.addIssuer(issuer('intermediate-2', 'root', true), draft('issuer.add', 'intermediate-2'));
+        const issuers = await store.listIssuers();
+        assert.deepEqual(
+          issuers.map((i) => [i.id, i.parentId, i.isActive]),
+          [
+            ['root', null, false],
+            ['intermediate-1', 'root', false],
+            ['intermediate-2', 'root', true],
+          ],
+        );
+        assert.deepEqual(issuers[0]!.certificate, Buffer.from('certificate of root'));
+        assert.equal(issuers[0]!.notAfter.getTime(), T0 + 3650 * DAY);
+        await rejectsWith(() => store.addIssuer(issuer('root', null, false), draft('issuer.add', 'root')), 'STORE_ISSUER_EXISTS');
+        await rejectsWith(() => store.addIssuer(issuer('orphan', 'nobody', true), draft('issuer.add', 'orphan')), 'STORE_ISSUER_UNKNOWN');
+        assert.equal((await store.auditHead()).sequence, 3);
+      }));
+
+    test('an issuance is stored with its audit entry and read back unchanged', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        const expected = certificate('intermediate-1', '4a01', { subjectAltNames: ['dns:a.example.com', 'ip:10.0.0.1'] });
+        const recorded = await store.recordIssuance(expected, draft('certificate.issue', 'intermediate-1/4a01', { serial: '4a01' }));
+        assert.equal(recorded.auditSequence, 3);
+        const read = await store.getCertificate({ issuerId: 'intermediate-1', serial: '4a01' });
+        assert.ok(read);
+        assert.deepEqual({ ...read, der: Buffer.from(read.der) }, { ...expected, auditSequence: 3, revocation: null });
+        const [entry] = await store.readAuditLog(2, 10);
+        assert.equal(entry?.action, 'certificate.issue');
+        assert.equal(entry?.target, 'intermediate-1/4a01');
+        assert.equal(entry?.payload, '{"serial":"4a01"}');
+        assert.equal(await store.getCertificate({ issuerId: 'intermediate-1', serial: 'ffff' }), undefined);
+      }));
+
+    test('refuses a serial the issuer already has, and writes nothing', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        await issue(store, 'intermediate-1', '4a01');
+        const head = await store.auditHead();
+        await rejectsWith(() => issue(store, 'intermediate-1', '4a01', { subject: 'CN=other' }), 'STORE_SERIAL_TAKEN');
+        assert.deepEqual(await store.auditHead(), head);
+        assert.equal((await store.readAuditLog(0, 100)).length, head.sequence);
+        assert.equal((await store.getCertificate({ issuerId: 'intermediate-1', serial: '4a01' }))?.subject, 'CN=leaf-4a01');
+      }));
+
+    test('allows the same serial under two issuers', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        await store.addIssuer(issuer('intermediate-2', 'root', true), draft('issuer.add', 'intermediate-2'));
+        await issue(store, 'intermediate-1', '77');
+        await issue(store, 'intermediate-2', '77');
+        const found = await store.findCertificatesBySerial('77');
+        assert.deepEqual(found.map((c) => c.issuerId).sort(), ['intermediate-1', 'intermediate-2']);
+      }));
+
+    test('refuses an issuance for an unknown issuer and writes no audit entry', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        const head = await store.auditHead();
+        await rejectsWith(() => issue(store, 'nobody', '01'), 'STORE_ISSUER_UNKNOWN');
+        assert.deepEqual(await store.auditHead(), head);
+      }));
+
+    test('records a renewal with a reference to the certificate it renews', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        await issue(store, 'intermediate-1', '01');
+        const renewalOf = { issuerId: 'intermediate-1', serial: '01' };
+        await store.recordIssuance(certificate('intermediate-1', '02', { renewalOf }), draft('certificate.renew', 'intermediate-1/02'));
+        assert.deepEqual((await store.getCertificate({ issuerId: 'intermediate-1', serial: '02' }))?.renewalOf, renewalOf);
+      }));
+
+    test('gives revocations strictly increasing sequence numbers and a resumable feed', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        for (const serial of ['01', '02', '03', '04']) await issue(store, 'intermediate-1', serial);
+        const sequences: number[] = [];
+        for (const serial of ['03', '01', '04']) {
+          const revocation = await store.recordRevocation(
+            { issuerId: 'intermediate-1', serial, reason: 'keyCompromise', revokedAt: new Date(T0 + DAY) },
+            draft('certificate.revoke', `intermediate-1/${serial}`),
+          );
+          sequences.push(revocation.sequence);
+        }
+        assert.ok(sequences[0]! < sequences[1]! && sequences[1]! < sequences[2]!, `not increasing: ${sequences}`);
+        const feed = await store.listRevocations(0, 10);
+        assert.deepEqual(feed.map((r) => r.serial), ['03', '01', '04']);
+        assert.deepEqual((await store.listRevocations(sequences[0]!, 1)).map((r) => r.serial), ['01']);
+        const revoked = await store.getCertificate({ issuerId: 'intermediate-1', serial: '01' });
+        assert.equal(revoked?.revocation?.reason, 'keyCompromise');
+        assert.equal(revoked?.revocation?.revokedAt.getTime(), T0 + DAY);
+        assert.equal(revoked?.revocation?.sequence, sequences[1]);
+      }));
+
+    test('refuses to revoke twice or to revoke an unknown certificate, writing nothing', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        await issue(store, 'intermediate-1', '01');
+        const revoke = (serial: string) =>
+          store.recordRevocation({ issuerId: 'intermediate-1', serial, reason: 'superseded', revokedAt: new Date(T0) }, draft('certificate.revoke', serial));
+        await revoke('01');
+        const head = await store.auditHead();
+        await rejectsWith(() => revoke('01'), 'STORE_ALREADY_REVOKED');
+        await rejectsWith(() => revoke('99'), 'STORE_NOT_FOUND');
+        assert.deepEqual(await store.auditHead(), head);
+        assert.equal((await store.listRevocations(0, 10)).length, 1);
+      }));
+
+    test('lists certificates by status, profile, issuer and expiry', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        await issue(store, 'intermediate-1', '01', { profile: 'client', notAfter: new Date(T0 + 10 * DAY) });
+        await issue(store, 'intermediate-1', '02', { profile: 'server', notAfter: new Date(T0 + 40 * DAY) });
+        await issue(store, 'intermediate-1', '03', { profile: 'server', notAfter: new Date(T0 + 2 * DAY) });
+        await issue(store, 'intermediate-1', '04', { profile: 'server', notAfter: new Date(T0 + 90 * DAY) });
+        await store.recordRevocation({ issuerId: 'intermediate-1', serial: '04', reason: 'unspecified', revokedAt: new Date(T0) }, draft('certificate.revoke', '04'));
+        const now = new Date(T0 + 5 * DAY);
+        const serials = async (filter: Omit<Parameters<Store['listCertificates']>[0], 'now'>) => (await store.listCertificates({ now, ...filter })).map((c) => c.serial);
+        assert.deepEqual(await serials({}), ['01', '02', '03', '04']);
+        assert.deepEqual(await serials({ status: 'valid' }), ['01', '02']);
+        assert.deepEqual(await serials({ status: 'expired' }), ['03']);
+        assert.deepEqual(await serials({ status: 'revoked' }), ['04']);
+        assert.deepEqual(await serials({ profile: 'server' }), ['02', '03', '04']);
+        assert.deepEqual(await serials({ status: 'valid', notAfterBefore: new Date(T0 + 30 * DAY) }), ['01']);
+        assert.deepEqual(await serials({ issuerId: 'root' }), []);
+        assert.deepEqual(await serials({ limit: 2 }), ['01', '02']);
+      }));
+
+    test('chains every audit entry, and the chain verifies against the recorded head', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        await issue(store, 'intermediate-1', '01');
+        await store.recordRevocation({ issuerId: 'intermediate-1', serial: '01', reason: 'unspecified', revokedAt: new Date(T0) }, draft('certificate.revoke', '01'));
+        await store.appendAudit(draft('config.change', 'config.yaml', { sha256: 'ab' }));
+        const log = await store.readAuditLog(0, 100);
+        assert.deepEqual(log.map((e) => e.sequence), [1, 2, 3, 4, 5]);
+        assert.deepEqual(log.map((e) => e.action), ['ca.init', 'issuer.add', 'certificate.issue', 'certificate.revoke', 'config.change']);
+        for (let i = 1; i < log.length; i++) assert.equal(log[i]!.previousHash, log[i - 1]!.entryHash);
+        const result = verifyAuditChain(log, await store.auditHead());
+        assert.ok(result.ok, JSON.stringify(result));
+        assert.equal((await store.lastAuditEntry('config.change'))?.sequence, 5);
+        assert.equal(await store.lastAuditEntry('certificate.renew'), undefined);
+      }));
+
+    test('concurrent issuances form one unbroken chain', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        await Promise.all(Array.from({ length: 50 }, (_, i) => issue(store, 'intermediate-1', (i + 1).toString(16).padStart(2, '0'))));
+        const log = await store.readAuditLog(0, 1000);
+        assert.equal(log.length, 52);
+        assert.ok(verifyAuditChain(log, await store.auditHead()).ok);
+      }));
+
+    test('keeps everything across a reopen', () =>
+      using(async (subject) => {
+        await withHierarchy(subject.store);
+        await issue(subject.store, 'intermediate-1', '01');
+        const id = await subject.store.storeId();
+        const head = await subject.store.auditHead();
+        const reopened = await subject.reopen();
+        assert.equal(await reopened.storeId(), id);
+        assert.deepEqual(await reopened.auditHead(), head);
+        assert.equal((await reopened.getCertificate({ issuerId: 'intermediate-1', serial: '01' }))?.profile, 'server');
+        await issue(reopened, 'intermediate-1', '02');
+        assert.ok(verifyAuditChain(await reopened.readAuditLog(0, 100), await reopened.auditHead()).ok);
+      }));
+  });
+}
