@@ -13,19 +13,40 @@ export interface DecodeOptions {
 }
 
 /**
- * One decoded DER element. `bytes` is the whole TLV and `content` its value, both views into the
- * input (no copies). Constructed elements carry their decoded `children`.
+ * One decoded DER element. `bytes` (the whole TLV) and `content` (its value) are views into the
+ * input made when asked for: a node holds only numbers and a reference to the input, so a
+ * million-entry CRL decodes without a million typed arrays for the collector. Constructed
+ * elements carry their decoded `children`.
  */
 export class DerNode {
   constructor(
     /** The identifier octet. */
     readonly tag: number,
-    /** Offset of the identifier octet in the decoded input. */
+    /** Offset of the identifier octet in the decoded input (for error messages). */
     readonly offset: number,
-    readonly bytes: Buffer,
-    readonly content: Buffer,
+    /** Length of the identifier and length octets. */
+    readonly headerLength: number,
+    /** Length of the content octets. */
+    readonly length: number,
     readonly children: readonly DerNode[],
+    private readonly source: Buffer,
+    private readonly start: number,
   ) {}
+
+  /** The whole TLV. */
+  get bytes(): Buffer {
+    return this.source.subarray(this.start, this.start + this.headerLength + this.length);
+  }
+
+  /** The content octets. */
+  get content(): Buffer {
+    return this.source.subarray(this.start + this.headerLength, this.start + this.headerLength + this.length);
+  }
+
+  /** Length of the whole TLV. */
+  get byteLength(): number {
+    return this.headerLength + this.length;
+  }
 
   get isConstructed(): boolean {
     return (this.tag & CONSTRUCTED) !== 0;
@@ -42,12 +63,20 @@ export class DerNode {
 
   /** Offset of the first content octet in the decoded input. */
   get contentOffset(): number {
-    return this.offset + this.bytes.length - this.content.length;
+    return this.offset + this.headerLength;
   }
 
   /** Is this a context-specific `[n]` tag? */
   isContext(n: number): boolean {
     return this.tagClass === TagClass.CONTEXT && this.tagNumber === n;
+  }
+
+  /**
+   * The same element read under another tag, as an IMPLICIT tag is read as the type it
+   * replaces (a DistributionPointName's nameRelativeToCRLIssuer as a SET, say).
+   */
+  retag(tag: number, children: readonly DerNode[] = this.children): DerNode {
+    return new DerNode(tag, this.offset, this.headerLength, this.length, children, this.source, this.start);
   }
 }
 
@@ -93,6 +122,8 @@ function isConstructedAllowed(tag: number): boolean {
   return (tag & 0xc0) !== TagClass.UNIVERSAL || tag === Tag.SEQUENCE || tag === Tag.SET;
 }
 
+const NO_CHILDREN: readonly DerNode[] = Object.freeze([]);
+
 function decodeAt(buffer: Buffer, at: number, end: number, depth: number, base = 0): DerNode {
   if (depth > MAX_DER_DEPTH) throw new Asn1Error('ASN1_TOO_DEEP', base + at, `DER nesting deeper than ${MAX_DER_DEPTH} levels`);
   const { tag, headerLength, length } = readHeader(buffer, at, end, base);
@@ -100,17 +131,15 @@ function decodeAt(buffer: Buffer, at: number, end: number, depth: number, base =
   if (tag === 0 && length === 0) throw new Asn1Error('ASN1_BAD_TAG', base + at, 'an end-of-contents marker belongs to BER indefinite lengths, not DER');
   const contentStart = at + headerLength;
   const contentEnd = contentStart + length;
-  const bytes = buffer.subarray(at, contentEnd);
-  const content = buffer.subarray(contentStart, contentEnd);
-  if ((tag & CONSTRUCTED) === 0) return new DerNode(tag, base + at, bytes, content, []);
+  if ((tag & CONSTRUCTED) === 0) return new DerNode(tag, base + at, headerLength, length, NO_CHILDREN, buffer, at);
   const children: DerNode[] = [];
   let cursor = contentStart;
   while (cursor < contentEnd) {
     const child = decodeAt(buffer, cursor, contentEnd, depth + 1, base);
     children.push(child);
-    cursor += child.bytes.length;
+    cursor += child.byteLength;
   }
-  return new DerNode(tag, base + at, bytes, content, children);
+  return new DerNode(tag, base + at, headerLength, length, children, buffer, at);
 }
 
 /**
@@ -122,7 +151,7 @@ export function decodeDer(input: Uint8Array, options: DecodeOptions = {}): DerNo
   if (input.length > maxBytes) throw new Asn1Error('ASN1_TOO_LARGE', 0, `the input is ${input.length} bytes, over the limit of ${maxBytes}`);
   const buffer = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const node = decodeAt(buffer, 0, buffer.length, 0);
-  if (node.bytes.length !== buffer.length) throw new Asn1Error('ASN1_TRAILING_DATA', node.bytes.length, `${buffer.length - node.bytes.length} bytes follow the DER element`);
+  if (node.byteLength !== buffer.length) throw new Asn1Error('ASN1_TRAILING_DATA', node.byteLength, `${buffer.length - node.byteLength} bytes follow the DER element`);
   return node;
 }
 
@@ -132,8 +161,8 @@ export function decodeDer(input: Uint8Array, options: DecodeOptions = {}): DerNo
  */
 export function decodeNested(content: Buffer, baseOffset: number): DerNode {
   const node = decodeAt(content, 0, content.length, 0, baseOffset);
-  if (node.bytes.length !== content.length) {
-    throw new Asn1Error('ASN1_TRAILING_DATA', baseOffset + node.bytes.length, `${content.length - node.bytes.length} bytes follow the DER element`);
+  if (node.byteLength !== content.length) {
+    throw new Asn1Error('ASN1_TRAILING_DATA', baseOffset + node.byteLength, `${content.length - node.byteLength} bytes follow the DER element`);
   }
   return node;
 }

@@ -87,8 +87,8 @@ function readDistributionPointName(node: DerNode): { fullName?: GeneralName[]; n
   const choice = node.children[0]!;
   if (choice.tag === FULL_NAME) return { fullName: readGeneralNames('issuingDistributionPoint', choice, FULL_NAME) };
   if (choice.tag === NAME_RELATIVE_TO_CRL_ISSUER && choice.children.length > 0) {
-    const rdn = new DerNode(Tag.SET, choice.offset, choice.bytes, choice.content, choice.children);
-    const [attributes] = decodeName(new DerNode(Tag.SEQUENCE, choice.offset, choice.bytes, choice.content, [rdn]));
+    const rdn = choice.retag(Tag.SET);
+    const [attributes] = decodeName(choice.retag(Tag.SEQUENCE, [rdn]));
     return { nameRelativeToCrlIssuer: attributes! };
   }
   throw bad(choice, 'DistributionPointName is neither fullName nor a non-empty nameRelativeToCRLIssuer');

@@ -41,8 +41,8 @@ function readDistributionPointName(name: string, node: DerNode): Pick<ParsedDist
   if (choice.tag === NAME_RELATIVE_TO_CRL_ISSUER) {
     if (choice.children.length === 0) throw badExtension(name, choice, 'nameRelativeToCRLIssuer is an empty RDN');
     // Read the SET's attributes as the single RDN of a Name: the same syntax, minus the wrapping.
-    const rdn = new DerNode(Tag.SET, choice.offset, choice.bytes, choice.content, choice.children);
-    const [attributes] = decodeName(new DerNode(Tag.SEQUENCE, choice.offset, choice.bytes, choice.content, [rdn]));
+    const rdn = choice.retag(Tag.SET);
+    const [attributes] = decodeName(choice.retag(Tag.SEQUENCE, [rdn]));
     return { nameRelativeToCrlIssuer: attributes! };
   }
   throw badExtension(name, choice, `DistributionPointName has no choice with tag 0x${choice.tag.toString(16)}`);
