@@ -126,6 +126,25 @@ export const ERROR_CODES = {
   PATH_LIMIT_EXCEEDED: 'the chain or certificate pool needs more work than the validator allows',
   PATH_INTERNAL_ERROR: 'the validator failed unexpectedly; the chain is treated as not valid',
 
+  // events/ — the revocation feed and its HTTP endpoint
+  FEED_ROLE_REQUIRED: 'the revocation feed is served to gateway certificates only: present a valid certificate this CA issued under the gateway profile',
+  FEED_BAD_POSITION: 'the feed position must be a whole number of 0 or more (?after=N or Last-Event-ID: N)',
+
+  // crl/ and ocsp/ — publication and the responder
+  CRL_ISSUER_UNKNOWN: 'no CRL is published for this issuer (it is not one of this CA, or its key is locked)',
+
+  // HTTP servers (crl/, ocsp/, events/)
+  HTTP_NOT_FOUND: 'nothing is served at this path',
+  HTTP_METHOD_NOT_ALLOWED: 'this path does not take this HTTP method',
+  HTTP_UNSUPPORTED_MEDIA_TYPE: 'the request body has a content type this path does not take (OCSP wants application/ocsp-request)',
+  HTTP_BODY_TOO_LARGE: 'the request body is larger than this path accepts',
+  HTTP_URI_TOO_LONG: 'the request path is longer than any valid request needs',
+  HTTP_INTERNAL_ERROR: 'the server failed to answer this request (it keeps serving others); retry, and report it if it lasts',
+  HTTP_LISTEN_FAILED: 'the server cannot listen on this address (in use, not local, or not allowed); choose another',
+
+  // cli/ — symbolon up
+  UP_NO_ISSUER_UNLOCKED: 'no intermediate key could be unlocked with the passphrase given, so nothing can be signed',
+
   // cli/ and input files
   INPUT_UNREADABLE: 'the input file or stream cannot be read',
   INPUT_TOO_LARGE: 'the input is larger than any object of this kind',

@@ -204,7 +204,7 @@ export function initialConfigText(options: { readonly name: string; readonly pub
       ? '# Where CRLs, OCSP and CA certificates are published; stamped into issued certificates.\n# publicBaseUrl: https://ca.example.com'
       : `publicBaseUrl: ${JSON.stringify(options.publicBaseUrl)}`,
     options.spiffeTrustDomain === undefined ? '# spiffeTrustDomain: example.org' : `spiffeTrustDomain: ${JSON.stringify(options.spiffeTrustDomain)}`,
-    '# Profiles: the built-ins are client, server, spiffe and ocsp-signer. Override their fields or add your own:',
+    '# Profiles: the built-ins are client, server, spiffe, gateway and ocsp-signer. Override their fields or add your own:',
     '# profiles:',
     '#   server:',
     '#     names:',

@@ -130,6 +130,28 @@ export const BUILT_IN_PROFILES: Readonly<Record<string, Profile>> = Object.freez
     hasCaIssuersUrl: true,
     isOcspNoCheck: false,
   }),
+  // The role the revocation feed (events/) serves: a gateway proves it by a certificate the store
+  // records under this profile, so the role needs no private extension and ends with revocation.
+  gateway: frozen({
+    name: 'gateway',
+    description: 'mTLS gateway: may read the revocation feed',
+    defaultLifetimeSeconds: 30 * DAY,
+    maxLifetimeSeconds: 397 * DAY,
+    keyTypes: ALL_KEY_TYPES,
+    minRsaBits: 2048,
+    keyUsage: ['digitalSignature'],
+    extKeyUsage: ['clientAuth'],
+    names: { dns: ANY_DNS, ip: ANY_IP, email: [], spiffe: [] },
+    requireSubjectAltName: false,
+    isSpiffeSvid: false,
+    isCommonNameDns: false,
+    requiredSubjectFields: ['CN'],
+    forbiddenSubjectFields: [],
+    hasCrlDistributionPoint: true,
+    hasOcspUrl: true,
+    hasCaIssuersUrl: true,
+    isOcspNoCheck: false,
+  }),
   'ocsp-signer': frozen({
     name: 'ocsp-signer',
     description: 'delegated OCSP responder (RFC 6960 4.2.2.2)',

@@ -41,7 +41,7 @@ function subjectOf(name: string): DistinguishedName {
 export const caIssueCommand: CommandFactory = (output: Output) =>
   new Command('issue')
     .description('generate a key and issue its certificate under a profile')
-    .requiredOption('--profile <name>', 'the profile: client, server, spiffe, ocsp-signer or one from config.yaml')
+    .requiredOption('--profile <name>', 'the profile: client, server, spiffe, gateway, ocsp-signer or one from config.yaml')
     .requiredOption('--name <name>', 'the subject: a common name, or a full name such as "CN=api,O=Acme"')
     .option('--san <name>', 'a subjectAltName: dns:, ip:, email:, uri: or a bare name (repeatable)', collect)
     .addOption(new Option('--ttl <lifetime>', 'lifetime such as 30d or 12h (default: the profile default)').argParser(parseTtlOption))

@@ -21,7 +21,7 @@ export const caSignCommand: CommandFactory = (output: Output) =>
   new Command('sign')
     .description('issue a certificate for a CSR under a profile')
     .argument('<csr>', 'the CSR file (PEM or DER); - for standard input')
-    .requiredOption('--profile <name>', 'the profile: client, server, spiffe, ocsp-signer or one from config.yaml')
+    .requiredOption('--profile <name>', 'the profile: client, server, spiffe, gateway, ocsp-signer or one from config.yaml')
     .addOption(new Option('--ttl <lifetime>', 'lifetime such as 30d or 12h (default: the profile default)').argParser(parseTtlOption))
     .option('--out <file>', 'write the certificate here instead of standard output')
     .option('--chain', 'follow the certificate with the intermediate certificate')

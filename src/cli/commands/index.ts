@@ -4,6 +4,7 @@ import { caCommand } from './ca.js';
 import { csrCommand } from './csr.js';
 import { inspectCommand } from './inspect.js';
 import { keyCommand } from './key.js';
+import { upCommand } from './up.js';
 import { verifyCommand } from './verify.js';
 
 /**
@@ -11,6 +12,7 @@ import { verifyCommand } from './verify.js';
  * factory here (one line); nothing registers itself on import.
  */
 export const COMMANDS: readonly CommandFactory[] = [
+  upCommand,
   caCommand,
   auditCommand,
   csrCommand,

@@ -1,0 +1,160 @@
+/**
+ * OCSP responses per second: Symbolon's responder (`symbolon up`) beside `openssl ocsp -port`
+ * with an index file of the same certificates, one process each, driven by the same keep-alive
+ * load generator with the same requests (RFC 5019 style: no nonce, POST).
+ *
+ *   node --import tsx bench/ocsp.ts [seconds=5] [concurrency=32] [certificates=200]
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCertificateAuthority, initCertificateAuthority, openDataDir, revokeCertificate, unlockActiveIssuer } from '../src/ca/index.js';
+import { decodeDer } from '../src/asn1/index.js';
+import { exportPrivateKeyPem, generateKeyPair } from '../src/keys/index.js';
+import { buildOcspRequest, certIdFor, parseCertificate, parseOcspResponse, parsePublicKeyInfo, toPem } from '../src/x509/index.js';
+
+const seconds = Number(process.argv[2] ?? 5);
+const concurrency = Number(process.argv[3] ?? 32);
+const count = Number(process.argv[4] ?? 200);
+const PASS = 'bench intermediate passphrase';
+const work = mkdtempSync(join(tmpdir(), 'symbolon-bench-ocsp-'));
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/** OpenSSL's ca index time: YYMMDDHHMMSSZ. */
+function indexTime(date: Date): string {
+  return date.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z';
+}
+
+async function setUp() {
+  const dir = join(work, 'data');
+  await initCertificateAuthority({ dir, name: 'Bench', keyType: 'p256', rootPassphrase: 'bench root passphrase', intermediatePassphrase: PASS, publicBaseUrl: 'http://127.0.0.1:1', actor: 'bench', now: new Date(), random: randomBytes });
+  const dataDir = await openDataDir(dir, { actor: 'bench', now: new Date() });
+  const issuer = await unlockActiveIssuer(dataDir, PASS);
+  const ca = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: () => new Date(), random: randomBytes });
+  const keys = await generateKeyPair('p256');
+  const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
+  const publicKey = parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED');
+  const index: string[] = [];
+  const requests: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const issued = await ca.issue({ subject: [[{ type: '2.5.4.3', value: `bench-${i}` }]], subjectAltNames: [], publicKey, spki }, { profile: 'client', actor: 'bench' });
+    const record = issued.record;
+    let line = `V\t${indexTime(record.notAfter)}\t\t${record.serial.toUpperCase()}\tunknown\t/CN=bench-${i}`;
+    if (i % 10 === 0) {
+      const revocation = await revokeCertificate(dataDir.store, { issuerId: record.issuerId, serial: record.serial }, 'keyCompromise', { actor: 'bench', now: new Date() });
+      line = `R\t${indexTime(record.notAfter)}\t${indexTime(revocation.revokedAt)},keyCompromise\t${record.serial.toUpperCase()}\tunknown\t/CN=bench-${i}`;
+    }
+    index.push(line);
+    requests.push(buildOcspRequest({ certIds: [certIdFor(parseCertificate(issued.der), issuer.certificate)] }));
+  }
+  writeFileSync(join(work, 'index.txt'), index.join('\n') + '\n');
+  writeFileSync(join(work, 'ca.pem'), toPem('CERTIFICATE', issuer.certificate.der));
+  // OpenSSL's responder signs with the intermediate's key itself (decrypted for it).
+  const { importPrivateKey, readKeyFile } = await import('../src/keys/index.js');
+  writeFileSync(join(work, 'ca.key'), await exportPrivateKeyPem(await importPrivateKey(await readKeyFile(dataDir.paths.issuerKey(issuer.id)), { passphrase: PASS })), { mode: 0o600 });
+  writeFileSync(join(work, 'pass'), PASS + '\n', { mode: 0o600 });
+  await dataDir.close();
+  return { dir, requests };
+}
+
+function waitForLine(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} in time: ${text}`)), 30_000);
+    const onData = (chunk: Buffer): void => {
+      text += chunk.toString();
+      const match = pattern.exec(text);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve(match);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+  });
+}
+
+/** Posts the requests round-robin for `seconds` over `concurrency` keep-alive connections. */
+async function load(url: URL, requests: readonly Buffer[]): Promise<{ perSecond: number; errors: number; statuses: Record<string, number> }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const end = Date.now() + seconds * 1000;
+  let done = 0;
+  let errors = 0;
+  let next = 0;
+  const statuses: Record<string, number> = {};
+  const one = (body: Buffer): Promise<Buffer> =>
+    new Promise((resolve, reject) => {
+      const req = request({ agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/ocsp-request', 'content-length': body.length } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < end) {
+        const index = next++ % requests.length;
+        const isFirstRound = next <= requests.length;
+        try {
+          const body = await one(requests[index]!);
+          // One round is parsed and counted: a check that costs the generator little.
+          if (isFirstRound) {
+            const answer = parseOcspResponse(body);
+            const status = answer.basic?.responses[0]?.certStatus.status ?? answer.status;
+            statuses[status] = (statuses[status] ?? 0) + 1;
+          }
+          done++;
+        } catch {
+          errors++;
+        }
+      }
+    }),
+  );
+  agent.destroy();
+  return { perSecond: done / ((Date.now() - started) / 1000), errors, statuses };
+}
+
+const { dir, requests } = await setUp();
+
+const ours = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-feed', '--passphrase-file', join(work, 'pass')], { stdio: ['ignore', 'pipe', 'pipe'] });
+children.push(ours);
+const [, oursUrl] = await waitForLine(ours, /OCSP: (http:\S+)/);
+const oursResult = await load(new URL(oursUrl!), requests);
+ours.kill('SIGTERM');
+
+const port = await freePort();
+const openssl = spawn('openssl', ['ocsp', '-index', join(work, 'index.txt'), '-port', String(port), '-rsigner', join(work, 'ca.pem'), '-rkey', join(work, 'ca.key'), '-CA', join(work, 'ca.pem'), '-nmin', '60', '-ignore_err'], { stdio: ['ignore', 'pipe', 'pipe'] });
+children.push(openssl);
+await waitForLine(openssl, /waiting for OCSP client connections/i);
+const opensslResult = await load(new URL(`http://127.0.0.1:${port}/`), requests);
+openssl.kill('SIGTERM');
+
+const row = (name: string, result: typeof oursResult) => `${name.padEnd(22)} ${result.perSecond.toFixed(0).padStart(9)} responses/s   errors ${result.errors}   first round: ${JSON.stringify(result.statuses)}`;
+console.log(`OCSP responder, ${count} certificates (1 in 10 revoked), ${concurrency} keep-alive connections, ${seconds} s each, one process each`);
+console.log(row('symbolon up', oursResult));
+console.log(row('openssl ocsp -port', opensslResult));
+console.log(`ratio: ${(oursResult.perSecond / opensslResult.perSecond).toFixed(1)}x`);
+process.exit(0);

@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs';
+import { Command } from 'commander';
+import { openDataDir, readDataDirMarker } from '../../ca/index.js';
+import { isSymbolonError, SymbolonError } from '../../errors.js';
+import { hostPort } from '../../http/index.js';
+import { errorLine } from '../exit-code.js';
+import type { CommandFactory, Output } from '../program.js';
+import { generatedPassphrasePaths, initWithGeneratedPassphrases } from '../up/auto-init.js';
+import { unlockIssuers } from '../up/issuer-keys.js';
+import { startRevocationServices } from '../up/revocation-services.js';
+import { upServicesConfig } from '../up/up-config.js';
+import type { UpServiceOptions } from '../up/up-config.js';
+import { CA_PASSPHRASE_ENV, cliActor, cliClock, dataDirOf, intermediatePassphrase } from './ca-options.js';
+
+interface UpOptions extends UpServiceOptions {
+  readonly dir?: string;
+  readonly passphraseFile?: string;
+  readonly passphraseEnv?: string;
+}
+
+/** Does `dir` hold no CA yet (absent or empty)? Any other problem is the open's to report. */
+function hasNoCa(dir: string): boolean {
+  try {
+    readDataDirMarker(dir);
+    return false;
+  } catch (error) {
+    return isSymbolonError(error) && error.code === 'CA_DATA_DIR_MISSING';
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilStopped(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/**
+ * `symbolon up`: the CA's network services on a data directory (creating the CA first when there
+ * is none): CRL distribution and OCSP over HTTP, and the revocation feed over mTLS. Runs until
+ * SIGINT or SIGTERM, then stops cleanly.
+ */
+export const upCommand: CommandFactory = (output: Output) =>
+  new Command('up')
+    .description('run the CA services: CRLs, OCSP and the revocation feed (creates a CA first if there is none)')
+    .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+    .option('--listen <host:port>', 'where CRLs, OCSP and CA certificates are served over HTTP', '127.0.0.1:8080')
+    .option('--feed-listen <host:port>', 'where the revocation feed is served over mTLS to gateways', '127.0.0.1:8443')
+    .option('--no-feed', 'do not serve the revocation feed')
+    .option('--crl-validity <lifetime>', 'nextUpdate - thisUpdate of CRLs (republished at half of it)', '24h')
+    .option('--ocsp-validity <lifetime>', 'nextUpdate - thisUpdate of OCSP answers', '1h')
+    .option('--responder-lifetime <lifetime>', 'lifetime of the delegated OCSP responder certificate (renewed at two thirds)', '7d')
+    .option('--passphrase-file <file>', 'file holding the intermediate key passphrase')
+    .option('--passphrase-env <name>', `environment variable holding it (default: ${CA_PASSPHRASE_ENV})`)
+    .action(async (options: UpOptions) => {
+      const config = upServicesConfig(options);
+      const dir = dataDirOf(options);
+      const generated = generatedPassphrasePaths(dir);
+      let passphrase: string;
+      if (hasNoCa(dir)) {
+        const init = await initWithGeneratedPassphrases({ dir, publicBaseUrl: `http://${hostPort(config.listen)}`, actor: cliActor(), now: cliClock() });
+        passphrase = init.intermediatePassphrase;
+        output.out(
+          [
+            `No CA in ${dir}: created one (as \`symbolon ca init\` would).`,
+            `  Root:          ${init.result.rootSubject}  (ca/root.crt; key ca/root.key.enc)`,
+            `  Intermediate:  ${init.result.intermediateSubject}`,
+            `  Passphrases were generated and written with mode 0600:`,
+            `    ${init.files.intermediate}  (the intermediate key's; \`up\` reads it from here)`,
+            `    ${init.files.root}  (the root key's; move it offline with ca/root.key.enc)`,
+            '',
+          ].join('\n'),
+        );
+      } else {
+        const isDefaultSource = options.passphraseFile === undefined && options.passphraseEnv === undefined && (process.env[CA_PASSPHRASE_ENV] ?? '') === '';
+        passphrase = await intermediatePassphrase(isDefaultSource && existsSync(generated.intermediate) ? { passphraseFile: generated.intermediate } : options);
+      }
+
+      const dataDir = await openDataDir(dir, { actor: cliActor(), now: cliClock() });
+      try {
+        const { unlocked, locked } = await unlockIssuers(dataDir, passphrase);
+        if (unlocked.length === 0) throw new SymbolonError('UP_NO_ISSUER_UNLOCKED', `the passphrase opens none of the intermediate keys in ${dataDir.paths.caDir}; give the one chosen at \`ca init\``);
+        const services = await startRevocationServices({
+          dataDir,
+          issuers: unlocked,
+          config,
+          clock: cliClock,
+          actor: cliActor(),
+          onError: (error) => output.err(`${errorLine(error)} (the services keep running)\n`),
+        });
+        const lines = [`Symbolon is up on ${dir}`];
+        for (const [id, url] of Object.entries(services.crlUrls)) lines.push(`  CRL   ${id}: ${url}  (also written to ${dir}/crl/${id}.crl)`);
+        lines.push(`  OCSP: ${services.ocspUrl}  (POST, and GET ${services.ocspUrl}/<base64>)`);
+        for (const issuer of unlocked) {
+          const responder = services.responderCertificate(issuer.id);
+          if (responder !== undefined) lines.push(`    ${issuer.id}: responder certificate ${responder.serialNumber}, until ${responder.notAfter.toISOString()}`);
+        }
+        for (const issuer of services.unansweredIssuers) lines.push(`    ${issuer.id}: not answered (${issuer.code})`);
+        for (const issuer of locked) lines.push(`  ${issuer.id}: key not unlocked with this passphrase (${issuer.code}); no CRL or OCSP for it`);
+        lines.push(services.feedUrl === undefined ? '  Feed: off (--no-feed)' : `  Feed: ${services.feedUrl}  (mTLS; certificates of the gateway profile only)`);
+        if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
+          lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
+        }
+        lines.push('Stop with Ctrl-C (SIGINT) or SIGTERM.', '');
+        output.out(lines.join('\n'));
+        const signal = await untilStopped();
+        await services.close();
+        output.out(`Stopped (${signal}).\n`);
+      } finally {
+        await dataDir.close();
+      }
+    });

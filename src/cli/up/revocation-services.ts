@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { createCertificateAuthority } from '../../ca/index.js';
+import type { DataDir, IssuingCa } from '../../ca/index.js';
+import { createCrlHandler, createCrlPublisher } from '../../crl/index.js';
+import { checkGatewayAccess, createFeedServer, createRevocationFeed, publishingStore } from '../../events/index.js';
+import type { FeedServer, RevocationFeed } from '../../events/index.js';
+import { closeServer, hostPort, listen, sendProblem } from '../../http/index.js';
+import type { ListenAddress } from '../../http/index.js';
+import { generateKeyPair } from '../../keys/index.js';
+import { createDelegatedSigner, createOcspHandler, createOcspResponder } from '../../ocsp/index.js';
+import type { DelegatedSigner, OcspIssuer } from '../../ocsp/index.js';
+import type { Store } from '../../store/index.js';
+import { decodeDer } from '../../asn1/index.js';
+import { ipToBytes, MAX_OCSP_REQUEST_BYTES, parseCertificate, parsePublicKeyInfo, toPem } from '../../x509/index.js';
+import type { Certificate, GeneralName } from '../../x509/index.js';
+
+/** How the revocation services run; parsed once by the command, then passed down frozen. */
+export interface RevocationServicesConfig {
+  readonly listen: ListenAddress;
+  /** The mTLS feed endpoint; undefined runs no feed server. */
+  readonly feedListen: ListenAddress | undefined;
+  readonly crlValiditySeconds: number;
+  readonly crlMaxAgeSeconds: number;
+  readonly ocspValiditySeconds: number;
+  readonly ocspMaxAgeSeconds: number;
+  readonly responderLifetimeSeconds: number;
+  readonly feedPollIntervalMs: number;
+  readonly maxOcspRequestBytes: number;
+  readonly maxCachedOcspAnswers: number;
+  /** Profiles whose certificates may read the feed. */
+  readonly gatewayProfiles: readonly string[];
+}
+
+export const DEFAULT_SERVICES_CONFIG: Omit<RevocationServicesConfig, 'listen' | 'feedListen'> = Object.freeze({
+  crlValiditySeconds: 24 * 3600,
+  crlMaxAgeSeconds: 60,
+  ocspValiditySeconds: 3600,
+  ocspMaxAgeSeconds: 60,
+  responderLifetimeSeconds: 7 * 24 * 3600,
+  feedPollIntervalMs: 50,
+  maxOcspRequestBytes: MAX_OCSP_REQUEST_BYTES,
+  maxCachedOcspAnswers: 200_000,
+  gatewayProfiles: Object.freeze(['gateway']),
+});
+
+export interface RevocationServicesOptions {
+  readonly dataDir: DataDir;
+  /** The unlocked intermediates; the active one must be among them for the feed server. */
+  readonly issuers: readonly IssuingCa[];
+  readonly config: RevocationServicesConfig;
+  readonly clock: () => Date;
+  readonly actor: string;
+  /** Where faults that do not stop the services are told. */
+  readonly onError: (error: unknown) => void;
+}
+
+export interface RevocationServices {
+  /** The store with revocations published on the feed: revoke through it. */
+  readonly store: Store;
+  readonly feed: RevocationFeed;
+  /** `http://host:port` of CRLs, OCSP and CA certificates. */
+  readonly baseUrl: string;
+  readonly crlUrls: Readonly<Record<string, string>>;
+  readonly ocspUrl: string;
+  readonly feedUrl: string | undefined;
+  /** The delegated responder certificate of each issuer OCSP answers for. */
+  responderCertificate(issuerId: string): Certificate | undefined;
+  /** Issuers OCSP cannot answer for (no responder certificate could be issued), with the error code. */
+  readonly unansweredIssuers: readonly { readonly id: string; readonly code: string }[];
+  rotateResponders(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function codeOf(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : 'INTERNAL';
+}
+
+async function newKeyRequest(): Promise<{ privateKeyPem: string; spki: Buffer; publicKey: ReturnType<typeof parsePublicKeyInfo> }> {
+  const keys = await generateKeyPair('p256');
+  const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
+  return { privateKeyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), spki, publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED') };
+}
+
+/**
+ * Starts CRL publication, the OCSP responder and (when configured) the mTLS feed on an opened
+ * data directory, all fed by one revocation feed. Throws `HTTP_LISTEN_FAILED` and the CA's errors.
+ */
+export async function startRevocationServices(options: RevocationServicesOptions): Promise<RevocationServices> {
+  const { dataDir, issuers, config, clock, actor, onError } = options;
+  const closers: (() => Promise<void> | void)[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        onError(error);
+      }
+    }
+  };
+  try {
+    const publisher = createCrlPublisher({
+      store: dataDir.store,
+      issuers,
+      clock,
+      validitySeconds: config.crlValiditySeconds,
+      directory: join(dataDir.paths.root, 'crl'),
+      onError,
+    });
+    closers.push(() => publisher.close());
+    const afterSequence = await publisher.start();
+    const feed = createRevocationFeed({ store: dataDir.store, afterSequence, pollIntervalMs: config.feedPollIntervalMs, onError });
+    closers.push(() => feed.close());
+    const store = publishingStore(dataDir.store, feed);
+
+    const signers = new Map<string, DelegatedSigner>();
+    const unansweredIssuers: { id: string; code: string }[] = [];
+    let responder: ReturnType<typeof createOcspResponder> | undefined;
+    for (const issuer of issuers) {
+      const ca = createCertificateAuthority({ store, config: dataDir.config, issuer, clock, random: randomBytes });
+      try {
+        const signer = await createDelegatedSigner({
+          issuerCertificate: issuer.certificate,
+          issue: async (key, ttlSeconds) =>
+            (
+              await ca.issue(
+                { subject: [[{ type: '2.5.4.3', value: `${dataDir.config.name} OCSP Responder (${issuer.id})` }]], subjectAltNames: [], publicKey: key.publicKey, spki: key.spki },
+                { profile: 'ocsp-signer', ttlSeconds, actor },
+              )
+            ).der,
+          lifetimeSeconds: config.responderLifetimeSeconds,
+          clock,
+          // Cached answers carry the old certificate; new ones are signed with the new key.
+          onRotated: () => responder?.clear(),
+          onError,
+        });
+        signers.set(issuer.id, signer);
+        closers.push(() => signer.close());
+      } catch (error) {
+        unansweredIssuers.push({ id: issuer.id, code: codeOf(error) });
+      }
+    }
+    const ocspIssuers: OcspIssuer[] = issuers.flatMap((issuer) => {
+      const signer = signers.get(issuer.id);
+      return signer === undefined ? [] : [{ id: issuer.id, certificate: issuer.certificate, identity: () => signer.identity }];
+    });
+    responder = createOcspResponder({ store, issuers: ocspIssuers, clock, validitySeconds: config.ocspValiditySeconds, maxCachedAnswers: config.maxCachedOcspAnswers, onError });
+    const ocspResponder = responder;
+    feed.subscribe((event) => {
+      ocspResponder.onRevocation(event);
+      publisher.onRevocation(event);
+    });
+
+    const crlHandler = createCrlHandler(publisher, { maxAgeSeconds: config.crlMaxAgeSeconds, clock });
+    const ocspHandler = createOcspHandler(ocspResponder, { maxBodyBytes: config.maxOcspRequestBytes, maxAgeSeconds: config.ocspMaxAgeSeconds, clock });
+    const caCertificates = new Map(dataDir.issuers.map((issuer) => [`/ca/${issuer.id}.crt`, issuer.certificate]));
+    const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      const url = req.url ?? '/';
+      if (url.length > 4096) return sendProblem(res, 414, 'HTTP_URI_TOO_LONG');
+      const path = url.split('?')[0]!;
+      if (await ocspHandler(req, res, path)) return;
+      if (await crlHandler(req, res, path)) return;
+      const certificate = caCertificates.get(path);
+      if (certificate !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
+        // RFC 5280 4.2.2.1: caIssuers over HTTP is a DER certificate, application/pkix-cert.
+        res.writeHead(200, { 'Content-Type': 'application/pkix-cert', 'Content-Length': certificate.length, 'Cache-Control': 'public, max-age=86400' });
+        res.end(req.method === 'HEAD' ? undefined : certificate);
+        return;
+      }
+      sendProblem(res, 404, 'HTTP_NOT_FOUND', 'this server answers /ocsp, /crl/<issuer>.crl and /ca/<issuer>.crt');
+    };
+    const server = createServer((req, res) => {
+      route(req, res).catch((error: unknown) => {
+        onError(error);
+        sendProblem(res, 500, 'HTTP_INTERNAL_ERROR');
+      });
+    });
+    server.requestTimeout = 10_000;
+    server.headersTimeout = 5_000;
+    server.on('clientError', (_error, socket) => socket.destroy());
+    const bound = await listen(server, config.listen);
+    closers.push(() => closeServer(server));
+    const baseUrl = `http://${hostPort(bound)}`;
+
+    let feedUrl: string | undefined;
+    if (config.feedListen !== undefined) {
+      const active = issuers.find((issuer) => issuer.id === dataDir.activeIssuer.id) ?? issuers[0];
+      if (active !== undefined) {
+        const key = await newKeyRequest();
+        const host = config.feedListen.host;
+        const names: GeneralName[] = [{ type: 'dns', value: 'localhost' }, { type: 'ip', value: '127.0.0.1' }];
+        if (ipToBytes(host) !== undefined) {
+          if (host !== '127.0.0.1' && host !== '0.0.0.0' && host !== '::') names.push({ type: 'ip', value: host });
+        } else if (host !== 'localhost') names.push({ type: 'dns', value: host });
+        const issued = await createCertificateAuthority({ store, config: dataDir.config, issuer: active, clock, random: randomBytes }).issue(
+          { subject: [[{ type: '2.5.4.3', value: `${dataDir.config.name} revocation feed` }]], subjectAltNames: names, publicKey: key.publicKey, spki: key.spki },
+          { profile: 'server', ttlSeconds: 30 * 86_400, actor },
+        );
+        const anchors = [dataDir.root.der, ...dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => issuer.certificate)];
+        const issuerCertificates = dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => ({ id: issuer.id, certificate: parseCertificate(issuer.certificate) }));
+        const feedServer: FeedServer = createFeedServer({
+          feed,
+          access: (peer) => checkGatewayAccess(peer, { store, issuers: issuerCertificates, profiles: config.gatewayProfiles, clock }),
+          tls: { key: key.privateKeyPem, cert: toPem('CERTIFICATE', issued.der) + toPem('CERTIFICATE', issued.chain[0]!), ca: anchors.map((der) => toPem('CERTIFICATE', der)) },
+          heartbeatMs: 15_000,
+          maxBufferedBytes: 4 * 1024 * 1024,
+        });
+        const feedBound = await listen(feedServer.server, config.feedListen);
+        closers.push(() => feedServer.close());
+        feedUrl = `https://${hostPort(feedBound)}/feed`;
+      }
+    }
+
+    return Object.freeze({
+      store,
+      feed,
+      baseUrl,
+      crlUrls: Object.freeze(Object.fromEntries(publisher.issuerIds.map((id) => [id, `${baseUrl}/crl/${id}.crl`]))),
+      ocspUrl: `${baseUrl}/ocsp`,
+      feedUrl,
+      responderCertificate: (issuerId: string) => signers.get(issuerId)?.certificate,
+      unansweredIssuers: Object.freeze(unansweredIssuers),
+      rotateResponders: async () => {
+        for (const signer of signers.values()) await signer.rotate();
+      },
+      close: closeAll,
+    });
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

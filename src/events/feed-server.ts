@@ -1,0 +1,145 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import type { Server } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { closeServer, sendProblem } from '../http/index.js';
+import type { GatewayAccess } from './gateway-access.js';
+import type { RevocationEvent } from './revocation-event.js';
+import type { RevocationFeed } from './revocation-feed.js';
+
+export interface FeedServerOptions {
+  readonly feed: RevocationFeed;
+  /** Decides from the client certificate's DER whether it holds the gateway role. */
+  readonly access: (peer: Uint8Array | undefined) => Promise<GatewayAccess>;
+  /** The server's key and certificate chain (PEM), and the CA certificates client chains must reach. */
+  readonly tls: { readonly key: string; readonly cert: string; readonly ca: readonly string[] };
+  /** A comment line this often keeps idle proxies from closing the stream. */
+  readonly heartbeatMs: number;
+  /** A live client this far behind is cut off; it resumes from its last sequence. */
+  readonly maxBufferedBytes: number;
+}
+
+export interface FeedServer {
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** Revocations read per store query while a client catches up. */
+const PAGE = 1000;
+const FEED_PATH = '/feed';
+const POSITION = /^\d{1,15}$/;
+
+function eventFrame(event: RevocationEvent): string {
+  const data = { sequence: event.sequence, issuer: event.issuerId, serial: event.serial, reason: event.reason, revokedAt: event.revokedAt.toISOString() };
+  return `id: ${event.sequence}\nevent: revocation\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+function readyFrame(sequence: number): string {
+  return `id: ${sequence}\nevent: ready\ndata: ${JSON.stringify({ sequence })}\n\n`;
+}
+
+/** Resolves when `res` can take more, or has closed. */
+function drained(res: ServerResponse): Promise<void> {
+  if (!res.writableNeedDrain || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** The position a client resumes from: `?after=N`, else `Last-Event-ID: N`, else 0 (everything). */
+function positionOf(req: IncomingMessage, url: URL): number | undefined {
+  const given = url.searchParams.get('after') ?? req.headers['last-event-id'];
+  if (given === undefined || given === null) return 0;
+  const text = Array.isArray(given) ? given[0] ?? '' : given;
+  return POSITION.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * The feed over HTTPS with client certificates: `GET /feed` streams Server-Sent Events, first
+ * every stored revocation after the client's position (its snapshot), then `ready`, then each
+ * revocation as it happens. Every event's `id` is its sequence, so a client that reconnects with
+ * `Last-Event-ID` (or `?after=`) misses none. TLS refuses clients without a certificate from the
+ * CA; the handler refuses certificates without the gateway role with 403 FEED_ROLE_REQUIRED.
+ */
+export function createFeedServer(options: FeedServerOptions): FeedServer {
+  const { feed } = options;
+  const streams = new Set<ServerResponse>();
+
+  async function stream(res: ServerResponse, after: number, client: { issuerId: string; serial: string }): Promise<void> {
+    let written = after;
+    let isLive = false;
+    let pending: RevocationEvent[] = [];
+    const write = (event: RevocationEvent): void => {
+      if (event.sequence <= written || res.destroyed) return;
+      written = event.sequence;
+      res.write(eventFrame(event));
+    };
+    const unsubscribe = feed.subscribe((event) => {
+      if (!isLive) {
+        pending.push(event);
+        return;
+      }
+      write(event);
+      // The client's own certificate was revoked: its role ends now.
+      if (event.issuerId === client.issuerId && event.serial === client.serial) res.end();
+      else if (res.writableLength > options.maxBufferedBytes) res.destroy();
+    });
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs);
+    heartbeat.unref();
+    streams.add(res);
+    res.once('close', () => {
+      unsubscribe();
+      clearInterval(heartbeat);
+      streams.delete(res);
+    });
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
+    res.write('retry: 1000\n\n');
+    for (;;) {
+      const page = await feed.readSince(written, PAGE);
+      for (const event of page) write(event);
+      await drained(res);
+      if (page.length < PAGE || res.destroyed) break;
+    }
+    for (const event of pending) write(event);
+    pending = [];
+    isLive = true;
+    if (!res.destroyed) res.write(readyFrame(written));
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://feed.invalid');
+    if (url.pathname !== FEED_PATH) return sendProblem(res, 404, 'HTTP_NOT_FOUND', `the feed is at ${FEED_PATH}`);
+    if (req.method !== 'GET') return sendProblem(res, 405, 'HTTP_METHOD_NOT_ALLOWED', 'the feed takes GET', { Allow: 'GET' });
+    const socket = req.socket as TLSSocket;
+    const peer = socket.authorized ? socket.getPeerCertificate(false).raw : undefined;
+    const access = await options.access(peer);
+    if (!access.ok) return sendProblem(res, 403, 'FEED_ROLE_REQUIRED', `refused: ${access.reason}`);
+    const after = positionOf(req, url);
+    if (after === undefined) return sendProblem(res, 400, 'FEED_BAD_POSITION');
+    await stream(res, after, access);
+  }
+
+  const server = createServer(
+    { key: options.tls.key, cert: options.tls.cert, ca: [...options.tls.ca], requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
+    (req, res) => {
+      handle(req, res).catch(() => sendProblem(res, 500, 'HTTP_INTERNAL_ERROR', 'the feed failed; reconnect with Last-Event-ID'));
+    },
+  );
+  // A stream is long-lived: no request timeout for it; idle TLS handshakes still time out.
+  server.requestTimeout = 0;
+  server.headersTimeout = 10_000;
+
+  return {
+    server,
+    async close(): Promise<void> {
+      for (const res of streams) res.end();
+      await closeServer(server);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { Store } from '../store/index.js';
+import { revocationEventOf } from './revocation-event.js';
+import type { RevocationFeed } from './revocation-feed.js';
+
+/**
+ * The store, with every revocation recorded through it published on `feed` as soon as its
+ * transaction commits, before the caller's `await` resumes: CA code revokes through this store
+ * and the CRL, the OCSP responder and the gateways hear of it at once.
+ */
+export function publishingStore(store: Store, feed: Pick<RevocationFeed, 'publish'>): Store {
+  return Object.freeze({
+    addIssuer: (issuer, audit) => store.addIssuer(issuer, audit),
+    listIssuers: () => store.listIssuers(),
+    recordIssuance: (certificate, audit) => store.recordIssuance(certificate, audit),
+    recordRevocation: async (revocation, audit) => {
+      const record = await store.recordRevocation(revocation, audit);
+      feed.publish(revocationEventOf(record));
+      return record;
+    },
+    appendAudit: (audit) => store.appendAudit(audit),
+    getCertificate: (ref) => store.getCertificate(ref),
+    findCertificatesBySerial: (serial) => store.findCertificatesBySerial(serial),
+    listCertificates: (filter) => store.listCertificates(filter),
+    listRevocations: (afterSequence, limit) => store.listRevocations(afterSequence, limit),
+    readAuditLog: (afterSequence, limit) => store.readAuditLog(afterSequence, limit),
+    auditHead: () => store.auditHead(),
+    lastAuditEntry: (action) => store.lastAuditEntry(action),
+    storeId: () => store.storeId(),
+    close: () => store.close(),
+  } satisfies Store);
+}

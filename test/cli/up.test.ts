@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { buildOcspRequest, certIdFor, parseCertificates, parseCrl, parseOcspResponse } from '../../src/x509/index.js';
+import { makeTempDir } from '../ca/support.js';
+import { runTool } from '../support/revocation-harness.js';
+import { REPO_ROOT, runCli } from './run-cli.js';
+
+const temp = makeTempDir('symbolon-up-');
+const children = new Set<ChildProcessWithoutNullStreams>();
+after(() => {
+  for (const child of children) child.kill('SIGKILL');
+  temp.remove();
+});
+
+function childEnv(): Record<string, string> {
+  const env = { ...process.env } as Record<string, string>;
+  delete env['SYMBOLON_CA_PASSPHRASE'];
+  return env;
+}
+
+/** Starts `symbolon up` and resolves with its output once it says it is up. */
+function startUp(args: readonly string[]): Promise<{ child: ChildProcessWithoutNullStreams; output: () => string; stderr: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', ...args], { cwd: REPO_ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
+    children.delete(child);
+    resolve(code);
+  }));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`up did not start in time:\n${stdout}\n${stderr}`)), 30_000);
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('Stop with')) {
+        clearTimeout(timer);
+        resolve({ child, output: () => stdout, stderr: () => stderr, exited });
+      }
+    });
+    void exited.then((code) => reject(new Error(`up exited with ${code}:\n${stdout}\n${stderr}`)));
+  });
+}
+
+test('symbolon up creates a CA when there is none, serves CRL and OCSP, follows a revocation from another process, and exits 0 on SIGTERM', async () => {
+  const dir = join(temp.path, 'data');
+  const up = await startUp(['--dir', dir, '--listen', '127.0.0.1:0', '--feed-listen', '127.0.0.1:0']);
+  const out = up.output();
+  assert.match(out, /No CA in .*: created one/);
+  const passphraseFile = join(dir, 'intermediate.passphrase');
+  assert.equal(statSync(passphraseFile).mode & 0o777, 0o600);
+  assert.equal(statSync(join(dir, 'root.passphrase')).mode & 0o777, 0o600);
+  const crlUrl = /CRL +intermediate-1: (http:\/\/127\.0\.0\.1:\d+\/crl\/intermediate-1\.crl)/.exec(out)?.[1];
+  const ocspUrl = /OCSP: (http:\/\/127\.0\.0\.1:\d+\/ocsp) /.exec(out)?.[1];
+  assert.ok(crlUrl !== undefined && ocspUrl !== undefined, out);
+  assert.match(out, /Feed: https:\/\/127\.0\.0\.1:\d+\/feed/);
+
+  const crl = await fetch(crlUrl);
+  assert.equal(crl.status, 200);
+  assert.equal(parseCrl(Buffer.from(await crl.arrayBuffer())).revokedCertificates.length, 0);
+  assert.ok(statSync(join(dir, 'crl/intermediate-1.crl')).size > 0, 'the CRL is written to the data directory');
+
+  // Another process issues a certificate while up runs.
+  const issued = await runCli(['ca', 'issue', '--dir', dir, '--profile', 'client', '--name', 'alice', '--out', join(temp.path, 'alice'), '--passphrase-file', passphraseFile]);
+  assert.equal(issued.code, 0, issued.stderr);
+  const leafPem = join(temp.path, 'alice.crt');
+  const openssl = await runTool('openssl', ['ocsp', '-issuer', join(dir, 'ca/intermediate-1.crt'), '-cert', leafPem, '-url', ocspUrl, '-CAfile', join(dir, 'ca/root.crt')]);
+  assert.equal(openssl.code, 0, openssl.output);
+  assert.match(openssl.output, /Response verify OK/);
+  assert.match(openssl.output, /: good/);
+
+  const [leaf] = parseCertificates(await (await import('node:fs/promises')).readFile(leafPem));
+  const [intermediate] = parseCertificates(await (await import('node:fs/promises')).readFile(join(dir, 'ca/intermediate-1.crt')));
+  const request = buildOcspRequest({ certIds: [certIdFor(leaf!, intermediate!)] });
+  const revoked = await runCli(['ca', 'revoke', '--dir', dir, leaf!.serialNumber, '--reason', 'keyCompromise']);
+  assert.equal(revoked.code, 0, revoked.stderr);
+  // The CLI's revocation is another process's: up sees it by polling the store (every 50 ms).
+  const start = Date.now();
+  let status = '';
+  for (let attempt = 0; attempt < 40 && status !== 'revoked'; attempt++) {
+    const response = await fetch(ocspUrl, { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: request });
+    status = parseOcspResponse(Buffer.from(await response.arrayBuffer())).basic?.responses[0]?.certStatus.status ?? '';
+    if (status !== 'revoked') await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(status, 'revoked');
+  assert.ok(Date.now() - start < 200, `took ${Date.now() - start} ms`);
+  const fresh = parseCrl(Buffer.from(await (await fetch(crlUrl)).arrayBuffer()));
+  assert.ok(fresh.revokedCertificates.some((entry) => entry.serialNumber === leaf!.serialNumber));
+
+  up.child.kill('SIGTERM');
+  assert.equal(await up.exited, 0, up.stderr());
+  assert.match(up.output(), /Stopped \(SIGTERM\)/);
+  assert.equal(up.stderr(), '');
+});
+
+test('symbolon up on an existing CA reads the generated passphrase file, and stops on SIGINT', async () => {
+  const dir = join(temp.path, 'data');
+  const up = await startUp(['--dir', dir, '--listen', '127.0.0.1:0', '--no-feed']);
+  assert.doesNotMatch(up.output(), /created one/);
+  assert.match(up.output(), /Feed: off/);
+  up.child.kill('SIGINT');
+  assert.equal(await up.exited, 0, up.stderr());
+});
+
+test('symbolon up refuses a bad --listen with a usage error', async () => {
+  const result = await runCli(['up', '--dir', join(temp.path, 'none'), '--listen', 'nonsense']);
+  assert.equal(result.code, 2, result.stderr);
+  assert.match(result.stderr, /^symbolon: USAGE: --listen/m);
+});
