@@ -1,18 +1,11 @@
 import { SymbolonError } from '../errors.js';
 import type { RevocationReason } from '../store/index.js';
+import { CRL_REASONS } from '../x509/index.js';
 
-/** RFC 5280 5.3.1 CRLReason names a CA may give (value 7 is unused, removeFromCRL is for delta CRLs only). */
-export const REVOCATION_REASONS: readonly RevocationReason[] = Object.freeze([
-  'unspecified',
-  'keyCompromise',
-  'cACompromise',
-  'affiliationChanged',
-  'superseded',
-  'cessationOfOperation',
-  'certificateHold',
-  'privilegeWithdrawn',
-  'aACompromise',
-]);
+/** RFC 5280 5.3.1 CRLReason names a CA may give: every reason but removeFromCRL, which is for delta CRLs only. */
+export const REVOCATION_REASONS: readonly RevocationReason[] = Object.freeze(
+  CRL_REASONS.filter((reason): reason is Exclude<RevocationReason, 'removeFromCRL'> => reason !== undefined && reason !== 'removeFromCRL'),
+);
 
 /** A reason by name, case-insensitively (`key-compromise` and `keyCompromise` alike). Throws `CA_REVOCATION_REASON_UNKNOWN`. */
 export function parseRevocationReason(text: string): RevocationReason {
