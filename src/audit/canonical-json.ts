@@ -5,17 +5,28 @@
  * JSON.stringify does.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return JSON.stringify(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError('canonical JSON has no form for a non-finite number');
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return '[' + value.map((item) => canonicalJson(item ?? null)).join(',') + ']';
+  // Built with loops and one string: this runs for every audit entry, on the issuance path.
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + canonicalJson(value[i] ?? null);
+    return text + ']';
+  }
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return '{' + entries.map(([key, item]) => JSON.stringify(key) + ':' + canonicalJson(item)).join(',') + '}';
+    const record = value as Record<string, unknown>;
+    // The default sort orders by UTF-16 code units, as RFC 8785 3.2.3 asks.
+    const keys = Object.keys(record).sort();
+    let text = '{';
+    for (const key of keys) {
+      const item = record[key];
+      if (item === undefined) continue;
+      text += (text.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(item);
+    }
+    return text + '}';
   }
   throw new TypeError(`canonical JSON has no form for a ${typeof value}`);
 }

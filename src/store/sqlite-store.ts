@@ -193,6 +193,11 @@ function openDatabase(options: SqliteStoreOptions): SqliteDatabase {
     // is in the OS's hands) though not a power cut between checkpoints.
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // Checkpoint (copy the WAL into the database, with two fsyncs) every ~10,000 pages, not the
+    // default 1,000: pages that many commits touch (index pages under random serials) are copied
+    // once, and the writer stalls on fsync a tenth as often. A commit is no less durable: it is
+    // in the WAL either way.
+    db.pragma('wal_autocheckpoint = 10000');
     db.pragma('foreign_keys = ON');
     return db;
   } catch (error) {
@@ -273,11 +278,19 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     lastAudit: db.prepare('SELECT * FROM audit_log WHERE action = ? ORDER BY sequence DESC LIMIT 1') as Statement<[string], AuditRow>,
   };
 
-  /** Seals the draft onto the recorded head and stores it; runs inside the caller's transaction. */
+  /**
+   * The audit head while a write transaction is open: read from `meta` once when the batch's
+   * IMMEDIATE transaction begins (so writers in other processes are seen), advanced in memory by
+   * each entry, and written back once before the COMMIT. Undefined outside a transaction.
+   */
+  let head: AuditHead | undefined;
+
+  /** Seals the draft onto the head and stores it; runs inside the batch's transaction. */
   function appendAuditInTransaction(draft: AuditDraft): AuditEntry {
-    const entry = sealAuditEntry(draft, parseHead(statements.getMeta.get(AUDIT_HEAD_KEY)));
+    if (head === undefined) throw new Error('an audit entry was appended outside a write transaction');
+    const entry = sealAuditEntry(draft, head);
     statements.insertAudit.run(entry);
-    statements.setMeta.run(AUDIT_HEAD_KEY, `${entry.sequence}:${entry.entryHash}`);
+    head = { sequence: entry.sequence, entryHash: entry.entryHash };
     return entry;
   }
 
@@ -303,9 +316,6 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   });
 
   const recordIssuanceTx = db.transaction((certificate: NewCertificate, draft: AuditDraft): CertificateRecord => {
-    if (statements.certificateId.get(certificate.issuerId, certificate.serial) !== undefined) {
-      throw new SymbolonError('STORE_SERIAL_TAKEN', `issuer "${certificate.issuerId}" already has a certificate with serial ${certificate.serial}`);
-    }
     const entry = appendAuditInTransaction(draft);
     const renewal = certificate.renewalOf;
     try {
@@ -326,14 +336,15 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       );
     } catch (error) {
       const code = sqliteCode(error);
-      // The UNIQUE (issuer_id, serial) constraint is the guarantee; the check above only names it.
+      // The UNIQUE (issuer_id, serial) constraint is the guarantee; the savepoint takes the audit entry back with it.
       if (code === 'SQLITE_CONSTRAINT_UNIQUE') throw new SymbolonError('STORE_SERIAL_TAKEN', `issuer "${certificate.issuerId}" already has serial ${certificate.serial}`, { cause: error });
       if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
         throw new SymbolonError('STORE_ISSUER_UNKNOWN', `issuer "${certificate.issuerId}" or the renewed certificate is not recorded`, { cause: error });
       }
       throw error;
     }
-    return Object.freeze({ ...certificate, auditSequence: entry.sequence, revocation: null });
+    // Object.assign, not a spread followed by more properties: V8 copies that on a slow path.
+    return Object.freeze(Object.assign({}, certificate, { auditSequence: entry.sequence, revocation: null }));
   });
 
   const recordRevocationTx = db.transaction((revocation: NewRevocation, draft: AuditDraft): RevocationRecord => {
@@ -358,16 +369,30 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
   let pending: PendingWrite[] = [];
   const MAX_BATCH = 256;
-  const commitBatch = db.transaction((batch: readonly PendingWrite[]) =>
-    batch.map((write) => {
-      try {
-        // A nested better-sqlite3 transaction is a SAVEPOINT: a failed write rolls back alone.
-        return { ok: true as const, value: write.run() };
-      } catch (error) {
-        return { ok: false as const, error };
-      }
-    }),
-  );
+  const commitBatch = db.transaction((batch: readonly PendingWrite[]) => {
+    const recorded = parseHead(statements.getMeta.get(AUDIT_HEAD_KEY));
+    head = recorded;
+    try {
+      const outcomes = batch.map((write) => {
+        const before = head;
+        try {
+          // A nested better-sqlite3 transaction is a SAVEPOINT: a failed write rolls back alone,
+          // and the head goes back with it.
+          return { ok: true as const, value: write.run() };
+        } catch (error) {
+          // A fault that made SQLite roll back the whole transaction (SQLITE_FULL, say) takes
+          // every write of the batch with it: fail them all rather than go on outside it.
+          if (!db.inTransaction) throw error;
+          head = before;
+          return { ok: false as const, error };
+        }
+      });
+      if (head !== recorded) statements.setMeta.run(AUDIT_HEAD_KEY, `${head.sequence}:${head.entryHash}`);
+      return outcomes;
+    } finally {
+      head = undefined;
+    }
+  });
   function flush(): void {
     while (pending.length > 0) {
       const batch = pending.slice(0, MAX_BATCH);

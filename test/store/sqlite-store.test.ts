@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { verifyAuditChain } from '../../src/audit/index.js';
 import { isSymbolonError } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { openSqliteStore } from '../../src/store/index.js';
@@ -96,5 +97,24 @@ describe('sqlite store', () => {
 
   test('refuses a missing file when it must exist', () => {
     throwsCode(() => openSqliteStore({ path: join(root, 'missing.db'), mustExist: true }), 'STORE_UNAVAILABLE');
+  });
+
+  test('two connections to one file write one chain: each transaction starts from the recorded head', async () => {
+    const path = join(root, 'two-writers.db');
+    const first = openSqliteStore({ path });
+    const second = openSqliteStore({ path });
+    try {
+      await first.addIssuer(issuer('root', null, true), draft('ca.init', 'root'));
+      for (let i = 1; i <= 6; i++) {
+        const writer = i % 2 === 0 ? first : second;
+        await writer.recordIssuance(certificate('root', i.toString(16).padStart(2, '0')), draft('certificate.issue', `root/${i}`));
+      }
+      const log = await first.readAuditLog(0, 100);
+      assert.equal(log.length, 7);
+      assert.ok(verifyAuditChain(log, await second.auditHead()).ok);
+    } finally {
+      await first.close();
+      await second.close();
+    }
   });
 });

@@ -250,6 +250,30 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         assert.ok(verifyAuditChain(log, await store.auditHead()).ok);
       }));
 
+    test('refused writes among concurrent ones write nothing and leave the chain unbroken', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        await issue(store, 'intermediate-1', '01');
+        const outcomes = await Promise.allSettled([
+          issue(store, 'intermediate-1', '02'),
+          issue(store, 'intermediate-1', '01', { subject: 'CN=duplicate' }),
+          issue(store, 'intermediate-1', '03'),
+          issue(store, 'nobody', '04'),
+          store.recordRevocation({ issuerId: 'intermediate-1', serial: 'ffff', reason: 'unspecified', revokedAt: new Date(T0) }, draft('certificate.revoke', 'ffff')),
+          issue(store, 'intermediate-1', '05'),
+        ]);
+        assert.deepEqual(
+          outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : isSymbolonError(o.reason) ? o.reason.code : String(o.reason))),
+          ['ok', 'STORE_SERIAL_TAKEN', 'ok', 'STORE_ISSUER_UNKNOWN', 'STORE_NOT_FOUND', 'ok'],
+        );
+        const log = await store.readAuditLog(0, 100);
+        assert.deepEqual(log.map((e) => e.target), ['root', 'intermediate-1', 'intermediate-1/01', 'intermediate-1/02', 'intermediate-1/03', 'intermediate-1/05']);
+        const result = verifyAuditChain(log, await store.auditHead());
+        assert.ok(result.ok, JSON.stringify(result));
+        assert.equal((await store.getCertificate({ issuerId: 'intermediate-1', serial: '01' }))?.subject, 'CN=leaf-01');
+        assert.equal((await store.getCertificate({ issuerId: 'intermediate-1', serial: '05' }))?.auditSequence, 6);
+      }));
+
     test('keeps everything across a reopen', () =>
       using(async (subject) => {
         await withHierarchy(subject.store);
