@@ -1,14 +1,17 @@
 /**
  * OCSP responses per second: Symbolon's responder (`symbolon up`) beside `openssl ocsp -port`
  * with an index file of the same certificates, one process each, driven by the same keep-alive
- * load generator with the same requests (RFC 5019 style: no nonce, POST).
+ * load generator with the same requests (RFC 5019 style: no nonce, POST). The generator is `wrk`
+ * (with a Lua script that posts the requests round-robin) when it is installed, else a Node
+ * generator in this process; the output says which. Either way one round of requests is first
+ * sent to each server and its answers parsed and counted, to check what the load is made of.
  *
- *   node --import tsx bench/ocsp.ts [seconds=5] [concurrency=32] [certificates=200]
+ *   node --import tsx bench/ocsp.ts [seconds=5] [concurrency=32] [certificates=200] [wrk|node]
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +24,8 @@ import { buildOcspRequest, certIdFor, parseCertificate, parseOcspResponse, parse
 const seconds = Number(process.argv[2] ?? 5);
 const concurrency = Number(process.argv[3] ?? 32);
 const count = Number(process.argv[4] ?? 200);
+const wanted = process.argv[5] ?? 'wrk';
+const wrkThreads = 2;
 const PASS = 'bench intermediate passphrase';
 const work = mkdtempSync(join(tmpdir(), 'symbolon-bench-ocsp-'));
 const children: ChildProcess[] = [];
@@ -137,23 +142,123 @@ async function load(url: URL, requests: readonly Buffer[]): Promise<{ perSecond:
   return { perSecond: done / ((Date.now() - started) / 1000), errors, statuses };
 }
 
+/** Is `wrk` on the PATH? (`wrk -v` prints its version and exits 1.) */
+function hasWrk(): boolean {
+  return spawnSync('wrk', ['-v'], { encoding: 'utf8' }).error === undefined;
+}
+
+// wrk runs this in each thread: it reads the request bodies once, then posts them round-robin.
+// wrk first checks the URL's address with a connection it closes unused, and \`openssl ocsp -port\`
+// (3.0) blocks for good on such a connection. So the URL names a sink that takes that probe, and
+// setup() points every thread at the server under test (the same for both servers).
+const WRK_SCRIPT = `
+setup = function(thread)
+  thread.addr = wrk.lookup(os.getenv("BENCH_TARGET_HOST"), os.getenv("BENCH_TARGET_PORT"))[1]
+end
+local bodies = {}
+local next = 0
+init = function(args)
+  local n = tonumber(args[1])
+  for k = 0, n - 1 do
+    local file = assert(io.open(args[2] .. "/body-" .. k .. ".der", "rb"))
+    bodies[#bodies + 1] = file:read("*all")
+    file:close()
+  end
+  next = math.random(n) - 1
+end
+request = function()
+  next = next % #bodies + 1
+  return wrk.format("POST", nil, { ["Content-Type"] = "application/ocsp-request" }, bodies[next])
+end
+`;
+
+/** Drives `url` with wrk for `seconds` over `concurrency` connections. */
+async function loadWithWrk(url: URL, requests: readonly Buffer[], sinkPort: number): Promise<{ perSecond: number; errors: number; statuses: Record<string, number> }> {
+  const bodies = join(work, 'bodies');
+  rmSync(bodies, { recursive: true, force: true });
+  mkdirSync(bodies);
+  requests.forEach((body, i) => writeFileSync(join(bodies, `body-${i}.der`), body));
+  writeFileSync(join(work, 'ocsp.lua'), WRK_SCRIPT);
+  const probeUrl = new URL(url.href);
+  probeUrl.port = String(sinkPort);
+  // Run asynchronously: this process must keep draining the servers' output pipes meanwhile
+  // (OpenSSL's responder logs each request and blocks once its stderr pipe is full).
+  const wrk = spawn('wrk', [`-t${wrkThreads}`, `-c${concurrency}`, `-d${seconds}s`, '-s', join(work, 'ocsp.lua'), probeUrl.href, '--', String(requests.length), bodies], {
+    env: { ...process.env, BENCH_TARGET_HOST: url.hostname, BENCH_TARGET_PORT: url.port },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  wrk.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  wrk.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  const result = { status: await new Promise<number | null>((resolve) => wrk.on('close', resolve)) };
+  const perSecond = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
+  if (result.status !== 0 || !Number.isFinite(perSecond)) throw new Error(`wrk failed: ${text}`);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
+  const socketErrors = socket === null ? 0 : socket.slice(1).reduce((sum, n) => sum + Number(n), 0);
+  console.log(`wrk against ${url.href}:\n${text.trimEnd().replace(/^/gm, '  | ')}`);
+  return { perSecond, errors: non2xx + socketErrors, statuses: {} };
+}
+
+/**
+ * Sends every request once and counts the answers by status: what the load is made of. One
+ * connection per request, closed after it: OpenSSL's responder serves one connection at a time,
+ * and an idle keep-alive connection left open here would stall it under wrk.
+ */
+async function checkRound(url: URL, requests: readonly Buffer[]): Promise<Record<string, number>> {
+  const statuses: Record<string, number> = {};
+  for (const body of requests) {
+    const bytes = await new Promise<Buffer>((resolve, reject) => {
+      const req = request(
+        { agent: false, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/ocsp-request', 'content-length': body.length, connection: 'close' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve(Buffer.concat(chunks)));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    const answer = parseOcspResponse(bytes);
+    const status = answer.basic?.responses[0]?.certStatus.status ?? answer.status;
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  }
+  return statuses;
+}
+
+const useWrk = wanted === 'wrk' && hasWrk();
+const generator = useWrk ? `wrk (${wrkThreads} threads, Lua POST script)` : `Node keep-alive generator in the bench process${wanted === 'wrk' ? ' (wrk is not installed)' : ''}`;
+/** Takes wrk's address probe (and nothing else): connections are closed at once. */
+const sink = createServer((socket) => socket.destroy());
+await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+const sinkAddress = sink.address();
+const sinkPort = typeof sinkAddress === 'object' && sinkAddress !== null ? sinkAddress.port : 0;
+async function drive(url: URL, requests: readonly Buffer[]): Promise<{ perSecond: number; errors: number; statuses: Record<string, number> }> {
+  if (!useWrk) return load(url, requests);
+  const statuses = await checkRound(url, requests);
+  return { ...(await loadWithWrk(url, requests, sinkPort)), statuses };
+}
+
 const { dir, requests } = await setUp();
 
 const ours = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-feed', '--passphrase-file', join(work, 'pass')], { stdio: ['ignore', 'pipe', 'pipe'] });
 children.push(ours);
 const [, oursUrl] = await waitForLine(ours, /OCSP: (http:\S+)/);
-const oursResult = await load(new URL(oursUrl!), requests);
+const oursResult = await drive(new URL(oursUrl!), requests);
 ours.kill('SIGTERM');
 
 const port = await freePort();
 const openssl = spawn('openssl', ['ocsp', '-index', join(work, 'index.txt'), '-port', String(port), '-rsigner', join(work, 'ca.pem'), '-rkey', join(work, 'ca.key'), '-CA', join(work, 'ca.pem'), '-nmin', '60', '-ignore_err'], { stdio: ['ignore', 'pipe', 'pipe'] });
 children.push(openssl);
 await waitForLine(openssl, /waiting for OCSP client connections/i);
-const opensslResult = await load(new URL(`http://127.0.0.1:${port}/`), requests);
+const opensslResult = await drive(new URL(`http://127.0.0.1:${port}/`), requests);
 openssl.kill('SIGTERM');
 
 const row = (name: string, result: typeof oursResult) => `${name.padEnd(22)} ${result.perSecond.toFixed(0).padStart(9)} responses/s   errors ${result.errors}   first round: ${JSON.stringify(result.statuses)}`;
 console.log(`OCSP responder, ${count} certificates (1 in 10 revoked), ${concurrency} keep-alive connections, ${seconds} s each, one process each`);
+console.log(`load generator: ${generator}`);
 console.log(row('symbolon up', oursResult));
 console.log(row('openssl ocsp -port', opensslResult));
 console.log(`ratio: ${(oursResult.perSecond / opensslResult.perSecond).toFixed(1)}x`);

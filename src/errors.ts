@@ -92,6 +92,8 @@ export const ERROR_CODES = {
   CRL_UNSUPPORTED_VERSION: 'the CRL version is not v1 or v2',
   CRL_BAD_EXTENSION: 'a CRL or CRL entry extension is malformed',
   CRL_DUPLICATE_EXTENSION: 'a CRL or CRL entry extension appears more than once',
+  CRL_TOO_LARGE: 'the CRL is larger than the limit of the revoked-serial reader (MAX_REVOKED_SET_CRL_BYTES, or the maxBytes given)',
+  CRL_CRITICAL_EXTENSION_UNSUPPORTED: 'the CRL carries a critical extension (or an indirect-CRL certificateIssuer entry) that the revoked-serial reader does not process, so it cannot be used as a set of serials',
 
   // x509/ — CRLs and OCSP
   CRL_INVALID_INPUT: 'the CRL template has a value that cannot be encoded (serial, date, CRL number, reason or URI)',

@@ -16,6 +16,11 @@ export interface CaConfig {
   readonly publicBaseUrl: string | undefined;
   /** The SPIFFE trust domain this CA issues SVIDs for. */
   readonly spiffeTrustDomain: string | undefined;
+  /**
+   * Publish delta CRLs (RFC 5280 5.2.4) and stamp the Freshest CRL extension (4.2.1.15) into the
+   * certificates of every profile that carries a CRL distribution point.
+   */
+  readonly deltaCrl: boolean;
   /** Every profile by name: the built-ins, then the configured ones (which may replace them). */
   readonly profiles: Readonly<Record<string, Profile>>;
 }
@@ -86,6 +91,7 @@ const configSchema = z
       .string()
       .regex(/^[a-z0-9._-]{1,255}$/, { message: 'expected a trust domain of lowercase letters, digits, ".", "-" and "_", such as example.org' })
       .optional(),
+    deltaCrl: z.boolean().optional(),
     profiles: z.record(z.string().regex(PROFILE_NAME, { message: 'expected a profile name of lowercase letters, digits and "-"' }), profileSchema).default({}),
   })
   .strict();
@@ -130,6 +136,7 @@ function resolveProfile(name: string, input: ProfileInput, base: Profile, source
     hasCrlDistributionPoint: input.crlDistributionPoint ?? base.hasCrlDistributionPoint,
     hasOcspUrl: input.ocspUrl ?? base.hasOcspUrl,
     hasCaIssuersUrl: input.caIssuersUrl ?? base.hasCaIssuersUrl,
+    hasFreshestCrl: base.hasFreshestCrl,
     isOcspNoCheck: input.ocspNoCheck ?? base.isOcspNoCheck,
   });
 }
@@ -184,13 +191,17 @@ export function parseCaConfig(text: string, source = 'config.yaml'): CaConfig {
     const message = issue.code === 'invalid_type' && issue.received === 'undefined' ? `is required (${issue.expected})` : issue.message;
     throw invalid(source, issue.path, message);
   }
-  const { version, name, publicBaseUrl, spiffeTrustDomain, profiles } = parsed.data;
+  const { version, name, publicBaseUrl, spiffeTrustDomain, deltaCrl = false, profiles } = parsed.data;
+  const resolved = resolveProfiles(profiles, source);
   return Object.freeze({
     version,
     name,
     publicBaseUrl: publicBaseUrl?.replace(/\/+$/, ''),
     spiffeTrustDomain,
-    profiles: Object.freeze(resolveProfiles(profiles, source)),
+    deltaCrl,
+    profiles: Object.freeze(
+      deltaCrl ? Object.fromEntries(Object.entries(resolved).map(([key, profile]) => [key, Object.freeze({ ...profile, hasFreshestCrl: profile.hasCrlDistributionPoint })])) : resolved,
+    ),
   });
 }
 
@@ -203,6 +214,7 @@ export function initialConfigText(options: { readonly name: string; readonly pub
     options.publicBaseUrl === undefined
       ? '# Where CRLs, OCSP and CA certificates are published; stamped into issued certificates.\n# publicBaseUrl: https://ca.example.com'
       : `publicBaseUrl: ${JSON.stringify(options.publicBaseUrl)}`,
+"# Delta CRLs (RFC 5280 5.2.4): `symbolon up` publishes them at /crl/<issuer>-delta.crl and new\n# certificates carry the Freshest CRL extension pointing there.\n# deltaCrl: true",
     options.spiffeTrustDomain === undefined ? '# spiffeTrustDomain: example.org' : `spiffeTrustDomain: ${JSON.stringify(options.spiffeTrustDomain)}`,
     '# Profiles: the built-ins are client, server, spiffe, gateway and ocsp-signer. Override their fields or add your own:',
     '# profiles:',

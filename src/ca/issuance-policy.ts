@@ -28,6 +28,11 @@ export interface PolicyContext {
 /** The parts of the certificate the policy decides: everything but serial, issuer and keys. */
 export type PolicyDecision = Omit<CertificateTemplate, 'serialNumber' | 'issuer' | 'subjectPublicKey' | 'authorityKeyIdentifier'>;
 
+/** Where `symbolon up` publishes an issuer's delta CRLs (RFC 5280 5.2.4) under the public base URL. */
+export function deltaCrlUrl(baseUrl: string, issuerId: string): string {
+  return `${baseUrl}/crl/${issuerId}-delta.crl`;
+}
+
 /** Clocks disagree: a certificate is dated this much before issuance so a slow peer accepts it at once. */
 export const BACKDATE_SECONDS = 60;
 
@@ -156,6 +161,8 @@ export function applyProfile(profile: Profile, request: CertificateRequest, cont
     extKeyUsage: profile.extKeyUsage,
     ...(subjectAltName.length > 0 ? { subjectAltName } : {}),
     ...(base !== undefined && profile.hasCrlDistributionPoint ? { crlDistributionPoints: [`${base}/crl/${issuerId}.crl`] } : {}),
+    // RFC 5280 4.2.1.15: where the delta CRLs over that distribution point's full CRL are published.
+    ...(base !== undefined && profile.hasFreshestCrl ? { freshestCrl: [deltaCrlUrl(base, issuerId)] } : {}),
     ...(base !== undefined && (profile.hasOcspUrl || profile.hasCaIssuersUrl)
       ? {
           authorityInfoAccess: {

@@ -49,6 +49,11 @@ export interface Profile {
   readonly hasCrlDistributionPoint: boolean;
   readonly hasOcspUrl: boolean;
   readonly hasCaIssuersUrl: boolean;
+  /**
+   * RFC 5280 4.2.1.15 Freshest CRL: stamp where the issuer's delta CRLs are published. Set on the
+   * profiles with a CRL distribution point when config.yaml says `deltaCrl: true`.
+   */
+  readonly hasFreshestCrl: boolean;
   /** RFC 6960 4.2.2.2.1 id-pkix-ocsp-nocheck, for delegated OCSP signers. */
   readonly isOcspNoCheck: boolean;
 }
@@ -86,6 +91,7 @@ export const BUILT_IN_PROFILES: Readonly<Record<string, Profile>> = Object.freez
     hasCrlDistributionPoint: true,
     hasOcspUrl: true,
     hasCaIssuersUrl: true,
+    hasFreshestCrl: false,
     isOcspNoCheck: false,
   }),
   server: frozen({
@@ -107,6 +113,7 @@ export const BUILT_IN_PROFILES: Readonly<Record<string, Profile>> = Object.freez
     hasCrlDistributionPoint: true,
     hasOcspUrl: true,
     hasCaIssuersUrl: true,
+    hasFreshestCrl: false,
     isOcspNoCheck: false,
   }),
   spiffe: frozen({
@@ -128,6 +135,7 @@ export const BUILT_IN_PROFILES: Readonly<Record<string, Profile>> = Object.freez
     hasCrlDistributionPoint: true,
     hasOcspUrl: true,
     hasCaIssuersUrl: true,
+    hasFreshestCrl: false,
     isOcspNoCheck: false,
   }),
   // The role the revocation feed (events/) serves: a gateway proves it by a certificate the store
@@ -150,6 +158,7 @@ export const BUILT_IN_PROFILES: Readonly<Record<string, Profile>> = Object.freez
     hasCrlDistributionPoint: true,
     hasOcspUrl: true,
     hasCaIssuersUrl: true,
+    hasFreshestCrl: false,
     isOcspNoCheck: false,
   }),
   'ocsp-signer': frozen({
@@ -171,6 +180,7 @@ export const BUILT_IN_PROFILES: Readonly<Record<string, Profile>> = Object.freez
     hasCrlDistributionPoint: false,
     hasOcspUrl: false,
     hasCaIssuersUrl: true,
+    hasFreshestCrl: false,
     isOcspNoCheck: true,
   }),
 });

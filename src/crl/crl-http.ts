@@ -3,9 +3,11 @@ import { httpDate, isNotModified, sendProblem } from '../http/index.js';
 import type { CrlPublisher } from './crl-publisher.js';
 
 const CRL_PATH = /^\/crl\/([a-z0-9-]{1,64})\.crl$/;
+const DELTA_SUFFIX = '-delta';
 
 /**
- * Serves `GET /crl/<issuer>.crl` (the URL stamped into certificates' CRL distribution points) as
+ * Serves `GET /crl/<issuer>.crl` (the URL stamped into certificates' CRL distribution points), and
+ * `GET /crl/<issuer>-delta.crl` (their Freshest CRL, RFC 5280 4.2.1.15) when delta CRLs are on, as
  * `application/pkix-crl` DER (RFC 5280 4.2.1.13), with ETag, Last-Modified (thisUpdate), Expires
  * (nextUpdate) and 304 for a matching If-None-Match or If-Modified-Since. Returns false for a path
  * it does not serve.
@@ -18,7 +20,10 @@ export function createCrlHandler(publisher: CrlPublisher, options: { readonly ma
       sendProblem(res, 405, 'HTTP_METHOD_NOT_ALLOWED', 'CRLs are fetched with GET', { Allow: 'GET, HEAD' });
       return true;
     }
-    const crl = await publisher.current(match[1]!);
+    const id = match[1]!;
+    // An issuer's own id wins; otherwise `<issuer>-delta` names that issuer's delta CRL.
+    const isDelta = id.endsWith(DELTA_SUFFIX) && !publisher.issuerIds.includes(id);
+    const crl = isDelta ? await publisher.currentDelta(id.slice(0, -DELTA_SUFFIX.length)) : await publisher.current(id);
     if (crl === undefined) {
       sendProblem(res, 404, 'CRL_ISSUER_UNKNOWN', `no CRL is published for ${match[1]}`);
       return true;

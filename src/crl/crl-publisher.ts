@@ -19,6 +19,16 @@ export interface PublishedCrl {
   /** Strong validator (RFC 9110 8.8.3), quoted. */
   readonly etag: string;
   readonly entries: number;
+  /** RFC 5280 5.2.4: for a delta CRL, the cRLNumber of the full CRL it updates; undefined for a full CRL. */
+  readonly baseCrlNumber: bigint | undefined;
+}
+
+/** Delta CRLs (RFC 5280 5.2.4) beside the full ones. */
+export interface DeltaCrlOptions {
+  /** Seconds between delta CRLs (each is also republished at once after a revocation); each is valid for twice this. */
+  readonly intervalSeconds: number;
+  /** The URL of an issuer's delta CRL, put in the full CRL's Freshest CRL extension (5.2.6); undefined puts none. */
+  readonly url: ((issuerId: string) => string) | undefined;
 }
 
 export interface CrlPublisherOptions {
@@ -28,7 +38,12 @@ export interface CrlPublisherOptions {
   readonly clock: () => Date;
   /** nextUpdate - thisUpdate. The CRL is republished at half of it, well before nextUpdate. */
   readonly validitySeconds: number;
-  /** Where `<issuer>.crl` (DER) and `<issuer>.crl.pem` are written; undefined writes nothing. */
+  /**
+   * When set, revocations go into delta CRLs at once and the full CRL is republished on its own
+   * schedule only (at half its validity): the base a delta CRL names stays the published one.
+   */
+  readonly deltaCrl?: DeltaCrlOptions | undefined;
+  /** Where `<issuer>.crl` (DER) and `<issuer>.crl.pem` are written (and `<issuer>-delta.crl[.pem]`); undefined writes nothing. */
   readonly directory: string | undefined;
   readonly onPublished?: (crl: PublishedCrl) => void;
   readonly onError?: (error: unknown) => void;
@@ -37,7 +52,8 @@ export interface CrlPublisherOptions {
 /**
  * Full CRLs per issuer (RFC 5280 5.1, version 2, cRLNumber and authorityKeyIdentifier), kept
  * current: published at start, again within moments of each revocation (bursts coalesce into
- * one build), and again at half their validity.
+ * one build), and again at half their validity. With delta CRLs on, a revocation republishes the
+ * issuer's delta CRL instead, which lists every revocation since the full CRL it names.
  */
 export interface CrlPublisher {
   readonly issuerIds: readonly string[];
@@ -47,6 +63,8 @@ export interface CrlPublisher {
   onRevocation(event: RevocationEvent): void;
   /** The CRL listing every revocation known when called (waits for a build under way), or undefined for an issuer it does not publish. */
   current(issuerId: string): Promise<PublishedCrl | undefined>;
+  /** The issuer's delta CRL (waits for a build under way); undefined when delta CRLs are off or the issuer is not published. */
+  currentDelta(issuerId: string): Promise<PublishedCrl | undefined>;
   close(): Promise<void>;
 }
 
@@ -54,10 +72,16 @@ interface IssuerState {
   readonly issuer: CrlPublisherOptions['issuers'][number];
   readonly entries: RevokedEntry[];
   published: PublishedCrl | undefined;
+  /** Entries the published full CRL lists: the delta CRL lists those after them. */
+  baseCount: number;
+  delta: PublishedCrl | undefined;
+  /** Full and delta CRLs share one cRLNumber sequence (RFC 5280 5.2.4). */
   lastNumber: bigint | undefined;
   isDirty: boolean;
+  isDeltaDirty: boolean;
   building: Promise<void> | undefined;
   refresh: NodeJS.Timeout | undefined;
+  deltaRefresh: NodeJS.Timeout | undefined;
 }
 
 const PAGE = 5000;
@@ -71,51 +95,97 @@ function entryOf(event: Pick<RevocationEvent, 'serial' | 'revokedAt' | 'reason'>
 
 /** Creates the publisher; call `start` before serving. */
 export function createCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
-  const { clock, directory, onError = () => undefined } = options;
+  const { clock, directory, deltaCrl, onError = () => undefined } = options;
   const states = new Map<string, IssuerState>(
-    options.issuers.map((issuer) => [issuer.id, { issuer, entries: [], published: undefined, lastNumber: undefined, isDirty: true, building: undefined, refresh: undefined }]),
+    options.issuers.map((issuer) => [
+      issuer.id,
+      { issuer, entries: [], published: undefined, baseCount: 0, delta: undefined, lastNumber: undefined, isDirty: true, isDeltaDirty: false, building: undefined, refresh: undefined, deltaRefresh: undefined },
+    ]),
   );
   let isClosed = false;
 
-  async function publishOnce(state: IssuerState): Promise<void> {
+  async function publishOnce(state: IssuerState, isDelta: boolean): Promise<void> {
     const now = clock();
     const thisUpdate = new Date(Math.floor(now.getTime() / 1000) * 1000);
-    const nextUpdate = new Date(thisUpdate.getTime() + options.validitySeconds * 1000);
+    const validitySeconds = isDelta && deltaCrl !== undefined ? 2 * deltaCrl.intervalSeconds : options.validitySeconds;
+    const nextUpdate = new Date(thisUpdate.getTime() + validitySeconds * 1000);
     const crlNumber = nextCrlNumber(state.lastNumber, now);
     // Read before the first await: revocations arriving while this one signs go into the next.
     const count = state.entries.length;
+    const base = state.published;
+    const freshestCrl = !isDelta && deltaCrl?.url !== undefined ? { freshestCrl: [deltaCrl.url(state.issuer.id)] } : {};
     const der = await buildCrl(
-      { issuer: state.issuer.nameDer, thisUpdate, nextUpdate, crlNumber, authorityKeyIdentifier: state.issuer.keyIdentifier, revokedCertificates: state.entries },
+      {
+        issuer: state.issuer.nameDer,
+        thisUpdate,
+        nextUpdate,
+        crlNumber,
+        authorityKeyIdentifier: state.issuer.keyIdentifier,
+        // RFC 5280 5.2.4: a delta CRL lists what changed since its base, the full CRL it names.
+        revokedCertificates: isDelta ? state.entries.slice(state.baseCount, count) : state.entries.slice(0, count),
+        ...(isDelta && base !== undefined ? { deltaCrlIndicator: base.crlNumber } : {}),
+        ...freshestCrl,
+      },
       state.issuer.signer,
     );
     state.lastNumber = crlNumber;
     const etag = `"${crlNumber.toString(16)}-${createHash('sha256').update(der).digest('hex').slice(0, 16)}"`;
-    const crl: PublishedCrl = Object.freeze({ issuerId: state.issuer.id, der, crlNumber, thisUpdate, nextUpdate, etag, entries: count });
-    state.published = crl;
-    scheduleRefresh(state);
+    const crl: PublishedCrl = Object.freeze({
+      issuerId: state.issuer.id,
+      der,
+      crlNumber,
+      thisUpdate,
+      nextUpdate,
+      etag,
+      entries: isDelta ? count - state.baseCount : count,
+      baseCrlNumber: isDelta ? base?.crlNumber : undefined,
+    });
+    const name = isDelta ? `${state.issuer.id}-delta` : state.issuer.id;
+    if (isDelta) {
+      state.delta = crl;
+    } else {
+      state.published = crl;
+      state.baseCount = count;
+    }
+    scheduleRefresh(state, isDelta);
     if (directory !== undefined) {
-      await writePublicKeyFile(join(directory, `${state.issuer.id}.crl`), der, { overwrite: true });
-      await writePublicKeyFile(join(directory, `${state.issuer.id}.crl.pem`), toPem('X509 CRL', der), { overwrite: true });
+      await writePublicKeyFile(join(directory, `${name}.crl`), der, { overwrite: true });
+      await writePublicKeyFile(join(directory, `${name}.crl.pem`), toPem('X509 CRL', der), { overwrite: true });
     }
     options.onPublished?.(crl);
   }
 
-  function scheduleRefresh(state: IssuerState): void {
+  function scheduleRefresh(state: IssuerState, isDelta: boolean): void {
+    if (isDelta) {
+      if (state.deltaRefresh !== undefined) clearTimeout(state.deltaRefresh);
+      state.deltaRefresh = setTimeout(() => markDirty(state, true), Math.max(1000, deltaCrl!.intervalSeconds * 1000));
+      state.deltaRefresh.unref();
+      return;
+    }
     if (state.refresh !== undefined) clearTimeout(state.refresh);
     // Republish at half the validity: consumers never hold a CRL past its nextUpdate.
-    state.refresh = setTimeout(() => markDirty(state), Math.max(1000, (options.validitySeconds * 1000) / 2));
+    state.refresh = setTimeout(() => markDirty(state, false), Math.max(1000, (options.validitySeconds * 1000) / 2));
     state.refresh.unref();
   }
 
-  function markDirty(state: IssuerState): Promise<void> {
-    state.isDirty = true;
+  /** One build loop per issuer, so full and delta CRLs never take the same cRLNumber. */
+  function markDirty(state: IssuerState, isDelta: boolean): Promise<void> {
+    if (isDelta) state.isDeltaDirty = true;
+    else state.isDirty = true;
     if (state.building !== undefined || isClosed) return state.building ?? Promise.resolve();
     state.building = (async () => {
       try {
-        while (state.isDirty && !isClosed) {
-          state.isDirty = false;
+        while ((state.isDirty || state.isDeltaDirty) && !isClosed) {
+          const isFull = state.isDirty;
+          if (isFull) {
+            state.isDirty = false;
+            // A new base: the delta CRL must name it and drop what it now lists.
+            if (deltaCrl !== undefined) state.isDeltaDirty = true;
+          } else {
+            state.isDeltaDirty = false;
+          }
           try {
-            await publishOnce(state);
+            await publishOnce(state, !isFull);
           } catch (error) {
             onError(error);
           }
@@ -131,7 +201,12 @@ export function createCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
     issuerIds: [...states.keys()],
     async start(): Promise<number> {
       if (directory !== undefined) await mkdir(directory, { recursive: true });
-      for (const state of states.values()) if (directory !== undefined) state.lastNumber = await lastCrlNumber(join(directory, `${state.issuer.id}.crl`));
+      for (const state of states.values()) {
+        if (directory === undefined) continue;
+        const full = await lastCrlNumber(join(directory, `${state.issuer.id}.crl`));
+        const delta = await lastCrlNumber(join(directory, `${state.issuer.id}-delta.crl`));
+        state.lastNumber = full === undefined || (delta !== undefined && delta > full) ? delta : full;
+      }
       let last = 0;
       for (;;) {
         const page = await options.store.listRevocations(last, PAGE);
@@ -141,14 +216,14 @@ export function createCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
         }
         if (page.length < PAGE) break;
       }
-      await Promise.all([...states.values()].map((state) => markDirty(state)));
+      await Promise.all([...states.values()].map((state) => markDirty(state, false)));
       return last;
     },
     onRevocation(event: RevocationEvent): void {
       const state = states.get(event.issuerId);
       if (state === undefined) return;
       state.entries.push(entryOf(event));
-      void markDirty(state);
+      void markDirty(state, deltaCrl !== undefined);
     },
     async current(issuerId: string): Promise<PublishedCrl | undefined> {
       const state = states.get(issuerId);
@@ -156,10 +231,17 @@ export function createCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
       while (state.building !== undefined) await state.building;
       return state.published;
     },
+    async currentDelta(issuerId: string): Promise<PublishedCrl | undefined> {
+      const state = states.get(issuerId);
+      if (state === undefined || deltaCrl === undefined) return undefined;
+      while (state.building !== undefined) await state.building;
+      return state.delta;
+    },
     async close(): Promise<void> {
       isClosed = true;
       for (const state of states.values()) {
         if (state.refresh !== undefined) clearTimeout(state.refresh);
+        if (state.deltaRefresh !== undefined) clearTimeout(state.deltaRefresh);
         if (state.building !== undefined) await state.building;
       }
     },

@@ -1,4 +1,4 @@
 export { createCrlHandler } from './crl-http.js';
 export { lastCrlNumber, nextCrlNumber } from './crl-number.js';
 export { createCrlPublisher } from './crl-publisher.js';
-export type { CrlPublisher, CrlPublisherOptions, PublishedCrl } from './crl-publisher.js';
+export type { CrlPublisher, CrlPublisherOptions, DeltaCrlOptions, PublishedCrl } from './crl-publisher.js';

@@ -29,6 +29,8 @@ export type { CsrTemplate, RequestedExtensions } from './csr-builder.js';
 export { MAX_CSR_BYTES, parseCsr, verifyCsr } from './csr.js';
 export type { Csr, CsrAttribute, CsrParseOptions } from './csr.js';
 export { MAX_CRL_BYTES, parseCrl, parseCrls, verifyCrlSignature } from './crl.js';
+export { MAX_REVOKED_SET_CRL_BYTES, readRevokedSerials } from './crl-revoked-set.js';
+export type { ReadRevokedSerialsOptions, RevokedSerials } from './crl-revoked-set.js';
 export { CRL_REASONS, revocationReasonCode } from './crl-types.js';
 export type { CertificateList, IssuingDistributionPoint, RevocationReason, RevokedCertificate } from './crl-types.js';
 export {

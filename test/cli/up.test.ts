@@ -97,11 +97,18 @@ test('symbolon up creates a CA when there is none, serves CRL and OCSP, follows 
   assert.equal(up.stderr(), '');
 });
 
-test('symbolon up on an existing CA reads the generated passphrase file, and stops on SIGINT', async () => {
+test('symbolon up on an existing CA reads the generated passphrase file, serves delta CRLs with --delta-crl-interval, and stops on SIGINT', async () => {
   const dir = join(temp.path, 'data');
-  const up = await startUp(['--dir', dir, '--listen', '127.0.0.1:0', '--no-feed']);
+  const up = await startUp(['--dir', dir, '--listen', '127.0.0.1:0', '--no-feed', '--delta-crl-interval', '5m']);
   assert.doesNotMatch(up.output(), /created one/);
   assert.match(up.output(), /Feed: off/);
+  const deltaUrl = /Delta intermediate-1: (http:\/\/127\.0\.0\.1:\d+\/crl\/intermediate-1-delta\.crl)/.exec(up.output())?.[1];
+  assert.ok(deltaUrl !== undefined, up.output());
+  assert.match(up.output(), /Freshest CRL extension only once config.yaml says deltaCrl: true/);
+  const delta = parseCrl(Buffer.from(await (await fetch(deltaUrl)).arrayBuffer()));
+  const full = parseCrl(Buffer.from(await (await fetch(deltaUrl.replace('-delta.crl', '.crl'))).arrayBuffer()));
+  assert.equal(delta.deltaCrlIndicator, full.crlNumber);
+  assert.ok(statSync(join(dir, 'crl/intermediate-1-delta.crl')).size > 0, 'the delta CRL is written to the data directory');
   up.child.kill('SIGINT');
   assert.equal(await up.exited, 0, up.stderr());
 });

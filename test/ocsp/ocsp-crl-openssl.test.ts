@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { revokeCertificate } from '../../src/ca/index.js';
@@ -159,4 +159,46 @@ test('a rotated responder certificate signs new answers, and openssl still verif
   const intermediate = parseCertificate(h.dataDir.issuers.find((i) => i.id === 'intermediate-1')!.certificate);
   const answer = parseOcspResponse(Buffer.from(await (await ocspPost(buildOcspRequest({ certIds: [certIdFor(parseCertificate(leaf.issued.der), intermediate)] }))).arrayBuffer()));
   assert.deepEqual(answer.basic?.certificates[0], rotated.der, 'the new responder certificate is in the response');
+});
+
+const hasGnutls = existsSync('/usr/bin/certtool') && existsSync('/usr/bin/ocsptool');
+
+test('GnuTLS certtool reads and verifies the served CRL as OpenSSL does', { skip: !hasGnutls && 'GnuTLS certtool/ocsptool are not installed' }, async () => {
+  const leaf = await h.issue('gnutls-crl');
+  await revokeCertificate(h.services.store, { issuerId: leaf.issued.record.issuerId, serial: leaf.issued.record.serial }, 'affiliationChanged', { actor: 'test', now: new Date() });
+  const served = await fetchCrlPem();
+  const derFile = served.pem.replace(/\.pem$/, '.der');
+  writeFileSync(derFile, served.der);
+  const crl = parseCrl(served.der);
+  const info = await runTool('certtool', ['--crl-info', '--inder', '--infile', derFile]);
+  assert.equal(info.code, 0, info.output);
+  assert.match(info.output, new RegExp(`Revoked certificates \\(${crl.revokedCertificates.length}\\)`));
+  assert.match(info.output, new RegExp(`Serial Number \\(hex\\): ${leaf.issued.record.serial}`, 'i'));
+  assert.match(info.output, new RegExp(`CRL Number \\(not critical\\): (00)?0?${crl.crlNumber!.toString(16)}\\n`, 'i'));
+  // OpenSSL reads the same number of entries and the same serial.
+  const openssl = await runTool('openssl', ['crl', '-inform', 'DER', '-in', derFile, '-noout', '-text']);
+  assert.equal(openssl.code, 0, openssl.output);
+  assert.equal(openssl.output.match(/Serial Number:/g)?.length ?? 0, crl.revokedCertificates.length);
+  assert.match(openssl.output, new RegExp(`Serial Number: ${leaf.issued.record.serial}`, 'i'));
+  // --verify-crl checks the CRL's signature against the issuing CA; another CA's certificate fails.
+  const verified = await runTool('certtool', ['--verify-crl', '--load-ca-certificate', h.intermediatePem, '--infile', served.pem]);
+  assert.equal(verified.code, 0, verified.output);
+  assert.match(verified.output, /Verification output: Verified/);
+  const wrong = await runTool('certtool', ['--verify-crl', '--load-ca-certificate', h.rootPem, '--infile', served.pem]);
+  assert.notEqual(wrong.code, 0, wrong.output);
+});
+
+test('GnuTLS ocsptool --ask gets good, then revoked, from the running responder, as openssl ocsp does', { skip: !hasGnutls && 'GnuTLS certtool/ocsptool are not installed' }, async () => {
+  const leaf = await h.issue('gnutls-ocsp');
+  const ask = () => runTool('ocsptool', ['--ask=' + h.services.ocspUrl, '--load-cert', leaf.certPem, '--load-issuer', h.intermediatePem, '--load-trust', h.intermediatePem, '--nonce']);
+  const good = await ask();
+  assert.equal(good.code, 0, good.output);
+  assert.match(good.output, /Certificate Status: good/);
+  assert.match(good.output, /Verifying OCSP Response: Success/);
+  assert.match((await opensslOcsp(leaf.certPem)).output, /: good/);
+  await revokeCertificate(h.services.store, { issuerId: leaf.issued.record.issuerId, serial: leaf.issued.record.serial }, 'keyCompromise', { actor: 'test', now: new Date() });
+  const revoked = await ask();
+  assert.match(revoked.output, /Certificate Status: revoked/);
+  assert.match(revoked.output, /Verifying OCSP Response: Success/);
+  assert.match((await opensslOcsp(leaf.certPem)).output, /: revoked/);
 });

@@ -54,6 +54,7 @@ export const upCommand: CommandFactory = (output: Output) =>
     .option('--feed-listen <host:port>', 'where the revocation feed is served over mTLS to gateways', '127.0.0.1:8443')
     .option('--no-feed', 'do not serve the revocation feed')
     .option('--crl-validity <lifetime>', 'nextUpdate - thisUpdate of CRLs (republished at half of it)', '24h')
+    .option('--delta-crl-interval <lifetime>', 'publish delta CRLs (RFC 5280 5.2.4) at /crl/<issuer>-delta.crl this often and after each revocation; the full CRL is then republished on its schedule only (default: 15m when config.yaml has deltaCrl: true, else off)')
     .option('--ocsp-validity <lifetime>', 'nextUpdate - thisUpdate of OCSP answers', '1h')
     .option('--responder-lifetime <lifetime>', 'lifetime of the delegated OCSP responder certificate (renewed at two thirds)', '7d')
     .option('--passphrase-file <file>', 'file holding the intermediate key passphrase')
@@ -96,6 +97,10 @@ export const upCommand: CommandFactory = (output: Output) =>
         });
         const lines = [`Symbolon is up on ${dir}`];
         for (const [id, url] of Object.entries(services.crlUrls)) lines.push(`  CRL   ${id}: ${url}  (also written to ${dir}/crl/${id}.crl)`);
+        for (const [id, url] of Object.entries(services.deltaCrlUrls)) lines.push(`  Delta ${id}: ${url}  (also written to ${dir}/crl/${id}-delta.crl)`);
+        if (Object.keys(services.deltaCrlUrls).length > 0 && !dataDir.config.deltaCrl) {
+          lines.push('    (certificates carry the Freshest CRL extension only once config.yaml says deltaCrl: true)');
+        }
         lines.push(`  OCSP: ${services.ocspUrl}  (POST, and GET ${services.ocspUrl}/<base64>)`);
         for (const issuer of unlocked) {
           const responder = services.responderCertificate(issuer.id);

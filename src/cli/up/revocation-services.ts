@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { createCertificateAuthority } from '../../ca/index.js';
+import { createCertificateAuthority, deltaCrlUrl } from '../../ca/index.js';
 import type { DataDir, IssuingCa } from '../../ca/index.js';
 import { createCrlHandler, createCrlPublisher } from '../../crl/index.js';
 import { checkGatewayAccess, createFeedServer, createRevocationFeed, publishingStore } from '../../events/index.js';
@@ -24,6 +24,11 @@ export interface RevocationServicesConfig {
   readonly feedListen: ListenAddress | undefined;
   readonly crlValiditySeconds: number;
   readonly crlMaxAgeSeconds: number;
+  /**
+   * Seconds between delta CRLs (RFC 5280 5.2.4); undefined publishes them only when config.yaml
+   * says `deltaCrl: true` (every DEFAULT_DELTA_CRL_INTERVAL_SECONDS then).
+   */
+  readonly deltaCrlIntervalSeconds: number | undefined;
   readonly ocspValiditySeconds: number;
   readonly ocspMaxAgeSeconds: number;
   readonly responderLifetimeSeconds: number;
@@ -34,9 +39,13 @@ export interface RevocationServicesConfig {
   readonly gatewayProfiles: readonly string[];
 }
 
+/** Delta CRL interval when config.yaml turns them on and `--delta-crl-interval` is not given. */
+export const DEFAULT_DELTA_CRL_INTERVAL_SECONDS = 15 * 60;
+
 export const DEFAULT_SERVICES_CONFIG: Omit<RevocationServicesConfig, 'listen' | 'feedListen'> = Object.freeze({
   crlValiditySeconds: 24 * 3600,
   crlMaxAgeSeconds: 60,
+  deltaCrlIntervalSeconds: undefined,
   ocspValiditySeconds: 3600,
   ocspMaxAgeSeconds: 60,
   responderLifetimeSeconds: 7 * 24 * 3600,
@@ -64,6 +73,8 @@ export interface RevocationServices {
   /** `http://host:port` of CRLs, OCSP and CA certificates. */
   readonly baseUrl: string;
   readonly crlUrls: Readonly<Record<string, string>>;
+  /** Each issuer's delta CRL URL; empty when delta CRLs are off. */
+  readonly deltaCrlUrls: Readonly<Record<string, string>>;
   readonly ocspUrl: string;
   readonly feedUrl: string | undefined;
   /** The delegated responder certificate of each issuer OCSP answers for. */
@@ -101,11 +112,17 @@ export async function startRevocationServices(options: RevocationServicesOptions
     }
   };
   try {
+    const deltaIntervalSeconds = config.deltaCrlIntervalSeconds ?? (dataDir.config.deltaCrl ? DEFAULT_DELTA_CRL_INTERVAL_SECONDS : undefined);
+    const publicBaseUrl = dataDir.config.publicBaseUrl;
     const publisher = createCrlPublisher({
       store: dataDir.store,
       issuers,
       clock,
       validitySeconds: config.crlValiditySeconds,
+      deltaCrl:
+        deltaIntervalSeconds === undefined
+          ? undefined
+          : { intervalSeconds: deltaIntervalSeconds, url: publicBaseUrl === undefined ? undefined : (issuerId) => deltaCrlUrl(publicBaseUrl, issuerId) },
       directory: join(dataDir.paths.root, 'crl'),
       onError,
     });
@@ -169,7 +186,7 @@ export async function startRevocationServices(options: RevocationServicesOptions
         res.end(req.method === 'HEAD' ? undefined : certificate);
         return;
       }
-      sendProblem(res, 404, 'HTTP_NOT_FOUND', 'this server answers /ocsp, /crl/<issuer>.crl and /ca/<issuer>.crt');
+      sendProblem(res, 404, 'HTTP_NOT_FOUND', 'this server answers /ocsp, /crl/<issuer>.crl, /crl/<issuer>-delta.crl and /ca/<issuer>.crt');
     };
     const server = createServer((req, res) => {
       route(req, res).catch((error: unknown) => {
@@ -218,6 +235,7 @@ export async function startRevocationServices(options: RevocationServicesOptions
       feed,
       baseUrl,
       crlUrls: Object.freeze(Object.fromEntries(publisher.issuerIds.map((id) => [id, `${baseUrl}/crl/${id}.crl`]))),
+      deltaCrlUrls: Object.freeze(deltaIntervalSeconds === undefined ? {} : Object.fromEntries(publisher.issuerIds.map((id) => [id, deltaCrlUrl(baseUrl, id)]))),
       ocspUrl: `${baseUrl}/ocsp`,
       feedUrl,
       responderCertificate: (issuerId: string) => signers.get(issuerId)?.certificate,

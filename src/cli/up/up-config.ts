@@ -10,6 +10,7 @@ export interface UpServiceOptions {
   readonly feedListen: string;
   readonly feed: boolean;
   readonly crlValidity: string;
+  readonly deltaCrlInterval?: string | undefined;
   readonly ocspValidity: string;
   readonly responderLifetime: string;
 }
@@ -32,6 +33,7 @@ export function upServicesConfig(options: UpServiceOptions): RevocationServicesC
     listen: parseListenAddress(options.listen, '--listen'),
     feedListen: options.feed ? parseListenAddress(options.feedListen, '--feed-listen') : undefined,
     crlValiditySeconds: parseLifetime(options.crlValidity, '--crl-validity'),
+    deltaCrlIntervalSeconds: options.deltaCrlInterval === undefined ? undefined : parseLifetime(options.deltaCrlInterval, '--delta-crl-interval'),
     ocspValiditySeconds: parseLifetime(options.ocspValidity, '--ocsp-validity'),
     responderLifetimeSeconds: parseLifetime(options.responderLifetime, '--responder-lifetime'),
   });
