@@ -21,6 +21,7 @@ import { MAX_CRL_BYTES, parseCrl, verifyCrlSignature } from '../src/x509/crl.js'
 import { readRevokedSerials } from '../src/x509/crl-revoked-set.js';
 import { keyIdentifier } from '../src/x509/extensions/encoding-key-ids.js';
 import { encodeName, parseName } from '../src/x509/name.js';
+import { median } from './rate.js';
 
 const entryCount = Number(process.argv[2] ?? 1_000_000);
 const buildRounds = 3;
@@ -30,11 +31,6 @@ const REASONS = ['keyCompromise', 'superseded', 'cessationOfOperation', 'affilia
 
 function seconds(since: number): number {
   return (performance.now() - since) / 1000;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function makeEntries(count: number): RevokedEntry[] {

@@ -12,26 +12,12 @@ import { join } from 'node:path';
 import { decodeDer } from '../src/asn1/index.js';
 import { applyProfile, createCertificateAuthority, initCertificateAuthority, openDataDir, unlockActiveIssuer, verifyStoreAudit } from '../src/ca/index.js';
 import { buildCertificate, parsePublicKeyInfo, secureRandomSerialNumber } from '../src/x509/index.js';
+import { median, ratePerSecond } from './rate.js';
 
 const secondsPerRound = Number(process.argv[2] ?? 2);
 const rounds = 3;
 const inFlight = 64;
 const keyPoolSize = 64;
-
-async function measure(seconds: number, issueOne: (i: number) => Promise<unknown>): Promise<number> {
-  let issued = 0;
-  const deadline = performance.now() + seconds * 1000;
-  const start = performance.now();
-  const worker = async (): Promise<void> => {
-    while (performance.now() < deadline) await issueOne(issued++);
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  return issued / ((performance.now() - start) / 1000);
-}
-
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
 
 const root = mkdtempSync(join(tmpdir(), 'symbolon-bench-ca-'));
 try {
@@ -89,8 +75,8 @@ try {
   const service: number[] = [];
   const core: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    service.push(await measure(secondsPerRound, throughCa));
-    core.push(await measure(secondsPerRound, coreOnly));
+    service.push(await ratePerSecond(secondsPerRound, inFlight, throughCa));
+    core.push(await ratePerSecond(secondsPerRound, inFlight, coreOnly));
   }
   const stored = (await dataDir.store.listCertificates({ now: new Date() })).length;
   const audit = await verifyStoreAudit(dataDir.store);

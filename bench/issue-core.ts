@@ -14,28 +14,13 @@ import { buildCertificate } from '../src/x509/certificate-builder.js';
 import { encodeName, parseName } from '../src/x509/name.js';
 import { randomSerialNumber } from '../src/x509/serial-number-encoding.js';
 import { keyIdentifier } from '../src/x509/extensions/encoding-key-ids.js';
+import { median, ratePerSecond } from './rate.js';
 
 const secondsPerRound = Number(process.argv[2] ?? 2);
 const rounds = 3;
 const inFlight = 64;
 const keyPoolSize = 64;
 const DAY_MS = 86_400_000;
-
-async function measure(seconds: number, issueOne: (i: number) => Promise<unknown>): Promise<number> {
-  let issued = 0;
-  const deadline = performance.now() + seconds * 1000;
-  const start = performance.now();
-  const worker = async (): Promise<void> => {
-    while (performance.now() < deadline) await issueOne(issued++);
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  return issued / ((performance.now() - start) / 1000);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 // --- Symbolon --------------------------------------------------------------------------------
 const issuerKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -113,8 +98,8 @@ new X509Certificate(Buffer.from(await peculiarLeaf(0)));
 const ours: number[] = [];
 const peer: number[] = [];
 for (let round = 0; round < rounds; round++) {
-  ours.push(await measure(secondsPerRound, symbolonLeaf));
-  peer.push(await measure(secondsPerRound, peculiarLeaf));
+  ours.push(await ratePerSecond(secondsPerRound, inFlight, symbolonLeaf));
+  peer.push(await ratePerSecond(secondsPerRound, inFlight, peculiarLeaf));
 }
 const oursMedian = median(ours);
 const peerMedian = median(peer);
