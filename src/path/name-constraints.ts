@@ -31,7 +31,7 @@ interface CompiledConstraints {
 }
 
 /** `a.example.com.` (absolute) and `a.example.com` are the same DNS name (RFC 1034 3.1). */
-function withoutFinalDot(name: string): string {
+export function withoutFinalDot(name: string): string {
   return name.endsWith('.') ? name.slice(0, -1) : name;
 }
 

@@ -1,6 +1,6 @@
 import type { Certificate } from '../x509/index.js';
 import { ipToBytes } from '../x509/index.js';
-import { uriHost } from './name-constraints.js';
+import { uriHost, withoutFinalDot } from './name-constraints.js';
 
 /** The name a relying party expects its peer to have (RFC 6125's reference identity). */
 export type PeerIdentity =
@@ -8,10 +8,6 @@ export type PeerIdentity =
   | { readonly type: 'ip'; readonly value: string }
   | { readonly type: 'email'; readonly value: string }
   | { readonly type: 'uri'; readonly value: string };
-
-function withoutFinalDot(name: string): string {
-  return name.endsWith('.') ? name.slice(0, -1) : name;
-}
 
 /**
  * RFC 6125 6.4: a DNS-ID matches the reference name without regard to case. A wildcard is

@@ -10,7 +10,7 @@ import type { ExtensionViews } from './extensions/extension-set.js';
 import type { Extension } from './extensions/types.js';
 import { decodeName } from './name.js';
 import type { DistinguishedName } from './name.js';
-import { isPem, parsePem } from './pem.js';
+import { pemOrDerBlocks } from './pem.js';
 import { parsePublicKeyInfo } from './public-key-info.js';
 import type { PublicKeyInfo } from './public-key-info.js';
 import { faultAt, withCode } from './parse-errors.js';
@@ -167,9 +167,7 @@ export function parseCertificate(input: Uint8Array): Certificate {
  */
 export function parseCertificates(input: Uint8Array | string): Certificate[] {
   if (input.length > MAX_CERTIFICATE_FILE_BYTES) throw new SymbolonError('INPUT_TOO_LARGE', `the input is over ${MAX_CERTIFICATE_FILE_BYTES} bytes`);
-  if (typeof input === 'string') return parsePem(input, 'CERTIFICATE').map(parseCertificate);
-  if (isPem(input)) return parsePem(Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('latin1'), 'CERTIFICATE').map(parseCertificate);
-  return [parseCertificate(input)];
+  return pemOrDerBlocks(input, 'CERTIFICATE').map(parseCertificate);
 }
 
 /**

@@ -1,6 +1,5 @@
-import { DerNode, decodeNested, readBoolean, readInteger, readOid, Tag } from '../asn1/index.js';
+import { DerNode, decodeNested, readInteger, Tag } from '../asn1/index.js';
 import { SymbolonError } from '../errors.js';
-import type { ErrorCode } from '../errors.js';
 import type { IssuingDistributionPoint } from './crl-types.js';
 import { decodeAuthorityKeyIdentifier } from './extensions/decoding.js';
 import { readGeneralNames, readNamedBitList } from './extensions/decoding.js';
@@ -36,23 +35,6 @@ export function inExtension<T>(name: string, read: () => T): T {
     if (error instanceof SymbolonError && error.code !== 'CRL_BAD_EXTENSION') throw new SymbolonError('CRL_BAD_EXTENSION', `${name}: ${error.message}`, { cause: error });
     throw error;
   }
-}
-
-/** RFC 5280 5.1: Extensions, each OID at most once; the values stay raw here. */
-export function readExtensions(node: DerNode, malformed: ErrorCode): Extension[] {
-  if (node.tag !== Tag.SEQUENCE || node.children.length === 0) throw faultAt(malformed, node, 'Extensions is not a non-empty SEQUENCE');
-  const seen = new Set<string>();
-  return node.children.map((child) => {
-    if (child.tag !== Tag.SEQUENCE || child.children.length < 2 || child.children.length > 3) throw faultAt(malformed, child, 'an Extension is not a SEQUENCE of extnID, critical and extnValue');
-    const oid = readOid(child.children[0]!);
-    const critical = child.children.length === 3 && readBoolean(child.children[1]!);
-    const value = child.children[child.children.length - 1]!;
-    if (value.tag !== Tag.OCTET_STRING) throw faultAt(malformed, value, 'an extnValue is not an OCTET STRING');
-    // RFC 5280 5.2 and 5.3 (by 4.2): an extension appears at most once.
-    if (seen.has(oid)) throw new SymbolonError('CRL_DUPLICATE_EXTENSION', `extension ${oid} appears more than once (at byte ${child.offset})`);
-    seen.add(oid);
-    return { oid, critical, value: value.content };
-  });
 }
 
 export function valueNode(extension: Extension, node: DerNode): DerNode {

@@ -1,6 +1,7 @@
 import { DerNode, decodeNested, encodeOidContent, readBitString, readHeader, readSmallInteger, readTime, Tag } from '../asn1/index.js';
 import { Asn1Error, SymbolonError } from '../errors.js';
-import { readCrlExtensionViews, readExtensions } from './crl-extensions.js';
+import { readCrlExtensionViews } from './crl-extensions.js';
+import { readRawExtensions } from './extensions/raw-extensions.js';
 import type { CrlExtensionViews } from './crl-extensions.js';
 import { CRL_REASONS } from './crl-types.js';
 import { decodeName } from './name.js';
@@ -246,7 +247,7 @@ function readList(der: Buffer): RevokedSerials {
     // RFC 5280 5.1.2.7: crlExtensions only in v2.
     if (version !== 2) throw malformed(wrapper.offset, 'a v1 CRL carries extensions');
     if (wrapper.children.length !== 1) throw malformed(wrapper.offset, 'crlExtensions must hold one SEQUENCE');
-    const extensions = readExtensions(wrapper.children[0]!, 'CRL_MALFORMED');
+    const extensions = readRawExtensions(wrapper.children[0]!, 'CRL_MALFORMED', 'CRL_DUPLICATE_EXTENSION');
     views = readCrlExtensionViews(extensions, wrapper);
     const unknown = extensions.find((extension) => extension.critical && !KNOWN_CRL_EXTENSIONS.has(extension.oid));
     if (unknown !== undefined) throw new SymbolonError('CRL_CRITICAL_EXTENSION_UNSUPPORTED', `the CRL carries critical extension ${unknown.oid}, which the revoked-serial reader does not process`);

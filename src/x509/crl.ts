@@ -1,7 +1,8 @@
 import { createHash, KeyObject } from 'node:crypto';
 import { DerNode, decodeDer, readBitString, readIntegerBytes, readSmallInteger, readTime, Tag } from '../asn1/index.js';
 import { Asn1Error, SymbolonError } from '../errors.js';
-import { bad, inExtension, readCrlExtensionViews, readExtensions, valueNode } from './crl-extensions.js';
+import { bad, inExtension, readCrlExtensionViews, valueNode } from './crl-extensions.js';
+import { readRawExtensions } from './extensions/raw-extensions.js';
 import type { CertificateList, RevocationReason, RevokedCertificate } from './crl-types.js';
 import { CRL_REASONS } from './crl-types.js';
 import { deepFreeze } from './deep-freeze.js';
@@ -11,7 +12,7 @@ import type { GeneralName } from './general-name.js';
 import { decodeName } from './name.js';
 import { OID } from './oids.js';
 import { faultAt, withCode } from './parse-errors.js';
-import { isPem, parsePem } from './pem.js';
+import { pemOrDerBlocks } from './pem.js';
 import { formatSerialNumber } from './serial-number.js';
 import { readSignatureAlgorithmField } from './signature-algorithm-field.js';
 import { verifySignature } from './signature-algorithm.js';
@@ -37,7 +38,7 @@ function readEntry(entry: DerNode, version: 1 | 2): RevokedCertificate {
   if (extensionsNode !== undefined) {
     // RFC 5280 5.1.2.1: entry extensions only in v2 CRLs.
     if (version !== 2) throw faultAt('CRL_MALFORMED', extensionsNode, 'a v1 CRL entry carries extensions');
-    extensions = readExtensions(extensionsNode, 'CRL_MALFORMED');
+    extensions = readRawExtensions(extensionsNode, 'CRL_MALFORMED', 'CRL_DUPLICATE_EXTENSION');
     for (const extension of extensions) {
       if (extension.oid === OID.crlReason) {
         const node = valueNode(extension, extensionsNode);
@@ -98,7 +99,7 @@ function readCrl(root: DerNode, der: Buffer): CertificateList {
     // RFC 5280 5.1.2.7: crlExtensions only in v2.
     if (version !== 2) throw faultAt('CRL_MALFORMED', wrapper, 'a v1 CRL carries extensions');
     if (wrapper.children.length !== 1) throw faultAt('CRL_MALFORMED', wrapper, 'crlExtensions must hold one SEQUENCE');
-    extensions = readExtensions(wrapper.children[0]!, 'CRL_MALFORMED');
+    extensions = readRawExtensions(wrapper.children[0]!, 'CRL_MALFORMED', 'CRL_DUPLICATE_EXTENSION');
   }
   if (at !== fields.length) throw faultAt('CRL_MALFORMED', fields[at]!, 'tbsCertList has a field out of place or unknown');
   const views = readCrlExtensionViews(extensions, tbs);
@@ -137,9 +138,7 @@ export function parseCrl(input: Uint8Array): CertificateList {
 
 /** Every CRL in a PEM text (`X509 CRL` blocks), or the one CRL of DER input. */
 export function parseCrls(input: Uint8Array | string): CertificateList[] {
-  if (typeof input === 'string') return parsePem(input, 'X509 CRL').map(parseCrl);
-  if (isPem(input)) return parsePem(Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('latin1'), 'X509 CRL').map(parseCrl);
-  return [parseCrl(input)];
+  return pemOrDerBlocks(input, 'X509 CRL').map(parseCrl);
 }
 
 /**

@@ -43,8 +43,3 @@ export function isUncompressedPointOnCurve(curveName: string, point: Uint8Array)
   const right = (((x * x) % p) * x - 3n * x + b) % p;
   return (y * y) % p === (right + p) % p;
 }
-
-/** Is this one of the curves `isUncompressedPointOnCurve` knows? */
-export function isCheckableCurve(curveName: string): boolean {
-  return CURVES[curveName] !== undefined;
-}

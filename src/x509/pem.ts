@@ -70,3 +70,10 @@ export function isPem(data: Uint8Array): boolean {
   const head = Buffer.from(data.buffer, data.byteOffset, Math.min(data.byteLength, 64 * 1024)).toString('latin1');
   return head.includes('-----BEGIN ');
 }
+
+/** The DER of every `label` block of PEM input (text, or bytes that look like PEM), else the one DER input. */
+export function pemOrDerBlocks(input: Uint8Array | string, label: PemLabel): Uint8Array[] {
+  if (typeof input === 'string') return parsePem(input, label);
+  if (isPem(input)) return parsePem(Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('latin1'), label);
+  return [input];
+}

@@ -8,7 +8,8 @@ import type { GeneralName } from '../general-name.js';
 import { faultAt } from '../parse-errors.js';
 import { readCertId } from './cert-id.js';
 import { readNonce } from './nonce.js';
-import { explicitInner, readOcspExtensions } from './ocsp-extensions.js';
+import { readRawExtensions } from '../extensions/raw-extensions.js';
+import { explicitInner } from './ocsp-extensions.js';
 import { inOcsp } from './ocsp-parse-errors.js';
 import type { OcspRequest, SingleRequest } from './ocsp-types.js';
 
@@ -34,7 +35,7 @@ function readRequest(node: DerNode): SingleRequest {
   const wrapper = node.children[1];
   if (wrapper === undefined) return { certId, extensions: [] };
   if (wrapper.tag !== SINGLE_REQUEST_EXTENSIONS) throw faultAt(MALFORMED, wrapper, 'a Request has a field other than singleRequestExtensions after its CertID');
-  return { certId, extensions: readOcspExtensions(explicitInner(wrapper, MALFORMED, 'singleRequestExtensions'), MALFORMED) };
+  return { certId, extensions: readRawExtensions(explicitInner(wrapper, MALFORMED, 'singleRequestExtensions'), MALFORMED) };
 }
 
 /** optionalSignature (RFC 6960 4.1.1): its shape is checked, the signature is not verified. */
@@ -72,7 +73,7 @@ function readOcspRequest(root: DerNode, input: Buffer): OcspRequest {
   if (list.children.length === 0) throw faultAt(MALFORMED, list, 'the requestList is empty');
   const requests = list.children.map(readRequest);
   let extensions: Extension[] = [];
-  if (fields[at]?.tag === REQUEST_EXTENSIONS) extensions = readOcspExtensions(explicitInner(fields[at++]!, MALFORMED, 'requestExtensions'), MALFORMED);
+  if (fields[at]?.tag === REQUEST_EXTENSIONS) extensions = readRawExtensions(explicitInner(fields[at++]!, MALFORMED, 'requestExtensions'), MALFORMED);
   if (at !== fields.length) throw faultAt(MALFORMED, fields[at]!, 'tbsRequest has a field out of place or unknown');
   const nonce = readNonce(extensions);
   const signatureWrapper = root.children[1];

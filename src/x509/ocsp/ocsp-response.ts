@@ -11,7 +11,8 @@ import { readSignatureAlgorithmField } from '../signature-algorithm-field.js';
 import { verifySignature } from '../signature-algorithm.js';
 import { readCertId } from './cert-id.js';
 import { readNonce } from './nonce.js';
-import { explicitInner, readOcspExtensions } from './ocsp-extensions.js';
+import { readRawExtensions } from '../extensions/raw-extensions.js';
+import { explicitInner } from './ocsp-extensions.js';
 import { OCSP_OID } from './ocsp-oids.js';
 import { inOcsp } from './ocsp-parse-errors.js';
 import { OCSP_RESPONSE_STATUSES } from './ocsp-types.js';
@@ -66,7 +67,7 @@ function readSingleResponse(node: DerNode): SingleResponse {
   let nextUpdate: Date | undefined;
   if (node.children[at]?.tag === NEXT_UPDATE) nextUpdate = generalizedTime(explicitInner(node.children[at++]!, MALFORMED, 'nextUpdate'), node, 'nextUpdate');
   let extensions: Extension[] = [];
-  if (node.children[at]?.tag === SINGLE_EXTENSIONS) extensions = readOcspExtensions(explicitInner(node.children[at++]!, MALFORMED, 'singleExtensions'), MALFORMED);
+  if (node.children[at]?.tag === SINGLE_EXTENSIONS) extensions = readRawExtensions(explicitInner(node.children[at++]!, MALFORMED, 'singleExtensions'), MALFORMED);
   if (at !== node.children.length) throw faultAt(MALFORMED, node.children[at]!, 'a SingleResponse has a field out of place or unknown');
   return { certId, certStatus, thisUpdate, nextUpdate, extensions };
 }
@@ -102,7 +103,7 @@ function readBasicResponse(node: DerNode): BasicOcspResponse {
   if (list === undefined || list.tag !== Tag.SEQUENCE) throw faultAt(MALFORMED, list ?? tbs, 'tbsResponseData has no responses');
   const responses = list.children.map(readSingleResponse);
   let extensions: Extension[] = [];
-  if (fields[at]?.tag === RESPONSE_EXTENSIONS) extensions = readOcspExtensions(explicitInner(fields[at++]!, MALFORMED, 'responseExtensions'), MALFORMED);
+  if (fields[at]?.tag === RESPONSE_EXTENSIONS) extensions = readRawExtensions(explicitInner(fields[at++]!, MALFORMED, 'responseExtensions'), MALFORMED);
   if (at !== fields.length) throw faultAt(MALFORMED, fields[at]!, 'tbsResponseData has a field out of place or unknown');
   const { algorithm, oid } = readSignatureAlgorithmField(algorithmNode, MALFORMED);
   const signature = readBitString(signatureNode);
