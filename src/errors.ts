@@ -181,6 +181,11 @@ export class Asn1Error extends SymbolonError {
   }
 }
 
+/** The `code` an error carries (a Symbolon code, an errno name such as `ENOENT`, an SQLite code), if any. */
+export function errorCodeOf(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
 export function isSymbolonError(value: unknown): value is SymbolonError {
   return value instanceof SymbolonError;
 }

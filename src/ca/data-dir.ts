@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SymbolonError } from '../errors.js';
+import { errorCodeOf, SymbolonError } from '../errors.js';
 
 /**
  * A Symbolon data directory (default `./symbolon-data`):
@@ -65,10 +65,6 @@ export function markerText(storeId: string, createdAt: Date): string {
   return JSON.stringify(marker, null, 2) + '\n';
 }
 
-function fsCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
-
 /**
  * Checks that `root` is a Symbolon data directory this version can use and returns its marker.
  * Throws `CA_DATA_DIR_MISSING` (no such directory, or empty), `CA_DATA_DIR_FOREIGN` (files but
@@ -87,7 +83,7 @@ export function readDataDirMarker(root: string): DataDirMarker {
   try {
     text = readFileSync(paths.marker, 'utf8');
   } catch (error) {
-    if (fsCode(error) !== 'ENOENT') throw new SymbolonError('CA_DATA_DIR_CORRUPT', `cannot read ${paths.marker} (${fsCode(error) ?? 'error'})`, { cause: error });
+    if (errorCodeOf(error) !== 'ENOENT') throw new SymbolonError('CA_DATA_DIR_CORRUPT', `cannot read ${paths.marker} (${errorCodeOf(error) ?? 'error'})`, { cause: error });
     if (readdirSync(root).length === 0) throw new SymbolonError('CA_DATA_DIR_MISSING', `${root} is empty; run \`symbolon ca init --dir ${root}\``);
     throw new SymbolonError(
       'CA_DATA_DIR_FOREIGN',
@@ -115,8 +111,8 @@ export function assertDataDirFree(root: string): void {
   try {
     entries = readdirSync(root);
   } catch (error) {
-    if (fsCode(error) === 'ENOENT') return;
-    throw new SymbolonError('CA_DATA_DIR_EXISTS', `${root} cannot be used as a new data directory (${fsCode(error) ?? 'error'})`, { cause: error });
+    if (errorCodeOf(error) === 'ENOENT') return;
+    throw new SymbolonError('CA_DATA_DIR_EXISTS', `${root} cannot be used as a new data directory (${errorCodeOf(error) ?? 'error'})`, { cause: error });
   }
   if (entries.length > 0) {
     const what = entries.includes('symbolon.json') ? 'already holds a CA' : 'is not empty';

@@ -28,6 +28,11 @@ export interface PolicyContext {
 /** The parts of the certificate the policy decides: everything but serial, issuer and keys. */
 export type PolicyDecision = Omit<CertificateTemplate, 'serialNumber' | 'issuer' | 'subjectPublicKey' | 'authorityKeyIdentifier'>;
 
+/** Where `symbolon up` publishes an issuer's full CRL under the public base URL: its CRL distribution point. */
+export function crlUrl(baseUrl: string, issuerId: string): string {
+  return `${baseUrl}/crl/${issuerId}.crl`;
+}
+
 /** Where `symbolon up` publishes an issuer's delta CRLs (RFC 5280 5.2.4) under the public base URL. */
 export function deltaCrlUrl(baseUrl: string, issuerId: string): string {
   return `${baseUrl}/crl/${issuerId}-delta.crl`;
@@ -160,7 +165,7 @@ export function applyProfile(profile: Profile, request: CertificateRequest, cont
     keyUsage,
     extKeyUsage: profile.extKeyUsage,
     ...(subjectAltName.length > 0 ? { subjectAltName } : {}),
-    ...(base !== undefined && profile.hasCrlDistributionPoint ? { crlDistributionPoints: [`${base}/crl/${issuerId}.crl`] } : {}),
+    ...(base !== undefined && profile.hasCrlDistributionPoint ? { crlDistributionPoints: [crlUrl(base, issuerId)] } : {}),
     // RFC 5280 4.2.1.15: where the delta CRLs over that distribution point's full CRL are published.
     ...(base !== undefined && profile.hasFreshestCrl ? { freshestCrl: [deltaCrlUrl(base, issuerId)] } : {}),
     ...(base !== undefined && (profile.hasOcspUrl || profile.hasCaIssuersUrl)

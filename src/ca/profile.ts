@@ -61,7 +61,7 @@ export interface Profile {
 const DAY = 86_400;
 const ANY_DNS = ['**'];
 const ANY_IP = ['0.0.0.0/0', '::/0'];
-const ALL_KEY_TYPES: readonly ProfileKeyType[] = ['p256', 'p384', 'p521', 'ed25519', 'rsa'];
+const ALL_KEY_TYPES: readonly ProfileKeyType[] = PROFILE_KEY_TYPES;
 const NO_NAMES: NameRules = { dns: [], ip: [], email: [], spiffe: [] };
 
 function frozen(profile: Profile): Profile {

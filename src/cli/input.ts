@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { SymbolonError } from '../errors.js';
 
 /** Nothing a user inspects (a chain, a CSR, a key) comes near this; a bigger input is a mistake. */
-export const MAX_INPUT_BYTES = 4 * 1024 * 1024;
+const MAX_INPUT_BYTES = 4 * 1024 * 1024;
 
 /** Reads a file, or standard input for `-`, refusing more than `maxBytes`. */
 export async function readInput(path: string, maxBytes = MAX_INPUT_BYTES): Promise<Buffer> {
@@ -37,7 +37,7 @@ async function readStdin(maxBytes: number): Promise<Buffer> {
 }
 
 /** A file-system error in a person's words, without a stack. */
-export function describeFsError(error: unknown): string {
+function describeFsError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT':

@@ -6,8 +6,8 @@ const MAX_PASSPHRASE_FILE_BYTES = 4096;
 
 /** Where a command may take a passphrase from: a file (or `-`) or an environment variable. */
 export interface PassphraseSource {
-  readonly passphraseFile?: string;
-  readonly passphraseEnv?: string;
+  readonly passphraseFile?: string | undefined;
+  readonly passphraseEnv?: string | undefined;
 }
 
 /**

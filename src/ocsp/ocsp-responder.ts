@@ -156,24 +156,30 @@ export function createOcspResponder(options: OcspResponderOptions): OcspResponde
     return answer.response;
   }
 
-  function remembered(request: Uint8Array): OcspAnswer | undefined {
-    if (request.length > MAX_REMEMBERED_REQUEST_BYTES) return undefined;
-    const hit = byRequest.get(Buffer.from(request.buffer, request.byteOffset, request.byteLength).toString('latin1'));
+  /** The map key of a request small enough to remember, or undefined. */
+  function requestKeyOf(request: Uint8Array): string | undefined {
+    return request.length > MAX_REMEMBERED_REQUEST_BYTES ? undefined : Buffer.from(request.buffer, request.byteOffset, request.byteLength).toString('latin1');
+  }
+
+  function remembered(requestKey: string | undefined): OcspAnswer | undefined {
+    if (requestKey === undefined) return undefined;
+    const hit = byRequest.get(requestKey);
     if (hit === undefined || cache.get(hit.key) !== hit.answer || clock().getTime() >= hit.answer.refreshAtMs) return undefined;
     return hit.answer.signed;
   }
 
-  function rememberRequest(request: Uint8Array, key: string, answer: CachedAnswer): void {
-    if (request.length > MAX_REMEMBERED_REQUEST_BYTES || cache.get(key) !== answer) return;
+  function rememberRequest(requestKey: string | undefined, key: string, answer: CachedAnswer): void {
+    if (requestKey === undefined || cache.get(key) !== answer) return;
     if (byRequest.size >= options.maxCachedAnswers) {
       const oldest = byRequest.keys().next().value;
       if (oldest !== undefined) byRequest.delete(oldest);
     }
-    byRequest.set(Buffer.from(request.buffer, request.byteOffset, request.byteLength).toString('latin1'), { key, answer });
+    byRequest.set(requestKey, { key, answer });
   }
 
   async function answer(request: Uint8Array): Promise<OcspAnswer> {
-    const fast = remembered(request);
+    const requestKey = requestKeyOf(request);
+    const fast = remembered(requestKey);
     if (fast !== undefined) return fast;
     let parsed;
     try {
@@ -195,7 +201,7 @@ export function createOcspResponder(options: OcspResponderOptions): OcspResponde
         return { status: 'successful', der };
       }
       const { der, etag } = await signedResponse(issuer, cached);
-      rememberRequest(request, single.certId.der.toString('latin1'), cached);
+      rememberRequest(requestKey, single.certId.der.toString('latin1'), cached);
       return { status: 'successful', der, cache: { thisUpdate: cached.thisUpdate, nextUpdate: cached.nextUpdate, etag } };
     } catch (error) {
       onError(error);

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { GENESIS_HASH, sealAuditEntry } from '../audit/index.js';
 import type { AuditDraft, AuditEntry, AuditHead } from '../audit/index.js';
-import { SymbolonError } from '../errors.js';
+import { errorCodeOf, SymbolonError } from '../errors.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type { Migration } from './sqlite-migrations.js';
 import type {
@@ -92,19 +92,15 @@ const CERTIFICATE_COLUMNS = `
   r.sequence AS r_sequence, r.reason AS r_reason, r.revoked_at AS r_revoked_at, r.audit_sequence AS r_audit_sequence
   FROM certificates c LEFT JOIN revocations r ON r.certificate_id = c.id`;
 
-function sqliteCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
-
 /** Database errors that mean the file is not a (healthy) SQLite database. */
 function isCorruption(error: unknown): boolean {
-  const code = sqliteCode(error) ?? '';
+  const code = errorCodeOf(error) ?? '';
   return code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT');
 }
 
 function storeFault(path: string, error: unknown): SymbolonError {
   if (error instanceof SymbolonError) return error;
-  if (isCorruption(error)) return new SymbolonError('STORE_CORRUPT', `${path} is not a Symbolon database or is damaged (${sqliteCode(error)}); restore it from a backup`, { cause: error });
+  if (isCorruption(error)) return new SymbolonError('STORE_CORRUPT', `${path} is not a Symbolon database or is damaged (${errorCodeOf(error)}); restore it from a backup`, { cause: error });
   const detail = error instanceof Error ? error.message : String(error);
   return new SymbolonError('STORE_UNAVAILABLE', `the database ${path} cannot be used: ${detail}`, { cause: error });
 }
@@ -201,7 +197,7 @@ function openDatabase(options: SqliteStoreOptions): SqliteDatabase {
     db.pragma('foreign_keys = ON');
     return db;
   } catch (error) {
-    if (sqliteCode(error) === 'SQLITE_CANTOPEN') throw new SymbolonError('STORE_UNAVAILABLE', `cannot open the database ${options.path}; check that it exists and is readable`, { cause: error });
+    if (errorCodeOf(error) === 'SQLITE_CANTOPEN') throw new SymbolonError('STORE_UNAVAILABLE', `cannot open the database ${options.path}; check that it exists and is readable`, { cause: error });
     throw storeFault(options.path, error);
   }
 }
@@ -335,7 +331,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         entry.sequence,
       );
     } catch (error) {
-      const code = sqliteCode(error);
+      const code = errorCodeOf(error);
       // The UNIQUE (issuer_id, serial) constraint is the guarantee; the savepoint takes the audit entry back with it.
       if (code === 'SQLITE_CONSTRAINT_UNIQUE') throw new SymbolonError('STORE_SERIAL_TAKEN', `issuer "${certificate.issuerId}" already has serial ${certificate.serial}`, { cause: error });
       if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {

@@ -3,7 +3,7 @@ import { assertDataDirFree, CA_KEY_TYPES, initCertificateAuthority } from '../..
 import { SymbolonError } from '../../errors.js';
 import type { KeyType } from '../../keys/index.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliActor, cliClock, cliRandom, collect, dataDirOf, intermediatePassphrase, resolvePassphrase, ROOT_PASSPHRASE_ENV } from './ca-options.js';
+import { cliActor, cliClock, cliRandom, collect, dataDirOf, intermediateConstraintsOf, intermediatePassphrase, rootPassphrase, ROOT_PASSPHRASE_ENV } from './ca-options.js';
 
 interface CaInitOptions {
   readonly dir?: string;
@@ -40,30 +40,18 @@ export const caInitCommand: CommandFactory = (output: Output) =>
     .action(async (options: CaInitOptions) => {
       // Refuse a used directory before asking for passphrases.
       assertDataDirFree(dataDirOf(options));
-      const rootPassphrase = await resolvePassphrase({
-        what: 'root CA key',
-        file: options.rootPassphraseFile,
-        env: options.rootPassphraseEnv,
-        fileOption: '--root-passphrase-file',
-        envOption: '--root-passphrase-env',
-        defaultEnv: ROOT_PASSPHRASE_ENV,
-        isNew: true,
-      });
+      const rootKeyPassphrase = await rootPassphrase(options, true);
       const passphrase = await intermediatePassphrase(options, true);
       const dir = dataDirOf(options);
-      const constraints = {
-        ...(options.permitDns === undefined ? {} : { permittedDnsSuffixes: options.permitDns }),
-        ...(options.spiffeTrustDomain === undefined ? {} : { spiffeTrustDomain: options.spiffeTrustDomain }),
-      };
       const result = await initCertificateAuthority({
         dir,
         name: options.name,
         keyType: options.keyType,
-        rootPassphrase,
+        rootPassphrase: rootKeyPassphrase,
         intermediatePassphrase: passphrase,
         publicBaseUrl: options.publicBaseUrl,
         spiffeTrustDomain: options.spiffeTrustDomain,
-        constraints: Object.keys(constraints).length === 0 ? undefined : constraints,
+        constraints: intermediateConstraintsOf(options),
         actor: cliActor(),
         now: cliClock(),
         random: cliRandom,

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { createIntermediate } from '../../ca/index.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliActor, cliClock, cliRandom, collect, intermediatePassphrase, resolvePassphrase, ROOT_PASSPHRASE_ENV, withDataDir } from './ca-options.js';
+import { cliActor, cliClock, cliRandom, collect, intermediateConstraintsOf, intermediatePassphrase, rootPassphrase, ROOT_PASSPHRASE_ENV, withDataDir } from './ca-options.js';
 
 interface CaIntermediateOptions {
   readonly dir?: string;
@@ -28,26 +28,14 @@ export const caIntermediateCommand: CommandFactory = (output: Output) =>
       .option('--spiffe-trust-domain <domain>', 'constrain the intermediate to this SPIFFE trust domain')
       .option('--permit-dns <suffix>', 'constrain the intermediate to DNS names under this suffix (repeatable)', collect)
       .action(async (options: CaIntermediateOptions) => {
-        const rootPassphrase = await resolvePassphrase({
-          what: 'root CA key',
-          file: options.rootPassphraseFile,
-          env: options.rootPassphraseEnv,
-          fileOption: '--root-passphrase-file',
-          envOption: '--root-passphrase-env',
-          defaultEnv: ROOT_PASSPHRASE_ENV,
-          isNew: false,
-        });
+        const rootKeyPassphrase = await rootPassphrase(options, false);
         const passphrase = await intermediatePassphrase(options, true);
-        const constraints = {
-          ...(options.permitDns === undefined ? {} : { permittedDnsSuffixes: options.permitDns }),
-          ...(options.spiffeTrustDomain === undefined ? {} : { spiffeTrustDomain: options.spiffeTrustDomain }),
-        };
         const created = await withDataDir(options, (dataDir) =>
           createIntermediate(dataDir, {
             rootKeyPath: options.rootKey,
-            rootPassphrase,
+            rootPassphrase: rootKeyPassphrase,
             intermediatePassphrase: passphrase,
-            constraints: Object.keys(constraints).length === 0 ? undefined : constraints,
+            constraints: intermediateConstraintsOf(options),
             actor: cliActor(),
             now: cliClock(),
             random: cliRandom,

@@ -13,7 +13,7 @@ interface CaListOptions {
 }
 
 /** The status of a record at `now`. */
-export function statusOf(record: CertificateRecord, now: Date): CertificateStatus {
+function statusOf(record: CertificateRecord, now: Date): CertificateStatus {
   if (record.revocation !== null) return 'revoked';
   return record.notAfter.getTime() <= now.getTime() ? 'expired' : 'valid';
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { SymbolonError } from '../../errors.js';
 import { DEFAULT_DATA_DIR, openDataDir, parseLifetime, unlockActiveIssuer } from '../../ca/index.js';
-import type { DataDir, IssuingCa } from '../../ca/index.js';
+import type { DataDir, IntermediateConstraints, IssuingCa } from '../../ca/index.js';
 import { ipToBytes, parseCertificates } from '../../x509/index.js';
 import type { Certificate, GeneralName } from '../../x509/index.js';
 import { readPassphrase } from '../passphrase.js';
@@ -59,10 +59,7 @@ export interface PassphraseRequest {
  * naming the options. Environment variables are read here, in the CLI, and nowhere deeper.
  */
 export async function resolvePassphrase(request: PassphraseRequest): Promise<string> {
-  const given = await readPassphrase(
-    { ...(request.file === undefined ? {} : { passphraseFile: request.file }), ...(request.env === undefined ? {} : { passphraseEnv: request.env }) },
-    process.env,
-  );
+  const given = await readPassphrase({ passphraseFile: request.file, passphraseEnv: request.env }, process.env);
   if (given !== undefined) return given;
   const fromDefault = process.env[request.defaultEnv];
   if (fromDefault !== undefined && fromDefault !== '') return fromDefault;
@@ -89,6 +86,39 @@ export function intermediatePassphrase(options: CaPassphraseOptions, isNew = fal
     defaultEnv: CA_PASSPHRASE_ENV,
     isNew,
   });
+}
+
+/** The root passphrase options of the commands that use the root key. */
+export interface RootPassphraseOptions {
+  readonly rootPassphraseFile?: string;
+  readonly rootPassphraseEnv?: string;
+}
+
+export function rootPassphrase(options: RootPassphraseOptions, isNew: boolean): Promise<string> {
+  return resolvePassphrase({
+    what: 'root CA key',
+    file: options.rootPassphraseFile,
+    env: options.rootPassphraseEnv,
+    fileOption: '--root-passphrase-file',
+    envOption: '--root-passphrase-env',
+    defaultEnv: ROOT_PASSPHRASE_ENV,
+    isNew,
+  });
+}
+
+/** The options that constrain a new intermediate (`--permit-dns`, `--spiffe-trust-domain`). */
+export interface IntermediateConstraintOptions {
+  readonly permitDns?: string[];
+  readonly spiffeTrustDomain?: string;
+}
+
+/** The name constraints the options ask for; undefined when they ask for none. */
+export function intermediateConstraintsOf(options: IntermediateConstraintOptions): IntermediateConstraints | undefined {
+  const constraints = {
+    ...(options.permitDns === undefined ? {} : { permittedDnsSuffixes: options.permitDns }),
+    ...(options.spiffeTrustDomain === undefined ? {} : { spiffeTrustDomain: options.spiffeTrustDomain }),
+  };
+  return Object.keys(constraints).length === 0 ? undefined : constraints;
 }
 
 /** Opens the data directory, runs `work`, and closes it whatever happens. */

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { createCertificateAuthority, deltaCrlUrl } from '../../ca/index.js';
+import { createCertificateAuthority, crlUrl, deltaCrlUrl } from '../../ca/index.js';
 import type { DataDir, IssuingCa } from '../../ca/index.js';
 import { createCrlHandler, createCrlPublisher } from '../../crl/index.js';
+import { errorCodeOf } from '../../errors.js';
 import { checkGatewayAccess, createFeedServer, createRevocationFeed, publishingStore } from '../../events/index.js';
 import type { FeedServer, RevocationFeed } from '../../events/index.js';
 import { closeServer, hostPort, listen, sendProblem } from '../../http/index.js';
@@ -85,10 +86,6 @@ export interface RevocationServices {
   close(): Promise<void>;
 }
 
-function codeOf(error: unknown): string {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : 'INTERNAL';
-}
-
 async function newKeyRequest(): Promise<{ privateKeyPem: string; spki: Buffer; publicKey: ReturnType<typeof parsePublicKeyInfo> }> {
   const keys = await generateKeyPair('p256');
   const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
@@ -156,7 +153,7 @@ export async function startRevocationServices(options: RevocationServicesOptions
         signers.set(issuer.id, signer);
         closers.push(() => signer.close());
       } catch (error) {
-        unansweredIssuers.push({ id: issuer.id, code: codeOf(error) });
+        unansweredIssuers.push({ id: issuer.id, code: errorCodeOf(error) ?? 'INTERNAL' });
       }
     }
     const ocspIssuers: OcspIssuer[] = issuers.flatMap((issuer) => {
@@ -234,7 +231,7 @@ export async function startRevocationServices(options: RevocationServicesOptions
       store,
       feed,
       baseUrl,
-      crlUrls: Object.freeze(Object.fromEntries(publisher.issuerIds.map((id) => [id, `${baseUrl}/crl/${id}.crl`]))),
+      crlUrls: Object.freeze(Object.fromEntries(publisher.issuerIds.map((id) => [id, crlUrl(baseUrl, id)]))),
       deltaCrlUrls: Object.freeze(deltaIntervalSeconds === undefined ? {} : Object.fromEntries(publisher.issuerIds.map((id) => [id, deltaCrlUrl(baseUrl, id)]))),
       ocspUrl: `${baseUrl}/ocsp`,
       feedUrl,

@@ -3,7 +3,7 @@ import type { Extension, ExtensionViews, GeneralName } from '../../../x509/index
 import { extendedKeyUsageName, knownOidName } from '../extension-names.js';
 
 /** A GeneralName as JSON: `{ type, value }`, a directory name as RFC 4514 text, other forms as their DER in hex. */
-export function generalNameJson(name: GeneralName): Record<string, unknown> {
+function generalNameJson(name: GeneralName): Record<string, unknown> {
   switch (name.type) {
     case 'dirName':
       return { type: name.type, value: formatName(name.value) };
