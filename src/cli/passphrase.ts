@@ -8,6 +8,8 @@ const MAX_PASSPHRASE_FILE_BYTES = 4096;
 export interface PassphraseSource {
   readonly passphraseFile?: string | undefined;
   readonly passphraseEnv?: string | undefined;
+  /** The two options as the command names them, for messages (default the plain ones). */
+  readonly optionNames?: readonly [file: string, env: string];
 }
 
 /**
@@ -19,7 +21,8 @@ export interface PassphraseSource {
 export async function readPassphrase(source: PassphraseSource, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const { passphraseFile, passphraseEnv } = source;
   if (passphraseFile !== undefined && passphraseEnv !== undefined) {
-    throw new SymbolonError('USAGE', 'give --passphrase-file or --passphrase-env, not both');
+    const [fileOption, envOption] = source.optionNames ?? ['--passphrase-file', '--passphrase-env'];
+    throw new SymbolonError('USAGE', `give ${fileOption} or ${envOption}, not both`);
   }
   let passphrase: string;
   let origin: string;

@@ -58,7 +58,7 @@ export const caIssueCommand: CommandFactory = (output: Output) =>
       const subjectAltNames = (options.san ?? []).map(parseSanOption);
       const p12Passphrase =
         options.pkcs12 === true
-          ? await readPassphrase({ passphraseFile: options.pkcs12PassphraseFile, passphraseEnv: options.pkcs12PassphraseEnv }, process.env)
+          ? await readPassphrase({ passphraseFile: options.pkcs12PassphraseFile, passphraseEnv: options.pkcs12PassphraseEnv, optionNames: ['--pkcs12-passphrase-file', '--pkcs12-passphrase-env'] }, process.env)
           : undefined;
       if (options.pkcs12 === true && p12Passphrase === undefined) throw new SymbolonError('USAGE', '--pkcs12 needs --pkcs12-passphrase-file FILE or --pkcs12-passphrase-env NAME');
       const paths = { key: `${options.out}.key`, cert: `${options.out}.crt`, chain: `${options.out}.chain.pem`, p12: `${options.out}.p12` };

@@ -59,7 +59,7 @@ export interface PassphraseRequest {
  * naming the options. Environment variables are read here, in the CLI, and nowhere deeper.
  */
 export async function resolvePassphrase(request: PassphraseRequest): Promise<string> {
-  const given = await readPassphrase({ passphraseFile: request.file, passphraseEnv: request.env }, process.env);
+  const given = await readPassphrase({ passphraseFile: request.file, passphraseEnv: request.env, optionNames: [request.fileOption, request.envOption] }, process.env);
   if (given !== undefined) return given;
   const fromDefault = process.env[request.defaultEnv];
   if (fromDefault !== undefined && fromDefault !== '') return fromDefault;
