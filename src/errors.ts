@@ -147,6 +147,12 @@ export const ERROR_CODES = {
   // cli/ — symbolon up
   UP_NO_ISSUER_UNLOCKED: 'no intermediate key could be unlocked with the passphrase given, so nothing can be signed',
 
+  // gateway/ — route rules, route table, identity headers, configuration
+  GATEWAY_RULE_INVALID: 'a route allow/deny rule is malformed (check its glob, fingerprint or OID)',
+  GATEWAY_ROUTE_INVALID: 'a route has an invalid host or path prefix, or duplicates another route',
+  GATEWAY_HEADER_UNSAFE: 'an identity header value would carry a character that is not printable ASCII',
+  GATEWAY_CONFIG_INVALID: 'the gateway configuration is not valid (the message names the bad field)',
+
   // cli/ and input files
   INPUT_UNREADABLE: 'the input file or stream cannot be read',
   INPUT_TOO_LARGE: 'the input is larger than any object of this kind',

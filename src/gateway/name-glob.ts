@@ -1,0 +1,73 @@
+import { SymbolonError } from '../errors.js';
+
+/**
+ * A glob over names made of segments (URI paths split on `/`, DNS names split on `.`).
+ *
+ * Semantics, chosen so that no pattern can reach further than it reads:
+ * - a segment that is exactly `*` matches exactly one non-empty segment;
+ * - a segment that is exactly `**` matches zero or more segments, each non-empty;
+ * - every other segment matches itself literally (`?`, `[`, `.`, `(`, `+` are plain characters);
+ * - a `*` anywhere else (`api-*`, `***`) is refused, so a pattern never means more than one thing.
+ * Matching is segment-wise with no regular expression, and runs in O(pattern × name) time.
+ */
+export interface NameGlob {
+  readonly pattern: string;
+  matches(name: string): boolean;
+}
+
+export interface NameGlobOptions {
+  readonly separator: '/' | '.';
+  /** DNS names compare case-insensitively (RFC 4343); URI paths do not (RFC 3986 6.2.2.1). */
+  readonly isCaseInsensitive: boolean;
+}
+
+type Segment = { readonly kind: 'one' } | { readonly kind: 'any' } | { readonly kind: 'literal'; readonly text: string };
+
+/** Longest pattern accepted: real SPIFFE IDs and DNS names are far shorter (RFC 1035: 253). */
+export const MAX_GLOB_LENGTH = 2048;
+
+/** Compiles a glob once; throws `GATEWAY_RULE_INVALID` when it is malformed. */
+export function compileNameGlob(pattern: string, options: NameGlobOptions): NameGlob {
+  if (pattern.length === 0 || pattern.length > MAX_GLOB_LENGTH) {
+    throw new SymbolonError('GATEWAY_RULE_INVALID', `a glob must be 1 to ${MAX_GLOB_LENGTH} characters`);
+  }
+  const text = options.isCaseInsensitive ? pattern.toLowerCase() : pattern;
+  const segments: Segment[] = text.split(options.separator).map((part) => {
+    if (part === '*') return { kind: 'one' };
+    if (part === '**') return { kind: 'any' };
+    if (part.includes('*')) {
+      throw new SymbolonError('GATEWAY_RULE_INVALID', `glob "${pattern}": "*" and "**" must be a whole segment, not part of "${part}"`);
+    }
+    return { kind: 'literal', text: part };
+  });
+  const hasWildcard = segments.some((segment) => segment.kind !== 'literal');
+  return Object.freeze({
+    pattern,
+    matches(name: string): boolean {
+      const subject = options.isCaseInsensitive ? name.toLowerCase() : name;
+      if (!hasWildcard) return subject === text;
+      return matchSegments(segments, subject.split(options.separator));
+    },
+  });
+}
+
+function matchSegments(pattern: readonly Segment[], name: readonly string[]): boolean {
+  // reachable[j]: the pattern prefix seen so far can consume exactly name[0..j).
+  let reachable = new Uint8Array(name.length + 1);
+  reachable[0] = 1;
+  for (const segment of pattern) {
+    const next = new Uint8Array(name.length + 1);
+    for (let j = 0; j <= name.length; j++) {
+      if (segment.kind === 'any') {
+        // `**` keeps every reachable position and extends it over non-empty segments.
+        if (reachable[j] === 1 || (j > 0 && next[j - 1] === 1 && name[j - 1] !== '')) next[j] = 1;
+        continue;
+      }
+      if (j === 0 || reachable[j - 1] !== 1) continue;
+      const part = name[j - 1]!;
+      if (segment.kind === 'one' ? part !== '' : part === segment.text) next[j] = 1;
+    }
+    reachable = next;
+  }
+  return reachable[name.length] === 1;
+}

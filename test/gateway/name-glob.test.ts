@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compileNameGlob } from '../../src/gateway/index.js';
+import { errorCodeOf } from '../../src/errors.js';
+
+const path = { separator: '/', isCaseInsensitive: false } as const;
+const dns = { separator: '.', isCaseInsensitive: true } as const;
+
+test('"*" matches exactly one non-empty segment', () => {
+  const glob = compileNameGlob('spiffe://acme.example/ns/*/sa/api', path);
+  assert.equal(glob.matches('spiffe://acme.example/ns/prod/sa/api'), true);
+  assert.equal(glob.matches('spiffe://acme.example/ns//sa/api'), false);
+  assert.equal(glob.matches('spiffe://acme.example/ns/a/b/sa/api'), false);
+  assert.equal(glob.matches('spiffe://acme.example/ns/prod/sa/api/x'), false);
+});
+
+test('"**" matches any number of segments, including none', () => {
+  const glob = compileNameGlob('spiffe://acme.example/**/api', path);
+  assert.equal(glob.matches('spiffe://acme.example/api'), true);
+  assert.equal(glob.matches('spiffe://acme.example/a/b/c/api'), true);
+  assert.equal(glob.matches('spiffe://acme.example/a/b/c/apix'), false);
+  assert.equal(compileNameGlob('spiffe://acme.example/**', path).matches('spiffe://other.example/x'), false);
+});
+
+test('regular-expression metacharacters are literal', () => {
+  const glob = compileNameGlob('spiffe://acme.example/a.b/(x|y)/[z]+?', path);
+  assert.equal(glob.matches('spiffe://acme.example/a.b/(x|y)/[z]+?'), true);
+  assert.equal(glob.matches('spiffe://acme.example/aXb/x/zz'), false);
+  assert.equal(compileNameGlob('a.example', dns).matches('aXexample'), false);
+});
+
+test('refuses "*" inside a segment, "***", and empty or huge patterns', () => {
+  for (const pattern of ['spiffe://acme.example/api-*', 'spiffe://acme.example/***', '', 'a/'.repeat(2000)]) {
+    assert.throws(() => compileNameGlob(pattern, path), (error) => errorCodeOf(error) === 'GATEWAY_RULE_INVALID', pattern);
+  }
+});
+
+test('DNS globs compare case-insensitively and by label', () => {
+  const glob = compileNameGlob('*.svc.Acme.Example', dns);
+  assert.equal(glob.matches('API.svc.acme.example'), true);
+  assert.equal(glob.matches('a.b.svc.acme.example'), false);
+  assert.equal(glob.matches('svc.acme.example'), false);
+});
+
+test('many "**" segments against a long name stay fast (no backtracking blow-up)', () => {
+  const glob = compileNameGlob(`x:/${'/**'.repeat(200)}/z`, path);
+  const name = `x:/${'/a'.repeat(1000)}/y`;
+  const started = performance.now();
+  assert.equal(glob.matches(name), false);
+  assert.ok(performance.now() - started < 1000);
+});

@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { problemType, REJECTION_REASONS, rejectionBody, rejectionProblem } from '../../src/gateway/index.js';
+import type { RejectionReason } from '../../src/gateway/index.js';
+
+const REQUIRED: RejectionReason[] = ['no_certificate', 'untrusted_issuer', 'expired', 'not_yet_valid', 'revoked', 'revocation_unavailable', 'wrong_usage', 'route_denied', 'path_invalid'];
+
+test('every required reason code has a problem with a fitting status', () => {
+  for (const reason of REQUIRED) assert.ok(reason in REJECTION_REASONS, reason);
+  assert.equal(rejectionProblem('no_certificate').status, 401);
+  assert.equal(rejectionProblem('route_denied').status, 403);
+  assert.equal(rejectionProblem('revoked').status, 403);
+  assert.equal(rejectionProblem('misdirected_request').status, 421);
+});
+
+test('the body is RFC 9457 problem+json with type, title, status, detail and reason', () => {
+  for (const reason of Object.keys(REJECTION_REASONS) as RejectionReason[]) {
+    const body = JSON.parse(rejectionBody(reason, '/api/x')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(body).sort(), ['detail', 'instance', 'reason', 'status', 'title', 'type']);
+    assert.equal(body['reason'], reason);
+    assert.equal(body['type'], problemType(reason));
+    assert.match(String(body['type']), /^tag:/);
+    assert.ok(String(body['detail']).length > 30);
+    assert.doesNotMatch(rejectionBody(reason), /\n\s+at |Error:/);
+  }
+  assert.equal('instance' in rejectionProblem('expired'), false);
+  assert.ok(Object.isFrozen(rejectionProblem('expired')));
+});
