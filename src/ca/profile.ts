@@ -64,8 +64,28 @@ const ANY_IP = ['0.0.0.0/0', '::/0'];
 const ALL_KEY_TYPES: readonly ProfileKeyType[] = PROFILE_KEY_TYPES;
 const NO_NAMES: NameRules = { dns: [], ip: [], email: [], spiffe: [] };
 
-function frozen(profile: Profile): Profile {
-  return Object.freeze(profile);
+/** What the built-in leaf profiles share; each states only where it differs. */
+const LEAF_DEFAULTS = {
+  keyTypes: ALL_KEY_TYPES,
+  minRsaBits: 2048,
+  keyUsage: ['digitalSignature'],
+  requireSubjectAltName: false,
+  isSpiffeSvid: false,
+  isCommonNameDns: false,
+  requiredSubjectFields: [],
+  forbiddenSubjectFields: [],
+  hasCrlDistributionPoint: true,
+  hasOcspUrl: true,
+  hasCaIssuersUrl: true,
+  hasFreshestCrl: false,
+  isOcspNoCheck: false,
+} as const satisfies Partial<Profile>;
+
+type BuiltInFields = Pick<Profile, 'name' | 'description' | 'defaultLifetimeSeconds' | 'maxLifetimeSeconds' | 'extKeyUsage' | 'names'> &
+  Partial<Profile>;
+
+function builtIn(fields: BuiltInFields): Profile {
+  return Object.freeze({ ...LEAF_DEFAULTS, ...fields });
 }
 
 /**
@@ -73,114 +93,60 @@ function frozen(profile: Profile): Profile {
  * narrow them in config.yaml (`profiles.server.names.dns: ['*.svc.example.com']`).
  */
 export const BUILT_IN_PROFILES: Readonly<Record<string, Profile>> = Object.freeze({
-  client: frozen({
+  client: builtIn({
     name: 'client',
     description: 'TLS client (mTLS) identity',
     defaultLifetimeSeconds: 90 * DAY,
     maxLifetimeSeconds: 397 * DAY,
-    keyTypes: ALL_KEY_TYPES,
-    minRsaBits: 2048,
-    keyUsage: ['digitalSignature'],
     extKeyUsage: ['clientAuth'],
     names: { dns: ANY_DNS, ip: ANY_IP, email: ['**'], spiffe: [] },
-    requireSubjectAltName: false,
-    isSpiffeSvid: false,
-    isCommonNameDns: false,
     requiredSubjectFields: ['CN'],
-    forbiddenSubjectFields: [],
-    hasCrlDistributionPoint: true,
-    hasOcspUrl: true,
-    hasCaIssuersUrl: true,
-    hasFreshestCrl: false,
-    isOcspNoCheck: false,
   }),
-  server: frozen({
+  server: builtIn({
     name: 'server',
     description: 'TLS server identity',
     defaultLifetimeSeconds: 90 * DAY,
     // CA/Browser Forum TLS BR 6.3.2: 397 days, the ceiling clients enforce.
     maxLifetimeSeconds: 397 * DAY,
-    keyTypes: ALL_KEY_TYPES,
-    minRsaBits: 2048,
-    keyUsage: ['digitalSignature'],
     extKeyUsage: ['serverAuth'],
     names: { dns: ANY_DNS, ip: ANY_IP, email: [], spiffe: [] },
     requireSubjectAltName: true,
-    isSpiffeSvid: false,
     isCommonNameDns: true,
-    requiredSubjectFields: [],
-    forbiddenSubjectFields: [],
-    hasCrlDistributionPoint: true,
-    hasOcspUrl: true,
-    hasCaIssuersUrl: true,
-    hasFreshestCrl: false,
-    isOcspNoCheck: false,
   }),
-  spiffe: frozen({
+  spiffe: builtIn({
     name: 'spiffe',
     description: 'SPIFFE X.509-SVID workload identity',
     defaultLifetimeSeconds: 1 * DAY,
     maxLifetimeSeconds: 30 * DAY,
-    keyTypes: ALL_KEY_TYPES,
-    minRsaBits: 2048,
-    keyUsage: ['digitalSignature'],
     // SPIFFE X509-SVID 4.4: serverAuth and clientAuth.
     extKeyUsage: ['serverAuth', 'clientAuth'],
     names: { dns: ANY_DNS, ip: [], email: [], spiffe: ['/**'] },
     requireSubjectAltName: true,
     isSpiffeSvid: true,
-    isCommonNameDns: false,
-    requiredSubjectFields: [],
-    forbiddenSubjectFields: [],
-    hasCrlDistributionPoint: true,
-    hasOcspUrl: true,
-    hasCaIssuersUrl: true,
-    hasFreshestCrl: false,
-    isOcspNoCheck: false,
   }),
   // The role the revocation feed (events/) serves: a gateway proves it by a certificate the store
   // records under this profile, so the role needs no private extension and ends with revocation.
-  gateway: frozen({
+  gateway: builtIn({
     name: 'gateway',
     description: 'mTLS gateway: may read the revocation feed',
     defaultLifetimeSeconds: 30 * DAY,
     maxLifetimeSeconds: 397 * DAY,
-    keyTypes: ALL_KEY_TYPES,
-    minRsaBits: 2048,
-    keyUsage: ['digitalSignature'],
     extKeyUsage: ['clientAuth'],
     names: { dns: ANY_DNS, ip: ANY_IP, email: [], spiffe: [] },
-    requireSubjectAltName: false,
-    isSpiffeSvid: false,
-    isCommonNameDns: false,
     requiredSubjectFields: ['CN'],
-    forbiddenSubjectFields: [],
-    hasCrlDistributionPoint: true,
-    hasOcspUrl: true,
-    hasCaIssuersUrl: true,
-    hasFreshestCrl: false,
-    isOcspNoCheck: false,
   }),
-  'ocsp-signer': frozen({
+  'ocsp-signer': builtIn({
     name: 'ocsp-signer',
     description: 'delegated OCSP responder (RFC 6960 4.2.2.2)',
     defaultLifetimeSeconds: 30 * DAY,
     maxLifetimeSeconds: 90 * DAY,
     keyTypes: ['p256', 'p384', 'ed25519', 'rsa'],
-    minRsaBits: 2048,
-    keyUsage: ['digitalSignature'],
     extKeyUsage: ['ocspSigning'],
     names: NO_NAMES,
-    requireSubjectAltName: false,
-    isSpiffeSvid: false,
-    isCommonNameDns: false,
     requiredSubjectFields: ['CN'],
-    forbiddenSubjectFields: [],
     // A responder's certificate is not checked by OCSP (ocsp-nocheck); short lifetimes replace it.
     hasCrlDistributionPoint: false,
     hasOcspUrl: false,
-    hasCaIssuersUrl: true,
-    hasFreshestCrl: false,
     isOcspNoCheck: true,
   }),
 });
