@@ -152,6 +152,23 @@ export const ERROR_CODES = {
   GATEWAY_ROUTE_INVALID: 'a route has an invalid host or path prefix, or duplicates another route',
   GATEWAY_HEADER_UNSAFE: 'an identity header value would carry a character that is not printable ASCII',
   GATEWAY_CONFIG_INVALID: 'the gateway configuration is not valid (the message names the bad field)',
+  GATEWAY_FILE_UNREADABLE: 'a file the gateway configuration names cannot be read',
+  GATEWAY_TLS_MATERIAL_INVALID: 'a certificate, key or CA file of the gateway configuration is not usable (not PEM, key does not match, no certificate)',
+  GATEWAY_RELOAD_REFUSED: 'the new gateway configuration changes something that needs a restart (listener addresses, workers)',
+
+  // gateway/revocation/ — the feed client, CRL and OCSP sources
+  GATEWAY_REVOCATION_NO_FEED: 'a feed revocation source needs a url, or must run inside `symbolon up`, which hands it the feed in process',
+  GATEWAY_REVOCATION_NO_CLIENT_CERTIFICATE: 'a feed revocation source needs a client certificate and key (certFile and keyFile, or a listener certificate to default to)',
+  GATEWAY_REVOCATION_SNAPSHOT_INVALID: 'the revocation snapshot file is damaged or belongs to another feed; it is ignored and the feed is read from the start',
+  GATEWAY_REVOCATION_SNAPSHOT_UNWRITABLE: 'the revocation snapshot file cannot be written (check that its directory exists and is writable)',
+  GATEWAY_FEED_CONNECTION_FAILED: 'the revocation feed cannot be reached or closed the stream (the gateway reconnects by itself)',
+  GATEWAY_FEED_REFUSED: 'the revocation feed answered with an HTTP error (a 403 means the gateway certificate lacks the gateway profile)',
+  GATEWAY_FEED_FRAME_INVALID: 'the revocation feed sent an event that does not parse; the gateway reconnects and resumes from its last sequence',
+  GATEWAY_FEED_FRAME_TOO_LARGE: 'the revocation feed sent a line or event larger than any real one; the gateway reconnects',
+  GATEWAY_FEED_ISSUER_UNKNOWN: 'the revocation feed sent a revocation without its issuer key identifier; the entry is skipped',
+  GATEWAY_CRL_UNREADABLE: 'the CRL file or URL cannot be read (missing, timed out, HTTP error or over the size cap); the last good CRL is kept',
+  GATEWAY_CRL_INVALID: 'a CRL of the source does not parse or is a delta CRL, which the gateway does not use; it is skipped',
+  GATEWAY_CRL_SIGNER_UNKNOWN: 'a CRL is not signed by any CA certificate of the trust bundle; it is refused',
 
   // cli/ and input files
   INPUT_UNREADABLE: 'the input file or stream cannot be read',

@@ -128,10 +128,10 @@ export const BUILT_IN_PROFILES: Readonly<Record<string, Profile>> = Object.freez
   // records under this profile, so the role needs no private extension and ends with revocation.
   gateway: builtIn({
     name: 'gateway',
-    description: 'mTLS gateway: may read the revocation feed',
+    description: 'mTLS gateway: its TLS server certificate, and the client certificate that reads the revocation feed',
     defaultLifetimeSeconds: 30 * DAY,
     maxLifetimeSeconds: 397 * DAY,
-    extKeyUsage: ['clientAuth'],
+    extKeyUsage: ['serverAuth', 'clientAuth'],
     names: { dns: ANY_DNS, ip: ANY_IP, email: [], spiffe: [] },
     requiredSubjectFields: ['CN'],
   }),

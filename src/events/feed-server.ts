@@ -11,6 +11,11 @@ export interface FeedServerOptions {
   readonly feed: RevocationFeed;
   /** Decides from the client certificate's DER whether it holds the gateway role. */
   readonly access: (peer: Uint8Array | undefined) => Promise<GatewayAccess>;
+  /**
+   * Lowercase hex of the subjectKeyIdentifier of the CA with this store id: each revocation
+   * carries it, so a gateway keys its revoked set by issuing key, not by our internal ids.
+   */
+  readonly issuerKeyId: (issuerId: string) => string | undefined;
   /** The server's key and certificate chain (PEM), and the CA certificates client chains must reach. */
   readonly tls: { readonly key: string; readonly cert: string; readonly ca: readonly string[] };
   /** A comment line this often keeps idle proxies from closing the stream. */
@@ -29,8 +34,9 @@ const PAGE = 1000;
 const FEED_PATH = '/feed';
 const POSITION = /^\d{1,15}$/;
 
-function eventFrame(event: RevocationEvent): string {
-  const data = { sequence: event.sequence, issuer: event.issuerId, serial: event.serial, reason: event.reason, revokedAt: event.revokedAt.toISOString() };
+function eventFrame(event: RevocationEvent, issuerKeyId: string | undefined): string {
+  // null for an issuer the server cannot name by key: the client reports and skips that entry.
+  const data = { sequence: event.sequence, issuer: event.issuerId, issuerKeyId: issuerKeyId ?? null, serial: event.serial, reason: event.reason, revokedAt: event.revokedAt.toISOString() };
   return `id: ${event.sequence}\nevent: revocation\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
@@ -78,7 +84,7 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
     const write = (event: RevocationEvent): void => {
       if (event.sequence <= written || res.destroyed) return;
       written = event.sequence;
-      res.write(eventFrame(event));
+      res.write(eventFrame(event, options.issuerKeyId(event.issuerId)));
     };
     const unsubscribe = feed.subscribe((event) => {
       if (!isLive) {

@@ -35,20 +35,47 @@ const routeSchema = z
     allow: z.array(ruleSchema).default([]),
     deny: z.array(ruleSchema).default([]),
     headers: z.enum(['xfcc', 'rfc9440', 'both', 'none']).default('xfcc'),
+    // For an https:// upstream: the CAs its certificate must chain to (default: the system's), and
+    // whether the gateway presents its own certificate to it (mTLS to the upstream).
+    upstreamTls: z
+      .object({ caFile: z.string().min(1).optional(), clientCertificate: z.boolean().default(false), serverName: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+    // Upstream connections kept per route.
+    maxUpstreamConnections: z.number().int().positive().max(10_000).default(128),
+    upstreamTimeoutMs: z.number().int().positive().default(30_000),
   })
   .strict();
 
 const revocationSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('feed'), url: z.string().url() }).strict(),
+  z
+    .object({
+      kind: z.literal('feed'),
+      // The feed endpoint of `symbolon up` (https://host:port/feed). Without it the gateway must run
+      // inside `symbolon up`, which hands it the feed in process.
+      url: z.string().url().optional(),
+      // The client certificate (a `gateway` profile certificate) and key for the feed; default: the first listener's.
+      certFile: z.string().min(1).optional(),
+      keyFile: z.string().min(1).optional(),
+      // The CAs the feed server's certificate must chain to; default: the bundle's caFile.
+      caFile: z.string().min(1).optional(),
+      // With no event or heartbeat for this long, answers become `unavailable` (the fail policy decides).
+      staleAfterSeconds: z.number().int().positive().default(60),
+      // Where the revoked set is kept across restarts, so a gateway starts with it when the feed is away.
+      snapshotFile: z.string().min(1).optional(),
+    })
+    .strict(),
   z.object({ kind: z.literal('crl'), file: z.string().min(1).optional(), url: z.string().url().optional(), refreshSeconds: z.number().int().positive().default(300) }).strict(),
-  z.object({ kind: z.literal('ocsp'), url: z.string().url().optional(), cacheSeconds: z.number().int().positive().default(300) }).strict(),
+  // Without url, the responder named in each certificate's authorityInfoAccess is asked.
+  z.object({ kind: z.literal('ocsp'), url: z.string().url().optional(), cacheSeconds: z.number().int().positive().default(300), timeoutMs: z.number().int().positive().default(2000) }).strict(),
   z.object({ kind: z.literal('none') }).strict(),
 ]);
 
 const trustBundleSchema = z
   .object({
     name: z.string().min(1),
-    caFile: z.string().min(1),
+    // The CA certificates (PEM) client chains must reach. Inside `symbolon up` it may be left out: Symbolon's own CA.
+    caFile: z.string().min(1).optional(),
     revocation: revocationSchema,
     // hard-fail refuses a request whose status is unknown; soft-fail lets it through and logs it.
     failurePolicy: z.enum(['hard-fail', 'soft-fail']),
@@ -67,12 +94,17 @@ const listenerSchema = z
   .object({
     address: z.string().min(1).default('0.0.0.0'),
     port: z.number().int().min(0).max(65535),
-    certFile: z.string().min(1),
-    keyFile: z.string().min(1),
+    // The server certificate chain (PEM, leaf first) and its key. Inside `symbolon up` both may be
+    // left out: the CA issues the gateway a certificate and renews it before it expires.
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
     minTlsVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
     alpn: z.array(z.enum(['h2', 'http/1.1'])).min(1).default(['h2', 'http/1.1']),
+    // Staple an OCSP response for the gateway's own certificate, from the responder its authorityInfoAccess names.
+    ocspStapling: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .refine((listener) => (listener.certFile === undefined) === (listener.keyFile === undefined), 'certFile and keyFile go together');
 
 const limitsSchema = z
   .object({
@@ -83,12 +115,23 @@ const limitsSchema = z
   })
   .strict();
 
+const adminSchema = z
+  .object({
+    address: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535),
+  })
+  .strict();
+
 export const gatewayConfigSchema = z
   .object({
     listeners: z.array(listenerSchema).min(1),
     trustBundles: z.array(trustBundleSchema).min(1),
     routes: z.array(routeSchema).min(1),
     limits: limitsSchema.default({}),
+    // Prometheus /metrics (and /healthz) on a separate plain-HTTP listener; none when absent.
+    admin: adminSchema.optional(),
+    // One JSON line per request: to standard output, to a file, or not at all.
+    accessLog: z.union([z.literal('stdout'), z.literal('off'), z.object({ file: z.string().min(1) }).strict()]).default('stdout'),
   })
   .strict();
 

@@ -3,16 +3,19 @@
  * problem+json body, the access log and metric labels.
  */
 export const REJECTION_REASONS = {
-  no_certificate: { status: 401, title: 'Client certificate required', detail: 'This route requires a client certificate. Present one issued by a trusted CA during the TLS handshake.' },
+  no_certificate: { status: 403, title: 'Client certificate required', detail: 'This route requires a client certificate. Present one issued by a trusted CA during the TLS handshake.' },
   untrusted_issuer: { status: 403, title: 'Untrusted client certificate issuer', detail: 'The client certificate does not chain to a CA this gateway trusts. Use a certificate from a trusted CA and send its intermediates.' },
   expired: { status: 403, title: 'Client certificate expired', detail: 'The client certificate is past its notAfter date. Renew it and reconnect.' },
   not_yet_valid: { status: 403, title: 'Client certificate not yet valid', detail: 'The client certificate notBefore date is in the future. Check the clock of the issuing CA and of this client.' },
   revoked: { status: 403, title: 'Client certificate revoked', detail: 'The client certificate has been revoked by its CA. Obtain a new certificate.' },
   revocation_unavailable: { status: 403, title: 'Revocation status unavailable', detail: 'The revocation status of the client certificate cannot be determined and the policy is hard-fail. Retry later.' },
   wrong_usage: { status: 403, title: 'Certificate not for client authentication', detail: 'The client certificate does not allow TLS client authentication (extKeyUsage clientAuth, keyUsage digitalSignature). Use a client certificate.' },
+  chain_invalid: { status: 403, title: 'Client certificate chain breaks RFC 5280', detail: 'OpenSSL accepted the client certificate chain but the strict RFC 5280 validation refused it (name constraints, key usage, extensions or path length). Ask the CA operator to reissue it.' },
   route_denied: { status: 403, title: 'Identity not allowed on this route', detail: 'The client certificate is valid but its identity is not allowed on this route. Ask the gateway operator for access.' },
   path_invalid: { status: 400, title: 'Invalid request path', detail: 'The request path has dot segments, encoded separators or control characters. Send a normalized absolute path.' },
   no_route: { status: 404, title: 'No route', detail: 'No route of this gateway matches the host and path. Check the URL.' },
+  upstream_unavailable: { status: 502, title: 'Upstream unavailable', detail: 'The gateway could not reach the service behind this route or the connection failed. Retry later.' },
+  upstream_timeout: { status: 504, title: 'Upstream timeout', detail: 'The service behind this route did not answer in time. Retry later.' },
   misdirected_request: { status: 421, title: 'Misdirected request', detail: 'The Host of the request is not served on this TLS connection (RFC 9110 15.5.20). Open a new connection for that host.' },
 } as const satisfies Record<string, { status: number; title: string; detail: string }>;
 

@@ -98,6 +98,12 @@ test('a gateway certificate gets the snapshot, then live revocations, and can re
     assert.deepEqual(snapshot.slice(0, 2).map((event) => event.data['serial']), [victims[0]!.issued.record.serial, victims[1]!.issued.record.serial]);
     assert.equal(snapshot[0]!.id, String(first.sequence));
     assert.equal(snapshot[1]!.data['reason'], 'superseded');
+    // Each revocation names its issuing key (the intermediate's subjectKeyIdentifier, lowercase hex).
+    const keyId = h.ca.issuer.keyIdentifier.toString('hex');
+    assert.match(keyId, /^[0-9a-f]{40}$/);
+    assert.deepEqual(snapshot.slice(0, 2).map((event) => event.data['issuerKeyId']), [keyId, keyId]);
+    assert.equal(h.services.issuerKeyId('intermediate-1'), keyId);
+    assert.equal(h.services.issuerKeyId('no-such-issuer'), undefined);
     const third = await revoke(victims[2]!.issued.record.serial);
     const [live] = await client.next(1);
     assert.equal(live?.event, 'revocation');

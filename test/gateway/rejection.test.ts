@@ -7,7 +7,8 @@ const REQUIRED: RejectionReason[] = ['no_certificate', 'untrusted_issuer', 'expi
 
 test('every required reason code has a problem with a fitting status', () => {
   for (const reason of REQUIRED) assert.ok(reason in REJECTION_REASONS, reason);
-  assert.equal(rejectionProblem('no_certificate').status, 401);
+  // 403, not 401: a 401 must carry WWW-Authenticate (RFC 9110 15.5.2) and TLS client certificates have no HTTP auth scheme.
+  assert.equal(rejectionProblem('no_certificate').status, 403);
   assert.equal(rejectionProblem('route_denied').status, 403);
   assert.equal(rejectionProblem('revoked').status, 403);
   assert.equal(rejectionProblem('misdirected_request').status, 421);

@@ -2,6 +2,7 @@ import type { CommandFactory } from '../program.js';
 import { auditCommand } from './audit.js';
 import { caCommand } from './ca.js';
 import { csrCommand } from './csr.js';
+import { gatewayCommand } from './gateway.js';
 import { inspectCommand } from './inspect.js';
 import { keyCommand } from './key.js';
 import { upCommand } from './up.js';
@@ -13,6 +14,7 @@ import { verifyCommand } from './verify.js';
  */
 export const COMMANDS: readonly CommandFactory[] = [
   upCommand,
+  gatewayCommand,
   caCommand,
   auditCommand,
   csrCommand,

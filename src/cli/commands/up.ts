@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { openDataDir, readDataDirMarker } from '../../ca/index.js';
 import { isSymbolonError, SymbolonError } from '../../errors.js';
@@ -10,10 +11,16 @@ import { unlockIssuers } from '../up/issuer-keys.js';
 import { startRevocationServices } from '../up/revocation-services.js';
 import { upServicesConfig } from '../up/up-config.js';
 import type { UpServiceOptions } from '../up/up-config.js';
+import { collect } from '../collect.js';
+import { readGatewayConfigFile } from '../gateway/gateway-config-file.js';
+import { startUpGateway } from '../up/up-gateway.js';
+import { untilStopped } from './until-stopped.js';
 import { CA_PASSPHRASE_ENV, cliActor, cliClock, dataDirOf, intermediatePassphrase } from './ca-options.js';
 
 interface UpOptions extends UpServiceOptions {
   readonly dir?: string;
+  readonly gatewayConfig?: string;
+  readonly gatewayName: readonly string[];
   readonly passphraseFile?: string;
   readonly passphraseEnv?: string;
 }
@@ -26,19 +33,6 @@ function hasNoCa(dir: string): boolean {
   } catch (error) {
     return isSymbolonError(error) && error.code === 'CA_DATA_DIR_MISSING';
   }
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilStopped(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 /**
@@ -57,6 +51,8 @@ export const upCommand: CommandFactory = (output: Output) =>
     .option('--delta-crl-interval <lifetime>', 'publish delta CRLs (RFC 5280 5.2.4) at /crl/<issuer>-delta.crl this often and after each revocation; the full CRL is then republished on its schedule only (default: 15m when config.yaml has deltaCrl: true, else off)')
     .option('--ocsp-validity <lifetime>', 'nextUpdate - thisUpdate of OCSP answers', '1h')
     .option('--responder-lifetime <lifetime>', 'lifetime of the delegated OCSP responder certificate (renewed at two thirds)', '7d')
+    .option('--gateway-config <file>', 'run the mTLS gateway too, with this configuration (default: <dir>/gateway.yaml when it exists)')
+    .option('--gateway-name <name>', 'a DNS name or IP address for the certificate the CA issues the gateway (repeatable; localhost and 127.0.0.1 are always in it)', collect, [])
     .option('--passphrase-file <file>', 'file holding the intermediate key passphrase')
     .option('--passphrase-env <name>', `environment variable holding it (default: ${CA_PASSPHRASE_ENV})`)
     .action(async (options: UpOptions) => {
@@ -112,9 +108,21 @@ export const upCommand: CommandFactory = (output: Output) =>
         if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
           lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
         }
+        const gatewayFile = options.gatewayConfig ?? (existsSync(join(dir, 'gateway.yaml')) ? join(dir, 'gateway.yaml') : undefined);
+        let gateway: { readonly lines: readonly string[]; stop(): Promise<void> } | undefined;
+        if (gatewayFile !== undefined) {
+          try {
+            gateway = await startUpGateway({ file: await readGatewayConfigFile(gatewayFile), dataDir, services, unlocked, names: options.gatewayName, output });
+          } catch (error) {
+            await services.close();
+            throw error;
+          }
+          lines.push(...gateway.lines);
+        } else lines.push(`  Gateway: off (no ${join(dir, 'gateway.yaml')}; see --gateway-config)`);
         lines.push('Stop with Ctrl-C (SIGINT) or SIGTERM.', '');
         output.out(lines.join('\n'));
         const signal = await untilStopped();
+        await gateway?.stop();
         await services.close();
         output.out(`Stopped (${signal}).\n`);
       } finally {

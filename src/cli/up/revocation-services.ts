@@ -10,12 +10,11 @@ import { checkGatewayAccess, createFeedServer, createRevocationFeed, publishingS
 import type { FeedServer, RevocationFeed } from '../../events/index.js';
 import { closeServer, hostPort, listen, sendProblem } from '../../http/index.js';
 import type { ListenAddress } from '../../http/index.js';
-import { generateKeyPair } from '../../keys/index.js';
+import { newKeyRequest } from './key-request.js';
 import { createDelegatedSigner, createOcspHandler, createOcspResponder } from '../../ocsp/index.js';
 import type { DelegatedSigner, OcspIssuer } from '../../ocsp/index.js';
 import type { Store } from '../../store/index.js';
-import { decodeDer } from '../../asn1/index.js';
-import { ipToBytes, MAX_OCSP_REQUEST_BYTES, parseCertificate, parsePublicKeyInfo, toPem } from '../../x509/index.js';
+import { ipToBytes, MAX_OCSP_REQUEST_BYTES, parseCertificate, toPem } from '../../x509/index.js';
 import type { Certificate, GeneralName } from '../../x509/index.js';
 
 /** How the revocation services run; parsed once by the command, then passed down frozen. */
@@ -78,18 +77,17 @@ export interface RevocationServices {
   readonly deltaCrlUrls: Readonly<Record<string, string>>;
   readonly ocspUrl: string;
   readonly feedUrl: string | undefined;
+  /**
+   * Lowercase hex of the subjectKeyIdentifier of each issuer of the data directory (root and
+   * intermediates, locked or not), by store id: how the feed names issuers to gateways.
+   */
+  issuerKeyId(issuerId: string): string | undefined;
   /** The delegated responder certificate of each issuer OCSP answers for. */
   responderCertificate(issuerId: string): Certificate | undefined;
   /** Issuers OCSP cannot answer for (no responder certificate could be issued), with the error code. */
   readonly unansweredIssuers: readonly { readonly id: string; readonly code: string }[];
   rotateResponders(): Promise<void>;
   close(): Promise<void>;
-}
-
-async function newKeyRequest(): Promise<{ privateKeyPem: string; spki: Buffer; publicKey: ReturnType<typeof parsePublicKeyInfo> }> {
-  const keys = await generateKeyPair('p256');
-  const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
-  return { privateKeyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), spki, publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED') };
 }
 
 /**
@@ -198,6 +196,8 @@ export async function startRevocationServices(options: RevocationServicesOptions
     closers.push(() => closeServer(server));
     const baseUrl = `http://${hostPort(bound)}`;
 
+    const issuerKeyIds = new Map(dataDir.issuers.map((issuer) => [issuer.id, parseCertificate(issuer.certificate).subjectKeyIdentifier?.toString('hex')]));
+    const issuerKeyId = (issuerId: string): string | undefined => issuerKeyIds.get(issuerId);
     let feedUrl: string | undefined;
     if (config.feedListen !== undefined) {
       const active = issuers.find((issuer) => issuer.id === dataDir.activeIssuer.id) ?? issuers[0];
@@ -216,6 +216,7 @@ export async function startRevocationServices(options: RevocationServicesOptions
         const issuerCertificates = dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => ({ id: issuer.id, certificate: parseCertificate(issuer.certificate) }));
         const feedServer: FeedServer = createFeedServer({
           feed,
+          issuerKeyId,
           access: (peer) => checkGatewayAccess(peer, { store, issuers: issuerCertificates, profiles: config.gatewayProfiles, clock }),
           tls: { key: key.privateKeyPem, cert: toPem('CERTIFICATE', issued.der) + toPem('CERTIFICATE', issued.chain[0]!), ca: anchors.map((der) => toPem('CERTIFICATE', der)) },
           heartbeatMs: 15_000,
@@ -235,6 +236,7 @@ export async function startRevocationServices(options: RevocationServicesOptions
       deltaCrlUrls: Object.freeze(deltaIntervalSeconds === undefined ? {} : Object.fromEntries(publisher.issuerIds.map((id) => [id, deltaCrlUrl(baseUrl, id)]))),
       ocspUrl: `${baseUrl}/ocsp`,
       feedUrl,
+      issuerKeyId,
       responderCertificate: (issuerId: string) => signers.get(issuerId)?.certificate,
       unansweredIssuers: Object.freeze(unansweredIssuers),
       rotateResponders: async () => {

@@ -1,0 +1,64 @@
+import cluster from 'node:cluster';
+import { Command } from 'commander';
+import { AggregatorRegistry } from 'prom-client';
+import type { CommandFactory } from '../program.js';
+import { readGatewayConfigFile } from '../gateway/gateway-config-file.js';
+import { describeGateway, runGateway } from '../gateway/gateway-runner.js';
+import { parseWorkerCount, startWorkerPool, WORKER_READY, WORKER_RELOAD } from '../gateway/gateway-workers.js';
+import { hostPort } from '../../http/index.js';
+import { untilStopped } from './until-stopped.js';
+
+interface GatewayCommandOptions {
+  readonly config: string;
+  readonly workers: string;
+  readonly check?: boolean;
+}
+
+/**
+ * `symbolon gateway --config FILE`: the mTLS reverse proxy. Reloads its configuration and every
+ * file it names on SIGHUP or when they change; stops cleanly on SIGINT/SIGTERM.
+ */
+export const gatewayCommand: CommandFactory = (output) =>
+  new Command('gateway')
+    .description('run the mTLS gateway in front of HTTP services (configuration in YAML; reloads on SIGHUP or file change)')
+    .requiredOption('--config <file>', 'the gateway configuration (YAML)')
+    .option('--workers <n>', 'processes serving the listeners: a number, or "auto" for one per core', '1')
+    .option('--check', 'validate the configuration and the files it names, then exit')
+    .action(async (options: GatewayCommandOptions) => {
+      const count = parseWorkerCount(options.workers);
+      const file = await readGatewayConfigFile(options.config);
+      if (options.check === true) {
+        const { loadGatewayMaterial } = await import('../../gateway/runtime/gateway-material.js');
+        await loadGatewayMaterial(file.config, file.baseDir);
+        output.out(`${file.path}: valid (${file.config.listeners.length} listener(s), ${file.config.trustBundles.length} trust bundle(s), ${file.config.routes.length} route(s))\n`);
+        return;
+      }
+      if (cluster.isWorker) {
+        const running = await runGateway(file, output, { skipAdmin: true });
+        AggregatorRegistry.setRegistries([running.gateway.metrics.registry]);
+        process.on('message', (message: unknown) => {
+          if (message === WORKER_RELOAD) process.emit('SIGHUP', 'SIGHUP');
+        });
+        process.send?.(WORKER_READY);
+        await untilStopped();
+        await running.stop();
+        return;
+      }
+      if (count > 1) {
+        const pool = await startWorkerPool(count, file.config, output.err);
+        const lines = [`Symbolon gateway: ${pool.count} workers from ${file.path}`];
+        for (const listener of file.config.listeners) lines.push(`  Gateway: https://${hostPort({ host: listener.address, port: listener.port })}  (mTLS)`);
+        if (pool.admin !== undefined) lines.push(`  Metrics: http://${hostPort(pool.admin)}/metrics`);
+        lines.push('Reload with SIGHUP; stop with Ctrl-C (SIGINT) or SIGTERM.', '');
+        output.out(lines.join('\n'));
+        const signal = await untilStopped();
+        await pool.stop();
+        output.out(`Stopped (${signal}).\n`);
+        return;
+      }
+      const running = await runGateway(file, output);
+      output.out([`Symbolon gateway listening, from ${file.path}`, ...describeGateway(running.gateway), 'Reload with SIGHUP; stop with Ctrl-C (SIGINT) or SIGTERM.', ''].join('\n'));
+      const signal = await untilStopped();
+      await running.stop();
+      output.out(`Stopped (${signal}).\n`);
+    });

@@ -1,0 +1,103 @@
+import cluster from 'node:cluster';
+import type { Worker } from 'node:cluster';
+import { createServer } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { AggregatorRegistry } from 'prom-client';
+import { SymbolonError } from '../../errors.js';
+import { closeServer, listen } from '../../http/index.js';
+import type { ListenAddress } from '../../http/index.js';
+import type { GatewayConfig } from '../../gateway/index.js';
+
+/** `auto` (one per core) or a count from 1 to 256. Throws `USAGE`. */
+export function parseWorkerCount(text: string): number {
+  if (text === 'auto') return availableParallelism();
+  if (!/^\d{1,3}$/.test(text) || Number(text) < 1 || Number(text) > 256) throw new SymbolonError('USAGE', `--workers takes "auto" or a number from 1 to 256, not "${text.slice(0, 40)}"`);
+  return Number(text);
+}
+
+/** The message a worker sends once its gateway listens, and the one that asks it to reload. */
+export const WORKER_READY = 'symbolon:gateway-ready';
+export const WORKER_RELOAD = 'symbolon:gateway-reload';
+
+export interface WorkerPool {
+  readonly admin: ListenAddress | undefined;
+  readonly count: number;
+  stop(): Promise<void>;
+}
+
+/** A worker that dies is replaced after this long, so a crash loop does not spin. */
+const RESPAWN_DELAY_MS = 1000;
+
+/**
+ * The cluster primary: forks `count` workers (each re-runs this command and serves every
+ * listener; the kernel spreads connections), replaces any that die, forwards SIGHUP to all as a
+ * reload, and serves the admin listener itself with the workers' metrics summed.
+ */
+export async function startWorkerPool(count: number, config: GatewayConfig, onNotice: (text: string) => void): Promise<WorkerPool> {
+  let isStopping = false;
+  const fork = (): Worker => {
+    const worker = cluster.fork();
+    worker.on('exit', (code, signal) => {
+      if (isStopping) return;
+      onNotice(`symbolon: gateway worker ${worker.process.pid} exited (${signal ?? code}); starting another\n`);
+      setTimeout(() => {
+        if (!isStopping) fork();
+      }, RESPAWN_DELAY_MS).unref();
+    });
+    return worker;
+  };
+  const ready = Array.from({ length: count }, () => {
+    const worker = fork();
+    return new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: unknown) => {
+        if (message === WORKER_READY) resolve();
+      });
+      worker.once('exit', (code) => reject(new SymbolonError('GATEWAY_CONFIG_INVALID', `a gateway worker stopped before it listened (exit ${code}); its error is above`)));
+    });
+  });
+  await Promise.all(ready);
+  const onHangup = (): void => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.send(WORKER_RELOAD);
+  };
+  process.on('SIGHUP', onHangup);
+
+  let admin: ListenAddress | undefined;
+  const aggregator = new AggregatorRegistry();
+  const adminServer = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/metrics') {
+      aggregator.clusterMetrics().then(
+        (text) => res.writeHead(200, { 'content-type': aggregator.contentType }).end(text),
+        () => res.writeHead(503, { 'content-type': 'text/plain' }).end('a worker did not answer in time\n'),
+      );
+      return;
+    }
+    if (req.method === 'GET' && path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('the admin listener serves /metrics and /healthz\n');
+  });
+  if (config.admin !== undefined) admin = await listen(adminServer, { host: config.admin.address, port: config.admin.port });
+
+  return {
+    admin,
+    count,
+    async stop() {
+      isStopping = true;
+      process.off('SIGHUP', onHangup);
+      await closeServer(adminServer);
+      await Promise.all(
+        Object.values(cluster.workers ?? {}).map(
+          (worker) =>
+            new Promise<void>((resolve) => {
+              if (worker === undefined || worker.isDead()) return resolve();
+              const timer = setTimeout(() => worker.kill('SIGKILL'), 10_000);
+              worker.once('exit', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              worker.kill('SIGTERM');
+            }),
+        ),
+      );
+    },
+  };
+}

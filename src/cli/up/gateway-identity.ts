@@ -1,0 +1,81 @@
+import type { CertificateAuthority } from '../../ca/index.js';
+import type { ServerIdentity } from '../../gateway/runtime/gateway-material.js';
+import { ipToBytes, parseCertificate, toPem } from '../../x509/index.js';
+import type { GeneralName } from '../../x509/index.js';
+import { newKeyRequest } from './key-request.js';
+
+export interface GatewayIdentityOptions {
+  readonly ca: CertificateAuthority;
+  /** The subject CN; the names become DNS or IP SANs. */
+  readonly commonName: string;
+  readonly names: readonly string[];
+  readonly clock: () => Date;
+  readonly actor: string;
+  /** Called after each renewal: the gateway reloads to take the new certificate. */
+  readonly onRenewed: () => void;
+  readonly onError: (error: unknown) => void;
+}
+
+export interface GatewayIdentity {
+  current(): ServerIdentity;
+  close(): void;
+}
+
+/** Renewal happens at this fraction of the lifetime, so a failure has a third of it to be fixed. */
+const RENEW_AT = 2 / 3;
+/** setTimeout's largest delay; a longer wait is taken in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const RETRY_MS = 60_000;
+
+function subjectAltNames(names: readonly string[]): GeneralName[] {
+  return [...new Set(names)].map((name) => (ipToBytes(name) !== undefined ? { type: 'ip', value: name } : { type: 'dns', value: name }));
+}
+
+/**
+ * The gateway's server certificate inside `symbolon up`: issued by the CA under the `gateway`
+ * profile (serverAuth for its listeners, clientAuth for the feed) and renewed at two thirds of its
+ * lifetime with a new key, after which `onRenewed` lets the gateway swap it in.
+ */
+export async function startGatewayIdentity(options: GatewayIdentityOptions): Promise<GatewayIdentity> {
+  const issue = async (): Promise<ServerIdentity> => {
+    const key = await newKeyRequest();
+    const issued = await options.ca.issue(
+      { subject: [[{ type: '2.5.4.3', value: options.commonName }]], subjectAltNames: subjectAltNames(options.names), publicKey: key.publicKey, spki: key.spki },
+      { profile: 'gateway', actor: options.actor },
+    );
+    const certificate = parseCertificate(issued.der);
+    const intermediates = issued.chain.slice(0, -1).map((der) => parseCertificate(der));
+    return { certificate, chain: [certificate, ...intermediates], certPem: [issued.der, ...issued.chain.slice(0, -1)].map((der) => toPem('CERTIFICATE', der)).join(''), keyPem: key.privateKeyPem };
+  };
+  let identity = await issue();
+  let timer: NodeJS.Timeout | undefined;
+  let isClosed = false;
+  const schedule = (delayMs: number): void => {
+    if (isClosed) return;
+    timer = setTimeout(() => void tick(), Math.max(1000, Math.min(delayMs, MAX_TIMER_MS)));
+    timer.unref();
+  };
+  const renewAtMs = (): number => {
+    const { notBefore, notAfter } = identity.certificate;
+    return notBefore.getTime() + (notAfter.getTime() - notBefore.getTime()) * RENEW_AT;
+  };
+  const tick = async (): Promise<void> => {
+    if (options.clock().getTime() < renewAtMs()) return schedule(renewAtMs() - options.clock().getTime());
+    try {
+      identity = await issue();
+      options.onRenewed();
+      schedule(renewAtMs() - options.clock().getTime());
+    } catch (error) {
+      options.onError(error);
+      schedule(RETRY_MS);
+    }
+  };
+  schedule(renewAtMs() - options.clock().getTime());
+  return {
+    current: () => identity,
+    close() {
+      isClosed = true;
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,15 @@
+export { createCrlRevocationSource } from './crl-revocation-source.js';
+export type { CrlRevocationSourceOptions, StaleCrlPolicy } from './crl-revocation-source.js';
+export { createFeedRevocationSource } from './feed-revocation-source.js';
+export type { FeedRevocationSourceOptions } from './feed-revocation-source.js';
+export { createInProcessFeedSource } from './in-process-feed-source.js';
+export type { InProcessFeedSourceOptions } from './in-process-feed-source.js';
+export { createNoneRevocationSource } from './none-revocation-source.js';
+export { createOcspRevocationSource } from './ocsp-revocation-source.js';
+export type { OcspRevocationSourceOptions } from './ocsp-revocation-source.js';
+export type { ReconnectPolicy } from './reconnect-delay.js';
+export { readRevocationSnapshot } from './revocation-snapshot-file.js';
+export type { RevocationSnapshot } from './revocation-snapshot-file.js';
+export { createRevocationSource } from './revocation-source-factory.js';
+export type { RevocationSourceContext, TrustBundleRevocation } from './revocation-source-factory.js';
+export type { RevocationAnswer, RevocationSource, RevocationSourceStats } from './revocation-source.js';

@@ -1,0 +1,107 @@
+import { ValidationCache } from '../../path/index.js';
+import type { PathFailure } from '../../path/index.js';
+import type { Certificate } from '../../x509/index.js';
+import type { GatewayConfig } from '../gateway-config.js';
+import type { IdentityHeaderMode } from '../identity-headers.js';
+import type { RevocationSource } from '../revocation/revocation-source.js';
+import { compileRouteRules } from '../route-rules.js';
+import type { CompiledRouteRules } from '../route-rules.js';
+import { compileRouteTable } from '../route-table.js';
+import type { RouteTable } from '../route-table.js';
+import { ClientVerifier } from './client-verifier.js';
+import type { BundleMaterial, GatewayMaterial } from './gateway-material.js';
+import { UpstreamProxy } from './upstream-proxy.js';
+
+export interface RouteRuntime {
+  readonly index: number;
+  /** The metric and log label: `host/pathPrefix`. */
+  readonly label: string;
+  readonly rules: CompiledRouteRules;
+  readonly headers: IdentityHeaderMode;
+  readonly proxy: UpstreamProxy;
+}
+
+export interface BundleRuntime {
+  readonly name: string;
+  readonly failurePolicy: 'hard-fail' | 'soft-fail';
+  readonly source: RevocationSource;
+  /** Reuse key: the same revocation configuration and CAs keep the same running source over a reload. */
+  readonly key: string;
+}
+
+/** Everything one configuration amounts to. A reload builds a new one; requests in flight keep theirs. */
+export interface GatewayGeneration {
+  readonly id: number;
+  readonly config: GatewayConfig;
+  readonly material: GatewayMaterial;
+  readonly verifier: ClientVerifier;
+  readonly table: RouteTable<number>;
+  readonly routes: readonly RouteRuntime[];
+  readonly bundles: readonly BundleRuntime[];
+}
+
+export type RevocationSourceFactory = (bundle: BundleMaterial, material: GatewayMaterial) => Promise<RevocationSource>;
+
+/** The reuse key of a bundle's revocation source: its configuration and its CAs. */
+export function bundleKey(bundle: BundleMaterial): string {
+  return JSON.stringify([bundle.config.revocation, bundle.config.staleCrl, bundle.certificates.map((certificate) => certificate.fingerprintSha256)]);
+}
+
+export interface GenerationParts {
+  readonly id: number;
+  readonly config: GatewayConfig;
+  readonly material: GatewayMaterial;
+  readonly validationCache: ValidationCache;
+  /** Running sources of the previous generation, by reuse key: kept when unchanged. */
+  readonly previousSources: ReadonlyMap<string, RevocationSource>;
+  readonly createSource: RevocationSourceFactory;
+  readonly onDisagreement: (failure: PathFailure, certificate: Certificate) => void;
+}
+
+/** Builds a generation: compiles routes and rules, opens upstream pools, creates (not starts) new revocation sources. */
+export async function buildGeneration(parts: GenerationParts): Promise<GatewayGeneration> {
+  const { config, material } = parts;
+  const bundleOfAnchor = new Map<string, number>();
+  material.bundles.forEach((bundle, index) => {
+    for (const certificate of bundle.certificates) if (!bundleOfAnchor.has(certificate.fingerprintSha256)) bundleOfAnchor.set(certificate.fingerprintSha256, index);
+  });
+  const bundles: BundleRuntime[] = [];
+  for (const bundle of material.bundles) {
+    const key = bundleKey(bundle);
+    bundles.push({ name: bundle.config.name, failurePolicy: bundle.config.failurePolicy, key, source: parts.previousSources.get(key) ?? (await parts.createSource(bundle, material)) });
+  }
+  const listener = material.listeners[0]!;
+  const routes = config.routes.map((route, index): RouteRuntime => {
+    const upstreamTls = route.upstreamTls;
+    const ca = material.upstreamCaPem[index];
+    return {
+      index,
+      label: `${route.host}${route.pathPrefix}`,
+      rules: compileRouteRules(route),
+      headers: route.headers,
+      proxy: new UpstreamProxy({
+        url: route.upstream,
+        maxConnections: route.maxUpstreamConnections,
+        timeoutMs: route.upstreamTimeoutMs,
+        ...(upstreamTls === undefined
+          ? {}
+          : {
+              tls: {
+                ...(ca === undefined ? {} : { ca }),
+                ...(upstreamTls.clientCertificate ? { cert: listener.certPem, key: listener.keyPem } : {}),
+                ...(upstreamTls.serverName === undefined ? {} : { serverName: upstreamTls.serverName }),
+              },
+            }),
+      }),
+    };
+  });
+  return {
+    id: parts.id,
+    config,
+    material,
+    verifier: new ClientVerifier({ anchors: material.anchors, bundleOfAnchor, validationCache: parts.validationCache, onDisagreement: parts.onDisagreement }),
+    table: compileRouteTable(config.routes.map((route, index) => ({ host: route.host, pathPrefix: route.pathPrefix, clientCertificate: route.clientCertificate, route: index }))),
+    routes,
+    bundles,
+  };
+}

@@ -1,0 +1,86 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** What the metrics read when scraped, rather than being told on every change. */
+export interface GatewayGaugeSources {
+  /** Per trust bundle: revoked entries held and seconds since the revocation source was current. */
+  revocation(): readonly { readonly bundle: string; readonly kind: string; readonly entries: number; readonly lagSeconds: number | undefined }[];
+  /** Per listener: the server certificate's notAfter (ms since epoch). */
+  serverCertificates(): readonly { readonly listener: string; readonly notAfterMs: number }[];
+  openConnections(): number;
+}
+
+/**
+ * The gateway's Prometheus metrics, in a registry of their own (never the global one, so two
+ * gateways in one process do not mix). Label values are bounded: reasons and results come from
+ * closed tables, routes from the configuration.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly handshakes: Counter<'result' | 'reason'>;
+  readonly requests: Counter<'route' | 'status'>;
+  readonly rejections: Counter<'route' | 'reason'>;
+  readonly upstreamLatency: Histogram<'route'>;
+  readonly validatorDisagreements: Counter<'code'>;
+  readonly revocationSoftFails: Counter<'bundle'>;
+  readonly reloads: Counter<'result'>;
+
+  constructor(sources: GatewayGaugeSources, now: () => number = Date.now) {
+    const registers = [this.registry];
+    this.handshakes = new Counter({ name: 'symbolon_gateway_handshakes_total', help: 'TLS handshakes by result (accepted, rejected, failed) and reason', labelNames: ['result', 'reason'], registers });
+    this.requests = new Counter({ name: 'symbolon_gateway_requests_total', help: 'Requests by route and response status', labelNames: ['route', 'status'], registers });
+    this.rejections = new Counter({ name: 'symbolon_gateway_rejections_total', help: 'Requests refused by the gateway, by route and reason code', labelNames: ['route', 'reason'], registers });
+    this.upstreamLatency = new Histogram({
+      name: 'symbolon_gateway_upstream_latency_seconds',
+      help: 'Time from forwarding a request to the upstream response headers',
+      labelNames: ['route'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.validatorDisagreements = new Counter({
+      name: 'symbolon_gateway_validator_disagreements_total',
+      help: 'Client chains OpenSSL accepted and the strict RFC 5280 validator refused, by path error code',
+      labelNames: ['code'],
+      registers,
+    });
+    this.revocationSoftFails = new Counter({ name: 'symbolon_gateway_revocation_soft_fail_total', help: 'Requests let through under soft-fail although revocation status was unavailable', labelNames: ['bundle'], registers });
+    this.reloads = new Counter({ name: 'symbolon_gateway_reloads_total', help: 'Configuration reloads by result', labelNames: ['result'], registers });
+    new Gauge({
+      name: 'symbolon_gateway_revocation_lag_seconds',
+      help: 'Seconds since each trust bundle revocation source was last known current (feed event or heartbeat, CRL thisUpdate); NaN before its first load',
+      labelNames: ['bundle', 'source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const source of sources.revocation()) this.set({ bundle: source.bundle, source: source.kind }, source.lagSeconds ?? Number.NaN);
+      },
+    });
+    new Gauge({
+      name: 'symbolon_gateway_revocation_entries',
+      help: 'Revoked certificates held (feed, CRL) or cached answers (OCSP), per trust bundle',
+      labelNames: ['bundle', 'source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const source of sources.revocation()) this.set({ bundle: source.bundle, source: source.kind }, source.entries);
+      },
+    });
+    new Gauge({
+      name: 'symbolon_gateway_server_certificate_expiry_seconds',
+      help: 'Seconds until each listener server certificate expires',
+      labelNames: ['listener'],
+      registers,
+      collect() {
+        this.reset();
+        for (const certificate of sources.serverCertificates()) this.set({ listener: certificate.listener }, (certificate.notAfterMs - now()) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'symbolon_gateway_open_connections',
+      help: 'Client connections open now',
+      registers,
+      collect() {
+        this.set(sources.openConnections());
+      },
+    });
+  }
+}

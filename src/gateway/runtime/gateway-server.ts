@@ -1,0 +1,293 @@
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import { createSecureServer } from 'node:http2';
+import type { Http2SecureServer, SecureServerOptions } from 'node:http2';
+import { isAbsolute, resolve } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { SymbolonError } from '../../errors.js';
+import { closeServer, listen } from '../../http/index.js';
+import type { ListenAddress } from '../../http/index.js';
+import { ValidationCache } from '../../path/index.js';
+import type { GatewayConfig } from '../gateway-config.js';
+import { createRevocationSource } from '../revocation/index.js';
+import type { RevocationSourceContext } from '../revocation/index.js';
+import { createAccessLog } from './access-log.js';
+import type { AccessLog } from './access-log.js';
+import { buildGeneration } from './gateway-generation.js';
+import type { GatewayGeneration } from './gateway-generation.js';
+import { loadGatewayMaterial } from './gateway-material.js';
+import type { BuiltInMaterial, GatewayMaterial, ServerIdentity } from './gateway-material.js';
+import { GatewayMetrics } from './gateway-metrics.js';
+import { OcspStapler } from './ocsp-stapler.js';
+import { reasonOfOpenSslError } from './client-verifier.js';
+import { createRequestHandler } from './request-handler.js';
+
+export interface GatewayOptions {
+  readonly config: GatewayConfig;
+  /** Relative file names in the configuration are taken from here (the configuration file's folder). */
+  readonly baseDir: string;
+  /** Symbolon's CA standing in for files the configuration leaves out (inside `symbolon up`). */
+  readonly builtIn?: BuiltInMaterial;
+  /** Inside `symbolon up`: the revocation feed in process, for bundles whose feed names no url. */
+  readonly inProcessFeed?: RevocationSourceContext['inProcessFeed'];
+  readonly clock?: () => Date;
+  /** Operational faults and notices (never a request's data): the caller logs them. */
+  readonly onError: (error: unknown) => void;
+  /**
+   * Admin listener bound elsewhere (by a cluster primary that aggregates workers' metrics):
+   * when true, the configuration's `admin` is not opened here.
+   */
+  readonly skipAdmin?: boolean;
+}
+
+export interface Gateway {
+  /** Where each listener of the configuration is bound (port 0 in the configuration gets a free port). */
+  readonly listeners: readonly ListenAddress[];
+  readonly admin: ListenAddress | undefined;
+  readonly metrics: GatewayMetrics;
+  /** The configuration in force. */
+  readonly config: GatewayConfig;
+  /** Every file the configuration in force names (certificates, keys, CA bundles). */
+  readonly files: readonly string[];
+  /**
+   * Re-reads every file and swaps in the new configuration: new handshakes and new requests use
+   * it, requests in flight finish with the old one. On any error the old one stays in force and
+   * the error is thrown (`GATEWAY_RELOAD_REFUSED` when listeners would move).
+   */
+  reload(config?: GatewayConfig): Promise<void>;
+  close(): Promise<void>;
+}
+
+function listenerKey(config: GatewayConfig): string {
+  return JSON.stringify(config.listeners.map((listener) => [listener.address, listener.port, listener.alpn])) + JSON.stringify(config.admin ?? null);
+}
+
+function secureContextOptions(identity: ServerIdentity, material: GatewayMaterial, listener: GatewayConfig['listeners'][number]): SecureServerOptions {
+  return {
+    key: identity.keyPem,
+    cert: identity.certPem,
+    ca: material.caPem,
+    minVersion: listener.minTlsVersion,
+    // P-256 first: what Symbolon issues; X25519 for clients that prefer it.
+    ecdhCurve: 'X25519:P-256:P-384',
+  };
+}
+
+function handshakeFailureReason(error: NodeJS.ErrnoException): string {
+  const code = error.code ?? '';
+  if (code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return 'timeout';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'reset';
+  return 'tls_error';
+}
+
+/** Starts the gateway's listeners and admin listener; resolves once all are bound and revocation sources have loaded. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const clock = options.clock ?? (() => new Date());
+  const validationCache = new ValidationCache();
+  let openConnections = 0;
+  let material = await loadGatewayMaterial(options.config, options.baseDir, options.builtIn);
+  let generationId = 0;
+  let generation: GatewayGeneration;
+  let staplers: OcspStapler[] = [];
+  const servers: Http2SecureServer[] = [];
+  let accessLog: AccessLog = createAccessLog(options.config.accessLog);
+
+  const metrics = new GatewayMetrics({
+    revocation: () => generation.bundles.map((bundle) => ({ bundle: bundle.name, kind: bundle.source.kind, ...bundle.source.stats(clock()) })),
+    serverCertificates: () => material.listeners.map((identity, index) => ({ listener: String(index), notAfterMs: identity.certificate.notAfter.getTime() })),
+    openConnections: () => openConnections,
+  });
+
+  const readConfigFile = (path: string): Promise<Buffer> => readFile(isAbsolute(path) ? path : resolve(options.baseDir, path));
+  const newGeneration = (config: GatewayConfig, loaded: GatewayMaterial, previous: GatewayGeneration | undefined): Promise<GatewayGeneration> =>
+    buildGeneration({
+      id: ++generationId,
+      config,
+      material: loaded,
+      validationCache,
+      previousSources: new Map(previous?.bundles.map((bundle) => [bundle.key, bundle.source]) ?? []),
+      createSource: (bundle, source) =>
+        createRevocationSource(bundle.config, {
+          caCertificates: bundle.certificates,
+          readFile: readConfigFile,
+          feedClient: { cert: source.listeners[0]!.certPem, key: source.listeners[0]!.keyPem },
+          inProcessFeed: options.inProcessFeed,
+          onError: options.onError,
+          clock,
+        }),
+      onDisagreement: (failure, certificate) => {
+        metrics.validatorDisagreements.inc({ code: failure.code });
+        options.onError(new Error(`OpenSSL accepted the client certificate ${certificate.fingerprintSha256} (serial ${certificate.serialNumber}) but the strict validator refused it: ${failure.code}: ${failure.detail}`));
+      },
+    });
+
+  const startStaplers = async (loaded: GatewayMaterial, config: GatewayConfig): Promise<OcspStapler[]> => {
+    const started: OcspStapler[] = [];
+    for (const [index, identity] of loaded.listeners.entries()) {
+      const issuer = identity.chain[1];
+      if (!config.listeners[index]!.ocspStapling || issuer === undefined) continue;
+      const stapler = new OcspStapler({ certificate: identity.certificate, issuer, clock, onError: options.onError });
+      if (!stapler.isActive) continue;
+      await stapler.start();
+      started.push(stapler);
+    }
+    return started;
+  };
+
+  generation = await newGeneration(options.config, material, undefined);
+  await Promise.all(generation.bundles.map((bundle) => bundle.source.start()));
+  staplers = await startStaplers(material, options.config);
+
+  const handler = createRequestHandler({
+    current: () => generation,
+    metrics,
+    get accessLog() {
+      return accessLog;
+    },
+    clock,
+    by: () => material.listeners[0]?.certificate.uris[0],
+    onError: options.onError,
+  });
+
+  const closers: (() => Promise<void>)[] = [];
+  const addresses: ListenAddress[] = [];
+  try {
+    for (const [index, listener] of options.config.listeners.entries()) {
+      const { limits } = options.config;
+      const server = createSecureServer({
+        ...secureContextOptions(material.listeners[index]!, material, listener),
+        allowHTTP1: listener.alpn.includes('http/1.1'),
+        ALPNProtocols: [...listener.alpn],
+        requestCert: true,
+        // The handshake completes whatever the client sends, so a refusal can say why in an HTTP
+        // answer; `socket.authorized` carries OpenSSL's verdict to the request handler.
+        rejectUnauthorized: false,
+        handshakeTimeout: limits.handshakeTimeoutMs,
+        maxHeaderSize: limits.maxHeaderBytes,
+        settings: { maxHeaderListSize: limits.maxHeaderBytes },
+        maxSessionMemory: 16,
+      } as SecureServerOptions);
+      server.maxConnections = limits.maxConnections;
+      // HTTP/1: keep-alive idle and slow headers; HTTP/2: idle sessions.
+      const http1 = server as unknown as HttpServer;
+      http1.keepAliveTimeout = limits.idleTimeoutMs;
+      http1.headersTimeout = Math.min(limits.handshakeTimeoutMs, 60_000) + 1;
+      http1.requestTimeout = 0;
+      server.setTimeout(limits.idleTimeoutMs);
+      server.on('request', handler);
+      server.on('secureConnection', (socket: TLSSocket) => {
+        openConnections++;
+        socket.once('close', () => openConnections--);
+        const error = socket.authorizationError;
+        if (socket.authorized) metrics.handshakes.inc({ result: 'accepted', reason: 'none' });
+        else metrics.handshakes.inc({ result: 'rejected', reason: error === null || error === undefined ? 'no_certificate' : reasonOfOpenSslError(String(error)) });
+      });
+      server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+        metrics.handshakes.inc({ result: 'failed', reason: handshakeFailureReason(error) });
+        socket.destroy();
+      });
+      server.on('OCSPRequest', (_certificate: Buffer, _issuer: Buffer, callback: (error: Error | null, response?: Buffer) => void) => {
+        callback(null, staplers[index]?.current());
+      });
+      addresses.push(await listen(server, { host: listener.address, port: listener.port }));
+      servers.push(server);
+      closers.push(() => closeServer(server));
+    }
+  } catch (error) {
+    for (const close of closers) await close();
+    for (const bundle of generation.bundles) await bundle.source.close();
+    throw error;
+  }
+
+  let admin: ListenAddress | undefined;
+  let adminServer: HttpServer | undefined;
+  if (options.config.admin !== undefined && options.skipAdmin !== true) {
+    adminServer = createHttpServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method === 'GET' && path === '/metrics') {
+        metrics.registry.metrics().then(
+          (text) => {
+            res.writeHead(200, { 'content-type': metrics.registry.contentType });
+            res.end(text);
+          },
+          (error: unknown) => {
+            options.onError(error);
+            res.writeHead(500).end();
+          },
+        );
+        return;
+      }
+      if (req.method === 'GET' && path === '/healthz') {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('the admin listener serves /metrics and /healthz\n');
+    });
+    adminServer.headersTimeout = 5000;
+    adminServer.requestTimeout = 10_000;
+    admin = await listen(adminServer, { host: options.config.admin.address, port: options.config.admin.port });
+  }
+
+  let config = options.config;
+  let reloading: Promise<void> = Promise.resolve();
+
+  async function applyReload(next: GatewayConfig): Promise<void> {
+    if (listenerKey(next) !== listenerKey(config)) throw new SymbolonError('GATEWAY_RELOAD_REFUSED', 'listener or admin addresses changed: restart the gateway to move them');
+    const loaded = await loadGatewayMaterial(next, options.baseDir, options.builtIn);
+    const previous = generation;
+    const built = await newGeneration(next, loaded, previous);
+    const reused = new Set(previous.bundles.map((bundle) => bundle.source));
+    await Promise.all(built.bundles.filter((bundle) => !reused.has(bundle.source)).map((bundle) => bundle.source.start()));
+    const nextStaplers = await startStaplers(loaded, next);
+    // The swap: from here on new handshakes and new requests see the new material.
+    next.listeners.forEach((listener, index) => servers[index]!.setSecureContext(secureContextOptions(loaded.listeners[index]!, loaded, listener)));
+    generation = built;
+    material = loaded;
+    const oldStaplers = staplers;
+    staplers = nextStaplers;
+    for (const stapler of oldStaplers) stapler.close();
+    if (JSON.stringify(next.accessLog) !== JSON.stringify(config.accessLog)) {
+      const oldLog = accessLog;
+      accessLog = createAccessLog(next.accessLog);
+      void oldLog.close();
+    }
+    config = next;
+    // Old upstream pools and sources close once requests in flight can no longer need them.
+    const kept = new Set(built.bundles.map((bundle) => bundle.source));
+    const retire = setTimeout(() => {
+      for (const route of previous.routes) void route.proxy.close().catch(options.onError);
+      for (const bundle of previous.bundles) if (!kept.has(bundle.source)) void bundle.source.close().catch(options.onError);
+    }, next.routes.reduce((longest, route) => Math.max(longest, route.upstreamTimeoutMs), 0) + 1000);
+    retire.unref();
+  }
+
+  return {
+    listeners: addresses,
+    admin,
+    metrics,
+    get config() {
+      return config;
+    },
+    get files() {
+      return material.files;
+    },
+    reload(next = config) {
+      const attempt = reloading.then(() => applyReload(next));
+      reloading = attempt.then(
+        () => metrics.reloads.inc({ result: 'ok' }),
+        () => metrics.reloads.inc({ result: 'failed' }),
+      );
+      return attempt;
+    },
+    async close() {
+      for (const stapler of staplers) stapler.close();
+      await Promise.all(closers.map((close) => close()));
+      if (adminServer !== undefined) await closeServer(adminServer);
+      await Promise.all(generation.routes.map((route) => route.proxy.close().catch(() => undefined)));
+      for (const bundle of generation.bundles) await bundle.source.close();
+      await accessLog.close();
+    },
+  };
+}
+

@@ -1,0 +1,166 @@
+import type { Http2ServerRequest } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { identityHeaders } from '../identity-headers.js';
+import type { IdentityHeaderMode } from '../identity-headers.js';
+import { PROBLEM_CONTENT_TYPE, REJECTION_REASONS, rejectionBody } from '../rejection.js';
+import type { RejectionReason } from '../rejection.js';
+import type { RouteDecision } from '../route-rules.js';
+import type { AccessLog } from './access-log.js';
+import type { ConnectionVerdict } from './client-verifier.js';
+import type { GatewayGeneration } from './gateway-generation.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import type { GatewayRequest, GatewayResponse } from './upstream-proxy.js';
+
+/** What one connection has decided, kept while the generation that decided it is current. */
+interface ConnectionState {
+  readonly generation: number;
+  readonly verdict: ConnectionVerdict;
+  /** Route index -> the rules' decision for this identity. */
+  readonly decisions: Map<number, RouteDecision>;
+  readonly headers: Map<IdentityHeaderMode, Readonly<Record<string, string>>>;
+}
+
+export interface RequestHandlerOptions {
+  current(): GatewayGeneration;
+  readonly metrics: GatewayMetrics;
+  readonly accessLog: AccessLog;
+  readonly clock: () => Date;
+  /** The gateway's URI SAN, sent as XFCC `By`. */
+  by(): string | undefined;
+  readonly onError: (error: unknown) => void;
+}
+
+/** Per connection: an HTTP/2 session or an HTTP/1 socket. */
+const connections = new WeakMap<object, ConnectionState>();
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+function connectionKey(req: GatewayRequest): object {
+  return req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream.session ?? req.socket : req.socket;
+}
+
+function hostOf(req: GatewayRequest): string {
+  if (req.httpVersionMajor === 2) return (req as Http2ServerRequest).authority ?? '';
+  const host = req.headers.host;
+  return typeof host === 'string' ? host : '';
+}
+
+function pathOf(target: string): string {
+  const query = target.indexOf('?');
+  return query < 0 ? target : target.slice(0, query);
+}
+
+/**
+ * The gateway's request handler: the connection's verdict (OpenSSL, then the strict validator,
+ * once per connection), then per request the expiry, the revocation status, the route's rules,
+ * and the upstream with identity headers. Each refusal is a problem+json body naming its reason;
+ * a refused request never reaches the upstream.
+ */
+export function createRequestHandler(options: RequestHandlerOptions): (req: GatewayRequest, res: GatewayResponse) => void {
+  const { metrics, clock } = options;
+
+  function stateOf(req: GatewayRequest, generation: GatewayGeneration, now: Date): ConnectionState {
+    const key = connectionKey(req);
+    let state = connections.get(key);
+    if (state === undefined || state.generation !== generation.id) {
+      const socket = (req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream.session?.socket : req.socket) as TLSSocket;
+      state = { generation: generation.id, verdict: generation.verifier.verify(socket, now), decisions: new Map(), headers: new Map() };
+      connections.set(key, state);
+    }
+    return state;
+  }
+
+  async function handle(req: GatewayRequest, res: GatewayResponse): Promise<void> {
+    const started = performance.now();
+    const generation = options.current();
+    const now = clock();
+    const target = req.url ?? '/';
+    let routeLabel: string | undefined;
+    let decision: 'allowed' | 'rejected' | 'allowed_soft_fail' = 'allowed';
+    let state: ConnectionState | undefined;
+
+    const finish = (status: number, reason: RejectionReason | undefined, upstreamMs: number | undefined): void => {
+      const route = routeLabel ?? 'none';
+      metrics.requests.inc({ route, status: String(status) });
+      if (reason !== undefined) metrics.rejections.inc({ route, reason });
+      const verdict = state?.verdict;
+      options.accessLog.write({
+        method: req.method ?? '',
+        host: hostOf(req),
+        path: pathOf(target),
+        httpVersion: req.httpVersion,
+        status,
+        route: routeLabel,
+        decision,
+        reason,
+        upstreamMs,
+        durationMs: performance.now() - started,
+        remoteAddress: req.socket?.remoteAddress,
+        certificate: verdict?.state === 'verified' ? verdict.identity.certificate : verdict?.state === 'refused' ? verdict.certificate : undefined,
+      });
+    };
+    const reject = (reason: RejectionReason): void => {
+      decision = 'rejected';
+      const body = rejectionBody(reason);
+      const status = REJECTION_REASONS[reason].status;
+      if (!res.headersSent) {
+        res.writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+        res.end(body);
+      } else res.destroy();
+      finish(status, reason, undefined);
+    };
+
+    const lookup = generation.table.lookup(hostOf(req), target);
+    if (!lookup.ok) return reject(lookup.reason);
+    const route = generation.routes[lookup.entry.route]!;
+    routeLabel = route.label;
+    state = stateOf(req, generation, now);
+    const verdict = state.verdict;
+    let added = NO_HEADERS;
+    if (verdict.state === 'none') {
+      if (lookup.entry.clientCertificate === 'required') return reject('no_certificate');
+    } else if (verdict.state === 'refused') {
+      // A certificate that was presented and failed is refused even where one is optional.
+      return reject(verdict.reason);
+    } else {
+      const { identity } = verdict;
+      if (now.getTime() >= identity.validUntilMs) return reject('expired');
+      const bundle = generation.bundles[identity.bundleIndex]!;
+      let answer = bundle.source.check(identity.certificate, identity.issuer, now);
+      if (answer instanceof Promise) answer = await answer;
+      if (answer.status === 'revoked') return reject('revoked');
+      if (answer.status === 'unavailable') {
+        if (bundle.failurePolicy === 'hard-fail') return reject('revocation_unavailable');
+        decision = 'allowed_soft_fail';
+        metrics.revocationSoftFails.inc({ bundle: bundle.name });
+      }
+      let ruling = state.decisions.get(route.index);
+      if (ruling === undefined) {
+        ruling = route.rules.decide({ certificate: identity.certificate, issuerFingerprintSha256: identity.issuer.fingerprintSha256 });
+        state.decisions.set(route.index, ruling);
+      }
+      if (!ruling.allowed) return reject('route_denied');
+      let headers = state.headers.get(route.headers);
+      if (headers === undefined) {
+        const by = options.by();
+        headers = identityHeaders(route.headers, { certificate: identity.certificate, chain: identity.intermediates }, by === undefined ? {} : { by });
+        state.headers.set(route.headers, headers);
+      }
+      added = headers;
+    }
+    const outcome = await route.proxy.forward(req, res, added, target);
+    if (outcome.failure !== undefined) return reject(outcome.failure);
+    if (outcome.upstreamMs !== undefined) metrics.upstreamLatency.observe({ route: route.label }, outcome.upstreamMs / 1000);
+    finish(outcome.status, undefined, outcome.upstreamMs);
+  }
+
+  return (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      options.onError(error);
+      if (!res.headersSent) {
+        const body = JSON.stringify({ type: 'about:blank', title: 'Internal gateway error', status: 500 });
+        res.writeHead(500, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      } else res.destroy();
+    });
+  };
+}

@@ -1,0 +1,172 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { CLIENT_IDENTITY_HEADERS } from '../strip-identity-headers.js';
+
+export type GatewayRequest = IncomingMessage | Http2ServerRequest;
+export type GatewayResponse = ServerResponse | Http2ServerResponse;
+
+export interface UpstreamOptions {
+  /** `http://host:port` or `https://host:port`; a path in the URL prefixes every request path. */
+  readonly url: string;
+  readonly maxConnections: number;
+  readonly timeoutMs: number;
+  /** For https upstreams: CA certificates (PEM; default the system's), client identity for mTLS, server name. */
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly serverName?: string };
+}
+
+/** How a proxied exchange ended, for the access log and metrics. */
+export interface ProxyOutcome {
+  readonly status: number;
+  /** Milliseconds until the upstream's response headers; undefined when it never answered. */
+  readonly upstreamMs: number | undefined;
+  /** Set when the upstream failed before answering: the caller sends the rejection. */
+  readonly failure?: 'upstream_unavailable' | 'upstream_timeout';
+}
+
+// RFC 9110 7.6.1 and RFC 9113 8.2.2: connection-specific fields never cross a proxy.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
+const STRIPPED_REQUEST = new Set([...HOP_BY_HOP, ...CLIENT_IDENTITY_HEADERS, 'x-forwarded-proto']);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Names listed in a Connection header are hop-by-hop too (RFC 9110 7.6.1). */
+function connectionListed(value: string | string[] | undefined): Set<string> | undefined {
+  if (value === undefined) return undefined;
+  return new Set((Array.isArray(value) ? value.join(',') : value).split(',').map((name) => name.trim().toLowerCase()));
+}
+
+function hasBody(req: GatewayRequest): boolean {
+  const headers = req.headers;
+  if (headers['transfer-encoding'] !== undefined) return true;
+  const length = headers['content-length'];
+  if (length !== undefined) return length !== '0';
+  // HTTP/2 frames the body itself: a request without END_STREAM on its headers has one.
+  return req.httpVersionMajor === 2 && !(req as Http2ServerRequest).stream.endAfterHeaders;
+}
+
+function responseHeaders(raw: Buffer[] | string[] | null): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  if (raw === null) return headers;
+  let listed: Set<string> | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (raw[i]!.toString().toLowerCase() === 'connection') listed = connectionListed(raw[i + 1]!.toString());
+  }
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toString().toLowerCase();
+    if (HOP_BY_HOP.has(name) || listed?.has(name) === true) continue;
+    const value = raw[i + 1]!.toString('latin1');
+    const previous = headers[name];
+    if (previous === undefined) headers[name] = value;
+    else if (Array.isArray(previous)) previous.push(value);
+    else headers[name] = [previous, value];
+  }
+  return headers;
+}
+
+/**
+ * A pool of keep-alive connections to one upstream, and `forward`, which sends it a client's
+ * request with the identity headers the route adds. Client-sent identity headers, hop-by-hop
+ * fields and pseudo-headers are dropped; `x-forwarded-for` gets the client's address appended and
+ * `x-forwarded-proto` is set to https.
+ */
+export class UpstreamProxy {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+
+  constructor(options: UpstreamOptions) {
+    const url = new URL(options.url);
+    this.basePath = url.pathname === '/' ? '' : url.pathname.replace(/\/$/, '');
+    const tls = options.tls;
+    this.pool = new Pool(url.origin, {
+      connections: options.maxConnections,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      connectTimeout: Math.min(options.timeoutMs, 10_000),
+      keepAliveTimeout: 30_000,
+      ...(url.protocol === 'https:' && tls !== undefined
+        ? { connect: { ...(tls.ca === undefined ? {} : { ca: tls.ca }), ...(tls.cert === undefined ? {} : { cert: tls.cert, key: tls.key }), ...(tls.serverName === undefined ? {} : { servername: tls.serverName }) } }
+        : {}),
+    });
+  }
+
+  forward(req: GatewayRequest, res: GatewayResponse, added: Readonly<Record<string, string>>, target: string): Promise<ProxyOutcome> {
+    const headers = this.requestHeaders(req, added);
+    const started = performance.now();
+    return new Promise((resolve) => {
+      let upstreamMs: number | undefined;
+      let status = 0;
+      let isDone = false;
+      const finish = (outcome: ProxyOutcome): void => {
+        if (isDone) return;
+        isDone = true;
+        resolve(outcome);
+      };
+      let abortUpstream: ((error?: Error) => void) | undefined;
+      res.once('close', () => {
+        if (!isDone) abortUpstream?.(new Error('the client went away'));
+      });
+      const handler: Dispatcher.DispatchHandlers = {
+        onConnect(abort) {
+          abortUpstream = abort;
+        },
+        onHeaders(statusCode, rawHeaders, resume) {
+          upstreamMs = performance.now() - started;
+          status = statusCode;
+          // 1xx interim responses are not relayed (Node's servers send their own 100-continue).
+          if (statusCode < 200) return true;
+          res.writeHead(statusCode, responseHeaders(rawHeaders));
+          res.on('drain', () => resume());
+          return true;
+        },
+        onData(chunk) {
+          return (res as ServerResponse).write(chunk);
+        },
+        onComplete() {
+          res.end();
+          finish({ status, upstreamMs });
+        },
+        onError(error) {
+          const code = (error as { code?: string }).code ?? '';
+          if (res.headersSent) {
+            res.destroy();
+            finish({ status, upstreamMs });
+            return;
+          }
+          finish({ status: 0, upstreamMs, failure: TIMEOUT_CODES.has(code) ? 'upstream_timeout' : 'upstream_unavailable' });
+        },
+      };
+      this.pool.dispatch({ path: this.basePath + target, method: req.method as Dispatcher.HttpMethod, headers, body: hasBody(req) ? req : null }, handler);
+    });
+  }
+
+  private requestHeaders(req: GatewayRequest, added: Readonly<Record<string, string>>): string[] {
+    const raw = req.rawHeaders;
+    const listed = connectionListed(req.headers.connection);
+    const headers: string[] = [];
+    let forwardedFor: string | undefined;
+    let host: string | undefined;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!;
+      const lower = name.toLowerCase();
+      if (lower === 'host' || lower === ':authority') host ??= raw[i + 1]!;
+      if (lower.startsWith(':') || STRIPPED_REQUEST.has(lower) || listed?.has(lower) === true) continue;
+      if (lower === 'x-forwarded-for') {
+        forwardedFor = forwardedFor === undefined ? raw[i + 1]! : `${forwardedFor}, ${raw[i + 1]!}`;
+        continue;
+      }
+      headers.push(name, raw[i + 1]!);
+    }
+    // The client's Host is kept, as Envoy does: the upstream sees the name the client asked for.
+    if (host !== undefined) headers.push('host', host);
+    const address = req.socket.remoteAddress ?? '';
+    headers.push('x-forwarded-for', forwardedFor === undefined ? address : `${forwardedFor}, ${address}`, 'x-forwarded-proto', 'https');
+    for (const [name, value] of Object.entries(added)) headers.push(name, value);
+    return headers;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
