@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { revokeCertificate } from '../../../src/ca/index.js';
+import { checkGatewayAccess, createFeedServer } from '../../../src/events/index.js';
+import type { FeedServer } from '../../../src/events/index.js';
+import { hostPort, listen } from '../../../src/http/index.js';
+import { parseCertificate } from '../../../src/x509/index.js';
+import type { Certificate } from '../../../src/x509/index.js';
+import { runTool } from '../../support/revocation-harness.js';
+import type { Harness } from '../../support/revocation-harness.js';
+
+/** A certificate of the harness CA as the gateway sees it, with its issuer. */
+export interface Leaf {
+  readonly leaf: Certificate;
+  readonly issuer: Certificate;
+  readonly serial: string;
+}
+
+export async function issueLeaf(h: Harness, name: string): Promise<Leaf> {
+  const { issued } = await h.issue(name);
+  return { leaf: parseCertificate(issued.der), issuer: h.ca.issuer.certificate, serial: issued.record.serial };
+}
+
+export async function revoke(h: Harness, leaf: Leaf, reason: 'keyCompromise' | 'superseded' = 'keyCompromise'): Promise<void> {
+  await revokeCertificate(h.services.store, { issuerId: h.ca.issuer.id, serial: leaf.serial }, reason, { actor: 'test', now: new Date() });
+}
+
+/** A self-signed server certificate for 127.0.0.1, made by OpenSSL. */
+export async function selfSignedServer(dir: string, name: string): Promise<{ key: string; cert: string }> {
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.crt`);
+  const made = await runTool('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-subj', `/CN=${name}`, '-days', '1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  if (made.code !== 0) throw new Error(made.output);
+  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
+
+/** The gateway's client identity for the feed: a `gateway` profile certificate of the harness CA. */
+export async function gatewayIdentity(h: Harness): Promise<{ cert: string; key: string }> {
+  const gateway = await h.issue(`gateway-${Math.random().toString(16).slice(2)}`, 'gateway');
+  return { cert: readFileSync(gateway.chainPem, 'utf8'), key: readFileSync(gateway.keyPem, 'utf8') };
+}
+
+/**
+ * The real feed server on the harness's in-process feed, with a server certificate of our own
+ * (so the test controls its port and heartbeat, and can stop and restart it).
+ */
+export async function startFeedServer(h: Harness, server: { key: string; cert: string }, options: { port?: number; heartbeatMs?: number } = {}): Promise<{ feedServer: FeedServer; url: string; port: number }> {
+  const feedServer = createFeedServer({
+    feed: h.services.feed,
+    access: (peer) => checkGatewayAccess(peer, { store: h.services.store, issuers: [{ id: h.ca.issuer.id, certificate: h.ca.issuer.certificate }], profiles: ['gateway'], clock: () => new Date() }),
+    issuerKeyId: h.services.issuerKeyId,
+    tls: { key: server.key, cert: server.cert, ca: [readFileSync(h.rootPem, 'utf8')] },
+    heartbeatMs: options.heartbeatMs ?? 200,
+    maxBufferedBytes: 1024 * 1024,
+  });
+  const bound = await listen(feedServer.server, { host: '127.0.0.1', port: options.port ?? 0 });
+  return { feedServer, url: `https://${hostPort(bound)}/feed`, port: bound.port };
+}
+
+/** Waits until `condition` holds, checking every few milliseconds; false after `timeoutMs`. */
+export async function eventually(condition: () => boolean, timeoutMs: number, stepMs = 2): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+  }
+  return true;
+}
