@@ -46,7 +46,7 @@ import { median } from './rate.js';
 
 const SERVER_CORE = 0;
 const GENERATOR_CORE = 1;
-/** How long the bench gives `symbolon gateway` to accept connections (tsx compiles on first start). */
+/** How long the bench gives `symbolon gateway` to accept connections. */
 const GATEWAY_START_MS = 60_000;
 const SERVER_NAMES = ['symbolon', 'nginx'] as const;
 type ServerName = (typeof SERVER_NAMES)[number];
@@ -170,14 +170,17 @@ if (servers.includes('nginx')) {
 
 let symbolonProblem: string | undefined;
 if (servers.includes('symbolon')) {
-  const help = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'gateway', '--help'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  // The gateway runs as users run it: the compiled `dist/` that `npx symbolon` starts (built here
+  // from the current sources), not through tsx, whose transform adds work to every closure.
+  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
+  const help = build.status === 0 ? spawnSync(process.execPath, ['dist/cli/main.js', 'gateway', '--help'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 }) : build;
   if (help.status !== 0) {
-    symbolonProblem = `\`symbolon gateway\` is not available (node --import tsx src/cli/main.ts gateway --help exited ${help.status ?? help.signal}): ${`${help.stderr}${help.stdout}`.trim().split('\n').slice(0, 3).join(' / ')}`;
+    symbolonProblem = `\`symbolon gateway\` is not available (building dist/ or dist/cli/main.js gateway --help exited ${help.status ?? help.signal}): ${`${help.stderr}${help.stdout}`.trim().split('\n').slice(0, 3).join(' / ')}`;
   } else {
     const configFile = join(work, 'symbolon-gateway.yaml');
     writeFileSync(configFile, fillTemplate('symbolon-gateway.yaml', { work, port: symbolonPort, upstreamPort, minTlsVersion: tlsVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2' }));
     const profileArgs = [...(options['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), ...(options.perf ? ['--perf-basic-prof'] : [])];
-    const symbolon = startPinned('symbolon gateway', serverPlacement, process.execPath, [...profileArgs, '--import', 'tsx', 'src/cli/main.ts', 'gateway', '--config', configFile], repoRoot);
+    const symbolon = startPinned('symbolon gateway', serverPlacement, process.execPath, [...profileArgs, 'dist/cli/main.js', 'gateway', '--config', configFile], repoRoot);
     try {
       await waitForPort(symbolon, symbolonPort, GATEWAY_START_MS);
       targets.set('symbolon', { name: 'symbolon', port: symbolonPort, process: symbolon });

@@ -158,7 +158,7 @@ export function validateGatewayConfig(input: unknown): GatewayConfig {
   const result = gatewayConfigSchema.safeParse(input);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${pathText(issue.path)}: ${issue.message}`);
-    throw new SymbolonError('GATEWAY_CONFIG_INVALID', `the gateway configuration is not valid:\n  ${problems.join('\n  ')}`);
+    throw new SymbolonError('GATEWAY_CONFIG_INVALID', `the gateway configuration is not valid: ${problems.join('; ')}`);
   }
   const config = result.data;
   config.routes.forEach((route, index) => {
@@ -185,7 +185,9 @@ export function parseGatewayConfig(yamlText: string): GatewayConfig {
     // maxAliasCount bounds "billion laughs" alias expansion.
     input = parseYaml(yamlText, { maxAliasCount: 100, uniqueKeys: true });
   } catch (error) {
-    throw new SymbolonError('GATEWAY_CONFIG_INVALID', `the gateway configuration is not valid YAML: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    // The yaml library's message ends in a code frame over several lines; the first line says what and where.
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+    throw new SymbolonError('GATEWAY_CONFIG_INVALID', `the gateway configuration is not valid YAML: ${message}`, { cause: error });
   }
   return validateGatewayConfig(input);
 }

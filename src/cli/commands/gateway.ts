@@ -35,6 +35,8 @@ export const gatewayCommand: CommandFactory = (output) =>
       }
       if (cluster.isWorker) {
         const running = await runGateway(file, output, { skipAdmin: true });
+        // The constructor installs the worker's answer to the primary's metrics requests; setRegistries says what to answer with.
+        new AggregatorRegistry();
         AggregatorRegistry.setRegistries([running.gateway.metrics.registry]);
         process.on('message', (message: unknown) => {
           if (message === WORKER_RELOAD) process.emit('SIGHUP', 'SIGHUP');

@@ -52,6 +52,9 @@ function identityOf(certificate: Certificate): object {
 export function createAccessLog(target: AccessLogTarget): AccessLog {
   if (target === 'off') return { write: () => undefined, close: async () => undefined };
   const destination = pino.destination({ dest: target === 'stdout' ? 1 : target.file, sync: false, mkdir: true, minLength: 4096 });
+  // Lines are written in 4 KiB batches, and at least every second on a quiet gateway.
+  const flusher = setInterval(() => destination.flush(() => undefined), 1000);
+  flusher.unref();
   const logger: Logger = pino({ base: null, messageKey: 'event', timestamp: pino.stdTimeFunctions.isoTime }, destination);
   return {
     write(record) {
@@ -74,6 +77,7 @@ export function createAccessLog(target: AccessLogTarget): AccessLog {
       );
     },
     close() {
+      clearInterval(flusher);
       return new Promise((resolve) => {
         destination.flush((error) => {
           void error;

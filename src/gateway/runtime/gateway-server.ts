@@ -1,10 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
-import { createSecureServer } from 'node:http2';
-import type { Http2SecureServer, SecureServerOptions } from 'node:http2';
 import { isAbsolute, resolve } from 'node:path';
-import type { TLSSocket } from 'node:tls';
+import type { SecureContextOptions, Server as TlsServer, TLSSocket } from 'node:tls';
 import { SymbolonError } from '../../errors.js';
 import { closeServer, listen } from '../../http/index.js';
 import type { ListenAddress } from '../../http/index.js';
@@ -21,6 +19,7 @@ import type { BuiltInMaterial, GatewayMaterial, ServerIdentity } from './gateway
 import { GatewayMetrics } from './gateway-metrics.js';
 import { OcspStapler } from './ocsp-stapler.js';
 import { reasonOfOpenSslError } from './client-verifier.js';
+import { createGatewayListener } from './gateway-listener.js';
 import { createRequestHandler } from './request-handler.js';
 
 export interface GatewayOptions {
@@ -63,7 +62,7 @@ function listenerKey(config: GatewayConfig): string {
   return JSON.stringify(config.listeners.map((listener) => [listener.address, listener.port, listener.alpn])) + JSON.stringify(config.admin ?? null);
 }
 
-function secureContextOptions(identity: ServerIdentity, material: GatewayMaterial, listener: GatewayConfig['listeners'][number]): SecureServerOptions {
+function secureContextOptions(identity: ServerIdentity, material: GatewayMaterial, listener: GatewayConfig['listeners'][number]): SecureContextOptions {
   return {
     key: identity.keyPem,
     cert: identity.certPem,
@@ -72,6 +71,12 @@ function secureContextOptions(identity: ServerIdentity, material: GatewayMateria
     // P-256 first: what Symbolon issues; X25519 for clients that prefer it.
     ecdhCurve: 'X25519:P-256:P-384',
   };
+}
+
+/** Why OpenSSL did not accept a completed handshake's client certificate (none sent is its own reason). */
+function handshakeRejection(socket: TLSSocket): string {
+  if (socket.getPeerX509Certificate() === undefined) return 'no_certificate';
+  return reasonOfOpenSslError(String(socket.authorizationError ?? 'UNKNOWN'));
 }
 
 function handshakeFailureReason(error: NodeJS.ErrnoException): string {
@@ -90,7 +95,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let generationId = 0;
   let generation: GatewayGeneration;
   let staplers: OcspStapler[] = [];
-  const servers: Http2SecureServer[] = [];
+  const servers: TlsServer[] = [];
   let accessLog: AccessLog = createAccessLog(options.config.accessLog);
 
   const metrics = new GatewayMetrics({
@@ -155,44 +160,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   try {
     for (const [index, listener] of options.config.listeners.entries()) {
       const { limits } = options.config;
-      const server = createSecureServer({
-        ...secureContextOptions(material.listeners[index]!, material, listener),
-        allowHTTP1: listener.alpn.includes('http/1.1'),
-        ALPNProtocols: [...listener.alpn],
-        requestCert: true,
-        // The handshake completes whatever the client sends, so a refusal can say why in an HTTP
-        // answer; `socket.authorized` carries OpenSSL's verdict to the request handler.
-        rejectUnauthorized: false,
-        handshakeTimeout: limits.handshakeTimeoutMs,
-        maxHeaderSize: limits.maxHeaderBytes,
-        settings: { maxHeaderListSize: limits.maxHeaderBytes },
-        maxSessionMemory: 16,
-      } as SecureServerOptions);
-      server.maxConnections = limits.maxConnections;
-      // HTTP/1: keep-alive idle and slow headers; HTTP/2: idle sessions.
-      const http1 = server as unknown as HttpServer;
-      http1.keepAliveTimeout = limits.idleTimeoutMs;
-      http1.headersTimeout = Math.min(limits.handshakeTimeoutMs, 60_000) + 1;
-      http1.requestTimeout = 0;
-      server.setTimeout(limits.idleTimeoutMs);
-      server.on('request', handler);
-      server.on('secureConnection', (socket: TLSSocket) => {
-        openConnections++;
-        socket.once('close', () => openConnections--);
-        const error = socket.authorizationError;
-        if (socket.authorized) metrics.handshakes.inc({ result: 'accepted', reason: 'none' });
-        else metrics.handshakes.inc({ result: 'rejected', reason: error === null || error === undefined ? 'no_certificate' : reasonOfOpenSslError(String(error)) });
+      const gatewayListener = createGatewayListener({
+        listener,
+        limits: options.config.limits,
+        secureContext: secureContextOptions(material.listeners[index]!, material, listener),
+        onRequest: handler,
+        onSecureConnection: (socket) => {
+          openConnections++;
+          socket.once('close', () => openConnections--);
+          if (socket.authorized) metrics.handshakes.inc({ result: 'accepted', reason: 'none' });
+          else metrics.handshakes.inc({ result: 'rejected', reason: handshakeRejection(socket) });
+        },
+        onHandshakeFailure: (error) => metrics.handshakes.inc({ result: 'failed', reason: handshakeFailureReason(error) }),
+        staple: () => staplers[index]?.current(),
       });
-      server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-        metrics.handshakes.inc({ result: 'failed', reason: handshakeFailureReason(error) });
-        socket.destroy();
-      });
-      server.on('OCSPRequest', (_certificate: Buffer, _issuer: Buffer, callback: (error: Error | null, response?: Buffer) => void) => {
-        callback(null, staplers[index]?.current());
-      });
+      const server = gatewayListener.tls;
       addresses.push(await listen(server, { host: listener.address, port: listener.port }));
       servers.push(server);
-      closers.push(() => closeServer(server));
+      closers.push(() => gatewayListener.close());
     }
   } catch (error) {
     for (const close of closers) await close();

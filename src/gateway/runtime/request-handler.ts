@@ -8,6 +8,7 @@ import type { RouteDecision } from '../route-rules.js';
 import type { AccessLog } from './access-log.js';
 import type { ConnectionVerdict } from './client-verifier.js';
 import type { GatewayGeneration } from './gateway-generation.js';
+import { BoundedMap } from './bounded-map.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import type { GatewayRequest, GatewayResponse } from './upstream-proxy.js';
 
@@ -15,10 +16,17 @@ import type { GatewayRequest, GatewayResponse } from './upstream-proxy.js';
 interface ConnectionState {
   readonly generation: number;
   readonly verdict: ConnectionVerdict;
+}
+
+/** What a verified certificate amounts to per route, kept by fingerprint for every connection that presents it. */
+interface IdentityMemo {
   /** Route index -> the rules' decision for this identity. */
   readonly decisions: Map<number, RouteDecision>;
   readonly headers: Map<IdentityHeaderMode, Readonly<Record<string, string>>>;
 }
+
+/** Certificates remembered per generation: the identity headers of each are built once, not per connection. */
+const MAX_MEMOS = 10_000;
 
 export interface RequestHandlerOptions {
   current(): GatewayGeneration;
@@ -57,13 +65,26 @@ function pathOf(target: string): string {
  */
 export function createRequestHandler(options: RequestHandlerOptions): (req: GatewayRequest, res: GatewayResponse) => void {
   const { metrics, clock } = options;
+  let memos = { generation: -1, byCertificate: new BoundedMap<string, IdentityMemo>(MAX_MEMOS) };
+
+  /** Keyed by leaf and issuer: the same leaf reached through another issuer certificate may be decided differently. */
+  function memoOf(generation: GatewayGeneration, leaf: string, issuer: string): IdentityMemo {
+    if (memos.generation !== generation.id) memos = { generation: generation.id, byCertificate: new BoundedMap(MAX_MEMOS) };
+    const key = `${leaf}:${issuer}`;
+    let memo = memos.byCertificate.get(key);
+    if (memo === undefined) {
+      memo = { decisions: new Map(), headers: new Map() };
+      memos.byCertificate.set(key, memo);
+    }
+    return memo;
+  }
 
   function stateOf(req: GatewayRequest, generation: GatewayGeneration, now: Date): ConnectionState {
     const key = connectionKey(req);
     let state = connections.get(key);
     if (state === undefined || state.generation !== generation.id) {
       const socket = (req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream.session?.socket : req.socket) as TLSSocket;
-      state = { generation: generation.id, verdict: generation.verifier.verify(socket, now), decisions: new Map(), headers: new Map() };
+      state = { generation: generation.id, verdict: generation.verifier.verify(socket, now) };
       connections.set(key, state);
     }
     return state;
@@ -133,17 +154,18 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Gate
         decision = 'allowed_soft_fail';
         metrics.revocationSoftFails.inc({ bundle: bundle.name });
       }
-      let ruling = state.decisions.get(route.index);
+      const memo = memoOf(generation, identity.certificate.fingerprintSha256, identity.issuer.fingerprintSha256);
+      let ruling = memo.decisions.get(route.index);
       if (ruling === undefined) {
         ruling = route.rules.decide({ certificate: identity.certificate, issuerFingerprintSha256: identity.issuer.fingerprintSha256 });
-        state.decisions.set(route.index, ruling);
+        memo.decisions.set(route.index, ruling);
       }
       if (!ruling.allowed) return reject('route_denied');
-      let headers = state.headers.get(route.headers);
+      let headers = memo.headers.get(route.headers);
       if (headers === undefined) {
         const by = options.by();
         headers = identityHeaders(route.headers, { certificate: identity.certificate, chain: identity.intermediates }, by === undefined ? {} : { by });
-        state.headers.set(route.headers, headers);
+        memo.headers.set(route.headers, headers);
       }
       added = headers;
     }

@@ -45,21 +45,32 @@ function hasBody(req: GatewayRequest): boolean {
   return req.httpVersionMajor === 2 && !(req as Http2ServerRequest).stream.endAfterHeaders;
 }
 
-function responseHeaders(raw: Buffer[] | string[] | null): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = {};
+/** The upstream's response fields less hop-by-hop ones, as the flat [name, value, ...] list `writeHead` takes. */
+function responseHeaders(raw: Buffer[] | string[] | null): string[] {
+  const headers: string[] = [];
   if (raw === null) return headers;
   let listed: Set<string> | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    if (raw[i]!.toString().toLowerCase() === 'connection') listed = connectionListed(raw[i + 1]!.toString());
+    const name = raw[i]!.toString('latin1').toLowerCase();
+    if (HOP_BY_HOP.has(name)) {
+      if (name === 'connection') listed = connectionListed(raw[i + 1]!.toString('latin1'));
+      continue;
+    }
+    headers.push(name, raw[i + 1]!.toString('latin1'));
   }
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i]!.toString().toLowerCase();
-    if (HOP_BY_HOP.has(name) || listed?.has(name) === true) continue;
-    const value = raw[i + 1]!.toString('latin1');
+  if (listed === undefined) return headers;
+  return headers.filter((_, i) => !listed.has(headers[i - (i % 2)]!));
+}
+
+/** The flat list as an object, repeated fields as arrays: what HTTP/2's compatibility `writeHead` takes. */
+function headerObject(flat: readonly string[]): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i]!;
     const previous = headers[name];
-    if (previous === undefined) headers[name] = value;
-    else if (Array.isArray(previous)) previous.push(value);
-    else headers[name] = [previous, value];
+    if (previous === undefined) headers[name] = flat[i + 1]!;
+    else if (Array.isArray(previous)) previous.push(flat[i + 1]!);
+    else headers[name] = [previous, flat[i + 1]!];
   }
   return headers;
 }
@@ -115,7 +126,9 @@ export class UpstreamProxy {
           status = statusCode;
           // 1xx interim responses are not relayed (Node's servers send their own 100-continue).
           if (statusCode < 200) return true;
-          res.writeHead(statusCode, responseHeaders(rawHeaders));
+          const headers = responseHeaders(rawHeaders);
+          if (req.httpVersionMajor === 2) (res as Http2ServerResponse).writeHead(statusCode, headerObject(headers));
+          else (res as ServerResponse).writeHead(statusCode, headers);
           res.on('drain', () => resume());
           return true;
         },

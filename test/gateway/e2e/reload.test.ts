@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { isSymbolonError } from '../../../src/errors.js';
+import { validateGatewayConfig } from '../../../src/gateway/gateway-config.js';
+import { startE2eEnv } from './support/e2e-env.js';
+import type { CertificateFiles, E2eEnv } from './support/e2e-env.js';
+import { startEchoUpstream } from './support/echo-upstream.js';
+import type { EchoUpstream } from './support/echo-upstream.js';
+import { configInput, makeConfig, startTestGateway } from './support/test-gateway.js';
+import type { TestGateway } from './support/test-gateway.js';
+import { curl, delay, keepAliveClient } from './support/tls-clients.js';
+
+let env: E2eEnv;
+let upstream: EchoUpstream;
+let gw: TestGateway;
+let alice: CertificateFiles;
+let bob: CertificateFiles;
+
+const allowOnly = (cn: string): ReturnType<typeof makeConfig> => makeConfig(env, { routes: [{ upstream: upstream.url, allow: [{ subjectCn: cn }] }] });
+
+before(async () => {
+  env = await startE2eEnv('reload');
+  upstream = await startEchoUpstream();
+  alice = await env.issue('alice');
+  bob = await env.issue('bob');
+  gw = await startTestGateway(env, allowOnly('alice'));
+});
+
+after(async () => {
+  await gw?.close();
+  await upstream?.close();
+  await env?.close();
+});
+
+test('a reload with a changed route rule applies to new requests, on new and on open connections', async () => {
+  await gw.gateway.reload(allowOnly('alice'));
+  const kept = keepAliveClient(env, gw.port, bob);
+  try {
+    assert.equal((await curl(env, gw.port, '/rule/bob-before', { client: bob })).status, 403);
+    const before = await kept.get('/rule/bob-kept-before');
+    assert.equal(before.status, 403);
+    assert.equal((JSON.parse(before.body) as Record<string, unknown>)['reason'], 'route_denied');
+    await gw.gateway.reload(allowOnly('bob'));
+    assert.equal((await curl(env, gw.port, '/rule/bob-after', { client: bob })).status, 200);
+    const after = await kept.get('/rule/bob-kept-after');
+    assert.equal(after.status, 200, 'the open connection is judged by the new rules');
+    assert.equal(after.socket, before.socket);
+    assert.equal((await curl(env, gw.port, '/rule/alice-after', { client: alice })).status, 403);
+  } finally {
+    kept.close();
+    await gw.gateway.reload(allowOnly('alice'));
+  }
+});
+
+test('a request in flight during a reload completes with 200', async () => {
+  const kept = keepAliveClient(env, gw.port, alice);
+  try {
+    const inFlight = kept.get('/slow/in-flight');
+    await delay(150);
+    await gw.gateway.reload(allowOnly('bob'));
+    const answer = await inFlight;
+    assert.equal(answer.status, 200, answer.body);
+    assert.equal(upstream.seen('/slow/in-flight').length, 1);
+  } finally {
+    kept.close();
+    await gw.gateway.reload(allowOnly('alice'));
+  }
+});
+
+test('a reload with a broken configuration is refused and the old one keeps serving', async () => {
+  const missing = validateGatewayConfig({ ...configInput(env, { routes: [{ upstream: upstream.url }] }), trustBundles: [{ name: 'symbolon', caFile: 'no-such-ca.pem', revocation: { kind: 'feed' }, failurePolicy: 'hard-fail' }] });
+  await assert.rejects(gw.gateway.reload(missing), (error: unknown) => isSymbolonError(error) && error.code === 'GATEWAY_FILE_UNREADABLE');
+  const moved = makeConfig(env, { routes: [{ upstream: upstream.url }], listener: { port: 1 } });
+  await assert.rejects(gw.gateway.reload(moved), (error: unknown) => isSymbolonError(error) && error.code === 'GATEWAY_RELOAD_REFUSED');
+  assert.equal((await curl(env, gw.port, '/broken/alice', { client: alice })).status, 200);
+  assert.equal((await curl(env, gw.port, '/broken/bob', { client: bob })).status, 403, 'the old rules are still in force');
+});
+
+test('reload under load: 200 requests over 4 keep-alive connections while reloading 3 times, none fails', async (t) => {
+  const both = makeConfig(env, { routes: [{ upstream: upstream.url, allow: [{ subjectCn: 'alice' }, { subjectCn: 'bob' }] }] });
+  const aliceOnly = allowOnly('alice');
+  const load = keepAliveClient(env, gw.port, alice, 4);
+  const statuses: number[] = [];
+  const failures: string[] = [];
+  const sockets = new Set<unknown>();
+  let next = 0;
+  const TOTAL = 200;
+  const worker = async (): Promise<void> => {
+    while (next < TOTAL) {
+      const index = next++;
+      try {
+        const answer = await load.get(`/load/${index}`);
+        statuses.push(answer.status);
+        sockets.add(answer.socket);
+        if (answer.status !== 200) failures.push(`${index}: ${answer.status} ${answer.body}`);
+      } catch (error) {
+        failures.push(`${index}: ${String(error)}`);
+      }
+    }
+  };
+  const reloads = (async () => {
+    for (const config of [both, aliceOnly, both]) {
+      await delay(40);
+      await gw.gateway.reload(config);
+    }
+  })();
+  try {
+    await Promise.all([worker(), worker(), worker(), worker(), worker(), worker(), worker(), worker(), reloads]);
+  } finally {
+    load.close();
+    await gw.gateway.reload(aliceOnly);
+  }
+  t.diagnostic(`${statuses.length} requests over ${sockets.size} connections`);
+  assert.deepEqual(failures, []);
+  assert.equal(statuses.length, TOTAL);
+  assert.ok(sockets.size <= 4);
+  assert.ok(next >= TOTAL);
+});
