@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startE2eEnv } from './support/e2e-env.js';
@@ -12,7 +10,7 @@ import { childProcesses, descendantPids, isAlive, runCli, startCli } from './sup
 import type { GatewayProcess } from './support/gateway-cli.js';
 import { configInput } from './support/test-gateway.js';
 import type { ConfigParts } from './support/test-gateway.js';
-import { curl, metricValue, plainGet, waitFor } from './support/tls-clients.js';
+import { curl, freePort, metricValue, plainGet, waitFor } from './support/tls-clients.js';
 
 let env: E2eEnv;
 let upstream: EchoUpstream;
@@ -46,14 +44,6 @@ function writeConfig(parts: ConfigParts, path = join(configDir, `gateway-${++fil
 
 function allowOnly(cn: string, extra: Partial<ConfigParts> = {}): ConfigParts {
   return { routes: [{ upstream: upstream.url, allow: [{ subjectCn: cn }] }], ...extra };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function occurrences(text: string, pattern: RegExp): number {

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startE2eEnv } from './support/e2e-env.js';
 import type { CertificateFiles, E2eEnv } from './support/e2e-env.js';
@@ -8,7 +6,7 @@ import { startEchoUpstream } from './support/echo-upstream.js';
 import type { EchoUpstream } from './support/echo-upstream.js';
 import { makeConfig, startTestGateway } from './support/test-gateway.js';
 import type { TestGateway } from './support/test-gateway.js';
-import { curl, metricValue, plainGet, waitFor } from './support/tls-clients.js';
+import { curl, freePort, metricValue, plainGet, waitFor } from './support/tls-clients.js';
 import type { CurlOptions, HttpAnswer } from './support/tls-clients.js';
 
 const DAY_MS = 86_400_000;
@@ -20,14 +18,6 @@ let deadPort: number;
 let payments: CertificateFiles;
 let other: CertificateFiles;
 let pinned: CertificateFiles;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 before(async () => {
   env = await startE2eEnv('rejections');
