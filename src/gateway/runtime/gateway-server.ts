@@ -68,8 +68,6 @@ function secureContextOptions(identity: ServerIdentity, material: GatewayMateria
     cert: identity.certPem,
     ca: material.caPem,
     minVersion: listener.minTlsVersion,
-    // P-256 first: what Symbolon issues; X25519 for clients that prefer it.
-    ecdhCurve: 'X25519:P-256:P-384',
   };
 }
 
