@@ -118,3 +118,62 @@ test('symbolon up refuses a bad --listen with a usage error', async () => {
   assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, /^symbolon: USAGE: --listen/m);
 });
+
+test('symbolon up --gateway-config runs the gateway too: its own CA certificate, OCSP stapled, revocations from its feed in process', async () => {
+  const dir = join(temp.path, 'gateway-data');
+  const gatewayConfig = join(temp.path, 'gateway.yaml');
+  const { writeFileSync } = await import('node:fs');
+  const upstream = (await import('node:http')).createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`upstream saw ${req.headers['x-forwarded-client-cert'] === undefined ? 'no identity' : 'an identity'}\n`);
+  });
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const upstreamPort = (upstream.address() as { port: number }).port;
+  try {
+    // No certificate, key or CA file: inside `up` the CA stands in for them.
+    writeFileSync(
+      gatewayConfig,
+      [
+        'listeners: [ { address: 127.0.0.1, port: 0 } ]',
+        'trustBundles: [ { name: symbolon, revocation: { kind: feed }, failurePolicy: hard-fail } ]',
+        `routes: [ { host: '*', pathPrefix: /, upstream: 'http://127.0.0.1:${upstreamPort}' } ]`,
+        "accessLog: 'off'",
+        '',
+      ].join('\n'),
+    );
+    // A fixed port: `ca init` stamps it into the certificates' OCSP URL, which stapling fetches.
+    const probe = (await import('node:net')).createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const servicesPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const up = await startUp(['--dir', dir, '--listen', `127.0.0.1:${servicesPort}`, '--no-feed', '--gateway-config', gatewayConfig]);
+    const gatewayUrl = /Gateway: (https:\/\/127\.0\.0\.1:\d+)/.exec(up.output())?.[1];
+    assert.ok(gatewayUrl !== undefined, up.output());
+    const passphraseFile = join(dir, 'intermediate.passphrase');
+    const issued = await runCli(['ca', 'issue', '--dir', dir, '--profile', 'client', '--name', 'bob', '--out', join(temp.path, 'bob'), '--passphrase-file', passphraseFile]);
+    assert.equal(issued.code, 0, issued.stderr);
+    const curl = (): Promise<{ code: number | null; output: string; stdout: string }> =>
+      runTool('curl', ['-sS', '--cacert', join(dir, 'ca/root.crt'), '--cert', join(temp.path, 'bob.chain.pem'), '--key', join(temp.path, 'bob.key'), `${gatewayUrl}/x`]);
+    const allowed = await curl();
+    assert.equal(allowed.code, 0, allowed.output);
+    assert.equal(allowed.stdout, 'upstream saw an identity\n');
+    // The gateway's own certificate, issued by the CA, with an OCSP answer stapled from the CA's responder.
+    const stapled = await runTool('openssl', ['s_client', '-connect', gatewayUrl.slice('https://'.length), '-status', '-CAfile', join(dir, 'ca/root.crt'), '-cert', join(temp.path, 'bob.crt'), '-key', join(temp.path, 'bob.key')], 20_000);
+    assert.match(stapled.output, /Verify return code: 0 \(ok\)/);
+    assert.match(stapled.output, /OCSP Response Status: successful/);
+    assert.match(stapled.output, /Cert Status: good/);
+
+    const revoked = await runCli(['ca', 'revoke', '--dir', dir, join(temp.path, 'bob.crt'), '--reason', 'keyCompromise']);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    let refusal = '';
+    for (let attempt = 0; attempt < 40 && !refusal.includes('"reason":"revoked"'); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      refusal = (await curl()).stdout;
+    }
+    assert.match(refusal, /"reason":"revoked"/);
+    up.child.kill('SIGTERM');
+    assert.equal(await up.exited, 0);
+  } finally {
+    upstream.close();
+  }
+});
