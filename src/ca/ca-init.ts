@@ -8,6 +8,8 @@ import { initialConfigText, parseCaConfig } from './ca-config.js';
 import { assertDataDirFree, dataDirPaths, markerText } from './data-dir.js';
 import { buildIntermediateCertificate, buildRootCertificate, intermediateSubject, rootSubject } from './hierarchy.js';
 import type { IntermediateConstraints } from './hierarchy.js';
+import { crlUrl } from './issuance-policy.js';
+import { ROOT_ISSUER_ID } from './root-key.js';
 
 /** Key types a CA may have. */
 export const CA_KEY_TYPES: readonly KeyType[] = Object.freeze(['p256', 'p384', 'ed25519', 'rsa3072']);
@@ -71,6 +73,7 @@ export async function initCertificateAuthority(options: CaInitOptions): Promise<
     now: options.now,
     random: options.random,
     ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
+    ...(options.publicBaseUrl === undefined ? {} : { crlDistributionPoint: crlUrl(options.publicBaseUrl, ROOT_ISSUER_ID) }),
   });
   const intermediate = parseCertificate(intermediateDer);
 

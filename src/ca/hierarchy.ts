@@ -70,6 +70,8 @@ export async function buildIntermediateCertificate(options: {
   readonly random: (size: number) => Uint8Array;
   readonly lifetimeSeconds?: number;
   readonly constraints?: IntermediateConstraints;
+  /** Where the root's CRL is published (RFC 5280 4.2.1.13), so relying parties can check the intermediate. */
+  readonly crlDistributionPoint?: string;
 }): Promise<Buffer> {
   const wanted = options.now.getTime() + (options.lifetimeSeconds ?? INTERMEDIATE_LIFETIME_SECONDS) * 1000;
   const constraints = nameConstraints(options.constraints);
@@ -85,6 +87,7 @@ export async function buildIntermediateCertificate(options: {
       keyUsage: ['keyCertSign', 'cRLSign'],
       authorityKeyIdentifier: options.root.subjectKeyIdentifier ?? keyIdentifier(options.root.spki),
       ...(constraints === undefined ? {} : { nameConstraints: constraints }),
+      ...(options.crlDistributionPoint === undefined ? {} : { crlDistributionPoints: [options.crlDistributionPoint] }),
     },
     options.rootSigner,
   );

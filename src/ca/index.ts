@@ -14,6 +14,7 @@ export { INTERMEDIATE_LIFETIME_SECONDS, ROOT_LIFETIME_SECONDS, buildIntermediate
 export type { IntermediateConstraints } from './hierarchy.js';
 export { createIntermediate } from './intermediate-rotation.js';
 export type { IntermediateOptions } from './intermediate-rotation.js';
+export { ROOT_ISSUER_ID, unlockRootKey } from './root-key.js';
 export { BACKDATE_SECONDS, applyProfile, crlUrl, deltaCrlUrl, findProfile } from './issuance-policy.js';
 export type { CertificateRequest, PolicyContext, PolicyDecision } from './issuance-policy.js';
 export { createIssuingCa } from './issuing-ca.js';

@@ -1,11 +1,11 @@
-import { createPublicKey } from 'node:crypto';
-import { isSymbolonError, SymbolonError } from '../errors.js';
-import { createSigner, exportPrivateKeyPem, generateKeyPair, importPrivateKey, readKeyFile, writePrivateKeyFile, writePublicKeyFile } from '../keys/index.js';
+import { createSigner, exportPrivateKeyPem, generateKeyPair, writePrivateKeyFile, writePublicKeyFile } from '../keys/index.js';
 import type { KeyType } from '../keys/index.js';
 import { formatName, parseCertificate, toPem } from '../x509/index.js';
 import { CA_KEY_TYPES } from './ca-init.js';
 import type { DataDir } from './data-dir-open.js';
 import { buildIntermediateCertificate, intermediateSubject } from './hierarchy.js';
+import { crlUrl } from './issuance-policy.js';
+import { ROOT_ISSUER_ID, unlockRootKey } from './root-key.js';
 import type { IntermediateConstraints } from './hierarchy.js';
 
 export interface IntermediateOptions {
@@ -27,21 +27,7 @@ export interface IntermediateOptions {
  * `CA_ROOT_KEY_MISMATCH` when the key is not the root's, `INPUT_UNREADABLE`.
  */
 export async function createIntermediate(dataDir: DataDir, options: IntermediateOptions): Promise<{ readonly id: string; readonly subject: string }> {
-  const rootKeyPath = options.rootKeyPath ?? dataDir.paths.rootKey;
-  const bytes = await readKeyFile(rootKeyPath);
-  let rootKey;
-  try {
-    rootKey = await importPrivateKey(bytes, { passphrase: options.rootPassphrase });
-  } catch (error) {
-    if (isSymbolonError(error) && error.code === 'KEY_BAD_PASSPHRASE') {
-      throw new SymbolonError('KEY_BAD_PASSPHRASE', `the passphrase does not decrypt the root key ${rootKeyPath}; give the root passphrase chosen at \`ca init\``, { cause: error });
-    }
-    throw error;
-  } finally {
-    bytes.fill(0);
-  }
-  const rootSpki = createPublicKey(rootKey).export({ type: 'spki', format: 'der' });
-  if (!rootSpki.equals(dataDir.root.spki)) throw new SymbolonError('CA_ROOT_KEY_MISMATCH', `${rootKeyPath} is not the key of this CA's root (${formatName(dataDir.root.subject)})`);
+  const rootKey = await unlockRootKey(dataDir, options.rootKeyPath, options.rootPassphrase);
 
   const numbers = dataDir.issuers.map((issuer) => /^intermediate-(\d+)$/.exec(issuer.id)?.[1]).filter((n): n is string => n !== undefined).map(Number);
   const n = Math.max(0, ...numbers) + 1;
@@ -57,6 +43,7 @@ export async function createIntermediate(dataDir: DataDir, options: Intermediate
     now: options.now,
     random: options.random,
     ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
+    ...(dataDir.config.publicBaseUrl === undefined ? {} : { crlDistributionPoint: crlUrl(dataDir.config.publicBaseUrl, ROOT_ISSUER_ID) }),
   });
   const certificate = parseCertificate(der);
   const paths = dataDir.paths;

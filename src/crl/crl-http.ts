@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { httpDate, isNotModified, sendProblem } from '../http/index.js';
-import type { CrlPublisher } from './crl-publisher.js';
+import type { CrlPublisher, PublishedCrl } from './crl-publisher.js';
 
 const CRL_PATH = /^\/crl\/([a-z0-9-]{1,64})\.crl$/;
 const DELTA_SUFFIX = '-delta';
@@ -12,7 +12,15 @@ const DELTA_SUFFIX = '-delta';
  * (nextUpdate) and 304 for a matching If-None-Match or If-Modified-Since. Returns false for a path
  * it does not serve.
  */
-export function createCrlHandler(publisher: CrlPublisher, options: { readonly maxAgeSeconds: number; readonly clock: () => Date }) {
+export function createCrlHandler(
+  publisher: CrlPublisher,
+  options: {
+    readonly maxAgeSeconds: number;
+    readonly clock: () => Date;
+    /** CRLs made elsewhere (the root's, signed offline), by issuer id, served the same way. */
+    readonly published?: Readonly<Record<string, () => Promise<PublishedCrl | undefined>>>;
+  },
+) {
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
     const match = CRL_PATH.exec(path);
     if (match === null) return false;
@@ -23,7 +31,8 @@ export function createCrlHandler(publisher: CrlPublisher, options: { readonly ma
     const id = match[1]!;
     // An issuer's own id wins; otherwise `<issuer>-delta` names that issuer's delta CRL.
     const isDelta = id.endsWith(DELTA_SUFFIX) && !publisher.issuerIds.includes(id);
-    const crl = isDelta ? await publisher.currentDelta(id.slice(0, -DELTA_SUFFIX.length)) : await publisher.current(id);
+    const elsewhere = Object.hasOwn(options.published ?? {}, id) ? options.published![id] : undefined;
+    const crl = elsewhere !== undefined ? await elsewhere() : isDelta ? await publisher.currentDelta(id.slice(0, -DELTA_SUFFIX.length)) : await publisher.current(id);
     if (crl === undefined) {
       sendProblem(res, 404, 'CRL_ISSUER_UNKNOWN', `no CRL is published for ${match[1]}`);
       return true;

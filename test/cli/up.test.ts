@@ -177,3 +177,53 @@ test('symbolon up --gateway-config runs the gateway too: its own CA certificate,
     upstream.close();
   }
 });
+
+test('ca root-crl signs the root CRL offline; up serves it, intermediates point at it, and openssl verify -crl_check_all passes only with it', async () => {
+  const dir = join(temp.path, 'root-crl-data');
+  const { writeFileSync } = await import('node:fs');
+  const probe = (await import('node:net')).createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const up = await startUp(['--dir', dir, '--listen', `127.0.0.1:${port}`, '--no-feed']);
+  assert.match(up.output(), /CRL +root: none yet/);
+  const base = `http://127.0.0.1:${port}`;
+  assert.equal((await fetch(`${base}/crl/root.crl`)).status, 404);
+
+  const wrong = join(temp.path, 'wrong.passphrase');
+  writeFileSync(wrong, 'not the root passphrase\n');
+  const refused = await runCli(['ca', 'root-crl', '--dir', dir, '--root-passphrase-file', wrong]);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /^symbolon: KEY_BAD_PASSPHRASE: /);
+
+  const made = await runCli(['ca', 'root-crl', '--dir', dir, '--root-passphrase-file', join(dir, 'root.passphrase'), '--validity', '30d']);
+  assert.equal(made.code, 0, made.stderr);
+  const issued = await runCli(['ca', 'issue', '--dir', dir, '--profile', 'client', '--name', 'dave', '--out', join(temp.path, 'dave'), '--passphrase-file', join(dir, 'intermediate.passphrase')]);
+  assert.equal(issued.code, 0, issued.stderr);
+
+  const intermediate = join(dir, 'ca/intermediate-1.crt');
+  const dp = await runTool('openssl', ['x509', '-in', intermediate, '-noout', '-ext', 'crlDistributionPoints']);
+  assert.match(dp.output, new RegExp(`URI:${base}/crl/root\\.crl`));
+  const pemOf = async (url: string, name: string): Promise<string> => {
+    const response = await fetch(url);
+    assert.equal(response.status, 200, url);
+    assert.equal(response.headers.get('content-type'), 'application/pkix-crl');
+    const file = join(temp.path, name);
+    writeFileSync(file, (await import('../../src/x509/index.js')).toPem('X509 CRL', Buffer.from(await response.arrayBuffer())));
+    return file;
+  };
+  const rootCrl = await pemOf(`${base}/crl/root.crl`, 'root.crl.pem');
+  const intermediateCrl = await pemOf(`${base}/crl/intermediate-1.crl`, 'intermediate-1.crl.pem');
+  const verify = (crls: string[]) => runTool('openssl', ['verify', '-crl_check_all', '-CAfile', join(dir, 'ca/root.crt'), '-untrusted', intermediate, ...crls.flatMap((crl) => ['-CRLfile', crl]), join(temp.path, 'dave.crt')]);
+  const withBoth = await verify([rootCrl, intermediateCrl]);
+  assert.equal(withBoth.code, 0, withBoth.output);
+  const withoutRoot = await verify([intermediateCrl]);
+  assert.notEqual(withoutRoot.code, 0);
+  assert.match(withoutRoot.output, /unable to get certificate CRL/);
+
+  // A file that is not a CRL the root signed is not served.
+  writeFileSync(join(dir, 'crl/root.crl'), Buffer.from('not a CRL'));
+  assert.equal((await fetch(`${base}/crl/root.crl`)).status, 404);
+  up.child.kill('SIGTERM');
+  assert.equal(await up.exited, 0);
+});

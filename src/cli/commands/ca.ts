@@ -6,6 +6,7 @@ import { caIssueCommand } from './ca-issue.js';
 import { caListCommand } from './ca-list.js';
 import { caRenewCommand } from './ca-renew.js';
 import { caRevokeCommand } from './ca-revoke.js';
+import { caRootCrlCommand } from './ca-root-crl.js';
 import { caShowCommand } from './ca-show.js';
 import { caSignCommand } from './ca-sign.js';
 
@@ -19,5 +20,6 @@ export const caCommand: CommandFactory = (output: Output) =>
     .addCommand(caIssueCommand(output))
     .addCommand(caRenewCommand(output))
     .addCommand(caRevokeCommand(output))
+    .addCommand(caRootCrlCommand(output))
     .addCommand(caListCommand(output))
     .addCommand(caShowCommand(output));

@@ -11,6 +11,7 @@ import { unlockIssuers } from '../up/issuer-keys.js';
 import { startRevocationServices } from '../up/revocation-services.js';
 import { upServicesConfig } from '../up/up-config.js';
 import type { UpServiceOptions } from '../up/up-config.js';
+import { createRootCrlFile } from '../../crl/index.js';
 import { collect } from '../collect.js';
 import { readGatewayConfigFile } from '../gateway/gateway-config-file.js';
 import { startUpGateway } from '../up/up-gateway.js';
@@ -93,6 +94,12 @@ export const upCommand: CommandFactory = (output: Output) =>
         });
         const lines = [`Symbolon is up on ${dir}`];
         for (const [id, url] of Object.entries(services.crlUrls)) lines.push(`  CRL   ${id}: ${url}  (also written to ${dir}/crl/${id}.crl)`);
+        const rootCrl = await createRootCrlFile(dataDir, () => undefined).current();
+        lines.push(
+          rootCrl === undefined
+            ? `  CRL   root: none yet; make one with \`symbolon ca root-crl\` (root key) and it is served at ${services.baseUrl}/crl/root.crl`
+            : `  CRL   root: ${services.baseUrl}/crl/root.crl  (from crl/root.crl, valid until ${rootCrl.nextUpdate.toISOString()})`,
+        );
         for (const [id, url] of Object.entries(services.deltaCrlUrls)) lines.push(`  Delta ${id}: ${url}  (also written to ${dir}/crl/${id}-delta.crl)`);
         if (Object.keys(services.deltaCrlUrls).length > 0 && !dataDir.config.deltaCrl) {
           lines.push('    (certificates carry the Freshest CRL extension only once config.yaml says deltaCrl: true)');

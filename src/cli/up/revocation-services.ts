@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { createCertificateAuthority, crlUrl, deltaCrlUrl } from '../../ca/index.js';
+import { createCertificateAuthority, crlUrl, deltaCrlUrl, ROOT_ISSUER_ID } from '../../ca/index.js';
 import type { DataDir, IssuingCa } from '../../ca/index.js';
-import { createCrlHandler, createCrlPublisher } from '../../crl/index.js';
+import { createCrlHandler, createCrlPublisher, createRootCrlFile } from '../../crl/index.js';
 import { errorCodeOf } from '../../errors.js';
 import { checkGatewayAccess, createFeedServer, createRevocationFeed, publishingStore } from '../../events/index.js';
 import type { FeedServer, RevocationFeed } from '../../events/index.js';
@@ -165,7 +165,8 @@ export async function startRevocationServices(options: RevocationServicesOptions
       publisher.onRevocation(event);
     });
 
-    const crlHandler = createCrlHandler(publisher, { maxAgeSeconds: config.crlMaxAgeSeconds, clock });
+    const rootCrl = createRootCrlFile(dataDir, onError);
+    const crlHandler = createCrlHandler(publisher, { maxAgeSeconds: config.crlMaxAgeSeconds, clock, published: { [ROOT_ISSUER_ID]: () => rootCrl.current() } });
     const ocspHandler = createOcspHandler(ocspResponder, { maxBodyBytes: config.maxOcspRequestBytes, maxAgeSeconds: config.ocspMaxAgeSeconds, clock });
     const caCertificates = new Map(dataDir.issuers.map((issuer) => [`/ca/${issuer.id}.crt`, issuer.certificate]));
     const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ROOT_ISSUER_ID, unlockRootKey } from '../ca/index.js';
+import type { DataDir } from '../ca/index.js';
+import { createSigner, writePublicKeyFile } from '../keys/index.js';
+import { SymbolonError } from '../errors.js';
+import { buildCrl, keyIdentifier, parseCrl, toPem, verifyCrlSignature } from '../x509/index.js';
+import { lastCrlNumber, nextCrlNumber } from './crl-number.js';
+import type { PublishedCrl } from './crl-publisher.js';
+
+export interface RootCrlOptions {
+  readonly rootKeyPath?: string | undefined;
+  readonly rootPassphrase: string;
+  /** nextUpdate - thisUpdate: a root CRL is made by hand with the offline key, so it lives long. */
+  readonly validitySeconds: number;
+  readonly now: Date;
+}
+
+/** Where the root's CRL lives in the data directory: beside the intermediates' CRLs, served by `up`. */
+export function rootCrlPath(dataDir: Pick<DataDir, 'paths'>): string {
+  return join(dataDir.paths.root, 'crl', `${ROOT_ISSUER_ID}.crl`);
+}
+
+/**
+ * Signs the root's CRL (RFC 5280 5.1: version 2, cRLNumber above the last one, the root's key
+ * identifier, thisUpdate and nextUpdate) with the root key brought back from offline, and writes
+ * it to crl/root.crl (DER) and crl/root.crl.pem. It lists no certificate: Symbolon does not
+ * revoke intermediates yet. Relying parties that check the whole chain (`openssl verify
+ * -crl_check_all`) need it, at the URL every intermediate's CRL distribution point names.
+ * Throws `KEY_BAD_PASSPHRASE`, `CA_ROOT_KEY_MISMATCH`, `INPUT_UNREADABLE`.
+ */
+export async function publishRootCrl(dataDir: DataDir, options: RootCrlOptions): Promise<{ readonly path: string; readonly crlNumber: bigint; readonly nextUpdate: Date }> {
+  const rootKey = await unlockRootKey(dataDir, options.rootKeyPath, options.rootPassphrase);
+  const path = rootCrlPath(dataDir);
+  await mkdir(join(dataDir.paths.root, 'crl'), { recursive: true });
+  const crlNumber = nextCrlNumber(await lastCrlNumber(path), options.now);
+  const nextUpdate = new Date(options.now.getTime() + options.validitySeconds * 1000);
+  const der = await buildCrl(
+    {
+      issuer: dataDir.root.subjectDer,
+      thisUpdate: options.now,
+      nextUpdate,
+      crlNumber,
+      authorityKeyIdentifier: dataDir.root.subjectKeyIdentifier ?? keyIdentifier(dataDir.root.spki),
+    },
+    createSigner(rootKey),
+  );
+  await writePublicKeyFile(path, der, { overwrite: true });
+  await writePublicKeyFile(`${path}.pem`, toPem('X509 CRL', der), { overwrite: true });
+  return { path, crlNumber, nextUpdate };
+}
+
+/**
+ * The root CRL as `up` serves it: read from crl/root.crl whenever the file changes (a new one is
+ * made offline with `ca root-crl` and copied in), verified against the root before it is served.
+ * Undefined while there is none, or when the file is not a CRL the root signed (told to onError).
+ */
+export function createRootCrlFile(dataDir: Pick<DataDir, 'paths' | 'root'>, onError: (error: unknown) => void): { current(): Promise<PublishedCrl | undefined> } {
+  const path = rootCrlPath(dataDir);
+  let held: { readonly mtimeMs: number; readonly crl: PublishedCrl | undefined } | undefined;
+  return {
+    async current() {
+      let mtimeMs: number;
+      try {
+        mtimeMs = (await stat(path)).mtimeMs;
+      } catch {
+        return undefined;
+      }
+      if (held?.mtimeMs === mtimeMs) return held.crl;
+      let crl: PublishedCrl | undefined;
+      try {
+        const der = await readFile(path);
+        const parsed = parseCrl(der);
+        if (!verifyCrlSignature(parsed, dataDir.root)) throw new SymbolonError('CRL_INVALID_INPUT', `${path} is not signed by the root`);
+        const crlNumber = parsed.crlNumber ?? 0n;
+        crl = {
+          issuerId: ROOT_ISSUER_ID,
+          der,
+          crlNumber,
+          thisUpdate: parsed.thisUpdate,
+          nextUpdate: parsed.nextUpdate ?? parsed.thisUpdate,
+          etag: `"${crlNumber.toString(16)}-${createHash('sha256').update(der).digest('hex').slice(0, 16)}"`,
+          entries: parsed.revokedCertificates.length,
+          baseCrlNumber: undefined,
+        };
+      } catch (error) {
+        onError(error);
+      }
+      held = { mtimeMs, crl };
+      return crl;
+    },
+  };
+}
