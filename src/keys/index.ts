@@ -1,5 +1,7 @@
 export { KEY_TYPES, generateKeyPair, isKeyType } from './key-generation.js';
 export type { KeyPair, KeyType } from './key-generation.js';
+export { generateKeyRequest } from './key-request.js';
+export type { GeneratedKey } from './key-request.js';
 export { MAX_RSA_BITS, MIN_RSA_BITS, SUPPORTED_CURVES, assertKeySupported } from './key-policy.js';
 export { MAX_KEY_INPUT_BYTES } from './key-input.js';
 export { MIN_PASSPHRASE_LENGTH, PBKDF2_ITERATIONS } from './pkcs8-encryption.js';

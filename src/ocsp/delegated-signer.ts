@@ -1,6 +1,5 @@
-import { decodeDer } from '../asn1/index.js';
-import { createSigner, generateKeyPair } from '../keys/index.js';
-import { ocspResponderIdentity, parseCertificate, parsePublicKeyInfo } from '../x509/index.js';
+import { createSigner, generateKeyRequest } from '../keys/index.js';
+import { ocspResponderIdentity, parseCertificate } from '../x509/index.js';
 import type { Certificate, OcspResponderIdentity, PublicKeyInfo } from '../x509/index.js';
 
 export interface DelegatedSignerOptions {
@@ -42,9 +41,8 @@ export async function createDelegatedSigner(options: DelegatedSignerOptions): Pr
   let isClosed = false;
 
   async function renew(): Promise<void> {
-    const keys = await generateKeyPair('p256');
-    const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
-    const der = await options.issue({ spki, publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED') }, options.lifetimeSeconds);
+    const keys = await generateKeyRequest('p256');
+    const der = await options.issue(keys, options.lifetimeSeconds);
     certificate = parseCertificate(der);
     identity = ocspResponderIdentity(createSigner(keys.privateKey), [der, options.issuerCertificate.der]);
     options.onRotated?.(certificate);

@@ -1,10 +1,9 @@
 import { Command, Option } from 'commander';
 import { buildPkcs12, createCertificateAuthority } from '../../ca/index.js';
 import { SymbolonError } from '../../errors.js';
-import { exportPrivateKeyPem, generateKeyPair, writePrivateKeyFile } from '../../keys/index.js';
+import { exportPrivateKeyPem, generateKeyRequest, writePrivateKeyFile } from '../../keys/index.js';
 import type { KeyType } from '../../keys/index.js';
-import { decodeDer } from '../../asn1/index.js';
-import { parseName, parsePublicKeyInfo, toPem } from '../../x509/index.js';
+import { parseName, toPem } from '../../x509/index.js';
 import type { DistinguishedName } from '../../x509/index.js';
 import { parseKeyType } from '../key-type-option.js';
 import { refuseExisting, writeOutputFile } from '../output-file.js';
@@ -65,9 +64,8 @@ export const caIssueCommand: CommandFactory = (output: Output) =>
       await refuseExisting(paths.key, 'KEY_FILE_EXISTS');
       for (const path of [paths.cert, paths.chain, ...(p12Passphrase === undefined ? [] : [paths.p12])]) await refuseExisting(path, 'OUTPUT_FILE_EXISTS');
 
-      const keys = await generateKeyPair(options.keyType ?? 'p256');
-      const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
-      const publicKey = parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED');
+      const keys = await generateKeyRequest(options.keyType ?? 'p256');
+      const { publicKey, spki } = keys;
       const issued = await withIssuer(options, (dataDir, issuer) =>
         createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: cliClock, random: cliRandom }).issue(
           { subject, subjectAltNames, publicKey, spki },

@@ -1,10 +1,9 @@
 import { Command, Option } from 'commander';
 import { createCertificateAuthority, identifyCertificate } from '../../ca/index.js';
 import { SymbolonError } from '../../errors.js';
-import { exportPrivateKeyPem, generateKeyPair, writePrivateKeyFile } from '../../keys/index.js';
+import { exportPrivateKeyPem, generateKeyRequest, writePrivateKeyFile } from '../../keys/index.js';
 import type { KeyType } from '../../keys/index.js';
-import { decodeDer } from '../../asn1/index.js';
-import { parsePublicKeyInfo, toPem } from '../../x509/index.js';
+import { toPem } from '../../x509/index.js';
 import { parseKeyType } from '../key-type-option.js';
 import { readInput } from '../input.js';
 import { refuseExisting, writeOutputFile } from '../output-file.js';
@@ -41,16 +40,11 @@ export const caRenewCommand: CommandFactory = (output: Output) =>
         await refuseExisting(paths.key, 'KEY_FILE_EXISTS');
         await refuseExisting(paths.cert, 'OUTPUT_FILE_EXISTS');
       }
-      const keys = options.rekey === true ? await generateKeyPair(options.keyType ?? 'p256') : undefined;
+      const keys = options.rekey === true ? await generateKeyRequest(options.keyType ?? 'p256') : undefined;
       const issued = await withIssuer(options, async (dataDir, issuer) => {
         const record = await identifyCertificate(dataDir.store, dataDir.issuers, previous);
         const ca = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: cliClock, random: cliRandom });
-        let newKey;
-        if (keys !== undefined) {
-          const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
-          newKey = { spki, publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED') };
-        }
-        return ca.renew(record, previous, { actor: cliActor(), ttlSeconds: options.ttl, ...(newKey === undefined ? {} : { newKey }) });
+        return ca.renew(record, previous, { actor: cliActor(), ttlSeconds: options.ttl, ...(keys === undefined ? {} : { newKey: keys }) });
       });
       const pem = toPem('CERTIFICATE', issued.der);
       if (paths !== undefined && keys !== undefined) {

@@ -2,7 +2,7 @@ import type { CertificateAuthority } from '../../ca/index.js';
 import type { ServerIdentity } from '../../gateway/runtime/gateway-material.js';
 import { ipToBytes, parseCertificate, toPem } from '../../x509/index.js';
 import type { GeneralName } from '../../x509/index.js';
-import { newKeyRequest } from './key-request.js';
+import { generateKeyRequest } from '../../keys/index.js';
 
 export interface GatewayIdentityOptions {
   readonly ca: CertificateAuthority;
@@ -38,14 +38,14 @@ function subjectAltNames(names: readonly string[]): GeneralName[] {
  */
 export async function startGatewayIdentity(options: GatewayIdentityOptions): Promise<GatewayIdentity> {
   const issue = async (): Promise<ServerIdentity> => {
-    const key = await newKeyRequest();
+    const key = await generateKeyRequest('p256');
     const issued = await options.ca.issue(
       { subject: [[{ type: '2.5.4.3', value: options.commonName }]], subjectAltNames: subjectAltNames(options.names), publicKey: key.publicKey, spki: key.spki },
       { profile: 'gateway', actor: options.actor },
     );
     const certificate = parseCertificate(issued.der);
     const intermediates = issued.chain.slice(0, -1).map((der) => parseCertificate(der));
-    return { certificate, chain: [certificate, ...intermediates], certPem: [issued.der, ...issued.chain.slice(0, -1)].map((der) => toPem('CERTIFICATE', der)).join(''), keyPem: key.privateKeyPem };
+    return { certificate, chain: [certificate, ...intermediates], certPem: [issued.der, ...issued.chain.slice(0, -1)].map((der) => toPem('CERTIFICATE', der)).join(''), keyPem: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
   };
   let identity = await issue();
   let timer: NodeJS.Timeout | undefined;

@@ -10,7 +10,7 @@ import { checkGatewayAccess, createFeedServer, createRevocationFeed, publishingS
 import type { FeedServer, RevocationFeed } from '../../events/index.js';
 import { closeServer, hostPort, listen, sendProblem } from '../../http/index.js';
 import type { ListenAddress } from '../../http/index.js';
-import { newKeyRequest } from './key-request.js';
+import { generateKeyRequest } from '../../keys/index.js';
 import { createDelegatedSigner, createOcspHandler, createOcspResponder } from '../../ocsp/index.js';
 import type { DelegatedSigner, OcspIssuer } from '../../ocsp/index.js';
 import type { Store } from '../../store/index.js';
@@ -203,7 +203,7 @@ export async function startRevocationServices(options: RevocationServicesOptions
     if (config.feedListen !== undefined) {
       const active = issuers.find((issuer) => issuer.id === dataDir.activeIssuer.id) ?? issuers[0];
       if (active !== undefined) {
-        const key = await newKeyRequest();
+        const key = await generateKeyRequest('p256');
         const host = config.feedListen.host;
         const names: GeneralName[] = [{ type: 'dns', value: 'localhost' }, { type: 'ip', value: '127.0.0.1' }];
         if (ipToBytes(host) !== undefined) {
@@ -219,7 +219,7 @@ export async function startRevocationServices(options: RevocationServicesOptions
           feed,
           issuerKeyId,
           access: (peer) => checkGatewayAccess(peer, { store, issuers: issuerCertificates, profiles: config.gatewayProfiles, clock }),
-          tls: { key: key.privateKeyPem, cert: toPem('CERTIFICATE', issued.der) + toPem('CERTIFICATE', issued.chain[0]!), ca: anchors.map((der) => toPem('CERTIFICATE', der)) },
+          tls: { key: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), cert: toPem('CERTIFICATE', issued.der) + toPem('CERTIFICATE', issued.chain[0]!), ca: anchors.map((der) => toPem('CERTIFICATE', der)) },
           heartbeatMs: 15_000,
           maxBufferedBytes: 4 * 1024 * 1024,
         });
