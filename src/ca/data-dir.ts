@@ -66,6 +66,16 @@ export function markerText(storeId: string, createdAt: Date): string {
 }
 
 /**
+ * Files a user may put in a data directory before the CA exists: `symbolon up` reads
+ * gateway.yaml from there, so writing it first and then running `up` once must work.
+ */
+const PRE_INIT_FILES: ReadonlySet<string> = new Set(['gateway.yaml']);
+
+function isEmptyBeforeInit(entries: readonly string[]): boolean {
+  return entries.every((name) => PRE_INIT_FILES.has(name));
+}
+
+/**
  * Checks that `root` is a Symbolon data directory this version can use and returns its marker.
  * Throws `CA_DATA_DIR_MISSING` (no such directory, or empty), `CA_DATA_DIR_FOREIGN` (files but
  * no marker, or another program's marker), `CA_DATA_DIR_CORRUPT` (an unreadable marker) or
@@ -84,7 +94,7 @@ export function readDataDirMarker(root: string): DataDirMarker {
     text = readFileSync(paths.marker, 'utf8');
   } catch (error) {
     if (errorCodeOf(error) !== 'ENOENT') throw new SymbolonError('CA_DATA_DIR_CORRUPT', `cannot read ${paths.marker} (${errorCodeOf(error) ?? 'error'})`, { cause: error });
-    if (readdirSync(root).length === 0) throw new SymbolonError('CA_DATA_DIR_MISSING', `${root} is empty; run \`symbolon ca init --dir ${root}\``);
+    if (isEmptyBeforeInit(readdirSync(root))) throw new SymbolonError('CA_DATA_DIR_MISSING', `${root} has no CA yet; run \`symbolon ca init --dir ${root}\``);
     throw new SymbolonError(
       'CA_DATA_DIR_FOREIGN',
       `${root} has no symbolon.json: it is not a Symbolon data directory (or \`ca init\` was interrupted; then remove it and run init again)`,
@@ -105,7 +115,7 @@ export function readDataDirMarker(root: string): DataDirMarker {
   return Object.freeze({ format: DATA_DIR_FORMAT, version, storeId: fields['storeId'], createdAt: fields['createdAt'] });
 }
 
-/** Throws `CA_DATA_DIR_EXISTS` unless `root` is absent or an empty directory. */
+/** Throws `CA_DATA_DIR_EXISTS` unless `root` is absent or an empty directory (but for a gateway.yaml). */
 export function assertDataDirFree(root: string): void {
   let entries: string[];
   try {
@@ -114,7 +124,7 @@ export function assertDataDirFree(root: string): void {
     if (errorCodeOf(error) === 'ENOENT') return;
     throw new SymbolonError('CA_DATA_DIR_EXISTS', `${root} cannot be used as a new data directory (${errorCodeOf(error) ?? 'error'})`, { cause: error });
   }
-  if (entries.length > 0) {
+  if (!isEmptyBeforeInit(entries)) {
     const what = entries.includes('symbolon.json') ? 'already holds a CA' : 'is not empty';
     throw new SymbolonError('CA_DATA_DIR_EXISTS', `${root} ${what}; pass --dir with a new or empty directory`);
   }

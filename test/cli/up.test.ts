@@ -119,10 +119,11 @@ test('symbolon up refuses a bad --listen with a usage error', async () => {
   assert.match(result.stderr, /^symbolon: USAGE: --listen/m);
 });
 
-test('symbolon up --gateway-config runs the gateway too: its own CA certificate, OCSP stapled, revocations from its feed in process', async () => {
+test('symbolon up runs the gateway from a gateway.yaml written into the data directory before the CA exists: its own CA certificate, OCSP stapled, revocations from its feed in process', async () => {
   const dir = join(temp.path, 'gateway-data');
-  const gatewayConfig = join(temp.path, 'gateway.yaml');
-  const { writeFileSync } = await import('node:fs');
+  const gatewayConfig = join(dir, 'gateway.yaml');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(dir);
   const upstream = (await import('node:http')).createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end(`upstream saw ${req.headers['x-forwarded-client-cert'] === undefined ? 'no identity' : 'an identity'}\n`);
@@ -146,7 +147,8 @@ test('symbolon up --gateway-config runs the gateway too: its own CA certificate,
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const servicesPort = (probe.address() as { port: number }).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const up = await startUp(['--dir', dir, '--listen', `127.0.0.1:${servicesPort}`, '--no-feed', '--gateway-config', gatewayConfig]);
+    const up = await startUp(['--dir', dir, '--listen', `127.0.0.1:${servicesPort}`, '--no-feed']);
+    assert.match(up.output(), /No CA in .*: created one/);
     const gatewayUrl = /Gateway: (https:\/\/127\.0\.0\.1:\d+)/.exec(up.output())?.[1];
     assert.ok(gatewayUrl !== undefined, up.output());
     const passphraseFile = join(dir, 'intermediate.passphrase');
