@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readText, startE2eEnv } from './support/e2e-env.js';
 import type { CertificateFiles, E2eEnv } from './support/e2e-env.js';
 import { makeConfig, startTestGateway } from './support/test-gateway.js';
 import type { TestGateway } from './support/test-gateway.js';
+import { curl } from './support/tls-clients.js';
 
 // The proxy's data path: bodies stream both ways without being held, large ones arrive intact,
 // and an upstream's trickle (server-sent events, long polling) reaches the client as it comes.
@@ -96,4 +99,14 @@ test('a 4 MiB response and an 8 MiB upload cross the gateway intact', async () =
   const echoed = await send('/echo-sha256', 'POST', upload);
   assert.equal(echoed.status, 200);
   assert.deepEqual(JSON.parse(Buffer.concat(echoed.chunks.map((chunk) => chunk.data)).toString()), { bytes: upload.length, sha256: createHash('sha256').update(upload).digest('hex') });
+});
+
+test('over HTTP/2 too: a 2 MiB upload reaches the upstream whole (curl --http2)', async () => {
+  const upload = randomBytes(2 * 1024 * 1024);
+  const file = join(env.dir, 'upload.bin');
+  writeFileSync(file, upload);
+  const answer = await curl(env, gw.port, '/echo-sha256', { client, http2: true, extra: ['--data-binary', `@${file}`, '-H', 'content-type: application/octet-stream'] });
+  assert.equal(answer.status, 200, answer.body);
+  assert.equal(answer.httpVersion, '2');
+  assert.deepEqual(JSON.parse(answer.body), { bytes: upload.length, sha256: createHash('sha256').update(upload).digest('hex') });
 });
