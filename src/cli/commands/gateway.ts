@@ -41,7 +41,7 @@ export const gatewayCommand: CommandFactory = (output) =>
         process.on('message', (message: unknown) => {
           if (message === WORKER_RELOAD) process.emit('SIGHUP', 'SIGHUP');
         });
-        process.send?.(WORKER_READY);
+        process.send?.({ type: WORKER_READY, listeners: running.gateway.listeners });
         await untilStopped();
         await running.stop();
         return;
@@ -49,7 +49,7 @@ export const gatewayCommand: CommandFactory = (output) =>
       if (count > 1) {
         const pool = await startWorkerPool(count, file.config, output.err);
         const lines = [`Symbolon gateway: ${pool.count} workers from ${file.path}`];
-        for (const listener of file.config.listeners) lines.push(`  Gateway: https://${hostPort({ host: listener.address, port: listener.port })}  (mTLS)`);
+        for (const listener of pool.listeners) lines.push(`  Gateway: https://${hostPort(listener)}  (mTLS)`);
         if (pool.admin !== undefined) lines.push(`  Metrics: http://${hostPort(pool.admin)}/metrics`);
         lines.push('Reload with SIGHUP; stop with Ctrl-C (SIGINT) or SIGTERM.', '');
         output.out(lines.join('\n'));

@@ -15,11 +15,22 @@ export function parseWorkerCount(text: string): number {
   return Number(text);
 }
 
-/** The message a worker sends once its gateway listens, and the one that asks it to reload. */
+/** The message a worker sends once its gateway listens (with where), and the one that asks it to reload. */
 export const WORKER_READY = 'symbolon:gateway-ready';
+
+export interface WorkerReady {
+  readonly type: typeof WORKER_READY;
+  readonly listeners: readonly ListenAddress[];
+}
+
+function isWorkerReady(message: unknown): message is WorkerReady {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === WORKER_READY && Array.isArray((message as { listeners?: unknown }).listeners);
+}
 export const WORKER_RELOAD = 'symbolon:gateway-reload';
 
 export interface WorkerPool {
+  /** Where the listeners are bound (the workers share them; a port 0 in the configuration is resolved). */
+  readonly listeners: readonly ListenAddress[];
   readonly admin: ListenAddress | undefined;
   readonly count: number;
   stop(): Promise<void>;
@@ -48,14 +59,14 @@ export async function startWorkerPool(count: number, config: GatewayConfig, onNo
   };
   const ready = Array.from({ length: count }, () => {
     const worker = fork();
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<readonly ListenAddress[]>((resolve, reject) => {
       worker.on('message', (message: unknown) => {
-        if (message === WORKER_READY) resolve();
+        if (isWorkerReady(message)) resolve(message.listeners);
       });
       worker.once('exit', (code) => reject(new SymbolonError('GATEWAY_CONFIG_INVALID', `a gateway worker stopped before it listened (exit ${code}); its error is above`)));
     });
   });
-  await Promise.all(ready);
+  const [listeners = []] = await Promise.all(ready);
   const onHangup = (): void => {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.send(WORKER_RELOAD);
   };
@@ -78,6 +89,7 @@ export async function startWorkerPool(count: number, config: GatewayConfig, onNo
   if (config.admin !== undefined) admin = await listen(adminServer, { host: config.admin.address, port: config.admin.port });
 
   return {
+    listeners,
     admin,
     count,
     async stop() {
