@@ -23,6 +23,11 @@ export interface PublishedCrl {
   readonly baseCrlNumber: bigint | undefined;
 }
 
+/** The strong validator of a published CRL: its number and a digest of its bytes. */
+export function crlEtag(crlNumber: bigint, der: Uint8Array): string {
+  return `"${crlNumber.toString(16)}-${createHash('sha256').update(der).digest('hex').slice(0, 16)}"`;
+}
+
 /** Delta CRLs (RFC 5280 5.2.4) beside the full ones. */
 export interface DeltaCrlOptions {
   /** Seconds between delta CRLs (each is also republished at once after a revocation); each is valid for twice this. */
@@ -129,7 +134,7 @@ export function createCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
       state.issuer.signer,
     );
     state.lastNumber = crlNumber;
-    const etag = `"${crlNumber.toString(16)}-${createHash('sha256').update(der).digest('hex').slice(0, 16)}"`;
+    const etag = crlEtag(crlNumber, der);
     const crl: PublishedCrl = Object.freeze({
       issuerId: state.issuer.id,
       der,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT_ISSUER_ID, unlockRootKey } from '../ca/index.js';
@@ -7,6 +6,7 @@ import { createSigner, writePublicKeyFile } from '../keys/index.js';
 import { SymbolonError } from '../errors.js';
 import { buildCrl, keyIdentifier, parseCrl, toPem, verifyCrlSignature } from '../x509/index.js';
 import { lastCrlNumber, nextCrlNumber } from './crl-number.js';
+import { crlEtag } from './crl-publisher.js';
 import type { PublishedCrl } from './crl-publisher.js';
 
 export interface RootCrlOptions {
@@ -80,7 +80,7 @@ export function createRootCrlFile(dataDir: Pick<DataDir, 'paths' | 'root'>, onEr
           crlNumber,
           thisUpdate: parsed.thisUpdate,
           nextUpdate: parsed.nextUpdate ?? parsed.thisUpdate,
-          etag: `"${crlNumber.toString(16)}-${createHash('sha256').update(der).digest('hex').slice(0, 16)}"`,
+          etag: crlEtag(crlNumber, der),
           entries: parsed.revokedCertificates.length,
           baseCrlNumber: undefined,
         };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { buildOcspRequest, certIdFor, parseCertificates, parseCrl, parseOcspResponse } from '../../src/x509/index.js';
 import { makeTempDir } from '../ca/support.js';
+import { freePort } from '../support/free-port.js';
 import { runTool } from '../support/revocation-harness.js';
 import { REPO_ROOT, runCli } from './run-cli.js';
 
@@ -143,10 +144,7 @@ test('symbolon up runs the gateway from a gateway.yaml written into the data dir
       ].join('\n'),
     );
     // A fixed port: `ca init` stamps it into the certificates' OCSP URL, which stapling fetches.
-    const probe = (await import('node:net')).createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const servicesPort = (probe.address() as { port: number }).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const servicesPort = await freePort();
     const up = await startUp(['--dir', dir, '--listen', `127.0.0.1:${servicesPort}`, '--no-feed']);
     assert.match(up.output(), /No CA in .*: created one/);
     const gatewayUrl = /Gateway: (https:\/\/127\.0\.0\.1:\d+)/.exec(up.output())?.[1];
@@ -183,10 +181,7 @@ test('symbolon up runs the gateway from a gateway.yaml written into the data dir
 test('ca root-crl signs the root CRL offline; up serves it, intermediates point at it, and openssl verify -crl_check_all passes only with it', async () => {
   const dir = join(temp.path, 'root-crl-data');
   const { writeFileSync } = await import('node:fs');
-  const probe = (await import('node:net')).createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const port = await freePort();
   const up = await startUp(['--dir', dir, '--listen', `127.0.0.1:${port}`, '--no-feed']);
   assert.match(up.output(), /CRL +root: none yet/);
   const base = `http://127.0.0.1:${port}`;

@@ -1,12 +1,12 @@
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
-import { createServer } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { AggregatorRegistry } from 'prom-client';
 import { SymbolonError } from '../../errors.js';
 import { closeServer, listen } from '../../http/index.js';
 import type { ListenAddress } from '../../http/index.js';
 import type { GatewayConfig } from '../../gateway/index.js';
+import { createAdminServer } from '../../gateway/runtime/admin-server.js';
 
 /** `auto` (one per core) or a count from 1 to 256. Throws `USAGE`. */
 export function parseWorkerCount(text: string): number {
@@ -73,19 +73,9 @@ export async function startWorkerPool(count: number, config: GatewayConfig, onNo
   process.on('SIGHUP', onHangup);
 
   let admin: ListenAddress | undefined;
+  // Summed over workers; a worker that does not answer in time makes the scrape a 503.
   const aggregator = new AggregatorRegistry();
-  const adminServer = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/metrics') {
-      aggregator.clusterMetrics().then(
-        (text) => res.writeHead(200, { 'content-type': aggregator.contentType }).end(text),
-        () => res.writeHead(503, { 'content-type': 'text/plain' }).end('a worker did not answer in time\n'),
-      );
-      return;
-    }
-    if (req.method === 'GET' && path === '/healthz') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('the admin listener serves /metrics and /healthz\n');
-  });
+  const adminServer = createAdminServer({ contentType: aggregator.contentType, metrics: () => aggregator.clusterMetrics() }, (error) => onNotice(`symbolon: gateway metrics: ${error instanceof Error ? error.message : String(error)}\n`));
   if (config.admin !== undefined) admin = await listen(adminServer, { host: config.admin.address, port: config.admin.port });
 
   return {

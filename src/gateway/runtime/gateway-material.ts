@@ -42,6 +42,11 @@ export interface GatewayMaterial {
   readonly files: readonly string[];
 }
 
+/** A file the configuration names: relative paths are taken from the configuration's folder. */
+export function configPath(baseDir: string, file: string): string {
+  return isAbsolute(file) ? file : resolve(baseDir, file);
+}
+
 /** Largest file the gateway reads: a CA bundle of some thousands of certificates. */
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
@@ -96,7 +101,7 @@ export async function loadServerIdentity(certPath: string, keyPath: string): Pro
 export async function loadGatewayMaterial(config: GatewayConfig, baseDir: string, builtIn?: BuiltInMaterial): Promise<GatewayMaterial> {
   const files: string[] = [];
   const pathOf = (file: string): string => {
-    const path = isAbsolute(file) ? file : resolve(baseDir, file);
+    const path = configPath(baseDir, file);
     files.push(path);
     return path;
   };

@@ -1,7 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { createServer as createHttpServer } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
-import { isAbsolute, resolve } from 'node:path';
 import type { SecureContextOptions, Server as TlsServer, TLSSocket } from 'node:tls';
 import { SymbolonError } from '../../errors.js';
 import { closeServer, listen } from '../../http/index.js';
@@ -14,13 +12,14 @@ import { createAccessLog } from './access-log.js';
 import type { AccessLog } from './access-log.js';
 import { buildGeneration } from './gateway-generation.js';
 import type { GatewayGeneration } from './gateway-generation.js';
-import { loadGatewayMaterial } from './gateway-material.js';
+import { configPath, loadGatewayMaterial } from './gateway-material.js';
 import type { BuiltInMaterial, GatewayMaterial, ServerIdentity } from './gateway-material.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { OcspStapler } from './ocsp-stapler.js';
 import { reasonOfOpenSslError } from './client-verifier.js';
 import { createGatewayListener } from './gateway-listener.js';
 import { createRequestHandler } from './request-handler.js';
+import { createAdminServer } from './admin-server.js';
 
 export interface GatewayOptions {
   readonly config: GatewayConfig;
@@ -102,7 +101,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     openConnections: () => openConnections,
   });
 
-  const readConfigFile = (path: string): Promise<Buffer> => readFile(isAbsolute(path) ? path : resolve(options.baseDir, path));
+  const readConfigFile = (path: string): Promise<Buffer> => readFile(configPath(options.baseDir, path));
   const newGeneration = (config: GatewayConfig, loaded: GatewayMaterial, previous: GatewayGeneration | undefined): Promise<GatewayGeneration> =>
     buildGeneration({
       id: ++generationId,
@@ -186,29 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let admin: ListenAddress | undefined;
   let adminServer: HttpServer | undefined;
   if (options.config.admin !== undefined && options.skipAdmin !== true) {
-    adminServer = createHttpServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (req.method === 'GET' && path === '/metrics') {
-        metrics.registry.metrics().then(
-          (text) => {
-            res.writeHead(200, { 'content-type': metrics.registry.contentType });
-            res.end(text);
-          },
-          (error: unknown) => {
-            options.onError(error);
-            res.writeHead(500).end();
-          },
-        );
-        return;
-      }
-      if (req.method === 'GET' && path === '/healthz') {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-        return;
-      }
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('the admin listener serves /metrics and /healthz\n');
-    });
-    adminServer.headersTimeout = 5000;
-    adminServer.requestTimeout = 10_000;
+    adminServer = createAdminServer(metrics.registry, options.onError);
     admin = await listen(adminServer, { host: options.config.admin.address, port: options.config.admin.port });
   }
 

@@ -1,5 +1,7 @@
 import type { Http2ServerRequest } from 'node:http2';
+import type { ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { sendProblem } from '../../http/index.js';
 import { identityHeaders } from '../identity-headers.js';
 import type { IdentityHeaderMode } from '../identity-headers.js';
 import { PROBLEM_CONTENT_TYPE, REJECTION_REASONS, rejectionBody } from '../rejection.js';
@@ -178,11 +180,7 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Gate
   return (req, res) => {
     handle(req, res).catch((error: unknown) => {
       options.onError(error);
-      if (!res.headersSent) {
-        const body = JSON.stringify({ type: 'about:blank', title: 'Internal gateway error', status: 500 });
-        res.writeHead(500, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body) });
-        res.end(body);
-      } else res.destroy();
+      sendProblem(res as ServerResponse, 500, 'HTTP_INTERNAL_ERROR');
     });
   };
 }

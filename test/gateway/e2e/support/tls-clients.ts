@@ -1,5 +1,3 @@
-import { createServer as createNetServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { spawnSync } from 'node:child_process';
@@ -176,11 +174,4 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
   }
 }
 
-/** A TCP port free on 127.0.0.1 now (bound, then released). */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from '../../../support/free-port.js';
