@@ -16,6 +16,12 @@ export const REJECTION_REASONS = {
   no_route: { status: 404, title: 'No route', detail: 'No route of this gateway matches the host and path. Check the URL.' },
   upstream_unavailable: { status: 502, title: 'Upstream unavailable', detail: 'The gateway could not reach the service behind this route or the connection failed. Retry later.' },
   upstream_timeout: { status: 504, title: 'Upstream timeout', detail: 'The service behind this route did not answer in time. Retry later.' },
+  bad_request: { status: 400, title: 'Malformed HTTP request', detail: 'The request breaks HTTP/1.1 message syntax (RFC 9112): its request line, a header field or its body framing is invalid or ambiguous. Fix the client.' },
+  request_timeout: { status: 408, title: 'Request timeout', detail: 'The request head or body did not arrive in time. Send the whole request promptly.' },
+  expectation_failed: { status: 417, title: 'Expectation not supported', detail: 'The Expect header names an expectation other than 100-continue. Remove it.' },
+  header_too_large: { status: 431, title: 'Request header fields too large', detail: 'The request line and header fields exceed the size or count this gateway accepts. Send fewer or smaller header fields.' },
+  not_implemented: { status: 501, title: 'Not implemented', detail: 'The request uses a method or transfer coding this gateway does not relay (CONNECT, or a transfer coding other than chunked). Send it without.' },
+  version_not_supported: { status: 505, title: 'HTTP version not supported', detail: 'This gateway speaks HTTP/1.0, HTTP/1.1 and HTTP/2. Use one of them.' },
   misdirected_request: { status: 421, title: 'Misdirected request', detail: 'The Host of the request is not served on this TLS connection (RFC 9110 15.5.20). Open a new connection for that host.' },
 } as const satisfies Record<string, { status: number; title: string; detail: string }>;
 

@@ -10,6 +10,7 @@ import { compileRouteTable } from '../route-table.js';
 import type { RouteTable } from '../route-table.js';
 import { ClientVerifier } from './client-verifier.js';
 import type { BundleMaterial, GatewayMaterial } from './gateway-material.js';
+import { UpstreamPool } from '../http1/upstream-pool.js';
 import { UpstreamProxy } from './upstream-proxy.js';
 
 export interface RouteRuntime {
@@ -18,7 +19,10 @@ export interface RouteRuntime {
   readonly label: string;
   readonly rules: CompiledRouteRules;
   readonly headers: IdentityHeaderMode;
+  /** HTTP/2 requests go through undici's pool, */
   readonly proxy: UpstreamProxy;
+  /** HTTP/1.x requests through the relay's. */
+  readonly relay: { readonly pool: UpstreamPool; readonly basePath: string; readonly timeoutMs: number };
 }
 
 export interface BundleRuntime {
@@ -74,25 +78,26 @@ export async function buildGeneration(parts: GenerationParts): Promise<GatewayGe
   const routes = config.routes.map((route, index): RouteRuntime => {
     const upstreamTls = route.upstreamTls;
     const ca = material.upstreamCaPem[index];
+    const tls =
+      upstreamTls === undefined
+        ? undefined
+        : {
+            ...(ca === undefined ? {} : { ca }),
+            ...(upstreamTls.clientCertificate ? { cert: listener.certPem, key: listener.keyPem } : {}),
+            ...(upstreamTls.serverName === undefined ? {} : { serverName: upstreamTls.serverName }),
+          };
+    const url = new URL(route.upstream);
     return {
       index,
       label: `${route.host}${route.pathPrefix}`,
       rules: compileRouteRules(route),
       headers: route.headers,
-      proxy: new UpstreamProxy({
-        url: route.upstream,
-        maxConnections: route.maxUpstreamConnections,
+      proxy: new UpstreamProxy({ url: route.upstream, maxConnections: route.maxUpstreamConnections, timeoutMs: route.upstreamTimeoutMs, ...(tls === undefined ? {} : { tls }) }),
+      relay: {
+        pool: new UpstreamPool({ origin: url, maxConnections: route.maxUpstreamConnections, connectTimeoutMs: Math.min(route.upstreamTimeoutMs, 10_000), ...(url.protocol === 'https:' && tls !== undefined ? { tls } : {}) }),
+        basePath: url.pathname === '/' ? '' : url.pathname.replace(/\/$/, ''),
         timeoutMs: route.upstreamTimeoutMs,
-        ...(upstreamTls === undefined
-          ? {}
-          : {
-              tls: {
-                ...(ca === undefined ? {} : { ca }),
-                ...(upstreamTls.clientCertificate ? { cert: listener.certPem, key: listener.keyPem } : {}),
-                ...(upstreamTls.serverName === undefined ? {} : { serverName: upstreamTls.serverName }),
-              },
-            }),
-      }),
+      },
     };
   });
   return {

@@ -18,7 +18,7 @@ import { GatewayMetrics } from './gateway-metrics.js';
 import { OcspStapler } from './ocsp-stapler.js';
 import { reasonOfOpenSslError } from './client-verifier.js';
 import { createGatewayListener } from './gateway-listener.js';
-import { createRequestHandler } from './request-handler.js';
+import { RequestHandler } from './request-handler.js';
 import { createAdminServer } from './admin-server.js';
 
 export interface GatewayOptions {
@@ -141,7 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await Promise.all(generation.bundles.map((bundle) => bundle.source.start()));
   staplers = await startStaplers(material, options.config);
 
-  const handler = createRequestHandler({
+  const handler = new RequestHandler({
     current: () => generation,
     metrics,
     get accessLog() {
@@ -161,7 +161,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         listener,
         limits: options.config.limits,
         secureContext: secureContextOptions(material.listeners[index]!, material, listener),
-        onRequest: handler,
+        http1: handler.http1Hooks(),
+        onHttp2Request: handler.http2Handler(),
         onSecureConnection: (socket) => {
           openConnections++;
           socket.once('close', () => openConnections--);
@@ -216,7 +217,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // Old upstream pools and sources close once requests in flight can no longer need them.
     const kept = new Set(built.bundles.map((bundle) => bundle.source));
     const retire = setTimeout(() => {
-      for (const route of previous.routes) void route.proxy.close().catch(options.onError);
+      for (const route of previous.routes) {
+        void route.proxy.close().catch(options.onError);
+        void route.relay.pool.close();
+      }
       for (const bundle of previous.bundles) if (!kept.has(bundle.source)) void bundle.source.close().catch(options.onError);
     }, next.routes.reduce((longest, route) => Math.max(longest, route.upstreamTimeoutMs), 0) + 1000);
     retire.unref();
@@ -245,6 +249,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await Promise.all(closers.map((close) => close()));
       if (adminServer !== undefined) await closeServer(adminServer);
       await Promise.all(generation.routes.map((route) => route.proxy.close().catch(() => undefined)));
+      await Promise.all(generation.routes.map((route) => route.relay.pool.close()));
       for (const bundle of generation.bundles) await bundle.source.close();
       await accessLog.close();
     },

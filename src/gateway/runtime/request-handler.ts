@@ -1,7 +1,8 @@
-import type { Http2ServerRequest } from 'node:http2';
-import type { ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import { sendProblem } from '../../http/index.js';
+import type { Certificate } from '../../x509/index.js';
+import type { Admission, Http1Hooks } from '../http1/http1-connection.js';
+import type { RequestHead } from '../http1/request-head.js';
 import { identityHeaders } from '../identity-headers.js';
 import type { IdentityHeaderMode } from '../identity-headers.js';
 import { PROBLEM_CONTENT_TYPE, REJECTION_REASONS, rejectionBody } from '../rejection.js';
@@ -9,15 +10,16 @@ import type { RejectionReason } from '../rejection.js';
 import type { RouteDecision } from '../route-rules.js';
 import type { AccessLog } from './access-log.js';
 import type { ConnectionVerdict } from './client-verifier.js';
-import type { GatewayGeneration } from './gateway-generation.js';
+import type { GatewayGeneration, RouteRuntime } from './gateway-generation.js';
 import { BoundedMap } from './bounded-map.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
-import type { GatewayRequest, GatewayResponse } from './upstream-proxy.js';
 
 /** What one connection has decided, kept while the generation that decided it is current. */
 interface ConnectionState {
   readonly generation: number;
   readonly verdict: ConnectionVerdict;
+  /** The verified identity's memo, found once per connection rather than hashed per request. */
+  memo?: IdentityMemo;
 }
 
 /** What a verified certificate amounts to per route, kept by fingerprint for every connection that presents it. */
@@ -30,6 +32,16 @@ interface IdentityMemo {
 /** Certificates remembered per generation: the identity headers of each are built once, not per connection. */
 const MAX_MEMOS = 10_000;
 
+/** A request's decision: the route and identity headers when allowed, the reason when not. */
+export interface RequestDecision {
+  readonly outcome: 'allowed' | 'rejected' | 'allowed_soft_fail';
+  readonly reason: RejectionReason | undefined;
+  readonly route: RouteRuntime | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The client certificate, verified or refused, for the access log. */
+  readonly certificate: Certificate | undefined;
+}
+
 export interface RequestHandlerOptions {
   current(): GatewayGeneration;
   readonly metrics: GatewayMetrics;
@@ -40,123 +52,89 @@ export interface RequestHandlerOptions {
   readonly onError: (error: unknown) => void;
 }
 
+/** One request as metrics and the access log see it. */
+interface Exchange {
+  readonly method: string;
+  readonly host: string;
+  readonly target: string;
+  readonly httpVersion: string;
+  readonly remoteAddress: string | undefined;
+}
+
 /** Per connection: an HTTP/2 session or an HTTP/1 socket. */
 const connections = new WeakMap<object, ConnectionState>();
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
-
-function connectionKey(req: GatewayRequest): object {
-  return req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream.session ?? req.socket : req.socket;
-}
-
-function hostOf(req: GatewayRequest): string {
-  if (req.httpVersionMajor === 2) return (req as Http2ServerRequest).authority ?? '';
-  const host = req.headers.host;
-  return typeof host === 'string' ? host : '';
-}
 
 function pathOf(target: string): string {
   const query = target.indexOf('?');
   return query < 0 ? target : target.slice(0, query);
 }
 
+function certificateOf(verdict: ConnectionVerdict): Certificate | undefined {
+  return verdict.state === 'verified' ? verdict.identity.certificate : verdict.state === 'refused' ? verdict.certificate : undefined;
+}
+
 /**
- * The gateway's request handler: the connection's verdict (OpenSSL, then the strict validator,
- * once per connection), then per request the expiry, the revocation status, the route's rules,
- * and the upstream with identity headers. Each refusal is a problem+json body naming its reason;
- * a refused request never reaches the upstream.
+ * The gateway's decisions and their record, for both protocols: the connection's verdict
+ * (OpenSSL, then the strict validator, once per connection), then per request the expiry, the
+ * revocation status, the route's rules and the identity headers. A refused request never reaches
+ * the upstream; HTTP/1.x requests are relayed by `http1/`, HTTP/2 ones by the route's undici pool.
  */
-export function createRequestHandler(options: RequestHandlerOptions): (req: GatewayRequest, res: GatewayResponse) => void {
-  const { metrics, clock } = options;
-  let memos = { generation: -1, byCertificate: new BoundedMap<string, IdentityMemo>(MAX_MEMOS) };
+export class RequestHandler {
+  private memos = { generation: -1, byCertificate: new BoundedMap<string, IdentityMemo>(MAX_MEMOS) };
+  /** Labelled metric children by route and status: prom-client hashes a label object on every call otherwise. */
+  private readonly requestCounters = new Map<string, { inc(): void }>();
+  private readonly latencyHistograms = new Map<string, { observe(value: number): void }>();
+
+  constructor(private readonly options: RequestHandlerOptions) {}
 
   /** Keyed by leaf and issuer: the same leaf reached through another issuer certificate may be decided differently. */
-  function memoOf(generation: GatewayGeneration, leaf: string, issuer: string): IdentityMemo {
-    if (memos.generation !== generation.id) memos = { generation: generation.id, byCertificate: new BoundedMap(MAX_MEMOS) };
+  private memoOf(generation: GatewayGeneration, leaf: string, issuer: string): IdentityMemo {
+    if (this.memos.generation !== generation.id) this.memos = { generation: generation.id, byCertificate: new BoundedMap(MAX_MEMOS) };
     const key = `${leaf}:${issuer}`;
-    let memo = memos.byCertificate.get(key);
+    let memo = this.memos.byCertificate.get(key);
     if (memo === undefined) {
       memo = { decisions: new Map(), headers: new Map() };
-      memos.byCertificate.set(key, memo);
+      this.memos.byCertificate.set(key, memo);
     }
     return memo;
   }
 
-  function stateOf(req: GatewayRequest, generation: GatewayGeneration, now: Date): ConnectionState {
-    const key = connectionKey(req);
-    let state = connections.get(key);
+  private stateOf(connection: object, socket: TLSSocket, generation: GatewayGeneration, now: Date): ConnectionState {
+    let state = connections.get(connection);
     if (state === undefined || state.generation !== generation.id) {
-      const socket = (req.httpVersionMajor === 2 ? (req as Http2ServerRequest).stream.session?.socket : req.socket) as TLSSocket;
       state = { generation: generation.id, verdict: generation.verifier.verify(socket, now) };
-      connections.set(key, state);
+      connections.set(connection, state);
     }
     return state;
   }
 
-  async function handle(req: GatewayRequest, res: GatewayResponse): Promise<void> {
-    const started = performance.now();
-    const generation = options.current();
-    const now = clock();
-    const target = req.url ?? '/';
-    let routeLabel: string | undefined;
-    let decision: 'allowed' | 'rejected' | 'allowed_soft_fail' = 'allowed';
-    let state: ConnectionState | undefined;
-
-    const finish = (status: number, reason: RejectionReason | undefined, upstreamMs: number | undefined): void => {
-      const route = routeLabel ?? 'none';
-      metrics.requests.inc({ route, status: String(status) });
-      if (reason !== undefined) metrics.rejections.inc({ route, reason });
-      const verdict = state?.verdict;
-      options.accessLog.write({
-        method: req.method ?? '',
-        host: hostOf(req),
-        path: pathOf(target),
-        httpVersion: req.httpVersion,
-        status,
-        route: routeLabel,
-        decision,
-        reason,
-        upstreamMs,
-        durationMs: performance.now() - started,
-        remoteAddress: req.socket?.remoteAddress,
-        certificate: verdict?.state === 'verified' ? verdict.identity.certificate : verdict?.state === 'refused' ? verdict.certificate : undefined,
-      });
-    };
-    const reject = (reason: RejectionReason): void => {
-      decision = 'rejected';
-      const body = rejectionBody(reason);
-      const status = REJECTION_REASONS[reason].status;
-      if (!res.headersSent) {
-        res.writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
-        res.end(body);
-      } else res.destroy();
-      finish(status, reason, undefined);
-    };
-
-    const lookup = generation.table.lookup(hostOf(req), target);
-    if (!lookup.ok) return reject(lookup.reason);
+  /** Decides one request on `connection` (the HTTP/2 session or the HTTP/1 socket) over `socket`. */
+  decide(connection: object, socket: TLSSocket, host: string, target: string): RequestDecision | Promise<RequestDecision> {
+    const generation = this.options.current();
+    const now = this.options.clock();
+    const lookup = generation.table.lookup(host, target);
+    if (!lookup.ok) return { outcome: 'rejected', reason: lookup.reason, route: undefined, headers: NO_HEADERS, certificate: undefined };
     const route = generation.routes[lookup.entry.route]!;
-    routeLabel = route.label;
-    state = stateOf(req, generation, now);
+    const state = this.stateOf(connection, socket, generation, now);
     const verdict = state.verdict;
-    let added = NO_HEADERS;
-    if (verdict.state === 'none') {
-      if (lookup.entry.clientCertificate === 'required') return reject('no_certificate');
-    } else if (verdict.state === 'refused') {
-      // A certificate that was presented and failed is refused even where one is optional.
-      return reject(verdict.reason);
-    } else {
-      const { identity } = verdict;
-      if (now.getTime() >= identity.validUntilMs) return reject('expired');
-      const bundle = generation.bundles[identity.bundleIndex]!;
-      let answer = bundle.source.check(identity.certificate, identity.issuer, now);
-      if (answer instanceof Promise) answer = await answer;
+    const certificate = certificateOf(verdict);
+    const reject = (reason: RejectionReason): RequestDecision => ({ outcome: 'rejected', reason, route, headers: NO_HEADERS, certificate });
+    if (verdict.state === 'none') return lookup.entry.clientCertificate === 'required' ? reject('no_certificate') : { outcome: 'allowed', reason: undefined, route, headers: NO_HEADERS, certificate };
+    // A certificate that was presented and failed is refused even where one is optional.
+    if (verdict.state === 'refused') return reject(verdict.reason);
+    const { identity } = verdict;
+    if (now.getTime() >= identity.validUntilMs) return reject('expired');
+    const bundle = generation.bundles[identity.bundleIndex]!;
+    const rest = (answer: { readonly status: string }): RequestDecision => {
       if (answer.status === 'revoked') return reject('revoked');
+      let outcome: RequestDecision['outcome'] = 'allowed';
       if (answer.status === 'unavailable') {
         if (bundle.failurePolicy === 'hard-fail') return reject('revocation_unavailable');
-        decision = 'allowed_soft_fail';
-        metrics.revocationSoftFails.inc({ bundle: bundle.name });
+        outcome = 'allowed_soft_fail';
+        this.options.metrics.revocationSoftFails.inc({ bundle: bundle.name });
       }
-      const memo = memoOf(generation, identity.certificate.fingerprintSha256, identity.issuer.fingerprintSha256);
+      const memo = (state.memo ??= this.memoOf(generation, identity.certificate.fingerprintSha256, identity.issuer.fingerprintSha256));
       let ruling = memo.decisions.get(route.index);
       if (ruling === undefined) {
         ruling = route.rules.decide({ certificate: identity.certificate, issuerFingerprintSha256: identity.issuer.fingerprintSha256 });
@@ -165,22 +143,114 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Gate
       if (!ruling.allowed) return reject('route_denied');
       let headers = memo.headers.get(route.headers);
       if (headers === undefined) {
-        const by = options.by();
+        const by = this.options.by();
         headers = identityHeaders(route.headers, { certificate: identity.certificate, chain: identity.intermediates }, by === undefined ? {} : { by });
         memo.headers.set(route.headers, headers);
       }
-      added = headers;
-    }
-    const outcome = await route.proxy.forward(req, res, added, target);
-    if (outcome.failure !== undefined) return reject(outcome.failure);
-    if (outcome.upstreamMs !== undefined) metrics.upstreamLatency.observe({ route: route.label }, outcome.upstreamMs / 1000);
-    finish(outcome.status, undefined, outcome.upstreamMs);
+      return { outcome, reason: undefined, route, headers, certificate };
+    };
+    const answer = bundle.source.check(identity.certificate, identity.issuer, now);
+    return answer instanceof Promise ? answer.then(rest) : rest(answer);
   }
 
-  return (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      options.onError(error);
-      sendProblem(res as ServerResponse, 500, 'HTTP_INTERNAL_ERROR');
+  /** Metrics and the access log line of one finished exchange. */
+  record(exchange: Exchange, decision: RequestDecision | undefined, status: number, reason: RejectionReason | undefined, upstreamMs: number | undefined, durationMs: number): void {
+    const { metrics } = this.options;
+    const route = decision?.route?.label ?? 'none';
+    const key = `${status} ${route}`;
+    let counter = this.requestCounters.get(key);
+    if (counter === undefined) {
+      counter = metrics.requests.labels({ route, status: String(status) });
+      this.requestCounters.set(key, counter);
+    }
+    counter.inc();
+    if (reason !== undefined) metrics.rejections.inc({ route, reason });
+    if (upstreamMs !== undefined) {
+      let histogram = this.latencyHistograms.get(route);
+      if (histogram === undefined) {
+        histogram = metrics.upstreamLatency.labels({ route });
+        this.latencyHistograms.set(route, histogram);
+      }
+      histogram.observe(upstreamMs / 1000);
+    }
+    this.options.accessLog.write({
+      method: exchange.method,
+      host: exchange.host,
+      path: pathOf(exchange.target),
+      httpVersion: exchange.httpVersion,
+      status,
+      route: decision?.route?.label,
+      decision: reason !== undefined ? 'rejected' : decision?.outcome ?? 'rejected',
+      reason,
+      upstreamMs,
+      durationMs,
+      remoteAddress: exchange.remoteAddress,
+      certificate: decision?.certificate,
     });
-  };
+  }
+
+  /** The hooks of the HTTP/1.x relay on one listener. */
+  http1Hooks(): Http1Hooks<RequestDecision> {
+    const toAdmission = (decision: RequestDecision): Admission<RequestDecision> =>
+      decision.reason === undefined && decision.route !== undefined
+        ? { ok: true, target: decision.route.relay, headers: decision.headers, context: decision }
+        : { ok: false, reason: decision.reason ?? 'no_route', context: decision };
+    return {
+      admit: (socket: TLSSocket, head: RequestHead) => {
+        const decided = this.decide(socket, socket, head.authority ?? '', head.target);
+        return decided instanceof Promise ? decided.then(toAdmission) : toAdmission(decided);
+      },
+      record: (end) => {
+        const { head } = end;
+        this.record({ method: head.method, host: head.authority ?? '', target: head.target, httpVersion: `1.${head.versionMinor}`, remoteAddress: end.remoteAddress }, end.context, end.status, end.reason, end.upstreamMs, end.durationMs);
+      },
+      malformed: (reason) => {
+        this.options.metrics.requests.inc({ route: 'none', status: String(REJECTION_REASONS[reason].status) });
+        this.options.metrics.rejections.inc({ route: 'none', reason });
+      },
+      onError: this.options.onError,
+    };
+  }
+
+  /** The request handler of the HTTP/2 server: decide, then proxy through the route's pool. */
+  http2Handler(): (req: Http2ServerRequest, res: Http2ServerResponse) => void {
+    return (req, res) => {
+      this.handleHttp2(req, res).catch((error: unknown) => {
+        this.options.onError(error);
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' });
+          res.end(JSON.stringify({ type: 'urn:symbolon:error:HTTP_INTERNAL_ERROR', title: 'Internal server error', status: 500, code: 'HTTP_INTERNAL_ERROR' }));
+        } else res.destroy();
+      });
+    };
+  }
+
+  private async handleHttp2(req: Http2ServerRequest, res: Http2ServerResponse): Promise<void> {
+    const started = performance.now();
+    const target = req.url ?? '/';
+    const session = req.stream.session;
+    const socket = session?.socket as TLSSocket;
+    const exchange: Exchange = { method: req.method ?? '', host: req.authority ?? '', target, httpVersion: req.httpVersion, remoteAddress: socket?.remoteAddress };
+    let decision = this.decide(session ?? req.socket, socket, exchange.host, target);
+    if (decision instanceof Promise) decision = await decision;
+    const route = decision.route;
+    if (decision.reason !== undefined || route === undefined) {
+      const reason = decision.reason ?? 'no_route';
+      this.reject(res, reason);
+      return this.record(exchange, decision, REJECTION_REASONS[reason].status, reason, undefined, performance.now() - started);
+    }
+    const outcome = await route.proxy.forward(req, res, decision.headers, target);
+    if (outcome.failure !== undefined) {
+      this.reject(res, outcome.failure);
+      return this.record(exchange, decision, REJECTION_REASONS[outcome.failure].status, outcome.failure, undefined, performance.now() - started);
+    }
+    this.record(exchange, decision, outcome.status, undefined, outcome.upstreamMs, performance.now() - started);
+  }
+
+  private reject(res: Http2ServerResponse, reason: RejectionReason): void {
+    if (res.headersSent) return void res.destroy();
+    const body = rejectionBody(reason);
+    res.writeHead(REJECTION_REASONS[reason].status, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+    res.end(body);
+  }
 }

@@ -1,11 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
+import { HOP_BY_HOP_FIELDS } from '../hop-by-hop.js';
 import { CLIENT_IDENTITY_HEADERS } from '../strip-identity-headers.js';
-
-export type GatewayRequest = IncomingMessage | Http2ServerRequest;
-export type GatewayResponse = ServerResponse | Http2ServerResponse;
 
 export interface UpstreamOptions {
   /** `http://host:port` or `https://host:port`; a path in the URL prefixes every request path. */
@@ -25,9 +22,7 @@ export interface ProxyOutcome {
   readonly failure?: 'upstream_unavailable' | 'upstream_timeout';
 }
 
-// RFC 9110 7.6.1 and RFC 9113 8.2.2: connection-specific fields never cross a proxy.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'http2-settings']);
-const STRIPPED_REQUEST = new Set([...HOP_BY_HOP, ...CLIENT_IDENTITY_HEADERS, 'x-forwarded-proto']);
+const STRIPPED_REQUEST = new Set([...HOP_BY_HOP_FIELDS, ...CLIENT_IDENTITY_HEADERS, 'x-forwarded-proto']);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** Names listed in a Connection header are hop-by-hop too (RFC 9110 7.6.1). */
@@ -36,13 +31,11 @@ function connectionListed(value: string | string[] | undefined): Set<string> | u
   return new Set((Array.isArray(value) ? value.join(',') : value).split(',').map((name) => name.trim().toLowerCase()));
 }
 
-function hasBody(req: GatewayRequest): boolean {
-  const headers = req.headers;
-  if (headers['transfer-encoding'] !== undefined) return true;
-  const length = headers['content-length'];
+function hasBody(req: Http2ServerRequest): boolean {
+  const length = req.headers['content-length'];
   if (length !== undefined) return length !== '0';
   // HTTP/2 frames the body itself: a request without END_STREAM on its headers has one.
-  return req.httpVersionMajor === 2 && !(req as Http2ServerRequest).stream.endAfterHeaders;
+  return !req.stream.endAfterHeaders;
 }
 
 /** The upstream's response fields less hop-by-hop ones, as the flat [name, value, ...] list `writeHead` takes. */
@@ -52,7 +45,7 @@ function responseHeaders(raw: Buffer[] | string[] | null): string[] {
   let listed: Set<string> | undefined;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toString('latin1').toLowerCase();
-    if (HOP_BY_HOP.has(name)) {
+    if (HOP_BY_HOP_FIELDS.has(name)) {
       if (name === 'connection') listed = connectionListed(raw[i + 1]!.toString('latin1'));
       continue;
     }
@@ -101,7 +94,7 @@ export class UpstreamProxy {
     });
   }
 
-  forward(req: GatewayRequest, res: GatewayResponse, added: Readonly<Record<string, string>>, target: string): Promise<ProxyOutcome> {
+  forward(req: Http2ServerRequest, res: Http2ServerResponse, added: Readonly<Record<string, string>>, target: string): Promise<ProxyOutcome> {
     const headers = this.requestHeaders(req, added);
     const started = performance.now();
     return new Promise((resolve) => {
@@ -127,13 +120,12 @@ export class UpstreamProxy {
           // 1xx interim responses are not relayed (Node's servers send their own 100-continue).
           if (statusCode < 200) return true;
           const headers = responseHeaders(rawHeaders);
-          if (req.httpVersionMajor === 2) (res as Http2ServerResponse).writeHead(statusCode, headerObject(headers));
-          else (res as ServerResponse).writeHead(statusCode, headers);
+          res.writeHead(statusCode, headerObject(headers));
           res.on('drain', () => resume());
           return true;
         },
         onData(chunk) {
-          return (res as ServerResponse).write(chunk);
+          return res.write(chunk);
         },
         onComplete() {
           res.end();
@@ -153,7 +145,7 @@ export class UpstreamProxy {
     });
   }
 
-  private requestHeaders(req: GatewayRequest, added: Readonly<Record<string, string>>): string[] {
+  private requestHeaders(req: Http2ServerRequest, added: Readonly<Record<string, string>>): string[] {
     const raw = req.rawHeaders;
     const listed = connectionListed(req.headers.connection);
     const headers: string[] = [];

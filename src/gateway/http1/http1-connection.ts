@@ -1,0 +1,676 @@
+import { STATUS_CODES } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import type { RejectionReason } from '../rejection.js';
+import { PROBLEM_CONTENT_TYPE, REJECTION_REASONS, rejectionBody } from '../rejection.js';
+import { ChunkedDecoder, ChunkedFramingError, LAST_CHUNK, chunkOf } from './chunked-decoder.js';
+import { findHeadEnd, parseRequestHead } from './request-head.js';
+import type { RequestHead } from './request-head.js';
+import { parseResponseHead } from './response-head.js';
+import type { ResponseHead } from './response-head.js';
+import { clientResponseHead, upstreamRequestHead } from './relay-heads.js';
+import type { UpstreamConnection, UpstreamPool, UpstreamUser } from './upstream-pool.js';
+
+/** Where an admitted request goes. */
+export interface RelayTarget {
+  readonly pool: UpstreamPool;
+  /** The upstream URL's path, prefixed to every request path ('' for none). */
+  readonly basePath: string;
+  readonly timeoutMs: number;
+}
+
+export type Admission<Context> =
+  | {
+      readonly ok: true;
+      readonly target: RelayTarget;
+      /** Identity headers for the upstream, already built for this client and route. */
+      readonly headers: Readonly<Record<string, string>>;
+      readonly context: Context;
+    }
+  | { readonly ok: false; readonly reason: RejectionReason; readonly context: Context };
+
+/** How one exchange ended, for metrics and the access log. */
+export interface ExchangeEnd<Context> {
+  readonly head: RequestHead;
+  /** Undefined when the request never got as far as a decision (a malformed head). */
+  readonly context: Context | undefined;
+  readonly status: number;
+  readonly reason: RejectionReason | undefined;
+  /** Milliseconds until the upstream's response head, when there was one. */
+  readonly upstreamMs: number | undefined;
+  readonly durationMs: number;
+  readonly remoteAddress: string | undefined;
+}
+
+export interface Http1Hooks<Context> {
+  admit(socket: TLSSocket, head: RequestHead): Admission<Context> | Promise<Admission<Context>>;
+  record(end: ExchangeEnd<Context>): void;
+  /** A request head that could not be parsed: counted, never logged with its bytes. */
+  malformed(reason: RejectionReason, message: string): void;
+  onError(error: unknown): void;
+}
+
+export interface Http1Limits {
+  /** The request line and header fields, CRLFs included. */
+  readonly maxHeaderBytes: number;
+  readonly maxHeaderFields: number;
+  /** From the first byte of a request head to its end. */
+  readonly headersTimeoutMs: number;
+  /** A keep-alive connection waiting for its next request, and a client that stops sending its body or reading the response. */
+  readonly idleTimeoutMs: number;
+}
+
+const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
+const MAX_RESPONSE_FIELDS = 500;
+/** Bytes read ahead of the request in progress (pipelined requests) before the client is paused. */
+const MAX_READ_AHEAD = 64 * 1024;
+const LF_LF = Buffer.from('\n\n', 'latin1');
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const NO_HEAD_PARSED: RequestHead = Object.freeze<RequestHead>({
+  method: '',
+  target: '',
+  authority: undefined,
+  versionMinor: 1,
+  fields: [],
+  framing: { kind: 'none' } as const,
+  keepAlive: false,
+  expectContinue: false,
+  connectionListed: undefined,
+});
+
+let dateSecond = 0;
+let dateValue = '';
+/** The Date field value, computed once a second. */
+export function httpDate(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateValue = new Date(second * 1000).toUTCString();
+  }
+  return dateValue;
+}
+
+type Phase = 'head' | 'deciding' | 'exchange' | 'closed';
+type TimerKind = 'idle' | 'headers' | 'client' | 'upstream';
+
+/** How often deadlines are checked: a timeout fires up to this late. */
+const SWEEP_MS = 100;
+
+interface HasDeadline {
+  readonly deadline: number;
+  onDeadline(): void;
+}
+
+/**
+ * The deadlines of every HTTP/1 connection, checked together every 100 ms: setting one is a
+ * field write, where a timer per connection would be armed and cleared several times per request.
+ */
+class DeadlineSweep {
+  private readonly entries = new Set<HasDeadline>();
+  private interval: NodeJS.Timeout | undefined;
+
+  add(entry: HasDeadline): void {
+    this.entries.add(entry);
+    this.interval ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
+  }
+
+  delete(entry: HasDeadline): void {
+    this.entries.delete(entry);
+    if (this.entries.size === 0 && this.interval !== undefined) {
+      clearInterval(this.interval);
+      this.interval = undefined;
+    }
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const entry of this.entries) if (entry.deadline <= now) entry.onDeadline();
+  }
+}
+
+const deadlines = new DeadlineSweep();
+
+/**
+ * Serves HTTP/1.x on one TLS connection as a relay: request heads are parsed strictly (no
+ * ambiguous framing is ever forwarded: bodies are re-framed), each request is admitted or refused
+ * by `hooks.admit`, and admitted ones are written to a pooled upstream connection with the
+ * gateway's headers, their bodies and responses streamed both ways with backpressure. Requests on
+ * a connection are handled one at a time, in order (pipelined ones wait, read ahead up to 64 KiB).
+ */
+export function serveHttp1<Context>(socket: TLSSocket, limits: Http1Limits, hooks: Http1Hooks<Context>): void {
+  new Http1Connection(socket, limits, hooks);
+}
+
+class Http1Connection<Context> implements UpstreamUser {
+  private phase: Phase = 'head';
+  /** Unread client bytes: a partial head, or what follows the request in progress. */
+  private pending: Buffer | undefined;
+  private searchedTo = 0;
+  /** When the current timeout fires (performance.now() time), Infinity for none. */
+  deadline = Infinity;
+  private timerKind: TimerKind | undefined;
+  private isPaused = false;
+
+  // The exchange in progress.
+  private head: RequestHead = NO_HEAD_PARSED;
+  private context: Context | undefined;
+  private target: RelayTarget | undefined;
+  private started = 0;
+  private upstream: UpstreamConnection | undefined;
+  private upstreamHead = '';
+  private hasRetried = false;
+  private sentAt = 0;
+  private upstreamMs: number | undefined;
+  /** Request body still to come from the client: bytes for a length, or the decoder for chunked. */
+  private requestRemaining = 0;
+  private requestDecoder: ChunkedDecoder | undefined;
+  private isRequestDone = true;
+  private responseBuffer: Buffer | undefined;
+  private response: ResponseHead | undefined;
+  private responseRemaining = 0;
+  private responseDecoder: ChunkedDecoder | undefined;
+  /** An upstream body without framing (read until close) is re-framed as chunked for HTTP/1.1 clients. */
+  private isChunkingClose = false;
+  private closeAfterResponse = false;
+  private responseStatus = 0;
+  private isUpstreamDone = false;
+  /** Bytes after a complete response: the upstream's framing cannot be trusted any more. */
+  private hasExtraBytes = false;
+  private isAwaitingUpstreamDrain = false;
+  private readonly remoteAddress: string | undefined;
+
+  constructor(
+    private readonly socket: TLSSocket,
+    private readonly limits: Http1Limits,
+    private readonly hooks: Http1Hooks<Context>,
+  ) {
+    this.remoteAddress = socket.remoteAddress;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onClientData(chunk));
+    socket.on('drain', () => this.onClientDrain());
+    // A client that half-closes is done: Node ends the connection (allowHalfOpen is off), and 'close' follows.
+    socket.on('error', () => this.abort());
+    socket.on('close', () => {
+      deadlines.delete(this);
+      this.abort();
+    });
+    deadlines.add(this);
+    this.arm('idle', limits.idleTimeoutMs);
+  }
+
+  // --- client side --------------------------------------------------------------------------------
+
+  private onClientData(chunk: Buffer): void {
+    if (this.phase === 'exchange' && !this.isRequestDone) {
+      this.forwardBody(chunk);
+      return;
+    }
+    this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+    if (this.phase === 'head') this.readHead();
+    else if (this.pending.length > MAX_READ_AHEAD) this.pauseClient();
+  }
+
+  private readHead(): void {
+    const buffer = this.pending;
+    if (buffer === undefined) return;
+    if (this.timerKind !== 'headers') this.arm('headers', this.limits.headersTimeoutMs);
+    const end = findHeadEnd(buffer, this.searchedTo);
+    if (end < 0) {
+      this.searchedTo = buffer.length;
+      if (buffer.length > this.limits.maxHeaderBytes) return this.refuseMalformed('header_too_large', 'the request head is larger than maxHeaderBytes');
+      // A head ended by bare LFs would otherwise wait for the headers timeout.
+      if (buffer.includes(LF_LF)) this.refuseMalformed('bad_request', 'the request head ends its lines with a bare LF');
+      return;
+    }
+    if (end > this.limits.maxHeaderBytes) return this.refuseMalformed('header_too_large', 'the request head is larger than maxHeaderBytes');
+    const parsed = parseRequestHead(buffer, end, { maxFields: this.limits.maxHeaderFields });
+    this.searchedTo = 0;
+    this.pending = end === buffer.length ? undefined : buffer.subarray(end);
+    if (!parsed.ok) return this.refuseMalformed(parsed.reason, parsed.message);
+    this.begin(parsed.head);
+  }
+
+  private begin(head: RequestHead): void {
+    this.phase = 'deciding';
+    this.disarm();
+    this.head = head;
+    this.context = undefined;
+    this.target = undefined;
+    this.started = performance.now();
+    this.upstreamMs = undefined;
+    this.hasRetried = false;
+    this.response = undefined;
+    this.responseBuffer = undefined;
+    this.responseStatus = 0;
+    this.isUpstreamDone = false;
+    this.hasExtraBytes = false;
+    this.isChunkingClose = false;
+    this.closeAfterResponse = !head.keepAlive;
+    const framing = head.framing;
+    this.isRequestDone = framing.kind === 'none';
+    this.requestRemaining = framing.kind === 'length' ? framing.length : 0;
+    this.requestDecoder = framing.kind === 'chunked' ? new ChunkedDecoder() : undefined;
+    let admission: Admission<Context> | Promise<Admission<Context>>;
+    try {
+      admission = this.hooks.admit(this.socket, head);
+    } catch (error) {
+      return this.internalError(error);
+    }
+    if (admission instanceof Promise) {
+      this.pauseClient();
+      admission.then(
+        (decided) => this.decided(decided),
+        (error: unknown) => this.internalError(error),
+      );
+    } else this.decided(admission);
+  }
+
+  private decided(admission: Admission<Context>): void {
+    if (this.phase !== 'deciding') return;
+    this.context = admission.context;
+    if (!admission.ok) return this.refuse(admission.reason);
+    this.target = admission.target;
+    this.upstreamHead = upstreamRequestHead(this.head, admission.target.basePath, admission.headers, this.remoteAddress ?? '');
+    this.phase = 'exchange';
+    this.arm('upstream', admission.target.timeoutMs);
+    this.target.pool.acquire(this, (error, connection) => this.connected(error, connection));
+  }
+
+  private connected(error: Error | undefined, connection: UpstreamConnection | undefined): void {
+    if (this.phase !== 'exchange') {
+      if (connection !== undefined) this.target?.pool.release(connection);
+      return;
+    }
+    if (error !== undefined || connection === undefined) return this.upstreamFailed(error ?? new Error('no upstream connection'));
+    this.upstream = connection;
+    this.sentAt = performance.now();
+    connection.socket.write(this.upstreamHead, 'latin1');
+    if (this.head.expectContinue && !this.isRequestDone && this.pending === undefined) this.socket.write(CONTINUE);
+    if (!this.isRequestDone) {
+      const early = this.pending;
+      this.pending = undefined;
+      if (early !== undefined) this.forwardBody(early);
+      this.resumeClient();
+    }
+  }
+
+  /** Client bytes while the request body is open: the body's share goes upstream, the rest waits. */
+  private forwardBody(chunk: Buffer): void {
+    const upstream = this.upstream;
+    if (upstream === undefined) {
+      // Still connecting: keep it until then (the client is paused past the read-ahead limit).
+      this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+      if (this.pending.length > MAX_READ_AHEAD) this.pauseClient();
+      return;
+    }
+    let rest: Buffer | undefined;
+    let isWritable = true;
+    if (this.requestDecoder !== undefined) {
+      let pushed;
+      try {
+        pushed = this.requestDecoder.push(chunk);
+      } catch (error) {
+        if (!(error instanceof ChunkedFramingError)) throw error;
+        return this.badBodyFraming();
+      }
+      for (const piece of pushed.output) isWritable = upstream.socket.write(piece);
+      if (pushed.done) {
+        this.isRequestDone = true;
+        if (pushed.consumed < chunk.length) rest = chunk.subarray(pushed.consumed);
+      }
+    } else {
+      const taken = Math.min(this.requestRemaining, chunk.length);
+      isWritable = upstream.socket.write(taken === chunk.length ? chunk : chunk.subarray(0, taken));
+      this.requestRemaining -= taken;
+      if (this.requestRemaining === 0) {
+        this.isRequestDone = true;
+        if (taken < chunk.length) rest = chunk.subarray(taken);
+      }
+    }
+    if (this.isRequestDone) {
+      if (rest !== undefined) this.pending = this.pending === undefined ? rest : Buffer.concat([this.pending, rest]);
+      if (this.pending !== undefined && this.pending.length > MAX_READ_AHEAD) this.pauseClient();
+      if (this.timerKind === 'client') this.arm('upstream', this.target!.timeoutMs);
+      return;
+    }
+    if (this.response === undefined) this.arm('client', this.limits.idleTimeoutMs);
+    if (!isWritable && !this.isAwaitingUpstreamDrain) {
+      this.isAwaitingUpstreamDrain = true;
+      this.pauseClient();
+      upstream.socket.once('drain', () => {
+        this.isAwaitingUpstreamDrain = false;
+        this.resumeClient();
+      });
+    }
+  }
+
+  private onClientDrain(): void {
+    if (this.upstream !== undefined && this.response !== undefined) {
+      this.upstream.socket.resume();
+      if (this.timerKind === 'client') this.arm('upstream', this.target!.timeoutMs);
+    }
+  }
+
+  // --- upstream side ------------------------------------------------------------------------------
+
+  onUpstreamData(chunk: Buffer): void {
+    if (this.phase !== 'exchange') return;
+    if (this.response === undefined) return this.readResponseHead(chunk);
+    this.relayResponseBody(chunk);
+  }
+
+  onUpstreamEnd(): void {
+    if (this.phase !== 'exchange') return;
+    const upstream = this.upstream;
+    this.upstream = undefined;
+    if (this.response !== undefined && this.response.framing.kind === 'close') {
+      if (this.isChunkingClose) this.socket.write(LAST_CHUNK);
+      this.isUpstreamDone = true;
+      this.finishExchange();
+      return;
+    }
+    this.upstreamLost(upstream, new Error('the upstream closed the connection before its response was complete'));
+  }
+
+  onUpstreamError(error: Error): void {
+    if (this.phase !== 'exchange') return;
+    const upstream = this.upstream;
+    this.upstream = undefined;
+    this.upstreamLost(upstream, error);
+  }
+
+  private upstreamLost(upstream: UpstreamConnection | undefined, error: Error): void {
+    const mayRetry = upstream !== undefined && upstream.served > 0 && this.response === undefined && this.responseBuffer === undefined && this.head.framing.kind === 'none' && IDEMPOTENT.has(this.head.method) && !this.hasRetried;
+    if (mayRetry) {
+      // A reused connection the upstream closed as we wrote to it: once more on a new one.
+      this.hasRetried = true;
+      this.target!.pool.acquire(this, (retryError, connection) => this.connected(retryError, connection), true);
+      return;
+    }
+    this.upstreamFailed(error);
+  }
+
+  private readResponseHead(chunk: Buffer): void {
+    let buffer = this.responseBuffer === undefined ? chunk : Buffer.concat([this.responseBuffer, chunk]);
+    for (;;) {
+      const end = findHeadEnd(buffer, 0);
+      if (end < 0) {
+        if (buffer.length > MAX_RESPONSE_HEAD_BYTES) return this.upstreamFailed(new Error('the upstream response head is larger than 64 KiB'));
+        this.responseBuffer = buffer;
+        return;
+      }
+      const parsed = parseResponseHead(buffer, end, this.head.method, { maxFields: MAX_RESPONSE_FIELDS });
+      if (!parsed.ok) return this.upstreamFailed(new Error(`the upstream sent a malformed response head: ${parsed.message}`));
+      const response = parsed.head;
+      buffer = buffer.subarray(end);
+      if (response.status === 101) return this.upstreamFailed(new Error('the upstream switched protocols on a request that asked for no upgrade'));
+      if (response.status < 200) {
+        // Interim responses are not relayed; the gateway sent its own 100 Continue.
+        if (buffer.length === 0) {
+          this.responseBuffer = undefined;
+          return;
+        }
+        continue;
+      }
+      this.responseBuffer = undefined;
+      this.startResponse(response, buffer);
+      return;
+    }
+  }
+
+  private startResponse(response: ResponseHead, body: Buffer): void {
+    this.upstreamMs = performance.now() - this.sentAt;
+    this.response = response;
+    this.responseStatus = response.status;
+    const isHttp11 = this.head.versionMinor === 1;
+    const framing = response.framing;
+    if (framing.kind === 'chunked' && !isHttp11) return this.upstreamFailed(new Error('the upstream sent a chunked response to an HTTP/1.0 request'));
+    // The request body is still coming: the upstream answered early, so the connection cannot be reused.
+    if (!this.isRequestDone) this.closeAfterResponse = true;
+    if (framing.kind === 'close' && !isHttp11) this.closeAfterResponse = true;
+    this.isChunkingClose = framing.kind === 'close' && isHttp11;
+    this.responseRemaining = framing.kind === 'length' ? framing.length : 0;
+    this.responseDecoder = framing.kind === 'chunked' ? new ChunkedDecoder() : undefined;
+    const headText = clientResponseHead(response, this.head, { close: this.closeAfterResponse, chunked: framing.kind === 'chunked' || this.isChunkingClose }, httpDate());
+    this.arm('upstream', this.target!.timeoutMs);
+    const headBuffer = Buffer.from(headText, 'latin1');
+    if (body.length === 0 || framing.kind === 'none') {
+      this.socket.write(headBuffer);
+      if (framing.kind === 'none') {
+        this.isUpstreamDone = true;
+        this.hasExtraBytes = body.length > 0;
+        this.finishExchange();
+      }
+      return;
+    }
+    this.relayResponseBody(body, headBuffer);
+  }
+
+  private relayResponseBody(chunk: Buffer, headBuffer?: Buffer): void {
+    const response = this.response!;
+    const out: Buffer[] = headBuffer === undefined ? [] : [headBuffer];
+    if (response.framing.kind === 'length') {
+      const taken = Math.min(this.responseRemaining, chunk.length);
+      out.push(taken === chunk.length ? chunk : chunk.subarray(0, taken));
+      this.responseRemaining -= taken;
+      if (taken < chunk.length) this.hasExtraBytes = true;
+      if (this.responseRemaining === 0) this.isUpstreamDone = true;
+    } else if (this.responseDecoder !== undefined) {
+      let pushed;
+      try {
+        pushed = this.responseDecoder.push(chunk);
+      } catch (error) {
+        if (!(error instanceof ChunkedFramingError)) throw error;
+        return this.upstreamFailed(new Error(`the upstream's chunked body is malformed: ${error.message}`));
+      }
+      for (const piece of pushed.output) out.push(piece);
+      if (pushed.done) {
+        this.isUpstreamDone = true;
+        if (pushed.consumed < chunk.length) this.hasExtraBytes = true;
+      }
+    } else if (this.isChunkingClose) {
+      for (const piece of chunkOf(chunk)) out.push(piece);
+    } else out.push(chunk);
+    const isWritable = this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    if (this.isUpstreamDone) return this.finishExchange();
+    if (this.timerKind === 'upstream') this.arm('upstream', this.target!.timeoutMs);
+    if (!isWritable) {
+      this.upstream?.socket.pause();
+      this.arm('client', this.limits.idleTimeoutMs);
+    }
+  }
+
+  /**
+   * The response is complete. The upstream connection goes back to the pool only when both
+   * messages ended exactly where their framing said; a request body still coming (the upstream
+   * answered early) closes the client connection after the response.
+   */
+  private finishExchange(): void {
+    if (this.phase !== 'exchange') return;
+    const upstream = this.upstream;
+    this.upstream = undefined;
+    if (upstream !== undefined) {
+      upstream.socket.resume();
+      const response = this.response!;
+      const isReusable = this.isRequestDone && !this.hasExtraBytes && response.keepAlive && response.framing.kind !== 'close';
+      if (isReusable) this.target!.pool.release(upstream, response.keepAliveTimeoutMs);
+      else this.target!.pool.discard(upstream);
+    }
+    this.record(this.responseStatus, undefined);
+    this.next();
+  }
+
+  /** After a response: close if asked, else the next request (perhaps already read). */
+  private next(): void {
+    if (this.closeAfterResponse || !this.isRequestDone) {
+      this.phase = 'closed';
+      this.disarm();
+      this.socket.end();
+      return;
+    }
+    this.phase = 'head';
+    this.head = NO_HEAD_PARSED;
+    this.resumeClient();
+    if (this.pending !== undefined) this.readHead();
+    else this.arm('idle', this.limits.idleTimeoutMs);
+  }
+
+  // --- refusals and failures -----------------------------------------------------------------------
+
+  private refuseMalformed(reason: RejectionReason, message: string): void {
+    this.hooks.malformed(reason, message);
+    this.phase = 'deciding';
+    this.closeAfterResponse = true;
+    this.isRequestDone = true;
+    this.started = performance.now();
+    this.sendProblem(reason, 'GET');
+    this.phase = 'closed';
+    this.disarm();
+    this.socket.end();
+  }
+
+  private refuse(reason: RejectionReason): void {
+    // A body the gateway did not read leaves the connection's framing unknown: close after.
+    if (!this.isRequestDone) this.closeAfterResponse = true;
+    this.sendProblem(reason, this.head.method);
+    this.record(REJECTION_REASONS[reason].status, reason);
+    this.next();
+  }
+
+  private badBodyFraming(): void {
+    this.hooks.malformed('bad_request', 'the chunked request body is malformed');
+    const upstream = this.upstream;
+    this.upstream = undefined;
+    if (upstream !== undefined) this.target!.pool.discard(upstream);
+    if (this.response === undefined) {
+      this.closeAfterResponse = true;
+      this.sendProblem('bad_request', this.head.method);
+      this.record(400, 'bad_request');
+    }
+    this.close();
+  }
+
+  private upstreamFailed(error: Error): void {
+    const upstream = this.upstream;
+    this.upstream = undefined;
+    if (upstream !== undefined) this.target!.pool.discard(upstream);
+    if (this.phase !== 'exchange') return;
+    if (this.response !== undefined) {
+      // Part of the response is on its way: the client learns of the failure by the connection closing.
+      this.record(this.responseStatus, undefined);
+      this.close();
+      return;
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason: RejectionReason = code === 'UPSTREAM_TIMEOUT' || code === 'UPSTREAM_CONNECT_TIMEOUT' ? 'upstream_timeout' : 'upstream_unavailable';
+    if (!this.isRequestDone) this.closeAfterResponse = true;
+    this.sendProblem(reason, this.head.method);
+    this.record(REJECTION_REASONS[reason].status, reason);
+    this.next();
+  }
+
+  private internalError(error: unknown): void {
+    this.hooks.onError(error);
+    if (this.phase === 'closed') return;
+    this.closeAfterResponse = true;
+    const body = '{"type":"about:blank","title":"Internal Server Error","status":500,"code":"HTTP_INTERNAL_ERROR"}';
+    this.socket.write(`HTTP/1.1 500 Internal Server Error\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${body.length}\r\ncache-control: no-store\r\nconnection: close\r\ndate: ${httpDate()}\r\n\r\n${body}`, 'latin1');
+    this.record(500, undefined);
+    this.close();
+  }
+
+  private sendProblem(reason: RejectionReason, method: string): void {
+    const status = REJECTION_REASONS[reason].status;
+    const body = rejectionBody(reason);
+    const head =
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n` +
+      `date: ${httpDate()}\r\n${this.closeAfterResponse ? 'connection: close\r\n' : this.head.versionMinor === 0 ? 'connection: keep-alive\r\n' : ''}\r\n`;
+    this.socket.write(method === 'HEAD' ? head : head + body, 'latin1');
+  }
+
+  private record(status: number, reason: RejectionReason | undefined): void {
+    try {
+      this.hooks.record({ head: this.head, context: this.context, status, reason, upstreamMs: this.upstreamMs, durationMs: performance.now() - this.started, remoteAddress: this.remoteAddress });
+    } catch (error) {
+      this.hooks.onError(error);
+    }
+  }
+
+  /** Stops at once: the client connection and any upstream connection in use. */
+  private close(): void {
+    this.phase = 'closed';
+    this.disarm();
+    const upstream = this.upstream;
+    this.upstream = undefined;
+    if (upstream !== undefined) this.target?.pool.discard(upstream);
+    this.socket.end();
+    this.socket.destroySoon();
+  }
+
+  /** The client went away (or broke the protocol mid-body): an exchange in progress is abandoned. */
+  private abort(): void {
+    if (this.phase === 'closed') return;
+    const wasExchanging = this.phase === 'exchange' || this.phase === 'deciding';
+    this.phase = 'closed';
+    this.disarm();
+    const upstream = this.upstream;
+    this.upstream = undefined;
+    if (upstream !== undefined) this.target?.pool.discard(upstream);
+    // 499, as nginx logs it: the client closed the connection before the response was complete.
+    if (wasExchanging) this.record(this.response === undefined ? 499 : this.responseStatus, undefined);
+    this.socket.destroy();
+  }
+
+  // --- flow control and timers ---------------------------------------------------------------------
+
+  private pauseClient(): void {
+    if (this.isPaused) return;
+    this.isPaused = true;
+    this.socket.pause();
+  }
+
+  private resumeClient(): void {
+    if (!this.isPaused || this.phase === 'closed') return;
+    this.isPaused = false;
+    this.socket.resume();
+  }
+
+  /** Sets the timeout of `kind` to `ms` from now (again, when it is already the current one). */
+  private arm(kind: TimerKind, ms: number): void {
+    this.timerKind = kind;
+    this.deadline = performance.now() + ms;
+  }
+
+  private disarm(): void {
+    this.deadline = Infinity;
+    this.timerKind = undefined;
+  }
+
+  onDeadline(): void {
+    const kind = this.timerKind;
+    this.disarm();
+    if (this.phase === 'closed') return;
+    if (kind === 'idle') return this.abortQuietly();
+    if (kind === 'headers') {
+      this.hooks.malformed('request_timeout', 'the request head did not arrive within the headers timeout');
+      this.phase = 'deciding';
+      this.closeAfterResponse = true;
+      this.sendProblem('request_timeout', 'GET');
+      return this.close();
+    }
+    if (kind === 'upstream') return this.upstreamFailed(Object.assign(new Error('the upstream did not answer in time'), { code: 'UPSTREAM_TIMEOUT' }));
+    // 'client': the client stopped sending its body or reading the response.
+    if (this.response === undefined && this.phase === 'exchange') {
+      this.closeAfterResponse = true;
+      this.sendProblem('request_timeout', this.head.method);
+      this.record(408, 'request_timeout');
+    } else this.record(this.responseStatus, undefined);
+    this.close();
+  }
+
+  /** A keep-alive connection idle too long: closed without a word (RFC 9112 9.5). */
+  private abortQuietly(): void {
+    this.phase = 'closed';
+    this.socket.destroySoon();
+  }
+}

@@ -1,0 +1,76 @@
+import { HOP_BY_HOP_FIELDS } from '../hop-by-hop.js';
+import { CLIENT_IDENTITY_HEADERS } from '../strip-identity-headers.js';
+import type { RequestHead } from './request-head.js';
+import type { ResponseHead } from './response-head.js';
+
+/** Request fields the gateway never forwards as sent: it frames the body, answers Expect and says who forwarded. */
+const NOT_FORWARDED = new Set([...HOP_BY_HOP_FIELDS, ...CLIENT_IDENTITY_HEADERS, 'x-forwarded-proto', 'content-length', 'expect']);
+
+/**
+ * The request head for the upstream: the client's fields less hop-by-hop and identity ones, the
+ * client's Host (as Envoy keeps it), `x-forwarded-for` with the client's address appended,
+ * `x-forwarded-proto: https`, the route's identity headers, and the body's framing as the gateway
+ * re-frames it. HTTP/1.0 stays HTTP/1.0 (so the upstream never answers it chunked), kept alive.
+ */
+export function upstreamRequestHead(head: RequestHead, basePath: string, identity: Readonly<Record<string, string>>, remoteAddress: string): string {
+  const path = head.target === '*' ? '*' : basePath + head.target;
+  let text = `${head.method} ${path} HTTP/1.${head.versionMinor}\r\n`;
+  const listed = head.connectionListed;
+  const fields = head.fields;
+  let forwardedFor: string | undefined;
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    const lower = name.toLowerCase();
+    if (NOT_FORWARDED.has(lower) || listed?.has(lower) === true) continue;
+    if (lower === 'x-forwarded-for') {
+      forwardedFor = forwardedFor === undefined ? fields[i + 1]! : `${forwardedFor}, ${fields[i + 1]!}`;
+      continue;
+    }
+    text += `${name}: ${fields[i + 1]!}\r\n`;
+  }
+  if (head.authority !== undefined) text += `host: ${head.authority}\r\n`;
+  text += `x-forwarded-for: ${forwardedFor === undefined ? remoteAddress : `${forwardedFor}, ${remoteAddress}`}\r\nx-forwarded-proto: https\r\n`;
+  for (const name in identity) text += `${name}: ${identity[name]!}\r\n`;
+  const framing = head.framing;
+  if (framing.kind === 'length') text += `content-length: ${framing.length}\r\n`;
+  else if (framing.kind === 'chunked') text += 'transfer-encoding: chunked\r\n';
+  if (head.versionMinor === 0) text += 'connection: keep-alive\r\n';
+  return `${text}\r\n`;
+}
+
+export interface ClientFraming {
+  /** The connection closes after this response. */
+  readonly close: boolean;
+  /** The body goes out chunked: re-framed from the upstream's chunks, or wrapped from a body read until close. */
+  readonly chunked: boolean;
+}
+
+/**
+ * The response head for the client: the upstream's status and fields less hop-by-hop ones, its
+ * Content-Length rewritten from the framing (or relayed as is for HEAD and 304, which have no body), Date added when missing (RFC 9110 6.6.1), and the gateway's own framing.
+ */
+export function clientResponseHead(response: ResponseHead, request: RequestHead, framing: ClientFraming, date: string): string {
+  let text = `HTTP/1.1 ${response.status} ${response.reasonPhrase}\r\n`;
+  const listed = response.connectionListed;
+  const fields = response.fields;
+  // A HEAD or 304 response's Content-Length describes a body not sent: relayed as it came.
+  const keepsLength = response.framing.kind === 'none' && response.status !== 204 && response.status >= 200;
+  let hasDate = false;
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP_FIELDS.has(lower) || listed?.has(lower) === true) continue;
+    if (lower === 'content-length') {
+      if (keepsLength) text += `${name}: ${fields[i + 1]!}\r\n`;
+      continue;
+    }
+    if (lower === 'date') hasDate = true;
+    text += `${name}: ${fields[i + 1]!}\r\n`;
+  }
+  if (!hasDate) text += `date: ${date}\r\n`;
+  if (response.framing.kind === 'length') text += `content-length: ${response.framing.length}\r\n`;
+  if (framing.chunked) text += 'transfer-encoding: chunked\r\n';
+  if (framing.close) text += 'connection: close\r\n';
+  else if (request.versionMinor === 0) text += 'connection: keep-alive\r\n';
+  return `${text}\r\n`;
+}
