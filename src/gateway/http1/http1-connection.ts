@@ -177,6 +177,8 @@ class Http1Connection<Context> implements UpstreamUser {
   /** Bytes after a complete response: the upstream's framing cannot be trusted any more. */
   private hasExtraBytes = false;
   private isAwaitingUpstreamDrain = false;
+  /** Counts the requests on this connection: an upstream connection arriving late is matched to its own. */
+  private exchangeNumber = 0;
   private readonly remoteAddress: string | undefined;
 
   constructor(
@@ -231,6 +233,7 @@ class Http1Connection<Context> implements UpstreamUser {
   }
 
   private begin(head: RequestHead): void {
+    this.exchangeNumber++;
     this.phase = 'deciding';
     this.disarm();
     this.head = head;
@@ -273,11 +276,13 @@ class Http1Connection<Context> implements UpstreamUser {
     this.upstreamHead = upstreamRequestHead(this.head, admission.target.basePath, admission.headers, this.remoteAddress ?? '');
     this.phase = 'exchange';
     this.arm('upstream', admission.target.timeoutMs);
-    this.target.pool.acquire(this, (error, connection) => this.connected(error, connection));
+    const exchange = this.exchangeNumber;
+    this.target.pool.acquire(this, (error, connection) => this.connected(exchange, error, connection));
   }
 
-  private connected(error: Error | undefined, connection: UpstreamConnection | undefined): void {
-    if (this.phase !== 'exchange') {
+  private connected(exchange: number, error: Error | undefined, connection: UpstreamConnection | undefined): void {
+    // A connection for an exchange that ended meanwhile (it timed out waiting for the pool, or the client left).
+    if (exchange !== this.exchangeNumber || this.phase !== 'exchange') {
       if (connection !== undefined) this.target?.pool.release(connection);
       return;
     }
@@ -384,7 +389,8 @@ class Http1Connection<Context> implements UpstreamUser {
     if (mayRetry) {
       // A reused connection the upstream closed as we wrote to it: once more on a new one.
       this.hasRetried = true;
-      this.target!.pool.acquire(this, (retryError, connection) => this.connected(retryError, connection), true);
+      const exchange = this.exchangeNumber;
+      this.target!.pool.acquire(this, (retryError, connection) => this.connected(exchange, retryError, connection), true);
       return;
     }
     this.upstreamFailed(error);

@@ -316,3 +316,39 @@ test('25. Connection: close from the upstream: the client still gets the respons
     },
   );
 });
+
+test('26. a request that timed out waiting for the pool (maxUpstreamConnections 1) gets 504, and the connection the pool hands over late goes to no one else', async () => {
+  const held: Socket[] = [];
+  await withUpstream(
+    (socket, head) => {
+      // The first request holds the only upstream connection for about 1.2 s, its body trickling in
+      // well within the 500 ms timeout between reads; the others are answered at once.
+      if (targetOf(head) === '/hold') {
+        held.push(socket);
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n');
+        for (let i = 0; i < 6; i++) setTimeout(() => socket.write('held'[i] ?? '!'), 200 * (i + 1));
+      } else socket.write(ok(`answer ${targetOf(head)}`));
+    },
+    async (gw) => {
+      await withConnection(gw, async (holder) => {
+        holder.write(`GET /hold HTTP/1.1\r\n${H}\r\n`);
+        await delay(100);
+        await withConnection(gw, async (waiter) => {
+          waiter.write(`GET /waits HTTP/1.1\r\n${H}\r\n`);
+          const timedOut = await waiter.waitForResponses(1, 3000);
+          assert.equal(timedOut.responses[0]?.status, 504, waiter.received().toString('latin1'));
+          // The next request on the same connection is queued behind nothing stale: it gets its own answer.
+          waiter.write(`GET /after HTTP/1.1\r\n${H}\r\n`);
+          const next = await waiter.waitForResponses(2, 4000);
+          assert.equal(next.responses[1]?.status, 200, waiter.received().toString('latin1'));
+          assert.equal(next.responses[1]!.body.toString(), 'answer /after');
+        });
+        const first = await holder.waitForResponses(1, 3000);
+        assert.equal(first.responses[0]?.status, 200);
+        assert.equal(first.responses[0]!.body.toString(), 'held!!');
+      });
+    },
+    { maxUpstreamConnections: 1, upstreamTimeoutMs: 500 },
+  );
+  for (const socket of held) socket.destroy();
+});
