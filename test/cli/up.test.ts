@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { buildOcspRequest, certIdFor, parseCertificates, parseCrl, parseOcspResponse } from '../../src/x509/index.js';
@@ -49,8 +49,9 @@ function startUp(args: readonly string[]): Promise<{ child: ChildProcessWithoutN
 
 test('symbolon up creates a CA when there is none, serves CRL and OCSP, follows a revocation from another process, and exits 0 on SIGTERM', async () => {
   const dir = join(temp.path, 'data');
-  const up = await startUp(['--dir', dir, '--listen', '127.0.0.1:0', '--feed-listen', '127.0.0.1:0']);
+  const up = await startUp(['--dir', dir, '--listen', '127.0.0.1:0', '--feed-listen', '127.0.0.1:0', '--public-base-url', 'http://ca.test:8080']);
   const out = up.output();
+  assert.match(out, /Certificates point at http:\/\/ca\.test:8080; route it to http:\/\/127\.0\.0\.1:\d+/);
   assert.match(out, /No CA in .*: created one/);
   const passphraseFile = join(dir, 'intermediate.passphrase');
   assert.equal(statSync(passphraseFile).mode & 0o777, 0o600);
@@ -75,6 +76,7 @@ test('symbolon up creates a CA when there is none, serves CRL and OCSP, follows 
   assert.match(openssl.output, /: good/);
 
   const [leaf] = parseCertificates(await (await import('node:fs/promises')).readFile(leafPem));
+  assert.deepEqual(leaf!.crlDistributionPoints, ['http://ca.test:8080/crl/intermediate-1.crl'], 'the CA stamps --public-base-url');
   const [intermediate] = parseCertificates(await (await import('node:fs/promises')).readFile(join(dir, 'ca/intermediate-1.crt')));
   const request = buildOcspRequest({ certIds: [certIdFor(leaf!, intermediate!)] });
   const revoked = await runCli(['ca', 'revoke', '--dir', dir, leaf!.serialNumber, '--reason', 'keyCompromise']);
@@ -112,6 +114,16 @@ test('symbolon up on an existing CA reads the generated passphrase file, serves 
   assert.ok(statSync(join(dir, 'crl/intermediate-1-delta.crl')).size > 0, 'the delta CRL is written to the data directory');
   up.child.kill('SIGINT');
   assert.equal(await up.exited, 0, up.stderr());
+});
+
+test('symbolon up refuses to create a CA whose certificates would point at port 0 or a wildcard address, and creates nothing', async () => {
+  for (const listen of ['127.0.0.1:0', '0.0.0.0:8080']) {
+    const dir = join(temp.path, `unreachable-${listen.replace(/[.:]/g, '-')}`);
+    const result = await runCli(['up', '--dir', dir, '--listen', listen, '--no-feed']);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /^symbolon: USAGE: .*--public-base-url/m);
+    assert.equal(existsSync(join(dir, 'symbolon.json')), false, 'no CA was created');
+  }
 });
 
 test('symbolon up refuses a bad --listen with a usage error', async () => {

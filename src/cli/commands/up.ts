@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { openDataDir, readDataDirMarker } from '../../ca/index.js';
 import { isSymbolonError, SymbolonError } from '../../errors.js';
 import { hostPort } from '../../http/index.js';
+import type { ListenAddress } from '../../http/index.js';
 import { errorLine } from '../exit-code.js';
 import type { CommandFactory, Output } from '../program.js';
 import { generatedPassphrasePaths, initWithGeneratedPassphrases } from '../up/auto-init.js';
@@ -24,6 +25,25 @@ interface UpOptions extends UpServiceOptions {
   readonly gatewayName: readonly string[];
   readonly passphraseFile?: string;
   readonly passphraseEnv?: string;
+  readonly publicBaseUrl?: string;
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+/**
+ * The URL a CA created by `up` stamps into every certificate: --public-base-url, else the --listen
+ * address. An address no client can reach there (port 0, a wildcard host) is refused, as every
+ * certificate issued would carry it.
+ */
+function publicBaseUrlOf(options: UpOptions, listen: ListenAddress): string {
+  if (options.publicBaseUrl !== undefined) return options.publicBaseUrl;
+  if (listen.port === 0 || WILDCARD_HOSTS.has(listen.host)) {
+    throw new SymbolonError(
+      'USAGE',
+      `up creates the CA with its URL (http://${hostPort(listen)}) in every certificate's CRL and OCSP pointers, and no client can reach a ${listen.port === 0 ? 'port 0' : 'wildcard address'}: give --public-base-url (such as http://ca.example.com:8080) or a fixed --listen HOST:PORT`,
+    );
+  }
+  return `http://${hostPort(listen)}`;
 }
 
 /** Does `dir` hold no CA yet (absent or empty)? Any other problem is the open's to report. */
@@ -54,6 +74,7 @@ export const upCommand: CommandFactory = (output: Output) =>
     .option('--responder-lifetime <lifetime>', 'lifetime of the delegated OCSP responder certificate (renewed at two thirds)', '7d')
     .option('--gateway-config <file>', 'run the mTLS gateway too, with this configuration (default: <dir>/gateway.yaml when it exists)')
     .option('--gateway-name <name>', 'a DNS name or IP address for the certificate the CA issues the gateway (repeatable; localhost and 127.0.0.1 are always in it)', collect, [])
+    .option('--public-base-url <url>', 'when up creates the CA: where its CRLs, OCSP and CA certificates will be reachable, stamped into every certificate (default: http://<--listen>)')
     .option('--passphrase-file <file>', 'file holding the intermediate key passphrase')
     .option('--passphrase-env <name>', `environment variable holding it (default: ${CA_PASSPHRASE_ENV})`)
     .action(async (options: UpOptions) => {
@@ -62,7 +83,7 @@ export const upCommand: CommandFactory = (output: Output) =>
       const generated = generatedPassphrasePaths(dir);
       let passphrase: string;
       if (hasNoCa(dir)) {
-        const init = await initWithGeneratedPassphrases({ dir, publicBaseUrl: `http://${hostPort(config.listen)}`, actor: cliActor(), now: cliClock() });
+        const init = await initWithGeneratedPassphrases({ dir, publicBaseUrl: publicBaseUrlOf(options, config.listen), actor: cliActor(), now: cliClock() });
         passphrase = init.intermediatePassphrase;
         output.out(
           [
