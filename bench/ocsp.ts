@@ -1,21 +1,24 @@
 /**
- * OCSP responses per second: Symbolon's responder (`symbolon up`) beside `openssl ocsp -port`
- * with an index file of the same certificates, one process each, driven by the same keep-alive
- * load generator with the same requests (RFC 5019 style: no nonce, POST). The generator is `wrk`
- * (with a Lua script that posts the requests round-robin) when it is installed, else a Node
- * generator in this process; the output says which. Either way one round of requests is first
- * sent to each server and its answers parsed and counted, to check what the load is made of.
+ * OCSP responses per second: Symbolon's responder (`symbolon up`, from dist/ as `npx symbolon`
+ * runs it) beside `openssl ocsp -port` with an index file of the same certificates, one process
+ * each, driven by the same keep-alive load generator with the same requests (RFC 5019 style: no
+ * nonce, POST). The generator is `wrk` (with a Lua script that posts the requests round-robin)
+ * when it is installed, else a Node generator in this process; the output says which. Either way
+ * one round of requests is first sent to each server and its answers parsed and counted, to check
+ * what the load is made of. A third process, a Node socket server that answers every read with a
+ * fixed OCSP response and does nothing else, gives the ceiling of any Node responder here.
  *
  *   node --import tsx bench/ocsp.ts [seconds=5] [concurrency=32] [certificates=200] [wrk|node]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createCertificateAuthority, initCertificateAuthority, openDataDir, revokeCertificate, unlockActiveIssuer } from '../src/ca/index.js';
 import { decodeDer } from '../src/asn1/index.js';
 import { exportPrivateKeyPem, generateKeyPair } from '../src/keys/index.js';
@@ -243,10 +246,44 @@ async function drive(url: URL, requests: readonly Buffer[]): Promise<{ perSecond
 
 const { dir, requests } = await setUp();
 
-const ours = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-feed', '--passphrase-file', join(work, 'pass')], { stdio: ['ignore', 'pipe', 'pipe'] });
+// `symbolon up` runs as users run it: the compiled dist/ (built here from the current sources) with
+// the node flags of the bin's shebang, not through tsx, whose transform adds work to every closure.
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
+if (build.status !== 0) throw new Error(`building dist/ failed: ${build.stderr}${build.stdout}`);
+const shebangFlags = (/^#!.*\bnode\b(.*)$/.exec(readFileSync(join(repoRoot, 'dist/cli/main.js'), 'utf8').split('\n')[0] ?? '')?.[1] ?? '').trim().split(/\s+/).filter((flag) => flag !== '');
+const ours = spawn(process.execPath, [...shebangFlags, 'dist/cli/main.js', 'up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-feed', '--passphrase-file', join(work, 'pass')], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
 children.push(ours);
 const [, oursUrl] = await waitForLine(ours, /OCSP: (http:\S+)/);
 const oursResult = await drive(new URL(oursUrl!), requests);
+
+// The ceiling of any responder written for Node here: a process that parses nothing and answers
+// every read with the same 200 and an OCSP response's worth of bytes (a real one, so the first
+// round parses). Under wrk each read is one request.
+const sampleAnswer = await new Promise<Buffer>((resolve, reject) => {
+  const url = new URL(oursUrl!);
+  const req = request({ agent: false, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/ocsp-request', 'content-length': requests[0]!.length } }, (res) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+  req.on('error', reject);
+  req.end(requests[0]);
+}).catch(() => Buffer.alloc(0));
+const floorScript = `
+const answer = Buffer.from(process.argv[1], 'base64');
+const reply = Buffer.concat([Buffer.from('HTTP/1.1 200 OK\\r\\ncontent-type: application/ocsp-response\\r\\ncontent-length: ' + answer.length + '\\r\\n\\r\\n'), answer]);
+const server = require('node:net').createServer((socket) => { socket.on('data', () => socket.write(reply)); socket.on('error', () => {}); });
+server.listen(0, '127.0.0.1', () => console.log('floor listening on ' + server.address().port));
+`;
+const floor = sampleAnswer.length === 0 ? undefined : spawn(process.execPath, [...shebangFlags, '-e', floorScript, sampleAnswer.toString('base64')], { stdio: ['ignore', 'pipe', 'pipe'] });
+let floorResult: Awaited<ReturnType<typeof drive>> | undefined;
+if (floor !== undefined) {
+  children.push(floor);
+  const [, floorPort] = await waitForLine(floor, /floor listening on (\d+)/);
+  floorResult = await drive(new URL(`http://127.0.0.1:${floorPort}/`), requests);
+  floor.kill('SIGTERM');
+}
 ours.kill('SIGTERM');
 
 const port = await freePort();
@@ -262,4 +299,8 @@ console.log(`load generator: ${generator}`);
 console.log(row('symbolon up', oursResult));
 console.log(row('openssl ocsp -port', opensslResult));
 console.log(`ratio: ${(oursResult.perSecond / opensslResult.perSecond).toFixed(1)}x`);
+if (floorResult !== undefined) {
+  console.log(row('Node floor (no work)', floorResult));
+  console.log(`the floor is ${(floorResult.perSecond / opensslResult.perSecond).toFixed(1)}x openssl here: no responder in Node, doing any work, can exceed it in this set-up; symbolon is at ${((100 * oursResult.perSecond) / floorResult.perSecond).toFixed(0)}% of it`);
+}
 process.exit(0);
