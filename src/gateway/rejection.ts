@@ -22,7 +22,6 @@ export const REJECTION_REASONS = {
   header_too_large: { status: 431, title: 'Request header fields too large', detail: 'The request line and header fields exceed the size or count this gateway accepts. Send fewer or smaller header fields.' },
   not_implemented: { status: 501, title: 'Not implemented', detail: 'The request uses a method or transfer coding this gateway does not relay (CONNECT, or a transfer coding other than chunked). Send it without.' },
   version_not_supported: { status: 505, title: 'HTTP version not supported', detail: 'This gateway speaks HTTP/1.0, HTTP/1.1 and HTTP/2. Use one of them.' },
-  misdirected_request: { status: 421, title: 'Misdirected request', detail: 'The Host of the request is not served on this TLS connection (RFC 9110 15.5.20). Open a new connection for that host.' },
 } as const satisfies Record<string, { status: number; title: string; detail: string }>;
 
 export type RejectionReason = keyof typeof REJECTION_REASONS;

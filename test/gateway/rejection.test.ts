@@ -11,7 +11,6 @@ test('every required reason code has a problem with a fitting status', () => {
   assert.equal(rejectionProblem('no_certificate').status, 403);
   assert.equal(rejectionProblem('route_denied').status, 403);
   assert.equal(rejectionProblem('revoked').status, 403);
-  assert.equal(rejectionProblem('misdirected_request').status, 421);
 });
 
 test('the body is RFC 9457 problem+json with type, title, status, detail and reason', () => {
