@@ -2,12 +2,13 @@ import { STATUS_CODES } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { RejectionReason } from '../rejection.js';
 import { PROBLEM_CONTENT_TYPE, REJECTION_REASONS, rejectionBody } from '../rejection.js';
-import { ChunkedDecoder, ChunkedFramingError, LAST_CHUNK, chunkOf } from './chunked-decoder.js';
-import { findHeadEnd, parseRequestHead } from './request-head.js';
-import type { RequestHead } from './request-head.js';
-import { parseResponseHead } from './response-head.js';
-import type { ResponseHead } from './response-head.js';
+import { ChunkedDecoder, ChunkedFramingError, LAST_CHUNK, chunkOf } from '../../http/http1/chunked-decoder.js';
+import { findHeadEnd, parseRequestHead } from '../../http/http1/request-head.js';
+import type { RequestHead } from '../../http/http1/request-head.js';
+import { parseResponseHead } from '../../http/http1/response-head.js';
+import type { ResponseHead } from '../../http/http1/response-head.js';
 import { clientResponseHead, upstreamRequestHead } from './relay-heads.js';
+import { deadlines } from '../../http/deadline-sweep.js';
 import type { UpstreamConnection, UpstreamPool, UpstreamUser } from './upstream-pool.js';
 
 /** Where an admitted request goes. */
@@ -93,42 +94,6 @@ export function httpDate(): string {
 type Phase = 'head' | 'deciding' | 'exchange' | 'closed';
 type TimerKind = 'idle' | 'headers' | 'client' | 'upstream';
 
-/** How often deadlines are checked: a timeout fires up to this late. */
-const SWEEP_MS = 100;
-
-interface HasDeadline {
-  readonly deadline: number;
-  onDeadline(): void;
-}
-
-/**
- * The deadlines of every HTTP/1 connection, checked together every 100 ms: setting one is a
- * field write, where a timer per connection would be armed and cleared several times per request.
- */
-class DeadlineSweep {
-  private readonly entries = new Set<HasDeadline>();
-  private interval: NodeJS.Timeout | undefined;
-
-  add(entry: HasDeadline): void {
-    this.entries.add(entry);
-    this.interval ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
-  }
-
-  delete(entry: HasDeadline): void {
-    this.entries.delete(entry);
-    if (this.entries.size === 0 && this.interval !== undefined) {
-      clearInterval(this.interval);
-      this.interval = undefined;
-    }
-  }
-
-  private sweep(): void {
-    const now = performance.now();
-    for (const entry of this.entries) if (entry.deadline <= now) entry.onDeadline();
-  }
-}
-
-const deadlines = new DeadlineSweep();
 
 /**
  * Serves HTTP/1.x on one TLS connection as a relay: request heads are parsed strictly (no

@@ -1,7 +1,7 @@
 import { HOP_BY_HOP_FIELDS } from '../hop-by-hop.js';
 import { CLIENT_IDENTITY_HEADERS } from '../strip-identity-headers.js';
-import type { RequestHead } from './request-head.js';
-import type { ResponseHead } from './response-head.js';
+import type { RequestHead } from '../../http/http1/request-head.js';
+import type { ResponseHead } from '../../http/http1/response-head.js';
 
 /** Request fields the gateway never forwards as sent: it frames the body, answers Expect and says who forwarded. */
 const NOT_FORWARDED = new Set([...HOP_BY_HOP_FIELDS, ...CLIENT_IDENTITY_HEADERS, 'x-forwarded-proto', 'content-length', 'expect']);

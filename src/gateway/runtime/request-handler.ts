@@ -2,7 +2,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import type { Certificate } from '../../x509/index.js';
 import type { Admission, Http1Hooks } from '../http1/http1-connection.js';
-import type { RequestHead } from '../http1/request-head.js';
+import type { RequestHead } from '../../http/http1/request-head.js';
 import { identityHeaders } from '../identity-headers.js';
 import type { IdentityHeaderMode } from '../identity-headers.js';
 import { PROBLEM_CONTENT_TYPE, REJECTION_REASONS, rejectionBody } from '../rejection.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { findHeadEnd, parseRequestHead, type HeadError, type RequestHead } from '../../../src/gateway/http1/request-head.js';
+import { findHeadEnd, parseRequestHead, type HeadError, type RequestHead } from '../../../src/http/http1/request-head.js';
 
 const limits: { readonly maxFields: number } = { maxFields: 100 };
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { findHeadEnd } from '../../../src/gateway/http1/request-head.js';
-import { parseResponseHead, type ResponseHead } from '../../../src/gateway/http1/response-head.js';
+import { findHeadEnd } from '../../../src/http/http1/request-head.js';
+import { parseResponseHead, type ResponseHead } from '../../../src/http/http1/response-head.js';
 
 const limits: { readonly maxFields: number } = { maxFields: 100 };
 

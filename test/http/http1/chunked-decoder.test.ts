@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ChunkedDecoder, ChunkedFramingError, LAST_CHUNK, chunkOf, type ChunkedLimits } from '../../../src/gateway/http1/chunked-decoder.js';
+import { ChunkedDecoder, ChunkedFramingError, LAST_CHUNK, chunkOf, type ChunkedLimits } from '../../../src/http/http1/chunked-decoder.js';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'latin1');
 
