@@ -5,6 +5,18 @@ export function httpDate(date: Date): string {
   return date.toUTCString();
 }
 
+let dateSecond = 0;
+let dateValue = '';
+/** The Date field of a response sent now, computed once a second. */
+export function httpDateNow(): string {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateValue = new Date(second * 1000).toUTCString();
+  }
+  return dateValue;
+}
+
 /**
  * Does a GET or HEAD carry validators that still match (RFC 9110 13.1)? If-None-Match wins over
  * If-Modified-Since, as 13.2.2 orders them. `lastModified` is compared to the second.

@@ -4,3 +4,5 @@ export type { ListenAddress } from './listen.js';
 export { sendProblem } from './problem.js';
 export { readBody } from './request-body.js';
 export type { BodyResult } from './request-body.js';
+export { createFastPathServer } from './fast-path-server.js';
+export type { FastAnswer, FastPath, FastPathServerOptions } from './fast-path-server.js';

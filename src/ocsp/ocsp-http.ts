@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { httpDate, isNotModified, readBody, sendProblem } from '../http/index.js';
+import type { FastPath } from '../http/index.js';
 import { ocspErrorResponse } from '../x509/index.js';
 import type { OcspAnswer, OcspResponder } from './ocsp-responder.js';
 
@@ -15,26 +16,63 @@ export interface OcspHttpOptions {
 const MAX_GET_PATH = 1024;
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
+/** The fields of an answer (RFC 5019 6.2: validators and a lifetime no longer than nextUpdate), without Content-Length. */
+function answerFields(answer: OcspAnswer, clock: () => Date, maxAgeSeconds: number): [string, string][] {
+  if (answer.cache === undefined) return [['Content-Type', 'application/ocsp-response'], ['Cache-Control', 'no-store']];
+  const secondsLeft = Math.floor((answer.cache.nextUpdate.getTime() - clock().getTime()) / 1000);
+  return [
+    ['Content-Type', 'application/ocsp-response'],
+    ['Cache-Control', `max-age=${Math.max(0, Math.min(maxAgeSeconds, secondsLeft))}, public, no-transform, must-revalidate`],
+    ['Last-Modified', httpDate(answer.cache.thisUpdate)],
+    ['Expires', httpDate(answer.cache.nextUpdate)],
+    ['ETag', answer.cache.etag],
+  ];
+}
+
 function send(req: IncomingMessage, res: ServerResponse, answer: OcspAnswer, clock: () => Date, maxAgeSeconds: number): void {
-  const headers: Record<string, string | number> = { 'Content-Type': 'application/ocsp-response' };
-  if (answer.cache !== undefined) {
-    // RFC 5019 6.2: validators and a lifetime no longer than nextUpdate.
-    const secondsLeft = Math.floor((answer.cache.nextUpdate.getTime() - clock().getTime()) / 1000);
-    headers['Cache-Control'] = `max-age=${Math.max(0, Math.min(maxAgeSeconds, secondsLeft))}, public, no-transform, must-revalidate`;
-    headers['Last-Modified'] = httpDate(answer.cache.thisUpdate);
-    headers['Expires'] = httpDate(answer.cache.nextUpdate);
-    headers['ETag'] = answer.cache.etag;
-    if (req.method === 'GET' && isNotModified(req, answer.cache.etag, answer.cache.thisUpdate)) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-  } else {
-    headers['Cache-Control'] = 'no-store';
+  const headers: Record<string, string | number> = Object.fromEntries(answerFields(answer, clock, maxAgeSeconds));
+  if (answer.cache !== undefined && req.method === 'GET' && isNotModified(req, answer.cache.etag, answer.cache.thisUpdate)) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
   }
   headers['Content-Length'] = answer.der.length;
   res.writeHead(200, headers);
   res.end(answer.der);
+}
+
+function isOcspPostPath(path: string): boolean {
+  return path === '/' || path === '/ocsp' || path === '/ocsp/';
+}
+
+const OCSP_REQUEST_TYPE = 'application/ocsp-request';
+
+/**
+ * The common case without `node:http` (for `createFastPathServer`): a POST of an
+ * `application/ocsp-request` body with a Content-Length within the cap. Everything else (GET, other
+ * types, chunked or oversize bodies) is left to `createOcspHandler` on the fallback server.
+ */
+export function createOcspFastPath(responder: OcspResponder, options: OcspHttpOptions): FastPath {
+  return {
+    claims(head) {
+      if (head.method !== 'POST') return false;
+      const query = head.target.indexOf('?');
+      if (!isOcspPostPath(query < 0 ? head.target : head.target.slice(0, query))) return false;
+      const fields = head.fields;
+      let type: string | undefined;
+      for (let i = 0; i < fields.length; i += 2) {
+        if (fields[i]!.length !== 12 || fields[i]!.toLowerCase() !== 'content-type') continue;
+        // Two Content-Type fields are the fallback's to judge.
+        if (type !== undefined) return false;
+        type = fields[i + 1]!;
+      }
+      return type !== undefined && type.split(';')[0]!.trim().toLowerCase() === OCSP_REQUEST_TYPE;
+    },
+    async serve(_head, body) {
+      const answer = await responder.answer(body);
+      return { status: 200, fields: answerFields(answer, options.clock, options.maxAgeSeconds), body: answer.der };
+    },
+  };
 }
 
 /**
@@ -49,9 +87,9 @@ export function createOcspHandler(responder: OcspResponder, options: OcspHttpOpt
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> => {
     const isRoot = path === '/';
     if (!isRoot && path !== '/ocsp' && !path.startsWith('/ocsp/')) return false;
-    if (req.method === 'POST' && (isRoot || path === '/ocsp' || path === '/ocsp/')) {
+    if (req.method === 'POST' && isOcspPostPath(path)) {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      if (type !== 'application/ocsp-request') {
+      if (type !== OCSP_REQUEST_TYPE) {
         sendProblem(res, 415, 'HTTP_UNSUPPORTED_MEDIA_TYPE', 'send the DER OCSPRequest as application/ocsp-request', { Accept: 'application/ocsp-request' });
         return true;
       }

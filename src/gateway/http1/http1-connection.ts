@@ -9,6 +9,7 @@ import { parseResponseHead } from '../../http/http1/response-head.js';
 import type { ResponseHead } from '../../http/http1/response-head.js';
 import { clientResponseHead, upstreamRequestHead } from './relay-heads.js';
 import { deadlines } from '../../http/deadline-sweep.js';
+import { httpDateNow } from '../../http/conditional-request.js';
 import type { UpstreamConnection, UpstreamPool, UpstreamUser } from './upstream-pool.js';
 
 /** Where an admitted request goes. */
@@ -79,17 +80,6 @@ const NO_HEAD_PARSED: RequestHead = Object.freeze<RequestHead>({
   connectionListed: undefined,
 });
 
-let dateSecond = 0;
-let dateValue = '';
-/** The Date field value, computed once a second. */
-export function httpDate(): string {
-  const second = Math.floor(Date.now() / 1000);
-  if (second !== dateSecond) {
-    dateSecond = second;
-    dateValue = new Date(second * 1000).toUTCString();
-  }
-  return dateValue;
-}
 
 type Phase = 'head' | 'deciding' | 'exchange' | 'closed';
 type TimerKind = 'idle' | 'headers' | 'client' | 'upstream';
@@ -402,7 +392,7 @@ class Http1Connection<Context> implements UpstreamUser {
     this.isChunkingClose = framing.kind === 'close' && isHttp11;
     this.responseRemaining = framing.kind === 'length' ? framing.length : 0;
     this.responseDecoder = framing.kind === 'chunked' ? new ChunkedDecoder() : undefined;
-    const headText = clientResponseHead(response, this.head, { close: this.closeAfterResponse, chunked: framing.kind === 'chunked' || this.isChunkingClose }, httpDate());
+    const headText = clientResponseHead(response, this.head, { close: this.closeAfterResponse, chunked: framing.kind === 'chunked' || this.isChunkingClose }, httpDateNow());
     this.arm('upstream', this.target!.timeoutMs);
     const headBuffer = Buffer.from(headText, 'latin1');
     if (body.length === 0 || framing.kind === 'none') {
@@ -545,7 +535,7 @@ class Http1Connection<Context> implements UpstreamUser {
     if (this.phase === 'closed') return;
     this.closeAfterResponse = true;
     const body = '{"type":"about:blank","title":"Internal Server Error","status":500,"code":"HTTP_INTERNAL_ERROR"}';
-    this.socket.write(`HTTP/1.1 500 Internal Server Error\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${body.length}\r\ncache-control: no-store\r\nconnection: close\r\ndate: ${httpDate()}\r\n\r\n${body}`, 'latin1');
+    this.socket.write(`HTTP/1.1 500 Internal Server Error\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${body.length}\r\ncache-control: no-store\r\nconnection: close\r\ndate: ${httpDateNow()}\r\n\r\n${body}`, 'latin1');
     this.record(500, undefined);
     this.close();
   }
@@ -555,7 +545,7 @@ class Http1Connection<Context> implements UpstreamUser {
     const body = rejectionBody(reason);
     const head =
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n` +
-      `date: ${httpDate()}\r\n${this.closeAfterResponse ? 'connection: close\r\n' : this.head.versionMinor === 0 ? 'connection: keep-alive\r\n' : ''}\r\n`;
+      `date: ${httpDateNow()}\r\n${this.closeAfterResponse ? 'connection: close\r\n' : this.head.versionMinor === 0 ? 'connection: keep-alive\r\n' : ''}\r\n`;
     this.socket.write(method === 'HEAD' ? head : head + body, 'latin1');
   }
 

@@ -1,0 +1,194 @@
+import { STATUS_CODES } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { httpDateNow } from './conditional-request.js';
+import { deadlines } from './deadline-sweep.js';
+import { findHeadEnd, parseRequestHead } from './http1/request-head.js';
+import type { RequestHead } from './http1/request-head.js';
+
+/** An answer of the fast path: the status, its fields (no framing or Connection: the server adds those) and the body. */
+export interface FastAnswer {
+  readonly status: number;
+  readonly fields: readonly (readonly [string, string | number])[];
+  readonly body: Buffer;
+}
+
+export interface FastPath {
+  /**
+   * From the head alone: whether this request is served here (its Content-Length body is read,
+   * at most `maxBodyBytes`, then `serve` answers). Anything else goes to the fallback server.
+   */
+  claims(head: RequestHead): boolean;
+  serve(head: RequestHead, body: Buffer): FastAnswer | Promise<FastAnswer>;
+}
+
+export interface FastPathServerOptions {
+  readonly fastPath: FastPath;
+  /** Serves every connection from its first request the fast path does not claim, to its end. Never listens itself. */
+  readonly fallback: HttpServer;
+  readonly maxHeaderBytes: number;
+  readonly maxBodyBytes: number;
+  /** From the first byte of a request to the end of its body. */
+  readonly requestTimeoutMs: number;
+  /** A keep-alive connection waiting for its next request. */
+  readonly idleTimeoutMs: number;
+  readonly onError: (error: unknown) => void;
+}
+
+const MAX_HEADER_FIELDS = 100;
+/** Bytes read ahead of the request being answered (pipelined ones) before the connection is paused. */
+const MAX_READ_AHEAD = 64 * 1024;
+
+/**
+ * A TCP server for endpoints that must be fast and are simple: requests the fast path claims
+ * (parsed by the strict HTTP/1.1 parser, with a Content-Length body) are answered here, without
+ * `node:http`; the first request it does not claim, and everything after it on that connection,
+ * goes to the `node:http` fallback server, with the bytes already read. So the fallback keeps
+ * every behaviour it has (errors, limits, chunked bodies, conditional GETs), and the fast path
+ * costs about half of it per request (bench/ocsp.ts).
+ */
+export function createFastPathServer(options: FastPathServerOptions): Server & { closeAllConnections(): void } {
+  // node:http checks its headers and request timeouts from 'listening'; this server listens for it.
+  options.fallback.emit('listening');
+  const sockets = new Set<Socket>();
+  const server = createServer({ noDelay: true }, (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    new FastPathConnection(socket, options);
+  });
+  return Object.assign(server, {
+    /** Every connection, the fallback's included (for `closeServer`). */
+    closeAllConnections(): void {
+      for (const socket of sockets) socket.destroy();
+    },
+  });
+}
+
+class FastPathConnection {
+  private pending: Buffer | undefined;
+  private searchedTo = 0;
+  private head: RequestHead | undefined;
+  private bodyLength = 0;
+  private isBusy = false;
+  private isDone = false;
+  private isPaused = false;
+  deadline = Infinity;
+  private readonly onData = (chunk: Buffer): void => this.read(chunk);
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: FastPathServerOptions,
+  ) {
+    socket.on('data', this.onData);
+    socket.on('error', () => this.stop());
+    socket.on('close', () => this.stop());
+    deadlines.add(this);
+    this.deadline = performance.now() + options.idleTimeoutMs;
+  }
+
+  onDeadline(): void {
+    this.stop();
+    this.socket.destroy();
+  }
+
+  private stop(): void {
+    this.isDone = true;
+    deadlines.delete(this);
+  }
+
+  private read(chunk: Buffer): void {
+    if (this.pending === undefined && this.head === undefined && !this.isBusy) this.deadline = performance.now() + this.options.requestTimeoutMs;
+    this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+    if (this.isBusy && this.pending.length > MAX_READ_AHEAD && !this.isPaused) {
+      this.isPaused = true;
+      this.socket.pause();
+    }
+    this.advance();
+  }
+
+  /** Serves what `pending` holds, one request at a time, until it needs more bytes or hands over. */
+  private advance(): void {
+    while (!this.isBusy && !this.isDone && this.pending !== undefined) {
+      const buffer = this.pending;
+      if (this.head === undefined) {
+        const end = findHeadEnd(buffer, this.searchedTo);
+        if (end < 0) {
+          this.searchedTo = buffer.length;
+          if (buffer.length > this.options.maxHeaderBytes) this.handOver();
+          return;
+        }
+        this.searchedTo = 0;
+        const parsed = end <= this.options.maxHeaderBytes ? parseRequestHead(buffer, end, { maxFields: MAX_HEADER_FIELDS }) : undefined;
+        const head = parsed?.ok === true ? parsed.head : undefined;
+        const framing = head?.framing;
+        if (head === undefined || framing?.kind !== 'length' || framing.length > this.options.maxBodyBytes || head.versionMinor !== 1 || head.expectContinue || !this.options.fastPath.claims(head)) {
+          this.handOver();
+          return;
+        }
+        this.head = head;
+        this.bodyLength = framing.length;
+        this.pending = buffer.subarray(end);
+        continue;
+      }
+      if (buffer.length < this.bodyLength) return;
+      const head = this.head;
+      const body = buffer.subarray(0, this.bodyLength);
+      this.pending = buffer.length === this.bodyLength ? undefined : buffer.subarray(this.bodyLength);
+      this.head = undefined;
+      this.serve(head, body);
+    }
+  }
+
+  private serve(head: RequestHead, body: Buffer): void {
+    this.isBusy = true;
+    let answer: FastAnswer | Promise<FastAnswer>;
+    try {
+      answer = this.options.fastPath.serve(head, body);
+    } catch (error) {
+      return this.fail(error);
+    }
+    // While it is answered, bytes that arrive wait in `pending` (the socket is paused only past the read-ahead limit).
+    if (answer instanceof Promise) answer.then((settled) => this.answer(head, settled), (error: unknown) => this.fail(error));
+    else this.answer(head, answer);
+  }
+
+  private answer(head: RequestHead, answer: FastAnswer): void {
+    if (this.isDone) return;
+    let text = `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? ''}\r\n`;
+    for (const [name, value] of answer.fields) text += `${name}: ${value}\r\n`;
+    text += `Content-Length: ${answer.body.length}\r\nDate: ${httpDateNow()}\r\n`;
+    if (!head.keepAlive) text += 'Connection: close\r\n';
+    this.socket.write(Buffer.concat([Buffer.from(`${text}\r\n`, 'latin1'), answer.body]));
+    this.isBusy = false;
+    if (this.isPaused) {
+      this.isPaused = false;
+      this.socket.resume();
+    }
+    if (!head.keepAlive) {
+      this.stop();
+      this.socket.end();
+      return;
+    }
+    this.deadline = performance.now() + (this.pending === undefined ? this.options.idleTimeoutMs : this.options.requestTimeoutMs);
+    this.advance();
+  }
+
+  private fail(error: unknown): void {
+    this.options.onError(error);
+    if (this.isDone) return;
+    const body = '{"type":"urn:symbolon:error:HTTP_INTERNAL_ERROR","title":"internal error","status":500,"code":"HTTP_INTERNAL_ERROR"}';
+    this.socket.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/problem+json\r\nContent-Length: ${body.length}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`, 'latin1');
+    this.stop();
+  }
+
+  /** The rest of the connection is the fallback's, starting with the bytes not yet served. */
+  private handOver(): void {
+    this.stop();
+    const rest = this.pending;
+    this.pending = undefined;
+    this.socket.off('data', this.onData);
+    this.options.fallback.emit('connection', this.socket);
+    if (rest !== undefined) this.socket.emit('data', rest);
+  }
+}
