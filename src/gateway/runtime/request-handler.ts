@@ -1,5 +1,6 @@
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
+import { sendProblem } from '../../http/index.js';
 import type { Certificate } from '../../x509/index.js';
 import type { Admission, Http1Hooks } from '../http1/http1-connection.js';
 import type { RequestHead } from '../../http/http1/request-head.js';
@@ -217,10 +218,7 @@ export class RequestHandler {
     return (req, res) => {
       this.handleHttp2(req, res).catch((error: unknown) => {
         this.options.onError(error);
-        if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' });
-          res.end(JSON.stringify({ type: 'urn:symbolon:error:HTTP_INTERNAL_ERROR', title: 'Internal server error', status: 500, code: 'HTTP_INTERNAL_ERROR' }));
-        } else res.destroy();
+        sendProblem(res, 500, 'HTTP_INTERNAL_ERROR');
       });
     };
   }
