@@ -166,11 +166,7 @@ class FastPathConnection {
       this.isPaused = false;
       this.socket.resume();
     }
-    if (!head.keepAlive) {
-      this.stop();
-      this.socket.end();
-      return;
-    }
+    if (!head.keepAlive) return this.closeGracefully();
     this.deadline = performance.now() + (this.pending === undefined ? this.options.idleTimeoutMs : this.options.requestTimeoutMs);
     this.advance();
   }
@@ -179,8 +175,18 @@ class FastPathConnection {
     this.options.onError(error);
     if (this.isDone) return;
     const body = problemBody(500, 'HTTP_INTERNAL_ERROR');
-    this.socket.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/problem+json\r\nContent-Length: ${body.length}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`, 'latin1');
-    this.stop();
+    this.socket.write(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/problem+json\r\nContent-Length: ${body.length}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`, 'latin1');
+    this.closeGracefully();
+  }
+
+  /**
+   * Ends the connection once the answer has gone out (as node:http does), not when the client
+   * answers the FIN; a client that does not take it within the idle timeout is cut off.
+   */
+  private closeGracefully(): void {
+    this.isDone = true;
+    this.deadline = performance.now() + this.options.idleTimeoutMs;
+    this.socket.destroySoon();
   }
 
   /** The rest of the connection is the fallback's, starting with the bytes not yet served. */

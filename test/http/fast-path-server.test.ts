@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer } from 'node:http';
 import { connect } from 'node:net';
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { test } from 'node:test';
 import { closeServer, createFastPathServer, listen } from '../../src/http/index.js';
 import type { FastPath } from '../../src/http/index.js';
@@ -15,7 +15,7 @@ const fastPath: FastPath = {
   },
 };
 
-async function withServer(fn: (port: number, errors: unknown[]) => Promise<void>, timeouts = { requestTimeoutMs: 10_000, idleTimeoutMs: 5_000 }): Promise<void> {
+async function withServer(fn: (port: number, errors: unknown[], server: Server) => Promise<void>, timeouts = { requestTimeoutMs: 10_000, idleTimeoutMs: 5_000 }): Promise<void> {
   const fallback = createHttpServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -29,7 +29,7 @@ async function withServer(fn: (port: number, errors: unknown[]) => Promise<void>
   const server = createFastPathServer({ fastPath, fallback, maxHeaderBytes: 4096, maxBodyBytes: 64, ...timeouts, onError: (error) => errors.push(error) });
   const { port } = await listen(server, { host: '127.0.0.1', port: 0 });
   try {
-    await fn(port, errors);
+    await fn(port, errors, server);
   } finally {
     await closeServer(server);
   }
@@ -171,4 +171,26 @@ test('closeServer ends fast-path and handed-over connections alike', async () =>
   await closeServer(server);
   await Promise.race([Promise.all(closed), new Promise((_, reject) => setTimeout(() => reject(new Error('connections still open')), 2000))]);
   assert.equal(server.listening, false);
+});
+
+test('a client that stops reading after a Connection: close request does not keep its connection: it is closed once the answer is written', async () => {
+  await withServer(async (port, _errors, server) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => undefined);
+    try {
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      // Never read: the client would never see the FIN, so it would never answer it.
+      socket.pause();
+      socket.write(fast('bye', 'Connection: close\r\n'));
+      const started = Date.now();
+      let open = 1;
+      while (open > 0 && Date.now() - started < 3000) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        open = await new Promise<number>((resolve) => server.getConnections((_error, count) => resolve(count)));
+      }
+      assert.equal(open, 0, 'the connection is still open');
+    } finally {
+      socket.destroy();
+    }
+  });
 });

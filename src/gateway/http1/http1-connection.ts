@@ -83,7 +83,7 @@ const NO_HEAD_PARSED: RequestHead = Object.freeze<RequestHead>({
 
 
 type Phase = 'head' | 'deciding' | 'exchange' | 'closed';
-type TimerKind = 'idle' | 'headers' | 'client' | 'upstream';
+type TimerKind = 'idle' | 'headers' | 'client' | 'upstream' | 'closing';
 
 
 /**
@@ -464,12 +464,7 @@ class Http1Connection<Context> implements UpstreamUser {
 
   /** After a response: close if asked, else the next request (perhaps already read). */
   private next(): void {
-    if (this.closeAfterResponse || !this.isRequestDone) {
-      this.phase = 'closed';
-      this.disarm();
-      this.socket.end();
-      return;
-    }
+    if (this.closeAfterResponse || !this.isRequestDone) return this.closeGracefully();
     this.phase = 'head';
     this.head = NO_HEAD_PARSED;
     this.resumeClient();
@@ -486,9 +481,7 @@ class Http1Connection<Context> implements UpstreamUser {
     this.isRequestDone = true;
     this.started = performance.now();
     this.sendProblem(reason, 'GET');
-    this.phase = 'closed';
-    this.disarm();
-    this.socket.end();
+    this.closeGracefully();
   }
 
   private refuse(reason: RejectionReason): void {
@@ -560,12 +553,20 @@ class Http1Connection<Context> implements UpstreamUser {
 
   /** Stops at once: the client connection and any upstream connection in use. */
   private close(): void {
-    this.phase = 'closed';
-    this.disarm();
     const upstream = this.upstream;
     this.upstream = undefined;
     if (upstream !== undefined) this.target?.pool.discard(upstream);
-    this.socket.end();
+    this.closeGracefully();
+  }
+
+  /**
+   * Ends the connection once what was written has gone out (as node:http does), not when the
+   * client answers the FIN: a client that stops reading would otherwise hold the connection
+   * forever. One that does not take the last bytes within the idle timeout is cut off.
+   */
+  private closeGracefully(): void {
+    this.phase = 'closed';
+    this.arm('closing', this.limits.idleTimeoutMs);
     this.socket.destroySoon();
   }
 
@@ -611,8 +612,10 @@ class Http1Connection<Context> implements UpstreamUser {
   onDeadline(): void {
     const kind = this.timerKind;
     this.disarm();
+    if (kind === 'closing') return void this.socket.destroy();
     if (this.phase === 'closed') return;
-    if (kind === 'idle') return this.abortQuietly();
+    // A keep-alive connection idle too long is closed without a word (RFC 9112 9.5).
+    if (kind === 'idle') return this.closeGracefully();
     if (kind === 'headers') {
       this.hooks.malformed('request_timeout', 'the request head did not arrive within the headers timeout');
       this.phase = 'deciding';
@@ -628,11 +631,5 @@ class Http1Connection<Context> implements UpstreamUser {
       this.record(408, 'request_timeout');
     } else this.record(this.responseStatus, undefined);
     this.close();
-  }
-
-  /** A keep-alive connection idle too long: closed without a word (RFC 9112 9.5). */
-  private abortQuietly(): void {
-    this.phase = 'closed';
-    this.socket.destroySoon();
   }
 }

@@ -10,9 +10,9 @@ import { startEchoUpstream } from './support/echo-upstream.js';
 import type { EchoUpstream } from './support/echo-upstream.js';
 import { makeConfig, startTestGateway } from './support/test-gateway.js';
 import type { ConfigParts, TestGateway } from './support/test-gateway.js';
-import { curl, delay } from './support/tls-clients.js';
+import { curl, delay, waitFor } from './support/tls-clients.js';
 import { rawConnect, rawExchange } from './support/raw-http1.js';
-import type { RawExchange, RawResponse } from './support/raw-http1.js';
+import type { RawConnection, RawExchange, RawResponse } from './support/raw-http1.js';
 
 let env: E2eEnv;
 let echo: EchoUpstream;
@@ -487,4 +487,25 @@ test('16. 200 concurrent malformed requests are all refused, then a normal reque
     const after = await curl(env, gw.port, '/after-flood', { client });
     assert.equal(after.status, 200, after.body);
   });
+});
+
+test('17. a client that stops reading after a Connection: close request or a malformed one does not keep its connection: the gateway closes it once the answer is written', async () => {
+  await withGateway(async (gw) => {
+    const openConnections = async (): Promise<number> => (await gw.gateway.metrics.registry.getSingleMetric('symbolon_gateway_open_connections')!.get()).values[0]?.value ?? -1;
+    const held: RawConnection[] = [];
+    try {
+      const requests = [`GET /echo HTTP/1.1\r\n${H}Connection: close\r\n\r\n`, `GET /echo HTTP/1.1\r\n${H}Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n`];
+      for (const _ of requests) held.push(await rawConnect(env, gw.port, { client }));
+      assert.ok(await waitFor(async () => (await openConnections()) === 2, 2000, 20), 'both connections are open before the requests');
+      requests.forEach((request, index) => {
+        // The client writes its request, then never reads again: it never sees the gateway's FIN, so never answers it.
+        held[index]!.socket.pause();
+        held[index]!.write(request);
+      });
+      const isClosed = await waitFor(async () => (await openConnections()) === 0, 5000, 50);
+      assert.ok(isClosed, `${await openConnections()} connection(s) still held open by clients that stopped reading`);
+    } finally {
+      for (const connection of held) connection.destroy();
+    }
+  }, { limits: { idleTimeoutMs: 10_000 } });
 });
