@@ -129,7 +129,6 @@ class Http1Connection<Context> implements UpstreamUser {
   private isChunkingClose = false;
   private closeAfterResponse = false;
   private responseStatus = 0;
-  private isUpstreamDone = false;
   /** Bytes after a complete response: the upstream's framing cannot be trusted any more. */
   private hasExtraBytes = false;
   private isAwaitingUpstreamDrain = false;
@@ -201,7 +200,6 @@ class Http1Connection<Context> implements UpstreamUser {
     this.response = undefined;
     this.responseBuffer = undefined;
     this.responseStatus = 0;
-    this.isUpstreamDone = false;
     this.hasExtraBytes = false;
     this.isChunkingClose = false;
     this.closeAfterResponse = !head.keepAlive;
@@ -326,7 +324,6 @@ class Http1Connection<Context> implements UpstreamUser {
     this.upstream = undefined;
     if (this.response !== undefined && this.response.framing.kind === 'close') {
       if (this.isChunkingClose) this.socket.write(LAST_CHUNK);
-      this.isUpstreamDone = true;
       this.finishExchange();
       return;
     }
@@ -399,7 +396,6 @@ class Http1Connection<Context> implements UpstreamUser {
     if (body.length === 0 || framing.kind === 'none') {
       this.socket.write(headBuffer);
       if (framing.kind === 'none') {
-        this.isUpstreamDone = true;
         this.hasExtraBytes = body.length > 0;
         this.finishExchange();
       }
@@ -411,12 +407,13 @@ class Http1Connection<Context> implements UpstreamUser {
   private relayResponseBody(chunk: Buffer, headBuffer?: Buffer): void {
     const response = this.response!;
     const out: Buffer[] = headBuffer === undefined ? [] : [headBuffer];
+    let isComplete = false;
     if (response.framing.kind === 'length') {
       const taken = Math.min(this.responseRemaining, chunk.length);
       out.push(taken === chunk.length ? chunk : chunk.subarray(0, taken));
       this.responseRemaining -= taken;
       if (taken < chunk.length) this.hasExtraBytes = true;
-      if (this.responseRemaining === 0) this.isUpstreamDone = true;
+      isComplete = this.responseRemaining === 0;
     } else if (this.responseDecoder !== undefined) {
       let pushed;
       try {
@@ -427,14 +424,14 @@ class Http1Connection<Context> implements UpstreamUser {
       }
       for (const piece of pushed.output) out.push(piece);
       if (pushed.done) {
-        this.isUpstreamDone = true;
+        isComplete = true;
         if (pushed.consumed < chunk.length) this.hasExtraBytes = true;
       }
     } else if (this.isChunkingClose) {
       for (const piece of chunkOf(chunk)) out.push(piece);
     } else out.push(chunk);
     const isWritable = this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
-    if (this.isUpstreamDone) return this.finishExchange();
+    if (isComplete) return this.finishExchange();
     if (this.timerKind === 'upstream') this.arm('upstream', this.target!.timeoutMs);
     if (!isWritable) {
       this.upstream?.socket.pause();
@@ -476,10 +473,7 @@ class Http1Connection<Context> implements UpstreamUser {
 
   private refuseMalformed(reason: RejectionReason, message: string): void {
     this.hooks.malformed(reason, message);
-    this.phase = 'deciding';
     this.closeAfterResponse = true;
-    this.isRequestDone = true;
-    this.started = performance.now();
     this.sendProblem(reason, 'GET');
     this.closeGracefully();
   }
@@ -616,13 +610,7 @@ class Http1Connection<Context> implements UpstreamUser {
     if (this.phase === 'closed') return;
     // A keep-alive connection idle too long is closed without a word (RFC 9112 9.5).
     if (kind === 'idle') return this.closeGracefully();
-    if (kind === 'headers') {
-      this.hooks.malformed('request_timeout', 'the request head did not arrive within the headers timeout');
-      this.phase = 'deciding';
-      this.closeAfterResponse = true;
-      this.sendProblem('request_timeout', 'GET');
-      return this.close();
-    }
+    if (kind === 'headers') return this.refuseMalformed('request_timeout', 'the request head did not arrive within the headers timeout');
     if (kind === 'upstream') return this.upstreamFailed(Object.assign(new Error('the upstream did not answer in time'), { code: 'UPSTREAM_TIMEOUT' }));
     // 'client': the client stopped sending its body or reading the response.
     if (this.response === undefined && this.phase === 'exchange') {
