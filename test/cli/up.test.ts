@@ -126,6 +126,14 @@ test('symbolon up refuses to create a CA whose certificates would point at port 
   }
 });
 
+test('symbolon up refuses a --public-base-url that is not an http(s) URL with a typed error, and creates nothing', async () => {
+  const dir = join(temp.path, 'bad-public-url');
+  const result = await runCli(['up', '--dir', dir, '--public-base-url', 'ftp://ca.test/x?y', '--no-feed']);
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /^symbolon: CA_CONFIG_INVALID: .*publicBaseUrl/m);
+  assert.equal(existsSync(join(dir, 'symbolon.json')), false, 'no CA was created');
+});
+
 test('symbolon up refuses a bad --listen with a usage error', async () => {
   const result = await runCli(['up', '--dir', join(temp.path, 'none'), '--listen', 'nonsense']);
   assert.equal(result.code, 2, result.stderr);
