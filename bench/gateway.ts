@@ -17,6 +17,7 @@
  *   node --import tsx bench/gateway.ts [--tls 1.3|1.2] [--seconds 5] [--warmup 1] [--rounds 3]
  *        [--servers symbolon,nginx] [--handshake-connections 32] [--keepalive-connections 64]
  *        [--latency-connections 8] [--latency-rate 1000] [--nice -10] [--perf] [--cpu-prof]
+ *        [--figures handshakes,keepalive,latency]
  *
  * --nice runs the servers, the upstream and the generator at that nice value (default -10, as
  * root), so that other work on a shared machine takes less from the measured cores; 0 to leave it.
@@ -65,6 +66,7 @@ const { values: options } = parseArgs({
     nice: { type: 'string', default: '-10' },
     perf: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    figures: { type: 'string', default: 'handshakes,keepalive,latency' },
   },
 });
 const tlsVersion = options.tls === '1.2' ? '1.2' : '1.3';
@@ -81,6 +83,9 @@ const generatorPlacement = { core: GENERATOR_CORE, niceness };
 const servers = options.servers.split(',').filter((name): name is ServerName => (SERVER_NAMES as readonly string[]).includes(name));
 if (options.tls !== '1.2' && options.tls !== '1.3') throw new Error('--tls is 1.2 or 1.3');
 if (servers.length === 0) throw new Error('--servers names symbolon and/or nginx');
+const FIGURE_NAMES = ['handshakes', 'keepalive', 'latency'] as const;
+const figures = new Set(options.figures.split(','));
+for (const figure of figures) if (!(FIGURE_NAMES as readonly string[]).includes(figure)) throw new Error(`--figures names some of ${FIGURE_NAMES.join(', ')}`);
 
 // --- what the bench needs, checked before anything starts ------------------------------------------
 function hasCommand(command: string, args: readonly string[]): boolean {
@@ -114,7 +119,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.exit(130);
   });
 }
-const runsPerRound = servers.length * 2 + servers.length + 1;
+const runsPerRound = servers.length * 2 + servers.length + 1; // at most: every figure
 const budgetSeconds = 2 * rounds * runsPerRound * (seconds + warmupSeconds + 2) + 180;
 setTimeout(() => {
   console.error(`bench/gateway.ts: over its time budget of ${budgetSeconds} s; stopping`);
@@ -406,46 +411,50 @@ function rateLine(label: string, unit: string, samples: Map<string, Sample[]>): 
   }
 }
 
-const handshakes = await inRounds(measured, () => ({ mode: 'handshake', tls, connections: handshakeConnections }));
-rateLine(`1. full mTLS handshakes/s: a new TCP connection + full TLS ${tlsVersion} handshake with a client certificate (no resumption) per request, one GET / proxied through to the upstream, then close; ${handshakeConnections} concurrent connections`, 'handshakes/s', handshakes);
+if (figures.has('handshakes')) {
+  const handshakes = await inRounds(measured, () => ({ mode: 'handshake', tls, connections: handshakeConnections }));
+  rateLine(`1. full mTLS handshakes/s: a new TCP connection + full TLS ${tlsVersion} handshake with a client certificate (no resumption) per request, one GET / proxied through to the upstream, then close; ${handshakeConnections} concurrent connections`, 'handshakes/s', handshakes);
+  printProfiles();
+}
 
-printProfiles();
+if (figures.has('keepalive')) {
+  const keepalive = await inRounds(measured, () => ({ mode: 'keepalive', tls, connections: keepaliveConnections }));
+  rateLine(`2. keep-alive requests/s proxied to the upstream: ${keepaliveConnections} HTTP/1.1 keep-alive connections, one request in flight on each (no pipelining)`, 'requests/s', keepalive);
+  printProfiles();
+}
 
-const keepalive = await inRounds(measured, () => ({ mode: 'keepalive', tls, connections: keepaliveConnections }));
-rateLine(`2. keep-alive requests/s proxied to the upstream: ${keepaliveConnections} HTTP/1.1 keep-alive connections, one request in flight on each (no pipelining)`, 'requests/s', keepalive);
-
-printProfiles();
-
-// The direct call is plain HTTP to the upstream; through a server it is HTTPS with the client certificate.
-const latency = await inRounds(['direct', ...measured], (name) => ({ mode: 'latency', ...(name === 'direct' ? {} : { tls }), connections: latencyConnections, rate: latencyRate }));
-console.log(
-  `\n3. added latency over calling the upstream directly: ${latencyRate} requests/s (open loop, latency from the scheduled send time) over ${latencyConnections} keep-alive connections set up beforehand; ` +
-    `added = the server's median p50/p99 over rounds minus the direct call's (microseconds, lower is better; p99 on a shared machine mostly measures other work's scheduling stalls, see the rounds)`,
-);
-const direct = latency.get('direct')!;
-const roundsOf = (samples: readonly Sample[], pick: (latency: LoadgenResult['latencyUs']) => number): string => samples.map((s) => fixed(pick(s.result.latencyUs))).join(', ');
-const directP50 = median(direct.map((s) => s.result.latencyUs.p50));
-const directP99 = median(direct.map((s) => s.result.latencyUs.p99));
-console.log(`  direct   p50 ${fixed(directP50)} us, p99 ${fixed(directP99)} us (plain HTTP to the upstream; rounds p50 ${roundsOf(direct, (l) => l.p50)}; p99 ${roundsOf(direct, (l) => l.p99)}; max backlog ${Math.max(...direct.map((s) => s.result.maxBacklog))} requests)`);
-const added = new Map<string, { p50: number; p99: number }>();
-for (const name of measured) {
-  const list = latency.get(name)!;
-  const p50 = median(list.map((s) => s.result.latencyUs.p50)) - directP50;
-  const p99 = median(list.map((s) => s.result.latencyUs.p99)) - directP99;
-  added.set(name, { p50, p99 });
+if (figures.has('latency')) {
+  // The direct call is plain HTTP to the upstream; through a server it is HTTPS with the client certificate.
+  const latency = await inRounds(['direct', ...measured], (name) => ({ mode: 'latency', ...(name === 'direct' ? {} : { tls }), connections: latencyConnections, rate: latencyRate }));
   console.log(
-    `  ${name.padEnd(8)} p50 ${fixed(p50 + directP50)} us, p99 ${fixed(p99 + directP99)} us; added p50 ${fixed(p50)} us, p99 ${fixed(p99)} us  (rounds p50 ${roundsOf(list, (l) => l.p50)}; p99 ${roundsOf(list, (l) => l.p99)}; max backlog ${Math.max(...list.map((s) => s.result.maxBacklog))} requests)`,
+    `\n3. added latency over calling the upstream directly: ${latencyRate} requests/s (open loop, latency from the scheduled send time) over ${latencyConnections} keep-alive connections set up beforehand; ` +
+      `added = the server's median p50/p99 over rounds minus the direct call's (microseconds, lower is better; p99 on a shared machine mostly measures other work's scheduling stalls, see the rounds)`,
   );
-}
-for (const name of measured) console.log(evidence(name, latency.get(name)!));
-const symbolonAdded = added.get('symbolon');
-const nginxAdded = added.get('nginx');
-if (symbolonAdded !== undefined && nginxAdded !== undefined) {
-  console.log(`  => added p50: symbolon ${fixed(symbolonAdded.p50)} us, nginx ${fixed(nginxAdded.p50)} us, ratio ${(symbolonAdded.p50 / nginxAdded.p50).toFixed(2)} (lower is better)`);
-  console.log(`  => added p99: symbolon ${fixed(symbolonAdded.p99)} us, nginx ${fixed(nginxAdded.p99)} us, ratio ${(symbolonAdded.p99 / nginxAdded.p99).toFixed(2)} (lower is better)`);
-}
+  const direct = latency.get('direct')!;
+  const roundsOf = (samples: readonly Sample[], pick: (latency: LoadgenResult['latencyUs']) => number): string => samples.map((s) => fixed(pick(s.result.latencyUs))).join(', ');
+  const directP50 = median(direct.map((s) => s.result.latencyUs.p50));
+  const directP99 = median(direct.map((s) => s.result.latencyUs.p99));
+  console.log(`  direct   p50 ${fixed(directP50)} us, p99 ${fixed(directP99)} us (plain HTTP to the upstream; rounds p50 ${roundsOf(direct, (l) => l.p50)}; p99 ${roundsOf(direct, (l) => l.p99)}; max backlog ${Math.max(...direct.map((s) => s.result.maxBacklog))} requests)`);
+  const added = new Map<string, { p50: number; p99: number }>();
+  for (const name of measured) {
+    const list = latency.get(name)!;
+    const p50 = median(list.map((s) => s.result.latencyUs.p50)) - directP50;
+    const p99 = median(list.map((s) => s.result.latencyUs.p99)) - directP99;
+    added.set(name, { p50, p99 });
+    console.log(
+      `  ${name.padEnd(8)} p50 ${fixed(p50 + directP50)} us, p99 ${fixed(p99 + directP99)} us; added p50 ${fixed(p50)} us, p99 ${fixed(p99)} us  (rounds p50 ${roundsOf(list, (l) => l.p50)}; p99 ${roundsOf(list, (l) => l.p99)}; max backlog ${Math.max(...list.map((s) => s.result.maxBacklog))} requests)`,
+    );
+  }
+  for (const name of measured) console.log(evidence(name, latency.get(name)!));
+  const symbolonAdded = added.get('symbolon');
+  const nginxAdded = added.get('nginx');
+  if (symbolonAdded !== undefined && nginxAdded !== undefined) {
+    console.log(`  => added p50: symbolon ${fixed(symbolonAdded.p50)} us, nginx ${fixed(nginxAdded.p50)} us, ratio ${(symbolonAdded.p50 / nginxAdded.p50).toFixed(2)} (lower is better)`);
+    console.log(`  => added p99: symbolon ${fixed(symbolonAdded.p99)} us, nginx ${fixed(nginxAdded.p99)} us, ratio ${(symbolonAdded.p99 / nginxAdded.p99).toFixed(2)} (lower is better)`);
+  }
 
-printProfiles();
+  printProfiles();
+}
 
 for (const target of targets.values()) await stopGracefully(target.process, 10_000);
 if (options['cpu-prof'] && targets.has('symbolon')) console.log(`\n--cpu-prof: the gateway's profile is in ${profileDir}`);

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { RouteLatencyHistogram } from './route-latency-histogram.js';
 
 /** What the metrics read when scraped, rather than being told on every change. */
 export interface GatewayGaugeSources {
@@ -19,20 +20,37 @@ export class GatewayMetrics {
   readonly handshakes: Counter<'result' | 'reason'>;
   readonly requests: Counter<'route' | 'status'>;
   readonly rejections: Counter<'route' | 'reason'>;
-  readonly upstreamLatency: Histogram<'route'>;
+  readonly upstreamLatency: RouteLatencyHistogram;
   readonly validatorDisagreements: Counter<'code'>;
   readonly revocationSoftFails: Counter<'bundle'>;
   readonly reloads: Counter<'result'>;
+  /**
+   * Requests counted since the last scrape, by route label and status: plain numbers on the
+   * request path, added to `requests` when it is read (prom-client hashes its label object on
+   * every `inc`, even through a labelled child).
+   */
+  private readonly uncountedRequests = new Map<string, Map<number, number>>();
 
   constructor(sources: GatewayGaugeSources, now: () => number = Date.now) {
     const registers = [this.registry];
     this.handshakes = new Counter({ name: 'symbolon_gateway_handshakes_total', help: 'TLS handshakes by result (accepted, rejected, failed) and reason', labelNames: ['result', 'reason'], registers });
-    this.requests = new Counter({ name: 'symbolon_gateway_requests_total', help: 'Requests by route and response status', labelNames: ['route', 'status'], registers });
+    const uncountedRequests = this.uncountedRequests;
+    this.requests = new Counter({
+      name: 'symbolon_gateway_requests_total',
+      help: 'Requests by route and response status',
+      labelNames: ['route', 'status'],
+      registers,
+      collect() {
+        for (const [route, byStatus] of uncountedRequests) {
+          for (const [status, count] of byStatus) this.inc({ route, status: String(status) }, count);
+        }
+        uncountedRequests.clear();
+      },
+    });
     this.rejections = new Counter({ name: 'symbolon_gateway_rejections_total', help: 'Requests refused by the gateway, by route and reason code', labelNames: ['route', 'reason'], registers });
-    this.upstreamLatency = new Histogram({
+    this.upstreamLatency = new RouteLatencyHistogram({
       name: 'symbolon_gateway_upstream_latency_seconds',
       help: 'Time from forwarding a request to the upstream response headers',
-      labelNames: ['route'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
@@ -82,5 +100,15 @@ export class GatewayMetrics {
         this.set(sources.openConnections());
       },
     });
+  }
+
+  /** One request answered with `status` on the route labelled `route` ('none' when no route took it). */
+  countRequest(route: string, status: number): void {
+    let byStatus = this.uncountedRequests.get(route);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      this.uncountedRequests.set(route, byStatus);
+    }
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
   }
 }

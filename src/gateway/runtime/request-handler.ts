@@ -83,9 +83,6 @@ function certificateOf(verdict: ConnectionVerdict): Certificate | undefined {
  */
 export class RequestHandler {
   private memos = { generation: -1, byCertificate: new BoundedMap<string, IdentityMemo>(MAX_MEMOS) };
-  /** Labelled metric children by route and status: prom-client hashes a label object on every call otherwise. */
-  private readonly requestCounters = new Map<string, { inc(): void }>();
-  private readonly latencyHistograms = new Map<string, { observe(value: number): void }>();
 
   constructor(private readonly options: RequestHandlerOptions) {}
 
@@ -158,22 +155,9 @@ export class RequestHandler {
   record(exchange: Exchange, decision: RequestDecision | undefined, status: number, reason: RejectionReason | undefined, upstreamMs: number | undefined, durationMs: number): void {
     const { metrics } = this.options;
     const route = decision?.route?.label ?? 'none';
-    const key = `${status} ${route}`;
-    let counter = this.requestCounters.get(key);
-    if (counter === undefined) {
-      counter = metrics.requests.labels({ route, status: String(status) });
-      this.requestCounters.set(key, counter);
-    }
-    counter.inc();
+    metrics.countRequest(route, status);
     if (reason !== undefined) metrics.rejections.inc({ route, reason });
-    if (upstreamMs !== undefined) {
-      let histogram = this.latencyHistograms.get(route);
-      if (histogram === undefined) {
-        histogram = metrics.upstreamLatency.labels({ route });
-        this.latencyHistograms.set(route, histogram);
-      }
-      histogram.observe(upstreamMs / 1000);
-    }
+    if (upstreamMs !== undefined) metrics.upstreamLatency.observeRoute(route, upstreamMs / 1000);
     this.options.accessLog.write({
       method: exchange.method,
       host: exchange.host,
@@ -206,7 +190,7 @@ export class RequestHandler {
         this.record({ method: head.method, host: head.authority ?? '', target: head.target, httpVersion: `1.${head.versionMinor}`, remoteAddress: end.remoteAddress }, end.context, end.status, end.reason, end.upstreamMs, end.durationMs);
       },
       malformed: (reason) => {
-        this.options.metrics.requests.inc({ route: 'none', status: String(REJECTION_REASONS[reason].status) });
+        this.options.metrics.countRequest('none', REJECTION_REASONS[reason].status);
         this.options.metrics.rejections.inc({ route: 'none', reason });
       },
       onError: this.options.onError,
