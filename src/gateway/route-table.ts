@@ -38,15 +38,47 @@ export function normalizeHost(host: string): string | undefined {
 
 /**
  * The path of a request-target without query, or undefined when it must be refused: not
- * absolute, `.`/`..` segments, encoded `/`, `\` or `.`, backslashes, or control characters —
- * forms an upstream may normalize differently from the gateway (RFC 3986 5.2.4, 6.2.2.2).
+ * absolute, `.`/`..` segments, encoded `/`, `\` or `.` (or NUL), backslashes, or control
+ * characters — forms an upstream may normalize differently from the gateway (RFC 3986 5.2.4,
+ * 6.2.2.2). One pass over the characters: it runs on every request.
  */
 export function routablePath(target: string): string | undefined {
-  const end = target.search(/[?#]/);
-  const path = end < 0 ? target : target.slice(0, end);
-  if (!path.startsWith('/') || /[\\\x00-\x20\x7f-\uffff]/.test(path) || /%(2f|5c|2e|00)/i.test(path)) return undefined;
-  if (path.split('/').some((segment) => segment === '.' || segment === '..')) return undefined;
-  return path;
+  if (target.charCodeAt(0) !== SLASH) return undefined;
+  let end = target.length;
+  let segmentStart = 1;
+  for (let i = 1; i < target.length; i++) {
+    const code = target.charCodeAt(i);
+    if (code === QUESTION_MARK || code === HASH) {
+      end = i;
+      break;
+    }
+    if (code <= 0x20 || code >= 0x7f || code === BACKSLASH) return undefined;
+    if (code === SLASH) {
+      if (isDotSegment(target, segmentStart, i)) return undefined;
+      segmentStart = i + 1;
+    } else if (code === PERCENT && isEncodedSeparator(target.charCodeAt(i + 1), target.charCodeAt(i + 2) | 0x20)) return undefined;
+  }
+  if (isDotSegment(target, segmentStart, end)) return undefined;
+  return end === target.length ? target : target.slice(0, end);
+}
+
+const SLASH = 0x2f;
+const BACKSLASH = 0x5c;
+const PERCENT = 0x25;
+const QUESTION_MARK = 0x3f;
+const HASH = 0x23;
+const DOT = 0x2e;
+
+function isDotSegment(text: string, start: number, end: number): boolean {
+  const length = end - start;
+  return (length === 1 && text.charCodeAt(start) === DOT) || (length === 2 && text.charCodeAt(start) === DOT && text.charCodeAt(start + 1) === DOT);
+}
+
+/** `%2f`, `%5c`, `%2e` or `%00`, any case: `high` is the first hex digit, `lowLowercased` the second lowercased. */
+function isEncodedSeparator(high: number, lowLowercased: number): boolean {
+  if (high === 0x32) return lowLowercased === 0x66 || lowLowercased === 0x65; // 2f, 2e
+  if (high === 0x35) return lowLowercased === 0x63; // 5c
+  return high === 0x30 && lowLowercased === 0x30; // 00
 }
 
 function isPrefixOnSegment(prefix: string, path: string): boolean {
@@ -92,11 +124,18 @@ export function compileRouteTable<T>(entries: readonly RouteEntry<T>[]): RouteTa
 
   const inBucket = (bucket: readonly RouteEntry<T>[] | undefined, path: string) => bucket?.find((entry) => isPrefixOnSegment(entry.pathPrefix, path));
 
+  // Most requests name the host the one before named: its normalized form is kept.
+  let lastRawHost = '';
+  let lastHost: string | undefined;
   return Object.freeze({
     lookup(rawHost: string, target: string): RouteLookup<T> {
       const path = routablePath(target);
       if (path === undefined) return { ok: false, reason: 'path_invalid' };
-      const host = normalizeHost(rawHost);
+      if (rawHost !== lastRawHost) {
+        lastHost = normalizeHost(rawHost);
+        lastRawHost = rawHost;
+      }
+      const host = lastHost;
       let entry = host === undefined ? undefined : inBucket(exact.get(host), path);
       // A wildcard covers one or more leading labels; the longest matching suffix wins.
       for (let dot = host?.indexOf('.') ?? -1; entry === undefined && host !== undefined && dot >= 0; dot = host.indexOf('.', dot + 1)) {

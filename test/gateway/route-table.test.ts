@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { compileRouteTable, normalizeHost, routablePath } from '../../src/gateway/index.js';
 import type { RouteEntry } from '../../src/gateway/index.js';
 import { errorCodeOf } from '../../src/errors.js';
@@ -49,6 +50,29 @@ test('refuses paths an upstream could normalize differently (path_invalid)', () 
     assert.equal(routeOf('api.example.com', path), 'path_invalid', JSON.stringify(path));
   }
   assert.equal(routablePath('/a/b?x=../y'), '/a/b');
+});
+
+/** routablePath's rules as regular expressions over the split path, the form they were first written in. */
+function routablePathByPatterns(target: string): string | undefined {
+  const end = target.search(/[?#]/);
+  const path = end < 0 ? target : target.slice(0, end);
+  if (!path.startsWith('/') || /[\\\x00-\x20\x7f-\uffff]/.test(path) || /%(2f|5c|2e|00)/i.test(path)) return undefined;
+  if (path.split('/').some((segment) => segment === '.' || segment === '..')) return undefined;
+  return path;
+}
+
+test('routablePath decides as the rules written as patterns do, on seeded random targets made of the characters that matter', () => {
+  const pieces = ['/', '.', '..', '%', '2', 'f', 'F', '5', 'c', 'C', 'e', 'E', '0', '00', '?', '#', '\\', 'a', '-', ' ', '\r', '\u00e9', '\u007f', '%2', '%2f', '%2E', '%5C', '%00', 'x%', '/..', '/.', '../'];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), (parts) => {
+      const target = parts.join('');
+      assert.equal(routablePath(target), routablePathByPatterns(target), JSON.stringify(target));
+    }),
+    { seed: 0x5eed, numRuns: 20_000 },
+  );
+  for (const target of ['', '/', '/.', '/..', '/a/.', '/a/..?x', '/a/...', '/.a', '/a%2', '/a%', '/%2', '/%5', '/?#', '/#?']) {
+    assert.equal(routablePath(target), routablePathByPatterns(target), JSON.stringify(target));
+  }
 });
 
 test('normalizeHost handles IPv6 literals and refuses junk', () => {
