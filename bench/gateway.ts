@@ -17,7 +17,11 @@
  *   node --import tsx bench/gateway.ts [--tls 1.3|1.2] [--seconds 5] [--warmup 1] [--rounds 3]
  *        [--servers symbolon,nginx] [--handshake-connections 32] [--keepalive-connections 64]
  *        [--latency-connections 8] [--latency-rate 1000] [--nice -10] [--perf] [--cpu-prof]
- *        [--figures handshakes,keepalive,latency]
+ *        [--figures handshakes,keepalive,latency] [--server-warmup 5]
+ *
+ * --server-warmup: seconds of keep-alive load each server gets once, unmeasured, before the first
+ * figure, so that every figure sees a process in its steady state (for Node: functions compiled
+ * by the optimizing JIT and the heap grown to its working size) rather than its first seconds.
  *
  * --nice runs the servers, the upstream and the generator at that nice value (default -10, as
  * root), so that other work on a shared machine takes less from the measured cores; 0 to leave it.
@@ -67,11 +71,13 @@ const { values: options } = parseArgs({
     perf: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     figures: { type: 'string', default: 'handshakes,keepalive,latency' },
+    'server-warmup': { type: 'string', default: '5' },
   },
 });
 const tlsVersion = options.tls === '1.2' ? '1.2' : '1.3';
 const seconds = Number(options.seconds);
 const warmupSeconds = Number(options.warmup);
+const serverWarmupSeconds = Number(options['server-warmup']);
 const rounds = Number(options.rounds);
 const handshakeConnections = Number(options['handshake-connections']);
 const keepaliveConnections = Number(options['keepalive-connections']);
@@ -120,7 +126,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 const runsPerRound = servers.length * 2 + servers.length + 1; // at most: every figure
-const budgetSeconds = 2 * rounds * runsPerRound * (seconds + warmupSeconds + 2) + 180;
+const budgetSeconds = 2 * rounds * runsPerRound * (seconds + warmupSeconds + 2) + 2 * servers.length * Number(options['server-warmup']) + 180;
 setTimeout(() => {
   console.error(`bench/gateway.ts: over its time budget of ${budgetSeconds} s; stopping`);
   process.exit(1);
@@ -263,7 +269,7 @@ async function checkServer(target: Target): Promise<string[]> {
 console.log(`mTLS gateway: Symbolon beside nginx, TLS ${tlsVersion}, P-256 certificates (root -> intermediate -> leaf; the client sends leaf + intermediate, the servers trust the root), ECDHE on P-256`);
 console.log(`Node ${process.version} (OpenSSL ${process.versions.openssl}); ${firstLine('nginx', ['-v'])}; ${firstLine('openssl', ['version'])}; ${availableParallelism()} cores`);
 console.log(`servers on core ${SERVER_CORE} (one worker/process each, access log off for both); load generator (bench/gateway/loadgen.c) and upstream (nginx, "ok\\n" from memory) on core ${GENERATOR_CORE}; all at nice ${niceness}`);
-console.log(`${rounds} rounds alternating the servers, ${seconds} s measured after ${warmupSeconds} s warm-up per run; medians`);
+console.log(`each server first gets ${serverWarmupSeconds} s of keep-alive load, unmeasured; then ${rounds} rounds alternating the servers, ${seconds} s measured after ${warmupSeconds} s warm-up per run; medians`);
 console.log('checks:');
 let isValid = true;
 for (const target of targets.values()) {
@@ -409,6 +415,12 @@ function rateLine(label: string, unit: string, samples: Map<string, Sample[]>): 
     const y = median(nginx.map((s) => s.result.perSecond));
     console.log(`  => symbolon ${fixed(x)}, nginx ${fixed(y)}, ratio ${(x / y).toFixed(2)}`);
   }
+}
+
+for (const target of targets.values()) {
+  if (serverWarmupSeconds <= 0) break;
+  const warmup = await runLoadgen(loadgen, generatorPlacement, { mode: 'keepalive', tls, connections: keepaliveConnections, port: target.port, seconds: serverWarmupSeconds, warmupSeconds: 0 });
+  if (warmup.errors > 0 || warmup.non2xx > 0) console.error(`  ${target.name}: the warm-up load had ${warmup.errors} errors and ${warmup.non2xx} non-2xx answers; first error: ${warmup.firstError}`);
 }
 
 if (figures.has('handshakes')) {
