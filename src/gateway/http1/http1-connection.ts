@@ -113,7 +113,7 @@ class Http1Connection<Context> implements UpstreamUser {
   private target: RelayTarget | undefined;
   private started = 0;
   private upstream: UpstreamConnection | undefined;
-  private upstreamHead = '';
+  private upstreamHead: Buffer | undefined;
   private hasRetried = false;
   private sentAt = 0;
   private upstreamMs: number | undefined;
@@ -243,7 +243,7 @@ class Http1Connection<Context> implements UpstreamUser {
     if (error !== undefined || connection === undefined) return this.upstreamFailed(error ?? new Error('no upstream connection'));
     this.upstream = connection;
     this.sentAt = performance.now();
-    connection.socket.write(this.upstreamHead, 'latin1');
+    connection.socket.write(this.upstreamHead!);
     if (this.head.expectContinue && !this.isRequestDone && this.pending === undefined) this.socket.write(CONTINUE);
     if (!this.isRequestDone) {
       const early = this.pending;
