@@ -355,7 +355,8 @@ class Http1Connection<Context> implements UpstreamUser {
       const end = findHeadEnd(buffer, 0);
       if (end < 0) {
         if (buffer.length > MAX_RESPONSE_HEAD_BYTES) return this.upstreamFailed(new Error('the upstream response head is larger than 64 KiB'));
-        this.responseBuffer = buffer;
+        // Kept past this call: a copy (the pool reuses the memory of `chunk`).
+        this.responseBuffer = buffer === chunk ? Buffer.from(chunk) : buffer;
         return;
       }
       const parsed = parseResponseHead(buffer, end, this.head.method, { maxFields: MAX_RESPONSE_FIELDS });
@@ -430,7 +431,8 @@ class Http1Connection<Context> implements UpstreamUser {
     } else if (this.isChunkingClose) {
       for (const piece of chunkOf(chunk)) out.push(piece);
     } else out.push(chunk);
-    const isWritable = this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    // A copy even of one piece: the pool reuses the memory of `chunk`, and a write may be queued.
+    const isWritable = this.socket.write(Buffer.concat(out));
     if (isComplete) return this.finishExchange();
     if (this.timerKind === 'upstream') this.arm('upstream', this.target!.timeoutMs);
     if (!isWritable) {

@@ -4,6 +4,10 @@ import { connect as connectTls } from 'node:tls';
 
 /** Whoever holds an upstream connection gets its bytes, its end and its failure. */
 export interface UpstreamUser {
+  /**
+   * Bytes from the upstream, valid only during the call: the pool reads plain-TCP upstreams into
+   * one buffer it reuses (no stream machinery per read), so what is kept or written later is copied.
+   */
   onUpstreamData(chunk: Buffer): void;
   /** The upstream closed its side (or the connection) without an error. */
   onUpstreamEnd(): void;
@@ -36,6 +40,8 @@ export type AcquireCallback = (error: Error | undefined, connection: UpstreamCon
 
 const DEFAULT_IDLE_MS = 4000;
 const SWEEP_MS = 1000;
+/** The pool's read buffer for plain-TCP upstreams: every read is handed on before the next begins. */
+const READ_BUFFER_BYTES = 64 * 1024;
 
 /**
  * Keep-alive connections to one upstream, at most `maxConnections` at once; requests beyond wait
@@ -50,6 +56,7 @@ export class UpstreamPool {
   private isClosing = false;
   private readonly idleMs: number;
   private sweeper: NodeJS.Timeout | undefined;
+  private readBuffer: Buffer | undefined;
 
   constructor(private readonly options: UpstreamPoolOptions) {
     this.idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_MS;
@@ -154,9 +161,18 @@ export class UpstreamPool {
           ...(tls?.ca === undefined ? {} : { ca: tls.ca }),
           ...(tls?.cert === undefined ? {} : { cert: tls.cert, key: tls.key }),
         })
-      : connectTcp({ host, port });
+      : connectTcp({ host, port, onread: { buffer: (this.readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES)), callback: (length, buffer) => onRead(length, buffer) } });
     socket.setNoDelay(true);
     const connection = new UpstreamConnection(socket);
+    const onData = (chunk: Buffer): void => {
+      if (connection.user !== undefined) connection.user.onUpstreamData(chunk);
+      // Bytes from an idle upstream have no request to belong to: the connection cannot be trusted.
+      else this.destroy(connection);
+    };
+    const onRead = (length: number, buffer: Uint8Array): boolean => {
+      onData(Buffer.from(buffer.buffer, buffer.byteOffset, length));
+      return true;
+    };
     connection.user = user;
     let isConnected = false;
     const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`connecting to ${origin.host} timed out`), { code: 'UPSTREAM_CONNECT_TIMEOUT' })), this.options.connectTimeoutMs);
@@ -165,11 +181,8 @@ export class UpstreamPool {
       clearTimeout(timer);
       callback(undefined, connection);
     });
-    socket.on('data', (chunk: Buffer) => {
-      if (connection.user !== undefined) connection.user.onUpstreamData(chunk);
-      // Bytes from an idle upstream have no request to belong to: the connection cannot be trusted.
-      else this.destroy(connection);
-    });
+    // A TLS socket has no onread: its bytes come as 'data' events.
+    if (isTls) socket.on('data', onData);
     socket.on('end', () => {
       const owner = connection.user;
       this.destroy(connection);

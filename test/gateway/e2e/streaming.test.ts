@@ -41,6 +41,13 @@ before(async () => {
       req.on('end', () => res.end(JSON.stringify({ bytes, sha256: hash.digest('hex') })));
       return;
     }
+    if (req.url === '/random') {
+      // More than the kernel's socket buffers hold on loopback: a client that stops reading holds up the gateway's writes.
+      const body = randomBytes(16 * 1024 * 1024);
+      res.writeHead(200, { 'content-length': body.length, 'x-sha256': createHash('sha256').update(body).digest('hex') });
+      res.end(body);
+      return;
+    }
     if (req.url === '/big') {
       const body = Buffer.alloc(4 * 1024 * 1024, 'x');
       res.writeHead(200, { 'content-length': body.length, 'x-sha256': createHash('sha256').update(body).digest('hex') });
@@ -59,6 +66,26 @@ after(async () => {
   await new Promise<void>((resolve) => (upstream === undefined ? resolve() : upstream.close(() => resolve())));
   await env?.close();
 });
+
+/** Like send, but the client reads nothing for `stallMs` after the response head: the gateway's writes to it queue up. */
+function sendStalled(path: string, stallMs: number): Promise<{ status: number; sha256: unknown; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: gw.port, path, servername: 'localhost', ca: readText(env.rootPem), cert: readText(client.chain), key: readText(client.key), headers: { host: 'localhost' }, timeout: 20_000, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.pause();
+        setTimeout(() => res.resume(), stallMs);
+        res.on('data', (data: Buffer) => chunks.push(data));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, sha256: res.headers['x-sha256'], body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 function send(path: string, method: string, body?: Buffer): Promise<{ status: number; headers: Record<string, unknown>; chunks: { at: number; data: Buffer }[] }> {
   const started = Date.now();
@@ -99,6 +126,15 @@ test('a 4 MiB response and an 8 MiB upload cross the gateway intact', async () =
   const echoed = await send('/echo-sha256', 'POST', upload);
   assert.equal(echoed.status, 200);
   assert.deepEqual(JSON.parse(Buffer.concat(echoed.chunks.map((chunk) => chunk.data)).toString()), { bytes: upload.length, sha256: createHash('sha256').update(upload).digest('hex') });
+});
+
+test('different large responses to clients that stall reading, at once, each arrive intact: bytes queued for one client are never overwritten by reads for another', async () => {
+  const answers = await Promise.all([0, 1, 2].map((i) => sendStalled('/random', 500 + 200 * i)));
+  for (const answer of answers) {
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.length, 16 * 1024 * 1024);
+    assert.equal(createHash('sha256').update(answer.body).digest('hex'), answer.sha256);
+  }
 });
 
 test('over HTTP/2 too: a 2 MiB upload reaches the upstream whole (curl --http2)', async () => {
