@@ -190,7 +190,7 @@ if (servers.includes('symbolon')) {
   } else {
     const configFile = join(work, 'symbolon-gateway.yaml');
     writeFileSync(configFile, fillTemplate('symbolon-gateway.yaml', { work, port: symbolonPort, upstreamPort, minTlsVersion: tlsVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2' }));
-    const profileArgs = [...(options['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), ...(options.perf ? ['--perf-basic-prof'] : [])];
+    const profileArgs = [...(options['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), ...(options.perf ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(work, 'v8.log')}`] : [])];
     // The node flags of the bin's shebang (`#!/usr/bin/env -S node FLAGS`), as `npx symbolon` runs it.
     const shebangFlags = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(join(repoRoot, 'dist/cli/main.js'), 'utf8').split('\n')[0] ?? '')?.[1] ?? '').trim().split(/\s+/).filter((flag) => flag !== '');
     const symbolon = startPinned('symbolon gateway', serverPlacement, process.execPath, [...shebangFlags, ...profileArgs, 'dist/cli/main.js', 'gateway', '--config', configFile], repoRoot);
