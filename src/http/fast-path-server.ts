@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { httpDateNow } from './conditional-request.js';
 import { deadlines } from './deadline-sweep.js';
-import { problemBody } from './problem.js';
+import { internalErrorMessage } from './problem.js';
 import { findHeadEnd, parseRequestHead } from './http1/request-head.js';
 import type { RequestHead } from './http1/request-head.js';
 
@@ -174,8 +174,7 @@ class FastPathConnection {
   private fail(error: unknown): void {
     this.options.onError(error);
     if (this.isDone) return;
-    const body = problemBody(500, 'HTTP_INTERNAL_ERROR');
-    this.socket.write(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/problem+json\r\nContent-Length: ${body.length}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`, 'latin1');
+    this.socket.write(internalErrorMessage(), 'latin1');
     this.closeGracefully();
   }
 

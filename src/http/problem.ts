@@ -2,10 +2,20 @@ import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import { ERROR_CODES } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
+import { httpDateNow } from './conditional-request.js';
 
 /** An RFC 9457 problem+json body naming a Symbolon error code, for servers that write their own heads. */
-export function problemBody(status: number, code: ErrorCode, detail?: string): string {
+function problemBody(status: number, code: ErrorCode, detail?: string): string {
   return JSON.stringify({ type: `urn:symbolon:error:${code}`, title: ERROR_CODES[code], status, code, ...(detail === undefined ? {} : { detail }) });
+}
+
+/**
+ * A whole HTTP/1.1 500 answer with a problem body that closes the connection, for servers that
+ * write their own heads and have no request state left to trust.
+ */
+export function internalErrorMessage(): string {
+  const body = problemBody(500, 'HTTP_INTERNAL_ERROR');
+  return `HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\ndate: ${httpDateNow()}\r\n\r\n${body}`;
 }
 
 /**

@@ -10,7 +10,7 @@ import type { ResponseHead } from '../../http/http1/response-head.js';
 import { clientResponseHead, upstreamRequestHead } from './relay-heads.js';
 import { deadlines } from '../../http/deadline-sweep.js';
 import { httpDateNow } from '../../http/conditional-request.js';
-import { problemBody } from '../../http/problem.js';
+import { internalErrorMessage } from '../../http/problem.js';
 import type { UpstreamConnection, UpstreamPool, UpstreamUser } from './upstream-pool.js';
 
 /** Where an admitted request goes. */
@@ -524,8 +524,7 @@ class Http1Connection<Context> implements UpstreamUser {
     this.hooks.onError(error);
     if (this.phase === 'closed') return;
     this.closeAfterResponse = true;
-    const body = problemBody(500, 'HTTP_INTERNAL_ERROR');
-    this.socket.write(`HTTP/1.1 500 Internal Server Error\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${body.length}\r\ncache-control: no-store\r\nconnection: close\r\ndate: ${httpDateNow()}\r\n\r\n${body}`, 'latin1');
+    this.socket.write(internalErrorMessage(), 'latin1');
     this.record(500, undefined);
     this.close();
   }
