@@ -152,8 +152,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     onError: options.onError,
   });
 
-  // The labelled child once: prom-client hashes a label object on every call otherwise.
-  const acceptedHandshakes = metrics.handshakes.labels({ result: 'accepted', reason: 'none' });
   const closers: (() => Promise<void>)[] = [];
   const addresses: ListenAddress[] = [];
   try {
@@ -168,7 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         onSecureConnection: (socket) => {
           openConnections++;
           socket.once('close', () => openConnections--);
-          if (socket.authorized) acceptedHandshakes.inc();
+          if (socket.authorized) metrics.handshakes.inc({ result: 'accepted', reason: 'none' });
           else metrics.handshakes.inc({ result: 'rejected', reason: handshakeRejection(socket) });
         },
         onHandshakeFailure: (error) => metrics.handshakes.inc({ result: 'failed', reason: handshakeFailureReason(error) }),
