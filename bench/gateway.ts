@@ -417,8 +417,7 @@ function rateLine(label: string, unit: string, samples: Map<string, Sample[]>): 
   }
 }
 
-for (const target of targets.values()) {
-  if (serverWarmupSeconds <= 0) break;
+for (const target of serverWarmupSeconds > 0 ? targets.values() : []) {
   const warmup = await runLoadgen(loadgen, generatorPlacement, { mode: 'keepalive', tls, connections: keepaliveConnections, port: target.port, seconds: serverWarmupSeconds, warmupSeconds: 0 });
   if (warmup.errors > 0 || warmup.non2xx > 0) console.error(`  ${target.name}: the warm-up load had ${warmup.errors} errors and ${warmup.non2xx} non-2xx answers; first error: ${warmup.firstError}`);
 }

@@ -150,9 +150,8 @@ export class ClientVerifier {
     return this.parseDer(x509.fingerprint256, x509.raw);
   }
 
-  /** `fingerprint` is the SHA-256 as OpenSSL formats it (colon-separated hex), a cache key only. */
-  private parseDer(fingerprint: string, der: Buffer): Certificate | undefined {
-    const key = fingerprint;
+  /** `key` is the SHA-256 as OpenSSL formats it (colon-separated hex), a cache key only. */
+  private parseDer(key: string, der: Buffer): Certificate | undefined {
     if (this.parsed.has(key)) return this.parsed.get(key);
     let certificate: Certificate | undefined;
     try {
