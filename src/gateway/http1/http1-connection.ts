@@ -82,6 +82,16 @@ const NO_HEAD_PARSED: RequestHead = Object.freeze<RequestHead>({
 });
 
 
+/** `text` (latin1) followed by `pieces`, in one new buffer. */
+function joinAfter(text: string, pieces: readonly Buffer[]): Buffer {
+  let length = text.length;
+  for (const piece of pieces) length += piece.length;
+  const joined = Buffer.allocUnsafe(length);
+  let offset = joined.write(text, 0, 'latin1');
+  for (const piece of pieces) offset += piece.copy(joined, offset);
+  return joined;
+}
+
 type Phase = 'head' | 'deciding' | 'exchange' | 'closed';
 type TimerKind = 'idle' | 'headers' | 'client' | 'upstream' | 'closing';
 
@@ -393,21 +403,21 @@ class Http1Connection<Context> implements UpstreamUser {
     this.responseDecoder = framing.kind === 'chunked' ? new ChunkedDecoder() : undefined;
     const headText = clientResponseHead(response, this.head, { close: this.closeAfterResponse, chunked: framing.kind === 'chunked' || this.isChunkingClose }, httpDateNow());
     this.arm('upstream', this.target!.timeoutMs);
-    const headBuffer = Buffer.from(headText, 'latin1');
     if (body.length === 0 || framing.kind === 'none') {
-      this.socket.write(headBuffer);
+      this.socket.write(headText, 'latin1');
       if (framing.kind === 'none') {
         this.hasExtraBytes = body.length > 0;
         this.finishExchange();
       }
       return;
     }
-    this.relayResponseBody(body, headBuffer);
+    this.relayResponseBody(body, headText);
   }
 
-  private relayResponseBody(chunk: Buffer, headBuffer?: Buffer): void {
+  /** `headText`: the response head, sent in the same write as the first piece of the body. */
+  private relayResponseBody(chunk: Buffer, headText = ''): void {
     const response = this.response!;
-    const out: Buffer[] = headBuffer === undefined ? [] : [headBuffer];
+    const out: Buffer[] = [];
     let isComplete = false;
     if (response.framing.kind === 'length') {
       const taken = Math.min(this.responseRemaining, chunk.length);
@@ -432,7 +442,7 @@ class Http1Connection<Context> implements UpstreamUser {
       for (const piece of chunkOf(chunk)) out.push(piece);
     } else out.push(chunk);
     // A copy even of one piece: the pool reuses the memory of `chunk`, and a write may be queued.
-    const isWritable = this.socket.write(Buffer.concat(out));
+    const isWritable = this.socket.write(joinAfter(headText, out));
     if (isComplete) return this.finishExchange();
     if (this.timerKind === 'upstream') this.arm('upstream', this.target!.timeoutMs);
     if (!isWritable) {
