@@ -123,7 +123,7 @@ try {
     const started = performance.now();
     const read = readRevokedSerials(crl);
     readTimes.push(seconds(started));
-    if (read.serials.size !== entryCount) throw new Error(`readRevokedSerials found ${read.serials.size} serials, not ${entryCount}`);
+    if (read.entries.size !== entryCount) throw new Error(`readRevokedSerials found ${read.entries.size} serials, not ${entryCount}`);
     const verifyStarted = performance.now();
     if (!verifyCrlSignature(read, keys.publicKey)) throw new Error('the CRL signature does not verify');
     verifyTimes.push(seconds(verifyStarted));

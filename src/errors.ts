@@ -93,7 +93,7 @@ export const ERROR_CODES = {
   CRL_BAD_EXTENSION: 'a CRL or CRL entry extension is malformed',
   CRL_DUPLICATE_EXTENSION: 'a CRL or CRL entry extension appears more than once',
   CRL_TOO_LARGE: 'the CRL is larger than the limit of the revoked-serial reader (MAX_REVOKED_SET_CRL_BYTES, or the maxBytes given)',
-  CRL_CRITICAL_EXTENSION_UNSUPPORTED: 'the CRL carries a critical extension (or an indirect-CRL certificateIssuer entry) that the revoked-serial reader does not process, so it cannot be used as a set of serials',
+  CRL_CRITICAL_EXTENSION_UNSUPPORTED: 'the CRL or one of its entries carries a critical extension that the revoked-serial reader does not process, so the CRL cannot be used (RFC 5280 5.2, 5.3)',
 
   // x509/ — CRLs and OCSP
   CRL_INVALID_INPUT: 'the CRL template has a value that cannot be encoded (serial, date, CRL number, reason or URI)',
@@ -123,7 +123,7 @@ export const ERROR_CODES = {
   PATH_NAME_MISMATCH: 'the certificate does not carry the expected peer name',
   PATH_REVOKED: 'a certificate in the chain is revoked',
   PATH_REVOCATION_UNKNOWN: 'no usable CRL covers a certificate whose revocation status is required',
-  PATH_CRL_INVALID: 'a CRL for the chain is not signed by its issuer or cannot be processed',
+  PATH_CRL_INVALID: 'a CRL in scope for a certificate of the chain has no signer with cRLSign and a valid path to the same trust anchor, or cannot be processed',
   PATH_CRL_NOT_CURRENT: 'a CRL for the chain is not current at the validation time (thisUpdate or nextUpdate)',
   PATH_LIMIT_EXCEEDED: 'the chain or certificate pool needs more work than the validator allows',
   PATH_INTERNAL_ERROR: 'the validator failed unexpectedly; the chain is treated as not valid',
@@ -167,8 +167,8 @@ export const ERROR_CODES = {
   GATEWAY_FEED_FRAME_TOO_LARGE: 'the revocation feed sent a line or event larger than any real one; the gateway reconnects',
   GATEWAY_FEED_ISSUER_UNKNOWN: 'the revocation feed sent a revocation without its issuer key identifier; the entry is skipped',
   GATEWAY_CRL_UNREADABLE: 'the CRL file or URL cannot be read (missing, timed out, HTTP error or over the size cap); the last good CRL is kept',
-  GATEWAY_CRL_INVALID: 'a CRL of the source does not parse or is a delta CRL, which the gateway does not use; it is skipped',
-  GATEWAY_CRL_SIGNER_UNKNOWN: 'a CRL is not signed by any CA certificate of the trust bundle; it is refused',
+  GATEWAY_CRL_INVALID: 'a CRL of the source does not parse; it is skipped',
+  GATEWAY_CRL_SIGNER_UNKNOWN: 'a CRL names a CA key of the trust bundle but is not signed by it; it is refused',
 
   // cli/ and input files
   INPUT_UNREADABLE: 'the input file or stream cannot be read',

@@ -9,4 +9,5 @@ export type { PathLimits } from './work-limits.js';
 export type { PathPurpose } from './extended-key-usage.js';
 export type { PeerIdentity } from './peer-identity.js';
 export { isDnsNameMatch } from './peer-identity.js';
-export type { CrlRequirement } from './revocation.js';
+export { checkPathRevocation } from './revocation.js';
+export type { CrlRequirement, PathRevocationOptions, RevocationList, RevocationOutcome } from './revocation.js';

@@ -1,4 +1,4 @@
-import type { Certificate, CertificateList } from '../x509/index.js';
+import type { Certificate } from '../x509/index.js';
 import { parseCertificate } from '../x509/index.js';
 import { SymbolonError } from '../errors.js';
 import { checkCandidatePath } from './chain-checks.js';
@@ -9,7 +9,7 @@ import type { PathFailure, PathResult } from './path-result.js';
 import { peerIdentityMismatch } from './peer-identity.js';
 import type { PeerIdentity } from './peer-identity.js';
 import { checkRevocation } from './revocation.js';
-import type { CrlRequirement } from './revocation.js';
+import type { CrlRequirement, RevocationList } from './revocation.js';
 import { TrustBundle } from './trust-bundle.js';
 import { DEFAULT_PATH_LIMITS, LimitReached, WorkBudget } from './work-limits.js';
 import type { PathLimits } from './work-limits.js';
@@ -25,8 +25,8 @@ export interface PathValidationOptions {
   readonly purpose?: PathPurpose;
   /** The identity the leaf must carry, checked once the chain is valid. */
   readonly peer?: PeerIdentity;
-  /** CRLs to check revocation with; any certificate they list refuses the chain. */
-  readonly crls?: readonly CertificateList[];
+  /** CRLs to check revocation with (RFC 5280 6.3); any certificate they list refuses the chain. */
+  readonly crls?: readonly RevocationList[];
   /** Which certificates must be covered by one of `crls`; `available` (the default) demands none. */
   readonly crlRequirement?: CrlRequirement;
   readonly limits?: Partial<PathLimits>;
@@ -77,7 +77,7 @@ function run(leafInput: Certificate | Uint8Array, options: PathValidationOptions
     checkPath: (path) => {
       const failure = checkCandidatePath(path, { at: options.at, purpose, budget });
       if (failure !== undefined || (crls.length === 0 && options.crlRequirement === undefined)) return failure;
-      const revocation = checkRevocation(path, crls, { at: options.at, requirement: options.crlRequirement ?? 'available', budget });
+      const revocation = checkRevocation(path, crls, { at: options.at, requirement: options.crlRequirement ?? 'available', budget, pool });
       crlNextUpdate = revocation.nextUpdate;
       return revocation.failure;
     },

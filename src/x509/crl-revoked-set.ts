@@ -3,8 +3,13 @@ import { Asn1Error, SymbolonError } from '../errors.js';
 import { readCrlExtensionViews } from './crl-extensions.js';
 import { readRawExtensions } from './extensions/raw-extensions.js';
 import type { CrlExtensionViews } from './crl-extensions.js';
-import { CRL_REASONS } from './crl-types.js';
+import { CRL_REASONS, crlEntryKey } from './crl-types.js';
+import type { CrlEntries } from './crl-types.js';
+import { readGeneralNames } from './extensions/decoding.js';
+import type { Extension } from './extensions/types.js';
+import type { GeneralName } from './general-name.js';
 import { decodeName } from './name.js';
+import type { DistinguishedName } from './name.js';
 import { OID } from './oids.js';
 import { withCode } from './parse-errors.js';
 import { formatSerialNumber } from './serial-number.js';
@@ -18,7 +23,7 @@ import type { SignatureAlgorithm } from './signature-algorithm.js';
 export const MAX_REVOKED_SET_CRL_BYTES = 256 * 1024 * 1024;
 
 /** CRL extensions the reader processes; RFC 5280 5.2 forbids using a CRL with any other critical one. */
-const KNOWN_CRL_EXTENSIONS = new Set<string>([OID.crlNumber, OID.deltaCrlIndicator, OID.authorityKeyIdentifier, OID.issuingDistributionPoint, OID.freshestCrl]);
+const KNOWN_CRL_EXTENSIONS = new Set<string>([OID.crlNumber, OID.deltaCrlIndicator, OID.authorityKeyIdentifier, OID.issuingDistributionPoint, OID.freshestCrl, OID.issuerAltName, OID.authorityInfoAccess]);
 const EXTENSIONS = 0xa0;
 const REASON_OID = encodeOidContent(OID.crlReason);
 const CERTIFICATE_ISSUER_OID = encodeOidContent(OID.certificateIssuer);
@@ -30,8 +35,8 @@ export interface ReadRevokedSerialsOptions {
 }
 
 /**
- * What a gateway needs from a CRL: the revoked serials as a set and the fields to check the CRL
- * with. Byte fields are views into the caller's input; `verifyCrlSignature` takes this object.
+ * What a gateway needs from a CRL: the revoked serials indexed and the fields to check the CRL
+ * with (the one revocation check, src/path/revocation.ts, takes this as it takes a CertificateList). Byte fields are views into the caller's input; `verifyCrlSignature` takes this object.
  */
 export interface RevokedSerials extends CrlExtensionViews {
   readonly version: 1 | 2;
@@ -41,13 +46,14 @@ export interface RevokedSerials extends CrlExtensionViews {
   readonly signatureAlgorithm: SignatureAlgorithm | undefined;
   readonly signatureAlgorithmOid: string;
   readonly signature: Buffer;
+  readonly issuer: DistinguishedName;
   readonly issuerDer: Buffer;
   readonly thisUpdate: Date;
   readonly nextUpdate: Date | undefined;
-  /** Serial numbers as `formatSerialNumber` writes them (lowercase hex, as Certificate.serialNumber). */
-  readonly serials: ReadonlySet<string>;
-  /** RFC 5280 5.3.1: entries of a delta CRL with reason removeFromCRL, which are no longer revoked. */
-  readonly removedSerials: ReadonlySet<string>;
+  /** Every crlExtension as it stands, including the decoded ones. */
+  readonly extensions: readonly Extension[];
+  /** The revoked certificates, serials as `formatSerialNumber` writes them (as Certificate.serialNumber), with their reason codes. */
+  readonly entries: CrlEntries;
 }
 
 function malformed(at: number, detail: string): SymbolonError {
@@ -99,11 +105,12 @@ function equalsAt(der: Buffer, at: number, length: number, expected: Buffer): bo
 
 /**
  * RFC 5280 5.3: one entry's crlEntryExtensions, walked without a tree. Returns the reasonCode
- * when there is one. A certificateIssuer (an indirect CRL's entry for another issuer) or any
- * other critical entry extension is refused: a set of serials cannot say whose they are.
+ * when there is one, and the names of a certificateIssuer (an indirect CRL's entry for another
+ * issuer, 5.3.3). Any other critical entry extension is refused (5.3: such a CRL is not used).
  */
-function readEntryExtensions(der: Buffer, at: number, end: number): number | undefined {
+function readEntryExtensions(der: Buffer, at: number, end: number): { reason: number | undefined; certificateIssuer: GeneralName[] | undefined } {
   let reason: number | undefined;
+  let certificateIssuer: GeneralName[] | undefined;
   if (at === end) throw malformed(at, 'crlEntryExtensions is empty');
   while (at < end) {
     const ext = readHeader(der, at, end);
@@ -134,18 +141,27 @@ function readEntryExtensions(der: Buffer, at: number, end: number): number | und
         throw new SymbolonError('CRL_BAD_EXTENSION', `reasonCode is not a one-octet CRLReason (at byte ${valueAt})`);
       }
       reason = code;
-    } else if (critical || equalsAt(der, idAt, id.length, CERTIFICATE_ISSUER_OID)) {
-      throw new SymbolonError('CRL_CRITICAL_EXTENSION_UNSUPPORTED', `an entry carries a critical or certificateIssuer extension the revoked-serial reader does not process (at byte ${at})`);
+    } else if (equalsAt(der, idAt, id.length, CERTIFICATE_ISSUER_OID)) {
+      if (certificateIssuer !== undefined) throw new SymbolonError('CRL_DUPLICATE_EXTENSION', `certificateIssuer appears twice in one entry (at byte ${at})`);
+      const node = decodeNested(der.subarray(valueAt, valueAt + field.length), valueAt);
+      try {
+        certificateIssuer = readGeneralNames('certificateIssuer', node);
+      } catch (error) {
+        throw new SymbolonError('CRL_BAD_EXTENSION', `certificateIssuer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
+    } else if (critical) {
+      throw new SymbolonError('CRL_CRITICAL_EXTENSION_UNSUPPORTED', `an entry carries a critical extension the revoked-serial reader does not process (at byte ${at})`);
     }
     at = extEnd;
   }
-  return reason;
+  return { reason, certificateIssuer };
 }
 
 /** RFC 5280 5.1.2.6: revokedCertificates, each SEQUENCE { userCertificate, revocationDate, crlEntryExtensions OPTIONAL }. */
-function readEntries(der: Buffer, at: number, end: number, version: 1 | 2, isDelta: boolean): { serials: Set<string>; removedSerials: Set<string> } {
-  const serials = new Set<string>();
-  const removedSerials = new Set<string>();
+function readEntries(der: Buffer, at: number, end: number, version: 1 | 2, isDelta: boolean): CrlEntries {
+  const byKey = new Map<string, number>();
+  const certificateIssuers: GeneralName[][] = [];
+  let size = 0;
   while (at < end) {
     const entry = readHeader(der, at, end);
     if (entry.tag !== Tag.SEQUENCE) throw malformed(at, 'a revoked certificate entry is not a SEQUENCE');
@@ -166,25 +182,24 @@ function readEntries(der: Buffer, at: number, end: number, version: 1 | 2, isDel
     const date = readHeader(der, cursor, entryEnd);
     checkRevocationDate(der, cursor, date.tag, date.headerLength, date.length);
     cursor += date.headerLength + date.length;
-    let reason: number | undefined;
+    let reason = -1;
     if (cursor < entryEnd) {
       const extensions = readHeader(der, cursor, entryEnd);
       // RFC 5280 5.1.2.1: entry extensions only in v2 CRLs.
       if (version !== 2 || extensions.tag !== Tag.SEQUENCE || cursor + extensions.headerLength + extensions.length !== entryEnd) {
         throw malformed(cursor, 'an entry has a field after its date that is not v2 crlEntryExtensions');
       }
-      reason = readEntryExtensions(der, cursor + extensions.headerLength, entryEnd);
+      const found = readEntryExtensions(der, cursor + extensions.headerLength, entryEnd);
+      if (found.certificateIssuer !== undefined) certificateIssuers.push(found.certificateIssuer);
+      reason = found.reason ?? -1;
     }
-    if (reason === REMOVE_FROM_CRL) {
-      // RFC 5280 5.3.1: removeFromCRL appears only in delta CRLs.
-      if (!isDelta) throw new SymbolonError('CRL_BAD_EXTENSION', `removeFromCRL in a CRL that is not a delta CRL (at byte ${at})`);
-      removedSerials.add(hex);
-    } else {
-      serials.add(hex);
-    }
+    // RFC 5280 5.3.1: removeFromCRL appears only in delta CRLs.
+    if (reason === REMOVE_FROM_CRL && !isDelta) throw new SymbolonError('CRL_BAD_EXTENSION', `removeFromCRL in a CRL that is not a delta CRL (at byte ${at})`);
+    byKey.set(crlEntryKey(certificateIssuers.length, hex), reason);
+    size++;
     at = entryEnd;
   }
-  return { serials, removedSerials };
+  return { byKey, certificateIssuers, size, unprocessedCriticalEntryExtension: undefined };
 }
 
 function readList(der: Buffer): RevokedSerials {
@@ -220,8 +235,9 @@ function readList(der: Buffer): RevokedSerials {
   const { algorithm, oid } = readSignatureAlgorithmField(algorithmNode, 'CRL_MALFORMED');
   const issuerField = next('issuer');
   const issuerNode = nodeOf(issuerField);
+  const issuer = decodeName(issuerNode);
   // RFC 5280 5.1.2.3: the issuer is a non-empty name.
-  if (decodeName(issuerNode).length === 0) throw malformed(issuerField.at, 'the CRL issuer name is empty');
+  if (issuer.length === 0) throw malformed(issuerField.at, 'the CRL issuer name is empty');
   const thisUpdate = readTime(nodeOf(next('thisUpdate')));
   let nextUpdate: Date | undefined;
   let revoked: { at: number; headerLength: number; length: number } | undefined;
@@ -242,19 +258,20 @@ function readList(der: Buffer): RevokedSerials {
   if (optional !== undefined) throw malformed(optional.at, 'tbsCertList has a field out of place or unknown');
 
   let views: CrlExtensionViews = { crlNumber: undefined, authorityKeyIdentifier: undefined, issuingDistributionPoint: undefined, deltaCrlIndicator: undefined };
+  let extensions: Extension[] = [];
   if (extensionsField !== undefined) {
     const wrapper = nodeOf(extensionsField);
     // RFC 5280 5.1.2.7: crlExtensions only in v2.
     if (version !== 2) throw malformed(wrapper.offset, 'a v1 CRL carries extensions');
     if (wrapper.children.length !== 1) throw malformed(wrapper.offset, 'crlExtensions must hold one SEQUENCE');
-    const extensions = readRawExtensions(wrapper.children[0]!, 'CRL_MALFORMED', 'CRL_DUPLICATE_EXTENSION');
+    extensions = readRawExtensions(wrapper.children[0]!, 'CRL_MALFORMED', 'CRL_DUPLICATE_EXTENSION');
     views = readCrlExtensionViews(extensions, wrapper);
     const unknown = extensions.find((extension) => extension.critical && !KNOWN_CRL_EXTENSIONS.has(extension.oid));
     if (unknown !== undefined) throw new SymbolonError('CRL_CRITICAL_EXTENSION_UNSUPPORTED', `the CRL carries critical extension ${unknown.oid}, which the revoked-serial reader does not process`);
   }
-  const entries =
+  const entries: CrlEntries =
     revoked === undefined
-      ? { serials: new Set<string>(), removedSerials: new Set<string>() }
+      ? { byKey: new Map(), certificateIssuers: [], size: 0, unprocessedCriticalEntryExtension: undefined }
       : readEntries(der, revoked.at + revoked.headerLength, revoked.at + revoked.headerLength + revoked.length, version, views.deltaCrlIndicator !== undefined);
 
   const signatureAt = tbsEnd + algorithmNode.byteLength;
@@ -269,11 +286,13 @@ function readList(der: Buffer): RevokedSerials {
     signatureAlgorithm: algorithm,
     signatureAlgorithmOid: oid,
     signature: signature.bytes,
+    issuer,
     issuerDer: issuerNode.bytes,
     thisUpdate,
     nextUpdate,
+    extensions,
     ...views,
-    ...entries,
+    entries,
   };
 }
 
@@ -284,7 +303,7 @@ function readList(der: Buffer): RevokedSerials {
  * does; entry extensions other than reasonCode are checked for framing only. Does not check the
  * signature: pass the result to `verifyCrlSignature`. Throws CRL_TOO_LARGE over the size cap,
  * CRL_MALFORMED (the ASN1_* fault is the cause), CRL_UNSUPPORTED_VERSION, CRL_BAD_EXTENSION,
- * CRL_DUPLICATE_EXTENSION, or CRL_CRITICAL_EXTENSION_UNSUPPORTED (an indirect CRL, or a critical
+ * CRL_DUPLICATE_EXTENSION, or CRL_CRITICAL_EXTENSION_UNSUPPORTED (a critical CRL or entry
  * extension this reader does not process).
  */
 export function readRevokedSerials(input: Uint8Array, options: ReadRevokedSerialsOptions = {}): RevokedSerials {

@@ -88,3 +88,32 @@ export interface CertificateList {
   /** SHA-256 of the DER, lowercase hex. */
   readonly fingerprintSha256: string;
 }
+
+/**
+ * A CRL's revokedCertificates as a lookup table, as both CRL readers produce it: what the one
+ * revocation check (src/path/revocation.ts) asks of a CRL. RFC 5280 5.3.3: in an indirect CRL an
+ * entry's certificateIssuer names the issuer of that entry and of the entries after it, until the
+ * next certificateIssuer; entries before any belong to the CRL issuer (group 0).
+ */
+export interface CrlEntries {
+  /**
+   * The reasonCode value (RFC 5280 5.3.1; -1 when the entry has none) by key: the serial as
+   * `formatSerialNumber` writes it for group 0, `${group}:${serial}` for a certificateIssuer group.
+   */
+  readonly byKey: ReadonlyMap<string, number>;
+  /** The names of groups 1, 2, ... in order: certificateIssuers[0] is group 1. */
+  readonly certificateIssuers: readonly (readonly GeneralName[])[];
+  /** Entries in the CRL. */
+  readonly size: number;
+  /**
+   * The OID of a critical entry extension other than reasonCode, invalidityDate and
+   * certificateIssuer: RFC 5280 5.3 forbids using such a CRL at all. (The revoked-serial reader
+   * refuses the CRL instead, so this is always undefined there.)
+   */
+  readonly unprocessedCriticalEntryExtension: string | undefined;
+}
+
+/** The lookup key of a serial in a certificateIssuer group (see CrlEntries.byKey). */
+export function crlEntryKey(group: number, serialNumber: string): string {
+  return group === 0 ? serialNumber : `${group}:${serialNumber}`;
+}

@@ -9,6 +9,8 @@ import { buildCrl } from '../../src/x509/crl-builder.js';
 import type { CrlTemplate, RevokedEntry } from '../../src/x509/crl-builder.js';
 import { parseCrl, verifyCrlSignature } from '../../src/x509/crl.js';
 import { readRevokedSerials } from '../../src/x509/crl-revoked-set.js';
+import type { RevokedSerials } from '../../src/x509/crl-revoked-set.js';
+import { crlEntriesOf } from '../../src/x509/crl-entry-index.js';
 import { encodeExtension } from '../../src/x509/index.js';
 import { keyIdentifier } from '../../src/x509/extensions/encoding-key-ids.js';
 import { encodeName, parseName } from '../../src/x509/name.js';
@@ -54,20 +56,27 @@ function v2(entries: readonly Buffer[], extensions: readonly Buffer[] = [encodeE
   return handMade([der.integer(1), ecdsa.identifier, issuerName, der.time(template.thisUpdate), der.time(template.nextUpdate), der.sequenceOf(entries), der.explicit(0, der.sequenceOf(extensions))]);
 }
 
-/** The revoked serials parseCrl finds, as readRevokedSerials reports them. */
-function expectedSets(input: Buffer): { serials: string[]; removed: string[] } {
-  const full = parseCrl(input);
-  const removed = full.revokedCertificates.filter((e) => e.reason === 'removeFromCRL').map((e) => e.serialNumber);
-  const serials = full.revokedCertificates.filter((e) => e.reason !== 'removeFromCRL').map((e) => e.serialNumber);
-  return { serials: [...new Set(serials)].sort(), removed: [...new Set(removed)].sort() };
+/** The entries parseCrl finds (lookup key and reason code), as readRevokedSerials reports them. */
+function expectedEntries(input: Buffer): [string, number][] {
+  return [...crlEntriesOf(parseCrl(input)).byKey].sort();
+}
+
+function entriesRead(read: RevokedSerials): [string, number][] {
+  return [...read.entries.byKey].sort();
+}
+
+/** Serials listed with a reason other than removeFromCRL (8), or with it. */
+function serialsOf(read: RevokedSerials, removed = false): string[] {
+  return [...read.entries.byKey].filter(([, reason]) => (reason === 8) === removed).map(([key]) => key);
 }
 
 function assertAgrees(input: Buffer): void {
   const full = parseCrl(input);
   const fast = readRevokedSerials(input);
-  const expected = expectedSets(input);
-  assert.deepEqual([...fast.serials].sort(), expected.serials);
-  assert.deepEqual([...fast.removedSerials].sort(), expected.removed);
+  assert.deepEqual(entriesRead(fast), expectedEntries(input));
+  assert.equal(fast.entries.size, full.revokedCertificates.length);
+  assert.deepEqual(fast.issuer, full.issuer);
+  assert.deepEqual(fast.extensions, full.extensions);
   assert.equal(fast.version, full.version);
   assert.deepEqual(fast.thisUpdate, full.thisUpdate);
   assert.deepEqual(fast.nextUpdate, full.nextUpdate);
@@ -89,14 +98,14 @@ test('agrees with parseCrl on CRLs the builder makes, and its result verifies wi
   const complete = await buildCrl({ ...template, revokedCertificates: entries, freshestCrl: ['http://127.0.0.1/crl/a-delta.crl'] }, signer);
   assertAgrees(complete);
   const read = readRevokedSerials(complete);
-  assert.deepEqual([...read.serials], ['ff', '05', '7fffffffffffffffffffffffffffffffffffffff']);
+  assert.deepEqual(serialsOf(read), ['ff', '05', '7fffffffffffffffffffffffffffffffffffffff']);
   assert.equal(verifyCrlSignature(read, keys.publicKey), true);
   assert.equal(verifyCrlSignature(read, other.publicKey), false);
 
   const delta = await buildCrl({ ...template, crlNumber: 13, deltaCrlIndicator: 12, revokedCertificates: [...entries, { serialNumber: 9n, revocationDate: new Date('2029-03-01T00:00:00Z'), reason: 'removeFromCRL' }] }, signer);
   assertAgrees(delta);
   assert.equal(readRevokedSerials(delta).deltaCrlIndicator, 12n);
-  assert.deepEqual([...readRevokedSerials(delta).removedSerials], ['09']);
+  assert.deepEqual(serialsOf(readRevokedSerials(delta), true), ['09']);
   assertAgrees(await buildCrl(template, signer));
 });
 
@@ -105,7 +114,7 @@ test('agrees with parseCrl on v1 CRLs, empty lists, negative serials and fractio
   assertAgrees(handMade([ecdsa.identifier, issuerName, der.time(template.thisUpdate), der.time(template.nextUpdate), der.sequence()]));
   assertAgrees(v2([entry(der.integer(-129n)), entry(der.integer(0n)), entry(der.integer(1n), [encodeExtension(OID.crlReason, true, der.enumerated(1))])]));
   assertAgrees(v2([entry(der.integer(2n), undefined, der.tlv(0x18, Buffer.from('20291201000000.5Z'))), entry(der.integer(3n), undefined, der.tlv(0x18, Buffer.from('20240229000000Z')))]));
-  assert.deepEqual([...readRevokedSerials(v2([entry(der.integer(-129n))])).serials], ['-81']);
+  assert.deepEqual(serialsOf(readRevokedSerials(v2([entry(der.integer(-129n))]))), ['-81']);
 });
 
 test('agrees with parseCrl on any CRL the builder makes from random entries (seeded)', async () => {
@@ -140,11 +149,27 @@ test('refuses what parseCrl refuses, with CRL_* codes, and what a set of serials
   assert.equal(codeOf(() => readRevokedSerials(v2([entry(der.integer(1n), [encodeExtension(OID.crlReason, false, der.enumerated(1)), encodeExtension(OID.crlReason, false, der.enumerated(1))])]))), 'CRL_DUPLICATE_EXTENSION');
   // RFC 5280 5.3.1: removeFromCRL belongs in delta CRLs only.
   assert.equal(codeOf(() => readRevokedSerials(v2([entry(der.integer(1n), [encodeExtension(OID.crlReason, false, der.enumerated(8))])]))), 'CRL_BAD_EXTENSION');
-  // RFC 5280 5.3.3: an indirect CRL's entries may belong to another issuer; a set cannot say so.
+  // RFC 5280 5.3.3: a certificateIssuer that is not GeneralNames, or twice in one entry.
   const issuer = der.sequence(der.explicit(4, encodeName(parseName('/CN=Other'))));
-  assert.equal(codeOf(() => readRevokedSerials(v2([entry(der.integer(1n), [encodeExtension(OID.certificateIssuer, true, issuer)])]))), 'CRL_CRITICAL_EXTENSION_UNSUPPORTED');
+  assert.equal(codeOf(() => readRevokedSerials(v2([entry(der.integer(1n), [encodeExtension(OID.certificateIssuer, true, der.nullValue())])]))), 'CRL_BAD_EXTENSION');
+  assert.equal(codeOf(() => readRevokedSerials(v2([entry(der.integer(1n), [encodeExtension(OID.certificateIssuer, true, issuer), encodeExtension(OID.certificateIssuer, true, issuer)])]))), 'CRL_DUPLICATE_EXTENSION');
+  // RFC 5280 5.3: an entry extension the reader does not process, marked critical, makes the CRL unusable.
+  assert.equal(codeOf(() => readRevokedSerials(v2([entry(der.integer(1n), [encodeExtension('1.3.6.1.4.1.99999.2', true, der.nullValue())])]))), 'CRL_CRITICAL_EXTENSION_UNSUPPORTED');
   assert.equal(codeOf(() => readRevokedSerials(v2([], [encodeExtension('1.3.6.1.4.1.99999.1', true, der.nullValue())]))), 'CRL_CRITICAL_EXTENSION_UNSUPPORTED');
   assert.equal(codeOf(() => readRevokedSerials(v2([], [encodeExtension(OID.crlNumber, false, der.integer(1)), encodeExtension(OID.crlNumber, false, der.integer(2))]))), 'CRL_DUPLICATE_EXTENSION');
+});
+
+test('keys the entries of an indirect CRL by their certificateIssuer group, as parseCrl does (RFC 5280 5.3.3)', () => {
+  const other = der.sequence(der.explicit(4, encodeName(parseName('/CN=Other CA'))));
+  const third = der.sequence(der.explicit(4, encodeName(parseName('/CN=Third CA'))));
+  const indirect = v2(
+    [entry(der.integer(1n)), entry(der.integer(2n), [encodeExtension(OID.certificateIssuer, true, other)]), entry(der.integer(3n)), entry(der.integer(1n), [encodeExtension(OID.crlReason, false, der.enumerated(1)), encodeExtension(OID.certificateIssuer, true, third)])],
+    [encodeExtension(OID.issuingDistributionPoint, true, der.sequence(der.contextPrimitive(4, Buffer.from([0xff]))))],
+  );
+  assertAgrees(indirect);
+  const read = readRevokedSerials(indirect);
+  assert.deepEqual(entriesRead(read), [['01', -1], ['1:02', -1], ['1:03', -1], ['2:01', 1]]);
+  assert.deepEqual(read.entries.certificateIssuers.map((names) => names.map((name) => (name.type === 'dirName' ? name.value[0]![0]!.value : ''))), [['Other CA'], ['Third CA']]);
 });
 
 test('reads a CRL over the full parser cap (800,000 entries) into a set in a few seconds', async () => {
@@ -159,8 +184,8 @@ test('reads a CRL over the full parser cap (800,000 entries) into a set in a few
   const started = performance.now();
   const read = readRevokedSerials(crl);
   const elapsedMs = performance.now() - started;
-  assert.equal(read.serials.size, count);
-  assert.ok(read.serials.has(serialOf(1234).toString(16)));
+  assert.equal(read.entries.size, count);
+  assert.equal(read.entries.byKey.get(serialOf(1234).toString(16)), 1);
   assert.equal(verifyCrlSignature(read, keys.publicKey), true);
   assert.ok(elapsedMs < 5000, `took ${elapsedMs} ms`);
 });
@@ -191,9 +216,9 @@ test('any mutated CRL reads or fails with a typed error, in bounded time, and ne
         fastCode = error.code;
       }
       assert.ok(performance.now() - one < 100, 'one read took over 100 ms');
-      let full: string[] | undefined;
+      let full: [string, number][] | undefined;
       try {
-        full = expectedSets(input).serials;
+        full = expectedEntries(input);
       } catch {
         // parseCrl refuses it; the fast reader may be laxer only about entry extension values.
       }
@@ -201,7 +226,7 @@ test('any mutated CRL reads or fails with a typed error, in bounded time, and ne
         // What parseCrl accepts, the fast reader accepts with the same serials, unless it is a
         // shape a set of serials cannot represent.
         if (fast === undefined) assert.ok(['CRL_CRITICAL_EXTENSION_UNSUPPORTED', 'CRL_BAD_EXTENSION'].includes(fastCode), `fast reader refused with ${fastCode}`);
-        else assert.deepEqual([...fast.serials].sort(), full);
+        else assert.deepEqual(entriesRead(fast), full);
       }
     }),
     { seed: 17, numRuns: 4000 },

@@ -1,6 +1,7 @@
 import { readFile as readFileFromDisk } from 'node:fs/promises';
 import { SymbolonError } from '../../errors.js';
-import { formatName, isPem, parsePem, readRevokedSerials, verifyCrlSignature } from '../../x509/index.js';
+import { checkPathRevocation } from '../../path/index.js';
+import { isPem, OID, parsePem, readRevokedSerials, verifyCrlSignature } from '../../x509/index.js';
 import type { Certificate, RevokedSerials } from '../../x509/index.js';
 import { boundedFetch } from './bounded-fetch.js';
 import type { RevocationAnswer, RevocationSource } from './revocation-source.js';
@@ -28,28 +29,23 @@ export interface CrlRevocationSourceOptions {
   readonly maxBytes?: number;
 }
 
-/** One CA's CRL, reduced to what a check needs (the DER is let go). */
-interface LoadedCrl {
-  readonly ca: Certificate;
-  readonly serials: ReadonlySet<string>;
-  readonly thisUpdate: Date;
-  readonly nextUpdate: Date | undefined;
-}
-
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 function unreadable(detail: string, cause?: unknown): SymbolonError {
   return new SymbolonError('GATEWAY_CRL_UNREADABLE', `the CRL source cannot be read: ${detail}; the last good CRLs are kept`, cause === undefined ? undefined : { cause });
 }
 
-/** RFC 5280 6.3.3 (f)-(g): the bundle CA that issued and signed `crl`, if any. */
-function signerOf(crl: RevokedSerials, caCertificates: readonly Certificate[]): Certificate | undefined {
+/**
+ * RFC 5280 5.2.1: a CRL that names a bundle CA's key (issuer name, and authorityKeyIdentifier
+ * when both have one) must be signed by it. A CRL naming no bundle CA key (an intermediate's,
+ * a separate CRL signing key's) is kept: the one revocation check finds its signer in the
+ * client's path and validates it there.
+ */
+function isForged(crl: RevokedSerials, caCertificates: readonly Certificate[]): boolean {
   const keyId = crl.authorityKeyIdentifier?.keyIdentifier;
-  return caCertificates.find((ca) => {
-    if (!ca.subjectDer.equals(crl.issuerDer)) return false;
-    // RFC 5280 5.2.1: an authorityKeyIdentifier naming another key belongs to another CA key.
-    if (keyId !== undefined && ca.subjectKeyIdentifier !== undefined && !keyId.equals(ca.subjectKeyIdentifier)) return false;
-    if (ca.keyUsage !== undefined && !ca.keyUsage.includes('cRLSign')) return false;
+  const named = caCertificates.filter((ca) => ca.subjectDer.equals(crl.issuerDer) && (keyId === undefined || ca.subjectKeyIdentifier === undefined || keyId.equals(ca.subjectKeyIdentifier)));
+  if (named.length === 0) return false;
+  return !named.some((ca) => {
     try {
       return verifyCrlSignature(crl, ca);
     } catch {
@@ -58,21 +54,41 @@ function signerOf(crl: RevokedSerials, caCertificates: readonly Certificate[]): 
   });
 }
 
+/** Two CRLs of the same key are the same scope (issuer, key, issuingDistributionPoint, complete or delta): the newer one replaces the older. */
+function scopeOf(crl: RevokedSerials): string {
+  const idp = crl.extensions.find((extension) => extension.oid === OID.issuingDistributionPoint)?.value.toString('hex') ?? '';
+  return [crl.issuerDer.toString('hex'), crl.authorityKeyIdentifier?.keyIdentifier?.toString('hex') ?? '', idp, crl.deltaCrlIndicator === undefined ? 'complete' : 'delta'].join(':');
+}
+
+function isNewer(crl: RevokedSerials, than: RevokedSerials): boolean {
+  if (crl.crlNumber !== undefined && than.crlNumber !== undefined && crl.crlNumber !== than.crlNumber) return crl.crlNumber > than.crlNumber;
+  return crl.thisUpdate.getTime() > than.thisUpdate.getTime();
+}
+
+/** Answers kept per path between CRL loads, at most this many. */
+const MAX_ANSWERS = 10_000;
+
 /**
  * Revocation from CRLs in a file or at a URL, read at `start()` and every `refreshSeconds`: the
- * file may hold the CRLs of several CAs of the bundle. Each CRL is read with the revoked-serial
- * reader and kept only when a bundle CA signed it; delta CRLs are not used. A refresh that fails,
- * or a CRL in it that is refused, keeps the last good CRL of that CA; a newer CRL (later
- * thisUpdate) replaces it. `check` is a Set lookup. A revoked certificate reads `revoked` with
- * reason `listed on the CRL` (the reader keeps no reason codes).
+ * file may hold complete and delta CRLs of several CAs, partitions included. Each CRL is read with
+ * the revoked-serial reader (a million entries in about a second) and kept, the newest of each
+ * scope (issuer, key, issuingDistributionPoint); one naming a bundle CA's key but not signed by
+ * it is refused. A refresh that fails, or a CRL in it that is refused, keeps the last good ones.
+ * `check` runs the one RFC 5280 6.3 check of src/path on every certificate of the path below the
+ * anchor (scope, reasons, delta CRLs, indirect CRLs, the CRL signer's own path), with the
+ * bundle's staleCrl policy as the grace past nextUpdate; its answer is kept per path until the
+ * next load or the CRLs' nextUpdate. No covering CRL, or only unusable ones, is `unavailable`.
  */
 export function createCrlRevocationSource(options: CrlRevocationSourceOptions): RevocationSource {
   const { onError, staleCrl } = options;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const readFile = options.readFile ?? ((path: string) => readFileFromDisk(path));
   const where = 'file' in options.location ? options.location.file : options.location.url;
-  /** By the CA certificate's fingerprint. */
-  const crls = new Map<string, LoadedCrl>();
+  /** The CRLs held, by scopeOf. */
+  const crls = new Map<string, RevokedSerials>();
+  let held: readonly RevokedSerials[] = [];
+  let answers = new Map<string, { readonly answer: RevocationAnswer; readonly untilMs: number }>();
+  const graceMs = staleCrl.policy === 'use' ? Number.POSITIVE_INFINITY : staleCrl.policy === 'grace' ? staleCrl.graceSeconds * 1000 : 0;
   let timer: NodeJS.Timeout | undefined;
   let loading: Promise<void> | undefined;
   let isClosed = false;
@@ -102,18 +118,14 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
       onError(new SymbolonError('GATEWAY_CRL_INVALID', `CRL ${index + 1} of ${where} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
       return;
     }
-    if (crl.deltaCrlIndicator !== undefined) {
-      onError(new SymbolonError('GATEWAY_CRL_INVALID', `CRL ${index + 1} of ${where} is a delta CRL, which the gateway does not use; give it complete CRLs`));
+    if (isForged(crl, options.caCertificates)) {
+      onError(new SymbolonError('GATEWAY_CRL_SIGNER_UNKNOWN', `CRL ${index + 1} of ${where} names a CA key of the trust bundle but is not signed by it; it is refused`));
       return;
     }
-    const ca = signerOf(crl, options.caCertificates);
-    if (ca === undefined) {
-      onError(new SymbolonError('GATEWAY_CRL_SIGNER_UNKNOWN', `CRL ${index + 1} of ${where} is not signed by any CA certificate of the trust bundle; it is refused`));
-      return;
-    }
-    const held = crls.get(ca.fingerprintSha256);
-    if (held !== undefined && held.thisUpdate.getTime() > crl.thisUpdate.getTime()) return;
-    crls.set(ca.fingerprintSha256, { ca, serials: crl.serials, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate });
+    const scope = scopeOf(crl);
+    const previous = crls.get(scope);
+    if (previous !== undefined && !isNewer(crl, previous)) return;
+    crls.set(scope, crl);
   }
 
   async function load(): Promise<void> {
@@ -128,6 +140,9 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
       blocks.forEach(accept);
     } catch (error) {
       onError(error);
+    } finally {
+      held = [...crls.values()];
+      answers = new Map();
     }
   }
 
@@ -136,35 +151,37 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
     return loading;
   }
 
-  function staleAnswer(crl: LoadedCrl, now: Date): RevocationAnswer | undefined {
-    const nextUpdate = crl.nextUpdate;
-    if (nextUpdate === undefined || now.getTime() <= nextUpdate.getTime() || staleCrl.policy === 'use') return undefined;
-    const limit = staleCrl.policy === 'grace' ? nextUpdate.getTime() + staleCrl.graceSeconds * 1000 : nextUpdate.getTime();
-    if (now.getTime() <= limit) return undefined;
-    const grace = staleCrl.policy === 'grace' ? ` and its ${staleCrl.graceSeconds} s grace period` : '';
-    return { status: 'unavailable', detail: `the CRL of ${formatName(crl.ca.subject)} is past its nextUpdate (${nextUpdate.toISOString()})${grace}, and no newer one could be loaded from ${where}` };
+  function decide(path: readonly Certificate[], now: Date): { answer: RevocationAnswer; untilMs: number } {
+    if (held.length === 0) return { answer: { status: 'unavailable', detail: `no CRL has been loaded from ${where}` }, untilMs: 0 };
+    const outcome = checkPathRevocation(path, held, { at: now, requirement: 'chain', pool: options.caCertificates, staleGraceMs: graceMs });
+    const failure = outcome.failure;
+    // Revocation is final: a listed certificate stays revoked until the CRLs change.
+    if (failure?.code === 'PATH_REVOKED') return { answer: { status: 'revoked', reason: failure.detail }, untilMs: Number.POSITIVE_INFINITY };
+    if (failure !== undefined) return { answer: { status: 'unavailable', detail: `${failure.code}: ${failure.detail} (CRLs from ${where})` }, untilMs: 0 };
+    return { answer: { status: 'good' }, untilMs: outcome.nextUpdate === undefined ? Number.POSITIVE_INFINITY : outcome.nextUpdate.getTime() + graceMs };
   }
 
   return {
     kind: 'crl',
-    check(leaf, issuer, now) {
-      let crl: LoadedCrl | undefined;
-      for (const held of crls.values()) {
-        // The issuer above the leaf may be another certificate for the same CA name and key.
-        if (held.ca.subjectDer.equals(issuer.subjectDer) && held.ca.spki.equals(issuer.spki)) {
-          crl = held;
-          break;
-        }
+    check(path, now) {
+      const key = path.map((certificate) => certificate.fingerprintSha256).join(':');
+      const known = answers.get(key);
+      if (known !== undefined && now.getTime() <= known.untilMs) return known.answer;
+      const decided = decide(path, now);
+      if (decided.untilMs > now.getTime()) {
+        if (answers.size >= MAX_ANSWERS) answers = new Map();
+        answers.set(key, decided);
       }
-      if (crl === undefined) return { status: 'unavailable', detail: `no CRL of ${formatName(issuer.subject)} has been loaded from ${where}` };
-      // Revocation is final: a listed certificate is revoked whatever the CRL's age.
-      if (crl.serials.has(leaf.serialNumber)) return { status: 'revoked', reason: 'listed on the CRL' };
-      return staleAnswer(crl, now) ?? { status: 'good' };
+      return decided.answer;
     },
     stats(now) {
       let oldest: number | undefined;
-      for (const crl of crls.values()) oldest = Math.min(oldest ?? Infinity, crl.thisUpdate.getTime());
-      return { entries: [...crls.values()].reduce((sum, crl) => sum + crl.serials.size, 0), lagSeconds: oldest === undefined ? undefined : Math.max(0, (now.getTime() - oldest) / 1000) };
+      let entries = 0;
+      for (const crl of held) {
+        oldest = Math.min(oldest ?? Infinity, crl.thisUpdate.getTime());
+        entries += crl.entries.size;
+      }
+      return { entries, lagSeconds: oldest === undefined ? undefined : Math.max(0, (now.getTime() - oldest) / 1000) };
     },
     async start() {
       await refresh();

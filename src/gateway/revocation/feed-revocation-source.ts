@@ -6,6 +6,7 @@ import type { FeedFrame } from './feed-stream-reader.js';
 import { reconnectDelayMs } from './reconnect-delay.js';
 import type { ReconnectPolicy } from './reconnect-delay.js';
 import { readRevocationSnapshot, writeRevocationSnapshot } from './revocation-snapshot-file.js';
+import { checkEachCertificate } from './revocation-source.js';
 import type { RevocationAnswer, RevocationSource } from './revocation-source.js';
 import { createRevokedSet, isKeyIdHex, isSerialHex } from './revoked-set.js';
 import type { RevokedSet } from './revoked-set.js';
@@ -223,10 +224,12 @@ export function createFeedRevocationSource(options: FeedRevocationSourceOptions)
 
   return {
     kind: 'feed',
-    check(leaf, issuer, now) {
-      const reason = set.reasonOf(leaf, issuer);
-      if (reason !== undefined) return { status: 'revoked', reason };
-      return isCurrent(now) ? { status: 'good' } : unavailable(now);
+    check(path, now) {
+      return checkEachCertificate(path, (certificate, issuer) => {
+        const reason = set.reasonOf(certificate, issuer);
+        if (reason !== undefined) return { status: 'revoked', reason };
+        return isCurrent(now) ? { status: 'good' } : unavailable(now);
+      });
     },
     stats(now) {
       return { entries: set.size, lagSeconds: heardAt === undefined ? undefined : Math.max(0, (now.getTime() - heardAt.getTime()) / 1000) };

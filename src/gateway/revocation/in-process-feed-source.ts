@@ -1,6 +1,7 @@
 import { SymbolonError } from '../../errors.js';
 import type { RevocationEvent, RevocationFeed } from '../../events/index.js';
 import { reconnectDelayMs } from './reconnect-delay.js';
+import { checkEachCertificate } from './revocation-source.js';
 import type { RevocationSource } from './revocation-source.js';
 import { createRevokedSet, isKeyIdHex } from './revoked-set.js';
 
@@ -64,10 +65,12 @@ export function createInProcessFeedSource(feed: RevocationFeed, options: InProce
 
   return {
     kind: 'feed',
-    check(leaf, issuer) {
-      const reason = set.reasonOf(leaf, issuer);
-      if (reason !== undefined) return { status: 'revoked', reason };
-      return isReady ? { status: 'good' } : { status: 'unavailable', detail: 'the in-process revocation feed has not loaded the stored revocations yet' };
+    check(path) {
+      return checkEachCertificate(path, (certificate, issuer) => {
+        const reason = set.reasonOf(certificate, issuer);
+        if (reason !== undefined) return { status: 'revoked', reason };
+        return isReady ? { status: 'good' } : { status: 'unavailable', detail: 'the in-process revocation feed has not loaded the stored revocations yet' };
+      });
     },
     stats() {
       return { entries: set.size, lagSeconds: isReady ? 0 : undefined };

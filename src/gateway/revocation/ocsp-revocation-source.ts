@@ -2,6 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { buildOcspRequest, certIdFor, formatName, MAX_OCSP_RESPONSE_BYTES, OID, parseCertificate, parseOcspResponse, verifyCertificateSignature, verifyOcspResponseSignature } from '../../x509/index.js';
 import type { BasicOcspResponse, Certificate, CertIdHash, SingleResponse } from '../../x509/index.js';
 import { boundedFetch } from './bounded-fetch.js';
+import { checkEachCertificate } from './revocation-source.js';
 import type { RevocationAnswer, RevocationSource } from './revocation-source.js';
 
 export interface OcspRevocationSourceOptions {
@@ -159,18 +160,20 @@ export function createOcspRevocationSource(options: OcspRevocationSourceOptions)
 
   return {
     kind: 'ocsp',
-    check(leaf, issuer, now) {
-      const key = `${issuer.fingerprintSha256}:${leaf.serialNumber}`;
-      const hit = cache.get(key);
-      if (hit !== undefined) {
-        if (hit.expiresAt > now.getTime()) {
+    check(path, now) {
+      return checkEachCertificate(path, (leaf, issuer) => {
+        const key = `${issuer.fingerprintSha256}:${leaf.serialNumber}`;
+        const hit = cache.get(key);
+        if (hit !== undefined) {
+          if (hit.expiresAt > now.getTime()) {
+            cache.delete(key);
+            cache.set(key, hit);
+            return hit.answer;
+          }
           cache.delete(key);
-          cache.set(key, hit);
-          return hit.answer;
         }
-        cache.delete(key);
-      }
-      return inFlight.get(key) ?? query(key, leaf, issuer, now);
+        return inFlight.get(key) ?? query(key, leaf, issuer, now);
+      });
     },
     stats() {
       return { entries: cache.size, lagSeconds: undefined };

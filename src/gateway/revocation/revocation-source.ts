@@ -22,10 +22,37 @@ export interface RevocationSourceStats {
  */
 export interface RevocationSource {
   readonly kind: 'feed' | 'crl' | 'ocsp' | 'none';
-  /** The status of `leaf`, issued by `issuer` (the certificate above it in the verified chain), at `now`. */
-  check(leaf: Certificate, issuer: Certificate, now: Date): RevocationAnswer | Promise<RevocationAnswer>;
+  /**
+   * The revocation status of a verified path (leaf first, trust anchor last) at `now`: every
+   * certificate below the anchor is checked, so a revoked intermediate refuses its leaves. Any
+   * certificate revoked makes the path `revoked`; else any status unknown makes it `unavailable`.
+   */
+  check(path: readonly Certificate[], now: Date): RevocationAnswer | Promise<RevocationAnswer>;
   stats(now: Date): RevocationSourceStats;
   /** Loads what the source needs before answering; resolves after the first load or when it failed (answers are then `unavailable`). Never rejects. */
   start(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The answers about each certificate of a path, as one: revoked wins, then unavailable, else good. */
+export function pathAnswer(answers: readonly RevocationAnswer[]): RevocationAnswer {
+  const revoked = answers.find((answer) => answer.status === 'revoked');
+  if (revoked !== undefined) return revoked;
+  return answers.find((answer) => answer.status === 'unavailable') ?? { status: 'good' };
+}
+
+/**
+ * Runs `checkOne` on each certificate of `path` below the anchor with its issuer, for the
+ * sources that answer per certificate (feed, OCSP): synchronously when every answer is, with
+ * the first revoked answer ending the walk.
+ */
+export function checkEachCertificate(path: readonly Certificate[], checkOne: (certificate: Certificate, issuer: Certificate) => RevocationAnswer | Promise<RevocationAnswer>): RevocationAnswer | Promise<RevocationAnswer> {
+  const answers: (RevocationAnswer | Promise<RevocationAnswer>)[] = [];
+  for (let index = 0; index < path.length - 1; index++) {
+    const answer = checkOne(path[index]!, path[index + 1]!);
+    if (!(answer instanceof Promise) && answer.status === 'revoked') return answer;
+    answers.push(answer);
+  }
+  if (answers.every((answer) => !(answer instanceof Promise))) return pathAnswer(answers as RevocationAnswer[]);
+  return Promise.all(answers).then(pathAnswer);
 }

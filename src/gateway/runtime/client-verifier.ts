@@ -15,6 +15,8 @@ export interface VerifiedClientIdentity {
   readonly intermediates: readonly Certificate[];
   /** The CA certificate that issued the leaf (an intermediate or the anchor). */
   readonly issuer: Certificate;
+  /** The validated path, leaf first, trust anchor last: what revocation is checked on. */
+  readonly path: readonly Certificate[];
   /** Which trust bundle the chain ends in (index into the configuration's trustBundles). */
   readonly bundleIndex: number;
   /** The earliest notAfter of the path: from then on the identity is expired. */
@@ -140,6 +142,7 @@ export class ClientVerifier {
         certificate: leaf,
         intermediates: path.slice(1, -1),
         issuer: path[1] ?? anchor,
+        path,
         bundleIndex: this.options.bundleOfAnchor.get(anchor.fingerprintSha256) ?? 0,
         validUntilMs: result.validUntil.getTime(),
       },

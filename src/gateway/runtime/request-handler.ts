@@ -147,7 +147,8 @@ export class RequestHandler {
       }
       return { outcome, reason: undefined, route, headers, certificate };
     };
-    const answer = bundle.source.check(identity.certificate, identity.issuer, now);
+    // Every certificate below the anchor: a revoked intermediate refuses its leaves.
+    const answer = bundle.source.check(identity.path, now);
     return answer instanceof Promise ? answer.then(rest) : rest(answer);
   }
 

@@ -37,7 +37,7 @@ async function crlSource(options: Options): Promise<{ source: RevocationSource; 
 }
 
 function statusOf(source: RevocationSource, leaf: Certificate, issuer: Certificate, now = new Date()): RevocationAnswer {
-  const answer = source.check(leaf, issuer, now);
+  const answer = source.check([leaf, issuer], now);
   assert.ok(!(answer instanceof Promise), 'a CRL source answers synchronously');
   return answer;
 }
@@ -61,7 +61,9 @@ test('one PEM file with the CRLs of two CAs: revoked and good under each, unavai
   const { source, errors } = await crlSource({ location: { file } });
   try {
     assert.deepEqual(errors, []);
-    assert.deepEqual(statusOf(source, revokedA, caA.certificate), { status: 'revoked', reason: 'listed on the CRL' });
+    const answer = statusOf(source, revokedA, caA.certificate);
+    assert.equal(answer.status, 'revoked');
+    assert.match(answer.status === 'revoked' ? answer.reason : '', /listed as revoked \(keyCompromise\)/);
     assert.deepEqual(statusOf(source, goodA, caA.certificate), { status: 'good' });
     assert.equal(statusOf(source, revokedB, caB.certificate).status, 'revoked');
     assert.deepEqual(statusOf(source, goodB, caB.certificate), { status: 'good' });
@@ -112,14 +114,15 @@ test('past nextUpdate: reject makes answers unavailable, use keeps them, grace k
   }
 });
 
-test('a CRL not signed by a bundle CA is refused and reported, even under a bundle CA name', async () => {
+test('a CRL naming a bundle CA key but not signed by it is refused and reported; one of another CA is no answer for the bundle CA', async () => {
   const leaf = await makeLeaf(caA);
   const forged = await makeCrl(caA, [], current(), intruder.signer);
+  // Kept (an intermediate's CRL looks like this), but it covers only what its own signer issued.
   const foreign = await makeCrl(intruder, [], current());
   const file = writeCrls(forged, foreign, await makeCrl(caB, [], current()));
   const { source, errors } = await crlSource({ location: { file } });
   try {
-    assert.deepEqual(codes(errors), ['GATEWAY_CRL_SIGNER_UNKNOWN', 'GATEWAY_CRL_SIGNER_UNKNOWN']);
+    assert.deepEqual(codes(errors), ['GATEWAY_CRL_SIGNER_UNKNOWN']);
     assert.equal(statusOf(source, leaf, caA.certificate).status, 'unavailable');
     assert.deepEqual(statusOf(source, await makeLeaf(caB), caB.certificate), { status: 'good' });
   } finally {

@@ -48,7 +48,7 @@ async function feedSource(overrides: Partial<FeedRevocationSourceOptions> & { ur
 }
 
 function statusOf(source: RevocationSource, leaf: Leaf, now = new Date()): RevocationAnswer {
-  const answer = source.check(leaf.leaf, leaf.issuer, now);
+  const answer = source.check([leaf.leaf, leaf.issuer], now);
   assert.ok(!(answer instanceof Promise), 'a feed source answers synchronously');
   return answer;
 }

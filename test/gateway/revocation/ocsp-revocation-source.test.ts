@@ -35,7 +35,7 @@ function source(options: Partial<OcspRevocationSourceOptions> = {}): RevocationS
 }
 
 async function answerOf(source: RevocationSource, leaf: Certificate, issuer: Certificate, now = new Date()): Promise<RevocationAnswer> {
-  return source.check(leaf, issuer, now);
+  return source.check([leaf, issuer], now);
 }
 
 /** A local HTTP server in front of `handle`, counting requests; 127.0.0.1 only. */
@@ -75,10 +75,10 @@ function scripted(signer: Signer, certificates: readonly Uint8Array[], status: C
 test('the real responder says good, then revoked after revocation; a cache hit is synchronous', async () => {
   const ocsp = source({ url: h.services.ocspUrl });
   const leaf = await issueLeaf(h, 'ocsp-good');
-  const pending = ocsp.check(leaf.leaf, leaf.issuer, new Date());
+  const pending = ocsp.check([leaf.leaf, leaf.issuer], new Date());
   assert.ok(pending instanceof Promise, 'a miss returns a promise');
   assert.deepEqual(await pending, { status: 'good' });
-  const hit = ocsp.check(leaf.leaf, leaf.issuer, new Date());
+  const hit = ocsp.check([leaf.leaf, leaf.issuer], new Date());
   assert.deepEqual(hit, { status: 'good' }, 'a hit is the answer itself, not a promise');
   assert.equal(ocsp.stats(new Date()).entries, 1);
 
@@ -90,7 +90,7 @@ test('the real responder says good, then revoked after revocation; a cache hit i
   const later = await issueLeaf(h, 'ocsp-later');
   assert.deepEqual(await answerOf(short, later.leaf, later.issuer), { status: 'good' });
   await revoke(h, later);
-  assert.deepEqual(short.check(later.leaf, later.issuer, new Date()), { status: 'good' }, 'cached');
+  assert.deepEqual(short.check([later.leaf, later.issuer], new Date()), { status: 'good' }, 'cached');
   assert.deepEqual(await answerOf(short, later.leaf, later.issuer, new Date(Date.now() + 2000)), { status: 'revoked', reason: 'keyCompromise' });
   await ocsp.close();
   await short.close();

@@ -17,7 +17,7 @@ test('maps each kind of revocation configuration to its source', async () => {
   const ca = await makeCa('Factory CA');
   const none = await createRevocationSource({ revocation: { kind: 'none' }, staleCrl: reject }, context());
   assert.equal(none.kind, 'none');
-  assert.deepEqual(none.check(await makeLeaf(ca), ca.certificate, new Date()), { status: 'good' });
+  assert.deepEqual(none.check([await makeLeaf(ca), ca.certificate], new Date()), { status: 'good' });
   const ocsp = await createRevocationSource({ revocation: { kind: 'ocsp', cacheSeconds: 60, timeoutMs: 500 }, staleCrl: reject }, context());
   assert.equal(ocsp.kind, 'ocsp');
   const crl = await createRevocationSource({ revocation: { kind: 'crl', file: '/nonexistent.crl', refreshSeconds: 60 }, staleCrl: reject }, context());
@@ -36,7 +36,7 @@ test('a feed without url outside symbolon up is GATEWAY_REVOCATION_NO_FEED; insi
     assert.equal(source.kind, 'feed');
     await source.start();
     const ca = await makeCa('In-process CA');
-    assert.deepEqual(source.check(await makeLeaf(ca), ca.certificate, new Date()), { status: 'good' });
+    assert.deepEqual(source.check([await makeLeaf(ca), ca.certificate], new Date()), { status: 'good' });
     await source.close();
   } finally {
     feed.close();
