@@ -1,7 +1,7 @@
 import { readFile as readFileFromDisk } from 'node:fs/promises';
 import { SymbolonError } from '../../errors.js';
 import { checkPathRevocation } from '../../path/index.js';
-import { isPem, OID, parsePem, readRevokedSerials, verifyCrlSignature } from '../../x509/index.js';
+import { isPem, OID, parseCertificate, parsePemBlocks, readRevokedSerials, verifyCrlSignature } from '../../x509/index.js';
 import type { Certificate, RevokedSerials } from '../../x509/index.js';
 import { boundedFetch } from './bounded-fetch.js';
 import type { RevocationAnswer, RevocationSource } from './revocation-source.js';
@@ -14,7 +14,10 @@ export interface StaleCrlPolicy {
 }
 
 export interface CrlRevocationSourceOptions {
-  /** Where the CRLs are: a file (PEM blocks, or one DER CRL) or an http(s) URL. */
+  /**
+   * Where the CRLs are: a file (PEM blocks, or one DER CRL) or an http(s) URL. PEM may carry
+   * CERTIFICATE blocks too: CRL signers that are not CA certificates of the bundle.
+   */
   readonly location: { readonly file: string } | { readonly url: string };
   readonly refreshSeconds: number;
   /** The trust bundle's CA certificates: each CRL must be signed by one of them. */
@@ -87,6 +90,8 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
   /** The CRLs held, by scopeOf. */
   const crls = new Map<string, RevokedSerials>();
   let held: readonly RevokedSerials[] = [];
+  /** Certificates a CRL signer's path may be built from: the bundle's CAs and those given with the CRLs. */
+  let pool: readonly Certificate[] = options.caCertificates;
   let answers = new Map<string, { readonly answer: RevocationAnswer; readonly untilMs: number }>();
   const graceMs = staleCrl.policy === 'use' ? Number.POSITIVE_INFINITY : staleCrl.policy === 'grace' ? staleCrl.graceSeconds * 1000 : 0;
   let timer: NodeJS.Timeout | undefined;
@@ -132,12 +137,31 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
     try {
       const bytes = await fetchBytes();
       let blocks: Uint8Array[];
+      let certificates: Uint8Array[] = [];
       try {
-        blocks = isPem(bytes) ? parsePem(bytes.toString('latin1'), 'X509 CRL') : [bytes];
+        if (isPem(bytes)) {
+          const pem = parsePemBlocks(bytes.toString('latin1'));
+          blocks = pem.filter((block) => block.label === 'X509 CRL').map((block) => block.der);
+          certificates = pem.filter((block) => block.label === 'CERTIFICATE').map((block) => block.der);
+          if (blocks.length === 0) throw new SymbolonError('PEM_NOT_FOUND', 'no "-----BEGIN X509 CRL-----" block was found');
+        } else {
+          blocks = [bytes];
+        }
       } catch (error) {
         throw new SymbolonError('GATEWAY_CRL_INVALID', `${where} holds no "X509 CRL" PEM block: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
       blocks.forEach(accept);
+      // CRL signers that are not CA certificates of the bundle (a separate CRL key, an indirect
+      // CRL issuer) may come in the same file; the check validates each to the trust anchor.
+      const signers: Certificate[] = [];
+      certificates.forEach((der, index) => {
+        try {
+          signers.push(parseCertificate(der));
+        } catch (error) {
+          onError(new SymbolonError('GATEWAY_CRL_INVALID', `certificate ${index + 1} of ${where} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        }
+      });
+      if (certificates.length > 0 || signers.length > 0) pool = [...options.caCertificates, ...signers];
     } catch (error) {
       onError(error);
     } finally {
@@ -153,7 +177,7 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
 
   function decide(path: readonly Certificate[], now: Date): { answer: RevocationAnswer; untilMs: number } {
     if (held.length === 0) return { answer: { status: 'unavailable', detail: `no CRL has been loaded from ${where}` }, untilMs: 0 };
-    const outcome = checkPathRevocation(path, held, { at: now, requirement: 'chain', pool: options.caCertificates, staleGraceMs: graceMs });
+    const outcome = checkPathRevocation(path, held, { at: now, requirement: 'chain', pool, staleGraceMs: graceMs });
     const failure = outcome.failure;
     // Revocation is final: a listed certificate stays revoked until the CRLs change.
     if (failure?.code === 'PATH_REVOKED') return { answer: { status: 'revoked', reason: failure.detail }, untilMs: Number.POSITIVE_INFINITY };
