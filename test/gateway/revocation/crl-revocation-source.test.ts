@@ -9,8 +9,8 @@ import { closeServer, hostPort, listen } from '../../../src/http/index.js';
 import { createCrlRevocationSource } from '../../../src/gateway/revocation/index.js';
 import type { CrlRevocationSourceOptions, RevocationAnswer, RevocationSource, StaleCrlPolicy } from '../../../src/gateway/revocation/index.js';
 import { createSigner } from '../../../src/keys/index.js';
-import { parseCertificate, toPem } from '../../../src/x509/index.js';
-import type { Certificate } from '../../../src/x509/index.js';
+import { buildCrl, parseCertificate, toPem } from '../../../src/x509/index.js';
+import type { Certificate, CrlTemplate } from '../../../src/x509/index.js';
 import { makeTempDir } from '../../ca/support.js';
 import { runTool } from '../../support/revocation-harness.js';
 import { issueUnder, makeCa, makeCrl, makeLeaf } from './test-ca.js';
@@ -227,5 +227,90 @@ test('an unreadable file is reported; start still resolves and answers are unava
     assert.equal(source.stats(new Date()).lagSeconds, undefined);
   } finally {
     await source.close();
+  }
+});
+
+// Issue #13: the source runs the one RFC 5280 6.3 check of src/path on the whole path.
+
+async function crlWith(ca: TestCa, revoked: readonly { serialNumber: string; reason?: 'keyCompromise' | 'certificateHold' | 'removeFromCRL' }[], extra: Partial<CrlTemplate> & { crlNumber: number }): Promise<Buffer> {
+  const times = current();
+  return buildCrl({ issuer: ca.certificate.subjectDer, ...times, authorityKeyIdentifier: ca.certificate.subjectKeyIdentifier!, revokedCertificates: revoked.map((entry) => ({ revocationDate: times.thisUpdate, reason: 'keyCompromise' as const, ...entry })), ...extra }, ca.signer);
+}
+
+test('a CRL that covers CA certificates only (onlyContainsCACerts) says nothing about a leaf: unavailable, not good', async () => {
+  const leaf = await makeLeaf(caA);
+  const { source, errors } = await crlSource({ location: { file: writeCrls(await crlWith(caA, [], { crlNumber: 1, issuingDistributionPoint: { onlyContainsCaCerts: true } })) } });
+  try {
+    assert.deepEqual(errors, []);
+    const answer = statusOf(source, leaf, caA.certificate);
+    assert.equal(answer.status, 'unavailable');
+    assert.match(answer.status === 'unavailable' ? answer.detail : '', /PATH_REVOCATION_UNKNOWN/);
+  } finally {
+    await source.close();
+  }
+});
+
+test('partitioned CRLs: a newer, empty partition does not hide the partition that lists the leaf', async () => {
+  const partition = (name: string): string => `http://127.0.0.1/crl/ca-a-${name}.crl`;
+  const [inOne, alsoInOne, inTwo] = await Promise.all([
+    issueUnder(caA, 'partition one', { crlDistributionPoints: [partition('one')] }),
+    issueUnder(caA, 'partition one too', { crlDistributionPoints: [partition('one')] }),
+    issueUnder(caA, 'partition two', { crlDistributionPoints: [partition('two')] }),
+  ]);
+  const one = await crlWith(caA, [{ serialNumber: inOne.certificate.serialNumber }], { crlNumber: 7, issuingDistributionPoint: { fullName: [partition('one')] } });
+  const two = await crlWith(caA, [], { crlNumber: 8, thisUpdate: new Date(Date.now() - 1000), issuingDistributionPoint: { fullName: [partition('two')] } });
+  const { source, errors } = await crlSource({ location: { file: writeCrls(one, two) } });
+  try {
+    assert.deepEqual(errors, []);
+    assert.equal(statusOf(source, inOne.certificate, caA.certificate).status, 'revoked');
+    assert.deepEqual(statusOf(source, alsoInOne.certificate, caA.certificate), { status: 'good' });
+    assert.deepEqual(statusOf(source, inTwo.certificate, caA.certificate), { status: 'good' });
+    // A leaf that names no partition is covered by none of them.
+    assert.equal(statusOf(source, await makeLeaf(caA), caA.certificate).status, 'unavailable');
+  } finally {
+    await source.close();
+  }
+});
+
+test('a delta CRL is applied to its base: a leaf it lists is revoked, a hold it removes is released', async () => {
+  const [held, newlyRevoked, good] = await Promise.all([makeLeaf(caA), makeLeaf(caA), makeLeaf(caA)]);
+  const base = await crlWith(caA, [{ serialNumber: held.serialNumber, reason: 'certificateHold' }], { crlNumber: 20 });
+  const delta = await crlWith(caA, [{ serialNumber: newlyRevoked.serialNumber }, { serialNumber: held.serialNumber, reason: 'removeFromCRL' }], { crlNumber: 21, deltaCrlIndicator: 20 });
+  const { source, errors } = await crlSource({ location: { file: writeCrls(base, delta) } });
+  try {
+    assert.deepEqual(errors, []);
+    assert.equal(statusOf(source, newlyRevoked, caA.certificate).status, 'revoked');
+    assert.deepEqual(statusOf(source, held, caA.certificate), { status: 'good' });
+    assert.deepEqual(statusOf(source, good, caA.certificate), { status: 'good' });
+  } finally {
+    await source.close();
+  }
+  // Without its base, a delta CRL covers nothing.
+  const alone = await crlSource({ location: { file: writeCrls(delta) } });
+  try {
+    assert.equal(statusOf(alone.source, good, caA.certificate).status, 'unavailable');
+  } finally {
+    await alone.source.close();
+  }
+});
+
+test('every certificate below the anchor is checked: an intermediate on the root CRL revokes its leaves, and its own CRL is signed with its key from the path', async () => {
+  const issued = await issueUnder(caA, 'Issuing CA', { basicConstraints: { isCa: true }, keyUsage: ['keyCertSign', 'cRLSign'] });
+  const issuing: TestCa = { certificate: issued.certificate, signer: createSigner(issued.privateKey), privateKey: issued.privateKey };
+  const leaf = await makeLeaf(issuing);
+  const rootCrl = (revoked: readonly Certificate[]): Promise<Buffer> => crlWith(caA, revoked.map((certificate) => ({ serialNumber: certificate.serialNumber })), { crlNumber: 30 });
+  const path = [leaf, issuing.certificate, caA.certificate];
+  const revokedCa = await crlSource({ location: { file: writeCrls(await rootCrl([issuing.certificate]), await makeCrl(issuing, [], current())) } });
+  const goodCa = await crlSource({ location: { file: writeCrls(await rootCrl([]), await makeCrl(issuing, [], current())) } });
+  const noIssuingCrl = await crlSource({ location: { file: writeCrls(await rootCrl([])) } });
+  try {
+    assert.deepEqual([...revokedCa.errors, ...goodCa.errors], []);
+    const refused = revokedCa.source.check(path, new Date());
+    assert.equal(!(refused instanceof Promise) && refused.status, 'revoked');
+    assert.deepEqual(goodCa.source.check(path, new Date()), { status: 'good' });
+    const unknown = noIssuingCrl.source.check(path, new Date());
+    assert.equal(!(unknown instanceof Promise) && unknown.status, 'unavailable');
+  } finally {
+    await Promise.all([revokedCa.source.close(), goodCa.source.close(), noIssuingCrl.source.close()]);
   }
 });
