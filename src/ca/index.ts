@@ -27,5 +27,7 @@ export { BUILT_IN_PROFILES, MIN_LIFETIME_SECONDS, PROFILE_KEY_TYPES } from './pr
 export type { NameRules, Profile, ProfileKeyType } from './profile.js';
 export { REVOCATION_REASONS, parseRevocationReason } from './revocation-reason.js';
 export { revokeCertificate } from './revocation.js';
+export { ownRevocationStatus } from './own-revocation-status.js';
+export type { OwnRevocationFinding } from './own-revocation-status.js';
 export { newSerialNumber, normalizeSerialNumber } from './serial.js';
 export { buildPkcs12 } from './pkcs12-bundle.js';

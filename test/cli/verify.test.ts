@@ -3,12 +3,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMMANDS } from '../../src/cli/commands/index.js';
 import { verifyCommand } from '../../src/cli/commands/verify.js';
 import { runProgram } from '../../src/cli/program.js';
 import { toPem } from '../../src/x509/index.js';
 import { AT, makePathVectors } from '../../scripts/make-path-vectors.js';
 import type { PathVector } from '../../scripts/make-path-vectors.js';
 import { makeTempDir } from '../x509/openssl-interop-build-tools.js';
+import { CA_PASSPHRASE, copyCa, makeTemplateCa, makeTempDir as makeCaTempDir } from '../ca/support.js';
 
 const dir = makeTempDir('symbolon-verify-cli-');
 after(() => dir.remove());
@@ -117,4 +119,63 @@ test('the symbolon process exits 0, 1 and 2 as documented', () => {
   assert.equal(run(...filesOf(valid), '--at', AT_SECONDS), 0);
   assert.equal(run(...filesOf(vector('an expired leaf')), '--at', AT_SECONDS), 1);
   assert.equal(run(...filesOf(valid), '--max-depth', 'x'), 2);
+});
+
+// Issue #13: CRLs given must cover what --crl-check says (the whole chain by default), and a
+// chain of the data directory's CA is checked against its own records.
+
+function withCrls(v: PathVector, crls: readonly Buffer[]): string[] {
+  const args = [file('CERTIFICATE', [v.leaf]), '--roots', file('CERTIFICATE', v.anchors), '--at', AT_SECONDS];
+  if (v.intermediates.length > 0) args.push('--intermediates', file('CERTIFICATE', v.intermediates));
+  for (const crl of crls) args.push('--crl', file('X509 CRL', [crl]));
+  return args;
+}
+
+test('with --crl, the CRLs must cover every certificate below the root unless --crl-check says less', async () => {
+  const covered = vector('a leaf not listed in current CRLs');
+  const [issuingCrl, rootCrl] = covered.crls as [Buffer, Buffer];
+  assert.equal((await verify(...withCrls(covered, [issuingCrl, rootCrl]))).code, 0);
+  // The root's CRL alone does not cover the leaf: a CRL of another issuer is not an answer.
+  const notCovering = await verify(...withCrls(covered, [rootCrl]));
+  assert.equal(notCovering.code, 1);
+  assert.match(notCovering.err, /^symbolon: PATH_REVOCATION_UNKNOWN: .*certificate 0/);
+  const noRootCrl = await verify(...withCrls(covered, [issuingCrl]));
+  assert.equal(noRootCrl.code, 1);
+  assert.match(noRootCrl.err, /^symbolon: PATH_REVOCATION_UNKNOWN: .*certificate 1/);
+  assert.equal((await verify(...withCrls(covered, [issuingCrl]), '--crl-check', 'leaf')).code, 0);
+  assert.equal((await verify(...withCrls(covered, [rootCrl]), '--crl-check', 'available')).code, 0);
+  assert.equal((await verify(...withCrls(covered, [rootCrl]), '--crl-check', 'leaf')).code, 1);
+  assert.equal((await verify(...withCrls(covered, []), '--crl-check', 'sometimes')).code, 2);
+  // What a CRL lists is revoked whatever --crl-check says.
+  const revoked = await verify(...withCrls(vector('a leaf listed in its issuer CRL'), vector('a leaf listed in its issuer CRL').crls), '--crl-check', 'available');
+  assert.equal(revoked.code, 1);
+  assert.match(revoked.err, /^symbolon: PATH_REVOKED: /);
+});
+
+test("without --roots, a certificate the data directory's CA revoked is refused from its records, without --crl", async () => {
+  const temp = makeCaTempDir('symbolon-verify-own-');
+  try {
+    const ca = copyCa(await makeTemplateCa(temp.path), temp.path);
+    const passphrase = join(temp.path, 'ca.pass');
+    writeFileSync(passphrase, `${CA_PASSPHRASE}\n`);
+    const run = async (...args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      let out = '';
+      let err = '';
+      const code = await runProgram(args, COMMANDS, { out: (t) => void (out += t), err: (t) => void (err += t) }, '0.0.0');
+      return { code, out, err };
+    };
+    for (const name of ['kept', 'revoked']) {
+      const issued = await run('ca', 'issue', '--dir', ca, '--passphrase-file', passphrase, '--profile', 'client', '--name', name, '--out', join(temp.path, name));
+      assert.equal(issued.code, 0, issued.err);
+    }
+    const revoke = await run('ca', 'revoke', join(temp.path, 'revoked.crt'), '--reason', 'keyCompromise', '--dir', ca);
+    assert.equal(revoke.code, 0, revoke.err);
+    const kept = await run('verify', join(temp.path, 'kept.crt'), '--dir', ca);
+    assert.equal(kept.code, 0, kept.err);
+    const refused = await run('verify', join(temp.path, 'revoked.crt'), '--dir', ca);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /^symbolon: PATH_REVOKED: certificate 0 .*keyCompromise/);
+  } finally {
+    temp.remove();
+  }
 });

@@ -3,6 +3,8 @@ import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { revokeCertificate } from '../../src/ca/index.js';
+import { verifyCommand } from '../../src/cli/commands/verify.js';
+import { runProgram } from '../../src/cli/program.js';
 import { OID, parseCertificate, parseCrl, readRevokedSerials, toPem } from '../../src/x509/index.js';
 import { makeTemplateCa, makeTempDir } from '../ca/support.js';
 import { runTool, startHarness } from '../support/revocation-harness.js';
@@ -87,4 +89,16 @@ test('a revocation after the full CRL appears in the delta CRL at once, and open
   const withDelta = await verify([full.pem, delta.pem], ['-use_deltas']);
   assert.notEqual(withDelta.code, 0, withDelta.output);
   assert.match(withDelta.output, /certificate revoked/);
+
+  // `symbolon verify` applies the delta CRL to its base as well (the root CRL is not published here).
+  const symbolonVerify = async (crls: readonly string[]): Promise<{ code: number; err: string }> => {
+    let err = '';
+    const code = await runProgram(['verify', leaf.certPem, '--roots', h.rootPem, '--intermediates', h.intermediatePem, '--crl-check', 'leaf', ...crls.flatMap((crl) => ['--crl', crl])], [verifyCommand], { out: () => undefined, err: (text) => void (err += text) }, '0.0.0');
+    return { code, err };
+  };
+  const symbolonFullOnly = await symbolonVerify([full.pem]);
+  assert.equal(symbolonFullOnly.code, 0, symbolonFullOnly.err);
+  const symbolonWithDelta = await symbolonVerify([full.pem, delta.pem]);
+  assert.equal(symbolonWithDelta.code, 1);
+  assert.match(symbolonWithDelta.err, /^symbolon: PATH_REVOKED: certificate 0 .*delta CRL/);
 });

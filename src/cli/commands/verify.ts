@@ -2,9 +2,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { SymbolonError } from '../../errors.js';
-import { DEFAULT_DATA_DIR, dataDirPaths } from '../../ca/index.js';
+import { DEFAULT_DATA_DIR, dataDirPaths, ownRevocationStatus } from '../../ca/index.js';
 import { TrustBundle, validatePath } from '../../path/index.js';
-import type { PathPurpose, PathResult, PeerIdentity } from '../../path/index.js';
+import type { CrlRequirement, PathPurpose, PathResult, PeerIdentity } from '../../path/index.js';
 import { formatName, parseCertificates, parseCrls } from '../../x509/index.js';
 import type { Certificate, CertificateList } from '../../x509/index.js';
 import { ExitCode } from '../exit-code.js';
@@ -12,11 +12,13 @@ import { readInput } from '../input.js';
 import { parseInstant } from '../instant-option.js';
 import { CommandFailed, parsePositiveInteger } from '../program.js';
 import type { CommandFactory, Output } from '../program.js';
+import { withDataDir } from './ca-options.js';
 
 interface VerifyOptions {
   readonly roots?: string;
   readonly intermediates?: string;
   readonly crl: readonly string[];
+  readonly crlCheck?: CrlRequirement;
   readonly at?: Date;
   readonly purpose: PathPurpose;
   readonly dns?: string;
@@ -58,8 +60,8 @@ async function readCertificates(path: string, what: string): Promise<Certificate
  * The trust anchors: --roots, or the root of the data directory's CA with its intermediates
  * added to the pool. Without either it is a usage error: there is nothing to trust.
  */
-async function trustOf(options: VerifyOptions): Promise<{ anchors: Certificate[]; extra: Certificate[] }> {
-  if (options.roots !== undefined) return { anchors: await readCertificates(options.roots, 'the roots file'), extra: [] };
+async function trustOf(options: VerifyOptions): Promise<{ anchors: Certificate[]; extra: Certificate[]; isDataDir: boolean }> {
+  if (options.roots !== undefined) return { anchors: await readCertificates(options.roots, 'the roots file'), extra: [], isDataDir: false };
   const paths = dataDirPaths(options.dir ?? DEFAULT_DATA_DIR);
   if (!existsSync(paths.rootCertificate)) {
     throw new SymbolonError('USAGE', `no --roots given and no CA in the data directory (${paths.rootCertificate} does not exist)`);
@@ -68,7 +70,15 @@ async function trustOf(options: VerifyOptions): Promise<{ anchors: Certificate[]
   for (const name of readdirSync(paths.caDir).sort()) {
     if (/^intermediate-\d+\.crt$/.test(name)) extra.push(...(await readCertificates(join(paths.caDir, name), 'the CA certificate')));
   }
-  return { anchors: await readCertificates(paths.rootCertificate, 'the data directory root'), extra };
+  return { anchors: await readCertificates(paths.rootCertificate, 'the data directory root'), extra, isDataDir: true };
+}
+
+/** A chain of the data directory's CA, checked against its own records of issuance and revocation. */
+async function ownRevocationResult(options: VerifyOptions, result: PathResult): Promise<PathResult> {
+  if (!result.ok) return result;
+  const finding = await withDataDir(options, (dataDir) => ownRevocationStatus(dataDir, result.path));
+  if (finding === undefined) return result;
+  return { ok: false, code: finding.status === 'revoked' ? 'PATH_REVOKED' : 'PATH_REVOCATION_UNKNOWN', certificateIndex: finding.certificateIndex, detail: finding.detail };
 }
 
 function describe(certificate: Certificate | undefined): string {
@@ -99,7 +109,8 @@ export const verifyCommand: CommandFactory = (output: Output) =>
     .argument('<leaf>', 'the certificate to verify (PEM or DER; more PEM certificates after it are used as intermediates), or - for standard input')
     .option('--roots <file>', 'trusted root certificates (PEM, several per file, or DER); by default the data directory CA root')
     .option('--intermediates <file>', 'untrusted intermediate certificates, in any order')
-    .option('--crl <file>', 'a CRL to check revocation with (PEM or DER); repeat for more', collect, [] as string[])
+    .option('--crl <file>', 'a CRL to check revocation with (PEM or DER; complete, partitioned or delta CRLs); repeat for more', collect, [] as string[])
+    .addOption(new Option('--crl-check <which>', 'which certificates the --crl CRLs must cover: available (those they cover), leaf, or chain (every one below the root; the default with --crl)').choices(['available', 'leaf', 'chain']))
     .option('--at <time>', 'validate at this time: RFC 3339 (2030-01-01T00:00:00Z) or Unix seconds; default now', parseAt)
     .addOption(new Option('--purpose <purpose>', 'what the certificate is for').choices(['client', 'server', 'any']).default('any'))
     .option('--dns <name>', 'the DNS name the certificate must carry (RFC 6125 wildcards)')
@@ -115,16 +126,20 @@ export const verifyCommand: CommandFactory = (output: Output) =>
       const intermediates = options.intermediates === undefined ? [] : await readCertificates(options.intermediates, 'the intermediates file');
       const crls: CertificateList[] = [];
       for (const file of options.crl) crls.push(...parseCrls(await readInput(file)));
-      const { anchors, extra } = await trustOf(options);
-      const result = validatePath(leaf!, {
+      const { anchors, extra, isDataDir } = await trustOf(options);
+      const crlRequirement = options.crlCheck ?? (crls.length > 0 ? 'chain' : undefined);
+      const validated = validatePath(leaf!, {
         anchors: new TrustBundle(anchors),
         intermediates: [...chainRest, ...intermediates, ...extra],
         at: options.at ?? new Date(),
         purpose: options.purpose,
         crls,
+        ...(crlRequirement !== undefined && { crlRequirement }),
         ...(peer !== undefined && { peer }),
         ...(options.maxDepth !== undefined && { limits: { maxIntermediates: options.maxDepth } }),
       });
+      // The data directory's CA answers for its own certificates from its records.
+      const result = isDataDir ? await ownRevocationResult(options, validated) : validated;
       if (options.json === true) output.out(jsonResult(result));
       if (result.ok) {
         if (options.json !== true) output.out(`OK: ${result.path.map(describe).join(' <- ')}\n`);
