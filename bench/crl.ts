@@ -21,6 +21,9 @@ import { MAX_CRL_BYTES, parseCrl, verifyCrlSignature } from '../src/x509/crl.js'
 import { readRevokedSerials } from '../src/x509/crl-revoked-set.js';
 import { keyIdentifier } from '../src/x509/extensions/encoding-key-ids.js';
 import { encodeName, parseName } from '../src/x509/name.js';
+import { checkPathRevocation } from '../src/path/index.js';
+import { buildCertificate, buildSelfSignedCertificate } from '../src/x509/certificate-builder.js';
+import { parseCertificate } from '../src/x509/certificate.js';
 import { median } from './rate.js';
 
 const entryCount = Number(process.argv[2] ?? 1_000_000);
@@ -130,6 +133,27 @@ try {
   }
   const readSeconds = median(readTimes) + median(verifyTimes);
   console.log(`symbolon readRevokedSerials: ${median(readTimes).toFixed(2)} s (median of ${buildRounds}: ${readTimes.map((t) => t.toFixed(2)).join(', ')}) + verify ${median(verifyTimes).toFixed(2)} s = ${readSeconds.toFixed(2)} s to a verified Set`);
+
+  // --- the one revocation check on a path, as the gateway's CRL source runs it on a cache miss ----
+  const read = readRevokedSerials(crl);
+  const ca = parseCertificate(await buildSelfSignedCertificate({ serialNumber: 1n, subject: parseName('/O=Bench/CN=Bench Issuing CA'), notBefore: new Date(Date.now() - 86_400_000), notAfter: new Date(Date.now() + 86_400_000), basicConstraints: { isCa: true }, keyUsage: ['keyCertSign', 'cRLSign'] }, signer));
+  const leafKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const leafOf = async (serialNumber: string): Promise<ReturnType<typeof parseCertificate>> =>
+    parseCertificate(await buildCertificate({ serialNumber: BigInt(`0x${serialNumber}`), issuer: ca.subjectDer, subject: parseName('/CN=bench leaf'), notBefore: ca.notBefore, notAfter: ca.notAfter, subjectPublicKey: leafKeys.publicKey, authorityKeyIdentifier: ca.subjectKeyIdentifier! }, signer));
+  const revokedPath = [await leafOf(entries[entryCount >> 1]!.serialNumber as string), ca];
+  const goodPath = [await leafOf('4' + '0'.repeat(31)), ca];
+  const firstStarted = performance.now();
+  if (checkPathRevocation(goodPath, [read], { at: new Date() }).failure !== undefined) throw new Error('a good leaf is not good');
+  const firstSeconds = seconds(firstStarted);
+  if (checkPathRevocation(revokedPath, [read], { at: new Date() }).failure?.code !== 'PATH_REVOKED') throw new Error('a listed leaf is not revoked');
+  const checks = 20_000;
+  const checkRounds: number[] = [];
+  for (let round = 0; round < buildRounds; round++) {
+    const started = performance.now();
+    for (let i = 0; i < checks; i++) checkPathRevocation(i % 2 === 0 ? goodPath : revokedPath, [read], { at: new Date() });
+    checkRounds.push(((performance.now() - started) * 1000) / checks);
+  }
+  console.log(`symbolon checkPathRevocation (RFC 5280 6.3, leaf + CA): first ${firstSeconds.toFixed(2)} s (the CRL signature), then ${median(checkRounds).toFixed(1)} µs per path (median of ${buildRounds}: ${checkRounds.map((t) => t.toFixed(1)).join(', ')}); the gateway keeps each answer until the CRLs change`);
 
   console.log('ratios:');
   console.log(`  symbolon build+sign / openssl parse:        ${(buildSeconds / opensslSeconds).toFixed(2)}x`);
