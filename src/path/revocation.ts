@@ -248,12 +248,14 @@ class RevocationRun {
       if (candidate.keyUsage !== undefined && !candidate.keyUsage.includes('cRLSign')) continue;
       if (!isSignedBy(crl, candidate, this.options.budget)) continue;
       if (position < path.length - 1 - index) return candidate;
-      if (this.isValidSigner(candidate, anchor, depth)) return candidate;
+      if (this.isValidSigner(candidate, path, depth)) return candidate;
     }
     return undefined;
   }
 
-  private isValidSigner(signer: Certificate, anchor: Certificate, depth: number): boolean {
+  /** Does `signer` have a valid path to the anchor of `path`, built from the pool and the certificates of `path`? */
+  private isValidSigner(signer: Certificate, path: readonly Certificate[], depth: number): boolean {
+    const anchor = path[path.length - 1]!;
     const key = `${signer.fingerprintSha256}:${anchor.fingerprintSha256}`;
     const known = this.signerVerdicts.get(key);
     if (known !== undefined) return known;
@@ -265,7 +267,7 @@ class RevocationRun {
     const { at, budget } = this.options;
     const outcome = buildPath(signer, {
       anchors: new TrustBundle([anchor]),
-      pool: [...this.options.pool],
+      pool: [...this.options.pool, ...path.slice(0, -1)],
       at,
       budget,
       maxIntermediates: DEFAULT_PATH_LIMITS.maxIntermediates,

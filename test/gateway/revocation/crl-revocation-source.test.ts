@@ -314,3 +314,31 @@ test('every certificate below the anchor is checked: an intermediate on the root
     await Promise.all([revokedCa.source.close(), goodCa.source.close(), noIssuingCrl.source.close()]);
   }
 });
+
+test('a CRL signed with a separate CRL key is used when that signer comes in the CRL file, its path built through the client chain', async () => {
+  const issued = await issueUnder(caA, 'Issuing CA', { basicConstraints: { isCa: true }, keyUsage: ['keyCertSign'] });
+  const issuing: TestCa = { certificate: issued.certificate, signer: createSigner(issued.privateKey), privateKey: issued.privateKey };
+  // Same name as the issuing CA, another key, only cRLSign, issued by the issuing CA (RFC 5280 6.3.3 (f)).
+  const crlKey = await issueUnder(issuing, 'Issuing CA', { keyUsage: ['cRLSign'] });
+  const crlSigner: TestCa = { certificate: crlKey.certificate, signer: createSigner(crlKey.privateKey), privateKey: crlKey.privateKey };
+  const [revoked, good] = await Promise.all([makeLeaf(issuing), makeLeaf(issuing)]);
+  const crls = [await crlWith(caA, [], { crlNumber: 40 }), await makeCrl(crlSigner, [revoked], current())];
+  const withSigner = join(temp.path, 'with-signer.pem');
+  writeFileSync(withSigner, [...crls.map((der) => toPem('X509 CRL', der)), toPem('CERTIFICATE', crlSigner.certificate.der)].join(''));
+  const found = await crlSource({ location: { file: withSigner } });
+  const missing = await crlSource({ location: { file: writeCrls(...crls) } });
+  try {
+    assert.deepEqual([...found.errors, ...missing.errors], []);
+    const answer = (leaf: Certificate, source: RevocationSource): RevocationAnswer => {
+      const result = source.check([leaf, issuing.certificate, caA.certificate], new Date());
+      assert.ok(!(result instanceof Promise));
+      return result;
+    };
+    assert.equal(answer(revoked, found.source).status, 'revoked');
+    assert.deepEqual(answer(good, found.source), { status: 'good' });
+    // The issuing CA's own key has no cRLSign and the CRL key is unknown: no usable CRL covers the leaf.
+    assert.equal(answer(good, missing.source).status, 'unavailable');
+  } finally {
+    await Promise.all([found.source.close(), missing.source.close()]);
+  }
+});
