@@ -230,10 +230,9 @@ class RevocationRun {
   /**
    * RFC 5280 6.3.3 (f): a certificate that signed `crl` and whose path to the same trust anchor
    * validates, revocation included. A certificate above `index` in `path` is validated already;
-   * another (a separate CRL key, a rolled-over key) gets its own path, built from the pool.
+   * another (a separate CRL key, a rolled-over key, the certificate itself) gets its own path.
    */
   private signerOf(crl: RevocationList, path: readonly Certificate[], index: number, depth: number): Certificate | undefined {
-    const anchor = path[path.length - 1]!;
     const issuer = keysOf(crl).issuer;
     const keyId = crl.authorityKeyIdentifier?.keyIdentifier;
     const seen = new Set<string>();
