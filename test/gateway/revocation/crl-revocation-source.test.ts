@@ -342,3 +342,16 @@ test('a CRL signed with a separate CRL key is used when that signer comes in the
     await Promise.all([found.source.close(), missing.source.close()]);
   }
 });
+
+test('a CERTIFICATE block in the CRL file that does not parse is reported and skipped; the CRLs still load', async () => {
+  const revoked = await makeLeaf(caA);
+  const file = join(temp.path, 'bad-signer.pem');
+  writeFileSync(file, toPem('X509 CRL', await makeCrl(caA, [revoked], current())) + toPem('CERTIFICATE', Buffer.from('30030201ff', 'hex')));
+  const { source, errors } = await crlSource({ location: { file } });
+  try {
+    assert.deepEqual(codes(errors), ['GATEWAY_CRL_INVALID']);
+    assert.equal(statusOf(source, revoked, caA.certificate).status, 'revoked');
+  } finally {
+    await source.close();
+  }
+});
