@@ -10,3 +10,6 @@ export type { PathPurpose } from './extended-key-usage.js';
 export type { PeerIdentity } from './peer-identity.js';
 export { isDnsNameMatch } from './peer-identity.js';
 export type { CrlRequirement } from './revocation.js';
+export { VALIDATION_PROFILES } from './validation-profile.js';
+export type { ProfileChoice, ValidationProfile } from './validation-profile.js';
+export { crlProfileViolation } from './crl-profile.js';
