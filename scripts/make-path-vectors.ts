@@ -296,6 +296,21 @@ export async function makePathVectors(): Promise<PathVector[]> {
     disagreement: 'GnuTLS counts the self-issued rollover certificate against pathLenConstraint; RFC 5280 6.1.4 (l) decrements max_path_length only for certificates that are not self-issued, as OpenSSL does',
   });
 
+  const leafPathLen = rawCertificate(issuing, party('/CN=leaf-pathlen'), [
+    encodeExtension(OID.basicConstraints, true, der.sequence(der.integer(0))),
+    encodeExtension(OID.keyUsage, true, der.namedBitString([0])),
+    encodeExtension(OID.extKeyUsage, false, der.sequence(der.oid(OID.clientAuth))),
+    encodeExtension(OID.authorityKeyIdentifier, false, der.sequence(der.contextPrimitive(0, issuing.keyId))),
+  ]);
+  add({
+    name: 'a pathLenConstraint in a leaf (cA not asserted) is not a reason to refuse',
+    leaf: leafPathLen,
+    ...base,
+    expected: { ok: true },
+    openssl: false,
+    disagreement: 'OpenSSL -x509_strict refuses a pathLenConstraint without cA; RFC 5280 4.2.1.9 binds the CA that wrote it, and path validation (6.1.4 (m)) reads pathLenConstraint only in CA certificates, so the leaf\'s is without effect and Symbolon accepts',
+  });
+
   // -- keyUsage.
   const noCertSign = party('/CN=No keyCertSign');
   const noCertSignCert = await issue(rootCa, noCertSign, { basicConstraints: { isCa: true }, keyUsage: ['cRLSign'] });
@@ -365,7 +380,15 @@ export async function makePathVectors(): Promise<PathVector[]> {
   await violated('a SPIFFE ID in another trust domain', '/C=US/O=Partner/CN=svc', [{ type: 'uri', value: 'spiffe://evil.example/ns/a' }]);
   await violated('a URI host in the excluded subtree', '/C=US/O=Partner/CN=svc', [{ type: 'uri', value: 'https://a.evil.partner.example/' }]);
   await violated('a subject outside the permitted directory subtree', '/C=US/O=Evil/CN=svc', [dns('ok.partner.example')]);
-  await violated('a CN that is a host name outside the DNS subtree, with no DNS SAN', '/C=US/O=Partner/CN=www.evil.example', [{ type: 'email', value: 'a@partner.example' }]);
+  add({ name: 'name constraints: a CN that is a host name outside the DNS subtree, with no SAN', leaf: await leafOf(partner, party('/C=US/O=Partner/CN=www.evil.example')), ...nc, expected: { ok: false, code: 'PATH_NAME_CONSTRAINT_VIOLATED', certificateIndex: 0 } });
+  add({
+    name: 'name constraints: a CN in an excluded DNS subtree is not a name when there is a SAN',
+    leaf: await partnerLeaf('/C=US/O=Partner/CN=x.forbidden.partner.example', [{ type: 'ip', value: '10.1.1.1' }]),
+    ...nc,
+    expected: { ok: true },
+    openssl: false,
+    disagreement: 'OpenSSL holds the CN to DNS constraints whenever there is no DNS SAN; with any subjectAltName the CN is not the certificate\'s name (RFC 9525 6.3, CA/Browser Forum BR 7.1.4.3) and RFC 5280 4.2.1.10 constrains the names a certificate has, so Symbolon accepts',
+  });
   await violated('a wildcard that covers an excluded name', '/C=US/O=Partner/CN=svc', [dns('*.partner.example')], {
     openssl: true,
     disagreement:
