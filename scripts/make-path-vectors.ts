@@ -512,6 +512,24 @@ export async function makePathVectors(): Promise<PathVector[]> {
   const ring = [await ca(ringA, ringB), await ca(ringB, ringC), await ca(ringC, ringA), await ca(ringB, ringA), await ca(ringA, ringC)];
   add({ name: 'a ring of cross-signed CAs with no way out', leaf: await leafOf(ringA, party('/CN=ring-leaf')), anchors: [rootCert], intermediates: ring, expected: { ok: false, code: 'PATH_NO_ISSUER' }, isHostile: true });
 
+  // Certificate policies: the policy graph grows with the policies asserted, and its work is bounded.
+  const manyPolicies = Array.from({ length: 2000 }, (_, i) => ({ policyId: `1.3.6.1.4.1.99999.3.${i}` }));
+  const policyCa = party('/CN=Many Policies CA');
+  const policyCaCert = await ca(rootCa, policyCa, { certificatePolicies: manyPolicies });
+  const manyPolicyLeaf = await leafOf(policyCa, party('/CN=many-policies'), { certificatePolicies: manyPolicies });
+  add({ name: 'a CA and a leaf asserting 2,000 policies each', leaf: manyPolicyLeaf, anchors: [rootCert], intermediates: [policyCaCert], expected: { ok: true }, isHostile: true });
+  add({
+    name: '2,000 policies against a policy work budget of 1,000',
+    leaf: manyPolicyLeaf,
+    anchors: [rootCert],
+    intermediates: [policyCaCert],
+    limits: { maxPolicyWork: 1000 },
+    expected: { ok: false, code: 'PATH_LIMIT_EXCEEDED' },
+    isHostile: true,
+    openssl: true,
+    disagreement: 'OpenSSL is not asked to check policies here and has no such budget; the bound is Symbolon\'s own (RFC 9618 bounds the policy graph, a limit bounds the work)',
+  });
+
   const manyConstraints = Array.from({ length: 2500 }, (_, i) => dns(`n${i}.example`));
   const bigCa = party('/CN=Big Constraints CA');
   const bigCaCert = await ca(rootCa, bigCa, { nameConstraints: { permitted: manyConstraints, excluded: [] } });
