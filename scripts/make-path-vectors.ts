@@ -162,6 +162,8 @@ export interface TestCrl {
   readonly thisUpdate?: Date;
   readonly nextUpdate?: Date;
   readonly extensions?: readonly Buffer[];
+  /** Leave out the cRLNumber (RFC 5280 5.2.3 requires one; the strict profile refuses such a CRL). */
+  readonly isWithoutCrlNumber?: boolean;
 }
 
 function makeCrl(crl: TestCrl): Buffer {
@@ -170,7 +172,7 @@ function makeCrl(crl: TestCrl): Buffer {
   const entries = (crl.revoked ?? []).map((entry) =>
     der.sequence(der.integer(entry.serial), der.time(new Date('2029-06-01T00:00:00Z')), ...(entry.reason === undefined ? [] : [der.sequence(encodeExtension(OID.crlReason, false, der.enumerated(entry.reason)))])),
   );
-  const extensions = [encodeExtension(OID.authorityKeyIdentifier, false, der.sequence(der.contextPrimitive(0, crl.issuer.keyId))), encodeExtension(OID.crlNumber, false, der.integer(1)), ...(crl.extensions ?? [])];
+  const extensions = [encodeExtension(OID.authorityKeyIdentifier, false, der.sequence(der.contextPrimitive(0, crl.issuer.keyId))), ...(crl.isWithoutCrlNumber === true ? [] : [encodeExtension(OID.crlNumber, false, der.integer(1))]), ...(crl.extensions ?? [])];
   const tbs = der.sequence(
     der.integer(1),
     algorithm.identifier,
@@ -464,6 +466,9 @@ export async function makePathVectors(): Promise<PathVector[]> {
   add({ name: 'only the leaf must be covered', leaf: goodLeaf, ...base, crls: [issuingCrl], crlRequirement: 'leaf', expected: { ok: true } });
   const caOnlyCrl = makeCrl({ issuer: issuing, revoked: [{ serial: serialOf(revokedLeaf) }], extensions: [encodeExtension(OID.issuingDistributionPoint, true, der.sequence(der.contextPrimitive(2, Buffer.from([0xff]))))] });
   add({ name: 'a CRL of CA certificates only does not cover a leaf', leaf: revokedLeaf, ...base, crls: [caOnlyCrl], crlRequirement: 'leaf', expected: { ok: false, code: 'PATH_REVOCATION_UNKNOWN', certificateIndex: 0 }, openssl: false });
+  const numberlessCrl = makeCrl({ issuer: issuing, isWithoutCrlNumber: true });
+  add({ name: 'a CRL without cRLNumber under the strict profile', leaf: goodLeaf, ...base, crls: [numberlessCrl], expected: { ok: false, code: 'PATH_CRL_NUMBER_MISSING', certificateIndex: 0 }, openssl: 'skip' });
+  add({ name: 'a CRL without cRLNumber under profile rfc5280', leaf: goodLeaf, ...base, crls: [numberlessCrl], profile: 'rfc5280', expected: { ok: true } });
   const criticalCrl = makeCrl({ issuer: issuing, extensions: [encodeExtension('1.3.6.1.4.1.99999.9', true, der.nullValue())] });
   add({ name: 'a CRL with an unknown critical extension', leaf: goodLeaf, ...base, crls: [criticalCrl], expected: { ok: false, code: 'PATH_CRL_INVALID', certificateIndex: 0 }, openssl: 'skip' });
 

@@ -1,8 +1,10 @@
 import type { Certificate, CertificateList, GeneralName, RevokedCertificate } from '../x509/index.js';
 import { formatGeneralName, OID, verifyCrlSignature } from '../x509/index.js';
+import { crlProfileViolation } from './crl-profile.js';
 import { issuerKey, nameKey } from './name-comparison.js';
 import { pathFailure } from './path-result.js';
 import type { PathFailure } from './path-result.js';
+import type { ValidationProfile } from './validation-profile.js';
 import type { WorkBudget } from './work-limits.js';
 
 /**
@@ -16,6 +18,8 @@ export interface RevocationOptions {
   readonly at: Date;
   readonly requirement: CrlRequirement;
   readonly budget: WorkBudget;
+  /** The strict profile also refuses a CRL without a non-critical cRLNumber (crl-profile.ts). */
+  readonly profile?: ValidationProfile;
 }
 
 export interface RevocationOutcome {
@@ -117,8 +121,10 @@ function isCandidate(crl: CertificateList, certificate: Certificate, issuer: Cer
   return isInScope(crl, certificate);
 }
 
-function crlFailure(crl: CertificateList, issuer: Certificate, index: number, at: Date, budget: WorkBudget): PathFailure | undefined {
+function crlFailure(crl: CertificateList, issuer: Certificate, index: number, at: Date, budget: WorkBudget, profile: ValidationProfile): PathFailure | undefined {
   const which = `the CRL ${crl.fingerprintSha256.slice(0, 16)} for certificate ${index}`;
+  const violation = crlProfileViolation(crl, profile, which);
+  if (violation !== undefined) return pathFailure(violation.code, index, violation.detail);
   for (const extension of crl.extensions) {
     if (extension.critical && !PROCESSED_CRL_EXTENSIONS.has(extension.oid)) return pathFailure('PATH_CRL_INVALID', index, `${which} has critical extension ${extension.oid}, which Symbolon does not process`);
   }
@@ -149,7 +155,7 @@ export function checkRevocation(path: readonly Certificate[], crls: readonly Cer
     let isCovered = false;
     for (const crl of crls) {
       if (!isCandidate(crl, certificate, issuer)) continue;
-      const failure = crlFailure(crl, issuer, index, options.at, options.budget);
+      const failure = crlFailure(crl, issuer, index, options.at, options.budget, options.profile ?? 'strict');
       if (failure !== undefined) return { failure, nextUpdate };
       const entry = findEntry(crl, certificate);
       if (entry !== undefined && entry.reason !== 'removeFromCRL') {

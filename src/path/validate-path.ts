@@ -82,9 +82,10 @@ function run(leafInput: Certificate | Uint8Array, options: PathValidationOptions
     budget,
     maxIntermediates: limits.maxIntermediates,
     checkPath: (path) => {
-      const failure = checkCandidatePath(path, { at: options.at, purpose, budget, profile: profileFor(options.profile, path[path.length - 1]!) });
+      const profile = profileFor(options.profile, path[path.length - 1]!);
+      const failure = checkCandidatePath(path, { at: options.at, purpose, budget, profile });
       if (failure !== undefined || (crls.length === 0 && options.crlRequirement === undefined)) return failure;
-      const revocation = checkRevocation(path, crls, { at: options.at, requirement: options.crlRequirement ?? 'available', budget });
+      const revocation = checkRevocation(path, crls, { at: options.at, requirement: options.crlRequirement ?? 'available', budget, profile });
       crlNextUpdate = revocation.nextUpdate;
       return revocation.failure;
     },
