@@ -535,6 +535,28 @@ export async function makePathVectors(): Promise<PathVector[]> {
     disagreement: 'OpenSSL is not asked to check policies here and has no such budget; the bound is Symbolon\'s own (RFC 9618 bounds the policy graph, a limit bounds the work)',
   });
 
+  // RFC 9618's case: CAs that each map 40 policies onto all 40. RFC 5280's tree would grow 40-fold
+  // per CA (40^6 nodes); the policy graph keeps 40 nodes and 1,600 edges per depth.
+  const fanPolicies = Array.from({ length: 40 }, (_, i) => `1.3.6.1.4.1.99999.4.${i}`);
+  const fanMappings = der.sequenceOf(fanPolicies.flatMap((from) => fanPolicies.map((to) => der.sequence(der.oid(from), der.oid(to)))));
+  const fanChain: Buffer[] = [];
+  let fanIssuer = rootCa;
+  for (let i = 0; i < 6; i++) {
+    const next = party(`/CN=Policy Fan CA ${i}`);
+    fanChain.push(await ca(fanIssuer, next, { certificatePolicies: fanPolicies.map((policyId) => ({ policyId })), extensions: [{ oid: OID.policyMappings, critical: true, value: fanMappings }] }));
+    fanIssuer = next;
+  }
+  add({
+    name: 'six CAs each mapping 40 policies onto all 40 (an exponential RFC 5280 tree)',
+    leaf: await leafOf(fanIssuer, party('/CN=policy-fan'), { certificatePolicies: [{ policyId: fanPolicies[0]! }] }),
+    anchors: [rootCert],
+    intermediates: fanChain,
+    expected: { ok: true, pathLength: 8 },
+    isHostile: true,
+    openssl: 'skip',
+    certtool: 'skip',
+  });
+
   const manyConstraints = Array.from({ length: 2500 }, (_, i) => dns(`n${i}.example`));
   const bigCa = party('/CN=Big Constraints CA');
   const bigCaCert = await ca(rootCa, bigCa, { nameConstraints: { permitted: manyConstraints, excluded: [] } });
