@@ -45,6 +45,10 @@ test('every built-in profile issues certificates that pass the strict profile, w
         assert.equal(result.path.length, 3);
       }
     }
+    // A server certificate that would fail the strict profile as a TLS server is not issued.
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const badServer = parseCsr(await buildCsr({ subject: [[{ type: '2.5.4.3', value: 'Test revocation feed' }]], subjectAltName: [{ type: 'dns', value: 'localhost' }] }, createSigner(privateKey)));
+    await assert.rejects(ca.issueFromCsr(badServer, { profile: 'server', actor: 'test' }), (error: Error & { code?: string }) => error.code === 'CA_NAME_NOT_ALLOWED');
   } finally {
     await dataDir.close();
   }
