@@ -9,9 +9,9 @@ import type { Certificate } from '../x509/index.js';
  *   otherwise.
  * - `rfc5280`: RFC 5280 section 6, plus the few MUSTs that make a certificate contradict itself
  *   (an end entity with keyCertSign or nameConstraints, a CA without a subject, an empty subject
- *   without a critical subjectAltName). For legacy partner CAs, and for NIST PKITS, whose keys
- *   are 1024-bit RSA and whose "valid" cases include negative serials and a non-critical
- *   basicConstraints.
+ *   without a critical subjectAltName). For legacy partner CAs, and for NIST PKITS, whose
+ *   policyConstraints are not critical and whose "valid" cases include negative serials, a
+ *   non-critical basicConstraints and CA certificates as the end entity.
  */
 export type ValidationProfile = 'strict' | 'rfc5280';
 
