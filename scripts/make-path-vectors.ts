@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { der } from '../src/asn1/index.js';
 import { createSigner } from '../src/keys/index.js';
 import type { Signer, SignerOptions } from '../src/keys/index.js';
-import type { CrlRequirement, PathErrorCode, PathLimits, PathPurpose, PeerIdentity } from '../src/path/index.js';
+import type { CrlRequirement, PathErrorCode, PathLimits, PathPurpose, PeerIdentity, ValidationProfile } from '../src/path/index.js';
 import { buildCertificate, buildSelfSignedCertificate, encodeExtension, encodeName, keyIdentifier, OID, parseCertificate, parseName, toPem } from '../src/x509/index.js';
 import type { CertificateTemplate, GeneralName, NameConstraints } from '../src/x509/index.js';
 
@@ -37,6 +37,8 @@ export interface PathVector {
   readonly peer?: PeerIdentity;
   readonly crlRequirement?: CrlRequirement;
   readonly limits?: Partial<PathLimits>;
+  /** The validation profile; strict (the validator's default) unless the vector says why not. */
+  readonly profile?: ValidationProfile;
   readonly expected: Expected;
   /**
    * What `openssl verify` says (true: OK), when it is run on this vector; by default the same
@@ -160,6 +162,8 @@ export interface TestCrl {
   readonly thisUpdate?: Date;
   readonly nextUpdate?: Date;
   readonly extensions?: readonly Buffer[];
+  /** Leave out the cRLNumber (RFC 5280 5.2.3 requires one; the strict profile refuses such a CRL). */
+  readonly isWithoutCrlNumber?: boolean;
 }
 
 function makeCrl(crl: TestCrl): Buffer {
@@ -168,7 +172,7 @@ function makeCrl(crl: TestCrl): Buffer {
   const entries = (crl.revoked ?? []).map((entry) =>
     der.sequence(der.integer(entry.serial), der.time(new Date('2029-06-01T00:00:00Z')), ...(entry.reason === undefined ? [] : [der.sequence(encodeExtension(OID.crlReason, false, der.enumerated(entry.reason)))])),
   );
-  const extensions = [encodeExtension(OID.authorityKeyIdentifier, false, der.sequence(der.contextPrimitive(0, crl.issuer.keyId))), encodeExtension(OID.crlNumber, false, der.integer(1)), ...(crl.extensions ?? [])];
+  const extensions = [encodeExtension(OID.authorityKeyIdentifier, false, der.sequence(der.contextPrimitive(0, crl.issuer.keyId))), ...(crl.isWithoutCrlNumber === true ? [] : [encodeExtension(OID.crlNumber, false, der.integer(1))]), ...(crl.extensions ?? [])];
   const tbs = der.sequence(
     der.integer(1),
     algorithm.identifier,
@@ -199,7 +203,8 @@ export async function makePathVectors(): Promise<PathVector[]> {
   const rootCert = await root(rootCa);
   const issuingCert = await ca(rootCa, issuing);
   const base = { anchors: [rootCert], intermediates: [issuingCert] };
-  const client = party('/O=Symbolon Vectors/CN=client-1');
+  // The CN repeats a DNS SAN: the leaf serves as a TLS server too (strict profile).
+  const client = party('/O=Symbolon Vectors/CN=client-1.example.com');
   const goodLeaf = await leafOf(issuing, client, { subjectAltName: [dns('client-1.example.com'), { type: 'ip', value: '10.1.2.3' }, { type: 'email', value: 'ops@example.com' }, { type: 'uri', value: 'spiffe://example.org/ns/prod/sa/api' }, dns('*.wild.example.com')] });
 
   add({ name: 'valid P-256 chain for a TLS client', leaf: goodLeaf, ...base, expected: { ok: true, pathLength: 3 } });
@@ -293,6 +298,21 @@ export async function makePathVectors(): Promise<PathVector[]> {
     disagreement: 'GnuTLS counts the self-issued rollover certificate against pathLenConstraint; RFC 5280 6.1.4 (l) decrements max_path_length only for certificates that are not self-issued, as OpenSSL does',
   });
 
+  const leafPathLen = rawCertificate(issuing, party('/CN=leaf-pathlen'), [
+    encodeExtension(OID.basicConstraints, true, der.sequence(der.integer(0))),
+    encodeExtension(OID.keyUsage, true, der.namedBitString([0])),
+    encodeExtension(OID.extKeyUsage, false, der.sequence(der.oid(OID.clientAuth))),
+    encodeExtension(OID.authorityKeyIdentifier, false, der.sequence(der.contextPrimitive(0, issuing.keyId))),
+  ]);
+  add({
+    name: 'a pathLenConstraint in a leaf (cA not asserted) is not a reason to refuse',
+    leaf: leafPathLen,
+    ...base,
+    expected: { ok: true },
+    openssl: false,
+    disagreement: 'OpenSSL -x509_strict refuses a pathLenConstraint without cA; RFC 5280 4.2.1.9 binds the CA that wrote it, and path validation (6.1.4 (m)) reads pathLenConstraint only in CA certificates, so the leaf\'s is without effect and Symbolon accepts',
+  });
+
   // -- keyUsage.
   const noCertSign = party('/CN=No keyCertSign');
   const noCertSignCert = await issue(rootCa, noCertSign, { basicConstraints: { isCa: true }, keyUsage: ['cRLSign'] });
@@ -310,7 +330,7 @@ export async function makePathVectors(): Promise<PathVector[]> {
   add({ name: 'key usage is not checked for purpose any', leaf: encipherOnly, ...base, purpose: 'any', expected: { ok: true } });
 
   // -- Extended key usage, on the leaf and chained through CAs.
-  const serverOnly = await leafOf(issuing, party('/CN=server-only'), { extKeyUsage: ['serverAuth'], subjectAltName: [dns('server.example.com')] });
+  const serverOnly = await leafOf(issuing, party('/CN=server.example.com'), { extKeyUsage: ['serverAuth'], subjectAltName: [dns('server.example.com')] });
   add({ name: 'a server-only leaf used as a TLS client', leaf: serverOnly, ...base, purpose: 'client', expected: { ok: false, code: 'PATH_EXTENDED_KEY_USAGE_INVALID', certificateIndex: 0 } });
   add({ name: 'a server-only leaf used as a TLS server', leaf: serverOnly, ...base, purpose: 'server', expected: { ok: true } });
   const anyEku = await leafOf(issuing, party('/CN=any-eku'), { extKeyUsage: ['anyExtendedKeyUsage'] });
@@ -362,7 +382,15 @@ export async function makePathVectors(): Promise<PathVector[]> {
   await violated('a SPIFFE ID in another trust domain', '/C=US/O=Partner/CN=svc', [{ type: 'uri', value: 'spiffe://evil.example/ns/a' }]);
   await violated('a URI host in the excluded subtree', '/C=US/O=Partner/CN=svc', [{ type: 'uri', value: 'https://a.evil.partner.example/' }]);
   await violated('a subject outside the permitted directory subtree', '/C=US/O=Evil/CN=svc', [dns('ok.partner.example')]);
-  await violated('a CN that is a host name outside the DNS subtree, with no DNS SAN', '/C=US/O=Partner/CN=www.evil.example', [{ type: 'email', value: 'a@partner.example' }]);
+  add({ name: 'name constraints: a CN that is a host name outside the DNS subtree, with no SAN', leaf: await leafOf(partner, party('/C=US/O=Partner/CN=www.evil.example')), ...nc, expected: { ok: false, code: 'PATH_NAME_CONSTRAINT_VIOLATED', certificateIndex: 0 } });
+  add({
+    name: 'name constraints: a CN in an excluded DNS subtree is not a name when there is a SAN',
+    leaf: await partnerLeaf('/C=US/O=Partner/CN=x.forbidden.partner.example', [{ type: 'ip', value: '10.1.1.1' }]),
+    ...nc,
+    expected: { ok: true },
+    openssl: false,
+    disagreement: 'OpenSSL holds the CN to DNS constraints whenever there is no DNS SAN; with any subjectAltName the CN is not the certificate\'s name (RFC 9525 6.3, CA/Browser Forum BR 7.1.4.3) and RFC 5280 4.2.1.10 constrains the names a certificate has, so Symbolon accepts',
+  });
   await violated('a wildcard that covers an excluded name', '/C=US/O=Partner/CN=svc', [dns('*.partner.example')], {
     openssl: true,
     disagreement:
@@ -388,17 +416,6 @@ export async function makePathVectors(): Promise<PathVector[]> {
   // -- Extensions: unknown critical, malformed, repeated.
   add({ name: 'an unknown critical extension in the leaf', leaf: await leafOf(issuing, party('/CN=crit'), { extensions: [{ oid: '1.3.6.1.4.1.99999.7', critical: true, value: der.nullValue() }] }), ...base, expected: { ok: false, code: 'PATH_UNKNOWN_CRITICAL_EXTENSION', certificateIndex: 0 } });
   add({ name: 'an unknown non-critical extension is passed over', leaf: await leafOf(issuing, party('/CN=noncrit'), { extensions: [{ oid: '1.3.6.1.4.1.99999.7', critical: false, value: der.nullValue() }] }), ...base, expected: { ok: true } });
-  const mappingCa = party('/CN=Mapping CA');
-  const mappingCaCert = await ca(rootCa, mappingCa, { certificatePolicies: [{ policyId: OID.anyPolicy }], extensions: [{ oid: OID.policyMappings, critical: true, value: der.sequence(der.sequence(der.oid('1.3.6.1.4.1.99999.1'), der.oid('1.3.6.1.4.1.99999.2'))) }] });
-  add({
-    name: 'a critical policyMappings is refused: mapping is not processed',
-    leaf: await leafOf(mappingCa, party('/CN=mapped')),
-    anchors: [rootCert],
-    intermediates: [mappingCaCert],
-    expected: { ok: false, code: 'PATH_UNKNOWN_CRITICAL_EXTENSION', certificateIndex: 1 },
-    openssl: true,
-    disagreement: 'OpenSSL processes policy mappings; Symbolon does not, and RFC 5280 4.2 requires refusing a critical extension with information the validator cannot process',
-  });
   const duplicate = rawCertificate(issuing, party('/CN=dup'), [...LEAF_BASICS(issuing), sanExtension(der.contextPrimitive(2, Buffer.from('a.example.com'))), sanExtension(der.contextPrimitive(2, Buffer.from('b.example.com')))]);
   add({ name: 'a repeated extension', leaf: duplicate, ...base, expected: { ok: false, code: 'PATH_EXTENSION_INVALID', certificateIndex: 0 } });
   const badBasic = rawCertificate(issuing, party('/CN=bad-bc'), [encodeExtension(OID.basicConstraints, true, der.sequence(der.boolean(true), der.boolean(true))), encodeExtension(OID.keyUsage, true, der.namedBitString([0]))]);
@@ -416,6 +433,23 @@ export async function makePathVectors(): Promise<PathVector[]> {
   add({ name: 'requireExplicitPolicy with a leaf that asserts the policy', leaf: await leafOf(explicitCa, party('/CN=with-policy'), { certificatePolicies: [{ policyId: policy }] }), anchors: [rootCert], intermediates: [explicitCaCert], expected: { ok: true }, opensslArgs: POLICY_CHECK, certtool: false, disagreement: 'GnuTLS does not process policyConstraints and refuses it as an unknown critical extension (RFC 5280 4.2.1.11 makes it critical); RFC 5280 6.1 processing accepts this chain, as OpenSSL -policy_check does' });
   add({ name: 'requireExplicitPolicy with a leaf without policies', leaf: await leafOf(explicitCa, party('/CN=without-policy')), anchors: [rootCert], intermediates: [explicitCaCert], expected: { ok: false, code: 'PATH_POLICY_INVALID', certificateIndex: 0 }, opensslArgs: POLICY_CHECK });
   add({ name: 'requireExplicitPolicy with a leaf asserting another policy', leaf: await leafOf(explicitCa, party('/CN=other-policy'), { certificatePolicies: [{ policyId: '1.3.6.1.4.1.99999.1.2' }] }), anchors: [rootCert], intermediates: [explicitCaCert], expected: { ok: false, code: 'PATH_POLICY_INVALID', certificateIndex: 0 }, opensslArgs: POLICY_CHECK });
+  // Policy mapping (RFC 5280 6.1.4 (a)-(b)): the CA maps its policy to the one its subjects assert.
+  const mapped = '1.3.6.1.4.1.99999.1.2';
+  const mappingsOf = (...pairs: [string, string][]): Buffer => der.sequenceOf(pairs.map(([from, to]) => der.sequence(der.oid(from), der.oid(to))));
+  const requireExplicit = (inhibitMapping?: number): Buffer =>
+    der.sequence(der.contextPrimitive(0, Buffer.from([0])), ...(inhibitMapping === undefined ? [] : [der.contextPrimitive(1, Buffer.from([inhibitMapping]))]));
+  const mappingCa = party('/CN=Mapping CA');
+  const mappingCaCert = await ca(rootCa, mappingCa, { certificatePolicies: [{ policyId: policy }], extensions: [{ oid: OID.policyMappings, critical: true, value: mappingsOf([policy, mapped]) }, { oid: OID.policyConstraints, critical: true, value: requireExplicit() }] });
+  add({ name: 'policy mapping: a leaf asserting the mapped policy', leaf: await leafOf(mappingCa, party('/CN=mapped'), { certificatePolicies: [{ policyId: mapped }] }), anchors: [rootCert], intermediates: [mappingCaCert], expected: { ok: true }, opensslArgs: POLICY_CHECK, certtool: 'skip' });
+  add({ name: 'policy mapping: a leaf asserting the policy before mapping', leaf: await leafOf(mappingCa, party('/CN=unmapped'), { certificatePolicies: [{ policyId: policy }] }), anchors: [rootCert], intermediates: [mappingCaCert], expected: { ok: false, code: 'PATH_POLICY_INVALID', certificateIndex: 0 }, opensslArgs: POLICY_CHECK });
+  const inhibitingCa = party('/CN=Inhibit Mapping CA');
+  const inhibitingCaCert = await ca(rootCa, inhibitingCa, { certificatePolicies: [{ policyId: policy }], extensions: [{ oid: OID.policyConstraints, critical: true, value: requireExplicit(0) }] });
+  const mappingSubCa = party('/CN=Mapping Sub CA');
+  const mappingSubCaCert = await ca(inhibitingCa, mappingSubCa, { certificatePolicies: [{ policyId: policy }], extensions: [{ oid: OID.policyMappings, critical: true, value: mappingsOf([policy, mapped]) }] });
+  add({ name: 'policy mapping: inhibitPolicyMapping 0 deletes the mapped policy', leaf: await leafOf(mappingSubCa, party('/CN=inhibited'), { certificatePolicies: [{ policyId: mapped }] }), anchors: [rootCert], intermediates: [inhibitingCaCert, mappingSubCaCert], expected: { ok: false, code: 'PATH_POLICY_INVALID' }, opensslArgs: POLICY_CHECK });
+  const anyMappingCa = party('/CN=AnyPolicy Mapping CA');
+  const anyMappingCaCert = await ca(rootCa, anyMappingCa, { certificatePolicies: [{ policyId: OID.anyPolicy }], extensions: [{ oid: OID.policyMappings, critical: true, value: mappingsOf([OID.anyPolicy, mapped]) }] });
+  add({ name: 'policy mapping: a mapping from anyPolicy', leaf: await leafOf(anyMappingCa, party('/CN=any-mapped'), { certificatePolicies: [{ policyId: mapped }] }), anchors: [rootCert], intermediates: [anyMappingCaCert], expected: { ok: false, code: 'PATH_POLICY_INVALID', certificateIndex: 1 }, opensslArgs: POLICY_CHECK });
 
   // -- Revocation with CRLs.
   const revokedLeaf = await leafOf(issuing, party('/CN=revoked'));
@@ -432,6 +466,9 @@ export async function makePathVectors(): Promise<PathVector[]> {
   add({ name: 'only the leaf must be covered', leaf: goodLeaf, ...base, crls: [issuingCrl], crlRequirement: 'leaf', expected: { ok: true } });
   const caOnlyCrl = makeCrl({ issuer: issuing, revoked: [{ serial: serialOf(revokedLeaf) }], extensions: [encodeExtension(OID.issuingDistributionPoint, true, der.sequence(der.contextPrimitive(2, Buffer.from([0xff]))))] });
   add({ name: 'a CRL of CA certificates only does not cover a leaf', leaf: revokedLeaf, ...base, crls: [caOnlyCrl], crlRequirement: 'leaf', expected: { ok: false, code: 'PATH_REVOCATION_UNKNOWN', certificateIndex: 0 }, openssl: false });
+  const numberlessCrl = makeCrl({ issuer: issuing, isWithoutCrlNumber: true });
+  add({ name: 'a CRL without cRLNumber under the strict profile', leaf: goodLeaf, ...base, crls: [numberlessCrl], expected: { ok: false, code: 'PATH_CRL_NUMBER_MISSING', certificateIndex: 0 }, openssl: 'skip' });
+  add({ name: 'a CRL without cRLNumber under profile rfc5280', leaf: goodLeaf, ...base, crls: [numberlessCrl], profile: 'rfc5280', expected: { ok: true } });
   const criticalCrl = makeCrl({ issuer: issuing, extensions: [encodeExtension('1.3.6.1.4.1.99999.9', true, der.nullValue())] });
   add({ name: 'a CRL with an unknown critical extension', leaf: goodLeaf, ...base, crls: [criticalCrl], expected: { ok: false, code: 'PATH_CRL_INVALID', certificateIndex: 0 }, openssl: 'skip' });
 
@@ -452,12 +489,15 @@ export async function makePathVectors(): Promise<PathVector[]> {
     anchors: [rootCert],
     intermediates: crowdCerts,
     expected: { ok: true, pathLength: 3 },
+    // Certificates without key identifiers break RFC 5280 4.2.1.1-2 (refused by the strict
+    // profile); the vector is about path building among same-named CAs, as legacy CAs make them.
+    profile: 'rfc5280',
     isHostile: true,
     openssl: false,
     disagreement:
       'OpenSSL takes the first intermediate whose name matches and reports its failed signature without trying the other 99; a valid path exists (RFC 5280 6.1 defines the validity of a path, and RFC 4158 path building tries every candidate), so Symbolon accepts',
   });
-  add({ name: '100 same-name intermediates against a budget of 50 signatures', leaf: crowdLeaf, anchors: [rootCert], intermediates: crowdCerts, limits: { maxSignatureChecks: 50 }, expected: { ok: false, code: 'PATH_LIMIT_EXCEEDED' }, isHostile: true });
+  add({ name: '100 same-name intermediates against a budget of 50 signatures', leaf: crowdLeaf, anchors: [rootCert], intermediates: crowdCerts, limits: { maxSignatureChecks: 50 }, profile: 'rfc5280', expected: { ok: false, code: 'PATH_LIMIT_EXCEEDED' }, isHostile: true });
   const keyedCrowd: Buffer[] = [];
   for (const p of crowdParties) keyedCrowd.push(await ca(rootCa, p));
   add({ name: '100 same-name intermediates with key identifiers: the right one is found first', leaf: await leafOf(realCrowd, party('/CN=keyed-crowd')), anchors: [rootCert], intermediates: keyedCrowd, expected: { ok: true, pathLength: 3 }, isHostile: true });
@@ -476,6 +516,46 @@ export async function makePathVectors(): Promise<PathVector[]> {
   const ringC = party('/CN=Ring C');
   const ring = [await ca(ringA, ringB), await ca(ringB, ringC), await ca(ringC, ringA), await ca(ringB, ringA), await ca(ringA, ringC)];
   add({ name: 'a ring of cross-signed CAs with no way out', leaf: await leafOf(ringA, party('/CN=ring-leaf')), anchors: [rootCert], intermediates: ring, expected: { ok: false, code: 'PATH_NO_ISSUER' }, isHostile: true });
+
+  // Certificate policies: the policy graph grows with the policies asserted, and its work is bounded.
+  const manyPolicies = Array.from({ length: 2000 }, (_, i) => ({ policyId: `1.3.6.1.4.1.99999.3.${i}` }));
+  const policyCa = party('/CN=Many Policies CA');
+  const policyCaCert = await ca(rootCa, policyCa, { certificatePolicies: manyPolicies });
+  const manyPolicyLeaf = await leafOf(policyCa, party('/CN=many-policies'), { certificatePolicies: manyPolicies });
+  add({ name: 'a CA and a leaf asserting 2,000 policies each', leaf: manyPolicyLeaf, anchors: [rootCert], intermediates: [policyCaCert], expected: { ok: true }, isHostile: true });
+  add({
+    name: '2,000 policies against a policy work budget of 1,000',
+    leaf: manyPolicyLeaf,
+    anchors: [rootCert],
+    intermediates: [policyCaCert],
+    limits: { maxPolicyWork: 1000 },
+    expected: { ok: false, code: 'PATH_LIMIT_EXCEEDED' },
+    isHostile: true,
+    openssl: true,
+    disagreement: 'OpenSSL is not asked to check policies here and has no such budget; the bound is Symbolon\'s own (RFC 9618 bounds the policy graph, a limit bounds the work)',
+  });
+
+  // RFC 9618's case: CAs that each map 40 policies onto all 40. RFC 5280's tree would grow 40-fold
+  // per CA (40^6 nodes); the policy graph keeps 40 nodes and 1,600 edges per depth.
+  const fanPolicies = Array.from({ length: 40 }, (_, i) => `1.3.6.1.4.1.99999.4.${i}`);
+  const fanMappings = der.sequenceOf(fanPolicies.flatMap((from) => fanPolicies.map((to) => der.sequence(der.oid(from), der.oid(to)))));
+  const fanChain: Buffer[] = [];
+  let fanIssuer = rootCa;
+  for (let i = 0; i < 6; i++) {
+    const next = party(`/CN=Policy Fan CA ${i}`);
+    fanChain.push(await ca(fanIssuer, next, { certificatePolicies: fanPolicies.map((policyId) => ({ policyId })), extensions: [{ oid: OID.policyMappings, critical: true, value: fanMappings }] }));
+    fanIssuer = next;
+  }
+  add({
+    name: 'six CAs each mapping 40 policies onto all 40 (an exponential RFC 5280 tree)',
+    leaf: await leafOf(fanIssuer, party('/CN=policy-fan'), { certificatePolicies: [{ policyId: fanPolicies[0]! }] }),
+    anchors: [rootCert],
+    intermediates: fanChain,
+    expected: { ok: true, pathLength: 8 },
+    isHostile: true,
+    openssl: 'skip',
+    certtool: 'skip',
+  });
 
   const manyConstraints = Array.from({ length: 2500 }, (_, i) => dns(`n${i}.example`));
   const bigCa = party('/CN=Big Constraints CA');

@@ -117,6 +117,21 @@ function subjectAltNamesFor(profile: Profile, request: CertificateRequest): Gene
   return names;
 }
 
+/**
+ * A TLS server's subject CN repeats one of its DNS or IP names (CA/Browser Forum BR 7.1.4.3), as
+ * the validator's strict profile requires of a server certificate: a CN that is neither a host
+ * name copied into the SANs nor one of the SANs given would make a certificate no strict
+ * validator accepts for its purpose.
+ */
+function checkCommonNamesAreNames(profile: Profile, subject: DistinguishedName, names: readonly GeneralName[]): void {
+  const named = new Set(names.filter((name) => name.type === 'dns' || name.type === 'ip').map((name) => name.value.toLowerCase()));
+  for (const attribute of subject.flat()) {
+    if (attribute.type === OID.commonName && !named.has(attribute.value.toLowerCase())) {
+      throw new SymbolonError('CA_NAME_NOT_ALLOWED', `the CN "${attribute.value}" of a ${profile.name} certificate is not one of its names: use a host name with a dot (it is added as a DNS name), or one of the subjectAltNames`);
+    }
+  }
+}
+
 function lifetime(profile: Profile, request: CertificateRequest, context: PolicyContext): { notBefore: Date; notAfter: Date } {
   const now = context.now.getTime();
   if (now < context.issuerNotBefore.getTime() || now >= context.issuerNotAfter.getTime()) {
@@ -150,6 +165,7 @@ export function applyProfile(profile: Profile, request: CertificateRequest, cont
   if (profile.requireSubjectAltName && subjectAltName.length === 0) {
     throw new SymbolonError('CA_NAME_NOT_ALLOWED', `profile ${profile.name} needs at least one subjectAltName; pass a name with --san`);
   }
+  if (profile.isCommonNameDns) checkCommonNamesAreNames(profile, request.subject, subjectAltName);
   if (subjectAltName.length === 0 && request.subject.length === 0) {
     throw new SymbolonError('CA_SUBJECT_NOT_ALLOWED', 'the certificate needs a subject or a subjectAltName; give a name');
   }

@@ -58,11 +58,11 @@ function applyToAll(command: Command, fn: (command: Command) => void): void {
   }
 }
 
-/** Parses a whole number option, with a usage error that names the option. */
-export function parsePositiveInteger(name: string, max: number): (value: string) => number {
+/** Parses a whole number option from `min` to `max`, with a usage error that names the option. */
+export function parseWholeNumber(name: string, min: number, max: number): (value: string) => number {
   return (value: string) => {
-    if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
-      throw new SymbolonError('USAGE', `${name} takes a whole number from 1 to ${max}, not "${value}"`);
+    if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      throw new SymbolonError('USAGE', `${name} takes a whole number from ${min} to ${max}, not "${value}"`);
     }
     return Number(value);
   };

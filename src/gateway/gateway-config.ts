@@ -79,6 +79,9 @@ const trustBundleSchema = z
     revocation: revocationSchema,
     // hard-fail refuses a request whose status is unknown; soft-fail lets it through and logs it.
     failurePolicy: z.enum(['hard-fail', 'soft-fail']),
+    // How client chains ending in these CAs are validated: strict (RFC 5280 conformance and the TLS
+    // profile rules), or rfc5280 (only what RFC 5280 path validation requires) for legacy partner CAs.
+    profile: z.enum(['strict', 'rfc5280']).default('strict'),
     // What a CRL past its nextUpdate means (RFC 5280 5.1.2.5): refuse, use it still, or use it for a grace period.
     staleCrl: z.object({ policy: z.enum(['reject', 'use', 'grace']), graceSeconds: z.number().int().nonnegative().default(0) }).strict().default({ policy: 'reject' }),
   })

@@ -1,26 +1,25 @@
 import type { Certificate } from '../x509/index.js';
-import { DECODED_EXTENSIONS, OID } from '../x509/index.js';
+import { DECODED_EXTENSIONS } from '../x509/index.js';
 import { policyViolation } from './certificate-policies.js';
+import { certificateProfileFailure } from './certificate-profile.js';
 import { extendedKeyUsageViolation } from './extended-key-usage.js';
 import type { PathPurpose } from './extended-key-usage.js';
 import { isSelfIssued } from './name-comparison.js';
 import { nameConstraintViolation } from './name-constraints.js';
 import { pathFailure } from './path-result.js';
 import type { PathFailure } from './path-result.js';
+import { tlsLeafFailure } from './tls-leaf-profile.js';
+import type { ValidationProfile } from './validation-profile.js';
 import type { WorkBudget } from './work-limits.js';
 
-/**
- * The extensions this validator acts on or may safely pass over, critical or not. Every one the
- * x509 parser decodes, except policyMappings: policy mapping is not applied here (see
- * certificate-policies.ts), so a critical policyMappings is "information it cannot process"
- * (RFC 5280 4.2) and refused.
- */
-const PROCESSED_EXTENSIONS: ReadonlySet<string> = new Set([...DECODED_EXTENSIONS].filter((oid) => oid !== OID.policyMappings));
+/** The extensions this validator acts on or may safely pass over, critical or not: every one the x509 parser decodes. */
+const PROCESSED_EXTENSIONS: ReadonlySet<string> = DECODED_EXTENSIONS;
 
 export interface ChainCheckOptions {
   readonly at: Date;
   readonly purpose: PathPurpose;
   readonly budget: WorkBudget;
+  readonly profile: ValidationProfile;
 }
 
 function validityFailure(certificate: Certificate, index: number, at: Date): PathFailure | undefined {
@@ -69,8 +68,9 @@ function leafKeyUsageFailure(leaf: Certificate, purpose: PathPurpose): PathFailu
  * trust anchor last; a path of one is a leaf that is itself an anchor). Checks, from the anchor
  * down: validity at `at`, critical extensions, CA status, pathLenConstraint (self-issued
  * intermediates not counted, 6.1.4 (l)), keyCertSign, name constraints of every CA above each
- * certificate, then the leaf's key usage and extended key usage for the purpose and the
- * certificate policies. The anchor's own constraints (pathLen, name constraints, EKU) are
+ * certificate, the profile's rules on each certificate (certificate-profile.ts), then the leaf's
+ * key usage and extended key usage for the purpose, the TLS leaf rules of the strict profile and
+ * the certificate policies. The anchor's own constraints (pathLen, name constraints, EKU) are
  * applied too, as RFC 5937 allows: they can only refuse more. Returns the first failure.
  */
 export function checkCandidatePath(path: readonly Certificate[], options: ChainCheckOptions): PathFailure | undefined {
@@ -89,6 +89,8 @@ export function checkCandidatePath(path: readonly Certificate[], options: ChainC
         }
       }
     }
+    const profileFailure = certificateProfileFailure(certificate, { index, isLeaf: index === 0, isAnchor: index === anchorIndex }, options.profile, options.budget);
+    if (profileFailure !== undefined) return profileFailure;
     if (index === 0) break;
     const caCheck = caFailure(certificate, index, index === anchorIndex) ?? issuerKeyUsageFailure(certificate, index);
     if (caCheck !== undefined) return caCheck;
@@ -104,7 +106,11 @@ export function checkCandidatePath(path: readonly Certificate[], options: ChainC
   if (leafFailure !== undefined) return leafFailure;
   const eku = extendedKeyUsageViolation(path, options.purpose);
   if (eku !== undefined) return pathFailure('PATH_EXTENDED_KEY_USAGE_INVALID', eku.certificateIndex, eku.detail);
-  const policy = policyViolation(path);
+  if (options.profile === 'strict') {
+    const tls = tlsLeafFailure(path[0]!, options.purpose);
+    if (tls !== undefined) return tls;
+  }
+  const policy = policyViolation(path, options.budget);
   if (policy !== undefined) return pathFailure('PATH_POLICY_INVALID', policy.certificateIndex, policy.detail);
   return undefined;
 }

@@ -11,3 +11,6 @@ export type { PeerIdentity } from './peer-identity.js';
 export { isDnsNameMatch } from './peer-identity.js';
 export { checkPathRevocation } from './revocation.js';
 export type { CrlRequirement, PathRevocationOptions, RevocationList, RevocationOutcome } from './revocation.js';
+export { VALIDATION_PROFILES } from './validation-profile.js';
+export type { ProfileChoice, ValidationProfile } from './validation-profile.js';
+export { crlProfileViolation } from './crl-profile.js';

@@ -195,11 +195,15 @@ function collectNames(certificate: Certificate, isLeaf: boolean): CheckedName[] 
   const names: CheckedName[] = [];
   // RFC 5280 6.1.3 (b): the subject name, when not empty, is a directoryName.
   if (certificate.subject.length > 0) names.push({ form: 'dirName', value: preparedRdns(certificate.subject), shown: 'the subject name' });
-  let hasDnsName = false;
+  // Not in RFC 5280: a leaf without subjectAltName whose CN looks like a host name has that CN
+  // held to DNS constraints, as OpenSSL and browsers do, since a relying party may read it as the
+  // host's name. With a subjectAltName the CN names nothing (RFC 9525 6.3; CA/Browser Forum BR
+  // 7.1.4.3), so it is left alone: an IP-only leaf with CN test.localhost under an excluded
+  // `localhost` is valid.
+  const isCnUsedAsName = isLeaf && certificate.subjectAltNames.length === 0;
   for (const name of certificate.subjectAltNames) {
     switch (name.type) {
       case 'dns':
-        hasDnsName = true;
         names.push({ form: 'dns', value: withoutFinalDot(name.value.toLowerCase()), shown: `DNS name ${name.value}` });
         break;
       case 'email':
@@ -227,9 +231,7 @@ function collectNames(certificate: Certificate, isLeaf: boolean): CheckedName[] 
       // RFC 5280 4.2.1.10: rfc822Name constraints also bind emailAddress in the subject. Applied
       // whether or not there is a subjectAltName: the stricter reading, and OpenSSL's.
       if (atv.type === OID.emailAddress) names.push({ form: 'email', value: atv.value, shown: `subject emailAddress ${atv.value}` });
-      // Not in RFC 5280: a leaf with no DNS name whose CN looks like a host name has that CN held
-      // to DNS constraints, as OpenSSL and browsers do, in case some relying party reads it as one.
-      if (isLeaf && !hasDnsName && atv.type === OID.commonName && /\./.test(atv.value) && DNS_NAME.test(atv.value.toLowerCase())) {
+      if (isCnUsedAsName && atv.type === OID.commonName && /\./.test(atv.value) && DNS_NAME.test(atv.value.toLowerCase())) {
         names.push({ form: 'dns', value: atv.value.toLowerCase(), shown: `subject CN ${atv.value}` });
       }
     }

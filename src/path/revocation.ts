@@ -1,6 +1,7 @@
 import type { Certificate, CertificateList, CrlEntries, DistinguishedName, GeneralName, NameAttribute, RevokedSerials } from '../x509/index.js';
 import { CRL_REASONS, crlEntriesOf, crlEntryKey, formatGeneralName, formatName, OID, verifyCrlSignature } from '../x509/index.js';
 import { checkCandidatePath } from './chain-checks.js';
+import { crlProfileViolation } from './crl-profile.js';
 import { issuerKey, nameKey, subjectKey } from './name-comparison.js';
 import { buildPath } from './path-builder.js';
 import { pathFailure } from './path-result.js';
@@ -8,6 +9,7 @@ import type { PathFailure } from './path-result.js';
 import { TrustBundle } from './trust-bundle.js';
 import { DEFAULT_PATH_LIMITS, LimitReached, WorkBudget } from './work-limits.js';
 import type { PathLimits } from './work-limits.js';
+import type { ValidationProfile } from './validation-profile.js';
 
 /**
  * Which certificates must be covered by a usable CRL: none (CRLs are used where they exist),
@@ -31,6 +33,8 @@ export interface RevocationOptions {
    * revokes what it lists: revocation is final.
    */
   readonly staleGraceMs?: number;
+  /** The strict profile (the default) also refuses a CRL without a non-critical cRLNumber (crl-profile.ts). */
+  readonly profile?: ValidationProfile;
 }
 
 export interface RevocationOutcome {
@@ -270,7 +274,7 @@ class RevocationRun {
       at,
       budget,
       maxIntermediates: DEFAULT_PATH_LIMITS.maxIntermediates,
-      checkPath: (signerPath) => checkCandidatePath(signerPath, { at, purpose: 'any', budget }) ?? this.check(signerPath, depth + 1).failure,
+      checkPath: (signerPath) => checkCandidatePath(signerPath, { at, purpose: 'any', budget, profile: this.options.profile ?? 'strict' }) ?? this.check(signerPath, depth + 1).failure,
     });
     this.inProgress.delete(key);
     const isValid = 'path' in outcome;
@@ -323,6 +327,11 @@ class RevocationRun {
           const problem = unusable(crl);
           if (problem !== undefined) {
             refusal ??= pathFailure('PATH_CRL_INVALID', index, `${problem}, so it cannot tell whether certificate ${index} is revoked`);
+            continue;
+          }
+          const violation = crlProfileViolation(crl, this.options.profile ?? 'strict', describeCrl(crl));
+          if (violation !== undefined) {
+            refusal ??= pathFailure(violation.code, index, `${violation.detail}, so it cannot tell whether certificate ${index} is revoked`);
             continue;
           }
           const signer = this.signerOf(crl, path, index, depth);
@@ -388,6 +397,8 @@ export interface PathRevocationOptions {
   readonly pool?: readonly Certificate[];
   readonly staleGraceMs?: number;
   readonly limits?: Partial<PathLimits>;
+  /** The validation profile of the path's trust bundle; strict when left out. */
+  readonly profile?: ValidationProfile;
 }
 
 /**
@@ -400,7 +411,7 @@ export interface PathRevocationOptions {
 export function checkPathRevocation(path: readonly Certificate[], crls: readonly RevocationList[], options: PathRevocationOptions): RevocationOutcome {
   const budget = new WorkBudget({ ...DEFAULT_PATH_LIMITS, ...options.limits });
   try {
-    return checkRevocation(path, crls, { at: options.at, requirement: options.requirement ?? 'chain', budget, pool: options.pool ?? [], ...(options.staleGraceMs !== undefined && { staleGraceMs: options.staleGraceMs }) });
+    return checkRevocation(path, crls, { at: options.at, requirement: options.requirement ?? 'chain', budget, pool: options.pool ?? [], ...(options.staleGraceMs !== undefined && { staleGraceMs: options.staleGraceMs }), ...(options.profile !== undefined && { profile: options.profile }) });
   } catch (error) {
     if (error instanceof LimitReached) return { failure: pathFailure('PATH_LIMIT_EXCEEDED', 0, `revocation checking stopped: ${error.detail}`), nextUpdate: undefined };
     throw error;

@@ -11,6 +11,8 @@ import type { PeerIdentity } from './peer-identity.js';
 import { checkRevocation } from './revocation.js';
 import type { CrlRequirement, RevocationList } from './revocation.js';
 import { TrustBundle } from './trust-bundle.js';
+import { profileFor } from './validation-profile.js';
+import type { ProfileChoice } from './validation-profile.js';
 import { DEFAULT_PATH_LIMITS, LimitReached, WorkBudget } from './work-limits.js';
 import type { PathLimits } from './work-limits.js';
 
@@ -29,6 +31,11 @@ export interface PathValidationOptions {
   readonly crls?: readonly RevocationList[];
   /** Which certificates must be covered by one of `crls`; `available` (the default) demands none. */
   readonly crlRequirement?: CrlRequirement;
+  /**
+   * `strict` (the default) or `rfc5280` (see validation-profile.ts); a function picks it by the
+   * trust anchor a candidate path ends in (a gateway with one profile per trust bundle).
+   */
+  readonly profile?: ProfileChoice;
   readonly limits?: Partial<PathLimits>;
 }
 
@@ -75,9 +82,10 @@ function run(leafInput: Certificate | Uint8Array, options: PathValidationOptions
     budget,
     maxIntermediates: limits.maxIntermediates,
     checkPath: (path) => {
-      const failure = checkCandidatePath(path, { at: options.at, purpose, budget });
+      const profile = profileFor(options.profile, path[path.length - 1]!);
+      const failure = checkCandidatePath(path, { at: options.at, purpose, budget, profile });
       if (failure !== undefined || (crls.length === 0 && options.crlRequirement === undefined)) return failure;
-      const revocation = checkRevocation(path, crls, { at: options.at, requirement: options.crlRequirement ?? 'available', budget, pool });
+      const revocation = checkRevocation(path, crls, { at: options.at, requirement: options.crlRequirement ?? 'available', budget, pool, profile });
       crlNextUpdate = revocation.nextUpdate;
       return revocation.failure;
     },

@@ -18,6 +18,12 @@ export interface PathLimits {
    * of constraints would cost.
    */
   readonly maxNameComparisons: number;
+  /**
+   * Most nodes, edges and expected policies handled while processing certificate policies
+   * (RFC 5280 6.1, the policy graph of RFC 9618). A real chain needs a few dozen; a chain of CAs
+   * each asserting and mapping thousands of policies would need millions.
+   */
+  readonly maxPolicyWork: number;
 }
 
 export const DEFAULT_PATH_LIMITS: PathLimits = Object.freeze({
@@ -26,6 +32,7 @@ export const DEFAULT_PATH_LIMITS: PathLimits = Object.freeze({
   maxSignatureChecks: 256,
   maxPaths: 32,
   maxNameComparisons: 1 << 20,
+  maxPolicyWork: 1 << 16,
 });
 
 /** Thrown inside a validation when a bound is reached; turned into PATH_LIMIT_EXCEEDED at the top. */
@@ -42,6 +49,7 @@ export class WorkBudget {
   private signatureChecks = 0;
   private paths = 0;
   private nameComparisons = 0;
+  private policyUnits = 0;
 
   constructor(readonly limits: PathLimits) {}
 
@@ -60,5 +68,10 @@ export class WorkBudget {
   compareNames(count: number): void {
     this.nameComparisons += count;
     if (this.nameComparisons > this.limits.maxNameComparisons) throw new LimitReached(`name constraints need more than ${this.limits.maxNameComparisons} comparisons`);
+  }
+
+  policyWork(count: number): void {
+    this.policyUnits += count;
+    if (this.policyUnits > this.limits.maxPolicyWork) throw new LimitReached(`certificate policy processing needs more than ${this.limits.maxPolicyWork} steps`);
   }
 }

@@ -125,3 +125,13 @@ test('an unknown profile is a typed error listing the profiles there are', async
   await assertCode(() => findProfile(BUILT_IN_PROFILES, 'nope'), 'CA_PROFILE_UNKNOWN');
   await assertCode(() => findProfile(BUILT_IN_PROFILES, 'constructor'), 'CA_PROFILE_UNKNOWN');
 });
+
+test('a server certificate whose CN is not one of its names is refused (the strict profile would refuse it as a TLS server)', async () => {
+  const server = BUILT_IN_PROFILES['server']!;
+  await assertCode(() => applyProfile(server, request({ subject: cn('My API'), subjectAltNames: [dns('api.example.com')] }), context), 'CA_NAME_NOT_ALLOWED');
+  await assertCode(() => applyProfile(server, request({ subject: cn('api'), subjectAltNames: [dns('api.example.com')] }), context), 'CA_NAME_NOT_ALLOWED');
+  assert.deepEqual(applyProfile(server, request({ subject: cn('localhost'), subjectAltNames: [dns('localhost')] }), context).subjectAltName, [dns('localhost')]);
+  assert.deepEqual(applyProfile(server, request({ subject: cn('10.0.0.7'), subjectAltNames: [{ type: 'ip', value: '10.0.0.7' }] }), context).subjectAltName?.[0], { type: 'ip', value: '10.0.0.7' });
+  // A client keeps a free-form CN.
+  assert.ok(applyProfile(BUILT_IN_PROFILES['client']!, request({ subject: cn('Jane Doe (ops)') }), context));
+});

@@ -9,6 +9,7 @@ import { runProgram } from '../../src/cli/program.js';
 import { toPem } from '../../src/x509/index.js';
 import { AT, makePathVectors } from '../../scripts/make-path-vectors.js';
 import type { PathVector } from '../../scripts/make-path-vectors.js';
+import { makeProfileVectors } from '../../scripts/make-profile-vectors.js';
 import { makeTempDir } from '../x509/openssl-interop-build-tools.js';
 import { CA_PASSPHRASE, copyCa, makeTemplateCa, makeTempDir as makeCaTempDir } from '../ca/support.js';
 
@@ -97,6 +98,28 @@ test('--purpose and --max-depth reach the validator', async () => {
   const tooDeep = await verify(...filesOf(cross), '--at', AT_SECONDS, '--max-depth', '1');
   assert.equal(tooDeep.code, 1);
   assert.match(tooDeep.err, /PATH_LIMIT_EXCEEDED/);
+});
+
+test('--max-depth 0 accepts a leaf issued by the root and refuses one below an intermediate', async () => {
+  const direct = vector('an anchor with pathLen 0 issues a leaf directly');
+  const accepted = await verify(...filesOf(direct), '--at', AT_SECONDS, '--max-depth', '0');
+  assert.equal(accepted.code, 0, accepted.err);
+  const refused = await verify(...filesOf(valid), '--at', AT_SECONDS, '--max-depth', '0');
+  assert.equal(refused.code, 1);
+  assert.match(refused.err, /^symbolon: PATH_LIMIT_EXCEEDED: /);
+  assert.equal((await verify(...filesOf(valid), '--max-depth', '-1')).code, 2);
+});
+
+test('--profile rfc5280 relaxes the strict profile, which is the default', async () => {
+  const [weak] = (await makeProfileVectors()).filter((v) => v.name === 'an RSA key of 1024 bits');
+  const args = [file('CERTIFICATE', [weak!.leaf]), '--roots', file('CERTIFICATE', weak!.anchors), '--intermediates', file('CERTIFICATE', weak!.intermediates), '--at', AT_SECONDS];
+  const strict = await verify(...args);
+  assert.equal(strict.code, 1);
+  assert.match(strict.err, /^symbolon: PATH_WEAK_KEY: /);
+  assert.equal((await verify(...args, '--profile', 'strict')).code, 1);
+  const relaxed = await verify(...args, '--profile', 'rfc5280');
+  assert.equal(relaxed.code, 0, relaxed.err);
+  assert.equal((await verify(...args, '--profile', 'lenient')).code, 2);
 });
 
 test('usage and input errors exit 2', async () => {

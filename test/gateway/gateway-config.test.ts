@@ -55,6 +55,13 @@ test('parses a valid configuration with defaults, deeply frozen', () => {
   assert.throws(() => (config.routes as unknown as unknown[]).push({}));
 });
 
+test('a trust bundle validates strictly unless it says profile rfc5280', () => {
+  assert.equal(parseGatewayConfig(VALID).trustBundles[0]!.profile, 'strict');
+  const legacy = parseGatewayConfig(VALID.replace('failurePolicy: soft-fail', 'failurePolicy: soft-fail\n    profile: rfc5280'));
+  assert.deepEqual(legacy.trustBundles.map((bundle) => bundle.profile), ['strict', 'rfc5280']);
+  assert.match(failure(VALID.replace('failurePolicy: soft-fail', 'failurePolicy: soft-fail\n    profile: lenient')), /trustBundles\[1\]\.profile/);
+});
+
 test('errors name the path to the bad field', () => {
   assert.match(failure(VALID.replace('http://127.0.0.1:9000', 'ftp://x')), /routes\[0\]\.upstream: the upstream must be an http/);
   assert.match(failure(VALID.replace('failurePolicy: soft-fail', 'failurePolicy: maybe')), /trustBundles\[1\]\.failurePolicy/);

@@ -35,6 +35,7 @@ function validate(vector: PathVector): PathResult {
     ...(vector.peer !== undefined && { peer: vector.peer }),
     ...(vector.crlRequirement !== undefined && { crlRequirement: vector.crlRequirement }),
     ...(vector.limits !== undefined && { limits: vector.limits }),
+    ...(vector.profile !== undefined && { profile: vector.profile }),
   });
 }
 

@@ -58,6 +58,11 @@ test('every bound ends in PATH_LIMIT_EXCEEDED', () => {
   const constrained = vectors.find((vector) => vector.name === 'name constraints: every name form at once (SPIFFE included)')!;
   const nc = validatePath(constrained.leaf, { anchors: constrained.anchors.map((d) => parseCertificate(d)), intermediates: constrained.intermediates, at: AT, limits: { maxNameComparisons: 10 } });
   assert.equal(nc.ok === false && nc.code, 'PATH_LIMIT_EXCEEDED');
+  const mapped = vectors.find((vector) => vector.name === 'policy mapping: a leaf asserting the mapped policy')!;
+  const mappedOptions = { anchors: mapped.anchors.map((d) => parseCertificate(d)), intermediates: mapped.intermediates, at: AT };
+  assert.equal(validatePath(mapped.leaf, mappedOptions).ok, true);
+  const policy = validatePath(mapped.leaf, { ...mappedOptions, limits: { maxPolicyWork: 2 } });
+  assert.equal(policy.ok === false && policy.code, 'PATH_LIMIT_EXCEEDED');
 });
 
 test('RFC 6125 wildcard rules for peer DNS names', () => {

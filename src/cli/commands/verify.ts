@@ -3,14 +3,14 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { SymbolonError } from '../../errors.js';
 import { DEFAULT_DATA_DIR, dataDirPaths, ownRevocationStatus } from '../../ca/index.js';
-import { TrustBundle, validatePath } from '../../path/index.js';
-import type { CrlRequirement, PathPurpose, PathResult, PeerIdentity } from '../../path/index.js';
+import { TrustBundle, validatePath, VALIDATION_PROFILES } from '../../path/index.js';
+import type { CrlRequirement, PathPurpose, PathResult, PeerIdentity, ValidationProfile } from '../../path/index.js';
 import { formatName, parseCertificates, parseCrls } from '../../x509/index.js';
 import type { Certificate, CertificateList } from '../../x509/index.js';
 import { ExitCode } from '../exit-code.js';
 import { readInput } from '../input.js';
 import { parseInstant } from '../instant-option.js';
-import { CommandFailed, parsePositiveInteger } from '../program.js';
+import { CommandFailed, parseWholeNumber } from '../program.js';
 import type { CommandFactory, Output } from '../program.js';
 import { withDataDir } from './ca-options.js';
 
@@ -26,6 +26,7 @@ interface VerifyOptions {
   readonly email?: string;
   readonly uri?: string;
   readonly maxDepth?: number;
+  readonly profile: ValidationProfile;
   readonly dir?: string;
   readonly json?: boolean;
 }
@@ -117,7 +118,8 @@ export const verifyCommand: CommandFactory = (output: Output) =>
     .option('--ip <address>', 'the IP address the certificate must carry')
     .option('--email <address>', 'the email address the certificate must carry')
     .option('--uri <uri>', 'the URI (a SPIFFE ID, say) the certificate must carry')
-    .option('--max-depth <n>', 'most intermediate certificates between the leaf and the root', parsePositiveInteger('--max-depth', 64))
+    .option('--max-depth <n>', 'most intermediate certificates between the leaf and the root (0: the leaf is issued by the root)', parseWholeNumber('--max-depth', 0, 64))
+    .addOption(new Option('--profile <profile>', 'strict: RFC 5280 conformance and the TLS profile rules; rfc5280: only what RFC 5280 path validation requires, for legacy CAs').choices(VALIDATION_PROFILES).default('strict'))
     .option('--dir <path>', `data directory whose CA is trusted when --roots is not given (default ./${DEFAULT_DATA_DIR})`)
     .option('--json', 'print the result as one JSON document')
     .action(async (leafFile: string, options: VerifyOptions) => {
@@ -135,6 +137,7 @@ export const verifyCommand: CommandFactory = (output: Output) =>
         purpose: options.purpose,
         crls,
         ...(crlRequirement !== undefined && { crlRequirement }),
+        profile: options.profile,
         ...(peer !== undefined && { peer }),
         ...(options.maxDepth !== undefined && { limits: { maxIntermediates: options.maxDepth } }),
       });

@@ -219,8 +219,10 @@ export async function startRevocationServices(options: RevocationServicesOptions
         if (ipToBytes(host) !== undefined) {
           if (host !== '127.0.0.1' && host !== '0.0.0.0' && host !== '::') names.push({ type: 'ip', value: host });
         } else if (host !== 'localhost') names.push({ type: 'dns', value: host });
+        // A server certificate's CN is one of its names (the server profile requires it).
+        const commonName = ipToBytes(host) === undefined ? host : 'localhost';
         const issued = await createCertificateAuthority({ store, config: dataDir.config, issuer: active, clock, random: randomBytes }).issue(
-          { subject: [[{ type: '2.5.4.3', value: `${dataDir.config.name} revocation feed` }]], subjectAltNames: names, publicKey: key.publicKey, spki: key.spki },
+          { subject: [[{ type: '2.5.4.3', value: commonName }]], subjectAltNames: names, publicKey: key.publicKey, spki: key.spki },
           { profile: 'server', ttlSeconds: 30 * 86_400, actor },
         );
         const anchors = [dataDir.root.der, ...dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => issuer.certificate)];

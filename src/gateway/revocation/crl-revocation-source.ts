@@ -1,6 +1,7 @@
 import { readFile as readFileFromDisk } from 'node:fs/promises';
 import { SymbolonError } from '../../errors.js';
 import { checkPathRevocation } from '../../path/index.js';
+import type { ValidationProfile } from '../../path/index.js';
 import { isPem, OID, parseCertificate, parsePemBlocks, readRevokedSerials, verifyCrlSignature } from '../../x509/index.js';
 import type { Certificate, RevokedSerials } from '../../x509/index.js';
 import { boundedFetch } from './bounded-fetch.js';
@@ -23,6 +24,8 @@ export interface CrlRevocationSourceOptions {
   /** The trust bundle's CA certificates: each CRL must be signed by one of them. */
   readonly caCertificates: readonly Certificate[];
   readonly staleCrl: StaleCrlPolicy;
+  /** The trust bundle's validation profile: strict (the default) also refuses CRLs without a non-critical cRLNumber. */
+  readonly profile?: ValidationProfile;
   readonly onError: (error: unknown) => void;
   /** Reads a file; default node:fs. */
   readonly readFile?: (path: string) => Promise<Buffer>;
@@ -177,7 +180,7 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
 
   function decide(path: readonly Certificate[], now: Date): { answer: RevocationAnswer; untilMs: number } {
     if (held.length === 0) return { answer: { status: 'unavailable', detail: `no CRL has been loaded from ${where}` }, untilMs: 0 };
-    const outcome = checkPathRevocation(path, held, { at: now, requirement: 'chain', pool, staleGraceMs: graceMs });
+    const outcome = checkPathRevocation(path, held, { at: now, requirement: 'chain', pool, staleGraceMs: graceMs, profile: options.profile ?? 'strict' });
     const failure = outcome.failure;
     // Revocation is final: a listed certificate stays revoked until the CRLs change.
     if (failure?.code === 'PATH_REVOKED') return { answer: { status: 'revoked', reason: failure.detail }, untilMs: Number.POSITIVE_INFINITY };

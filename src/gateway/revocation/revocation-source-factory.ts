@@ -11,7 +11,7 @@ import { createOcspRevocationSource } from './ocsp-revocation-source.js';
 import type { RevocationSource } from './revocation-source.js';
 
 /** The revocation part of one trust bundle's configuration. */
-export type TrustBundleRevocation = Pick<GatewayConfig['trustBundles'][number], 'revocation' | 'staleCrl'>;
+export type TrustBundleRevocation = Pick<GatewayConfig['trustBundles'][number], 'revocation' | 'staleCrl'> & Partial<Pick<GatewayConfig['trustBundles'][number], 'profile'>>;
 
 /** What the gateway knows when it makes a trust bundle's revocation source. */
 export interface RevocationSourceContext {
@@ -46,6 +46,7 @@ export async function createRevocationSource(bundle: TrustBundleRevocation, cont
         refreshSeconds: config.refreshSeconds,
         caCertificates: context.caCertificates,
         staleCrl: { policy: bundle.staleCrl.policy, graceSeconds: bundle.staleCrl.graceSeconds },
+        profile: bundle.profile ?? 'strict',
         readFile: context.readFile,
         onError: context.onError,
       });

@@ -2,7 +2,7 @@ import type { X509Certificate } from 'node:crypto';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { isSymbolonError } from '../../errors.js';
 import { validatePath } from '../../path/index.js';
-import type { PathErrorCode, PathFailure, TrustBundle, ValidationCache } from '../../path/index.js';
+import type { PathErrorCode, PathFailure, TrustBundle, ValidationCache, ValidationProfile } from '../../path/index.js';
 import { parseCertificate } from '../../x509/index.js';
 import type { Certificate } from '../../x509/index.js';
 import type { RejectionReason } from '../rejection.js';
@@ -33,6 +33,8 @@ export interface ClientVerifierOptions {
   readonly anchors: TrustBundle;
   /** Anchor fingerprint -> trust bundle index. */
   readonly bundleOfAnchor: ReadonlyMap<string, number>;
+  /** The validation profile of each trust bundle, by index: a chain is held to its anchor's bundle's. */
+  readonly bundleProfiles: readonly ValidationProfile[];
   /** Shared across reloads: its context includes the anchors' version. */
   readonly validationCache: ValidationCache;
   /** OpenSSL accepted a chain the strict validator refused: logged and counted. */
@@ -80,6 +82,8 @@ export function reasonOfPathError(code: PathErrorCode): RejectionReason {
       return 'untrusted_issuer';
     case 'PATH_KEY_USAGE_INVALID':
     case 'PATH_EXTENDED_KEY_USAGE_INVALID':
+    case 'PATH_TLS_EXTENDED_KEY_USAGE_MISSING':
+    case 'PATH_TLS_ANY_EXTENDED_KEY_USAGE':
       return 'wrong_usage';
     case 'PATH_REVOKED':
       return 'revoked';
@@ -105,9 +109,16 @@ export class ClientVerifier {
   private readonly parsed = new BoundedMap<string, Certificate | undefined>(MAX_PARSED);
   private readonly seenIntermediates = new BoundedMap<string, Certificate>(MAX_SEEN_INTERMEDIATES);
   private readonly context: string;
+  private readonly profileOf: (anchor: Certificate) => ValidationProfile;
 
   constructor(private readonly options: ClientVerifierOptions) {
-    this.context = `${options.anchors.version}:client`;
+    // The profiles are part of the answer: a reload that changes one must not reuse old results.
+    this.context = `${options.anchors.version}:client:${options.bundleProfiles.join(',')}`;
+    // An anchor of no bundle cannot happen (the anchors are the bundles'); if it did, strict.
+    this.profileOf = (anchor) => {
+      const index = options.bundleOfAnchor.get(anchor.fingerprintSha256);
+      return (index === undefined ? undefined : options.bundleProfiles[index]) ?? 'strict';
+    };
   }
 
   verify(socket: TLSSocket, now: Date): ConnectionVerdict {
@@ -126,7 +137,7 @@ export class ClientVerifier {
     if (result === undefined) {
       const chain = socket.getPeerX509Certificate();
       const sent = chain === undefined ? [] : this.sentIntermediates(chain);
-      result = validatePath(leaf, { anchors: this.options.anchors, intermediates: sent.length > 0 ? sent : [...this.seenIntermediates.values()], at: now, purpose: 'client' });
+      result = validatePath(leaf, { anchors: this.options.anchors, intermediates: sent.length > 0 ? sent : [...this.seenIntermediates.values()], at: now, purpose: 'client', profile: this.profileOf });
       this.options.validationCache.set(leaf.fingerprintSha256, this.context, result, nowMs);
       if (result.ok) for (const certificate of result.path.slice(1, -1)) this.seenIntermediates.set(certificate.fingerprintSha256, certificate);
     }

@@ -104,7 +104,7 @@ export async function buildGeneration(parts: GenerationParts): Promise<GatewayGe
     id: parts.id,
     config,
     material,
-    verifier: new ClientVerifier({ anchors: material.anchors, bundleOfAnchor, validationCache: parts.validationCache, onDisagreement: parts.onDisagreement }),
+    verifier: new ClientVerifier({ anchors: material.anchors, bundleOfAnchor, bundleProfiles: material.bundles.map((bundle) => bundle.config.profile), validationCache: parts.validationCache, onDisagreement: parts.onDisagreement }),
     table: compileRouteTable(config.routes.map((route, index) => ({ host: route.host, pathPrefix: route.pathPrefix, clientCertificate: route.clientCertificate, route: index }))),
     routes,
     bundles,

@@ -28,6 +28,8 @@ let good: CertificateFiles;
 let revoked: CertificateFiles;
 let softClient: CertificateFiles;
 let hardClient: CertificateFiles;
+let legacyClient: CertificateFiles;
+let strictNoEku: CertificateFiles;
 
 function certificateOf(path: string): Certificate {
   return parseCertificate(parsePemBlocks(readFileSync(path, 'latin1'))[0]!.der);
@@ -63,6 +65,12 @@ before(async () => {
   softClient = soft.issueClient('vendor-soft-client', 'DNS:a.vendor.example');
   const hard = opensslRoot(env.dir, 'vendor-hard');
   hardClient = hard.issueClient('vendor-hard-client', 'DNS:b.vendor.example');
+  // Leaves without extendedKeyUsage: the strict profile's TLS rules refuse them, rfc5280 does not.
+  const noEku = ['keyUsage=critical,digitalSignature'];
+  const legacy = opensslRoot(env.dir, 'legacy-root');
+  legacyClient = legacy.issueClient('legacy-client', 'DNS:legacy.example', noEku);
+  const strictPartner = opensslRoot(env.dir, 'strict-root');
+  strictNoEku = strictPartner.issueClient('strict-no-eku', 'DNS:strict.example', noEku);
   const input = configInput(env, { routes: [{ pathPrefix: '/', upstream: upstream.url }] });
   gw = await startTestGateway(
     env,
@@ -73,6 +81,8 @@ before(async () => {
         { name: 'partner', caFile: partner.cert, revocation: { kind: 'crl', file: crlFile, refreshSeconds: 60 }, failurePolicy: 'hard-fail', staleCrl: { policy: 'reject' } },
         { name: 'vendor-soft', caFile: soft.cert, revocation: { kind: 'ocsp', url: deadOcsp, timeoutMs: 500 }, failurePolicy: 'soft-fail' },
         { name: 'vendor-hard', caFile: hard.cert, revocation: { kind: 'ocsp', url: deadOcsp, timeoutMs: 500 }, failurePolicy: 'hard-fail' },
+        { name: 'legacy', caFile: legacy.cert, revocation: { kind: 'none' }, failurePolicy: 'hard-fail', profile: 'rfc5280' },
+        { name: 'strict-partner', caFile: strictPartner.cert, revocation: { kind: 'none' }, failurePolicy: 'hard-fail' },
       ],
     }),
   );
@@ -101,4 +111,12 @@ test('OCSP unreachable: soft-fail lets the request through and counts it, hard-f
   assert.equal(refused.status, 403);
   assert.equal(JSON.parse(refused.body).reason, 'revocation_unavailable');
   assert.equal(upstream.seen('/hard').length, 0);
+});
+
+test('a trust bundle with profile rfc5280 accepts a legacy leaf the strict default refuses', async () => {
+  assert.equal((await curl(env, gw.port, '/legacy', { client: legacyClient })).status, 200);
+  const refused = await curl(env, gw.port, '/strict', { client: strictNoEku });
+  assert.equal(refused.status, 403);
+  assert.equal(JSON.parse(refused.body).reason, 'wrong_usage');
+  assert.equal(upstream.seen('/strict').length, 0);
 });

@@ -9,8 +9,11 @@ export interface OpensslCa {
   /** The CA certificate (PEM) and its key (PKCS#8 PEM). */
   readonly cert: string;
   readonly key: string;
-  /** Signs a client certificate (clientAuth) with these subjectAltName and returns its files. */
-  issueClient(name: string, subjectAltName: string): CertificateFiles;
+  /**
+   * Signs a client certificate with these subjectAltName and returns its files: clientAuth, or
+   * these usage extension lines instead (a legacy CA's leaf without extendedKeyUsage, say).
+   */
+  issueClient(name: string, subjectAltName: string, usages?: readonly string[]): CertificateFiles;
   /** Signs a subordinate CA with these extra extension lines (nameConstraints, say). */
   subordinate(name: string, extensions: readonly string[]): OpensslCa;
 }
@@ -36,8 +39,8 @@ function caOf(dir: string, name: string, chain: readonly string[]): OpensslCa {
     name,
     cert: join(dir, `${name}.pem`),
     key: join(dir, `${name}.key`),
-    issueClient(leaf, subjectAltName) {
-      signed(dir, name, leaf, `/CN=${leaf}`, ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth', `subjectAltName=${subjectAltName}`]);
+    issueClient(leaf, subjectAltName, usages = ['keyUsage=critical,digitalSignature', 'extendedKeyUsage=clientAuth']) {
+      signed(dir, name, leaf, `/CN=${leaf}`, ['basicConstraints=critical,CA:FALSE', ...usages, `subjectAltName=${subjectAltName}`]);
       const chainFile = join(dir, `${leaf}.chain.pem`);
       writeFileSync(chainFile, [join(dir, `${leaf}.pem`), ...chain].map((file) => readFileSync(file, 'utf8')).join(''));
       return { cert: join(dir, `${leaf}.pem`), key: join(dir, `${leaf}.key`), chain: chainFile, serial: '', fingerprint: '' };
