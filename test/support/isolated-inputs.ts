@@ -22,14 +22,16 @@ export interface IsolatedRun {
 export interface IsolatedOptions {
   /** Inputs given to one child process; a child that dies is replaced for the rest. Default 2000. */
   readonly batchSize?: number;
+  /** Added to the child's environment (how a check gets the parent's fixtures, a key say). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 const WORKER = fileURLToPath(new URL('./isolated-worker.ts', import.meta.url));
 const STDERR_TAIL_BYTES = 2000;
 
-function runChild(moduleUrl: string, exportName: string, inputFile: string, resultFile: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function runChild(moduleUrl: string, exportName: string, inputFile: string, resultFile: string, env: Readonly<Record<string, string>>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, moduleUrl, exportName, inputFile, resultFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, moduleUrl, exportName, inputFile, resultFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
@@ -66,7 +68,7 @@ export async function runIsolated(moduleUrl: string | URL, exportName: string, i
       for (let i = next; i < end; i++) lines.push(`${i} ${Buffer.from(inputs[i]!).toString('base64')}`);
       writeFileSync(inputFile, lines.join('\n') + '\n');
       writeFileSync(resultFile, '');
-      const exit = await runChild(url, exportName, inputFile, resultFile);
+      const exit = await runChild(url, exportName, inputFile, resultFile, options.env ?? {});
       let reached = next;
       for (const line of readFileSync(resultFile, 'utf8').split('\n')) {
         if (line === '') continue;
