@@ -60,12 +60,16 @@ function containerOf(root: DerNode): Container | null {
 
 /** Loads a private key once Symbolon's own reading of its material found nothing wrong. */
 function keyFromDer(der: Buffer, root: DerNode, type: PrivateKeyContainer): KeyObject {
-  checkPrivateKeyMaterial(root, type);
+  const checkedType = checkPrivateKeyMaterial(root, type);
+  let key: KeyObject;
   try {
-    return createPrivateKey({ key: der, format: 'der', type });
+    key = createPrivateKey({ key: der, format: 'der', type });
   } catch (error) {
     throw new SymbolonError('KEY_MALFORMED', `the ${LABEL_OF[type]} structure is well-formed DER but not a key OpenSSL can read`, { cause: error });
   }
+  // OpenSSL must have read the bytes as the key that was checked, not as another type.
+  if (key.asymmetricKeyType !== checkedType) throw new SymbolonError('KEY_MALFORMED', `OpenSSL read the ${checkedType} key as ${key.asymmetricKeyType ?? 'another type'}`);
+  return key;
 }
 
 /**

@@ -48,11 +48,14 @@ const ALGORITHMS: Readonly<Record<string, PublicKeyAlgorithm>> = {
   [X448]: 'x448',
 };
 
-
-/** Loads an SPKI whose material `parsePublicKeyInfo` checked; never call it with other bytes. */
-function loadKey(spki: Buffer): KeyObject | undefined {
+/**
+ * Loads an SPKI whose material `parsePublicKeyInfo` checked; never call it with other bytes.
+ * Undefined when OpenSSL refuses it or reads it as another type than the one checked.
+ */
+function loadKey(spki: Buffer, algorithm: string): KeyObject | undefined {
   try {
-    return createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    return key.asymmetricKeyType === algorithm ? key : undefined;
   } catch {
     return undefined;
   }
@@ -65,10 +68,10 @@ function loadKey(spki: Buffer): KeyObject | undefined {
 const loadedKeys = new Map<string, KeyObject | undefined>();
 const MAX_LOADED_KEYS = 4096;
 
-function loadKeyCached(spki: Buffer): KeyObject | undefined {
+function loadKeyCached(spki: Buffer, algorithm: string): KeyObject | undefined {
   const id = spki.toString('latin1');
   if (loadedKeys.has(id)) return loadedKeys.get(id);
-  const key = loadKey(spki);
+  const key = loadKey(spki, algorithm);
   if (loadedKeys.size >= MAX_LOADED_KEYS) loadedKeys.clear();
   loadedKeys.set(id, key);
   return key;
@@ -85,7 +88,7 @@ function withLazyKey(info: Omit<PublicKeyInfo, 'keyObject'>, spki: Buffer): Publ
     enumerable: true,
     get(): KeyObject | undefined {
       if (!isLoaded) {
-        key = loadKeyCached(spki);
+        key = loadKeyCached(spki, info.algorithm);
         isLoaded = true;
       }
       return key;
