@@ -4,8 +4,10 @@ import { Tag } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
 import { SymbolonError } from '../errors.js';
 import { toPem } from '../x509/pem.js';
-import { readKeyInput } from './key-input.js';
+import { decodeKeyDer, readKeyInput } from './key-input.js';
 import { assertKeySupported } from './key-policy.js';
+import { checkPrivateKeyMaterial } from './private-key-material.js';
+import type { PrivateKeyContainer } from './private-key-material.js';
 import { decryptPrivateKeyInfo, encryptPrivateKeyInfo, isEncryptedPrivateKeyInfo, isPrivateKeyInfo } from './pkcs8-encryption.js';
 
 export interface PrivateKeyImportOptions {
@@ -56,40 +58,56 @@ function containerOf(root: DerNode): Container | null {
   return null;
 }
 
-function keyFromDer(der: Buffer, type: 'pkcs8' | 'pkcs1' | 'sec1'): KeyObject {
+/** Loads a private key once Symbolon's own reading of its material found nothing wrong. */
+function keyFromDer(der: Buffer, root: DerNode, type: PrivateKeyContainer): KeyObject {
+  const checkedType = checkPrivateKeyMaterial(root, type);
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: der, format: 'der', type });
   } catch (error) {
     throw new SymbolonError('KEY_MALFORMED', `the ${LABEL_OF[type]} structure is well-formed DER but not a key OpenSSL can read`, { cause: error });
   }
-  assertKeySupported(key);
+  // OpenSSL must have read the bytes as the key that was checked, not as another type.
+  if (key.asymmetricKeyType !== checkedType) throw new SymbolonError('KEY_MALFORMED', `OpenSSL read the ${checkedType} key as ${key.asymmetricKeyType ?? 'another type'}`);
   return key;
 }
 
 /**
- * Reads a private key from PEM text or DER bytes: PKCS#8 (`PRIVATE KEY`), encrypted PKCS#8
- * (`ENCRYPTED PRIVATE KEY`), and the legacy `RSA PRIVATE KEY` (PKCS#1) and `EC PRIVATE KEY`
- * (RFC 5915) forms. Returns a private KeyObject of a supported type.
- * Throws `KEY_PASSPHRASE_REQUIRED`, `KEY_BAD_PASSPHRASE`, `KEY_UNSUPPORTED_ENCRYPTION`,
- * `KEY_MALFORMED`, `KEY_UNSUPPORTED_TYPE`, `INPUT_TOO_LARGE` or a `PEM_*` code.
+ * Reads a private key as `importPrivateKey` does, with its material checked before node:crypto
+ * loads it, but does not hold it against the key policy: RSA 1024 loads, so that `inspect` can
+ * describe a key it refuses. A type or curve whose material Symbolon does not check (DSA,
+ * secp256k1) is still `KEY_UNSUPPORTED_TYPE`, never loaded. Throws the codes of `importPrivateKey`.
  */
-export async function importPrivateKey(input: string | Uint8Array, options: PrivateKeyImportOptions = {}): Promise<KeyObject> {
+export async function importPrivateKeyForInspection(input: string | Uint8Array, options: PrivateKeyImportOptions = {}): Promise<KeyObject> {
   const { label, der, root } = readKeyInput(input, PRIVATE_KEY_LABELS, 'private key');
   const container = containerOf(root);
   if (container === null) throw new SymbolonError('KEY_MALFORMED', 'the data is not a PKCS#8, PKCS#1 or SEC1 private key');
   if (label !== null && label !== LABEL_OF[container]) {
     throw new SymbolonError('KEY_MALFORMED', `the PEM label "${label}" does not match its content, which is a ${LABEL_OF[container]}`);
   }
-  if (container !== 'encrypted-pkcs8') return keyFromDer(der, container);
+  if (container !== 'encrypted-pkcs8') return keyFromDer(der, root, container);
 
   if (options.passphrase === undefined) throw new SymbolonError('KEY_PASSPHRASE_REQUIRED');
   const privateKeyInfo = await decryptPrivateKeyInfo(root, options.passphrase);
   try {
-    return keyFromDer(privateKeyInfo, 'pkcs8');
+    return keyFromDer(privateKeyInfo, decodeKeyDer(privateKeyInfo, 'decrypted private key'), 'pkcs8');
   } finally {
     privateKeyInfo.fill(0);
   }
+}
+
+/**
+ * Reads a private key from PEM text or DER bytes: PKCS#8 (`PRIVATE KEY`), encrypted PKCS#8
+ * (`ENCRYPTED PRIVATE KEY`), and the legacy `RSA PRIVATE KEY` (PKCS#1) and `EC PRIVATE KEY`
+ * (RFC 5915) forms. The key material is checked by Symbolon's own DER reader before node:crypto
+ * loads it (`checkPrivateKeyMaterial`). Returns a private KeyObject of a supported type.
+ * Throws `KEY_PASSPHRASE_REQUIRED`, `KEY_BAD_PASSPHRASE`, `KEY_UNSUPPORTED_ENCRYPTION`,
+ * `KEY_MALFORMED`, `KEY_UNSUPPORTED_TYPE`, `INPUT_TOO_LARGE` or a `PEM_*` code.
+ */
+export async function importPrivateKey(input: string | Uint8Array, options: PrivateKeyImportOptions = {}): Promise<KeyObject> {
+  const key = await importPrivateKeyForInspection(input, options);
+  assertKeySupported(key);
+  return key;
 }
 
 /**

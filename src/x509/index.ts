@@ -14,7 +14,11 @@ export {
   verifySignature,
 } from './signature-algorithm.js';
 export type { HashName, SignatureAlgorithm, SignatureAlgorithmName } from './signature-algorithm.js';
-export { parsePublicKeyInfo } from './public-key-info.js';
+export { parsePublicKeyInfo, parsePublicKeyInfoDer } from './public-key-info.js';
+export { ecCurveByName, ecCurveByOid, ecCurveName, ecPointFault, ecPrivateKeyFault } from './ec-point.js';
+export { rsaPublicKeyFault } from './rsa-key.js';
+export type { EcCurve } from './ec-point.js';
+export { ed25519PublicKeyFault } from './ed25519-point.js';
 export type { PublicKeyAlgorithm, PublicKeyInfo } from './public-key-info.js';
 export { formatSerialNumber, isConformingSerialNumber } from './serial-number.js';
 export { encodeSerialNumber, randomSerialNumber } from './serial-number-encoding.js';

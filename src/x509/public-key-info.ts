@@ -1,11 +1,16 @@
 import { createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { decodeNested, readBitString, readIntegerBytes, readOid, Tag } from '../asn1/index.js';
-import { isUncompressedPointOnCurve } from './ec-point.js';
+import { decodeDer, decodeNested, readBitString, readIntegerBytes, readOid, Tag } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
+import { isSymbolonError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
+import { ecCurveByOid, ecCurveName, ecPointFault } from './ec-point.js';
+import { ed25519PublicKeyFault } from './ed25519-point.js';
+import { bytesToBigInt } from './modular-arithmetic.js';
 import { OID } from './oids.js';
 import { faultAt, withCode } from './parse-errors.js';
+import { rsaPublicKeyFault } from './rsa-key.js';
+import { parseSignatureAlgorithm } from './signature-algorithm.js';
 
 /** Key types as node:crypto names them. */
 export type PublicKeyAlgorithm = 'ec' | 'rsa' | 'rsa-pss' | 'ed25519' | 'ed448' | 'x25519' | 'x448';
@@ -20,11 +25,15 @@ export interface PublicKeyInfo {
   /** RSA modulus or EC field size in bits, as `openssl x509 -text` prints "Public-Key: (N bit)". */
   readonly bits: number | undefined;
   /**
-   * The key, loaded by node:crypto on first use (and cached by SPKI); undefined for an algorithm
-   * OpenSSL does not know or key material it refuses.
+   * The key, loaded by node:crypto on first use (and cached by SPKI), once its material passed
+   * Symbolon's own checks. Undefined, and never shown to OpenSSL, for an algorithm or curve
+   * Symbolon does not list (whose material it cannot check) and for key material OpenSSL refuses.
    */
   readonly keyObject: KeyObject | undefined;
 }
+
+/** An RSA 16384 SPKI is about 2 KiB; nothing bigger is a public key. */
+const MAX_SPKI_BYTES = 16 * 1024;
 
 const X25519 = '1.3.101.110';
 const X448 = '1.3.101.111';
@@ -39,15 +48,14 @@ const ALGORITHMS: Readonly<Record<string, PublicKeyAlgorithm>> = {
   [X448]: 'x448',
 };
 
-const CURVES: Readonly<Record<string, { readonly name: string; readonly bits: number }>> = {
-  [OID.secp256r1]: { name: 'P-256', bits: 256 },
-  [OID.secp384r1]: { name: 'P-384', bits: 384 },
-  [OID.secp521r1]: { name: 'P-521', bits: 521 },
-};
-
-function loadKey(spki: Buffer): KeyObject | undefined {
+/**
+ * Loads an SPKI whose material `parsePublicKeyInfo` checked; never call it with other bytes.
+ * Undefined when OpenSSL refuses it or reads it as another type than the one checked.
+ */
+function loadKey(spki: Buffer, algorithm: string): KeyObject | undefined {
   try {
-    return createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+    return key.asymmetricKeyType === algorithm ? key : undefined;
   } catch {
     return undefined;
   }
@@ -60,10 +68,10 @@ function loadKey(spki: Buffer): KeyObject | undefined {
 const loadedKeys = new Map<string, KeyObject | undefined>();
 const MAX_LOADED_KEYS = 4096;
 
-function loadKeyCached(spki: Buffer): KeyObject | undefined {
+function loadKeyCached(spki: Buffer, algorithm: string): KeyObject | undefined {
   const id = spki.toString('latin1');
   if (loadedKeys.has(id)) return loadedKeys.get(id);
-  const key = loadKey(spki);
+  const key = loadKey(spki, algorithm);
   if (loadedKeys.size >= MAX_LOADED_KEYS) loadedKeys.clear();
   loadedKeys.set(id, key);
   return key;
@@ -80,7 +88,7 @@ function withLazyKey(info: Omit<PublicKeyInfo, 'keyObject'>, spki: Buffer): Publ
     enumerable: true,
     get(): KeyObject | undefined {
       if (!isLoaded) {
-        key = loadKeyCached(spki);
+        key = loadKeyCached(spki, info.algorithm);
         isLoaded = true;
       }
       return key;
@@ -88,16 +96,36 @@ function withLazyKey(info: Omit<PublicKeyInfo, 'keyObject'>, spki: Buffer): Publ
   }) as PublicKeyInfo;
 }
 
-/** Bit length of the modulus of an RSAPublicKey (RFC 8017 A.1.1), read strictly. */
+/**
+ * Bit length of the modulus of an RSAPublicKey (RFC 8017 A.1.1), read strictly: two positive
+ * INTEGERs that `rsaPublicKeyFault` accepts as a modulus and exponent.
+ */
 function rsaModulusBits(subjectPublicKey: Buffer, node: DerNode, malformed: ErrorCode): number {
   const rsaKey = decodeNested(subjectPublicKey, node.contentOffset);
   if (rsaKey.tag !== Tag.SEQUENCE || rsaKey.children.length !== 2) throw faultAt(malformed, node, 'an RSA public key is not a SEQUENCE of modulus and exponent');
   const modulus = readIntegerBytes(rsaKey.children[0]!);
   const exponent = readIntegerBytes(rsaKey.children[1]!);
   if ((modulus[0]! & 0x80) !== 0 || (exponent[0]! & 0x80) !== 0) throw faultAt(malformed, node, 'an RSA modulus or exponent is negative');
-  const magnitude = modulus[0] === 0 ? modulus.subarray(1) : modulus;
-  if (magnitude.length === 0) throw faultAt(malformed, node, 'an RSA modulus is zero');
-  return (magnitude.length - 1) * 8 + (32 - Math.clz32(magnitude[0]!));
+  const n = bytesToBigInt(modulus);
+  const fault = rsaPublicKeyFault(n, bytesToBigInt(exponent));
+  if (fault !== undefined) throw faultAt(malformed, node, fault);
+  return n.toString(2).length;
+}
+
+/**
+ * RFC 4055 3.1: an id-RSASSA-PSS key's parameters, when present, restrict it to one PSS setting,
+ * read by the one reader of RSASSA-PSS-params. Parameters that reader does not support (SHA-1,
+ * say) leave the key unloaded, as a key Symbolon cannot use; malformed ones are `malformed`.
+ */
+function isPssKeyLoadable(algorithmId: DerNode, params: DerNode | undefined): boolean {
+  if (params === undefined) return true;
+  try {
+    parseSignatureAlgorithm(algorithmId);
+    return true;
+  } catch (error) {
+    if (isSymbolonError(error) && error.code === 'SIG_UNSUPPORTED_ALGORITHM') return false;
+    throw error;
+  }
 }
 
 /** RFC 8410 3: raw key lengths of the Edwards and Montgomery curves. */
@@ -128,8 +156,10 @@ function checkParameters(algorithm: PublicKeyAlgorithm, params: DerNode | undefi
 
 /**
  * Reads a SubjectPublicKeyInfo (RFC 5280 4.1.2.7): the algorithm and its parameters strictly,
- * and a key of a known type must load in node:crypto (which checks, for one, that an EC point
- * is on its curve). Faults are `malformed`.
+ * and the key material itself before node:crypto ever sees it: an EC point on its listed curve
+ * (never the point at infinity), an RSA modulus and exponent that can be an RSA key, an Ed25519
+ * point that decodes, raw keys of their fixed length. Keys of algorithms and curves Symbolon
+ * does not list are described but never loaded. Faults are `malformed`.
  */
 export function parsePublicKeyInfo(node: DerNode, malformed: ErrorCode): PublicKeyInfo {
   return withCode(malformed, () => {
@@ -142,28 +172,38 @@ export function parsePublicKeyInfo(node: DerNode, malformed: ErrorCode): PublicK
     const params = algorithmId.children[1];
     const bits = readBitString(subjectPublicKey);
     const algorithm = ALGORITHMS[algorithmOid];
-    if (algorithm === undefined) {
-      return { algorithm: algorithmOid, algorithmOid, curve: undefined, bits: undefined, keyObject: loadKey(node.bytes) };
-    }
+    // An algorithm Symbolon does not know is kept as its OID and never handed to OpenSSL: its key
+    // material cannot be checked here, and node:crypto aborts on some of what it loads.
+    if (algorithm === undefined) return { algorithm: algorithmOid, algorithmOid, curve: undefined, bits: undefined, keyObject: undefined };
     checkParameters(algorithm, params, algorithmId, malformed);
     if (bits.unusedBits !== 0) throw faultAt(malformed, subjectPublicKey, 'a public key BIT STRING has unused bits');
     if (algorithm === 'ec') {
       const curveOid = readOid(params!);
-      const known = CURVES[curveOid];
-      // An uncompressed point on a NIST curve is checked here and loaded when used; anything
-      // else (compressed points, other curves) is loaded now so node:crypto can check it.
-      if (known !== undefined && bits.bytes[0] === 0x04) {
-        if (!isUncompressedPointOnCurve(known.name, bits.bytes)) throw faultAt(malformed, subjectPublicKey, `the ${known.name} public key is not a point on its curve`);
-        return withLazyKey({ algorithm, algorithmOid, curve: known.name, bits: known.bits }, node.bytes);
-      }
-      const keyObject = loadKeyCached(node.bytes);
-      if (keyObject === undefined || keyObject.asymmetricKeyType !== 'ec') throw faultAt(malformed, node, 'the ec public key cannot be loaded');
-      return { algorithm, algorithmOid, curve: known?.name ?? keyObject.asymmetricKeyDetails?.namedCurve ?? curveOid, bits: known?.bits, keyObject };
+      const curve = ecCurveByOid(curveOid);
+      const fault = ecPointFault(curve, bits.bytes);
+      if (fault !== undefined) throw faultAt(malformed, subjectPublicKey, fault);
+      // RFC 5480 2.1.1.1: a curve Symbolon does not list is named, and its key never loaded.
+      if (curve === undefined) return { algorithm, algorithmOid, curve: ecCurveName(curveOid), bits: undefined, keyObject: undefined };
+      return withLazyKey({ algorithm, algorithmOid, curve: curve.name, bits: curve.bits }, node.bytes);
     }
     if (algorithm === 'rsa' || algorithm === 'rsa-pss') {
-      return withLazyKey({ algorithm, algorithmOid, curve: undefined, bits: rsaModulusBits(bits.bytes, subjectPublicKey, malformed) }, node.bytes);
+      const info = { algorithm, algorithmOid, curve: undefined, bits: rsaModulusBits(bits.bytes, subjectPublicKey, malformed) };
+      if (algorithm === 'rsa-pss' && !isPssKeyLoadable(algorithmId, params)) return { ...info, keyObject: undefined };
+      return withLazyKey(info, node.bytes);
     }
     if (bits.bytes.length !== RAW_KEY_BYTES[algorithm]) throw faultAt(malformed, subjectPublicKey, `an ${algorithm} public key is ${bits.bytes.length} bytes, not ${RAW_KEY_BYTES[algorithm]}`);
+    if (algorithm === 'ed25519') {
+      const fault = ed25519PublicKeyFault(bits.bytes);
+      if (fault !== undefined) throw faultAt(malformed, subjectPublicKey, fault);
+    }
     return withLazyKey({ algorithm, algorithmOid, curve: undefined, bits: undefined }, node.bytes);
   });
+}
+
+/**
+ * A SubjectPublicKeyInfo given as DER bytes, decoded strictly and read by `parsePublicKeyInfo`.
+ * Every fault is `malformed`.
+ */
+export function parsePublicKeyInfoDer(spki: Uint8Array, malformed: ErrorCode): PublicKeyInfo {
+  return withCode(malformed, () => parsePublicKeyInfo(decodeDer(spki, { maxBytes: MAX_SPKI_BYTES }), malformed));
 }

@@ -1,8 +1,9 @@
-import { createPublicKey, verify as cryptoVerify, constants } from 'node:crypto';
+import { verify as cryptoVerify, constants } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { der, readOid, readSmallInteger, Tag } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
 import { SymbolonError } from '../errors.js';
+import { parsePublicKeyInfoDer } from './public-key-info.js';
 
 export type HashName = 'sha256' | 'sha384' | 'sha512';
 
@@ -192,18 +193,19 @@ export function isKeyForAlgorithm(algorithm: SignatureAlgorithm, key: KeyObject)
 const ECDSA_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
 
 /**
- * Checks `signature` over `data` with a public key (a KeyObject or SPKI DER). Returns false for
- * a signature that does not verify, including one whose key does not fit the algorithm; never
- * throws for a bad signature.
+ * Checks `signature` over `data` with a public key (a KeyObject or SPKI DER, whose key material
+ * `parsePublicKeyInfo` checks before OpenSSL loads it). Returns false for a signature that does
+ * not verify, including one whose key does not fit the algorithm or cannot be used; never throws
+ * for a bad signature.
  */
 export function verifySignature(algorithm: SignatureAlgorithm, publicKey: KeyObject | Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
-  let key: KeyObject;
+  let key: KeyObject | undefined;
   try {
-    key = publicKey instanceof Uint8Array ? createPublicKey({ key: Buffer.from(publicKey), format: 'der', type: 'spki' }) : publicKey;
+    key = publicKey instanceof Uint8Array ? parsePublicKeyInfoDer(publicKey, 'KEY_MALFORMED').keyObject : publicKey;
   } catch {
     return false;
   }
-  if (!isKeyForAlgorithm(algorithm, key)) return false;
+  if (key === undefined || !isKeyForAlgorithm(algorithm, key)) return false;
   const { hash, key: keyArg } = cryptoOptions(algorithm, key);
   try {
     return cryptoVerify(hash, data, keyArg, signature);

@@ -1,12 +1,11 @@
 import type { KeyObject } from 'node:crypto';
 import { isSymbolonError } from '../../errors.js';
 import type { SymbolonError } from '../../errors.js';
-import { describeKey, importPrivateKey, importPublicKey } from '../../keys/index.js';
+import { describeKey, importPrivateKey, importPublicKey, importPrivateKeyForInspection, importPublicKeyForInspection } from '../../keys/index.js';
 import type { KeyInfo } from '../../keys/index.js';
 import { parseCertificate, parseCsr, toPem, verifyCsr } from '../../x509/index.js';
 import { describeEncryptionScheme } from './encryption-scheme.js';
 import type { InspectedObject, InspectedPrivateKey, InspectedPublicKey, ObjectKind, ObjectSource } from './inspected-object.js';
-import { loadRefusedPrivateKey, loadRefusedPublicKey } from './refused-key.js';
 import { checkSignature } from './signature-check.js';
 
 interface Described {
@@ -18,14 +17,22 @@ function hasCode(error: unknown, code: SymbolonError['code']): error is Symbolon
   return isSymbolonError(error) && error.code === code;
 }
 
-/** A key Symbolon can use, or one it refuses (described, with the reason) when OpenSSL can still read it. */
-async function describeLoaded(load: () => KeyObject | Promise<KeyObject>, loadRefused: () => KeyObject | undefined): Promise<Described> {
+/**
+ * A key Symbolon can use, or one the key policy refuses (described, with the reason) when its
+ * material was checked and loaded all the same. A type or curve whose material Symbolon does not
+ * check is never loaded, so it stays refused.
+ */
+async function describeLoaded(load: () => KeyObject | Promise<KeyObject>, loadRefused: () => KeyObject | Promise<KeyObject>): Promise<Described> {
   try {
     return { key: describeKey(await load()), unsupportedReason: undefined };
   } catch (error) {
     if (!hasCode(error, 'KEY_UNSUPPORTED_TYPE')) throw error;
-    const refused = loadRefused();
-    if (refused === undefined) throw error;
+    let refused: KeyObject;
+    try {
+      refused = await loadRefused();
+    } catch {
+      throw error;
+    }
     return { key: describeKey(refused), unsupportedReason: error.message };
   }
 }
@@ -33,16 +40,15 @@ async function describeLoaded(load: () => KeyObject | Promise<KeyObject>, loadRe
 async function readPrivateKey(der: Buffer, source: ObjectSource, passphrase: string | undefined): Promise<InspectedPrivateKey> {
   // Through PEM when the input was PEM, so that a label that lies about its content is refused.
   const input = source.pemLabel === undefined ? der : toPem(source.pemLabel, der);
-  const refused = (): KeyObject | undefined => loadRefusedPrivateKey(der, passphrase);
   try {
-    const { key, unsupportedReason } = await describeLoaded(() => importPrivateKey(input), refused);
+    const { key, unsupportedReason } = await describeLoaded(() => importPrivateKey(input), () => importPrivateKeyForInspection(input));
     return { kind: 'privateKey', source, isEncrypted: false, key, encryption: undefined, unsupportedReason };
   } catch (error) {
     if (!hasCode(error, 'KEY_PASSPHRASE_REQUIRED')) throw error;
   }
   const encryption = describeEncryptionScheme(der);
   if (passphrase === undefined) return { kind: 'privateKey', source, isEncrypted: true, key: undefined, encryption, unsupportedReason: undefined };
-  const { key, unsupportedReason } = await describeLoaded(() => importPrivateKey(input, { passphrase }), refused);
+  const { key, unsupportedReason } = await describeLoaded(() => importPrivateKey(input, { passphrase }), () => importPrivateKeyForInspection(input, { passphrase }));
   return { kind: 'privateKey', source, isEncrypted: true, key, encryption, unsupportedReason };
 }
 
@@ -50,7 +56,7 @@ async function readPublicKey(der: Buffer, source: ObjectSource): Promise<Inspect
   const input = source.pemLabel === undefined ? der : toPem(source.pemLabel, der);
   const { key, unsupportedReason } = await describeLoaded(
     () => importPublicKey(input),
-    () => loadRefusedPublicKey(der),
+    () => importPublicKeyForInspection(input),
   );
   return { kind: 'publicKey', source, key, unsupportedReason };
 }

@@ -1,7 +1,8 @@
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { SymbolonError } from '../../errors.js';
+import { importPrivateKey } from '../../keys/index.js';
 import { TrustBundle } from '../../path/index.js';
 import { parseCertificate, parsePemBlocks, toPem } from '../../x509/index.js';
 import type { Certificate } from '../../x509/index.js';
@@ -80,9 +81,11 @@ export async function loadServerIdentity(certPath: string, keyPath: string): Pro
   try {
     let key;
     try {
-      key = createPrivateKey({ key: keyBytes, format: 'pem' });
+      // Through the keys part: the key material is checked before node:crypto loads it.
+      key = await importPrivateKey(keyBytes);
     } catch (error) {
-      throw new SymbolonError('GATEWAY_TLS_MATERIAL_INVALID', `the key file ${keyPath} is not an unencrypted PEM private key`, { cause: error });
+      const detail = error instanceof Error ? `: ${error.message}` : '';
+      throw new SymbolonError('GATEWAY_TLS_MATERIAL_INVALID', `the key file ${keyPath} is not an unencrypted private key Symbolon can use${detail}`, { cause: error });
     }
     const leaf = chain[0]!;
     const publicKey = createPublicKey(key).export({ type: 'spki', format: 'der' });

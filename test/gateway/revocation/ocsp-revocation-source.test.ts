@@ -7,9 +7,12 @@ import { createOcspRevocationSource } from '../../../src/gateway/revocation/inde
 import type { OcspRevocationSourceOptions, RevocationAnswer, RevocationSource } from '../../../src/gateway/revocation/index.js';
 import { createSigner } from '../../../src/keys/index.js';
 import type { Signer } from '../../../src/keys/index.js';
+import { decodeDer, der } from '../../../src/asn1/index.js';
+import type { DerNode } from '../../../src/asn1/index.js';
 import { buildOcspResponse, OID, ocspResponderIdentity, parseOcspRequest } from '../../../src/x509/index.js';
 import type { Certificate, CertStatus } from '../../../src/x509/index.js';
 import { makeTemplateCa, makeTempDir } from '../../ca/support.js';
+import { P256_INFINITY_CERTIFICATE, SECP256K1_INFINITY_CERTIFICATE } from '../../support/hostile-keys.js';
 import { startHarness } from '../../support/revocation-harness.js';
 import type { Harness } from '../../support/revocation-harness.js';
 import { issueLeaf, revoke } from './feed-support.js';
@@ -61,14 +64,35 @@ function relayTo(target: () => string, delayMs = 0) {
 }
 
 /** A responder of our own making: answers `status` for whatever is asked, signed by `signer` with `certificates` in certs. */
-function scripted(signer: Signer, certificates: readonly Uint8Array[], status: CertStatus, times: () => { thisUpdate: Date; nextUpdate?: Date } = () => ({ thisUpdate: new Date(Date.now() - 60_000), nextUpdate: new Date(Date.now() + 3_600_000) })) {
+function scripted(
+  signer: Signer,
+  certificates: readonly Uint8Array[],
+  status: CertStatus,
+  times: () => { thisUpdate: Date; nextUpdate?: Date } = () => ({ thisUpdate: new Date(Date.now() - 60_000), nextUpdate: new Date(Date.now() + 3_600_000) }),
+  tamper: (response: Buffer) => Buffer = (response) => response,
+) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readBody(req, 64 * 1024);
     if (!body.ok) throw new Error('no body');
     const request = parseOcspRequest(body.body);
     const response = await buildOcspResponse(ocspResponderIdentity(signer, certificates), { producedAt: new Date(), responses: request.requests.map((single) => ({ certId: single.certId, certStatus: status, ...times() })) });
     res.writeHead(200, { 'content-type': 'application/ocsp-response' });
-    res.end(response);
+    res.end(tamper(response));
+  };
+}
+
+/**
+ * What anyone on the path to a plain-HTTP responder can do: the certificates of a BasicOCSPResponse
+ * are outside its signature (RFC 6960 4.2.1), so `extra` goes in front of them, the rest untouched.
+ */
+function prependCertificates(extra: readonly Buffer[]) {
+  return (response: Buffer): Buffer => {
+    const [status, bytes] = decodeDer(response).children as [DerNode, DerNode];
+    const [type, octets] = bytes.children[0]!.children as [DerNode, DerNode];
+    const [tbs, algorithm, signature, certs] = decodeDer(octets.content).children as [DerNode, DerNode, DerNode, DerNode | undefined];
+    const kept = certs === undefined ? [] : certs.children[0]!.children.map((certificate) => certificate.bytes);
+    const basic = der.sequence(tbs.bytes, algorithm.bytes, signature.bytes, der.explicit(0, der.sequenceOf([...extra, ...kept])));
+    return der.sequence(status.bytes, der.explicit(0, der.sequence(type.bytes, der.octetString(basic))));
   };
 }
 
@@ -162,6 +186,25 @@ test('the issuer itself, or its delegated responder, may sign; the URL comes fro
   } finally {
     await closeServer(byIssuer.server);
     await closeServer(byDelegate.server);
+  }
+});
+
+test('certificates with hostile keys carried in a response are refused, never loaded: the process lives (issue 13)', async () => {
+  const hostile = [SECP256K1_INFINITY_CERTIFICATE, P256_INFINITY_CERTIFICATE];
+  const responder = await issueUnder(ca, 'delegated responder', { extKeyUsage: [OID.ocspSigning] });
+  // A forged answer carrying only hostile certificates: the source must read each one to look for a responder.
+  const forged = await startServer(scripted(foreign.signer, [], { status: 'good' }, undefined, prependCertificates(hostile)));
+  // A genuine delegated answer with the hostile certificates put in front of the responder's.
+  const genuine = await startServer(scripted(createSigner(responder.privateKey), [responder.certificate.der], { status: 'good' }, undefined, prependCertificates(hostile)));
+  try {
+    const refused = await answerOf(source({ url: forged.url }), await makeLeaf(ca), ca.certificate);
+    assert.equal(refused.status, 'unavailable');
+    assert.match((refused as { detail: string }).detail, /signed neither by/);
+    assert.deepEqual(await answerOf(source({ url: genuine.url }), await makeLeaf(ca), ca.certificate), { status: 'good' });
+    assert.equal(forged.requests() + genuine.requests(), 2);
+  } finally {
+    await closeServer(forged.server);
+    await closeServer(genuine.server);
   }
 });
 
