@@ -2,7 +2,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { HOP_BY_HOP_FIELDS } from '../hop-by-hop.js';
-import { CLIENT_IDENTITY_HEADERS } from '../strip-identity-headers.js';
+import { isStrippedRequestField } from '../strip-identity-headers.js';
 
 export interface UpstreamOptions {
   /** `http://host:port` or `https://host:port`; a path in the URL prefixes every request path. */
@@ -22,7 +22,6 @@ export interface ProxyOutcome {
   readonly failure?: 'upstream_unavailable' | 'upstream_timeout';
 }
 
-const STRIPPED_REQUEST = new Set([...HOP_BY_HOP_FIELDS, ...CLIENT_IDENTITY_HEADERS, 'x-forwarded-proto']);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** Names listed in a Connection header are hop-by-hop too (RFC 9110 7.6.1). */
@@ -155,7 +154,7 @@ export class UpstreamProxy {
       const name = raw[i]!;
       const lower = name.toLowerCase();
       if (lower === 'host' || lower === ':authority') host ??= raw[i + 1]!;
-      if (lower.startsWith(':') || STRIPPED_REQUEST.has(lower) || listed?.has(lower) === true) continue;
+      if (lower.startsWith(':') || isStrippedRequestField(lower) || listed?.has(lower) === true) continue;
       if (lower === 'x-forwarded-for') {
         forwardedFor = forwardedFor === undefined ? raw[i + 1]! : `${forwardedFor}, ${raw[i + 1]!}`;
         continue;
