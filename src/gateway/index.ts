@@ -13,7 +13,7 @@ export { compileRouteRule } from './route-rule.js';
 export type { ClientIdentity, RouteRule, RulePredicate } from './route-rule.js';
 export { compileRouteRules, MAX_RULES_PER_ROUTE } from './route-rules.js';
 export type { CompiledRouteRules, RouteDecision, RouteRuleSet } from './route-rules.js';
-export { compileRouteTable, normalizeHost, routablePath } from './route-table.js';
+export { compileRouteTable, normalizeHost, routablePath, routeMatchPath } from './route-table.js';
 export type { ClientCertificateMode, RouteEntry, RouteLookup, RouteTable } from './route-table.js';
 export { CLIENT_IDENTITY_HEADERS, isStrippedRequestField, stripClientIdentityHeaders, stripClientIdentityRawHeaders } from './strip-identity-headers.js';
 export type { HeaderMap } from './strip-identity-headers.js';

@@ -25,6 +25,8 @@ export type Admission<Context> =
   | {
       readonly ok: true;
       readonly target: RelayTarget;
+      /** The request-target to send upstream: the client's, its path normalized as the route was matched on it. */
+      readonly requestTarget: string;
       /** Identity headers for the upstream, already built for this client and route. */
       readonly headers: Readonly<Record<string, string>>;
       readonly context: Context;
@@ -237,7 +239,7 @@ class Http1Connection<Context> implements UpstreamUser {
     this.context = admission.context;
     if (!admission.ok) return this.refuse(admission.reason);
     this.target = admission.target;
-    this.upstreamHead = upstreamRequestHead(this.head, admission.target.basePath, admission.headers, this.remoteAddress ?? '');
+    this.upstreamHead = upstreamRequestHead(this.head, admission.target.basePath, admission.headers, this.remoteAddress ?? '', admission.requestTarget);
     this.phase = 'exchange';
     this.arm('upstream', admission.target.timeoutMs);
     const exchange = this.exchangeNumber;

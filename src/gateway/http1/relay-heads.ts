@@ -22,15 +22,16 @@ function identityBlockOf(identity: Readonly<Record<string, string>>): Buffer {
 }
 
 /**
- * The request head for the upstream: the client's fields less hop-by-hop and identity ones, the
+ * The request head for the upstream, for `target` (the client's request-target as the route was
+ * matched on it): the client's fields less hop-by-hop and identity ones, the
  * client's Host (as Envoy keeps it), `x-forwarded-for` with the client's address appended,
  * `x-forwarded-proto: https`, the route's identity headers, and the body's framing as the gateway
  * re-frames it. HTTP/1.0 stays HTTP/1.0 (so the upstream never answers it chunked), kept alive.
  * A Buffer: the identity headers (a client certificate in XFCC or Client-Cert is a kilobyte or
  * more) are copied in already encoded rather than joined into a string for every request.
  */
-export function upstreamRequestHead(head: RequestHead, basePath: string, identity: Readonly<Record<string, string>>, remoteAddress: string): Buffer {
-  const path = head.target === '*' ? '*' : basePath + head.target;
+export function upstreamRequestHead(head: RequestHead, basePath: string, identity: Readonly<Record<string, string>>, remoteAddress: string, target = head.target): Buffer {
+  const path = target === '*' ? '*' : basePath + target;
   let text = `${head.method} ${path} HTTP/1.${head.versionMinor}\r\n`;
   const listed = head.connectionListed;
   const fields = head.fields;

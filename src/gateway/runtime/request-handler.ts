@@ -38,6 +38,8 @@ export interface RequestDecision {
   readonly outcome: 'allowed' | 'rejected' | 'allowed_soft_fail';
   readonly reason: RejectionReason | undefined;
   readonly route: RouteRuntime | undefined;
+  /** The request-target the upstream is sent: the path normalized as the route was matched on it. */
+  readonly target: string;
   readonly headers: Readonly<Record<string, string>>;
   /** The client certificate, verified or refused, for the access log. */
   readonly certificate: Certificate | undefined;
@@ -112,13 +114,14 @@ export class RequestHandler {
     const generation = this.options.current();
     const now = this.options.clock();
     const lookup = generation.table.lookup(host, target);
-    if (!lookup.ok) return { outcome: 'rejected', reason: lookup.reason, route: undefined, headers: NO_HEADERS, certificate: undefined };
+    if (!lookup.ok) return { outcome: 'rejected', reason: lookup.reason, route: undefined, target, headers: NO_HEADERS, certificate: undefined };
+    const upstreamTarget = lookup.target;
     const route = generation.routes[lookup.entry.route]!;
     const state = this.stateOf(connection, socket, generation, now);
     const verdict = state.verdict;
     const certificate = certificateOf(verdict);
-    const reject = (reason: RejectionReason): RequestDecision => ({ outcome: 'rejected', reason, route, headers: NO_HEADERS, certificate });
-    if (verdict.state === 'none') return lookup.entry.clientCertificate === 'required' ? reject('no_certificate') : { outcome: 'allowed', reason: undefined, route, headers: NO_HEADERS, certificate };
+    const reject = (reason: RejectionReason): RequestDecision => ({ outcome: 'rejected', reason, route, target: upstreamTarget, headers: NO_HEADERS, certificate });
+    if (verdict.state === 'none') return lookup.entry.clientCertificate === 'required' ? reject('no_certificate') : { outcome: 'allowed', reason: undefined, route, target: upstreamTarget, headers: NO_HEADERS, certificate };
     // A certificate that was presented and failed is refused even where one is optional.
     if (verdict.state === 'refused') return reject(verdict.reason);
     const { identity } = verdict;
@@ -145,7 +148,7 @@ export class RequestHandler {
         headers = identityHeaders(route.headers, { certificate: identity.certificate, chain: identity.intermediates }, by === undefined ? {} : { by });
         memo.headers.set(route.headers, headers);
       }
-      return { outcome, reason: undefined, route, headers, certificate };
+      return { outcome, reason: undefined, route, target: upstreamTarget, headers, certificate };
     };
     const answer = bundle.source.check(identity.certificate, identity.issuer, now);
     return answer instanceof Promise ? answer.then(rest) : rest(answer);
@@ -178,7 +181,7 @@ export class RequestHandler {
   http1Hooks(): Http1Hooks<RequestDecision> {
     const toAdmission = (decision: RequestDecision): Admission<RequestDecision> =>
       decision.reason === undefined && decision.route !== undefined
-        ? { ok: true, target: decision.route.relay, headers: decision.headers, context: decision }
+        ? { ok: true, target: decision.route.relay, requestTarget: decision.target, headers: decision.headers, context: decision }
         : { ok: false, reason: decision.reason ?? 'no_route', context: decision };
     return {
       admit: (socket: TLSSocket, head: RequestHead) => {
@@ -221,7 +224,7 @@ export class RequestHandler {
       this.reject(res, reason);
       return this.record(exchange, decision, REJECTION_REASONS[reason].status, reason, undefined, performance.now() - started);
     }
-    const outcome = await route.proxy.forward(req, res, decision.headers, target);
+    const outcome = await route.proxy.forward(req, res, decision.headers, decision.target);
     if (outcome.failure !== undefined) {
       this.reject(res, outcome.failure);
       return this.record(exchange, decision, REJECTION_REASONS[outcome.failure].status, outcome.failure, undefined, performance.now() - started);
