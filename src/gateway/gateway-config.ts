@@ -112,6 +112,9 @@ const limitsSchema = z
     maxHeaderBytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
     idleTimeoutMs: z.number().int().positive().default(60_000),
     maxConnections: z.number().int().positive().default(10_000),
+    // A chunked HTTP/1.1 request body up to this size is read whole and its framing checked before the
+    // request goes upstream (a malformed one is refused with nothing sent); larger ones stream. 0: all stream.
+    bufferedChunkedBodyBytes: z.number().int().min(0).max(1024 * 1024).default(64 * 1024),
   })
   .strict();
 

@@ -155,7 +155,7 @@ export class RequestHandler {
   }
 
   /** Metrics and the access log line of one finished exchange. */
-  record(exchange: Exchange, decision: RequestDecision | undefined, status: number, reason: RejectionReason | undefined, upstreamMs: number | undefined, durationMs: number): void {
+  record(exchange: Exchange, decision: RequestDecision | undefined, status: number, reason: RejectionReason | undefined, upstreamMs: number | undefined, durationMs: number, detail?: string): void {
     const { metrics } = this.options;
     const route = decision?.route?.label ?? 'none';
     metrics.countRequest(route, status);
@@ -174,6 +174,7 @@ export class RequestHandler {
       durationMs,
       remoteAddress: exchange.remoteAddress,
       certificate: decision?.certificate,
+      detail,
     });
   }
 
@@ -190,7 +191,7 @@ export class RequestHandler {
       },
       record: (end) => {
         const { head } = end;
-        this.record({ method: head.method, host: head.authority ?? '', target: head.target, httpVersion: `1.${head.versionMinor}`, remoteAddress: end.remoteAddress }, end.context, end.status, end.reason, end.upstreamMs, end.durationMs);
+        this.record({ method: head.method, host: head.authority ?? '', target: head.target, httpVersion: `1.${head.versionMinor}`, remoteAddress: end.remoteAddress }, end.context, end.status, end.reason, end.upstreamMs, end.durationMs, end.detail);
       },
       malformed: (reason) => {
         this.options.metrics.countRequest('none', REJECTION_REASONS[reason].status);
