@@ -15,8 +15,8 @@ export interface VerifiedClientIdentity {
   readonly intermediates: readonly Certificate[];
   /** The CA certificate that issued the leaf (an intermediate or the anchor). */
   readonly issuer: Certificate;
-  /** Which trust bundle the chain ends in (index into the configuration's trustBundles). */
-  readonly bundleIndex: number;
+  /** The trust bundles whose CAs hold the chain's anchor (indexes into the configuration's trustBundles), in order; never empty. */
+  readonly bundleIndexes: readonly number[];
   /** The earliest notAfter of the path: from then on the identity is expired. */
   readonly validUntilMs: number;
 }
@@ -29,8 +29,8 @@ export type ConnectionVerdict =
 
 export interface ClientVerifierOptions {
   readonly anchors: TrustBundle;
-  /** Anchor fingerprint -> trust bundle index. */
-  readonly bundleOfAnchor: ReadonlyMap<string, number>;
+  /** Anchor fingerprint -> the indexes of the trust bundles that hold it. */
+  readonly bundlesOfAnchor: ReadonlyMap<string, readonly number[]>;
   /** Shared across reloads: its context includes the anchors' version. */
   readonly validationCache: ValidationCache;
   /** OpenSSL accepted a chain the strict validator refused: logged and counted. */
@@ -134,13 +134,16 @@ export class ClientVerifier {
     }
     const { path } = result;
     const anchor = path[path.length - 1]!;
+    const bundleIndexes = this.options.bundlesOfAnchor.get(anchor.fingerprintSha256);
+    // Never taken for some bundle's: which bundle vouches for the client decides its revocation source and its routes.
+    if (bundleIndexes === undefined) return { state: 'refused', reason: 'untrusted_issuer', detail: `the chain ends in ${anchor.fingerprintSha256}, a CA of no trust bundle`, certificate: leaf };
     return {
       state: 'verified',
       identity: {
         certificate: leaf,
         intermediates: path.slice(1, -1),
         issuer: path[1] ?? anchor,
-        bundleIndex: this.options.bundleOfAnchor.get(anchor.fingerprintSha256) ?? 0,
+        bundleIndexes,
         validUntilMs: result.validUntil.getTime(),
       },
     };

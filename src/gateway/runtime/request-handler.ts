@@ -126,7 +126,11 @@ export class RequestHandler {
     if (verdict.state === 'refused') return reject(verdict.reason);
     const { identity } = verdict;
     if (now.getTime() >= identity.validUntilMs) return reject('expired');
-    const bundle = generation.bundles[identity.bundleIndex]!;
+    // The first of the client's bundles the route accepts: its revocation source and failure policy apply.
+    const accepted = route.trustBundles;
+    const bundleIndex = accepted === undefined ? identity.bundleIndexes[0] : identity.bundleIndexes.find((index) => accepted.has(index));
+    if (bundleIndex === undefined) return reject('untrusted_issuer');
+    const bundle = generation.bundles[bundleIndex]!;
     const rest = (answer: { readonly status: string }): RequestDecision => {
       if (answer.status === 'revoked') return reject('revoked');
       let outcome: RequestDecision['outcome'] = 'allowed';

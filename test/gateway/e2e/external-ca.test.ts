@@ -63,7 +63,7 @@ before(async () => {
   softClient = soft.issueClient('vendor-soft-client', 'DNS:a.vendor.example');
   const hard = opensslRoot(env.dir, 'vendor-hard');
   hardClient = hard.issueClient('vendor-hard-client', 'DNS:b.vendor.example');
-  const input = configInput(env, { routes: [{ pathPrefix: '/', upstream: upstream.url }] });
+  const input = configInput(env, { routes: [{ pathPrefix: '/', upstream: upstream.url, trustBundles: ['symbolon', 'partner', 'vendor-soft', 'vendor-hard'] }] });
   gw = await startTestGateway(
     env,
     validateGatewayConfig({
