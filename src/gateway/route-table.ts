@@ -78,6 +78,24 @@ export function normalizeHost(host: string): string | undefined {
  * when there is nothing to normalize, and hands any other path to `normalizeSegments`.
  */
 export function routablePath(target: string): string | undefined {
+  const scanned = scanTarget(target);
+  if (scanned === undefined) return undefined;
+  const normalized = typeof scanned === 'string' ? scanned : scanned.target;
+  const end = targetPathEnd(normalized);
+  return end === normalized.length ? normalized : normalized.slice(0, end);
+}
+
+/** A target whose path had to be normalized: the target to forward, and the path to match routes on. */
+interface Normalized {
+  readonly target: string;
+  readonly matchPath: string;
+}
+
+/**
+ * The target itself when its path needs nothing done (what almost every request takes: no
+ * allocation), else its normalized form, or undefined when refused.
+ */
+function scanTarget(target: string): string | Normalized | undefined {
   if (target.charCodeAt(0) !== SLASH) return undefined;
   let end = target.length;
   let segmentStart = 1;
@@ -94,7 +112,7 @@ export function routablePath(target: string): string | undefined {
     } else if (code === PERCENT || code === SEMICOLON) return normalizeSegments(target);
   }
   if (isDotSegment(target, segmentStart, end)) return normalizeSegments(target);
-  return end === target.length ? target : target.slice(0, end);
+  return target;
 }
 
 /**
@@ -104,6 +122,7 @@ export function routablePath(target: string): string | undefined {
  */
 export function routeMatchPath(path: string): string {
   if (path.indexOf(';') < 0 && path.indexOf('%3B') < 0) return path;
+  // A normalized path has its hex uppercased: "%3B" is the one spelling of an encoded ";".
   return path
     .split('/')
     .map((segment) => withoutParameters(segment))
@@ -163,8 +182,8 @@ function normalizeSegment(segment: string): string | undefined {
   return out;
 }
 
-/** The path of `target` (already checked for raw bytes by `routablePath`), normalized segment by segment. */
-function normalizeSegments(target: string): string | undefined {
+/** `target` with its path normalized segment by segment, the query as sent; undefined when refused. */
+function normalizeSegments(target: string): Normalized | undefined {
   let end = target.length;
   for (let i = 1; i < target.length; i++) {
     const code = target.charCodeAt(i);
@@ -192,7 +211,8 @@ function normalizeSegments(target: string): string | undefined {
     if (bare === '' && !(isLast && segment === '')) return undefined;
     out.push(segment);
   }
-  return '/' + out.join('/');
+  const path = '/' + out.join('/');
+  return { target: path + target.slice(end), matchPath: routeMatchPath(path) };
 }
 
 /** Where the path of a request-target ends: at `?` or `#`, or its end. */
@@ -204,9 +224,12 @@ function targetPathEnd(target: string): number {
   return target.length;
 }
 
-function isPrefixOnSegment(prefix: string, path: string): boolean {
+/** Whether `prefix` covers the path of `target` (a path, perhaps followed by its query), on a segment boundary. */
+function isPrefixOnSegment(prefix: string, target: string): boolean {
   if (prefix === '/') return true;
-  return path === prefix || (path.startsWith(prefix) && path[prefix.length] === '/');
+  if (!target.startsWith(prefix)) return false;
+  const next = target.charCodeAt(prefix.length);
+  return Number.isNaN(next) || next === SLASH || next === QUESTION_MARK || next === HASH;
 }
 
 /** Builds the table once; throws `GATEWAY_ROUTE_INVALID` for a bad host, prefix or duplicate. */
@@ -217,7 +240,8 @@ export function compileRouteTable<T>(entries: readonly RouteEntry<T>[]): RouteTa
   const seen = new Set<string>();
   for (const entry of entries) {
     const prefix = entry.pathPrefix.length > 1 && entry.pathPrefix.endsWith('/') ? entry.pathPrefix.slice(0, -1) : entry.pathPrefix;
-    if (routablePath(prefix) !== prefix) throw new SymbolonError('GATEWAY_ROUTE_INVALID', `path prefix "${entry.pathPrefix}" must be an absolute path without query, dot segments or encoded separators`);
+    // A prefix is written as the paths it matches are: normalized, without parameters.
+    if (routablePath(prefix) !== prefix || routeMatchPath(prefix) !== prefix) throw new SymbolonError('GATEWAY_ROUTE_INVALID', `path prefix "${entry.pathPrefix}" must be a normalized absolute path: no query, empty or dot segments, ";" parameters, or percent-encoding of what needs none`);
     const normalized = { ...entry, pathPrefix: prefix };
     let bucket: RouteEntry<T>[];
     let key: string;
@@ -259,8 +283,8 @@ export function compileRouteTable<T>(entries: readonly RouteEntry<T>[]): RouteTa
   let lastHost: string | undefined;
   return Object.freeze({
     lookup(rawHost: string, target: string): RouteLookup<T> {
-      const path = routablePath(target);
-      if (path === undefined) return { ok: false, reason: 'path_invalid' };
+      const scanned = scanTarget(target);
+      if (scanned === undefined) return { ok: false, reason: 'path_invalid' };
       let host: string | undefined;
       if (rawHost !== '') {
         if (rawHost !== lastRawHost) {
@@ -270,7 +294,8 @@ export function compileRouteTable<T>(entries: readonly RouteEntry<T>[]): RouteTa
         host = lastHost;
         if (host === undefined) return { ok: false, reason: 'host_invalid' };
       }
-      const matchPath = routeMatchPath(path);
+      // A target as sent is matched with its query on: isPrefixOnSegment stops at "?".
+      const matchPath = typeof scanned === 'string' ? scanned : scanned.matchPath;
       let entry = host === undefined ? undefined : inBucket(exact.get(host), matchPath);
       // A wildcard covers one or more leading labels; the longest matching suffix wins.
       for (let dot = host?.indexOf('.') ?? -1; entry === undefined && host !== undefined && dot >= 0; dot = host.indexOf('.', dot + 1)) {
@@ -280,7 +305,7 @@ export function compileRouteTable<T>(entries: readonly RouteEntry<T>[]): RouteTa
       if (entry === undefined && hasHostRoutes && !namesRouteHost(host)) return { ok: false, reason: 'misdirected' };
       entry ??= inBucket(fallback, matchPath);
       if (entry === undefined) return { ok: false, reason: 'no_route' };
-      return { ok: true, entry, target: path === target ? target : path + target.slice(targetPathEnd(target)) };
+      return { ok: true, entry, target: typeof scanned === 'string' ? scanned : scanned.target };
     },
   });
 }
