@@ -232,9 +232,9 @@ export class RequestHandler {
     const outcome = await route.proxy.forward(req, res, decision.headers, decision.target);
     if (outcome.failure !== undefined) {
       this.reject(res, outcome.failure);
-      return this.record(exchange, decision, REJECTION_REASONS[outcome.failure].status, outcome.failure, undefined, performance.now() - started);
+      return this.record(exchange, decision, REJECTION_REASONS[outcome.failure].status, outcome.failure, undefined, performance.now() - started, outcome.detail);
     }
-    this.record(exchange, decision, outcome.status, undefined, outcome.upstreamMs, performance.now() - started);
+    this.record(exchange, decision, outcome.status, undefined, outcome.upstreamMs, performance.now() - started, outcome.detail);
   }
 
   private reject(res: Http2ServerResponse, reason: RejectionReason): void {

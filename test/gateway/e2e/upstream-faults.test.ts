@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { connect as connectHttp2 } from 'node:http2';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import { startE2eEnv } from './support/e2e-env.js';
+import { readText, startE2eEnv } from './support/e2e-env.js';
 import type { CertificateFiles, E2eEnv } from './support/e2e-env.js';
 import { makeConfig, startTestGateway } from './support/test-gateway.js';
 import type { TestGateway } from './support/test-gateway.js';
@@ -12,8 +13,9 @@ import { startRawUpstream } from './support/raw-upstream.js';
 import { waitFor } from './support/tls-clients.js';
 import type { RawUpstream, RawUpstreamConnection } from './support/raw-upstream.js';
 
-// Faults at the edges of an HTTP/1.1 exchange: a response whose framing breaks in the read that
-// brought its head, a request body whose framing breaks after its head, a response head too large.
+// Faults at the edges of an exchange: a response whose framing breaks in the read that brought
+// its head (HTTP/1.1 and HTTP/2 clients), a request body whose framing breaks after its head, a
+// response head too large.
 
 let env: E2eEnv;
 let client: CertificateFiles;
@@ -73,6 +75,36 @@ test('an upstream whose first chunk is malformed in the read that brought its he
   assert.equal(line['status'], 502);
   assert.equal(line['reason'], 'upstream_unavailable');
   assert.match(String(line['detail']), /chunked body is malformed/);
+});
+
+test('HTTP/2: an upstream whose first chunk is malformed in the read that brought its head gets the client a 502, logged with what happened', async () => {
+  let logFile = '';
+  await withUpstream(
+    (socket) => void socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n'),
+    async (gw, _upstream, file) => {
+      logFile = file;
+      const session = connectHttp2(`https://127.0.0.1:${gw.port}`, { ca: readText(env.rootPem), cert: readText(client.chain), key: readText(client.key), servername: 'localhost' });
+      try {
+        const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const stream = session.request({ ':method': 'GET', ':path': '/bad-chunk-h2', ':authority': 'localhost' });
+          let answered = 0;
+          let text = '';
+          stream.on('response', (head) => (answered = Number(head[':status'])));
+          stream.setEncoding('utf8');
+          stream.on('data', (chunk: string) => (text += chunk));
+          stream.on('end', () => resolve({ status: answered, body: text }));
+          stream.on('error', reject);
+        });
+        assert.equal(status, 502, body);
+        assert.equal((JSON.parse(body) as { reason: string }).reason, 'upstream_unavailable');
+      } finally {
+        session.close();
+      }
+    },
+  );
+  const line = logLines(logFile).find((entry) => entry['path'] === '/bad-chunk-h2');
+  assert.equal(line?.['status'], 502);
+  assert.ok(typeof line['detail'] === 'string' && line['detail'] !== '', JSON.stringify(line));
 });
 
 test('a malformed chunked request body within bufferedChunkedBodyBytes is refused 400 and nothing reaches the upstream', async () => {
