@@ -190,8 +190,7 @@ function hexAttribute(type: string, text: string): NameAttribute {
   } catch (error) {
     throw new SymbolonError('CERT_BAD_NAME', `the value ${text.slice(0, 40)} is not hex DER`, { cause: error });
   }
-  const attribute = attributeOf(type, node);
-  return attribute.isHexEncoded === true ? Object.freeze({ type, value: attribute.value.toLowerCase(), isHexEncoded: true }) : attribute;
+  return attributeOf(type, node);
 }
 
 function indexOfUnescaped(text: string, char: string): number {
