@@ -34,6 +34,8 @@ const routeSchema = z
     clientCertificate: z.enum(['required', 'optional']).default('required'),
     allow: z.array(ruleSchema).default([]),
     deny: z.array(ruleSchema).default([]),
+    // The trust bundles (by name) whose clients this route accepts; required when more than one is configured.
+    trustBundles: z.array(z.string().min(1)).min(1).optional(),
     headers: z.enum(['xfcc', 'rfc9440', 'both', 'none']).default('xfcc'),
     // For an https:// upstream: the CAs its certificate must chain to (default: the system's), and
     // whether the gateway presents its own certificate to it (mTLS to the upstream).
@@ -115,6 +117,9 @@ const limitsSchema = z
     maxHeaderBytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
     idleTimeoutMs: z.number().int().positive().default(60_000),
     maxConnections: z.number().int().positive().default(10_000),
+    // A chunked HTTP/1.1 request body up to this size is read whole and its framing checked before the
+    // request goes upstream (a malformed one is refused with nothing sent); larger ones stream. 0: all stream.
+    bufferedChunkedBodyBytes: z.number().int().min(0).max(1024 * 1024).default(64 * 1024),
   })
   .strict();
 
@@ -164,6 +169,7 @@ export function validateGatewayConfig(input: unknown): GatewayConfig {
     throw new SymbolonError('GATEWAY_CONFIG_INVALID', `the gateway configuration is not valid: ${problems.join('; ')}`);
   }
   const config = result.data;
+  checkTrustBundleNames(config);
   config.routes.forEach((route, index) => {
     try {
       compileRouteRules(route);
@@ -179,6 +185,28 @@ export function validateGatewayConfig(input: unknown): GatewayConfig {
     throw error;
   }
   return deepFreeze(config);
+}
+
+/**
+ * Bundle names are unique, and each route names the bundles it accepts when there is more than one:
+ * otherwise a partner CA's client could satisfy a rule (`subjectO: Acme`) written for your own.
+ */
+function checkTrustBundleNames(config: GatewayConfig): void {
+  const names = config.trustBundles.map((bundle) => bundle.name);
+  const problems: string[] = [];
+  names.forEach((name, index) => {
+    if (names.indexOf(name) !== index) problems.push(`trustBundles[${index}].name: "${name}" is the name of an earlier bundle`);
+  });
+  config.routes.forEach((route, index) => {
+    if (route.trustBundles === undefined) {
+      if (names.length > 1) problems.push(`routes[${index}].trustBundles: with more than one trust bundle (${names.join(', ')}), each route names those it accepts`);
+      return;
+    }
+    route.trustBundles.forEach((name, at) => {
+      if (!names.includes(name)) problems.push(`routes[${index}].trustBundles[${at}]: "${name}" is not the name of a trust bundle (${names.join(', ')})`);
+    });
+  });
+  if (problems.length > 0) throw new SymbolonError('GATEWAY_CONFIG_INVALID', `the gateway configuration is not valid: ${problems.join('; ')}`);
 }
 
 /** Parses YAML text and validates it; throws `GATEWAY_CONFIG_INVALID` for bad YAML too. */

@@ -46,8 +46,9 @@ const ORGANIZATION = '2.5.4.10';
 const ORGANIZATIONAL_UNIT = '2.5.4.11';
 const SPIFFE_PREFIX = 'spiffe://';
 
+/** The string values of one attribute type: a value that is not a string (`#` + hex DER) never equals a rule's text. */
 function attributeValues(name: DistinguishedName, type: string): string[] {
-  return name.flatMap((rdn) => rdn.filter((atv) => atv.type === type).map((atv) => atv.value));
+  return name.flatMap((rdn) => rdn.filter((atv) => atv.type === type && atv.isHexEncoded !== true).map((atv) => atv.value));
 }
 
 function spiffeGlob(pattern: string): NameGlob {

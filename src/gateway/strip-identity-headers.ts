@@ -1,4 +1,5 @@
 import { CLIENT_CERT_CHAIN_HEADER, CLIENT_CERT_HEADER } from './client-cert-headers.js';
+import { HOP_BY_HOP_FIELDS } from './hop-by-hop.js';
 import { XFCC_HEADER } from './xfcc.js';
 
 /** Identity headers always removed from client requests, whatever the route's header mode. */
@@ -6,20 +7,47 @@ export const CLIENT_IDENTITY_HEADERS: readonly string[] = Object.freeze([XFCC_HE
 
 export type HeaderMap = Readonly<Record<string, string | readonly string[] | undefined>>;
 
-function strippedNames(extraNames: readonly string[]): Set<string> {
-  return new Set([...CLIENT_IDENTITY_HEADERS, ...extraNames].map((name) => name.trim().toLowerCase()));
+/** Hop-by-hop fields, identity headers and the one the gateway sets itself: never forwarded as a client sent them. */
+const STRIPPED_REQUEST_FIELDS: ReadonlySet<string> = new Set([...HOP_BY_HOP_FIELDS, ...CLIENT_IDENTITY_HEADERS, 'x-forwarded-proto']);
+
+const UNDERSCORE = 0x5f;
+
+function hasUnderscore(name: string): boolean {
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) === UNDERSCORE) return true;
+  return false;
+}
+
+/**
+ * Whether a client's request field (its name lowercased) must not reach the upstream: hop-by-hop
+ * fields (RFC 9110 7.6.1), the identity headers the gateway alone may send, `x-forwarded-proto`,
+ * and every name with `_`. CGI, WSGI, Rack and PHP read `X_Forwarded_Client_Cert` and
+ * `X-Forwarded-Client-Cert` as the same variable (HTTP_X_FORWARDED_CLIENT_CERT), so a client
+ * could otherwise speak for the gateway; nginx drops such names by default
+ * (underscores_in_headers off). The one check of both the HTTP/1.1 relay and the HTTP/2 proxy.
+ */
+export function isStrippedRequestField(lowerName: string): boolean {
+  return STRIPPED_REQUEST_FIELDS.has(lowerName) || hasUnderscore(lowerName);
+}
+
+function strippedNames(extraNames: readonly string[]): (name: string) => boolean {
+  const names = new Set([...CLIENT_IDENTITY_HEADERS, ...extraNames].map((name) => name.trim().toLowerCase()));
+  return (name) => {
+    const lower = name.trim().toLowerCase();
+    return names.has(lower) || hasUnderscore(lower);
+  };
 }
 
 /**
  * A copy of `headers` without any client-sent identity header: every name compared
- * case-insensitively (RFC 9110 5.1), whatever the value (string, array of duplicates, empty).
- * A client must never be able to speak for the gateway.
+ * case-insensitively (RFC 9110 5.1), whatever the value (string, array of duplicates, empty),
+ * and every name with `_` (see `isStrippedRequestField`). A client must never be able to speak
+ * for the gateway.
  */
 export function stripClientIdentityHeaders(headers: HeaderMap, extraNames: readonly string[] = []): Record<string, string | readonly string[]> {
-  const names = strippedNames(extraNames);
+  const isStripped = strippedNames(extraNames);
   const kept: Record<string, string | readonly string[]> = Object.create(null) as Record<string, string | readonly string[]>;
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || names.has(name.trim().toLowerCase())) continue;
+    if (value === undefined || isStripped(name)) continue;
     kept[name] = value;
   }
   return kept;
@@ -27,10 +55,10 @@ export function stripClientIdentityHeaders(headers: HeaderMap, extraNames: reado
 
 /** The same over Node's flat `rawHeaders` list (`[name, value, name, value, ...]`). */
 export function stripClientIdentityRawHeaders(rawHeaders: readonly string[], extraNames: readonly string[] = []): string[] {
-  const names = strippedNames(extraNames);
+  const isStripped = strippedNames(extraNames);
   const kept: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (names.has(rawHeaders[i]!.trim().toLowerCase())) continue;
+    if (isStripped(rawHeaders[i]!)) continue;
     kept.push(rawHeaders[i]!, rawHeaders[i + 1]!);
   }
   return kept;

@@ -1,4 +1,4 @@
-import { der, readOid, readString, Tag } from '../asn1/index.js';
+import { decodeDer, der, readOid, readString, Tag } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
 import { isPrintableString } from '../asn1/der-writer.js';
 import { SymbolonError } from '../errors.js';
@@ -7,7 +7,10 @@ import { OID } from './oids.js';
 /** One attribute of a distinguished name: its type as a dotted OID and its value as text. */
 export interface NameAttribute {
   readonly type: string;
+  /** The string, or for a value that is not a string (RFC 4514 2.4) `#` and the hex of its DER. */
   readonly value: string;
+  /** Set only when `value` is `#` + hex DER: a value of a type that is not a string. */
+  readonly isHexEncoded?: true;
 }
 
 /**
@@ -65,7 +68,8 @@ export function attributeTypeOid(nameOrOid: string): string {
   return oid;
 }
 
-function encodeAttributeValue(type: string, value: string): Buffer {
+function encodeAttributeValue(type: string, value: string, isHexEncoded: boolean): Buffer {
+  if (isHexEncoded) throw new SymbolonError('CERT_BAD_NAME', `${ATTRIBUTE_SHORT_NAMES[type] ?? type} is given as #hex of a type that is not a string; only string values are encoded`);
   const bound = UPPER_BOUNDS[type];
   if (bound !== undefined && [...value].length > bound) {
     throw new SymbolonError('CERT_BAD_NAME', `${ATTRIBUTE_SHORT_NAMES[type] ?? type} is limited to ${bound} characters by RFC 5280`);
@@ -94,7 +98,7 @@ function encodeAttributeValue(type: string, value: string): Buffer {
 export function encodeName(name: DistinguishedName): Buffer {
   const rdns = name.map((rdn) => {
     if (rdn.length === 0) throw new SymbolonError('CERT_BAD_NAME', 'a relative distinguished name is empty');
-    const atvs = rdn.map((atv) => der.sequence(der.oid(atv.type), encodeAttributeValue(atv.type, atv.value)));
+    const atvs = rdn.map((atv) => der.sequence(der.oid(atv.type), encodeAttributeValue(atv.type, atv.value, atv.isHexEncoded === true)));
     return atvs.length === 1 ? der.set(atvs[0]!) : der.setOf(atvs);
   });
   return der.sequenceOf(rdns);
@@ -108,17 +112,27 @@ export function decodeName(node: DerNode): DistinguishedName {
     return rdn.children.map((atv) => {
       if (atv.tag !== Tag.SEQUENCE || atv.children.length !== 2) throw new SymbolonError('CERT_BAD_NAME', `a name attribute must be a SEQUENCE of type and value (at byte ${atv.offset})`);
       const type = readOid(atv.children[0]!);
-      const valueNode = atv.children[1]!;
-      let value: string;
-      try {
-        value = readString(valueNode);
-      } catch {
-        // Values that are not strings are shown as RFC 4514 hex: '#' + DER.
-        value = '#' + valueNode.bytes.toString('hex');
-      }
-      return Object.freeze({ type, value });
+      return attributeOf(type, atv.children[1]!);
     });
   });
+}
+
+/** The ASN.1 string types a DirectoryString or an attribute value may take (X.520). */
+const STRING_TAGS: ReadonlySet<number> = new Set([Tag.UTF8_STRING, Tag.PRINTABLE_STRING, Tag.T61_STRING, Tag.IA5_STRING, Tag.VISIBLE_STRING, Tag.UNIVERSAL_STRING, Tag.BMP_STRING]);
+
+/**
+ * A string value as its text; any other value as `#` + hex DER, marked (RFC 4514 2.4). A string
+ * type whose bytes break its own rules (a UTF8String that is not UTF-8, a PrintableString with
+ * `@`) is refused rather than shown as hex: its hex text would read as another value.
+ */
+function attributeOf(type: string, valueNode: DerNode): NameAttribute {
+  if (!STRING_TAGS.has(valueNode.tag)) return Object.freeze({ type, value: '#' + valueNode.bytes.toString('hex'), isHexEncoded: true });
+  try {
+    return Object.freeze({ type, value: readString(valueNode) });
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new SymbolonError('CERT_BAD_NAME', `the ${ATTRIBUTE_SHORT_NAMES[type] ?? type} value is not a valid string: ${detail}`, { cause: error });
+  }
 }
 
 function escapeRfc4514(value: string): string {
@@ -130,12 +144,14 @@ function escapeRfc4514(value: string): string {
 
 /**
  * The name as RFC 4514 text, most specific RDN first (`CN=leaf,O=Acme,C=US`), as OpenSSL prints
- * with `-nameopt RFC2253`.
+ * with `-nameopt RFC2253`: a string that begins with `#` is escaped (`CN=\\#0c05...`), so that
+ * only a value that is not a string is printed as `#` + hex DER. The one formatter of names:
+ * route rules, XFCC, the store and `inspect` all print through it.
  */
 export function formatName(name: DistinguishedName): string {
   return [...name]
     .reverse()
-    .map((rdn) => rdn.map((atv) => `${ATTRIBUTE_SHORT_NAMES[atv.type] ?? atv.type}=${atv.value.startsWith('#') && /^#[0-9a-f]+$/.test(atv.value) ? atv.value : escapeRfc4514(atv.value)}`).join('+'))
+    .map((rdn) => rdn.map((atv) => `${ATTRIBUTE_SHORT_NAMES[atv.type] ?? atv.type}=${atv.isHexEncoded === true ? atv.value : escapeRfc4514(atv.value)}`).join('+'))
     .join(',');
 }
 
@@ -155,11 +171,26 @@ export function parseName(text: string): DistinguishedName {
       const eq = indexOfUnescaped(atvText, '=');
       if (eq <= 0) throw new SymbolonError('CERT_BAD_NAME', `"${atvText}" is not of the form TYPE=value`);
       const type = attributeTypeOid(atvText.slice(0, eq).trim());
-      const value = unescape(trimUnescaped(atvText.slice(eq + 1)));
-      return Object.freeze({ type, value });
+      const raw = trimUnescaped(atvText.slice(eq + 1));
+      if (HEX_STRING.test(raw)) return hexAttribute(type, raw);
+      return Object.freeze({ type, value: unescape(raw) });
     }),
   );
   return isSlashForm ? rdns : rdns.reverse();
+}
+
+/** RFC 4514 3: an unescaped `#` and hex pairs is the BER of the value. */
+const HEX_STRING = /^#(?:[0-9a-fA-F]{2})+$/;
+
+/** `#hex` text: a string value stands for its text (as an RFC 4514 reader takes it), any other value stays hex DER. */
+function hexAttribute(type: string, text: string): NameAttribute {
+  let node: DerNode;
+  try {
+    node = decodeDer(Buffer.from(text.slice(1), 'hex'));
+  } catch (error) {
+    throw new SymbolonError('CERT_BAD_NAME', `the value ${text.slice(0, 40)} is not hex DER`, { cause: error });
+  }
+  return attributeOf(type, node);
 }
 
 function indexOfUnescaped(text: string, char: string): number {

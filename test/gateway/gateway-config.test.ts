@@ -27,8 +27,10 @@ routes:
     deny:
       - fingerprint: "AB:${'CD:'.repeat(30)}EF"
     headers: both
+    trustBundles: [internal]
   - upstream: https://fallback.internal
     clientCertificate: optional
+    trustBundles: [internal, partner]
 limits:
   handshakeTimeoutMs: 5000
 `;
@@ -75,7 +77,17 @@ test('bad rules and duplicate routes are refused with their location', () => {
   assert.match(failure(VALID.replace('ns/*/sa/api', 'ns/a*/sa/api')), /routes\[0\]\.allow\[0\]/);
   assert.match(failure(VALID.replace('AB:', 'ZZ:')), /routes\[0\]\.deny\[0\]/);
   assert.match(failure(VALID.replace('allow:\n      - spiffeId', 'allow:\n      - {}\n      - spiffeId')), /allow\[0\]/);
-  assert.match(failure(VALID.replace('clientCertificate: optional\n', 'clientCertificate: optional\n  - upstream: http://b.internal\n')), /routes: two routes/);
+  assert.match(failure(VALID.replace('clientCertificate: optional\n', 'clientCertificate: optional\n    trustBundles: [internal]\n  - upstream: http://b.internal\n')), /routes: two routes/);
+});
+
+test('with more than one trust bundle, each route names the bundles it accepts, by names that exist', () => {
+  assert.match(failure(VALID.replace('    trustBundles: [internal]\n', '')), /routes\[0\]\.trustBundles: with more than one trust bundle \(internal, partner\), each route names those it accepts/);
+  assert.match(failure(VALID.replace('trustBundles: [internal]', 'trustBundles: [internl]')), /routes\[0\]\.trustBundles\[0\]: "internl" is not the name of a trust bundle/);
+  assert.match(failure(VALID.replace('trustBundles: [internal]', 'trustBundles: []')), /routes\[0\]\.trustBundles/);
+  assert.match(failure(VALID.replace('name: partner', 'name: internal')), /trustBundles\[1\]\.name: "internal" is the name of an earlier bundle/);
+  const one = VALID.replace(/  - name: partner[\s\S]*?graceSeconds: 3600 }\n/, '').replace(', partner]', ']').replace('    trustBundles: [internal]\n', '');
+  assert.equal(parseGatewayConfig(one).routes[0]!.trustBundles, undefined, 'with one bundle a route may leave it out');
+  assert.deepEqual(parseGatewayConfig(VALID).routes[1]!.trustBundles, ['internal', 'partner']);
 });
 
 test('refuses malformed and hostile YAML', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertSafeHeaderValue, buildXfcc, identityHeaders, quoteXfccValue, stripClientIdentityHeaders, stripClientIdentityRawHeaders } from '../../src/gateway/index.js';
+import { assertSafeHeaderValue, buildXfcc, identityHeaders, isStrippedRequestField, quoteXfccValue, stripClientIdentityHeaders, stripClientIdentityRawHeaders } from '../../src/gateway/index.js';
 import { errorCodeOf } from '../../src/errors.js';
 import { formatName, parsePem } from '../../src/x509/index.js';
 import { clientCertificate } from './client-certificates.js';
@@ -85,4 +85,11 @@ test('a header named __proto__ cannot pollute the result', () => {
   const kept = stripClientIdentityHeaders(incoming);
   assert.equal(kept['a'], 'b');
   assert.equal(Object.getPrototypeOf(kept), null);
+});
+
+test('every request field whose name has an underscore is dropped: CGI-style back ends read it as the dashed name', () => {
+  for (const name of ['X_Forwarded_Client_Cert', 'Client_Cert', 'client_cert_chain', 'Transfer_Encoding', 'X-Trace_Id', '_']) assert.ok(isStrippedRequestField(name.toLowerCase()), name);
+  for (const name of ['accept', 'x-trace-id', 'content-type']) assert.ok(!isStrippedRequestField(name), name);
+  for (const name of ['x-forwarded-client-cert', 'client-cert', 'client-cert-chain', 'transfer-encoding', 'connection', 'x-forwarded-proto']) assert.ok(isStrippedRequestField(name), name);
+  assert.deepEqual(stripClientIdentityRawHeaders(['Accept', 'a', 'X_Forwarded_Client_Cert', 'Hash=spoofed', 'Client_Cert', ':eA==:']), ['Accept', 'a']);
 });

@@ -82,8 +82,30 @@ test('decodes other string types and shows non-strings as hex DER', () => {
   const atv = (value: Buffer): Buffer => der.sequence(der.set(der.sequence(der.oid(OID.commonName), value)));
   assert.deepEqual(decodeName(decodeDer(atv(Buffer.from([0x1e, 0x04, 0x00, 0x68, 0x00, 0x69])))), [[{ type: OID.commonName, value: 'hi' }]]);
   assert.deepEqual(decodeName(decodeDer(atv(Buffer.from([0x14, 0x01, 0xe9])))), [[{ type: OID.commonName, value: 'é' }]]);
-  assert.deepEqual(decodeName(decodeDer(atv(der.integer(5)))), [[{ type: OID.commonName, value: '#020105' }]]);
+  assert.deepEqual(decodeName(decodeDer(atv(der.integer(5)))), [[{ type: OID.commonName, value: '#020105', isHexEncoded: true }]]);
   assert.equal(formatName(decodeName(decodeDer(atv(der.integer(5))))), 'CN=#020105');
+});
+
+test('a string value that begins with # is escaped, so it cannot pass for an encoded value (RFC 4514 2.4)', () => {
+  // CN "#0c0561646d696e" is a UTF8String; unescaped, an RFC 4514 reader takes it for the DER of "admin".
+  const name = decodeName(decodeDer(encodeName(cn('#0c0561646d696e'))));
+  assert.equal(formatName(name), 'CN=\\#0c0561646d696e,O=Acme');
+  assert.deepEqual(parseName(formatName(name)), cn('#0c0561646d696e'));
+  assert.equal(formatName(cn('#')), 'CN=\\#,O=Acme');
+});
+
+test('reads #hex text as RFC 4514 does: a string DER is that string, any other value stays encoded', () => {
+  assert.deepEqual(parseName('CN=#0c0561646d696e'), [[{ type: OID.commonName, value: 'admin' }]]);
+  assert.deepEqual(parseName('CN=#020105'), [[{ type: OID.commonName, value: '#020105', isHexEncoded: true }]]);
+  assert.equal(formatName(parseName('CN=#0C0561646D696E')), 'CN=admin');
+  assertCode(() => parseName('CN=#0c05616d'), 'CERT_BAD_NAME');
+  assertCode(() => encodeName(parseName('CN=#020105')), 'CERT_BAD_NAME');
+});
+
+test('refuses a string value whose bytes break its type instead of showing it as hex', () => {
+  const atv = (value: Buffer): Buffer => der.sequence(der.set(der.sequence(der.oid(OID.commonName), value)));
+  assertCode(() => decodeName(decodeDer(atv(Buffer.from([0x0c, 0x02, 0xc3, 0x28])))), 'CERT_BAD_NAME');
+  assertCode(() => decodeName(decodeDer(atv(Buffer.from([0x13, 0x05, 0x61, 0x40, 0x62, 0x2e, 0x63])))), 'CERT_BAD_NAME');
 });
 
 test('decoding refuses structures that are not names', () => {

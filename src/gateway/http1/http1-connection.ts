@@ -25,6 +25,8 @@ export type Admission<Context> =
   | {
       readonly ok: true;
       readonly target: RelayTarget;
+      /** The request-target to send upstream: the client's, its path normalized as the route was matched on it. */
+      readonly requestTarget: string;
       /** Identity headers for the upstream, already built for this client and route. */
       readonly headers: Readonly<Record<string, string>>;
       readonly context: Context;
@@ -42,6 +44,8 @@ export interface ExchangeEnd<Context> {
   readonly upstreamMs: number | undefined;
   readonly durationMs: number;
   readonly remoteAddress: string | undefined;
+  /** What went wrong with the upstream, for the log: the exchange's status alone does not say. */
+  readonly detail?: string | undefined;
 }
 
 export interface Http1Hooks<Context> {
@@ -60,6 +64,11 @@ export interface Http1Limits {
   readonly headersTimeoutMs: number;
   /** A keep-alive connection waiting for its next request, and a client that stops sending its body or reading the response. */
   readonly idleTimeoutMs: number;
+  /**
+   * A chunked request body up to this size is read whole, its framing checked, before the request
+   * goes upstream, so a malformed one is refused with nothing sent; a larger one streams (0: all do).
+   */
+  readonly bufferedChunkedBodyBytes: number;
 }
 
 const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
@@ -131,6 +140,12 @@ class Http1Connection<Context> implements UpstreamUser {
   private requestRemaining = 0;
   private requestDecoder: ChunkedDecoder | undefined;
   private isRequestDone = true;
+  /** Checks a chunked body's framing while it is held back from the upstream (see bufferedChunkedBodyBytes). */
+  private heldBodyChecker: ChunkedDecoder | undefined;
+  private heldBodyBytes = 0;
+  private hasSentContinue = false;
+  /** Bytes of response heads (interim ones included) read for this request. */
+  private responseHeadBytes = 0;
   private responseBuffer: Buffer | undefined;
   private response: ResponseHead | undefined;
   private responseRemaining = 0;
@@ -217,6 +232,10 @@ class Http1Connection<Context> implements UpstreamUser {
     this.isRequestDone = framing.kind === 'none';
     this.requestRemaining = framing.kind === 'length' ? framing.length : 0;
     this.requestDecoder = framing.kind === 'chunked' ? new ChunkedDecoder() : undefined;
+    this.heldBodyChecker = undefined;
+    this.heldBodyBytes = 0;
+    this.hasSentContinue = false;
+    this.responseHeadBytes = 0;
     let admission: Admission<Context> | Promise<Admission<Context>>;
     try {
       admission = this.hooks.admit(this.socket, head);
@@ -237,11 +256,52 @@ class Http1Connection<Context> implements UpstreamUser {
     this.context = admission.context;
     if (!admission.ok) return this.refuse(admission.reason);
     this.target = admission.target;
-    this.upstreamHead = upstreamRequestHead(this.head, admission.target.basePath, admission.headers, this.remoteAddress ?? '');
+    this.upstreamHead = upstreamRequestHead(this.head, admission.target.basePath, admission.headers, this.remoteAddress ?? '', admission.requestTarget);
     this.phase = 'exchange';
-    this.arm('upstream', admission.target.timeoutMs);
+    if (this.head.framing.kind === 'chunked' && this.limits.bufferedChunkedBodyBytes > 0) return this.holdBody();
+    this.acquireUpstream();
+  }
+
+  private acquireUpstream(): void {
+    this.arm('upstream', this.target!.timeoutMs);
     const exchange = this.exchangeNumber;
-    this.target.pool.acquire(this, (error, connection) => this.connected(exchange, error, connection));
+    this.target!.pool.acquire(this, (error, connection) => this.connected(exchange, error, connection));
+  }
+
+  /**
+   * Holds a chunked request body back from the upstream until its framing is known good: the
+   * whole body when it ends within bufferedChunkedBodyBytes, else that much of it. A malformed
+   * one is refused (400) with nothing sent upstream, where a streamed one would be half sent.
+   */
+  private holdBody(): void {
+    this.heldBodyChecker = new ChunkedDecoder();
+    if (this.head.expectContinue && this.pending === undefined) this.sendContinue();
+    this.arm('client', this.limits.idleTimeoutMs);
+    this.resumeClient();
+    const early = this.pending;
+    if (early !== undefined) this.checkHeldBody(early);
+  }
+
+  /** `chunk` has been added to `pending`: checks it, and sends the request on once the body ended or passed the limit. */
+  private checkHeldBody(chunk: Buffer): void {
+    const checker = this.heldBodyChecker!;
+    let isDone: boolean;
+    try {
+      isDone = checker.push(chunk).done;
+    } catch (error) {
+      if (!(error instanceof ChunkedFramingError)) throw error;
+      return this.badBodyFraming();
+    }
+    this.heldBodyBytes += chunk.length;
+    if (!isDone && this.heldBodyBytes <= this.limits.bufferedChunkedBodyBytes) return this.arm('client', this.limits.idleTimeoutMs);
+    this.heldBodyChecker = undefined;
+    this.acquireUpstream();
+  }
+
+  private sendContinue(): void {
+    if (this.hasSentContinue) return;
+    this.hasSentContinue = true;
+    this.socket.write(CONTINUE);
   }
 
   private connected(exchange: number, error: Error | undefined, connection: UpstreamConnection | undefined): void {
@@ -254,7 +314,7 @@ class Http1Connection<Context> implements UpstreamUser {
     this.upstream = connection;
     this.sentAt = performance.now();
     connection.socket.write(this.upstreamHead!);
-    if (this.head.expectContinue && !this.isRequestDone && this.pending === undefined) this.socket.write(CONTINUE);
+    if (this.head.expectContinue && !this.isRequestDone && this.pending === undefined) this.sendContinue();
     if (!this.isRequestDone) {
       const early = this.pending;
       this.pending = undefined;
@@ -267,8 +327,10 @@ class Http1Connection<Context> implements UpstreamUser {
   private forwardBody(chunk: Buffer): void {
     const upstream = this.upstream;
     if (upstream === undefined) {
-      // Still connecting: keep it until then (the client is paused past the read-ahead limit).
+      // Still connecting, or held back while its framing is checked: kept until then (the client is
+      // paused past the read-ahead limit once the upstream is being reached).
       this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+      if (this.heldBodyChecker !== undefined) return this.checkHeldBody(chunk);
       if (this.pending.length > MAX_READ_AHEAD) this.pauseClient();
       return;
     }
@@ -363,8 +425,9 @@ class Http1Connection<Context> implements UpstreamUser {
     let buffer = this.responseBuffer === undefined ? chunk : Buffer.concat([this.responseBuffer, chunk]);
     for (;;) {
       const end = findHeadEnd(buffer, 0);
+      // The whole head counts, found in this read or not, and the interim heads before it.
+      if ((end < 0 ? buffer.length : end) + this.responseHeadBytes > MAX_RESPONSE_HEAD_BYTES) return this.upstreamFailed(new Error('the upstream response head is larger than 64 KiB'));
       if (end < 0) {
-        if (buffer.length > MAX_RESPONSE_HEAD_BYTES) return this.upstreamFailed(new Error('the upstream response head is larger than 64 KiB'));
         // Kept past this call: a copy (the pool reuses the memory of `chunk`).
         this.responseBuffer = buffer === chunk ? Buffer.from(chunk) : buffer;
         return;
@@ -373,6 +436,7 @@ class Http1Connection<Context> implements UpstreamUser {
       if (!parsed.ok) return this.upstreamFailed(new Error(`the upstream sent a malformed response head: ${parsed.message}`));
       const response = parsed.head;
       buffer = buffer.subarray(end);
+      this.responseHeadBytes += end;
       if (response.status === 101) return this.upstreamFailed(new Error('the upstream switched protocols on a request that asked for no upgrade'));
       if (response.status < 200) {
         // Interim responses are not relayed; the gateway sent its own 100 Continue.
@@ -431,6 +495,8 @@ class Http1Connection<Context> implements UpstreamUser {
         pushed = this.responseDecoder.push(chunk);
       } catch (error) {
         if (!(error instanceof ChunkedFramingError)) throw error;
+        // Nothing sent yet (the head goes out with the first piece of the body): the client can still get a 502.
+        if (headText !== '') this.response = undefined;
         return this.upstreamFailed(new Error(`the upstream's chunked body is malformed: ${error.message}`));
       }
       for (const piece of pushed.output) out.push(piece);
@@ -518,7 +584,7 @@ class Http1Connection<Context> implements UpstreamUser {
     if (this.phase !== 'exchange') return;
     if (this.response !== undefined) {
       // Part of the response is on its way: the client learns of the failure by the connection closing.
-      this.record(this.responseStatus, undefined);
+      this.record(this.responseStatus, undefined, error.message);
       this.close();
       return;
     }
@@ -526,7 +592,7 @@ class Http1Connection<Context> implements UpstreamUser {
     const reason: RejectionReason = code === 'UPSTREAM_TIMEOUT' || code === 'UPSTREAM_CONNECT_TIMEOUT' ? 'upstream_timeout' : 'upstream_unavailable';
     if (!this.isRequestDone) this.closeAfterResponse = true;
     this.sendProblem(reason, this.head.method);
-    this.record(REJECTION_REASONS[reason].status, reason);
+    this.record(REJECTION_REASONS[reason].status, reason, error.message);
     this.next();
   }
 
@@ -548,9 +614,9 @@ class Http1Connection<Context> implements UpstreamUser {
     this.socket.write(method === 'HEAD' ? head : head + body, 'latin1');
   }
 
-  private record(status: number, reason: RejectionReason | undefined): void {
+  private record(status: number, reason: RejectionReason | undefined, detail?: string): void {
     try {
-      this.hooks.record({ head: this.head, context: this.context, status, reason, upstreamMs: this.upstreamMs, durationMs: performance.now() - this.started, remoteAddress: this.remoteAddress });
+      this.hooks.record({ head: this.head, context: this.context, status, reason, upstreamMs: this.upstreamMs, durationMs: performance.now() - this.started, remoteAddress: this.remoteAddress, detail });
     } catch (error) {
       this.hooks.onError(error);
     }

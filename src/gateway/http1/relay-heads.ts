@@ -1,10 +1,10 @@
 import { HOP_BY_HOP_FIELDS } from '../hop-by-hop.js';
-import { CLIENT_IDENTITY_HEADERS } from '../strip-identity-headers.js';
+import { isStrippedRequestField } from '../strip-identity-headers.js';
 import type { RequestHead } from '../../http/http1/request-head.js';
 import type { ResponseHead } from '../../http/http1/response-head.js';
 
-/** Request fields the gateway never forwards as sent: it frames the body, answers Expect and says who forwarded. */
-const NOT_FORWARDED = new Set([...HOP_BY_HOP_FIELDS, ...CLIENT_IDENTITY_HEADERS, 'x-forwarded-proto', 'content-length', 'expect']);
+/** Beside `isStrippedRequestField`, fields the relay sets itself: it frames the body and answers Expect. */
+const RELAY_FIELDS: ReadonlySet<string> = new Set(['content-length', 'expect']);
 
 /** Identity header lines, encoded once per headers object: the gateway hands every request of one identity on one route the same object. */
 const identityBlocks = new WeakMap<Readonly<Record<string, string>>, Buffer>();
@@ -22,15 +22,16 @@ function identityBlockOf(identity: Readonly<Record<string, string>>): Buffer {
 }
 
 /**
- * The request head for the upstream: the client's fields less hop-by-hop and identity ones, the
+ * The request head for the upstream, for `target` (the client's request-target as the route was
+ * matched on it): the client's fields less hop-by-hop and identity ones, the
  * client's Host (as Envoy keeps it), `x-forwarded-for` with the client's address appended,
  * `x-forwarded-proto: https`, the route's identity headers, and the body's framing as the gateway
  * re-frames it. HTTP/1.0 stays HTTP/1.0 (so the upstream never answers it chunked), kept alive.
  * A Buffer: the identity headers (a client certificate in XFCC or Client-Cert is a kilobyte or
  * more) are copied in already encoded rather than joined into a string for every request.
  */
-export function upstreamRequestHead(head: RequestHead, basePath: string, identity: Readonly<Record<string, string>>, remoteAddress: string): Buffer {
-  const path = head.target === '*' ? '*' : basePath + head.target;
+export function upstreamRequestHead(head: RequestHead, basePath: string, identity: Readonly<Record<string, string>>, remoteAddress: string, target = head.target): Buffer {
+  const path = target === '*' ? '*' : basePath + target;
   let text = `${head.method} ${path} HTTP/1.${head.versionMinor}\r\n`;
   const listed = head.connectionListed;
   const fields = head.fields;
@@ -38,7 +39,7 @@ export function upstreamRequestHead(head: RequestHead, basePath: string, identit
   for (let i = 0; i < fields.length; i += 2) {
     const name = fields[i]!;
     const lower = name.toLowerCase();
-    if (NOT_FORWARDED.has(lower) || listed?.has(lower) === true) continue;
+    if (isStrippedRequestField(lower) || RELAY_FIELDS.has(lower) || listed?.has(lower) === true) continue;
     if (lower === 'x-forwarded-for') {
       forwardedFor = forwardedFor === undefined ? fields[i + 1]! : `${forwardedFor}, ${fields[i + 1]!}`;
       continue;

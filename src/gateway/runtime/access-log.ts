@@ -19,6 +19,8 @@ export interface AccessRecord {
   readonly durationMs: number;
   readonly remoteAddress: string | undefined;
   readonly certificate: Certificate | undefined;
+  /** What went wrong with the upstream, when something did (a malformed response, say). */
+  readonly detail?: string | undefined;
 }
 
 export type AccessLogTarget = 'stdout' | 'off' | { readonly file: string };
@@ -72,6 +74,7 @@ export function createAccessLog(target: AccessLogTarget): AccessLog {
           durationMs: Math.round(record.durationMs * 1000) / 1000,
           remote: record.remoteAddress,
           client: record.certificate === undefined ? undefined : identityOf(record.certificate),
+          detail: record.detail,
         },
         'request',
       );

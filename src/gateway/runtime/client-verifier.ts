@@ -17,8 +17,8 @@ export interface VerifiedClientIdentity {
   readonly issuer: Certificate;
   /** The validated path, leaf first, trust anchor last: what revocation is checked on. */
   readonly path: readonly Certificate[];
-  /** Which trust bundle the chain ends in (index into the configuration's trustBundles). */
-  readonly bundleIndex: number;
+  /** The trust bundles whose CAs hold the chain's anchor (indexes into the configuration's trustBundles), in order; never empty. */
+  readonly bundleIndexes: readonly number[];
   /** The earliest notAfter of the path: from then on the identity is expired. */
   readonly validUntilMs: number;
 }
@@ -31,9 +31,12 @@ export type ConnectionVerdict =
 
 export interface ClientVerifierOptions {
   readonly anchors: TrustBundle;
-  /** Anchor fingerprint -> trust bundle index. */
-  readonly bundleOfAnchor: ReadonlyMap<string, number>;
-  /** The validation profile of each trust bundle, by index: a chain is held to its anchor's bundle's. */
+  /** Anchor fingerprint -> the indexes of the trust bundles that hold it. */
+  readonly bundlesOfAnchor: ReadonlyMap<string, readonly number[]>;
+  /**
+   * The validation profile of each trust bundle, by index: a chain is held to its anchor's
+   * bundle's, and to strict when any bundle that holds the anchor is strict (fail closed).
+   */
   readonly bundleProfiles: readonly ValidationProfile[];
   /** Shared across reloads: its context includes the anchors' version. */
   readonly validationCache: ValidationCache;
@@ -116,8 +119,8 @@ export class ClientVerifier {
     this.context = `${options.anchors.version}:client:${options.bundleProfiles.join(',')}`;
     // An anchor of no bundle cannot happen (the anchors are the bundles'); if it did, strict.
     this.profileOf = (anchor) => {
-      const index = options.bundleOfAnchor.get(anchor.fingerprintSha256);
-      return (index === undefined ? undefined : options.bundleProfiles[index]) ?? 'strict';
+      const indexes = options.bundlesOfAnchor.get(anchor.fingerprintSha256) ?? [];
+      return indexes.length > 0 && indexes.every((index) => options.bundleProfiles[index] === 'rfc5280') ? 'rfc5280' : 'strict';
     };
   }
 
@@ -147,6 +150,9 @@ export class ClientVerifier {
     }
     const { path } = result;
     const anchor = path[path.length - 1]!;
+    const bundleIndexes = this.options.bundlesOfAnchor.get(anchor.fingerprintSha256);
+    // Never taken for some bundle's: which bundle vouches for the client decides its revocation source and its routes.
+    if (bundleIndexes === undefined) return { state: 'refused', reason: 'untrusted_issuer', detail: `the chain ends in ${anchor.fingerprintSha256}, a CA of no trust bundle`, certificate: leaf };
     return {
       state: 'verified',
       identity: {
@@ -154,7 +160,7 @@ export class ClientVerifier {
         intermediates: path.slice(1, -1),
         issuer: path[1] ?? anchor,
         path,
-        bundleIndex: this.options.bundleOfAnchor.get(anchor.fingerprintSha256) ?? 0,
+        bundleIndexes,
         validUntilMs: result.validUntil.getTime(),
       },
     };

@@ -18,6 +18,8 @@ export interface RouteRuntime {
   /** The metric and log label: `host/pathPrefix`. */
   readonly label: string;
   readonly rules: CompiledRouteRules;
+  /** The trust bundles (indexes) whose clients the route accepts; undefined: the one bundle configured. */
+  readonly trustBundles: ReadonlySet<number> | undefined;
   readonly headers: IdentityHeaderMode;
   /** HTTP/2 requests go through undici's pool, */
   readonly proxy: UpstreamProxy;
@@ -65,10 +67,15 @@ export interface GenerationParts {
 /** Builds a generation: compiles routes and rules, opens upstream pools, creates (not starts) new revocation sources. */
 export async function buildGeneration(parts: GenerationParts): Promise<GatewayGeneration> {
   const { config, material } = parts;
-  const bundleOfAnchor = new Map<string, number>();
+  const bundlesOfAnchor = new Map<string, number[]>();
   material.bundles.forEach((bundle, index) => {
-    for (const certificate of bundle.certificates) if (!bundleOfAnchor.has(certificate.fingerprintSha256)) bundleOfAnchor.set(certificate.fingerprintSha256, index);
+    for (const certificate of bundle.certificates) {
+      const indexes = bundlesOfAnchor.get(certificate.fingerprintSha256) ?? [];
+      if (!indexes.includes(index)) indexes.push(index);
+      bundlesOfAnchor.set(certificate.fingerprintSha256, indexes);
+    }
   });
+  const bundleIndexOf = new Map(config.trustBundles.map((bundle, index) => [bundle.name, index]));
   const bundles: BundleRuntime[] = [];
   for (const bundle of material.bundles) {
     const key = bundleKey(bundle);
@@ -91,6 +98,7 @@ export async function buildGeneration(parts: GenerationParts): Promise<GatewayGe
       index,
       label: `${route.host}${route.pathPrefix}`,
       rules: compileRouteRules(route),
+      trustBundles: route.trustBundles === undefined ? undefined : new Set(route.trustBundles.map((name) => bundleIndexOf.get(name)!)),
       headers: route.headers,
       proxy: new UpstreamProxy({ url: route.upstream, maxConnections: route.maxUpstreamConnections, timeoutMs: route.upstreamTimeoutMs, ...(tls === undefined ? {} : { tls }) }),
       relay: {
@@ -104,7 +112,7 @@ export async function buildGeneration(parts: GenerationParts): Promise<GatewayGe
     id: parts.id,
     config,
     material,
-    verifier: new ClientVerifier({ anchors: material.anchors, bundleOfAnchor, bundleProfiles: material.bundles.map((bundle) => bundle.config.profile), validationCache: parts.validationCache, onDisagreement: parts.onDisagreement }),
+    verifier: new ClientVerifier({ anchors: material.anchors, bundlesOfAnchor, bundleProfiles: material.bundles.map((bundle) => bundle.config.profile), validationCache: parts.validationCache, onDisagreement: parts.onDisagreement }),
     table: compileRouteTable(config.routes.map((route, index) => ({ host: route.host, pathPrefix: route.pathPrefix, clientCertificate: route.clientCertificate, route: index }))),
     routes,
     bundles,

@@ -37,7 +37,7 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
   const { listener, limits } = options;
   const allowsHttp1 = listener.alpn.includes('http/1.1');
   const allowsHttp2 = listener.alpn.includes('h2');
-  const http1Limits = { maxHeaderBytes: limits.maxHeaderBytes, maxHeaderFields: MAX_HEADER_FIELDS, headersTimeoutMs: limits.handshakeTimeoutMs + limits.idleTimeoutMs, idleTimeoutMs: limits.idleTimeoutMs };
+  const http1Limits = { maxHeaderBytes: limits.maxHeaderBytes, maxHeaderFields: MAX_HEADER_FIELDS, headersTimeoutMs: limits.handshakeTimeoutMs + limits.idleTimeoutMs, idleTimeoutMs: limits.idleTimeoutMs, bufferedChunkedBodyBytes: limits.bufferedChunkedBodyBytes };
   const http1Sockets = new Set<TLSSocket>();
 
   const sessions = new Set<ServerHttp2Session>();

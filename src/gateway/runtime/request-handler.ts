@@ -38,6 +38,8 @@ export interface RequestDecision {
   readonly outcome: 'allowed' | 'rejected' | 'allowed_soft_fail';
   readonly reason: RejectionReason | undefined;
   readonly route: RouteRuntime | undefined;
+  /** The request-target the upstream is sent: the path normalized as the route was matched on it. */
+  readonly target: string;
   readonly headers: Readonly<Record<string, string>>;
   /** The client certificate, verified or refused, for the access log. */
   readonly certificate: Certificate | undefined;
@@ -112,18 +114,23 @@ export class RequestHandler {
     const generation = this.options.current();
     const now = this.options.clock();
     const lookup = generation.table.lookup(host, target);
-    if (!lookup.ok) return { outcome: 'rejected', reason: lookup.reason, route: undefined, headers: NO_HEADERS, certificate: undefined };
+    if (!lookup.ok) return { outcome: 'rejected', reason: lookup.reason, route: undefined, target, headers: NO_HEADERS, certificate: undefined };
+    const upstreamTarget = lookup.target;
     const route = generation.routes[lookup.entry.route]!;
     const state = this.stateOf(connection, socket, generation, now);
     const verdict = state.verdict;
     const certificate = certificateOf(verdict);
-    const reject = (reason: RejectionReason): RequestDecision => ({ outcome: 'rejected', reason, route, headers: NO_HEADERS, certificate });
-    if (verdict.state === 'none') return lookup.entry.clientCertificate === 'required' ? reject('no_certificate') : { outcome: 'allowed', reason: undefined, route, headers: NO_HEADERS, certificate };
+    const reject = (reason: RejectionReason): RequestDecision => ({ outcome: 'rejected', reason, route, target: upstreamTarget, headers: NO_HEADERS, certificate });
+    if (verdict.state === 'none') return lookup.entry.clientCertificate === 'required' ? reject('no_certificate') : { outcome: 'allowed', reason: undefined, route, target: upstreamTarget, headers: NO_HEADERS, certificate };
     // A certificate that was presented and failed is refused even where one is optional.
     if (verdict.state === 'refused') return reject(verdict.reason);
     const { identity } = verdict;
     if (now.getTime() >= identity.validUntilMs) return reject('expired');
-    const bundle = generation.bundles[identity.bundleIndex]!;
+    // The first of the client's bundles the route accepts: its revocation source and failure policy apply.
+    const accepted = route.trustBundles;
+    const bundleIndex = accepted === undefined ? identity.bundleIndexes[0] : identity.bundleIndexes.find((index) => accepted.has(index));
+    if (bundleIndex === undefined) return reject('untrusted_issuer');
+    const bundle = generation.bundles[bundleIndex]!;
     const rest = (answer: { readonly status: string }): RequestDecision => {
       if (answer.status === 'revoked') return reject('revoked');
       let outcome: RequestDecision['outcome'] = 'allowed';
@@ -145,7 +152,7 @@ export class RequestHandler {
         headers = identityHeaders(route.headers, { certificate: identity.certificate, chain: identity.intermediates }, by === undefined ? {} : { by });
         memo.headers.set(route.headers, headers);
       }
-      return { outcome, reason: undefined, route, headers, certificate };
+      return { outcome, reason: undefined, route, target: upstreamTarget, headers, certificate };
     };
     // Every certificate below the anchor: a revoked intermediate refuses its leaves.
     const answer = bundle.source.check(identity.path, now);
@@ -153,7 +160,7 @@ export class RequestHandler {
   }
 
   /** Metrics and the access log line of one finished exchange. */
-  record(exchange: Exchange, decision: RequestDecision | undefined, status: number, reason: RejectionReason | undefined, upstreamMs: number | undefined, durationMs: number): void {
+  record(exchange: Exchange, decision: RequestDecision | undefined, status: number, reason: RejectionReason | undefined, upstreamMs: number | undefined, durationMs: number, detail?: string): void {
     const { metrics } = this.options;
     const route = decision?.route?.label ?? 'none';
     metrics.countRequest(route, status);
@@ -172,6 +179,7 @@ export class RequestHandler {
       durationMs,
       remoteAddress: exchange.remoteAddress,
       certificate: decision?.certificate,
+      detail,
     });
   }
 
@@ -179,7 +187,7 @@ export class RequestHandler {
   http1Hooks(): Http1Hooks<RequestDecision> {
     const toAdmission = (decision: RequestDecision): Admission<RequestDecision> =>
       decision.reason === undefined && decision.route !== undefined
-        ? { ok: true, target: decision.route.relay, headers: decision.headers, context: decision }
+        ? { ok: true, target: decision.route.relay, requestTarget: decision.target, headers: decision.headers, context: decision }
         : { ok: false, reason: decision.reason ?? 'no_route', context: decision };
     return {
       admit: (socket: TLSSocket, head: RequestHead) => {
@@ -188,7 +196,7 @@ export class RequestHandler {
       },
       record: (end) => {
         const { head } = end;
-        this.record({ method: head.method, host: head.authority ?? '', target: head.target, httpVersion: `1.${head.versionMinor}`, remoteAddress: end.remoteAddress }, end.context, end.status, end.reason, end.upstreamMs, end.durationMs);
+        this.record({ method: head.method, host: head.authority ?? '', target: head.target, httpVersion: `1.${head.versionMinor}`, remoteAddress: end.remoteAddress }, end.context, end.status, end.reason, end.upstreamMs, end.durationMs, end.detail);
       },
       malformed: (reason) => {
         this.options.metrics.countRequest('none', REJECTION_REASONS[reason].status);
@@ -222,12 +230,12 @@ export class RequestHandler {
       this.reject(res, reason);
       return this.record(exchange, decision, REJECTION_REASONS[reason].status, reason, undefined, performance.now() - started);
     }
-    const outcome = await route.proxy.forward(req, res, decision.headers, target);
+    const outcome = await route.proxy.forward(req, res, decision.headers, decision.target);
     if (outcome.failure !== undefined) {
       this.reject(res, outcome.failure);
-      return this.record(exchange, decision, REJECTION_REASONS[outcome.failure].status, outcome.failure, undefined, performance.now() - started);
+      return this.record(exchange, decision, REJECTION_REASONS[outcome.failure].status, outcome.failure, undefined, performance.now() - started, outcome.detail);
     }
-    this.record(exchange, decision, outcome.status, undefined, outcome.upstreamMs, performance.now() - started);
+    this.record(exchange, decision, outcome.status, undefined, outcome.upstreamMs, performance.now() - started, outcome.detail);
   }
 
   private reject(res: Http2ServerResponse, reason: RejectionReason): void {

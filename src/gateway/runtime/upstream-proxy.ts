@@ -2,7 +2,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { HOP_BY_HOP_FIELDS } from '../hop-by-hop.js';
-import { CLIENT_IDENTITY_HEADERS } from '../strip-identity-headers.js';
+import { isStrippedRequestField } from '../strip-identity-headers.js';
 
 export interface UpstreamOptions {
   /** `http://host:port` or `https://host:port`; a path in the URL prefixes every request path. */
@@ -20,9 +20,10 @@ export interface ProxyOutcome {
   readonly upstreamMs: number | undefined;
   /** Set when the upstream failed before answering: the caller sends the rejection. */
   readonly failure?: 'upstream_unavailable' | 'upstream_timeout';
+  /** What went wrong with the upstream, for the log. */
+  readonly detail?: string;
 }
 
-const STRIPPED_REQUEST = new Set([...HOP_BY_HOP_FIELDS, ...CLIENT_IDENTITY_HEADERS, 'x-forwarded-proto']);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 
 /** Names listed in a Connection header are hop-by-hop too (RFC 9110 7.6.1). */
@@ -107,6 +108,14 @@ export class UpstreamProxy {
         resolve(outcome);
       };
       let abortUpstream: ((error?: Error) => void) | undefined;
+      // The head waits for the body's first piece, its end, or two turns of the event loop: a body
+      // that breaks in the read that brought the head still leaves room for a 502.
+      let pendingHead: (() => void) | undefined;
+      const flushHead = (): void => {
+        const write = pendingHead;
+        pendingHead = undefined;
+        write?.();
+      };
       res.once('close', () => {
         if (!isDone) abortUpstream?.(new Error('the client went away'));
       });
@@ -120,25 +129,30 @@ export class UpstreamProxy {
           // 1xx interim responses are not relayed (Node's servers send their own 100-continue).
           if (statusCode < 200) return true;
           const headers = responseHeaders(rawHeaders);
-          res.writeHead(statusCode, headerObject(headers));
+          pendingHead = () => res.writeHead(statusCode, headerObject(headers));
+          // Two turns: undici reports a parse error when the upstream socket's close callback runs, after this turn's immediates.
+          setImmediate(() => setImmediate(flushHead));
           res.on('drain', () => resume());
           return true;
         },
         onData(chunk) {
+          flushHead();
           return res.write(chunk);
         },
         onComplete() {
+          flushHead();
           res.end();
           finish({ status, upstreamMs });
         },
         onError(error) {
+          pendingHead = undefined;
           const code = (error as { code?: string }).code ?? '';
           if (res.headersSent) {
             res.destroy();
-            finish({ status, upstreamMs });
+            finish({ status, upstreamMs, detail: error.message });
             return;
           }
-          finish({ status: 0, upstreamMs, failure: TIMEOUT_CODES.has(code) ? 'upstream_timeout' : 'upstream_unavailable' });
+          finish({ status: 0, upstreamMs, failure: TIMEOUT_CODES.has(code) ? 'upstream_timeout' : 'upstream_unavailable', detail: error.message });
         },
       };
       this.pool.dispatch({ path: this.basePath + target, method: req.method as Dispatcher.HttpMethod, headers, body: hasBody(req) ? req : null }, handler);
@@ -155,7 +169,7 @@ export class UpstreamProxy {
       const name = raw[i]!;
       const lower = name.toLowerCase();
       if (lower === 'host' || lower === ':authority') host ??= raw[i + 1]!;
-      if (lower.startsWith(':') || STRIPPED_REQUEST.has(lower) || listed?.has(lower) === true) continue;
+      if (lower.startsWith(':') || isStrippedRequestField(lower) || listed?.has(lower) === true) continue;
       if (lower === 'x-forwarded-for') {
         forwardedFor = forwardedFor === undefined ? raw[i + 1]! : `${forwardedFor}, ${raw[i + 1]!}`;
         continue;

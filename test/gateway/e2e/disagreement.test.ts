@@ -31,7 +31,7 @@ before(async () => {
   const partnerCa = root.subordinate('pca', ['nameConstraints=critical,permitted;DNS:partner.example,excluded;DNS:forbidden.partner.example']);
   wildcard = partnerCa.issueClient('wild', 'DNS:*.partner.example');
   inside = partnerCa.issueClient('inside', 'DNS:api.partner.example');
-  const input = configInput(env, { routes: [{ pathPrefix: '/', upstream: upstream.url }] });
+  const input = configInput(env, { routes: [{ pathPrefix: '/', upstream: upstream.url, trustBundles: ['symbolon', 'partner'] }] });
   const bundles = input.trustBundles as Record<string, unknown>[];
   const config = validateGatewayConfig({ ...input, trustBundles: [...bundles, { name: 'partner', caFile: root.cert, revocation: { kind: 'none' }, failurePolicy: 'hard-fail' }] });
   gw = await startTestGateway(env, config);

@@ -71,7 +71,7 @@ before(async () => {
   legacyClient = legacy.issueClient('legacy-client', 'DNS:legacy.example', noEku);
   const strictPartner = opensslRoot(env.dir, 'strict-root');
   strictNoEku = strictPartner.issueClient('strict-no-eku', 'DNS:strict.example', noEku);
-  const input = configInput(env, { routes: [{ pathPrefix: '/', upstream: upstream.url }] });
+  const input = configInput(env, { routes: [{ pathPrefix: '/', upstream: upstream.url, trustBundles: ['symbolon', 'partner', 'vendor-soft', 'vendor-hard', 'legacy', 'strict-partner'] }] });
   gw = await startTestGateway(
     env,
     validateGatewayConfig({

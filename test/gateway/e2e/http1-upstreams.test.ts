@@ -144,6 +144,7 @@ test('19. 204 and 304 upstream responses carry no body and the connection stays 
 });
 
 test('20. garbage or ambiguous framing instead of a response head gives 502 upstream_unavailable', async () => {
+  let breakLater = (): void => undefined;
   await withUpstream(
     (socket, head) => {
       const target = targetOf(head);
@@ -151,6 +152,10 @@ test('20. garbage or ambiguous framing instead of a response head gives 502 upst
       else if (target === '/two-lengths') socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!');
       else if (target === '/fold') socket.write('HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 2\r\n\r\nok');
       else if (target === '/bad-chunk') socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
+      else if (target === '/late-bad-chunk') {
+        socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+        breakLater = () => socket.write('zz\r\n');
+      }
       else socket.write(ok('fine'));
     },
     async (gw) => {
@@ -161,10 +166,18 @@ test('20. garbage or ambiguous framing instead of a response head gives 502 upst
         assert.equal(exchange.responses[0]!.json()['reason'], 'upstream_unavailable', path);
         assert.ok(!exchange.raw.toString('latin1').includes('SSH-2.0'), 'upstream garbage never reaches the client');
       }
+      // Broken in the read that brought the head: nothing has been sent, so the client gets a 502.
+      const early = await rawExchange(env, gw.port, client, `GET /bad-chunk HTTP/1.1\r\n${H}\r\n`, { timeoutMs: 5000 });
+      assert.equal(early.responses[0]?.status, 502, early.raw.toString('latin1'));
       // A chunked body that breaks after the head was relayed: the client learns by the close.
-      const broken = await rawExchange(env, gw.port, client, `GET /bad-chunk HTTP/1.1\r\n${H}\r\n`, { expectClose: true, timeoutMs: 5000 });
-      assert.ok(broken.isClosed);
-      assert.equal(broken.responses.length, 0, 'no complete response from a broken chunked body');
+      await withConnection(gw, async (connection) => {
+        connection.write(`GET /late-bad-chunk HTTP/1.1\r\n${H}\r\n`);
+        const head = await connection.waitForBytes(1, 5000);
+        assert.match(head.toString('latin1'), /^HTTP\/1\.1 200 /);
+        breakLater();
+        assert.ok(await connection.waitForClose(5000));
+        assert.equal(connection.parse().responses.length, 0, 'no complete response from a broken chunked body');
+      });
     },
   );
 });

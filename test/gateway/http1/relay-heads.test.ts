@@ -69,3 +69,10 @@ test("the client response head relays a HEAD or 304 answer's Content-Length as i
   const get = requestHead('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
   assert.equal(clientResponseHead(responseHead('HTTP/1.1 304 Not Modified\r\nDate: D\r\nContent-Length: 99\r\n\r\n'), get, { close: false, chunked: false }, 'X'), 'HTTP/1.1 304 Not Modified\r\nDate: D\r\nContent-Length: 99\r\n\r\n');
 });
+
+test('the upstream request head drops every field whose name has an underscore and carries the normalized target it is given', () => {
+  const head = requestHead('GET /%64enied/x?q=1 HTTP/1.1\r\nHost: a\r\nX_Forwarded_Client_Cert: Hash=spoofed\r\nClient_Cert: :eA==:\r\nTransfer_Encoding: chunked\r\nX-Ok: 1\r\n\r\n');
+  assert.equal(head.framing.kind, 'none', 'Transfer_Encoding is not Transfer-Encoding');
+  const out = upstreamRequestHead(head, '/base', {}, '127.0.0.1', '/denied/x?q=1').toString('latin1');
+  assert.equal(out, 'GET /base/denied/x?q=1 HTTP/1.1\r\nX-Ok: 1\r\nhost: a\r\nx-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: https\r\n\r\n');
+});
