@@ -73,7 +73,7 @@ before(async () => {
       await crlOf(goodCa, [certificateOf(revokedLeaf.cert).serialNumber]),
     ].join(''),
   );
-  const input = configInput(env, { routes: [{ pathPrefix: '/', upstream: upstream.url }] });
+  const input = configInput(env, { routes: [{ pathPrefix: '/', upstream: upstream.url, trustBundles: ['symbolon', 'partner'] }] });
   gw = await startTestGateway(
     env,
     validateGatewayConfig({
