@@ -134,7 +134,19 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
       budget.closed(connection);
       if (connections.get(key) === connection) connections.delete(key);
     });
-    tls.emit('connection', connection);
+    // The TLS layer comes in with the first byte (node:tls replays what was read): until then a
+    // connection costs a TCP socket, not a TLS one, which is what a flood of idle ones amounts to.
+    // It has the handshake timeout to send that byte, and the TLS layer's own timer starts then.
+    connection.setTimeout(limits.handshakeTimeoutMs, () => {
+      options.onHandshakeFailure(Object.assign(new Error('no ClientHello within the handshake timeout'), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }));
+      connection.destroy();
+    });
+    connection.once('data', (first: Buffer) => {
+      connection.setTimeout(0);
+      connection.pause();
+      connection.unshift(first);
+      tls.emit('connection', connection);
+    });
   });
 
   return {

@@ -126,7 +126,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       budget.expire(performance.now());
     },
   };
-  deadlines.add(budgetDeadline);
 
   const readConfigFile = (path: string): Promise<Buffer> => readFile(configPath(options.baseDir, path));
   const newGeneration = (config: GatewayConfig, loaded: GatewayMaterial, previous: GatewayGeneration | undefined): Promise<GatewayGeneration> =>
@@ -182,6 +181,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const closers: (() => Promise<void>)[] = [];
   const addresses: ListenAddress[] = [];
   const gatewayListeners: GatewayListener[] = [];
+  deadlines.add(budgetDeadline);
   try {
     for (const [index, listener] of options.config.listeners.entries()) {
       const gatewayListener = createGatewayListener({
