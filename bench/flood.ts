@@ -16,6 +16,9 @@
  *        [--servers symbolon,node] [--seconds 15] [--rate 5] [--max-connections 1024]
  *        [--reconnect-ms 1000] [--rounds 1]
  *
+ * --reconnect-ms: how long a hostile connection the server closed waits before it is opened again
+ * (-1: never, so the flood thins out as the server closes it).
+ *
  * Everything talks to 127.0.0.1 only; every process is started here and killed at the end (and on
  * a time budget). The hostile process holds up to `count` sockets: the bench checks that the
  * file-descriptor limit (`ulimit -n`, which children inherit) allows it and says how to raise it.

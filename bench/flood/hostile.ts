@@ -2,7 +2,7 @@
  * The hostile side of bench/flood.ts, run as its own process: keeps `--count` connections of one
  * `--kind` open against 127.0.0.1:`--port` until `--seconds` pass, then exits by itself. Each
  * connection the server closes is opened again after `--reconnect-ms` (an attacker keeps up its
- * numbers). Connections are opened at most `--opening` at a time. Kinds:
+ * numbers; a negative value: never). Connections are opened at most `--opening` at a time. Kinds:
  *   idle         TCP connect, then nothing;
  *   slow-hello   a real ClientHello, one byte a second;
  *   half         the whole ClientHello, then nothing (the server's flight is never answered);
@@ -86,7 +86,7 @@ function openOne(): void {
     if (!isConnected) onOpen();
     if (isStopping) return;
     closedByServer++;
-    setTimeout(openOne, reconnectMs);
+    if (reconnectMs >= 0) setTimeout(openOne, reconnectMs);
   };
   if (kind === 'no-cert') {
     const socket = connectTls({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });

@@ -134,19 +134,25 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
       budget.closed(connection);
       if (connections.get(key) === connection) connections.delete(key);
     });
-    // The TLS layer comes in with the first byte (node:tls replays what was read): until then a
-    // connection costs a TCP socket, not a TLS one, which is what a flood of idle ones amounts to.
-    // It has the handshake timeout to send that byte, and the TLS layer's own timer starts then.
+    // The TLS layer comes in once the first record (the ClientHello) is complete, and node:tls
+    // replays it: until then a connection costs a TCP socket and its bytes so far, not a TLS
+    // socket, which is what a flood of idle connections or of ClientHellos sent a byte at a time
+    // amounts to. It has the handshake timeout for that record; the TLS layer's timer starts then.
     connection.setTimeout(limits.handshakeTimeoutMs, () => {
       options.onHandshakeFailure(Object.assign(new Error('no ClientHello within the handshake timeout'), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }));
       connection.destroy();
     });
-    connection.once('data', (first: Buffer) => {
+    let received: Buffer | undefined;
+    const onData = (chunk: Buffer): void => {
+      received = received === undefined ? chunk : Buffer.concat([received, chunk]);
+      if (!isFirstRecordComplete(received)) return;
+      connection.off('data', onData);
       connection.setTimeout(0);
       connection.pause();
-      connection.unshift(first);
+      connection.unshift(received);
       tls.emit('connection', connection);
-    });
+    };
+    connection.on('data', onData);
   });
 
   return {
@@ -165,6 +171,20 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
       });
     },
   };
+}
+
+/** RFC 8446 5.1: a record header is its type (22: handshake), version and length; its body at most 2^14 bytes (plus expansion). */
+const RECORD_HEADER_BYTES = 5;
+const HANDSHAKE_RECORD = 22;
+const MAX_RECORD_BYTES = 16_384 + 2048;
+
+/** Whether `bytes` hold the whole first TLS record, or cannot be the start of a ClientHello (TLS refuses it then). */
+export function isFirstRecordComplete(bytes: Buffer): boolean {
+  if (bytes.length === 0) return false;
+  if (bytes[0] !== HANDSHAKE_RECORD) return true;
+  if (bytes.length < RECORD_HEADER_BYTES) return false;
+  const length = bytes.readUInt16BE(3);
+  return length > MAX_RECORD_BYTES || bytes.length >= RECORD_HEADER_BYTES + length;
 }
 
 function peerKey(address: string | undefined, port: number | undefined): string | undefined {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { ConnectionBudget } from '../../../src/gateway/runtime/connection-budget.js';
 import type { ConnectionDropReason } from '../../../src/gateway/runtime/connection-budget.js';
 import { LogRateLimit } from '../../../src/gateway/runtime/log-rate-limit.js';
+import { isFirstRecordComplete } from '../../../src/gateway/runtime/gateway-listener.js';
 
 class FakeConnection {
   isDestroyed = false;
@@ -117,4 +118,13 @@ test('the log rate limit lets a burst through, then one line per token, and coun
   assert.equal(limit.take(500), 2);
   assert.equal(limit.take(500), undefined);
   assert.equal(limit.take(10_000), 1);
+});
+
+test('the TLS layer is brought in once the first record is whole, or at once for bytes that cannot start a ClientHello', () => {
+  const record = Buffer.concat([Buffer.from([22, 3, 1, 0, 4]), Buffer.from('abcd')]);
+  for (let length = 0; length < record.length; length++) assert.equal(isFirstRecordComplete(record.subarray(0, length)), false, `${length} bytes`);
+  assert.equal(isFirstRecordComplete(record), true);
+  assert.equal(isFirstRecordComplete(Buffer.concat([record, Buffer.from('next')])), true);
+  assert.equal(isFirstRecordComplete(Buffer.from('GET / HTTP/1.1\r\n')), true, 'plain HTTP: the TLS layer refuses it');
+  assert.equal(isFirstRecordComplete(Buffer.from([22, 3, 1, 0xff, 0xff])), true, 'a length no record has: the TLS layer refuses it');
 });
