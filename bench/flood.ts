@@ -14,7 +14,7 @@
  *
  *   node --import tsx bench/flood.ts [--counts 4000,16000] [--kinds idle,slow-hello,half,no-cert]
  *        [--servers symbolon,node] [--seconds 15] [--rate 5] [--max-connections 1024]
- *        [--reconnect-ms 1000] [--rounds 1]
+ *        [--reconnect-ms=1000] [--rounds 1]
  *
  * --reconnect-ms: how long a hostile connection the server closed waits before it is opened again
  * (-1: never, so the flood thins out as the server closes it).
@@ -240,7 +240,7 @@ async function run(server: string, kind: string, count: number): Promise<RunResu
   try {
     await waitForPort(port, started);
     const pid = started.child.pid!;
-    const hostile = startNode(['bench/flood/hostile.ts', '--kind', kind, '--count', String(count), '--port', String(port), '--seconds', String(RAMP_TIMEOUT_MS / 1000 + seconds + 10), '--reconnect-ms', options['reconnect-ms']]);
+    const hostile = startNode(['bench/flood/hostile.ts', '--kind', kind, '--count', String(count), '--port', String(port), '--seconds', String(RAMP_TIMEOUT_MS / 1000 + seconds + 10), `--reconnect-ms=${options['reconnect-ms']}`]);
     let maxRss = residentBytes(pid);
     const sampler = setInterval(() => (maxRss = Math.max(maxRss, residentBytes(pid))), 250);
     try {
