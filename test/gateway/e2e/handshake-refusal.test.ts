@@ -42,11 +42,16 @@ after(async () => {
   await env?.close();
 });
 
-/** openssl s_client with a raw request on standard input (kept open: the server ends the exchange). */
-function sClient(port: number, path: string, version: '-tls1_2' | '-tls1_3', files?: CertificateFiles): ReturnType<typeof runWithInput> {
+/**
+ * openssl s_client with a raw request on standard input (kept open: the server ends the exchange).
+ * `path` undefined: nothing is sent, so that a refusal's alert is read before the close (a request
+ * the gateway never reads makes its kernel answer the close with a reset, and the client's kernel
+ * may then drop the alert unread: RFC 9293 3.6.1, RFC 1122 4.2.2.13).
+ */
+function sClient(port: number, path: string | undefined, version: '-tls1_2' | '-tls1_3', files?: CertificateFiles): ReturnType<typeof runWithInput> {
   const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', env.rootPem, version];
   if (files !== undefined) args.push('-cert', files.cert, '-key', files.key, '-cert_chain', files.chain);
-  return runWithInput('openssl', args, rawGet(path));
+  return runWithInput('openssl', args, path === undefined ? '' : rawGet(path));
 }
 
 /** Whether node:tls as the client sees its handshake complete ('secure') or fail first. */
@@ -74,20 +79,21 @@ function refusedCount(text: string, reason: string): number {
 
 test('without a client certificate, TLS 1.3 ends in the certificate_required alert and TLS 1.2 in handshake_failure, as openssl s_client sees it', async () => {
   const before = refusedCount(await metrics(required), 'no_certificate');
-  const tls13 = await sClient(required.port, '/nocert-13', '-tls1_3');
+  const tls13 = await sClient(required.port, undefined, '-tls1_3');
   assert.match(tls13.output, /alert certificate required|alert number 116/i, tls13.output);
   assert.equal(parseRawResponse(tls13.stdout), undefined, 'no HTTP answer');
-  const tls12 = await sClient(required.port, '/nocert-12', '-tls1_2');
+  const tls12 = await sClient(required.port, undefined, '-tls1_2');
   assert.match(tls12.output, /alert handshake failure|alert number 40/i, tls12.output);
   assert.equal(parseRawResponse(tls12.stdout), undefined, 'no HTTP answer');
-  assert.equal(upstream.seen('/nocert-13').length + upstream.seen('/nocert-12').length, 0);
   assert.equal(refusedCount(await metrics(required), 'no_certificate'), before + 2);
 });
 
-test('curl without a client certificate fails in the handshake, with the alert', async () => {
+test('curl without a client certificate fails in the handshake: no HTTP status', async () => {
+  const before = refusedCount(await metrics(required), 'no_certificate');
   const failed = await curlFailure(env, required.port, undefined);
   assert.notEqual(failed.code, 0, failed.output);
-  assert.match(failed.output, /alert|certificate required|handshake/i, failed.output);
+  assert.ok(failed.output.startsWith('000'), failed.output);
+  assert.equal(refusedCount(await metrics(required), 'no_certificate'), before + 1);
 });
 
 test('an untrusted chain is refused in the handshake: TLS 1.2 never completes, TLS 1.3 is closed before any answer', async () => {
@@ -162,7 +168,7 @@ test('a reload that makes every route require a certificate refuses certificate-
   const routes = [{ pathPrefix: '/open', upstream: upstream.url, clientCertificate: 'optional' }, { upstream: upstream.url }];
   try {
     await optional.gateway.reload(makeConfig(env, { routes: [{ upstream: upstream.url }] }));
-    const refused = await sClient(optional.port, '/open/after-reload', '-tls1_3');
+    const refused = await sClient(optional.port, undefined, '-tls1_3');
     assert.match(refused.output, /alert certificate required|alert number 116/i, refused.output);
     assert.equal((await curl(env, optional.port, '/after-reload', { client })).status, 200);
   } finally {
