@@ -53,7 +53,8 @@ export function createFastPathServer(options: FastPathServerOptions): Server & {
   // node:http checks its headers and request timeouts from 'listening'; this server listens for it.
   options.fallback.emit('listening');
   const sockets = new Set<Socket>();
-  const server = createServer({ noDelay: true }, (socket) => {
+  // allowHalfOpen: a client that half-closes after its request still gets the answer (RFC 9112 9.6).
+  const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     new FastPathConnection(socket, options);
@@ -74,14 +75,21 @@ class FastPathConnection {
   private isBusy = false;
   private isDone = false;
   private isPaused = false;
+  /** The client half-closed: what it sent is answered, then the connection closes. */
+  private isClientEnded = false;
   deadline = Infinity;
   private readonly onData = (chunk: Buffer): void => this.read(chunk);
+  private readonly onEnd = (): void => {
+    this.isClientEnded = true;
+    this.closeIfEnded();
+  };
 
   constructor(
     private readonly socket: Socket,
     private readonly options: FastPathServerOptions,
   ) {
     socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
     socket.on('error', () => this.stop());
     socket.on('close', () => this.stop());
     deadlines.add(this);
@@ -169,6 +177,12 @@ class FastPathConnection {
     if (!head.keepAlive) return this.closeGracefully();
     this.deadline = performance.now() + (this.pending === undefined ? this.options.idleTimeoutMs : this.options.requestTimeoutMs);
     this.advance();
+    this.closeIfEnded();
+  }
+
+  /** Once a half-closed client's complete requests are answered: what is left is at most part of one. */
+  private closeIfEnded(): void {
+    if (this.isClientEnded && !this.isBusy && !this.isDone) this.closeGracefully();
   }
 
   private fail(error: unknown): void {
@@ -194,6 +208,7 @@ class FastPathConnection {
     const rest = this.pending;
     this.pending = undefined;
     this.socket.off('data', this.onData);
+    this.socket.off('end', this.onEnd);
     this.options.fallback.emit('connection', this.socket);
     if (rest !== undefined) this.socket.emit('data', rest);
   }

@@ -7,14 +7,17 @@ export interface ListenAddress {
   readonly port: number;
 }
 
-/** Starts `server` on `address`; resolves with the port it got. Throws `HTTP_LISTEN_FAILED`. */
-export function listen(server: Server, address: ListenAddress): Promise<ListenAddress> {
+/**
+ * Starts `server` on `address` (with a queue of `backlog` connections not yet accepted: Node's
+ * default 511 when left out); resolves with the port it got. Throws `HTTP_LISTEN_FAILED`.
+ */
+export function listen(server: Server, address: ListenAddress, backlog?: number): Promise<ListenAddress> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       reject(new SymbolonError('HTTP_LISTEN_FAILED', `cannot listen on ${address.host}:${address.port} (${error.code ?? error.message})`, { cause: error }));
     };
     server.once('error', onError);
-    server.listen(address.port, address.host, () => {
+    server.listen({ port: address.port, host: address.host, ...(backlog === undefined ? {} : { backlog }) }, () => {
       server.off('error', onError);
       const bound = server.address();
       resolve({ host: address.host, port: typeof bound === 'object' && bound !== null ? bound.port : address.port });

@@ -6,11 +6,12 @@ import { test } from 'node:test';
 import { closeServer, createFastPathServer, listen } from '../../src/http/index.js';
 import type { FastPath } from '../../src/http/index.js';
 
-/** Fast: POST /fast with a text/plain body, answered with the body reversed. Everything else: the fallback, which names itself. */
+/** Fast: POST /fast with a text/plain body, answered with the body reversed (`slow` after 200 ms). Everything else: the fallback, which names itself. */
 const fastPath: FastPath = {
   claims: (head) => head.method === 'POST' && head.target === '/fast' && head.fields.some((field, i) => i % 2 === 0 && field.toLowerCase() === 'content-type' && head.fields[i + 1] === 'text/plain'),
   serve: async (head, body) => {
     if (body.toString() === 'throw') throw new Error('the fast path failed');
+    if (body.toString() === 'slow') await new Promise((resolve) => setTimeout(resolve, 200));
     return { status: 200, fields: [['Content-Type', 'text/plain'], ['X-Served-By', 'fast']], body: Buffer.from([...body.toString()].reverse().join('')) };
   },
 };
@@ -192,5 +193,42 @@ test('a client that stops reading after a Connection: close request does not kee
     } finally {
       socket.destroy();
     }
+  });
+});
+
+/** Writes `text` and half-closes (TCP FIN), then reads until the server closes. */
+function sendAndHalfClose(port: number, text: string, timeoutMs = 5000): Promise<{ received: string; isClosedByServer: boolean }> {
+  return new Promise((resolve) => {
+    const socket: Socket = connect(port, '127.0.0.1');
+    let received = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve({ received, isClosedByServer: false });
+    }, timeoutMs);
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('end', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ received, isClosedByServer: true });
+    });
+    socket.end(text);
+  });
+}
+
+test('a client that half-closes after its requests (TCP FIN) gets every answer, even one that takes a while, then the server closes', async () => {
+  await withServer(async (port) => {
+    const { received, isClosedByServer } = await sendAndHalfClose(port, fast('slow') + fast('xyz'));
+    assert.ok(isClosedByServer, 'the server closes once it has answered');
+    assert.equal(received.match(/HTTP\/1\.1 200 /g)?.length, 2, received);
+    assert.ok(received.includes('\r\n\r\nwols') && received.endsWith('\r\n\r\nzyx'), received);
+  });
+});
+
+test('a client that half-closes in the middle of a request gets no answer and the connection closes', async () => {
+  await withServer(async (port) => {
+    const { received, isClosedByServer } = await sendAndHalfClose(port, fast('abc') + fast('xyz').slice(0, 30));
+    assert.ok(isClosedByServer);
+    assert.equal(received.match(/HTTP\/1\.1 200 /g)?.length, 1, received);
   });
 });

@@ -125,6 +125,8 @@ class Http1Connection<Context> implements UpstreamUser {
   deadline = Infinity;
   private timerKind: TimerKind | undefined;
   private isPaused = false;
+  /** The client half-closed (TCP FIN or TLS close_notify): no more requests come, and those it sent are still answered. */
+  private isClientEnded = false;
 
   // The exchange in progress.
   private head: RequestHead = NO_HEAD_PARSED;
@@ -168,9 +170,11 @@ class Http1Connection<Context> implements UpstreamUser {
   ) {
     this.remoteAddress = socket.remoteAddress;
     socket.setNoDelay(true);
+    // RFC 9112 9.6, RFC 8446 6.1: a half-close ends what the client sends, not what it reads.
+    socket.allowHalfOpen = true;
     socket.on('data', (chunk: Buffer) => this.onClientData(chunk));
+    socket.on('end', () => this.onClientEnd());
     socket.on('drain', () => this.onClientDrain());
-    // A client that half-closes is done: Node ends the connection (allowHalfOpen is off), and 'close' follows.
     socket.on('error', () => this.abort());
     socket.on('close', () => {
       deadlines.delete(this);
@@ -190,6 +194,17 @@ class Http1Connection<Context> implements UpstreamUser {
     this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
     if (this.phase === 'head') this.readHead();
     else if (this.pending.length > MAX_READ_AHEAD) this.pauseClient();
+  }
+
+  /**
+   * The client sent all it will (gnutls-cli half-closes after its request, for one): the request
+   * in progress and any complete one after it are answered, then the connection closes. A request
+   * whose body stops short can never be relayed and is abandoned.
+   */
+  private onClientEnd(): void {
+    this.isClientEnded = true;
+    if (this.phase === 'head') this.closeGracefully();
+    else if (this.phase === 'exchange' && !this.isRequestDone && this.upstream !== undefined) this.abort();
   }
 
   private readHead(): void {
@@ -319,6 +334,7 @@ class Http1Connection<Context> implements UpstreamUser {
       const early = this.pending;
       this.pending = undefined;
       if (early !== undefined) this.forwardBody(early);
+      if (this.isClientEnded && !this.isRequestDone) return this.abort();
       this.resumeClient();
     }
   }
@@ -544,7 +560,9 @@ class Http1Connection<Context> implements UpstreamUser {
     this.head = NO_HEAD_PARSED;
     this.resumeClient();
     if (this.pending !== undefined) this.readHead();
-    else this.arm('idle', this.limits.idleTimeoutMs);
+    else if (!this.isClientEnded) this.arm('idle', this.limits.idleTimeoutMs);
+    // A half-closed client sends no more: what is left is at most part of a request.
+    if (this.isClientEnded && this.phase === 'head') this.closeGracefully();
   }
 
   // --- refusals and failures -----------------------------------------------------------------------

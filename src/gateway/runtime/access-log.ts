@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { formatName } from '../../x509/index.js';
 import type { Certificate } from '../../x509/index.js';
+import { LogRateLimit } from './log-rate-limit.js';
 
 /** One request as the access log records it. */
 export interface AccessRecord {
@@ -23,12 +24,25 @@ export interface AccessRecord {
   readonly detail?: string | undefined;
 }
 
+/** A TLS handshake refused for its client certificate (or its absence), as the access log records it. */
+export interface RefusedHandshakeRecord {
+  readonly reason: string;
+  /** OpenSSL's verify code, or what was missing. */
+  readonly detail: string;
+  readonly remoteAddress: string | undefined;
+}
+
 export type AccessLogTarget = 'stdout' | 'off' | { readonly file: string };
 
 export interface AccessLog {
   write(record: AccessRecord): void;
+  /** One line per refused handshake, at most `REFUSED_HANDSHAKE_LINES_PER_SECOND` a second; the next line counts those left out. */
+  refusedHandshake(record: RefusedHandshakeRecord): void;
   close(): Promise<void>;
 }
+
+/** A handshake flood writes no more than this many lines a second (its count is in the metrics). */
+export const REFUSED_HANDSHAKE_LINES_PER_SECOND = 20;
 
 /** The client identity fields of a log line, computed once per certificate. */
 const identities = new WeakMap<Certificate, object>();
@@ -52,13 +66,19 @@ function identityOf(certificate: Certificate): object {
 
 /** A JSON line per request (pino, written asynchronously so the hot path does not wait on disk). */
 export function createAccessLog(target: AccessLogTarget): AccessLog {
-  if (target === 'off') return { write: () => undefined, close: async () => undefined };
+  if (target === 'off') return { write: () => undefined, refusedHandshake: () => undefined, close: async () => undefined };
   const destination = pino.destination({ dest: target === 'stdout' ? 1 : target.file, sync: false, mkdir: true, minLength: 4096 });
   // Lines are written in 4 KiB batches, and at least every second on a quiet gateway.
   const flusher = setInterval(() => destination.flush(() => undefined), 1000);
   flusher.unref();
   const logger: Logger = pino({ base: null, messageKey: 'event', timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  const refusals = new LogRateLimit(REFUSED_HANDSHAKE_LINES_PER_SECOND);
   return {
+    refusedHandshake(record) {
+      const suppressed = refusals.take(performance.now());
+      if (suppressed === undefined) return;
+      logger.info({ reason: record.reason, detail: record.detail, remote: record.remoteAddress, ...(suppressed > 0 ? { suppressed } : {}) }, 'handshake_refused');
+    },
     write(record) {
       logger.info(
         {

@@ -1,44 +1,77 @@
 import { createServer as createHttp2Server } from 'node:http2';
 import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Session } from 'node:http2';
+import { createServer as createNetServer } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import type { SecureContextOptions, Server as TlsServer, TLSSocket } from 'node:tls';
 import type { GatewayConfig } from '../gateway-config.js';
 import { serveHttp1 } from '../http1/http1-connection.js';
 import type { Http1Hooks } from '../http1/http1-connection.js';
+import type { RejectionReason } from '../rejection.js';
+import { reasonOfOpenSslError } from './client-verifier.js';
+import type { ConnectionBudget } from './connection-budget.js';
 
 /** Field lines a request head may carry over HTTP/1.1 (HTTP/2's limit is 256 pairs). */
 const MAX_HEADER_FIELDS = 256;
+
+/** A handshake the gateway refused because of the client certificate (or its absence). */
+export interface HandshakeRefusal {
+  readonly reason: RejectionReason;
+  /** OpenSSL's verify code, or what was missing. */
+  readonly detail: string;
+  readonly remoteAddress: string | undefined;
+}
 
 export interface GatewayListenerOptions<Context> {
   readonly listener: GatewayConfig['listeners'][number];
   readonly limits: GatewayConfig['limits'];
   readonly secureContext: SecureContextOptions;
+  /** Whether a handshake without a client certificate is refused (no route takes a client without one). */
+  readonly requiresCertificate: boolean;
+  /** Shared by every listener of the gateway: `maxConnections` at a time. */
+  readonly budget: ConnectionBudget<Socket>;
   readonly http1: Http1Hooks<Context>;
   readonly onHttp2Request: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
-  /** Every completed handshake, before any request: for metrics. */
+  /** Every handshake that completed and was kept, before any request: for metrics. */
   readonly onSecureConnection: (socket: TLSSocket) => void;
+  /** A handshake refused for its client certificate (none, or a chain OpenSSL did not verify). */
+  readonly onHandshakeRefused: (refusal: HandshakeRefusal) => void;
+  /** A handshake that failed for another reason (timeout, reset, TLS error). */
   readonly onHandshakeFailure: (error: NodeJS.ErrnoException) => void;
   /** The OCSP response to staple now, if any. */
   readonly staple: () => Buffer | undefined;
 }
 
 export interface GatewayListener {
+  /** The accept loop: what listens. */
+  readonly server: NetServer;
+  /** The TLS layer the accepted connections are handed to (its secure context is swapped on reload). */
   readonly tls: TlsServer;
+  /** From the next handshake on: refuse handshakes without a client certificate, or complete them. */
+  setRequiresCertificate(requiresCertificate: boolean): void;
   close(): Promise<void>;
 }
 
+/** `node:tls` reports a missing client certificate (SSL_VERIFY_FAIL_IF_NO_PEER_CERT) with this code. */
+const NO_PEER_CERTIFICATE = 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE';
+
 /**
- * One listener: a TLS server that asks every client for a certificate and completes the
- * handshake whatever it gets (so a refusal can say why over HTTP; `socket.authorized` carries
- * OpenSSL's verdict), then hands the connection by ALPN to `node:http2`'s server or to the
- * HTTP/1.x relay (`http1/`), which costs about half of `node:http` plus undici per request.
+ * One listener. Its accept loop (a plain TCP server) takes every connection the kernel queued,
+ * at once, and admits it into the gateway's connection budget (which evicts the oldest unfinished
+ * handshake when full) before the TLS layer sees it. The TLS layer asks every client for a
+ * certificate; a chain OpenSSL cannot verify against the trust bundles is refused at the end of
+ * the handshake, and so is a handshake without certificate when `requiresCertificate` (OpenSSL
+ * then sends the alert: TLS 1.3 `certificate_required`, TLS 1.2 `handshake_failure`). The
+ * connection then goes by ALPN to `node:http2`'s server or to the HTTP/1.x relay (`http1/`), which
+ * costs about half of `node:http` plus undici per request.
  */
 export function createGatewayListener<Context>(options: GatewayListenerOptions<Context>): GatewayListener {
-  const { listener, limits } = options;
+  const { listener, limits, budget } = options;
   const allowsHttp1 = listener.alpn.includes('http/1.1');
   const allowsHttp2 = listener.alpn.includes('h2');
   const http1Limits = { maxHeaderBytes: limits.maxHeaderBytes, maxHeaderFields: MAX_HEADER_FIELDS, headersTimeoutMs: limits.handshakeTimeoutMs + limits.idleTimeoutMs, idleTimeoutMs: limits.idleTimeoutMs, bufferedChunkedBodyBytes: limits.bufferedChunkedBodyBytes };
-  const http1Sockets = new Set<TLSSocket>();
+  /** Accepted TCP connections by peer address and port: how a TLS socket finds the connection it runs on. */
+  const connections = new Map<string, Socket>();
 
   const sessions = new Set<ServerHttp2Session>();
   const http2 = allowsHttp2
@@ -50,40 +83,110 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
     session.once('close', () => sessions.delete(session));
   });
 
+  const refuse = (socket: TLSSocket, reason: RejectionReason, detail: string): void => {
+    options.onHandshakeRefused({ reason, detail, remoteAddress: socket.remoteAddress });
+    socket.destroy();
+  };
+
   const tls = createTlsServer(
     {
       ...options.secureContext,
       ALPNProtocols: [...listener.alpn],
       requestCert: true,
-      rejectUnauthorized: false,
+      // true: OpenSSL refuses a handshake without certificate, and node:tls closes one whose chain did not verify.
+      rejectUnauthorized: options.requiresCertificate,
       handshakeTimeout: limits.handshakeTimeoutMs,
     },
     (socket) => {
+      const key = peerKey(socket.remoteAddress, socket.remotePort);
+      const connection = key === undefined ? undefined : connections.get(key);
+      if (connection !== undefined) budget.handshakeDone(connection);
+      if (!socket.authorized) {
+        // A certificate was sent and OpenSSL did not verify it: no route takes it, even where one is optional.
+        const error = socket.authorizationError;
+        if (error !== null && error !== undefined && socket.getPeerCertificate().raw !== undefined) return refuse(socket, reasonOfOpenSslError(String(error)), `OpenSSL: ${String(error)}`);
+      }
       options.onSecureConnection(socket);
       if (socket.alpnProtocol === 'h2' && http2 !== undefined) http2.emit('connection', socket);
-      else if (socket.alpnProtocol !== 'h2' && allowsHttp1) {
-        http1Sockets.add(socket);
-        socket.once('close', () => http1Sockets.delete(socket));
-        serveHttp1(socket, http1Limits, options.http1);
-      } else socket.destroy();
+      else if (socket.alpnProtocol !== 'h2' && allowsHttp1) serveHttp1(socket, http1Limits, options.http1);
+      else socket.destroy();
     },
   );
-  tls.maxConnections = limits.maxConnections;
   tls.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-    options.onHandshakeFailure(error);
+    // node:tls closed a handshake whose chain did not verify (rejectUnauthorized) and says why here.
+    const verifyError = socket.authorizationError;
+    if (verifyError !== null && verifyError !== undefined) options.onHandshakeRefused({ reason: reasonOfOpenSslError(String(verifyError)), detail: `OpenSSL: ${String(verifyError)}`, remoteAddress: undefined });
+    else if (error.code === NO_PEER_CERTIFICATE) options.onHandshakeRefused({ reason: 'no_certificate', detail: 'no client certificate', remoteAddress: socket.remoteAddress });
+    else options.onHandshakeFailure(error);
     socket.destroy();
   });
   tls.on('OCSPRequest', (_certificate: Buffer, _issuer: Buffer, callback: (error: Error | null, response?: Buffer) => void) => callback(null, options.staple()));
 
+  const server = createNetServer((connection) => {
+    const key = peerKey(connection.remoteAddress, connection.remotePort);
+    // Closed again before it was accepted: nothing to serve.
+    if (key === undefined) return void connection.destroy();
+    if (!budget.admit(connection, performance.now())) return;
+    connections.set(key, connection);
+    // Errors surface on the TLS socket that runs over it.
+    connection.on('error', () => undefined);
+    connection.once('close', () => {
+      budget.closed(connection);
+      if (connections.get(key) === connection) connections.delete(key);
+    });
+    // The TLS layer comes in once the first record (the ClientHello) is complete, and node:tls
+    // replays it: until then a connection costs a TCP socket and its bytes so far, not a TLS
+    // socket, which is what a flood of idle connections or of ClientHellos sent a byte at a time
+    // amounts to. It has the handshake timeout for that record; the TLS layer's timer starts then.
+    connection.setTimeout(limits.handshakeTimeoutMs, () => {
+      options.onHandshakeFailure(Object.assign(new Error('no ClientHello within the handshake timeout'), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }));
+      connection.destroy();
+    });
+    let received: Buffer | undefined;
+    const onData = (chunk: Buffer): void => {
+      received = received === undefined ? chunk : Buffer.concat([received, chunk]);
+      if (!isFirstRecordComplete(received)) return;
+      connection.off('data', onData);
+      connection.setTimeout(0);
+      connection.pause();
+      connection.unshift(received);
+      tls.emit('connection', connection);
+    };
+    connection.on('data', onData);
+  });
+
   return {
+    server,
     tls,
+    setRequiresCertificate(requiresCertificate) {
+      // node:tls reads it from the server for each new connection (a field its types leave out).
+      (tls as TlsServer & { rejectUnauthorized: boolean }).rejectUnauthorized = requiresCertificate;
+    },
     close() {
       return new Promise((resolve) => {
-        tls.close(() => resolve());
-        for (const socket of http1Sockets) socket.destroy();
+        server.close(() => resolve());
         for (const session of sessions) session.destroy();
-        if (!tls.listening) resolve();
+        for (const connection of connections.values()) connection.destroy();
+        if (!server.listening) resolve();
       });
     },
   };
+}
+
+/** RFC 8446 5.1: a record header is its type (22: handshake), version and length; its body at most 2^14 bytes (plus expansion). */
+const RECORD_HEADER_BYTES = 5;
+const HANDSHAKE_RECORD = 22;
+const MAX_RECORD_BYTES = 16_384 + 2048;
+
+/** Whether `bytes` hold the whole first TLS record, or cannot be the start of a ClientHello (TLS refuses it then). */
+export function isFirstRecordComplete(bytes: Buffer): boolean {
+  if (bytes.length === 0) return false;
+  if (bytes[0] !== HANDSHAKE_RECORD) return true;
+  if (bytes.length < RECORD_HEADER_BYTES) return false;
+  const length = bytes.readUInt16BE(3);
+  return length > MAX_RECORD_BYTES || bytes.length >= RECORD_HEADER_BYTES + length;
+}
+
+function peerKey(address: string | undefined, port: number | undefined): string | undefined {
+  return address === undefined || port === undefined ? undefined : `${address}|${port}`;
 }

@@ -7,7 +7,10 @@ export interface GatewayGaugeSources {
   revocation(): readonly { readonly bundle: string; readonly kind: string; readonly entries: number; readonly lagSeconds: number | undefined }[];
   /** Per listener: the server certificate's notAfter (ms since epoch). */
   serverCertificates(): readonly { readonly listener: string; readonly notAfterMs: number }[];
+  /** Client connections past their handshake. */
   openConnections(): number;
+  /** Client connections still in their handshake. */
+  handshakingConnections(): number;
 }
 
 /**
@@ -24,6 +27,7 @@ export class GatewayMetrics {
   readonly validatorDisagreements: Counter<'code'>;
   readonly revocationSoftFails: Counter<'bundle'>;
   readonly reloads: Counter<'result'>;
+  readonly connectionDrops: Counter<'reason'>;
   /**
    * Requests counted since the last scrape, by route label and status: plain numbers on the
    * request path, added to `requests` when it is read (prom-client hashes its label object on
@@ -92,12 +96,26 @@ export class GatewayMetrics {
         for (const certificate of sources.serverCertificates()) this.set({ listener: certificate.listener }, (certificate.notAfterMs - now()) / 1000);
       },
     });
+    this.connectionDrops = new Counter({
+      name: 'symbolon_gateway_connection_drops_total',
+      help: 'Client connections the connection budget closed: evicted_handshake (an unfinished handshake, oldest first, for a newcomer when full), handshake_deadline (past the deadline the budget shortens as it fills), budget_full (a newcomer when every connection had finished its handshake). A handshake closed so also counts in handshakes_total as failed, reset',
+      labelNames: ['reason'],
+      registers,
+    });
     new Gauge({
       name: 'symbolon_gateway_open_connections',
-      help: 'Client connections open now',
+      help: 'Client connections open now, past their handshake',
       registers,
       collect() {
         this.set(sources.openConnections());
+      },
+    });
+    new Gauge({
+      name: 'symbolon_gateway_handshaking_connections',
+      help: 'Client connections open now, still in their TLS handshake',
+      registers,
+      collect() {
+        this.set(sources.handshakingConnections());
       },
     });
   }

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
-import type { SecureContextOptions, Server as TlsServer, TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { SecureContextOptions, Server as TlsServer } from 'node:tls';
 import { SymbolonError } from '../../errors.js';
 import { closeServer, listen } from '../../http/index.js';
+import { deadlines } from '../../http/deadline-sweep.js';
 import type { ListenAddress } from '../../http/index.js';
 import { ValidationCache } from '../../path/index.js';
 import type { GatewayConfig } from '../gateway-config.js';
@@ -16,8 +18,9 @@ import { configPath, loadGatewayMaterial } from './gateway-material.js';
 import type { BuiltInMaterial, GatewayMaterial, ServerIdentity } from './gateway-material.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { OcspStapler } from './ocsp-stapler.js';
-import { reasonOfOpenSslError } from './client-verifier.js';
+import { ConnectionBudget } from './connection-budget.js';
 import { createGatewayListener } from './gateway-listener.js';
+import type { GatewayListener } from './gateway-listener.js';
 import { RequestHandler } from './request-handler.js';
 import { createAdminServer } from './admin-server.js';
 
@@ -70,11 +73,20 @@ function secureContextOptions(identity: ServerIdentity, material: GatewayMateria
   };
 }
 
-/** Why OpenSSL did not accept a completed handshake's client certificate (none sent is its own reason). */
-function handshakeRejection(socket: TLSSocket): string {
-  if (socket.getPeerX509Certificate() === undefined) return 'no_certificate';
-  return reasonOfOpenSslError(String(socket.authorizationError ?? 'UNKNOWN'));
+/**
+ * Whether the listeners refuse a handshake without client certificate: when no route takes a
+ * client without one. Routes are shared by every listener (and every host they serve by SNI), so
+ * one `clientCertificate: optional` route anywhere keeps certificate-less handshakes open, and
+ * the routes that require one refuse such requests with 403 `no_certificate`.
+ */
+export function requiresCertificate(config: GatewayConfig): boolean {
+  return config.routes.every((route) => route.clientCertificate === 'required');
 }
+
+/** The shortest handshake deadline a full connection budget shortens to. */
+const MIN_HANDSHAKE_TIMEOUT_MS = 1000;
+/** The kernel's queue of connections not yet accepted (Linux caps it at net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096;
 
 function handshakeFailureReason(error: NodeJS.ErrnoException): string {
   const code = error.code ?? '';
@@ -87,7 +99,6 @@ function handshakeFailureReason(error: NodeJS.ErrnoException): string {
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const clock = options.clock ?? (() => new Date());
   const validationCache = new ValidationCache();
-  let openConnections = 0;
   let material = await loadGatewayMaterial(options.config, options.baseDir, options.builtIn);
   let generationId = 0;
   let generation: GatewayGeneration;
@@ -98,8 +109,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const metrics = new GatewayMetrics({
     revocation: () => generation.bundles.map((bundle) => ({ bundle: bundle.name, kind: bundle.source.kind, ...bundle.source.stats(clock()) })),
     serverCertificates: () => material.listeners.map((identity, index) => ({ listener: String(index), notAfterMs: identity.certificate.notAfter.getTime() })),
-    openConnections: () => openConnections,
+    openConnections: () => budget.establishedCount,
+    handshakingConnections: () => budget.handshakeCount,
   });
+  const { limits } = options.config;
+  const budget = new ConnectionBudget<Socket>(
+    { maxConnections: limits.maxConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs, minHandshakeTimeoutMs: Math.min(MIN_HANDSHAKE_TIMEOUT_MS, limits.handshakeTimeoutMs) },
+    (reason) => metrics.connectionDrops.inc({ reason }),
+  );
+  // The shortened handshake deadline, checked with the HTTP/1 connections' deadlines.
+  const budgetDeadline = {
+    get deadline(): number {
+      return budget.nextDeadline();
+    },
+    onDeadline(): void {
+      budget.expire(performance.now());
+    },
+  };
 
   const readConfigFile = (path: string): Promise<Buffer> => readFile(configPath(options.baseDir, path));
   const newGeneration = (config: GatewayConfig, loaded: GatewayMaterial, previous: GatewayGeneration | undefined): Promise<GatewayGeneration> =>
@@ -154,30 +180,34 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const closers: (() => Promise<void>)[] = [];
   const addresses: ListenAddress[] = [];
+  const gatewayListeners: GatewayListener[] = [];
+  deadlines.add(budgetDeadline);
   try {
     for (const [index, listener] of options.config.listeners.entries()) {
-      const { limits } = options.config;
       const gatewayListener = createGatewayListener({
         listener,
-        limits: options.config.limits,
+        limits,
         secureContext: secureContextOptions(material.listeners[index]!, material, listener),
+        requiresCertificate: requiresCertificate(options.config),
+        budget,
         http1: handler.http1Hooks(),
         onHttp2Request: handler.http2Handler(),
-        onSecureConnection: (socket) => {
-          openConnections++;
-          socket.once('close', () => openConnections--);
-          if (socket.authorized) metrics.handshakes.inc({ result: 'accepted', reason: 'none' });
-          else metrics.handshakes.inc({ result: 'rejected', reason: handshakeRejection(socket) });
+        // Accepted: verified by OpenSSL, or without certificate where a route is optional.
+        onSecureConnection: (socket) => metrics.handshakes.inc({ result: 'accepted', reason: socket.authorized ? 'none' : 'no_certificate' }),
+        onHandshakeRefused: (refusal) => {
+          metrics.handshakes.inc({ result: 'rejected', reason: refusal.reason });
+          accessLog.refusedHandshake(refusal);
         },
         onHandshakeFailure: (error) => metrics.handshakes.inc({ result: 'failed', reason: handshakeFailureReason(error) }),
         staple: () => staplers[index]?.current(),
       });
-      const server = gatewayListener.tls;
-      addresses.push(await listen(server, { host: listener.address, port: listener.port }));
-      servers.push(server);
+      gatewayListeners.push(gatewayListener);
       closers.push(() => gatewayListener.close());
+      addresses.push(await listen(gatewayListener.server, { host: listener.address, port: listener.port }, LISTEN_BACKLOG));
+      servers.push(gatewayListener.tls);
     }
   } catch (error) {
+    deadlines.delete(budgetDeadline);
     for (const close of closers) await close();
     for (const bundle of generation.bundles) await bundle.source.close();
     throw error;
@@ -203,6 +233,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const nextStaplers = await startStaplers(loaded, next);
     // The swap: from here on new handshakes and new requests see the new material.
     next.listeners.forEach((listener, index) => servers[index]!.setSecureContext(secureContextOptions(loaded.listeners[index]!, loaded, listener)));
+    for (const gatewayListener of gatewayListeners) gatewayListener.setRequiresCertificate(requiresCertificate(next));
     generation = built;
     material = loaded;
     const oldStaplers = staplers;
@@ -246,6 +277,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
     async close() {
       for (const stapler of staplers) stapler.close();
+      deadlines.delete(budgetDeadline);
       await Promise.all(closers.map((close) => close()));
       if (adminServer !== undefined) await closeServer(adminServer);
       await Promise.all(generation.routes.map((route) => route.proxy.close().catch(() => undefined)));

@@ -149,7 +149,7 @@ test('an optional route still identifies a client that presents a certificate', 
 
 test('the access log has one JSON line per request with decision, reason, status and client identity, never the query string', async () => {
   const file = join(env.dir, 'logs', 'access.jsonl');
-  const logged = await startTestGateway(env, makeConfig(env, { accessLog: { file }, isAdminless: true, routes: [{ upstream: upstream.url }] }));
+  const logged = await startTestGateway(env, makeConfig(env, { accessLog: { file }, isAdminless: true, routes: [{ pathPrefix: '/open', upstream: upstream.url, clientCertificate: 'optional' }, { upstream: upstream.url }] }));
   const client = await env.issue('logged-client');
   try {
     assert.equal((await curl(env, logged.port, '/logged/allowed?token=s3cret-query', { client })).status, 200);
