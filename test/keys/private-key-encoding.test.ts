@@ -14,6 +14,7 @@ import {
   importPrivateKey,
 } from '../../src/keys/index.js';
 import { toPem } from '../../src/x509/pem.js';
+import { P256_LONG_SCALAR_PKCS8 } from '../support/hostile-keys.js';
 import { describeFailures, runIsolated } from '../support/isolated-inputs.js';
 import { assertCode, makeTempDir, opensslOk } from './support.js';
 
@@ -265,8 +266,8 @@ test('every single-bit flip of a PKCS#8 key gives a key or KEY_MALFORMED / KEY_U
   await assertCode(() => importPrivateKey(flippedTag), 'KEY_MALFORMED');
 });
 
-test('random bytes are refused with KEY_MALFORMED (seeded property)', async () => {
-  const inputs = fc.sample(fc.uint8Array({ minLength: 1, maxLength: 512 }), { seed: 0x5eed, numRuns: 500 }).map((bytes) => Buffer.from(bytes));
+test('random bytes, and the over-long scalar of issue 13, are refused with KEY_MALFORMED (seeded property)', async () => {
+  const inputs = [P256_LONG_SCALAR_PKCS8, ...fc.sample(fc.uint8Array({ minLength: 1, maxLength: 512 }), { seed: 0x5eed, numRuns: 500 }).map((bytes) => Buffer.from(bytes))];
   const run = await runIsolated(CHECKS, 'privateKey', inputs);
   assert.deepEqual(run.failures, [], describeFailures(run.failures));
   assert.deepEqual([...run.outcomes.keys()], ['KEY_MALFORMED']);

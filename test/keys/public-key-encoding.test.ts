@@ -6,6 +6,7 @@ import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { MAX_KEY_INPUT_BYTES, exportPrivateKeyPem, exportPublicKeyDer, exportPublicKeyPem, importPublicKey } from '../../src/keys/index.js';
 import { toPem } from '../../src/x509/pem.js';
+import { P256_INFINITY_SPKI } from '../support/hostile-keys.js';
 import { describeFailures, runIsolated } from '../support/isolated-inputs.js';
 import { assertCode, makeTempDir, opensslOk } from './support.js';
 
@@ -100,8 +101,8 @@ test('every single-bit flip of an SPKI gives a key or a typed error (exhaustive)
   run.results.forEach((outcome, i) => assert.ok(['accepted', 'KEY_MALFORMED', 'KEY_UNSUPPORTED_TYPE'].includes(outcome!), `flip ${i}: ${outcome}`));
 });
 
-test('random bytes are refused with KEY_MALFORMED (seeded property)', async () => {
-  const inputs = fc.sample(fc.uint8Array({ minLength: 1, maxLength: 512 }), { seed: 0x5eed, numRuns: 500 }).map((bytes) => Buffer.from(bytes));
+test('random bytes, and the point at infinity of issue 13, are refused with KEY_MALFORMED (seeded property)', async () => {
+  const inputs = [P256_INFINITY_SPKI, ...fc.sample(fc.uint8Array({ minLength: 1, maxLength: 512 }), { seed: 0x5eed, numRuns: 500 }).map((bytes) => Buffer.from(bytes))];
   const run = await runIsolated(CHECKS, 'publicKey', inputs);
   assert.deepEqual(run.failures, [], describeFailures(run.failures));
   assert.deepEqual([...run.outcomes.keys()], ['KEY_MALFORMED']);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { makePathVectors } from '../../scripts/make-path-vectors.js';
+import { P256_INFINITY_CERTIFICATE, SECP256K1_INFINITY_CERTIFICATE } from '../support/hostile-keys.js';
 import { describeFailures, runIsolated } from '../support/isolated-inputs.js';
 import { encodeScenario } from './path-mutation-checks.js';
 
@@ -73,6 +74,12 @@ test('any mutated chain gives a result, never an exception, within a time bound,
     const shuffled = poolOrder.length === 0 ? pool : poolOrder.map((i) => pool[i % pool.length]!);
     return encodeScenario({ leaf, intermediates: shuffled, crls, anchors: vector.anchors, purpose });
   });
+  // Issue 13: certificates with hostile keys in the pool a peer sends, and as the leaf.
+  const first = bases[0]!;
+  for (const hostile of [SECP256K1_INFINITY_CERTIFICATE, P256_INFINITY_CERTIFICATE]) {
+    inputs.unshift(encodeScenario({ leaf: first.leaf, intermediates: [hostile, ...first.intermediates], crls: first.crls, anchors: first.anchors, purpose: 'client' }));
+    inputs.unshift(encodeScenario({ leaf: hostile, intermediates: first.intermediates, crls: first.crls, anchors: first.anchors, purpose: 'client' }));
+  }
   const run = await runIsolated(new URL('./path-mutation-checks.ts', import.meta.url), 'checkChain', inputs, { batchSize: 600 });
   assert.deepEqual(run.failures, [], describeFailures(run.failures));
   // Most mutations must be refused; the few accepted ones touched bytes outside what is signed

@@ -9,6 +9,7 @@ import { OID } from '../../src/x509/oids.js';
 import { extension, issuerKeys, makeCertificate, name, spkiOf, tbsOf } from './certificate-parser-fixtures.js';
 import { attribute, extensionRequest, infoOf, makeCsr } from './csr-parser-fixtures.js';
 import { ISSUER_SPKI_VARIABLE } from './mutation-checks.js';
+import { P256_INFINITY_CERTIFICATE, P256_INFINITY_CSR, SECP256K1_INFINITY_CERTIFICATE, SECP256K1_INFINITY_CSR } from '../support/hostile-keys.js';
 import { describeFailures, runIsolated } from '../support/isolated-inputs.js';
 
 // Seeded: a failure replays with the same seed; the failing input is printed in base64.
@@ -288,16 +289,18 @@ const CHECKS = new URL('./mutation-checks.ts', import.meta.url);
 const env = { [ISSUER_SPKI_VARIABLE]: spkiOf(issuerKeys.publicKey).toString('base64') };
 
 test(`${CERTIFICATE_RUNS} mutated certificates parse or fail with a SymbolonError, each in a child process`, async () => {
-  const inputs = fc.sample(mutantArbitrary(certificates), { seed: SEED, numRuns: CERTIFICATE_RUNS });
+  // The mutants that found issue 13 first, then the seeded run.
+  const inputs = [SECP256K1_INFINITY_CERTIFICATE, P256_INFINITY_CERTIFICATE, ...fc.sample(mutantArbitrary(certificates), { seed: SEED, numRuns: CERTIFICATE_RUNS })];
   const run = await runIsolated(CHECKS, 'checkCertificate', inputs, { env });
   assert.deepEqual(run.failures, [], describeFailures(run.failures));
   assert.ok((run.outcomes.get('parsed') ?? 0) > 0, 'some mutations still parse (the test reaches the field readers)');
 });
 
 test(`${CSR_RUNS} mutated CSRs parse or fail with a SymbolonError, each in a child process`, async () => {
-  const inputs = fc.sample(fc.tuple(mutantArbitrary(csrs), fc.boolean()), { seed: SEED, numRuns: CSR_RUNS }).map(([input, asPem]) =>
+  const sampled = fc.sample(fc.tuple(mutantArbitrary(csrs), fc.boolean()), { seed: SEED, numRuns: CSR_RUNS }).map(([input, asPem]) =>
     asPem ? Buffer.from(`-----BEGIN CERTIFICATE REQUEST-----\n${input.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`) : input,
   );
+  const inputs = [P256_INFINITY_CSR, SECP256K1_INFINITY_CSR, ...sampled];
   const run = await runIsolated(CHECKS, 'checkCsr', inputs, { env });
   assert.deepEqual(run.failures, [], describeFailures(run.failures));
   assert.ok((run.outcomes.get('parsed') ?? 0) > 0, 'some mutations still parse (the test reaches the field readers)');
