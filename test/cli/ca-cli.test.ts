@@ -166,7 +166,7 @@ describe('symbolon ca: bad input and faults, each a typed error and a non-zero e
     const server = opensslCsr('web.acme.test', p256);
     await fails(sign(server, '--profile', 'server', '--ttl', '900d'), 'CA_LIFETIME_EXCEEDED', 1);
     await fails(sign(server, '--profile', 'nope'), 'CA_PROFILE_UNKNOWN', 1);
-    await fails(sign(server, '--profile', 'server', '--ttl', 'soon'), 'CA_LIFETIME_INVALID', 1);
+    await fails(sign(server, '--profile', 'server', '--ttl', 'soon'), 'USAGE', 2);
   });
 
   test('a wrong passphrase', async () => {

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { parseLifetime } from '../../ca/index.js';
 import type { CertificateRecord, CertificateStatus } from '../../store/index.js';
+import { lifetimeOption } from '../lifetime-option.js';
 import type { CommandFactory, Output } from '../program.js';
 import { cliClock, withDataDir } from './ca-options.js';
 
@@ -10,6 +10,7 @@ interface CaListOptions {
   readonly profile?: string;
   readonly expiring?: number;
   readonly json?: boolean;
+  readonly all?: boolean;
 }
 
 /** The status of a record at `now`. */
@@ -43,8 +44,9 @@ export const caListCommand: CommandFactory = (output: Output) =>
     .description('list issued certificates')
     .addOption(new Option('--status <status>', 'only valid, revoked or expired certificates').choices(['valid', 'revoked', 'expired']))
     .option('--profile <name>', 'only certificates of this profile')
-    .addOption(new Option('--expiring <lifetime>', 'only valid certificates expiring within this time, such as 30d').argParser((value: string) => parseLifetime(value, '--expiring')))
+    .addOption(new Option('--expiring <lifetime>', 'only valid certificates expiring within this time, such as 30d').argParser(lifetimeOption('--expiring')))
     .option('--json', 'print JSON, one array')
+    .option('--all', "also list the CA's internal certificates (OCSP responder, revocation feed, gateway)")
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
     .action(async (options: CaListOptions) => {
       const now = cliClock();

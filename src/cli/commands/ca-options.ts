@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { SymbolonError } from '../../errors.js';
-import { DEFAULT_DATA_DIR, openDataDir, parseLifetime, unlockActiveIssuer } from '../../ca/index.js';
+import { DEFAULT_DATA_DIR, openDataDir, unlockActiveIssuer } from '../../ca/index.js';
 import type { DataDir, IntermediateConstraints, IssuingCa } from '../../ca/index.js';
 import { ipToBytes, parseCertificates } from '../../x509/index.js';
 import type { Certificate, GeneralName } from '../../x509/index.js';
+import { parseLifetimeOption } from '../lifetime-option.js';
 import { readPassphrase } from '../passphrase.js';
 import { promptPassphrase } from './ca-passphrase-prompt.js';
 
@@ -36,7 +37,7 @@ export const cliRandom = (size: number): Uint8Array => randomBytes(size);
 
 /** Parses `--ttl 30d` into seconds; a usage error that names the option. */
 export function parseTtlOption(value: string): number {
-  return parseLifetime(value, '--ttl');
+  return parseLifetimeOption(value, '--ttl');
 }
 
 /** Which passphrase a command needs, and where it may come from. */

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { parseLifetime } from '../../ca/index.js';
+import { parseLifetimeOption } from '../lifetime-option.js';
 import { publishRootCrl } from '../../crl/index.js';
 import type { CommandFactory, Output } from '../program.js';
 import { cliClock, rootPassphrase, ROOT_PASSPHRASE_ENV, withDataDir } from './ca-options.js';
@@ -22,7 +22,7 @@ export const caRootCrlCommand: CommandFactory = (output: Output) =>
     .option('--root-passphrase-env <name>', `environment variable holding it (default: ${ROOT_PASSPHRASE_ENV})`)
     .option('--validity <lifetime>', 'nextUpdate - thisUpdate; make the next one before it runs out', '90d')
     .action(async (options: CaRootCrlOptions) => {
-      const validitySeconds = parseLifetime(options.validity, '--validity');
+      const validitySeconds = parseLifetimeOption(options.validity, '--validity');
       const passphrase = await rootPassphrase(options, false);
       const published = await withDataDir(options, (dataDir) => publishRootCrl(dataDir, { rootKeyPath: options.rootKey, rootPassphrase: passphrase, validitySeconds, now: cliClock() }));
       output.out(`Root CRL ${published.crlNumber} written to ${published.path} (and .pem); valid until ${published.nextUpdate.toISOString()}; make the next one before then\n`);

@@ -104,7 +104,11 @@ export const upCommand: CommandFactory = (output: Output) =>
       const dataDir = await openDataDir(dir, { actor: cliActor(), now: cliClock() });
       try {
         const { unlocked, locked } = await unlockIssuers(dataDir, passphrase);
-        if (unlocked.length === 0) throw new SymbolonError('UP_NO_ISSUER_UNLOCKED', `the passphrase opens none of the intermediate keys in ${dataDir.paths.caDir}; give the one chosen at \`ca init\``);
+        if (unlocked.length === 0) {
+          // A wrong passphrase is the same input error (exit 2) here as in every other command.
+          const code = locked.every((issuer) => issuer.code === 'KEY_BAD_PASSPHRASE') ? 'KEY_BAD_PASSPHRASE' : 'UP_NO_ISSUER_UNLOCKED';
+          throw new SymbolonError(code, `the passphrase opens none of the intermediate keys in ${dataDir.paths.caDir}; give the one chosen at \`ca init\``);
+        }
         const services = await startRevocationServices({
           dataDir,
           issuers: unlocked,
