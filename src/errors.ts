@@ -86,6 +86,9 @@ export const ERROR_CODES = {
   CA_REVOCATION_REASON_UNKNOWN: 'the revocation reason is not one of RFC 5280 CRLReason names',
   CA_ISSUER_EXPIRED: 'the issuing CA certificate has expired or is not yet valid; create a new intermediate',
   CA_ROOT_KEY_MISMATCH: 'the root key file does not belong to the root certificate of this CA',
+  CA_DATA_DIR_INCOMPLETE: 'the data directory is half made: a first start was interrupted before the CA was complete; move it away and run again',
+  CA_DATA_DIR_LOCKED: 'another process (symbolon up) is running on this data directory; stop it first or pass another --dir',
+  CA_ROOT_KEY_MISSING: 'the root key is not in the data directory (it was moved offline); bring the offline folder back or give --root-key',
 
   // x509/ — CRLs (parser)
   CRL_MALFORMED: 'the data is not a well-formed X.509 CRL',
@@ -134,6 +137,7 @@ export const ERROR_CODES = {
 
   // crl/ and ocsp/ — publication and the responder
   CRL_ISSUER_UNKNOWN: 'no CRL is published for this issuer (it is not one of this CA, or its key is locked)',
+  CRL_WRITE_FAILED: 'a CRL was signed but its file could not be written (disk full, read-only or missing directory); it is served over HTTP, the file on disk is older',
 
   // HTTP servers (crl/, ocsp/, events/)
   HTTP_NOT_FOUND: 'nothing is served at this path',
