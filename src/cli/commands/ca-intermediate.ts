@@ -1,7 +1,8 @@
 import { Command } from 'commander';
+import { dataDirPaths, defaultRootKeyPath } from '../../ca/index.js';
 import { createIntermediate } from '../../ca/index.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliActor, cliClock, cliRandom, collect, intermediateConstraintsOf, intermediatePassphrase, defaultRootPassphraseFile, rootPassphrase, withDataDir } from './ca-options.js';
+import { cliActor, cliClock, cliRandom, collect, intermediateConstraintsOf, intermediatePassphrase, dataDirOf, defaultRootPassphraseFile, rootPassphrase, withDataDir } from './ca-options.js';
 
 interface CaIntermediateOptions {
   readonly dir?: string;
@@ -28,6 +29,8 @@ export const caIntermediateCommand: CommandFactory = (output: Output) =>
       .option('--spiffe-trust-domain <domain>', 'constrain the intermediate to this SPIFFE trust domain')
       .option('--permit-dns <suffix>', 'constrain the intermediate to DNS names under this suffix (repeatable)', collect)
       .action(async (options: CaIntermediateOptions) => {
+        // A root key that is not here (moved offline) is said before a passphrase is asked for.
+        if (options.rootKey === undefined) defaultRootKeyPath(dataDirPaths(dataDirOf(options)));
         const rootKeyPassphrase = await rootPassphrase(options, false, defaultRootPassphraseFile(options));
         const passphrase = await intermediatePassphrase(options, true);
         const created = await withDataDir(options, (dataDir) =>

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
+import { dataDirPaths, defaultRootKeyPath } from '../../ca/index.js';
 import { parseLifetimeOption } from '../lifetime-option.js';
 import { publishRootCrl } from '../../crl/index.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliClock, defaultRootPassphraseFile, rootPassphrase, withDataDir } from './ca-options.js';
+import { cliClock, dataDirOf, defaultRootPassphraseFile, rootPassphrase, withDataDir } from './ca-options.js';
 
 interface CaRootCrlOptions {
   readonly dir?: string;
@@ -23,6 +24,8 @@ export const caRootCrlCommand: CommandFactory = (output: Output) =>
     .option('--validity <lifetime>', 'nextUpdate - thisUpdate; make the next one before it runs out', '90d')
     .action(async (options: CaRootCrlOptions) => {
       const validitySeconds = parseLifetimeOption(options.validity, '--validity');
+      // A root key that is not here (moved offline) is said before a passphrase is asked for.
+      if (options.rootKey === undefined) defaultRootKeyPath(dataDirPaths(dataDirOf(options)));
       const passphrase = await rootPassphrase(options, false, defaultRootPassphraseFile(options));
       const published = await withDataDir(options, (dataDir) => publishRootCrl(dataDir, { rootKeyPath: options.rootKey, rootPassphrase: passphrase, validitySeconds, now: cliClock() }));
       output.out(`Root CRL ${published.crlNumber} written to ${published.path} (and .pem); valid until ${published.nextUpdate.toISOString()}; make the next one before then\n`);

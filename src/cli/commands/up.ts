@@ -168,8 +168,10 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
       lines.push(...gateway.lines);
     } else lines.push(`  Gateway: off (no ${join(dir, 'gateway.yaml')}; see --gateway-config)`);
     lines.push('Stop with Ctrl-C (SIGINT) or SIGTERM.', '');
+    // Listen for the signals before saying so: whoever reads "Stop with" may send one at once.
+    const stopped = untilStopped();
     output.out(lines.join('\n'));
-    const signal = await untilStopped();
+    const signal = await stopped;
     await gateway?.stop();
     await services.close();
     output.out(`Stopped (${signal}).\n`);
