@@ -145,6 +145,7 @@ export const ERROR_CODES = {
   HTTP_UNSUPPORTED_MEDIA_TYPE: 'the request body has a content type this path does not take (OCSP wants application/ocsp-request)',
   HTTP_BODY_TOO_LARGE: 'the request body is larger than this path accepts',
   HTTP_URI_TOO_LONG: 'the request path is longer than any valid request needs',
+  HTTP_HEADERS_TOO_LARGE: 'the request head (request line and header fields) is larger than the server reads (16 KiB)',
   HTTP_INTERNAL_ERROR: 'the server failed to answer this request (it keeps serving others); retry, and report it if it lasts',
   HTTP_LISTEN_FAILED: 'the server cannot listen on this address (in use, not local, or not allowed); choose another',
 

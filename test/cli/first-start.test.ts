@@ -1,27 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openDataDir, unlockActiveIssuer } from '../../src/ca/index.js';
 import { makeTempDir } from '../ca/support.js';
 import { REPO_ROOT } from './run-cli.js';
+import { childEnv, killAllUp, spawnUp as spawnUpProcess, stopUp } from './up-process.js';
+import type { UpProcess } from './up-process.js';
 
 const temp = makeTempDir('symbolon-first-start-');
-const children = new Set<ChildProcessWithoutNullStreams>();
 after(() => {
-  for (const child of children) child.kill('SIGKILL');
+  killAllUp();
   temp.remove();
 });
-
-/** No passphrase variable leaks in from the test's environment. */
-function childEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env = { ...process.env } as Record<string, string>;
-  delete env['SYMBOLON_CA_PASSPHRASE'];
-  delete env['SYMBOLON_ROOT_PASSPHRASE'];
-  return { ...env, ...extra };
-}
 
 /** Runs `symbolon` to its end, with no terminal (as in CI). */
 function run(args: readonly string[], env: Record<string, string> = childEnv()): { status: number | null; stdout: string; stderr: string } {
@@ -30,43 +22,9 @@ function run(args: readonly string[], env: Record<string, string> = childEnv()):
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-interface Up {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exited: Promise<number | null>;
-  /** Resolves once up says it is up; rejects if it exits first. */
-  readonly ready: Promise<void>;
-}
-
-function spawnUp(args: readonly string[]): Up {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', '--no-feed', ...args], { cwd: REPO_ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    child.on('close', (code) => {
-      children.delete(child);
-      resolve(code);
-    }),
-  );
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.includes('Stop with')) resolve();
-    });
-    void exited.then((code) => reject(new Error(`up exited with ${code}:\n${stdout}\n${stderr}`)));
-  });
-  ready.catch(() => undefined);
-  return { child, stdout: () => stdout, stderr: () => stderr, exited, ready };
-}
-
-async function stop(up: Up): Promise<void> {
-  up.child.kill('SIGTERM');
-  const code = await up.exited;
-  assert.equal(code, 0, `exit ${code} (${up.child.signalCode}):\n${up.stdout()}\n${up.stderr()}`);
-}
+/** `up` without the feed: these tests are about its start. */
+const spawnUp = (args: readonly string[]): UpProcess => spawnUpProcess(['--no-feed', ...args]);
+const stop = stopUp;
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
 function seededRandom(seed: number): () => number {

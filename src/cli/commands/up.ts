@@ -109,6 +109,12 @@ export const upCommand: CommandFactory = (output: Output) =>
       }
     });
 
+/** What became of a CRL's file, truthfully: written, or not and why (the CRL is served all the same). */
+function fileNote(written: { readonly path: string; readonly error: SymbolonError | undefined } | undefined): string {
+  if (written === undefined) return '(no file written yet)';
+  return written.error === undefined ? `(also written to ${written.path})` : `(NOT written to ${written.path}: ${written.error.code}; see /healthz)`;
+}
+
 /** Lines that remind the operator, at every start, of root material still in the data directory. */
 function offlineReminders(paths: DataDirPaths): string[] {
   const left = [paths.offlineDir, paths.legacyRootKey, join(paths.root, 'root.passphrase')].filter((path) => existsSync(path));
@@ -134,14 +140,14 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
       onError: (error) => output.err(`${errorLine(error)} (the services keep running)\n`),
     });
     const lines = [`Symbolon is up on ${dir}`, ...offlineReminders(dataDirPaths(dir))];
-    for (const [id, url] of Object.entries(services.crlUrls)) lines.push(`  CRL   ${id}: ${url}  (also written to ${dir}/crl/${id}.crl)`);
+    for (const [id, url] of Object.entries(services.crlUrls)) lines.push(`  CRL   ${id}: ${url}  ${fileNote(services.crlFileWritten(id))}`);
     const rootCrl = await createRootCrlFile(dataDir, () => undefined).current();
     lines.push(
       rootCrl === undefined
         ? `  CRL   root: none yet; make one with \`symbolon ca root-crl\` (root key) and it is served at ${services.baseUrl}/crl/root.crl`
         : `  CRL   root: ${services.baseUrl}/crl/root.crl  (from crl/root.crl, valid until ${rootCrl.nextUpdate.toISOString()})`,
     );
-    for (const [id, url] of Object.entries(services.deltaCrlUrls)) lines.push(`  Delta ${id}: ${url}  (also written to ${dir}/crl/${id}-delta.crl)`);
+    for (const [id, url] of Object.entries(services.deltaCrlUrls)) lines.push(`  Delta ${id}: ${url}  ${fileNote(services.crlFileWritten(`${id}-delta`))}`);
     if (Object.keys(services.deltaCrlUrls).length > 0 && !dataDir.config.deltaCrl) {
       lines.push('    (certificates carry the Freshest CRL extension only once config.yaml says deltaCrl: true)');
     }
