@@ -29,5 +29,7 @@ export { BUILT_IN_PROFILES, MIN_LIFETIME_SECONDS, PROFILE_KEY_TYPES } from './pr
 export type { NameRules, Profile, ProfileKeyType } from './profile.js';
 export { REVOCATION_REASONS, parseRevocationReason } from './revocation-reason.js';
 export { revokeCertificate } from './revocation.js';
+export { internalCertificates, readInternalCertificates } from './internal-certificates.js';
+export type { InternalCertificates } from './internal-certificates.js';
 export { newSerialNumber, normalizeSerialNumber } from './serial.js';
 export { buildPkcs12 } from './pkcs12-bundle.js';

@@ -3,6 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { COMMANDS } from '../../src/cli/commands/index.js';
+import { runProgram } from '../../src/cli/program.js';
 import { parseCrl } from '../../src/x509/index.js';
 import { CA_PASSPHRASE, copyCa, makeTemplateCa, makeTempDir } from '../ca/support.js';
 import { killAllUp, spawnUp, stopUp } from './up-process.js';
@@ -78,4 +80,30 @@ test('a CRL directory that cannot be written (its path is a file, which stops ro
   assert.equal(crl.status, 200);
   assert.equal(parseCrl(Buffer.from(await crl.arrayBuffer())).revokedCertificates.length, 0);
   await stopUp(up);
+});
+
+test('each start of up revokes (superseded) the internal certificates it replaces; ca list hides them unless --all, which marks them', async () => {
+  const dir = copyCa(template, temp.path);
+  for (let start = 0; start < 3; start++) {
+    const up = spawnUp(['--dir', dir, '--listen', '127.0.0.1:0', '--feed-listen', '127.0.0.1:0', '--passphrase-file', passphraseFile]);
+    await up.ready;
+    await stopUp(up);
+  }
+  const list = async (...extra: string[]): Promise<{ internal: string | null; status: string; revocation: { reason: string } | null }[]> => {
+    let out = '';
+    const code = await runProgram(['ca', 'list', '--json', '--dir', dir, ...extra], COMMANDS, { out: (text) => void (out += text), err: () => undefined }, '0.0.0');
+    assert.equal(code, 0);
+    return JSON.parse(out) as { internal: string | null; status: string; revocation: { reason: string } | null }[];
+  };
+  assert.deepEqual(await list(), [], 'no certificate a user asked for');
+  const all = await list('--all');
+  assert.equal(all.length, 6);
+  for (const role of ['ocsp-signer:intermediate-1', 'feed']) {
+    const ofRole = all.filter((record) => record.internal === role);
+    assert.deepEqual(ofRole.map((record) => record.status).sort(), ['revoked', 'revoked', 'valid'], role);
+    assert.ok(ofRole.every((record) => record.revocation === null || record.revocation.reason === 'superseded'), role);
+  }
+  let text = '';
+  await runProgram(['ca', 'list', '--dir', dir], COMMANDS, { out: (chunk) => void (text += chunk), err: () => undefined }, '0.0.0');
+  assert.match(text, /^0 certificates \(and 6 internal certificates of up's services; --all lists them\)/);
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { createCertificateAuthority, crlUrl, deltaCrlUrl, ROOT_ISSUER_ID } from '../../ca/index.js';
+import { createCertificateAuthority, crlUrl, deltaCrlUrl, internalCertificates, ROOT_ISSUER_ID } from '../../ca/index.js';
 import type { DataDir, IssuingCa } from '../../ca/index.js';
 import { createCrlHandler, createCrlPublisher, createRootCrlFile } from '../../crl/index.js';
 import { errorCodeOf } from '../../errors.js';
@@ -14,7 +14,7 @@ import type { ListenAddress } from '../../http/index.js';
 import { generateKeyRequest } from '../../keys/index.js';
 import { createDelegatedSigner, createOcspFastPath, createOcspHandler, createOcspResponder } from '../../ocsp/index.js';
 import type { DelegatedSigner, OcspIssuer } from '../../ocsp/index.js';
-import type { Store } from '../../store/index.js';
+import type { CertificateRef, Store } from '../../store/index.js';
 import { ipToBytes, MAX_OCSP_REQUEST_BYTES, parseCertificate, toPem } from '../../x509/index.js';
 import type { Certificate, GeneralName } from '../../x509/index.js';
 import { createUpHealth } from './up-health.js';
@@ -93,6 +93,8 @@ export interface RevocationServices {
   /** Issuers OCSP cannot answer for (no responder certificate could be issued), with the error code. */
   readonly unansweredIssuers: readonly { readonly id: string; readonly code: string }[];
   rotateResponders(): Promise<void>;
+  /** Records a certificate issued to one of up's services and revokes the one it replaces (see `InternalCertificates`); faults go to onError. */
+  recordInternal(role: string, issued: CertificateRef): Promise<void>;
   /** The problems up runs with (`/healthz`, `/metrics`). */
   readonly health: UpHealth;
   /** Whether the last write of each CRL file (`<issuer>`, `<issuer>-delta`) succeeded, by its path; absent when none was tried. */
@@ -144,6 +146,11 @@ export async function startRevocationServices(options: RevocationServicesOptions
     closers.push(() => feed.close());
     const store = publishingStore(dataDir.store, feed);
 
+    // Each start and each renewal gives a service a new key, kept in memory only: the certificate
+    // it replaces is revoked (superseded), so no valid certificate is left whose key is gone.
+    const internal = internalCertificates({ paths: dataDir.paths, store, clock, actor });
+    const recordInternal = (role: string, issued: CertificateRef): Promise<void> => internal.replaced(role, issued).catch(onError);
+
     const signers = new Map<string, DelegatedSigner>();
     const unansweredIssuers: { id: string; code: string }[] = [];
     let responder: ReturnType<typeof createOcspResponder> | undefined;
@@ -152,13 +159,14 @@ export async function startRevocationServices(options: RevocationServicesOptions
       try {
         const signer = await createDelegatedSigner({
           issuerCertificate: issuer.certificate,
-          issue: async (key, ttlSeconds) =>
-            (
-              await ca.issue(
-                { subject: [[{ type: '2.5.4.3', value: `${dataDir.config.name} OCSP Responder (${issuer.id})` }]], subjectAltNames: [], publicKey: key.publicKey, spki: key.spki },
-                { profile: 'ocsp-signer', ttlSeconds, actor },
-              )
-            ).der,
+          issue: async (key, ttlSeconds) => {
+            const issued = await ca.issue(
+              { subject: [[{ type: '2.5.4.3', value: `${dataDir.config.name} OCSP Responder (${issuer.id})` }]], subjectAltNames: [], publicKey: key.publicKey, spki: key.spki },
+              { profile: 'ocsp-signer', ttlSeconds, actor },
+            );
+            await recordInternal(`ocsp-signer:${issuer.id}`, issued.record);
+            return issued.der;
+          },
           lifetimeSeconds: config.responderLifetimeSeconds,
           clock,
           // Cached answers carry the old certificate; new ones are signed with the new key.
@@ -252,6 +260,7 @@ export async function startRevocationServices(options: RevocationServicesOptions
           { subject: [[{ type: '2.5.4.3', value: `${dataDir.config.name} revocation feed` }]], subjectAltNames: names, publicKey: key.publicKey, spki: key.spki },
           { profile: 'server', ttlSeconds: 30 * 86_400, actor },
         );
+        await recordInternal('feed', issued.record);
         const anchors = [dataDir.root.der, ...dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => issuer.certificate)];
         const issuerCertificates = dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => ({ id: issuer.id, certificate: parseCertificate(issuer.certificate) }));
         const feedServer: FeedServer = createFeedServer({
@@ -280,6 +289,7 @@ export async function startRevocationServices(options: RevocationServicesOptions
       responderCertificate: (issuerId: string) => signers.get(issuerId)?.certificate,
       unansweredIssuers: Object.freeze(unansweredIssuers),
       health,
+      recordInternal,
       crlFileWritten: (name: string) => crlFiles.get(name),
       rotateResponders: async () => {
         for (const signer of signers.values()) await signer.rotate();
