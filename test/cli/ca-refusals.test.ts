@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { runProgram } from '../../src/cli/program.js';
-import { CA_PASSPHRASE, copyCa, makeTemplateCa, makeTempDir } from '../ca/support.js';
+import { CA_PASSPHRASE, copyCa, makeTemplateCa, makeTempDir, ROOT_PASSPHRASE } from '../ca/support.js';
 import { REPO_ROOT } from './run-cli.js';
 
 const temp = makeTempDir('symbolon-ca-refusals-');
@@ -190,4 +190,33 @@ test('ca list --json | head -1: a closed standard output ends the command quietl
   });
   assert.equal(result.code, 0);
   assert.equal(result.stderr, '', 'no EPIPE stack trace');
+});
+
+describe('revoking an intermediate', () => {
+  test('ca revoke intermediate-1 (or its certificate file) with the root key lists it in the root CRL, which later root CRLs keep; a plain revoke of it no longer says CA_CERT_FOREIGN', async () => {
+    const dir = copyCa(ca, temp.path);
+    const rootPass = join(temp.path, 'root.pass');
+    writeFileSync(rootPass, `${ROOT_PASSPHRASE}\n`);
+    const intermediateFile = join(dir, 'ca/intermediate-1.crt');
+    const withoutKey = await cli('ca', 'revoke', intermediateFile, '--reason', 'keyCompromise', '--dir', dir, '--root-key', join(temp.path, 'no-such.key'), '--root-passphrase-file', rootPass);
+    assert.equal(withoutKey.code, 2, withoutKey.err);
+    assert.match(withoutKey.err, /^symbolon: INPUT_UNREADABLE: /);
+    const revoked = await cli('ca', 'revoke', intermediateFile, '--reason', 'keyCompromise', '--dir', dir, '--root-passphrase-file', rootPass);
+    assert.equal(revoked.code, 0, revoked.err);
+    assert.match(revoked.out, /^Revoked intermediate-1 \(serial [0-9a-f]+, keyCompromise\) with the root key: root CRL \d+ written to /);
+    assert.match(revoked.out, /intermediate-1 is the intermediate that issues: make its successor now with `symbolon ca intermediate create`/);
+    const serial = /serial ([0-9a-f]+)/.exec(revoked.out)![1]!;
+    const listed = (): string => {
+      const text = spawnSync('openssl', ['crl', '-in', join(dir, 'crl/root.crl.pem'), '-noout', '-text'], { encoding: 'utf8' });
+      assert.equal(text.status, 0, text.stderr);
+      return text.stdout;
+    };
+    assert.match(listed(), new RegExp(`Serial Number: ${serial.toUpperCase()}[\\s\\S]*Key Compromise`));
+    const again = await cli('ca', 'root-crl', '--dir', dir, '--root-passphrase-file', rootPass);
+    assert.equal(again.code, 0, again.err);
+    assert.match(listed(), new RegExp(`Serial Number: ${serial.toUpperCase()}`), 'a later root CRL keeps the revocation');
+    const root = await cli('ca', 'revoke', 'root', '--reason', 'keyCompromise', '--dir', dir, '--root-passphrase-file', rootPass);
+    assert.equal(root.code, 2);
+    assert.match(root.err, /^symbolon: USAGE: the root cannot be revoked/);
+  });
 });
