@@ -186,6 +186,8 @@ export async function initCertificateAuthority(options: CaInitOptions): Promise<
   const staging = stagingDirOf(options.dir, options.random);
   const paths = dataDirPaths(staging);
   try {
+    // The data directory's parent may not exist yet (--dir a/b/c): made as the data directory always was.
+    await mkdir(dirname(staging), { recursive: true });
     await mkdir(staging, { mode: 0o700 });
     await mkdir(paths.offlineDir, { mode: 0o700 });
     await mkdir(paths.caDir, { mode: 0o700 });

@@ -206,3 +206,11 @@ describe('one process per data directory', () => {
     assert.deepEqual(readdirSync(temp.path).filter((name) => name.startsWith('.race.init-')), [], 'no staging directory is left');
   });
 });
+
+test('ca init makes the parents of a data directory that do not exist yet', () => {
+  const dir = join(temp.path, 'not', 'yet', 'there');
+  const init = run(['ca', 'init', '--dir', dir]);
+  assert.equal(init.status, 0, init.stderr);
+  assert.ok(existsSync(join(dir, 'symbolon.json')));
+  assert.deepEqual(readdirSync(join(temp.path, 'not', 'yet')), ['there'], 'no staging directory is left');
+});
