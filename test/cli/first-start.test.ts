@@ -143,6 +143,10 @@ describe('first start', () => {
     // Without the variable, the generated file is read.
     const fromFile = run(['ca', 'issue', '--dir', dir, '--profile', 'client', '--name', 'tour2', '--out', join(temp.path, 'tour2')]);
     assert.equal(fromFile.status, 0, fromFile.stderr);
+    // The next intermediate takes the root from offline/ and the generated passphrase, which up unlocks every intermediate with.
+    const rotated = run(['ca', 'intermediate', 'create', '--dir', dir]);
+    assert.equal(rotated.status, 0, rotated.stderr);
+    assert.match(rotated.stdout, /Created intermediate-2/);
   });
 
   test('the root passphrase is read from offline/ beside the key and never from the environment unless named; without offline/ the root commands say so', () => {

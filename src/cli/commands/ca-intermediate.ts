@@ -1,8 +1,7 @@
 import { Command } from 'commander';
-import { dataDirPaths, defaultRootKeyPath } from '../../ca/index.js';
-import { createIntermediate } from '../../ca/index.js';
+import { createIntermediate, dataDirPaths, defaultRootKeyPath } from '../../ca/index.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliActor, cliClock, cliRandom, collect, intermediateConstraintsOf, intermediatePassphrase, dataDirOf, defaultRootPassphraseFile, rootPassphrase, withDataDir } from './ca-options.js';
+import { cliActor, cliClock, cliRandom, collect, intermediateConstraintsOf, intermediatePassphraseRequest, resolvePassphrase, dataDirOf, defaultRootPassphraseFile, rootPassphrase, withDataDir } from './ca-options.js';
 
 interface CaIntermediateOptions {
   readonly dir?: string;
@@ -32,7 +31,8 @@ export const caIntermediateCommand: CommandFactory = (output: Output) =>
         // A root key that is not here (moved offline) is said before a passphrase is asked for.
         if (options.rootKey === undefined) defaultRootKeyPath(dataDirPaths(dataDirOf(options)));
         const rootKeyPassphrase = await rootPassphrase(options, false, defaultRootPassphraseFile(options));
-        const passphrase = await intermediatePassphrase(options, true);
+        // `up` unlocks every intermediate with one passphrase: the generated one is the default for the next.
+        const passphrase = await resolvePassphrase({ ...intermediatePassphraseRequest(options, true), defaultFile: dataDirPaths(dataDirOf(options)).intermediatePassphrase });
         const created = await withDataDir(options, (dataDir) =>
           createIntermediate(dataDir, {
             rootKeyPath: options.rootKey,
