@@ -86,6 +86,9 @@ export const ERROR_CODES = {
   CA_REVOCATION_REASON_UNKNOWN: 'the revocation reason is not one of RFC 5280 CRLReason names',
   CA_ISSUER_EXPIRED: 'the issuing CA certificate has expired or is not yet valid; create a new intermediate',
   CA_ROOT_KEY_MISMATCH: 'the root key file does not belong to the root certificate of this CA',
+  CA_DATA_DIR_INCOMPLETE: 'the data directory is half made: a first start was interrupted before the CA was complete; move it away and run again',
+  CA_DATA_DIR_LOCKED: 'another process (symbolon up) is running on this data directory; stop it first or pass another --dir',
+  CA_ROOT_KEY_MISSING: 'the root key is not in the data directory (it was moved offline); bring the offline folder back or give --root-key',
 
   // x509/ — CRLs (parser)
   CRL_MALFORMED: 'the data is not a well-formed X.509 CRL',
@@ -159,6 +162,7 @@ export const ERROR_CODES = {
 
   // crl/ and ocsp/ — publication and the responder
   CRL_ISSUER_UNKNOWN: 'no CRL is published for this issuer (it is not one of this CA, or its key is locked)',
+  CRL_WRITE_FAILED: 'a CRL was signed but its file could not be written (disk full, read-only or missing directory); it is served over HTTP, the file on disk is older',
 
   // HTTP servers (crl/, ocsp/, events/)
   HTTP_NOT_FOUND: 'nothing is served at this path',
@@ -166,6 +170,7 @@ export const ERROR_CODES = {
   HTTP_UNSUPPORTED_MEDIA_TYPE: 'the request body has a content type this path does not take (OCSP wants application/ocsp-request)',
   HTTP_BODY_TOO_LARGE: 'the request body is larger than this path accepts',
   HTTP_URI_TOO_LONG: 'the request path is longer than any valid request needs',
+  HTTP_HEADERS_TOO_LARGE: 'the request head (request line and header fields) is larger than the server reads (16 KiB)',
   HTTP_INTERNAL_ERROR: 'the server failed to answer this request (it keeps serving others); retry, and report it if it lasts',
   HTTP_LISTEN_FAILED: 'the server cannot listen on this address (in use, not local, or not allowed); choose another',
 

@@ -6,6 +6,7 @@ export const AUDIT_ACTIONS = [
   'certificate.renew',
   'certificate.revoke',
   'config.change',
+  'issuer.revoke',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

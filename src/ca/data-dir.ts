@@ -6,16 +6,23 @@ import { errorCodeOf, SymbolonError } from '../errors.js';
  * A Symbolon data directory (default `./symbolon-data`):
  *
  *   symbolon.json              marker: format, version, store id; written last by `ca init`
+ *   symbolon.lock              the PID of the `symbolon up` running on it (while it runs)
  *   config.yaml                CA configuration (name, public base URL, profiles)
  *   symbolon.db                SQLite store (plus symbolon.db-wal and -shm while open)
+ *   intermediate.passphrase    the intermediate key's passphrase, 0600, when it was generated
+ *   offline/root.key.enc       root key, encrypted PKCS#8, 0600 \ everything the root needs, and
+ *   offline/root.passphrase    its passphrase, 0600, if generated / nothing that runs reads: move
+ *                                                                  the folder offline after init
  *   ca/root.crt                root CA certificate (PEM)
- *   ca/root.key.enc            root key, encrypted PKCS#8, 0600: move it offline after init
  *   ca/intermediate-N.crt      intermediate CA certificates (PEM), N = 1, 2, ...
  *   ca/intermediate-N.key.enc  their keys, encrypted PKCS#8, 0600
  *   ca/intermediate-N.chain.pem  intermediate then root: what a server sends after its own certificate
+ *   internal/                  the certificates and encrypted keys of `up`'s own services
  *
  * Which intermediate issues is recorded in the store. Every file is written atomically
- * (temporary file, fsync, rename), so a crash leaves no half-written file.
+ * (temporary file, fsync, rename), so a crash leaves no half-written file, and a new data
+ * directory is made whole in a staging directory beside it, then renamed into place.
+ * (Data directories made before `offline/` existed keep their root key at ca/root.key.enc.)
  */
 export const DATA_DIR_FORMAT = 'symbolon-data-dir';
 export const DATA_DIR_VERSION = 1;
@@ -29,6 +36,16 @@ export interface DataDirPaths {
   readonly caDir: string;
   readonly rootCertificate: string;
   readonly rootKey: string;
+  /** Where data directories made before `offline/` existed keep the root key. */
+  readonly legacyRootKey: string;
+  readonly offlineDir: string;
+  /** The root passphrase when `ca init` or `up` generated it. */
+  readonly rootPassphrase: string;
+  /** The intermediate passphrase when `ca init` or `up` generated it; `up` reads it from here. */
+  readonly intermediatePassphrase: string;
+  readonly lock: string;
+  /** Certificates and keys of the CA's own services (OCSP responder, feed, gateway). */
+  readonly internalDir: string;
   readonly issuerCertificate: (issuerId: string) => string;
   readonly issuerKey: (issuerId: string) => string;
   readonly issuerChain: (issuerId: string) => string;
@@ -37,14 +54,21 @@ export interface DataDirPaths {
 /** The paths of every file in a data directory. */
 export function dataDirPaths(root: string): DataDirPaths {
   const caDir = join(root, 'ca');
+  const offlineDir = join(root, 'offline');
   return Object.freeze({
     root,
     marker: join(root, 'symbolon.json'),
+    offlineDir,
+    rootPassphrase: join(offlineDir, 'root.passphrase'),
+    intermediatePassphrase: join(root, 'intermediate.passphrase'),
+    lock: join(root, 'symbolon.lock'),
+    internalDir: join(root, 'internal'),
     config: join(root, 'config.yaml'),
     database: join(root, 'symbolon.db'),
     caDir,
     rootCertificate: join(caDir, 'root.crt'),
-    rootKey: join(caDir, 'root.key.enc'),
+    rootKey: join(offlineDir, 'root.key.enc'),
+    legacyRootKey: join(caDir, 'root.key.enc'),
     issuerCertificate: (id: string) => join(caDir, `${id}.crt`),
     issuerKey: (id: string) => join(caDir, `${id}.key.enc`),
     issuerChain: (id: string) => join(caDir, `${id}.chain.pem`),
@@ -69,7 +93,10 @@ export function markerText(storeId: string, createdAt: Date): string {
  * Files a user may put in a data directory before the CA exists: `symbolon up` reads
  * gateway.yaml from there, so writing it first and then running `up` once must work.
  */
-const PRE_INIT_FILES: ReadonlySet<string> = new Set(['gateway.yaml']);
+export const PRE_INIT_FILES: ReadonlySet<string> = new Set(['gateway.yaml']);
+
+/** What `ca init` writes: found without a marker, they are the remains of an interrupted init. */
+const CA_PARTS: ReadonlySet<string> = new Set(['ca', 'offline', 'config.yaml', 'symbolon.db', 'intermediate.passphrase', 'root.passphrase']);
 
 function isEmptyBeforeInit(entries: readonly string[]): boolean {
   return entries.every((name) => PRE_INIT_FILES.has(name));
@@ -94,11 +121,16 @@ export function readDataDirMarker(root: string): DataDirMarker {
     text = readFileSync(paths.marker, 'utf8');
   } catch (error) {
     if (errorCodeOf(error) !== 'ENOENT') throw new SymbolonError('CA_DATA_DIR_CORRUPT', `cannot read ${paths.marker} (${errorCodeOf(error) ?? 'error'})`, { cause: error });
-    if (isEmptyBeforeInit(readdirSync(root))) throw new SymbolonError('CA_DATA_DIR_MISSING', `${root} has no CA yet; run \`symbolon ca init --dir ${root}\``);
-    throw new SymbolonError(
-      'CA_DATA_DIR_FOREIGN',
-      `${root} has no symbolon.json: it is not a Symbolon data directory (or \`ca init\` was interrupted; then remove it and run init again)`,
-    );
+    const entries = readdirSync(root);
+    if (isEmptyBeforeInit(entries)) throw new SymbolonError('CA_DATA_DIR_MISSING', `${root} has no CA yet; run \`symbolon ca init --dir ${root}\``);
+    const caParts = entries.filter((name) => CA_PARTS.has(name));
+    if (caParts.length > 0) {
+      throw new SymbolonError(
+        'CA_DATA_DIR_INCOMPLETE',
+        `${root} is half made: it has ${caParts.join(', ')} but no symbolon.json, so a first start (\`ca init\` or \`up\` of an older Symbolon) was interrupted before it finished; no certificate was issued from it and its keys may have no passphrase file: move it away (or remove it) and run again`,
+      );
+    }
+    throw new SymbolonError('CA_DATA_DIR_FOREIGN', `${root} has no symbolon.json: it is not a Symbolon data directory; pass --dir with a new or empty directory`);
   }
   let marker: unknown;
   try {

@@ -11,6 +11,16 @@ import { readFileSync } from 'node:fs';
 import { COMMANDS } from './commands/index.js';
 import { runProgram } from './program.js';
 
+// A reader that stops early (`symbolon ca list --json | head -1`) closes the pipe: the command has
+// nothing more to say to it and ends quietly, as the commands of a shell pipeline do, rather than
+// dying of an unhandled EPIPE with a stack trace. Other stream errors are real faults and are kept.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 process.exitCode = await runProgram(

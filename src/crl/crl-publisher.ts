@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { IssuingCa } from '../ca/index.js';
 import type { RevocationEvent } from '../events/index.js';
 import { writePublicKeyFile } from '../keys/index.js';
+import { errorCodeOf, SymbolonError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { buildCrl, toPem } from '../x509/index.js';
 import type { RevokedEntry } from '../x509/index.js';
@@ -51,7 +52,21 @@ export interface CrlPublisherOptions {
   /** Where `<issuer>.crl` (DER) and `<issuer>.crl.pem` are written (and `<issuer>-delta.crl[.pem]`); undefined writes nothing. */
   readonly directory: string | undefined;
   readonly onPublished?: (crl: PublishedCrl) => void;
+  /**
+   * Told of every CRL file write when `directory` is set: `error` (`CRL_WRITE_FAILED`) when the
+   * file could not be written (the CRL is still served from memory), undefined when it was.
+   */
+  readonly onFileWrite?: (result: CrlFileWrite) => void;
   readonly onError?: (error: unknown) => void;
+}
+
+/** The outcome of writing one published CRL to its files. */
+export interface CrlFileWrite {
+  /** `<issuer>` or `<issuer>-delta`: the file name without `.crl`. */
+  readonly name: string;
+  readonly path: string;
+  readonly crlNumber: bigint;
+  readonly error: SymbolonError | undefined;
 }
 
 /**
@@ -153,11 +168,21 @@ export function createCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
       state.baseCount = count;
     }
     scheduleRefresh(state, isDelta);
-    if (directory !== undefined) {
-      await writePublicKeyFile(join(directory, `${name}.crl`), der, { overwrite: true });
-      await writePublicKeyFile(join(directory, `${name}.crl.pem`), toPem('X509 CRL', der), { overwrite: true });
-    }
     options.onPublished?.(crl);
+    if (directory !== undefined) {
+      const path = join(directory, `${name}.crl`);
+      let failure: SymbolonError | undefined;
+      try {
+        await writePublicKeyFile(path, der, { overwrite: true });
+        await writePublicKeyFile(`${path}.pem`, toPem('X509 CRL', der), { overwrite: true });
+      } catch (error) {
+        // A full or read-only disk: the CRL is served from memory all the same, and the file is said to be stale.
+        const cause = errorCodeOf(error instanceof SymbolonError ? error.cause : error) ?? errorCodeOf(error) ?? 'error';
+        failure = new SymbolonError('CRL_WRITE_FAILED', `CRL ${crlNumber} of ${state.issuer.id} could not be written to ${path} (${cause}); it is served over HTTP, the file there is older or missing`, { cause: error });
+        onError(failure);
+      }
+      options.onFileWrite?.({ name, path, crlNumber, error: failure });
+    }
   }
 
   function scheduleRefresh(state: IssuerState, isDelta: boolean): void {
@@ -205,7 +230,8 @@ export function createCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
   return {
     issuerIds: [...states.keys()],
     async start(): Promise<number> {
-      if (directory !== undefined) await mkdir(directory, { recursive: true });
+      // A directory that cannot be made is reported by each file write that then fails; CRLs are served all the same.
+      if (directory !== undefined) await mkdir(directory, { recursive: true }).catch(() => undefined);
       for (const state of states.values()) {
         if (directory === undefined) continue;
         const full = await lastCrlNumber(join(directory, `${state.issuer.id}.crl`));

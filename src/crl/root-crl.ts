@@ -4,7 +4,8 @@ import { ROOT_ISSUER_ID, unlockRootKey } from '../ca/index.js';
 import type { DataDir } from '../ca/index.js';
 import { createSigner, writePublicKeyFile } from '../keys/index.js';
 import { SymbolonError } from '../errors.js';
-import { buildCrl, keyIdentifier, parseCrl, toPem, verifyCrlSignature } from '../x509/index.js';
+import { buildCrl, keyIdentifier, parseCertificate, parseCrl, toPem, verifyCrlSignature } from '../x509/index.js';
+import type { RevocationReason, RevokedEntry } from '../x509/index.js';
 import { lastCrlNumber, nextCrlNumber } from './crl-number.js';
 import { crlEtag } from './crl-publisher.js';
 import type { PublishedCrl } from './crl-publisher.js';
@@ -15,6 +16,19 @@ export interface RootCrlOptions {
   /** nextUpdate - thisUpdate: a root CRL is made by hand with the offline key, so it lives long. */
   readonly validitySeconds: number;
   readonly now: Date;
+  /** A certificate the root signed (an intermediate) to add to the CRL. */
+  readonly revoke?: { readonly serialNumber: string; readonly reason: RevocationReason } | undefined;
+}
+
+/** The entries of the root CRL now at `path`, if it is one the root signed; none otherwise. */
+async function currentRootEntries(path: string, root: DataDir['root']): Promise<RevokedEntry[]> {
+  try {
+    const parsed = parseCrl(await readFile(path));
+    if (!verifyCrlSignature(parsed, root)) return [];
+    return parsed.revokedCertificates.map((entry) => ({ serialNumber: entry.serialNumber, revocationDate: entry.revocationDate, ...(entry.reason === undefined ? {} : { reason: entry.reason }) }));
+  } catch {
+    return [];
+  }
 }
 
 /** Where the root's CRL lives in the data directory: beside the intermediates' CRLs, served by `up`. */
@@ -25,16 +39,22 @@ export function rootCrlPath(dataDir: Pick<DataDir, 'paths'>): string {
 /**
  * Signs the root's CRL (RFC 5280 5.1: version 2, cRLNumber above the last one, the root's key
  * identifier, thisUpdate and nextUpdate) with the root key brought back from offline, and writes
- * it to crl/root.crl (DER) and crl/root.crl.pem. It lists no certificate: Symbolon does not
- * revoke intermediates yet. Relying parties that check the whole chain (`openssl verify
+ * it to crl/root.crl (DER) and crl/root.crl.pem. It lists the intermediates revoked so far
+ * (carried over from the last root CRL) and `revoke`. Relying parties that check the whole chain (`openssl verify
  * -crl_check_all`) need it, at the URL every intermediate's CRL distribution point names.
  * Throws `KEY_BAD_PASSPHRASE`, `CA_ROOT_KEY_MISMATCH`, `INPUT_UNREADABLE`.
  */
-export async function publishRootCrl(dataDir: DataDir, options: RootCrlOptions): Promise<{ readonly path: string; readonly crlNumber: bigint; readonly nextUpdate: Date }> {
+export async function publishRootCrl(dataDir: DataDir, options: RootCrlOptions): Promise<{ readonly path: string; readonly crlNumber: bigint; readonly nextUpdate: Date; readonly entries: number }> {
   const rootKey = await unlockRootKey(dataDir, options.rootKeyPath, options.rootPassphrase);
   const path = rootCrlPath(dataDir);
   await mkdir(join(dataDir.paths.root, 'crl'), { recursive: true });
   const crlNumber = nextCrlNumber(await lastCrlNumber(path), options.now);
+  // Every revocation the last root CRL listed stays listed: a revoked intermediate is never un-revoked.
+  const revokedCertificates = await currentRootEntries(path, dataDir.root);
+  const revoke = options.revoke;
+  if (revoke !== undefined && !revokedCertificates.some((entry) => entry.serialNumber === revoke.serialNumber)) {
+    revokedCertificates.push({ serialNumber: revoke.serialNumber, revocationDate: options.now, ...(revoke.reason === 'unspecified' ? {} : { reason: revoke.reason }) });
+  }
   const nextUpdate = new Date(options.now.getTime() + options.validitySeconds * 1000);
   const der = await buildCrl(
     {
@@ -43,12 +63,38 @@ export async function publishRootCrl(dataDir: DataDir, options: RootCrlOptions):
       nextUpdate,
       crlNumber,
       authorityKeyIdentifier: dataDir.root.subjectKeyIdentifier ?? keyIdentifier(dataDir.root.spki),
+      revokedCertificates,
     },
     createSigner(rootKey),
   );
   await writePublicKeyFile(path, der, { overwrite: true });
   await writePublicKeyFile(`${path}.pem`, toPem('X509 CRL', der), { overwrite: true });
-  return { path, crlNumber, nextUpdate };
+  return { path, crlNumber, nextUpdate, entries: revokedCertificates.length };
+}
+
+/**
+ * Revokes one of this CA's intermediates with the root key: a new root CRL (crl/root.crl, which
+ * `up` serves at once) lists it, with every revocation the last one listed, and the audit log
+ * records it. Throws `USAGE` for the root or an unknown issuer, and the errors of `publishRootCrl`.
+ */
+export async function revokeIntermediate(
+  dataDir: DataDir,
+  options: Omit<RootCrlOptions, 'revoke'> & { readonly issuerId: string; readonly reason: RevocationReason; readonly actor: string },
+): Promise<{ readonly path: string; readonly crlNumber: bigint; readonly nextUpdate: Date; readonly serialNumber: string; readonly isActive: boolean }> {
+  const issuer = dataDir.issuers.find((record) => record.id === options.issuerId);
+  if (issuer === undefined || issuer.parentId === null) {
+    throw new SymbolonError('USAGE', issuer === undefined ? `this CA has no issuer ${options.issuerId}` : 'the root cannot be revoked by its own CRL; a compromised root means a new CA');
+  }
+  const serialNumber = parseCertificate(issuer.certificate).serialNumber;
+  const published = await publishRootCrl(dataDir, { ...options, revoke: { serialNumber, reason: options.reason } });
+  await dataDir.store.appendAudit({
+    at: options.now,
+    actor: options.actor,
+    action: 'issuer.revoke',
+    target: issuer.id,
+    payload: { issuer: issuer.id, serial: serialNumber, reason: options.reason, rootCrlNumber: published.crlNumber.toString() },
+  });
+  return { ...published, serialNumber, isActive: issuer.isActive };
 }
 
 /**

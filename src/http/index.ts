@@ -1,7 +1,7 @@
 export { httpDate, isNotModified } from './conditional-request.js';
 export { closeServer, hostPort, listen } from './listen.js';
 export type { ListenAddress } from './listen.js';
-export { sendProblem } from './problem.js';
+export { closingProblemMessage, sendProblem } from './problem.js';
 export { readBody } from './request-body.js';
 export type { BodyResult } from './request-body.js';
 export { createFastPathServer } from './fast-path-server.js';

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { Http2ServerResponse } from 'node:http2';
 import { ERROR_CODES } from '../errors.js';
@@ -10,12 +11,17 @@ function problemBody(status: number, code: ErrorCode, detail?: string): string {
 }
 
 /**
- * A whole HTTP/1.1 500 answer with a problem body that closes the connection, for servers that
- * write their own heads and have no request state left to trust.
+ * A whole HTTP/1.1 answer with a problem body that closes the connection, for servers that write
+ * their own heads and have no request state left to trust (a fault, a head too large to parse).
  */
+export function closingProblemMessage(status: number, code: ErrorCode): string {
+  const body = problemBody(status, code);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\ndate: ${httpDateNow()}\r\n\r\n${body}`;
+}
+
+/** The 500 answer of `closingProblemMessage`. */
 export function internalErrorMessage(): string {
-  const body = problemBody(500, 'HTTP_INTERNAL_ERROR');
-  return `HTTP/1.1 500 Internal Server Error\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\nconnection: close\r\ndate: ${httpDateNow()}\r\n\r\n${body}`;
+  return closingProblemMessage(500, 'HTTP_INTERNAL_ERROR');
 }
 
 /**

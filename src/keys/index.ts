@@ -4,7 +4,7 @@ export { generateKeyRequest } from './key-request.js';
 export type { GeneratedKey } from './key-request.js';
 export { MAX_RSA_BITS, MIN_RSA_BITS, SUPPORTED_CURVES, assertKeySupported } from './key-policy.js';
 export { MAX_KEY_INPUT_BYTES } from './key-input.js';
-export { MIN_PASSPHRASE_LENGTH, PBKDF2_ITERATIONS } from './pkcs8-encryption.js';
+export { assertPassphraseStrength, MIN_PASSPHRASE_LENGTH, PBKDF2_ITERATIONS } from './pkcs8-encryption.js';
 export { exportPrivateKeyDer, exportPrivateKeyPem, importPrivateKey, importPrivateKeyForInspection } from './private-key-encoding.js';
 export type { PrivateKeyExportOptions, PrivateKeyImportOptions } from './private-key-encoding.js';
 export { exportPublicKeyDer, exportPublicKeyPem, importPublicKey, importPublicKeyForInspection } from './public-key-encoding.js';

@@ -188,15 +188,23 @@ export function isPrivateKeyInfo(root: DerNode): boolean {
 }
 
 /**
+ * Throws `KEY_WEAK_PASSPHRASE` for a passphrase shorter than `MIN_PASSPHRASE_LENGTH` characters:
+ * the one rule every encryption applies, callable before work that must not be done for nothing.
+ */
+export function assertPassphraseStrength(passphrase: string): void {
+  if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) {
+    throw new SymbolonError('KEY_WEAK_PASSPHRASE', `a passphrase must have at least ${MIN_PASSPHRASE_LENGTH} characters`);
+  }
+}
+
+/**
  * Encrypts a PrivateKeyInfo as PBES2 (RFC 8018 6.2): PBKDF2 with HMAC-SHA256, a 16-byte random
  * salt and `PBKDF2_ITERATIONS` iterations, then AES-256-CBC. Returns the EncryptedPrivateKeyInfo
  * DER (RFC 5958 3), which `openssl pkey` reads. Throws `KEY_WEAK_PASSPHRASE` for a passphrase
  * shorter than `MIN_PASSPHRASE_LENGTH` characters.
  */
 export async function encryptPrivateKeyInfo(privateKeyInfo: Uint8Array, passphrase: string): Promise<Buffer> {
-  if ([...passphrase].length < MIN_PASSPHRASE_LENGTH) {
-    throw new SymbolonError('KEY_WEAK_PASSPHRASE', `a passphrase must have at least ${MIN_PASSPHRASE_LENGTH} characters`);
-  }
+  assertPassphraseStrength(passphrase);
   // RFC 8018 4.1: a salt of at least eight octets, chosen at random.
   const salt = randomBytes(16);
   const iv = randomBytes(AES_BLOCK_BYTES);

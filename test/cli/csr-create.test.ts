@@ -86,7 +86,7 @@ test('signs with an existing encrypted OpenSSL key; a SPIFFE ID alone needs no s
 
 test('--type chooses the new key: Ed25519 and RSA CSRs verify too, and an encrypted new key needs the passphrase', async () => {
   const [ed25519, rsa] = await Promise.all([
-    runCli(['csr', 'create', '--key-out', file('ed.key'), '--type', 'ed25519', '--cn', 'ed', '--out', file('ed.csr'), '--passphrase-env', 'P'], { env: { P: 'ed25519 passphrase' } }),
+    runCli(['csr', 'create', '--key-out', file('ed.key'), '--key-type', 'ed25519', '--cn', 'ed', '--out', file('ed.csr'), '--passphrase-env', 'P'], { env: { P: 'ed25519 passphrase' } }),
     runCli(['csr', 'create', '--key-out', file('new-rsa.key'), '--type', 'rsa2048', '--cn', 'rsa', '--out', file('rsa.csr')]),
   ]);
   assertOk(ed25519);

@@ -28,7 +28,7 @@ const SUMMARIES: Readonly<Record<string, string>> = {
 };
 
 test('writes a key of every type as PKCS#8 with mode 0600 that OpenSSL reads, and prints only its summary', async () => {
-  const results = await Promise.all(KEY_TYPES.map((type) => runCli(['key', 'create', '--type', type, '--out', file(`${type}.key`)])));
+  const results = await Promise.all(KEY_TYPES.map((type) => runCli(['key', 'create', '--key-type', type, '--out', file(`${type}.key`)])));
   KEY_TYPES.forEach((type, index) => {
     const result = results[index]!;
     assertOk(result);
@@ -54,7 +54,7 @@ test('the default type is P-256, and --public-out writes the matching public key
 test('an encrypted key needs its passphrase (from a file less its newline, or from the environment)', async () => {
   writeFileSync(file('pass.txt'), 'a long enough passphrase\n');
   const [fromFile, fromEnv] = await Promise.all([
-    runCli(['key', 'create', '--type', 'ed25519', '--out', file('enc.key'), '--passphrase-file', file('pass.txt')]),
+    runCli(['key', 'create', '--key-type', 'ed25519', '--out', file('enc.key'), '--passphrase-file', file('pass.txt')]),
     runCli(['key', 'create', '--type', 'p384', '--out', file('env.key'), '--passphrase-env', 'SYMBOLON_TEST_PASS'], { env: { SYMBOLON_TEST_PASS: 'another good passphrase' } }),
   ]);
   assertOk(fromFile);

@@ -55,7 +55,7 @@ test('symbolon up creates a CA when there is none, serves CRL and OCSP, follows 
   assert.match(out, /No CA in .*: created one/);
   const passphraseFile = join(dir, 'intermediate.passphrase');
   assert.equal(statSync(passphraseFile).mode & 0o777, 0o600);
-  assert.equal(statSync(join(dir, 'root.passphrase')).mode & 0o777, 0o600);
+  assert.equal(statSync(join(dir, 'offline/root.passphrase')).mode & 0o777, 0o600);
   const crlUrl = /CRL +intermediate-1: (http:\/\/127\.0\.0\.1:\d+\/crl\/intermediate-1\.crl)/.exec(out)?.[1];
   const ocspUrl = /OCSP: (http:\/\/127\.0\.0\.1:\d+\/ocsp) /.exec(out)?.[1];
   assert.ok(crlUrl !== undefined && ocspUrl !== undefined, out);
@@ -213,7 +213,7 @@ test('ca root-crl signs the root CRL offline; up serves it, intermediates point 
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /^symbolon: KEY_BAD_PASSPHRASE: /);
 
-  const made = await runCli(['ca', 'root-crl', '--dir', dir, '--root-passphrase-file', join(dir, 'root.passphrase'), '--validity', '30d']);
+  const made = await runCli(['ca', 'root-crl', '--dir', dir, '--root-passphrase-file', join(dir, 'offline/root.passphrase'), '--validity', '30d']);
   assert.equal(made.code, 0, made.stderr);
   const issued = await runCli(['ca', 'issue', '--dir', dir, '--profile', 'client', '--name', 'dave', '--out', join(temp.path, 'dave'), '--passphrase-file', join(dir, 'intermediate.passphrase')]);
   assert.equal(issued.code, 0, issued.stderr);

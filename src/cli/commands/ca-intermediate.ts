@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import { createIntermediate } from '../../ca/index.js';
+import { createIntermediate, dataDirPaths, defaultRootKeyPath } from '../../ca/index.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliActor, cliClock, cliRandom, collect, intermediateConstraintsOf, intermediatePassphrase, rootPassphrase, ROOT_PASSPHRASE_ENV, withDataDir } from './ca-options.js';
+import { cliActor, cliClock, cliRandom, collect, intermediateConstraintsOf, intermediatePassphraseRequest, resolvePassphrase, dataDirOf, defaultRootPassphraseFile, rootPassphrase, withDataDir } from './ca-options.js';
 
 interface CaIntermediateOptions {
   readonly dir?: string;
@@ -20,16 +20,19 @@ export const caIntermediateCommand: CommandFactory = (output: Output) =>
     new Command('create')
       .description('make a new intermediate CA with the root key and make it the one that issues')
       .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
-      .option('--root-key <file>', 'the root key file, when it was moved offline (default: ca/root.key.enc)')
-      .option('--root-passphrase-file <file>', 'file holding the root key passphrase')
-      .option('--root-passphrase-env <name>', `environment variable holding it (default: ${ROOT_PASSPHRASE_ENV})`)
+      .option('--root-key <file>', 'the root key file, when it is not in the data directory (default: offline/root.key.enc)')
+      .option('--root-passphrase-file <file>', 'file holding the root key passphrase (default: root.passphrase beside the root key, if there)')
+      .option('--root-passphrase-env <name>', 'environment variable holding it (never read unless named here)')
       .option('--passphrase-file <file>', 'file holding the passphrase for the new intermediate key')
       .option('--passphrase-env <name>', 'environment variable holding it (default: SYMBOLON_CA_PASSPHRASE)')
       .option('--spiffe-trust-domain <domain>', 'constrain the intermediate to this SPIFFE trust domain')
       .option('--permit-dns <suffix>', 'constrain the intermediate to DNS names under this suffix (repeatable)', collect)
       .action(async (options: CaIntermediateOptions) => {
-        const rootKeyPassphrase = await rootPassphrase(options, false);
-        const passphrase = await intermediatePassphrase(options, true);
+        // A root key that is not here (moved offline) is said before a passphrase is asked for.
+        if (options.rootKey === undefined) defaultRootKeyPath(dataDirPaths(dataDirOf(options)));
+        const rootKeyPassphrase = await rootPassphrase(options, false, defaultRootPassphraseFile(options));
+        // `up` unlocks every intermediate with one passphrase: the generated one is the default for the next.
+        const passphrase = await resolvePassphrase({ ...intermediatePassphraseRequest(options, true), defaultFile: dataDirPaths(dataDirOf(options)).intermediatePassphrase });
         const created = await withDataDir(options, (dataDir) =>
           createIntermediate(dataDir, {
             rootKeyPath: options.rootKey,

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
-import { parseLifetime } from '../../ca/index.js';
+import { readInternalCertificates } from '../../ca/index.js';
 import type { CertificateRecord, CertificateStatus } from '../../store/index.js';
+import { lifetimeOption } from '../lifetime-option.js';
 import type { CommandFactory, Output } from '../program.js';
 import { cliClock, withDataDir } from './ca-options.js';
 
@@ -10,6 +11,7 @@ interface CaListOptions {
   readonly profile?: string;
   readonly expiring?: number;
   readonly json?: boolean;
+  readonly all?: boolean;
 }
 
 /** The status of a record at `now`. */
@@ -43,22 +45,32 @@ export const caListCommand: CommandFactory = (output: Output) =>
     .description('list issued certificates')
     .addOption(new Option('--status <status>', 'only valid, revoked or expired certificates').choices(['valid', 'revoked', 'expired']))
     .option('--profile <name>', 'only certificates of this profile')
-    .addOption(new Option('--expiring <lifetime>', 'only valid certificates expiring within this time, such as 30d').argParser((value: string) => parseLifetime(value, '--expiring')))
+    .addOption(new Option('--expiring <lifetime>', 'only valid certificates expiring within this time, such as 30d').argParser(lifetimeOption('--expiring')))
     .option('--json', 'print JSON, one array')
+    .option('--all', "also list the CA's internal certificates (OCSP responder, revocation feed, gateway)")
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
     .action(async (options: CaListOptions) => {
       const now = cliClock();
-      const records = await withDataDir(options, (dataDir) =>
-        dataDir.store.listCertificates({
+      const { records, internal } = await withDataDir(options, async (dataDir) => ({
+        internal: await readInternalCertificates(dataDir.paths),
+        records: await dataDir.store.listCertificates({
           now,
           ...(options.expiring === undefined ? (options.status === undefined ? {} : { status: options.status }) : { status: 'valid', notAfterBefore: new Date(now.getTime() + options.expiring * 1000) }),
           ...(options.profile === undefined ? {} : { profile: options.profile }),
         }),
-      );
+      }));
+      const roleOf = (record: CertificateRecord): string | undefined => internal.get(`${record.issuerId}/${record.serial}`);
+      // The certificates of up's own services are the CA's business, not the operator's inventory.
+      const shown = options.all === true ? records : records.filter((record) => roleOf(record) === undefined);
+      const hidden = records.length - shown.length;
       if (options.json === true) {
-        output.out(JSON.stringify(records.map((record) => recordJson(record, now)), null, 2) + '\n');
+        output.out(JSON.stringify(shown.map((record) => ({ ...recordJson(record, now), internal: roleOf(record) ?? null })), null, 2) + '\n');
         return;
       }
-      const lines = records.map((r) => [r.serial, statusOf(r, now).padEnd(7), r.profile.padEnd(12), r.notAfter.toISOString(), r.subject || r.subjectAltNames.join(',')].join('  '));
-      output.out([`${records.length} certificate${records.length === 1 ? '' : 's'}`, ...lines, ''].join('\n'));
+      const lines = shown.map((r) => {
+        const role = roleOf(r);
+        return [r.serial, statusOf(r, now).padEnd(7), r.profile.padEnd(12), r.notAfter.toISOString(), (r.subject || r.subjectAltNames.join(',')) + (role === undefined ? '' : `  [internal: ${role}]`)].join('  ');
+      });
+      const note = hidden === 0 ? '' : ` (and ${hidden} internal certificate${hidden === 1 ? '' : 's'} of up's services; --all lists them)`;
+      output.out([`${shown.length} certificate${shown.length === 1 ? '' : 's'}${note}`, ...lines, ''].join('\n'));
     });

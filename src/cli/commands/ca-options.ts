@@ -1,16 +1,22 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
 import { SymbolonError } from '../../errors.js';
-import { DEFAULT_DATA_DIR, openDataDir, parseLifetime, unlockActiveIssuer } from '../../ca/index.js';
+import { DEFAULT_DATA_DIR, dataDirPaths, openDataDir, unlockActiveIssuer } from '../../ca/index.js';
 import type { DataDir, IntermediateConstraints, IssuingCa } from '../../ca/index.js';
 import { ipToBytes, parseCertificates } from '../../x509/index.js';
 import type { Certificate, GeneralName } from '../../x509/index.js';
+import { parseLifetimeOption } from '../lifetime-option.js';
 import { readPassphrase } from '../passphrase.js';
 import { promptPassphrase } from './ca-passphrase-prompt.js';
 
-/** The environment variables the CA commands read passphrases from when no option names one. */
+/**
+ * The environment variable the CA commands read the intermediate passphrase from when no option
+ * names a source. The root passphrase has none: an offline key's passphrase does not belong in
+ * the environment of every process a shell starts; `--root-passphrase-env NAME` reads one on request.
+ */
 export const CA_PASSPHRASE_ENV = 'SYMBOLON_CA_PASSPHRASE';
-export const ROOT_PASSPHRASE_ENV = 'SYMBOLON_ROOT_PASSPHRASE';
 
 export interface DirOption {
   readonly dir?: string;
@@ -36,7 +42,7 @@ export const cliRandom = (size: number): Uint8Array => randomBytes(size);
 
 /** Parses `--ttl 30d` into seconds; a usage error that names the option. */
 export function parseTtlOption(value: string): number {
-  return parseLifetime(value, '--ttl');
+  return parseLifetimeOption(value, '--ttl');
 }
 
 /** Which passphrase a command needs, and where it may come from. */
@@ -48,26 +54,35 @@ export interface PassphraseRequest {
   readonly fileOption: string;
   readonly envOption: string;
   /** Read when neither option is given. */
-  readonly defaultEnv: string;
+  readonly defaultEnv?: string | undefined;
+  /** Read when neither option is given nor the variable set, if the file exists. */
+  readonly defaultFile?: string | undefined;
   /** Ask twice at a prompt (a new passphrase). */
   readonly isNew: boolean;
 }
 
+/** Whether a passphrase can be had without generating one: an option, the default variable or file, or a terminal to ask on. */
+export function hasPassphraseSource(request: PassphraseRequest): boolean {
+  if (request.file !== undefined || request.env !== undefined) return true;
+  if (request.defaultEnv !== undefined && (process.env[request.defaultEnv] ?? '') !== '') return true;
+  if (request.defaultFile !== undefined && existsSync(request.defaultFile)) return true;
+  return process.stdin.isTTY === true && process.stderr.isTTY === true;
+}
+
 /**
- * The passphrase from --*-passphrase-file, --*-passphrase-env, the default variable, or a
- * prompt on a terminal. Without any of them and without a terminal (CI), fails with `USAGE`
- * naming the options. Environment variables are read here, in the CLI, and nowhere deeper.
+ * The passphrase from --*-passphrase-file, --*-passphrase-env, the default variable, the default
+ * file, or a prompt on a terminal. Without any of them and without a terminal (CI), fails with
+ * `USAGE` naming the options. Environment variables are read here, in the CLI, and nowhere deeper.
  */
 export async function resolvePassphrase(request: PassphraseRequest): Promise<string> {
   const given = await readPassphrase({ passphraseFile: request.file, passphraseEnv: request.env, optionNames: [request.fileOption, request.envOption] }, process.env);
   if (given !== undefined) return given;
-  const fromDefault = process.env[request.defaultEnv];
+  const fromDefault = request.defaultEnv === undefined ? undefined : process.env[request.defaultEnv];
   if (fromDefault !== undefined && fromDefault !== '') return fromDefault;
+  if (request.defaultFile !== undefined && existsSync(request.defaultFile)) return (await readPassphrase({ passphraseFile: request.defaultFile }, process.env))!;
   if (process.stdin.isTTY === true && process.stderr.isTTY === true) return promptPassphrase(`Passphrase for the ${request.what}: `, request.isNew);
-  throw new SymbolonError(
-    'USAGE',
-    `the ${request.what} needs a passphrase and there is no terminal to ask on; give ${request.fileOption} FILE, ${request.envOption} NAME, or set ${request.defaultEnv}`,
-  );
+  const fallbacks = [request.defaultEnv === undefined ? undefined : `set ${request.defaultEnv}`, request.defaultFile === undefined ? undefined : `put it in ${request.defaultFile}`].filter((text) => text !== undefined);
+  throw new SymbolonError('USAGE', `the ${request.what} needs a passphrase and there is no terminal to ask on; give ${request.fileOption} FILE or ${request.envOption} NAME${fallbacks.length === 0 ? '' : `, or ${fallbacks.join(', or ')}`}`);
 }
 
 /** The intermediate passphrase options every signing command takes. */
@@ -76,16 +91,25 @@ export interface CaPassphraseOptions {
   readonly passphraseEnv?: string;
 }
 
-export function intermediatePassphrase(options: CaPassphraseOptions, isNew = false): Promise<string> {
-  return resolvePassphrase({
+/**
+ * Where the intermediate passphrase comes from: the options, else SYMBOLON_CA_PASSPHRASE, else the
+ * data directory's intermediate.passphrase (when `ca init` or `up` generated it), else a prompt.
+ */
+export function intermediatePassphraseRequest(options: CaPassphraseOptions & DirOption, isNew = false): PassphraseRequest {
+  return {
     what: 'intermediate CA key',
     file: options.passphraseFile,
     env: options.passphraseEnv,
     fileOption: '--passphrase-file',
     envOption: '--passphrase-env',
     defaultEnv: CA_PASSPHRASE_ENV,
+    defaultFile: isNew ? undefined : dataDirPaths(dataDirOf(options)).intermediatePassphrase,
     isNew,
-  });
+  };
+}
+
+export function intermediatePassphrase(options: CaPassphraseOptions & DirOption, isNew = false): Promise<string> {
+  return resolvePassphrase(intermediatePassphraseRequest(options, isNew));
 }
 
 /** The root passphrase options of the commands that use the root key. */
@@ -94,16 +118,35 @@ export interface RootPassphraseOptions {
   readonly rootPassphraseEnv?: string;
 }
 
-export function rootPassphrase(options: RootPassphraseOptions, isNew: boolean): Promise<string> {
-  return resolvePassphrase({
+/**
+ * Where the root passphrase comes from: the options, else `defaultFile` (the root.passphrase
+ * beside the root key, when `ca init` generated it), else a prompt; never an environment variable
+ * that was not named.
+ */
+export function rootPassphraseRequest(options: RootPassphraseOptions, isNew: boolean, defaultFile?: string): PassphraseRequest {
+  return {
     what: 'root CA key',
     file: options.rootPassphraseFile,
     env: options.rootPassphraseEnv,
     fileOption: '--root-passphrase-file',
     envOption: '--root-passphrase-env',
-    defaultEnv: ROOT_PASSPHRASE_ENV,
+    defaultFile,
     isNew,
-  });
+  };
+}
+
+export function rootPassphrase(options: RootPassphraseOptions, isNew: boolean, defaultFile?: string): Promise<string> {
+  return resolvePassphrase(rootPassphraseRequest(options, isNew, defaultFile));
+}
+
+/**
+ * The root.passphrase beside the root key a root command will use: in the folder of `--root-key`,
+ * else offline/ (or the data directory's top, where `up` put it before offline/ existed).
+ */
+export function defaultRootPassphraseFile(options: DirOption & { readonly rootKey?: string | undefined }): string {
+  if (options.rootKey !== undefined) return join(dirname(options.rootKey), 'root.passphrase');
+  const paths = dataDirPaths(dataDirOf(options));
+  return existsSync(paths.rootKey) || !existsSync(paths.legacyRootKey) ? paths.rootPassphrase : join(paths.root, 'root.passphrase');
 }
 
 /** The options that constrain a new intermediate (`--permit-dns`, `--spiffe-trust-domain`). */

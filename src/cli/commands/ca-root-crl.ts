@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { parseLifetime } from '../../ca/index.js';
+import { dataDirPaths, defaultRootKeyPath } from '../../ca/index.js';
+import { parseLifetimeOption } from '../lifetime-option.js';
 import { publishRootCrl } from '../../crl/index.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliClock, rootPassphrase, ROOT_PASSPHRASE_ENV, withDataDir } from './ca-options.js';
+import { cliClock, dataDirOf, defaultRootPassphraseFile, rootPassphrase, withDataDir } from './ca-options.js';
 
 interface CaRootCrlOptions {
   readonly dir?: string;
@@ -17,13 +18,15 @@ export const caRootCrlCommand: CommandFactory = (output: Output) =>
   new Command('root-crl')
     .description("sign the root's CRL with the root key (brought back from offline); `symbolon up` serves it at /crl/root.crl")
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
-    .option('--root-key <file>', 'the root key file, when it was moved offline (default: ca/root.key.enc)')
-    .option('--root-passphrase-file <file>', 'file holding the root key passphrase')
-    .option('--root-passphrase-env <name>', `environment variable holding it (default: ${ROOT_PASSPHRASE_ENV})`)
+    .option('--root-key <file>', 'the root key file, when it is not in the data directory (default: offline/root.key.enc)')
+    .option('--root-passphrase-file <file>', 'file holding the root key passphrase (default: root.passphrase beside the root key, if there)')
+    .option('--root-passphrase-env <name>', 'environment variable holding it (never read unless named here)')
     .option('--validity <lifetime>', 'nextUpdate - thisUpdate; make the next one before it runs out', '90d')
     .action(async (options: CaRootCrlOptions) => {
-      const validitySeconds = parseLifetime(options.validity, '--validity');
-      const passphrase = await rootPassphrase(options, false);
+      const validitySeconds = parseLifetimeOption(options.validity, '--validity');
+      // A root key that is not here (moved offline) is said before a passphrase is asked for.
+      if (options.rootKey === undefined) defaultRootKeyPath(dataDirPaths(dataDirOf(options)));
+      const passphrase = await rootPassphrase(options, false, defaultRootPassphraseFile(options));
       const published = await withDataDir(options, (dataDir) => publishRootCrl(dataDir, { rootKeyPath: options.rootKey, rootPassphrase: passphrase, validitySeconds, now: cliClock() }));
       output.out(`Root CRL ${published.crlNumber} written to ${published.path} (and .pem); valid until ${published.nextUpdate.toISOString()}; make the next one before then\n`);
     });

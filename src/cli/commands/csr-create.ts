@@ -9,7 +9,7 @@ import type { CsrTemplate, DistinguishedName } from '../../x509/index.js';
 import { collect, collectList } from '../collect.js';
 import { renderFields } from '../field-list.js';
 import type { Field } from '../field-list.js';
-import { parseKeyType } from '../key-type-option.js';
+import { keyTypeAlias, keyTypeOf, parseKeyType } from '../key-type-option.js';
 import { refuseExisting, writeOutputFile } from '../output-file.js';
 import { readPassphrase } from '../passphrase.js';
 import { loadPrivateKeyFile } from '../private-key-file.js';
@@ -20,6 +20,7 @@ import { extendedKeyUsagesFrom, keyUsagesFrom } from '../usage-options.js';
 interface CsrCreateOptions {
   readonly key?: string;
   readonly keyOut?: string;
+  readonly keyType?: KeyType;
   readonly type?: KeyType;
   readonly passphraseFile?: string;
   readonly passphraseEnv?: string;
@@ -59,7 +60,7 @@ function templateFrom(options: CsrCreateOptions): CsrRequest {
 
 function checkKeyOptions(options: CsrCreateOptions): void {
   if ((options.key === undefined) === (options.keyOut === undefined)) throw new SymbolonError('USAGE', 'give --key FILE (an existing key) or --key-out FILE (a new one), not both or neither');
-  if (options.type !== undefined && options.keyOut === undefined) throw new SymbolonError('USAGE', '--type chooses the type of a new key and needs --key-out');
+  if ((options.keyType ?? options.type) !== undefined && options.keyOut === undefined) throw new SymbolonError('USAGE', '--key-type chooses the type of a new key and needs --key-out');
   if (options.keyOut === STDOUT) throw new SymbolonError('USAGE', 'a new private key is written to a file, never to standard output');
   const keyPath = options.key ?? options.keyOut!;
   if (options.out !== STDOUT && resolve(options.out) === resolve(keyPath)) throw new SymbolonError('USAGE', 'the CSR and the key must go to different files');
@@ -75,7 +76,8 @@ export const csrCreateCommand: CommandFactory = (output: Output) =>
     .description('make a certificate request (PKCS#10), with a new key or an existing one')
     .option('--key <file>', 'sign with this private key (PEM or DER; encrypted ones need a passphrase)')
     .option('--key-out <file>', 'generate a new private key and write it here (PKCS#8, mode 0600)')
-    .addOption(new Option('--type <type>', `type of the new key: ${KEY_TYPES.join(', ')} (default: p256)`).argParser(parseKeyType))
+    .addOption(new Option('--key-type <type>', `type of the new key: ${KEY_TYPES.join(', ')} (default: p256)`).argParser(parseKeyType))
+    .addOption(keyTypeAlias())
     .option('--passphrase-file <file>', 'passphrase (in this file) of the --key, or to encrypt the --key-out key')
     .option('--passphrase-env <name>', 'the same, from this environment variable')
     .option('--subject <name>', 'subject as "/O=Acme/CN=api" or "CN=api,O=Acme"')
@@ -98,7 +100,7 @@ export const csrCreateCommand: CommandFactory = (output: Output) =>
 
       let privateKey: KeyObject;
       if (options.key !== undefined) privateKey = await loadPrivateKeyFile(options.key, passphrase);
-      else privateKey = (await generateKeyPair(options.type ?? 'p256')).privateKey;
+      else privateKey = (await generateKeyPair(keyTypeOf(options))).privateKey;
       // Built (and so fully checked) before anything is written: a refused name leaves no stray key file.
       const csrPem = toPem('CERTIFICATE REQUEST', await buildCsr(template, createSigner(privateKey)));
       if (options.keyOut !== undefined) {

@@ -1,12 +1,32 @@
 import cluster from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { AggregatorRegistry } from 'prom-client';
+import { buildRootCertificate, rootSubject } from '../../ca/index.js';
+import type { GatewayConfig } from '../../gateway/index.js';
+import type { BuiltInMaterial } from '../../gateway/runtime/gateway-material.js';
+import { createSigner, generateKeyPair } from '../../keys/index.js';
+import { parseCertificate, toPem } from '../../x509/index.js';
 import type { CommandFactory } from '../program.js';
 import { readGatewayConfigFile } from '../gateway/gateway-config-file.js';
 import { describeGateway, runGateway } from '../gateway/gateway-runner.js';
 import { parseWorkerCount, startWorkerPool, WORKER_READY, WORKER_RELOAD } from '../gateway/gateway-workers.js';
 import { hostPort } from '../../http/index.js';
 import { untilStopped } from './until-stopped.js';
+
+/** Does the configuration leave files to `symbolon up` (a listener without certFile/keyFile, a bundle without caFile)? */
+function leavesMaterialToUp(config: GatewayConfig): boolean {
+  return config.listeners.some((listener) => listener.certFile === undefined || listener.keyFile === undefined) || config.trustBundles.some((bundle) => bundle.caFile === undefined);
+}
+
+/** A throwaway self-signed certificate and key standing in for what up's CA supplies, for --check. */
+async function standInMaterial(): Promise<BuiltInMaterial> {
+  const keys = await generateKeyPair('p256');
+  const der = await buildRootCertificate({ subject: rootSubject('gateway --check'), signer: createSigner(keys.privateKey), now: new Date(), random: randomBytes });
+  const certificate = parseCertificate(der);
+  const identity = { certificate, chain: [certificate], certPem: toPem('CERTIFICATE', der), keyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  return { caCertificates: [certificate], serverIdentity: () => identity };
+}
 
 interface GatewayCommandOptions {
   readonly config: string;
@@ -29,8 +49,16 @@ export const gatewayCommand: CommandFactory = (output) =>
       const file = await readGatewayConfigFile(options.config);
       if (options.check === true) {
         const { loadGatewayMaterial } = await import('../../gateway/runtime/gateway-material.js');
-        await loadGatewayMaterial(file.config, file.baseDir);
-        output.out(`${file.path}: valid (${file.config.listeners.length} listener(s), ${file.config.trustBundles.length} trust bundle(s), ${file.config.routes.length} route(s))\n`);
+        // The form `symbolon up` reads leaves the certificate, key and CA files out: it supplies
+        // them. Such a file is checked with stand-ins for them, and said to be valid for up only.
+        const isForUp = leavesMaterialToUp(file.config);
+        await loadGatewayMaterial(file.config, file.baseDir, isForUp ? await standInMaterial() : undefined);
+        const counts = `${file.config.listeners.length} listener(s), ${file.config.trustBundles.length} trust bundle(s), ${file.config.routes.length} route(s)`;
+        output.out(
+          isForUp
+            ? `${file.path}: valid for \`symbolon up\` (${counts}); it leaves certFile/keyFile or caFile to up's CA, so \`symbolon gateway\` alone needs them\n`
+            : `${file.path}: valid (${counts})\n`,
+        );
         return;
       }
       if (cluster.isWorker) {

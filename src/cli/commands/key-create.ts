@@ -5,12 +5,13 @@ import { KEY_TYPES, describeKey, exportPrivateKeyPem, exportPublicKeyPem, genera
 import type { KeyType } from '../../keys/index.js';
 import { renderFields } from '../field-list.js';
 import type { Field } from '../field-list.js';
-import { parseKeyType } from '../key-type-option.js';
+import { keyTypeAlias, keyTypeOf, parseKeyType } from '../key-type-option.js';
 import { refuseExisting } from '../output-file.js';
 import { readPassphrase } from '../passphrase.js';
 import type { CommandFactory, Output } from '../program.js';
 
 interface KeyCreateOptions {
+  readonly keyType?: KeyType;
   readonly type?: KeyType;
   readonly out: string;
   readonly publicOut?: string;
@@ -43,7 +44,8 @@ async function checkOutputs(options: KeyCreateOptions, passphrase: string | unde
 export const keyCreateCommand: CommandFactory = (output: Output) =>
   new Command('create')
     .description('generate a private key and write it as PKCS#8 PEM with mode 0600')
-    .addOption(new Option('--type <type>', `key type: ${KEY_TYPES.join(', ')} (default: p256)`).argParser(parseKeyType))
+    .addOption(new Option('--key-type <type>', `key type: ${KEY_TYPES.join(', ')} (default: p256)`).argParser(parseKeyType))
+    .addOption(keyTypeAlias())
     .requiredOption('--out <file>', 'where to write the private key; - for standard output (encrypted keys only)')
     .option('--public-out <file>', 'also write the public key (PEM) here; - for standard output')
     .option('--passphrase-file <file>', 'encrypt the key with the passphrase in this file (one trailing newline is ignored)')
@@ -53,7 +55,7 @@ export const keyCreateCommand: CommandFactory = (output: Output) =>
       const passphrase = await readPassphrase(options, process.env);
       await checkOutputs(options, passphrase);
       const overwrite = options.force === true;
-      const { privateKey, publicKey } = await generateKeyPair(options.type ?? 'p256');
+      const { privateKey, publicKey } = await generateKeyPair(keyTypeOf(options));
       const privatePem = await exportPrivateKeyPem(privateKey, passphrase === undefined ? {} : { passphrase });
       const publicPem = exportPublicKeyPem(publicKey);
       const isStdoutTaken = options.out === STDOUT || options.publicOut === STDOUT;

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { openDataDir, readDataDirMarker } from '../../ca/index.js';
+import { dataDirPaths, initCertificateAuthority, lockDataDir, openDataDir, readDataDirMarker, recoverInterruptedInit } from '../../ca/index.js';
+import type { DataDirPaths } from '../../ca/index.js';
 import { isSymbolonError, SymbolonError } from '../../errors.js';
 import { hostPort } from '../../http/index.js';
 import type { ListenAddress } from '../../http/index.js';
 import { errorLine } from '../exit-code.js';
 import type { CommandFactory, Output } from '../program.js';
-import { generatedPassphrasePaths, initWithGeneratedPassphrases } from '../up/auto-init.js';
 import { unlockIssuers } from '../up/issuer-keys.js';
 import { startRevocationServices } from '../up/revocation-services.js';
 import { upServicesConfig } from '../up/up-config.js';
@@ -17,7 +17,8 @@ import { collect } from '../collect.js';
 import { readGatewayConfigFile } from '../gateway/gateway-config-file.js';
 import { startUpGateway } from '../up/up-gateway.js';
 import { untilStopped } from './until-stopped.js';
-import { CA_PASSPHRASE_ENV, cliActor, cliClock, dataDirOf, intermediatePassphrase } from './ca-options.js';
+import { createdLines } from './ca-init.js';
+import { CA_PASSPHRASE_ENV, cliActor, cliClock, cliRandom, dataDirOf, intermediatePassphrase } from './ca-options.js';
 
 interface UpOptions extends UpServiceOptions {
   readonly dir?: string;
@@ -80,80 +81,107 @@ export const upCommand: CommandFactory = (output: Output) =>
     .action(async (options: UpOptions) => {
       const config = upServicesConfig(options);
       const dir = dataDirOf(options);
-      const generated = generatedPassphrasePaths(dir);
-      let passphrase: string;
+      for (const line of await recoverInterruptedInit(dir)) output.err(`symbolon: ${line}\n`);
       if (hasNoCa(dir)) {
-        const init = await initWithGeneratedPassphrases({ dir, publicBaseUrl: publicBaseUrlOf(options, config.listen), actor: cliActor(), now: cliClock() });
-        passphrase = init.intermediatePassphrase;
-        output.out(
-          [
-            `No CA in ${dir}: created one (as \`symbolon ca init\` would).`,
-            `  Root:          ${init.result.rootSubject}  (ca/root.crt; key ca/root.key.enc)`,
-            `  Intermediate:  ${init.result.intermediateSubject}`,
-            `  Passphrases were generated and written with mode 0600:`,
-            `    ${init.files.intermediate}  (the intermediate key's; \`up\` reads it from here)`,
-            `    ${init.files.root}  (the root key's; move it offline with ca/root.key.enc)`,
-            '',
-          ].join('\n'),
-        );
-      } else {
-        const isDefaultSource = options.passphraseFile === undefined && options.passphraseEnv === undefined && (process.env[CA_PASSPHRASE_ENV] ?? '') === '';
-        passphrase = await intermediatePassphrase(isDefaultSource && existsSync(generated.intermediate) ? { passphraseFile: generated.intermediate } : options);
+        try {
+          const result = await initCertificateAuthority({
+            dir,
+            name: 'Symbolon',
+            keyType: 'p256',
+            publicBaseUrl: publicBaseUrlOf(options, config.listen),
+            actor: cliActor(),
+            now: cliClock(),
+            random: cliRandom,
+          });
+          output.out(createdLines(`No CA in ${dir}: created one (as \`symbolon ca init\` would).`, result).join('\n'));
+        } catch (error) {
+          // Another `up` started at the same moment made it: the lock below decides who runs.
+          if (!(isSymbolonError(error) && error.code === 'CA_DATA_DIR_EXISTS' && !hasNoCa(dir))) throw error;
+        }
       }
-
-      const dataDir = await openDataDir(dir, { actor: cliActor(), now: cliClock() });
+      // A half-made or foreign directory is explained before anything is written into it.
+      readDataDirMarker(dir);
+      const lock = await lockDataDir(dir);
       try {
-        const { unlocked, locked } = await unlockIssuers(dataDir, passphrase);
-        if (unlocked.length === 0) throw new SymbolonError('UP_NO_ISSUER_UNLOCKED', `the passphrase opens none of the intermediate keys in ${dataDir.paths.caDir}; give the one chosen at \`ca init\``);
-        const services = await startRevocationServices({
-          dataDir,
-          issuers: unlocked,
-          config,
-          clock: cliClock,
-          actor: cliActor(),
-          onError: (error) => output.err(`${errorLine(error)} (the services keep running)\n`),
-        });
-        const lines = [`Symbolon is up on ${dir}`];
-        for (const [id, url] of Object.entries(services.crlUrls)) lines.push(`  CRL   ${id}: ${url}  (also written to ${dir}/crl/${id}.crl)`);
-        const rootCrl = await createRootCrlFile(dataDir, () => undefined).current();
-        lines.push(
-          rootCrl === undefined
-            ? `  CRL   root: none yet; make one with \`symbolon ca root-crl\` (root key) and it is served at ${services.baseUrl}/crl/root.crl`
-            : `  CRL   root: ${services.baseUrl}/crl/root.crl  (from crl/root.crl, valid until ${rootCrl.nextUpdate.toISOString()})`,
-        );
-        for (const [id, url] of Object.entries(services.deltaCrlUrls)) lines.push(`  Delta ${id}: ${url}  (also written to ${dir}/crl/${id}-delta.crl)`);
-        if (Object.keys(services.deltaCrlUrls).length > 0 && !dataDir.config.deltaCrl) {
-          lines.push('    (certificates carry the Freshest CRL extension only once config.yaml says deltaCrl: true)');
-        }
-        lines.push(`  OCSP: ${services.ocspUrl}  (POST, and GET ${services.ocspUrl}/<base64>)`);
-        for (const issuer of unlocked) {
-          const responder = services.responderCertificate(issuer.id);
-          if (responder !== undefined) lines.push(`    ${issuer.id}: responder certificate ${responder.serialNumber}, until ${responder.notAfter.toISOString()}`);
-        }
-        for (const issuer of services.unansweredIssuers) lines.push(`    ${issuer.id}: not answered (${issuer.code})`);
-        for (const issuer of locked) lines.push(`  ${issuer.id}: key not unlocked with this passphrase (${issuer.code}); no CRL or OCSP for it`);
-        lines.push(services.feedUrl === undefined ? '  Feed: off (--no-feed)' : `  Feed: ${services.feedUrl}  (mTLS; certificates of the gateway profile only)`);
-        if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
-          lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
-        }
-        const gatewayFile = options.gatewayConfig ?? (existsSync(join(dir, 'gateway.yaml')) ? join(dir, 'gateway.yaml') : undefined);
-        let gateway: { readonly lines: readonly string[]; stop(): Promise<void> } | undefined;
-        if (gatewayFile !== undefined) {
-          try {
-            gateway = await startUpGateway({ file: await readGatewayConfigFile(gatewayFile), dataDir, services, unlocked, names: options.gatewayName, output });
-          } catch (error) {
-            await services.close();
-            throw error;
-          }
-          lines.push(...gateway.lines);
-        } else lines.push(`  Gateway: off (no ${join(dir, 'gateway.yaml')}; see --gateway-config)`);
-        lines.push('Stop with Ctrl-C (SIGINT) or SIGTERM.', '');
-        output.out(lines.join('\n'));
-        const signal = await untilStopped();
-        await gateway?.stop();
-        await services.close();
-        output.out(`Stopped (${signal}).\n`);
+        await runUp(options, config, dir, output);
       } finally {
-        await dataDir.close();
+        lock.release();
       }
     });
+
+/** What became of a CRL's file, truthfully: written, or not and why (the CRL is served all the same). */
+function fileNote(written: { readonly path: string; readonly error: SymbolonError | undefined } | undefined): string {
+  if (written === undefined) return '(no file written yet)';
+  return written.error === undefined ? `(also written to ${written.path})` : `(NOT written to ${written.path}: ${written.error.code}; see /healthz)`;
+}
+
+/** Lines that remind the operator, at every start, of root material still in the data directory. */
+function offlineReminders(paths: DataDirPaths): string[] {
+  const left = [paths.offlineDir, paths.legacyRootKey, join(paths.root, 'root.passphrase')].filter((path) => existsSync(path));
+  return left.map((path) => `  Offline: ${path} is still here: the root key${path.endsWith('.key.enc') ? '' : ' material'} belongs in offline storage (nothing that runs reads it)`);
+}
+
+async function runUp(options: UpOptions, config: ReturnType<typeof upServicesConfig>, dir: string, output: Output): Promise<void> {
+  const passphrase = await intermediatePassphrase(options);
+  const dataDir = await openDataDir(dir, { actor: cliActor(), now: cliClock() });
+  try {
+    const { unlocked, locked } = await unlockIssuers(dataDir, passphrase);
+    if (unlocked.length === 0) {
+      // A wrong passphrase is the same input error (exit 2) here as in every other command.
+      const code = locked.every((issuer) => issuer.code === 'KEY_BAD_PASSPHRASE') ? 'KEY_BAD_PASSPHRASE' : 'UP_NO_ISSUER_UNLOCKED';
+      throw new SymbolonError(code, `the passphrase opens none of the intermediate keys in ${dataDir.paths.caDir}; give the one chosen at \`ca init\``);
+    }
+    const services = await startRevocationServices({
+      dataDir,
+      issuers: unlocked,
+      config,
+      clock: cliClock,
+      actor: cliActor(),
+      onError: (error) => output.err(`${errorLine(error)} (the services keep running)\n`),
+    });
+    const lines = [`Symbolon is up on ${dir}`, ...offlineReminders(dataDirPaths(dir))];
+    for (const [id, url] of Object.entries(services.crlUrls)) lines.push(`  CRL   ${id}: ${url}  ${fileNote(services.crlFileWritten(id))}`);
+    const rootCrl = await createRootCrlFile(dataDir, () => undefined).current();
+    lines.push(
+      rootCrl === undefined
+        ? `  CRL   root: none yet; make one with \`symbolon ca root-crl\` (root key) and it is served at ${services.baseUrl}/crl/root.crl`
+        : `  CRL   root: ${services.baseUrl}/crl/root.crl  (from crl/root.crl, valid until ${rootCrl.nextUpdate.toISOString()})`,
+    );
+    for (const [id, url] of Object.entries(services.deltaCrlUrls)) lines.push(`  Delta ${id}: ${url}  ${fileNote(services.crlFileWritten(`${id}-delta`))}`);
+    if (Object.keys(services.deltaCrlUrls).length > 0 && !dataDir.config.deltaCrl) {
+      lines.push('    (certificates carry the Freshest CRL extension only once config.yaml says deltaCrl: true)');
+    }
+    lines.push(`  OCSP: ${services.ocspUrl}  (POST, and GET ${services.ocspUrl}/<base64>)`);
+    for (const issuer of unlocked) {
+      const responder = services.responderCertificate(issuer.id);
+      if (responder !== undefined) lines.push(`    ${issuer.id}: responder certificate ${responder.serialNumber}, until ${responder.notAfter.toISOString()}`);
+    }
+    for (const issuer of services.unansweredIssuers) lines.push(`    ${issuer.id}: not answered (${issuer.code})`);
+    for (const issuer of locked) lines.push(`  ${issuer.id}: key not unlocked with this passphrase (${issuer.code}); no CRL or OCSP for it`);
+    lines.push(services.feedUrl === undefined ? '  Feed: off (--no-feed)' : `  Feed: ${services.feedUrl}  (mTLS; certificates of the gateway profile only)`);
+    if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
+      lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
+    }
+    const gatewayFile = options.gatewayConfig ?? (existsSync(join(dir, 'gateway.yaml')) ? join(dir, 'gateway.yaml') : undefined);
+    let gateway: { readonly lines: readonly string[]; stop(): Promise<void> } | undefined;
+    if (gatewayFile !== undefined) {
+      try {
+        gateway = await startUpGateway({ file: await readGatewayConfigFile(gatewayFile), dataDir, services, unlocked, names: options.gatewayName, output });
+      } catch (error) {
+        await services.close();
+        throw error;
+      }
+      lines.push(...gateway.lines);
+    } else lines.push(`  Gateway: off (no ${join(dir, 'gateway.yaml')}; see --gateway-config)`);
+    lines.push('Stop with Ctrl-C (SIGINT) or SIGTERM.', '');
+    // Listen for the signals before saying so: whoever reads "Stop with" may send one at once.
+    const stopped = untilStopped();
+    output.out(lines.join('\n'));
+    const signal = await stopped;
+    await gateway?.stop();
+    await services.close();
+    output.out(`Stopped (${signal}).\n`);
+  } finally {
+    await dataDir.close();
+  }
+}

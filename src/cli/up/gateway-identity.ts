@@ -3,6 +3,7 @@ import type { ServerIdentity } from '../../gateway/runtime/gateway-material.js';
 import { ipToBytes, parseCertificate, toPem } from '../../x509/index.js';
 import type { GeneralName } from '../../x509/index.js';
 import { generateKeyRequest } from '../../keys/index.js';
+import type { CertificateRef } from '../../store/index.js';
 
 export interface GatewayIdentityOptions {
   readonly ca: CertificateAuthority;
@@ -11,6 +12,8 @@ export interface GatewayIdentityOptions {
   readonly names: readonly string[];
   readonly clock: () => Date;
   readonly actor: string;
+  /** Told of each certificate issued (the first too), before it is used: `up` revokes the one it replaces. */
+  readonly onIssued?: (issued: CertificateRef) => Promise<void>;
   /** Called after each renewal: the gateway reloads to take the new certificate. */
   readonly onRenewed: () => void;
   readonly onError: (error: unknown) => void;
@@ -43,6 +46,7 @@ export async function startGatewayIdentity(options: GatewayIdentityOptions): Pro
       { subject: [[{ type: '2.5.4.3', value: options.commonName }]], subjectAltNames: subjectAltNames(options.names), publicKey: key.publicKey, spki: key.spki },
       { profile: 'gateway', actor: options.actor },
     );
+    await options.onIssued?.(issued.record);
     const certificate = parseCertificate(issued.der);
     const intermediates = issued.chain.slice(0, -1).map((der) => parseCertificate(der));
     return { certificate, chain: [certificate, ...intermediates], certPem: [issued.der, ...issued.chain.slice(0, -1)].map((der) => toPem('CERTIFICATE', der)).join(''), keyPem: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };

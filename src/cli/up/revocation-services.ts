@@ -2,20 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { createCertificateAuthority, crlUrl, deltaCrlUrl, ROOT_ISSUER_ID } from '../../ca/index.js';
+import { createCertificateAuthority, crlUrl, deltaCrlUrl, internalCertificates, ROOT_ISSUER_ID } from '../../ca/index.js';
 import type { DataDir, IssuingCa } from '../../ca/index.js';
 import { createCrlHandler, createCrlPublisher, createRootCrlFile } from '../../crl/index.js';
 import { errorCodeOf } from '../../errors.js';
+import type { SymbolonError } from '../../errors.js';
 import { checkGatewayAccess, createFeedServer, createRevocationFeed, publishingStore } from '../../events/index.js';
 import type { FeedServer, RevocationFeed } from '../../events/index.js';
-import { closeServer, createFastPathServer, hostPort, listen, sendProblem } from '../../http/index.js';
+import { closeServer, closingProblemMessage, createFastPathServer, hostPort, listen, sendProblem } from '../../http/index.js';
 import type { ListenAddress } from '../../http/index.js';
 import { generateKeyRequest } from '../../keys/index.js';
 import { createDelegatedSigner, createOcspFastPath, createOcspHandler, createOcspResponder } from '../../ocsp/index.js';
 import type { DelegatedSigner, OcspIssuer } from '../../ocsp/index.js';
-import type { Store } from '../../store/index.js';
+import type { CertificateRef, Store } from '../../store/index.js';
 import { ipToBytes, MAX_OCSP_REQUEST_BYTES, parseCertificate, toPem } from '../../x509/index.js';
 import type { Certificate, GeneralName } from '../../x509/index.js';
+import { createUpHealth } from './up-health.js';
+import type { UpHealth } from './up-health.js';
 
 /** How the revocation services run; parsed once by the command, then passed down frozen. */
 export interface RevocationServicesConfig {
@@ -38,6 +41,9 @@ export interface RevocationServicesConfig {
   /** Profiles whose certificates may read the feed. */
   readonly gatewayProfiles: readonly string[];
 }
+
+/** The longest request target served: an OCSP GET of the largest request, base64 and escaped, fits well within it. */
+const MAX_TARGET_LENGTH = 4096;
 
 /** Delta CRL interval when config.yaml turns them on and `--delta-crl-interval` is not given. */
 export const DEFAULT_DELTA_CRL_INTERVAL_SECONDS = 15 * 60;
@@ -87,6 +93,12 @@ export interface RevocationServices {
   /** Issuers OCSP cannot answer for (no responder certificate could be issued), with the error code. */
   readonly unansweredIssuers: readonly { readonly id: string; readonly code: string }[];
   rotateResponders(): Promise<void>;
+  /** Records a certificate issued to one of up's services and revokes the one it replaces (see `InternalCertificates`); faults go to onError. */
+  recordInternal(role: string, issued: CertificateRef): Promise<void>;
+  /** The problems up runs with (`/healthz`, `/metrics`). */
+  readonly health: UpHealth;
+  /** Whether the last write of each CRL file (`<issuer>`, `<issuer>-delta`) succeeded, by its path; absent when none was tried. */
+  crlFileWritten(name: string): { readonly path: string; readonly error: SymbolonError | undefined } | undefined;
   close(): Promise<void>;
 }
 
@@ -106,6 +118,8 @@ export async function startRevocationServices(options: RevocationServicesOptions
       }
     }
   };
+  const health = createUpHealth();
+  const crlFiles = new Map<string, { readonly path: string; readonly error: SymbolonError | undefined }>();
   try {
     const deltaIntervalSeconds = config.deltaCrlIntervalSeconds ?? (dataDir.config.deltaCrl ? DEFAULT_DELTA_CRL_INTERVAL_SECONDS : undefined);
     const publicBaseUrl = dataDir.config.publicBaseUrl;
@@ -119,6 +133,11 @@ export async function startRevocationServices(options: RevocationServicesOptions
           ? undefined
           : { intervalSeconds: deltaIntervalSeconds, url: publicBaseUrl === undefined ? undefined : (issuerId) => deltaCrlUrl(publicBaseUrl, issuerId) },
       directory: join(dataDir.paths.root, 'crl'),
+      onFileWrite: (write) => {
+        crlFiles.set(write.name, { path: write.path, error: write.error });
+        if (write.error === undefined) health.clear(`crl-file:${write.name}`);
+        else health.fail(`crl-file:${write.name}`, 'crl_file', write.error, clock());
+      },
       onError,
     });
     closers.push(() => publisher.close());
@@ -126,6 +145,11 @@ export async function startRevocationServices(options: RevocationServicesOptions
     const feed = createRevocationFeed({ store: dataDir.store, afterSequence, pollIntervalMs: config.feedPollIntervalMs, onError });
     closers.push(() => feed.close());
     const store = publishingStore(dataDir.store, feed);
+
+    // Each start and each renewal gives a service a new key, kept in memory only: the certificate
+    // it replaces is revoked (superseded), so no valid certificate is left whose key is gone.
+    const internal = internalCertificates({ paths: dataDir.paths, store, clock, actor });
+    const recordInternal = (role: string, issued: CertificateRef): Promise<void> => internal.replaced(role, issued).catch(onError);
 
     const signers = new Map<string, DelegatedSigner>();
     const unansweredIssuers: { id: string; code: string }[] = [];
@@ -135,13 +159,14 @@ export async function startRevocationServices(options: RevocationServicesOptions
       try {
         const signer = await createDelegatedSigner({
           issuerCertificate: issuer.certificate,
-          issue: async (key, ttlSeconds) =>
-            (
-              await ca.issue(
-                { subject: [[{ type: '2.5.4.3', value: `${dataDir.config.name} OCSP Responder (${issuer.id})` }]], subjectAltNames: [], publicKey: key.publicKey, spki: key.spki },
-                { profile: 'ocsp-signer', ttlSeconds, actor },
-              )
-            ).der,
+          issue: async (key, ttlSeconds) => {
+            const issued = await ca.issue(
+              { subject: [[{ type: '2.5.4.3', value: `${dataDir.config.name} OCSP Responder (${issuer.id})` }]], subjectAltNames: [], publicKey: key.publicKey, spki: key.spki },
+              { profile: 'ocsp-signer', ttlSeconds, actor },
+            );
+            await recordInternal(`ocsp-signer:${issuer.id}`, issued.record);
+            return issued.der;
+          },
           lifetimeSeconds: config.responderLifetimeSeconds,
           clock,
           // Cached answers carry the old certificate; new ones are signed with the new key.
@@ -171,9 +196,10 @@ export async function startRevocationServices(options: RevocationServicesOptions
     const caCertificates = new Map(dataDir.issuers.map((issuer) => [`/ca/${issuer.id}.crt`, issuer.certificate]));
     const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       const url = req.url ?? '/';
-      if (url.length > 4096) return sendProblem(res, 414, 'HTTP_URI_TOO_LONG');
+      if (url.length > MAX_TARGET_LENGTH) return sendProblem(res, 414, 'HTTP_URI_TOO_LONG');
       const path = url.split('?')[0]!;
       if (await ocspHandler(req, res, path)) return;
+      if ((req.method === 'GET' || req.method === 'HEAD') && (await health.handle(req, res, path))) return;
       if (await crlHandler(req, res, path)) return;
       const certificate = caCertificates.get(path);
       if (certificate !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -182,7 +208,7 @@ export async function startRevocationServices(options: RevocationServicesOptions
         res.end(req.method === 'HEAD' ? undefined : certificate);
         return;
       }
-      sendProblem(res, 404, 'HTTP_NOT_FOUND', 'this server answers /ocsp, /crl/<issuer>.crl, /crl/<issuer>-delta.crl and /ca/<issuer>.crt');
+      sendProblem(res, 404, 'HTTP_NOT_FOUND', 'this server answers /ocsp, /crl/<issuer>.crl, /crl/<issuer>-delta.crl, /ca/<issuer>.crt, /healthz and /metrics');
     };
     const server = createServer((req, res) => {
       route(req, res).catch((error: unknown) => {
@@ -192,7 +218,18 @@ export async function startRevocationServices(options: RevocationServicesOptions
     });
     server.requestTimeout = 10_000;
     server.headersTimeout = 5_000;
-    server.on('clientError', (_error, socket) => socket.destroy());
+    server.on('clientError', (error: Error & { rawPacket?: Buffer }, socket) => {
+      // A head past node:http's 16 KiB limit gets an answer, as a shorter long target does: 414
+      // when the request line alone is longer than any target this server serves, else 431.
+      if (errorCodeOf(error) === 'HPE_HEADER_OVERFLOW' && socket.writable) {
+        const packet = error.rawPacket;
+        const lineEnd = packet === undefined ? -1 : packet.indexOf('\r\n');
+        const isLongTarget = lineEnd < 0 || lineEnd > MAX_TARGET_LENGTH;
+        socket.end(closingProblemMessage(isLongTarget ? 414 : 431, isLongTarget ? 'HTTP_URI_TOO_LONG' : 'HTTP_HEADERS_TOO_LARGE'), 'latin1');
+        return;
+      }
+      socket.destroy();
+    });
     // OCSP POSTs, the bulk of the traffic, are answered without node:http; the rest goes to `server`.
     const front = createFastPathServer({
       fastPath: createOcspFastPath(ocspResponder, { maxBodyBytes: config.maxOcspRequestBytes, maxAgeSeconds: config.ocspMaxAgeSeconds, clock }),
@@ -225,6 +262,7 @@ export async function startRevocationServices(options: RevocationServicesOptions
           { subject: [[{ type: '2.5.4.3', value: commonName }]], subjectAltNames: names, publicKey: key.publicKey, spki: key.spki },
           { profile: 'server', ttlSeconds: 30 * 86_400, actor },
         );
+        await recordInternal('feed', issued.record);
         const anchors = [dataDir.root.der, ...dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => issuer.certificate)];
         const issuerCertificates = dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => ({ id: issuer.id, certificate: parseCertificate(issuer.certificate) }));
         const feedServer: FeedServer = createFeedServer({
@@ -252,6 +290,9 @@ export async function startRevocationServices(options: RevocationServicesOptions
       issuerKeyId,
       responderCertificate: (issuerId: string) => signers.get(issuerId)?.certificate,
       unansweredIssuers: Object.freeze(unansweredIssuers),
+      health,
+      recordInternal,
+      crlFileWritten: (name: string) => crlFiles.get(name),
       rotateResponders: async () => {
         for (const signer of signers.values()) await signer.rotate();
       },

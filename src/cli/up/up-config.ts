@@ -1,6 +1,6 @@
-import { parseLifetime } from '../../ca/index.js';
 import { SymbolonError } from '../../errors.js';
 import type { ListenAddress } from '../../http/index.js';
+import { parseLifetimeOption as parseLifetime } from '../lifetime-option.js';
 import { DEFAULT_SERVICES_CONFIG } from './revocation-services.js';
 import type { RevocationServicesConfig } from './revocation-services.js';
 

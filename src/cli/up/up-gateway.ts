@@ -38,6 +38,7 @@ export async function startUpGateway(options: {
     names: ['localhost', '127.0.0.1', ...addresses, ...options.names],
     clock: cliClock,
     actor: cliActor(),
+    onIssued: (issued) => services.recordInternal('gateway', issued),
     onRenewed: () => reload(),
     onError: (error) => output.err(`${errorLine(error)} (gateway certificate renewal; retrying in a minute)\n`),
   });
