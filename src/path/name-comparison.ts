@@ -4,16 +4,20 @@ import type { Certificate, DistinguishedName } from '../x509/index.js';
 // PrintableString and in UTF8String, or in another case, matches. This keeps the part of RFC
 // 4518 that matters in practice: Unicode compatibility normalisation (NFKC), case folding, and
 // insignificant space handling (leading and trailing spaces dropped, inner runs collapsed).
-// Values that are not strings ('#' + DER, see decodeName) are compared as they are.
+// Values that are not strings (isHexEncoded: '#' + DER, see decodeName) are compared as they
+// are, and never equal a string value, even one that reads '#' followed by the same hex.
 
 /** A value prepared for caseIgnoreMatch. */
-export function prepareValue(value: string): string {
-  if (value.startsWith('#')) return value;
+function prepareValue(value: string): string {
   return value.normalize('NFKC').toLowerCase().trim().replace(/\s+/g, ' ');
 }
 
+function attributeKey(atv: DistinguishedName[number][number]): string {
+  return atv.isHexEncoded === true ? `${atv.type}#${atv.value}` : `${atv.type}=${JSON.stringify(prepareValue(atv.value))}`;
+}
+
 function rdnKey(rdn: DistinguishedName[number]): string {
-  const parts = rdn.map((atv) => `${atv.type}=${JSON.stringify(prepareValue(atv.value))}`);
+  const parts = rdn.map(attributeKey);
   // A multi-valued RDN is a SET: the order of its attributes does not matter.
   if (parts.length > 1) parts.sort();
   return parts.join('+');

@@ -88,3 +88,12 @@ test('DNS and directory name subtrees (RFC 5280 4.2.1.10, 7.1)', () => {
   assert.equal(isDirectoryNameWithinSubtree(parseName('/C=US/CN=x'), parseName('/C=US/O=Acme')), false);
   assert.equal(nameKey(parseName('/CN=a+O=b')), nameKey(parseName('/O=b+CN=a')));
 });
+
+test('a string value that reads "#" and hex is not the same name as a value of another type with that DER (RFC 4514 2.4, RFC 5280 7.1)', () => {
+  const commonName = '2.5.4.3';
+  const asString = nameKey([[{ type: commonName, value: '#0c0561646d696e' }]]);
+  const asOtherType = nameKey([[{ type: commonName, value: '#0c0561646d696e', isHexEncoded: true }]]);
+  assert.notEqual(asString, asOtherType);
+  // The string is still prepared as a string: case and inner spaces do not matter.
+  assert.equal(nameKey([[{ type: commonName, value: '#AB  cd' }]]), nameKey([[{ type: commonName, value: '#ab cd' }]]));
+});
