@@ -20,6 +20,7 @@ export function publishingStore(store: Store, feed: Pick<RevocationFeed, 'publis
     appendAudit: (audit) => store.appendAudit(audit),
     getCertificate: (ref) => store.getCertificate(ref),
     findCertificatesBySerial: (serial) => store.findCertificatesBySerial(serial),
+    certificateCount: () => store.certificateCount(),
     listCertificatesAfter: (after, limit) => store.listCertificatesAfter(after, limit),
     listCertificates: (filter) => store.listCertificates(filter),
     listRevocations: (afterSequence, limit) => store.listRevocations(afterSequence, limit),

@@ -275,6 +275,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ),
     getCertificate: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.issuer_id = ? AND c.serial = ?`) as Statement<[string, string], CertificateRow>,
     bySerial: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.serial = ? ORDER BY c.id`) as Statement<[string], CertificateRow>,
+    certificateCount: db.prepare('SELECT COUNT(*) FROM certificates').pluck() as Statement<[], number>,
     certificatesFirst: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} ORDER BY c.issuer_id, c.serial LIMIT ?`) as Statement<[number], CertificateRow>,
     certificatesAfter: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE (c.issuer_id, c.serial) > (?, ?) ORDER BY c.issuer_id, c.serial LIMIT ?`) as Statement<
       [string, string, number],
@@ -478,6 +479,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         return row === undefined ? undefined : toCertificate(row);
       }),
     findCertificatesBySerial: (serial: string) => guarded(() => statements.bySerial.all(serial).map(toCertificate)),
+    certificateCount: () => guarded(() => statements.certificateCount.get()!),
     listCertificatesAfter: (after: CertificateRef | null, limit: number) =>
       guarded(() => (after === null ? statements.certificatesFirst.all(limit) : statements.certificatesAfter.all(after.issuerId, after.serial, limit)).map(toCertificate)),
     listCertificates: (filter: CertificateFilter) => guarded(() => listCertificates(filter)),

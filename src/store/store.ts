@@ -129,6 +129,8 @@ export interface Store {
    * `limit`: every row, in pages, for the audit's comparison of the tables with the log.
    */
   listCertificatesAfter(after: CertificateRef | null, limit: number): Promise<readonly CertificateRecord[]>;
+  /** How many certificates are recorded. */
+  certificateCount(): Promise<number>;
   /** Revocations with a sequence greater than `afterSequence`, in sequence order, at most `limit`. */
   listRevocations(afterSequence: number, limit: number): Promise<readonly RevocationRecord[]>;
   /** Audit entries with a sequence greater than `afterSequence`, in stored order, at most `limit`. */
