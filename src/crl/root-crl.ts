@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT_ISSUER_ID, unlockRootKey } from '../ca/index.js';
@@ -15,6 +16,8 @@ export interface RootCrlOptions {
   /** nextUpdate - thisUpdate: a root CRL is made by hand with the offline key, so it lives long. */
   readonly validitySeconds: number;
   readonly now: Date;
+  /** Who used the root key, for the audit entry. */
+  readonly actor: string;
 }
 
 /** Where the root's CRL lives in the data directory: beside the intermediates' CRLs, served by `up`. */
@@ -48,6 +51,14 @@ export async function publishRootCrl(dataDir: DataDir, options: RootCrlOptions):
   );
   await writePublicKeyFile(path, der, { overwrite: true });
   await writePublicKeyFile(`${path}.pem`, toPem('X509 CRL', der), { overwrite: true });
+  // Every use of the root key is in the audit log (`ca intermediate create` records issuer.add).
+  await dataDir.store.appendAudit({
+    at: options.now,
+    actor: options.actor,
+    action: 'root.crl',
+    target: ROOT_ISSUER_ID,
+    payload: { crlNumber: crlNumber.toString(), thisUpdate: options.now.toISOString(), nextUpdate: nextUpdate.toISOString(), sha256: createHash('sha256').update(der).digest('hex') },
+  });
   return { path, crlNumber, nextUpdate };
 }
 

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { parseLifetime } from '../../ca/index.js';
 import { publishRootCrl } from '../../crl/index.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliClock, rootPassphrase, ROOT_PASSPHRASE_ENV, withDataDir } from './ca-options.js';
+import { cliActor, cliClock, rootPassphrase, ROOT_PASSPHRASE_ENV, withDataDir } from './ca-options.js';
 
 interface CaRootCrlOptions {
   readonly dir?: string;
@@ -24,6 +24,6 @@ export const caRootCrlCommand: CommandFactory = (output: Output) =>
     .action(async (options: CaRootCrlOptions) => {
       const validitySeconds = parseLifetime(options.validity, '--validity');
       const passphrase = await rootPassphrase(options, false);
-      const published = await withDataDir(options, (dataDir) => publishRootCrl(dataDir, { rootKeyPath: options.rootKey, rootPassphrase: passphrase, validitySeconds, now: cliClock() }));
+      const published = await withDataDir(options, (dataDir) => publishRootCrl(dataDir, { rootKeyPath: options.rootKey, rootPassphrase: passphrase, validitySeconds, now: cliClock(), actor: cliActor() }));
       output.out(`Root CRL ${published.crlNumber} written to ${published.path} (and .pem); valid until ${published.nextUpdate.toISOString()}; make the next one before then\n`);
     });

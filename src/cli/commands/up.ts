@@ -17,6 +17,8 @@ import { collect } from '../collect.js';
 import { readGatewayConfigFile } from '../gateway/gateway-config-file.js';
 import { startUpGateway } from '../up/up-gateway.js';
 import { untilStopped } from './until-stopped.js';
+import { auditSummary, startAuditCheck } from '../up/audit-at-start.js';
+import { createUpHealth } from '../up/up-health.js';
 import { CA_PASSPHRASE_ENV, cliActor, cliClock, dataDirOf, intermediatePassphrase } from './ca-options.js';
 
 interface UpOptions extends UpServiceOptions {
@@ -105,7 +107,11 @@ export const upCommand: CommandFactory = (output: Output) =>
       try {
         const { unlocked, locked } = await unlockIssuers(dataDir, passphrase);
         if (unlocked.length === 0) throw new SymbolonError('UP_NO_ISSUER_UNLOCKED', `the passphrase opens none of the intermediate keys in ${dataDir.paths.caDir}; give the one chosen at \`ca init\``);
+        const health = createUpHealth();
+        const audit = await startAuditCheck(dataDir, unlocked, { health, output, now: cliClock() });
         const services = await startRevocationServices({
+          unservedRevocations: audit.unserved,
+          health,
           dataDir,
           issuers: unlocked,
           config,
@@ -113,7 +119,7 @@ export const upCommand: CommandFactory = (output: Output) =>
           actor: cliActor(),
           onError: (error) => output.err(`${errorLine(error)} (the services keep running)\n`),
         });
-        const lines = [`Symbolon is up on ${dir}`];
+        const lines = [`Symbolon is up on ${dir}`, `  Audit: ${auditSummary(audit)}`];
         for (const [id, url] of Object.entries(services.crlUrls)) lines.push(`  CRL   ${id}: ${url}  (also written to ${dir}/crl/${id}.crl)`);
         const rootCrl = await createRootCrlFile(dataDir, () => undefined).current();
         lines.push(

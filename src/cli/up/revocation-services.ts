@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { createCertificateAuthority, crlUrl, deltaCrlUrl, ROOT_ISSUER_ID } from '../../ca/index.js';
-import type { DataDir, IssuingCa } from '../../ca/index.js';
+import { createCertificateAuthority, crlUrl, deltaCrlUrl, ROOT_ISSUER_ID, withProvenRevocations } from '../../ca/index.js';
+import type { DataDir, IssuingCa, UnservedRevocations } from '../../ca/index.js';
 import { createCrlHandler, createCrlPublisher, createRootCrlFile } from '../../crl/index.js';
 import { errorCodeOf } from '../../errors.js';
 import { checkGatewayAccess, createFeedServer, createRevocationFeed, publishingStore } from '../../events/index.js';
@@ -16,6 +16,7 @@ import type { DelegatedSigner, OcspIssuer } from '../../ocsp/index.js';
 import type { Store } from '../../store/index.js';
 import { ipToBytes, MAX_OCSP_REQUEST_BYTES, parseCertificate, toPem } from '../../x509/index.js';
 import type { Certificate, GeneralName } from '../../x509/index.js';
+import type { UpHealth } from './up-health.js';
 
 /** How the revocation services run; parsed once by the command, then passed down frozen. */
 export interface RevocationServicesConfig {
@@ -64,6 +65,10 @@ export interface RevocationServicesOptions {
   readonly actor: string;
   /** Where faults that do not stop the services are told. */
   readonly onError: (error: unknown) => void;
+  /** Revocations the audit log proves that the tables do not serve (`checkAuditAtStart`): served as the log recorded them. */
+  readonly unservedRevocations?: UnservedRevocations | undefined;
+  /** Served at /healthz and /metrics when given. */
+  readonly health?: UpHealth | undefined;
 }
 
 export interface RevocationServices {
@@ -109,8 +114,10 @@ export async function startRevocationServices(options: RevocationServicesOptions
   try {
     const deltaIntervalSeconds = config.deltaCrlIntervalSeconds ?? (dataDir.config.deltaCrl ? DEFAULT_DELTA_CRL_INTERVAL_SECONDS : undefined);
     const publicBaseUrl = dataDir.config.publicBaseUrl;
+    // Where the tables lost or altered a revocation the log proves, the services read it from the log.
+    const provenStore = options.unservedRevocations === undefined ? dataDir.store : withProvenRevocations(dataDir.store, options.unservedRevocations);
     const publisher = createCrlPublisher({
-      store: dataDir.store,
+      store: provenStore,
       issuers,
       clock,
       validitySeconds: config.crlValiditySeconds,
@@ -123,9 +130,9 @@ export async function startRevocationServices(options: RevocationServicesOptions
     });
     closers.push(() => publisher.close());
     const afterSequence = await publisher.start();
-    const feed = createRevocationFeed({ store: dataDir.store, afterSequence, pollIntervalMs: config.feedPollIntervalMs, onError });
+    const feed = createRevocationFeed({ store: provenStore, afterSequence, pollIntervalMs: config.feedPollIntervalMs, onError });
     closers.push(() => feed.close());
-    const store = publishingStore(dataDir.store, feed);
+    const store = publishingStore(provenStore, feed);
 
     const signers = new Map<string, DelegatedSigner>();
     const unansweredIssuers: { id: string; code: string }[] = [];
@@ -173,6 +180,19 @@ export async function startRevocationServices(options: RevocationServicesOptions
       const url = req.url ?? '/';
       if (url.length > 4096) return sendProblem(res, 414, 'HTTP_URI_TOO_LONG');
       const path = url.split('?')[0]!;
+      const health = options.health;
+      if (health !== undefined && req.method === 'GET' && path === '/healthz') {
+        const problems = health.problems();
+        res.writeHead(problems.length === 0 ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
+        res.end(problems.length === 0 ? 'ok\n' : `unhealthy\n${problems.map((problem) => `${problem}\n`).join('')}`);
+        return;
+      }
+      if (health !== undefined && req.method === 'GET' && path === '/metrics') {
+        const text = await health.registry.metrics();
+        res.writeHead(200, { 'Content-Type': health.registry.contentType, 'Cache-Control': 'no-store' });
+        res.end(text);
+        return;
+      }
       if (await ocspHandler(req, res, path)) return;
       if (await crlHandler(req, res, path)) return;
       const certificate = caCertificates.get(path);
