@@ -261,3 +261,39 @@ test('entries from before record hashes still verify, are said to predate them, 
   }, legacy);
   await assertNamed(edited, new RegExp(`revocation of ${issued[1]}: reason is superseded, entry 8 recorded keyCompromise`), new RegExp(`certificate ${issued[0]}: not_after is`));
 });
+
+test('every use of the root key leaves an audit entry: ca root-crl and ca intermediate create; the rotation is proved too', async () => {
+  const { ROOT_PASSPHRASE } = await import('../ca/support.js');
+  const dir = copyCa(populated, temp.path);
+  const rootPassphraseFile = join(temp.path, `root-passphrase-${Date.now()}`);
+  writeFileSync(rootPassphraseFile, ROOT_PASSPHRASE, { mode: 0o600 });
+  const crl = await cli('ca', 'root-crl', '--dir', dir, '--root-passphrase-file', rootPassphraseFile);
+  assert.equal(crl.code, 0, crl.err);
+  const rotated = await cli('ca', 'intermediate', 'create', '--dir', dir, '--root-passphrase-file', rootPassphraseFile, '--passphrase-file', passphraseFile);
+  assert.equal(rotated.code, 0, rotated.err);
+  const { store } = await openStore(dir);
+  try {
+    const log = await store.readAuditLog(8, 10);
+    assert.deepEqual(
+      log.map((entry) => [entry.action, entry.target]),
+      [
+        ['root.crl', 'root'],
+        ['issuer.add', 'intermediate-2'],
+      ],
+    );
+    const payload = JSON.parse(log[0]!.payload) as { crlNumber: string; sha256: string };
+    const { createHash } = await import('node:crypto');
+    assert.equal(payload.sha256, createHash('sha256').update(readFileSync(join(dir, 'crl/root.crl'))).digest('hex'));
+    assert.equal(JSON.parse(log[1]!.payload).isActive, true);
+  } finally {
+    await store.close();
+  }
+  const verified = await cli('audit', 'verify', '--dir', dir);
+  assert.equal(verified.code, 0, verified.err);
+  // The rotation is state the log proves: the old intermediate made active again is named.
+  const reverted = tampered((db) => {
+    db.prepare('UPDATE issuers SET is_active = 0').run();
+    db.prepare("UPDATE issuers SET is_active = 1 WHERE id = 'intermediate-1'").run();
+  }, dir);
+  await assertNamed(reverted, /issuer intermediate-1 is marked active; the log says intermediate-2 is/);
+});
