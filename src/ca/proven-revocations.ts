@@ -19,6 +19,24 @@ function revocationOf(proven: ProvenRevocation, sequence: number): RevocationRec
   return Object.freeze({ issuerId: proven.issuerId, serial: proven.serial, reason: proven.reason, revokedAt: proven.revokedAt, sequence, auditSequence: proven.auditSequence });
 }
 
+function standIn(proven: ProvenRevocation): CertificateRecord {
+  return Object.freeze({
+    issuerId: proven.issuerId,
+    serial: proven.serial,
+    subject: '',
+    subjectAltNames: Object.freeze([]),
+    profile: '',
+    notBefore: proven.revokedAt,
+    notAfter: proven.revokedAt,
+    fingerprint: '',
+    der: Buffer.alloc(0),
+    issuedAt: proven.revokedAt,
+    renewalOf: null,
+    auditSequence: 0,
+    revocation: revocationOf(proven, proven.feedSequence ?? 0),
+  });
+}
+
 /** Reads every revocation row once and returns the proven revocations they fail to serve. */
 export async function findUnservedRevocations(store: Store, proven: ReadonlyMap<string, ProvenRevocation>): Promise<UnservedRevocations> {
   const unserved = new Map<string, ProvenRevocation>();
@@ -68,7 +86,11 @@ export function withProvenRevocations(store: Store, unserved: UnservedRevocation
     ...store,
     getCertificate: async (ref: CertificateRef) => {
       const record = await store.getCertificate(ref);
-      return record === undefined ? undefined : withProof(record);
+      if (record !== undefined) return withProof(record);
+      // The certificate's row is gone too: a stand-in that carries only what the log proves,
+      // so OCSP answers revoked, not unknown.
+      const revocation = revocations.get(`${ref.issuerId}/${ref.serial}`);
+      return revocation === undefined ? undefined : standIn(revocation);
     },
     findCertificatesBySerial: async (serial: string) => (await store.findCertificatesBySerial(serial)).map(withProof),
     listRevocations: async (afterSequence: number, limit: number) => {
