@@ -4,6 +4,9 @@ import type { DataDir, IssuingCa, StartAudit } from '../../ca/index.js';
 import type { Output } from '../program.js';
 import type { UpHealth } from './up-health.js';
 
+/** A table rewritten wholesale would name a million rows: the log gets the first ones. */
+const MAX_LOGGED_PROBLEMS = 1000;
+
 /**
  * `up`'s audit check at start (`checkAuditAtStart`): every problem goes to standard error, one
  * line each, and raises the `audit` alarm (/healthz unhealthy, the metrics); the services then
@@ -18,7 +21,10 @@ export async function startAuditCheck(dataDir: DataDir, unlocked: readonly Issui
   });
   health.setAuditDifferences(audit.verification.differences.length);
   health.alarm('audit', audit.problems);
-  for (const problem of audit.problems) output.err(`symbolon: AUDIT_STATE_MISMATCH: ${problem}\n`);
+  for (const problem of audit.problems.slice(0, MAX_LOGGED_PROBLEMS)) output.err(`symbolon: AUDIT_STATE_MISMATCH: ${problem}\n`);
+  if (audit.problems.length > MAX_LOGGED_PROBLEMS) {
+    output.err(`symbolon: AUDIT_STATE_MISMATCH: and ${audit.problems.length - MAX_LOGGED_PROBLEMS} more; \`symbolon audit verify\` names them all\n`);
+  }
   if (audit.unserved.revocations.size > 0) {
     output.err(`symbolon: AUDIT_STATE_MISMATCH: serving ${audit.unserved.revocations.size} revocation(s) from the audit log that the revocations table lost or altered\n`);
   }

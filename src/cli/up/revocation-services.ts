@@ -184,7 +184,9 @@ export async function startRevocationServices(options: RevocationServicesOptions
       if (health !== undefined && req.method === 'GET' && path === '/healthz') {
         const problems = health.problems();
         res.writeHead(problems.length === 0 ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
-        res.end(problems.length === 0 ? 'ok\n' : `unhealthy\n${problems.map((problem) => `${problem}\n`).join('')}`);
+        const shown = problems.slice(0, 100).map((problem) => `${problem}\n`).join('');
+        const more = problems.length > 100 ? `... and ${problems.length - 100} more (see the log)\n` : '';
+        res.end(problems.length === 0 ? 'ok\n' : `unhealthy\n${shown}${more}`);
         return;
       }
       if (health !== undefined && req.method === 'GET' && path === '/metrics') {
