@@ -315,15 +315,15 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
   };
   if (from === undefined) {
     const remaining = certificates;
-    for (let after: CertificateRecord | null = null; ; ) {
-      const page: readonly CertificateRecord[] = await store.listCertificatesAfter(after, PAGE);
-      for (const row of page) {
+    for (let cursor = 0; ; ) {
+      const page = await store.scanCertificates(cursor, PAGE);
+      for (const row of page.records) {
         const key = keyOf(row);
         await compareCertificate(row, remaining.get(key));
         remaining.delete(key);
       }
-      if (page.length < PAGE) break;
-      after = page.at(-1)!;
+      if (page.records.length < PAGE) break;
+      cursor = page.cursor;
     }
     for (const [key, expected] of remaining) differ('certificate', key, expected.sequence, `certificate ${key} (entry ${expected.sequence}) is missing from the certificates table`);
   } else {

@@ -21,7 +21,7 @@ export function publishingStore(store: Store, feed: Pick<RevocationFeed, 'publis
     getCertificate: (ref) => store.getCertificate(ref),
     findCertificatesBySerial: (serial) => store.findCertificatesBySerial(serial),
     certificateCount: () => store.certificateCount(),
-    listCertificatesAfter: (after, limit) => store.listCertificatesAfter(after, limit),
+    scanCertificates: (cursor, limit) => store.scanCertificates(cursor, limit),
     listCertificates: (filter) => store.listCertificates(filter),
     listRevocations: (afterSequence, limit) => store.listRevocations(afterSequence, limit),
     readAuditLog: (afterSequence, limit) => store.readAuditLog(afterSequence, limit),

@@ -276,11 +276,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     getCertificate: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.issuer_id = ? AND c.serial = ?`) as Statement<[string, string], CertificateRow>,
     bySerial: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.serial = ? ORDER BY c.id`) as Statement<[string], CertificateRow>,
     certificateCount: db.prepare('SELECT COUNT(*) FROM certificates').pluck() as Statement<[], number>,
-    certificatesFirst: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} ORDER BY c.issuer_id, c.serial LIMIT ?`) as Statement<[number], CertificateRow>,
-    certificatesAfter: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE (c.issuer_id, c.serial) > (?, ?) ORDER BY c.issuer_id, c.serial LIMIT ?`) as Statement<
-      [string, string, number],
-      CertificateRow
-    >,
+    // By row id: the table's own order, read sequentially (by serial would seek all over the file).
+    scanCertificates: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.id > ? ORDER BY c.id LIMIT ?`) as Statement<[number, number], CertificateRow>,
     revocationsSince: db.prepare(
       'SELECT sequence, issuer_id, serial, reason, revoked_at, audit_sequence FROM revocations WHERE sequence > ? ORDER BY sequence LIMIT ?',
     ) as Statement<[number, number], RevocationRow>,
@@ -480,8 +477,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       }),
     findCertificatesBySerial: (serial: string) => guarded(() => statements.bySerial.all(serial).map(toCertificate)),
     certificateCount: () => guarded(() => statements.certificateCount.get()!),
-    listCertificatesAfter: (after: CertificateRef | null, limit: number) =>
-      guarded(() => (after === null ? statements.certificatesFirst.all(limit) : statements.certificatesAfter.all(after.issuerId, after.serial, limit)).map(toCertificate)),
+    scanCertificates: (cursor: number, limit: number) =>
+      guarded(() => {
+        const rows = statements.scanCertificates.all(cursor, limit);
+        return { records: rows.map(toCertificate), cursor: rows.at(-1)?.id ?? cursor };
+      }),
     listCertificates: (filter: CertificateFilter) => guarded(() => listCertificates(filter)),
     listRevocations: (afterSequence: number, limit: number) => guarded(() => statements.revocationsSince.all(afterSequence, limit).map(toRevocation)),
     readAuditLog: (afterSequence: number, limit: number) => guarded(() => statements.auditSince.all(afterSequence, limit).map(toAuditEntry)),

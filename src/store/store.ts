@@ -125,10 +125,11 @@ export interface Store {
   /** Certificates matching the filter, oldest issued first. */
   listCertificates(filter: CertificateFilter): Promise<readonly CertificateRecord[]>;
   /**
-   * Certificates ordered by issuer then serial, after `after` (from the first when null), at most
-   * `limit`: every row, in pages, for the audit's comparison of the tables with the log.
+   * Every certificate in pages, in the order they are stored (the fastest to read), for the
+   * audit's comparison of the tables with the log: at most `limit` after `cursor` (0 for the
+   * first page), with the cursor to pass for the next page.
    */
-  listCertificatesAfter(after: CertificateRef | null, limit: number): Promise<readonly CertificateRecord[]>;
+  scanCertificates(cursor: number, limit: number): Promise<{ readonly records: readonly CertificateRecord[]; readonly cursor: number }>;
   /** How many certificates are recorded. */
   certificateCount(): Promise<number>;
   /** Revocations with a sequence greater than `afterSequence`, in sequence order, at most `limit`. */

@@ -297,20 +297,21 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         assert.ok(verifyAuditChain(log, await store.auditHead()).ok);
       }));
 
-    test('lists every certificate in pages ordered by issuer and serial', () =>
+    test('scans every certificate in pages, in the order they were stored', () =>
       using(async ({ store }) => {
         await withHierarchy(store);
         await store.addIssuer(issuer('intermediate-2', 'root', true), draft('issuer.add', 'intermediate-2'));
         for (const serial of ['03', '01', '02']) await issue(store, 'intermediate-2', serial);
         for (const serial of ['0a', '05']) await issue(store, 'intermediate-1', serial);
         const seen: string[] = [];
-        for (let after: { issuerId: string; serial: string } | null = null; ; ) {
-          const page: readonly NewCertificate[] = await store.listCertificatesAfter(after, 2);
-          seen.push(...page.map((c) => `${c.issuerId}/${c.serial}`));
-          if (page.length < 2) break;
-          after = page.at(-1)!;
+        for (let cursor = 0; ; ) {
+          const page = await store.scanCertificates(cursor, 2);
+          seen.push(...page.records.map((c) => `${c.issuerId}/${c.serial}`));
+          if (page.records.length < 2) break;
+          cursor = page.cursor;
         }
-        assert.deepEqual(seen, ['intermediate-1/05', 'intermediate-1/0a', 'intermediate-2/01', 'intermediate-2/02', 'intermediate-2/03']);
+        assert.deepEqual(seen, ['intermediate-2/03', 'intermediate-2/01', 'intermediate-2/02', 'intermediate-1/0a', 'intermediate-1/05']);
+        assert.deepEqual((await store.scanCertificates(Number.MAX_SAFE_INTEGER, 2)).records, []);
       }));
 
     test('keeps everything across a reopen', () =>
