@@ -5,7 +5,7 @@ import { isSymbolonError, SymbolonError } from '../errors.js';
 import type { IssuerRecord, RevocationReason } from '../store/index.js';
 import { parseCertificate, signatureAlgorithm, verifyCertificateSignature, verifySignature } from '../x509/index.js';
 import type { Certificate, SignatureAlgorithmName } from '../x509/index.js';
-import type { ProvenRevocation, ProvenState } from './audit-state.js';
+import type { ProvenIssuer, ProvenRevocation, ProvenState } from './audit-state.js';
 import type { IssuingCa } from './issuing-ca.js';
 
 const FORMAT = 'symbolon-audit-checkpoint';
@@ -29,6 +29,7 @@ export interface AuditCheckpoint {
 }
 
 type RevocationRow = [string, string, string, string, number | null, number, string | null];
+type IssuerRow = [string, number, string | null, boolean, string | null];
 
 function body(checkpoint: AuditCheckpoint, issuerSha256: string, algorithm: string): Record<string, unknown> {
   const state = checkpoint.state;
@@ -51,6 +52,8 @@ function body(checkpoint: AuditCheckpoint, issuerSha256: string, algorithm: stri
             revocations: [...state.revocations.values()].map(
               (r): RevocationRow => [r.issuerId, r.serial, r.reason, r.revokedAt.toISOString(), r.feedSequence ?? null, r.auditSequence, r.recordHash],
             ),
+            issuers: [...state.issuers].map(([id, i]): IssuerRow => [id, i.sequence, i.recordHash, i.isActive, i.sha256 ?? null]),
+            activeIssuer: state.activeIssuer ?? null,
           },
         }),
   };
@@ -72,6 +75,21 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function parseIssuer(value: unknown): [string, ProvenIssuer] {
+  if (!Array.isArray(value) || value.length !== 5) throw invalid('has a malformed issuer');
+  const [id, sequence, recordHash, isActive, sha256] = value as unknown[];
+  if (
+    typeof id !== 'string' ||
+    !isCount(sequence) ||
+    !(recordHash === null || (typeof recordHash === 'string' && HEX64.test(recordHash))) ||
+    typeof isActive !== 'boolean' ||
+    !(sha256 === null || (typeof sha256 === 'string' && HEX64.test(sha256)))
+  ) {
+    throw invalid('has a malformed issuer');
+  }
+  return [id, { sequence, recordHash, isActive, sha256: sha256 ?? undefined }];
 }
 
 function parseRevocation(value: unknown): ProvenRevocation {
@@ -131,14 +149,16 @@ export function readAuditCheckpoint(text: string, trust: { readonly storeId: str
   let proven: ProvenState | undefined;
   if (state !== undefined) {
     if (typeof state !== 'object' || state === null) throw invalid('has a malformed state');
-    const { certificates, entriesWithoutRecordHash, revocations } = state as Record<string, unknown>;
-    if (!isCount(certificates) || !isCount(entriesWithoutRecordHash) || !Array.isArray(revocations)) throw invalid('has a malformed state');
+    const { certificates, entriesWithoutRecordHash, revocations, issuers, activeIssuer } = state as Record<string, unknown>;
+    if (!isCount(certificates) || !isCount(entriesWithoutRecordHash) || !Array.isArray(revocations) || !Array.isArray(issuers) || !(activeIssuer === null || typeof activeIssuer === 'string')) {
+      throw invalid('has a malformed state');
+    }
     const map = new Map<string, ProvenRevocation>();
     for (const row of revocations) {
       const revocation = parseRevocation(row);
       map.set(`${revocation.issuerId}/${revocation.serial}`, revocation);
     }
-    proven = { head: { sequence, entryHash }, certificates, entriesWithoutRecordHash, revocations: map };
+    proven = { head: { sequence, entryHash }, certificates, entriesWithoutRecordHash, revocations: map, issuers: new Map(issuers.map(parseIssuer)), activeIssuer: activeIssuer ?? undefined };
   }
   return { storeId, head: { sequence, entryHash }, at: new Date(at), issuerId: issuer, state: proven };
 }

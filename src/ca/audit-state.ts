@@ -38,6 +38,9 @@ export interface ProvenState {
   readonly entriesWithoutRecordHash: number;
   /** Every revocation the log records, by `<issuer>/<serial>`. */
   readonly revocations: ReadonlyMap<string, ProvenRevocation>;
+  /** Every issuer the log records, by id, and the one it made active last. */
+  readonly issuers: ReadonlyMap<string, ProvenIssuer>;
+  readonly activeIssuer: string | undefined;
 }
 
 export interface StateVerification {
@@ -71,7 +74,8 @@ interface ExpectedCertificate {
   readonly recordHash: string | null;
 }
 
-interface ExpectedIssuer {
+/** An issuer as the log records it: its entry, its record hash, whether it became active. */
+export interface ProvenIssuer {
   readonly sequence: number;
   readonly recordHash: string | null;
   readonly isActive: boolean;
@@ -188,8 +192,8 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
   const cursor = createAuditChainCursor(from?.head);
   const certificates = new Map<string, ExpectedCertificate>();
   const revocations = new Map<string, ProvenRevocation>(from?.revocations);
-  const issuers = new Map<string, ExpectedIssuer>();
-  let activeIssuer: string | undefined;
+  const issuers = new Map<string, ProvenIssuer>(from?.issuers);
+  let activeIssuer = from?.activeIssuer;
   let configSha256: string | undefined;
   let configSequence: number | undefined;
   let entriesRead = 0;
@@ -341,13 +345,12 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
     }
   }
 
-  // 4. Issuers and which one is active: a handful of rows, always all of them. The log read
-  // after a checkpoint knows only the issuers added since; the older ones are in the checkpoint's
-  // head, so they are compared on a full check only.
+  // 4. Issuers and which one is active: a handful of rows, always all of them.
+  const provenIssuers = new Map(issuers);
   for (const row of await store.listIssuers()) {
     const expected = issuers.get(row.id);
     if (expected === undefined) {
-      if (from === undefined) differ('issuer', row.id, undefined, `issuer ${row.id} is in the issuers table but no audit entry records it`);
+      differ('issuer', row.id, undefined, `issuer ${row.id} is in the issuers table but no audit entry records it`);
     } else {
       const certificateHash = sha256(row.certificate);
       if (expected.recordHash !== null ? issuerRecordHash({ ...row, isActive: expected.isActive }) !== expected.recordHash : expected.sha256 !== certificateHash) {
@@ -374,6 +377,8 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
       certificates: (from?.certificates ?? 0) + issuances,
       entriesWithoutRecordHash,
       revocations,
+      issuers: provenIssuers,
+      activeIssuer,
     },
     entriesRead,
     certificatesCompared,

@@ -8,7 +8,7 @@ export type { StartAudit } from './audit-at-start.js';
 export { readAuditCheckpoint, signAuditCheckpoint } from './audit-checkpoint.js';
 export type { AuditCheckpoint } from './audit-checkpoint.js';
 export { verifyStoreState } from './audit-state.js';
-export type { ProvenRevocation, ProvenState, StateDifference, StateVerification, StateVerifyOptions } from './audit-state.js';
+export type { ProvenIssuer, ProvenRevocation, ProvenState, StateDifference, StateVerification, StateVerifyOptions } from './audit-state.js';
 export { findUnservedRevocations, withProvenRevocations } from './proven-revocations.js';
 export type { UnservedRevocations } from './proven-revocations.js';
 export { createCertificateAuthority } from './certificate-authority.js';

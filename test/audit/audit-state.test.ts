@@ -297,3 +297,36 @@ test('every use of the root key leaves an audit entry: ca root-crl and ca interm
   }, dir);
   await assertNamed(reverted, /issuer intermediate-1 is marked active; the log says intermediate-2 is/);
 });
+
+test('a check from a checkpoint reads only later entries, yet compares every revocation row and issuer and counts certificate rows', async () => {
+  const dir = copyCa(populated, temp.path);
+  const first = await openStore(dir);
+  const proven = (await verifyStoreState(first.store).finally(() => first.store.close())).proven!;
+  assert.equal(proven.head.sequence, 8);
+  const edited = tampered((db) => {
+    db.prepare('DELETE FROM revocations').run();
+    db.prepare("UPDATE issuers SET subject = 'CN=someone else' WHERE id = 'intermediate-1'").run();
+    db.prepare('DELETE FROM certificates WHERE serial = ?').run(serialOf(issued[0]!));
+  }, dir);
+  const { store } = await openStore(edited);
+  try {
+    const result = await verifyStoreState(store, { from: proven });
+    assert.ok(result.chain.ok);
+    assert.equal(result.entriesRead, 0);
+    assert.deepEqual(
+      result.differences.map((d) => d.detail),
+      [
+        `revocation of ${issued[1]} (keyCompromise, entry 8) is missing from the revocations table`,
+        'the certificates table holds 3 rows; the log records 4 issuances (run `symbolon audit verify` to name them)',
+        'issuer intermediate-1 differs from what entry 2 recorded',
+      ],
+    );
+    // An entry before the checkpoint rewritten: the checkpoint's head is no longer in the log.
+    const rewritten = tampered((db) => db.prepare("UPDATE audit_log SET entry_hash = ? WHERE sequence = 8").run('0'.repeat(64)), dir);
+    const other = await openStore(rewritten);
+    const broken = await verifyStoreState(other.store, { from: proven }).finally(() => other.store.close());
+    assert.deepEqual(broken.chain, { ok: false, reason: 'edited', sequence: 8, detail: 'entry 8 is not the one the checkpoint verified' });
+  } finally {
+    await store.close();
+  }
+});
