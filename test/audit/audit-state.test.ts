@@ -330,3 +330,35 @@ test('a check from a checkpoint reads only later entries, yet compares every rev
     await store.close();
   }
 });
+
+test("up's start check stores a signed checkpoint, starts from it, and raises the alarm for one that was altered", async () => {
+  const { checkAuditAtStart, STORED_CHECKPOINT_FILE } = await import('../../src/ca/index.js');
+  const dir = copyCa(populated, temp.path);
+  const run = async () => {
+    const dataDir = await openDataDir(dir, { actor: 'test', now: new Date() });
+    try {
+      const signer = await unlockActiveIssuer(dataDir, CA_PASSPHRASE);
+      return await checkAuditAtStart(dataDir, { signer, configText: readFileSync(dataDir.paths.config, 'utf8'), now: new Date() });
+    } finally {
+      await dataDir.close();
+    }
+  };
+  const first = await run();
+  assert.deepEqual(first.problems, []);
+  assert.equal(first.checkpoint, undefined);
+  assert.ok(first.isCheckpointStored);
+  const second = await run();
+  assert.deepEqual(second.problems, []);
+  assert.equal(second.checkpoint?.head.sequence, 8);
+  assert.equal(second.verification.entriesRead, 0);
+
+  const path = join(dir, STORED_CHECKPOINT_FILE);
+  const stored = JSON.parse(readFileSync(path, 'utf8')) as { state: { revocations: unknown[] } };
+  stored.state.revocations = [];
+  writeFileSync(path, JSON.stringify(stored));
+  const altered = await run();
+  assert.equal(altered.checkpoint, undefined, 'the whole log is checked instead');
+  assert.equal(altered.problems.length, 1);
+  assert.match(altered.problems[0]!, /the stored checkpoint .* was refused \(AUDIT_CHECKPOINT_INVALID: the audit checkpoint signature does not verify/);
+  assert.equal(altered.isCheckpointStored, false, 'an alarm is not overwritten by a new checkpoint');
+});
