@@ -63,6 +63,10 @@ export const ERROR_CODES = {
 
   // audit/ — tamper-evident log
   AUDIT_CHAIN_BROKEN: 'the audit log has an edited, removed or reordered entry',
+  AUDIT_STATE_MISMATCH: "the CA's tables say something its audit log does not record: a row was edited, removed or added outside Symbolon",
+  AUDIT_CHECKPOINT_INVALID: 'the audit checkpoint is malformed, or its signature is not by an intermediate of this CA',
+  AUDIT_CHECKPOINT_FOREIGN: 'the audit checkpoint belongs to another data directory',
+  AUDIT_CHECKPOINT_NOT_EXTENDED: 'the audit log does not extend the checkpoint: it was cut short or its entries were rewritten',
 
   // ca/ — hierarchy, data directory, configuration, profiles and issuance policy
   CA_DATA_DIR_MISSING: 'the data directory does not exist; run `symbolon ca init` or pass --dir',

@@ -7,6 +7,7 @@ export const AUDIT_ACTIONS = [
   'certificate.revoke',
   'config.change',
   'issuer.revoke',
+  'root.crl',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -36,6 +37,12 @@ export interface AuditEntry {
   readonly payload: string;
   /** SHA-256 of `payload`, lowercase hex. */
   readonly payloadHash: string;
+  /**
+   * SHA-256 of the record the entry created or changed (a certificate, revocation or issuer row,
+   * in the canonical form of `store/record-hash.ts`; the payload itself for an entry that stands
+   * alone), lowercase hex. Null only for entries sealed before record hashes existed (format 1).
+   */
+  readonly recordHash: string | null;
   /** `entryHash` of the entry before, or 64 zeros for the first. */
   readonly previousHash: string;
   /** SHA-256 over `previousHash` and the canonical entry; see `auditEntryHash`. */

@@ -5,8 +5,12 @@ import { canonicalJson } from './canonical-json.js';
 /** The `previousHash` of the first entry. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** Version of the hashed form below; a new form would get a new number, never a silent change. */
-const ENTRY_FORMAT = 1;
+/**
+ * Versions of the hashed form below; a new form gets a new number, never a silent change.
+ * Format 1 (before record hashes) is still verified, never written.
+ */
+const ENTRY_FORMAT_WITHOUT_RECORD = 1;
+const ENTRY_FORMAT = 2;
 
 /** SHA-256 of a payload's canonical JSON, lowercase hex. */
 export function auditPayloadHash(payload: string): string {
@@ -15,17 +19,25 @@ export function auditPayloadHash(payload: string): string {
 
 /**
  * The hash that seals an entry: SHA-256 of the previous entry's hash (32 bytes) followed by the
- * canonical JSON of [format, sequence, at, actor, action, target, payloadHash]. Chaining the
- * previous hash in makes any edit, removal or reordering show at the first entry after it.
+ * canonical JSON of [2, sequence, at, actor, action, target, payloadHash, recordHash] (format 1,
+ * for entries without a record hash: the same without it). Chaining the previous hash in makes
+ * any edit, removal or reordering show at the first entry after it.
  */
 export function auditEntryHash(entry: Omit<AuditEntry, 'entryHash'>): string {
-  const body = canonicalJson([ENTRY_FORMAT, entry.sequence, entry.at, entry.actor, entry.action, entry.target, entry.payloadHash]);
+  const body =
+    entry.recordHash === null
+      ? canonicalJson([ENTRY_FORMAT_WITHOUT_RECORD, entry.sequence, entry.at, entry.actor, entry.action, entry.target, entry.payloadHash])
+      : canonicalJson([ENTRY_FORMAT, entry.sequence, entry.at, entry.actor, entry.action, entry.target, entry.payloadHash, entry.recordHash]);
   return createHash('sha256').update(Buffer.from(entry.previousHash, 'hex')).update(body, 'utf8').digest('hex');
 }
 
-/** The entry that follows `head` in the chain for this draft. Pure: the time comes with the draft. */
-export function sealAuditEntry(draft: AuditDraft, head: AuditHead): AuditEntry {
+/**
+ * The entry that follows `head` in the chain for this draft, carrying `recordHash` (the hash of
+ * the record it writes; the payload's hash when it writes none). Pure: the time comes with the draft.
+ */
+export function sealAuditEntry(draft: AuditDraft, head: AuditHead, recordHash?: string): AuditEntry {
   const payload = canonicalJson(draft.payload);
+  const payloadHash = auditPayloadHash(payload);
   const unsealed = {
     sequence: head.sequence + 1,
     at: draft.at.toISOString(),
@@ -33,7 +45,8 @@ export function sealAuditEntry(draft: AuditDraft, head: AuditHead): AuditEntry {
     action: draft.action,
     target: draft.target,
     payload,
-    payloadHash: auditPayloadHash(payload),
+    payloadHash,
+    recordHash: recordHash ?? payloadHash,
     previousHash: head.entryHash,
   };
   // Object.assign, not `{ ...unsealed, entryHash }`: V8 copies a spread followed by more

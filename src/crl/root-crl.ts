@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT_ISSUER_ID, unlockRootKey } from '../ca/index.js';
@@ -16,6 +17,8 @@ export interface RootCrlOptions {
   /** nextUpdate - thisUpdate: a root CRL is made by hand with the offline key, so it lives long. */
   readonly validitySeconds: number;
   readonly now: Date;
+  /** Who used the root key, for the audit entry. */
+  readonly actor: string;
   /** A certificate the root signed (an intermediate) to add to the CRL. */
   readonly revoke?: { readonly serialNumber: string; readonly reason: RevocationReason } | undefined;
 }
@@ -69,6 +72,14 @@ export async function publishRootCrl(dataDir: DataDir, options: RootCrlOptions):
   );
   await writePublicKeyFile(path, der, { overwrite: true });
   await writePublicKeyFile(`${path}.pem`, toPem('X509 CRL', der), { overwrite: true });
+  // Every use of the root key is in the audit log (`ca intermediate create` records issuer.add).
+  await dataDir.store.appendAudit({
+    at: options.now,
+    actor: options.actor,
+    action: 'root.crl',
+    target: ROOT_ISSUER_ID,
+    payload: { crlNumber: crlNumber.toString(), thisUpdate: options.now.toISOString(), nextUpdate: nextUpdate.toISOString(), sha256: createHash('sha256').update(der).digest('hex') },
+  });
   return { path, crlNumber, nextUpdate, entries: revokedCertificates.length };
 }
 
@@ -79,7 +90,7 @@ export async function publishRootCrl(dataDir: DataDir, options: RootCrlOptions):
  */
 export async function revokeIntermediate(
   dataDir: DataDir,
-  options: Omit<RootCrlOptions, 'revoke'> & { readonly issuerId: string; readonly reason: RevocationReason; readonly actor: string },
+  options: Omit<RootCrlOptions, 'revoke'> & { readonly issuerId: string; readonly reason: RevocationReason },
 ): Promise<{ readonly path: string; readonly crlNumber: bigint; readonly nextUpdate: Date; readonly serialNumber: string; readonly isActive: boolean }> {
   const issuer = dataDir.issuers.find((record) => record.id === options.issuerId);
   if (issuer === undefined || issuer.parentId === null) {

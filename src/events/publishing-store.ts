@@ -20,6 +20,8 @@ export function publishingStore(store: Store, feed: Pick<RevocationFeed, 'publis
     appendAudit: (audit) => store.appendAudit(audit),
     getCertificate: (ref) => store.getCertificate(ref),
     findCertificatesBySerial: (serial) => store.findCertificatesBySerial(serial),
+    certificateCount: () => store.certificateCount(),
+    scanCertificates: (cursor, limit) => store.scanCertificates(cursor, limit),
     listCertificates: (filter) => store.listCertificates(filter),
     listRevocations: (afterSequence, limit) => store.listRevocations(afterSequence, limit),
     readAuditLog: (afterSequence, limit) => store.readAuditLog(afterSequence, limit),

@@ -11,5 +11,6 @@ export type {
   RevocationRecord,
   Store,
 } from './store.js';
+export { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
 export { openSqliteStore } from './sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';

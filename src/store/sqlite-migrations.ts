@@ -80,4 +80,10 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX revocations_issuer ON revocations (issuer_id, sequence);
     `,
   },
+  {
+    version: 2,
+    name: 'record hashes in the audit log',
+    // NULL for the entries written before: they predate record hashes (entry format 1).
+    sql: `ALTER TABLE audit_log ADD COLUMN record_hash TEXT;`,
+  },
 ]);

@@ -4,6 +4,7 @@ import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { GENESIS_HASH, sealAuditEntry } from '../audit/index.js';
 import type { AuditDraft, AuditEntry, AuditHead } from '../audit/index.js';
 import { errorCodeOf, SymbolonError } from '../errors.js';
+import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type { Migration } from './sqlite-migrations.js';
 import type {
@@ -79,6 +80,7 @@ interface AuditRow {
   payload_hash: string;
   previous_hash: string;
   entry_hash: string;
+  record_hash: string | null;
 }
 
 const AUDIT_HEAD_KEY = 'audit_head';
@@ -167,6 +169,7 @@ function toAuditEntry(row: AuditRow): AuditEntry {
     target: row.target,
     payload: row.payload,
     payloadHash: row.payload_hash,
+    recordHash: row.record_hash,
     previousHash: row.previous_hash,
     entryHash: row.entry_hash,
   });
@@ -245,8 +248,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck() as Statement<[string], string>,
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     insertAudit: db.prepare(
-      `INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, previous_hash, entry_hash)
-       VALUES (@sequence, @at, @actor, @action, @target, @payload, @payloadHash, @previousHash, @entryHash)`,
+      `INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, record_hash, previous_hash, entry_hash)
+       VALUES (@sequence, @at, @actor, @action, @target, @payload, @payloadHash, @recordHash, @previousHash, @entryHash)`,
     ),
     insertIssuer: db.prepare(
       `INSERT INTO issuers (id, parent_id, subject, certificate, not_before, not_after, is_active, created_at, audit_sequence)
@@ -262,11 +265,19 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ),
     certificateId: db.prepare('SELECT id FROM certificates WHERE issuer_id = ? AND serial = ?').pluck() as Statement<[string, string], number>,
     isRevoked: db.prepare('SELECT 1 FROM revocations WHERE certificate_id = ?').pluck(),
+    // The feed sequence is chosen before the row is written, so the audit entry can carry it:
+    // AUTOINCREMENT's own counter, which never goes back.
+    nextRevocationSequence: db.prepare(
+      `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'revocations'), 0), COALESCE((SELECT MAX(sequence) FROM revocations), 0)) + 1`,
+    ).pluck() as Statement<[], number>,
     insertRevocation: db.prepare(
-      `INSERT INTO revocations (certificate_id, issuer_id, serial, reason, revoked_at, audit_sequence) VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO revocations (sequence, certificate_id, issuer_id, serial, reason, revoked_at, audit_sequence) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
     getCertificate: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.issuer_id = ? AND c.serial = ?`) as Statement<[string, string], CertificateRow>,
     bySerial: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.serial = ? ORDER BY c.id`) as Statement<[string], CertificateRow>,
+    certificateCount: db.prepare('SELECT COUNT(*) FROM certificates').pluck() as Statement<[], number>,
+    // By row id: the table's own order, read sequentially (by serial would seek all over the file).
+    scanCertificates: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.id > ? ORDER BY c.id LIMIT ?`) as Statement<[number, number], CertificateRow>,
     revocationsSince: db.prepare(
       'SELECT sequence, issuer_id, serial, reason, revoked_at, audit_sequence FROM revocations WHERE sequence > ? ORDER BY sequence LIMIT ?',
     ) as Statement<[number, number], RevocationRow>,
@@ -281,10 +292,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
    */
   let head: AuditHead | undefined;
 
-  /** Seals the draft onto the head and stores it; runs inside the batch's transaction. */
-  function appendAuditInTransaction(draft: AuditDraft): AuditEntry {
+  /** Seals the draft, with the hash of the row it writes, onto the head and stores it; runs inside the batch's transaction. */
+  function appendAuditInTransaction(draft: AuditDraft, recordHash?: string): AuditEntry {
     if (head === undefined) throw new Error('an audit entry was appended outside a write transaction');
-    const entry = sealAuditEntry(draft, head);
+    const entry = sealAuditEntry(draft, head, recordHash);
     statements.insertAudit.run(entry);
     head = { sequence: entry.sequence, entryHash: entry.entryHash };
     return entry;
@@ -295,7 +306,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     if (issuer.parentId !== null && statements.hasIssuer.get(issuer.parentId) === undefined) {
       throw new SymbolonError('STORE_ISSUER_UNKNOWN', `the parent issuer "${issuer.parentId}" is not recorded`);
     }
-    const entry = appendAuditInTransaction(draft);
+    const entry = appendAuditInTransaction({ ...draft, payload: { ...draft.payload, isActive: issuer.isActive } }, issuerRecordHash(issuer));
     if (issuer.isActive) statements.deactivateIssuers.run();
     statements.insertIssuer.run(
       issuer.id,
@@ -312,7 +323,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   });
 
   const recordIssuanceTx = db.transaction((certificate: NewCertificate, draft: AuditDraft): CertificateRecord => {
-    const entry = appendAuditInTransaction(draft);
+    const entry = appendAuditInTransaction(draft, certificateRecordHash(certificate));
     const renewal = certificate.renewalOf;
     try {
       statements.insertCertificate.run(
@@ -347,9 +358,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     const id = statements.certificateId.get(revocation.issuerId, revocation.serial);
     if (id === undefined) throw new SymbolonError('STORE_NOT_FOUND', `issuer "${revocation.issuerId}" has no certificate with serial ${revocation.serial}`);
     if (statements.isRevoked.get(id) !== undefined) throw new SymbolonError('STORE_ALREADY_REVOKED', `the certificate ${revocation.issuerId}/${revocation.serial} is already revoked`);
-    const entry = appendAuditInTransaction(draft);
-    const result = statements.insertRevocation.run(id, revocation.issuerId, revocation.serial, revocation.reason, revocation.revokedAt.getTime(), entry.sequence);
-    return Object.freeze({ ...revocation, sequence: Number(result.lastInsertRowid), auditSequence: entry.sequence });
+    const sequence = statements.nextRevocationSequence.get()!;
+    const stored = { issuerId: revocation.issuerId, serial: revocation.serial, reason: revocation.reason, revokedAt: revocation.revokedAt, sequence };
+    const payload = { ...draft.payload, issuer: stored.issuerId, serial: stored.serial, reason: stored.reason, revokedAt: stored.revokedAt.toISOString(), feedSequence: sequence };
+    const entry = appendAuditInTransaction({ ...draft, payload }, revocationRecordHash(stored));
+    statements.insertRevocation.run(sequence, id, revocation.issuerId, revocation.serial, revocation.reason, revocation.revokedAt.getTime(), entry.sequence);
+    return Object.freeze({ ...stored, auditSequence: entry.sequence });
   });
 
   const appendAuditTx = db.transaction((draft: AuditDraft): AuditEntry => appendAuditInTransaction(draft));
@@ -462,6 +476,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         return row === undefined ? undefined : toCertificate(row);
       }),
     findCertificatesBySerial: (serial: string) => guarded(() => statements.bySerial.all(serial).map(toCertificate)),
+    certificateCount: () => guarded(() => statements.certificateCount.get()!),
+    scanCertificates: (cursor: number, limit: number) =>
+      guarded(() => {
+        const rows = statements.scanCertificates.all(cursor, limit);
+        return { records: rows.map(toCertificate), cursor: rows.at(-1)?.id ?? cursor };
+      }),
     listCertificates: (filter: CertificateFilter) => guarded(() => listCertificates(filter)),
     listRevocations: (afterSequence: number, limit: number) => guarded(() => statements.revocationsSince.all(afterSequence, limit).map(toRevocation)),
     readAuditLog: (afterSequence: number, limit: number) => guarded(() => statements.auditSince.all(afterSequence, limit).map(toAuditEntry)),

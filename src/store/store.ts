@@ -95,11 +95,13 @@ export interface CertificateFilter {
  * held to the contract suite in test/store/store-contract.ts. Every write that changes the
  * CA's records is one transaction together with its audit entry: both are stored or neither.
  * The store places audit entries in the hash chain itself, inside that transaction, so writers
- * in several processes still form one chain.
+ * in several processes still form one chain, and gives each entry the hash of the row it wrote
+ * (`record-hash.ts`), so every row can be proved against the log.
  */
 export interface Store {
   /**
-   * Records a CA certificate. With `isActive`, it becomes the one active issuer. Throws
+   * Records a CA certificate. With `isActive`, it becomes the one active issuer (the entry's
+   * payload gets `isActive`, so the log says which issuer is active). Throws
    * `STORE_ISSUER_EXISTS`, or `STORE_ISSUER_UNKNOWN` for an unknown parent.
    */
   addIssuer(issuer: NewIssuer, audit: AuditDraft): Promise<IssuerRecord>;
@@ -109,7 +111,11 @@ export interface Store {
    * issuer already has the serial (nothing is written), or `STORE_ISSUER_UNKNOWN`.
    */
   recordIssuance(certificate: NewCertificate, audit: AuditDraft): Promise<CertificateRecord>;
-  /** Records a revocation with its audit entry. Throws `STORE_NOT_FOUND` or `STORE_ALREADY_REVOKED`. */
+  /**
+   * Records a revocation with its audit entry. The entry's payload gets the revocation as stored
+   * (`issuer`, `serial`, `reason`, `revokedAt`, `feedSequence`), so the log alone can serve it.
+   * Throws `STORE_NOT_FOUND` or `STORE_ALREADY_REVOKED`.
+   */
   recordRevocation(revocation: NewRevocation, audit: AuditDraft): Promise<RevocationRecord>;
   /** Appends an audit entry on its own (configuration changes). */
   appendAudit(audit: AuditDraft): Promise<AuditEntry>;
@@ -118,6 +124,14 @@ export interface Store {
   findCertificatesBySerial(serial: string): Promise<readonly CertificateRecord[]>;
   /** Certificates matching the filter, oldest issued first. */
   listCertificates(filter: CertificateFilter): Promise<readonly CertificateRecord[]>;
+  /**
+   * Every certificate in pages, in the order they are stored (the fastest to read), for the
+   * audit's comparison of the tables with the log: at most `limit` after `cursor` (0 for the
+   * first page), with the cursor to pass for the next page.
+   */
+  scanCertificates(cursor: number, limit: number): Promise<{ readonly records: readonly CertificateRecord[]; readonly cursor: number }>;
+  /** How many certificates are recorded. */
+  certificateCount(): Promise<number>;
   /** Revocations with a sequence greater than `afterSequence`, in sequence order, at most `limit`. */
   listRevocations(afterSequence: number, limit: number): Promise<readonly RevocationRecord[]>;
   /** Audit entries with a sequence greater than `afterSequence`, in stored order, at most `limit`. */

@@ -10,6 +10,7 @@ import { verifyAuditChain } from '../../src/audit/index.js';
 import type { AuditAction, AuditDraft } from '../../src/audit/index.js';
 import { isSymbolonError } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
+import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from '../../src/store/index.js';
 import type { NewCertificate, NewIssuer, Store } from '../../src/store/index.js';
 
 export interface StoreUnderTest {
@@ -272,6 +273,45 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         assert.ok(result.ok, JSON.stringify(result));
         assert.equal((await store.getCertificate({ issuerId: 'intermediate-1', serial: '01' }))?.subject, 'CN=leaf-01');
         assert.equal((await store.getCertificate({ issuerId: 'intermediate-1', serial: '05' }))?.auditSequence, 6);
+      }));
+
+    test('each audit entry carries the hash of the row it wrote, and a revocation entry carries the revocation as stored', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        await issue(store, 'intermediate-1', '01');
+        await issue(store, 'intermediate-1', '02');
+        const revoked = await store.recordRevocation({ issuerId: 'intermediate-1', serial: '02', reason: 'keyCompromise', revokedAt: new Date(T0 + DAY) }, draft('certificate.revoke', 'intermediate-1/02'));
+        await store.appendAudit(draft('config.change', 'config.yaml', { sha256: 'ab' }));
+        const log = await store.readAuditLog(0, 100);
+        const [root, intermediate] = await store.listIssuers();
+        assert.equal(log[0]!.recordHash, issuerRecordHash({ ...root!, isActive: false }));
+        assert.equal(log[1]!.recordHash, issuerRecordHash({ ...intermediate!, isActive: true }));
+        assert.equal(JSON.parse(log[1]!.payload).isActive, true);
+        const stored = await store.getCertificate({ issuerId: 'intermediate-1', serial: '01' });
+        assert.equal(log[2]!.recordHash, certificateRecordHash(stored!));
+        assert.equal(log[2]!.recordHash, certificateRecordHash(certificate('intermediate-1', '01')));
+        assert.notEqual(log[2]!.recordHash, certificateRecordHash(certificate('intermediate-1', '01', { notAfter: new Date(T0 + 31 * DAY) })));
+        assert.equal(log[4]!.recordHash, revocationRecordHash(revoked));
+        assert.deepEqual(JSON.parse(log[4]!.payload), { serial: '02', issuer: 'intermediate-1', reason: 'keyCompromise', revokedAt: new Date(T0 + DAY).toISOString(), feedSequence: revoked.sequence });
+        assert.equal(log[5]!.recordHash, log[5]!.payloadHash);
+        assert.ok(verifyAuditChain(log, await store.auditHead()).ok);
+      }));
+
+    test('scans every certificate in pages, in the order they were stored', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        await store.addIssuer(issuer('intermediate-2', 'root', true), draft('issuer.add', 'intermediate-2'));
+        for (const serial of ['03', '01', '02']) await issue(store, 'intermediate-2', serial);
+        for (const serial of ['0a', '05']) await issue(store, 'intermediate-1', serial);
+        const seen: string[] = [];
+        for (let cursor = 0; ; ) {
+          const page = await store.scanCertificates(cursor, 2);
+          seen.push(...page.records.map((c) => `${c.issuerId}/${c.serial}`));
+          if (page.records.length < 2) break;
+          cursor = page.cursor;
+        }
+        assert.deepEqual(seen, ['intermediate-2/03', 'intermediate-2/01', 'intermediate-2/02', 'intermediate-1/0a', 'intermediate-1/05']);
+        assert.deepEqual((await store.scanCertificates(Number.MAX_SAFE_INTEGER, 2)).records, []);
       }));
 
     test('keeps everything across a reopen', () =>

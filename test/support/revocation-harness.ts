@@ -7,6 +7,7 @@ import type { CertificateAuthority, DataDir, IssuedCertificate } from '../../src
 import { unlockIssuers } from '../../src/cli/up/issuer-keys.js';
 import { DEFAULT_SERVICES_CONFIG, startRevocationServices } from '../../src/cli/up/revocation-services.js';
 import type { RevocationServices, RevocationServicesConfig } from '../../src/cli/up/revocation-services.js';
+import { createUpHealth } from '../../src/cli/up/up-health.js';
 import { generateKeyPair } from '../../src/keys/index.js';
 import { decodeDer } from '../../src/asn1/index.js';
 import { parsePublicKeyInfo, toPem } from '../../src/x509/index.js';
@@ -31,6 +32,7 @@ export async function startHarness(template: string, work: string, overrides: Pa
   const { unlocked } = await unlockIssuers(dataDir, CA_PASSPHRASE);
   const errors: unknown[] = [];
   const services = await startRevocationServices({
+    health: createUpHealth(),
     dataDir,
     issuers: unlocked,
     config: { ...DEFAULT_SERVICES_CONFIG, listen: { host: '127.0.0.1', port: 0 }, feedListen: { host: '127.0.0.1', port: 0 }, ...overrides },

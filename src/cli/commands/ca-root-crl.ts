@@ -3,7 +3,7 @@ import { dataDirPaths, defaultRootKeyPath } from '../../ca/index.js';
 import { parseLifetimeOption } from '../lifetime-option.js';
 import { publishRootCrl } from '../../crl/index.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliClock, dataDirOf, defaultRootPassphraseFile, rootPassphrase, withDataDir } from './ca-options.js';
+import { cliActor, cliClock, dataDirOf, defaultRootPassphraseFile, rootPassphrase, withDataDir } from './ca-options.js';
 
 interface CaRootCrlOptions {
   readonly dir?: string;
@@ -27,6 +27,6 @@ export const caRootCrlCommand: CommandFactory = (output: Output) =>
       // A root key that is not here (moved offline) is said before a passphrase is asked for.
       if (options.rootKey === undefined) defaultRootKeyPath(dataDirPaths(dataDirOf(options)));
       const passphrase = await rootPassphrase(options, false, defaultRootPassphraseFile(options));
-      const published = await withDataDir(options, (dataDir) => publishRootCrl(dataDir, { rootKeyPath: options.rootKey, rootPassphrase: passphrase, validitySeconds, now: cliClock() }));
+      const published = await withDataDir(options, (dataDir) => publishRootCrl(dataDir, { rootKeyPath: options.rootKey, rootPassphrase: passphrase, validitySeconds, now: cliClock(), actor: cliActor() }));
       output.out(`Root CRL ${published.crlNumber} written to ${published.path} (and .pem); valid until ${published.nextUpdate.toISOString()}; make the next one before then\n`);
     });

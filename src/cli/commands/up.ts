@@ -17,6 +17,8 @@ import { collect } from '../collect.js';
 import { readGatewayConfigFile } from '../gateway/gateway-config-file.js';
 import { startUpGateway } from '../up/up-gateway.js';
 import { untilStopped } from './until-stopped.js';
+import { auditSummary, startAuditCheck } from '../up/audit-at-start.js';
+import { createUpHealth } from '../up/up-health.js';
 import { createdLines } from './ca-init.js';
 import { CA_PASSPHRASE_ENV, cliActor, cliClock, cliRandom, dataDirOf, intermediatePassphrase } from './ca-options.js';
 
@@ -131,7 +133,11 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
       const code = locked.every((issuer) => issuer.code === 'KEY_BAD_PASSPHRASE') ? 'KEY_BAD_PASSPHRASE' : 'UP_NO_ISSUER_UNLOCKED';
       throw new SymbolonError(code, `the passphrase opens none of the intermediate keys in ${dataDir.paths.caDir}; give the one chosen at \`ca init\``);
     }
+    const health = createUpHealth();
+    const audit = await startAuditCheck(dataDir, unlocked, { health, output, now: cliClock() });
     const services = await startRevocationServices({
+      unservedRevocations: audit.unserved,
+      health,
       dataDir,
       issuers: unlocked,
       config,
@@ -139,7 +145,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
       actor: cliActor(),
       onError: (error) => output.err(`${errorLine(error)} (the services keep running)\n`),
     });
-    const lines = [`Symbolon is up on ${dir}`, ...offlineReminders(dataDirPaths(dir))];
+    const lines = [`Symbolon is up on ${dir}`, `  Audit: ${auditSummary(audit)}`, ...offlineReminders(dataDirPaths(dir))];
     for (const [id, url] of Object.entries(services.crlUrls)) lines.push(`  CRL   ${id}: ${url}  ${fileNote(services.crlFileWritten(id))}`);
     const rootCrl = await createRootCrlFile(dataDir, () => undefined).current();
     lines.push(

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { createCertificateAuthority, crlUrl, deltaCrlUrl, internalCertificates, ROOT_ISSUER_ID } from '../../ca/index.js';
-import type { DataDir, IssuingCa } from '../../ca/index.js';
+import { createCertificateAuthority, crlUrl, deltaCrlUrl, internalCertificates, ROOT_ISSUER_ID, withProvenRevocations } from '../../ca/index.js';
+import type { DataDir, IssuingCa, UnservedRevocations } from '../../ca/index.js';
 import { createCrlHandler, createCrlPublisher, createRootCrlFile } from '../../crl/index.js';
 import { errorCodeOf } from '../../errors.js';
 import type { SymbolonError } from '../../errors.js';
@@ -17,7 +17,6 @@ import type { DelegatedSigner, OcspIssuer } from '../../ocsp/index.js';
 import type { CertificateRef, Store } from '../../store/index.js';
 import { ipToBytes, MAX_OCSP_REQUEST_BYTES, parseCertificate, toPem } from '../../x509/index.js';
 import type { Certificate, GeneralName } from '../../x509/index.js';
-import { createUpHealth } from './up-health.js';
 import type { UpHealth } from './up-health.js';
 
 /** How the revocation services run; parsed once by the command, then passed down frozen. */
@@ -70,6 +69,10 @@ export interface RevocationServicesOptions {
   readonly actor: string;
   /** Where faults that do not stop the services are told. */
   readonly onError: (error: unknown) => void;
+  /** Revocations the audit log proves that the tables do not serve (`checkAuditAtStart`): served as the log recorded them. */
+  readonly unservedRevocations?: UnservedRevocations | undefined;
+  /** The problems up runs with: served at /healthz and /metrics, fed by the CRL writes. */
+  readonly health: UpHealth;
 }
 
 export interface RevocationServices {
@@ -118,13 +121,15 @@ export async function startRevocationServices(options: RevocationServicesOptions
       }
     }
   };
-  const health = createUpHealth();
+  const { health } = options;
   const crlFiles = new Map<string, { readonly path: string; readonly error: SymbolonError | undefined }>();
   try {
     const deltaIntervalSeconds = config.deltaCrlIntervalSeconds ?? (dataDir.config.deltaCrl ? DEFAULT_DELTA_CRL_INTERVAL_SECONDS : undefined);
     const publicBaseUrl = dataDir.config.publicBaseUrl;
+    // Where the tables lost or altered a revocation the log proves, the services read it from the log.
+    const provenStore = options.unservedRevocations === undefined ? dataDir.store : withProvenRevocations(dataDir.store, options.unservedRevocations);
     const publisher = createCrlPublisher({
-      store: dataDir.store,
+      store: provenStore,
       issuers,
       clock,
       validitySeconds: config.crlValiditySeconds,
@@ -142,9 +147,9 @@ export async function startRevocationServices(options: RevocationServicesOptions
     });
     closers.push(() => publisher.close());
     const afterSequence = await publisher.start();
-    const feed = createRevocationFeed({ store: dataDir.store, afterSequence, pollIntervalMs: config.feedPollIntervalMs, onError });
+    const feed = createRevocationFeed({ store: provenStore, afterSequence, pollIntervalMs: config.feedPollIntervalMs, onError });
     closers.push(() => feed.close());
-    const store = publishingStore(dataDir.store, feed);
+    const store = publishingStore(provenStore, feed);
 
     // Each start and each renewal gives a service a new key, kept in memory only: the certificate
     // it replaces is revoked (superseded), so no valid certificate is left whose key is gone.
