@@ -7,6 +7,7 @@ import { openSqliteStore } from '../store/index.js';
 import { formatName, parseCertificate, toPem } from '../x509/index.js';
 import { initialConfigText, parseCaConfig } from './ca-config.js';
 import { assertDataDirFree, dataDirPaths, markerText, PRE_INIT_FILES } from './data-dir.js';
+import { isProcessAlive } from './data-dir-lock.js';
 import { buildIntermediateCertificate, buildRootCertificate, intermediateSubject, rootSubject } from './hierarchy.js';
 import type { IntermediateConstraints } from './hierarchy.js';
 import { crlUrl } from './issuance-policy.js';
@@ -60,14 +61,6 @@ function stagingDirOf(dir: string, random: (size: number) => Uint8Array): string
   return join(dirname(target), `.${basename(target)}.init-${process.pid}-${Buffer.from(random(4)).toString('hex')}`);
 }
 
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCodeOf(error) === 'EPERM';
-  }
-}
 
 /**
  * Clears what an init killed part way left beside `dir`: a staging directory of a dead process is

@@ -21,7 +21,8 @@ function readHolder(path: string): number | undefined {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-function isProcessAlive(pid: number): boolean {
+/** Is a process with this PID running (ours or another user's)? */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
