@@ -8,6 +8,7 @@ import { makeTempDir } from '../ca/support.js';
 import { REPO_ROOT } from './run-cli.js';
 import { childEnv, killAllUp, spawnUp as spawnUpProcess, stopUp } from './up-process.js';
 import type { UpProcess } from './up-process.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const temp = makeTempDir('symbolon-first-start-');
 after(() => {
@@ -25,18 +26,6 @@ function run(args: readonly string[], env: Record<string, string> = childEnv()):
 /** `up` without the feed: these tests are about its start. */
 const spawnUp = (args: readonly string[]): UpProcess => spawnUpProcess(['--no-feed', ...args]);
 const stop = stopUp;
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What a killed first start left: no CA (absent or empty), or a complete CA whose generated passphrase opens its key. */
 async function classify(dir: string): Promise<'absent' | 'empty' | 'complete'> {

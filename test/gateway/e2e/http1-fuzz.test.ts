@@ -7,6 +7,7 @@ import type { CertificateFiles, E2eEnv } from './support/e2e-env.js';
 import { rawConnect } from './support/raw-http1.js';
 import { makeConfig, startTestGateway } from './support/test-gateway.js';
 import { curl } from './support/tls-clients.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 let env: E2eEnv;
 let client: CertificateFiles;
@@ -19,18 +20,6 @@ before(async () => {
 after(async () => {
   await env?.close();
 });
-
-/** mulberry32: a seeded generator, so that a failing case can be replayed. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEEDS: readonly string[] = [
   'GET /a?x=1 HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n',
@@ -95,7 +84,7 @@ test(`${CASES} mutated HTTP/1.1 requests (seeded): no internal error, no hang, o
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const port = (upstream.address() as AddressInfo).port;
   const gw = await startTestGateway(env, makeConfig(env, { isAdminless: true, limits: { handshakeTimeoutMs: 1000, idleTimeoutMs: 1000, maxHeaderBytes: 4096 }, routes: [{ upstream: `http://127.0.0.1:${port}`, upstreamTimeoutMs: 2000 }] }));
-  const random = generator(SEED);
+  const random = seededRandom(SEED);
   const cases = Array.from({ length: CASES }, (_, index) => mutate(random, Buffer.from(SEEDS[index % SEEDS.length]!, 'latin1')));
   const statuses = new Map<number, number>();
   const problems: string[] = [];
@@ -147,7 +136,7 @@ const RESPONSE_SEEDS: readonly string[] = [
 
 test(`${CASES} mutated upstream responses (seeded): the client gets a well-formed response or a closed connection, never garbage, a hang or an internal error`, async (t) => {
   const { createServer: createTcpServer } = await import('node:net');
-  const random = generator(SEED + 1);
+  const random = seededRandom(SEED + 1);
   const responses = Array.from({ length: CASES }, (_, index) => mutate(random, Buffer.from(RESPONSE_SEEDS[index % RESPONSE_SEEDS.length]!, 'latin1')));
   const upstream = createTcpServer((socket) => {
     let head = '';
