@@ -53,6 +53,17 @@ test('a valid chain exits 0 and prints the path', async () => {
   assert.match(out, /^OK: .*CN=client-1.* <- .*CN=Vector Issuing CA.* <- .*CN=Vector Root/);
 });
 
+test('--intermediates may be repeated: every file is read, not only the last', async () => {
+  const cross = vector('a cross-signed root leads to the other anchor');
+  const [issuing, crossSigned] = cross.intermediates;
+  const base = [file('CERTIFICATE', [cross.leaf]), '--roots', file('CERTIFICATE', cross.anchors), '--at', AT_SECONDS];
+  const { code, err } = await verify(...base, '--intermediates', file('CERTIFICATE', [issuing!]), '--intermediates', file('CERTIFICATE', [crossSigned!]));
+  assert.equal(code, 0, err);
+  const onlyOne = await verify(...base, '--intermediates', file('CERTIFICATE', [crossSigned!]));
+  assert.equal(onlyOne.code, 1);
+  assert.match(onlyOne.err, /^symbolon: PATH_NO_ISSUER: /);
+});
+
 test('--at takes RFC 3339 as well as Unix seconds', async () => {
   assert.equal((await verify(...filesOf(valid), '--at', '2030-01-01T00:00:00Z')).code, 0);
   const expired = await verify(...filesOf(valid), '--at', '2046-01-01T00:00:00Z');

@@ -16,7 +16,7 @@ import { withDataDir } from './ca-options.js';
 
 interface VerifyOptions {
   readonly roots?: string;
-  readonly intermediates?: string;
+  readonly intermediates: readonly string[];
   readonly crl: readonly string[];
   readonly crlCheck?: CrlRequirement;
   readonly at?: Date;
@@ -109,7 +109,7 @@ export const verifyCommand: CommandFactory = (output: Output) =>
     .description('validate a certificate chain strictly (RFC 5280): path, usages, name constraints, peer name, CRLs')
     .argument('<leaf>', 'the certificate to verify (PEM or DER; more PEM certificates after it are used as intermediates), or - for standard input')
     .option('--roots <file>', 'trusted root certificates (PEM, several per file, or DER); by default the data directory CA root')
-    .option('--intermediates <file>', 'untrusted intermediate certificates, in any order')
+    .option('--intermediates <file>', 'untrusted intermediate certificates, in any order; repeat for more files', collect, [] as string[])
     .option('--crl <file>', 'a CRL to check revocation with (PEM or DER; complete, partitioned or delta CRLs); repeat for more', collect, [] as string[])
     .addOption(new Option('--crl-check <which>', 'which certificates the --crl CRLs must cover: available (those they cover), leaf, or chain (every one below the root; the default with --crl)').choices(['available', 'leaf', 'chain']))
     .option('--at <time>', 'validate at this time: RFC 3339 (2030-01-01T00:00:00Z) or Unix seconds; default now', parseAt)
@@ -125,7 +125,8 @@ export const verifyCommand: CommandFactory = (output: Output) =>
     .action(async (leafFile: string, options: VerifyOptions) => {
       const peer = peerOf(options);
       const [leaf, ...chainRest] = await readCertificates(leafFile, 'the certificate file');
-      const intermediates = options.intermediates === undefined ? [] : await readCertificates(options.intermediates, 'the intermediates file');
+      const intermediates: Certificate[] = [];
+      for (const file of options.intermediates) intermediates.push(...(await readCertificates(file, 'the intermediates file')));
       const crls: CertificateList[] = [];
       for (const file of options.crl) crls.push(...parseCrls(await readInput(file)));
       const { anchors, extra, isDataDir } = await trustOf(options);
