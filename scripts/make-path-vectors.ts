@@ -18,6 +18,7 @@ import type { Signer, SignerOptions } from '../src/keys/index.js';
 import type { CrlRequirement, PathErrorCode, PathLimits, PathPurpose, PeerIdentity, ValidationProfile } from '../src/path/index.js';
 import { buildCertificate, buildSelfSignedCertificate, encodeExtension, encodeName, keyIdentifier, OID, parseCertificate, parseName, toPem } from '../src/x509/index.js';
 import type { CertificateTemplate, GeneralName, NameConstraints } from '../src/x509/index.js';
+import { rawCertificate as assembleCertificate } from './raw-certificate.js';
 
 /** The validation time of every vector: inside the default validity of every certificate. */
 export const AT = new Date('2030-01-01T00:00:00Z');
@@ -124,24 +125,9 @@ function leafOf(issuer: Party, subject: Party, fields: Fields = {}, hasAuthority
 
 const dns = (value: string): GeneralName => ({ type: 'dns', value });
 
-/**
- * A certificate assembled field by field, for what the builder rightly refuses to write:
- * repeated extensions, malformed values, names outside the preferred syntax.
- */
+/** A certificate assembled field by field (scripts/raw-certificate.ts), with this script's serials and validity. */
 function rawCertificate(issuer: Party, subject: Party, extensions: readonly Buffer[]): Buffer {
-  const algorithm = issuer.signer.algorithm;
-  const tbs = der.sequence(
-    der.explicit(0, der.integer(2)),
-    der.integer(serial++),
-    algorithm.identifier,
-    issuer.name,
-    der.sequence(der.time(NOT_BEFORE), der.time(NOT_AFTER)),
-    subject.name,
-    subject.spki,
-    der.explicit(3, der.sequenceOf(extensions)),
-  );
-  const signature = sign(algorithm.hash, tbs, issuer.privateKey);
-  return der.sequence(tbs, algorithm.identifier, der.bitString(signature));
+  return assembleCertificate(issuer, subject, serial++, { notBefore: NOT_BEFORE, notAfter: NOT_AFTER }, extensions);
 }
 
 const LEAF_BASICS = (issuer: Party): Buffer[] => [

@@ -13,6 +13,7 @@ import type { Signer } from '../src/keys/index.js';
 import type { PathErrorCode, PathPurpose } from '../src/path/index.js';
 import { buildCertificate, buildSelfSignedCertificate, encodeExtension, encodeName, encodeTbsCertificate, keyIdentifier, OID, parseCertificate, parseName } from '../src/x509/index.js';
 import type { CertificateTemplate, GeneralName } from '../src/x509/index.js';
+import { rawCertificate } from './raw-certificate.js';
 
 /** The validation time of every vector. */
 export const PROFILE_AT = new Date('2030-01-01T00:00:00Z');
@@ -77,20 +78,9 @@ function withSerial(certificate: Buffer, issuer: Party, serialNumber: bigint): B
   return der.sequence(tbs, algorithm.identifier, der.bitString(sign(algorithm.hash, tbs, issuer.privateKey)));
 }
 
-/** A leaf signed over raw extensions, for what the builder rightly refuses to write. */
+/** A leaf signed over raw extensions (scripts/raw-certificate.ts), for what the builder rightly refuses to write. */
 function rawLeaf(issuer: Party, subject: Pick<Party, 'spki' | 'name'>, extensions: readonly Buffer[]): Buffer {
-  const algorithm = issuer.signer.algorithm;
-  const tbs = der.sequence(
-    der.explicit(0, der.integer(2)),
-    der.integer(serial++),
-    algorithm.identifier,
-    issuer.name,
-    der.sequence(der.time(NOT_BEFORE), der.time(NOT_AFTER)),
-    subject.name,
-    subject.spki,
-    der.explicit(3, der.sequenceOf(extensions)),
-  );
-  return der.sequence(tbs, algorithm.identifier, der.bitString(sign(algorithm.hash, tbs, issuer.privateKey)));
+  return rawCertificate(issuer, subject, serial++, { notBefore: NOT_BEFORE, notAfter: NOT_AFTER }, extensions);
 }
 
 const akiExtension = (issuer: Party): Buffer => encodeExtension(OID.authorityKeyIdentifier, false, der.sequence(der.contextPrimitive(0, issuer.keyId)));
