@@ -10,7 +10,7 @@ import { createCertificateAuthority, openDataDir, revokeCertificate, unlockActiv
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { runProgram } from '../../src/cli/program.js';
 import { parsePublicKeyInfo } from '../../src/x509/index.js';
-import { CA_PASSPHRASE, copyCa, makeTemplateCa, makeTempDir } from '../ca/support.js';
+import { CA_PASSPHRASE, copyCa, makeTemplateCa, makeTempDir, tamperedCopy } from '../ca/support.js';
 
 const temp = makeTempDir('symbolon-audit-state-');
 let populated: string;
@@ -39,15 +39,7 @@ before(async () => {
 after(() => temp.remove());
 
 function tampered(edit: (db: Database.Database) => void, from = populated): string {
-  const dir = copyCa(from, temp.path);
-  const db = new Database(join(dir, 'symbolon.db'));
-  db.pragma('foreign_keys = OFF');
-  try {
-    edit(db);
-  } finally {
-    db.close();
-  }
-  return dir;
+  return tamperedCopy(from, temp.path, edit);
 }
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { auditPayloadHash, canonicalJson } from '../../src/audit/index.js';
@@ -11,7 +10,7 @@ import { parsePublicKeyInfo } from '../../src/x509/index.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { runProgram } from '../../src/cli/program.js';
-import { CA_PASSPHRASE, copyCa, makeTemplateCa, makeTempDir } from '../ca/support.js';
+import { CA_PASSPHRASE, copyCa, makeTemplateCa, makeTempDir, tamperedCopy } from '../ca/support.js';
 
 const temp = makeTempDir('symbolon-audit-');
 let populated: string;
@@ -35,15 +34,7 @@ after(() => temp.remove());
 
 /** A copy of the populated CA, edited with a raw SQLite connection as an attacker with file access would. */
 function tampered(edit: (db: Database.Database) => void): string {
-  const dir = copyCa(populated, temp.path);
-  const db = new Database(join(dir, 'symbolon.db'));
-  db.pragma('foreign_keys = OFF');
-  try {
-    edit(db);
-  } finally {
-    db.close();
-  }
-  return dir;
+  return tamperedCopy(populated, temp.path, edit);
 }
 
 async function verify(dir: string): Promise<{ ok: boolean; reason?: AuditFault; sequence?: number }> {

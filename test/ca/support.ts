@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { initCertificateAuthority } from '../../src/ca/index.js';
 import { isSymbolonError } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
@@ -43,6 +44,22 @@ let copies = 0;
 export function copyCa(template: string, root: string): string {
   const dir = join(root, `ca-${++copies}`);
   cpSync(template, dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * A copy of the CA at `template` whose database `edit` changed through a raw SQLite connection
+ * (foreign keys off), as an attacker with access to the file would.
+ */
+export function tamperedCopy(template: string, root: string, edit: (db: Database.Database) => void): string {
+  const dir = copyCa(template, root);
+  const db = new Database(join(dir, 'symbolon.db'));
+  db.pragma('foreign_keys = OFF');
+  try {
+    edit(db);
+  } finally {
+    db.close();
+  }
   return dir;
 }
 
