@@ -22,11 +22,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeDer } from '../src/asn1/index.js';
-import { applyProfile, initCertificateAuthority, newSerialNumber, openDataDir, revokeCertificate, unlockActiveIssuer, verifyStoreState } from '../src/ca/index.js';
+import { applyProfile, newSerialNumber, openDataDir, revokeCertificate, verifyStoreState } from '../src/ca/index.js';
 import type { Signer } from '../src/keys/index.js';
 import { buildCertificate, formatName, parsePublicKeyInfo } from '../src/x509/index.js';
 import type { DistinguishedName } from '../src/x509/index.js';
 import { median } from './rate.js';
+import { openBenchCa } from './bench-ca.js';
 
 const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const isRealSigning = process.argv.includes('--real-signatures');
@@ -49,20 +50,9 @@ const spread = (values: readonly number[], unit: string, digits = 0): string =>
 const root = mkdtempSync(join(tmpdir(), 'symbolon-bench-audit-'));
 try {
   const dir = join(root, 'data');
-  const passphrase = 'bench intermediate passphrase';
-  await initCertificateAuthority({
-    dir,
-    name: 'Bench',
-    keyType: 'p256',
-    rootPassphrase: 'bench root passphrase',
-    intermediatePassphrase: passphrase,
-    publicBaseUrl: 'http://ca.bench.example',
-    actor: 'bench',
-    now: new Date(),
-    random: randomBytes,
-  });
-  let dataDir = await openDataDir(dir, { actor: 'bench', now: new Date() });
-  const issuer = await unlockActiveIssuer(dataDir, passphrase);
+  const opened = await openBenchCa(dir, 'http://ca.bench.example');
+  let dataDir = opened.dataDir;
+  const issuer = opened.issuer;
   const placeholder: Signer = { algorithm: issuer.signer.algorithm, publicKey: issuer.signer.publicKey, sign: async () => Buffer.alloc(64, 0x5a) };
   const signer = isRealSigning ? issuer.signer : placeholder;
   const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });

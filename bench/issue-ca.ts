@@ -10,9 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeDer } from '../src/asn1/index.js';
-import { applyProfile, createCertificateAuthority, initCertificateAuthority, openDataDir, unlockActiveIssuer, verifyStoreAudit } from '../src/ca/index.js';
+import { applyProfile, createCertificateAuthority, verifyStoreAudit } from '../src/ca/index.js';
 import { buildCertificate, parsePublicKeyInfo, secureRandomSerialNumber } from '../src/x509/index.js';
 import { median, ratePerSecond } from './rate.js';
+import { openBenchCa } from './bench-ca.js';
 
 const secondsPerRound = Number(process.argv[2] ?? 2);
 const rounds = 3;
@@ -22,20 +23,7 @@ const keyPoolSize = 64;
 const root = mkdtempSync(join(tmpdir(), 'symbolon-bench-ca-'));
 try {
   const dir = join(root, 'data');
-  const passphrase = 'bench intermediate passphrase';
-  await initCertificateAuthority({
-    dir,
-    name: 'Bench',
-    keyType: 'p256',
-    rootPassphrase: 'bench root passphrase',
-    intermediatePassphrase: passphrase,
-    publicBaseUrl: 'http://ca.bench.example',
-    actor: 'bench',
-    now: new Date(),
-    random: randomBytes,
-  });
-  const dataDir = await openDataDir(dir, { actor: 'bench', now: new Date() });
-  const issuer = await unlockActiveIssuer(dataDir, passphrase);
+  const { dataDir, issuer } = await openBenchCa(dir, 'http://ca.bench.example');
   const ca = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: () => new Date(), random: randomBytes });
   const keys = Array.from({ length: keyPoolSize }, () => {
     const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });

@@ -19,17 +19,18 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCertificateAuthority, initCertificateAuthority, openDataDir, revokeCertificate, unlockActiveIssuer } from '../src/ca/index.js';
+import { createCertificateAuthority, revokeCertificate } from '../src/ca/index.js';
 import { decodeDer } from '../src/asn1/index.js';
 import { exportPrivateKeyPem, generateKeyPair } from '../src/keys/index.js';
 import { buildOcspRequest, certIdFor, parseCertificate, parseOcspResponse, parsePublicKeyInfo, toPem } from '../src/x509/index.js';
+import { BENCH_PASSPHRASE, openBenchCa } from './bench-ca.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const concurrency = Number(process.argv[3] ?? 32);
 const count = Number(process.argv[4] ?? 200);
 const wanted = process.argv[5] ?? 'wrk';
 const wrkThreads = 2;
-const PASS = 'bench intermediate passphrase';
+const PASS = BENCH_PASSPHRASE;
 const work = mkdtempSync(join(tmpdir(), 'symbolon-bench-ocsp-'));
 const children: ChildProcess[] = [];
 process.on('exit', () => {
@@ -54,9 +55,7 @@ function indexTime(date: Date): string {
 
 async function setUp() {
   const dir = join(work, 'data');
-  await initCertificateAuthority({ dir, name: 'Bench', keyType: 'p256', rootPassphrase: 'bench root passphrase', intermediatePassphrase: PASS, publicBaseUrl: 'http://127.0.0.1:1', actor: 'bench', now: new Date(), random: randomBytes });
-  const dataDir = await openDataDir(dir, { actor: 'bench', now: new Date() });
-  const issuer = await unlockActiveIssuer(dataDir, PASS);
+  const { dataDir, issuer } = await openBenchCa(dir, 'http://127.0.0.1:1');
   const ca = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: () => new Date(), random: randomBytes });
   const keys = await generateKeyPair('p256');
   const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
