@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { decodeDer } from '../../src/asn1/index.js';
 import { auditEntryHash, auditPayloadHash, canonicalJson, GENESIS_HASH } from '../../src/audit/index.js';
-import { createCertificateAuthority, openDataDir, revokeCertificate, unlockActiveIssuer, verifyStoreState } from '../../src/ca/index.js';
+import { openDataDir, unlockActiveIssuer, verifyStoreState } from '../../src/ca/index.js';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { runProgram } from '../../src/cli/program.js';
-import { parsePublicKeyInfo } from '../../src/x509/index.js';
-import { CA_PASSPHRASE, copyCa, makeTemplateCa, makeTempDir, tamperedCopy } from '../ca/support.js';
+import { CA_PASSPHRASE, copyCa, makeTempDir, tamperedCopy } from '../ca/support.js';
+import { makePopulatedCa } from './populated-ca.js';
 
 const temp = makeTempDir('symbolon-audit-state-');
 let populated: string;
@@ -19,22 +17,11 @@ let passphraseFile: string;
 const issued: string[] = [];
 
 before(async () => {
-  populated = await makeTemplateCa(temp.path);
   passphraseFile = join(temp.path, 'passphrase');
   writeFileSync(passphraseFile, CA_PASSPHRASE, { mode: 0o600 });
-  const dataDir = await openDataDir(populated, { actor: 'test', now: new Date() });
-  try {
-    const issuer = await unlockActiveIssuer(dataDir, CA_PASSPHRASE);
-    const ca = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: () => new Date(), random: randomBytes });
-    const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
-    const request = { subjectAltNames: [], publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED'), spki };
-    const records = [];
-    for (const name of ['a', 'b', 'c', 'd']) records.push((await ca.issue({ ...request, subject: [[{ type: '2.5.4.3', value: name }]] }, { profile: 'client', actor: 'test' })).record);
-    issued.push(...records.map((r) => `${r.issuerId}/${r.serial}`));
-    await revokeCertificate(dataDir.store, records[1]!, 'keyCompromise', { actor: 'test', now: new Date() });
-  } finally {
-    await dataDir.close();
-  }
+  const made = await makePopulatedCa(temp.path);
+  populated = made.dir;
+  issued.push(...made.issued);
 });
 after(() => temp.remove());
 

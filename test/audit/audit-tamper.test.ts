@@ -1,34 +1,19 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { auditPayloadHash, canonicalJson } from '../../src/audit/index.js';
 import type { AuditFault } from '../../src/audit/index.js';
-import { createCertificateAuthority, openDataDir, revokeCertificate, unlockActiveIssuer, verifyStoreAudit } from '../../src/ca/index.js';
-import { decodeDer } from '../../src/asn1/index.js';
-import { parsePublicKeyInfo } from '../../src/x509/index.js';
-import { generateKeyPairSync } from 'node:crypto';
+import { openDataDir, verifyStoreAudit } from '../../src/ca/index.js';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { runProgram } from '../../src/cli/program.js';
-import { CA_PASSPHRASE, copyCa, makeTemplateCa, makeTempDir, tamperedCopy } from '../ca/support.js';
+import { copyCa, makeTempDir, tamperedCopy } from '../ca/support.js';
+import { makePopulatedCa } from './populated-ca.js';
 
 const temp = makeTempDir('symbolon-audit-');
 let populated: string;
 
 before(async () => {
-  populated = await makeTemplateCa(temp.path);
-  const dataDir = await openDataDir(populated, { actor: 'test', now: new Date() });
-  try {
-    const issuer = await unlockActiveIssuer(dataDir, CA_PASSPHRASE);
-    const ca = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: () => new Date(), random: randomBytes });
-    const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
-    const request = { subjectAltNames: [], publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED'), spki };
-    const issued = [];
-    for (const name of ['a', 'b', 'c', 'd']) issued.push(await ca.issue({ ...request, subject: [[{ type: '2.5.4.3', value: name }]] }, { profile: 'client', actor: 'test' }));
-    await revokeCertificate(dataDir.store, issued[1]!.record, 'keyCompromise', { actor: 'test', now: new Date() });
-  } finally {
-    await dataDir.close();
-  }
+  populated = (await makePopulatedCa(temp.path)).dir;
 });
 after(() => temp.remove());
 
