@@ -175,8 +175,12 @@ export const ERROR_CODES = {
   HTTP_BODY_TOO_LARGE: 'the request body is larger than this path accepts',
   HTTP_URI_TOO_LONG: 'the request path is longer than any valid request needs',
   HTTP_HEADERS_TOO_LARGE: 'the request head (request line and header fields) is larger than the server reads (16 KiB)',
+  HTTP_CHUNKED_FRAMING: 'a chunked message body (RFC 9112 7.1) is malformed: the message cannot be relayed and the connection is closed',
   HTTP_INTERNAL_ERROR: 'the server failed to answer this request (it keeps serving others); retry, and report it if it lasts',
   HTTP_LISTEN_FAILED: 'the server cannot listen on this address (in use, not local, or not allowed); choose another',
+
+  // cli/ — every command
+  CLI_COMMAND_FAILED: 'the command ran and said why its answer is no (exit code 1)',
 
   // cli/ — symbolon up
   UP_NO_ISSUER_UNLOCKED: 'no intermediate key could be unlocked with the passphrase given, so nothing can be signed',
@@ -202,6 +206,9 @@ export const ERROR_CODES = {
   GATEWAY_FEED_ISSUER_UNKNOWN: 'the revocation feed sent a revocation without its issuer key identifier; the entry is skipped',
   GATEWAY_CRL_UNREADABLE: 'the CRL file or URL cannot be read (missing, timed out, HTTP error or over the size cap); the last good CRL is kept',
   GATEWAY_CRL_INVALID: 'a CRL of the source does not parse; it is skipped',
+  GATEWAY_OCSP_QUERY_FAILED: 'the OCSP responder could not be asked, or its answer is not usable for this certificate; the status is unavailable',
+  GATEWAY_UPSTREAM_TIMEOUT: 'the upstream did not answer in time',
+  GATEWAY_UPSTREAM_CONNECT_TIMEOUT: 'connecting to the upstream timed out',
   GATEWAY_CRL_SIGNER_UNKNOWN: 'a CRL names a CA key of the trust bundle but is not signed by it; it is refused',
 
   // cli/ and input files
@@ -216,14 +223,28 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * Marks every SymbolonError. A registered symbol, not the class itself, so an error made by a
+ * second copy of this module (two installed versions, a bundled dependency) is still recognised,
+ * as undici recognises its errors.
+ */
+const SYMBOLON_ERROR = Symbol.for('symbolon.error');
+
 /** The one error class of Symbolon: a stable `code` and a message a person can act on. */
 export class SymbolonError extends Error {
   readonly code: ErrorCode;
+  readonly [SYMBOLON_ERROR] = true;
 
   constructor(code: ErrorCode, message?: string, options?: ErrorOptions) {
     super(message ?? ERROR_CODES[code], options);
     this.name = 'SymbolonError';
     this.code = code;
+  }
+
+  /** `instanceof SymbolonError` holds for errors of any copy of this module; a subclass keeps the prototype check. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== SymbolonError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [SYMBOLON_ERROR]?: unknown })[SYMBOLON_ERROR] === true;
   }
 }
 
@@ -243,6 +264,7 @@ export function errorCodeOf(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
 }
 
-export function isSymbolonError(value: unknown): value is SymbolonError {
-  return value instanceof SymbolonError;
+/** A SymbolonError (of any copy of this module), and when `code` is given, one with that code. */
+export function isSymbolonError(value: unknown, code?: ErrorCode): value is SymbolonError {
+  return value instanceof SymbolonError && (code === undefined || value.code === code);
 }

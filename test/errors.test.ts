@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERROR_CODES } from '../src/errors.js';
+import { Asn1Error, ERROR_CODES, isSymbolonError, SymbolonError } from '../src/errors.js';
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -26,4 +26,33 @@ test('every code raised in the source is documented in the table', () => {
   const raised = new Set([...source.matchAll(/(?:SymbolonError|Asn1Error)\(\s*'([A-Z0-9_]+)'/g)].map((m) => m[1]!));
   assert.ok(raised.size > 10);
   for (const code of raised) assert.ok(code in ERROR_CODES, `${code} is raised but not documented`);
+});
+
+test('an error from a second copy of the errors module is still a SymbolonError', async () => {
+  const copy = (await import(`../src/errors.ts?copy=${Date.now()}`)) as typeof import('../src/errors.js');
+  assert.notEqual(copy.SymbolonError, SymbolonError, 'the query string must load a separate module instance');
+  const foreign = new copy.SymbolonError('HTTP_CHUNKED_FRAMING');
+  assert.ok(foreign instanceof SymbolonError);
+  assert.ok(isSymbolonError(foreign, 'HTTP_CHUNKED_FRAMING'));
+  assert.equal(isSymbolonError(foreign, 'USAGE'), false);
+  assert.ok(new SymbolonError('USAGE') instanceof copy.SymbolonError);
+});
+
+test('a subclass of SymbolonError is told apart from its base', () => {
+  assert.equal(new SymbolonError('CERT_MALFORMED') instanceof Asn1Error, false);
+  assert.ok(new Asn1Error('ASN1_TRUNCATED', 3) instanceof Asn1Error);
+  assert.ok(new Asn1Error('ASN1_TRUNCATED', 3) instanceof SymbolonError);
+});
+
+test('look-alikes without the brand are not SymbolonErrors', () => {
+  const lookAlike = Object.assign(new Error('the upstream did not answer in time'), { code: 'GATEWAY_UPSTREAM_TIMEOUT', name: 'SymbolonError' });
+  assert.equal(lookAlike instanceof SymbolonError, false);
+  assert.equal(isSymbolonError(lookAlike), false);
+  assert.equal(isSymbolonError(null), false);
+  assert.equal(isSymbolonError('HTTP_CHUNKED_FRAMING'), false);
+});
+
+test('no part declares an error class of its own: every error is a SymbolonError with a code', () => {
+  const classes = [...source.matchAll(/class (\w+) extends (\w+Error|Error)\b/g)].map((m) => `${m[1]} extends ${m[2]}`);
+  assert.deepEqual(classes.filter((c) => !['SymbolonError extends Error', 'Asn1Error extends SymbolonError'].includes(c)), []);
 });

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { SymbolonError } from '../errors.js';
+import { isSymbolonError, SymbolonError } from '../errors.js';
 import { errorLine, exitCodeFor, ExitCode } from './exit-code.js';
 
 /** Where a command writes: the process's streams, or a test's buffers. */
@@ -33,18 +33,13 @@ export async function runProgram(argv: readonly string[], commands: readonly Com
       if (error.exitCode === 0) return ExitCode.OK;
       return ExitCode.USAGE_OR_INPUT;
     }
-    if (error instanceof CommandFailed) return error.exitCode;
+    // The command has already said why its answer is no.
+    if (isSymbolonError(error, 'CLI_COMMAND_FAILED')) return ExitCode.FAILED;
     output.err(errorLine(error) + '\n');
     return exitCodeFor(error);
   }
 }
 
-/** Thrown by a command that has already said what went wrong and wants this exit code. */
-export class CommandFailed extends Error {
-  constructor(readonly exitCode: number) {
-    super(`exit ${exitCode}`);
-  }
-}
 
 /** Commander's own complaints (an unknown option, a missing argument) in the one-line form of every other error. */
 function usageLine(text: string, write: (text: string) => void): void {

@@ -88,7 +88,7 @@ function applyMappings(level: Level, mappings: ReadonlyMap<string, ReadonlySet<s
  * and initial-any-policy-inhibit all false. With anyPolicy as the user set, the intersection of
  * 6.1.5 (g) is the tree itself, so the path fails only where an explicit policy is required
  * (requireExplicitPolicy) and the tree is empty, or where a mapping involves anyPolicy. Returns
- * the index of the certificate where it fails. Throws LimitReached when the graph outgrows the
+ * the index of the certificate where it fails. Throws PATH_LIMIT_EXCEEDED when the graph outgrows the
  * budget.
  */
 export function policyViolation(path: readonly Certificate[], budget: WorkBudget): PolicyViolation | undefined {

@@ -278,7 +278,7 @@ function isWithinAny(subtrees: Subtrees, name: CheckedName, isExcludedCheck: boo
  * Checks every name of `certificate` (subject, subject emailAddress, each subjectAltName) against
  * the name constraints of `ca`. Returns a sentence saying which name breaks which rule, or
  * undefined when all are acceptable. A name of a constrained form that cannot be compared (a
- * malformed DNS name, a URI without a host, an otherName) is refused. Throws LimitReached when
+ * malformed DNS name, a URI without a host, an otherName) is refused. Throws PATH_LIMIT_EXCEEDED when
  * the comparisons would exceed the budget.
  */
 export function nameConstraintViolation(ca: Certificate, certificate: Certificate, isLeaf: boolean, budget: WorkBudget): string | undefined {

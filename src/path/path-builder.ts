@@ -47,7 +47,7 @@ function identityKey(certificate: Certificate): string {
  * subjectKeyIdentifier equal to the authorityKeyIdentifier before one that is absent before one
  * that differs; trust anchors before intermediates; valid at `at` before not; later notAfter
  * first. A certificate whose name and key are already in the path is not added again, so
- * loops end. Every step counts against the budget, which throws LimitReached when spent.
+ * loops end. Every step counts against the budget, which throws PATH_LIMIT_EXCEEDED when spent.
  */
 export function buildPath(leaf: Certificate, options: PathBuildOptions): PathBuildOutcome {
   const { anchors, budget, at } = options;

@@ -1,3 +1,4 @@
+import { isSymbolonError } from '../errors.js';
 import type { Certificate, CertificateList, CrlEntries, DistinguishedName, GeneralName, NameAttribute, RevokedSerials } from '../x509/index.js';
 import { CRL_REASONS, crlEntriesOf, crlEntryKey, formatGeneralName, formatName, OID, verifyCrlSignature } from '../x509/index.js';
 import { checkCandidatePath } from './chain-checks.js';
@@ -7,7 +8,7 @@ import { buildPath } from './path-builder.js';
 import { pathFailure } from './path-result.js';
 import type { PathFailure } from './path-result.js';
 import { TrustBundle } from './trust-bundle.js';
-import { DEFAULT_PATH_LIMITS, LimitReached, WorkBudget } from './work-limits.js';
+import { DEFAULT_PATH_LIMITS, WorkBudget } from './work-limits.js';
 import type { PathLimits } from './work-limits.js';
 import type { ValidationProfile } from './validation-profile.js';
 
@@ -413,7 +414,7 @@ export function checkPathRevocation(path: readonly Certificate[], crls: readonly
   try {
     return checkRevocation(path, crls, { at: options.at, requirement: options.requirement ?? 'chain', budget, pool: options.pool ?? [], ...(options.staleGraceMs !== undefined && { staleGraceMs: options.staleGraceMs }), ...(options.profile !== undefined && { profile: options.profile }) });
   } catch (error) {
-    if (error instanceof LimitReached) return { failure: pathFailure('PATH_LIMIT_EXCEEDED', 0, `revocation checking stopped: ${error.detail}`), nextUpdate: undefined };
+    if (isSymbolonError(error, 'PATH_LIMIT_EXCEEDED')) return { failure: pathFailure('PATH_LIMIT_EXCEEDED', 0, `revocation checking stopped: ${error.message}`), nextUpdate: undefined };
     throw error;
   }
 }

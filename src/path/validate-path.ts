@@ -1,6 +1,6 @@
 import type { Certificate } from '../x509/index.js';
 import { parseCertificate } from '../x509/index.js';
-import { SymbolonError } from '../errors.js';
+import { isSymbolonError, SymbolonError } from '../errors.js';
 import { checkCandidatePath } from './chain-checks.js';
 import type { PathPurpose } from './extended-key-usage.js';
 import { buildPath } from './path-builder.js';
@@ -13,7 +13,7 @@ import type { CrlRequirement, RevocationList } from './revocation.js';
 import { TrustBundle } from './trust-bundle.js';
 import { profileFor } from './validation-profile.js';
 import type { ProfileChoice } from './validation-profile.js';
-import { DEFAULT_PATH_LIMITS, LimitReached, WorkBudget } from './work-limits.js';
+import { DEFAULT_PATH_LIMITS, WorkBudget } from './work-limits.js';
 import type { PathLimits } from './work-limits.js';
 
 export interface PathValidationOptions {
@@ -118,7 +118,7 @@ export function validatePath(leaf: Certificate | Uint8Array, options: PathValida
   try {
     return run(leaf, options);
   } catch (error) {
-    if (error instanceof LimitReached) return pathFailure('PATH_LIMIT_EXCEEDED', 0, `validation stopped: ${error.detail}`);
+    if (isSymbolonError(error, 'PATH_LIMIT_EXCEEDED')) return pathFailure('PATH_LIMIT_EXCEEDED', 0, `validation stopped: ${error.message}`);
     const detail = error instanceof Error ? error.message : String(error);
     return pathFailure('PATH_INTERNAL_ERROR', 0, `the validator failed unexpectedly (${detail})`);
   }

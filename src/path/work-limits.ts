@@ -1,3 +1,4 @@
+import { SymbolonError } from '../errors.js';
 /**
  * Bounds on the work of one validation, so that a hostile pool of intermediates, a loop of
  * cross-signed CAs or huge name-constraint sets cannot make the validator hang. Hitting one is
@@ -35,12 +36,9 @@ export const DEFAULT_PATH_LIMITS: PathLimits = Object.freeze({
   maxPolicyWork: 1 << 16,
 });
 
-/** Thrown inside a validation when a bound is reached; turned into PATH_LIMIT_EXCEEDED at the top. */
-export class LimitReached extends Error {
-  constructor(readonly detail: string) {
-    super(detail);
-    this.name = 'LimitReached';
-  }
+/** Thrown inside a validation when a bound is reached; turned into a PATH_LIMIT_EXCEEDED failure at the top. */
+function limitReached(detail: string): SymbolonError {
+  return new SymbolonError('PATH_LIMIT_EXCEEDED', detail);
 }
 
 /** The work done so far in one validation, against its limits. */
@@ -54,24 +52,24 @@ export class WorkBudget {
   constructor(readonly limits: PathLimits) {}
 
   candidate(): void {
-    if (++this.candidates > this.limits.maxCandidates) throw new LimitReached(`more than ${this.limits.maxCandidates} issuer candidates were considered`);
+    if (++this.candidates > this.limits.maxCandidates) throw limitReached(`more than ${this.limits.maxCandidates} issuer candidates were considered`);
   }
 
   signatureCheck(): void {
-    if (++this.signatureChecks > this.limits.maxSignatureChecks) throw new LimitReached(`more than ${this.limits.maxSignatureChecks} signatures would have to be verified`);
+    if (++this.signatureChecks > this.limits.maxSignatureChecks) throw limitReached(`more than ${this.limits.maxSignatureChecks} signatures would have to be verified`);
   }
 
   path(): void {
-    if (++this.paths > this.limits.maxPaths) throw new LimitReached(`more than ${this.limits.maxPaths} candidate paths were checked`);
+    if (++this.paths > this.limits.maxPaths) throw limitReached(`more than ${this.limits.maxPaths} candidate paths were checked`);
   }
 
   compareNames(count: number): void {
     this.nameComparisons += count;
-    if (this.nameComparisons > this.limits.maxNameComparisons) throw new LimitReached(`name constraints need more than ${this.limits.maxNameComparisons} comparisons`);
+    if (this.nameComparisons > this.limits.maxNameComparisons) throw limitReached(`name constraints need more than ${this.limits.maxNameComparisons} comparisons`);
   }
 
   policyWork(count: number): void {
     this.policyUnits += count;
-    if (this.policyUnits > this.limits.maxPolicyWork) throw new LimitReached(`certificate policy processing needs more than ${this.limits.maxPolicyWork} steps`);
+    if (this.policyUnits > this.limits.maxPolicyWork) throw limitReached(`certificate policy processing needs more than ${this.limits.maxPolicyWork} steps`);
   }
 }

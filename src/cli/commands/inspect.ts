@@ -8,7 +8,6 @@ import { jsonReport } from '../inspect/json/json-report.js';
 import { readObjects } from '../inspect/read-objects.js';
 import { textReport } from '../inspect/text/text-report.js';
 import { readPassphrase } from '../passphrase.js';
-import { CommandFailed } from '../program.js';
 import type { CommandFactory, Output } from '../program.js';
 
 interface InspectOptions {
@@ -51,6 +50,6 @@ export const inspectCommand: CommandFactory = (output: Output) =>
       const failures = csrFailures(objects);
       if (failures.length > 0) {
         output.err(failures.join('\n') + '\n');
-        throw new CommandFailed(ExitCode.FAILED);
+        throw new SymbolonError('CLI_COMMAND_FAILED');
       }
     });

@@ -10,7 +10,7 @@ import type { Certificate, CertificateList } from '../../x509/index.js';
 import { ExitCode } from '../exit-code.js';
 import { readInput } from '../input.js';
 import { parseInstant } from '../instant-option.js';
-import { CommandFailed, parseWholeNumber } from '../program.js';
+import { parseWholeNumber } from '../program.js';
 import type { CommandFactory, Output } from '../program.js';
 import { withDataDir } from './ca-options.js';
 
@@ -150,5 +150,5 @@ export const verifyCommand: CommandFactory = (output: Output) =>
         return;
       }
       if (options.json !== true) output.err(`symbolon: ${result.code}: ${result.detail}\n`);
-      throw new CommandFailed(ExitCode.FAILED);
+      throw new SymbolonError('CLI_COMMAND_FAILED');
     });

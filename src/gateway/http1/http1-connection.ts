@@ -1,8 +1,9 @@
+import { isSymbolonError, SymbolonError } from '../../errors.js';
 import { STATUS_CODES } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { RejectionReason } from '../rejection.js';
 import { PROBLEM_CONTENT_TYPE, REJECTION_REASONS, rejectionBody } from '../rejection.js';
-import { ChunkedDecoder, ChunkedFramingError, LAST_CHUNK, chunkOf } from '../../http/http1/chunked-decoder.js';
+import { ChunkedDecoder, LAST_CHUNK, chunkOf } from '../../http/http1/chunked-decoder.js';
 import { findHeadEnd, parseRequestHead } from '../../http/http1/request-head.js';
 import type { RequestHead } from '../../http/http1/request-head.js';
 import { parseResponseHead } from '../../http/http1/response-head.js';
@@ -304,7 +305,7 @@ class Http1Connection<Context> implements UpstreamUser {
     try {
       isDone = checker.push(chunk).done;
     } catch (error) {
-      if (!(error instanceof ChunkedFramingError)) throw error;
+      if (!isSymbolonError(error, 'HTTP_CHUNKED_FRAMING')) throw error;
       return this.badBodyFraming();
     }
     this.heldBodyBytes += chunk.length;
@@ -357,7 +358,7 @@ class Http1Connection<Context> implements UpstreamUser {
       try {
         pushed = this.requestDecoder.push(chunk);
       } catch (error) {
-        if (!(error instanceof ChunkedFramingError)) throw error;
+        if (!isSymbolonError(error, 'HTTP_CHUNKED_FRAMING')) throw error;
         return this.badBodyFraming();
       }
       for (const piece of pushed.output) isWritable = upstream.socket.write(piece);
@@ -510,7 +511,7 @@ class Http1Connection<Context> implements UpstreamUser {
       try {
         pushed = this.responseDecoder.push(chunk);
       } catch (error) {
-        if (!(error instanceof ChunkedFramingError)) throw error;
+        if (!isSymbolonError(error, 'HTTP_CHUNKED_FRAMING')) throw error;
         // Nothing sent yet (the head goes out with the first piece of the body): the client can still get a 502.
         if (headText !== '') this.response = undefined;
         return this.upstreamFailed(new Error(`the upstream's chunked body is malformed: ${error.message}`));
@@ -606,8 +607,7 @@ class Http1Connection<Context> implements UpstreamUser {
       this.close();
       return;
     }
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason: RejectionReason = code === 'UPSTREAM_TIMEOUT' || code === 'UPSTREAM_CONNECT_TIMEOUT' ? 'upstream_timeout' : 'upstream_unavailable';
+    const reason: RejectionReason = isSymbolonError(error, 'GATEWAY_UPSTREAM_TIMEOUT') || isSymbolonError(error, 'GATEWAY_UPSTREAM_CONNECT_TIMEOUT') ? 'upstream_timeout' : 'upstream_unavailable';
     if (!this.isRequestDone) this.closeAfterResponse = true;
     this.sendProblem(reason, this.head.method);
     this.record(REJECTION_REASONS[reason].status, reason, error.message);
@@ -706,7 +706,7 @@ class Http1Connection<Context> implements UpstreamUser {
     // A keep-alive connection idle too long is closed without a word (RFC 9112 9.5).
     if (kind === 'idle') return this.closeGracefully();
     if (kind === 'headers') return this.refuseMalformed('request_timeout', 'the request head did not arrive within the headers timeout');
-    if (kind === 'upstream') return this.upstreamFailed(Object.assign(new Error('the upstream did not answer in time'), { code: 'UPSTREAM_TIMEOUT' }));
+    if (kind === 'upstream') return this.upstreamFailed(new SymbolonError('GATEWAY_UPSTREAM_TIMEOUT'));
     // 'client': the client stopped sending its body or reading the response.
     if (this.response === undefined && this.phase === 'exchange') {
       this.closeAfterResponse = true;

@@ -1,3 +1,4 @@
+import { SymbolonError } from '../../errors.js';
 import { connect as connectTcp } from 'node:net';
 import type { Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
@@ -175,7 +176,7 @@ export class UpstreamPool {
     };
     connection.user = user;
     let isConnected = false;
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`connecting to ${origin.host} timed out`), { code: 'UPSTREAM_CONNECT_TIMEOUT' })), this.options.connectTimeoutMs);
+    const timer = setTimeout(() => socket.destroy(new SymbolonError('GATEWAY_UPSTREAM_CONNECT_TIMEOUT', `connecting to ${origin.host} timed out`)), this.options.connectTimeoutMs);
     socket.once(isTls ? 'secureConnect' : 'connect', () => {
       isConnected = true;
       clearTimeout(timer);

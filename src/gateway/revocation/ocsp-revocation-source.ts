@@ -1,3 +1,4 @@
+import { isSymbolonError, SymbolonError } from '../../errors.js';
 import type { KeyObject } from 'node:crypto';
 import { buildOcspRequest, certIdFor, formatName, MAX_OCSP_RESPONSE_BYTES, OID, parseCertificate, parseOcspResponse, verifyCertificateSignature, verifyOcspResponseSignature } from '../../x509/index.js';
 import type { BasicOcspResponse, Certificate, CertIdHash, SingleResponse } from '../../x509/index.js';
@@ -26,10 +27,8 @@ interface CachedAnswer {
 /** RFC 5019 4: clocks of responder and client differ; a thisUpdate this far ahead is tolerated. */
 const CLOCK_SKEW_MS = 5 * 60_000;
 
-class QueryFailure extends Error {}
-
 function failure(detail: string): never {
-  throw new QueryFailure(detail);
+  throw new SymbolonError('GATEWAY_OCSP_QUERY_FAILED', detail);
 }
 
 /**
@@ -127,7 +126,7 @@ export function createOcspRevocationSource(options: OcspRevocationSourceOptions)
       if (response.basic === undefined) failure(`the OCSP responder ${url} answered ${response.status}`);
       basic = response.basic;
     } catch (error) {
-      if (error instanceof QueryFailure) throw error;
+      if (isSymbolonError(error, 'GATEWAY_OCSP_QUERY_FAILED')) throw error;
       failure(`the OCSP responder ${url} sent a response that does not parse: ${error instanceof Error ? error.message : String(error)}`);
     }
     const signerProblem = checkResponder(basic, issuer, now);
@@ -146,7 +145,7 @@ export function createOcspRevocationSource(options: OcspRevocationSourceOptions)
   function query(key: string, leaf: Certificate, issuer: Certificate, now: Date): Promise<RevocationAnswer> {
     const asked = ask(leaf, issuer, now)
       .catch((error: unknown): CachedAnswer => {
-        const detail = error instanceof QueryFailure ? error.message : `the OCSP check failed: ${error instanceof Error ? error.message : String(error)}`;
+        const detail = isSymbolonError(error, 'GATEWAY_OCSP_QUERY_FAILED') ? error.message : `the OCSP check failed: ${error instanceof Error ? error.message : String(error)}`;
         return { answer: { status: 'unavailable', detail }, expiresAt: now.getTime() + failureCacheMs };
       })
       .then((entry) => {

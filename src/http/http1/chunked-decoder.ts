@@ -1,10 +1,6 @@
+import { SymbolonError } from '../../errors.js';
 import { CR, FIELD_VALUE_BYTE, FieldLineState, HTAB, LF, SP, describeFieldLineProblem, stepFieldLine } from './field-syntax.js';
 
-/** A chunked body (RFC 9112 7.1) is malformed; the message cannot be relayed and the connection is unusable. */
-export class ChunkedFramingError extends Error {
-  readonly code = 'CHUNKED_FRAMING' as const;
-  override readonly name = 'ChunkedFramingError';
-}
 
 export interface ChunkedLimits {
   /** Longest chunk-size line, size and extensions without the CRLF. */
@@ -86,9 +82,9 @@ export class ChunkedDecoder {
     return this.#state === State.done;
   }
 
-  /** Consumes input up to the end of the message; `consumed` < input.length when the message ended inside it (the rest is the next message). Throws ChunkedFramingError on malformed input (and keeps throwing after). */
+  /** Consumes input up to the end of the message; `consumed` < input.length when the message ended inside it (the rest is the next message). Throws HTTP_CHUNKED_FRAMING on malformed input (and keeps throwing after). */
   push(input: Buffer): { readonly output: Buffer[]; readonly consumed: number; readonly done: boolean } {
-    if (this.#failure !== undefined) throw new ChunkedFramingError(this.#failure);
+    if (this.#failure !== undefined) throw new SymbolonError('HTTP_CHUNKED_FRAMING', this.#failure);
     if (this.#state === State.done) return { output: [], consumed: 0, done: true };
     const output: Buffer[] = [];
     const length = input.length;
@@ -219,6 +215,6 @@ export class ChunkedDecoder {
 
   #fail(message: string): never {
     this.#failure = message;
-    throw new ChunkedFramingError(message);
+    throw new SymbolonError('HTTP_CHUNKED_FRAMING', message);
   }
 }
