@@ -194,6 +194,28 @@ export const ERROR_CODES = {
   GATEWAY_TLS_MATERIAL_INVALID: 'a certificate, key or CA file of the gateway configuration is not usable (not PEM, key does not match, no certificate)',
   GATEWAY_RELOAD_REFUSED: 'the new gateway configuration changes something that needs a restart (listener addresses, workers)',
 
+  // gateway/ — why the gateway refused a request (the `reason` of its problem+json, log and metrics)
+  GATEWAY_NO_CERTIFICATE: 'this route requires a client certificate and none was presented',
+  GATEWAY_UNTRUSTED_ISSUER: 'the client certificate does not chain to a CA this route trusts',
+  GATEWAY_CERT_EXPIRED: 'the client certificate has expired',
+  GATEWAY_CERT_NOT_YET_VALID: 'the client certificate is not valid yet',
+  GATEWAY_CERT_REVOKED: 'the client certificate has been revoked by its CA',
+  GATEWAY_REVOCATION_UNAVAILABLE: 'the revocation status of the client certificate cannot be determined and the policy is hard-fail',
+  GATEWAY_WRONG_USAGE: 'the client certificate is not for TLS client authentication',
+  GATEWAY_CHAIN_INVALID: 'the client certificate chain breaks strict RFC 5280 validation',
+  GATEWAY_ROUTE_DENIED: 'the client identity is not allowed on this route',
+  GATEWAY_PATH_INVALID: 'the request path is not a normalized absolute path',
+  GATEWAY_HOST_INVALID: 'the Host (or :authority) is not a valid host with an optional port',
+  GATEWAY_MISDIRECTED: 'this gateway serves no route for the host the request names',
+  GATEWAY_NO_ROUTE: 'no route of this gateway matches the host and path',
+  GATEWAY_UPSTREAM_UNAVAILABLE: 'the service behind this route cannot be reached or failed',
+  GATEWAY_BAD_REQUEST: 'the request breaks HTTP/1.1 message syntax (RFC 9112)',
+  GATEWAY_REQUEST_TIMEOUT: 'the request head or body did not arrive in time',
+  GATEWAY_EXPECTATION_FAILED: 'the Expect header names an expectation other than 100-continue',
+  GATEWAY_HEADER_TOO_LARGE: 'the request line and header fields are larger than the gateway accepts',
+  GATEWAY_NOT_IMPLEMENTED: 'the request uses a method or transfer coding the gateway does not relay',
+  GATEWAY_VERSION_NOT_SUPPORTED: 'the request uses an HTTP version the gateway does not speak',
+
   // gateway/revocation/ — the feed client, CRL and OCSP sources
   GATEWAY_REVOCATION_NO_FEED: 'a feed revocation source needs a url, or must run inside `symbolon up`, which hands it the feed in process',
   GATEWAY_REVOCATION_NO_CLIENT_CERTIFICATE: 'a feed revocation source needs a client certificate and key (certFile and keyFile, or a listener certificate to default to)',
@@ -207,7 +229,7 @@ export const ERROR_CODES = {
   GATEWAY_CRL_UNREADABLE: 'the CRL file or URL cannot be read (missing, timed out, HTTP error or over the size cap); the last good CRL is kept',
   GATEWAY_CRL_INVALID: 'a CRL of the source does not parse; it is skipped',
   GATEWAY_OCSP_QUERY_FAILED: 'the OCSP responder could not be asked, or its answer is not usable for this certificate; the status is unavailable',
-  GATEWAY_UPSTREAM_TIMEOUT: 'the upstream did not answer in time',
+  GATEWAY_UPSTREAM_TIMEOUT: 'the service behind this route did not answer in time',
   GATEWAY_UPSTREAM_CONNECT_TIMEOUT: 'connecting to the upstream timed out',
   GATEWAY_CRL_SIGNER_UNKNOWN: 'a CRL names a CA key of the trust bundle but is not signed by it; it is refused',
 

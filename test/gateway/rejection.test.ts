@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { problemType, REJECTION_REASONS, rejectionBody, rejectionProblem } from '../../src/gateway/index.js';
+import { ERROR_CODES } from '../../src/errors.js';
+import { REJECTION_REASONS, rejectionBody, rejectionProblem } from '../../src/gateway/index.js';
+import { problemType } from '../../src/http/index.js';
 import type { RejectionReason } from '../../src/gateway/index.js';
 
 const REQUIRED: RejectionReason[] = ['no_certificate', 'untrusted_issuer', 'expired', 'not_yet_valid', 'revoked', 'revocation_unavailable', 'wrong_usage', 'route_denied', 'path_invalid'];
@@ -13,16 +15,22 @@ test('every required reason code has a problem with a fitting status', () => {
   assert.equal(rejectionProblem('revoked').status, 403);
 });
 
-test('the body is RFC 9457 problem+json with type, title, status, detail and reason', () => {
+test('the body is RFC 9457 problem+json in the one vocabulary: type and title of an error code, status, detail and reason', () => {
+  const codes = new Set<string>();
   for (const reason of Object.keys(REJECTION_REASONS) as RejectionReason[]) {
     const body = JSON.parse(rejectionBody(reason, '/api/x')) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(body).sort(), ['detail', 'instance', 'reason', 'status', 'title', 'type']);
+    assert.deepEqual(Object.keys(body).sort(), ['code', 'detail', 'instance', 'reason', 'status', 'title', 'type']);
     assert.equal(body['reason'], reason);
-    assert.equal(body['type'], problemType(reason));
-    assert.match(String(body['type']), /^tag:/);
+    const code = REJECTION_REASONS[reason].code;
+    assert.equal(body['code'], code);
+    assert.equal(body['type'], problemType(code));
+    assert.equal(body['type'], `urn:symbolon:error:${code}`);
+    assert.equal(body['title'], ERROR_CODES[code]);
+    codes.add(code);
     assert.ok(String(body['detail']).length > 30);
     assert.doesNotMatch(rejectionBody(reason), /\n\s+at |Error:/);
   }
+  assert.equal(codes.size, Object.keys(REJECTION_REASONS).length, 'each reason has its own error code');
   assert.equal('instance' in rejectionProblem('expired'), false);
   assert.ok(Object.isFrozen(rejectionProblem('expired')));
 });

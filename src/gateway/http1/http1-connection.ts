@@ -1,8 +1,7 @@
 import { isSymbolonError, SymbolonError } from '../../errors.js';
-import { STATUS_CODES } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { RejectionReason } from '../rejection.js';
-import { PROBLEM_CONTENT_TYPE, REJECTION_REASONS, rejectionBody } from '../rejection.js';
+import { REJECTION_REASONS, rejectionBody } from '../rejection.js';
 import { ChunkedDecoder, LAST_CHUNK, chunkOf } from '../../http/http1/chunked-decoder.js';
 import { findHeadEnd, parseRequestHead } from '../../http/http1/request-head.js';
 import type { RequestHead } from '../../http/http1/request-head.js';
@@ -11,7 +10,7 @@ import type { ResponseHead } from '../../http/http1/response-head.js';
 import { clientResponseHead, upstreamRequestHead } from './relay-heads.js';
 import { deadlines } from '../../http/deadline-sweep.js';
 import { httpDateNow } from '../../http/conditional-request.js';
-import { internalErrorMessage } from '../../http/problem.js';
+import { internalErrorMessage, problemMessage } from '../../http/index.js';
 import type { UpstreamConnection, UpstreamPool, UpstreamUser } from './upstream-pool.js';
 
 /** Where an admitted request goes. */
@@ -624,12 +623,8 @@ class Http1Connection<Context> implements UpstreamUser {
   }
 
   private sendProblem(reason: RejectionReason, method: string): void {
-    const status = REJECTION_REASONS[reason].status;
-    const body = rejectionBody(reason);
-    const head =
-      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n` +
-      `date: ${httpDateNow()}\r\n${this.closeAfterResponse ? 'connection: close\r\n' : this.head.versionMinor === 0 ? 'connection: keep-alive\r\n' : ''}\r\n`;
-    this.socket.write(method === 'HEAD' ? head : head + body, 'latin1');
+    const connection = this.closeAfterResponse ? 'close' : this.head.versionMinor === 0 ? 'keep-alive' : undefined;
+    this.socket.write(problemMessage(REJECTION_REASONS[reason].status, rejectionBody(reason), connection, method === 'HEAD'), 'latin1');
   }
 
   private record(status: number, reason: RejectionReason | undefined, detail?: string): void {

@@ -1,12 +1,12 @@
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
-import { sendProblem } from '../../http/index.js';
+import { sendProblem, sendProblemDocument } from '../../http/index.js';
 import type { Certificate } from '../../x509/index.js';
 import type { Admission, Http1Hooks } from '../http1/http1-connection.js';
 import type { RequestHead } from '../../http/http1/request-head.js';
 import { identityHeaders } from '../identity-headers.js';
 import type { IdentityHeaderMode } from '../identity-headers.js';
-import { PROBLEM_CONTENT_TYPE, REJECTION_REASONS, rejectionBody } from '../rejection.js';
+import { REJECTION_REASONS, rejectionProblem } from '../rejection.js';
 import type { RejectionReason } from '../rejection.js';
 import type { RouteDecision } from '../route-rules.js';
 import type { AccessLog } from './access-log.js';
@@ -239,9 +239,6 @@ export class RequestHandler {
   }
 
   private reject(res: Http2ServerResponse, reason: RejectionReason): void {
-    if (res.headersSent) return void res.destroy();
-    const body = rejectionBody(reason);
-    res.writeHead(REJECTION_REASONS[reason].status, { 'content-type': PROBLEM_CONTENT_TYPE, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
-    res.end(body);
+    sendProblemDocument(res, rejectionProblem(reason));
   }
 }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startE2eEnv } from './support/e2e-env.js';
+import { REJECTION_REASONS } from '../../../src/gateway/index.js';
+import type { RejectionReason } from '../../../src/gateway/index.js';
 import type { CertificateFiles, E2eEnv } from './support/e2e-env.js';
 import { startEchoUpstream } from './support/echo-upstream.js';
 import type { EchoUpstream } from './support/echo-upstream.js';
@@ -53,17 +55,17 @@ after(async () => {
 });
 
 /** Asserts a problem+json refusal naming `reason`, and that the upstream saw nothing for `path`. */
-function assertRefused(answer: HttpAnswer, status: number, reason: string, path: string): void {
+function assertRefused(answer: HttpAnswer, status: number, reason: RejectionReason, path: string): void {
   assert.equal(answer.status, status, answer.body);
   assert.equal(answer.contentType, 'application/problem+json');
   const problem = JSON.parse(answer.body) as Record<string, unknown>;
   assert.equal(problem['reason'], reason);
   assert.equal(problem['status'], status);
-  assert.equal(problem['type'], `tag:symbolon.dev,2026:gateway/${reason}`);
+  assert.equal(problem['type'], `urn:symbolon:error:${REJECTION_REASONS[reason].code}`);
   assert.equal(upstream.seen(path).length, 0, `the upstream must not see ${path}`);
 }
 
-async function assertRejected(path: string, reason: string, options: CurlOptions = {}): Promise<void> {
+async function assertRejected(path: string, reason: RejectionReason, options: CurlOptions = {}): Promise<void> {
   assertRefused(await curl(env, gw.port, path, options), 403, reason, path);
 }
 
