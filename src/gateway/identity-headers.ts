@@ -13,8 +13,8 @@ export interface VerifiedClient {
 }
 
 /**
- * The identity headers for the upstream, lowercase names. Call after
- * `stripClientIdentityHeaders`. Throws `GATEWAY_HEADER_UNSAFE` (see `buildXfcc`).
+ * The identity headers for the upstream, lowercase names; the client's own copies are dropped by
+ * `isStrippedRequestField`. Throws `GATEWAY_HEADER_UNSAFE` (see `buildXfcc`).
  */
 export function identityHeaders(mode: IdentityHeaderMode, client: VerifiedClient | undefined, xfcc: XfccOptions = {}): Record<string, string> {
   const headers: Record<string, string> = {};

@@ -15,7 +15,6 @@ export { compileRouteRules, MAX_RULES_PER_ROUTE } from './route-rules.js';
 export type { CompiledRouteRules, RouteDecision, RouteRuleSet } from './route-rules.js';
 export { compileRouteTable, normalizeHost, routablePath, routeMatchPath } from './route-table.js';
 export type { ClientCertificateMode, RouteEntry, RouteLookup, RouteTable } from './route-table.js';
-export { CLIENT_IDENTITY_HEADERS, isStrippedRequestField, stripClientIdentityHeaders, stripClientIdentityRawHeaders } from './strip-identity-headers.js';
-export type { HeaderMap } from './strip-identity-headers.js';
+export { CLIENT_IDENTITY_HEADERS, isStrippedRequestField } from './strip-identity-headers.js';
 export { buildXfcc, quoteXfccValue, XFCC_HEADER } from './xfcc.js';
 export type { XfccOptions } from './xfcc.js';

@@ -5,8 +5,6 @@ import { XFCC_HEADER } from './xfcc.js';
 /** Identity headers always removed from client requests, whatever the route's header mode. */
 export const CLIENT_IDENTITY_HEADERS: readonly string[] = Object.freeze([XFCC_HEADER, CLIENT_CERT_HEADER, CLIENT_CERT_CHAIN_HEADER]);
 
-export type HeaderMap = Readonly<Record<string, string | readonly string[] | undefined>>;
-
 /** Hop-by-hop fields, identity headers and the one the gateway sets itself: never forwarded as a client sent them. */
 const STRIPPED_REQUEST_FIELDS: ReadonlySet<string> = new Set([...HOP_BY_HOP_FIELDS, ...CLIENT_IDENTITY_HEADERS, 'x-forwarded-proto']);
 
@@ -27,39 +25,4 @@ function hasUnderscore(name: string): boolean {
  */
 export function isStrippedRequestField(lowerName: string): boolean {
   return STRIPPED_REQUEST_FIELDS.has(lowerName) || hasUnderscore(lowerName);
-}
-
-function strippedNames(extraNames: readonly string[]): (name: string) => boolean {
-  const names = new Set([...CLIENT_IDENTITY_HEADERS, ...extraNames].map((name) => name.trim().toLowerCase()));
-  return (name) => {
-    const lower = name.trim().toLowerCase();
-    return names.has(lower) || hasUnderscore(lower);
-  };
-}
-
-/**
- * A copy of `headers` without any client-sent identity header: every name compared
- * case-insensitively (RFC 9110 5.1), whatever the value (string, array of duplicates, empty),
- * and every name with `_` (see `isStrippedRequestField`). A client must never be able to speak
- * for the gateway.
- */
-export function stripClientIdentityHeaders(headers: HeaderMap, extraNames: readonly string[] = []): Record<string, string | readonly string[]> {
-  const isStripped = strippedNames(extraNames);
-  const kept: Record<string, string | readonly string[]> = Object.create(null) as Record<string, string | readonly string[]>;
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || isStripped(name)) continue;
-    kept[name] = value;
-  }
-  return kept;
-}
-
-/** The same over Node's flat `rawHeaders` list (`[name, value, name, value, ...]`). */
-export function stripClientIdentityRawHeaders(rawHeaders: readonly string[], extraNames: readonly string[] = []): string[] {
-  const isStripped = strippedNames(extraNames);
-  const kept: string[] = [];
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (isStripped(rawHeaders[i]!)) continue;
-    kept.push(rawHeaders[i]!, rawHeaders[i + 1]!);
-  }
-  return kept;
 }
