@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { AggregatorRegistry } from 'prom-client';
 import { buildRootCertificate, rootSubject } from '../../ca/index.js';
 import type { GatewayConfig } from '../../gateway/index.js';
-import type { BuiltInMaterial } from '../../gateway/runtime/gateway-material.js';
+import type { BuiltInMaterial } from '../../gateway/runtime/index.js';
 import { createSigner, generateKeyPair } from '../../keys/index.js';
 import { parseCertificate, toPem } from '../../x509/index.js';
 import type { CommandFactory } from '../program.js';
@@ -48,7 +48,7 @@ export const gatewayCommand: CommandFactory = (output) =>
       const count = parseWorkerCount(options.workers);
       const file = await readGatewayConfigFile(options.config);
       if (options.check === true) {
-        const { loadGatewayMaterial } = await import('../../gateway/runtime/gateway-material.js');
+        const { loadGatewayMaterial } = await import('../../gateway/runtime/index.js');
         // The form `symbolon up` reads leaves the certificate, key and CA files out: it supplies
         // them. Such a file is checked with stand-ins for them, and said to be valid for up only.
         const isForUp = leavesMaterialToUp(file.config);

@@ -1,7 +1,7 @@
 import { errorLine } from '../exit-code.js';
 import type { Output } from '../program.js';
-import { startGateway } from '../../gateway/runtime/gateway-server.js';
-import type { Gateway, GatewayOptions } from '../../gateway/runtime/gateway-server.js';
+import { startGateway } from '../../gateway/runtime/index.js';
+import type { Gateway, GatewayOptions } from '../../gateway/runtime/index.js';
 import { hostPort } from '../../http/index.js';
 import { readGatewayConfigFile } from './gateway-config-file.js';
 import type { GatewayConfigFile } from './gateway-config-file.js';

@@ -6,7 +6,7 @@ import { SymbolonError } from '../../errors.js';
 import { closeServer, listen } from '../../http/index.js';
 import type { ListenAddress } from '../../http/index.js';
 import type { GatewayConfig } from '../../gateway/index.js';
-import { createAdminServer } from '../../gateway/runtime/admin-server.js';
+import { createAdminServer } from '../../gateway/runtime/index.js';
 
 /** `auto` (one per core) or a count from 1 to 256. Throws `USAGE`. */
 export function parseWorkerCount(text: string): number {

@@ -1,5 +1,5 @@
 import type { CertificateAuthority } from '../../ca/index.js';
-import type { ServerIdentity } from '../../gateway/runtime/gateway-material.js';
+import type { ServerIdentity } from '../../gateway/runtime/index.js';
 import { ipToBytes, parseCertificate, toPem } from '../../x509/index.js';
 import type { GeneralName } from '../../x509/index.js';
 import { generateKeyRequest } from '../../keys/index.js';

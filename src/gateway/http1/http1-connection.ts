@@ -2,15 +2,9 @@ import { isSymbolonError, SymbolonError } from '../../errors.js';
 import type { TLSSocket } from 'node:tls';
 import type { RejectionReason } from '../rejection.js';
 import { REJECTION_REASONS, rejectionBody } from '../rejection.js';
-import { ChunkedDecoder, LAST_CHUNK, chunkOf } from '../../http/http1/chunked-decoder.js';
-import { findHeadEnd, parseRequestHead } from '../../http/http1/request-head.js';
-import type { RequestHead } from '../../http/http1/request-head.js';
-import { parseResponseHead } from '../../http/http1/response-head.js';
-import type { ResponseHead } from '../../http/http1/response-head.js';
 import { clientResponseHead, upstreamRequestHead } from './relay-heads.js';
-import { deadlines } from '../../http/deadline-sweep.js';
-import { httpDateNow } from '../../http/conditional-request.js';
-import { internalErrorMessage, problemMessage } from '../../http/index.js';
+import { ChunkedDecoder, chunkOf, deadlines, findHeadEnd, httpDateNow, internalErrorMessage, LAST_CHUNK, parseRequestHead, parseResponseHead, problemMessage } from '../../http/index.js';
+import type { RequestHead, ResponseHead } from '../../http/index.js';
 import type { UpstreamConnection, UpstreamPool, UpstreamUser } from './upstream-pool.js';
 
 /** Where an admitted request goes. */

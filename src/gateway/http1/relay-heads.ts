@@ -1,7 +1,6 @@
 import { HOP_BY_HOP_FIELDS } from '../hop-by-hop.js';
 import { isStrippedRequestField } from '../strip-identity-headers.js';
-import type { RequestHead } from '../../http/http1/request-head.js';
-import type { ResponseHead } from '../../http/http1/response-head.js';
+import type { RequestHead, ResponseHead } from '../../http/index.js';
 
 /** Beside `isStrippedRequestField`, fields the relay sets itself: it frames the body and answers Expect. */
 const RELAY_FIELDS: ReadonlySet<string> = new Set(['content-length', 'expect']);

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { SecureContextOptions, Server as TlsServer } from 'node:tls';
 import { SymbolonError } from '../../errors.js';
 import { closeServer, listen } from '../../http/index.js';
-import { deadlines } from '../../http/deadline-sweep.js';
+import { deadlines } from '../../http/index.js';
 import type { ListenAddress } from '../../http/index.js';
 import { ValidationCache } from '../../path/index.js';
 import type { GatewayConfig } from '../gateway-config.js';

@@ -3,7 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import { sendProblem, sendProblemDocument } from '../../http/index.js';
 import type { Certificate } from '../../x509/index.js';
 import type { Admission, Http1Hooks } from '../http1/http1-connection.js';
-import type { RequestHead } from '../../http/http1/request-head.js';
+import type { RequestHead } from '../../http/index.js';
 import { identityHeaders } from '../identity-headers.js';
 import type { IdentityHeaderMode } from '../identity-headers.js';
 import { REJECTION_REASONS, rejectionProblem } from '../rejection.js';
