@@ -1,4 +1,5 @@
 import { readFile as readFileFromDisk } from 'node:fs/promises';
+import { BoundedCache } from '../../bounded-cache.js';
 import { SymbolonError } from '../../errors.js';
 import { checkPathRevocation } from '../../path/index.js';
 import type { ValidationProfile } from '../../path/index.js';
@@ -95,7 +96,7 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
   let held: readonly RevokedSerials[] = [];
   /** Certificates a CRL signer's path may be built from: the bundle's CAs and those given with the CRLs. */
   let pool: readonly Certificate[] = options.caCertificates;
-  let answers = new Map<string, { readonly answer: RevocationAnswer; readonly untilMs: number }>();
+  const answers = new BoundedCache<string, { readonly answer: RevocationAnswer; readonly untilMs: number }>(MAX_ANSWERS);
   const graceMs = staleCrl.policy === 'use' ? Number.POSITIVE_INFINITY : staleCrl.policy === 'grace' ? staleCrl.graceSeconds * 1000 : 0;
   let timer: NodeJS.Timeout | undefined;
   let loading: Promise<void> | undefined;
@@ -169,7 +170,7 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
       onError(error);
     } finally {
       held = [...crls.values()];
-      answers = new Map();
+      answers.clear();
     }
   }
 
@@ -196,7 +197,6 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
       if (known !== undefined && now.getTime() <= known.untilMs) return known.answer;
       const decided = decide(path, now);
       if (decided.untilMs > now.getTime()) {
-        if (answers.size >= MAX_ANSWERS) answers = new Map();
         answers.set(key, decided);
       }
       return decided.answer;
