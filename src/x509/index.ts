@@ -6,6 +6,8 @@ export { ATTRIBUTE_SHORT_NAMES, attributeTypeOid, decodeName, encodeName, format
 export type { DistinguishedName, NameAttribute } from './name.js';
 export { bytesToIp, decodeGeneralName, encodeGeneralName, formatGeneralName, ipToBytes } from './general-name.js';
 export type { GeneralName } from './general-name.js';
+export { compileNameGlob, MAX_GLOB_LENGTH } from './name-glob.js';
+export type { NameGlob, NameGlobOptions } from './name-glob.js';
 export {
   cryptoOptions,
   isKeyForAlgorithm,
