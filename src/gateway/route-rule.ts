@@ -1,5 +1,6 @@
 import { SymbolonError } from '../errors.js';
-import { formatName, parseName } from '../x509/index.js';
+import { issuerKey, nameKey } from '../path/index.js';
+import { parseName } from '../x509/index.js';
 import type { Certificate, DistinguishedName } from '../x509/index.js';
 import { normalizeFingerprintSha256 } from './certificate-fingerprint.js';
 import { compileNameGlob } from '../x509/index.js';
@@ -21,7 +22,7 @@ export interface RouteRule {
   readonly subjectCn?: string | undefined;
   readonly subjectO?: string | undefined;
   readonly subjectOu?: string | undefined;
-  /** Issuer distinguished name as RFC 4514 text (`CN=Issuing CA,O=Acme`). */
+  /** Issuer distinguished name as RFC 4514 text (`CN=Issuing CA,O=Acme`), compared as RFC 5280 7.1 compares names. */
   readonly issuer?: string | undefined;
   /** SHA-256 of the issuer certificate's DER. */
   readonly issuerFingerprint?: string | undefined;
@@ -94,9 +95,10 @@ function emailMatcher(pattern: string): (email: string) => boolean {
   };
 }
 
-function canonicalIssuer(text: string): string {
+/** The rule's issuer as path/'s name key (RFC 5280 7.1: case, spacing and string type do not matter). */
+function issuerNameKey(text: string): string {
   try {
-    return formatName(parseName(text));
+    return nameKey(parseName(text));
   } catch (error) {
     throw new SymbolonError('GATEWAY_RULE_INVALID', `issuer "${text.slice(0, 100)}" is not an RFC 4514 name`, { cause: error });
   }
@@ -130,8 +132,8 @@ export function compileRouteRule(rule: RouteRule): RulePredicate {
     checks.push(({ certificate }) => attributeValues(certificate.subject, type).includes(value));
   }
   if (rule.issuer !== undefined) {
-    const issuer = canonicalIssuer(rule.issuer);
-    checks.push(({ certificate }) => formatName(certificate.issuer) === issuer);
+    const issuer = issuerNameKey(rule.issuer);
+    checks.push(({ certificate }) => issuerKey(certificate) === issuer);
   }
   if (rule.issuerFingerprint !== undefined) {
     const pin = normalizeFingerprintSha256(rule.issuerFingerprint);

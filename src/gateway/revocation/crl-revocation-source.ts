@@ -1,7 +1,7 @@
 import { readFile as readFileFromDisk } from 'node:fs/promises';
 import { BoundedCache } from '../../bounded-cache.js';
 import { SymbolonError } from '../../errors.js';
-import { checkPathRevocation } from '../../path/index.js';
+import { checkPathRevocation, nameKey, subjectKey } from '../../path/index.js';
 import type { ValidationProfile } from '../../path/index.js';
 import { isPem, OID, parseCertificate, parsePemBlocks, readRevokedSerials, verifyCrlSignature } from '../../x509/index.js';
 import type { Certificate, RevokedSerials } from '../../x509/index.js';
@@ -50,7 +50,9 @@ function unreadable(detail: string, cause?: unknown): SymbolonError {
  */
 function isForged(crl: RevokedSerials, caCertificates: readonly Certificate[]): boolean {
   const keyId = crl.authorityKeyIdentifier?.keyIdentifier;
-  const named = caCertificates.filter((ca) => ca.subjectDer.equals(crl.issuerDer) && (keyId === undefined || ca.subjectKeyIdentifier === undefined || keyId.equals(ca.subjectKeyIdentifier)));
+  const issuer = nameKey(crl.issuer);
+  // RFC 5280 7.1: the CRL issuer names the CA as names compare, not byte for byte.
+  const named = caCertificates.filter((ca) => subjectKey(ca) === issuer && (keyId === undefined || ca.subjectKeyIdentifier === undefined || keyId.equals(ca.subjectKeyIdentifier)));
   if (named.length === 0) return false;
   return !named.some((ca) => {
     try {
@@ -64,7 +66,7 @@ function isForged(crl: RevokedSerials, caCertificates: readonly Certificate[]): 
 /** Two CRLs of the same key are the same scope (issuer, key, issuingDistributionPoint, complete or delta): the newer one replaces the older. */
 function scopeOf(crl: RevokedSerials): string {
   const idp = crl.extensions.find((extension) => extension.oid === OID.issuingDistributionPoint)?.value.toString('hex') ?? '';
-  return [crl.issuerDer.toString('hex'), crl.authorityKeyIdentifier?.keyIdentifier?.toString('hex') ?? '', idp, crl.deltaCrlIndicator === undefined ? 'complete' : 'delta'].join(':');
+  return JSON.stringify([nameKey(crl.issuer), crl.authorityKeyIdentifier?.keyIdentifier?.toString('hex') ?? '', idp, crl.deltaCrlIndicator === undefined ? 'complete' : 'delta']);
 }
 
 function isNewer(crl: RevokedSerials, than: RevokedSerials): boolean {
