@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   PEM_UNTERMINATED: 'a PEM block has a BEGIN line without its END line',
 
   // x509/ — certificates, names, extensions
+  NAME_GLOB_INVALID: 'a name glob is malformed: "*" and "**" stand for whole segments only, and a glob is 1 to 2048 characters',
   CERT_MALFORMED: 'the data is not a well-formed X.509 certificate',
   CERT_UNSUPPORTED_VERSION: 'the certificate version is not v1, v2 or v3',
   CERT_BAD_EXTENSION: 'a certificate extension is malformed',

@@ -1,10 +1,12 @@
+import { BoundedCache } from '../bounded-cache.js';
 import { Asn1Error } from '../errors.js';
 
-const encodedOids = new Map<string, Buffer>();
+// Keys come from outside input too (the attribute types of a CSR subject), hence the bound.
+const encodedOids = new BoundedCache<string, Buffer>(4096);
 
 /**
- * The content octets of an OBJECT IDENTIFIER in dotted form (X.690 8.19). Memoised: a CA
- * encodes the same few dozen OIDs millions of times.
+ * The content octets of an OBJECT IDENTIFIER in dotted form (X.690 8.19). Memoised (bounded): a
+ * CA encodes the same few dozen OIDs millions of times.
  */
 export function encodeOidContent(dotted: string): Buffer {
   const cached = encodedOids.get(dotted);
@@ -31,7 +33,7 @@ export function encodeOidContent(dotted: string): Buffer {
     bytes.push(...base128);
   }
   const encoded = Buffer.from(bytes);
-  if (encodedOids.size < 4096) encodedOids.set(dotted, encoded);
+  encodedOids.set(dotted, encoded);
   return encoded;
 }
 

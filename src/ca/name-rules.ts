@@ -1,4 +1,4 @@
-import { ipToBytes } from '../x509/index.js';
+import { compileNameGlob, ipToBytes } from '../x509/index.js';
 
 // RFC 1123 2.1 / RFC 5890: letters, digits and hyphens, 1 to 63 per label, no hyphen at either end.
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -16,21 +16,16 @@ export function isDnsPattern(pattern: string): boolean {
   return labels.every((label, i) => LABEL.test(label) || label === '*' || (label === '**' && i === 0));
 }
 
-/** Whether a DNS name matches a pattern: `*` one label, a leading `**` one or more, `**` alone any name. */
+const DNS_GLOB = { separator: '.', isCaseInsensitive: true } as const;
+const PATH_GLOB = { separator: '/', isCaseInsensitive: false } as const;
+
+/**
+ * Whether a DNS name matches a pattern, by the one name glob (x509's `compileNameGlob`): `*` one
+ * non-empty label, `**` one or more; `**` alone matches any host name (`isDnsName`).
+ */
 export function matchesDnsPattern(name: string, pattern: string): boolean {
   if (pattern === '**') return isDnsName(name);
-  const nameLabels = name.toLowerCase().split('.');
-  const patternLabels = pattern.toLowerCase().split('.');
-  if (patternLabels[0] === '**') {
-    const suffix = patternLabels.slice(1);
-    if (nameLabels.length <= suffix.length) return false;
-    return labelsMatch(nameLabels.slice(nameLabels.length - suffix.length), suffix);
-  }
-  return nameLabels.length === patternLabels.length && labelsMatch(nameLabels, patternLabels);
-}
-
-function labelsMatch(names: readonly string[], patterns: readonly string[]): boolean {
-  return patterns.every((pattern, i) => pattern === '*' || pattern === names[i]);
+  return compileNameGlob(pattern, DNS_GLOB).matches(name);
 }
 
 /** Whether `text` is an address range in CIDR form (`10.0.0.0/8`, `fd00::/8`). */
@@ -95,14 +90,8 @@ export function isSpiffePathPattern(pattern: string): boolean {
   return segments.every((segment, i) => SEGMENT.test(segment) || segment === '*' || (segment === '**' && i === segments.length - 1));
 }
 
-/** Whether a SPIFFE ID path matches a path pattern. */
+/** Whether a SPIFFE ID path matches a path pattern, by the one name glob (see `matchesDnsPattern`). */
 export function matchesSpiffePath(path: string, pattern: string): boolean {
   if (path === '') return false;
-  const segments = path.slice(1).split('/');
-  const patterns = pattern.slice(1).split('/');
-  if (patterns.at(-1) === '**') {
-    const head = patterns.slice(0, -1);
-    return segments.length > head.length && head.every((p, i) => p === '*' || p === segments[i]);
-  }
-  return segments.length === patterns.length && patterns.every((p, i) => p === '*' || p === segments[i]);
+  return compileNameGlob(pattern, PATH_GLOB).matches(path);
 }

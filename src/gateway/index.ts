@@ -5,8 +5,6 @@ export type { GatewayConfig } from './gateway-config.js';
 export { assertSafeHeaderValue } from './header-value.js';
 export { identityHeaders } from './identity-headers.js';
 export type { IdentityHeaderMode, VerifiedClient } from './identity-headers.js';
-export { compileNameGlob, MAX_GLOB_LENGTH } from './name-glob.js';
-export type { NameGlob, NameGlobOptions } from './name-glob.js';
 export { REJECTION_REASONS, rejectionBody, rejectionProblem } from './rejection.js';
 export type { RejectionProblem, RejectionReason } from './rejection.js';
 export { compileRouteRule } from './route-rule.js';

@@ -1,13 +1,14 @@
 import { SymbolonError } from '../errors.js';
-import { formatName, parseName } from '../x509/index.js';
+import { issuerKey, nameKey } from '../path/index.js';
+import { parseName } from '../x509/index.js';
 import type { Certificate, DistinguishedName } from '../x509/index.js';
 import { normalizeFingerprintSha256 } from './certificate-fingerprint.js';
-import { compileNameGlob } from './name-glob.js';
-import type { NameGlob } from './name-glob.js';
+import { compileNameGlob } from '../x509/index.js';
+import type { NameGlob, NameGlobOptions } from '../x509/index.js';
 
 /**
  * One allow or deny rule. Every field given must match (AND); a rule with no field is refused.
- * Globs follow `compileNameGlob`: `*` one segment, `**` any number.
+ * Globs follow `compileNameGlob` (x509/): `*` one segment, `**` one or more.
  */
 export interface RouteRule {
   /** SPIFFE ID glob over the path (`spiffe://acme.example/ns/*\/sa/api`). */
@@ -21,7 +22,7 @@ export interface RouteRule {
   readonly subjectCn?: string | undefined;
   readonly subjectO?: string | undefined;
   readonly subjectOu?: string | undefined;
-  /** Issuer distinguished name as RFC 4514 text (`CN=Issuing CA,O=Acme`). */
+  /** Issuer distinguished name as RFC 4514 text (`CN=Issuing CA,O=Acme`), compared as RFC 5280 7.1 compares names. */
   readonly issuer?: string | undefined;
   /** SHA-256 of the issuer certificate's DER. */
   readonly issuerFingerprint?: string | undefined;
@@ -51,6 +52,15 @@ function attributeValues(name: DistinguishedName, type: string): string[] {
   return name.flatMap((rdn) => rdn.filter((atv) => atv.type === type && atv.isHexEncoded !== true).map((atv) => atv.value));
 }
 
+/** The one name glob, its faults reported as the rule's. */
+function glob(pattern: string, options: NameGlobOptions): NameGlob {
+  try {
+    return compileNameGlob(pattern, options);
+  } catch (error) {
+    throw new SymbolonError('GATEWAY_RULE_INVALID', error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
 function spiffeGlob(pattern: string): NameGlob {
   // SPIFFE ID (spiffe.io standard, 2.1-2.2): scheme and trust domain are lowercase; the path is exact.
   if (!pattern.toLowerCase().startsWith(SPIFFE_PREFIX)) {
@@ -62,7 +72,7 @@ function spiffeGlob(pattern: string): NameGlob {
   if (trustDomain === '' || trustDomain.includes('*')) {
     throw new SymbolonError('GATEWAY_RULE_INVALID', `SPIFFE ID glob "${pattern.slice(0, 100)}" needs a literal trust domain`);
   }
-  return compileNameGlob(SPIFFE_PREFIX + trustDomain + (slash < 0 ? '' : rest.slice(slash)), { separator: '/', isCaseInsensitive: false });
+  return glob(SPIFFE_PREFIX + trustDomain + (slash < 0 ? '' : rest.slice(slash)), { separator: '/', isCaseInsensitive: false });
 }
 
 function normalizeSpiffeId(id: string): string {
@@ -76,7 +86,7 @@ function emailMatcher(pattern: string): (email: string) => boolean {
   if (at <= 0 || at === pattern.length - 1) throw new SymbolonError('GATEWAY_RULE_INVALID', `email rule "${pattern.slice(0, 100)}" is not local@domain`);
   const local = pattern.slice(0, at);
   if (local !== '*' && local.includes('*')) throw new SymbolonError('GATEWAY_RULE_INVALID', `email rule "${pattern.slice(0, 100)}": the local part is exact or "*"`);
-  const domain = compileNameGlob(pattern.slice(at + 1), { separator: '.', isCaseInsensitive: true });
+  const domain = glob(pattern.slice(at + 1), { separator: '.', isCaseInsensitive: true });
   return (email) => {
     const emailAt = email.lastIndexOf('@');
     if (emailAt <= 0) return false;
@@ -85,9 +95,10 @@ function emailMatcher(pattern: string): (email: string) => boolean {
   };
 }
 
-function canonicalIssuer(text: string): string {
+/** The rule's issuer as path/'s name key (RFC 5280 7.1: case, spacing and string type do not matter). */
+function issuerNameKey(text: string): string {
   try {
-    return formatName(parseName(text));
+    return nameKey(parseName(text));
   } catch (error) {
     throw new SymbolonError('GATEWAY_RULE_INVALID', `issuer "${text.slice(0, 100)}" is not an RFC 4514 name`, { cause: error });
   }
@@ -97,16 +108,16 @@ function canonicalIssuer(text: string): string {
 export function compileRouteRule(rule: RouteRule): RulePredicate {
   const checks: RulePredicate[] = [];
   if (rule.spiffeId !== undefined) {
-    const glob = spiffeGlob(rule.spiffeId);
-    checks.push(({ certificate }) => certificate.spiffeId !== undefined && glob.matches(normalizeSpiffeId(certificate.spiffeId)));
+    const spiffeId = spiffeGlob(rule.spiffeId);
+    checks.push(({ certificate }) => certificate.spiffeId !== undefined && spiffeId.matches(normalizeSpiffeId(certificate.spiffeId)));
   }
   if (rule.dns !== undefined) {
-    const glob = compileNameGlob(rule.dns, { separator: '.', isCaseInsensitive: true });
-    checks.push(({ certificate }) => certificate.dnsNames.some((name) => glob.matches(name)));
+    const dns = glob(rule.dns, { separator: '.', isCaseInsensitive: true });
+    checks.push(({ certificate }) => certificate.dnsNames.some((name) => dns.matches(name)));
   }
   if (rule.uri !== undefined) {
-    const glob = compileNameGlob(rule.uri, { separator: '/', isCaseInsensitive: false });
-    checks.push(({ certificate }) => certificate.uris.some((uri) => glob.matches(uri)));
+    const uri = glob(rule.uri, { separator: '/', isCaseInsensitive: false });
+    checks.push(({ certificate }) => certificate.uris.some((name) => uri.matches(name)));
   }
   if (rule.email !== undefined) {
     const matches = emailMatcher(rule.email);
@@ -121,8 +132,8 @@ export function compileRouteRule(rule: RouteRule): RulePredicate {
     checks.push(({ certificate }) => attributeValues(certificate.subject, type).includes(value));
   }
   if (rule.issuer !== undefined) {
-    const issuer = canonicalIssuer(rule.issuer);
-    checks.push(({ certificate }) => formatName(certificate.issuer) === issuer);
+    const issuer = issuerNameKey(rule.issuer);
+    checks.push(({ certificate }) => issuerKey(certificate) === issuer);
   }
   if (rule.issuerFingerprint !== undefined) {
     const pin = normalizeFingerprintSha256(rule.issuerFingerprint);

@@ -3,7 +3,7 @@ import { constants as fsConstants } from 'node:fs';
 import { link, lstat, open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { SymbolonError } from '../errors.js';
+import { errorCodeOf, SymbolonError } from '../errors.js';
 import { MAX_KEY_INPUT_BYTES } from './key-input.js';
 
 export interface KeyFileWriteOptions {
@@ -14,12 +14,8 @@ export interface KeyFileWriteOptions {
 const PRIVATE_MODE = 0o600;
 const PUBLIC_MODE = 0o644;
 
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
-}
-
 function unwritable(path: string, error: unknown): SymbolonError {
-  return new SymbolonError('KEY_FILE_UNWRITABLE', `cannot write ${path} (${errorCode(error) ?? 'error'})`, { cause: error });
+  return new SymbolonError('KEY_FILE_UNWRITABLE', `cannot write ${path} (${errorCodeOf(error) ?? 'error'})`, { cause: error });
 }
 
 function exists(path: string): SymbolonError {
@@ -48,7 +44,7 @@ async function publish(temporary: string, path: string, overwrite: boolean): Pro
   try {
     await link(temporary, path);
   } catch (error) {
-    const code = errorCode(error);
+    const code = errorCodeOf(error);
     if (code === 'EEXIST') throw exists(path);
     // File systems without hard links: check, then rename. Only there does a narrow race remain.
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw error;
@@ -116,7 +112,7 @@ export async function readKeyFile(path: string): Promise<Buffer> {
     // O_NONBLOCK: a FIFO at the path must not hang the open; it is refused below.
     handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (error) {
-    throw new SymbolonError('INPUT_UNREADABLE', `cannot read ${path} (${errorCode(error) ?? 'error'})`, { cause: error });
+    throw new SymbolonError('INPUT_UNREADABLE', `cannot read ${path} (${errorCodeOf(error) ?? 'error'})`, { cause: error });
   }
   const buffer = Buffer.alloc(MAX_KEY_INPUT_BYTES + 1);
   try {
@@ -134,7 +130,7 @@ export async function readKeyFile(path: string): Promise<Buffer> {
     return Buffer.from(buffer.subarray(0, length));
   } catch (error) {
     if (error instanceof SymbolonError) throw error;
-    throw new SymbolonError('INPUT_UNREADABLE', `cannot read ${path} (${errorCode(error) ?? 'error'})`, { cause: error });
+    throw new SymbolonError('INPUT_UNREADABLE', `cannot read ${path} (${errorCodeOf(error) ?? 'error'})`, { cause: error });
   } finally {
     buffer.fill(0);
     await handle.close();

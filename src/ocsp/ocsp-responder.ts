@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RevocationEvent } from '../events/index.js';
+import { BoundedCache } from '../bounded-cache.js';
 import { isSymbolonError } from '../errors.js';
 import type { Store } from '../store/index.js';
 import { buildOcspResponse, encodeCertId, encodeSingleResponse, ocspErrorResponse, parseOcspRequest } from '../x509/index.js';
@@ -71,20 +72,16 @@ function serialContent(hex: string): Buffer {
 export function createOcspResponder(options: OcspResponderOptions): OcspResponder {
   const { store, clock, onError = () => undefined } = options;
   const directory = createIssuerDirectory(options.issuers);
-  const cache = new Map<string, CachedAnswer>();
+  const cache = new BoundedCache<string, CachedAnswer>(options.maxCachedAnswers, unindex);
   const keysBySerial = new Map<string, Set<string>>();
   const generations = new Map<string, number>();
   const inFlight = new Map<string, Promise<CachedAnswer>>();
   // Most clients send the same bytes for the same certificate (no nonce): those bytes lead
   // straight to the precomputed answer, without parsing. An entry counts only while the answer
   // it points to is still the cached one.
-  const byRequest = new Map<string, { readonly key: string; readonly answer: CachedAnswer }>();
+  const byRequest = new BoundedCache<string, { readonly key: string; readonly answer: CachedAnswer }>(options.maxCachedAnswers);
 
   function remember(key: string, answer: CachedAnswer): void {
-    if (cache.size >= options.maxCachedAnswers) {
-      const oldest = cache.keys().next().value;
-      if (oldest !== undefined) forget(oldest);
-    }
     cache.set(key, answer);
     let keys = keysBySerial.get(answer.serialKey);
     if (keys === undefined) keysBySerial.set(answer.serialKey, (keys = new Set()));
@@ -95,6 +92,10 @@ export function createOcspResponder(options: OcspResponderOptions): OcspResponde
     const answer = cache.get(key);
     if (answer === undefined) return;
     cache.delete(key);
+    unindex(key, answer);
+  }
+
+  function unindex(key: string, answer: CachedAnswer): void {
     const keys = keysBySerial.get(answer.serialKey);
     keys?.delete(key);
     if (keys?.size === 0) keysBySerial.delete(answer.serialKey);
@@ -170,10 +171,6 @@ export function createOcspResponder(options: OcspResponderOptions): OcspResponde
 
   function rememberRequest(requestKey: string | undefined, key: string, answer: CachedAnswer): void {
     if (requestKey === undefined || cache.get(key) !== answer) return;
-    if (byRequest.size >= options.maxCachedAnswers) {
-      const oldest = byRequest.keys().next().value;
-      if (oldest !== undefined) byRequest.delete(oldest);
-    }
     byRequest.set(requestKey, { key, answer });
   }
 

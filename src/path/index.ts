@@ -14,3 +14,4 @@ export type { CrlRequirement, PathRevocationOptions, RevocationList, RevocationO
 export { VALIDATION_PROFILES } from './validation-profile.js';
 export type { ProfileChoice, ValidationProfile } from './validation-profile.js';
 export { crlProfileViolation } from './crl-profile.js';
+export { issuerKey, nameKey, subjectKey } from './name-comparison.js';

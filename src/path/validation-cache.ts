@@ -1,7 +1,8 @@
+import { BoundedCache } from '../bounded-cache.js';
 import type { PathResult } from './path-result.js';
 
 export interface ValidationCacheOptions {
-  /** Most leaves remembered per context; the oldest entry goes first. */
+  /** Most leaves remembered per context; the least recently used goes first (BoundedCache). */
   readonly maxEntries?: number;
   /**
    * How long a refusal is remembered. 0 (the default) remembers none: a refusal can depend on
@@ -26,7 +27,7 @@ const MAX_CONTEXTS = 4;
  * revoked set, checked on every request. Time comes in as an argument, as everywhere in the core.
  */
 export class ValidationCache {
-  private readonly contexts = new Map<string, Map<string, Entry>>();
+  private readonly contexts = new BoundedCache<string, BoundedCache<string, Entry>>(MAX_CONTEXTS);
   private readonly maxEntries: number;
   private readonly failureTtlMs: number;
 
@@ -54,12 +55,9 @@ export class ValidationCache {
     if (expiresAtMs <= nowMs) return;
     let entries = this.contexts.get(context);
     if (entries === undefined) {
-      if (this.contexts.size >= MAX_CONTEXTS) this.contexts.delete(this.contexts.keys().next().value!);
-      entries = new Map();
+      entries = new BoundedCache(this.maxEntries);
       this.contexts.set(context, entries);
     }
-    entries.delete(leafFingerprint);
-    if (entries.size >= this.maxEntries) entries.delete(entries.keys().next().value!);
     entries.set(leafFingerprint, { result, expiresAtMs });
   }
 

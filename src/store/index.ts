@@ -7,10 +7,10 @@ export type {
   NewCertificate,
   NewIssuer,
   NewRevocation,
-  RevocationReason,
   RevocationRecord,
   Store,
 } from './store.js';
 export { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
 export { openSqliteStore } from './sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';
+export type { RevocationReason } from '../revocation-reason.js';

@@ -15,10 +15,10 @@ import type {
   NewCertificate,
   NewIssuer,
   NewRevocation,
-  RevocationReason,
   RevocationRecord,
   Store,
 } from './store.js';
+import type { RevocationReason } from '../revocation-reason.js';
 
 export interface SqliteStoreOptions {
   /** The database file; created with the schema when it does not exist. */

@@ -1,4 +1,5 @@
 import type { AuditDraft, AuditEntry, AuditHead } from '../audit/index.js';
+import type { RevocationReason } from '../revocation-reason.js';
 
 /** A CA certificate of the hierarchy: the root, or an intermediate that issues. */
 export interface IssuerRecord {
@@ -48,19 +49,6 @@ export interface CertificateRecord extends NewCertificate {
   readonly auditSequence: number;
   readonly revocation: RevocationRecord | null;
 }
-
-/** RFC 5280 5.3.1 CRLReason names. */
-export type RevocationReason =
-  | 'unspecified'
-  | 'keyCompromise'
-  | 'cACompromise'
-  | 'affiliationChanged'
-  | 'superseded'
-  | 'cessationOfOperation'
-  | 'certificateHold'
-  | 'removeFromCRL'
-  | 'privilegeWithdrawn'
-  | 'aACompromise';
 
 export interface NewRevocation extends CertificateRef {
   readonly reason: RevocationReason;

@@ -1,8 +1,8 @@
 import { der, Tag } from '../asn1/index.js';
 import { Asn1Error, SymbolonError } from '../errors.js';
 import type { Signer } from '../keys/index.js';
-import { CRL_REASONS } from './crl-types.js';
-import type { RevocationReason } from './crl-types.js';
+import { CRL_REASONS } from '../revocation-reason.js';
+import type { RevocationReason } from '../revocation-reason.js';
 import { encodeExtension } from './extensions/encoding.js';
 import { encodeAuthorityKeyIdentifier } from './extensions/encoding-key-ids.js';
 import { encodeCrlDistributionPoints } from './extensions/encoding-locations.js';

@@ -1,5 +1,6 @@
 import type { CertificateList, CrlEntries } from './crl-types.js';
-import { crlEntryKey, revocationReasonCode } from './crl-types.js';
+import { crlEntryKey } from './crl-types.js';
+import { revocationReasonCode } from '../revocation-reason.js';
 import type { GeneralName } from './general-name.js';
 import { OID } from './oids.js';
 

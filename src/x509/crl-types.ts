@@ -2,31 +2,7 @@ import type { AuthorityKeyIdentifier, Extension } from './extensions/types.js';
 import type { GeneralName } from './general-name.js';
 import type { DistinguishedName, NameAttribute } from './name.js';
 import type { SignatureAlgorithm } from './signature-algorithm.js';
-
-/**
- * RFC 5280 5.3.1 CRLReason, indexed by its ENUMERATED value. Value 7 is not used, so that slot
- * is undefined. Shared by the CRL parser and the CRL builder.
- */
-export const CRL_REASONS = [
-  'unspecified',
-  'keyCompromise',
-  'cACompromise',
-  'affiliationChanged',
-  'superseded',
-  'cessationOfOperation',
-  'certificateHold',
-  undefined,
-  'removeFromCRL',
-  'privilegeWithdrawn',
-  'aACompromise',
-] as const;
-
-export type RevocationReason = Exclude<(typeof CRL_REASONS)[number], undefined>;
-
-/** The ENUMERATED value of a reason (RFC 5280 5.3.1). */
-export function revocationReasonCode(reason: RevocationReason): number {
-  return CRL_REASONS.indexOf(reason);
-}
+import type { RevocationReason } from '../revocation-reason.js';
 
 /** One entry of revokedCertificates (RFC 5280 5.1.2.6) with its entry extensions (5.3). */
 export interface RevokedCertificate {

@@ -3,8 +3,9 @@ import { DerNode, decodeDer, readBitString, readIntegerBytes, readSmallInteger, 
 import { Asn1Error, SymbolonError } from '../errors.js';
 import { bad, inExtension, readCrlExtensionViews, valueNode } from './crl-extensions.js';
 import { readRawExtensions } from './extensions/raw-extensions.js';
-import type { CertificateList, RevocationReason, RevokedCertificate } from './crl-types.js';
-import { CRL_REASONS } from './crl-types.js';
+import type { CertificateList, RevokedCertificate } from './crl-types.js';
+import type { RevocationReason } from '../revocation-reason.js';
+import { CRL_REASONS } from '../revocation-reason.js';
 import { deepFreeze } from './deep-freeze.js';
 import { readGeneralNames } from './extensions/decoding.js';
 import type { Extension } from './extensions/types.js';

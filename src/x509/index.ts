@@ -6,6 +6,8 @@ export { ATTRIBUTE_SHORT_NAMES, attributeTypeOid, decodeName, encodeName, format
 export type { DistinguishedName, NameAttribute } from './name.js';
 export { bytesToIp, decodeGeneralName, encodeGeneralName, formatGeneralName, ipToBytes } from './general-name.js';
 export type { GeneralName } from './general-name.js';
+export { compileNameGlob, MAX_GLOB_LENGTH } from './name-glob.js';
+export type { NameGlob, NameGlobOptions } from './name-glob.js';
 export {
   cryptoOptions,
   isKeyForAlgorithm,
@@ -35,9 +37,11 @@ export type { Csr, CsrAttribute, CsrParseOptions } from './csr.js';
 export { MAX_CRL_BYTES, parseCrl, parseCrls, verifyCrlSignature } from './crl.js';
 export { MAX_REVOKED_SET_CRL_BYTES, readRevokedSerials } from './crl-revoked-set.js';
 export type { ReadRevokedSerialsOptions, RevokedSerials } from './crl-revoked-set.js';
-export { CRL_REASONS, crlEntryKey, revocationReasonCode } from './crl-types.js';
+export { crlEntryKey } from './crl-types.js';
+export { CRL_REASONS, revocationReasonCode } from '../revocation-reason.js';
+export type { RevocationReason } from '../revocation-reason.js';
 export { crlEntriesOf } from './crl-entry-index.js';
-export type { CertificateList, CrlEntries, IssuingDistributionPoint, RevocationReason, RevokedCertificate } from './crl-types.js';
+export type { CertificateList, CrlEntries, IssuingDistributionPoint, RevokedCertificate } from './crl-types.js';
 export {
   DECODED_EXTENSIONS,
   EXTENDED_KEY_USAGES,

@@ -1,7 +1,8 @@
 import { der } from '../asn1/index.js';
+import { BoundedCache } from '../bounded-cache.js';
 import { Asn1Error, SymbolonError } from '../errors.js';
 
-const elements = new Map<string, Buffer>();
+const elements = new BoundedCache<string, Buffer>(4096);
 
 /**
  * The DER OBJECT IDENTIFIER for a dotted OID taken from a template, memoised whole (a CA writes
@@ -18,6 +19,6 @@ export function oidElement(dotted: string, what: string): Buffer {
     if (error instanceof Asn1Error) throw new SymbolonError('CERT_INVALID_INPUT', `${what} "${dotted}" is not a dotted object identifier`, { cause: error });
     throw error;
   }
-  if (elements.size < 4096) elements.set(dotted, element);
+  elements.set(dotted, element);
   return element;
 }

@@ -2,6 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { decodeDer, decodeNested, readBitString, readIntegerBytes, readOid, Tag } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
+import { BoundedCache } from '../bounded-cache.js';
 import { isSymbolonError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { ecCurveByOid, ecCurveName, ecPointFault } from './ec-point.js';
@@ -63,16 +64,14 @@ function loadKey(spki: Buffer, algorithm: string): KeyObject | undefined {
 
 /**
  * KeyObjects by SPKI bytes. The same CA keys arrive in every chain a gateway sees, and OpenSSL 3
- * takes ~100 µs to decode one, so loaded keys are kept (bounded; cleared when full).
+ * takes ~100 µs to decode one, so loaded keys are kept (in the one bounded cache policy).
  */
-const loadedKeys = new Map<string, KeyObject | undefined>();
-const MAX_LOADED_KEYS = 4096;
+const loadedKeys = new BoundedCache<string, KeyObject | undefined>(4096);
 
 function loadKeyCached(spki: Buffer, algorithm: string): KeyObject | undefined {
   const id = spki.toString('latin1');
   if (loadedKeys.has(id)) return loadedKeys.get(id);
   const key = loadKey(spki, algorithm);
-  if (loadedKeys.size >= MAX_LOADED_KEYS) loadedKeys.clear();
   loadedKeys.set(id, key);
   return key;
 }

@@ -45,6 +45,9 @@ test('subject CN, O and OU, issuer name and policy OID', () => {
   assert.equal(allowOnly({ subjectCn: 'api', subjectO: 'Other' }).decide(id(api)).allowed, false);
   assert.equal(allowOnly({ issuer: 'CN=Test Issuing CA, O=Acme' }).decide(id(api)).allowed, true);
   assert.equal(allowOnly({ issuer: 'CN=Test Issuing CA,O=Acme' }).decide(id(other)).allowed, false);
+  // RFC 5280 7.1 (path/'s comparison): case and inner spacing do not make another name.
+  assert.equal(allowOnly({ issuer: 'cn=test  issuing ca,o=ACME' }).decide(id(api)).allowed, true);
+  assert.equal(allowOnly({ issuer: 'CN=Test Issuing CA 2,O=Acme' }).decide(id(api)).allowed, false);
   assert.equal(allowOnly({ policyOid: '1.3.6.1.4.1.99999.1' }).decide(id(api)).allowed, true);
   assert.equal(allowOnly({ policyOid: '1.3.6.1.4.1.99999.1' }).decide(id(other)).allowed, false);
   assert.throws(() => allowOnly({ policyOid: '1.3.6.1.*' }), (error) => errorCodeOf(error) === 'GATEWAY_RULE_INVALID');

@@ -1,6 +1,7 @@
 import { readFile as readFileFromDisk } from 'node:fs/promises';
+import { BoundedCache } from '../../bounded-cache.js';
 import { SymbolonError } from '../../errors.js';
-import { checkPathRevocation } from '../../path/index.js';
+import { checkPathRevocation, nameKey, subjectKey } from '../../path/index.js';
 import type { ValidationProfile } from '../../path/index.js';
 import { isPem, OID, parseCertificate, parsePemBlocks, readRevokedSerials, verifyCrlSignature } from '../../x509/index.js';
 import type { Certificate, RevokedSerials } from '../../x509/index.js';
@@ -49,7 +50,9 @@ function unreadable(detail: string, cause?: unknown): SymbolonError {
  */
 function isForged(crl: RevokedSerials, caCertificates: readonly Certificate[]): boolean {
   const keyId = crl.authorityKeyIdentifier?.keyIdentifier;
-  const named = caCertificates.filter((ca) => ca.subjectDer.equals(crl.issuerDer) && (keyId === undefined || ca.subjectKeyIdentifier === undefined || keyId.equals(ca.subjectKeyIdentifier)));
+  const issuer = nameKey(crl.issuer);
+  // RFC 5280 7.1: the CRL issuer names the CA as names compare, not byte for byte.
+  const named = caCertificates.filter((ca) => subjectKey(ca) === issuer && (keyId === undefined || ca.subjectKeyIdentifier === undefined || keyId.equals(ca.subjectKeyIdentifier)));
   if (named.length === 0) return false;
   return !named.some((ca) => {
     try {
@@ -63,7 +66,7 @@ function isForged(crl: RevokedSerials, caCertificates: readonly Certificate[]): 
 /** Two CRLs of the same key are the same scope (issuer, key, issuingDistributionPoint, complete or delta): the newer one replaces the older. */
 function scopeOf(crl: RevokedSerials): string {
   const idp = crl.extensions.find((extension) => extension.oid === OID.issuingDistributionPoint)?.value.toString('hex') ?? '';
-  return [crl.issuerDer.toString('hex'), crl.authorityKeyIdentifier?.keyIdentifier?.toString('hex') ?? '', idp, crl.deltaCrlIndicator === undefined ? 'complete' : 'delta'].join(':');
+  return JSON.stringify([nameKey(crl.issuer), crl.authorityKeyIdentifier?.keyIdentifier?.toString('hex') ?? '', idp, crl.deltaCrlIndicator === undefined ? 'complete' : 'delta']);
 }
 
 function isNewer(crl: RevokedSerials, than: RevokedSerials): boolean {
@@ -95,7 +98,7 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
   let held: readonly RevokedSerials[] = [];
   /** Certificates a CRL signer's path may be built from: the bundle's CAs and those given with the CRLs. */
   let pool: readonly Certificate[] = options.caCertificates;
-  let answers = new Map<string, { readonly answer: RevocationAnswer; readonly untilMs: number }>();
+  const answers = new BoundedCache<string, { readonly answer: RevocationAnswer; readonly untilMs: number }>(MAX_ANSWERS);
   const graceMs = staleCrl.policy === 'use' ? Number.POSITIVE_INFINITY : staleCrl.policy === 'grace' ? staleCrl.graceSeconds * 1000 : 0;
   let timer: NodeJS.Timeout | undefined;
   let loading: Promise<void> | undefined;
@@ -169,7 +172,7 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
       onError(error);
     } finally {
       held = [...crls.values()];
-      answers = new Map();
+      answers.clear();
     }
   }
 
@@ -196,7 +199,6 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
       if (known !== undefined && now.getTime() <= known.untilMs) return known.answer;
       const decided = decide(path, now);
       if (decided.untilMs > now.getTime()) {
-        if (answers.size >= MAX_ANSWERS) answers = new Map();
         answers.set(key, decided);
       }
       return decided.answer;

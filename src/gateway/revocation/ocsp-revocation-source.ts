@@ -1,5 +1,6 @@
 import { isSymbolonError, SymbolonError } from '../../errors.js';
 import type { KeyObject } from 'node:crypto';
+import { BoundedCache } from '../../bounded-cache.js';
 import { buildOcspRequest, certIdFor, formatName, MAX_OCSP_RESPONSE_BYTES, OID, parseCertificate, parseOcspResponse, verifyCertificateSignature, verifyOcspResponseSignature } from '../../x509/index.js';
 import type { BasicOcspResponse, Certificate, CertIdHash, SingleResponse } from '../../x509/index.js';
 import { boundedFetch } from './bounded-fetch.js';
@@ -83,23 +84,20 @@ function responseFor(basic: BasicOcspResponse, leaf: Certificate, issuer: Certif
  * Revocation by asking an OCSP responder (RFC 6960, POST as RFC 5019 describes): the response
  * must be successful, signed by the issuer or its delegated responder, about this CertID, and
  * current (thisUpdate not ahead, nextUpdate not past). Answers are cached until
- * min(nextUpdate, now + cacheSeconds) in a bounded LRU cache, so `check` is synchronous on a
+ * min(nextUpdate, now + cacheSeconds) in a BoundedCache (least recently used goes first), so `check` is synchronous on a
  * hit; concurrent misses for one certificate share one request. Every failure is an
  * `unavailable` answer that says what went wrong; none throws.
  */
 export function createOcspRevocationSource(options: OcspRevocationSourceOptions): RevocationSource {
   const maxEntries = options.maxEntries ?? 10_000;
   const failureCacheMs = (options.failureCacheSeconds ?? 10) * 1000;
-  const cache = new Map<string, CachedAnswer>();
+  const cache = new BoundedCache<string, CachedAnswer>(maxEntries);
   const inFlight = new Map<string, Promise<RevocationAnswer>>();
   let isClosed = false;
 
   function remember(key: string, entry: CachedAnswer): void {
     if (isClosed) return;
-    cache.delete(key);
     cache.set(key, entry);
-    // A Map iterates in insertion order: the first key is the least recently used.
-    while (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
   }
 
   async function ask(leaf: Certificate, issuer: Certificate, now: Date): Promise<CachedAnswer> {
@@ -164,11 +162,7 @@ export function createOcspRevocationSource(options: OcspRevocationSourceOptions)
         const key = `${issuer.fingerprintSha256}:${leaf.serialNumber}`;
         const hit = cache.get(key);
         if (hit !== undefined) {
-          if (hit.expiresAt > now.getTime()) {
-            cache.delete(key);
-            cache.set(key, hit);
-            return hit.answer;
-          }
+          if (hit.expiresAt > now.getTime()) return hit.answer;
           cache.delete(key);
         }
         return inFlight.get(key) ?? query(key, leaf, issuer, now);

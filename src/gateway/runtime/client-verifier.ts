@@ -6,7 +6,7 @@ import type { PathErrorCode, PathFailure, TrustBundle, ValidationCache, Validati
 import { parseCertificate } from '../../x509/index.js';
 import type { Certificate } from '../../x509/index.js';
 import type { RejectionReason } from '../rejection.js';
-import { BoundedMap } from './bounded-map.js';
+import { BoundedCache } from '../../bounded-cache.js';
 
 /** A client whose chain both OpenSSL and the strict validator accepted. */
 export interface VerifiedClientIdentity {
@@ -109,8 +109,8 @@ const MAX_SEEN_INTERMEDIATES = 256;
  * earliest notAfter. Revocation and route rules are per request, not here.
  */
 export class ClientVerifier {
-  private readonly parsed = new BoundedMap<string, Certificate | undefined>(MAX_PARSED);
-  private readonly seenIntermediates = new BoundedMap<string, Certificate>(MAX_SEEN_INTERMEDIATES);
+  private readonly parsed = new BoundedCache<string, Certificate | undefined>(MAX_PARSED);
+  private readonly seenIntermediates = new BoundedCache<string, Certificate>(MAX_SEEN_INTERMEDIATES);
   private readonly context: string;
   private readonly profileOf: (anchor: Certificate) => ValidationProfile;
 

@@ -12,7 +12,7 @@ import type { RouteDecision } from '../route-rules.js';
 import type { AccessLog } from './access-log.js';
 import type { ConnectionVerdict } from './client-verifier.js';
 import type { GatewayGeneration, RouteRuntime } from './gateway-generation.js';
-import { BoundedMap } from './bounded-map.js';
+import { BoundedCache } from '../../bounded-cache.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 
 /** What one connection has decided, kept while the generation that decided it is current. */
@@ -84,13 +84,13 @@ function certificateOf(verdict: ConnectionVerdict): Certificate | undefined {
  * the upstream; HTTP/1.x requests are relayed by `http1/`, HTTP/2 ones by the route's undici pool.
  */
 export class RequestHandler {
-  private memos = { generation: -1, byCertificate: new BoundedMap<string, IdentityMemo>(MAX_MEMOS) };
+  private memos = { generation: -1, byCertificate: new BoundedCache<string, IdentityMemo>(MAX_MEMOS) };
 
   constructor(private readonly options: RequestHandlerOptions) {}
 
   /** Keyed by leaf and issuer: the same leaf reached through another issuer certificate may be decided differently. */
   private memoOf(generation: GatewayGeneration, leaf: string, issuer: string): IdentityMemo {
-    if (this.memos.generation !== generation.id) this.memos = { generation: generation.id, byCertificate: new BoundedMap(MAX_MEMOS) };
+    if (this.memos.generation !== generation.id) this.memos = { generation: generation.id, byCertificate: new BoundedCache(MAX_MEMOS) };
     const key = `${leaf}:${issuer}`;
     let memo = this.memos.byCertificate.get(key);
     if (memo === undefined) {

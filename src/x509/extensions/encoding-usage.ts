@@ -1,4 +1,5 @@
 import { der } from '../../asn1/index.js';
+import { BoundedCache } from '../../bounded-cache.js';
 import { SymbolonError } from '../../errors.js';
 import { KEY_USAGES } from './types.js';
 import type { BasicConstraints, KeyUsage } from './types.js';
@@ -37,7 +38,7 @@ export function encodeBasicConstraints(value: BasicConstraints): Buffer {
 
 const EKU_BY_NAME = new Map<string, string>(Object.entries(EXTENDED_KEY_USAGES));
 const KEY_USAGE_BIT = new Map<string, number>(KEY_USAGES.map((name, bit) => [name, bit]));
-const keyUsageValues = new Map<number, Buffer>();
+const keyUsageValues = new BoundedCache<number, Buffer>(512);
 
 /** The key usages as a bit mask, bit n of RFC 5280 4.2.1.3 at `1 << n`. */
 export function keyUsageMask(usages: readonly KeyUsage[]): number {
@@ -65,7 +66,7 @@ export function encodeKeyUsage(usages: readonly KeyUsage[]): Buffer {
   return value;
 }
 
-const extKeyUsageValues = new Map<string, Buffer>();
+const extKeyUsageValues = new BoundedCache<string, Buffer>(256);
 
 /** extnValue of extKeyUsage (RFC 5280 4.2.1.12): purposes by name or dotted OID, memoised. */
 export function encodeExtKeyUsage(purposes: readonly ExtendedKeyUsage[]): Buffer {
@@ -81,7 +82,7 @@ export function encodeExtKeyUsage(purposes: readonly ExtendedKeyUsage[]): Buffer
     return oidElement(dotted, 'the extended key usage');
   });
   const value = der.sequenceOf(elements);
-  if (extKeyUsageValues.size < 256) extKeyUsageValues.set(key, value);
+  extKeyUsageValues.set(key, value);
   return value;
 }
 

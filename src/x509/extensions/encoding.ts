@@ -1,4 +1,5 @@
 import { der } from '../../asn1/index.js';
+import { BoundedCache } from '../../bounded-cache.js';
 import { SymbolonError } from '../../errors.js';
 import { encodeAuthorityKeyIdentifier, encodeSubjectKeyIdentifier } from './encoding-key-ids.js';
 import { encodeAuthorityInfoAccess, encodeCrlDistributionPoints } from './encoding-locations.js';
@@ -101,7 +102,7 @@ function typed(list: Buffer[], name: TypedExtensionName, critical: Criticality, 
 // An issuing CA writes the same authorityKeyIdentifier, CRL and AIA URIs into every certificate:
 // their finished Extension elements are kept, keyed by their content (serialised unambiguously,
 // so that input which would fail its checks never matches a kept element).
-const issuerExtensions = new Map<string, Buffer>();
+const issuerExtensions = new BoundedCache<string, Buffer>(1024);
 
 function issuerConstant(list: Buffer[], name: TypedExtensionName, critical: Criticality, content: string, encode: () => Buffer): void {
   const isCritical = critical?.[name] ?? false;
@@ -109,7 +110,6 @@ function issuerConstant(list: Buffer[], name: TypedExtensionName, critical: Crit
   let element = issuerExtensions.get(key);
   if (element === undefined) {
     element = encodeExtension(OID[name], isCritical, encode());
-    if (issuerExtensions.size >= 1024) issuerExtensions.clear();
     issuerExtensions.set(key, element);
   }
   list.push(element);

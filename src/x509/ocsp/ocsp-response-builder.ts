@@ -3,7 +3,7 @@ import { der, readHeader, Tag } from '../../asn1/index.js';
 import { Asn1Error, SymbolonError } from '../../errors.js';
 import type { Signer } from '../../keys/index.js';
 import { parseCertificate } from '../certificate.js';
-import { CRL_REASONS } from '../crl-types.js';
+import { CRL_REASONS } from '../../revocation-reason.js';
 import { subjectPublicKeyBits } from '../extensions/encoding-key-ids.js';
 import { encodeNonceExtension } from './nonce.js';
 import { OCSP_OID } from './ocsp-oids.js';

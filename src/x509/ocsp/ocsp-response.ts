@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { decodeDer, readBitString, readOctetString, readOid, readSmallInteger, readTime, Tag } from '../../asn1/index.js';
 import type { DerNode } from '../../asn1/index.js';
 import { SymbolonError } from '../../errors.js';
-import { CRL_REASONS } from '../crl-types.js';
+import { CRL_REASONS } from '../../revocation-reason.js';
 import { deepFreeze } from '../deep-freeze.js';
 import type { Extension } from '../extensions/types.js';
 import { decodeName } from '../name.js';

@@ -1,4 +1,4 @@
-import type { RevocationReason } from '../crl-types.js';
+import type { RevocationReason } from '../../revocation-reason.js';
 import type { Extension } from '../extensions/types.js';
 import type { GeneralName } from '../general-name.js';
 import type { DistinguishedName } from '../name.js';

@@ -9,7 +9,7 @@ import { closeServer, hostPort, listen } from '../../../src/http/index.js';
 import { createCrlRevocationSource } from '../../../src/gateway/revocation/index.js';
 import type { CrlRevocationSourceOptions, RevocationAnswer, RevocationSource, StaleCrlPolicy } from '../../../src/gateway/revocation/index.js';
 import { createSigner } from '../../../src/keys/index.js';
-import { buildCrl, parseCertificate, toPem } from '../../../src/x509/index.js';
+import { buildCrl, parseCertificate, parseName, toPem } from '../../../src/x509/index.js';
 import type { Certificate, CrlTemplate } from '../../../src/x509/index.js';
 import { makeTempDir } from '../../ca/support.js';
 import { runTool } from '../../support/revocation-harness.js';
@@ -125,6 +125,19 @@ test('a CRL naming a bundle CA key but not signed by it is refused and reported;
     assert.deepEqual(codes(errors), ['GATEWAY_CRL_SIGNER_UNKNOWN']);
     assert.equal(statusOf(source, leaf, caA.certificate).status, 'unavailable');
     assert.deepEqual(statusOf(source, await makeLeaf(caB), caB.certificate), { status: 'good' });
+  } finally {
+    await source.close();
+  }
+});
+
+test('a forged CRL that names a bundle CA in another case is refused too: names compare as RFC 5280 7.1 says, not byte for byte', async () => {
+  const leaf = await makeLeaf(caA);
+  const forged = await buildCrl({ issuer: parseName('CN=ca a,O=TEST'), ...current(), crlNumber: 1, authorityKeyIdentifier: caA.certificate.subjectKeyIdentifier!, revokedCertificates: [] }, intruder.signer);
+  const file = writeCrls(forged);
+  const { source, errors } = await crlSource({ location: { file } });
+  try {
+    assert.deepEqual(codes(errors), ['GATEWAY_CRL_SIGNER_UNKNOWN']);
+    assert.equal(statusOf(source, leaf, caA.certificate).status, 'unavailable');
   } finally {
     await source.close();
   }

@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseWorkerCount } from '../../../src/cli/gateway/gateway-workers.js';
-import { BoundedMap } from '../../../src/gateway/runtime/bounded-map.js';
 import { reasonOfOpenSslError, reasonOfPathError } from '../../../src/gateway/runtime/client-verifier.js';
 import { REJECTION_REASONS } from '../../../src/gateway/rejection.js';
 import { ERROR_CODES } from '../../../src/errors.js';
 import type { PathErrorCode } from '../../../src/path/index.js';
-
-test('a BoundedMap drops its oldest entry past capacity, and a set of a held key makes it the newest', () => {
-  const map = new BoundedMap<string, number>(2);
-  map.set('a', 1).set('b', 2).set('a', 3).set('c', 4);
-  assert.deepEqual([...map.entries()], [
-    ['a', 3],
-    ['c', 4],
-  ]);
-});
 
 test('OpenSSL verify errors map to the rejection reasons a client can act on', () => {
   assert.equal(reasonOfOpenSslError('CERT_HAS_EXPIRED'), 'expired');

@@ -8,7 +8,7 @@ import type { Signer } from '../../../src/keys/signer.js';
 import { buildCertificate, buildSelfSignedCertificate } from '../../../src/x509/certificate-builder.js';
 import { parseCertificate } from '../../../src/x509/certificate.js';
 import type { Certificate } from '../../../src/x509/certificate.js';
-import type { RevocationReason } from '../../../src/x509/crl-types.js';
+import type { RevocationReason } from '../../../src/x509/index.js';
 import { keyIdentifier } from '../../../src/x509/extensions/encoding-key-ids.js';
 import { encodeName, parseName } from '../../../src/x509/name.js';
 import { toPem } from '../../../src/x509/pem.js';

