@@ -26,7 +26,7 @@ import { applyProfile, newSerialNumber, openDataDir, revokeCertificate, verifySt
 import type { Signer } from '../src/keys/index.js';
 import { buildCertificate, formatName, parsePublicKeyInfo } from '../src/x509/index.js';
 import type { DistinguishedName } from '../src/x509/index.js';
-import { median } from './rate.js';
+import { median, spread } from './rate.js';
 import { openBenchCa } from './bench-ca.js';
 
 const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
@@ -43,9 +43,6 @@ if (sqlite.status !== 0) {
   console.error('bench/audit-verify: the sqlite3 command is missing (apt-get install -y sqlite3)');
   process.exit(1);
 }
-
-const spread = (values: readonly number[], unit: string, digits = 0): string =>
-  `min ${Math.min(...values).toFixed(digits)} / median ${median(values).toFixed(digits)} / max ${Math.max(...values).toFixed(digits)} ${unit}`;
 
 const root = mkdtempSync(join(tmpdir(), 'symbolon-bench-audit-'));
 try {

@@ -1,21 +1,30 @@
 /**
  * Path validations per second of one 3-certificate P-256 chain (root, intermediate with name
- * constraints, leaf with DNS and SPIFFE SANs) in one process, one core: Symbolon's validator cold
- * (every validation builds the path and verifies both signatures), from parsed certificates and
- * from DER (parsing included), then the same answer from the gateway's cache; the peer in the
- * same run is pkijs's CertificateChainValidationEngine on the same chain. Rounds alternate; the
- * median of each is printed, then the ratios. Exit non-zero only on error (a chain that does not
- * validate is an error here).
- *   node --import tsx bench/path-validation.ts [seconds-per-round]
+ * constraints, leaf with DNS and SPIFFE SANs) in one process: Symbolon's `validatePath` beside
+ * pkijs's CertificateChainValidationEngine, in the same run, rounds alternating, min/median/max
+ * over the rounds. Like with like:
+ *   - cold means fresh objects: each validation gets certificate objects parsed for it alone
+ *     (parsed before the timing starts), so nothing memoised by an earlier call (name keys, name
+ *     constraints, public keys) is reused; the same for pkijs. "From DER" parses inside the timing.
+ *   - both sides run with the same number of validations in flight (each figure at 1 and at
+ *     --in-flight), through the same loop of awaited calls: Symbolon's is synchronous, pkijs's
+ *     verifies signatures on WebCrypto's thread pool, so the CPU time per validation (the whole
+ *     process's, pool threads included) is printed beside each rate.
+ * Also printed, without a peer: Symbolon on the same objects again (warm memo) and the gateway's
+ * ValidationCache look-ups. Exit non-zero only on error (a chain that does not validate is one).
+ *   node --import tsx bench/path-validation.ts [seconds-per-round=1] [rounds=3] [in-flight=16]
  */
 import { generateKeyPairSync, webcrypto } from 'node:crypto';
 import * as pkijs from 'pkijs';
 import { createSigner } from '../src/keys/index.js';
 import { TrustBundle, ValidationCache, validatePath } from '../src/path/index.js';
 import { buildCertificate, buildSelfSignedCertificate, encodeName, keyIdentifier, parseCertificate, parseName } from '../src/x509/index.js';
+import type { Certificate } from '../src/x509/index.js';
+import { median, spread } from './rate.js';
 
 const secondsPerRound = Number(process.argv[2] ?? 1);
-const rounds = 3;
+const rounds = Number(process.argv[3] ?? 3);
+const inFlightMany = Number(process.argv[4] ?? 16);
 const at = new Date('2030-01-01T00:00:00Z');
 
 // --- The chain ---------------------------------------------------------------------------------
@@ -65,120 +74,105 @@ const leafDer = await buildCertificate(
 
 // --- Symbolon ----------------------------------------------------------------------------------
 const bundle = new TrustBundle([parseCertificate(rootDer)]);
-const leafCertificate = parseCertificate(leafDer);
-const intermediateCertificate = parseCertificate(intermediateDer);
 const options = { anchors: bundle, at, purpose: 'client' as const };
-
-function validateParsed(): void {
-  const result = validatePath(leafCertificate, { ...options, intermediates: [intermediateCertificate] });
+const checked = (result: ReturnType<typeof validatePath>): void => {
   if (!result.ok) throw new Error(`the bench chain does not validate: ${result.code} ${result.detail}`);
-}
-function validateDer(): void {
-  const result = validatePath(leafDer, { ...options, intermediates: [intermediateDer] });
-  if (!result.ok) throw new Error(`the bench chain does not validate: ${result.code} ${result.detail}`);
-}
-function parseOnly(): void {
-  parseCertificate(leafDer);
-  parseCertificate(intermediateDer);
-}
+};
+const freshPair = (): [Certificate, Certificate] => [parseCertificate(leafDer), parseCertificate(intermediateDer)];
+const warm = freshPair();
 
 const cache = new ValidationCache();
 const context = `${bundle.version}:client`;
 const nowMs = at.getTime();
-const first = validatePath(leafCertificate, { ...options, intermediates: [intermediateCertificate] });
-cache.set(leafCertificate.fingerprintSha256, context, first, nowMs);
-const fingerprint = leafCertificate.fingerprintSha256;
+cache.set(warm[0].fingerprintSha256, context, validatePath(warm[0], { ...options, intermediates: [warm[1]] }), nowMs);
+const fingerprint = warm[0].fingerprintSha256;
 let cacheHits = 0;
-function cachedLookups(count: number): void {
-  for (let i = 0; i < count; i++) if (cache.get(fingerprint, context, nowMs)?.ok === true) cacheHits++;
-}
 
 // --- pkijs -------------------------------------------------------------------------------------
 type EngineCrypto = ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'];
 pkijs.setEngine('node', new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as EngineCrypto }));
 const toArrayBuffer = (der: Buffer): ArrayBuffer => der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer;
 const pkiRoot = pkijs.Certificate.fromBER(toArrayBuffer(rootDer));
-const pkiIntermediate = pkijs.Certificate.fromBER(toArrayBuffer(intermediateDer));
-const pkiLeaf = pkijs.Certificate.fromBER(toArrayBuffer(leafDer));
-
-async function pkijsParsed(): Promise<void> {
-  const engine = new pkijs.CertificateChainValidationEngine({ trustedCerts: [pkiRoot], certs: [pkiLeaf, pkiIntermediate], checkDate: at });
-  const result = await engine.verify();
-  if (!result.result) throw new Error(`pkijs refuses the bench chain: ${result.resultMessage}`);
-}
-async function pkijsDer(): Promise<void> {
-  const engine = new pkijs.CertificateChainValidationEngine({
-    trustedCerts: [pkiRoot],
-    certs: [pkijs.Certificate.fromBER(toArrayBuffer(leafDer)), pkijs.Certificate.fromBER(toArrayBuffer(intermediateDer))],
-    checkDate: at,
-  });
+const pkiFreshPair = (): [pkijs.Certificate, pkijs.Certificate] => [pkijs.Certificate.fromBER(toArrayBuffer(leafDer)), pkijs.Certificate.fromBER(toArrayBuffer(intermediateDer))];
+async function pkijsValidate(pair: readonly [pkijs.Certificate, pkijs.Certificate]): Promise<void> {
+  const engine = new pkijs.CertificateChainValidationEngine({ trustedCerts: [pkiRoot], certs: [pair[0], pair[1]], checkDate: at });
   const result = await engine.verify();
   if (!result.result) throw new Error(`pkijs refuses the bench chain: ${result.resultMessage}`);
 }
 
 // --- Measurement -------------------------------------------------------------------------------
-function rate(seconds: number, run: () => void): number {
-  let done = 0;
-  const start = performance.now();
-  const deadline = start + seconds * 1000;
-  while (performance.now() < deadline) {
-    for (let i = 0; i < 16; i++) run();
-    done += 16;
-  }
-  return done / ((performance.now() - start) / 1000);
+interface Figure {
+  readonly perSecond: number;
+  /** Process CPU time per call (all threads), microseconds. */
+  readonly cpuMicros: number;
 }
-async function rateAsync(seconds: number, run: () => Promise<void>): Promise<number> {
-  let done = 0;
-  const start = performance.now();
-  const deadline = start + seconds * 1000;
-  while (performance.now() < deadline) {
-    await run();
-    done++;
-  }
-  return done / ((performance.now() - start) / 1000);
-}
-function cachedRate(seconds: number): number {
-  let done = 0;
-  const start = performance.now();
-  const deadline = start + seconds * 1000;
-  while (performance.now() < deadline) {
-    cachedLookups(100_000);
-    done += 100_000;
-  }
-  return done / ((performance.now() - start) / 1000);
-}
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-// Warm up every contender (JIT, pkijs's lazy schema objects), then alternate.
-rate(0.2, validateParsed);
-rate(0.2, validateDer);
-cachedRate(0.2);
-await rateAsync(0.3, pkijsParsed);
-const figures = { parsed: [] as number[], der: [] as number[], parseOnly: [] as number[], cached: [] as number[], pkijsParsed: [] as number[], pkijsDer: [] as number[] };
+/**
+ * Runs `count` calls with `inFlight` of them awaited at a time (the same loop for every
+ * contender); `prepare` makes each call's input before the timing starts.
+ */
+async function measure<T>(count: number, inFlight: number, prepare: () => T, call: (input: T) => unknown): Promise<Figure> {
+  const inputs = Array.from({ length: count }, prepare);
+  let next = 0;
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < count) await call(inputs[next++]!);
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  const elapsed = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { perSecond: count / elapsed, cpuMicros: (used.user + used.system) / count };
+}
+
+/** Warms `contender` up for a while (JIT, pkijs's lazy schema objects); returns how many calls fill a round at its rate then. */
+async function sizeRound(contender: Contender): Promise<number> {
+  const until = performance.now() + 500;
+  let trial = await contender.run(100);
+  while (performance.now() < until) trial = await contender.run(Math.max(100, Math.ceil(trial.perSecond / 10)));
+  return Math.max(100, Math.ceil(trial.perSecond * secondsPerRound));
+}
+
+const same = <T>(value: T) => (): T => value;
+interface Contender {
+  readonly name: string;
+  readonly inFlight: number;
+  run(count: number): Promise<Figure>;
+  count: number;
+}
+const contenders: Contender[] = [];
+const add = <T>(name: string, inFlight: number, prepare: () => T, call: (input: T) => unknown): void => {
+  contenders.push({ name, inFlight, count: 0, run: (count) => measure(count, inFlight, prepare, call) });
+};
+const ours = (pair: readonly [Certificate, Certificate]): void => checked(validatePath(pair[0], { ...options, intermediates: [pair[1]] }));
+const oursDer = (): void => checked(validatePath(leafDer, { ...options, intermediates: [intermediateDer] }));
+for (const inFlight of [1, inFlightMany]) {
+  add(`symbolon, fresh objects (cold), ${inFlight} in flight`, inFlight, freshPair, ours);
+  add(`pkijs, fresh objects (cold), ${inFlight} in flight`, inFlight, pkiFreshPair, pkijsValidate);
+  add(`symbolon, from DER, ${inFlight} in flight`, inFlight, () => undefined, oursDer);
+  add(`pkijs, from DER, ${inFlight} in flight`, inFlight, () => undefined, () => pkijsValidate(pkiFreshPair()));
+}
+add('symbolon, the same objects again (warm memo)', 1, same(warm), ours);
+add('symbolon ValidationCache look-up', 1, () => undefined, () => {
+  if (cache.get(fingerprint, context, nowMs)?.ok === true) cacheHits++;
+});
+
+// Warm up every contender and size its rounds, then alternate:
+// each round runs the contenders in the order of the last one reversed.
+for (const contender of contenders) contender.count = await sizeRound(contender);
+const results = new Map<string, Figure[]>(contenders.map((contender) => [contender.name, []]));
 for (let round = 0; round < rounds; round++) {
-  figures.parsed.push(rate(secondsPerRound, validateParsed));
-  figures.der.push(rate(secondsPerRound, validateDer));
-  figures.parseOnly.push(rate(secondsPerRound / 2, parseOnly));
-  figures.cached.push(cachedRate(secondsPerRound / 2));
-  figures.pkijsParsed.push(await rateAsync(secondsPerRound, pkijsParsed));
-  figures.pkijsDer.push(await rateAsync(secondsPerRound, pkijsDer));
+  for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) results.get(contender.name)!.push(await contender.run(contender.count));
 }
 if (cacheHits === 0) throw new Error('the cache never answered');
 
-const m = { parsed: median(figures.parsed), der: median(figures.der), parseOnly: median(figures.parseOnly), cached: median(figures.cached), pkijsParsed: median(figures.pkijsParsed), pkijsDer: median(figures.pkijsDer) };
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(12);
-process.stdout.write(
-  [
-    `path validation, 3-certificate P-256 chain (name-constrained intermediate, leaf with SANs), one core, median of ${rounds} rounds of ${secondsPerRound} s`,
-    `  symbolon validatePath, parsed certificates (cold)   ${fmt(m.parsed)} /s`,
-    `  symbolon validatePath, from DER (parse + validate)  ${fmt(m.der)} /s`,
-    `  symbolon parseCertificate x2 alone                  ${fmt(m.parseOnly)} /s`,
-    `  symbolon ValidationCache look-ups                   ${fmt(m.cached)} /s`,
-    `  pkijs CertificateChainValidationEngine, parsed      ${fmt(m.pkijsParsed)} /s`,
-    `  pkijs CertificateChainValidationEngine, from DER    ${fmt(m.pkijsDer)} /s`,
-    `  ratio, parsed (symbolon / pkijs)                    ${(m.parsed / m.pkijsParsed).toFixed(1).padStart(12)} x`,
-    `  ratio, from DER (symbolon / pkijs)                  ${(m.der / m.pkijsDer).toFixed(1).padStart(12)} x`,
-    `  goals: >= 5,000 cold/s, >= 10x pkijs, >= 1,000,000 cached/s`,
-    '',
-  ].join('\n'),
-);
+const rates = (name: string): number[] => results.get(name)!.map((figure) => figure.perSecond);
+const cpuOf = (name: string): string => `${median(results.get(name)!.map((figure) => figure.cpuMicros)).toFixed(0)} µs CPU each`;
+const lines = [`path validation, 3-certificate P-256 chain (name-constrained intermediate, leaf with SANs), one process, ${rounds} rounds alternating, about ${secondsPerRound} s per figure per round`];
+for (const contender of contenders) lines.push(`  ${contender.name.padEnd(46)} ${spread(rates(contender.name), 'validations/s')}; ${cpuOf(contender.name)}`);
+for (const inFlight of [1, inFlightMany]) {
+  const ratio = (what: string): string => (median(rates(`symbolon, ${what}, ${inFlight} in flight`)) / median(rates(`pkijs, ${what}, ${inFlight} in flight`))).toFixed(1);
+  lines.push(`  ratio symbolon / pkijs (medians), ${inFlight} in flight: fresh objects ${ratio('fresh objects (cold)')}x, from DER ${ratio('from DER')}x`);
+}
+lines.push('  goals: >= 5,000 cold/s, >= 10x pkijs, >= 1,000,000 cached/s', '');
+process.stdout.write(lines.join('\n'));

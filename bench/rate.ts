@@ -1,4 +1,4 @@
-/** Shared by the benchmarks: a rate under concurrent load, and the median of rounds. */
+/** Shared by the benchmarks: a rate under concurrent load, and the spread of rounds. */
 
 /** Calls per second of `callOnce` over `seconds`, with `inFlight` calls awaited concurrently. */
 export async function ratePerSecond(seconds: number, inFlight: number, callOnce: (i: number) => Promise<unknown>): Promise<number> {
@@ -15,4 +15,10 @@ export async function ratePerSecond(seconds: number, inFlight: number, callOnce:
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** `min a / median b / max c unit` over rounds: what every bench prints for a figure. */
+export function spread(values: readonly number[], unit: string, digits = 0): string {
+  if (values.length === 0) return `no rounds`;
+  return `min ${Math.min(...values).toFixed(digits)} / median ${median(values).toFixed(digits)} / max ${Math.max(...values).toFixed(digits)} ${unit} (${values.length} round${values.length === 1 ? '' : 's'})`;
 }

@@ -68,14 +68,12 @@ test('a revocation after the full CRL appears in the delta CRL at once, and open
   const leaf = await h.issue('carol');
   const full = await fetchCrl(h.services.crlUrls[ISSUER]!);
   await revokeCertificate(h.services.store, { issuerId: leaf.issued.record.issuerId, serial: leaf.issued.record.serial }, 'keyCompromise', { actor: 'test', now: new Date() });
-  const started = Date.now();
-  let delta = await fetchCrl(deltaUrl());
-  while (!readRevokedSerials(delta.der).entries.byKey.has(leaf.issued.record.serial) && Date.now() - started < 2000) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    delta = await fetchCrl(deltaUrl());
-  }
-  assert.ok(readRevokedSerials(delta.der).entries.byKey.has(leaf.issued.record.serial), 'the delta CRL lists the revocation');
-  assert.ok(Date.now() - started < 500, `took ${Date.now() - started} ms`);
+  // The revocation went through the services' publishing store: the feed has delivered it to the
+  // CRL publisher before revoke resolved, and the handler waits for the build it started. Only a
+  // revocation the feed was still reading from the store would come later: sync waits for that.
+  await h.services.feed.sync();
+  const delta = await fetchCrl(deltaUrl());
+  assert.ok(readRevokedSerials(delta.der).entries.byKey.has(leaf.issued.record.serial), 'the first delta CRL fetched after the revocation lists it');
   // The full CRL stays the base: it is republished on its schedule, not per revocation.
   const fullAgain = parseCrl((await fetchCrl(h.services.crlUrls[ISSUER]!)).der);
   assert.equal(fullAgain.crlNumber, parseCrl(full.der).crlNumber);

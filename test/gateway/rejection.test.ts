@@ -5,10 +5,7 @@ import { REJECTION_REASONS, rejectionBody, rejectionProblem } from '../../src/ga
 import { problemType } from '../../src/http/index.js';
 import type { RejectionReason } from '../../src/gateway/index.js';
 
-const REQUIRED: RejectionReason[] = ['no_certificate', 'untrusted_issuer', 'expired', 'not_yet_valid', 'revoked', 'revocation_unavailable', 'wrong_usage', 'route_denied', 'path_invalid'];
-
-test('every required reason code has a problem with a fitting status', () => {
-  for (const reason of REQUIRED) assert.ok(reason in REJECTION_REASONS, reason);
+test('the reasons a client is refused for have a problem with a fitting status', () => {
   // 403, not 401: a 401 must carry WWW-Authenticate (RFC 9110 15.5.2) and TLS client certificates have no HTTP auth scheme.
   assert.equal(rejectionProblem('no_certificate').status, 403);
   assert.equal(rejectionProblem('route_denied').status, 403);

@@ -79,7 +79,7 @@ test('openssl verify -crl_check accepts with the served CRL, then rejects after 
   assert.ok(crl.nextUpdate!.getTime() - crl.thisUpdate.getTime() === 24 * 3600 * 1000);
 });
 
-test('within 100 ms of revoke returning, OCSP says revoked and a fresh CRL lists it', async () => {
+test('once revoke returns, the next OCSP answer says revoked and the next CRL lists it', async () => {
   const leaf = await h.issue('carol');
   const intermediate = parseCertificate(h.dataDir.issuers.find((i) => i.id === 'intermediate-1')!.certificate);
   const request = buildOcspRequest({ certIds: [certIdFor(parseCertificate(leaf.issued.der), intermediate)] });
@@ -87,14 +87,13 @@ test('within 100 ms of revoke returning, OCSP says revoked and a fresh CRL lists
   const warm = parseOcspResponse(Buffer.from(await (await ocspPost(request)).arrayBuffer()));
   assert.equal(warm.basic?.responses[0]?.certStatus.status, 'good');
   await revokeCertificate(h.services.store, { issuerId: 'intermediate-1', serial: leaf.issued.record.serial }, 'cessationOfOperation', { actor: 'test', now: new Date() });
-  const start = performance.now();
+  // No wait and no retry: revoking through the services' store delivers the revocation to the
+  // responder and the CRL publisher before it resolves.
   const [ocsp, crl] = await Promise.all([ocspPost(request).then(async (r) => parseOcspResponse(Buffer.from(await r.arrayBuffer()))), fetchCrlPem()]);
-  const elapsed = performance.now() - start;
   const status = ocsp.basic?.responses[0]?.certStatus;
   assert.equal(status?.status, 'revoked');
   assert.equal(status?.status === 'revoked' ? status.revocationReason : undefined, 'cessationOfOperation');
   assert.ok(parseCrl(crl.der).revokedCertificates.some((entry) => entry.serialNumber === leaf.issued.record.serial));
-  assert.ok(elapsed < 100, `took ${elapsed.toFixed(1)} ms`);
 });
 
 test('the CRL is served with ETag and Last-Modified, and curl gets 304 for If-None-Match', async () => {

@@ -8,7 +8,7 @@ import { startEchoUpstream } from './support/echo-upstream.js';
 import type { EchoUpstream } from './support/echo-upstream.js';
 import { configInput, makeConfig, startTestGateway } from './support/test-gateway.js';
 import type { TestGateway } from './support/test-gateway.js';
-import { curl, delay, keepAliveClient } from './support/tls-clients.js';
+import { curl, keepAliveClient, waitFor } from './support/tls-clients.js';
 
 let env: E2eEnv;
 let upstream: EchoUpstream;
@@ -55,12 +55,14 @@ test('a reload with a changed route rule applies to new requests, on new and on 
 test('a request in flight during a reload completes with 200', async () => {
   const kept = keepAliveClient(env, gw.port, alice);
   try {
-    const inFlight = kept.get('/slow/in-flight');
-    await delay(150);
+    const inFlight = kept.get('/held/in-flight');
+    // In flight: the upstream has the request and holds its answer until the reload is done.
+    assert.ok(await waitFor(() => upstream.seen('/held/in-flight').length === 1, 30_000), 'the request reaches the upstream');
     await gw.gateway.reload(allowOnly('bob'));
+    upstream.release();
     const answer = await inFlight;
     assert.equal(answer.status, 200, answer.body);
-    assert.equal(upstream.seen('/slow/in-flight').length, 1);
+    assert.equal(upstream.seen('/held/in-flight').length, 1);
   } finally {
     kept.close();
     await gw.gateway.reload(allowOnly('alice'));
@@ -98,9 +100,10 @@ test('reload under load: 200 requests over 4 keep-alive connections while reload
       }
     }
   };
+  // Each reload waits for another quarter of the requests to be answered: all three fall within the load.
   const reloads = (async () => {
-    for (const config of [both, aliceOnly, both]) {
-      await delay(40);
+    for (const [i, config] of [both, aliceOnly, both].entries()) {
+      assert.ok(await waitFor(() => statuses.length + failures.length >= ((i + 1) * TOTAL) / 4, 60_000), 'the load goes on');
       await gw.gateway.reload(config);
     }
   })();

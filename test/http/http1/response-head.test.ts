@@ -169,7 +169,7 @@ test('any bytes give a result, never a throw', () => {
       if (end === -1) return;
       const result = parseResponseHead(buffer, end, method, { maxFields: 5 });
       if (result.ok) assert.ok(result.head.status >= 100 && result.head.status <= 599);
-      else assert.equal(typeof result.message, 'string');
+      else assert.notEqual(result.message, '');
     }),
     { seed: 9112, numRuns: 3000 },
   );

@@ -17,16 +17,20 @@ export interface EchoUpstream {
   readonly requests: UpstreamRequest[];
   /** Requests whose path starts with `prefix`. */
   seen(prefix: string): UpstreamRequest[];
+  /** Answers every `/held...` request received so far. */
+  release(): void;
   close(): Promise<void>;
 }
 
 /**
  * A plain HTTP upstream on 127.0.0.1 that answers 200 with the request it received as JSON.
- * `/slow...` answers after 500 ms; `/hang...` never answers (until the connection closes).
+ * `/slow...` answers after 500 ms; `/hang...` never answers (until the connection closes);
+ * `/held...` answers when the test calls `release()`.
  */
 export async function startEchoUpstream(): Promise<EchoUpstream> {
   const requests: UpstreamRequest[] = [];
   const held = new Set<ServerResponse>();
+  const waiting = new Set<() => void>();
   const server = createServer((req, res) => {
     const record: UpstreamRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders };
     requests.push(record);
@@ -39,6 +43,11 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     if (record.url.startsWith('/hang')) {
       held.add(res);
       res.once('close', () => held.delete(res));
+      return;
+    }
+    if (record.url.startsWith('/held')) {
+      waiting.add(answer);
+      res.once('close', () => waiting.delete(answer));
       return;
     }
     if (record.url.startsWith('/slow')) {
@@ -56,6 +65,10 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
     port,
     requests,
     seen: (prefix) => requests.filter((request) => request.url.startsWith(prefix)),
+    release: () => {
+      for (const answer of waiting) answer();
+      waiting.clear();
+    },
     close: () =>
       new Promise((resolve) => {
         for (const res of held) res.destroy();
