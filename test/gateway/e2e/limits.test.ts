@@ -94,7 +94,7 @@ test('maxConnections refuses the connection over the limit, and the gateway reco
         await new Promise<TLSSocket>((resolve, reject) => {
           // A request answered: the gateway too has finished the handshake (a TLS 1.3 client finishes first).
           const socket = connectTls({ host: '127.0.0.1', port: gw.port, servername: 'localhost', ca: readText(env.rootPem), cert: readText(client.chain), key: readText(client.key), ALPNProtocols: ['http/1.1'] }, () =>
-            socket.write('GET /held HTTP/1.1\r\nHost: localhost\r\n\r\n'),
+            socket.write('GET /open HTTP/1.1\r\nHost: localhost\r\n\r\n'),
           );
           socket.once('data', () => resolve(socket));
           socket.once('error', reject);
