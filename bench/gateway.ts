@@ -5,19 +5,26 @@
  * client identity forwarded in x-forwarded-client-cert, a keep-alive pool to the same upstream,
  * access log off. Each server is pinned to core 0; the load generator (bench/gateway/loadgen.c,
  * compiled here) and the upstream (a second nginx answering "ok\n" from memory) to core 1. Rounds
- * alternate the servers; medians are printed, then the ratio. Figures:
+ * alternate the servers; min/median/max over the rounds are printed, then the ratio of the medians. Figures:
  *   1. full mTLS handshakes/s: a new connection per request, no session resumption, one GET each
  *      proxied through to the upstream;
  *   2. keep-alive requests/s proxied to the upstream (HTTP/1.1, one request in flight per connection);
  *   3. added latency p50/p99 over calling the upstream directly, at a fixed moderate request rate
- *      over a few keep-alive connections (open loop: latency counts from the scheduled send time).
+ *      over a few keep-alive connections (open loop: latency counts from the scheduled send time);
+ *   4. HTTP/2 requests/s proxied to the upstream: a few keep-alive h2 sessions (TLS with the client
+ *      certificate, set up beforehand) with many streams in flight on each. h2load has no
+ *      client-certificate option: the generator is bench/gateway/h2load.go (Go's net/http, built
+ *      here, pinned to the generator's core with GOMAXPROCS=1). Both servers offer h2 by ALPN
+ *      (nginx `listen ... ssl http2`, Symbolon `alpn: [h2, http/1.1]`) when this figure runs; the
+ *      HTTP/1.1 generator offers no ALPN and gets HTTP/1.1 from both.
  * Beside each figure: the server's CPU use (its process group, from /proc/<pid>/stat) and how busy
  * each core was (/proc/stat), to show which side is the limit.
  *
  *   node --import tsx bench/gateway.ts [--tls 1.3|1.2] [--seconds 5] [--warmup 1] [--rounds 3]
  *        [--servers symbolon,nginx] [--handshake-connections 32] [--keepalive-connections 64]
  *        [--latency-connections 8] [--latency-rate 1000] [--nice -10] [--perf] [--cpu-prof]
- *        [--figures handshakes,keepalive,latency] [--server-warmup 5]
+ *        [--figures handshakes,keepalive,latency,h2] [--server-warmup 5]
+ *        [--h2-sessions 8] [--h2-streams 16]
  *
  * --server-warmup: seconds of keep-alive load each server gets once, unmeasured, before the first
  * figure, so that every figure sees a process in its steady state (for Node: functions compiled
@@ -30,24 +37,26 @@
  * gateway with Node's --cpu-prof; the profile is written when the bench stops it.
  *
  * Needs Linux with at least 2 cores, nginx, taskset, a C compiler and the OpenSSL headers
- * (Debian: apt-get install nginx-light util-linux build-essential libssl-dev).
+ * (Debian: apt-get install nginx-light util-linux build-essential libssl-dev), and Go for the
+ * HTTP/2 figure (apt-get install golang-go; without it that figure is skipped with a message).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { makeCertificates } from './gateway/certificates.js';
 import type { BenchCertificates } from './gateway/certificates.js';
+import { buildH2load, runH2load } from './gateway/h2load.js';
 import { compileLoadgen, runLoadgen } from './gateway/loadgen.js';
 import type { LoadgenResult, LoadgenRun } from './gateway/loadgen.js';
 import { coreTicks, groupCpuSeconds, groupProcesses, killAllStarted, startPinned, stopGracefully, waitForPort } from './gateway/processes.js';
 import type { PinnedProcess, Placement } from './gateway/processes.js';
 import { fillTemplate } from './gateway/template.js';
-import { median } from './rate.js';
+import { median, spread } from './rate.js';
 
 const SERVER_CORE = 0;
 const GENERATOR_CORE = 1;
@@ -70,7 +79,9 @@ const { values: options } = parseArgs({
     nice: { type: 'string', default: '-10' },
     perf: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
-    figures: { type: 'string', default: 'handshakes,keepalive,latency' },
+    figures: { type: 'string', default: 'handshakes,keepalive,latency,h2' },
+    'h2-sessions': { type: 'string', default: '8' },
+    'h2-streams': { type: 'string', default: '16' },
     'server-warmup': { type: 'string', default: '5' },
   },
 });
@@ -89,7 +100,9 @@ const generatorPlacement = { core: GENERATOR_CORE, niceness };
 const servers = options.servers.split(',').filter((name): name is ServerName => (SERVER_NAMES as readonly string[]).includes(name));
 if (options.tls !== '1.2' && options.tls !== '1.3') throw new Error('--tls is 1.2 or 1.3');
 if (servers.length === 0) throw new Error('--servers names symbolon and/or nginx');
-const FIGURE_NAMES = ['handshakes', 'keepalive', 'latency'] as const;
+const h2Sessions = Number(options['h2-sessions']);
+const h2Streams = Number(options['h2-streams']);
+const FIGURE_NAMES = ['handshakes', 'keepalive', 'latency', 'h2'] as const;
 const figures = new Set(options.figures.split(','));
 for (const figure of figures) if (!(FIGURE_NAMES as readonly string[]).includes(figure)) throw new Error(`--figures names some of ${FIGURE_NAMES.join(', ')}`);
 
@@ -125,7 +138,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.exit(130);
   });
 }
-const runsPerRound = servers.length * 2 + servers.length + 1; // at most: every figure
+const runsPerRound = servers.length * 3 + servers.length + 1; // at most: every figure
 const budgetSeconds = 2 * rounds * runsPerRound * (seconds + warmupSeconds + 2) + 2 * servers.length * Number(options['server-warmup']) + 180;
 setTimeout(() => {
   console.error(`bench/gateway.ts: over its time budget of ${budgetSeconds} s; stopping`);
@@ -151,6 +164,18 @@ function firstLine(command: string, args: readonly string[]): string {
 // --- set-up ---------------------------------------------------------------------------------------
 const certificates = makeCertificates(work);
 const loadgen = compileLoadgen(work);
+let h2Binary: string | undefined;
+let h2Problem: string | undefined;
+if (figures.has('h2')) {
+  const built = buildH2load(work);
+  if ('binary' in built) h2Binary = built.binary;
+  else {
+    h2Problem = built.problem;
+    figures.delete('h2');
+    console.error(`bench/gateway.ts: ${h2Problem}; the HTTP/2 figure is skipped`);
+  }
+}
+const offersH2 = figures.has('h2');
 const upstreamPort = await freePort();
 const nginxPort = await freePort();
 const symbolonPort = await freePort();
@@ -174,7 +199,7 @@ await waitForPort(upstream, upstreamPort, 10_000);
 const targets = new Map<ServerName, Target>();
 
 if (servers.includes('nginx')) {
-  const nginx = startNginx('nginx', serverPlacement, 'nginx-mtls.conf', { port: nginxPort, upstreamPort, tlsProtocols: tlsVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2 TLSv1.3' });
+  const nginx = startNginx('nginx', serverPlacement, 'nginx-mtls.conf', { port: nginxPort, upstreamPort, tlsProtocols: tlsVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2 TLSv1.3', http2: offersH2 ? ' http2' : '' });
   await waitForPort(nginx, nginxPort, 10_000);
   targets.set('nginx', { name: 'nginx', port: nginxPort, process: nginx });
 }
@@ -189,7 +214,7 @@ if (servers.includes('symbolon')) {
     symbolonProblem = `\`symbolon gateway\` is not available (building dist/ or dist/cli/main.js gateway --help exited ${help.status ?? help.signal}): ${`${help.stderr}${help.stdout}`.trim().split('\n').slice(0, 3).join(' / ')}`;
   } else {
     const configFile = join(work, 'symbolon-gateway.yaml');
-    writeFileSync(configFile, fillTemplate('symbolon-gateway.yaml', { work, port: symbolonPort, upstreamPort, minTlsVersion: tlsVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2' }));
+    writeFileSync(configFile, fillTemplate('symbolon-gateway.yaml', { work, port: symbolonPort, upstreamPort, minTlsVersion: tlsVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2', alpn: offersH2 ? 'h2, http/1.1' : 'http/1.1' }));
     const profileArgs = [...(options['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), ...(options.perf ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(work, 'v8.log')}`] : [])];
     // The node flags of the bin's shebang (`#!/usr/bin/env -S node FLAGS`), as `npx symbolon` runs it.
     const shebangFlags = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(join(repoRoot, 'dist/cli/main.js'), 'utf8').split('\n')[0] ?? '')?.[1] ?? '').trim().split(/\s+/).filter((flag) => flag !== '');
@@ -269,7 +294,7 @@ async function checkServer(target: Target): Promise<string[]> {
 console.log(`mTLS gateway: Symbolon beside nginx, TLS ${tlsVersion}, P-256 certificates (root -> intermediate -> leaf; the client sends leaf + intermediate, the servers trust the root), ECDHE on P-256`);
 console.log(`Node ${process.version} (OpenSSL ${process.versions.openssl}); ${firstLine('nginx', ['-v'])}; ${firstLine('openssl', ['version'])}; ${availableParallelism()} cores`);
 console.log(`servers on core ${SERVER_CORE} (one worker/process each, access log off for both); load generator (bench/gateway/loadgen.c) and upstream (nginx, "ok\\n" from memory) on core ${GENERATOR_CORE}; all at nice ${niceness}`);
-console.log(`each server first gets ${serverWarmupSeconds} s of keep-alive load, unmeasured; then ${rounds} rounds alternating the servers, ${seconds} s measured after ${warmupSeconds} s warm-up per run; medians`);
+console.log(`each server first gets ${serverWarmupSeconds} s of keep-alive load, unmeasured; then ${rounds} rounds alternating the servers, ${seconds} s measured after ${warmupSeconds} s warm-up per run; min/median/max over the rounds; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
 console.log('checks:');
 let isValid = true;
 for (const target of targets.values()) {
@@ -294,7 +319,7 @@ interface Sample {
 const tls = { version: tlsVersion, certFile: certificates.clientChain, keyFile: certificates.clientKey } as const;
 const directTarget: Target = { name: 'direct', port: upstreamPort, process: upstream };
 
-type RunSettings = Omit<LoadgenRun, 'port' | 'seconds' | 'warmupSeconds'>;
+type RunSettings = Omit<LoadgenRun, 'port' | 'seconds' | 'warmupSeconds'> | { readonly mode: 'h2'; readonly sessions: number; readonly streams: number };
 
 /** Where a sampled symbol's time goes, for a profile summary a person can read. */
 const PERF_CATEGORIES: readonly (readonly [string, RegExp])[] = [
@@ -351,7 +376,10 @@ async function measure(target: Target, run: RunSettings, round: number): Promise
     options.perf && round === 0 && target.name !== 'direct'
       ? new Promise<string>((resolve) => setTimeout(() => resolve(profileWithPerf(target, `${run.mode}-${target.name}`, seconds - 0.5)), warmupSeconds * 1000 + 250))
       : undefined;
-  const result = await runLoadgen(loadgen, generatorPlacement, { ...run, port: target.port, seconds, warmupSeconds });
+  const result =
+    run.mode === 'h2'
+      ? await runH2load(h2Binary!, generatorPlacement, { port: target.port, tls, caFile: certificates.rootCa, sessions: run.sessions, streams: run.streams, seconds, warmupSeconds })
+      : await runLoadgen(loadgen, generatorPlacement, { ...run, port: target.port, seconds, warmupSeconds });
   const wallSeconds = (performance.now() - startedAt) / 1000;
   const cpuAfter = groupCpuSeconds(pgid);
   const coresAfter = coreTicks();
@@ -405,7 +433,7 @@ function rateLine(label: string, unit: string, samples: Map<string, Sample[]>): 
   console.log(`\n${label}`);
   for (const name of measured) {
     const list = samples.get(name)!;
-    console.log(`  ${name.padEnd(8)} ${fixed(median(list.map((s) => s.result.perSecond))).padStart(7)} ${unit}  (rounds: ${list.map((s) => fixed(s.result.perSecond)).join(', ')})`);
+    console.log(`  ${name.padEnd(8)} ${spread(list.map((s) => s.result.perSecond), unit)}`);
   }
   for (const name of measured) console.log(evidence(name, samples.get(name)!));
   const symbolon = samples.get('symbolon');
@@ -413,7 +441,7 @@ function rateLine(label: string, unit: string, samples: Map<string, Sample[]>): 
   if (symbolon !== undefined && nginx !== undefined) {
     const x = median(symbolon.map((s) => s.result.perSecond));
     const y = median(nginx.map((s) => s.result.perSecond));
-    console.log(`  => symbolon ${fixed(x)}, nginx ${fixed(y)}, ratio ${(x / y).toFixed(2)}`);
+    console.log(`  => medians: symbolon ${fixed(x)}, nginx ${fixed(y)}, ratio ${(x / y).toFixed(2)}`);
   }
 }
 
@@ -434,6 +462,16 @@ if (figures.has('keepalive')) {
   printProfiles();
 }
 
+if (figures.has('h2')) {
+  const h2 = await inRounds(measured, () => ({ mode: 'h2', sessions: h2Sessions, streams: h2Streams }));
+  rateLine(
+    `4. HTTP/2 requests/s proxied to the upstream: ${h2Sessions} keep-alive h2 sessions (TLS ${tlsVersion} with the client certificate, set up beforehand, one TLS handshake each over the run), ${h2Streams} streams in flight on each; generator bench/gateway/h2load.go (Go net/http, one core)`,
+    'requests/s',
+    h2,
+  );
+  printProfiles();
+}
+
 if (figures.has('latency')) {
   // The direct call is plain HTTP to the upstream; through a server it is HTTPS with the client certificate.
   const latency = await inRounds(['direct', ...measured], (name) => ({ mode: 'latency', ...(name === 'direct' ? {} : { tls }), connections: latencyConnections, rate: latencyRate }));
@@ -442,7 +480,7 @@ if (figures.has('latency')) {
       `added = the server's median p50/p99 over rounds minus the direct call's (microseconds, lower is better; p99 on a shared machine mostly measures other work's scheduling stalls, see the rounds)`,
   );
   const direct = latency.get('direct')!;
-  const roundsOf = (samples: readonly Sample[], pick: (latency: LoadgenResult['latencyUs']) => number): string => samples.map((s) => fixed(pick(s.result.latencyUs))).join(', ');
+  const roundsOf = (samples: readonly Sample[], pick: (latency: LoadgenResult['latencyUs']) => number): string => spread(samples.map((s) => pick(s.result.latencyUs)), 'us');
   const directP50 = median(direct.map((s) => s.result.latencyUs.p50));
   const directP99 = median(direct.map((s) => s.result.latencyUs.p99));
   console.log(`  direct   p50 ${fixed(directP50)} us, p99 ${fixed(directP99)} us (plain HTTP to the upstream; rounds p50 ${roundsOf(direct, (l) => l.p50)}; p99 ${roundsOf(direct, (l) => l.p99)}; max backlog ${Math.max(...direct.map((s) => s.result.maxBacklog))} requests)`);
@@ -468,6 +506,8 @@ if (figures.has('latency')) {
 }
 
 for (const target of targets.values()) await stopGracefully(target.process, 10_000);
+console.log(`\nload average at the end ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+if (h2Problem !== undefined) console.log(`the HTTP/2 figure was skipped: ${h2Problem}`);
 if (options['cpu-prof'] && targets.has('symbolon')) console.log(`\n--cpu-prof: the gateway's profile is in ${profileDir}`);
 if (symbolonProblem !== undefined) {
   console.error(`\n${symbolonProblem}`);

@@ -6,7 +6,8 @@ import type { Placement } from './processes.js';
 
 /** What loadgen.c prints: one JSON line per run. */
 export interface LoadgenResult {
-  readonly mode: 'handshake' | 'keepalive' | 'latency';
+  /** h2: bench/gateway/h2load.go's, with `connections` HTTP/2 sessions. */
+  readonly mode: 'handshake' | 'keepalive' | 'latency' | 'h2';
   readonly connections: number;
   readonly seconds: number;
   readonly requests: number;
@@ -29,7 +30,7 @@ export interface LoadgenResult {
 }
 
 export interface LoadgenRun {
-  readonly mode: LoadgenResult['mode'];
+  readonly mode: Exclude<LoadgenResult['mode'], 'h2'>;
   readonly port: number;
   /** TLS version with the client certificate; plain HTTP when absent. */
   readonly tls?: { readonly version: '1.2' | '1.3'; readonly certFile: string; readonly keyFile: string };

@@ -81,8 +81,10 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
     let written = after;
     let isLive = false;
     let pending: RevocationEvent[] = [];
+    // Ended (close(), or the client's own revocation) or destroyed: nothing more may be written.
+    const isOpen = (): boolean => !res.writableEnded && !res.destroyed;
     const write = (event: RevocationEvent): void => {
-      if (event.sequence <= written || res.destroyed) return;
+      if (event.sequence <= written || !isOpen()) return;
       written = event.sequence;
       res.write(eventFrame(event, options.issuerKeyId(event.issuerId)));
     };
@@ -96,7 +98,7 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
       if (event.issuerId === client.issuerId && event.serial === client.serial) res.end();
       else if (res.writableLength > options.maxBufferedBytes) res.destroy();
     });
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), options.heartbeatMs);
+    const heartbeat = setInterval(() => isOpen() && res.write(': keep-alive\n\n'), options.heartbeatMs);
     heartbeat.unref();
     streams.add(res);
     res.once('close', () => {
@@ -115,7 +117,7 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
     for (const event of pending) write(event);
     pending = [];
     isLive = true;
-    if (!res.destroyed) res.write(readyFrame(written));
+    if (isOpen()) res.write(readyFrame(written));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -251,16 +251,13 @@ test('refuses templates that cannot make a conforming CRL, with CRL_INVALID_INPU
   expectCode('CRL_INVALID_INPUT', () => encodeTbsCertList(entry({ serialNumber: 'g1' }), intermediate.signer.algorithm));
 });
 
-test('a 100,000-entry CRL is built and signed quickly, and OpenSSL verifies it', async () => {
+test('a 100,000-entry CRL is built and signed, and OpenSSL verifies it (bench/crl.ts times the build)', async () => {
   const entries: RevokedEntry[] = [];
   const base = Date.UTC(2024, 0, 1);
   for (let i = 0; i < 100_000; i++) {
     entries.push({ serialNumber: (0x4000_0000_0000_0000n + BigInt(i) * 7919n).toString(16), revocationDate: new Date(base + i * 1000), ...(i % 3 === 0 ? { reason: 'keyCompromise' as const } : {}) });
   }
-  const started = performance.now();
   const crl = await buildCrl(template({ revokedCertificates: entries }), intermediate.signer);
-  const elapsed = performance.now() - started;
-  assert.ok(elapsed < 3000, `took ${Math.round(elapsed)} ms`);
   // The tbsCertList is the first element: check the signature over it without a full parse.
   const outer = readHeader(crl, 0, crl.length);
   const tbsHeader = readHeader(crl, outer.headerLength, crl.length);

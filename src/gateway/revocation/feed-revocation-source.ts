@@ -99,7 +99,8 @@ export function createFeedRevocationSource(options: FeedRevocationSourceOptions)
 
   function writeSnapshot(): Promise<void> {
     const file = options.snapshotFile;
-    if (file === undefined || !isDirty || heardAt === undefined) return Promise.resolve();
+    // Nothing new to write: still wait for a write under way (close() resolves once the file is current).
+    if (file === undefined || !isDirty || heardAt === undefined) return writing ?? Promise.resolve();
     if (writing !== undefined) return writing.then(writeSnapshot);
     isDirty = false;
     writing = writeRevocationSnapshot(file, { feedUrl: options.url, lastSequence: set.lastSequence, heardAt, entries: [...set.entries()] })

@@ -145,9 +145,9 @@ test('a responder that is down, slow or answers HTTP errors gives unavailable wi
   const slow = await startServer(relayTo(() => h.services.ocspUrl, 2000));
   const error = await startServer(async (_req, res) => void res.writeHead(503).end());
   try {
-    const started = performance.now();
+    // The answer is the source's own timeout, not the slow responder's (late) answer.
     const timedOut = await answerOf(source({ url: slow.url, timeoutMs: 200 }), leaf.leaf, leaf.issuer);
-    assert.ok(performance.now() - started < 1500);
+    assert.equal(timedOut.status, 'unavailable');
     assert.match((timedOut as { detail: string }).detail, /did not answer within 200 ms/);
     assert.match((await answerOf(source({ url: error.url }), leaf.leaf, leaf.issuer) as { detail: string }).detail, /HTTP 503/);
   } finally {
