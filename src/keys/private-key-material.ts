@@ -1,8 +1,8 @@
 import { decodeNested, readBitString, readIntegerBytes, readOid, Tag, TagClass } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
 import { Asn1Error, SymbolonError, isSymbolonError } from '../errors.js';
-import { ecCurveByOid, ecCurveName, ecPointFault, ecPrivateKeyFault, ed25519PublicKeyFault, OID, parseSignatureAlgorithm, rsaPublicKeyFault } from '../x509/index.js';
-import type { EcCurve } from '../x509/index.js';
+import { ecCurveByOid, ecCurveName, ecPointFault, ecPrivateKeyFault, ed25519PublicKeyFault, ALGORITHM_OID as OID, parseSignatureAlgorithm, rsaPublicKeyFault } from '../signatures/index.js';
+import type { EcCurve } from '../signatures/index.js';
 
 /** The containers whose key material is checked here (an encrypted PKCS#8 key once decrypted). */
 export type PrivateKeyContainer = 'pkcs8' | 'pkcs1' | 'sec1';

@@ -1,6 +1,6 @@
 import { der, Tag } from '../asn1/index.js';
 import { Asn1Error, SymbolonError } from '../errors.js';
-import type { Signer } from '../keys/index.js';
+import type { Signer } from '../signatures/index.js';
 import { CRL_REASONS } from '../revocation-reason.js';
 import type { RevocationReason } from '../revocation-reason.js';
 import { encodeExtension } from './extensions/encoding.js';
@@ -10,7 +10,7 @@ import { encodeCheckedGeneralName } from './extensions/encoding-names.js';
 import { REASON_FLAGS } from './extensions/decoding-locations.js';
 import type { DistinguishedName } from './name.js';
 import { OID } from './oids.js';
-import type { SignatureAlgorithm } from './signature-algorithm.js';
+import type { SignatureAlgorithm } from '../signatures/index.js';
 import { isEmptyNameDer, templateNameDer } from './template-der.js';
 
 /** One revoked certificate to list (RFC 5280 5.1.2.6) with its entry extensions (5.3). */

@@ -9,7 +9,7 @@ import type { GeneralName } from './general-name.js';
 import { decodeName } from './name.js';
 import type { NameAttribute } from './name.js';
 import { OID } from './oids.js';
-import { faultAt } from './parse-errors.js';
+import { faultAt } from '../asn1/index.js';
 
 // The extensions of a CRL (RFC 5280 5.2) and of its entries (5.3), shared by the full parser
 // (crl.ts) and the gateway's revoked-serial reader (crl-revoked-set.ts).

@@ -12,10 +12,10 @@ import type { GeneralName } from './general-name.js';
 import { decodeName } from './name.js';
 import type { DistinguishedName } from './name.js';
 import { OID } from './oids.js';
-import { withCode } from './parse-errors.js';
+import { withCode } from '../asn1/index.js';
 import { formatSerialNumber } from './serial-number.js';
-import { readSignatureAlgorithmField } from './signature-algorithm-field.js';
-import type { SignatureAlgorithm } from './signature-algorithm.js';
+import { readSignatureAlgorithmField } from '../signatures/index.js';
+import type { SignatureAlgorithm } from '../signatures/index.js';
 
 /**
  * Largest DER CRL the revoked-serial reader takes: room for about 5,000,000 entries. It keeps

@@ -1,7 +1,7 @@
 import type { AuthorityKeyIdentifier, Extension } from './extensions/types.js';
 import type { GeneralName } from './general-name.js';
 import type { DistinguishedName, NameAttribute } from './name.js';
-import type { SignatureAlgorithm } from './signature-algorithm.js';
+import type { SignatureAlgorithm } from '../signatures/index.js';
 import type { RevocationReason } from '../revocation-reason.js';
 
 /** One entry of revokedCertificates (RFC 5280 5.1.2.6) with its entry extensions (5.3). */

@@ -12,11 +12,11 @@ import type { Extension } from './extensions/types.js';
 import type { GeneralName } from './general-name.js';
 import { decodeName } from './name.js';
 import { OID } from './oids.js';
-import { faultAt, withCode } from './parse-errors.js';
-import { pemOrDerBlocks } from './pem.js';
+import { faultAt, withCode } from '../asn1/index.js';
+import { pemOrDerBlocks } from '../asn1/index.js';
 import { formatSerialNumber } from './serial-number.js';
-import { readSignatureAlgorithmField } from './signature-algorithm-field.js';
-import { verifySignature } from './signature-algorithm.js';
+import { readSignatureAlgorithmField } from '../signatures/index.js';
+import { verifySignature } from '../signatures/index.js';
 
 /**
  * Largest DER CRL the full parser accepts: about 700,000 entries. It builds a frozen object per

@@ -1,7 +1,7 @@
 export { OID, oidName } from './oids.js';
 export type { OidName } from './oids.js';
-export { isPem, parsePem, parsePemBlocks, toPem } from './pem.js';
-export type { PemBlock, PemLabel } from './pem.js';
+export { isPem, parsePem, parsePemBlocks, toPem } from '../asn1/index.js';
+export type { PemBlock, PemLabel } from '../asn1/index.js';
 export { ATTRIBUTE_SHORT_NAMES, attributeTypeOid, decodeName, encodeName, formatName, nameAttribute, parseName } from './name.js';
 export type { DistinguishedName, NameAttribute } from './name.js';
 export { bytesToIp, decodeGeneralName, encodeGeneralName, formatGeneralName, ipToBytes } from './general-name.js';
@@ -14,14 +14,14 @@ export {
   parseSignatureAlgorithm,
   signatureAlgorithm,
   verifySignature,
-} from './signature-algorithm.js';
-export type { HashName, SignatureAlgorithm, SignatureAlgorithmName } from './signature-algorithm.js';
-export { parsePublicKeyInfo, parsePublicKeyInfoDer } from './public-key-info.js';
-export { ecCurveByName, ecCurveByOid, ecCurveName, ecPointFault, ecPrivateKeyFault } from './ec-point.js';
-export { rsaPublicKeyFault } from './rsa-key.js';
-export type { EcCurve } from './ec-point.js';
-export { ed25519PublicKeyFault } from './ed25519-point.js';
-export type { PublicKeyAlgorithm, PublicKeyInfo } from './public-key-info.js';
+} from '../signatures/index.js';
+export type { HashName, SignatureAlgorithm, SignatureAlgorithmName } from '../signatures/index.js';
+export { parsePublicKeyInfo, parsePublicKeyInfoDer } from '../signatures/index.js';
+export { ecCurveByName, ecCurveByOid, ecCurveName, ecPointFault, ecPrivateKeyFault } from '../signatures/index.js';
+export { rsaPublicKeyFault } from '../signatures/index.js';
+export type { EcCurve } from '../signatures/index.js';
+export { ed25519PublicKeyFault } from '../signatures/index.js';
+export type { PublicKeyAlgorithm, PublicKeyInfo } from '../signatures/index.js';
 export { formatSerialNumber, isConformingSerialNumber } from './serial-number.js';
 export { encodeSerialNumber, randomSerialNumber } from './serial-number-encoding.js';
 export type { SerialNumberInput } from './serial-number-encoding.js';

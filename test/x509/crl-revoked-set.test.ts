@@ -15,7 +15,7 @@ import { encodeExtension } from '../../src/x509/index.js';
 import { keyIdentifier } from '../../src/x509/extensions/encoding-key-ids.js';
 import { encodeName, parseName } from '../../src/x509/name.js';
 import { OID } from '../../src/x509/oids.js';
-import { signatureAlgorithm } from '../../src/x509/signature-algorithm.js';
+import { signatureAlgorithm } from '../../src/signatures/signature-algorithm.js';
 
 const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });

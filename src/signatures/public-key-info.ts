@@ -8,8 +8,8 @@ import type { ErrorCode } from '../errors.js';
 import { ecCurveByOid, ecCurveName, ecPointFault } from './ec-point.js';
 import { ed25519PublicKeyFault } from './ed25519-point.js';
 import { bytesToBigInt } from './modular-arithmetic.js';
-import { OID } from './oids.js';
-import { faultAt, withCode } from './parse-errors.js';
+import { ALGORITHM_OID as OID } from './algorithm-oids.js';
+import { faultAt, withCode } from '../asn1/index.js';
 import { rsaPublicKeyFault } from './rsa-key.js';
 import { parseSignatureAlgorithm } from './signature-algorithm.js';
 

@@ -1,0 +1,23 @@
+/** Object identifiers of public key and signature algorithms (RFC 3279, 4055, 5480, 5758, 8410). */
+export const ALGORITHM_OID = {
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  rsassaPss: '1.2.840.113549.1.1.10',
+  mgf1: '1.2.840.113549.1.1.8',
+  sha256WithRsaEncryption: '1.2.840.113549.1.1.11',
+  sha384WithRsaEncryption: '1.2.840.113549.1.1.12',
+  sha512WithRsaEncryption: '1.2.840.113549.1.1.13',
+  sha1WithRsaEncryption: '1.2.840.113549.1.1.5',
+  ecPublicKey: '1.2.840.10045.2.1',
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  ecdsaWithSha384: '1.2.840.10045.4.3.3',
+  ecdsaWithSha512: '1.2.840.10045.4.3.4',
+  ed25519: '1.3.101.112',
+  ed448: '1.3.101.113',
+  secp256r1: '1.2.840.10045.3.1.7',
+  secp384r1: '1.3.132.0.34',
+  secp521r1: '1.3.132.0.35',
+  sha1: '1.3.14.3.2.26',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  sha384: '2.16.840.1.101.3.4.2.2',
+  sha512: '2.16.840.1.101.3.4.2.3',
+} as const;
