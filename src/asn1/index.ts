@@ -7,6 +7,7 @@ import {
   enumerated,
   explicit,
   generalizedTime,
+  headerLength,
   ia5String,
   implicit,
   integer,
@@ -25,6 +26,8 @@ import {
   unsignedInteger,
   utcTime,
   utf8String,
+  writeHeaderAt,
+  writeTimeAt,
 } from './der-writer.js';
 export { Tag, TagClass, CONSTRUCTED, contextTag } from './tags.js';
 export { encodeOidContent, decodeOidContent } from './oid.js';
@@ -59,6 +62,9 @@ export const der = Object.freeze({
   implicit,
   contextPrimitive,
   contextConstructed,
+  headerLength,
+  writeHeaderAt,
+  writeTimeAt,
 });
 export {
   DerNode,

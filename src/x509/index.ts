@@ -34,14 +34,12 @@ export { buildCsr } from './csr-builder.js';
 export type { CsrTemplate, RequestedExtensions } from './csr-builder.js';
 export { MAX_CSR_BYTES, parseCsr, verifyCsr } from './csr.js';
 export type { Csr, CsrAttribute, CsrParseOptions } from './csr.js';
-export { MAX_CRL_BYTES, parseCrl, parseCrls, verifyCrlSignature } from './crl.js';
-export { MAX_REVOKED_SET_CRL_BYTES, readRevokedSerials } from './crl-revoked-set.js';
-export type { ReadRevokedSerialsOptions, RevokedSerials } from './crl-revoked-set.js';
+export { MAX_CRL_BYTES, MAX_REVOKED_SET_CRL_BYTES, parseCrl, parseCrls, readRevokedSerials, verifyCrlSignature } from './crl.js';
+export type { ReadRevokedSerialsOptions } from './crl.js';
 export { crlEntryKey } from './crl-types.js';
 export { CRL_REASONS, revocationReasonCode } from '../revocation-reason.js';
 export type { RevocationReason } from '../revocation-reason.js';
-export { crlEntriesOf } from './crl-entry-index.js';
-export type { CertificateList, CrlEntries, IssuingDistributionPoint, RevokedCertificate } from './crl-types.js';
+export type { CertificateList, CrlEntries, IssuingDistributionPoint, RevokedCertificate, RevokedSerials } from './crl-types.js';
 export {
   DECODED_EXTENSIONS,
   EXTENDED_KEY_USAGES,
