@@ -5,7 +5,7 @@ export { ALGORITHM_OID } from './algorithm-oids.js';
 export { ecCurveByName, ecCurveByOid, ecCurveName, ecPointFault, ecPrivateKeyFault } from './ec-point.js';
 export type { EcCurve } from './ec-point.js';
 export { ed25519PublicKeyFault } from './ed25519-point.js';
-export { parsePublicKeyInfo, parsePublicKeyInfoDer } from './public-key-info.js';
+export { parsePublicKeyInfo, parsePublicKeyInfoDer, publicKeyAlgorithmOf } from './public-key-info.js';
 export type { PublicKeyAlgorithm, PublicKeyInfo } from './public-key-info.js';
 export { rsaPublicKeyFault } from './rsa-key.js';
 export { readSignatureAlgorithmField } from './signature-algorithm-field.js';

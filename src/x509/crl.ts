@@ -141,12 +141,13 @@ function readEntryExtensions(der: Buffer, at: number, end: number, isDetailed: b
     const id = readHeader(der, cursor, extEnd);
     if (id.tag !== Tag.OID || id.length === 0) throw malformed(cursor, 'an entry Extension does not start with its extnID');
     const idAt = cursor + id.headerLength;
-    for (let i = 0; i < seen.length; i++) {
-      if (equalsAt(der, idAt, id.length, der.subarray(seen[i]!, seen[i]! + id.length)) && der[seen[i]! - 1] === id.length) {
+    // `seen` holds the offset and length of each extnID before this one.
+    for (let i = 0; i < seen.length; i += 2) {
+      if (seen[i + 1] === id.length && der.compare(der, seen[i]!, seen[i]! + id.length, idAt, idAt + id.length) === 0) {
         throw new SymbolonError('CRL_DUPLICATE_EXTENSION', `an entry extension appears twice in one entry (at byte ${at})`);
       }
     }
-    seen.push(idAt);
+    seen.push(idAt, id.length);
     cursor = idAt + id.length;
     let critical = false;
     let field = readHeader(der, cursor, extEnd);
