@@ -26,13 +26,13 @@ import { join } from 'node:path';
 import { createSigner } from '../src/keys/signer.js';
 import { buildCrl } from '../src/x509/crl-builder.js';
 import type { RevokedEntry } from '../src/x509/crl-builder.js';
-import { MAX_CRL_BYTES, parseCrl, verifyCrlSignature } from '../src/x509/crl.js';
-import { readRevokedSerials } from '../src/x509/crl-revoked-set.js';
+import { MAX_CRL_BYTES, parseCrl, readRevokedSerials, verifyCrlSignature } from '../src/x509/crl.js';
+import { keyIdentifier } from '../src/x509/extensions/encoding-key-ids.js';
 import { encodeName, parseName } from '../src/x509/name.js';
 import { checkPathRevocation } from '../src/path/index.js';
 import { buildCertificate, buildSelfSignedCertificate } from '../src/x509/certificate-builder.js';
 import { parseCertificate } from '../src/x509/certificate.js';
-import { toPem } from '../src/x509/pem.js';
+import { toPem } from '../src/asn1/index.js';
 import { median, spread } from './rate.js';
 
 const entryCount = Number(process.argv[2] ?? 1_000_000);

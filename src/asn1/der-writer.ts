@@ -3,10 +3,12 @@ import { encodeOidContent } from './oid.js';
 import { CONSTRUCTED, Tag, TagClass } from './tags.js';
 
 /**
- * DER encoding, built for speed: each function returns the finished TLV bytes of one element,
- * and a constructed element allocates its buffer once and copies its children in. No element
- * objects, no second pass. Every function here takes already-validated values; what cannot be
- * encoded in DER throws `ASN1_VALUE_OUT_OF_RANGE`.
+ * The one DER writer, built for speed: each function returns the finished TLV bytes of one
+ * element, and a constructed element allocates its buffer once and copies its children in. No
+ * element objects, no second pass. For output too large to build element by element (a CRL's
+ * million entries), `headerLength`, `writeHeaderAt` and `writeTimeAt` write into a buffer the
+ * caller measured. Every function here takes already-validated values; what cannot be encoded
+ * in DER throws `ASN1_VALUE_OUT_OF_RANGE`.
  */
 
 function lengthOfLength(length: number): number {
@@ -17,16 +19,26 @@ function lengthOfLength(length: number): number {
   return 5;
 }
 
-function writeHeader(out: Buffer, tag: number, length: number): number {
-  out[0] = tag;
+/** Octets of the identifier and length of an element whose content is `length` octets. */
+export function headerLength(length: number): number {
+  return 1 + lengthOfLength(length);
+}
+
+/** Writes an identifier and a DER length at `at`; returns where the content starts. */
+export function writeHeaderAt(out: Buffer, at: number, tag: number, length: number): number {
+  out[at] = tag;
   if (length < 0x80) {
-    out[1] = length;
-    return 2;
+    out[at + 1] = length;
+    return at + 2;
   }
   const n = lengthOfLength(length) - 1;
-  out[1] = 0x80 | n;
-  for (let i = 0; i < n; i++) out[2 + i] = (length >>> (8 * (n - 1 - i))) & 0xff;
-  return 2 + n;
+  out[at + 1] = 0x80 | n;
+  for (let i = 0; i < n; i++) out[at + 2 + i] = (length >>> (8 * (n - 1 - i))) & 0xff;
+  return at + 2 + n;
+}
+
+function writeHeader(out: Buffer, tag: number, length: number): number {
+  return writeHeaderAt(out, 0, tag, length);
 }
 
 /** One TLV with the given identifier octet and content. */
@@ -188,37 +200,74 @@ export function ia5String(text: string): Buffer {
   return tlv(Tag.IA5_STRING, Buffer.from(text, 'latin1'));
 }
 
-function pad2(n: number): string {
-  return n < 10 ? '0' + n : String(n);
+function writeTwoDigits(out: Buffer, at: number, value: number): void {
+  out[at] = 48 + ((value / 10) | 0);
+  out[at + 1] = 48 + (value % 10);
 }
 
-function timeDigits(date: Date, isFourDigitYear: boolean): Buffer {
-  const ms = date.getTime();
-  if (!Number.isFinite(ms)) throw new Asn1Error('ASN1_VALUE_OUT_OF_RANGE', 0, 'the time is not a valid date');
-  const year = date.getUTCFullYear();
-  if (year < 0 || year > 9999) throw new Asn1Error('ASN1_VALUE_OUT_OF_RANGE', 0, `year ${year} cannot be encoded`);
-  const yearText = isFourDigitYear ? String(year).padStart(4, '0') : pad2(year % 100);
-  const text =
-    yearText +
-    pad2(date.getUTCMonth() + 1) +
-    pad2(date.getUTCDate()) +
-    pad2(date.getUTCHours()) +
-    pad2(date.getUTCMinutes()) +
-    pad2(date.getUTCSeconds()) +
-    'Z';
-  return Buffer.from(text, 'latin1');
+const MS_PER_DAY = 86_400_000;
+
+/**
+ * Writes the UTCTime (13 content octets) or GeneralizedTime (15) TLV of `ms` at `at`, in DER's
+ * form (whole seconds, Z); returns the next offset. The caller has checked the range (a UTCTime
+ * year 1950-2049, a GeneralizedTime year 0-9999). The civil date comes from the day count by the
+ * proleptic Gregorian calendar (days from civil, inverted): Date's getUTC* methods cost more
+ * than everything else a CRL entry needs.
+ */
+export function writeTimeAt(out: Buffer, at: number, ms: number, isGeneralized: boolean): number {
+  const days = Math.floor(ms / MS_PER_DAY);
+  const secondOfDay = Math.floor((ms - days * MS_PER_DAY) / 1000);
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
+  const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  if (isGeneralized) {
+    out[at++] = Tag.GENERALIZED_TIME;
+    out[at++] = 15;
+    writeTwoDigits(out, at, (year / 100) | 0);
+    at += 2;
+  } else {
+    out[at++] = Tag.UTC_TIME;
+    out[at++] = 13;
+  }
+  writeTwoDigits(out, at, year % 100);
+  writeTwoDigits(out, at + 2, month);
+  writeTwoDigits(out, at + 4, day);
+  writeTwoDigits(out, at + 6, (secondOfDay / 3600) | 0);
+  writeTwoDigits(out, at + 8, ((secondOfDay / 60) | 0) % 60);
+  writeTwoDigits(out, at + 10, secondOfDay % 60);
+  out[at + 12] = 0x5a;
+  return at + 13;
+}
+
+function timeElement(date: Date, isGeneralized: boolean): Buffer {
+  const out = Buffer.allocUnsafe(isGeneralized ? 17 : 15);
+  writeTimeAt(out, 0, date.getTime(), isGeneralized);
+  return out;
+}
+
+function yearOf(date: Date): number {
+  if (!Number.isFinite(date.getTime())) throw new Asn1Error('ASN1_VALUE_OUT_OF_RANGE', 0, 'the time is not a valid date');
+  return date.getUTCFullYear();
 }
 
 /** UTCTime YYMMDDHHMMSSZ; only for years 1950-2049. Fractions of a second are dropped. */
 export function utcTime(date: Date): Buffer {
-  const year = date.getUTCFullYear();
+  const year = yearOf(date);
   if (!(year >= 1950 && year <= 2049)) throw new Asn1Error('ASN1_VALUE_OUT_OF_RANGE', 0, `UTCTime holds years 1950 to 2049, not ${year}`);
-  return tlv(Tag.UTC_TIME, timeDigits(date, false));
+  return timeElement(date, false);
 }
 
 /** GeneralizedTime YYYYMMDDHHMMSSZ, without fractions (RFC 5280 4.1.2.5.2). */
 export function generalizedTime(date: Date): Buffer {
-  return tlv(Tag.GENERALIZED_TIME, timeDigits(date, true));
+  const year = yearOf(date);
+  if (year < 0 || year > 9999) throw new Asn1Error('ASN1_VALUE_OUT_OF_RANGE', 0, `year ${year} cannot be encoded`);
+  return timeElement(date, true);
 }
 
 /** RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050 on. */

@@ -1,6 +1,71 @@
+import {
+  bitString,
+  boolean,
+  constructed,
+  contextConstructed,
+  contextPrimitive,
+  enumerated,
+  explicit,
+  generalizedTime,
+  headerLength,
+  ia5String,
+  implicit,
+  integer,
+  isPrintableString,
+  namedBitString,
+  nullValue,
+  octetString,
+  oid,
+  printableString,
+  sequence,
+  sequenceOf,
+  set,
+  setOf,
+  time,
+  tlv,
+  unsignedInteger,
+  utcTime,
+  utf8String,
+  writeHeaderAt,
+  writeTimeAt,
+} from './der-writer.js';
 export { Tag, TagClass, CONSTRUCTED, contextTag } from './tags.js';
 export { encodeOidContent, decodeOidContent } from './oid.js';
-export * as der from './der-writer.js';
+/**
+ * The DER writer (der-writer.ts), one function per ASN.1 type, each returning finished TLV bytes:
+ * `der.sequence(der.oid(...), der.nullValue())`. Listed here by name: this is its whole surface.
+ */
+export const der = Object.freeze({
+  tlv,
+  constructed,
+  sequence,
+  sequenceOf,
+  set,
+  setOf,
+  boolean,
+  nullValue,
+  integer,
+  unsignedInteger,
+  enumerated,
+  bitString,
+  namedBitString,
+  octetString,
+  oid,
+  utf8String,
+  isPrintableString,
+  printableString,
+  ia5String,
+  utcTime,
+  generalizedTime,
+  time,
+  explicit,
+  implicit,
+  contextPrimitive,
+  contextConstructed,
+  headerLength,
+  writeHeaderAt,
+  writeTimeAt,
+});
 export {
   DerNode,
   MAX_DER_DEPTH,
@@ -24,3 +89,6 @@ export {
   readTime,
 } from './der-reader.js';
 export type { DecodeOptions, BitString } from './der-reader.js';
+export { faultAt, withCode } from './parse-errors.js';
+export { isPem, parsePem, parsePemBlocks, pemOrDerBlocks, toPem } from './pem.js';
+export type { PemBlock, PemLabel } from './pem.js';

@@ -15,4 +15,5 @@ export type { KeyFileWriteOptions } from './key-file.js';
 export { describeKey } from './key-info.js';
 export type { KeyInfo } from './key-info.js';
 export { algorithmForKey, createSigner } from './signer.js';
-export type { Signer, SignerOptions } from './signer.js';
+export type { SignerOptions } from './signer.js';
+export type { Signer } from '../signatures/index.js';

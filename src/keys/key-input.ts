@@ -1,7 +1,7 @@
 import { decodeDer } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
 import { SymbolonError } from '../errors.js';
-import { isPem, parsePemBlocks } from '../x509/pem.js';
+import { isPem, parsePemBlocks } from '../asn1/index.js';
 
 /**
  * Largest key input read, PEM or DER. An encrypted RSA 8192 key in PEM is under 7 KiB; the

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { decodeDer } from '../asn1/index.js';
-import { parsePublicKeyInfo } from '../x509/index.js';
-import type { PublicKeyInfo } from '../x509/index.js';
+import { parsePublicKeyInfo } from '../signatures/index.js';
+import type { PublicKeyInfo } from '../signatures/index.js';
 import { generateKeyPair } from './key-generation.js';
 import type { KeyType } from './key-generation.js';
 

@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { Tag } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
 import { SymbolonError } from '../errors.js';
-import { toPem } from '../x509/pem.js';
+import { toPem } from '../asn1/index.js';
 import { decodeKeyDer, readKeyInput } from './key-input.js';
 import { assertKeySupported } from './key-policy.js';
 import { checkPrivateKeyMaterial } from './private-key-material.js';

@@ -1,24 +1,14 @@
 import { decodeNested, readBitString, readIntegerBytes, readOid, Tag, TagClass } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
 import { Asn1Error, SymbolonError, isSymbolonError } from '../errors.js';
-import { ecCurveByOid, ecCurveName, ecPointFault, ecPrivateKeyFault, ed25519PublicKeyFault, OID, parseSignatureAlgorithm, rsaPublicKeyFault } from '../x509/index.js';
-import type { EcCurve } from '../x509/index.js';
+import { ecCurveByOid, ecCurveName, ecPointFault, ecPrivateKeyFault, ed25519PublicKeyFault, parseSignatureAlgorithm, publicKeyAlgorithmOf, rsaPublicKeyFault } from '../signatures/index.js';
+import type { EcCurve, PublicKeyAlgorithm } from '../signatures/index.js';
 
 /** The containers whose key material is checked here (an encrypted PKCS#8 key once decrypted). */
 export type PrivateKeyContainer = 'pkcs8' | 'pkcs1' | 'sec1';
 
 /** Key types as node:crypto names them, of the private keys whose material Symbolon checks. */
-export type CheckedKeyType = 'ec' | 'rsa' | 'rsa-pss' | 'ed25519' | 'ed448' | 'x25519' | 'x448';
-
-const TYPE_BY_OID: Readonly<Record<string, CheckedKeyType>> = {
-  [OID.ecPublicKey]: 'ec',
-  [OID.rsaEncryption]: 'rsa',
-  [OID.rsassaPss]: 'rsa-pss',
-  [OID.ed25519]: 'ed25519',
-  [OID.ed448]: 'ed448',
-  '1.3.101.110': 'x25519',
-  '1.3.101.111': 'x448',
-};
+export type CheckedKeyType = PublicKeyAlgorithm;
 
 /** RFC 8410 7: the CurvePrivateKey octets of the Edwards and Montgomery curves. */
 const RAW_PRIVATE_KEY_BYTES: Readonly<Record<string, number>> = { ed25519: 32, ed448: 57, x25519: 32, x448: 56 };
@@ -132,7 +122,7 @@ function checkPrivateKeyInfo(root: DerNode): CheckedKeyType {
   if (algorithmId.children.length < 1 || algorithmId.children.length > 2) throw malformed('the private key AlgorithmIdentifier is malformed');
   const oid = readOid(algorithmId.children[0]!);
   const params = algorithmId.children[1];
-  const type = TYPE_BY_OID[oid];
+  const type = publicKeyAlgorithmOf(oid);
   // A key whose material Symbolon cannot check never reaches OpenSSL.
   if (oid === DSA_OID) throw unsupported('DSA is not supported; use P-256 or Ed25519');
   if (type === undefined) throw malformed(`the algorithm ${oid} is not one of a private key Symbolon knows`);

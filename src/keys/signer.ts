@@ -2,19 +2,8 @@ import { createPublicKey, sign as cryptoSign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { SymbolonError } from '../errors.js';
 import { assertKeySupported } from './key-policy.js';
-import { cryptoOptions, signatureAlgorithm } from '../x509/signature-algorithm.js';
-import type { HashName, SignatureAlgorithm, SignatureAlgorithmName } from '../x509/signature-algorithm.js';
-
-/**
- * What the CA signs with: an algorithm identifier and an asynchronous sign. A private key in
- * memory is one implementation; a PKCS#11 token can be another.
- */
-export interface Signer {
-  readonly algorithm: SignatureAlgorithm;
-  readonly publicKey: KeyObject;
-  /** The signature over `data`, in the encoding X.509 wants (DER for ECDSA). */
-  sign(data: Uint8Array): Promise<Buffer>;
-}
+import { cryptoOptions, signatureAlgorithm } from '../signatures/index.js';
+import type { HashName, SignatureAlgorithm, SignatureAlgorithmName, Signer } from '../signatures/index.js';
 
 export interface SignerOptions {
   /** Digest; by default SHA-256 for P-256 and RSA, SHA-384 for P-384, SHA-512 for P-521. */

@@ -36,24 +36,23 @@ export function nameKey(name: DistinguishedName): string {
 const subjectKeys = new WeakMap<Certificate, string>();
 const issuerKeys = new WeakMap<Certificate, string>();
 
-/** The subject's nameKey, computed once per parsed certificate. */
-export function subjectKey(certificate: Certificate): string {
-  let key = subjectKeys.get(certificate);
+function memoisedKey(keys: WeakMap<Certificate, string>, certificate: Certificate, name: DistinguishedName): string {
+  let key = keys.get(certificate);
   if (key === undefined) {
-    key = nameKey(certificate.subject);
-    subjectKeys.set(certificate, key);
+    key = nameKey(name);
+    keys.set(certificate, key);
   }
   return key;
 }
 
+/** The subject's nameKey, computed once per parsed certificate. */
+export function subjectKey(certificate: Certificate): string {
+  return memoisedKey(subjectKeys, certificate, certificate.subject);
+}
+
 /** The issuer's nameKey, computed once per parsed certificate. */
 export function issuerKey(certificate: Certificate): string {
-  let key = issuerKeys.get(certificate);
-  if (key === undefined) {
-    key = nameKey(certificate.issuer);
-    issuerKeys.set(certificate, key);
-  }
-  return key;
+  return memoisedKey(issuerKeys, certificate, certificate.issuer);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { isSymbolonError } from '../errors.js';
-import type { Certificate, CertificateList, CrlEntries, DistinguishedName, GeneralName, NameAttribute, RevokedSerials } from '../x509/index.js';
-import { CRL_REASONS, crlEntriesOf, crlEntryKey, formatGeneralName, formatName, OID, verifyCrlSignature } from '../x509/index.js';
+import type { Certificate, DistinguishedName, GeneralName, NameAttribute, RevokedSerials } from '../x509/index.js';
+import { CRL_REASONS, crlEntryKey, formatGeneralName, formatName, OID, verifyCrlSignature } from '../x509/index.js';
 import { checkCandidatePath } from './chain-checks.js';
 import { crlProfileViolation } from './crl-profile.js';
 import { issuerKey, nameKey, subjectKey } from './name-comparison.js';
@@ -19,8 +19,8 @@ import type { ValidationProfile } from './validation-profile.js';
  */
 export type CrlRequirement = 'available' | 'leaf' | 'chain';
 
-/** A CRL as either reader gives it: the full parser's CertificateList or the gateway's RevokedSerials. */
-export type RevocationList = CertificateList | RevokedSerials;
+/** A CRL as the one CRL reader gives it: `readRevokedSerials`'s RevokedSerials, or `parseCrl`'s CertificateList (which holds as much and more). */
+export type RevocationList = RevokedSerials;
 
 export interface RevocationOptions {
   readonly at: Date;
@@ -71,9 +71,6 @@ interface DistributionPoint {
 
 const IMPLIED_POINT: DistributionPoint = Object.freeze({});
 
-function entriesOf(crl: RevocationList): CrlEntries {
-  return 'revokedCertificates' in crl ? crlEntriesOf(crl) : crl.entries;
-}
 
 const crlKeys = new WeakMap<RevocationList, { readonly issuer: string; readonly scope: string }>();
 
@@ -180,7 +177,7 @@ function interimReasons(crl: RevocationList, point: DistributionPoint): string[]
 
 /** The reasonCode of the certificate's entry in `crl` (-1 for none), or undefined when it is not listed. */
 function entryReason(crl: RevocationList, certificate: Certificate): number | undefined {
-  const entries = entriesOf(crl);
+  const entries = crl.entries;
   const serial = certificate.serialNumber;
   // RFC 5280 5.3.3: entries before any certificateIssuer belong to the CRL issuer.
   if (keysOf(crl).issuer === issuerKey(certificate)) {
@@ -206,7 +203,7 @@ function unusable(crl: RevocationList): string | undefined {
   for (const extension of crl.extensions) {
     if (extension.critical && !PROCESSED_CRL_EXTENSIONS.has(extension.oid)) return `${describeCrl(crl)} has critical extension ${extension.oid}, which Symbolon does not process`;
   }
-  const entry = entriesOf(crl).unprocessedCriticalEntryExtension;
+  const entry = crl.entries.unprocessedCriticalEntryExtension;
   if (entry !== undefined) return `${describeCrl(crl)} has an entry with critical extension ${entry}, which Symbolon does not process`;
   if (crl.signatureAlgorithm === undefined) return `${describeCrl(crl)} is signed with ${crl.signatureAlgorithmOid}, which Symbolon does not verify`;
   return undefined;

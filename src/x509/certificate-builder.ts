@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import { der } from '../asn1/index.js';
 import { Asn1Error, SymbolonError } from '../errors.js';
-import type { Signer } from '../keys/index.js';
-import type { SignatureAlgorithm } from './signature-algorithm.js';
+import type { Signer } from '../signatures/index.js';
+import type { SignatureAlgorithm } from '../signatures/index.js';
 import { keyIdentifier, subjectPublicKeyBits } from './extensions/encoding-key-ids.js';
 import { encodeExtensions } from './extensions/encoding.js';
 import type { ExtensionFields } from './extensions/encoding.js';

@@ -2,19 +2,19 @@ import { createHash, KeyObject } from 'node:crypto';
 import { decodeDer, readBitString, readIntegerBytes, readSmallInteger, readTime, Tag } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
 import { Asn1Error, SymbolonError } from '../errors.js';
-import { verifySignature } from './signature-algorithm.js';
-import type { SignatureAlgorithm } from './signature-algorithm.js';
+import { verifySignature } from '../signatures/index.js';
+import type { SignatureAlgorithm } from '../signatures/index.js';
 import { deepFreeze } from './deep-freeze.js';
 import { decodeExtensions, noExtensionViews } from './extensions/extension-set.js';
 import type { ExtensionViews } from './extensions/extension-set.js';
 import type { Extension } from './extensions/types.js';
 import { decodeName } from './name.js';
 import type { DistinguishedName } from './name.js';
-import { pemOrDerBlocks } from './pem.js';
-import { parsePublicKeyInfo } from './public-key-info.js';
-import type { PublicKeyInfo } from './public-key-info.js';
-import { faultAt, withCode } from './parse-errors.js';
-import { readSignatureAlgorithmField } from './signature-algorithm-field.js';
+import { pemOrDerBlocks } from '../asn1/index.js';
+import { parsePublicKeyInfo } from '../signatures/index.js';
+import type { PublicKeyInfo } from '../signatures/index.js';
+import { faultAt, withCode } from '../asn1/index.js';
+import { readSignatureAlgorithmField } from '../signatures/index.js';
 import { formatSerialNumber, isConformingSerialNumber } from './serial-number.js';
 
 /** Largest DER certificate accepted: real ones are a few kilobytes. */

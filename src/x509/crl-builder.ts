@@ -1,6 +1,6 @@
 import { der, Tag } from '../asn1/index.js';
 import { Asn1Error, SymbolonError } from '../errors.js';
-import type { Signer } from '../keys/index.js';
+import type { Signer } from '../signatures/index.js';
 import { CRL_REASONS } from '../revocation-reason.js';
 import type { RevocationReason } from '../revocation-reason.js';
 import { encodeExtension } from './extensions/encoding.js';
@@ -10,7 +10,7 @@ import { encodeCheckedGeneralName } from './extensions/encoding-names.js';
 import { REASON_FLAGS } from './extensions/decoding-locations.js';
 import type { DistinguishedName } from './name.js';
 import { OID } from './oids.js';
-import type { SignatureAlgorithm } from './signature-algorithm.js';
+import type { SignatureAlgorithm } from '../signatures/index.js';
 import { isEmptyNameDer, templateNameDer } from './template-der.js';
 
 /** One revoked certificate to list (RFC 5280 5.1.2.6) with its entry extensions (5.3). */
@@ -67,8 +67,9 @@ function invalid(message: string, cause?: unknown): SymbolonError {
 // ---------------------------------------------------------------------------------------------
 // Entries are the bulk of a CRL (a million of them must take a second or two), so they are not
 // built as elements: a first pass measures each one exactly, a second writes its octets straight
-// into the finished tbsCertList buffer. Every entry is shorter than 128 octets, so its SEQUENCE
-// header is always two octets.
+// into the finished tbsCertList buffer with the DER writer's in-place functions (der.writeHeaderAt,
+// der.writeTimeAt). Every entry is shorter than 128 octets, so its SEQUENCE header is always two
+// octets.
 
 const MAX_SERIAL_OCTETS = 20;
 const HEX = new Int8Array(128).fill(-1);
@@ -122,8 +123,7 @@ function measureSerial(serial: RevokedEntry['serialNumber'], index: number): voi
 /** Writes the serial's INTEGER at `at`; `shape` holds its measure. Returns the next offset. */
 function writeSerial(out: Buffer, at: number, serial: RevokedEntry['serialNumber'], index: number): number {
   const content = shape.octets + (shape.hasSignOctet ? 1 : 0);
-  out[at++] = Tag.INTEGER;
-  out[at++] = content;
+  at = der.writeHeaderAt(out, at, Tag.INTEGER, content);
   if (shape.hasSignOctet) out[at++] = 0;
   if (typeof serial === 'bigint') serial = serial.toString(16);
   if (typeof serial === 'string') {
@@ -149,9 +149,7 @@ function writeSerial(out: Buffer, at: number, serial: RevokedEntry['serialNumber
   return at;
 }
 
-// Times are written from the millisecond count with integer arithmetic: Date's getUTC* methods
-// cost more than everything else an entry needs.
-const MS_PER_DAY = 86_400_000;
+// Times are written from the millisecond count (der.writeTimeAt).
 const EARLIEST_MS = Date.parse('0000-01-01T00:00:00Z');
 const LATEST_MS = Date.parse('9999-12-31T23:59:59.999Z');
 /** RFC 5280 5.1.2.4 and 5.1.2.6: UTCTime for 1950 through 2049, GeneralizedTime otherwise. */
@@ -167,46 +165,6 @@ function checkDate(date: unknown, what: string): number {
 
 function isUtcTime(ms: number): boolean {
   return ms >= UTC_TIME_FROM_MS && ms < UTC_TIME_UNTIL_MS;
-}
-
-function writeTwoDigits(out: Buffer, at: number, value: number): void {
-  out[at] = 48 + ((value / 10) | 0);
-  out[at + 1] = 48 + (value % 10);
-}
-
-/**
- * Writes a UTCTime or GeneralizedTime TLV (DER: whole seconds, Z) for `ms` at `at`. The civil
- * date comes from the day count by the proleptic Gregorian calendar (days from civil, inverted).
- */
-function writeTime(out: Buffer, at: number, ms: number, isGeneralized: boolean): number {
-  const days = Math.floor(ms / MS_PER_DAY);
-  const secondOfDay = Math.floor((ms - days * MS_PER_DAY) / 1000);
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const dayOfEra = z - era * 146_097;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
-  const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;
-  const month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9;
-  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  if (isGeneralized) {
-    out[at++] = Tag.GENERALIZED_TIME;
-    out[at++] = 15;
-    writeTwoDigits(out, at, (year / 100) | 0);
-    at += 2;
-  } else {
-    out[at++] = Tag.UTC_TIME;
-    out[at++] = 13;
-  }
-  writeTwoDigits(out, at, year % 100);
-  writeTwoDigits(out, at + 2, month);
-  writeTwoDigits(out, at + 4, day);
-  writeTwoDigits(out, at + 6, (secondOfDay / 3600) | 0);
-  writeTwoDigits(out, at + 8, ((secondOfDay / 60) | 0) % 60);
-  writeTwoDigits(out, at + 10, secondOfDay % 60);
-  out[at + 12] = 0x5a;
-  return at + 13;
 }
 
 const REASON_CODES = new Map<string, number>();
@@ -260,13 +218,11 @@ function writeEntries(out: Buffer, at: number, entries: readonly RevokedEntry[],
     const invalidityDate = entry.invalidityDate;
     const extensions = (reason?.length ?? 0) + (invalidityDate === undefined ? 0 : INVALIDITY_EXTENSION_LENGTH);
     const content = 2 + shape.octets + (shape.hasSignOctet ? 1 : 0) + (isUtc ? 15 : 17) + (extensions > 0 ? 2 + extensions : 0);
-    out[at++] = Tag.SEQUENCE;
-    out[at++] = content;
+    at = der.writeHeaderAt(out, at, Tag.SEQUENCE, content);
     at = writeSerial(out, at, entry.serialNumber, i);
-    at = writeTime(out, at, revocationMs, !isUtc);
+    at = der.writeTimeAt(out, at, revocationMs, !isUtc);
     if (extensions > 0) {
-      out[at++] = Tag.SEQUENCE;
-      out[at++] = extensions;
+      at = der.writeHeaderAt(out, at, Tag.SEQUENCE, extensions);
       if (reason !== undefined) {
         out.set(reason, at);
         at += reason.length;
@@ -274,7 +230,7 @@ function writeEntries(out: Buffer, at: number, entries: readonly RevokedEntry[],
       if (invalidityDate !== undefined) {
         out.set(INVALIDITY_PREFIX, at);
         // RFC 5280 5.3.2: invalidityDate is always a GeneralizedTime.
-        at = writeTime(out, at + INVALIDITY_PREFIX.length, invalidityDate.getTime(), true);
+        at = der.writeTimeAt(out, at + INVALIDITY_PREFIX.length, invalidityDate.getTime(), true);
       }
     }
   }
@@ -369,22 +325,6 @@ function timeElement(date: Date, what: string): Buffer {
   }
 }
 
-function headerLength(length: number): number {
-  return length < 0x80 ? 2 : length < 0x100 ? 3 : length < 0x10000 ? 4 : length < 0x1000000 ? 5 : 6;
-}
-
-function writeHeader(out: Buffer, at: number, tag: number, length: number): number {
-  out[at++] = tag;
-  const size = headerLength(length) - 2;
-  if (size === 0) {
-    out[at++] = length;
-    return at;
-  }
-  out[at++] = 0x80 | size;
-  for (let i = size - 1; i >= 0; i--) out[at++] = Math.floor(length / 2 ** (8 * i)) & 0xff;
-  return at;
-}
-
 /**
  * DER of the tbsCertList (RFC 5280 5.1.2), version 2, signed with `signatureAlgorithm`. Entries
  * are written in the order given. Throws `CRL_INVALID_INPUT`, naming the field or entry.
@@ -417,15 +357,15 @@ export function encodeTbsCertList(template: CrlTemplate, signatureAlgorithm: Sig
   let length = extensions.length;
   for (const part of head) length += part.length;
   // RFC 5280 5.1.2.6: with no revoked certificate the list is absent, not empty.
-  if (entries.length > 0) length += headerLength(entriesLength) + entriesLength;
-  const out = Buffer.allocUnsafe(headerLength(length) + length);
-  let at = writeHeader(out, 0, Tag.SEQUENCE, length);
+  if (entries.length > 0) length += der.headerLength(entriesLength) + entriesLength;
+  const out = Buffer.allocUnsafe(der.headerLength(length) + length);
+  let at = der.writeHeaderAt(out, 0, Tag.SEQUENCE, length);
   for (const part of head) {
     out.set(part, at);
     at += part.length;
   }
   if (entries.length > 0) {
-    at = writeHeader(out, at, Tag.SEQUENCE, entriesLength);
+    at = der.writeHeaderAt(out, at, Tag.SEQUENCE, entriesLength);
     const end = writeEntries(out, at, entries, isDelta);
     if (end - at !== entriesLength) throw new SymbolonError('CRL_INVALID_INPUT', 'the revoked certificates changed while the CRL was being written');
     at = end;

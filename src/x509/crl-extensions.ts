@@ -9,10 +9,9 @@ import type { GeneralName } from './general-name.js';
 import { decodeName } from './name.js';
 import type { NameAttribute } from './name.js';
 import { OID } from './oids.js';
-import { faultAt } from './parse-errors.js';
+import { faultAt } from '../asn1/index.js';
 
-// The extensions of a CRL (RFC 5280 5.2) and of its entries (5.3), shared by the full parser
-// (crl.ts) and the gateway's revoked-serial reader (crl-revoked-set.ts).
+// The extensions of a CRL (RFC 5280 5.2), read by the one CRL reader (crl.ts).
 // IssuingDistributionPoint fields (RFC 5280 5.2.5, IMPLICIT tags; [0] is explicit as a CHOICE).
 const IDP_DISTRIBUTION_POINT = 0xa0;
 const IDP_USER_CERTS = 0x81;
@@ -23,12 +22,12 @@ const IDP_ATTRIBUTE_CERTS = 0x85;
 const FULL_NAME = 0xa0;
 const NAME_RELATIVE_TO_CRL_ISSUER = 0xa1;
 
-export function bad(node: DerNode, detail: string): SymbolonError {
+function bad(node: DerNode, detail: string): SymbolonError {
   return faultAt('CRL_BAD_EXTENSION', node, detail);
 }
 
 /** Runs an extension decoder and reports any fault in it as CRL_BAD_EXTENSION. */
-export function inExtension<T>(name: string, read: () => T): T {
+function inExtension<T>(name: string, read: () => T): T {
   try {
     return read();
   } catch (error) {
@@ -37,7 +36,7 @@ export function inExtension<T>(name: string, read: () => T): T {
   }
 }
 
-export function valueNode(extension: Extension, node: DerNode): DerNode {
+function valueNode(extension: Extension, node: DerNode): DerNode {
   // The value's offset in the input is not kept in Extension; report the extension's own.
   return inExtension(extension.oid, () => decodeNested(extension.value, node.offset));
 }

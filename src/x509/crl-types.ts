@@ -1,7 +1,7 @@
 import type { AuthorityKeyIdentifier, Extension } from './extensions/types.js';
 import type { GeneralName } from './general-name.js';
 import type { DistinguishedName, NameAttribute } from './name.js';
-import type { SignatureAlgorithm } from './signature-algorithm.js';
+import type { SignatureAlgorithm } from '../signatures/index.js';
 import type { RevocationReason } from '../revocation-reason.js';
 
 /** One entry of revokedCertificates (RFC 5280 5.1.2.6) with its entry extensions (5.3). */
@@ -33,11 +33,11 @@ export interface IssuingDistributionPoint {
 }
 
 /**
- * A CRL (RFC 5280 5.1 CertificateList), parsed and deeply frozen. Byte fields are views into a
- * private copy of the input; treat them as read-only.
+ * What the one CRL reader (crl.ts) finds in every CRL: the fields to check it with and its
+ * revoked serials, indexed. `readRevokedSerials` gives this much (byte fields are views into the
+ * caller's input); the one revocation check (src/path/revocation.ts) asks no more of a CRL.
  */
-export interface CertificateList {
-  readonly der: Buffer;
+export interface RevokedSerials {
   /** The DER of tbsCertList: what the issuer signed. */
   readonly tbs: Buffer;
   readonly version: 1 | 2;
@@ -50,7 +50,6 @@ export interface CertificateList {
   readonly thisUpdate: Date;
   /** RFC 5280 5.1.2.5: conforming issuers always include it; older CRLs may not. */
   readonly nextUpdate: Date | undefined;
-  readonly revokedCertificates: readonly RevokedCertificate[];
   /** Every crlExtension as it stands, including the decoded ones below. */
   readonly extensions: readonly Extension[];
   /** 5.2.3 cRLNumber. */
@@ -61,12 +60,23 @@ export interface CertificateList {
   readonly issuingDistributionPoint: IssuingDistributionPoint | undefined;
   /** 5.2.4 deltaCRLIndicator: the BaseCRLNumber of a delta CRL; undefined for a complete CRL. */
   readonly deltaCrlIndicator: bigint | undefined;
+  /** The revoked certificates as a lookup table. */
+  readonly entries: CrlEntries;
+}
+
+/**
+ * A CRL (RFC 5280 5.1 CertificateList) as `parseCrl` gives it: every entry too, deeply frozen.
+ * Byte fields are views into a private copy of the input; treat them as read-only.
+ */
+export interface CertificateList extends RevokedSerials {
+  readonly der: Buffer;
+  readonly revokedCertificates: readonly RevokedCertificate[];
   /** SHA-256 of the DER, lowercase hex. */
   readonly fingerprintSha256: string;
 }
 
 /**
- * A CRL's revokedCertificates as a lookup table, as both CRL readers produce it: what the one
+ * A CRL's revokedCertificates as a lookup table, as the one CRL reader indexes it: what the one
  * revocation check (src/path/revocation.ts) asks of a CRL. RFC 5280 5.3.3: in an indirect CRL an
  * entry's certificateIssuer names the issuer of that entry and of the entries after it, until the
  * next certificateIssuer; entries before any belong to the CRL issuer (group 0).
@@ -83,7 +93,7 @@ export interface CrlEntries {
   readonly size: number;
   /**
    * The OID of a critical entry extension other than reasonCode, invalidityDate and
-   * certificateIssuer: RFC 5280 5.3 forbids using such a CRL at all. (The revoked-serial reader
+   * certificateIssuer: RFC 5280 5.3 forbids using such a CRL at all. (`readRevokedSerials`
    * refuses the CRL instead, so this is always undefined there.)
    */
   readonly unprocessedCriticalEntryExtension: string | undefined;

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { der } from '../asn1/index.js';
 import { SymbolonError } from '../errors.js';
-import type { Signer } from '../keys/index.js';
+import type { Signer } from '../signatures/index.js';
 import { subjectPublicKeyBits } from './extensions/encoding-key-ids.js';
 import { encodeExtensionList } from './extensions/encoding.js';
 import type { ExtensionFields } from './extensions/encoding.js';

@@ -1,8 +1,8 @@
 import { decodeDer, readBitString, readOid, readSmallInteger, readString, Tag } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
 import { Asn1Error, SymbolonError } from '../errors.js';
-import { verifySignature } from './signature-algorithm.js';
-import type { SignatureAlgorithm } from './signature-algorithm.js';
+import { verifySignature } from '../signatures/index.js';
+import type { SignatureAlgorithm } from '../signatures/index.js';
 import { deepFreeze } from './deep-freeze.js';
 import { decodeExtensions, noExtensionViews } from './extensions/extension-set.js';
 import type { ExtensionViews } from './extensions/extension-set.js';
@@ -10,11 +10,11 @@ import type { Extension } from './extensions/types.js';
 import { decodeName } from './name.js';
 import type { DistinguishedName } from './name.js';
 import { OID } from './oids.js';
-import { faultAt, withCode } from './parse-errors.js';
-import { isPem, parsePemBlocks } from './pem.js';
-import { readSignatureAlgorithmField } from './signature-algorithm-field.js';
-import { parsePublicKeyInfo } from './public-key-info.js';
-import type { PublicKeyInfo } from './public-key-info.js';
+import { faultAt, withCode } from '../asn1/index.js';
+import { isPem, parsePemBlocks } from '../asn1/index.js';
+import { readSignatureAlgorithmField } from '../signatures/index.js';
+import { parsePublicKeyInfo } from '../signatures/index.js';
+import type { PublicKeyInfo } from '../signatures/index.js';
 
 /** Largest DER CSR accepted. */
 export const MAX_CSR_BYTES = 64 * 1024;

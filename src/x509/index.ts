@@ -1,7 +1,7 @@
 export { OID, oidName } from './oids.js';
 export type { OidName } from './oids.js';
-export { isPem, parsePem, parsePemBlocks, toPem } from './pem.js';
-export type { PemBlock, PemLabel } from './pem.js';
+export { isPem, parsePem, parsePemBlocks, toPem } from '../asn1/index.js';
+export type { PemBlock, PemLabel } from '../asn1/index.js';
 export { ATTRIBUTE_SHORT_NAMES, attributeTypeOid, decodeName, encodeName, formatName, nameAttribute, parseName } from './name.js';
 export type { DistinguishedName, NameAttribute } from './name.js';
 export { bytesToIp, decodeGeneralName, encodeGeneralName, formatGeneralName, ipToBytes } from './general-name.js';
@@ -14,14 +14,14 @@ export {
   parseSignatureAlgorithm,
   signatureAlgorithm,
   verifySignature,
-} from './signature-algorithm.js';
-export type { HashName, SignatureAlgorithm, SignatureAlgorithmName } from './signature-algorithm.js';
-export { parsePublicKeyInfo, parsePublicKeyInfoDer } from './public-key-info.js';
-export { ecCurveByName, ecCurveByOid, ecCurveName, ecPointFault, ecPrivateKeyFault } from './ec-point.js';
-export { rsaPublicKeyFault } from './rsa-key.js';
-export type { EcCurve } from './ec-point.js';
-export { ed25519PublicKeyFault } from './ed25519-point.js';
-export type { PublicKeyAlgorithm, PublicKeyInfo } from './public-key-info.js';
+} from '../signatures/index.js';
+export type { HashName, SignatureAlgorithm, SignatureAlgorithmName } from '../signatures/index.js';
+export { parsePublicKeyInfo, parsePublicKeyInfoDer } from '../signatures/index.js';
+export { ecCurveByName, ecCurveByOid, ecCurveName, ecPointFault, ecPrivateKeyFault } from '../signatures/index.js';
+export { rsaPublicKeyFault } from '../signatures/index.js';
+export type { EcCurve } from '../signatures/index.js';
+export { ed25519PublicKeyFault } from '../signatures/index.js';
+export type { PublicKeyAlgorithm, PublicKeyInfo } from '../signatures/index.js';
 export { formatSerialNumber, isConformingSerialNumber } from './serial-number.js';
 export { encodeSerialNumber, randomSerialNumber } from './serial-number-encoding.js';
 export type { SerialNumberInput } from './serial-number-encoding.js';
@@ -34,14 +34,12 @@ export { buildCsr } from './csr-builder.js';
 export type { CsrTemplate, RequestedExtensions } from './csr-builder.js';
 export { MAX_CSR_BYTES, parseCsr, verifyCsr } from './csr.js';
 export type { Csr, CsrAttribute, CsrParseOptions } from './csr.js';
-export { MAX_CRL_BYTES, parseCrl, parseCrls, verifyCrlSignature } from './crl.js';
-export { MAX_REVOKED_SET_CRL_BYTES, readRevokedSerials } from './crl-revoked-set.js';
-export type { ReadRevokedSerialsOptions, RevokedSerials } from './crl-revoked-set.js';
+export { MAX_CRL_BYTES, MAX_REVOKED_SET_CRL_BYTES, parseCrl, parseCrls, readRevokedSerials, verifyCrlSignature } from './crl.js';
+export type { ReadRevokedSerialsOptions } from './crl.js';
 export { crlEntryKey } from './crl-types.js';
 export { CRL_REASONS, revocationReasonCode } from '../revocation-reason.js';
 export type { RevocationReason } from '../revocation-reason.js';
-export { crlEntriesOf } from './crl-entry-index.js';
-export type { CertificateList, CrlEntries, IssuingDistributionPoint, RevokedCertificate } from './crl-types.js';
+export type { CertificateList, CrlEntries, IssuingDistributionPoint, RevokedCertificate, RevokedSerials } from './crl-types.js';
 export {
   DECODED_EXTENSIONS,
   EXTENDED_KEY_USAGES,

@@ -1,6 +1,5 @@
 import { decodeDer, der, readOid, readString, Tag } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
-import { isPrintableString } from '../asn1/der-writer.js';
 import { SymbolonError } from '../errors.js';
 import { OID } from './oids.js';
 
@@ -80,7 +79,7 @@ function encodeAttributeValue(type: string, value: string, isHexEncoded: boolean
     case OID.countryName:
     case OID.serialNumber:
     case OID.dnQualifier:
-      if (!isPrintableString(value)) throw new SymbolonError('CERT_BAD_NAME', `${ATTRIBUTE_SHORT_NAMES[type]} must be printable ASCII`);
+      if (!der.isPrintableString(value)) throw new SymbolonError('CERT_BAD_NAME', `${ATTRIBUTE_SHORT_NAMES[type]} must be printable ASCII`);
       if (type === OID.countryName && !/^[A-Z]{2}$/.test(value)) throw new SymbolonError('CERT_BAD_NAME', `countryName must be two capital letters, not "${value}"`);
       return der.printableString(value);
     case OID.emailAddress:

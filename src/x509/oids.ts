@@ -1,3 +1,5 @@
+import { ALGORITHM_OID } from '../signatures/index.js';
+
 /** Object identifiers Symbolon reads and writes, named as the RFCs name them. */
 export const OID = {
   // Attribute types (RFC 5280 Appendix A, RFC 4519)
@@ -67,27 +69,8 @@ export const OID = {
   extensionRequest: '1.2.840.113549.1.9.14',
   challengePassword: '1.2.840.113549.1.9.7',
 
-  // Public key and signature algorithms
-  rsaEncryption: '1.2.840.113549.1.1.1',
-  rsassaPss: '1.2.840.113549.1.1.10',
-  mgf1: '1.2.840.113549.1.1.8',
-  sha256WithRsaEncryption: '1.2.840.113549.1.1.11',
-  sha384WithRsaEncryption: '1.2.840.113549.1.1.12',
-  sha512WithRsaEncryption: '1.2.840.113549.1.1.13',
-  sha1WithRsaEncryption: '1.2.840.113549.1.1.5',
-  ecPublicKey: '1.2.840.10045.2.1',
-  ecdsaWithSha256: '1.2.840.10045.4.3.2',
-  ecdsaWithSha384: '1.2.840.10045.4.3.3',
-  ecdsaWithSha512: '1.2.840.10045.4.3.4',
-  ed25519: '1.3.101.112',
-  ed448: '1.3.101.113',
-  secp256r1: '1.2.840.10045.3.1.7',
-  secp384r1: '1.3.132.0.34',
-  secp521r1: '1.3.132.0.35',
-  sha1: '1.3.14.3.2.26',
-  sha256: '2.16.840.1.101.3.4.2.1',
-  sha384: '2.16.840.1.101.3.4.2.2',
-  sha512: '2.16.840.1.101.3.4.2.3',
+  // Public key and signature algorithms (signatures/)
+  ...ALGORITHM_OID,
 } as const;
 
 export type OidName = keyof typeof OID;

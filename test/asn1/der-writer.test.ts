@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fc from 'fast-check';
 import { der } from '../../src/asn1/index.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -67,6 +68,40 @@ test('chooses UTCTime through 2049 and GeneralizedTime from 2050 (RFC 5280 4.1.2
   assert.equal(der.time(new Date('1949-12-31T23:59:59Z'))[0], 0x18);
   assert.throws(() => der.utcTime(new Date('2050-01-01T00:00:00Z')), { code: 'ASN1_VALUE_OUT_OF_RANGE' });
   assert.throws(() => der.time(new Date(NaN)), { code: 'ASN1_VALUE_OUT_OF_RANGE' });
+});
+
+test('writes any time of the years 0 to 9999 as Date reads it, in place and as an element (seeded)', () => {
+  const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+  const digits = (date: Date, isGeneralized: boolean): string =>
+    (isGeneralized ? pad(date.getUTCFullYear(), 4) : pad(date.getUTCFullYear() % 100)) +
+    pad(date.getUTCMonth() + 1) + pad(date.getUTCDate()) + pad(date.getUTCHours()) + pad(date.getUTCMinutes()) + pad(date.getUTCSeconds()) + 'Z';
+  const earliest = Date.parse('0000-01-01T00:00:00Z');
+  const latest = Date.parse('9999-12-31T23:59:59.999Z');
+  fc.assert(
+    fc.property(fc.integer({ min: earliest, max: latest }), (ms) => {
+      const date = new Date(ms);
+      const out = Buffer.alloc(20, 0xee);
+      const end = der.writeTimeAt(out, 2, ms, true);
+      assert.equal(end, 19);
+      assert.equal(out.subarray(4, 19).toString('latin1'), digits(date, true));
+      assert.deepEqual(out.subarray(2, 19), der.generalizedTime(date));
+      const year = date.getUTCFullYear();
+      if (year >= 1950 && year <= 2049) assert.equal(der.utcTime(date).subarray(2).toString('latin1'), digits(date, false));
+    }),
+    { seed: 5, numRuns: 2000 },
+  );
+});
+
+test('writes a header in place, its length as headerLength measures it', () => {
+  for (const length of [0, 127, 128, 255, 256, 65_535, 65_536]) {
+    const out = Buffer.alloc(8);
+    const start = der.writeHeaderAt(out, 1, 0x30, length);
+    assert.equal(start - 1, der.headerLength(length));
+    assert.deepEqual(out.subarray(1, start), der.tlv(0x30, Buffer.alloc(length)).subarray(0, der.headerLength(length)));
+  }
+  const out = Buffer.alloc(8);
+  assert.equal(der.writeHeaderAt(out, 0, 0x30, 16_777_216), 6);
+  assert.equal(hex(out.subarray(0, 6)), '308401000000');
 });
 
 test('sorts SET OF members by their encodings (X.690 11.6)', () => {

@@ -12,7 +12,7 @@ import {
   isKeyType,
 } from '../../src/keys/index.js';
 import type { KeyPair, KeyType } from '../../src/keys/index.js';
-import { toPem } from '../../src/x509/pem.js';
+import { toPem } from '../../src/asn1/pem.js';
 import { assertCode, makeTempDir, openssl, opensslOk } from './support.js';
 
 const EXPECTED: Record<KeyType, { type: string; namedCurve?: string; modulusLength?: number }> = {

@@ -13,7 +13,7 @@ import {
   exportPublicKeyPem,
   importPrivateKey,
 } from '../../src/keys/index.js';
-import { toPem } from '../../src/x509/pem.js';
+import { toPem } from '../../src/asn1/pem.js';
 import { P256_LONG_SCALAR_PKCS8 } from '../support/hostile-keys.js';
 import { describeFailures, runIsolated } from '../support/isolated-inputs.js';
 import { assertCode, makeTempDir, opensslOk } from './support.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { MAX_KEY_INPUT_BYTES, exportPrivateKeyPem, exportPublicKeyDer, exportPublicKeyPem, importPublicKey } from '../../src/keys/index.js';
-import { toPem } from '../../src/x509/pem.js';
+import { toPem } from '../../src/asn1/pem.js';
 import { P256_INFINITY_SPKI } from '../support/hostile-keys.js';
 import { describeFailures, runIsolated } from '../support/isolated-inputs.js';
 import { assertCode, makeTempDir, opensslOk } from './support.js';

@@ -5,7 +5,7 @@ import { der } from '../../src/asn1/index.js';
 import { Asn1Error, SymbolonError } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { MAX_CERTIFICATE_BYTES, parseCertificate, parseCertificates, verifyCertificateSignature } from '../../src/x509/certificate.js';
-import { toPem } from '../../src/x509/pem.js';
+import { toPem } from '../../src/asn1/pem.js';
 import { OID } from '../../src/x509/oids.js';
 import { defaultExtensions, extension, issuerKeys, makeCertificate, name, spkiOf, subjectKeys, tbsOf } from './certificate-parser-fixtures.js';
 import { makeCsr } from './csr-parser-fixtures.js';

@@ -7,15 +7,13 @@ import { SymbolonError } from '../../src/errors.js';
 import { createSigner } from '../../src/keys/signer.js';
 import { buildCrl } from '../../src/x509/crl-builder.js';
 import type { CrlTemplate, RevokedEntry } from '../../src/x509/crl-builder.js';
-import { parseCrl, verifyCrlSignature } from '../../src/x509/crl.js';
-import { readRevokedSerials } from '../../src/x509/crl-revoked-set.js';
-import type { RevokedSerials } from '../../src/x509/crl-revoked-set.js';
-import { crlEntriesOf } from '../../src/x509/crl-entry-index.js';
+import { parseCrl, readRevokedSerials, verifyCrlSignature } from '../../src/x509/crl.js';
+import type { RevokedSerials } from '../../src/x509/index.js';
 import { encodeExtension } from '../../src/x509/index.js';
 import { keyIdentifier } from '../../src/x509/extensions/encoding-key-ids.js';
 import { encodeName, parseName } from '../../src/x509/name.js';
 import { OID } from '../../src/x509/oids.js';
-import { signatureAlgorithm } from '../../src/x509/signature-algorithm.js';
+import { signatureAlgorithm } from '../../src/signatures/signature-algorithm.js';
 
 const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -58,7 +56,7 @@ function v2(entries: readonly Buffer[], extensions: readonly Buffer[] = [encodeE
 
 /** The entries parseCrl finds (lookup key and reason code), as readRevokedSerials reports them. */
 function expectedEntries(input: Buffer): [string, number][] {
-  return [...crlEntriesOf(parseCrl(input)).byKey].sort();
+  return [...parseCrl(input).entries.byKey].sort();
 }
 
 function entriesRead(read: RevokedSerials): [string, number][] {

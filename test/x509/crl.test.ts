@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { der } from '../../src/asn1/index.js';
 import { SymbolonError } from '../../src/errors.js';
-import { encodeExtension, encodeName, OID, parseCrl, parseCrls, parseName, signatureAlgorithm, toPem, verifyCrlSignature } from '../../src/x509/index.js';
+import { encodeExtension, encodeName, OID, parseCrl, parseCrls, parseName, readRevokedSerials, signatureAlgorithm, toPem, verifyCrlSignature } from '../../src/x509/index.js';
 import { hasCommand, makeTempDir, run } from './openssl-interop-build-tools.js';
 
 const dir = makeTempDir('symbolon-crl-');
@@ -104,6 +104,38 @@ test('refuses CRLs that break RFC 5280 5.1 with a stable code', () => {
   assert.equal(codeOf(() => parseCrl(makeCrl({ extensions: [encodeExtension(OID.issuingDistributionPoint, true, bothOnly)] }))), 'CRL_BAD_EXTENSION');
   assert.equal(codeOf(() => parseCrl(Buffer.concat([makeCrl(), Buffer.from([0])]))), 'ASN1_TRAILING_DATA');
   assert.equal(codeOf(() => parseCrl(Buffer.alloc(33 * 1024 * 1024))), 'ASN1_TOO_LARGE');
+});
+
+test('one reader: parseCrl indexes the entries as readRevokedSerials does, and both refuse the same entries', () => {
+  const input = makeCrl({ entries: [entry(0x1234n, [encodeExtension(OID.crlReason, false, der.enumerated(1))]), entry(5n)] });
+  assert.deepEqual([...parseCrl(input).entries.byKey], [...readRevokedSerials(input).entries.byKey]);
+  assert.deepEqual([...parseCrl(input).entries.byKey], [['1234', 1], ['05', -1]]);
+  const refused = [
+    // RFC 5280 5.3.1: removeFromCRL only in delta CRLs.
+    makeCrl({ entries: [entry(1n, [encodeExtension(OID.crlReason, false, der.enumerated(8))])] }),
+    // RFC 5280 5.3.2: invalidityDate is a GeneralizedTime.
+    makeCrl({ entries: [entry(1n, [encodeExtension(OID.invalidityDate, false, der.utcTime(new Date('2029-01-01T00:00:00Z')))])] }),
+  ];
+  for (const bad of refused) {
+    assert.equal(codeOf(() => parseCrl(bad)), 'CRL_BAD_EXTENSION');
+    assert.equal(codeOf(() => readRevokedSerials(bad)), 'CRL_BAD_EXTENSION');
+  }
+  // RFC 5280 4.2: an extension at most once, a private one too.
+  const twice = makeCrl({ entries: [entry(1n, [encodeExtension('1.3.6.1.4.1.99999.3', false, der.nullValue()), encodeExtension('1.3.6.1.4.1.99999.3', false, der.nullValue())])] });
+  assert.equal(codeOf(() => parseCrl(twice)), 'CRL_DUPLICATE_EXTENSION');
+  assert.equal(codeOf(() => readRevokedSerials(twice)), 'CRL_DUPLICATE_EXTENSION');
+  // A fault inside the CRL is the CRL's (the DER fault its cause); the outer frame keeps ASN1_*.
+  const truncatedEntry = makeCrl({ entries: [der.tlv(0x30, Buffer.from([0x02, 0x05, 0x01]))] });
+  assert.equal(codeOf(() => parseCrl(truncatedEntry)), 'CRL_MALFORMED');
+  assert.equal(codeOf(() => readRevokedSerials(truncatedEntry)), 'CRL_MALFORMED');
+});
+
+test('an unknown critical entry extension is named for the validator by parseCrl, and refused by readRevokedSerials (RFC 5280 5.3)', () => {
+  const input = makeCrl({ entries: [entry(1n, [encodeExtension('1.3.6.1.4.1.99999.4', true, der.nullValue())])] });
+  const crl = parseCrl(input);
+  assert.equal(crl.entries.unprocessedCriticalEntryExtension, '1.3.6.1.4.1.99999.4');
+  assert.deepEqual(crl.revokedCertificates[0]!.extensions.map((extension) => [extension.oid, extension.critical]), [['1.3.6.1.4.1.99999.4', true]]);
+  assert.equal(codeOf(() => readRevokedSerials(input)), 'CRL_CRITICAL_EXTENSION_UNSUPPORTED');
 });
 
 test('keeps unknown extensions raw, with their criticality, for the validator to judge', () => {

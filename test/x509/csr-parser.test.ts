@@ -6,7 +6,7 @@ import { SymbolonError } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { MAX_CSR_BYTES, parseCsr, verifyCsr } from '../../src/x509/csr.js';
 import { OID } from '../../src/x509/oids.js';
-import { toPem } from '../../src/x509/pem.js';
+import { toPem } from '../../src/asn1/pem.js';
 import { extension, makeCertificate, name, spkiOf } from './certificate-parser-fixtures.js';
 import { attribute, defaultRequestedExtensions, extensionRequest, infoOf, makeCsr, requesterKeys } from './csr-parser-fixtures.js';
 

@@ -4,7 +4,7 @@ import { constants, generateKeyPairSync, sign } from 'node:crypto';
 import fc from 'fast-check';
 import { decodeDer, der } from '../../src/asn1/index.js';
 import type { DerNode } from '../../src/asn1/index.js';
-import { signatureAlgorithm } from '../../src/x509/signature-algorithm.js';
+import { signatureAlgorithm } from '../../src/signatures/signature-algorithm.js';
 import { OID } from '../../src/x509/oids.js';
 import { extension, issuerKeys, makeCertificate, name, spkiOf, tbsOf } from './certificate-parser-fixtures.js';
 import { attribute, extensionRequest, infoOf, makeCsr } from './csr-parser-fixtures.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parseCertificate } from '../../src/x509/certificate.js';
 import { formatName } from '../../src/x509/name.js';
-import { parsePem } from '../../src/x509/pem.js';
+import { parsePem } from '../../src/asn1/pem.js';
 
 // RFC 4514 text of names OpenSSL made, beside OpenSSL's own RFC 2253 output of them.
 

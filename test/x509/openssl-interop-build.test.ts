@@ -4,15 +4,15 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSigner } from '../../src/keys/signer.js';
-import type { Signer, SignerOptions } from '../../src/keys/signer.js';
+import { createSigner } from '../../src/keys/index.js';
+import type { Signer, SignerOptions } from '../../src/keys/index.js';
 import { buildCertificate, buildSelfSignedCertificate } from '../../src/x509/certificate-builder.js';
 import type { CertificateTemplate } from '../../src/x509/certificate-builder.js';
 import { buildCsr } from '../../src/x509/csr-builder.js';
 import { keyIdentifier } from '../../src/x509/extensions/encoding-key-ids.js';
 import { encodeName, parseName } from '../../src/x509/name.js';
 import { OID } from '../../src/x509/oids.js';
-import { toPem } from '../../src/x509/pem.js';
+import { toPem } from '../../src/asn1/pem.js';
 import { asn1parse, certificateExtensions, hasCommand, makeTempDir, run } from './openssl-interop-build-tools.js';
 
 const hasOpenssl = hasCommand('openssl');

@@ -17,7 +17,7 @@ import type { GeneralName } from '../../src/x509/general-name.js';
 import { ATTRIBUTE_SHORT_NAMES, formatName, parseName } from '../../src/x509/name.js';
 import type { DistinguishedName } from '../../src/x509/name.js';
 import { OID } from '../../src/x509/oids.js';
-import { parsePem } from '../../src/x509/pem.js';
+import { parsePem } from '../../src/asn1/pem.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'symbolon-interop-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -26,7 +26,7 @@ import type {
 } from './types.js';
 import type { GeneralName } from '../general-name.js';
 import { OID } from '../oids.js';
-import { faultAt, withCode } from '../parse-errors.js';
+import { faultAt, withCode } from '../../asn1/index.js';
 
 /**
  * The extensions of a certificate (or those a CSR requests) as typed values. A view is

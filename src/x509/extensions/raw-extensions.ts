@@ -2,7 +2,7 @@ import { readBoolean, readOid, Tag } from '../../asn1/index.js';
 import type { DerNode } from '../../asn1/index.js';
 import { SymbolonError } from '../../errors.js';
 import type { ErrorCode } from '../../errors.js';
-import { faultAt } from '../parse-errors.js';
+import { faultAt } from '../../asn1/index.js';
 import type { Extension } from './types.js';
 
 /**

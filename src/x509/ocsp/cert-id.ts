@@ -6,7 +6,7 @@ import type { ErrorCode } from '../../errors.js';
 import type { Certificate } from '../certificate.js';
 import { subjectPublicKeyBits } from '../extensions/encoding-key-ids.js';
 import { OID } from '../oids.js';
-import { faultAt } from '../parse-errors.js';
+import { faultAt } from '../../asn1/index.js';
 import { formatSerialNumber } from '../serial-number.js';
 import type { CertId, CertIdHash } from './ocsp-types.js';
 

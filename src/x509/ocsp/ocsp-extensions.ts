@@ -1,6 +1,6 @@
 import type { DerNode } from '../../asn1/index.js';
 import type { ErrorCode } from '../../errors.js';
-import { faultAt } from '../parse-errors.js';
+import { faultAt } from '../../asn1/index.js';
 
 /** The single element inside an `[n] EXPLICIT` wrapper; throws `code` when there is not exactly one. */
 export function explicitInner(node: DerNode, code: ErrorCode, what: string): DerNode {

@@ -5,7 +5,7 @@ import { deepFreeze } from '../deep-freeze.js';
 import type { Extension } from '../extensions/types.js';
 import { decodeGeneralName } from '../general-name.js';
 import type { GeneralName } from '../general-name.js';
-import { faultAt } from '../parse-errors.js';
+import { faultAt } from '../../asn1/index.js';
 import { readCertId } from './cert-id.js';
 import { readNonce } from './nonce.js';
 import { readRawExtensions } from '../extensions/raw-extensions.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { der, readHeader, Tag } from '../../asn1/index.js';
 import { Asn1Error, SymbolonError } from '../../errors.js';
-import type { Signer } from '../../keys/index.js';
+import type { Signer } from '../../signatures/index.js';
 import { parseCertificate } from '../certificate.js';
 import { CRL_REASONS } from '../../revocation-reason.js';
 import { subjectPublicKeyBits } from '../extensions/encoding-key-ids.js';

@@ -2,7 +2,7 @@ import type { RevocationReason } from '../../revocation-reason.js';
 import type { Extension } from '../extensions/types.js';
 import type { GeneralName } from '../general-name.js';
 import type { DistinguishedName } from '../name.js';
-import type { SignatureAlgorithm } from '../signature-algorithm.js';
+import type { SignatureAlgorithm } from '../../signatures/index.js';
 
 /** The hashes a CertID may use here: SHA-1 (what RFC 5019 clients send) and SHA-256. */
 export type CertIdHash = 'sha1' | 'sha256';

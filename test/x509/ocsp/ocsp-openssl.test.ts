@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSigner } from '../../../src/keys/signer.js';
-import type { Signer } from '../../../src/keys/signer.js';
+import { createSigner } from '../../../src/keys/index.js';
+import type { Signer } from '../../../src/keys/index.js';
 import { buildCertificate, buildSelfSignedCertificate } from '../../../src/x509/certificate-builder.js';
 import { parseCertificate } from '../../../src/x509/certificate.js';
 import type { Certificate } from '../../../src/x509/certificate.js';
 import type { RevocationReason } from '../../../src/x509/index.js';
 import { keyIdentifier } from '../../../src/x509/extensions/encoding-key-ids.js';
 import { encodeName, parseName } from '../../../src/x509/name.js';
-import { toPem } from '../../../src/x509/pem.js';
+import { toPem } from '../../../src/asn1/pem.js';
 import {
   buildOcspRequest,
   buildOcspResponse,

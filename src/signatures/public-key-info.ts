@@ -8,8 +8,8 @@ import type { ErrorCode } from '../errors.js';
 import { ecCurveByOid, ecCurveName, ecPointFault } from './ec-point.js';
 import { ed25519PublicKeyFault } from './ed25519-point.js';
 import { bytesToBigInt } from './modular-arithmetic.js';
-import { OID } from './oids.js';
-import { faultAt, withCode } from './parse-errors.js';
+import { ALGORITHM_OID as OID } from './algorithm-oids.js';
+import { faultAt, withCode } from '../asn1/index.js';
 import { rsaPublicKeyFault } from './rsa-key.js';
 import { parseSignatureAlgorithm } from './signature-algorithm.js';
 
@@ -36,18 +36,20 @@ export interface PublicKeyInfo {
 /** An RSA 16384 SPKI is about 2 KiB; nothing bigger is a public key. */
 const MAX_SPKI_BYTES = 16 * 1024;
 
-const X25519 = '1.3.101.110';
-const X448 = '1.3.101.111';
+const ALGORITHMS: ReadonlyMap<string, PublicKeyAlgorithm> = new Map([
+  [OID.ecPublicKey, 'ec'],
+  [OID.rsaEncryption, 'rsa'],
+  [OID.rsassaPss, 'rsa-pss'],
+  [OID.ed25519, 'ed25519'],
+  [OID.ed448, 'ed448'],
+  [OID.x25519, 'x25519'],
+  [OID.x448, 'x448'],
+]);
 
-const ALGORITHMS: Readonly<Record<string, PublicKeyAlgorithm>> = {
-  [OID.ecPublicKey]: 'ec',
-  [OID.rsaEncryption]: 'rsa',
-  [OID.rsassaPss]: 'rsa-pss',
-  [OID.ed25519]: 'ed25519',
-  [OID.ed448]: 'ed448',
-  [X25519]: 'x25519',
-  [X448]: 'x448',
-};
+/** The key type (as node:crypto names it) of a public key algorithm OID in SPKI or PKCS#8, or undefined. */
+export function publicKeyAlgorithmOf(oid: string): PublicKeyAlgorithm | undefined {
+  return ALGORITHMS.get(oid);
+}
 
 /**
  * Loads an SPKI whose material `parsePublicKeyInfo` checked; never call it with other bytes.
@@ -170,7 +172,7 @@ export function parsePublicKeyInfo(node: DerNode, malformed: ErrorCode): PublicK
     const algorithmOid = readOid(algorithmId.children[0]!);
     const params = algorithmId.children[1];
     const bits = readBitString(subjectPublicKey);
-    const algorithm = ALGORITHMS[algorithmOid];
+    const algorithm = ALGORITHMS.get(algorithmOid);
     // An algorithm Symbolon does not know is kept as its OID and never handed to OpenSSL: its key
     // material cannot be checked here, and node:crypto aborts on some of what it loads.
     if (algorithm === undefined) return { algorithm: algorithmOid, algorithmOid, curve: undefined, bits: undefined, keyObject: undefined };

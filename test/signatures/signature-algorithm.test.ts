@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import { decodeDer, der, readBitString } from '../../src/asn1/index.js';
 import type { DerNode } from '../../src/asn1/index.js';
 import { exportPrivateKeyPem } from '../../src/keys/index.js';
-import { isKeyForAlgorithm, parseSignatureAlgorithm, signatureAlgorithm, verifySignature } from '../../src/x509/index.js';
-import type { SignatureAlgorithmName } from '../../src/x509/index.js';
+import { isKeyForAlgorithm, parseSignatureAlgorithm, signatureAlgorithm, verifySignature } from '../../src/signatures/index.js';
+import type { SignatureAlgorithmName } from '../../src/signatures/index.js';
 import { assertCode, makeTempDir, opensslOk } from '../keys/support.js';
 
 const NAMES: readonly SignatureAlgorithmName[] = [

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SymbolonError } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
-import { isPem, parsePem, parsePemBlocks, toPem } from '../../src/x509/pem.js';
+import { isPem, parsePem, parsePemBlocks, toPem } from '../../src/asn1/pem.js';
 
 function assertCode(run: () => unknown, code: ErrorCode): void {
   assert.throws(run, (error: unknown) => error instanceof SymbolonError && error.code === code);

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ECDH, generateKeyPairSync } from 'node:crypto';
-import { ecCurveByName, ecPointFault, ecPrivateKeyFault } from '../../src/x509/ec-point.js';
-import type { EcCurve } from '../../src/x509/ec-point.js';
-import { ed25519PublicKeyFault } from '../../src/x509/ed25519-point.js';
+import { ecCurveByName, ecPointFault, ecPrivateKeyFault } from '../../src/signatures/ec-point.js';
+import type { EcCurve } from '../../src/signatures/ec-point.js';
+import { ed25519PublicKeyFault } from '../../src/signatures/ed25519-point.js';
 import { parseCertificate } from '../../src/x509/index.js';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';

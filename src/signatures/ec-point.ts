@@ -1,5 +1,5 @@
 import { bytesToBigInt, mod, modPow } from './modular-arithmetic.js';
-import { OID } from './oids.js';
+import { ALGORITHM_OID as OID } from './algorithm-oids.js';
 
 /**
  * The named curves Symbolon lists (FIPS 186-4 D.1.2), and the checks of their key material in

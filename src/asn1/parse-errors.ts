@@ -1,6 +1,6 @@
 import { Asn1Error, SymbolonError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
-import type { DerNode } from '../asn1/index.js';
+import type { DerNode } from './der-reader.js';
 
 /** A fault found at `node`, with its byte offset in the message as Asn1Error writes it. */
 export function faultAt(code: ErrorCode, node: DerNode, detail: string): SymbolonError {

@@ -4,7 +4,7 @@ import { SymbolonError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { parseSignatureAlgorithm } from './signature-algorithm.js';
 import type { SignatureAlgorithm } from './signature-algorithm.js';
-import { faultAt } from './parse-errors.js';
+import { faultAt } from '../asn1/index.js';
 
 /** The signatureAlgorithm of a signed object: its OID always, the algorithm when Symbolon runs it. */
 export interface SignatureAlgorithmField {
