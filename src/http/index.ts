@@ -6,3 +6,5 @@ export { readBody } from './request-body.js';
 export type { BodyResult } from './request-body.js';
 export { createFastPathServer } from './fast-path-server.js';
 export type { FastAnswer, FastPath, FastPathServerOptions } from './fast-path-server.js';
+export { createServiceListener } from './service-listener.js';
+export type { ServiceHandler, ServiceListener, ServiceListenerOptions, ServiceRequest, ServiceTls } from './service-listener.js';

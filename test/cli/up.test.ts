@@ -49,7 +49,7 @@ function startUp(args: readonly string[]): Promise<{ child: ChildProcessWithoutN
 
 test('symbolon up creates a CA when there is none, serves CRL and OCSP, follows a revocation from another process, and exits 0 on SIGTERM', async () => {
   const dir = join(temp.path, 'data');
-  const up = await startUp(['--dir', dir, '--listen', '127.0.0.1:0', '--feed-listen', '127.0.0.1:0', '--public-base-url', 'http://ca.test:8080']);
+  const up = await startUp(['--dir', dir, '--listen', '127.0.0.1:0', '--tls-listen', '127.0.0.1:0', '--public-base-url', 'http://ca.test:8080']);
   const out = up.output();
   assert.match(out, /Certificates point at http:\/\/ca\.test:8080; route it to http:\/\/127\.0\.0\.1:\d+/);
   assert.match(out, /No CA in .*: created one/);

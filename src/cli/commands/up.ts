@@ -61,7 +61,8 @@ function hasNoCa(dir: string): boolean {
 
 /**
  * `symbolon up`: the CA's network services on a data directory (creating the CA first when there
- * is none): CRL distribution and OCSP over HTTP, and the revocation feed over mTLS. Runs until
+ * is none): CRL distribution and OCSP over HTTP, and the HTTPS service listener (the revocation
+ * feed for gateways, EST enrollment). Runs until
  * SIGINT or SIGTERM, then stops cleanly.
  */
 export const upCommand: CommandFactory = (output: Output) =>
@@ -69,7 +70,7 @@ export const upCommand: CommandFactory = (output: Output) =>
     .description('run the CA services: CRLs, OCSP and the revocation feed (creates a CA first if there is none)')
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
     .option('--listen <host:port>', 'where CRLs, OCSP and CA certificates are served over HTTP', '127.0.0.1:8080')
-    .option('--feed-listen <host:port>', 'where the revocation feed is served over mTLS to gateways', '127.0.0.1:8443')
+    .option('--tls-listen <host:port>', 'the HTTPS service listener: the revocation feed (/feed, gateway certificates only) and EST (/.well-known/est/)', '127.0.0.1:8443')
     .option('--no-feed', 'do not serve the revocation feed')
     .option('--crl-validity <lifetime>', 'nextUpdate - thisUpdate of CRLs (republished at half of it)', '24h')
     .option('--delta-crl-interval <lifetime>', 'publish delta CRLs (RFC 5280 5.2.4) at /crl/<issuer>-delta.crl this often and after each revocation; the full CRL is then republished on its schedule only (default: 15m when config.yaml has deltaCrl: true, else off)')
@@ -164,7 +165,8 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     }
     for (const issuer of services.unansweredIssuers) lines.push(`    ${issuer.id}: not answered (${issuer.code})`);
     for (const issuer of locked) lines.push(`  ${issuer.id}: key not unlocked with this passphrase (${issuer.code}); no CRL or OCSP for it`);
-    lines.push(services.feedUrl === undefined ? '  Feed: off (--no-feed)' : `  Feed: ${services.feedUrl}  (mTLS; certificates of the gateway profile only)`);
+    if (services.serviceUrl !== undefined) lines.push(`  HTTPS: ${services.serviceUrl}  (TLS 1.2 and 1.3; a client certificate is asked for, each route decides)`);
+    lines.push(services.feedUrl === undefined ? '  Feed: off (--no-feed)' : `  Feed: ${services.feedUrl}  (certificates of the gateway profile only)`);
     if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
       lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
     }
