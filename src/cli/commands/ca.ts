@@ -9,6 +9,7 @@ import { caRevokeCommand } from './ca-revoke.js';
 import { caRootCrlCommand } from './ca-root-crl.js';
 import { caShowCommand } from './ca-show.js';
 import { caSignCommand } from './ca-sign.js';
+import { caTokenCommand } from './ca-token.js';
 
 /** `symbolon ca ...`: the private CA. */
 export const caCommand: CommandFactory = (output: Output) =>
@@ -22,4 +23,5 @@ export const caCommand: CommandFactory = (output: Output) =>
     .addCommand(caRevokeCommand(output))
     .addCommand(caRootCrlCommand(output))
     .addCommand(caListCommand(output))
-    .addCommand(caShowCommand(output));
+    .addCommand(caShowCommand(output))
+    .addCommand(caTokenCommand(output));
