@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { CommandFactory, Output } from '../program.js';
+import { caApproveCommand, caPendingCommand, caRejectCommand } from './ca-approval.js';
 import { caInitCommand } from './ca-init.js';
 import { caIntermediateCommand } from './ca-intermediate.js';
 import { caIssueCommand } from './ca-issue.js';
@@ -24,4 +25,7 @@ export const caCommand: CommandFactory = (output: Output) =>
     .addCommand(caRootCrlCommand(output))
     .addCommand(caListCommand(output))
     .addCommand(caShowCommand(output))
-    .addCommand(caTokenCommand(output));
+    .addCommand(caTokenCommand(output))
+    .addCommand(caPendingCommand(output))
+    .addCommand(caApproveCommand(output))
+    .addCommand(caRejectCommand(output));

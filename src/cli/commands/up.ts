@@ -16,6 +16,7 @@ import { createRootCrlFile } from '../../crl/index.js';
 import { collect } from '../collect.js';
 import { readGatewayConfigFile } from '../gateway/gateway-config-file.js';
 import { startUpGateway } from '../up/up-gateway.js';
+import { mountEst } from '../up/up-est.js';
 import { untilStopped } from './until-stopped.js';
 import { auditSummary, startAuditCheck } from '../up/audit-at-start.js';
 import { createUpHealth } from '../up/up-health.js';
@@ -146,6 +147,13 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
       actor: cliActor(),
       onError: (error) => output.err(`${errorLine(error)} (the services keep running)\n`),
     });
+    let estUrl: string | undefined;
+    try {
+      estUrl = await mountEst({ dataDir, services, unlocked, clock: cliClock, onError: (error) => output.err(`${errorLine(error)} (EST keeps serving)\n`) });
+    } catch (error) {
+      await services.close();
+      throw error;
+    }
     const lines = [`Symbolon is up on ${dir}`, `  Audit: ${auditSummary(audit)}`, ...offlineReminders(dataDirPaths(dir))];
     for (const [id, url] of Object.entries(services.crlUrls)) lines.push(`  CRL   ${id}: ${url}  ${fileNote(services.crlFileWritten(id))}`);
     const rootCrl = await createRootCrlFile(dataDir, () => undefined).current();
@@ -167,6 +175,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     for (const issuer of locked) lines.push(`  ${issuer.id}: key not unlocked with this passphrase (${issuer.code}); no CRL or OCSP for it`);
     if (services.serviceUrl !== undefined) lines.push(`  HTTPS: ${services.serviceUrl}  (TLS 1.2 and 1.3; a client certificate is asked for, each route decides)`);
     lines.push(services.feedUrl === undefined ? '  Feed: off (--no-feed)' : `  Feed: ${services.feedUrl}  (certificates of the gateway profile only)`);
+    lines.push(estUrl === undefined ? '  EST: off (the active intermediate key is locked)' : `  EST: ${estUrl}  (RFC 7030; enroll with a token from \`symbolon ca token create\`)`);
     if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
       lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
     }
