@@ -23,7 +23,7 @@ before(async () => {
 });
 
 async function startOn(dir: string): Promise<{ up: UpProcess; base: string }> {
-  const up = spawnUp(['--dir', dir, '--listen', '127.0.0.1:0', '--no-feed', '--passphrase-file', passphraseFile]);
+  const up = spawnUp(['--dir', dir, '--listen', '127.0.0.1:0', '--no-tls', '--passphrase-file', passphraseFile]);
   await up.ready;
   const base = /OCSP: (http:\/\/127\.0\.0\.1:\d+)\/ocsp/.exec(up.stdout())?.[1];
   assert.ok(base !== undefined, up.stdout());

@@ -73,6 +73,7 @@ export const upCommand: CommandFactory = (output: Output) =>
     .option('--listen <host:port>', 'where CRLs, OCSP and CA certificates are served over HTTP', '127.0.0.1:8080')
     .option('--tls-listen <host:port>', 'the HTTPS service listener: the revocation feed (/feed, gateway certificates only) and EST (/.well-known/est/)', '127.0.0.1:8443')
     .option('--no-feed', 'do not serve the revocation feed')
+    .option('--no-tls', 'run no HTTPS service listener (no feed, no EST)')
     .option('--crl-validity <lifetime>', 'nextUpdate - thisUpdate of CRLs (republished at half of it)', '24h')
     .option('--delta-crl-interval <lifetime>', 'publish delta CRLs (RFC 5280 5.2.4) at /crl/<issuer>-delta.crl this often and after each revocation; the full CRL is then republished on its schedule only (default: 15m when config.yaml has deltaCrl: true, else off)')
     .option('--ocsp-validity <lifetime>', 'nextUpdate - thisUpdate of OCSP answers', '1h')
@@ -174,8 +175,9 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     for (const issuer of services.unansweredIssuers) lines.push(`    ${issuer.id}: not answered (${issuer.code})`);
     for (const issuer of locked) lines.push(`  ${issuer.id}: key not unlocked with this passphrase (${issuer.code}); no CRL or OCSP for it`);
     if (services.serviceUrl !== undefined) lines.push(`  HTTPS: ${services.serviceUrl}  (TLS 1.2 and 1.3; a client certificate is asked for, each route decides)`);
-    lines.push(services.feedUrl === undefined ? '  Feed: off (--no-feed)' : `  Feed: ${services.feedUrl}  (certificates of the gateway profile only)`);
-    lines.push(estUrl === undefined ? '  EST: off (the active intermediate key is locked)' : `  EST: ${estUrl}  (RFC 7030; enroll with a token from \`symbolon ca token create\`)`);
+    lines.push(services.feedUrl === undefined ? `  Feed: off (${options.tls ? '--no-feed' : '--no-tls'})` : `  Feed: ${services.feedUrl}  (certificates of the gateway profile only)`);
+    if (estUrl !== undefined) lines.push(`  EST: ${estUrl}  (RFC 7030; enroll with a token from \`symbolon ca token create\`)`);
+    else lines.push(options.tls ? '  EST: off (the active intermediate key is locked)' : '  EST: off (--no-tls)');
     if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
       lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
     }

@@ -9,6 +9,7 @@ export interface UpServiceOptions {
   readonly listen: string;
   readonly tlsListen: string;
   readonly feed: boolean;
+  readonly tls: boolean;
   readonly crlValidity: string;
   readonly deltaCrlInterval?: string | undefined;
   readonly ocspValidity: string;
@@ -31,7 +32,7 @@ export function upServicesConfig(options: UpServiceOptions): RevocationServicesC
   return Object.freeze({
     ...DEFAULT_SERVICES_CONFIG,
     listen: parseListenAddress(options.listen, '--listen'),
-    tlsListen: parseListenAddress(options.tlsListen, '--tls-listen'),
+    tlsListen: options.tls ? parseListenAddress(options.tlsListen, '--tls-listen') : undefined,
     isFeedServed: options.feed,
     crlValiditySeconds: parseLifetime(options.crlValidity, '--crl-validity'),
     deltaCrlIntervalSeconds: options.deltaCrlInterval === undefined ? undefined : parseLifetime(options.deltaCrlInterval, '--delta-crl-interval'),
