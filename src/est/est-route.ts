@@ -218,7 +218,10 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
     }
     const csr = await readCsr(request, profile);
     if (csr === undefined) return;
-    const outside = requestedNames(csr).filter((name) => !token.names.some((pattern) => matchesTokenName(pattern, name)));
+    const names = requestedNames(csr);
+    // Fail closed: a request that names nothing is not one the token's patterns allow.
+    if (names.length === 0) throw new Refusal(403, 'EST_NAME_NOT_IN_SCOPE', `the request has no CN and no subjectAltName for ${token.names.join(', ')} to allow`);
+    const outside = names.filter((name) => !token.names.some((pattern) => matchesTokenName(pattern, name)));
     if (outside.length > 0) throw new Refusal(403, 'EST_NAME_NOT_IN_SCOPE', `${outside.slice(0, 3).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among ${token.names.join(', ')}`);
     checkPolicy(csr, profile);
     const requester = `token:${token.id}`;

@@ -87,6 +87,8 @@ test('names outside the token scope, and a token used at another profile, are 40
   }
   const { csr: withSan } = await makeCsr({ subject: [[{ type: '2.5.4.3', value: 'sensor-2' }]], subjectAltName: [{ type: 'dns', value: 'admin.example' }] });
   await assertRefused(post('/simpleenroll', b64(withSan), { Authorization: basic(token) }), 403, 'EST_NAME_NOT_IN_SCOPE');
+  const { csr: nameless } = await makeCsr({ subject: [[{ type: '2.5.4.10', value: 'Sensors Inc' }]] });
+  await assertRefused(post('/simpleenroll', b64(nameless), { Authorization: basic(token) }), 403, 'EST_NAME_NOT_IN_SCOPE');
   const { csr } = await makeCsr({ subject: [[{ type: '2.5.4.3', value: 'sensor-2' }]] });
   await assertRefused(post('/server/simpleenroll', b64(csr), { Authorization: basic(token) }), 403, 'EST_SCOPE_MISMATCH');
   assert.equal((await est.h.services.store.getEnrollmentToken(token.id))?.usesLeft, 1);
