@@ -327,7 +327,7 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
 if (build.status !== 0) throw new Error(`building dist/ failed: ${build.stderr}${build.stdout}`);
 const shebangFlags = (/^#!.*\bnode\b(.*)$/.exec(readFileSync(join(repoRoot, 'dist/cli/main.js'), 'utf8').split('\n')[0] ?? '')?.[1] ?? '').trim().split(/\s+/).filter((flag) => flag !== '');
-const ours = start(process.execPath, [...shebangFlags, 'dist/cli/main.js', 'up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-feed', '--passphrase-file', join(work, 'pass')], { cwd: repoRoot });
+const ours = start(process.execPath, [...shebangFlags, 'dist/cli/main.js', 'up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-tls', '--passphrase-file', join(work, 'pass')], { cwd: repoRoot });
 const [, oursUrl] = await waitForLine(ours, /OCSP: (http:\S+)/);
 servers.push(running('symbolon up', new URL(oursUrl!), ['cached', 'signed']));
 

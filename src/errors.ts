@@ -61,6 +61,11 @@ export const ERROR_CODES = {
   STORE_ISSUER_UNKNOWN: 'no issuer with this identifier is recorded',
   STORE_NOT_FOUND: 'no certificate with this issuer and serial number is recorded',
   STORE_ALREADY_REVOKED: 'the certificate is already revoked',
+  STORE_TOKEN_EXISTS: 'an enrollment token with this identifier is already recorded',
+  STORE_TOKEN_NOT_FOUND: 'no enrollment token with this identifier is recorded (see `symbolon ca token list`)',
+  STORE_TOKEN_ALREADY_REVOKED: 'the enrollment token is already revoked',
+  STORE_ENROLLMENT_NOT_FOUND: 'no enrollment waiting for approval has this identifier (see `symbolon ca pending`)',
+  STORE_ENROLLMENT_DECIDED: 'the enrollment was approved or rejected already',
 
   // audit/ — tamper-evident log
   AUDIT_CHAIN_BROKEN: 'the audit log has an edited, removed or reordered entry',
@@ -164,6 +169,26 @@ export const ERROR_CODES = {
   // events/ — the revocation feed and its HTTP endpoint
   FEED_ROLE_REQUIRED: 'the revocation feed is served to gateway certificates only: present a valid certificate this CA issued under the gateway profile',
   FEED_BAD_POSITION: 'the feed position must be a whole number of 0 or more (?after=N or Last-Event-ID: N)',
+
+  // est/ — EST enrollment (RFC 7030) and enrollment tokens
+  EST_AUTH_REQUIRED: 'this EST operation needs credentials: an enrollment token (HTTP Basic: token id and secret, or Bearer id.secret) or, to re-enroll, the current certificate',
+  EST_TOKEN_INVALID: 'the enrollment token is unknown or its secret is wrong',
+  EST_TOKEN_EXPIRED: 'the enrollment token has expired; make a new one with `symbolon ca token create`',
+  EST_TOKEN_USED_UP: 'the enrollment token has been used as many times as it allows',
+  EST_TOKEN_REVOKED: 'the enrollment token was revoked',
+  EST_SCOPE_MISMATCH: 'the credential (an enrollment token, or the certificate being renewed) is for another profile than this EST label selects',
+  EST_SERVERKEYGEN_HELD: 'serverkeygen is not offered under a profile that requires approval (the key would wait on the server): send simpleenroll with a key of your own',
+  EST_NAME_NOT_IN_SCOPE: "a name in the request is not one the enrollment token allows (its --name patterns)",
+  EST_LABEL_UNKNOWN: 'the EST label names no profile of this CA',
+  EST_NOT_BASE64: 'the request body is not base64 (RFC 7030 4.2.1: a base64 PKCS#10 request)',
+  EST_CSR_EXTENSION_FORBIDDEN: 'the request asks for an extension a client may not choose (only subjectAltName, keyUsage, extendedKeyUsage, subjectKeyIdentifier and a non-CA basicConstraints are accepted)',
+  EST_POP_MISMATCH: "the request's challengePassword is not this TLS channel's tls-unique value (RFC 7030 3.5): the request was made for another connection",
+  EST_REENROLL_CERTIFICATE_REQUIRED: 'simplereenroll is authenticated by the current certificate: present it as the TLS client certificate',
+  EST_REENROLL_CERTIFICATE_UNKNOWN: 'the TLS client certificate is not one this CA issued',
+  EST_REENROLL_CERTIFICATE_REVOKED: 'the TLS client certificate is revoked: enroll again with a token',
+  EST_REENROLL_CERTIFICATE_EXPIRED: 'the TLS client certificate has expired (or is not valid yet): enroll again with a token',
+  EST_REENROLL_SUBJECT_MISMATCH: 'simplereenroll must ask for the subject and names of the current certificate (RFC 7030 4.2.2)',
+  EST_ENROLLMENT_REJECTED: 'the enrollment was rejected by an operator (`symbolon ca reject`)',
 
   // crl/ and ocsp/ — publication and the responder
   CRL_ISSUER_UNKNOWN: 'no CRL is published for this issuer (it is not one of this CA, or its key is locked)',

@@ -8,6 +8,12 @@ export const AUDIT_ACTIONS = [
   'config.change',
   'issuer.revoke',
   'root.crl',
+  'token.create',
+  'token.use',
+  'token.revoke',
+  'enrollment.request',
+  'enrollment.approve',
+  'enrollment.reject',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

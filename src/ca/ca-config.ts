@@ -70,6 +70,7 @@ const profileSchema = z
     ocspUrl: z.boolean(),
     caIssuersUrl: z.boolean(),
     ocspNoCheck: z.boolean(),
+    requireApproval: z.boolean(),
   })
   .partial()
   .strict();
@@ -138,6 +139,7 @@ function resolveProfile(name: string, input: ProfileInput, base: Profile, source
     hasCaIssuersUrl: input.caIssuersUrl ?? base.hasCaIssuersUrl,
     hasFreshestCrl: base.hasFreshestCrl,
     isOcspNoCheck: input.ocspNoCheck ?? base.isOcspNoCheck,
+    requiresApproval: input.requireApproval ?? base.requiresApproval,
   });
 }
 

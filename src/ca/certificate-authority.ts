@@ -57,6 +57,12 @@ export interface CertificateAuthority {
   readonly config: CaConfig;
   /** Issues under a profile for a key the requester holds. Throws the policy's errors, `CA_PROFILE_UNKNOWN`, `CA_SERIAL_EXHAUSTED`. */
   issue(request: KeyRequest, options: IssueOptions): Promise<IssuedCertificate>;
+  /**
+   * Checks a request against a profile exactly as `issue` would, and signs and records nothing:
+   * throws the same errors. For callers that must spend something (an enrollment token's use)
+   * only on a request that will be issued.
+   */
+  checkRequest(request: KeyRequest, options: Pick<IssueOptions, 'profile' | 'ttlSeconds'>): void;
   /** Issues from a CSR, checking its signature (`CSR_SIGNATURE_INVALID`) after the profile's key rules. */
   issueFromCsr(csr: Csr, options: IssueOptions): Promise<IssuedCertificate>;
   /**
@@ -83,6 +89,14 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
   const issuerNotBefore = issuer.certificate.notBefore;
   const issuerNotAfter = issuer.certificate.notAfter;
 
+  function decide(request: KeyRequest, profile: ReturnType<typeof findProfile>, ttlSeconds: number | undefined, now: Date): ReturnType<typeof applyProfile> {
+    return applyProfile(
+      profile,
+      { subject: request.subject, subjectAltNames: request.subjectAltNames, publicKey: request.publicKey, ttlSeconds },
+      { now, issuerId: issuer.id, issuerNotBefore, issuerNotAfter, publicBaseUrl: config.publicBaseUrl, spiffeTrustDomain: config.spiffeTrustDomain },
+    );
+  }
+
   async function sign(
     request: KeyRequest,
     profileName: string,
@@ -93,11 +107,7 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
   ): Promise<IssuedCertificate> {
     const profile = findProfile(config.profiles, profileName);
     const now = clock();
-    const decision = applyProfile(
-      profile,
-      { subject: request.subject, subjectAltNames: request.subjectAltNames, publicKey: request.publicKey, ttlSeconds },
-      { now, issuerId: issuer.id, issuerNotBefore, issuerNotAfter, publicBaseUrl: config.publicBaseUrl, spiffeTrustDomain: config.spiffeTrustDomain },
-    );
+    const decision = decide(request, profile, ttlSeconds, now);
     const subject = formatName(decision.subject as DistinguishedName);
     const subjectAltNames = sanText(decision.subjectAltName);
     for (let attempt = 1; ; attempt++) {
@@ -153,6 +163,9 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
   return Object.freeze({
     issuer,
     config,
+    checkRequest: (request: KeyRequest, opts: Pick<IssueOptions, 'profile' | 'ttlSeconds'>) => {
+      decide(request, findProfile(config.profiles, opts.profile), opts.ttlSeconds, clock());
+    },
     issue: (request: KeyRequest, opts: IssueOptions) => sign(request, opts.profile, opts.ttlSeconds, opts.actor, 'certificate.issue', null),
     issueFromCsr: async (csr: Csr, opts: IssueOptions) => {
       // The key is judged first: a weak key is named as weak, not as a signature that fails.

@@ -56,6 +56,11 @@ export interface Profile {
   readonly hasFreshestCrl: boolean;
   /** RFC 6960 4.2.2.2.1 id-pkix-ocsp-nocheck, for delegated OCSP signers. */
   readonly isOcspNoCheck: boolean;
+  /**
+   * Enrollments over EST under this profile wait for `symbolon ca approve <id>` (or `reject`);
+   * the client is answered 202 with Retry-After meanwhile. Issuance from the CLI is not held.
+   */
+  readonly requiresApproval: boolean;
 }
 
 const DAY = 86_400;
@@ -79,6 +84,7 @@ const LEAF_DEFAULTS = {
   hasCaIssuersUrl: true,
   hasFreshestCrl: false,
   isOcspNoCheck: false,
+  requiresApproval: false,
 } as const satisfies Partial<Profile>;
 
 type BuiltInFields = Pick<Profile, 'name' | 'description' | 'defaultLifetimeSeconds' | 'maxLifetimeSeconds' | 'extKeyUsage' | 'names'> &

@@ -1,5 +1,5 @@
-export { createFeedServer } from './feed-server.js';
-export type { FeedServer, FeedServerOptions } from './feed-server.js';
+export { createFeedRoute, FEED_PATH } from './feed-route.js';
+export type { FeedRoute, FeedRouteOptions } from './feed-route.js';
 export { checkGatewayAccess } from './gateway-access.js';
 export type { GatewayAccess, GatewayAccessOptions } from './gateway-access.js';
 export { publishingStore } from './publishing-store.js';

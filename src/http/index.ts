@@ -15,3 +15,5 @@ export { parseResponseHead } from './http1/response-head.js';
 export type { ResponseHead } from './http1/response-head.js';
 export { deadlines } from './deadline-sweep.js';
 export { httpDateNow } from './conditional-request.js';
+export { createServiceListener } from './service-listener.js';
+export type { ServiceHandler, ServiceListener, ServiceListenerOptions, ServiceRequest, ServiceTls } from './service-listener.js';

@@ -86,4 +86,41 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = Object.freeze([
     // NULL for the entries written before: they predate record hashes (entry format 1).
     sql: `ALTER TABLE audit_log ADD COLUMN record_hash TEXT;`,
   },
+  {
+    version: 3,
+    name: 'enrollment tokens and enrollments waiting for approval',
+    sql: `
+      CREATE TABLE enrollment_tokens (
+        id          TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL,
+        profile     TEXT NOT NULL,
+        names       TEXT NOT NULL,
+        label       TEXT,
+        uses        INTEGER NOT NULL CHECK (uses >= 1),
+        uses_left   INTEGER NOT NULL CHECK (uses_left >= 0 AND uses_left <= uses),
+        expires_at  INTEGER NOT NULL,
+        created_at  INTEGER NOT NULL,
+        revoked_at  INTEGER
+      ) STRICT;
+
+      CREATE TABLE pending_enrollments (
+        id                TEXT PRIMARY KEY,
+        requester         TEXT NOT NULL,
+        profile           TEXT NOT NULL,
+        label             TEXT,
+        subject           TEXT NOT NULL,
+        subject_alt_names TEXT NOT NULL,
+        csr               BLOB NOT NULL,
+        renewal_of_issuer TEXT,
+        renewal_of_serial TEXT,
+        requested_at      INTEGER NOT NULL,
+        status            TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'issued')),
+        decided_at        INTEGER,
+        decided_by        TEXT,
+        cert_issuer       TEXT,
+        cert_serial       TEXT
+      ) STRICT;
+      CREATE INDEX pending_enrollments_status ON pending_enrollments (status, requested_at);
+    `,
+  },
 ]);

@@ -11,10 +11,16 @@ import type {
   CertificateFilter,
   CertificateRecord,
   CertificateRef,
+  EnrollmentTokenRecord,
+  EnrollmentTokenUse,
   IssuerRecord,
   NewCertificate,
+  NewEnrollmentToken,
   NewIssuer,
+  NewPendingEnrollment,
   NewRevocation,
+  PendingEnrollmentRecord,
+  PendingEnrollmentStatus,
   RevocationRecord,
   Store,
 } from './store.js';
@@ -81,6 +87,70 @@ interface AuditRow {
   previous_hash: string;
   entry_hash: string;
   record_hash: string | null;
+}
+
+interface TokenRow {
+  id: string;
+  secret_hash: string;
+  profile: string;
+  names: string;
+  label: string | null;
+  uses: number;
+  uses_left: number;
+  expires_at: number;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+interface PendingRow {
+  id: string;
+  requester: string;
+  profile: string;
+  label: string | null;
+  subject: string;
+  subject_alt_names: string;
+  csr: Buffer;
+  renewal_of_issuer: string | null;
+  renewal_of_serial: string | null;
+  requested_at: number;
+  status: string;
+  decided_at: number | null;
+  decided_by: string | null;
+  cert_issuer: string | null;
+  cert_serial: string | null;
+}
+
+function toToken(row: TokenRow): EnrollmentTokenRecord {
+  return Object.freeze({
+    id: row.id,
+    secretHash: row.secret_hash,
+    profile: row.profile,
+    names: Object.freeze(JSON.parse(row.names) as string[]),
+    label: row.label,
+    uses: row.uses,
+    usesLeft: row.uses_left,
+    expiresAt: new Date(row.expires_at),
+    createdAt: new Date(row.created_at),
+    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at),
+  });
+}
+
+function toPending(row: PendingRow): PendingEnrollmentRecord {
+  return Object.freeze({
+    id: row.id,
+    requester: row.requester,
+    profile: row.profile,
+    label: row.label,
+    subject: row.subject,
+    subjectAltNames: Object.freeze(JSON.parse(row.subject_alt_names) as string[]),
+    csr: row.csr,
+    renewalOf: row.renewal_of_issuer === null || row.renewal_of_serial === null ? null : Object.freeze({ issuerId: row.renewal_of_issuer, serial: row.renewal_of_serial }),
+    requestedAt: new Date(row.requested_at),
+    status: row.status as PendingEnrollmentStatus,
+    decidedAt: row.decided_at === null ? null : new Date(row.decided_at),
+    decidedBy: row.decided_by,
+    certificate: row.cert_issuer === null || row.cert_serial === null ? null : Object.freeze({ issuerId: row.cert_issuer, serial: row.cert_serial }),
+  });
 }
 
 const AUDIT_HEAD_KEY = 'audit_head';
@@ -283,6 +353,23 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ) as Statement<[number, number], RevocationRow>,
     auditSince: db.prepare('SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?') as Statement<[number, number], AuditRow>,
     lastAudit: db.prepare('SELECT * FROM audit_log WHERE action = ? ORDER BY sequence DESC LIMIT 1') as Statement<[string], AuditRow>,
+    insertToken: db.prepare(
+      `INSERT INTO enrollment_tokens (id, secret_hash, profile, names, label, uses, uses_left, expires_at, created_at, revoked_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+    ),
+    getToken: db.prepare('SELECT * FROM enrollment_tokens WHERE id = ?') as Statement<[string], TokenRow>,
+    listTokens: db.prepare('SELECT * FROM enrollment_tokens ORDER BY created_at DESC, rowid DESC') as Statement<[], TokenRow>,
+    takeTokenUse: db.prepare('UPDATE enrollment_tokens SET uses_left = uses_left - 1 WHERE id = ? AND uses_left > 0'),
+    revokeToken: db.prepare('UPDATE enrollment_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+    insertPending: db.prepare(
+      `INSERT INTO pending_enrollments (id, requester, profile, label, subject, subject_alt_names, csr, renewal_of_issuer, renewal_of_serial, requested_at, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+    ),
+    getPending: db.prepare('SELECT * FROM pending_enrollments WHERE id = ?') as Statement<[string], PendingRow>,
+    listPending: db.prepare('SELECT * FROM pending_enrollments ORDER BY requested_at, rowid') as Statement<[], PendingRow>,
+    listPendingByStatus: db.prepare('SELECT * FROM pending_enrollments WHERE status = ? ORDER BY requested_at, rowid') as Statement<[string], PendingRow>,
+    decidePending: db.prepare(`UPDATE pending_enrollments SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'`),
+    issuedPending: db.prepare(`UPDATE pending_enrollments SET status = 'issued', cert_issuer = ?, cert_serial = ? WHERE id = ? AND status = 'approved'`),
   };
 
   /**
@@ -367,6 +454,63 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   });
 
   const appendAuditTx = db.transaction((draft: AuditDraft): AuditEntry => appendAuditInTransaction(draft));
+
+  const addTokenTx = db.transaction((token: NewEnrollmentToken, draft: AuditDraft): EnrollmentTokenRecord => {
+    if (statements.getToken.get(token.id) !== undefined) throw new SymbolonError('STORE_TOKEN_EXISTS', `an enrollment token "${token.id}" is already recorded`);
+    appendAuditInTransaction(draft);
+    statements.insertToken.run(token.id, token.secretHash, token.profile, JSON.stringify(token.names), token.label, token.uses, token.uses, token.expiresAt.getTime(), token.createdAt.getTime());
+    return toToken(statements.getToken.get(token.id)!);
+  });
+
+  const useTokenTx = db.transaction((id: string, at: Date, draft: AuditDraft): EnrollmentTokenUse => {
+    const row = statements.getToken.get(id);
+    if (row === undefined) return { ok: false, reason: 'unknown' };
+    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
+    if (at.getTime() >= row.expires_at) return { ok: false, reason: 'expired' };
+    // The write lock of this IMMEDIATE transaction orders concurrent users, in any process; the
+    // WHERE clause is the guarantee all the same.
+    if (statements.takeTokenUse.run(id).changes !== 1) return { ok: false, reason: 'used-up' };
+    appendAuditInTransaction({ ...draft, payload: { ...draft.payload, token: id, usesLeft: row.uses_left - 1 } });
+    return { ok: true, token: toToken(statements.getToken.get(id)!) };
+  });
+
+  const revokeTokenTx = db.transaction((id: string, at: Date, draft: AuditDraft): EnrollmentTokenRecord => {
+    const row = statements.getToken.get(id);
+    if (row === undefined) throw new SymbolonError('STORE_TOKEN_NOT_FOUND', `no enrollment token "${id}" is recorded`);
+    if (statements.revokeToken.run(at.getTime(), id).changes !== 1) throw new SymbolonError('STORE_TOKEN_ALREADY_REVOKED', `the enrollment token "${id}" is already revoked`);
+    appendAuditInTransaction(draft);
+    return toToken(statements.getToken.get(id)!);
+  });
+
+  const addPendingTx = db.transaction((enrollment: NewPendingEnrollment, draft: AuditDraft): PendingEnrollmentRecord => {
+    const existing = statements.getPending.get(enrollment.id);
+    if (existing !== undefined) return toPending(existing);
+    appendAuditInTransaction(draft);
+    statements.insertPending.run(
+      enrollment.id,
+      enrollment.requester,
+      enrollment.profile,
+      enrollment.label,
+      enrollment.subject,
+      JSON.stringify(enrollment.subjectAltNames),
+      enrollment.csr,
+      enrollment.renewalOf?.issuerId ?? null,
+      enrollment.renewalOf?.serial ?? null,
+      enrollment.requestedAt.getTime(),
+    );
+    return toPending(statements.getPending.get(enrollment.id)!);
+  });
+
+  const decidePendingTx = db.transaction((id: string, decision: Parameters<Store['decidePendingEnrollment']>[1], draft: AuditDraft | undefined): PendingEnrollmentRecord => {
+    if (statements.getPending.get(id) === undefined) throw new SymbolonError('STORE_ENROLLMENT_NOT_FOUND', `no enrollment "${id}" is recorded`);
+    const changes =
+      decision.status === 'issued'
+        ? statements.issuedPending.run(decision.certificate.issuerId, decision.certificate.serial, id).changes
+        : statements.decidePending.run(decision.status, decision.at.getTime(), decision.decidedBy, id).changes;
+    if (changes !== 1) throw new SymbolonError('STORE_ENROLLMENT_DECIDED', `the enrollment "${id}" is not ${decision.status === 'issued' ? 'approved' : 'pending'}`);
+    if (draft !== undefined) appendAuditInTransaction(draft);
+    return toPending(statements.getPending.get(id)!);
+  });
 
   // Group commit: writes that arrive while the event loop is busy (many issuances in flight)
   // are committed together in one IMMEDIATE transaction, each inside its own savepoint, so each
@@ -491,6 +635,25 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         const row = statements.lastAudit.get(action);
         return row === undefined ? undefined : toAuditEntry(row);
       }),
+    addEnrollmentToken: (token: NewEnrollmentToken, audit: AuditDraft) => write(() => addTokenTx(token, audit)),
+    getEnrollmentToken: (id: string) =>
+      guarded(() => {
+        const row = statements.getToken.get(id);
+        return row === undefined ? undefined : toToken(row);
+      }),
+    listEnrollmentTokens: () => guarded(() => statements.listTokens.all().map(toToken)),
+    useEnrollmentToken: (id: string, at: Date, audit: AuditDraft) => write(() => useTokenTx(id, at, audit)),
+    revokeEnrollmentToken: (id: string, at: Date, audit: AuditDraft) => write(() => revokeTokenTx(id, at, audit)),
+    addPendingEnrollment: (enrollment: NewPendingEnrollment, audit: AuditDraft) => write(() => addPendingTx(enrollment, audit)),
+    getPendingEnrollment: (id: string) =>
+      guarded(() => {
+        const row = statements.getPending.get(id);
+        return row === undefined ? undefined : toPending(row);
+      }),
+    listPendingEnrollments: (status?: PendingEnrollmentStatus) =>
+      guarded(() => (status === undefined ? statements.listPending.all() : statements.listPendingByStatus.all(status)).map(toPending)),
+    decidePendingEnrollment: (id: string, decision: Parameters<Store['decidePendingEnrollment']>[1], audit: AuditDraft | undefined) =>
+      write(() => decidePendingTx(id, decision, audit)),
     storeId: () => guarded(() => statements.getMeta.get(STORE_ID_KEY) ?? ''),
     close: () =>
       guarded(() => {

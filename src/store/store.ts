@@ -78,6 +78,66 @@ export interface CertificateFilter {
   readonly limit?: number;
 }
 
+/** An enrollment token as `symbolon ca token create` records it (EST first enrollment, RFC 7030 3.2.3). */
+export interface NewEnrollmentToken {
+  /** Public identifier: 16 lowercase hex digits (the HTTP Basic user name). */
+  readonly id: string;
+  /**
+   * HMAC-SHA256 of the secret under the data directory's token key, lowercase hex. The secret
+   * itself is never stored; it is shown once, when the token is made.
+   */
+  readonly secretHash: string;
+  /** The profile certificates enrolled with it are issued under. */
+  readonly profile: string;
+  /** Name patterns every name of an enrolled certificate must match (`sensor-*`). */
+  readonly names: readonly string[];
+  /** The EST label (`/.well-known/est/<label>/`) it is good for; null for the unlabelled path. */
+  readonly label: string | null;
+  /** How many enrollments it allows in all. */
+  readonly uses: number;
+  readonly expiresAt: Date;
+  readonly createdAt: Date;
+}
+
+export interface EnrollmentTokenRecord extends NewEnrollmentToken {
+  /** Enrollments it still allows: `uses` less those taken. */
+  readonly usesLeft: number;
+  readonly revokedAt: Date | null;
+}
+
+/** Why a token cannot be used, as `useEnrollmentToken` found it inside its transaction. */
+export type EnrollmentTokenRefusal = 'unknown' | 'revoked' | 'expired' | 'used-up';
+
+export type EnrollmentTokenUse = { readonly ok: true; readonly token: EnrollmentTokenRecord } | { readonly ok: false; readonly reason: EnrollmentTokenRefusal };
+
+/** An EST enrollment held for manual approval (a profile with `requireApproval`). */
+export interface NewPendingEnrollment {
+  /** Derived from the request, so a client's retry of the same request finds it: 16 lowercase hex digits. */
+  readonly id: string;
+  /** Who asked: `token:<id>` or `certificate:<issuer>/<serial>` (re-enrollment). */
+  readonly requester: string;
+  readonly profile: string;
+  readonly label: string | null;
+  /** RFC 4514 text of the requested subject and the requested names (`dns:...`), for the approver. */
+  readonly subject: string;
+  readonly subjectAltNames: readonly string[];
+  /** DER of the PKCS#10 request, issued from on approval. */
+  readonly csr: Buffer;
+  /** The certificate it replaces, for a re-enrollment. */
+  readonly renewalOf: CertificateRef | null;
+  readonly requestedAt: Date;
+}
+
+export type PendingEnrollmentStatus = 'pending' | 'approved' | 'rejected' | 'issued';
+
+export interface PendingEnrollmentRecord extends NewPendingEnrollment {
+  readonly status: PendingEnrollmentStatus;
+  readonly decidedAt: Date | null;
+  readonly decidedBy: string | null;
+  /** The certificate issued after approval, once the client came back for it. */
+  readonly certificate: CertificateRef | null;
+}
+
 /**
  * Persistence of the CA behind one interface: the SQLite adapter now, PostgreSQL later, both
  * held to the contract suite in test/store/store-contract.ts. Every write that changes the
@@ -128,6 +188,39 @@ export interface Store {
   auditHead(): Promise<AuditHead>;
   /** The newest entry with this action, if any. */
   lastAuditEntry(action: string): Promise<AuditEntry | undefined>;
+  /** Records a new enrollment token with its audit entry (`token.create`). Throws `STORE_TOKEN_EXISTS` for a taken id. */
+  addEnrollmentToken(token: NewEnrollmentToken, audit: AuditDraft): Promise<EnrollmentTokenRecord>;
+  getEnrollmentToken(id: string): Promise<EnrollmentTokenRecord | undefined>;
+  /** Every token, newest first. */
+  listEnrollmentTokens(): Promise<readonly EnrollmentTokenRecord[]>;
+  /**
+   * Takes one use of a token, atomically: of N concurrent calls on a token with one use left
+   * (from any process), exactly one gets `ok: true`. The check (known, not revoked, `at` before
+   * `expiresAt`, a use left), the decrement and the audit entry (`token.use`, written only when
+   * a use is taken) are one transaction. The caller has checked the secret already.
+   */
+  useEnrollmentToken(id: string, at: Date, audit: AuditDraft): Promise<EnrollmentTokenUse>;
+  /** Revokes a token with its audit entry. Throws `STORE_TOKEN_NOT_FOUND` or `STORE_TOKEN_ALREADY_REVOKED`. */
+  revokeEnrollmentToken(id: string, at: Date, audit: AuditDraft): Promise<EnrollmentTokenRecord>;
+  /**
+   * Records an enrollment waiting for approval with its audit entry (`enrollment.request`);
+   * when one with this id is recorded already, returns it unchanged and writes nothing.
+   */
+  addPendingEnrollment(enrollment: NewPendingEnrollment, audit: AuditDraft): Promise<PendingEnrollmentRecord>;
+  getPendingEnrollment(id: string): Promise<PendingEnrollmentRecord | undefined>;
+  /** Enrollments in this status (every status when left out), oldest first. */
+  listPendingEnrollments(status?: PendingEnrollmentStatus): Promise<readonly PendingEnrollmentRecord[]>;
+  /**
+   * Moves an enrollment on, with the audit entry when given:
+   * `pending` -> `approved` | `rejected` (by `decidedBy` at `at`, audit required),
+   * `approved` -> `issued` (with `certificate`; the issuance wrote its own entry).
+   * Throws `STORE_ENROLLMENT_NOT_FOUND`, or `STORE_ENROLLMENT_DECIDED` when it is not in the status the move starts from.
+   */
+  decidePendingEnrollment(
+    id: string,
+    decision: { readonly status: 'approved' | 'rejected'; readonly decidedBy: string; readonly at: Date } | { readonly status: 'issued'; readonly certificate: CertificateRef },
+    audit: AuditDraft | undefined,
+  ): Promise<PendingEnrollmentRecord>;
   /** A random identifier made when the store was created: tells one store from another. */
   storeId(): Promise<string>;
   close(): Promise<void>;

@@ -160,7 +160,7 @@ describe('exit codes', () => {
       ['ca', 'issue', '--profile', 'client', '--name', 'w', '--out', join(temp.path, 'wrong-pass'), '--dir', ca, '--passphrase-file', wrong],
       ['ca', 'root-crl', '--dir', ca, '--root-passphrase-file', wrong],
       ['ca', 'intermediate', 'create', '--dir', ca, '--root-passphrase-file', wrong, '--passphrase-file', caPass],
-      ['up', '--dir', ca, '--listen', '127.0.0.1:0', '--no-feed', '--passphrase-file', wrong],
+      ['up', '--dir', ca, '--listen', '127.0.0.1:0', '--no-tls', '--passphrase-file', wrong],
     ];
     for (const args of commands) {
       const result = await cli(...args);

@@ -24,7 +24,7 @@ function run(args: readonly string[], env: Record<string, string> = childEnv()):
 }
 
 /** `up` without the feed: these tests are about its start. */
-const spawnUp = (args: readonly string[]): UpProcess => spawnUpProcess(['--no-feed', ...args]);
+const spawnUp = (args: readonly string[]): UpProcess => spawnUpProcess(['--no-tls', ...args]);
 const stop = stopUp;
 
 /** What a killed first start left: no CA (absent or empty), or a complete CA whose generated passphrase opens its key. */
@@ -107,7 +107,7 @@ describe('first start', () => {
     mkdirSync(join(dir, 'ca'), { recursive: true });
     writeFileSync(join(dir, 'ca/root.key.enc'), 'encrypted key, no passphrase file\n');
     writeFileSync(join(dir, 'config.yaml'), 'version: 1\n');
-    for (const args of [['up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-feed'], ['ca', 'list', '--dir', dir]]) {
+    for (const args of [['up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-tls'], ['ca', 'list', '--dir', dir]]) {
       const result = run(args);
       assert.equal(result.status, 1, result.stderr);
       assert.match(result.stderr, /^symbolon: CA_DATA_DIR_INCOMPLETE: .*half made.*interrupted.*move it away/);
@@ -166,7 +166,7 @@ describe('one process per data directory', () => {
     assert.match(first.stdout(), /Offline: \S+offline is still here/);
     assert.equal(readFileSync(join(dir, 'symbolon.lock'), 'utf8').trim(), String(first.child.pid));
 
-    const second = run(['up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-feed']);
+    const second = run(['up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-tls']);
     assert.equal(second.status, 1, second.stderr);
     assert.match(second.stderr, new RegExp(`^symbolon: CA_DATA_DIR_LOCKED: .* in use by process ${first.child.pid} `));
 

@@ -72,7 +72,7 @@ test('the README gateway example works end to end: gateway --check, up with gate
   assert.equal(check.status, 0, check.stderr);
   assert.match(check.stdout, /valid for `symbolon up`/);
 
-  const up = spawn(process.execPath, ['--import', TSX, MAIN, 'up', '--listen', `127.0.0.1:${httpPort}`, '--feed-listen', `127.0.0.1:${feedPort}`], { cwd: temp.path, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const up = spawn(process.execPath, ['--import', TSX, MAIN, 'up', '--listen', `127.0.0.1:${httpPort}`, '--tls-listen', `127.0.0.1:${feedPort}`], { cwd: temp.path, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   stops.push(() => up.kill('SIGKILL'));
   let output = '';
   up.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -45,7 +45,7 @@ interface Up {
 function startUp(dir: string): Promise<Up> {
   const env = { ...process.env } as Record<string, string>;
   delete env['SYMBOLON_CA_PASSPHRASE'];
-  const args = ['up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-feed', '--passphrase-file', passphraseFile];
+  const args = ['up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-tls', '--passphrase-file', passphraseFile];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(child);
   let stdout = '';

@@ -23,7 +23,7 @@ before(async () => {
 });
 
 async function startOn(dir: string): Promise<{ up: UpProcess; base: string }> {
-  const up = spawnUp(['--dir', dir, '--listen', '127.0.0.1:0', '--no-feed', '--passphrase-file', passphraseFile]);
+  const up = spawnUp(['--dir', dir, '--listen', '127.0.0.1:0', '--no-tls', '--passphrase-file', passphraseFile]);
   await up.ready;
   const base = /OCSP: (http:\/\/127\.0\.0\.1:\d+)\/ocsp/.exec(up.stdout())?.[1];
   assert.ok(base !== undefined, up.stdout());
@@ -85,7 +85,7 @@ test('a CRL directory that cannot be written (its path is a file, which stops ro
 test('each start of up revokes (superseded) the internal certificates it replaces; ca list hides them unless --all, which marks them', async () => {
   const dir = copyCa(template, temp.path);
   for (let start = 0; start < 3; start++) {
-    const up = spawnUp(['--dir', dir, '--listen', '127.0.0.1:0', '--feed-listen', '127.0.0.1:0', '--passphrase-file', passphraseFile]);
+    const up = spawnUp(['--dir', dir, '--listen', '127.0.0.1:0', '--tls-listen', '127.0.0.1:0', '--passphrase-file', passphraseFile]);
     await up.ready;
     await stopUp(up);
   }
@@ -98,7 +98,7 @@ test('each start of up revokes (superseded) the internal certificates it replace
   assert.deepEqual(await list(), [], 'no certificate a user asked for');
   const all = await list('--all');
   assert.equal(all.length, 6);
-  for (const role of ['ocsp-signer:intermediate-1', 'feed']) {
+  for (const role of ['ocsp-signer:intermediate-1', 'service']) {
     const ofRole = all.filter((record) => record.internal === role);
     assert.deepEqual(ofRole.map((record) => record.status).sort(), ['revoked', 'revoked', 'valid'], role);
     assert.ok(ofRole.every((record) => record.revocation === null || record.revocation.reason === 'superseded'), role);

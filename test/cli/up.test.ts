@@ -49,7 +49,7 @@ function startUp(args: readonly string[]): Promise<{ child: ChildProcessWithoutN
 
 test('symbolon up creates a CA when there is none, serves CRL and OCSP, follows a revocation from another process, and exits 0 on SIGTERM', async () => {
   const dir = join(temp.path, 'data');
-  const up = await startUp(['--dir', dir, '--listen', '127.0.0.1:0', '--feed-listen', '127.0.0.1:0', '--public-base-url', 'http://ca.test:8080']);
+  const up = await startUp(['--dir', dir, '--listen', '127.0.0.1:0', '--tls-listen', '127.0.0.1:0', '--public-base-url', 'http://ca.test:8080']);
   const out = up.output();
   assert.match(out, /Certificates point at http:\/\/ca\.test:8080; route it to http:\/\/127\.0\.0\.1:\d+/);
   assert.match(out, /No CA in .*: created one/);
@@ -102,7 +102,7 @@ test('symbolon up creates a CA when there is none, serves CRL and OCSP, follows 
 
 test('symbolon up on an existing CA reads the generated passphrase file, serves delta CRLs with --delta-crl-interval, and stops on SIGINT', async () => {
   const dir = join(temp.path, 'data');
-  const up = await startUp(['--dir', dir, '--listen', '127.0.0.1:0', '--no-feed', '--delta-crl-interval', '5m']);
+  const up = await startUp(['--dir', dir, '--listen', '127.0.0.1:0', '--no-tls', '--delta-crl-interval', '5m']);
   assert.doesNotMatch(up.output(), /created one/);
   assert.match(up.output(), /Feed: off/);
   const deltaUrl = /Delta intermediate-1: (http:\/\/127\.0\.0\.1:\d+\/crl\/intermediate-1-delta\.crl)/.exec(up.output())?.[1];
@@ -119,7 +119,7 @@ test('symbolon up on an existing CA reads the generated passphrase file, serves 
 test('symbolon up refuses to create a CA whose certificates would point at port 0 or a wildcard address, and creates nothing', async () => {
   for (const listen of ['127.0.0.1:0', '0.0.0.0:8080']) {
     const dir = join(temp.path, `unreachable-${listen.replace(/[.:]/g, '-')}`);
-    const result = await runCli(['up', '--dir', dir, '--listen', listen, '--no-feed']);
+    const result = await runCli(['up', '--dir', dir, '--listen', listen, '--no-tls']);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /^symbolon: USAGE: .*--public-base-url/m);
     assert.equal(existsSync(join(dir, 'symbolon.json')), false, 'no CA was created');
@@ -128,7 +128,7 @@ test('symbolon up refuses to create a CA whose certificates would point at port 
 
 test('symbolon up refuses a --public-base-url that is not an http(s) URL with a typed error, and creates nothing', async () => {
   const dir = join(temp.path, 'bad-public-url');
-  const result = await runCli(['up', '--dir', dir, '--public-base-url', 'ftp://ca.test/x?y', '--no-feed']);
+  const result = await runCli(['up', '--dir', dir, '--public-base-url', 'ftp://ca.test/x?y', '--no-tls']);
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, /^symbolon: CA_CONFIG_INVALID: .*publicBaseUrl/m);
   assert.equal(existsSync(join(dir, 'symbolon.json')), false, 'no CA was created');
@@ -165,7 +165,7 @@ test('symbolon up runs the gateway from a gateway.yaml written into the data dir
     );
     // A fixed port: `ca init` stamps it into the certificates' OCSP URL, which stapling fetches.
     const servicesPort = await freePort();
-    const up = await startUp(['--dir', dir, '--listen', `127.0.0.1:${servicesPort}`, '--no-feed']);
+    const up = await startUp(['--dir', dir, '--listen', `127.0.0.1:${servicesPort}`, '--no-tls']);
     assert.match(up.output(), /No CA in .*: created one/);
     const gatewayUrl = /Gateway: (https:\/\/127\.0\.0\.1:\d+)/.exec(up.output())?.[1];
     assert.ok(gatewayUrl !== undefined, up.output());
@@ -202,7 +202,7 @@ test('ca root-crl signs the root CRL offline; up serves it, intermediates point 
   const dir = join(temp.path, 'root-crl-data');
   const { writeFileSync } = await import('node:fs');
   const port = await freePort();
-  const up = await startUp(['--dir', dir, '--listen', `127.0.0.1:${port}`, '--no-feed']);
+  const up = await startUp(['--dir', dir, '--listen', `127.0.0.1:${port}`, '--no-tls']);
   assert.match(up.output(), /CRL +root: none yet/);
   const base = `http://127.0.0.1:${port}`;
   assert.equal((await fetch(`${base}/crl/root.crl`)).status, 404);

@@ -11,7 +11,7 @@ import type { AuditAction, AuditDraft } from '../../src/audit/index.js';
 import { isSymbolonError } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from '../../src/store/index.js';
-import type { NewCertificate, NewIssuer, Store } from '../../src/store/index.js';
+import type { NewCertificate, NewEnrollmentToken, NewIssuer, NewPendingEnrollment, Store } from '../../src/store/index.js';
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -327,5 +327,101 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         await issue(reopened, 'intermediate-1', '02');
         assert.ok(verifyAuditChain(await reopened.readAuditLog(0, 100), await reopened.auditHead()).ok);
       }));
+
+    test('records enrollment tokens; a use is taken with its audit entry while one is left, and a refusal names why', () =>
+      using(async ({ store }) => {
+        const created = await store.addEnrollmentToken(enrollmentToken('00000000000000a1', { uses: 2 }), draft('token.create', 'token/00000000000000a1'));
+        assert.deepEqual({ usesLeft: created.usesLeft, revokedAt: created.revokedAt, names: created.names, label: created.label }, { usesLeft: 2, revokedAt: null, names: ['sensor-*'], label: 'devices' });
+        await rejectsWith(() => store.addEnrollmentToken(enrollmentToken('00000000000000a1'), draft('token.create', 'token/00000000000000a1')), 'STORE_TOKEN_EXISTS');
+        const at = new Date(T0 + 60_000);
+        const first = await store.useEnrollmentToken('00000000000000a1', at, draft('token.use', 'token/00000000000000a1'));
+        assert.ok(first.ok && first.token.usesLeft === 1);
+        assert.ok((await store.useEnrollmentToken('00000000000000a1', at, draft('token.use', 'token/00000000000000a1'))).ok);
+        assert.deepEqual(await store.useEnrollmentToken('00000000000000a1', at, draft('token.use', 'token/00000000000000a1')), { ok: false, reason: 'used-up' });
+        assert.deepEqual(await store.useEnrollmentToken('00000000000000ff', at, draft('token.use', 'token/00000000000000ff')), { ok: false, reason: 'unknown' });
+        // Two uses, two entries: a refusal writes none.
+        const uses = (await store.readAuditLog(0, 100)).filter((entry) => entry.action === 'token.use');
+        assert.deepEqual(uses.map((entry) => JSON.parse(entry.payload).usesLeft), [1, 0]);
+        assert.ok(verifyAuditChain(await store.readAuditLog(0, 100), await store.auditHead()).ok);
+
+        await store.addEnrollmentToken(enrollmentToken('00000000000000a2'), draft('token.create', 'token/00000000000000a2'));
+        assert.deepEqual(await store.useEnrollmentToken('00000000000000a2', new Date(T0 + DAY), draft('token.use', 'token/00000000000000a2')), { ok: false, reason: 'expired' });
+        const revoked = await store.revokeEnrollmentToken('00000000000000a2', at, draft('token.revoke', 'token/00000000000000a2'));
+        assert.deepEqual(revoked.revokedAt, at);
+        assert.deepEqual(await store.useEnrollmentToken('00000000000000a2', at, draft('token.use', 'token/00000000000000a2')), { ok: false, reason: 'revoked' });
+        await rejectsWith(() => store.revokeEnrollmentToken('00000000000000a2', at, draft('token.revoke', 'token/00000000000000a2')), 'STORE_TOKEN_ALREADY_REVOKED');
+        await rejectsWith(() => store.revokeEnrollmentToken('00000000000000ff', at, draft('token.revoke', 'token/00000000000000ff')), 'STORE_TOKEN_NOT_FOUND');
+        assert.deepEqual((await store.listEnrollmentTokens()).map((token) => token.id).sort(), ['00000000000000a1', '00000000000000a2']);
+        assert.equal((await store.getEnrollmentToken('00000000000000a1'))?.usesLeft, 0);
+        assert.equal(await store.getEnrollmentToken('00000000000000ff'), undefined);
+      }));
+
+    test('of many concurrent uses of a one-use token exactly one wins', () =>
+      using(async ({ store }) => {
+        await store.addEnrollmentToken(enrollmentToken('00000000000000b1'), draft('token.create', 'token/00000000000000b1'));
+        const at = new Date(T0 + 60_000);
+        const results = await Promise.all(Array.from({ length: 50 }, () => store.useEnrollmentToken('00000000000000b1', at, draft('token.use', 'token/00000000000000b1'))));
+        assert.equal(results.filter((result) => result.ok).length, 1);
+        assert.ok(results.every((result) => result.ok || result.reason === 'used-up'));
+      }));
+
+    test('records an enrollment waiting for approval once, and moves it pending -> approved -> issued, or to rejected', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        const waiting = await store.addPendingEnrollment(pendingEnrollment('00000000000000c1'), draft('enrollment.request', 'enrollment/00000000000000c1'));
+        assert.equal(waiting.status, 'pending');
+        // The client's retry of the same request: the same record, no second entry.
+        const head = await store.auditHead();
+        const again = await store.addPendingEnrollment(pendingEnrollment('00000000000000c1', { subject: 'CN=other' }), draft('enrollment.request', 'enrollment/00000000000000c1'));
+        assert.equal(again.subject, 'CN=sensor-1');
+        assert.deepEqual(await store.auditHead(), head);
+        await rejectsWith(() => store.decidePendingEnrollment('00000000000000c1', { status: 'issued', certificate: { issuerId: 'intermediate-1', serial: '01' } }, undefined), 'STORE_ENROLLMENT_DECIDED');
+        const at = new Date(T0 + 1000);
+        const approved = await store.decidePendingEnrollment('00000000000000c1', { status: 'approved', decidedBy: 'cli:alice', at }, draft('enrollment.approve', 'enrollment/00000000000000c1'));
+        assert.deepEqual([approved.status, approved.decidedBy, approved.decidedAt], ['approved', 'cli:alice', at]);
+        await rejectsWith(() => store.decidePendingEnrollment('00000000000000c1', { status: 'rejected', decidedBy: 'cli:bob', at }, draft('enrollment.reject', 'enrollment/00000000000000c1')), 'STORE_ENROLLMENT_DECIDED');
+        await issue(store, 'intermediate-1', '01');
+        const issued = await store.decidePendingEnrollment('00000000000000c1', { status: 'issued', certificate: { issuerId: 'intermediate-1', serial: '01' } }, undefined);
+        assert.deepEqual([issued.status, issued.certificate], ['issued', { issuerId: 'intermediate-1', serial: '01' }]);
+
+        await store.addPendingEnrollment(pendingEnrollment('00000000000000c2'), draft('enrollment.request', 'enrollment/00000000000000c2'));
+        const rejected = await store.decidePendingEnrollment('00000000000000c2', { status: 'rejected', decidedBy: 'cli:bob', at }, draft('enrollment.reject', 'enrollment/00000000000000c2'));
+        assert.equal(rejected.status, 'rejected');
+        await rejectsWith(() => store.decidePendingEnrollment('00000000000000ff', { status: 'approved', decidedBy: 'x', at }, draft('enrollment.approve', 'enrollment/00000000000000ff')), 'STORE_ENROLLMENT_NOT_FOUND');
+        assert.deepEqual((await store.listPendingEnrollments()).map((e) => e.id), ['00000000000000c1', '00000000000000c2']);
+        assert.deepEqual((await store.listPendingEnrollments('rejected')).map((e) => e.id), ['00000000000000c2']);
+        assert.deepEqual((await store.getPendingEnrollment('00000000000000c1'))?.csr, Buffer.from('csr of 00000000000000c1'));
+        const actions = (await store.readAuditLog(0, 100)).map((entry) => entry.action).filter((action) => action.startsWith('enrollment.'));
+        assert.deepEqual(actions, ['enrollment.request', 'enrollment.approve', 'enrollment.request', 'enrollment.reject']);
+      }));
   });
+}
+
+export function enrollmentToken(id: string, overrides: Partial<NewEnrollmentToken> = {}): NewEnrollmentToken {
+  return {
+    id,
+    secretHash: createHash('sha256').update(id).digest('hex'),
+    profile: 'client',
+    names: ['sensor-*'],
+    label: 'devices',
+    uses: 1,
+    expiresAt: new Date(T0 + 15 * 60_000),
+    createdAt: new Date(T0),
+    ...overrides,
+  };
+}
+
+export function pendingEnrollment(id: string, overrides: Partial<NewPendingEnrollment> = {}): NewPendingEnrollment {
+  return {
+    id,
+    requester: 'token:00000000000000a1',
+    profile: 'client',
+    label: null,
+    subject: 'CN=sensor-1',
+    subjectAltNames: ['dns:sensor-1'],
+    csr: Buffer.from(`csr of ${id}`),
+    renewalOf: null,
+    requestedAt: new Date(T0),
+    ...overrides,
+  };
 }

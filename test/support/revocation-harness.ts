@@ -35,7 +35,7 @@ export async function startHarness(template: string, work: string, overrides: Pa
     health: createUpHealth(),
     dataDir,
     issuers: unlocked,
-    config: { ...DEFAULT_SERVICES_CONFIG, listen: { host: '127.0.0.1', port: 0 }, feedListen: { host: '127.0.0.1', port: 0 }, ...overrides },
+    config: { ...DEFAULT_SERVICES_CONFIG, listen: { host: '127.0.0.1', port: 0 }, tlsListen: { host: '127.0.0.1', port: 0 }, ...overrides },
     clock: () => new Date(),
     actor: 'test',
     onError: (error) => errors.push(error),

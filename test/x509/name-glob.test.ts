@@ -56,3 +56,15 @@ test('many "**" segments against a long name stay fast (no backtracking blow-up)
   // O(pattern × name) by construction: 200 × 1000 steps, not 1000 choose 200.
   assert.equal(glob.matches(name), false);
 });
+
+test('stars within a segment, when allowed, take one or more characters of that segment only', () => {
+  const options = { separator: '.', isCaseInsensitive: true, isStarWithinSegment: true } as const;
+  const sensor = compileNameGlob('sensor-*.fleet.example', options);
+  assert.equal(sensor.matches('SENSOR-17.fleet.example'), true);
+  assert.equal(sensor.matches('sensor-.fleet.example'), false);
+  assert.equal(sensor.matches('sensor-17.evil.fleet.example'), false);
+  assert.equal(compileNameGlob('*-*', options).matches('a-b'), true);
+  assert.equal(compileNameGlob('*-*', options).matches('a-'), false);
+  assert.throws(() => compileNameGlob('a.**.example', options), (error: unknown) => errorCodeOf(error) === 'NAME_GLOB_INVALID');
+  assert.throws(() => compileNameGlob('api-*.example', { separator: '.', isCaseInsensitive: true }), (error: unknown) => errorCodeOf(error) === 'NAME_GLOB_INVALID');
+});

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { CommandFactory, Output } from '../program.js';
+import { caApproveCommand, caPendingCommand, caRejectCommand } from './ca-approval.js';
 import { caInitCommand } from './ca-init.js';
 import { caIntermediateCommand } from './ca-intermediate.js';
 import { caIssueCommand } from './ca-issue.js';
@@ -9,6 +10,7 @@ import { caRevokeCommand } from './ca-revoke.js';
 import { caRootCrlCommand } from './ca-root-crl.js';
 import { caShowCommand } from './ca-show.js';
 import { caSignCommand } from './ca-sign.js';
+import { caTokenCommand } from './ca-token.js';
 
 /** `symbolon ca ...`: the private CA. */
 export const caCommand: CommandFactory = (output: Output) =>
@@ -22,4 +24,8 @@ export const caCommand: CommandFactory = (output: Output) =>
     .addCommand(caRevokeCommand(output))
     .addCommand(caRootCrlCommand(output))
     .addCommand(caListCommand(output))
-    .addCommand(caShowCommand(output));
+    .addCommand(caShowCommand(output))
+    .addCommand(caTokenCommand(output))
+    .addCommand(caPendingCommand(output))
+    .addCommand(caApproveCommand(output))
+    .addCommand(caRejectCommand(output));

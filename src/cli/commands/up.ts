@@ -16,6 +16,7 @@ import { createRootCrlFile } from '../../crl/index.js';
 import { collect } from '../collect.js';
 import { readGatewayConfigFile } from '../gateway/gateway-config-file.js';
 import { startUpGateway } from '../up/up-gateway.js';
+import { mountEst } from '../up/up-est.js';
 import { untilStopped } from './until-stopped.js';
 import { auditSummary, startAuditCheck } from '../up/audit-at-start.js';
 import { createUpHealth } from '../up/up-health.js';
@@ -61,7 +62,8 @@ function hasNoCa(dir: string): boolean {
 
 /**
  * `symbolon up`: the CA's network services on a data directory (creating the CA first when there
- * is none): CRL distribution and OCSP over HTTP, and the revocation feed over mTLS. Runs until
+ * is none): CRL distribution and OCSP over HTTP, and the HTTPS service listener (the revocation
+ * feed for gateways, EST enrollment). Runs until
  * SIGINT or SIGTERM, then stops cleanly.
  */
 export const upCommand: CommandFactory = (output: Output) =>
@@ -69,8 +71,9 @@ export const upCommand: CommandFactory = (output: Output) =>
     .description('run the CA services: CRLs, OCSP and the revocation feed (creates a CA first if there is none)')
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
     .option('--listen <host:port>', 'where CRLs, OCSP and CA certificates are served over HTTP', '127.0.0.1:8080')
-    .option('--feed-listen <host:port>', 'where the revocation feed is served over mTLS to gateways', '127.0.0.1:8443')
+    .option('--tls-listen <host:port>', 'the HTTPS service listener: the revocation feed (/feed, gateway certificates only) and EST (/.well-known/est/)', '127.0.0.1:8443')
     .option('--no-feed', 'do not serve the revocation feed')
+    .option('--no-tls', 'run no HTTPS service listener (no feed, no EST)')
     .option('--crl-validity <lifetime>', 'nextUpdate - thisUpdate of CRLs (republished at half of it)', '24h')
     .option('--delta-crl-interval <lifetime>', 'publish delta CRLs (RFC 5280 5.2.4) at /crl/<issuer>-delta.crl this often and after each revocation; the full CRL is then republished on its schedule only (default: 15m when config.yaml has deltaCrl: true, else off)')
     .option('--ocsp-validity <lifetime>', 'nextUpdate - thisUpdate of OCSP answers', '1h')
@@ -145,6 +148,13 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
       actor: cliActor(),
       onError: (error) => output.err(`${errorLine(error)} (the services keep running)\n`),
     });
+    let estUrl: string | undefined;
+    try {
+      estUrl = await mountEst({ dataDir, services, unlocked, clock: cliClock, onError: (error) => output.err(`${errorLine(error)} (EST keeps serving)\n`) });
+    } catch (error) {
+      await services.close();
+      throw error;
+    }
     const lines = [`Symbolon is up on ${dir}`, `  Audit: ${auditSummary(audit)}`, ...offlineReminders(dataDirPaths(dir))];
     for (const [id, url] of Object.entries(services.crlUrls)) lines.push(`  CRL   ${id}: ${url}  ${fileNote(services.crlFileWritten(id))}`);
     const rootCrl = await createRootCrlFile(dataDir, () => undefined).current();
@@ -164,7 +174,10 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     }
     for (const issuer of services.unansweredIssuers) lines.push(`    ${issuer.id}: not answered (${issuer.code})`);
     for (const issuer of locked) lines.push(`  ${issuer.id}: key not unlocked with this passphrase (${issuer.code}); no CRL or OCSP for it`);
-    lines.push(services.feedUrl === undefined ? '  Feed: off (--no-feed)' : `  Feed: ${services.feedUrl}  (mTLS; certificates of the gateway profile only)`);
+    if (services.serviceUrl !== undefined) lines.push(`  HTTPS: ${services.serviceUrl}  (TLS 1.2 and 1.3; a client certificate is asked for, each route decides)`);
+    lines.push(services.feedUrl === undefined ? `  Feed: off (${options.tls ? '--no-feed' : '--no-tls'})` : `  Feed: ${services.feedUrl}  (certificates of the gateway profile only)`);
+    if (estUrl !== undefined) lines.push(`  EST: ${estUrl}  (RFC 7030; enroll with a token from \`symbolon ca token create\`)`);
+    else lines.push(options.tls ? '  EST: off (the active intermediate key is locked)' : '  EST: off (--no-tls)');
     if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
       lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
     }

@@ -7,6 +7,9 @@ import type { CertificateRef } from '../../store/index.js';
 
 export interface GatewayIdentityOptions {
   readonly ca: CertificateAuthority;
+  /** `gateway` for the gateway (serverAuth and clientAuth), `server` for up's HTTPS service listener. */
+  readonly profile: string;
+  readonly ttlSeconds?: number | undefined;
   /** The subject CN; the names become DNS or IP SANs. */
   readonly commonName: string;
   readonly names: readonly string[];
@@ -35,16 +38,17 @@ function subjectAltNames(names: readonly string[]): GeneralName[] {
 }
 
 /**
- * The gateway's server certificate inside `symbolon up`: issued by the CA under the `gateway`
- * profile (serverAuth for its listeners, clientAuth for the feed) and renewed at two thirds of its
- * lifetime with a new key, after which `onRenewed` lets the gateway swap it in.
+ * A server certificate of a service inside `symbolon up` (the gateway's, under the `gateway`
+ * profile: serverAuth for its listeners, clientAuth for the feed; the HTTPS service listener's,
+ * under `server`): issued by the CA and renewed at two thirds of its lifetime with a new key,
+ * after which `onRenewed` lets the service swap it in.
  */
 export async function startGatewayIdentity(options: GatewayIdentityOptions): Promise<GatewayIdentity> {
   const issue = async (): Promise<ServerIdentity> => {
     const key = await generateKeyRequest('p256');
     const issued = await options.ca.issue(
       { subject: [[{ type: '2.5.4.3', value: options.commonName }]], subjectAltNames: subjectAltNames(options.names), publicKey: key.publicKey, spki: key.spki },
-      { profile: 'gateway', actor: options.actor },
+      { profile: options.profile, ttlSeconds: options.ttlSeconds, actor: options.actor },
     );
     await options.onIssued?.(issued.record);
     const certificate = parseCertificate(issued.der);

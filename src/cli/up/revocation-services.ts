@@ -7,23 +7,26 @@ import type { DataDir, IssuingCa, UnservedRevocations } from '../../ca/index.js'
 import { createCrlHandler, createCrlPublisher, createRootCrlFile } from '../../crl/index.js';
 import { errorCodeOf } from '../../errors.js';
 import type { SymbolonError } from '../../errors.js';
-import { checkGatewayAccess, createFeedServer, createRevocationFeed, publishingStore } from '../../events/index.js';
-import type { FeedServer, RevocationFeed } from '../../events/index.js';
-import { closeServer, closingProblemMessage, createFastPathServer, hostPort, listen, sendProblem } from '../../http/index.js';
-import type { ListenAddress } from '../../http/index.js';
-import { generateKeyRequest } from '../../keys/index.js';
+import { checkGatewayAccess, createFeedRoute, createRevocationFeed, FEED_PATH, publishingStore } from '../../events/index.js';
+import type { FeedRoute, RevocationFeed } from '../../events/index.js';
+import { closeServer, closingProblemMessage, createFastPathServer, createServiceListener, hostPort, listen, sendProblem } from '../../http/index.js';
+import type { ListenAddress, ServiceListener, ServiceTls } from '../../http/index.js';
 import { createDelegatedSigner, createOcspFastPath, createOcspHandler, createOcspResponder } from '../../ocsp/index.js';
 import type { DelegatedSigner, OcspIssuer } from '../../ocsp/index.js';
 import type { CertificateRef, Store } from '../../store/index.js';
 import { ipToBytes, MAX_OCSP_REQUEST_BYTES, parseCertificate, toPem } from '../../x509/index.js';
-import type { Certificate, GeneralName } from '../../x509/index.js';
+import type { Certificate } from '../../x509/index.js';
+import type { ServerIdentity } from '../../gateway/runtime/gateway-material.js';
+import { startGatewayIdentity } from './gateway-identity.js';
 import type { UpHealth } from './up-health.js';
 
 /** How the revocation services run; parsed once by the command, then passed down frozen. */
 export interface RevocationServicesConfig {
   readonly listen: ListenAddress;
-  /** The mTLS feed endpoint; undefined runs no feed server. */
-  readonly feedListen: ListenAddress | undefined;
+  /** The HTTPS service listener (the feed, EST); undefined runs none. */
+  readonly tlsListen: ListenAddress | undefined;
+  /** Mount the revocation feed at /feed on the service listener. */
+  readonly isFeedServed: boolean;
   readonly crlValiditySeconds: number;
   readonly crlMaxAgeSeconds: number;
   /**
@@ -44,10 +47,18 @@ export interface RevocationServicesConfig {
 /** The longest request target served: an OCSP GET of the largest request, base64 and escaped, fits well within it. */
 const MAX_TARGET_LENGTH = 4096;
 
+/** Lifetime of the service listener's certificate (renewed at two thirds, like the gateway's). */
+const SERVICE_CERTIFICATE_TTL_SECONDS = 30 * 86_400;
+
+function serviceTls(identity: ServerIdentity, anchors: readonly string[]): ServiceTls {
+  return { key: identity.keyPem, cert: identity.certPem, ca: anchors };
+}
+
 /** Delta CRL interval when config.yaml turns them on and `--delta-crl-interval` is not given. */
 export const DEFAULT_DELTA_CRL_INTERVAL_SECONDS = 15 * 60;
 
-export const DEFAULT_SERVICES_CONFIG: Omit<RevocationServicesConfig, 'listen' | 'feedListen'> = Object.freeze({
+export const DEFAULT_SERVICES_CONFIG: Omit<RevocationServicesConfig, 'listen' | 'tlsListen'> = Object.freeze({
+  isFeedServed: true,
   crlValiditySeconds: 24 * 3600,
   crlMaxAgeSeconds: 60,
   deltaCrlIntervalSeconds: undefined,
@@ -86,6 +97,10 @@ export interface RevocationServices {
   readonly deltaCrlUrls: Readonly<Record<string, string>>;
   readonly ocspUrl: string;
   readonly feedUrl: string | undefined;
+  /** The HTTPS service listener, for other routes to mount on (EST); undefined without --tls-listen. */
+  readonly serviceListener: ServiceListener | undefined;
+  /** `https://host:port` of the service listener. */
+  readonly serviceUrl: string | undefined;
   /**
    * Lowercase hex of the subjectKeyIdentifier of each issuer of the data directory (root and
    * intermediates, locked or not), by store id: how the feed names issuers to gateways.
@@ -251,36 +266,51 @@ export async function startRevocationServices(options: RevocationServicesOptions
 
     const issuerKeyIds = new Map(dataDir.issuers.map((issuer) => [issuer.id, parseCertificate(issuer.certificate).subjectKeyIdentifier?.toString('hex')]));
     const issuerKeyId = (issuerId: string): string | undefined => issuerKeyIds.get(issuerId);
+    let serviceListener: ServiceListener | undefined;
+    let serviceUrl: string | undefined;
     let feedUrl: string | undefined;
-    if (config.feedListen !== undefined) {
+    if (config.tlsListen !== undefined) {
       const active = issuers.find((issuer) => issuer.id === dataDir.activeIssuer.id) ?? issuers[0];
       if (active !== undefined) {
-        const key = await generateKeyRequest('p256');
-        const host = config.feedListen.host;
-        const names: GeneralName[] = [{ type: 'dns', value: 'localhost' }, { type: 'ip', value: '127.0.0.1' }];
-        if (ipToBytes(host) !== undefined) {
-          if (host !== '127.0.0.1' && host !== '0.0.0.0' && host !== '::') names.push({ type: 'ip', value: host });
-        } else if (host !== 'localhost') names.push({ type: 'dns', value: host });
-        // A server certificate's CN is one of its names (the server profile requires it).
-        const commonName = ipToBytes(host) === undefined ? host : 'localhost';
-        const issued = await createCertificateAuthority({ store, config: dataDir.config, issuer: active, clock, random: randomBytes }).issue(
-          { subject: [[{ type: '2.5.4.3', value: commonName }]], subjectAltNames: names, publicKey: key.publicKey, spki: key.spki },
-          { profile: 'server', ttlSeconds: 30 * 86_400, actor },
-        );
-        await recordInternal('feed', issued.record);
-        const anchors = [dataDir.root.der, ...dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => issuer.certificate)];
-        const issuerCertificates = dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => ({ id: issuer.id, certificate: parseCertificate(issuer.certificate) }));
-        const feedServer: FeedServer = createFeedServer({
-          feed,
-          issuerKeyId,
-          access: (peer) => checkGatewayAccess(peer, { store, issuers: issuerCertificates, profiles: config.gatewayProfiles, clock }),
-          tls: { key: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), cert: toPem('CERTIFICATE', issued.der) + toPem('CERTIFICATE', issued.chain[0]!), ca: anchors.map((der) => toPem('CERTIFICATE', der)) },
-          heartbeatMs: 15_000,
-          maxBufferedBytes: 4 * 1024 * 1024,
+        const host = config.tlsListen.host;
+        const names = ['localhost', '127.0.0.1'];
+        if (host !== '0.0.0.0' && host !== '::') names.push(host);
+        const anchors = [dataDir.root.der, ...dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => issuer.certificate)].map((der) => toPem('CERTIFICATE', der));
+        let listener: ServiceListener | undefined;
+        const identity = await startGatewayIdentity({
+          ca: createCertificateAuthority({ store, config: dataDir.config, issuer: active, clock, random: randomBytes }),
+          profile: 'server',
+          ttlSeconds: SERVICE_CERTIFICATE_TTL_SECONDS,
+          // A server certificate's CN is one of its names (the server profile requires it).
+          commonName: ipToBytes(host) === undefined && host !== '' ? host : 'localhost',
+          names,
+          clock,
+          actor,
+          onIssued: (issued) => recordInternal('service', issued),
+          onRenewed: () => listener?.setTls(serviceTls(identity.current(), anchors)),
+          onError,
         });
-        const feedBound = await listen(feedServer.server, config.feedListen);
-        closers.push(() => feedServer.close());
-        feedUrl = `https://${hostPort(feedBound)}/feed`;
+        closers.push(() => identity.close());
+        listener = createServiceListener({ tls: serviceTls(identity.current(), anchors), onError });
+        const bound = await listener.listen(config.tlsListen);
+        const running = listener;
+        closers.push(() => running.close());
+        serviceListener = listener;
+        serviceUrl = `https://${hostPort(bound)}`;
+        if (config.isFeedServed) {
+          const issuerCertificates = dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => ({ id: issuer.id, certificate: parseCertificate(issuer.certificate) }));
+          const feedRoute: FeedRoute = createFeedRoute({
+            feed,
+            issuerKeyId,
+            access: (peer) => checkGatewayAccess(peer, { store, issuers: issuerCertificates, profiles: config.gatewayProfiles, clock }),
+            heartbeatMs: 15_000,
+            maxBufferedBytes: 4 * 1024 * 1024,
+          });
+          listener.mount(FEED_PATH, feedRoute.handle);
+          // Streams end before the listener closes (closers run in reverse).
+          closers.push(() => feedRoute.close());
+          feedUrl = `${serviceUrl}${FEED_PATH}`;
+        }
       }
     }
 
@@ -292,6 +322,8 @@ export async function startRevocationServices(options: RevocationServicesOptions
       deltaCrlUrls: Object.freeze(deltaIntervalSeconds === undefined ? {} : Object.fromEntries(publisher.issuerIds.map((id) => [id, deltaCrlUrl(baseUrl, id)]))),
       ocspUrl: `${baseUrl}/ocsp`,
       feedUrl,
+      serviceListener,
+      serviceUrl,
       issuerKeyId,
       responderCertificate: (issuerId: string) => signers.get(issuerId)?.certificate,
       unansweredIssuers: Object.freeze(unansweredIssuers),

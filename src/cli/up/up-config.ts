@@ -7,8 +7,9 @@ import type { RevocationServicesConfig } from './revocation-services.js';
 /** The options of `symbolon up` that shape the services, as commander hands them over. */
 export interface UpServiceOptions {
   readonly listen: string;
-  readonly feedListen: string;
+  readonly tlsListen: string;
   readonly feed: boolean;
+  readonly tls: boolean;
   readonly crlValidity: string;
   readonly deltaCrlInterval?: string | undefined;
   readonly ocspValidity: string;
@@ -31,7 +32,8 @@ export function upServicesConfig(options: UpServiceOptions): RevocationServicesC
   return Object.freeze({
     ...DEFAULT_SERVICES_CONFIG,
     listen: parseListenAddress(options.listen, '--listen'),
-    feedListen: options.feed ? parseListenAddress(options.feedListen, '--feed-listen') : undefined,
+    tlsListen: options.tls ? parseListenAddress(options.tlsListen, '--tls-listen') : undefined,
+    isFeedServed: options.feed,
     crlValiditySeconds: parseLifetime(options.crlValidity, '--crl-validity'),
     deltaCrlIntervalSeconds: options.deltaCrlInterval === undefined ? undefined : parseLifetime(options.deltaCrlInterval, '--delta-crl-interval'),
     ocspValiditySeconds: parseLifetime(options.ocspValidity, '--ocsp-validity'),

@@ -32,6 +32,7 @@ export async function startUpGateway(options: {
   let reload = (): void => undefined;
   const identity = await startGatewayIdentity({
     ca,
+    profile: 'gateway',
     // A TLS server's CN is one of its SAN names (the validator's strict profile; CA/Browser Forum
     // BR 7.1.4.3): the first name the gateway is reached by.
     commonName: options.names[0] ?? 'localhost',

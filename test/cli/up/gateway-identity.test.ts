@@ -25,6 +25,7 @@ test('the gateway certificate is issued under the gateway profile for its names,
   const errors: unknown[] = [];
   const identity = await startGatewayIdentity({
     ca: h.ca,
+    profile: 'gateway',
     commonName: 'Test gateway',
     names: ['localhost', '127.0.0.1', 'gw.internal.example', 'localhost'],
     clock: () => new Date(Date.now() + 21 * 86_400_000),

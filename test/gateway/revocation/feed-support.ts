@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { revokeCertificate } from '../../../src/ca/index.js';
-import { checkGatewayAccess, createFeedServer } from '../../../src/events/index.js';
-import type { FeedServer } from '../../../src/events/index.js';
-import { hostPort, listen } from '../../../src/http/index.js';
+import { checkGatewayAccess, createFeedRoute, FEED_PATH } from '../../../src/events/index.js';
+import { createServiceListener, hostPort } from '../../../src/http/index.js';
 import { parseCertificate } from '../../../src/x509/index.js';
 import type { Certificate } from '../../../src/x509/index.js';
 import { runTool } from '../../support/revocation-harness.js';
@@ -40,21 +39,34 @@ export async function gatewayIdentity(h: Harness): Promise<{ cert: string; key: 
   return { cert: readFileSync(gateway.chainPem, 'utf8'), key: readFileSync(gateway.keyPem, 'utf8') };
 }
 
+/** The feed route on a service listener of its own, stopped as one. */
+export interface TestFeedServer {
+  close(): Promise<void>;
+}
+
 /**
- * The real feed server on the harness's in-process feed, with a server certificate of our own
- * (so the test controls its port and heartbeat, and can stop and restart it).
+ * The real feed route on a real HTTPS service listener, on the harness's in-process feed, with a
+ * server certificate of our own (so the test controls its port and heartbeat, and can stop and
+ * restart it).
  */
-export async function startFeedServer(h: Harness, server: { key: string; cert: string }, options: { port?: number; heartbeatMs?: number } = {}): Promise<{ feedServer: FeedServer; url: string; port: number }> {
-  const feedServer = createFeedServer({
+export async function startFeedServer(h: Harness, server: { key: string; cert: string }, options: { port?: number; heartbeatMs?: number } = {}): Promise<{ feedServer: TestFeedServer; url: string; port: number }> {
+  const route = createFeedRoute({
     feed: h.services.feed,
     access: (peer) => checkGatewayAccess(peer, { store: h.services.store, issuers: [{ id: h.ca.issuer.id, certificate: h.ca.issuer.certificate }], profiles: ['gateway'], clock: () => new Date() }),
     issuerKeyId: h.services.issuerKeyId,
-    tls: { key: server.key, cert: server.cert, ca: [readFileSync(h.rootPem, 'utf8')] },
     heartbeatMs: options.heartbeatMs ?? 200,
     maxBufferedBytes: 1024 * 1024,
   });
-  const bound = await listen(feedServer.server, { host: '127.0.0.1', port: options.port ?? 0 });
-  return { feedServer, url: `https://${hostPort(bound)}/feed`, port: bound.port };
+  const listener = createServiceListener({ tls: { key: server.key, cert: server.cert, ca: [readFileSync(h.rootPem, 'utf8')] }, onError: () => undefined });
+  listener.mount(FEED_PATH, route.handle);
+  const bound = await listener.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  const feedServer = {
+    async close() {
+      route.close();
+      await listener.close();
+    },
+  };
+  return { feedServer, url: `https://${hostPort(bound)}${FEED_PATH}`, port: bound.port };
 }
 
 /** Waits until `condition` holds, checking every few milliseconds; false after `timeoutMs`. */

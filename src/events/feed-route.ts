@@ -1,13 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
-import type { Server } from 'node:https';
-import type { TLSSocket } from 'node:tls';
-import { closeServer, sendProblem } from '../http/index.js';
+import { sendProblem } from '../http/index.js';
+import type { ServiceHandler, ServiceRequest } from '../http/index.js';
 import type { GatewayAccess } from './gateway-access.js';
 import type { RevocationEvent } from './revocation-event.js';
 import type { RevocationFeed } from './revocation-feed.js';
 
-export interface FeedServerOptions {
+export interface FeedRouteOptions {
   readonly feed: RevocationFeed;
   /** Decides from the client certificate's DER whether it holds the gateway role. */
   readonly access: (peer: Uint8Array | undefined) => Promise<GatewayAccess>;
@@ -16,22 +14,22 @@ export interface FeedServerOptions {
    * carries it, so a gateway keys its revoked set by issuing key, not by our internal ids.
    */
   readonly issuerKeyId: (issuerId: string) => string | undefined;
-  /** The server's key and certificate chain (PEM), and the CA certificates client chains must reach. */
-  readonly tls: { readonly key: string; readonly cert: string; readonly ca: readonly string[] };
   /** A comment line this often keeps idle proxies from closing the stream. */
   readonly heartbeatMs: number;
   /** A live client this far behind is cut off; it resumes from its last sequence. */
   readonly maxBufferedBytes: number;
 }
 
-export interface FeedServer {
-  readonly server: Server;
-  close(): Promise<void>;
+export interface FeedRoute {
+  /** Mount it at `FEED_PATH` on the service listener. */
+  readonly handle: ServiceHandler;
+  /** Ends every open stream (before the listener closes). */
+  close(): void;
 }
 
 /** Revocations read per store query while a client catches up. */
 const PAGE = 1000;
-const FEED_PATH = '/feed';
+export const FEED_PATH = '/feed';
 const POSITION = /^\d{1,15}$/;
 
 function eventFrame(event: RevocationEvent, issuerKeyId: string | undefined): string {
@@ -67,13 +65,13 @@ function positionOf(req: IncomingMessage, url: URL): number | undefined {
 }
 
 /**
- * The feed over HTTPS with client certificates: `GET /feed` streams Server-Sent Events, first
- * every stored revocation after the client's position (its snapshot), then `ready`, then each
- * revocation as it happens. Every event's `id` is its sequence, so a client that reconnects with
- * `Last-Event-ID` (or `?after=`) misses none. TLS refuses clients without a certificate from the
- * CA; the handler refuses certificates without the gateway role with 403 FEED_ROLE_REQUIRED.
+ * The feed as a route of the HTTPS service listener: `GET /feed` streams Server-Sent Events,
+ * first every stored revocation after the client's position (its snapshot), then `ready`, then
+ * each revocation as it happens. Every event's `id` is its sequence, so a client that reconnects
+ * with `Last-Event-ID` (or `?after=`) misses none. A client without a certificate that TLS
+ * verified against the CA, or whose certificate lacks the gateway role, gets 403 FEED_ROLE_REQUIRED.
  */
-export function createFeedServer(options: FeedServerOptions): FeedServer {
+export function createFeedRoute(options: FeedRouteOptions): FeedRoute {
   const { feed } = options;
   const streams = new Set<ServerResponse>();
 
@@ -120,11 +118,10 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
     if (isOpen()) res.write(readyFrame(written));
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle({ req, res, path, socket }: ServiceRequest): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://feed.invalid');
-    if (url.pathname !== FEED_PATH) return sendProblem(res, 404, 'HTTP_NOT_FOUND', `the feed is at ${FEED_PATH}`);
+    if (path !== FEED_PATH) return sendProblem(res, 404, 'HTTP_NOT_FOUND', `the feed is at ${FEED_PATH}`);
     if (req.method !== 'GET') return sendProblem(res, 405, 'HTTP_METHOD_NOT_ALLOWED', 'the feed takes GET', { Allow: 'GET' });
-    const socket = req.socket as TLSSocket;
     const peer = socket.authorized ? socket.getPeerCertificate(false).raw : undefined;
     const access = await options.access(peer);
     if (!access.ok) return sendProblem(res, 403, 'FEED_ROLE_REQUIRED', `refused: ${access.reason}`);
@@ -133,21 +130,10 @@ export function createFeedServer(options: FeedServerOptions): FeedServer {
     await stream(res, after, access);
   }
 
-  const server = createServer(
-    { key: options.tls.key, cert: options.tls.cert, ca: [...options.tls.ca], requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
-    (req, res) => {
-      handle(req, res).catch(() => sendProblem(res, 500, 'HTTP_INTERNAL_ERROR', 'the feed failed; reconnect with Last-Event-ID'));
-    },
-  );
-  // A stream is long-lived: no request timeout for it; idle TLS handshakes still time out.
-  server.requestTimeout = 0;
-  server.headersTimeout = 10_000;
-
   return {
-    server,
-    async close(): Promise<void> {
+    handle,
+    close(): void {
       for (const res of streams) res.end();
-      await closeServer(server);
     },
   };
 }

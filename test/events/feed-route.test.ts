@@ -137,13 +137,30 @@ test('a revoked gateway certificate is refused', async () => {
   refused.close();
 });
 
-test('a client without a certificate, or with one from another CA, is refused by TLS', async () => {
-  await assert.rejects(connect('/feed', undefined));
+test('a client without a certificate, or with one from another CA, gets the TLS handshake and a 403', async () => {
+  // The service listener asks for a client certificate and does not require one: the route decides.
+  const anonymous = await connect('/feed', undefined);
+  assert.equal(anonymous.status, 403);
+  await anonymous.next(0, 100);
+  assert.match(anonymous.body, /"code":"FEED_ROLE_REQUIRED"/);
+  anonymous.close();
   const key = `${h.dir}/foreign.key`;
   const cert = `${h.dir}/foreign.crt`;
   const made = await runTool('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=intruder', '-days', '1']);
   assert.equal(made.code, 0, made.output);
-  await assert.rejects(connect('/feed', { cert, key }));
+  const foreign = await connect('/feed', { cert, key });
+  assert.equal(foreign.status, 403);
+  await foreign.next(0, 100);
+  assert.match(foreign.body, /refused: no-certificate/);
+  foreign.close();
+});
+
+test('the service listener answers paths nothing is mounted on with a 404 problem', async () => {
+  const missing = await connect('/nothing-here', undefined);
+  assert.equal(missing.status, 404);
+  await missing.next(0, 100);
+  assert.match(missing.body, /"code":"HTTP_NOT_FOUND"/);
+  missing.close();
 });
 
 test('a bad position is 400 FEED_BAD_POSITION', async () => {
