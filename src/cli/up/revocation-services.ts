@@ -16,7 +16,7 @@ import type { DelegatedSigner, OcspIssuer } from '../../ocsp/index.js';
 import type { CertificateRef, Store } from '../../store/index.js';
 import { ipToBytes, MAX_OCSP_REQUEST_BYTES, parseCertificate, toPem } from '../../x509/index.js';
 import type { Certificate } from '../../x509/index.js';
-import type { ServerIdentity } from '../../gateway/runtime/gateway-material.js';
+import type { ServerIdentity } from '../../gateway/runtime/index.js';
 import { startGatewayIdentity } from './gateway-identity.js';
 import type { UpHealth } from './up-health.js';
 
