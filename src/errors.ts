@@ -60,6 +60,8 @@ export const ERROR_CODES = {
   STORE_ISSUER_UNKNOWN: 'no issuer with this identifier is recorded',
   STORE_NOT_FOUND: 'no certificate with this issuer and serial number is recorded',
   STORE_ALREADY_REVOKED: 'the certificate is already revoked',
+  STORE_DATABASE_URL_INVALID: 'the database URL is not a postgres:// URL with a host and a database name',
+  STORE_MIGRATION_REQUIRED: 'the database schema is older than this Symbolon; run `symbolon db migrate` once',
 
   // audit/ — tamper-evident log
   AUDIT_CHAIN_BROKEN: 'the audit log has an edited, removed or reordered entry',

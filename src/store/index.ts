@@ -14,3 +14,6 @@ export type {
 export { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
 export { openSqliteStore } from './sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';
+export { migratePostgresStore, openPostgresStore, REVOCATION_CHANNEL } from './postgres-store.js';
+export type { MigrationOutcome, PostgresStoreOptions } from './postgres-store.js';
+export { isPostgresUrl, parsePostgresUrl, redactedUrl } from './postgres-url.js';
