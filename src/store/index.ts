@@ -16,4 +16,4 @@ export { openSqliteStore } from './sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';
 export { migratePostgresStore, openPostgresStore, REVOCATION_CHANNEL } from './postgres-store.js';
 export type { MigrationOutcome, PostgresStoreOptions } from './postgres-store.js';
-export { isPostgresUrl, parsePostgresUrl, redactedUrl } from './postgres-url.js';
+export { isPostgresUrl, parsePostgresUrl, passwordlessUrl, redactedUrl } from './postgres-url.js';

@@ -38,3 +38,10 @@ export function redactedUrl(text: string): string {
     return '(an unparsable URL)';
   }
 }
+
+/** The URL without its password: what config.yaml may record (the password goes in PGPASSWORD or ~/.pgpass). */
+export function passwordlessUrl(text: string): string {
+  const url = parsePostgresUrl(text);
+  url.password = '';
+  return url.toString();
+}
