@@ -27,6 +27,7 @@ export function publishingStore(store: Store, feed: Pick<RevocationFeed, 'publis
     readAuditLog: (afterSequence, limit) => store.readAuditLog(afterSequence, limit),
     auditHead: () => store.auditHead(),
     lastAuditEntry: (action) => store.lastAuditEntry(action),
+    watchRevocations: (listener) => store.watchRevocations(listener),
     storeId: () => store.storeId(),
     close: () => store.close(),
   } satisfies Store);

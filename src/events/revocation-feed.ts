@@ -10,7 +10,9 @@ export interface RevocationFeedOptions {
   readonly afterSequence: number;
   /**
    * How often the store is read for revocations recorded by other processes (a `symbolon ca
-   * revoke` beside a running `symbolon up`). In-process revocations are delivered at once.
+   * revoke` beside a running `symbolon up`, another node on the same PostgreSQL database).
+   * In-process revocations are delivered at once; a store that notifies (PostgreSQL) makes the
+   * feed read at once too, and the poll is then only the backstop.
    */
   readonly pollIntervalMs: number;
   /** Told about a listener that threw or a store read that failed; the feed goes on. */
@@ -92,6 +94,9 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
 
   const timer = setInterval(() => void sync(), options.pollIntervalMs);
   timer.unref();
+  // Another node's revocation (PostgreSQL NOTIFY), or a reconnection after which one may have
+  // been missed: read the store from lastSequence now. The poll stays as the backstop.
+  const unwatch = store.watchRevocations(() => void sync());
 
   return {
     get lastSequence() {
@@ -117,6 +122,7 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
     close(): void {
       isClosed = true;
       clearInterval(timer);
+      unwatch();
       listeners.clear();
     },
   };

@@ -4,6 +4,7 @@ import type { PoolClient } from 'pg';
 import { GENESIS_HASH, sealAuditEntry } from '../audit/index.js';
 import type { AuditDraft, AuditEntry, AuditHead } from '../audit/index.js';
 import { SymbolonError } from '../errors.js';
+import { watchPostgresRevocations } from './postgres-revocation-watch.js';
 import { parsePostgresUrl, redactedUrl } from './postgres-url.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
@@ -22,6 +23,8 @@ export interface PostgresStoreOptions {
   readonly migrate?: boolean;
   /** Connections kept for reads and writes; 4 by default. */
   readonly maxConnections?: number;
+  /** Told when a revocation watch's connection fails (it reconnects by itself); ignored by default. */
+  readonly onWatchError?: (error: unknown) => void;
 }
 
 /** The NOTIFY channel a committed revocation is announced on; the payload is its feed sequence. */
@@ -80,6 +83,8 @@ async function schemaVersion(client: PoolClient | pg.Pool, url: string): Promise
 
 async function migrateWith(pool: pg.Pool, url: string): Promise<MigrationOutcome> {
   const client = await pool.connect();
+  const ignore = (): void => undefined;
+  client.on('error', ignore);
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
@@ -110,6 +115,7 @@ async function migrateWith(pool: pg.Pool, url: string): Promise<MigrationOutcome
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
+    client.off('error', ignore);
     client.release();
   }
 }
@@ -191,6 +197,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       for (const write of batch) write.reject(storeFault(url, error));
       return;
     }
+    // A connection that fails while checked out emits 'error' on the client: the query in flight
+    // rejects with it too, so here it only must not go unheard (an unheard 'error' ends the process).
+    const ignore = (): void => undefined;
+    client.on('error', ignore);
+    const release = (error?: true): void => {
+      client.off('error', ignore);
+      client.release(error);
+    };
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       await client.query('BEGIN');
@@ -232,11 +246,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         () => false,
         () => true,
       );
-      client.release(isBroken ? true : undefined);
+      release(isBroken ? true : undefined);
       for (const write of batch) write.reject(storeFault(url, error));
       return;
     }
-    client.release();
+    release();
     outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.value) : batch[i]!.reject(storeFault(url, outcome.error))));
   }
 
@@ -372,6 +386,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
 
   let isClosed = false;
+  const watches = new Set<() => Promise<void>>();
   return Object.freeze({
     addIssuer: (issuer: NewIssuer, audit: AuditDraft) => write((context) => addIssuer(context, issuer, audit)),
     listIssuers: () => read(async () => (await pool.query<IssuerRow>(`SELECT ${ISSUER_COLUMNS} FROM issuers ORDER BY created_at, added_order`)).rows.map(toIssuer)),
@@ -405,10 +420,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         const row = (await pool.query<AuditRow>('SELECT * FROM audit_log WHERE action = $1 ORDER BY sequence DESC LIMIT 1', [action])).rows[0];
         return row === undefined ? undefined : toAuditEntry(row);
       }),
+    watchRevocations: (listener: () => void) => {
+      if (isClosed) return () => undefined;
+      const stop = watchPostgresRevocations({ url, channel: REVOCATION_CHANNEL, listener, onError: options.onWatchError ?? (() => undefined) });
+      watches.add(stop);
+      return () => {
+        if (watches.delete(stop)) void stop();
+      };
+    },
     storeId: () => read(async () => (await metaValue(STORE_ID_KEY)) ?? ''),
     close: async () => {
       if (isClosed) return;
       isClosed = true;
+      await Promise.all([...watches].map((stop) => stop()));
+      watches.clear();
       while (flushing !== undefined) await flushing;
       await pool.end();
     },

@@ -351,6 +351,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         const row = statements.lastAudit.get(action);
         return row === undefined ? undefined : toAuditEntry(row);
       }),
+    // Other processes' revocations reach readers by polling: SQLite has no notification.
+    watchRevocations: () => () => undefined,
     storeId: () => guarded(() => statements.getMeta.get(STORE_ID_KEY) ?? ''),
     close: () =>
       guarded(() => {
