@@ -17,6 +17,8 @@ export interface RevocationFeedOptions {
   readonly pollIntervalMs: number;
   /** Told about a listener that threw or a store read that failed; the feed goes on. */
   readonly onError?: (error: unknown) => void;
+  /** For `currentAt`; the real clock by default. */
+  readonly clock?: () => Date;
 }
 
 /**
@@ -27,6 +29,12 @@ export interface RevocationFeedOptions {
 export interface RevocationFeed {
   /** The highest sequence delivered. */
   readonly lastSequence: number;
+  /**
+   * When the feed last knew it had everything the store had: its last complete read of the store
+   * (or a revocation this process committed). Undefined before the first. While the store is
+   * away this stops advancing, and the feed server tells gateways how old it is.
+   */
+  readonly currentAt: Date | undefined;
   /** Delivers a revocation this process has just recorded (after its transaction committed). */
   publish(event: RevocationEvent): void;
   /** Reads the store for revocations after `lastSequence` and delivers them; resolves when done. */
@@ -44,7 +52,8 @@ const PAGE = 1000;
 
 /** Creates the feed and starts polling the store. */
 export function createRevocationFeed(options: RevocationFeedOptions): RevocationFeed {
-  const { store, onError = () => undefined } = options;
+  const { store, onError = () => undefined, clock = () => new Date() } = options;
+  let currentAt: Date | undefined;
   const listeners = new Set<RevocationListener>();
   let lastSequence = options.afterSequence;
   let isClosed = false;
@@ -64,9 +73,13 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
 
   async function readAll(): Promise<void> {
     for (;;) {
+      const readAt = clock();
       const page = await store.listRevocations(lastSequence, PAGE);
       for (const record of page) if (!isClosed && record.sequence > lastSequence) deliver(revocationEventOf(record));
-      if (page.length < PAGE || isClosed) return;
+      if (page.length < PAGE || isClosed) {
+        currentAt = readAt;
+        return;
+      }
     }
   }
 
@@ -101,6 +114,9 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
   return {
     get lastSequence() {
       return lastSequence;
+    },
+    get currentAt() {
+      return currentAt;
     },
     publish(event: RevocationEvent): void {
       if (isClosed || event.sequence <= lastSequence) return;
