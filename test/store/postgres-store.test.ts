@@ -33,6 +33,10 @@ async function rejectsCode(action: () => Promise<unknown>, code: ErrorCode): Pro
   await assert.rejects(action, (error: unknown) => isSymbolonError(error) && error.code === code);
 }
 
+test('the PostgreSQL tests fail, saying why, when the server cannot be reached: they are never skipped', async () => {
+  await assert.rejects(() => createTestDatabase('unreachable', 'postgres://postgres@127.0.0.1:1/postgres'), /PostgreSQL is not reachable at .*the PostgreSQL tests need it/);
+});
+
 describe('postgres store', () => {
   let database: TestDatabase;
   before(async () => {
