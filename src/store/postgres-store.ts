@@ -56,11 +56,6 @@ function storeFault(url: string, error: unknown): SymbolonError {
   return new SymbolonError('STORE_UNAVAILABLE', `the database ${redactedUrl(url)} cannot be used: ${detail}`, { cause: error });
 }
 
-function pgCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
 export interface MigrationOutcome {
   /** Versions applied now, in order. */
   readonly applied: readonly number[];
@@ -141,12 +136,29 @@ export async function migratePostgresStore(url: string): Promise<MigrationOutcom
 /** What a write runs with: its connection, inside the batch's transaction, and the chain's head. */
 interface WriteContext {
   readonly client: PoolClient;
-  /** Seals the draft onto the head (with the hash of the row it writes) and stores it. */
+  /** The entry that follows the head for this draft; the head does not move until `advance`. */
+  seal(draft: AuditDraft, recordHash?: string): AuditEntry;
+  /** Moves the head to `entry`, once it is stored. */
+  advance(entry: AuditEntry): void;
+  /** Seals the draft onto the head (with the hash of the row it writes), stores it and advances the head. */
   appendAudit(draft: AuditDraft, recordHash?: string): Promise<AuditEntry>;
+}
+
+/**
+ * The refusals a write makes before it writes anything: the transaction goes on without it. Any
+ * other error may have left part of a write behind, so it aborts the batch, whose writes are
+ * then retried one per transaction.
+ */
+const CLEAN_REFUSALS: ReadonlySet<string> = new Set(['STORE_SERIAL_TAKEN', 'STORE_ISSUER_UNKNOWN', 'STORE_ISSUER_EXISTS', 'STORE_NOT_FOUND', 'STORE_ALREADY_REVOKED']);
+
+function isCleanRefusal(error: unknown): boolean {
+  return error instanceof SymbolonError && CLEAN_REFUSALS.has(error.code);
 }
 
 interface PendingWrite {
   readonly run: (context: WriteContext) => Promise<unknown>;
+  /** An issuance, which a batch may store together with the others of its batch (`recordIssuances`). */
+  readonly issuance?: { readonly certificate: NewCertificate; readonly draft: AuditDraft };
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -158,8 +170,8 @@ interface PendingWrite {
  * is the database's, and each entry is sealed onto the head in the transaction that stores it.
  * Revocation sequences are taken under the same lock, so they commit in order without gaps, and
  * each committed revocation is announced with NOTIFY on `REVOCATION_CHANNEL`. Writes that
- * arrive while one is committing are committed together, each in its own savepoint (it fails
- * alone), and settle after the COMMIT. Throws `STORE_UNAVAILABLE`, `STORE_CORRUPT`,
+ * arrive while one is committing are committed together and settle after the COMMIT; each still
+ * fails alone (a refusal writes nothing; a fault retries the batch's writes one by one). Throws `STORE_UNAVAILABLE`, `STORE_CORRUPT`,
  * `STORE_MIGRATION_REQUIRED`, `STORE_VERSION_UNSUPPORTED`, `STORE_DATABASE_URL_INVALID`.
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
@@ -206,6 +218,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       client.release(error);
     };
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    let isCommitSent = false;
     try {
       await client.query('BEGIN');
       // The one lock every writer of every node takes first: writers queue here, in the database.
@@ -213,6 +226,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       let head: AuditHead = recorded;
       const context: WriteContext = {
         client,
+        seal: (draft, recordHash) => sealAuditEntry(draft, head, recordHash),
+        advance(entry) {
+          head = { sequence: entry.sequence, entryHash: entry.entryHash };
+        },
         async appendAudit(draft, recordHash) {
           const entry = sealAuditEntry(draft, head, recordHash);
           await client.query(
@@ -224,29 +241,39 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           return entry;
         },
       };
-      for (const write of batch) {
-        const before = head;
-        await client.query('SAVEPOINT write');
+      // No savepoint per write (each would cost two round trips): a write refuses only before it
+      // writes anything (CLEAN_REFUSALS), and anything else aborts the batch below.
+      // Issuances (the bulk of the writes) go in together: two round trips for all of them.
+      const issuances = batch.length > 1 ? batch.flatMap((write, index) => (write.issuance === undefined ? [] : [{ index, ...write.issuance }])) : [];
+      if (issuances.length > 0) {
+        const results = await recordIssuances(context, issuances);
+        issuances.forEach((issuance, i) => (outcomes[issuance.index] = results[i]!));
+      }
+      for (const [index, write] of batch.entries()) {
+        if (outcomes[index] !== undefined) continue;
         try {
-          const value = await write.run(context);
-          await client.query('RELEASE SAVEPOINT write');
-          outcomes.push({ ok: true, value });
+          outcomes[index] = { ok: true, value: await write.run(context) };
         } catch (error) {
-          // The savepoint takes the write's rows, its audit entry and its NOTIFY back; the head goes back with them.
-          await client.query('ROLLBACK TO SAVEPOINT write');
-          head = before;
-          outcomes.push({ ok: false, error });
+          if (!isCleanRefusal(error)) throw error;
+          outcomes[index] = { ok: false, error };
         }
       }
       if (head !== recorded) await client.query('UPDATE meta SET value = $2 WHERE key = $1', [AUDIT_HEAD_KEY, `${head.sequence}:${head.entryHash}`]);
+      isCommitSent = true;
       await client.query('COMMIT');
     } catch (error) {
-      // The connection failed or the COMMIT did: nothing of the batch is known to be stored.
       const isBroken = await client.query('ROLLBACK').then(
         () => false,
         () => true,
       );
       release(isBroken ? true : undefined);
+      // Before the COMMIT nothing of the batch is stored: each write is tried again alone, so one
+      // write's fault fails that write only. After it, the outcome is unknown: a write tried again
+      // could be stored twice, so every write of the batch fails.
+      if (!isCommitSent && batch.length > 1) {
+        for (const write of batch) await commitBatch([write]);
+        return;
+      }
       for (const write of batch) write.reject(storeFault(url, error));
       return;
     }
@@ -270,9 +297,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     });
   }
 
-  function write<T>(run: (context: WriteContext) => Promise<T>): Promise<T> {
+  function write<T>(run: (context: WriteContext) => Promise<T>, issuance?: PendingWrite['issuance']): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      pending.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      pending.push({ run, resolve: resolve as (value: unknown) => void, reject, ...(issuance === undefined ? {} : { issuance }) });
       startFlush();
     });
   }
@@ -301,36 +328,132 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return Object.freeze({ ...issuer });
   }
 
-  async function recordIssuance({ client, appendAudit }: WriteContext, certificate: NewCertificate, draft: AuditDraft): Promise<CertificateRecord> {
-    const entry = await appendAudit(draft, certificateRecordHash(certificate));
+  async function recordIssuance({ client, seal, advance }: WriteContext, certificate: NewCertificate, draft: AuditDraft): Promise<CertificateRecord> {
+    const entry = seal(draft, certificateRecordHash(certificate));
     const renewal = certificate.renewalOf;
-    try {
-      await client.query(
-        `INSERT INTO certificates (issuer_id, serial, subject, subject_alt_names, profile, not_before, not_after, fingerprint, der, issued_at, renewal_of_issuer, renewal_of_serial, audit_sequence)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-        [
-          certificate.issuerId,
-          certificate.serial,
-          certificate.subject,
-          JSON.stringify(certificate.subjectAltNames),
-          certificate.profile,
-          certificate.notBefore.getTime(),
-          certificate.notAfter.getTime(),
-          certificate.fingerprint,
-          certificate.der,
-          certificate.issuedAt.getTime(),
-          renewal?.issuerId ?? null,
-          renewal?.serial ?? null,
-          entry.sequence,
-        ],
-      );
-    } catch (error) {
-      // 23505 unique_violation: the UNIQUE (issuer_id, serial) constraint, for writers on every node.
-      if (pgCode(error) === '23505') throw new SymbolonError('STORE_SERIAL_TAKEN', `issuer "${certificate.issuerId}" already has serial ${certificate.serial}`, { cause: error });
-      if (pgCode(error) === '23503') throw new SymbolonError('STORE_ISSUER_UNKNOWN', `issuer "${certificate.issuerId}" or the renewed certificate is not recorded`, { cause: error });
-      throw error;
+    // One round trip: the certificate and its audit entry in one statement. A serial the issuer
+    // has (the UNIQUE constraint, for writers on every node), an unknown issuer or renewed
+    // certificate write nothing and raise nothing, so the batch's transaction goes on.
+    const result = await client.query<{ inserted: number; has_issuer: boolean; has_renewed: boolean }>(
+      `WITH inserted AS (
+         INSERT INTO certificates (issuer_id, serial, subject, subject_alt_names, profile, not_before, not_after, fingerprint, der, issued_at, renewal_of_issuer, renewal_of_serial, audit_sequence)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text, $12::text, $13
+         WHERE EXISTS (SELECT 1 FROM issuers WHERE id = $1)
+           AND ($11::text IS NULL OR EXISTS (SELECT 1 FROM certificates WHERE issuer_id = $11::text AND serial = $12::text))
+         ON CONFLICT ON CONSTRAINT certificates_issuer_serial DO NOTHING
+         RETURNING 1
+       ), audit AS (
+         INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, record_hash, previous_hash, entry_hash)
+         SELECT $13, $14, $15, $16, $17, $18, $19, $20, $21, $22 FROM inserted
+       )
+       SELECT (SELECT COUNT(*)::int FROM inserted) AS inserted,
+              EXISTS (SELECT 1 FROM issuers WHERE id = $1) AS has_issuer,
+              ($11::text IS NULL OR EXISTS (SELECT 1 FROM certificates WHERE issuer_id = $11::text AND serial = $12::text)) AS has_renewed`,
+      [
+        certificate.issuerId,
+        certificate.serial,
+        certificate.subject,
+        JSON.stringify(certificate.subjectAltNames),
+        certificate.profile,
+        certificate.notBefore.getTime(),
+        certificate.notAfter.getTime(),
+        certificate.fingerprint,
+        certificate.der,
+        certificate.issuedAt.getTime(),
+        renewal?.issuerId ?? null,
+        renewal?.serial ?? null,
+        entry.sequence,
+        entry.at,
+        entry.actor,
+        entry.action,
+        entry.target,
+        entry.payload,
+        entry.payloadHash,
+        entry.recordHash,
+        entry.previousHash,
+        entry.entryHash,
+      ],
+    );
+    const row = result.rows[0]!;
+    if (row.inserted !== 1) {
+      if (!row.has_issuer || !row.has_renewed) throw new SymbolonError('STORE_ISSUER_UNKNOWN', `issuer "${certificate.issuerId}" or the renewed certificate is not recorded`);
+      throw new SymbolonError('STORE_SERIAL_TAKEN', `issuer "${certificate.issuerId}" already has serial ${certificate.serial}`);
     }
+    advance(entry);
     return Object.freeze(Object.assign({}, certificate, { auditSequence: entry.sequence, revocation: null }));
+  }
+
+  /**
+   * Several issuances in two round trips, inside the batch's transaction under the head's lock
+   * (so no other writer can add a certificate meanwhile): one query finds which issuers, serials
+   * and renewed certificates exist; the refusals are decided from it (and from the issuances
+   * before in the same call) and write nothing; the rest are sealed onto the head in order and
+   * stored by one statement.
+   */
+  async function recordIssuances(
+    { client, seal, advance }: WriteContext,
+    issuances: readonly { readonly certificate: NewCertificate; readonly draft: AuditDraft }[],
+  ): Promise<({ ok: true; value: CertificateRecord } | { ok: false; error: unknown })[]> {
+    const refs = issuances.flatMap(({ certificate }) => [certificate, ...(certificate.renewalOf === null ? [] : [certificate.renewalOf])]);
+    const found = await client.query<{ kind: string; a: string; b: string }>(
+      `SELECT 'c' AS kind, issuer_id AS a, serial AS b FROM certificates WHERE (issuer_id, serial) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+       UNION ALL SELECT 'i', id, '' FROM issuers WHERE id = ANY($3::text[])`,
+      [refs.map((ref) => ref.issuerId), refs.map((ref) => ref.serial), [...new Set(issuances.map(({ certificate }) => certificate.issuerId))]],
+    );
+    const key = (issuerId: string, serial: string): string => `${issuerId}\u0000${serial}`;
+    const certificates = new Set(found.rows.filter((row) => row.kind === 'c').map((row) => key(row.a, row.b)));
+    const issuers = new Set(found.rows.filter((row) => row.kind === 'i').map((row) => row.a));
+    const outcomes: ({ ok: true; value: CertificateRecord } | { ok: false; error: unknown })[] = [];
+    const stored: { certificate: NewCertificate; entry: AuditEntry }[] = [];
+    for (const { certificate, draft } of issuances) {
+      const renewal = certificate.renewalOf;
+      if (!issuers.has(certificate.issuerId) || (renewal !== null && !certificates.has(key(renewal.issuerId, renewal.serial)))) {
+        outcomes.push({ ok: false, error: new SymbolonError('STORE_ISSUER_UNKNOWN', `issuer "${certificate.issuerId}" or the renewed certificate is not recorded`) });
+      } else if (certificates.has(key(certificate.issuerId, certificate.serial))) {
+        outcomes.push({ ok: false, error: new SymbolonError('STORE_SERIAL_TAKEN', `issuer "${certificate.issuerId}" already has serial ${certificate.serial}`) });
+      } else {
+        const entry = seal(draft, certificateRecordHash(certificate));
+        advance(entry);
+        certificates.add(key(certificate.issuerId, certificate.serial));
+        stored.push({ certificate, entry });
+        outcomes.push({ ok: true, value: Object.freeze(Object.assign({}, certificate, { auditSequence: entry.sequence, revocation: null })) });
+      }
+    }
+    if (stored.length === 0) return outcomes;
+    const column = <T>(pick: (row: { certificate: NewCertificate; entry: AuditEntry }) => T): T[] => stored.map(pick);
+    await client.query(
+      `WITH audit AS (
+         INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, record_hash, previous_hash, entry_hash)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+       )
+       INSERT INTO certificates (issuer_id, serial, subject, subject_alt_names, profile, not_before, not_after, fingerprint, der, issued_at, renewal_of_issuer, renewal_of_serial, audit_sequence)
+       SELECT * FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[], $18::text[], $19::bytea[], $20::bigint[], $21::text[], $22::text[], $1::bigint[])`,
+      [
+        column((r) => r.entry.sequence),
+        column((r) => r.entry.at),
+        column((r) => r.entry.actor),
+        column((r) => r.entry.action),
+        column((r) => r.entry.target),
+        column((r) => r.entry.payload),
+        column((r) => r.entry.payloadHash),
+        column((r) => r.entry.recordHash),
+        column((r) => r.entry.previousHash),
+        column((r) => r.entry.entryHash),
+        column((r) => r.certificate.issuerId),
+        column((r) => r.certificate.serial),
+        column((r) => r.certificate.subject),
+        column((r) => JSON.stringify(r.certificate.subjectAltNames)),
+        column((r) => r.certificate.profile),
+        column((r) => r.certificate.notBefore.getTime()),
+        column((r) => r.certificate.notAfter.getTime()),
+        column((r) => r.certificate.fingerprint),
+        column((r) => r.certificate.der),
+        column((r) => r.certificate.issuedAt.getTime()),
+        column((r) => r.certificate.renewalOf?.issuerId ?? null),
+        column((r) => r.certificate.renewalOf?.serial ?? null),
+      ],
+    );
+    return outcomes;
   }
 
   async function recordRevocation({ client, appendAudit }: WriteContext, revocation: NewRevocation, draft: AuditDraft): Promise<RevocationRecord> {
@@ -390,7 +513,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return Object.freeze({
     addIssuer: (issuer: NewIssuer, audit: AuditDraft) => write((context) => addIssuer(context, issuer, audit)),
     listIssuers: () => read(async () => (await pool.query<IssuerRow>(`SELECT ${ISSUER_COLUMNS} FROM issuers ORDER BY created_at, added_order`)).rows.map(toIssuer)),
-    recordIssuance: (certificate: NewCertificate, audit: AuditDraft) => write((context) => recordIssuance(context, certificate, audit)),
+    recordIssuance: (certificate: NewCertificate, audit: AuditDraft) => write((context) => recordIssuance(context, certificate, audit), { certificate, draft: audit }),
     recordRevocation: (revocation: NewRevocation, audit: AuditDraft) => write((context) => recordRevocation(context, revocation, audit)),
     appendAudit: (audit: AuditDraft) => write((context) => context.appendAudit(audit)),
     getCertificate: (ref: CertificateRef) =>

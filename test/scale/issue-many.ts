@@ -1,8 +1,9 @@
 /**
  * One CA node issuing many certificates as fast as it can (64 in flight), for the scale tests
- * and bench/propagation.ts: `node --import tsx test/scale/issue-many.ts DATA_DIR PASSPHRASE_FILE COUNT`.
+ * and bench/propagation.ts: `node --import tsx test/scale/issue-many.ts DATA_DIR PASSPHRASE_FILE COUNT [START_AT_MS]`
+ * (START_AT_MS: an epoch time in ms to begin at, so several processes start together).
  * Prints the serial of every certificate the store reported stored, one a line, then
- * `issued N in MS ms`; exits non-zero on any failure.
+ * `issued N in MS ms from START to END` (epoch ms); exits non-zero on any failure.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { decodeDer } from '../../src/asn1/index.js';
 import { createCertificateAuthority, openDataDir, unlockActiveIssuer } from '../../src/ca/index.js';
 import { parsePublicKeyInfo } from '../../src/x509/index.js';
 
-const [dir, passFile, countText] = process.argv.slice(2);
+const [dir, passFile, countText, startAtText = '0'] = process.argv.slice(2);
 if (dir === undefined || passFile === undefined || !/^\d+$/.test(countText ?? '')) {
   process.stderr.write('usage: issue-many.ts DATA_DIR PASSPHRASE_FILE COUNT\n');
   process.exit(2);
@@ -27,6 +28,8 @@ try {
   });
   const serials: string[] = [];
   let next = 0;
+  const wait = Number(startAtText) - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   const started = performance.now();
   const worker = async (): Promise<void> => {
     while (next < count) {
@@ -38,7 +41,8 @@ try {
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   const elapsedMs = performance.now() - started;
-  process.stdout.write(serials.join('\n') + `\nissued ${serials.length} in ${Math.round(elapsedMs)} ms\n`);
+  const startedAt = Date.now() - elapsedMs;
+  process.stdout.write(serials.join('\n') + `\nissued ${serials.length} in ${Math.round(elapsedMs)} ms from ${Math.round(startedAt)} to ${Date.now()}\n`);
 } finally {
   await dataDir.close();
 }

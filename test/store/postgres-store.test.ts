@@ -123,6 +123,28 @@ describe('postgres store', () => {
     );
   });
 
+  test('a write the database refuses (a NUL in text) fails alone: the other writes of its batch are stored and the chain holds', async () => {
+    const scratch = await createTestDatabase('fault');
+    const store = await openPostgresStore({ url: scratch.url, migrate: true });
+    try {
+      await store.addIssuer(issuer('root', null, true), draft('ca.init', 'root'));
+      const outcomes = await Promise.allSettled(
+        ['01', '02', '03', '04', '05'].map((serial) => store.recordIssuance(certificate('root', serial, serial === '03' ? { subject: 'CN=a\u0000b' } : {}), draft('certificate.issue', `root/${serial}`))),
+      );
+      assert.deepEqual(
+        outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : isSymbolonError(o.reason) ? o.reason.code : String(o.reason))),
+        ['ok', 'ok', 'STORE_UNAVAILABLE', 'ok', 'ok'],
+      );
+      const log = await store.readAuditLog(0, 100);
+      assert.deepEqual(log.map((e) => e.target).sort(), ['root', 'root/01', 'root/02', 'root/04', 'root/05']);
+      assert.ok(verifyAuditChain(log, await store.auditHead()).ok);
+      assert.equal(await store.certificateCount(), 4);
+    } finally {
+      await store.close();
+      await scratch.drop();
+    }
+  });
+
   test('two nodes writing at once form one chain, with unique serials and gapless revocation sequences', async () => {
     const scratch = await createTestDatabase('writers');
     const nodes = [await openPostgresStore({ url: scratch.url, migrate: true }), await openPostgresStore({ url: scratch.url })];
