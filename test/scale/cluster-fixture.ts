@@ -3,7 +3,7 @@
  * bench/propagation.ts: a CA on a PostgreSQL database, two CA nodes (`symbolon up` on copies of
  * its data directory, each also an OCSP responder), and gateways (`symbolon gateway`) reading the
  * revocation feed of one node or the other. Every process is real; every listener is on
- * 127.0.0.1 and a free port. `close()` kills what it started and removes its files.
+ * 127.0.0.1, port 0, read back from what the process prints. `close()` kills what it started and removes its files.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -20,7 +20,6 @@ import { COMMANDS } from '../../src/cli/commands/index.js';
 import { runProgram } from '../../src/cli/program.js';
 import { REPO_ROOT } from '../cli/run-cli.js';
 import { childEnv } from '../cli/up-process.js';
-import { freePort } from '../support/free-port.js';
 
 export const CLUSTER_PASSPHRASE = 'cluster intermediate passphrase';
 
@@ -85,18 +84,18 @@ async function cli(...args: string[]): Promise<string> {
   return out + err;
 }
 
-function gatewayConfig(options: { port: number; adminPort: number; certificate: string; root: string; feedPort: number; snapshotFile: string; upstreamPort: number; staleAfterSeconds: number; whenStale: string }): string {
+function gatewayConfig(options: { certificate: string; root: string; feedUrl: string; snapshotFile: string; upstreamPort: number; staleAfterSeconds: number; whenStale: string }): string {
   return [
     'listeners:',
-    `  - { address: 127.0.0.1, port: ${options.port}, certFile: ${JSON.stringify(`${options.certificate}.chain.pem`)}, keyFile: ${JSON.stringify(`${options.certificate}.key`)}, ocspStapling: false }`,
-    `admin: { address: 127.0.0.1, port: ${options.adminPort} }`,
+    `  - { address: 127.0.0.1, port: 0, certFile: ${JSON.stringify(`${options.certificate}.chain.pem`)}, keyFile: ${JSON.stringify(`${options.certificate}.key`)}, ocspStapling: false }`,
+    'admin: { address: 127.0.0.1, port: 0 }',
     'accessLog: off',
     'trustBundles:',
     '  - name: cluster',
     `    caFile: ${JSON.stringify(options.root)}`,
     '    revocation:',
     '      kind: feed',
-    `      url: https://127.0.0.1:${options.feedPort}/feed`,
+    `      url: ${options.feedUrl}`,
     `      certFile: ${JSON.stringify(`${options.certificate}.chain.pem`)}`,
     `      keyFile: ${JSON.stringify(`${options.certificate}.key`)}`,
     `      staleAfterSeconds: ${options.staleAfterSeconds}`,
@@ -126,8 +125,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const passFile = join(temp, 'ca.pass');
     writeFileSync(passFile, `${CLUSTER_PASSPHRASE}\n`);
     const nodeDirs = [join(temp, 'node-a'), join(temp, 'node-b')];
-    const httpPorts = [await freePort(), await freePort()];
-    const feedPorts = [await freePort(), await freePort()];
     const path = (name: string): string => join(temp, name);
     progress('creating the CA on PostgreSQL');
     await initCertificateAuthority({
@@ -136,7 +133,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       keyType: 'p256',
       rootPassphrase: 'cluster root passphrase',
       intermediatePassphrase: CLUSTER_PASSPHRASE,
-      publicBaseUrl: `http://127.0.0.1:${httpPorts[0]}`,
+      // Stamped into certificates only; every listener here is on port 0, known after it starts.
+      publicBaseUrl: 'http://ca.cluster.invalid',
       database: options.database,
       actor: 'cluster',
       now: new Date(),
@@ -149,34 +147,33 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await cli('ca', 'issue', '--dir', nodeDirs[0]!, '--passphrase-file', passFile, '--profile', profile, '--name', name, ...sans, '--out', path(name));
     };
     progress('starting two CA nodes');
-    await Promise.all(
-      nodeDirs.map((dir, i) => startSymbolon(['up', '--dir', dir, '--listen', `127.0.0.1:${httpPorts[i]}`, '--feed-listen', `127.0.0.1:${feedPorts[i]}`, '--passphrase-file', passFile], /Stop with/, processes)),
-    );
+    const nodes = await Promise.all(nodeDirs.map((dir) => startSymbolon(['up', '--dir', dir, '--listen', '127.0.0.1:0', '--feed-listen', '127.0.0.1:0', '--passphrase-file', passFile], /Stop with/, processes)));
+    const httpPorts = nodes.map((node) => Number(/OCSP: http:\/\/127\.0\.0\.1:(\d+)\/ocsp/.exec(node.output())?.[1]));
+    const feedUrls = nodes.map((node) => /Feed: (https:\/\/127\.0\.0\.1:\d+\/feed)/.exec(node.output())?.[1] ?? '');
+    if (httpPorts.some((port) => !(port > 0)) || feedUrls.some((url) => url === '')) throw new Error(`a CA node did not say where it listens:\n${nodes.map((node) => node.output()).join('\n')}`);
     const gateways: { port: number; adminPort: number; snapshotFile: string }[] = [];
     for (let i = 0; i < options.gateways; i++) {
       progress(`starting gateway ${i + 1} of ${options.gateways}`);
       const name = `gw-${i}`;
       await issue(name, 'gateway');
-      const port = await freePort();
-      const adminPort = await freePort();
       const snapshotFile = path(`${name}.snapshot.json`);
       const config = path(`${name}.yaml`);
       // Gateway i reads node (i mod 2)'s feed: both nodes serve gateways.
       writeFileSync(
         config,
         gatewayConfig({
-          port,
-          adminPort,
           certificate: path(name),
           root: join(nodeDirs[0]!, 'ca/root.crt'),
-          feedPort: feedPorts[i % 2]!,
+          feedUrl: feedUrls[i % 2]!,
           snapshotFile,
           upstreamPort: (upstream.address() as AddressInfo).port,
           staleAfterSeconds: options.staleAfterSeconds,
           whenStale: options.whenStale,
         }),
       );
-      await startSymbolon(['gateway', '--config', config], /Gateway: https:\/\/127\.0\.0\.1:\d+/, processes);
+      const gateway = await startSymbolon(['gateway', '--config', config], /(?=[\s\S]*Gateway: https:\/\/127\.0\.0\.1:\d+)(?=[\s\S]*Metrics: http:\/\/127\.0\.0\.1:\d+)/, processes);
+      const port = Number(/Gateway: https:\/\/127\.0\.0\.1:(\d+)/.exec(gateway.output())?.[1]);
+      const adminPort = Number(/Metrics: http:\/\/127\.0\.0\.1:(\d+)/.exec(gateway.output())?.[1]);
       gateways.push({ port, adminPort, snapshotFile });
     }
     return { temp, passFile, nodeDirs, httpPorts, gateways, path, issue, cli, close };
