@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openDataDir, verifyStoreAudit } from '../../src/ca/index.js';
+import { parseCertificates, parseCrl } from '../../src/x509/index.js';
 import { startThrowawayCluster } from '../support/postgres-cluster.js';
 import type { ThrowawayCluster } from '../support/postgres-cluster.js';
 import { createTestDatabase } from '../support/postgres-database.js';
@@ -43,6 +44,14 @@ describe('two CA nodes, three gateways and two OCSP responders on one PostgreSQL
     return /\.crt: (\w+)/.exec(result.stdout)?.[1] ?? `no answer (${result.status}): ${result.stdout}${result.stderr}`;
   }
 
+  /** Whether a CA node's current CRL of intermediate-1 lists the certificate `name`. */
+  async function crlLists(httpPort: number, name: string): Promise<boolean> {
+    const serial = parseCertificates(readFileSync(`${cluster.path(name)}.crt`, 'utf8'))[0]!.serialNumber;
+    const response = await fetch(`http://127.0.0.1:${httpPort}/crl/intermediate-1.crl`);
+    if (response.status !== 200) return false;
+    return parseCrl(Buffer.from(await response.arrayBuffer())).revokedCertificates.some((entry) => entry.serialNumber === serial);
+  }
+
   const healthz = async (adminPort: number): Promise<number> => (await fetch(`http://127.0.0.1:${adminPort}/healthz`)).status;
 
   before(async () => {
@@ -58,14 +67,17 @@ describe('two CA nodes, three gateways and two OCSP responders on one PostgreSQL
     postgres?.destroy();
   });
 
-  test('a revocation on either CA node: every gateway refuses and both OCSP responders say revoked', async () => {
+  test("a revocation on either CA node: every gateway refuses, both OCSP responders say revoked and both nodes' CRLs list it", async () => {
     for (let i = 0; i < 3; i++) assert.equal(await call(i, 'alice'), 200);
     for (const httpPort of cluster.httpPorts) assert.equal(ocspStatus(httpPort, 'alice'), 'good');
 
     for (const [name, node] of [['alice', cluster.nodeDirs[0]!], ['bob', cluster.nodeDirs[1]!]] as const) {
       await cluster.cli('ca', 'revoke', `${cluster.path(name)}.crt`, '--reason', 'keyCompromise', '--dir', node);
       for (let i = 0; i < 3; i++) await until(`gateway ${i} refuses ${name}`, async () => (await call(i, name)) !== 200);
-      for (const httpPort of cluster.httpPorts) await until(`responder ${httpPort} says ${name} is revoked`, () => ocspStatus(httpPort, name) === 'revoked');
+      for (const httpPort of cluster.httpPorts) {
+        await until(`responder ${httpPort} says ${name} is revoked`, () => ocspStatus(httpPort, name) === 'revoked');
+        await until(`the CRL of node ${httpPort} lists ${name}`, () => crlLists(httpPort, name));
+      }
     }
     for (let i = 0; i < 3; i++) assert.equal(await call(i, 'carol'), 200, 'others still pass');
   });
