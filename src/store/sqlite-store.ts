@@ -17,7 +17,6 @@ import type {
   NewCertificate,
   NewIssuer,
   NewRevocation,
-  RevocationReason,
   RevocationRecord,
   Store,
 } from './store.js';
