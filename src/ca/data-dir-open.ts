@@ -52,7 +52,17 @@ function certificateFile(path: string, expected: Buffer, what: string): Certific
  * changed since it was last seen, records a `config.change` audit entry. Throws the errors of
  * `readDataDirMarker`, `CA_DATA_DIR_CORRUPT`, `CA_CONFIG_INVALID` and the store's.
  */
-export async function openDataDir(root: string, context: { readonly actor: string; readonly now: Date; readonly database?: string | undefined }): Promise<DataDir> {
+export async function openDataDir(
+  root: string,
+  context: {
+    readonly actor: string;
+    readonly now: Date;
+    /** The PostgreSQL database (`postgres://...`); default: config.yaml's `database:`, else the SQLite file. */
+    readonly database?: string | undefined;
+    /** Told when a PostgreSQL store's revocation notifications stop (it reconnects by itself); ignored by default. */
+    readonly onStoreNotice?: ((error: unknown) => void) | undefined;
+  },
+): Promise<DataDir> {
   const paths = dataDirPaths(root);
   const marker = readDataDirMarker(root);
   // A write cut short by a crash leaves its temporary file; the real file is old or new, never half.
@@ -61,7 +71,7 @@ export async function openDataDir(root: string, context: { readonly actor: strin
   const configText = readText(paths.config, 'the configuration');
   const config = parseCaConfig(configText, paths.config);
   const database = context.database ?? config.database;
-  const store = await openDataDirStore(paths, database);
+  const store = await openDataDirStore(paths, database, context.onStoreNotice);
   const where = database === undefined ? paths.database : redactedUrl(database);
   try {
     if ((await store.storeId()) !== marker.storeId) {
@@ -85,8 +95,8 @@ export async function openDataDir(root: string, context: { readonly actor: strin
  * The store of a data directory: the PostgreSQL database `database` names (which must already
  * have its schema: `symbolon db migrate`), else the directory's SQLite file, which must exist.
  */
-async function openDataDirStore(paths: DataDirPaths, database: string | undefined): Promise<Store> {
-  if (database !== undefined) return openPostgresStore({ url: database });
+async function openDataDirStore(paths: DataDirPaths, database: string | undefined, onNotice: ((error: unknown) => void) | undefined): Promise<Store> {
+  if (database !== undefined) return openPostgresStore({ url: database, ...(onNotice === undefined ? {} : { onWatchError: onNotice }) });
   try {
     if (!statSync(paths.database).isFile()) throw new Error('not a file');
   } catch (error) {

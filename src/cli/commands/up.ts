@@ -128,7 +128,12 @@ function offlineReminders(paths: DataDirPaths): string[] {
 
 async function runUp(options: UpOptions, config: ReturnType<typeof upServicesConfig>, dir: string, output: Output): Promise<void> {
   const passphrase = await intermediatePassphrase(options);
-  const dataDir = await openDataDir(dir, { actor: cliActor(), now: cliClock(), database: options.database });
+  const dataDir = await openDataDir(dir, {
+    actor: cliActor(),
+    now: cliClock(),
+    database: options.database,
+    onStoreNotice: (error) => output.err(`${errorLine(error)} (the services keep running)\n`),
+  });
   try {
     const { unlocked, locked } = await unlockIssuers(dataDir, passphrase);
     if (unlocked.length === 0) {
