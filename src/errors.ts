@@ -66,6 +66,8 @@ export const ERROR_CODES = {
   STORE_TOKEN_ALREADY_REVOKED: 'the enrollment token is already revoked',
   STORE_ENROLLMENT_NOT_FOUND: 'no enrollment waiting for approval has this identifier (see `symbolon ca pending`)',
   STORE_ENROLLMENT_DECIDED: 'the enrollment was approved or rejected already',
+  STORE_DATABASE_URL_INVALID: 'the database URL is not a postgres:// URL with a host and a database name',
+  STORE_MIGRATION_REQUIRED: 'the database schema is older than this Symbolon; run `symbolon db migrate` once',
 
   // audit/ — tamper-evident log
   AUDIT_CHAIN_BROKEN: 'the audit log has an edited, removed or reordered entry',

@@ -1,6 +1,7 @@
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { SymbolonError } from '../errors.js';
+import { isPostgresUrl } from '../store/index.js';
 import { attributeTypeOid, EXTENDED_KEY_USAGES, KEY_USAGES } from '../x509/index.js';
 import { isLifetime, parseLifetime } from './lifetime.js';
 import { isCidr, isDnsPattern, isSpiffePathPattern } from './name-rules.js';
@@ -21,6 +22,12 @@ export interface CaConfig {
    * certificates of every profile that carries a CRL distribution point.
    */
   readonly deltaCrl: boolean;
+  /**
+   * The PostgreSQL database the CA's records are kept in (`postgres://user@host:port/db`), shared
+   * by every node of the CA; undefined for the data directory's own SQLite file. Never with a
+   * password: this file is copied into the audit log (use PGPASSWORD or ~/.pgpass).
+   */
+  readonly database: string | undefined;
   /** Every profile by name: the built-ins, then the configured ones (which may replace them). */
   readonly profiles: Readonly<Record<string, Profile>>;
 }
@@ -93,6 +100,14 @@ const configSchema = z
       .regex(/^[a-z0-9._-]{1,255}$/, { message: 'expected a trust domain of lowercase letters, digits, ".", "-" and "_", such as example.org' })
       .optional(),
     deltaCrl: z.boolean().optional(),
+    database: z
+      .string()
+      .max(2048)
+      .refine(isPostgresUrl, { message: 'expected a PostgreSQL URL such as postgres://symbolon@db.example.com:5432/symbolon' })
+      .refine((url) => URL.canParse(url) && new URL(url).password === '', {
+        message: 'a password does not belong here (this file is copied into the audit log): give it in PGPASSWORD or ~/.pgpass',
+      })
+      .optional(),
     profiles: z.record(z.string().regex(PROFILE_NAME, { message: 'expected a profile name of lowercase letters, digits and "-"' }), profileSchema).default({}),
   })
   .strict();
@@ -193,7 +208,7 @@ export function parseCaConfig(text: string, source = 'config.yaml'): CaConfig {
     const message = issue.code === 'invalid_type' && issue.received === 'undefined' ? `is required (${issue.expected})` : issue.message;
     throw invalid(source, issue.path, message);
   }
-  const { version, name, publicBaseUrl, spiffeTrustDomain, deltaCrl = false, profiles } = parsed.data;
+  const { version, name, publicBaseUrl, spiffeTrustDomain, deltaCrl = false, database, profiles } = parsed.data;
   const resolved = resolveProfiles(profiles, source);
   return Object.freeze({
     version,
@@ -201,6 +216,7 @@ export function parseCaConfig(text: string, source = 'config.yaml'): CaConfig {
     publicBaseUrl: publicBaseUrl?.replace(/\/+$/, ''),
     spiffeTrustDomain,
     deltaCrl,
+    database,
     profiles: Object.freeze(
       deltaCrl ? Object.fromEntries(Object.entries(resolved).map(([key, profile]) => [key, Object.freeze({ ...profile, hasFreshestCrl: profile.hasCrlDistributionPoint })])) : resolved,
     ),
@@ -208,7 +224,12 @@ export function parseCaConfig(text: string, source = 'config.yaml'): CaConfig {
 }
 
 /** The configuration file `ca init` writes: the name, and commented examples of the rest. */
-export function initialConfigText(options: { readonly name: string; readonly publicBaseUrl?: string | undefined; readonly spiffeTrustDomain?: string | undefined }): string {
+export function initialConfigText(options: {
+  readonly name: string;
+  readonly publicBaseUrl?: string | undefined;
+  readonly spiffeTrustDomain?: string | undefined;
+  readonly database?: string | undefined;
+}): string {
   const lines = [
     '# Symbolon CA configuration. Read when the CA starts; every change is recorded in the audit log.',
     'version: 1',
@@ -218,6 +239,9 @@ export function initialConfigText(options: { readonly name: string; readonly pub
       : `publicBaseUrl: ${JSON.stringify(options.publicBaseUrl)}`,
 "# Delta CRLs (RFC 5280 5.2.4): `symbolon up` publishes them at /crl/<issuer>-delta.crl and new\n# certificates carry the Freshest CRL extension pointing there.\n# deltaCrl: true",
     options.spiffeTrustDomain === undefined ? '# spiffeTrustDomain: example.org' : `spiffeTrustDomain: ${JSON.stringify(options.spiffeTrustDomain)}`,
+    options.database === undefined
+      ? '# The records in PostgreSQL, shared by every node (password in PGPASSWORD or ~/.pgpass, not here):\n# database: postgres://symbolon@db.example.com:5432/symbolon'
+      : `# The records in PostgreSQL, shared by every node (password in PGPASSWORD or ~/.pgpass, not here).\ndatabase: ${JSON.stringify(options.database)}`,
     '# Profiles: the built-ins are client, server, spiffe, gateway and ocsp-signer. Override their fields or add your own:',
     '# profiles:',
     '#   server:',

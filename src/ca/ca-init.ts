@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { errorCodeOf, SymbolonError } from '../errors.js';
 import { createSigner, exportPrivateKeyPem, generateKeyPair, writePrivateKeyFile, writePublicKeyFile } from '../keys/index.js';
 import type { KeyType } from '../keys/index.js';
-import { openSqliteStore } from '../store/index.js';
+import { openPostgresStore, openSqliteStore, parsePostgresUrl, passwordlessUrl } from '../store/index.js';
 import { formatName, parseCertificate, toPem } from '../x509/index.js';
 import { initialConfigText, parseCaConfig } from './ca-config.js';
 import { assertDataDirFree, dataDirPaths, markerText, PRE_INIT_FILES } from './data-dir.js';
@@ -33,6 +33,12 @@ export interface CaInitOptions {
   readonly intermediatePassphrase?: string | undefined;
   readonly publicBaseUrl?: string | undefined;
   readonly spiffeTrustDomain?: string | undefined;
+  /**
+   * Keep the records in this PostgreSQL database (`postgres://...`) instead of the data
+   * directory's SQLite file: its schema is created, and config.yaml names it (without the
+   * password), so copies of the data directory on other nodes use it too.
+   */
+  readonly database?: string | undefined;
   readonly constraints?: IntermediateConstraints | undefined;
   readonly actor: string;
   readonly now: Date;
@@ -147,7 +153,8 @@ export async function initCertificateAuthority(options: CaInitOptions): Promise<
   if (options.rootPassphrase !== undefined && options.rootPassphrase === options.intermediatePassphrase) {
     throw new SymbolonError('USAGE', 'the root and intermediate passphrases must differ: the root key goes offline, the intermediate passphrase stays with the running CA');
   }
-  const configText = initialConfigText(options);
+  if (options.database !== undefined) parsePostgresUrl(options.database);
+  const configText = initialConfigText({ ...options, database: options.database === undefined ? undefined : passwordlessUrl(options.database) });
   parseCaConfig(configText);
   assertDataDirFree(options.dir);
   const rootPassphrase = options.rootPassphrase ?? generatePassphrase(options.random);
@@ -194,7 +201,8 @@ export async function initCertificateAuthority(options: CaInitOptions): Promise<
     await writePublicKeyFile(paths.issuerChain(intermediateId), toPem('CERTIFICATE', intermediateDer) + toPem('CERTIFICATE', rootDer));
     await writePublicKeyFile(paths.config, configText);
 
-    const store = openSqliteStore({ path: paths.database });
+    // A PostgreSQL store gets its schema here; other nodes then open the data directory's copy.
+    const store = options.database === undefined ? openSqliteStore({ path: paths.database }) : await openPostgresStore({ url: options.database, migrate: true });
     try {
       const audit = { at: options.now, actor: options.actor };
       await store.addIssuer(

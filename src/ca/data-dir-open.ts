@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { SymbolonError, isSymbolonError } from '../errors.js';
 import { importPrivateKey, readKeyFile } from '../keys/index.js';
-import { openSqliteStore } from '../store/index.js';
+import { openPostgresStore, openSqliteStore, redactedUrl } from '../store/index.js';
 import type { IssuerRecord, Store } from '../store/index.js';
 import { parseCertificate, parseCertificates } from '../x509/index.js';
 import type { Certificate } from '../x509/index.js';
@@ -52,28 +52,35 @@ function certificateFile(path: string, expected: Buffer, what: string): Certific
  * changed since it was last seen, records a `config.change` audit entry. Throws the errors of
  * `readDataDirMarker`, `CA_DATA_DIR_CORRUPT`, `CA_CONFIG_INVALID` and the store's.
  */
-export async function openDataDir(root: string, context: { readonly actor: string; readonly now: Date }): Promise<DataDir> {
+export async function openDataDir(
+  root: string,
+  context: {
+    readonly actor: string;
+    readonly now: Date;
+    /** The PostgreSQL database (`postgres://...`); default: config.yaml's `database:`, else the SQLite file. */
+    readonly database?: string | undefined;
+    /** Told when a PostgreSQL store's revocation notifications stop (it reconnects by itself); ignored by default. */
+    readonly onStoreNotice?: ((error: unknown) => void) | undefined;
+  },
+): Promise<DataDir> {
   const paths = dataDirPaths(root);
   const marker = readDataDirMarker(root);
   // A write cut short by a crash leaves its temporary file; the real file is old or new, never half.
   sweepTemporaryFiles(root);
   sweepTemporaryFiles(paths.caDir);
-  try {
-    if (!statSync(paths.database).isFile()) throw new Error('not a file');
-  } catch (error) {
-    throw new SymbolonError('CA_DATA_DIR_CORRUPT', `the store ${paths.database} is missing; restore it from a backup`, { cause: error });
-  }
-  const store = openSqliteStore({ path: paths.database, mustExist: true });
+  const configText = readText(paths.config, 'the configuration');
+  const config = parseCaConfig(configText, paths.config);
+  const database = context.database ?? config.database;
+  const store = await openDataDirStore(paths, database, context.onStoreNotice);
+  const where = database === undefined ? paths.database : redactedUrl(database);
   try {
     if ((await store.storeId()) !== marker.storeId) {
-      throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${paths.database} belongs to another data directory (its store id differs from symbolon.json)`);
+      throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${where} belongs to another data directory (its store id differs from symbolon.json)`);
     }
-    const configText = readText(paths.config, 'the configuration');
-    const config = parseCaConfig(configText, paths.config);
     const issuers = await store.listIssuers();
     const rootRecord = issuers.find((issuer) => issuer.parentId === null);
     const activeIssuer = issuers.find((issuer) => issuer.isActive);
-    if (rootRecord === undefined || activeIssuer === undefined) throw new SymbolonError('CA_DATA_DIR_CORRUPT', `the store ${paths.database} records no root or no active intermediate`);
+    if (rootRecord === undefined || activeIssuer === undefined) throw new SymbolonError('CA_DATA_DIR_CORRUPT', `the store ${where} records no root or no active intermediate`);
     const rootCertificate = certificateFile(paths.rootCertificate, rootRecord.certificate, 'the root certificate');
     certificateFile(paths.issuerCertificate(activeIssuer.id), activeIssuer.certificate, 'the intermediate certificate');
     await recordConfigurationChange(store, configText, paths.config, context);
@@ -82,6 +89,20 @@ export async function openDataDir(root: string, context: { readonly actor: strin
     await store.close();
     throw error;
   }
+}
+
+/**
+ * The store of a data directory: the PostgreSQL database `database` names (which must already
+ * have its schema: `symbolon db migrate`), else the directory's SQLite file, which must exist.
+ */
+async function openDataDirStore(paths: DataDirPaths, database: string | undefined, onNotice: ((error: unknown) => void) | undefined): Promise<Store> {
+  if (database !== undefined) return openPostgresStore({ url: database, ...(onNotice === undefined ? {} : { onWatchError: onNotice }) });
+  try {
+    if (!statSync(paths.database).isFile()) throw new Error('not a file');
+  } catch (error) {
+    throw new SymbolonError('CA_DATA_DIR_CORRUPT', `the store ${paths.database} is missing; restore it from a backup`, { cause: error });
+  }
+  return openSqliteStore({ path: paths.database, mustExist: true });
 }
 
 async function recordConfigurationChange(store: Store, text: string, path: string, context: { readonly actor: string; readonly now: Date }): Promise<void> {

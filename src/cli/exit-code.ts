@@ -20,7 +20,7 @@ const INPUT_CODE_PREFIXES = ['ASN1_', 'PEM_', 'CERT_', 'CSR_', 'KEY_', 'INPUT_',
 export function exitCodeFor(error: unknown): number {
   if (!isSymbolonError(error)) return ExitCode.INTERNAL;
   const code: ErrorCode = error.code;
-  if (code === 'USAGE' || INPUT_CODE_PREFIXES.some((prefix) => code.startsWith(prefix))) return ExitCode.USAGE_OR_INPUT;
+  if (code === 'USAGE' || code === 'STORE_DATABASE_URL_INVALID' || INPUT_CODE_PREFIXES.some((prefix) => code.startsWith(prefix))) return ExitCode.USAGE_OR_INPUT;
   return ExitCode.FAILED;
 }
 

@@ -14,7 +14,12 @@ export interface FeedRouteOptions {
    * carries it, so a gateway keys its revoked set by issuing key, not by our internal ids.
    */
   readonly issuerKeyId: (issuerId: string) => string | undefined;
-  /** A comment line this often keeps idle proxies from closing the stream. */
+  /**
+   * A `heartbeat` event this often keeps idle proxies from closing the stream and tells the
+   * gateway how old the feed's knowledge is (`ageMs`: since its last complete read of the store;
+   * null before the first), so a gateway sees staleness when the database is away even though
+   * this server still answers.
+   */
   readonly heartbeatMs: number;
   /** A live client this far behind is cut off; it resumes from its last sequence. */
   readonly maxBufferedBytes: number;
@@ -36,6 +41,12 @@ function eventFrame(event: RevocationEvent, issuerKeyId: string | undefined): st
   // null for an issuer the server cannot name by key: the client reports and skips that entry.
   const data = { sequence: event.sequence, issuer: event.issuerId, issuerKeyId: issuerKeyId ?? null, serial: event.serial, reason: event.reason, revokedAt: event.revokedAt.toISOString() };
   return `id: ${event.sequence}\nevent: revocation\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** Ages, not times, cross the wire: the gateway's clock need not agree with ours. */
+function heartbeatFrame(currentAt: Date | undefined): string {
+  const ageMs = currentAt === undefined ? null : Math.max(0, Date.now() - currentAt.getTime());
+  return `event: heartbeat\ndata: ${JSON.stringify({ ageMs })}\n\n`;
 }
 
 function readyFrame(sequence: number): string {
@@ -96,7 +107,7 @@ export function createFeedRoute(options: FeedRouteOptions): FeedRoute {
       if (event.issuerId === client.issuerId && event.serial === client.serial) res.end();
       else if (res.writableLength > options.maxBufferedBytes) res.destroy();
     });
-    const heartbeat = setInterval(() => isOpen() && res.write(': keep-alive\n\n'), options.heartbeatMs);
+    const heartbeat = setInterval(() => isOpen() && res.write(heartbeatFrame(feed.currentAt)), options.heartbeatMs);
     heartbeat.unref();
     streams.add(res);
     res.once('close', () => {

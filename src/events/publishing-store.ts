@@ -36,6 +36,7 @@ export function publishingStore(store: Store, feed: Pick<RevocationFeed, 'publis
     getPendingEnrollment: (id) => store.getPendingEnrollment(id),
     listPendingEnrollments: (status) => store.listPendingEnrollments(status),
     decidePendingEnrollment: (id, decision, audit) => store.decidePendingEnrollment(id, decision, audit),
+    watchRevocations: (listener) => store.watchRevocations(listener),
     storeId: () => store.storeId(),
     close: () => store.close(),
   } satisfies Store);

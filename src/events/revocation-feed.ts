@@ -10,11 +10,15 @@ export interface RevocationFeedOptions {
   readonly afterSequence: number;
   /**
    * How often the store is read for revocations recorded by other processes (a `symbolon ca
-   * revoke` beside a running `symbolon up`). In-process revocations are delivered at once.
+   * revoke` beside a running `symbolon up`, another node on the same PostgreSQL database).
+   * In-process revocations are delivered at once; a store that notifies (PostgreSQL) makes the
+   * feed read at once too, and the poll is then only the backstop.
    */
   readonly pollIntervalMs: number;
   /** Told about a listener that threw or a store read that failed; the feed goes on. */
   readonly onError?: (error: unknown) => void;
+  /** For `currentAt`; the real clock by default. */
+  readonly clock?: () => Date;
 }
 
 /**
@@ -25,6 +29,12 @@ export interface RevocationFeedOptions {
 export interface RevocationFeed {
   /** The highest sequence delivered. */
   readonly lastSequence: number;
+  /**
+   * When the feed last knew it had everything the store had: its last complete read of the store
+   * (or a revocation this process committed). Undefined before the first. While the store is
+   * away this stops advancing, and the feed server tells gateways how old it is.
+   */
+  readonly currentAt: Date | undefined;
   /** Delivers a revocation this process has just recorded (after its transaction committed). */
   publish(event: RevocationEvent): void;
   /** Reads the store for revocations after `lastSequence` and delivers them; resolves when done. */
@@ -42,7 +52,8 @@ const PAGE = 1000;
 
 /** Creates the feed and starts polling the store. */
 export function createRevocationFeed(options: RevocationFeedOptions): RevocationFeed {
-  const { store, onError = () => undefined } = options;
+  const { store, onError = () => undefined, clock = () => new Date() } = options;
+  let currentAt: Date | undefined;
   const listeners = new Set<RevocationListener>();
   let lastSequence = options.afterSequence;
   let isClosed = false;
@@ -62,9 +73,13 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
 
   async function readAll(): Promise<void> {
     for (;;) {
+      const readAt = clock();
       const page = await store.listRevocations(lastSequence, PAGE);
       for (const record of page) if (!isClosed && record.sequence > lastSequence) deliver(revocationEventOf(record));
-      if (page.length < PAGE || isClosed) return;
+      if (page.length < PAGE || isClosed) {
+        currentAt = readAt;
+        return;
+      }
     }
   }
 
@@ -92,10 +107,16 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
 
   const timer = setInterval(() => void sync(), options.pollIntervalMs);
   timer.unref();
+  // Another node's revocation (PostgreSQL NOTIFY), or a reconnection after which one may have
+  // been missed: read the store from lastSequence now. The poll stays as the backstop.
+  const unwatch = store.watchRevocations(() => void sync());
 
   return {
     get lastSequence() {
       return lastSequence;
+    },
+    get currentAt() {
+      return currentAt;
     },
     publish(event: RevocationEvent): void {
       if (isClosed || event.sequence <= lastSequence) return;
@@ -117,6 +138,7 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
     close(): void {
       isClosed = true;
       clearInterval(timer);
+      unwatch();
       listeners.clear();
     },
   };

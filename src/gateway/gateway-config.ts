@@ -63,6 +63,10 @@ const revocationSchema = z.discriminatedUnion('kind', [
       caFile: z.string().min(1).optional(),
       // With no event or heartbeat for this long, answers become `unavailable` (the fail policy decides).
       staleAfterSeconds: z.number().int().positive().default(60),
+      // Once stale (the CA or its database away): failure-policy (default) answers unavailable and failurePolicy
+      // decides; last-known keeps answering from the last known revoked set (fail static), staleness
+      // shown in /metrics and /healthz. Revoked certificates are refused either way.
+      whenStale: z.enum(['failure-policy', 'last-known']).optional(),
       // Where the revoked set is kept across restarts, so a gateway starts with it when the feed is away.
       snapshotFile: z.string().min(1).optional(),
     })

@@ -21,3 +21,6 @@ export { certificateRecordHash, issuerRecordHash, revocationRecordHash } from '.
 export { openSqliteStore } from './sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';
 export type { RevocationReason } from '../revocation-reason.js';
+export { migratePostgresStore, openPostgresStore, REVOCATION_CHANNEL } from './postgres-store.js';
+export type { MigrationOutcome, PostgresStoreOptions } from './postgres-store.js';
+export { isPostgresUrl, parsePostgresUrl, passwordlessUrl, redactedUrl } from './postgres-url.js';

@@ -221,6 +221,15 @@ export interface Store {
     decision: { readonly status: 'approved' | 'rejected'; readonly decidedBy: string; readonly at: Date } | { readonly status: 'issued'; readonly certificate: CertificateRef },
     audit: AuditDraft | undefined,
   ): Promise<PendingEnrollmentRecord>;
+
+  /**
+   * Calls `listener` whenever revocations may have been recorded by another process, so a reader
+   * catches up by sequence (`listRevocations`) at once instead of at its next poll. PostgreSQL:
+   * on each NOTIFY of a committed revocation, and after every (re)connection of its listening
+   * connection, since a notification sent while it was away is lost. SQLite has no such signal
+   * and never calls it. Returns the function that stops watching; `close` stops every watch.
+   */
+  watchRevocations(listener: () => void): () => void;
   /** A random identifier made when the store was created: tells one store from another. */
   storeId(): Promise<string>;
   close(): Promise<void>;

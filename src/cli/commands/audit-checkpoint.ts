@@ -3,7 +3,7 @@ import { signAuditCheckpoint, verifyStoreState } from '../../ca/index.js';
 import { SymbolonError } from '../../errors.js';
 import { refuseExisting, writeOutputFile } from '../output-file.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliClock, withIssuer } from './ca-options.js';
+import { cliClock, withIssuer, DATABASE_OPTION_HELP } from './ca-options.js';
 import type { CaPassphraseOptions } from './ca-options.js';
 
 interface AuditCheckpointOptions extends CaPassphraseOptions {
@@ -21,6 +21,7 @@ export const auditCheckpointCommand: CommandFactory = (output: Output) =>
   new Command('checkpoint')
     .description('export the audit chain head, signed with the intermediate key, to keep outside the data directory')
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+    .option('--database <url>', DATABASE_OPTION_HELP)
     .requiredOption('--out <file>', 'where to write the signed checkpoint (JSON)')
     .option('--force', 'replace --out when it exists')
     .option('--passphrase-file <file>', 'file holding the intermediate key passphrase')

@@ -5,7 +5,7 @@ import type { AuditCheckpoint, StateVerification } from '../../ca/index.js';
 import { SymbolonError } from '../../errors.js';
 import { readInput } from '../input.js';
 import type { CommandFactory, Output } from '../program.js';
-import { withDataDir } from './ca-options.js';
+import { withDataDir, DATABASE_OPTION_HELP } from './ca-options.js';
 
 /** An exported checkpoint is a few hundred bytes; a stored one (with state) is read by `up`. */
 const MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024;
@@ -22,6 +22,7 @@ export const auditVerifyCommand: CommandFactory = (output: Output) =>
   new Command('verify')
     .description("verify that no audit entry was edited, removed or reordered, and that the CA's tables are what the log records")
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+    .option('--database <url>', DATABASE_OPTION_HELP)
     .option('--checkpoint <file>', 'a signed checkpoint (from `audit checkpoint --out`) the log must still extend')
     .action(async (options: { readonly dir?: string; readonly checkpoint?: string }) => {
       const checkpointText = options.checkpoint === undefined ? undefined : (await readInput(options.checkpoint, MAX_CHECKPOINT_BYTES)).toString('utf8');

@@ -5,10 +5,11 @@ import { SymbolonError } from '../../errors.js';
 import type { CaInitResult } from '../../ca/index.js';
 import type { KeyType } from '../../keys/index.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliActor, cliClock, cliRandom, collect, dataDirOf, hasPassphraseSource, intermediateConstraintsOf, intermediatePassphraseRequest, resolvePassphrase, rootPassphraseRequest } from './ca-options.js';
+import { cliActor, cliClock, cliRandom, collect, dataDirOf, hasPassphraseSource, intermediateConstraintsOf, intermediatePassphraseRequest, resolvePassphrase, rootPassphraseRequest, DATABASE_OPTION_HELP } from './ca-options.js';
 
 interface CaInitOptions {
   readonly dir?: string;
+  readonly database?: string;
   readonly name: string;
   readonly keyType: KeyType;
   readonly publicBaseUrl?: string;
@@ -30,6 +31,7 @@ export const caInitCommand: CommandFactory = (output: Output) =>
   new Command('init')
     .description('create a root CA and an intermediate CA in a new data directory')
     .option('--dir <dir>', 'the data directory to create (default: ./symbolon-data)')
+    .option('--database <url>', DATABASE_OPTION_HELP)
     .option('--name <name>', 'the organisation name in the CA names', 'Symbolon')
     .addOption(new Option('--key-type <type>', `CA key type: ${CA_KEY_TYPES.join(', ')}`).default('p256').argParser(parseCaKeyType))
     .option('--public-base-url <url>', 'where CRLs, OCSP and CA certificates will be published (stamped into certificates)')
@@ -57,6 +59,7 @@ export const caInitCommand: CommandFactory = (output: Output) =>
         intermediatePassphrase: passphrase,
         publicBaseUrl: options.publicBaseUrl,
         spiffeTrustDomain: options.spiffeTrustDomain,
+        database: options.database,
         constraints: intermediateConstraintsOf(options),
         actor: cliActor(),
         now: cliClock(),

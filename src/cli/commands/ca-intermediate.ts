@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { createIntermediate, dataDirPaths, defaultRootKeyPath } from '../../ca/index.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliActor, cliClock, cliRandom, collect, intermediateConstraintsOf, intermediatePassphraseRequest, resolvePassphrase, dataDirOf, defaultRootPassphraseFile, rootPassphrase, withDataDir } from './ca-options.js';
+import { cliActor, cliClock, cliRandom, collect, intermediateConstraintsOf, intermediatePassphraseRequest, resolvePassphrase, dataDirOf, defaultRootPassphraseFile, rootPassphrase, withDataDir, DATABASE_OPTION_HELP } from './ca-options.js';
 
 interface CaIntermediateOptions {
   readonly dir?: string;
@@ -20,6 +20,7 @@ export const caIntermediateCommand: CommandFactory = (output: Output) =>
     new Command('create')
       .description('make a new intermediate CA with the root key and make it the one that issues')
       .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+      .option('--database <url>', DATABASE_OPTION_HELP)
       .option('--root-key <file>', 'the root key file, when it is not in the data directory (default: offline/root.key.enc)')
       .option('--root-passphrase-file <file>', 'file holding the root key passphrase (default: root.passphrase beside the root key, if there)')
       .option('--root-passphrase-env <name>', 'environment variable holding it (never read unless named here)')

@@ -11,7 +11,7 @@ import { keyTypeAlias, keyTypeOf, parseKeyType } from '../key-type-option.js';
 import { checkOutputPath, writeOutputFile } from '../output-file.js';
 import { readPassphrase } from '../passphrase.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliActor, cliClock, cliRandom, collect, parseSanOption, parseTtlOption, withIssuer } from './ca-options.js';
+import { cliActor, cliClock, cliRandom, collect, parseSanOption, parseTtlOption, withIssuer, DATABASE_OPTION_HELP } from './ca-options.js';
 
 interface CaIssueOptions {
   readonly dir?: string;
@@ -74,6 +74,7 @@ export const caIssueCommand: CommandFactory = (output: Output) =>
     .option('--pkcs12-passphrase-file <file>', 'file holding the PKCS#12 passphrase')
     .option('--pkcs12-passphrase-env <name>', 'environment variable holding the PKCS#12 passphrase')
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+    .option('--database <url>', DATABASE_OPTION_HELP)
     .option('--passphrase-file <file>', 'file holding the intermediate key passphrase')
     .option('--passphrase-env <name>', 'environment variable holding it (default: SYMBOLON_CA_PASSPHRASE)')
     .action(async (options: CaIssueOptions) => {

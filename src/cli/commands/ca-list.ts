@@ -3,7 +3,7 @@ import { readInternalCertificates } from '../../ca/index.js';
 import type { CertificateRecord, CertificateStatus } from '../../store/index.js';
 import { lifetimeOption } from '../lifetime-option.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliClock, withDataDir } from './ca-options.js';
+import { cliClock, withDataDir, DATABASE_OPTION_HELP } from './ca-options.js';
 
 interface CaListOptions {
   readonly dir?: string;
@@ -49,6 +49,7 @@ export const caListCommand: CommandFactory = (output: Output) =>
     .option('--json', 'print JSON, one array')
     .option('--all', "also list the CA's internal certificates (OCSP responder, revocation feed, gateway)")
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+    .option('--database <url>', DATABASE_OPTION_HELP)
     .action(async (options: CaListOptions) => {
       const now = cliClock();
       const { records, internal } = await withDataDir(options, async (dataDir) => ({

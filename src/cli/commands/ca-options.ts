@@ -20,7 +20,12 @@ export const CA_PASSPHRASE_ENV = 'SYMBOLON_CA_PASSPHRASE';
 
 export interface DirOption {
   readonly dir?: string;
+  /** `--database postgres://...`: the CA's records there rather than where config.yaml says. */
+  readonly database?: string;
 }
+
+/** Help of `--database`, the same on every command that opens the store. */
+export const DATABASE_OPTION_HELP = "the PostgreSQL database (postgres://user@host:port/db) holding the CA's records, shared by every node (default: config.yaml's database:, else the data directory's SQLite file)";
 
 /** The data directory the command works on. */
 export function dataDirOf(options: DirOption): string {
@@ -166,7 +171,7 @@ export function intermediateConstraintsOf(options: IntermediateConstraintOptions
 
 /** Opens the data directory, runs `work`, and closes it whatever happens. */
 export async function withDataDir<T>(options: DirOption, work: (dataDir: DataDir) => Promise<T>): Promise<T> {
-  const dataDir = await openDataDir(dataDirOf(options), { actor: cliActor(), now: cliClock() });
+  const dataDir = await openDataDir(dataDirOf(options), { actor: cliActor(), now: cliClock(), database: options.database });
   try {
     return await work(dataDir);
   } finally {

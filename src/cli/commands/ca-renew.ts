@@ -8,7 +8,7 @@ import { keyTypeAlias, keyTypeOf, parseKeyType } from '../key-type-option.js';
 import { readInput } from '../input.js';
 import { checkOutputPath, writeOutputFile } from '../output-file.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliActor, cliClock, firstCertificate, cliRandom, parseTtlOption, withIssuer } from './ca-options.js';
+import { cliActor, cliClock, firstCertificate, cliRandom, parseTtlOption, withIssuer, DATABASE_OPTION_HELP } from './ca-options.js';
 
 interface CaRenewOptions {
   readonly dir?: string;
@@ -34,6 +34,7 @@ export const caRenewCommand: CommandFactory = (output: Output) =>
     .option('--out <path>', 'without --rekey: the certificate file (default: standard output); with --rekey: the path prefix')
     .option('--force', 'replace output files that exist')
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+    .option('--database <url>', DATABASE_OPTION_HELP)
     .option('--passphrase-file <file>', 'file holding the intermediate key passphrase')
     .option('--passphrase-env <name>', 'environment variable holding it (default: SYMBOLON_CA_PASSPHRASE)')
     .action(async (certificatePath: string, options: CaRenewOptions) => {

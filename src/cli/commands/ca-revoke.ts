@@ -6,7 +6,7 @@ import { revokeIntermediate } from '../../crl/index.js';
 import { readInput } from '../input.js';
 import { parseLifetimeOption } from '../lifetime-option.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliActor, cliClock, dataDirOf, defaultRootPassphraseFile, firstCertificate, rootPassphrase, withDataDir } from './ca-options.js';
+import { cliActor, cliClock, dataDirOf, defaultRootPassphraseFile, firstCertificate, rootPassphrase, withDataDir, DATABASE_OPTION_HELP } from './ca-options.js';
 
 interface CaRevokeOptions {
   readonly dir?: string;
@@ -43,6 +43,7 @@ export const caRevokeCommand: CommandFactory = (output: Output) =>
     .requiredOption('--reason <reason>', `why: ${REVOCATION_REASONS.join(', ')}`)
     .option('--issuer <id>', 'the issuer (intermediate-N) when a serial is not unique')
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+    .option('--database <url>', DATABASE_OPTION_HELP)
     .option('--root-key <file>', 'revoking an intermediate: the root key file, when it is not in the data directory (default: offline/root.key.enc)')
     .option('--root-passphrase-file <file>', 'revoking an intermediate: file holding the root key passphrase (default: root.passphrase beside the root key, if there)')
     .option('--root-passphrase-env <name>', 'revoking an intermediate: environment variable holding it (never read unless named here)')

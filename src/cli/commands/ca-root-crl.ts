@@ -3,7 +3,7 @@ import { dataDirPaths, defaultRootKeyPath } from '../../ca/index.js';
 import { parseLifetimeOption } from '../lifetime-option.js';
 import { publishRootCrl } from '../../crl/index.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliActor, cliClock, dataDirOf, defaultRootPassphraseFile, rootPassphrase, withDataDir } from './ca-options.js';
+import { cliActor, cliClock, dataDirOf, defaultRootPassphraseFile, rootPassphrase, withDataDir, DATABASE_OPTION_HELP } from './ca-options.js';
 
 interface CaRootCrlOptions {
   readonly dir?: string;
@@ -18,6 +18,7 @@ export const caRootCrlCommand: CommandFactory = (output: Output) =>
   new Command('root-crl')
     .description("sign the root's CRL with the root key (brought back from offline); `symbolon up` serves it at /crl/root.crl")
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+    .option('--database <url>', DATABASE_OPTION_HELP)
     .option('--root-key <file>', 'the root key file, when it is not in the data directory (default: offline/root.key.enc)')
     .option('--root-passphrase-file <file>', 'file holding the root key passphrase (default: root.passphrase beside the root key, if there)')
     .option('--root-passphrase-env <name>', 'environment variable holding it (never read unless named here)')

@@ -3,7 +3,7 @@ import { findCertificate } from '../../ca/index.js';
 import { toPem } from '../../x509/index.js';
 import type { CommandFactory, Output } from '../program.js';
 import { recordJson } from './ca-list.js';
-import { cliClock, withDataDir } from './ca-options.js';
+import { cliClock, withDataDir, DATABASE_OPTION_HELP } from './ca-options.js';
 
 interface CaShowOptions {
   readonly dir?: string;
@@ -19,6 +19,7 @@ export const caShowCommand: CommandFactory = (output: Output) =>
     .option('--issuer <id>', 'the issuer (intermediate-N) when the serial is not unique')
     .option('--pem', 'print the certificate as PEM instead')
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+    .option('--database <url>', DATABASE_OPTION_HELP)
     .action(async (serial: string, options: CaShowOptions) => {
       const record = await withDataDir(options, (dataDir) => findCertificate(dataDir.store, serial, options.issuer));
       output.out(options.pem === true ? toPem('CERTIFICATE', record.der) : JSON.stringify(recordJson(record, cliClock()), null, 2) + '\n');

@@ -4,7 +4,7 @@ import { parseCsr, toPem } from '../../x509/index.js';
 import { readInput } from '../input.js';
 import { checkOutputPath, writeOutputFile } from '../output-file.js';
 import type { CommandFactory, Output } from '../program.js';
-import { cliActor, cliClock, cliRandom, parseTtlOption, withIssuer } from './ca-options.js';
+import { cliActor, cliClock, cliRandom, parseTtlOption, withIssuer, DATABASE_OPTION_HELP } from './ca-options.js';
 
 interface CaSignOptions {
   readonly dir?: string;
@@ -28,6 +28,7 @@ export const caSignCommand: CommandFactory = (output: Output) =>
     .option('--force', 'replace the --out file if it exists')
     .option('--chain', 'follow the certificate with the intermediate certificate')
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+    .option('--database <url>', DATABASE_OPTION_HELP)
     .option('--passphrase-file <file>', 'file holding the intermediate key passphrase')
     .option('--passphrase-env <name>', 'environment variable holding it (default: SYMBOLON_CA_PASSPHRASE)')
     .action(async (csrPath: string, options: CaSignOptions) => {

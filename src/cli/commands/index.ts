@@ -2,6 +2,7 @@ import type { CommandFactory } from '../program.js';
 import { auditCommand } from './audit.js';
 import { caCommand } from './ca.js';
 import { csrCommand } from './csr.js';
+import { dbCommand } from './db.js';
 import { gatewayCommand } from './gateway.js';
 import { inspectCommand } from './inspect.js';
 import { keyCommand } from './key.js';
@@ -17,6 +18,7 @@ export const COMMANDS: readonly CommandFactory[] = [
   gatewayCommand,
   caCommand,
   auditCommand,
+  dbCommand,
   csrCommand,
   inspectCommand,
   keyCommand,

@@ -21,10 +21,11 @@ import { untilStopped } from './until-stopped.js';
 import { auditSummary, startAuditCheck } from '../up/audit-at-start.js';
 import { createUpHealth } from '../up/up-health.js';
 import { createdLines } from './ca-init.js';
-import { CA_PASSPHRASE_ENV, cliActor, cliClock, cliRandom, dataDirOf, intermediatePassphrase } from './ca-options.js';
+import { CA_PASSPHRASE_ENV, cliActor, cliClock, cliRandom, dataDirOf, intermediatePassphrase, DATABASE_OPTION_HELP } from './ca-options.js';
 
 interface UpOptions extends UpServiceOptions {
   readonly dir?: string;
+  readonly database?: string;
   readonly gatewayConfig?: string;
   readonly gatewayName: readonly string[];
   readonly passphraseFile?: string;
@@ -70,6 +71,7 @@ export const upCommand: CommandFactory = (output: Output) =>
   new Command('up')
     .description('run the CA services: CRLs, OCSP and the revocation feed (creates a CA first if there is none)')
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
+    .option('--database <url>', DATABASE_OPTION_HELP)
     .option('--listen <host:port>', 'where CRLs, OCSP and CA certificates are served over HTTP', '127.0.0.1:8080')
     .option('--tls-listen <host:port>', 'the HTTPS service listener: the revocation feed (/feed, gateway certificates only) and EST (/.well-known/est/)', '127.0.0.1:8443')
     .option('--no-feed', 'do not serve the revocation feed')
@@ -94,6 +96,7 @@ export const upCommand: CommandFactory = (output: Output) =>
             name: 'Symbolon',
             keyType: 'p256',
             publicBaseUrl: publicBaseUrlOf(options, config.listen),
+            database: options.database,
             actor: cliActor(),
             now: cliClock(),
             random: cliRandom,
@@ -128,7 +131,12 @@ function offlineReminders(paths: DataDirPaths): string[] {
 
 async function runUp(options: UpOptions, config: ReturnType<typeof upServicesConfig>, dir: string, output: Output): Promise<void> {
   const passphrase = await intermediatePassphrase(options);
-  const dataDir = await openDataDir(dir, { actor: cliActor(), now: cliClock() });
+  const dataDir = await openDataDir(dir, {
+    actor: cliActor(),
+    now: cliClock(),
+    database: options.database,
+    onStoreNotice: (error) => output.err(`${errorLine(error)} (the services keep running)\n`),
+  });
   try {
     const { unlocked, locked } = await unlockIssuers(dataDir, passphrase);
     if (unlocked.length === 0) {

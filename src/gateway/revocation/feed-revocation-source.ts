@@ -21,6 +21,14 @@ export interface FeedRevocationSourceOptions {
   readonly tls: { readonly cert: string; readonly key: string; readonly ca: string };
   /** With no event, heartbeat or comment for this long, answers are `unavailable`. */
   readonly staleAfterSeconds: number;
+  /**
+   * What a certificate outside the revoked set is once the set is stale (nothing current heard
+   * for `staleAfterSeconds`: the CA or its database is away): `failure-policy` (default) answers
+   * `unavailable` and the bundle's failure policy decides; `last-known` goes on answering from
+   * the last known set (the snapshot), failing static, while the staleness shows in the metrics
+   * and /healthz. Revoked certificates are refused either way.
+   */
+  readonly whenStale?: 'failure-policy' | 'last-known' | undefined;
   /** Where the revoked set is kept across restarts; none when absent. */
   readonly snapshotFile?: string | undefined;
   readonly onError: (error: unknown) => void;
@@ -119,6 +127,11 @@ export function createFeedRevocationSource(options: FeedRevocationSourceOptions)
     snapshotTimer.unref();
   }
 
+  /** The feed was known current at `at`: heardAt only moves forward. */
+  function heard(at: Date): void {
+    if (heardAt === undefined || at.getTime() > heardAt.getTime()) heardAt = at;
+  }
+
   function onFrame(frame: FeedFrame): void {
     if (frame.event === 'revocation') {
       const data = jsonObject(frame);
@@ -126,6 +139,7 @@ export function createFeedRevocationSource(options: FeedRevocationSourceOptions)
       if (!isSequence(sequence) || sequence === 0) throw frameInvalid('a revocation without a valid sequence');
       if (!isSerialHex(serial)) throw frameInvalid(`revocation ${sequence} without a lowercase hex serial`);
       if (typeof reason !== 'string' || !REASON.test(reason)) throw frameInvalid(`revocation ${sequence} without a valid reason`);
+      heard(clock());
       if (!isKeyIdHex(issuerKeyId)) {
         onError(new SymbolonError('GATEWAY_FEED_ISSUER_UNKNOWN', `revocation ${sequence} (issuer ${String(data['issuer'])}, serial ${serial}) carries no issuerKeyId; it is skipped`));
         set.advanceTo(sequence);
@@ -133,8 +147,15 @@ export function createFeedRevocationSource(options: FeedRevocationSourceOptions)
         set.add({ issuerKeyId, serial, reason }, sequence);
       }
       changed();
+    } else if (frame.event === 'heartbeat') {
+      const { ageMs } = jsonObject(frame);
+      if (ageMs !== null && !isSequence(ageMs)) throw frameInvalid('a heartbeat whose ageMs is neither null nor a whole number of milliseconds');
+      // The server's feed was last current with its store ageMs ago: with the database away the
+      // server still answers, and this is how the gateway learns that it is going stale.
+      if (ageMs !== null) heard(new Date(clock().getTime() - ageMs));
     } else if (frame.event === 'ready') {
       if (!isSequence(jsonObject(frame)['sequence'])) throw frameInvalid('a ready event without a valid sequence');
+      heard(clock());
       isKnown = true;
       attempt = 0;
       changed();
@@ -193,9 +214,10 @@ export function createFeedRevocationSource(options: FeedRevocationSourceOptions)
       const reader = createFeedStreamReader({
         maxLineBytes,
         maxFrameBytes: maxLineBytes,
+        // Any line proves the connection alive (the watchdog's concern); only events and
+        // heartbeats say how current the revoked set is.
         onLine: () => {
-          heardAt = clock();
-          activityAt = heardAt.getTime();
+          activityAt = clock().getTime();
         },
         onFrame,
       });
@@ -229,11 +251,11 @@ export function createFeedRevocationSource(options: FeedRevocationSourceOptions)
       return checkEachCertificate(path, (certificate, issuer) => {
         const reason = set.reasonOf(certificate, issuer);
         if (reason !== undefined) return { status: 'revoked', reason };
-        return isCurrent(now) ? { status: 'good' } : unavailable(now);
+        return isCurrent(now) || (isKnown && options.whenStale === 'last-known') ? { status: 'good' } : unavailable(now);
       });
     },
     stats(now) {
-      return { entries: set.size, lagSeconds: heardAt === undefined ? undefined : Math.max(0, (now.getTime() - heardAt.getTime()) / 1000) };
+      return { entries: set.size, lagSeconds: heardAt === undefined ? undefined : Math.max(0, (now.getTime() - heardAt.getTime()) / 1000), isStale: !isCurrent(now) };
     },
     async start() {
       if (options.snapshotFile !== undefined) {

@@ -70,6 +70,7 @@ export async function createRevocationSource(bundle: TrustBundleRevocation, cont
         url: config.url,
         tls: { cert: client.cert, key: client.key, ca },
         staleAfterSeconds: config.staleAfterSeconds,
+        whenStale: config.whenStale,
         snapshotFile: config.snapshotFile,
         onError: context.onError,
         clock: context.clock,

@@ -13,6 +13,8 @@ export interface RevocationSourceStats {
   readonly entries: number;
   /** Seconds since the source last knew it was current (feed: last event or heartbeat; CRL: since thisUpdate); undefined before the first load. */
   readonly lagSeconds: number | undefined;
+  /** Past the source's own limit of staleness (feed: `staleAfterSeconds`), or never loaded; for /healthz. Absent where the source has no such limit. */
+  readonly isStale?: boolean;
 }
 
 /**

@@ -1,10 +1,13 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { RouteLatencyHistogram } from './route-latency-histogram.js';
 
+/** The gauge /healthz reads: a worker's or a cluster's sum of it above 0 means some revocation source is stale. */
+export const REVOCATION_STALE_METRIC = 'symbolon_gateway_revocation_stale';
+
 /** What the metrics read when scraped, rather than being told on every change. */
 export interface GatewayGaugeSources {
   /** Per trust bundle: revoked entries held and seconds since the revocation source was current. */
-  revocation(): readonly { readonly bundle: string; readonly kind: string; readonly entries: number; readonly lagSeconds: number | undefined }[];
+  revocation(): readonly { readonly bundle: string; readonly kind: string; readonly entries: number; readonly lagSeconds: number | undefined; readonly isStale?: boolean }[];
   /** Per listener: the server certificate's notAfter (ms since epoch). */
   serverCertificates(): readonly { readonly listener: string; readonly notAfterMs: number }[];
   /** Client connections past their handshake. */
@@ -74,6 +77,16 @@ export class GatewayMetrics {
       collect() {
         this.reset();
         for (const source of sources.revocation()) this.set({ bundle: source.bundle, source: source.kind }, source.lagSeconds ?? Number.NaN);
+      },
+    });
+    new Gauge({
+      name: REVOCATION_STALE_METRIC,
+      help: 'Whether each trust bundle revocation source is past its staleness limit (1) or current (0); /healthz is 503 while any is 1',
+      labelNames: ['bundle', 'source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const source of sources.revocation()) if (source.isStale !== undefined) this.set({ bundle: source.bundle, source: source.kind }, source.isStale ? 1 : 0);
       },
     });
     new Gauge({

@@ -215,6 +215,54 @@ test('a stream that goes silent is cut after staleAfterSeconds and reconnected',
   }
 });
 
+test("a server that still answers but whose feed is behind its database makes the gateway stale: heartbeats carry the feed's age", async () => {
+  // The feed was last current with its store when this server started: every heartbeat says so.
+  const currentAt = Date.now();
+  const timers: NodeJS.Timeout[] = [];
+  const hostile = await startHostileServer((res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(`event: ready\ndata: {"sequence":0}\n\n`);
+    const timer = setInterval(() => res.write(`: keep-alive\n\nevent: heartbeat\ndata: {"ageMs":${Date.now() - currentAt}}\n\n`), 50);
+    timers.push(timer);
+    res.on('close', () => clearInterval(timer));
+  });
+  const failing = await feedSource({ url: hostile.url, staleAfterSeconds: 1 });
+  const fallingBack = await feedSource({ url: hostile.url, staleAfterSeconds: 1, whenStale: 'last-known' });
+  try {
+    const good = await issueLeaf(h, 'stale-db-good');
+    assert.deepEqual(statusOf(failing.source, good), { status: 'good' });
+    // Heartbeats keep arriving (the connection is alive) while the age they report passes the limit.
+    assert.ok(await eventually(() => failing.source.stats(new Date()).isStale === true, 4000), 'the gateway goes stale');
+    assert.equal(statusOf(failing.source, good).status, 'unavailable');
+    assert.ok(failing.source.stats(new Date()).lagSeconds! >= 1);
+    assert.equal(hostile.requests(), 2, 'no reconnection: the connection itself is healthy');
+    // whenStale: last-known fails static: the last known set still answers, and says it is stale.
+    assert.ok(await eventually(() => fallingBack.source.stats(new Date()).isStale === true, 4000), 'it is stale too');
+    assert.deepEqual(statusOf(fallingBack.source, good), { status: 'good' });
+  } finally {
+    for (const timer of timers) clearInterval(timer);
+    await failing.source.close();
+    await fallingBack.source.close();
+    hostile.server.closeAllConnections();
+    await closeServer(hostile.server);
+  }
+});
+
+test('a heartbeat whose age is not a whole number of milliseconds is a frame error', async () => {
+  const hostile = await startHostileServer((res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(`event: ready\ndata: {"sequence":0}\n\nevent: heartbeat\ndata: {"ageMs":-5}\n\n`);
+  });
+  const { source, errors } = await feedSource({ url: hostile.url, startTimeoutMs: 200 });
+  try {
+    assert.ok(await eventually(() => codes(errors).includes('GATEWAY_FEED_FRAME_INVALID'), 3000), codes(errors).join(' '));
+  } finally {
+    await source.close();
+    hostile.server.closeAllConnections();
+    await closeServer(hostile.server);
+  }
+});
+
 test('start resolves, never rejects, when the feed cannot be reached; answers are then unavailable', async () => {
   const { source, errors } = await feedSource({ url: 'https://127.0.0.1:1/feed' });
   try {
@@ -260,6 +308,16 @@ test('the snapshot file is written atomically with mode 0600 and a restarted gat
     assert.ok(restarted.source.stats(new Date()).entries >= 2);
   } finally {
     await restarted.source.close();
+  }
+  // Failing static: with the feed away past the limit, the snapshot is still enforced and still answers.
+  const failingStatic = await feedSource({ url: server.url, snapshotFile: file, staleAfterSeconds: 30, whenStale: 'last-known' });
+  try {
+    const later = new Date(Date.now() + 3_600_000);
+    for (const victim of victims) assert.deepEqual(statusOf(failingStatic.source, victim, later), { status: 'revoked', reason: 'keyCompromise' });
+    assert.deepEqual(statusOf(failingStatic.source, kept, later), { status: 'good' });
+    assert.equal(failingStatic.source.stats(later).isStale, true);
+  } finally {
+    await failingStatic.source.close();
   }
 });
 
