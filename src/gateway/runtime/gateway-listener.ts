@@ -9,6 +9,7 @@ import { serveHttp1 } from '../http1/http1-connection.js';
 import type { Http1Hooks } from '../http1/http1-connection.js';
 import type { RejectionReason } from '../rejection.js';
 import { reasonOfOpenSslError } from './client-verifier.js';
+import type { ClientHelloQueue } from './client-hello-queue.js';
 import type { ConnectionBudget } from './connection-budget.js';
 
 /** Field lines a request head may carry over HTTP/1.1 (HTTP/2's limit is 256 pairs). */
@@ -28,14 +29,20 @@ export interface GatewayListenerOptions<Context> {
   readonly secureContext: SecureContextOptions;
   /** Whether a handshake without a client certificate is refused (no route takes a client without one). */
   readonly requiresCertificate: boolean;
-  /** Shared by every listener of the gateway: `maxConnections` at a time. */
+  /** Shared by every listener of the gateway: `maxConnections` at a time handed to the TLS layer. */
   readonly budget: ConnectionBudget<Socket>;
+  /** Shared too: the connections not yet handed to the TLS layer (no ClientHello yet, or one waiting its turn), `maxWaitingConnections` at a time. */
+  readonly waiting: ConnectionBudget<Socket>;
+  /** Shared too: which complete ClientHello the TLS layer answers next. */
+  readonly helloQueue: ClientHelloQueue;
   readonly http1: Http1Hooks<Context>;
   readonly onHttp2Request: (req: Http2ServerRequest, res: Http2ServerResponse) => void;
   /** Every handshake that completed and was kept, before any request: for metrics. */
   readonly onSecureConnection: (socket: TLSSocket) => void;
   /** A handshake refused for its client certificate (none, or a chain OpenSSL did not verify). */
   readonly onHandshakeRefused: (refusal: HandshakeRefusal) => void;
+  /** A complete ClientHello left unanswered: it waited too long for its turn. */
+  readonly onParked: () => void;
   /** A handshake that failed for another reason (timeout, reset, TLS error). */
   readonly onHandshakeFailure: (error: NodeJS.ErrnoException) => void;
   /** The OCSP response to staple now, if any. */
@@ -52,6 +59,9 @@ export interface GatewayListener {
   close(): Promise<void>;
 }
 
+/** A parked connection (its ClientHello waited too long for its turn) is closed after this many handshake timeouts. */
+const PARKED_TIMEOUT_FACTOR = 6;
+
 /** `node:tls` reports a missing client certificate (SSL_VERIFY_FAIL_IF_NO_PEER_CERT) with this code. */
 const NO_PEER_CERTIFICATE = 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE';
 
@@ -66,7 +76,7 @@ const NO_PEER_CERTIFICATE = 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE';
  * costs about half of `node:http` plus undici per request.
  */
 export function createGatewayListener<Context>(options: GatewayListenerOptions<Context>): GatewayListener {
-  const { listener, limits, budget } = options;
+  const { listener, limits, budget, waiting } = options;
   const allowsHttp1 = listener.alpn.includes('http/1.1');
   const allowsHttp2 = listener.alpn.includes('h2');
   const http1Limits = { maxHeaderBytes: limits.maxHeaderBytes, maxHeaderFields: MAX_HEADER_FIELDS, headersTimeoutMs: limits.handshakeTimeoutMs + limits.idleTimeoutMs, idleTimeoutMs: limits.idleTimeoutMs, bufferedChunkedBodyBytes: limits.bufferedChunkedBodyBytes };
@@ -126,31 +136,47 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
     const key = peerKey(connection.remoteAddress, connection.remotePort);
     // Closed again before it was accepted: nothing to serve.
     if (key === undefined) return void connection.destroy();
-    if (!budget.admit(connection, performance.now())) return;
+    // Until its ClientHello is answered, a connection costs a TCP socket and its bytes so far: it
+    // waits in the larger, cheap pool, which evicts its oldest when full.
+    waiting.admit(connection, performance.now());
     connections.set(key, connection);
     // Errors surface on the TLS socket that runs over it.
     connection.on('error', () => undefined);
     connection.once('close', () => {
+      waiting.closed(connection);
       budget.closed(connection);
       if (connections.get(key) === connection) connections.delete(key);
     });
-    // The TLS layer comes in once the first record (the ClientHello) is complete, and node:tls
-    // replays it: until then a connection costs a TCP socket and its bytes so far, not a TLS
-    // socket, which is what a flood of idle connections or of ClientHellos sent a byte at a time
-    // amounts to. It has the handshake timeout for that record; the TLS layer's timer starts then.
+    // It has the handshake timeout for its first record (reset by each byte), and keeps it while it
+    // waits its turn; the TLS layer's own timer starts when the TLS layer takes it.
     connection.setTimeout(limits.handshakeTimeoutMs, () => {
-      options.onHandshakeFailure(Object.assign(new Error('no ClientHello within the handshake timeout'), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }));
+      options.onHandshakeFailure(Object.assign(new Error('no answered ClientHello within the handshake timeout'), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }));
       connection.destroy();
     });
     let received: Buffer | undefined;
+    const startTls = (): void => {
+      waiting.closed(connection);
+      if (!budget.admit(connection, performance.now())) return;
+      connection.setTimeout(0);
+      connection.unshift(received!);
+      // node:tls replays the bytes read so far.
+      tls.emit('connection', connection);
+    };
     const onData = (chunk: Buffer): void => {
       received = received === undefined ? chunk : Buffer.concat([received, chunk]);
       if (!isFirstRecordComplete(received)) return;
       connection.off('data', onData);
-      connection.setTimeout(0);
       connection.pause();
-      connection.unshift(received);
-      tls.emit('connection', connection);
+      options.helloQueue.push({
+        start: startTls,
+        park: () => {
+          options.onParked();
+          // Closed, it would come back at once as a fresh ClientHello; parked, it costs a socket
+          // until its client gives up, an eviction, or this longer timer.
+          connection.setTimeout(limits.handshakeTimeoutMs * PARKED_TIMEOUT_FACTOR);
+        },
+        isClosed: () => connection.destroyed,
+      });
     };
     connection.on('data', onData);
   });

@@ -4,6 +4,7 @@ import { ConnectionBudget } from '../../../src/gateway/runtime/connection-budget
 import type { ConnectionDropReason } from '../../../src/gateway/runtime/connection-budget.js';
 import { LogRateLimit } from '../../../src/gateway/runtime/log-rate-limit.js';
 import { isFirstRecordComplete } from '../../../src/gateway/runtime/gateway-listener.js';
+import { ClientHelloQueue } from '../../../src/gateway/runtime/client-hello-queue.js';
 
 class FakeConnection {
   isDestroyed = false;
@@ -127,4 +128,67 @@ test('the TLS layer is brought in once the first record is whole, or at once for
   assert.equal(isFirstRecordComplete(Buffer.concat([record, Buffer.from('next')])), true);
   assert.equal(isFirstRecordComplete(Buffer.from('GET / HTTP/1.1\r\n')), true, 'plain HTTP: the TLS layer refuses it');
   assert.equal(isFirstRecordComplete(Buffer.from([22, 3, 1, 0xff, 0xff])), true, 'a length no record has: the TLS layer refuses it');
+});
+
+/** A ClientHelloQueue on a hand-driven clock and scheduler: `turn()` runs what it scheduled. */
+function makeQueue(maxWaitMs: number): { queue: ClientHelloQueue; clock: { now: number }; turn: () => boolean; events: string[]; add: (name: string) => { close: () => void } } {
+  const clock = { now: 0 };
+  const scheduled: (() => void)[] = [];
+  const events: string[] = [];
+  const queue = new ClientHelloQueue({ maxWaitMs, now: () => clock.now, schedule: (task) => scheduled.push(task) });
+  const add = (name: string): { close: () => void } => {
+    let isClosed = false;
+    queue.push({ start: () => events.push(`start ${name}`), park: () => events.push(`park ${name}`), isClosed: () => isClosed });
+    return { close: () => (isClosed = true) };
+  };
+  const turn = (): boolean => {
+    const task = scheduled.shift();
+    task?.();
+    return task !== undefined;
+  };
+  return { queue, clock, turn, events, add };
+}
+
+test('the ClientHello queue starts one handshake per turn of the event loop, newest first', () => {
+  const { queue, turn, events, add } = makeQueue(500);
+  add('a');
+  add('b');
+  add('c');
+  assert.equal(queue.size, 3);
+  assert.equal(turn(), true);
+  assert.deepEqual(events, ['start c']);
+  add('d');
+  while (turn());
+  assert.deepEqual(events, ['start c', 'start d', 'start b', 'start a']);
+  assert.equal(queue.size, 0);
+  assert.equal(turn(), false, 'nothing left scheduled');
+});
+
+test('a ClientHello that waited longer than maxWaitMs is parked, never started, and a closed one is skipped', () => {
+  const { queue, clock, turn, events, add } = makeQueue(500);
+  add('old');
+  const gone = add('gone');
+  clock.now = 400;
+  add('fresh');
+  gone.close();
+  clock.now = 501;
+  while (turn());
+  assert.deepEqual(events, ['park old', 'start fresh']);
+  assert.equal(queue.size, 0);
+});
+
+test('a flood only grows the ClientHello queue at the bottom: what stays there goes stale and is parked, the queue stays bounded', () => {
+  const { queue, clock, turn, events, add } = makeQueue(500);
+  // Ten arrive per millisecond, one is started per turn (a turn per millisecond).
+  for (let ms = 0; ms < 5000; ms++) {
+    clock.now = ms;
+    for (let i = 0; i < 10; i++) add(`${ms}.${i}`);
+    turn();
+  }
+  assert.ok(queue.size <= 10 * 502, `queue size ${queue.size}`);
+  const started = events.filter((event) => event.startsWith('start'));
+  assert.equal(started.length, 5000);
+  // Every started one was the newest of its millisecond.
+  assert.ok(started.every((event) => event.endsWith('.9')));
+  assert.ok(events.filter((event) => event.startsWith('park')).length > 40_000);
 });
