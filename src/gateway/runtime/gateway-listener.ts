@@ -95,8 +95,9 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
 
   const refuse = (socket: TLSSocket, reason: RejectionReason, detail: string): void => {
     options.onHandshakeRefused({ reason, detail, remoteAddress: socket.remoteAddress });
-    socket.destroy();
+    closeLingering(socket);
   };
+  let requiresCertificate = options.requiresCertificate;
 
   const tls = createTlsServer(
     {
@@ -115,6 +116,8 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
         // A certificate was sent and OpenSSL did not verify it: no route takes it, even where one is optional.
         const error = socket.authorizationError;
         if (error !== null && error !== undefined && socket.getPeerCertificate().raw !== undefined) return refuse(socket, reasonOfOpenSslError(String(error)), `OpenSSL: ${String(error)}`);
+        // OpenSSL refuses a handshake without certificate itself then; should one get here, it is refused all the same.
+        if (requiresCertificate) return refuse(socket, 'no_certificate', 'no client certificate');
       }
       options.onSecureConnection(socket);
       if (socket.alpnProtocol === 'h2' && http2 !== undefined) http2.emit('connection', socket);
@@ -122,8 +125,24 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
       else socket.destroy();
     },
   );
+  // TLS 1.3: the client's certificate comes after the server's Finished, so a handshake whose chain
+  // OpenSSL did not verify has completed for the client before the verdict, and node:tls cannot
+  // refuse it with an alert: its verify callback (VerifyCallback, src/crypto/crypto_util.cc) always
+  // returns 1 and leaves the verdict to JavaScript after the handshake, where rejectUnauthorized
+  // makes onServerSocketSecure (lib/_tls_wrap.js) destroy the socket: no close_notify, and a reset
+  // if the client's request is already there. So for TLS 1.3 the refusal is ours, in the handler
+  // above: close_notify, then a lingering close. 'keylog' is the one server event that hands over
+  // the TLS socket during its handshake, before that verdict; `_rejectUnauthorized` is the field
+  // onServerSocketSecure reads (OpenSSL's verify mode, which refuses a handshake without
+  // certificate, was set from the option when the socket was made and stays). Should node:tls
+  // rename the field, its own destroy comes back: the refusal stays, only less clean. TLS 1.2
+  // keeps node:tls's destroy: there the server's Finished is not out yet, and the client sees its
+  // handshake fail.
+  tls.on('keylog', (_line: Buffer, socket: TLSSocket) => {
+    if (socket.getProtocol() === 'TLSv1.3') (socket as TLSSocket & { _rejectUnauthorized: boolean })._rejectUnauthorized = false;
+  });
   tls.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
-    // node:tls closed a handshake whose chain did not verify (rejectUnauthorized) and says why here.
+    // node:tls closed a TLS 1.2 handshake whose chain did not verify (rejectUnauthorized) and says why here.
     const verifyError = socket.authorizationError;
     if (verifyError !== null && verifyError !== undefined) options.onHandshakeRefused({ reason: reasonOfOpenSslError(String(verifyError)), detail: `OpenSSL: ${String(verifyError)}`, remoteAddress: undefined });
     else if (error.code === NO_PEER_CERTIFICATE) options.onHandshakeRefused({ reason: 'no_certificate', detail: 'no client certificate', remoteAddress: socket.remoteAddress });
@@ -184,9 +203,10 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
   return {
     server,
     tls,
-    setRequiresCertificate(requiresCertificate) {
+    setRequiresCertificate(isRequired) {
+      requiresCertificate = isRequired;
       // node:tls reads it from the server for each new connection (a field its types leave out).
-      (tls as TlsServer & { rejectUnauthorized: boolean }).rejectUnauthorized = requiresCertificate;
+      (tls as TlsServer & { rejectUnauthorized: boolean }).rejectUnauthorized = isRequired;
     },
     close() {
       return new Promise((resolve) => {
@@ -197,6 +217,24 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
       });
     },
   };
+}
+
+/** How long a refused connection's bytes are still read (and dropped) after close_notify before it is closed. */
+const LINGER_MS = 2000;
+
+/**
+ * Ends a connection the gateway refused: close_notify, then a lingering close (RFC 9112 9.6): what
+ * the client sent (a request right after its Finished, say) is read and dropped until it closes
+ * too or `LINGER_MS` pass. Closed at once, with its bytes unread, the connection would end in a
+ * reset, and a reset can make the client's kernel drop the close_notify unread.
+ */
+export function closeLingering(socket: TLSSocket): void {
+  socket.on('error', () => undefined);
+  socket.resume();
+  socket.end();
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
 }
 
 /** RFC 8446 5.1: a record header is its type (22: handshake), version and length; its body at most 2^14 bytes (plus expansion). */

@@ -127,7 +127,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const helloQueue = new ClientHelloQueue({
     maxWaitMs: CLIENT_HELLO_MAX_WAIT_MS,
     now: () => performance.now(),
-    schedule: (task) => setImmediate(task),
+    atNextTurn: (task) => setTimeout(task, 0),
+    atEndOfTurn: (task) => setImmediate(task),
   });
   // The shortened handshake deadline, checked with the HTTP/1 connections' deadlines.
   const budgetDeadline = {

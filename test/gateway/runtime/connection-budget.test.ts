@@ -130,65 +130,76 @@ test('the TLS layer is brought in once the first record is whole, or at once for
   assert.equal(isFirstRecordComplete(Buffer.from([22, 3, 1, 0xff, 0xff])), true, 'a length no record has: the TLS layer refuses it');
 });
 
-/** A ClientHelloQueue on a hand-driven clock and scheduler: `turn()` runs what it scheduled. */
-function makeQueue(maxWaitMs: number): { queue: ClientHelloQueue; clock: { now: number }; turn: () => boolean; events: string[]; add: (name: string) => { close: () => void } } {
+/** A ClientHelloQueue on a hand-driven clock; `startTurn()` and `endTurn()` run what it left for them. */
+function makeQueue(maxWaitMs: number): { queue: ClientHelloQueue; clock: { now: number }; startTurn: () => boolean; endTurn: () => void; events: string[]; add: (name: string) => { close: () => void } } {
   const clock = { now: 0 };
-  const scheduled: (() => void)[] = [];
+  const atStart: (() => void)[] = [];
+  const atEnd: (() => void)[] = [];
   const events: string[] = [];
-  const queue = new ClientHelloQueue({ maxWaitMs, now: () => clock.now, schedule: (task) => scheduled.push(task) });
+  const queue = new ClientHelloQueue({ maxWaitMs, now: () => clock.now, atNextTurn: (task) => atStart.push(task), atEndOfTurn: (task) => atEnd.push(task) });
   const add = (name: string): { close: () => void } => {
     let isClosed = false;
     queue.push({ start: () => events.push(`start ${name}`), park: () => events.push(`park ${name}`), isClosed: () => isClosed });
     return { close: () => (isClosed = true) };
   };
-  const turn = (): boolean => {
-    const task = scheduled.shift();
-    task?.();
-    return task !== undefined;
+  const run = (tasks: (() => void)[]): boolean => {
+    const due = tasks.splice(0);
+    for (const task of due) task();
+    return due.length > 0;
   };
-  return { queue, clock, turn, events, add };
+  return { queue, clock, startTurn: () => run(atStart), endTurn: () => void run(atEnd), events, add };
 }
 
-test('the ClientHello queue starts one handshake per turn of the event loop, newest first', () => {
-  const { queue, turn, events, add } = makeQueue(500);
+test('the ClientHello queue answers a ClientHello at once when nothing waits, else one per turn of the event loop, newest first', () => {
+  const { queue, startTurn, endTurn, events, add } = makeQueue(500);
   add('a');
+  assert.deepEqual(events, ['start a'], 'nothing waited: at once');
   add('b');
   add('c');
-  assert.equal(queue.size, 3);
-  assert.equal(turn(), true);
-  assert.deepEqual(events, ['start c']);
+  assert.equal(queue.size, 2);
+  assert.deepEqual(events, ['start a']);
+  endTurn();
+  assert.equal(startTurn(), true);
+  assert.deepEqual(events, ['start a', 'start c']);
+  // Something waits: a newcomer waits its turn too, and goes first.
   add('d');
-  while (turn());
-  assert.deepEqual(events, ['start c', 'start d', 'start b', 'start a']);
+  endTurn();
+  while (startTurn()) endTurn();
+  assert.deepEqual(events, ['start a', 'start c', 'start d', 'start b']);
   assert.equal(queue.size, 0);
-  assert.equal(turn(), false, 'nothing left scheduled');
+  endTurn();
+  add('e');
+  assert.deepEqual(events.at(-1), 'start e', 'idle again: at once');
 });
 
 test('a ClientHello that waited longer than maxWaitMs is parked, never started, and a closed one is skipped', () => {
-  const { queue, clock, turn, events, add } = makeQueue(500);
+  const { queue, clock, startTurn, endTurn, events, add } = makeQueue(500);
+  add('first');
   add('old');
   const gone = add('gone');
   clock.now = 400;
   add('fresh');
   gone.close();
   clock.now = 501;
-  while (turn());
-  assert.deepEqual(events, ['park old', 'start fresh']);
+  endTurn();
+  while (startTurn()) endTurn();
+  assert.deepEqual(events, ['start first', 'park old', 'start fresh']);
   assert.equal(queue.size, 0);
 });
 
 test('a flood only grows the ClientHello queue at the bottom: what stays there goes stale and is parked, the queue stays bounded', () => {
-  const { queue, clock, turn, events, add } = makeQueue(500);
-  // Ten arrive per millisecond, one is started per turn (a turn per millisecond).
+  const { queue, clock, startTurn, endTurn, events, add } = makeQueue(500);
+  // Ten arrive per turn, a turn a millisecond.
   for (let ms = 0; ms < 5000; ms++) {
     clock.now = ms;
+    startTurn();
     for (let i = 0; i < 10; i++) add(`${ms}.${i}`);
-    turn();
+    endTurn();
   }
   assert.ok(queue.size <= 10 * 502, `queue size ${queue.size}`);
   const started = events.filter((event) => event.startsWith('start'));
   assert.equal(started.length, 5000);
-  // Every started one was the newest of its millisecond.
-  assert.ok(started.every((event) => event.endsWith('.9')));
+  // After the first turn, each turn starts the newest of the turn before.
+  assert.ok(started.slice(1).every((event) => event.endsWith('.9')), started.slice(0, 5).join());
   assert.ok(events.filter((event) => event.startsWith('park')).length > 40_000);
 });
