@@ -88,10 +88,23 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
     ? createHttp2Server({ maxSessionMemory: 16, settings: { maxHeaderListSize: limits.maxHeaderBytes }, maxHeaderListPairs: MAX_HEADER_FIELDS }, options.onHttp2Request)
     : undefined;
   http2?.setTimeout(limits.idleTimeoutMs);
+  /** The session node:http2 made for the connection it was handed last (it says so synchronously). */
+  let newestSession: ServerHttp2Session | undefined;
   http2?.on('session', (session: ServerHttp2Session) => {
+    newestSession = session;
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
   });
+  const serveHttp2 = (server: NonNullable<typeof http2>, socket: TLSSocket): void => {
+    // RFC 8446 6.1 and RFC 9293: the client's close_notify or FIN ends what it sends, not what it
+    // reads. HTTP/2 has no half-close of its own, so the streams it opened are answered, and the
+    // session then closes (GOAWAY; no new stream can come anyway).
+    socket.allowHalfOpen = true;
+    newestSession = undefined;
+    server.emit('connection', socket);
+    const session = newestSession as ServerHttp2Session | undefined;
+    socket.once('end', () => session?.close());
+  };
 
   const refuse = (socket: TLSSocket, reason: RejectionReason, detail: string): void => {
     options.onHandshakeRefused({ reason, detail, remoteAddress: socket.remoteAddress });
@@ -120,7 +133,7 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
         if (requiresCertificate) return refuse(socket, 'no_certificate', 'no client certificate');
       }
       options.onSecureConnection(socket);
-      if (socket.alpnProtocol === 'h2' && http2 !== undefined) http2.emit('connection', socket);
+      if (socket.alpnProtocol === 'h2' && http2 !== undefined) serveHttp2(http2, socket);
       else if (socket.alpnProtocol !== 'h2' && allowsHttp1) serveHttp1(socket, http1Limits, options.http1);
       else socket.destroy();
     },
