@@ -122,9 +122,6 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
       handshakeTimeout: limits.handshakeTimeoutMs,
     },
     (socket) => {
-      const key = peerKey(socket.remoteAddress, socket.remotePort);
-      const connection = key === undefined ? undefined : connections.get(key);
-      if (connection !== undefined) budget.handshakeDone(connection);
       if (!socket.authorized) {
         // A certificate was sent and OpenSSL did not verify it: no route takes it, even where one is optional.
         const error = socket.authorizationError;
@@ -132,6 +129,10 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
         // OpenSSL refuses a handshake without certificate itself then; should one get here, it is refused all the same.
         if (requiresCertificate) return refuse(socket, 'no_certificate', 'no client certificate');
       }
+      // Refused ones above stay evictable while they linger.
+      const key = peerKey(socket.remoteAddress, socket.remotePort);
+      const connection = key === undefined ? undefined : connections.get(key);
+      if (connection !== undefined) budget.handshakeDone(connection);
       options.onSecureConnection(socket);
       if (socket.alpnProtocol === 'h2' && http2 !== undefined) serveHttp2(http2, socket);
       else if (socket.alpnProtocol !== 'h2' && allowsHttp1) serveHttp1(socket, http1Limits, options.http1);
