@@ -242,7 +242,7 @@ const LINGER_MS = 2000;
  * too or `LINGER_MS` pass. Closed at once, with its bytes unread, the connection would end in a
  * reset, and a reset can make the client's kernel drop the close_notify unread.
  */
-export function closeLingering(socket: TLSSocket): void {
+function closeLingering(socket: TLSSocket): void {
   socket.on('error', () => undefined);
   socket.resume();
   socket.end();
