@@ -41,8 +41,6 @@ export interface GatewayListenerOptions<Context> {
   readonly onSecureConnection: (socket: TLSSocket) => void;
   /** A handshake refused for its client certificate (none, or a chain OpenSSL did not verify). */
   readonly onHandshakeRefused: (refusal: HandshakeRefusal) => void;
-  /** A complete ClientHello left unanswered: it waited too long for its turn. */
-  readonly onParked: () => void;
   /** A handshake that failed for another reason (timeout, reset, TLS error). */
   readonly onHandshakeFailure: (error: NodeJS.ErrnoException) => void;
   /** The OCSP response to staple now, if any. */
@@ -59,8 +57,8 @@ export interface GatewayListener {
   close(): Promise<void>;
 }
 
-/** A parked connection (its ClientHello waited too long for its turn) is closed after this many handshake timeouts. */
-const PARKED_TIMEOUT_FACTOR = 6;
+/** A connection whose ClientHello waits its turn is closed after this many handshake timeouts. */
+const WAITING_TIMEOUT_FACTOR = 6;
 
 /** `node:tls` reports a missing client certificate (SSL_VERIFY_FAIL_IF_NO_PEER_CERT) with this code. */
 const NO_PEER_CERTIFICATE = 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE';
@@ -200,16 +198,10 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
       if (!isFirstRecordComplete(received)) return;
       connection.off('data', onData);
       connection.pause();
-      options.helloQueue.push({
-        start: startTls,
-        park: () => {
-          options.onParked();
-          // Closed, it would come back at once as a fresh ClientHello; parked, it costs a socket
-          // until its client gives up, an eviction, or this longer timer.
-          connection.setTimeout(limits.handshakeTimeoutMs * PARKED_TIMEOUT_FACTOR);
-        },
-        isClosed: () => connection.destroyed,
-      });
+      // Waiting its turn, it keeps its socket for longer: closed, a hostile connection would come
+      // back at once as a fresh ClientHello; a good client gives up on its own before.
+      connection.setTimeout(limits.handshakeTimeoutMs * WAITING_TIMEOUT_FACTOR);
+      options.helloQueue.push({ start: startTls, isClosed: () => connection.destroyed });
     };
     connection.on('data', onData);
   });

@@ -86,11 +86,8 @@ export function requiresCertificate(config: GatewayConfig): boolean {
 
 /** The shortest handshake deadline a full connection budget shortens to. */
 const MIN_HANDSHAKE_TIMEOUT_MS = 1000;
-/**
- * How long a complete ClientHello may wait for its turn before it is parked unanswered. A good
- * client's whole request has a second or so; past half of it, the answer would come too late.
- */
-const CLIENT_HELLO_MAX_WAIT_MS = 500;
+/** Waiting ClientHellos answered per turn of the event loop (each costs about a millisecond of key exchange and signature). */
+const CLIENT_HELLOS_PER_TURN = 4;
 /** The kernel's queue of connections not yet accepted (Linux caps it at net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096;
 
@@ -125,8 +122,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Nothing in it finishes a handshake, and its deadline is each connection's own timer: it only evicts.
   const waiting = new ConnectionBudget<Socket>({ maxConnections: limits.maxWaitingConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs, minHandshakeTimeoutMs }, () => metrics.connectionDrops.inc({ reason: 'evicted_waiting' }));
   const helloQueue = new ClientHelloQueue({
-    maxWaitMs: CLIENT_HELLO_MAX_WAIT_MS,
-    now: () => performance.now(),
+    perTurn: CLIENT_HELLOS_PER_TURN,
     atNextTurn: (task) => setTimeout(task, 0),
     atEndOfTurn: (task) => setImmediate(task),
   });
@@ -213,7 +209,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           metrics.handshakes.inc({ result: 'rejected', reason: refusal.reason });
           accessLog.refusedHandshake(refusal);
         },
-        onParked: () => metrics.clientHellosParked.inc(),
         onHandshakeFailure: (error) => metrics.handshakes.inc({ result: 'failed', reason: handshakeFailureReason(error) }),
         staple: () => staplers[index]?.current(),
       });

@@ -130,16 +130,15 @@ test('the TLS layer is brought in once the first record is whole, or at once for
   assert.equal(isFirstRecordComplete(Buffer.from([22, 3, 1, 0xff, 0xff])), true, 'a length no record has: the TLS layer refuses it');
 });
 
-/** A ClientHelloQueue on a hand-driven clock; `startTurn()` and `endTurn()` run what it left for them. */
-function makeQueue(maxWaitMs: number): { queue: ClientHelloQueue; clock: { now: number }; startTurn: () => boolean; endTurn: () => void; events: string[]; add: (name: string) => { close: () => void } } {
-  const clock = { now: 0 };
+/** A ClientHelloQueue whose turns are run by hand: `startTurn()` and `endTurn()` run what it left for them. */
+function makeQueue(perTurn: number): { queue: ClientHelloQueue; startTurn: () => boolean; endTurn: () => void; events: string[]; add: (name: string) => { close: () => void } } {
   const atStart: (() => void)[] = [];
   const atEnd: (() => void)[] = [];
   const events: string[] = [];
-  const queue = new ClientHelloQueue({ maxWaitMs, now: () => clock.now, atNextTurn: (task) => atStart.push(task), atEndOfTurn: (task) => atEnd.push(task) });
+  const queue = new ClientHelloQueue({ perTurn, atNextTurn: (task) => atStart.push(task), atEndOfTurn: (task) => atEnd.push(task) });
   const add = (name: string): { close: () => void } => {
     let isClosed = false;
-    queue.push({ start: () => events.push(`start ${name}`), park: () => events.push(`park ${name}`), isClosed: () => isClosed });
+    queue.push({ start: () => events.push(name), isClosed: () => isClosed });
     return { close: () => (isClosed = true) };
   };
   const run = (tasks: (() => void)[]): boolean => {
@@ -147,59 +146,55 @@ function makeQueue(maxWaitMs: number): { queue: ClientHelloQueue; clock: { now: 
     for (const task of due) task();
     return due.length > 0;
   };
-  return { queue, clock, startTurn: () => run(atStart), endTurn: () => void run(atEnd), events, add };
+  return { queue, startTurn: () => run(atStart), endTurn: () => void run(atEnd), events, add };
 }
 
-test('the ClientHello queue answers a ClientHello at once when nothing waits, else one per turn of the event loop, newest first', () => {
-  const { queue, startTurn, endTurn, events, add } = makeQueue(500);
+test('the ClientHello queue answers a ClientHello at once when nothing waits, else a few per turn of the event loop, newest first', () => {
+  const { queue, startTurn, endTurn, events, add } = makeQueue(2);
   add('a');
-  assert.deepEqual(events, ['start a'], 'nothing waited: at once');
-  add('b');
-  add('c');
-  assert.equal(queue.size, 2);
-  assert.deepEqual(events, ['start a']);
+  assert.deepEqual(events, ['a'], 'nothing waited: at once');
+  for (const name of ['b', 'c', 'd', 'e']) add(name);
+  assert.equal(queue.size, 4);
+  assert.deepEqual(events, ['a']);
   endTurn();
   assert.equal(startTurn(), true);
-  assert.deepEqual(events, ['start a', 'start c']);
+  assert.deepEqual(events, ['a', 'e', 'd']);
   // Something waits: a newcomer waits its turn too, and goes first.
-  add('d');
+  add('f');
   endTurn();
   while (startTurn()) endTurn();
-  assert.deepEqual(events, ['start a', 'start c', 'start d', 'start b']);
+  assert.deepEqual(events, ['a', 'e', 'd', 'f', 'c', 'b']);
   assert.equal(queue.size, 0);
-  endTurn();
-  add('e');
-  assert.deepEqual(events.at(-1), 'start e', 'idle again: at once');
+  add('g');
+  assert.deepEqual(events.at(-1), 'g', 'idle again: at once');
 });
 
-test('a ClientHello that waited longer than maxWaitMs is parked, never started, and a closed one is skipped', () => {
-  const { queue, clock, startTurn, endTurn, events, add } = makeQueue(500);
+test('a ClientHello whose connection closed while it waited is skipped, and swept out of a long queue', () => {
+  const { queue, startTurn, endTurn, events, add } = makeQueue(1);
   add('first');
-  add('old');
   const gone = add('gone');
-  clock.now = 400;
-  add('fresh');
+  add('kept');
   gone.close();
-  clock.now = 501;
   endTurn();
   while (startTurn()) endTurn();
-  assert.deepEqual(events, ['start first', 'park old', 'start fresh']);
-  assert.equal(queue.size, 0);
+  assert.deepEqual(events, ['first', 'kept']);
+  // 5000 waiting, then all but ten closed: once the queue has doubled, the closed ones are gone.
+  const closers = Array.from({ length: 5000 }, (_, index) => add(`n${index}`));
+  for (const closer of closers.slice(0, 4990)) closer.close();
+  for (let i = 0; i < 3200; i++) add(`m${i}`);
+  assert.ok(queue.size < 3300, `queue size ${queue.size}`);
 });
 
-test('a flood only grows the ClientHello queue at the bottom: what stays there goes stale and is parked, the queue stays bounded', () => {
-  const { queue, clock, startTurn, endTurn, events, add } = makeQueue(500);
-  // Ten arrive per turn, a turn a millisecond.
-  for (let ms = 0; ms < 5000; ms++) {
-    clock.now = ms;
+test('under a flood the ClientHello queue grows at the bottom and each turn answers the newest', () => {
+  const { queue, startTurn, endTurn, events, add } = makeQueue(4);
+  // Ten arrive per turn.
+  for (let turn = 0; turn < 1000; turn++) {
     startTurn();
-    for (let i = 0; i < 10; i++) add(`${ms}.${i}`);
+    for (let i = 0; i < 10; i++) add(`${turn}.${i}`);
     endTurn();
   }
-  assert.ok(queue.size <= 10 * 502, `queue size ${queue.size}`);
-  const started = events.filter((event) => event.startsWith('start'));
-  assert.equal(started.length, 5000);
-  // After the first turn, each turn starts the newest of the turn before.
-  assert.ok(started.slice(1).every((event) => event.endsWith('.9')), started.slice(0, 5).join());
-  assert.ok(events.filter((event) => event.startsWith('park')).length > 40_000);
+  assert.equal(events.length, 1 + 999 * 4);
+  // After the first turn, each turn starts the four newest of the turn before.
+  assert.ok(events.slice(1).every((name) => ['.9', '.8', '.7', '.6'].some((end) => name.endsWith(end))), events.slice(0, 9).join());
+  assert.equal(queue.size, 10_000 - events.length);
 });
