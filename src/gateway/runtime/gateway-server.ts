@@ -87,7 +87,7 @@ export function requiresCertificate(config: GatewayConfig): boolean {
 /** The shortest handshake deadline a full connection budget shortens to. */
 const MIN_HANDSHAKE_TIMEOUT_MS = 1000;
 /** Waiting ClientHellos answered per turn of the event loop (each costs about a millisecond of key exchange and signature). */
-const CLIENT_HELLOS_PER_TURN = 4;
+const CLIENT_HELLOS_PER_TURN = 8;
 /** The kernel's queue of connections not yet accepted (Linux caps it at net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096;
 
