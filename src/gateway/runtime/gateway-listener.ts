@@ -65,10 +65,12 @@ const NO_PEER_CERTIFICATE = 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE';
 
 /**
  * One listener. Its accept loop (a plain TCP server) takes every connection the kernel queued,
- * at once, and admits it into the gateway's connection budget (which evicts the oldest unfinished
- * handshake when full) before the TLS layer sees it. The TLS layer asks every client for a
- * certificate; a chain OpenSSL cannot verify against the trust bundles is refused at the end of
- * the handshake, and so is a handshake without certificate when `requiresCertificate` (OpenSSL
+ * at once, into the pool of waiting connections (which evicts its oldest when full) until its
+ * ClientHello is complete and its turn comes in the ClientHello queue; then the connection enters
+ * the gateway's connection budget (which evicts the oldest unfinished handshake when full) and the
+ * TLS layer takes it. The TLS layer asks every client for a certificate; a chain OpenSSL cannot
+ * verify against the trust bundles is refused at the end of the handshake (without alert: see
+ * 'keylog' below), and so is a handshake without certificate when `requiresCertificate` (OpenSSL
  * then sends the alert: TLS 1.3 `certificate_required`, TLS 1.2 `handshake_failure`). The
  * connection then goes by ALPN to `node:http2`'s server or to the HTTP/1.x relay (`http1/`), which
  * costs about half of `node:http` plus undici per request.
@@ -178,8 +180,8 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
       budget.closed(connection);
       if (connections.get(key) === connection) connections.delete(key);
     });
-    // It has the handshake timeout for its first record (reset by each byte), and keeps it while it
-    // waits its turn; the TLS layer's own timer starts when the TLS layer takes it.
+    // It has the handshake timeout for its first record (reset by each byte); the TLS layer's own
+    // timer starts when the TLS layer takes it.
     connection.setTimeout(limits.handshakeTimeoutMs, () => {
       options.onHandshakeFailure(Object.assign(new Error('no answered ClientHello within the handshake timeout'), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }));
       connection.destroy();
