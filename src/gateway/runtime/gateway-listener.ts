@@ -41,6 +41,8 @@ export interface GatewayListenerOptions<Context> {
   readonly onSecureConnection: (socket: TLSSocket) => void;
   /** A handshake refused for its client certificate (none, or a chain OpenSSL did not verify). */
   readonly onHandshakeRefused: (refusal: HandshakeRefusal) => void;
+  /** A complete ClientHello left unanswered in a flood: it waited too long for its turn. */
+  readonly onParked: () => void;
   /** A handshake that failed for another reason (timeout, reset, TLS error). */
   readonly onHandshakeFailure: (error: NodeJS.ErrnoException) => void;
   /** The OCSP response to staple now, if any. */
@@ -203,7 +205,7 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
       // Waiting its turn, it keeps its socket for longer: closed, a hostile connection would come
       // back at once as a fresh ClientHello; a good client gives up on its own before.
       connection.setTimeout(limits.handshakeTimeoutMs * WAITING_TIMEOUT_FACTOR);
-      options.helloQueue.push({ start: startTls, isClosed: () => connection.destroyed });
+      options.helloQueue.push({ start: startTls, park: () => options.onParked(), isClosed: () => connection.destroyed });
     };
     connection.on('data', onData);
   });

@@ -87,7 +87,13 @@ export function requiresCertificate(config: GatewayConfig): boolean {
 /** The shortest handshake deadline a full connection budget shortens to. */
 const MIN_HANDSHAKE_TIMEOUT_MS = 1000;
 /** Waiting ClientHellos answered per turn of the event loop (each costs about a millisecond of key exchange and signature). */
-const CLIENT_HELLOS_PER_TURN = 8;
+const CLIENT_HELLOS_PER_TURN = 1;
+/**
+ * In a flood, how long a complete ClientHello may wait for its turn before it is parked
+ * unanswered. A good client's whole request has a second or so; past half of it, the answer would
+ * come too late.
+ */
+const CLIENT_HELLO_MAX_WAIT_MS = 500;
 /** The kernel's queue of connections not yet accepted (Linux caps it at net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096;
 
@@ -123,6 +129,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const waiting = new ConnectionBudget<Socket>({ maxConnections: limits.maxWaitingConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs, minHandshakeTimeoutMs }, () => metrics.connectionDrops.inc({ reason: 'evicted_waiting' }));
   const helloQueue = new ClientHelloQueue({
     perTurn: CLIENT_HELLOS_PER_TURN,
+    maxWaitMs: CLIENT_HELLO_MAX_WAIT_MS,
+    // More connections wait for TLS than the budget takes: a flood.
+    isFlooded: () => waiting.size > limits.maxConnections,
+    now: () => performance.now(),
     atNextTurn: (task) => setTimeout(task, 0),
     atEndOfTurn: (task) => setImmediate(task),
   });
@@ -209,6 +219,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           metrics.handshakes.inc({ result: 'rejected', reason: refusal.reason });
           accessLog.refusedHandshake(refusal);
         },
+        onParked: () => metrics.clientHellosParked.inc(),
         onHandshakeFailure: (error) => metrics.handshakes.inc({ result: 'failed', reason: handshakeFailureReason(error) }),
         staple: () => staplers[index]?.current(),
       });
