@@ -9,7 +9,7 @@
  * required, `maxConnections` 1,024, 10 s handshake timeout, relaying to the same upstream).
  * Per server, kind and count: the share of good requests answered 200, their p50/p99, the
  * server's largest resident memory (VmRSS) during the flood, and for the gateway its drop
- * counters (symbolon_gateway_connection_drops_total) and refused handshakes. Goal per kind: at
+ * counters (symbolon_gateway_connection_drops_total), parked ClientHellos and refused handshakes. Goal per kind: at
  * least 99% answered, p99 under 1 s, memory bounded. With --rounds > 1, min/median/max over rounds.
  *
  *   node --import tsx bench/flood.ts [--counts 4000,16000] [--kinds idle,slow-hello,half,no-cert]
@@ -271,7 +271,8 @@ async function run(server: string, kind: string, count: number): Promise<RunResu
           const text = await plainText(`http://127.0.0.1:${adminPort}/metrics`);
           const drops = metricSum(text, 'symbolon_gateway_connection_drops_total', 'reason');
           const handshakes = metricSum(text, 'symbolon_gateway_handshakes_total', 'result');
-          notes.push(`drops ${[...drops].map(([reason, n]) => `${reason}=${n}`).join(' ') || 'none'}; handshakes ${[...handshakes].map(([result, n]) => `${result}=${n}`).join(' ')}`);
+          const parked = /^symbolon_gateway_client_hellos_parked_total (\S+)$/m.exec(text)?.[1] ?? '0';
+          notes.push(`drops ${[...drops].map(([reason, n]) => `${reason}=${n}`).join(' ') || 'none'}; parked ClientHellos ${parked}; handshakes ${[...handshakes].map(([result, n]) => `${result}=${n}`).join(' ')}`);
         } catch (error) {
           notes.push(`metrics unreadable: ${(error as Error).message}`);
         }

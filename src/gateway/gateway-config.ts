@@ -120,7 +120,11 @@ const limitsSchema = z
     handshakeTimeoutMs: z.number().int().positive().default(10_000),
     maxHeaderBytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
     idleTimeoutMs: z.number().int().positive().default(60_000),
+    // Connections handed to the TLS layer (in their handshake or past it).
     maxConnections: z.number().int().positive().default(10_000),
+    // Connections not yet handed to it: no complete ClientHello yet, or one waiting its turn. A
+    // socket and some bytes each; the oldest is evicted when full. Each needs a file descriptor.
+    maxWaitingConnections: z.number().int().positive().default(16_384),
     // A chunked HTTP/1.1 request body up to this size is read whole and its framing checked before the
     // request goes upstream (a malformed one is refused with nothing sent); larger ones stream. 0: all stream.
     bufferedChunkedBodyBytes: z.number().int().min(0).max(1024 * 1024).default(64 * 1024),

@@ -5,9 +5,11 @@ export type ConnectionDropReason =
   /** Its handshake outlived the deadline, which the budget shortens as it fills. */
   | 'handshake_deadline'
   /** Every connection in the budget had finished its handshake: the newcomer was closed at once. */
-  | 'budget_full';
+  | 'budget_full'
+  /** It was not yet handed to the TLS layer (no complete ClientHello, or one waiting its turn) when the pool of such connections was full: the oldest goes. */
+  | 'evicted_waiting';
 
-export const CONNECTION_DROP_REASONS: readonly ConnectionDropReason[] = ['evicted_handshake', 'handshake_deadline', 'budget_full'];
+export const CONNECTION_DROP_REASONS: readonly ConnectionDropReason[] = ['evicted_handshake', 'handshake_deadline', 'budget_full', 'evicted_waiting'];
 
 export interface ConnectionBudgetOptions {
   readonly maxConnections: number;

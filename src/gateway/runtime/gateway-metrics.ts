@@ -12,6 +12,8 @@ export interface GatewayGaugeSources {
   serverCertificates(): readonly { readonly listener: string; readonly notAfterMs: number }[];
   /** Client connections past their handshake. */
   openConnections(): number;
+  /** Client connections not yet handed to TLS. */
+  waitingConnections(): number;
   /** Client connections still in their handshake. */
   handshakingConnections(): number;
 }
@@ -31,6 +33,7 @@ export class GatewayMetrics {
   readonly revocationSoftFails: Counter<'bundle'>;
   readonly reloads: Counter<'result'>;
   readonly connectionDrops: Counter<'reason'>;
+  readonly clientHellosParked: Counter;
   /**
    * Requests counted since the last scrape, by route label and status: plain numbers on the
    * request path, added to `requests` when it is read (prom-client hashes its label object on
@@ -111,9 +114,22 @@ export class GatewayMetrics {
     });
     this.connectionDrops = new Counter({
       name: 'symbolon_gateway_connection_drops_total',
-      help: 'Client connections the connection budget closed: evicted_handshake (an unfinished handshake, oldest first, for a newcomer when full), handshake_deadline (past the deadline the budget shortens as it fills), budget_full (a newcomer when every connection had finished its handshake). A handshake closed so also counts in handshakes_total as failed, reset',
+      help: 'Client connections the connection budget closed: evicted_handshake (an unfinished handshake, oldest first, for a newcomer when full), handshake_deadline (past the deadline the budget shortens as it fills), budget_full (a newcomer when every connection had finished its handshake), evicted_waiting (the oldest connection not yet handed to TLS, when the pool of those was full). A handshake closed so also counts in handshakes_total as failed, reset',
       labelNames: ['reason'],
       registers,
+    });
+    this.clientHellosParked = new Counter({
+      name: 'symbolon_gateway_client_hellos_parked_total',
+      help: 'Complete ClientHellos left unanswered in a flood (more connections waiting than maxConnections) because they waited over 0.5 s for their turn: their connections stay, without crypto, until their client gives up, their timeout or an eviction',
+      registers,
+    });
+    new Gauge({
+      name: 'symbolon_gateway_waiting_connections',
+      help: 'Client connections open now, not yet handed to TLS (no complete ClientHello, or one waiting its turn)',
+      registers,
+      collect() {
+        this.set(sources.waitingConnections());
+      },
     });
     new Gauge({
       name: 'symbolon_gateway_open_connections',

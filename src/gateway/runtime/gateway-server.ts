@@ -18,6 +18,7 @@ import { configPath, loadGatewayMaterial } from './gateway-material.js';
 import type { BuiltInMaterial, GatewayMaterial, ServerIdentity } from './gateway-material.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { OcspStapler } from './ocsp-stapler.js';
+import { ClientHelloQueue } from './client-hello-queue.js';
 import { ConnectionBudget } from './connection-budget.js';
 import { createGatewayListener } from './gateway-listener.js';
 import type { GatewayListener } from './gateway-listener.js';
@@ -85,6 +86,14 @@ export function requiresCertificate(config: GatewayConfig): boolean {
 
 /** The shortest handshake deadline a full connection budget shortens to. */
 const MIN_HANDSHAKE_TIMEOUT_MS = 1000;
+/** Waiting ClientHellos answered per turn of the event loop (each costs about a millisecond of key exchange and signature). */
+const CLIENT_HELLOS_PER_TURN = 1;
+/**
+ * In a flood, how long a complete ClientHello may wait for its turn before it is parked
+ * unanswered. A good client's whole request has a second or so; past half of it, the answer would
+ * come too late.
+ */
+const CLIENT_HELLO_MAX_WAIT_MS = 500;
 /** The kernel's queue of connections not yet accepted (Linux caps it at net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096;
 
@@ -111,12 +120,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     serverCertificates: () => material.listeners.map((identity, index) => ({ listener: String(index), notAfterMs: identity.certificate.notAfter.getTime() })),
     openConnections: () => budget.establishedCount,
     handshakingConnections: () => budget.handshakeCount,
+    waitingConnections: () => waiting.size,
   });
   const { limits } = options.config;
-  const budget = new ConnectionBudget<Socket>(
-    { maxConnections: limits.maxConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs, minHandshakeTimeoutMs: Math.min(MIN_HANDSHAKE_TIMEOUT_MS, limits.handshakeTimeoutMs) },
-    (reason) => metrics.connectionDrops.inc({ reason }),
-  );
+  const minHandshakeTimeoutMs = Math.min(MIN_HANDSHAKE_TIMEOUT_MS, limits.handshakeTimeoutMs);
+  const budget = new ConnectionBudget<Socket>({ maxConnections: limits.maxConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs, minHandshakeTimeoutMs }, (reason) => metrics.connectionDrops.inc({ reason }));
+  // Nothing in it finishes a handshake, and its deadline is each connection's own timer: it only evicts.
+  const waiting = new ConnectionBudget<Socket>({ maxConnections: limits.maxWaitingConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs, minHandshakeTimeoutMs }, () => metrics.connectionDrops.inc({ reason: 'evicted_waiting' }));
+  const helloQueue = new ClientHelloQueue({
+    perTurn: CLIENT_HELLOS_PER_TURN,
+    maxWaitMs: CLIENT_HELLO_MAX_WAIT_MS,
+    // More connections wait for TLS than the budget takes: a flood.
+    isFlooded: () => waiting.size > limits.maxConnections,
+    now: () => performance.now(),
+    atNextTurn: (task) => setTimeout(task, 0),
+    atEndOfTurn: (task) => setImmediate(task),
+  });
   // The shortened handshake deadline, checked with the HTTP/1 connections' deadlines.
   const budgetDeadline = {
     get deadline(): number {
@@ -190,6 +209,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         secureContext: secureContextOptions(material.listeners[index]!, material, listener),
         requiresCertificate: requiresCertificate(options.config),
         budget,
+        waiting,
+        helloQueue,
         http1: handler.http1Hooks(),
         onHttp2Request: handler.http2Handler(),
         // Accepted: verified by OpenSSL, or without certificate where a route is optional.
@@ -198,6 +219,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           metrics.handshakes.inc({ result: 'rejected', reason: refusal.reason });
           accessLog.refusedHandshake(refusal);
         },
+        onParked: () => metrics.clientHellosParked.inc(),
         onHandshakeFailure: (error) => metrics.handshakes.inc({ result: 'failed', reason: handshakeFailureReason(error) }),
         staple: () => staplers[index]?.current(),
       });

@@ -48,8 +48,8 @@ after(async () => {
  * the gateway never reads makes its kernel answer the close with a reset, and the client's kernel
  * may then drop the alert unread: RFC 9293 3.6.1, RFC 1122 4.2.2.13).
  */
-function sClient(port: number, path: string | undefined, version: '-tls1_2' | '-tls1_3', files?: CertificateFiles): ReturnType<typeof runWithInput> {
-  const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', env.rootPem, version];
+function sClient(port: number, path: string | undefined, version: '-tls1_2' | '-tls1_3', files?: CertificateFiles, extra: readonly string[] = []): ReturnType<typeof runWithInput> {
+  const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', env.rootPem, version, ...extra];
   if (files !== undefined) args.push('-cert', files.cert, '-key', files.key, '-cert_chain', files.chain);
   return runWithInput('openssl', args, path === undefined ? '' : rawGet(path));
 }
@@ -109,6 +109,21 @@ test('an untrusted chain is refused in the handshake: TLS 1.2 never completes, T
   assert.notEqual(failed.code, 0, failed.output);
   assert.equal(upstream.seen('/untrusted-12').length + upstream.seen('/untrusted-13').length, 0);
   assert.equal(refusedCount(await metrics(required), 'untrusted_issuer'), before + 4);
+});
+
+test('TLS 1.3: an untrusted chain whose request came with its Finished gets close_notify and a clean close, no reset, on either kind of listener; each refusal counted once', async () => {
+  // node:tls cannot send an alert for it (its verify callback always accepts; the verdict comes
+  // after the handshake): the connection is ended with close_notify and the request read and dropped.
+  for (const gw of [required, optional]) {
+    const stranger = await env.foreign(`stranger-13-${gw.port}`);
+    const before = refusedCount(await metrics(gw), 'untrusted_issuer');
+    const result = await sClient(gw.port, '/untrusted-close', '-tls1_3', stranger, ['-msg']);
+    assert.match(result.output, /<<< TLS 1\.3, Alert \[length 0002\], warning close_notify/, result.output);
+    assert.doesNotMatch(result.output, /errno=104|unexpected eof|reset/i, result.output);
+    assert.equal(parseRawResponse(result.stdout), undefined, result.output);
+    assert.equal(refusedCount(await metrics(gw), 'untrusted_issuer'), before + 1);
+  }
+  assert.equal(upstream.seen('/untrusted-close').length, 0);
 });
 
 test('expired, not yet valid, wrong usage and leaf-without-intermediate are refused in the handshake, each counted with its reason', async () => {

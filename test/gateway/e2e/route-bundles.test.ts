@@ -8,7 +8,7 @@ import type { EchoUpstream } from './support/echo-upstream.js';
 import { opensslRoot } from './support/openssl-pki.js';
 import { configInput, startTestGateway } from './support/test-gateway.js';
 import type { TestGateway } from './support/test-gateway.js';
-import { curl } from './support/tls-clients.js';
+import { curl, curlFailure, metricValue, plainGet } from './support/tls-clients.js';
 
 // A route names the trust bundles whose clients it accepts: a partner CA beside your own cannot
 // satisfy a rule written for your clients by issuing a certificate with the same name.
@@ -53,4 +53,25 @@ test("a partner CA's certificate with the allowed name is refused on a route tha
 test('a route that names both bundles accepts clients of both', async () => {
   assert.equal((await curl(env, gw.port, '/shared/partner', { client: partnerTwin })).status, 200);
   assert.equal((await curl(env, gw.port, '/shared/ours', { client: ours })).status, 200);
+});
+
+test('a certificate whose root is in no bundle is refused in the handshake, even where a bundle holds its issuing intermediate', async () => {
+  // The configuration cannot give a verified chain an anchor outside every bundle: OpenSSL and
+  // the strict validator are both given the union of the bundles. The nearest is a bundle that
+  // holds an intermediate and not its root: OpenSSL (no partial chains in node:tls) refuses the
+  // chain in the handshake, so nothing maps it to that bundle.
+  const input = configInput(env, { routes: [{ upstream: upstream.url }] });
+  const intermediateOnly = await startTestGateway(env, validateGatewayConfig({ ...input, trustBundles: [{ name: 'intermediate-only', caFile: env.intermediatePem, revocation: { kind: 'none' }, failurePolicy: 'hard-fail' }] }));
+  try {
+    const before = metricValue((await plainGet(`${intermediateOnly.adminUrl}/metrics`)).body, 'symbolon_gateway_handshakes_total', { result: 'rejected', reason: 'untrusted_issuer' });
+    const forwardedBefore = upstream.seen('/').length;
+    const refused = await curlFailure(env, intermediateOnly.port, ours);
+    assert.notEqual(refused.code, 0, refused.output);
+    assert.ok(refused.output.startsWith('000'), `no HTTP status: ${refused.output}`);
+    const after = metricValue((await plainGet(`${intermediateOnly.adminUrl}/metrics`)).body, 'symbolon_gateway_handshakes_total', { result: 'rejected', reason: 'untrusted_issuer' });
+    assert.equal(after, before + 1);
+    assert.equal(upstream.seen('/').length, forwardedBefore);
+  } finally {
+    await intermediateOnly.close();
+  }
 });

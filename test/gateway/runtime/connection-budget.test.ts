@@ -4,6 +4,7 @@ import { ConnectionBudget } from '../../../src/gateway/runtime/connection-budget
 import type { ConnectionDropReason } from '../../../src/gateway/runtime/connection-budget.js';
 import { LogRateLimit } from '../../../src/gateway/runtime/log-rate-limit.js';
 import { isFirstRecordComplete } from '../../../src/gateway/runtime/gateway-listener.js';
+import { ClientHelloQueue } from '../../../src/gateway/runtime/client-hello-queue.js';
 
 class FakeConnection {
   isDestroyed = false;
@@ -127,4 +128,99 @@ test('the TLS layer is brought in once the first record is whole, or at once for
   assert.equal(isFirstRecordComplete(Buffer.concat([record, Buffer.from('next')])), true);
   assert.equal(isFirstRecordComplete(Buffer.from('GET / HTTP/1.1\r\n')), true, 'plain HTTP: the TLS layer refuses it');
   assert.equal(isFirstRecordComplete(Buffer.from([22, 3, 1, 0xff, 0xff])), true, 'a length no record has: the TLS layer refuses it');
+});
+
+/** A ClientHelloQueue on a hand-driven clock whose turns are run by hand: `startTurn()` and `endTurn()` run what it left for them. */
+function makeQueue(perTurn: number, isFlooded = false): { queue: ClientHelloQueue; clock: { now: number }; startTurn: () => boolean; endTurn: () => void; events: string[]; add: (name: string) => { close: () => void } } {
+  const clock = { now: 0 };
+  const atStart: (() => void)[] = [];
+  const atEnd: (() => void)[] = [];
+  const events: string[] = [];
+  const queue = new ClientHelloQueue({ perTurn, maxWaitMs: 500, isFlooded: () => isFlooded, now: () => clock.now, atNextTurn: (task) => atStart.push(task), atEndOfTurn: (task) => atEnd.push(task) });
+  const add = (name: string): { close: () => void } => {
+    let isClosed = false;
+    queue.push({ start: () => events.push(name), park: () => events.push(`park ${name}`), isClosed: () => isClosed });
+    return { close: () => (isClosed = true) };
+  };
+  const run = (tasks: (() => void)[]): boolean => {
+    const due = tasks.splice(0);
+    for (const task of due) task();
+    return due.length > 0;
+  };
+  return { queue, clock, startTurn: () => run(atStart), endTurn: () => void run(atEnd), events, add };
+}
+
+test('the ClientHello queue answers a ClientHello at once when nothing waits, else a few per turn of the event loop, newest first', () => {
+  const { queue, startTurn, endTurn, events, add } = makeQueue(2);
+  add('a');
+  assert.deepEqual(events, ['a'], 'nothing waited: at once');
+  for (const name of ['b', 'c', 'd', 'e']) add(name);
+  assert.equal(queue.size, 4);
+  assert.deepEqual(events, ['a']);
+  endTurn();
+  assert.equal(startTurn(), true);
+  assert.deepEqual(events, ['a', 'e', 'd']);
+  // Something waits: a newcomer waits its turn too, and goes first.
+  add('f');
+  endTurn();
+  while (startTurn()) endTurn();
+  assert.deepEqual(events, ['a', 'e', 'd', 'f', 'c', 'b']);
+  assert.equal(queue.size, 0);
+  add('g');
+  assert.deepEqual(events.at(-1), 'g', 'idle again: at once');
+});
+
+test('without a flood no ClientHello is parked, however long it waited; a closed one is skipped', () => {
+  const { queue, clock, startTurn, endTurn, events, add } = makeQueue(1);
+  add('first');
+  add('old');
+  const gone = add('gone');
+  clock.now = 10_000;
+  add('fresh');
+  gone.close();
+  endTurn();
+  while (startTurn()) endTurn();
+  assert.deepEqual(events, ['first', 'fresh', 'old']);
+  assert.equal(queue.size, 0);
+});
+
+test('in a flood a ClientHello that waited longer than maxWaitMs is parked, never started', () => {
+  const { queue, clock, startTurn, endTurn, events, add } = makeQueue(1, true);
+  add('first');
+  add('old');
+  add('older than the rest');
+  clock.now = 400;
+  add('fresh');
+  clock.now = 501;
+  endTurn();
+  while (startTurn()) endTurn();
+  assert.deepEqual(events, ['first', 'park old', 'park older than the rest', 'fresh']);
+  assert.equal(queue.size, 0);
+});
+
+test('closed ClientHellos are swept out of a long queue', () => {
+  const { queue, add } = makeQueue(1);
+  add('first');
+  // 5000 waiting, then all but ten closed: once the queue has doubled, the closed ones are gone.
+  const closers = Array.from({ length: 5000 }, (_, index) => add(`n${index}`));
+  for (const closer of closers.slice(0, 4990)) closer.close();
+  for (let i = 0; i < 3200; i++) add(`m${i}`);
+  assert.ok(queue.size < 3300, `queue size ${queue.size}`);
+});
+
+test('in a flood the ClientHello queue grows at the bottom, each turn answers the newest, and what stays at the bottom is parked', () => {
+  const { queue, clock, startTurn, endTurn, events, add } = makeQueue(1, true);
+  // Ten arrive per turn, a turn a millisecond.
+  for (let ms = 0; ms < 5000; ms++) {
+    clock.now = ms;
+    startTurn();
+    for (let i = 0; i < 10; i++) add(`${ms}.${i}`);
+    endTurn();
+  }
+  const started = events.filter((event) => !event.startsWith('park'));
+  assert.equal(started.length, 5000);
+  // After the first turn, each turn starts the newest of the turn before.
+  assert.ok(started.slice(1).every((name) => name.endsWith('.9')), started.slice(0, 5).join());
+  assert.ok(events.length - started.length > 40_000, 'the rest parked');
+  assert.ok(queue.size <= 10 * 502, `queue size ${queue.size}`);
 });

@@ -61,7 +61,7 @@ test('RouteLatencyHistogram ignores a value that is not a finite number instead 
 });
 
 test('requests counted by countRequest appear in symbolon_gateway_requests_total as prom-client counts them, and keep counting across scrapes', async () => {
-  const metrics = new GatewayMetrics({ revocation: () => [], serverCertificates: () => [], openConnections: () => 0, handshakingConnections: () => 0 });
+  const metrics = new GatewayMetrics({ revocation: () => [], serverCertificates: () => [], openConnections: () => 0, handshakingConnections: () => 0, waitingConnections: () => 0 });
   const theirs = new Registry();
   const reference = new Counter({ name: 'symbolon_gateway_requests_total', help: 'Requests by route and response status', labelNames: ['route', 'status'], registers: [theirs] });
   const requests: readonly (readonly [string, number])[] = [
