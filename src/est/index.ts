@@ -7,3 +7,4 @@ export { createEstRoute, EST_PATH } from './est-route.js';
 export type { EstRouteOptions } from './est-route.js';
 export { MAX_EST_BODY_BYTES } from './est-request.js';
 export { base64Lines, PKCS7_CERTS_ONLY } from './est-response.js';
+export { enrollmentTokenKey, enrollmentTokenKeyPath } from './enrollment-token-key.js';

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { revokeCertificate } from '../../src/ca/index.js';
-import { enrollmentTokenKey } from '../../src/cli/enrollment-token-key.js';
+import { enrollmentTokenKey } from '../../src/est/index.js';
 import { createEstRoute, EST_PATH, MAX_EST_BODY_BYTES } from '../../src/est/index.js';
 import { createServiceListener, hostPort } from '../../src/http/index.js';
 import { parseCertificates, toPem } from '../../src/x509/index.js';

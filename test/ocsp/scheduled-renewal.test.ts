@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { unlockIssuers } from '../../src/cli/up/issuer-keys.js';
+import { unlockIssuers } from '../../src/services/index.js';
 import { createDelegatedSigner } from '../../src/ocsp/index.js';
 import type { Certificate } from '../../src/x509/index.js';
 import { parseCrl } from '../../src/x509/index.js';

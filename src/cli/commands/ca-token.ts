@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { createEnrollmentToken, revokeEnrollmentToken, tokenState } from '../../est/index.js';
 import { SymbolonError } from '../../errors.js';
-import { enrollmentTokenKey } from '../enrollment-token-key.js';
+import { enrollmentTokenKey } from '../../est/index.js';
 import type { CommandFactory, Output } from '../program.js';
 import { cliActor, cliClock, cliRandom, collect, parseTtlOption, withDataDir } from './ca-options.js';
 

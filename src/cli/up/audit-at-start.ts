@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { checkAuditAtStart } from '../../ca/index.js';
 import type { DataDir, IssuingCa, StartAudit } from '../../ca/index.js';
 import type { Output } from '../program.js';
-import type { UpHealth } from './up-health.js';
+import type { UpHealth } from '../../services/index.js';
 
 /** A table rewritten wholesale would name a million rows: the log gets the first ones. */
 const MAX_LOGGED_PROBLEMS = 1000;

@@ -1,8 +1,8 @@
 import { SymbolonError } from '../../errors.js';
 import type { ListenAddress } from '../../http/index.js';
 import { parseLifetimeOption as parseLifetime } from '../lifetime-option.js';
-import { DEFAULT_SERVICES_CONFIG } from './revocation-services.js';
-import type { RevocationServicesConfig } from './revocation-services.js';
+import { DEFAULT_SERVICES_CONFIG } from '../../services/index.js';
+import type { RevocationServicesConfig } from '../../services/index.js';
 
 /** The options of `symbolon up` that shape the services, as commander hands them over. */
 export interface UpServiceOptions {

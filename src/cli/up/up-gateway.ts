@@ -8,8 +8,8 @@ import type { GatewayConfigFile } from '../gateway/gateway-config-file.js';
 import { describeGateway, runGateway } from '../gateway/gateway-runner.js';
 import type { Output } from '../program.js';
 import { cliActor, cliClock } from '../commands/ca-options.js';
-import { startGatewayIdentity } from './gateway-identity.js';
-import type { RevocationServices } from './revocation-services.js';
+import { startGatewayIdentity } from '../../services/index.js';
+import type { RevocationServices } from '../../services/index.js';
 
 /**
  * The gateway inside `symbolon up`: files the configuration leaves out come from the CA (its

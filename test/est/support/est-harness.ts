@@ -3,8 +3,8 @@ import type { KeyObject } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import { mountEst } from '../../../src/cli/up/up-est.js';
-import { enrollmentTokenKey } from '../../../src/cli/enrollment-token-key.js';
+import { mountEst } from '../../../src/services/index.js';
+import { enrollmentTokenKey } from '../../../src/est/index.js';
 import { createEnrollmentToken } from '../../../src/est/index.js';
 import type { TokenRequest } from '../../../src/est/index.js';
 import { createSigner } from '../../../src/keys/index.js';
@@ -12,7 +12,7 @@ import { buildCsr, toPem } from '../../../src/x509/index.js';
 import type { CsrTemplate } from '../../../src/x509/index.js';
 import { startHarness } from '../../support/revocation-harness.js';
 import type { Harness } from '../../support/revocation-harness.js';
-import type { RevocationServicesConfig } from '../../../src/cli/up/revocation-services.js';
+import type { RevocationServicesConfig } from '../../../src/services/index.js';
 
 export interface EstHarness {
   readonly h: Harness;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { revokeCertificate } from '../../../src/ca/index.js';
-import { checkGatewayAccess, createFeedRoute, FEED_PATH } from '../../../src/events/index.js';
+import { checkGatewayAccess, createFeedRoute, FEED_PATH } from '../../../src/services/index.js';
 import { createServiceListener, hostPort } from '../../../src/http/index.js';
 import { parseCertificate } from '../../../src/x509/index.js';
 import type { Certificate } from '../../../src/x509/index.js';

@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendProblem } from '../http/index.js';
 import type { ServiceHandler, ServiceRequest } from '../http/index.js';
 import type { GatewayAccess } from './gateway-access.js';
-import type { RevocationEvent } from './revocation-event.js';
-import type { RevocationFeed } from './revocation-feed.js';
+import type { RevocationEvent } from '../events/index.js';
+import type { RevocationFeed } from '../events/index.js';
 
 export interface FeedRouteOptions {
   readonly feed: RevocationFeed;

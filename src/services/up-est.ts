@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createCertificateAuthority } from '../../ca/index.js';
-import type { DataDir, IssuingCa } from '../../ca/index.js';
-import { createEstRoute, EST_PATH, MAX_EST_BODY_BYTES } from '../../est/index.js';
-import { parseCertificate } from '../../x509/index.js';
-import { enrollmentTokenKey } from '../enrollment-token-key.js';
+import { createCertificateAuthority } from '../ca/index.js';
+import type { DataDir, IssuingCa } from '../ca/index.js';
+import { createEstRoute, EST_PATH, MAX_EST_BODY_BYTES } from '../est/index.js';
+import { parseCertificate } from '../x509/index.js';
+import { enrollmentTokenKey } from '../est/index.js';
 import type { RevocationServices } from './revocation-services.js';
 
 export interface UpEstOptions {

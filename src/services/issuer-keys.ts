@@ -1,8 +1,8 @@
-import { createIssuingCa } from '../../ca/index.js';
-import type { DataDir, IssuingCa } from '../../ca/index.js';
-import { isSymbolonError } from '../../errors.js';
-import { importPrivateKey, readKeyFile } from '../../keys/index.js';
-import { parseCertificate } from '../../x509/index.js';
+import { createIssuingCa } from '../ca/index.js';
+import type { DataDir, IssuingCa } from '../ca/index.js';
+import { isSymbolonError } from '../errors.js';
+import { importPrivateKey, readKeyFile } from '../keys/index.js';
+import { parseCertificate } from '../x509/index.js';
 
 /** The intermediates whose keys opened, and those that did not with why. */
 export interface UnlockedIssuers {

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataDirPaths } from '../ca/index.js';
 import { errorCodeOf, SymbolonError } from '../errors.js';
-import { TOKEN_HASH_KEY_BYTES } from '../est/index.js';
+import { TOKEN_HASH_KEY_BYTES } from './token-secret.js';
 
 /** The file beside the database holding the key enrollment-token secrets are hashed under. */
 export function enrollmentTokenKeyPath(paths: DataDirPaths): string {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { ErrorCode, SymbolonError } from '../../errors.js';
+import type { ErrorCode, SymbolonError } from '../errors.js';
 
 /** A fault `up` keeps running with, until it is cleared or replaced. */
 export interface HealthProblem {

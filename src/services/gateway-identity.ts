@@ -1,9 +1,9 @@
-import type { CertificateAuthority } from '../../ca/index.js';
-import type { ServerIdentity } from '../../gateway/runtime/index.js';
-import { ipToBytes, parseCertificate, toPem } from '../../x509/index.js';
-import type { GeneralName } from '../../x509/index.js';
-import { generateKeyRequest } from '../../keys/index.js';
-import type { CertificateRef } from '../../store/index.js';
+import type { CertificateAuthority } from '../ca/index.js';
+import type { ServerIdentity } from '../gateway/runtime/index.js';
+import { ipToBytes, parseCertificate, toPem } from '../x509/index.js';
+import type { GeneralName } from '../x509/index.js';
+import { generateKeyRequest } from '../keys/index.js';
+import type { CertificateRef } from '../store/index.js';
 
 export interface GatewayIdentityOptions {
   readonly ca: CertificateAuthority;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startGatewayIdentity } from '../../../src/cli/up/gateway-identity.js';
-import { makeTemplateCa, makeTempDir } from '../../ca/support.js';
-import { startHarness } from '../../support/revocation-harness.js';
-import type { Harness } from '../../support/revocation-harness.js';
+import { startGatewayIdentity } from '../../src/services/index.js';
+import { makeTemplateCa, makeTempDir } from '../ca/support.js';
+import { startHarness } from '../support/revocation-harness.js';
+import type { Harness } from '../support/revocation-harness.js';
 
 // Issue #5: inside `symbolon up` the gateway's server certificate is issued by the CA and renewed
 // automatically. Here the renewal clock runs 21 days ahead of the CA's, so each 30-day gateway
