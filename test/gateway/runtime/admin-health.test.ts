@@ -9,7 +9,7 @@ test('/healthz is 503 naming each stale revocation source, 200 once every source
     { bundle: 'symbolon', kind: 'feed', entries: 3, lagSeconds: 120, isStale: true },
     { bundle: 'partner', kind: 'ocsp', entries: 0, lagSeconds: undefined },
   ];
-  const metrics = new GatewayMetrics({ revocation: () => sources, serverCertificates: () => [], openConnections: () => 0, handshakingConnections: () => 0 });
+  const metrics = new GatewayMetrics({ revocation: () => sources, serverCertificates: () => [], openConnections: () => 0, waitingConnections: () => 0, handshakingConnections: () => 0 });
   const server = createAdminServer(metrics.registry, () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
