@@ -83,4 +83,45 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX revocations_issuer ON revocations (issuer_id, sequence);
     `,
   },
+  {
+    version: 2,
+    name: 'enrollment tokens and enrollments waiting for approval',
+    // SQLite's migration 3. added_order stands in for SQLite's rowid: the order rows were added
+    // in, which breaks ties between equal times when listing.
+    sql: `
+      CREATE TABLE enrollment_tokens (
+        id          TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL,
+        profile     TEXT NOT NULL,
+        names       TEXT NOT NULL,
+        label       TEXT,
+        uses        INTEGER NOT NULL CHECK (uses >= 1),
+        uses_left   INTEGER NOT NULL CHECK (uses_left >= 0 AND uses_left <= uses),
+        expires_at  BIGINT NOT NULL,
+        created_at  BIGINT NOT NULL,
+        revoked_at  BIGINT,
+        added_order BIGSERIAL NOT NULL
+      );
+
+      CREATE TABLE pending_enrollments (
+        id                TEXT PRIMARY KEY,
+        requester         TEXT NOT NULL,
+        profile           TEXT NOT NULL,
+        label             TEXT,
+        subject           TEXT NOT NULL,
+        subject_alt_names TEXT NOT NULL,
+        csr               BYTEA NOT NULL,
+        renewal_of_issuer TEXT,
+        renewal_of_serial TEXT,
+        requested_at      BIGINT NOT NULL,
+        status            TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'issued')),
+        decided_at        BIGINT,
+        decided_by        TEXT,
+        cert_issuer       TEXT,
+        cert_serial       TEXT,
+        added_order       BIGSERIAL NOT NULL
+      );
+      CREATE INDEX pending_enrollments_status ON pending_enrollments (status, requested_at);
+    `,
+  },
 ]);

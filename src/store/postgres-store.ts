@@ -8,9 +8,25 @@ import { watchPostgresRevocations } from './postgres-revocation-watch.js';
 import { parsePostgresUrl, redactedUrl } from './postgres-url.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
-import { AUDIT_HEAD_KEY, CERTIFICATE_COLUMNS, FORMAT, FORMAT_KEY, STORE_ID_KEY, parseHead, toAuditEntry, toCertificate, toIssuer, toRevocation } from './store-rows.js';
-import type { AuditRow, CertificateRow, IssuerRow, RevocationRow } from './store-rows.js';
-import type { CertificateFilter, CertificateRecord, CertificateRef, IssuerRecord, NewCertificate, NewIssuer, NewRevocation, RevocationRecord, Store } from './store.js';
+import { AUDIT_HEAD_KEY, CERTIFICATE_COLUMNS, FORMAT, FORMAT_KEY, STORE_ID_KEY, parseHead, toAuditEntry, toCertificate, toIssuer, toPending, toRevocation, toToken } from './store-rows.js';
+import type { AuditRow, CertificateRow, IssuerRow, PendingRow, RevocationRow, TokenRow } from './store-rows.js';
+import type {
+  CertificateFilter,
+  CertificateRecord,
+  CertificateRef,
+  EnrollmentTokenRecord,
+  EnrollmentTokenUse,
+  IssuerRecord,
+  NewCertificate,
+  NewEnrollmentToken,
+  NewIssuer,
+  NewPendingEnrollment,
+  NewRevocation,
+  PendingEnrollmentRecord,
+  PendingEnrollmentStatus,
+  RevocationRecord,
+  Store,
+} from './store.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/database`; the password, if any, is never printed. */
@@ -36,6 +52,8 @@ const BIGINT_OID = 20;
 const MAX_BATCH = 256;
 
 const ISSUER_COLUMNS = `id, parent_id, subject, certificate, not_before, not_after, CASE WHEN is_active THEN 1 ELSE 0 END AS is_active, created_at`;
+const TOKEN_COLUMNS = `id, secret_hash, profile, names, label, uses, uses_left, expires_at, created_at, revoked_at`;
+const PENDING_COLUMNS = `id, requester, profile, label, subject, subject_alt_names, csr, renewal_of_issuer, renewal_of_serial, requested_at, status, decided_at, decided_by, cert_issuer, cert_serial`;
 
 /** A pool whose BIGINT columns come back as numbers: every one the schema has (ms times, sequences, row ids) is below 2^53. */
 function createPool(url: string, max: number): pg.Pool {
@@ -149,7 +167,18 @@ interface WriteContext {
  * other error may have left part of a write behind, so it aborts the batch, whose writes are
  * then retried one per transaction.
  */
-const CLEAN_REFUSALS: ReadonlySet<string> = new Set(['STORE_SERIAL_TAKEN', 'STORE_ISSUER_UNKNOWN', 'STORE_ISSUER_EXISTS', 'STORE_NOT_FOUND', 'STORE_ALREADY_REVOKED']);
+const CLEAN_REFUSALS: ReadonlySet<string> = new Set([
+  'STORE_SERIAL_TAKEN',
+  'STORE_ISSUER_UNKNOWN',
+  'STORE_ISSUER_EXISTS',
+  'STORE_NOT_FOUND',
+  'STORE_ALREADY_REVOKED',
+  'STORE_TOKEN_EXISTS',
+  'STORE_TOKEN_NOT_FOUND',
+  'STORE_TOKEN_ALREADY_REVOKED',
+  'STORE_ENROLLMENT_NOT_FOUND',
+  'STORE_ENROLLMENT_DECIDED',
+]);
 
 function isCleanRefusal(error: unknown): boolean {
   return error instanceof SymbolonError && CLEAN_REFUSALS.has(error.code);
@@ -485,6 +514,107 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return Object.freeze({ ...stored, auditSequence: entry.sequence });
   }
 
+  // The enrollment writes below each make their change with one conditional statement before
+  // their audit entry: a refusal is decided from a statement that changed nothing, so it writes
+  // nothing (CLEAN_REFUSALS), and the WHERE clauses hold for writers on every node even apart
+  // from the head's lock.
+
+  async function addEnrollmentToken({ client, appendAudit }: WriteContext, token: NewEnrollmentToken, draft: AuditDraft): Promise<EnrollmentTokenRecord> {
+    const inserted = await client.query<TokenRow>(
+      `INSERT INTO enrollment_tokens (id, secret_hash, profile, names, label, uses, uses_left, expires_at, created_at, revoked_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, NULL) ON CONFLICT (id) DO NOTHING RETURNING ${TOKEN_COLUMNS}`,
+      [token.id, token.secretHash, token.profile, JSON.stringify(token.names), token.label, token.uses, token.expiresAt.getTime(), token.createdAt.getTime()],
+    );
+    const row = inserted.rows[0];
+    if (row === undefined) throw new SymbolonError('STORE_TOKEN_EXISTS', `an enrollment token "${token.id}" is already recorded`);
+    await appendAudit(draft);
+    return toToken(row);
+  }
+
+  async function useEnrollmentToken({ client, appendAudit }: WriteContext, id: string, at: Date, draft: AuditDraft): Promise<EnrollmentTokenUse> {
+    // The check and the decrement in one statement: of concurrent uses on any node, only as many
+    // as there are uses left find a row to change.
+    const taken = await client.query<TokenRow>(
+      `UPDATE enrollment_tokens SET uses_left = uses_left - 1
+       WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2 AND uses_left > 0 RETURNING ${TOKEN_COLUMNS}`,
+      [id, at.getTime()],
+    );
+    const row = taken.rows[0];
+    if (row !== undefined) {
+      await appendAudit({ ...draft, payload: { ...draft.payload, token: id, usesLeft: row.uses_left } });
+      return { ok: true, token: toToken(row) };
+    }
+    const found = (await client.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM enrollment_tokens WHERE id = $1`, [id])).rows[0];
+    if (found === undefined) return { ok: false, reason: 'unknown' };
+    if (found.revoked_at !== null) return { ok: false, reason: 'revoked' };
+    if (at.getTime() >= found.expires_at) return { ok: false, reason: 'expired' };
+    return { ok: false, reason: 'used-up' };
+  }
+
+  async function revokeEnrollmentToken({ client, appendAudit }: WriteContext, id: string, at: Date, draft: AuditDraft): Promise<EnrollmentTokenRecord> {
+    const revoked = await client.query<TokenRow>(`UPDATE enrollment_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING ${TOKEN_COLUMNS}`, [id, at.getTime()]);
+    const row = revoked.rows[0];
+    if (row === undefined) {
+      if ((await client.query('SELECT 1 FROM enrollment_tokens WHERE id = $1', [id])).rowCount === 0) throw new SymbolonError('STORE_TOKEN_NOT_FOUND', `no enrollment token "${id}" is recorded`);
+      throw new SymbolonError('STORE_TOKEN_ALREADY_REVOKED', `the enrollment token "${id}" is already revoked`);
+    }
+    await appendAudit(draft);
+    return toToken(row);
+  }
+
+  async function addPendingEnrollment({ client, appendAudit }: WriteContext, enrollment: NewPendingEnrollment, draft: AuditDraft): Promise<PendingEnrollmentRecord> {
+    const inserted = await client.query<PendingRow>(
+      `INSERT INTO pending_enrollments (id, requester, profile, label, subject, subject_alt_names, csr, renewal_of_issuer, renewal_of_serial, requested_at, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending') ON CONFLICT (id) DO NOTHING RETURNING ${PENDING_COLUMNS}`,
+      [
+        enrollment.id,
+        enrollment.requester,
+        enrollment.profile,
+        enrollment.label,
+        enrollment.subject,
+        JSON.stringify(enrollment.subjectAltNames),
+        enrollment.csr,
+        enrollment.renewalOf?.issuerId ?? null,
+        enrollment.renewalOf?.serial ?? null,
+        enrollment.requestedAt.getTime(),
+      ],
+    );
+    const row = inserted.rows[0];
+    // A retry of a request already recorded gets the record as it is, and writes nothing.
+    if (row === undefined) return toPending((await client.query<PendingRow>(`SELECT ${PENDING_COLUMNS} FROM pending_enrollments WHERE id = $1`, [enrollment.id])).rows[0]!);
+    await appendAudit(draft);
+    return toPending(row);
+  }
+
+  async function decidePendingEnrollment(
+    { client, appendAudit }: WriteContext,
+    id: string,
+    decision: Parameters<Store['decidePendingEnrollment']>[1],
+    draft: AuditDraft | undefined,
+  ): Promise<PendingEnrollmentRecord> {
+    // The status the move starts from is in the WHERE clause: of two nodes moving one enrollment, one does.
+    const moved =
+      decision.status === 'issued'
+        ? await client.query<PendingRow>(`UPDATE pending_enrollments SET status = 'issued', cert_issuer = $2, cert_serial = $3 WHERE id = $1 AND status = 'approved' RETURNING ${PENDING_COLUMNS}`, [
+            id,
+            decision.certificate.issuerId,
+            decision.certificate.serial,
+          ])
+        : await client.query<PendingRow>(`UPDATE pending_enrollments SET status = $2, decided_at = $3, decided_by = $4 WHERE id = $1 AND status = 'pending' RETURNING ${PENDING_COLUMNS}`, [
+            id,
+            decision.status,
+            decision.at.getTime(),
+            decision.decidedBy,
+          ]);
+    const row = moved.rows[0];
+    if (row === undefined) {
+      if ((await client.query('SELECT 1 FROM pending_enrollments WHERE id = $1', [id])).rowCount === 0) throw new SymbolonError('STORE_ENROLLMENT_NOT_FOUND', `no enrollment "${id}" is recorded`);
+      throw new SymbolonError('STORE_ENROLLMENT_DECIDED', `the enrollment "${id}" is not ${decision.status === 'issued' ? 'approved' : 'pending'}`);
+    }
+    if (draft !== undefined) await appendAudit(draft);
+    return toPending(row);
+  }
+
   async function listCertificates(filter: CertificateFilter): Promise<CertificateRecord[]> {
     const where: string[] = [];
     const params: (string | number)[] = [];
@@ -543,6 +673,30 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         const row = (await pool.query<AuditRow>('SELECT * FROM audit_log WHERE action = $1 ORDER BY sequence DESC LIMIT 1', [action])).rows[0];
         return row === undefined ? undefined : toAuditEntry(row);
       }),
+    addEnrollmentToken: (token: NewEnrollmentToken, audit: AuditDraft) => write((context) => addEnrollmentToken(context, token, audit)),
+    getEnrollmentToken: (id: string) =>
+      read(async () => {
+        const row = (await pool.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM enrollment_tokens WHERE id = $1`, [id])).rows[0];
+        return row === undefined ? undefined : toToken(row);
+      }),
+    listEnrollmentTokens: () => read(async () => (await pool.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM enrollment_tokens ORDER BY created_at DESC, added_order DESC`)).rows.map(toToken)),
+    useEnrollmentToken: (id: string, at: Date, audit: AuditDraft) => write((context) => useEnrollmentToken(context, id, at, audit)),
+    revokeEnrollmentToken: (id: string, at: Date, audit: AuditDraft) => write((context) => revokeEnrollmentToken(context, id, at, audit)),
+    addPendingEnrollment: (enrollment: NewPendingEnrollment, audit: AuditDraft) => write((context) => addPendingEnrollment(context, enrollment, audit)),
+    getPendingEnrollment: (id: string) =>
+      read(async () => {
+        const row = (await pool.query<PendingRow>(`SELECT ${PENDING_COLUMNS} FROM pending_enrollments WHERE id = $1`, [id])).rows[0];
+        return row === undefined ? undefined : toPending(row);
+      }),
+    listPendingEnrollments: (status?: PendingEnrollmentStatus) =>
+      read(async () =>
+        (status === undefined
+          ? await pool.query<PendingRow>(`SELECT ${PENDING_COLUMNS} FROM pending_enrollments ORDER BY requested_at, added_order`)
+          : await pool.query<PendingRow>(`SELECT ${PENDING_COLUMNS} FROM pending_enrollments WHERE status = $1 ORDER BY requested_at, added_order`, [status])
+        ).rows.map(toPending),
+      ),
+    decidePendingEnrollment: (id: string, decision: Parameters<Store['decidePendingEnrollment']>[1], audit: AuditDraft | undefined) =>
+      write((context) => decidePendingEnrollment(context, id, decision, audit)),
     watchRevocations: (listener: () => void) => {
       if (isClosed) return () => undefined;
       const stop = watchPostgresRevocations({ url, channel: REVOCATION_CHANNEL, listener, onError: options.onWatchError ?? (() => undefined) });

@@ -8,7 +8,7 @@ import { migratePostgresStore, openPostgresStore } from '../../src/store/index.j
 import type { Store } from '../../src/store/index.js';
 import { createTestDatabase } from '../support/postgres-database.js';
 import type { TestDatabase } from '../support/postgres-database.js';
-import { certificate, draft, issuer, runStoreContract } from './store-contract.js';
+import { certificate, draft, enrollmentToken, issuer, pendingEnrollment, runStoreContract } from './store-contract.js';
 
 runStoreContract('postgres', async () => {
   const database = await createTestDatabase('contract');
@@ -58,8 +58,8 @@ describe('postgres store', () => {
     const scratch = await createTestDatabase('migrate');
     try {
       await rejectsCode(() => openPostgresStore({ url: scratch.url }), 'STORE_MIGRATION_REQUIRED');
-      assert.deepEqual(await migratePostgresStore(scratch.url), { applied: [1], version: 1 });
-      assert.deepEqual(await migratePostgresStore(scratch.url), { applied: [], version: 1 });
+      assert.deepEqual(await migratePostgresStore(scratch.url), { applied: [1, 2], version: 2 });
+      assert.deepEqual(await migratePostgresStore(scratch.url), { applied: [], version: 2 });
       const store = await openPostgresStore({ url: scratch.url });
       assert.deepEqual(await store.auditHead(), { sequence: 0, entryHash: '0'.repeat(64) });
       await store.close();
@@ -72,8 +72,8 @@ describe('postgres store', () => {
     const scratch = await createTestDatabase('migrate2');
     try {
       const outcomes = await Promise.all([migratePostgresStore(scratch.url), migratePostgresStore(scratch.url)]);
-      assert.deepEqual(outcomes.map((o) => o.applied.length).sort(), [0, 1]);
-      assert.equal(await raw((c) => c.query('SELECT COUNT(*)::int AS n FROM schema_migrations').then((r) => r.rows[0].n), scratch.url), 1);
+      assert.deepEqual(outcomes.map((o) => o.applied.length).sort(), [0, 2]);
+      assert.equal(await raw((c) => c.query('SELECT COUNT(*)::int AS n FROM schema_migrations').then((r) => r.rows[0].n), scratch.url), 2);
     } finally {
       await scratch.drop();
     }
@@ -169,6 +169,56 @@ describe('postgres store', () => {
       assert.equal(log.length, 1 + perNode + 60);
       const verified = verifyAuditChain(log, await nodes[1]!.auditHead());
       assert.ok(verified.ok, JSON.stringify(verified));
+    } finally {
+      await Promise.all(nodes.map((node) => node.close()));
+      await scratch.drop();
+    }
+  });
+
+  test('two nodes racing 20 uses of a one-use token: exactly one wins, with the one token.use entry, and the chain holds', async () => {
+    const scratch = await createTestDatabase('tokenrace');
+    const nodes = [await openPostgresStore({ url: scratch.url, migrate: true }), await openPostgresStore({ url: scratch.url })];
+    try {
+      const token = enrollmentToken('00000000000000d1');
+      await nodes[0]!.addEnrollmentToken(token, draft('token.create', 'token/00000000000000d1'));
+      const at = new Date(token.createdAt.getTime() + 60_000);
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => nodes[i % 2]!.useEnrollmentToken(token.id, at, draft('token.use', `token/${token.id}`))));
+      assert.equal(results.filter((result) => result.ok).length, 1);
+      assert.deepEqual(results.filter((result) => !result.ok), Array.from({ length: 19 }, () => ({ ok: false, reason: 'used-up' })));
+      assert.equal((await nodes[1]!.getEnrollmentToken(token.id))?.usesLeft, 0);
+      const log = await nodes[1]!.readAuditLog(0, 100);
+      assert.equal(log.filter((entry) => entry.action === 'token.use').length, 1);
+      const verified = verifyAuditChain(log, await nodes[0]!.auditHead());
+      assert.ok(verified.ok, JSON.stringify(verified));
+    } finally {
+      await Promise.all(nodes.map((node) => node.close()));
+      await scratch.drop();
+    }
+  });
+
+  test('two nodes deciding one enrollment at once: one decision is stored, the others are STORE_ENROLLMENT_DECIDED', async () => {
+    const scratch = await createTestDatabase('decide');
+    const nodes = [await openPostgresStore({ url: scratch.url, migrate: true }), await openPostgresStore({ url: scratch.url })];
+    try {
+      await nodes[0]!.addPendingEnrollment(pendingEnrollment('00000000000000e1'), draft('enrollment.request', 'enrollment/00000000000000e1'));
+      const at = new Date();
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => {
+          const status = i % 2 === 0 ? 'approved' : 'rejected';
+          return nodes[i % 2]!.decidePendingEnrollment('00000000000000e1', { status, decidedBy: `node-${i % 2}`, at }, draft(status === 'approved' ? 'enrollment.approve' : 'enrollment.reject', 'enrollment/00000000000000e1'));
+        }),
+      );
+      const codes = outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : isSymbolonError(o.reason) ? o.reason.code : String(o.reason)));
+      assert.equal(codes.filter((code) => code === 'ok').length, 1);
+      assert.equal(codes.filter((code) => code === 'STORE_ENROLLMENT_DECIDED').length, 9);
+      const winner = outcomes.find((o) => o.status === 'fulfilled')!.value;
+      assert.deepEqual(await nodes[1]!.getPendingEnrollment('00000000000000e1'), winner);
+      const log = await nodes[0]!.readAuditLog(0, 100);
+      assert.deepEqual(
+        log.map((entry) => entry.action),
+        ['enrollment.request', winner.status === 'approved' ? 'enrollment.approve' : 'enrollment.reject'],
+      );
+      assert.ok(verifyAuditChain(log, await nodes[1]!.auditHead()).ok);
     } finally {
       await Promise.all(nodes.map((node) => node.close()));
       await scratch.drop();
