@@ -139,7 +139,7 @@ export interface PendingEnrollmentRecord extends NewPendingEnrollment {
 }
 
 /**
- * Persistence of the CA behind one interface: the SQLite adapter now, PostgreSQL later, both
+ * Persistence of the CA behind one interface: the SQLite adapter and the PostgreSQL one, both
  * held to the contract suite in test/store/store-contract.ts. Every write that changes the
  * CA's records is one transaction together with its audit entry: both are stored or neither.
  * The store places audit entries in the hash chain itself, inside that transaction, so writers
