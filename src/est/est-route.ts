@@ -49,21 +49,22 @@ const LABEL = /^[a-z][a-z0-9-]{0,39}$/;
 /** Errors of the request's content (the CSR and the profile's verdict on it): 400. */
 const BAD_REQUEST_PREFIXES = ['ASN1_', 'PEM_', 'CSR_', 'CERT_', 'KEY_', 'SIG_', 'CA_KEY_', 'CA_NAME_', 'CA_SUBJECT_', 'CA_LIFETIME_', 'EST_NOT_BASE64', 'EST_CSR_', 'EST_POP_', 'INPUT_'];
 
-/** A refusal decided while serving, carried to the one place that answers it. */
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ErrorCode,
-    readonly detail?: string,
-  ) {
-    super(code);
-  }
+/**
+ * Refusals decided while serving, carried as SymbolonErrors to the one place that answers them,
+ * with the HTTP status each gets: an error that is not in here (a fault) is answered 500.
+ */
+const refusalStatuses = new WeakMap<SymbolonError, number>();
+
+function refused(status: number, code: ErrorCode, detail?: string): SymbolonError {
+  const error = new SymbolonError(code, detail);
+  refusalStatuses.set(error, status);
+  return error;
 }
 
-function bad(error: unknown): Refusal | undefined {
+function bad(error: unknown): SymbolonError | undefined {
   if (!isSymbolonError(error)) return undefined;
-  if (BAD_REQUEST_PREFIXES.some((prefix) => error.code.startsWith(prefix))) return new Refusal(400, error.code, error.message);
-  if (error.code === 'CA_PROFILE_UNKNOWN') return new Refusal(404, 'EST_LABEL_UNKNOWN', error.message);
+  if (BAD_REQUEST_PREFIXES.some((prefix) => error.code.startsWith(prefix))) return refused(400, error.code, error.message);
+  if (error.code === 'CA_PROFILE_UNKNOWN') return refused(404, 'EST_LABEL_UNKNOWN', error.message);
   return undefined;
 }
 
@@ -103,7 +104,7 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
     const parts = path.slice(EST_PATH.length + 1).split('/');
     if (parts.length === 1 && OPERATIONS.has(parts[0]!)) return { label: undefined, operation: parts[0] as Operation };
     if (parts.length === 2 && OPERATIONS.has(parts[1]!) && LABEL.test(parts[0]!)) {
-      if (!Object.hasOwn(profiles, parts[0]!)) throw new Refusal(404, 'EST_LABEL_UNKNOWN', `no profile is named "${parts[0]}"; EST labels are profile names (${Object.keys(profiles).join(', ')})`);
+      if (!Object.hasOwn(profiles, parts[0]!)) throw refused(404, 'EST_LABEL_UNKNOWN', `no profile is named "${parts[0]}"; EST labels are profile names (${Object.keys(profiles).join(', ')})`);
       return { label: parts[0]!, operation: parts[1] as Operation };
     }
     return undefined;
@@ -112,20 +113,20 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
   /** The token in the request, its secret checked; refusals for none, unknown or wrong. */
   async function authenticateToken(request: ServiceRequest): Promise<EnrollmentTokenRecord> {
     const credentials = parseEstAuthorization(request.req.headers.authorization);
-    if (credentials.kind === 'none') throw new Refusal(401, 'EST_AUTH_REQUIRED');
-    if (credentials.kind === 'malformed') throw new Refusal(401, 'EST_TOKEN_INVALID', 'the Authorization header is not HTTP Basic with a token id and secret, nor Bearer <id>.<secret>');
+    if (credentials.kind === 'none') throw refused(401, 'EST_AUTH_REQUIRED');
+    if (credentials.kind === 'malformed') throw refused(401, 'EST_TOKEN_INVALID', 'the Authorization header is not HTTP Basic with a token id and secret, nor Bearer <id>.<secret>');
     const token = await store.getEnrollmentToken(credentials.id);
     const isSecret = isTokenSecret(options.tokenHashKey, credentials.secret, token?.secretHash ?? decoyHash);
-    if (token === undefined || !isSecret) throw new Refusal(401, 'EST_TOKEN_INVALID');
+    if (token === undefined || !isSecret) throw refused(401, 'EST_TOKEN_INVALID');
     return token;
   }
 
-  function tokenRefusal(reason: 'unknown' | 'revoked' | 'expired' | 'used-up'): Refusal {
+  function tokenRefusal(reason: 'unknown' | 'revoked' | 'expired' | 'used-up'): SymbolonError {
     const code = ({ unknown: 'EST_TOKEN_INVALID', revoked: 'EST_TOKEN_REVOKED', expired: 'EST_TOKEN_EXPIRED', 'used-up': 'EST_TOKEN_USED_UP' } as const)[reason];
-    return new Refusal(401, code);
+    return refused(401, code);
   }
 
-  function tokenStateRefusal(token: EnrollmentTokenRecord, now: Date): Refusal | undefined {
+  function tokenStateRefusal(token: EnrollmentTokenRecord, now: Date): SymbolonError | undefined {
     if (token.revokedAt !== null) return tokenRefusal('revoked');
     if (now.getTime() >= token.expiresAt.getTime()) return tokenRefusal('expired');
     return token.usesLeft === 0 ? tokenRefusal('used-up') : undefined;
@@ -135,7 +136,7 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
   async function readCsr(request: ServiceRequest, profile: Profile): Promise<Csr | undefined> {
     const body = await readCsrBody(request.req, options.maxBodyBytes, options.bodyTimeoutMs);
     if (body === undefined) return undefined;
-    if (!Buffer.isBuffer(body)) throw new Refusal(body.status, body.code, body.detail);
+    if (!Buffer.isBuffer(body)) throw refused(body.status, body.code, body.detail);
     try {
       const csr = parseEstCsr(body);
       // The key is judged first: a weak key is named as weak, not as a signature that fails.
@@ -182,7 +183,7 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
       );
     }
     if (pending.status === 'pending') return sendAccepted(res, options.retryAfterSeconds, id);
-    if (pending.status === 'rejected') throw new Refusal(403, 'EST_ENROLLMENT_REJECTED', `enrollment ${id} was rejected by ${pending.decidedBy ?? 'an operator'}`);
+    if (pending.status === 'rejected') throw refused(403, 'EST_ENROLLMENT_REJECTED', `enrollment ${id} was rejected by ${pending.decidedBy ?? 'an operator'}`);
     if (pending.status === 'issued' && pending.certificate !== null) {
       const record = await store.getCertificate(pending.certificate);
       if (record === undefined) throw new SymbolonError('STORE_NOT_FOUND', `the certificate of enrollment ${id} is not recorded`);
@@ -214,15 +215,15 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
     const token = await authenticateToken(request);
     const profile = findProfile(profiles, label ?? token.profile);
     if (profile.name !== token.profile || (token.label !== null && token.label !== label)) {
-      throw new Refusal(403, 'EST_SCOPE_MISMATCH', `this token is for profile ${token.profile}${token.label === null ? '' : ` at label ${token.label}`}`);
+      throw refused(403, 'EST_SCOPE_MISMATCH', `this token is for profile ${token.profile}${token.label === null ? '' : ` at label ${token.label}`}`);
     }
     const csr = await readCsr(request, profile);
     if (csr === undefined) return;
     const names = requestedNames(csr);
     // Fail closed: a request that names nothing is not one the token's patterns allow.
-    if (names.length === 0) throw new Refusal(403, 'EST_NAME_NOT_IN_SCOPE', `the request has no CN and no subjectAltName for ${token.names.join(', ')} to allow`);
+    if (names.length === 0) throw refused(403, 'EST_NAME_NOT_IN_SCOPE', `the request has no CN and no subjectAltName for ${token.names.join(', ')} to allow`);
     const outside = names.filter((name) => !token.names.some((pattern) => matchesTokenName(pattern, name)));
-    if (outside.length > 0) throw new Refusal(403, 'EST_NAME_NOT_IN_SCOPE', `${outside.slice(0, 3).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among ${token.names.join(', ')}`);
+    if (outside.length > 0) throw refused(403, 'EST_NAME_NOT_IN_SCOPE', `${outside.slice(0, 3).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among ${token.names.join(', ')}`);
     checkPolicy(csr, profile);
     const requester = `token:${token.id}`;
     const takeUse = async (): Promise<void> => {
@@ -237,7 +238,7 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
       if (!use.ok) throw tokenRefusal(use.reason);
     };
     if (profile.requiresApproval) {
-      if (isServerKeygen) throw new Refusal(403, 'EST_SERVERKEYGEN_HELD');
+      if (isServerKeygen) throw refused(403, 'EST_SERVERKEYGEN_HELD');
       // A retry of a held request is answered by its record, whatever the token's uses since.
       const id = pendingId(requester, label, csr);
       if ((await store.getPendingEnrollment(id)) === undefined) {
@@ -263,15 +264,15 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
   /** simplereenroll: the current certificate over TLS, the same subject and names, a new certificate for the CSR's key. */
   async function reenroll(request: ServiceRequest, label: string | undefined): Promise<void> {
     const credential = await reenrollCredential(request.socket, { store, issuers: options.issuers, now: clock() });
-    if (!credential.ok) throw new Refusal(credential.code === 'EST_REENROLL_CERTIFICATE_REQUIRED' ? 401 : 403, credential.code);
+    if (!credential.ok) throw refused(credential.code === 'EST_REENROLL_CERTIFICATE_REQUIRED' ? 401 : 403, credential.code);
     const { record, certificate } = credential;
     const profile = findProfile(profiles, record.profile);
-    if (label !== undefined && label !== record.profile) throw new Refusal(403, 'EST_SCOPE_MISMATCH', `the certificate was issued under profile ${record.profile}, not ${label}`);
+    if (label !== undefined && label !== record.profile) throw refused(403, 'EST_SCOPE_MISMATCH', `the certificate was issued under profile ${record.profile}, not ${label}`);
     const csr = await readCsr(request, profile);
     if (csr === undefined) return;
     // RFC 7030 4.2.2: the Subject and SubjectAltName must be identical to the current certificate's.
     if (!csr.subjectDer.equals(certificate.subjectDer) || sanText(csr).join('\n') !== sanText(certificate).join('\n')) {
-      throw new Refusal(403, 'EST_REENROLL_SUBJECT_MISMATCH', `the certificate is for ${formatName(certificate.subject)}; the request asks for ${formatName(csr.subject)}`);
+      throw refused(403, 'EST_REENROLL_SUBJECT_MISMATCH', `the certificate is for ${formatName(certificate.subject)}; the request asks for ${formatName(csr.subject)}`);
     }
     checkPolicy(csr, profile);
     const requester = `certificate:${record.issuerId}/${record.serial}`;
@@ -281,7 +282,7 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
       const issued = await ca.renew(record, certificate, { actor: `est:${requester}`, newKey: { publicKey: csr.publicKey, spki: csr.spki } });
       sendCertsOnly(request.res, buildCertsOnlyPkcs7([issued.der]));
     } catch (error) {
-      if (isSymbolonError(error) && error.code === 'CA_CERT_REVOKED') throw new Refusal(403, 'EST_REENROLL_CERTIFICATE_REVOKED');
+      if (isSymbolonError(error) && error.code === 'CA_CERT_REVOKED') throw refused(403, 'EST_REENROLL_CERTIFICATE_REVOKED');
       throw bad(error) ?? error;
     }
   }
@@ -289,11 +290,11 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
   async function serve(request: ServiceRequest): Promise<void> {
     const { req, res } = request;
     const route = parsePath(request.path);
-    if (route === undefined) throw new Refusal(404, 'HTTP_NOT_FOUND', `EST answers ${EST_PATH}[/<label>]/cacerts, simpleenroll, simplereenroll, csrattrs, serverkeygen`);
+    if (route === undefined) throw refused(404, 'HTTP_NOT_FOUND', `EST answers ${EST_PATH}[/<label>]/cacerts, simpleenroll, simplereenroll, csrattrs, serverkeygen`);
     const isGet = route.operation === 'cacerts' || route.operation === 'csrattrs';
     if (req.method !== (isGet ? 'GET' : 'POST')) {
       res.setHeader('Allow', isGet ? 'GET' : 'POST');
-      throw new Refusal(405, 'HTTP_METHOD_NOT_ALLOWED', `${route.operation} takes ${isGet ? 'GET' : 'POST'}`);
+      throw refused(405, 'HTTP_METHOD_NOT_ALLOWED', `${route.operation} takes ${isGet ? 'GET' : 'POST'}`);
     }
     switch (route.operation) {
       case 'cacerts':
@@ -315,10 +316,11 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
     try {
       await serve(request);
     } catch (error) {
-      if (error instanceof Refusal) {
+      const status = isSymbolonError(error) ? refusalStatuses.get(error) : undefined;
+      if (status !== undefined && isSymbolonError(error)) {
         // A refusal before the body was read: the connection cannot be reused for the next request.
         if (!request.req.complete) request.res.setHeader('Connection', 'close');
-        return sendRefusal(request.res, error.status, error.code, error.detail, options.realm);
+        return sendRefusal(request.res, status, error.code, error.message, options.realm);
       }
       options.onError(error);
       sendRefusal(request.res, 500, 'HTTP_INTERNAL_ERROR', undefined, options.realm);
