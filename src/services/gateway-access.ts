@@ -1,3 +1,4 @@
+import { issuerKey, subjectKey } from '../path/index.js';
 import type { Store } from '../store/index.js';
 import { parseCertificate } from '../x509/index.js';
 import type { Certificate } from '../x509/index.js';
@@ -30,7 +31,9 @@ export async function checkGatewayAccess(peer: Uint8Array | undefined, options: 
   } catch {
     return { ok: false, reason: 'malformed-certificate' };
   }
-  const issuer = options.issuers.find((candidate) => candidate.certificate.subjectDer.equals(certificate.issuerDer));
+  // Names compare as RFC 5280 7.1 says (path/'s one comparison); the record's DER must then be this very certificate.
+  const wanted = issuerKey(certificate);
+  const issuer = options.issuers.find((candidate) => subjectKey(candidate.certificate) === wanted);
   if (issuer === undefined) return { ok: false, reason: 'foreign-issuer' };
   const record = await options.store.getCertificate({ issuerId: issuer.id, serial: certificate.serialNumber });
   if (record === undefined || !record.der.equals(certificate.der)) return { ok: false, reason: 'unknown-certificate' };
