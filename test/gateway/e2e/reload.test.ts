@@ -78,6 +78,24 @@ test('a reload with a broken configuration is refused and the old one keeps serv
   assert.equal((await curl(env, gw.port, '/broken/bob', { client: bob })).status, 403, 'the old rules are still in force');
 });
 
+test('a reload that fails at its second revocation source is refused whole, and the old configuration keeps serving', async () => {
+  const input = configInput(env, { routes: [{ upstream: upstream.url, allow: [{ subjectCn: 'bob' }], trustBundles: ['symbolon', 'second'] }] });
+  const bundles = input.trustBundles as Record<string, unknown>[];
+  // The first bundle's source is a new one (its revocation changed); the second's cannot be built.
+  const partWay = validateGatewayConfig({
+    ...input,
+    trustBundles: [
+      { ...bundles[0], revocation: { kind: 'none' } },
+      { name: 'second', caFile: env.rootPem, revocation: { kind: 'feed', url: 'https://127.0.0.1:1/feed', certFile: alice.cert }, failurePolicy: 'hard-fail' },
+    ],
+  });
+  await assert.rejects(gw.gateway.reload(partWay), (error: unknown) => isSymbolonError(error, 'GATEWAY_REVOCATION_NO_CLIENT_CERTIFICATE'));
+  assert.equal((await curl(env, gw.port, '/part-way/alice', { client: alice })).status, 200);
+  assert.equal((await curl(env, gw.port, '/part-way/bob', { client: bob })).status, 403, 'the old rules are still in force');
+  const sources = (await gw.gateway.metrics.registry.getSingleMetric('symbolon_gateway_revocation_lag_seconds')!.get()).values.map((value) => value.labels);
+  assert.deepEqual(sources, [{ bundle: 'symbolon', source: 'feed' }], 'and the old revocation sources');
+});
+
 test('reload under load: 200 requests over 4 keep-alive connections while reloading 3 times, none fails', async (t) => {
   const both = makeConfig(env, { routes: [{ upstream: upstream.url, allow: [{ subjectCn: 'alice' }, { subjectCn: 'bob' }] }] });
   const aliceOnly = allowOnly('alice');
