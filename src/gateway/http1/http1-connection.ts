@@ -274,7 +274,8 @@ class Http1Connection<Context> implements UpstreamUser {
   private acquireUpstream(): void {
     this.arm('upstream', this.target!.timeoutMs);
     const exchange = this.exchangeNumber;
-    this.target!.pool.acquire(this, (error, connection) => this.connected(exchange, error, connection));
+    const pool = this.target!.pool;
+    pool.acquire(this, (error, connection) => this.connected(exchange, pool, error, connection));
   }
 
   /**
@@ -313,10 +314,11 @@ class Http1Connection<Context> implements UpstreamUser {
     this.socket.write(CONTINUE);
   }
 
-  private connected(exchange: number, error: Error | undefined, connection: UpstreamConnection | undefined): void {
-    // A connection for an exchange that ended meanwhile (it timed out waiting for the pool, or the client left).
+  private connected(exchange: number, pool: UpstreamPool, error: Error | undefined, connection: UpstreamConnection | undefined): void {
+    // A connection for an exchange that ended meanwhile (it timed out waiting for the pool, or the
+    // client left): back to the pool it came from, whatever route the connection serves now.
     if (exchange !== this.exchangeNumber || this.phase !== 'exchange') {
-      if (connection !== undefined) this.target?.pool.release(connection);
+      if (connection !== undefined) pool.release(connection);
       return;
     }
     if (error !== undefined || connection === undefined) return this.upstreamFailed(error ?? new Error('no upstream connection'));
@@ -425,7 +427,8 @@ class Http1Connection<Context> implements UpstreamUser {
       // A reused connection the upstream closed as we wrote to it: once more on a new one.
       this.hasRetried = true;
       const exchange = this.exchangeNumber;
-      this.target!.pool.acquire(this, (retryError, connection) => this.connected(exchange, retryError, connection), true);
+      const pool = this.target!.pool;
+      pool.acquire(this, (retryError, connection) => this.connected(exchange, pool, retryError, connection), true);
       return;
     }
     this.upstreamFailed(error);
