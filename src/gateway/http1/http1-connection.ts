@@ -467,11 +467,12 @@ class Http1Connection<Context> implements UpstreamUser {
 
   private startResponse(response: ResponseHead, body: Buffer): void {
     this.upstreamMs = performance.now() - this.sentAt;
-    this.response = response;
-    this.responseStatus = response.status;
     const isHttp11 = this.head.versionMinor === 1;
     const framing = response.framing;
+    // Nothing has gone to the client yet: it gets a 502.
     if (framing.kind === 'chunked' && !isHttp11) return this.upstreamFailed(new Error('the upstream sent a chunked response to an HTTP/1.0 request'));
+    this.response = response;
+    this.responseStatus = response.status;
     // The request body is still coming: the upstream answered early, so the connection cannot be reused.
     if (!this.isRequestDone) this.closeAfterResponse = true;
     if (framing.kind === 'close' && !isHttp11) this.closeAfterResponse = true;

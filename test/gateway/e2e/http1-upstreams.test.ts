@@ -409,3 +409,15 @@ test('27. the connection a pool hands over late goes back to its own pool, even 
     await other.close();
   }
 });
+
+test('28. a chunked upstream response to an HTTP/1.0 request, which the client could not read, gives 502 upstream_unavailable', async () => {
+  await withUpstream(
+    (socket) => void socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'),
+    async (gw) => {
+      const exchange = await rawExchange(env, gw.port, client, `GET /chunked HTTP/1.0\r\n${H}\r\n`, { expectClose: true, timeoutMs: 5000 });
+      assert.equal(exchange.responses.length, 1, exchange.raw.toString('latin1'));
+      assert.equal(exchange.responses[0]!.status, 502);
+      assert.equal(exchange.responses[0]!.json()['reason'], 'upstream_unavailable');
+    },
+  );
+});
