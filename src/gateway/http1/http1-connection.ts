@@ -4,7 +4,7 @@
  * connection is then closed: fail closed). Requests on a connection are handled one at a time.
  *
  * States (each carries only the data valid in it):
- * - `head`        waiting for or reading a request head (`searchedTo`: how far CRLFCRLF was looked for)
+ * - `head`        waiting for or reading a request head
  * - `deciding`    a head parsed; `hooks.admit` decides (the client is paused while it is async)
  * - `holding`     admitted; a chunked body held back from the upstream until its framing is
  *                 checked (`checker`) or it passed bufferedChunkedBodyBytes (`heldBytes`)
@@ -15,8 +15,9 @@
  *
  * Data of the exchange in progress (`Exchange`, then `AdmittedExchange`) rides in the states
  * from `deciding` to `responding`; `body` says what of the request body is still to come.
- * Independent of the state: `pending` (client bytes read ahead), `isClientEnded` (the client
- * half-closed) and the one timer (`timerKind`, `deadline`).
+ * Independent of the state: `reader` (client bytes read ahead, heads cut from them, the client
+ * paused: shared with the CRL/OCSP fast path), `isClientEnded` (the client half-closed) and the
+ * one timer (`timerKind`, `deadline`).
  *
  * Transitions, by event:
  * - client bytes        head -> deciding (a head) | closed (a malformed or oversized head, 400/431)
@@ -42,7 +43,7 @@ import type { TLSSocket } from 'node:tls';
 import type { RejectionReason } from '../rejection.js';
 import { REJECTION_REASONS, rejectionBody } from '../rejection.js';
 import { clientResponseHead, upstreamRequestHead } from './relay-heads.js';
-import { ChunkedDecoder, chunkOf, deadlines, findHeadEnd, httpDateNow, internalErrorMessage, LAST_CHUNK, parseRequestHead, parseResponseHead, problemMessage } from '../../http/index.js';
+import { ChunkedDecoder, chunkOf, deadlines, findHeadEnd, httpDateNow, internalErrorMessage, LAST_CHUNK, parseResponseHead, problemMessage, RequestReader } from '../../http/index.js';
 import type { RequestHead, ResponseHead } from '../../http/index.js';
 import type { UpstreamConnection, UpstreamPool, UpstreamUser } from './upstream-pool.js';
 
@@ -106,9 +107,6 @@ export interface Http1Limits {
 
 const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 const MAX_RESPONSE_FIELDS = 500;
-/** Bytes read ahead of the request in progress (pipelined requests) before the client is paused. */
-const MAX_READ_AHEAD = 64 * 1024;
-const LF_LF = Buffer.from('\n\n', 'latin1');
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** `text` (latin1) followed by `pieces`, in one new buffer. */
@@ -158,7 +156,7 @@ interface UpstreamLink {
 type ResponseBody = { readonly kind: 'length'; remaining: number } | { readonly kind: 'chunked'; readonly decoder: ChunkedDecoder } | { readonly kind: 'close'; readonly isChunking: boolean } | { readonly kind: 'none' };
 
 type State<Context> =
-  | { readonly kind: 'head'; searchedTo: number }
+  | { readonly kind: 'head' }
   | { readonly kind: 'deciding'; readonly exchange: Exchange }
   | { readonly kind: 'holding'; readonly exchange: AdmittedExchange<Context>; readonly checker: ChunkedDecoder; heldBytes: number }
   | { readonly kind: 'connecting'; readonly exchange: AdmittedExchange<Context> }
@@ -208,13 +206,12 @@ export function serveHttp1<Context>(socket: TLSSocket, limits: Http1Limits, hook
 }
 
 class Http1Connection<Context> implements UpstreamUser {
-  private state: State<Context> = { kind: 'head', searchedTo: 0 };
+  private state: State<Context> = { kind: 'head' };
   /** Unread client bytes: a partial head, or what follows the request in progress. */
-  private pending: Buffer | undefined;
+  private readonly reader: RequestReader;
   /** When the current timeout fires (performance.now() time), Infinity for none. */
   deadline = Infinity;
   private timerKind: TimerKind | undefined;
-  private isPaused = false;
   /** The client half-closed (TCP FIN or TLS close_notify): no more requests come, and those it sent are still answered. */
   private isClientEnded = false;
   private readonly remoteAddress: string | undefined;
@@ -225,6 +222,7 @@ class Http1Connection<Context> implements UpstreamUser {
     private readonly hooks: Http1Hooks<Context>,
   ) {
     this.remoteAddress = socket.remoteAddress;
+    this.reader = new RequestReader(socket);
     socket.setNoDelay(true);
     // RFC 9112 9.6, RFC 8446 6.1: a half-close ends what the client sends, not what it reads.
     socket.allowHalfOpen = true;
@@ -261,9 +259,9 @@ class Http1Connection<Context> implements UpstreamUser {
   private onClientData(chunk: Buffer): void {
     const state = this.state;
     if (isAdmitted(state) && state.exchange.body.kind !== 'done') return this.forwardBody(state, chunk);
-    this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
-    if (state.kind === 'head') this.readHead(state);
-    else if (this.pending.length > MAX_READ_AHEAD) this.pauseClient();
+    this.reader.append(chunk);
+    if (state.kind === 'head') this.readHead();
+    else this.reader.pauseIfFull();
   }
 
   /**
@@ -278,24 +276,14 @@ class Http1Connection<Context> implements UpstreamUser {
     else if (isLinked(state) && state.exchange.body.kind !== 'done') this.abort();
   }
 
-  private readHead(state: Extract<State<Context>, { kind: 'head' }>): void {
-    const buffer = this.pending;
-    if (buffer === undefined) return;
+  private readHead(): void {
+    if (!this.reader.hasPending) return;
     if (this.timerKind !== 'headers') this.arm('headers', this.limits.headersTimeoutMs);
-    const end = findHeadEnd(buffer, state.searchedTo);
-    if (end < 0) {
-      state.searchedTo = buffer.length;
-      if (buffer.length > this.limits.maxHeaderBytes) return this.refuseMalformed('header_too_large', 'the request head is larger than maxHeaderBytes');
-      // A head ended by bare LFs would otherwise wait for the headers timeout.
-      if (buffer.includes(LF_LF)) this.refuseMalformed('bad_request', 'the request head ends its lines with a bare LF');
-      return;
-    }
-    if (end > this.limits.maxHeaderBytes) return this.refuseMalformed('header_too_large', 'the request head is larger than maxHeaderBytes');
-    const parsed = parseRequestHead(buffer, end, { maxFields: this.limits.maxHeaderFields });
-    state.searchedTo = 0;
-    this.pending = end === buffer.length ? undefined : buffer.subarray(end);
-    if (!parsed.ok) return this.refuseMalformed(parsed.reason, parsed.message);
-    this.begin(parsed.head);
+    const read = this.reader.readHead(this.limits);
+    if (read.kind === 'incomplete') return;
+    if (read.kind === 'refused') return this.refuseMalformed(read.reason, read.message);
+    this.reader.take(read.length);
+    this.begin(read.head);
   }
 
   private begin(head: RequestHead): void {
@@ -357,14 +345,14 @@ class Http1Connection<Context> implements UpstreamUser {
   private holdBody(exchange: AdmittedExchange<Context>): void {
     const state = { kind: 'holding' as const, exchange, checker: new ChunkedDecoder(), heldBytes: 0 };
     this.enter(state);
-    if (exchange.head.expectContinue && this.pending === undefined) this.sendContinue(exchange);
+    if (exchange.head.expectContinue && !this.reader.hasPending) this.sendContinue(exchange);
     this.arm('client', this.limits.idleTimeoutMs);
     this.resumeClient();
-    const early = this.pending;
+    const early = this.reader.peekAll();
     if (early !== undefined) this.checkHeldBody(state, early);
   }
 
-  /** `chunk` has been added to `pending`: checks it, and sends the request on once the body ended or passed the limit. */
+  /** `chunk` has been added to what the reader holds: checks it, and sends the request on once the body ended or passed the limit. */
   private checkHeldBody(state: Extract<State<Context>, { kind: 'holding' }>, chunk: Buffer): void {
     let isDone: boolean;
     try {
@@ -397,9 +385,8 @@ class Http1Connection<Context> implements UpstreamUser {
     this.enter(requesting);
     connection.socket.write(exchange.upstreamHead);
     if (exchange.body.kind === 'done') return;
-    if (exchange.head.expectContinue && this.pending === undefined) this.sendContinue(exchange);
-    const early = this.pending;
-    this.pending = undefined;
+    if (exchange.head.expectContinue && !this.reader.hasPending) this.sendContinue(exchange);
+    const early = this.reader.takeAll();
     if (early !== undefined) this.forwardBody(requesting, early);
     // (forwardBody may have read the body to its end.)
     if (this.isClientEnded && !isBodyDone(exchange)) return this.abort();
@@ -411,9 +398,9 @@ class Http1Connection<Context> implements UpstreamUser {
     if (!isLinked(state)) {
       // Still connecting, or held back while its framing is checked: kept until then (the client is
       // paused past the read-ahead limit once the upstream is being reached).
-      this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+      this.reader.append(chunk);
       if (state.kind === 'holding') return this.checkHeldBody(state, chunk);
-      if (this.pending.length > MAX_READ_AHEAD) this.pauseClient();
+      this.reader.pauseIfFull();
       return;
     }
     const { exchange, link } = state;
@@ -445,8 +432,8 @@ class Http1Connection<Context> implements UpstreamUser {
     }
     if (isDone) {
       exchange.body = { kind: 'done' };
-      if (rest !== undefined) this.pending = this.pending === undefined ? rest : Buffer.concat([this.pending, rest]);
-      if (this.pending !== undefined && this.pending.length > MAX_READ_AHEAD) this.pauseClient();
+      if (rest !== undefined) this.reader.append(rest);
+      this.reader.pauseIfFull();
       if (this.timerKind === 'client') this.arm('upstream', exchange.target.timeoutMs);
       return;
     }
@@ -624,10 +611,9 @@ class Http1Connection<Context> implements UpstreamUser {
   /** After a response: close if asked or the request body was not all read, else the next request (perhaps already read). */
   private next(exchange: Exchange, closeAfter: boolean): void {
     if (closeAfter || exchange.body.kind !== 'done') return this.closeGracefully();
-    const state = { kind: 'head' as const, searchedTo: 0 };
-    this.enter(state);
+    this.enter({ kind: 'head' });
     this.resumeClient();
-    if (this.pending !== undefined) this.readHead(state);
+    if (this.reader.hasPending) this.readHead();
     else if (!this.isClientEnded) this.arm('idle', this.limits.idleTimeoutMs);
     // A half-closed client sends no more: what is left is at most part of a request.
     if (this.isClientEnded && this.state.kind === 'head') this.closeGracefully();
@@ -742,15 +728,11 @@ class Http1Connection<Context> implements UpstreamUser {
   // --- flow control and timers ---------------------------------------------------------------------
 
   private pauseClient(): void {
-    if (this.isPaused) return;
-    this.isPaused = true;
-    this.socket.pause();
+    this.reader.pause();
   }
 
   private resumeClient(): void {
-    if (!this.isPaused || this.state.kind === 'closed') return;
-    this.isPaused = false;
-    this.socket.resume();
+    if (this.state.kind !== 'closed') this.reader.resume();
   }
 
   /** Sets the timeout of `kind` to `ms` from now (again, when it is already the current one). */
