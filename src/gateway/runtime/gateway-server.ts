@@ -84,6 +84,15 @@ export function requiresCertificate(config: GatewayConfig): boolean {
   return config.routes.every((route) => route.clientCertificate === 'required');
 }
 
+/** Throws `GATEWAY_TLS_MATERIAL_INVALID` when OpenSSL refuses the listener's material (a key too small for its security level, say). */
+function checkSecureContext(context: SecureContextOptions, index: number): void {
+  try {
+    createSecureContext(context);
+  } catch (error) {
+    throw new SymbolonError('GATEWAY_TLS_MATERIAL_INVALID', `OpenSSL refuses the certificate or key of listeners[${index}]: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
 /** The shortest handshake deadline a full connection budget shortens to. */
 const MIN_HANDSHAKE_TIMEOUT_MS = 1000;
 /** The kernel's queue of connections not yet accepted (Linux caps it at net.core.somaxconn). */
@@ -253,7 +262,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       nextStaplers = await startStaplers(loaded, next);
       contexts = next.listeners.map((listener, index) => secureContextOptions(loaded.listeners[index]!, loaded, listener));
       // Made once here so that one OpenSSL refuses fails the reload before any listener has changed.
-      for (const context of contexts) createSecureContext(context);
+      contexts.forEach((context, index) => checkSecureContext(context, index));
       if (JSON.stringify(next.accessLog) !== JSON.stringify(config.accessLog)) nextLog = createAccessLog(next.accessLog);
     } catch (error) {
       for (const stapler of nextStaplers) stapler.close();
