@@ -20,10 +20,11 @@
  * one timer (`timerKind`, `deadline`).
  *
  * Transitions, by event:
- * - client bytes        head -> deciding (a head) | closed (a malformed or oversized head, 400/431)
+ * - client bytes        head -> deciding (a head) | closed (a head refused: 400, 431, 417, 501, 505)
  *                       holding -> connecting (body checked or over the limit) | closed (bad framing, 400)
  *                       requesting|responding: the body's bytes go upstream (bad framing: closed, 400)
- * - admission           deciding -> holding | connecting (admitted); -> head | closed (refused, 4xx)
+ * - admission           deciding -> holding | connecting (admitted); -> head | closed (refused, 4xx);
+ *                       -> closed (admit threw or rejected: 500)
  * - pool hands over     connecting -> requesting; a failure -> head | closed (502/504)
  * - upstream bytes      requesting -> responding (a final response head); -> head | closed (502)
  *                       responding -> head | closed (the response complete)
