@@ -245,6 +245,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   let config = options.config;
   let reloading: Promise<void> = Promise.resolve();
+  /** Generations replaced by a reload, waiting for their requests in flight: closed by their timer, or by `close`. */
+  const retiring = new Map<NodeJS.Timeout, () => Promise<void>>();
 
   async function applyReload(next: GatewayConfig): Promise<void> {
     if (listenerKey(next) !== listenerKey(config)) throw new SymbolonError('GATEWAY_RELOAD_REFUSED', 'listener or admin addresses changed: restart the gateway to move them');
@@ -285,8 +287,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     config = next;
     // Old upstream pools and sources close once requests in flight can no longer need them.
     const kept = new Set(built.bundles.map((bundle) => bundle.source));
-    const retire = setTimeout(() => void closeGeneration(previous, kept, options.onError), next.routes.reduce((longest, route) => Math.max(longest, route.upstreamTimeoutMs), 0) + 1000);
-    retire.unref();
+    const retire = (): Promise<void> => closeGeneration(previous, kept, options.onError);
+    const timer = setTimeout(() => {
+      retiring.delete(timer);
+      void retire();
+    }, next.routes.reduce((longest, route) => Math.max(longest, route.upstreamTimeoutMs), 0) + 1000);
+    timer.unref();
+    retiring.set(timer, retire);
   }
 
   return {
@@ -308,6 +315,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return attempt;
     },
     async close() {
+      for (const [timer, retire] of retiring) {
+        clearTimeout(timer);
+        await retire();
+      }
+      retiring.clear();
       for (const stapler of staplers) stapler.close();
       deadlines.delete(budgetDeadline);
       await Promise.all(closers.map((close) => close()));
