@@ -5,8 +5,8 @@ import type { Server, Socket } from 'node:net';
 import { httpDateNow } from './conditional-request.js';
 import { deadlines } from './deadline-sweep.js';
 import { internalErrorMessage } from './problem.js';
-import { findHeadEnd, parseRequestHead } from './http1/request-head.js';
 import type { RequestHead } from './http1/request-head.js';
+import { RequestReader } from './http1/request-reader.js';
 
 /** An answer of the fast path: the status, its fields (no framing or Connection: the server adds those) and the body. */
 export interface FastAnswer {
@@ -38,8 +38,6 @@ export interface FastPathServerOptions {
 }
 
 const MAX_HEADER_FIELDS = 100;
-/** Bytes read ahead of the request being answered (pipelined ones) before the connection is paused. */
-const MAX_READ_AHEAD = 64 * 1024;
 
 /**
  * A TCP server for endpoints that must be fast and are simple: requests the fast path claims
@@ -68,13 +66,12 @@ export function createFastPathServer(options: FastPathServerOptions): Server & {
 }
 
 class FastPathConnection {
-  private pending: Buffer | undefined;
-  private searchedTo = 0;
+  private readonly reader: RequestReader;
+  /** A claimed head whose body is still coming. */
   private head: RequestHead | undefined;
   private bodyLength = 0;
   private isBusy = false;
   private isDone = false;
-  private isPaused = false;
   /** The client half-closed: what it sent is answered, then the connection closes. */
   private isClientEnded = false;
   deadline = Infinity;
@@ -88,6 +85,7 @@ class FastPathConnection {
     private readonly socket: Socket,
     private readonly options: FastPathServerOptions,
   ) {
+    this.reader = new RequestReader(socket);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', () => this.stop());
@@ -107,43 +105,34 @@ class FastPathConnection {
   }
 
   private read(chunk: Buffer): void {
-    if (this.pending === undefined && this.head === undefined && !this.isBusy) this.deadline = performance.now() + this.options.requestTimeoutMs;
-    this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
-    if (this.isBusy && this.pending.length > MAX_READ_AHEAD && !this.isPaused) {
-      this.isPaused = true;
-      this.socket.pause();
-    }
+    if (!this.reader.hasPending && this.head === undefined && !this.isBusy) this.deadline = performance.now() + this.options.requestTimeoutMs;
+    this.reader.append(chunk);
+    // While a request is answered, bytes that arrive wait (the socket is paused only past the read-ahead limit).
+    if (this.isBusy) this.reader.pauseIfFull();
     this.advance();
   }
 
-  /** Serves what `pending` holds, one request at a time, until it needs more bytes or hands over. */
+  /** Serves the bytes read, one request at a time, until it needs more bytes or hands over. */
   private advance(): void {
-    while (!this.isBusy && !this.isDone && this.pending !== undefined) {
-      const buffer = this.pending;
+    while (!this.isBusy && !this.isDone && this.reader.hasPending) {
       if (this.head === undefined) {
-        const end = findHeadEnd(buffer, this.searchedTo);
-        if (end < 0) {
-          this.searchedTo = buffer.length;
-          if (buffer.length > this.options.maxHeaderBytes) this.handOver();
-          return;
-        }
-        this.searchedTo = 0;
-        const parsed = end <= this.options.maxHeaderBytes ? parseRequestHead(buffer, end, { maxFields: MAX_HEADER_FIELDS }) : undefined;
-        const head = parsed?.ok === true ? parsed.head : undefined;
+        const read = this.reader.readHead({ maxHeaderBytes: this.options.maxHeaderBytes, maxHeaderFields: MAX_HEADER_FIELDS });
+        if (read.kind === 'incomplete') return;
+        // Refused heads too: node:http answers them as it always does.
+        const head = read.kind === 'head' ? read.head : undefined;
         const framing = head?.framing;
-        if (head === undefined || framing?.kind !== 'length' || framing.length > this.options.maxBodyBytes || head.versionMinor !== 1 || head.expectContinue || !this.options.fastPath.claims(head)) {
+        if (read.kind !== 'head' || head === undefined || framing?.kind !== 'length' || framing.length > this.options.maxBodyBytes || head.versionMinor !== 1 || head.expectContinue || !this.options.fastPath.claims(head)) {
           this.handOver();
           return;
         }
+        this.reader.take(read.length);
         this.head = head;
         this.bodyLength = framing.length;
-        this.pending = buffer.subarray(end);
         continue;
       }
-      if (buffer.length < this.bodyLength) return;
+      const body = this.reader.take(this.bodyLength);
+      if (body === undefined) return;
       const head = this.head;
-      const body = buffer.subarray(0, this.bodyLength);
-      this.pending = buffer.length === this.bodyLength ? undefined : buffer.subarray(this.bodyLength);
       this.head = undefined;
       this.serve(head, body);
     }
@@ -157,7 +146,6 @@ class FastPathConnection {
     } catch (error) {
       return this.fail(error);
     }
-    // While it is answered, bytes that arrive wait in `pending` (the socket is paused only past the read-ahead limit).
     if (answer instanceof Promise) answer.then((settled) => this.answer(head, settled), (error: unknown) => this.fail(error));
     else this.answer(head, answer);
   }
@@ -170,12 +158,9 @@ class FastPathConnection {
     if (!head.keepAlive) text += 'Connection: close\r\n';
     this.socket.write(Buffer.concat([Buffer.from(`${text}\r\n`, 'latin1'), answer.body]));
     this.isBusy = false;
-    if (this.isPaused) {
-      this.isPaused = false;
-      this.socket.resume();
-    }
+    this.reader.resume();
     if (!head.keepAlive) return this.closeGracefully();
-    this.deadline = performance.now() + (this.pending === undefined ? this.options.idleTimeoutMs : this.options.requestTimeoutMs);
+    this.deadline = performance.now() + (this.reader.hasPending ? this.options.requestTimeoutMs : this.options.idleTimeoutMs);
     this.advance();
     this.closeIfEnded();
   }
@@ -205,8 +190,7 @@ class FastPathConnection {
   /** The rest of the connection is the fallback's, starting with the bytes not yet served. */
   private handOver(): void {
     this.stop();
-    const rest = this.pending;
-    this.pending = undefined;
+    const rest = this.reader.takeAll();
     this.socket.off('data', this.onData);
     this.socket.off('end', this.onEnd);
     this.options.fallback.emit('connection', this.socket);

@@ -10,6 +10,8 @@ export type { FastAnswer, FastPath, FastPathServerOptions } from './fast-path-se
 export { ChunkedDecoder, chunkOf, LAST_CHUNK } from './http1/chunked-decoder.js';
 export type { ChunkedLimits } from './http1/chunked-decoder.js';
 export { findHeadEnd, parseRequestHead } from './http1/request-head.js';
+export { RequestReader } from './http1/request-reader.js';
+export type { HeadRead, RequestHeadLimits } from './http1/request-reader.js';
 export type { RequestHead } from './http1/request-head.js';
 export { parseResponseHead } from './http1/response-head.js';
 export type { ResponseHead } from './http1/response-head.js';

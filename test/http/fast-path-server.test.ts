@@ -122,6 +122,9 @@ test('what the fast path leaves alone goes to the fallback: another type, a body
     // A head the strict parser refuses is node:http's to refuse too (400, closed), not a crash here.
     const bad = await exchange(port, ['POST /fast HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab'], 1);
     assert.ok(bad.isClosed || bad.responses[0]?.status === 400, JSON.stringify(bad));
+    // A head ended by bare LFs goes to node:http at once (the gateway's reader refuses it too), not after the request timeout.
+    const bareLf = await exchange(port, ['POST /fast HTTP/1.1\nHost: a\nContent-Length: 2\n\nhi'], 1);
+    assert.ok(bareLf.isClosed || bareLf.responses.length === 1, JSON.stringify(bareLf));
   });
 });
 

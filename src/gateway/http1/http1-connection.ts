@@ -1,9 +1,50 @@
+/*
+ * The HTTP/1.x relay on one client TLS connection, written as a state machine: one `state` field,
+ * changed only by `enter`, which refuses a transition the table below does not list (the
+ * connection is then closed: fail closed). Requests on a connection are handled one at a time.
+ *
+ * States (each carries only the data valid in it):
+ * - `head`        waiting for or reading a request head
+ * - `deciding`    a head parsed; `hooks.admit` decides (the client is paused while it is async)
+ * - `holding`     admitted; a chunked body held back from the upstream until its framing is
+ *                 checked (`checker`) or it passed bufferedChunkedBodyBytes (`heldBytes`)
+ * - `connecting`  admitted; waiting for the route's pool to hand over an upstream connection
+ * - `requesting`  the head is upstream (the body streams while it is open); the response head is read
+ * - `responding`  the response head went to the client; its body streams, framed as `body` says
+ * - `closed`      the connection ends: what was written goes out, then the socket is destroyed
+ *
+ * Data of the exchange in progress (`Exchange`, then `AdmittedExchange`) rides in the states
+ * from `deciding` to `responding`; `body` says what of the request body is still to come.
+ * Independent of the state: `reader` (client bytes read ahead, heads cut from them, the client
+ * paused: shared with the CRL/OCSP fast path), `isClientEnded` (the client half-closed) and the
+ * one timer (`timerKind`, `deadline`).
+ *
+ * Transitions, by event:
+ * - client bytes        head -> deciding (a head) | closed (a head refused: 400, 431, 417, 501, 505)
+ *                       holding -> connecting (body checked or over the limit) | closed (bad framing, 400)
+ *                       requesting|responding: the body's bytes go upstream (bad framing: closed, 400)
+ * - admission           deciding -> holding | connecting (admitted); -> head | closed (refused, 4xx);
+ *                       -> closed (admit threw or rejected: 500)
+ * - pool hands over     connecting -> requesting; a failure -> head | closed (502/504)
+ * - upstream bytes      requesting -> responding (a final response head); -> head | closed (502)
+ *                       responding -> head | closed (the response complete)
+ * - upstream end/error  requesting -> connecting (an idempotent request without body on a reused
+ *                       connection, once) | head | closed (502); responding -> closed
+ *                       (a close-delimited response ends: -> head | closed)
+ * - client end          head -> closed; requesting|responding with the body open -> closed (abandoned)
+ * - timer               head -> closed (idle: silently; headers: 408); connecting|requesting -> head |
+ *                       closed (504); holding|requesting -> closed (408, client too slow);
+ *                       responding -> closed (the client stopped reading, or the upstream stopped)
+ * - socket error/close  any -> closed (the exchange in progress is recorded 499, or its status)
+ * After a response, `next`: -> closed when the exchange asked for it (Connection: close, HTTP/1.0,
+ * a body left unread), else -> head (a pipelined head already read is parsed at once).
+ */
 import { isSymbolonError, SymbolonError } from '../../errors.js';
 import type { TLSSocket } from 'node:tls';
 import type { RejectionReason } from '../rejection.js';
 import { REJECTION_REASONS, rejectionBody } from '../rejection.js';
 import { clientResponseHead, upstreamRequestHead } from './relay-heads.js';
-import { ChunkedDecoder, chunkOf, deadlines, findHeadEnd, httpDateNow, internalErrorMessage, LAST_CHUNK, parseRequestHead, parseResponseHead, problemMessage } from '../../http/index.js';
+import { ChunkedDecoder, chunkOf, deadlines, findHeadEnd, httpDateNow, internalErrorMessage, LAST_CHUNK, parseResponseHead, problemMessage, RequestReader } from '../../http/index.js';
 import type { RequestHead, ResponseHead } from '../../http/index.js';
 import type { UpstreamConnection, UpstreamPool, UpstreamUser } from './upstream-pool.js';
 
@@ -67,24 +108,8 @@ export interface Http1Limits {
 
 const MAX_RESPONSE_HEAD_BYTES = 64 * 1024;
 const MAX_RESPONSE_FIELDS = 500;
-/** Bytes read ahead of the request in progress (pipelined requests) before the client is paused. */
-const MAX_READ_AHEAD = 64 * 1024;
-const LF_LF = Buffer.from('\n\n', 'latin1');
 const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const NO_HEAD_PARSED: RequestHead = Object.freeze<RequestHead>({
-  method: '',
-  target: '',
-  authority: undefined,
-  versionMinor: 1,
-  fields: [],
-  framing: { kind: 'none' } as const,
-  keepAlive: false,
-  expectContinue: false,
-  connectionListed: undefined,
-});
-
-
 /** `text` (latin1) followed by `pieces`, in one new buffer. */
 function joinAfter(text: string, pieces: readonly Buffer[]): Buffer {
   let length = text.length;
@@ -95,9 +120,80 @@ function joinAfter(text: string, pieces: readonly Buffer[]): Buffer {
   return joined;
 }
 
-type Phase = 'head' | 'deciding' | 'exchange' | 'closed';
+
 type TimerKind = 'idle' | 'headers' | 'client' | 'upstream' | 'closing';
 
+/** What of the request body is still to come from the client. */
+type RequestBody = { readonly kind: 'done' } | { readonly kind: 'length'; remaining: number } | { readonly kind: 'chunked'; readonly decoder: ChunkedDecoder };
+
+/** One request and what is known of it before its admission is decided. */
+interface Exchange {
+  readonly head: RequestHead;
+  readonly startedAt: number;
+  body: RequestBody;
+  /** Milliseconds until the upstream's response head, once it came. */
+  upstreamMs: number | undefined;
+}
+
+interface AdmittedExchange<Context> extends Exchange {
+  readonly context: Context;
+  readonly target: RelayTarget;
+  readonly upstreamHead: Buffer;
+  hasRetried: boolean;
+  hasSentContinue: boolean;
+  /** Bytes of response heads (interim ones included) read for this request, across a retry. */
+  responseHeadBytes: number;
+}
+
+/** The upstream connection an exchange writes to. */
+interface UpstreamLink {
+  readonly connection: UpstreamConnection;
+  readonly sentAt: number;
+  /** The request body's last write did not fit: the client is paused until the upstream drains. */
+  isAwaitingDrain: boolean;
+}
+
+/** How the response body ends: after a length, at the last chunk, or when the upstream closes (re-chunked for HTTP/1.1 clients). */
+type ResponseBody = { readonly kind: 'length'; remaining: number } | { readonly kind: 'chunked'; readonly decoder: ChunkedDecoder } | { readonly kind: 'close'; readonly isChunking: boolean } | { readonly kind: 'none' };
+
+type State<Context> =
+  | { readonly kind: 'head' }
+  | { readonly kind: 'deciding'; readonly exchange: Exchange }
+  | { readonly kind: 'holding'; readonly exchange: AdmittedExchange<Context>; readonly checker: ChunkedDecoder; heldBytes: number }
+  | { readonly kind: 'connecting'; readonly exchange: AdmittedExchange<Context> }
+  | { readonly kind: 'requesting'; readonly exchange: AdmittedExchange<Context>; readonly link: UpstreamLink; responseBuffer: Buffer | undefined }
+  | {
+      readonly kind: 'responding';
+      readonly exchange: AdmittedExchange<Context>;
+      readonly link: UpstreamLink;
+      readonly response: ResponseHead;
+      readonly body: ResponseBody;
+      /** Connection: close was sent with the response. */
+      readonly closeAfter: boolean;
+      /** Bytes after a complete response: the upstream's framing cannot be trusted any more. */
+      hasExtraBytes: boolean;
+    }
+  | { readonly kind: 'closed' };
+
+type StateKind = State<unknown>['kind'];
+type AdmittedState<Context> = Extract<State<Context>, { readonly exchange: AdmittedExchange<Context> }>;
+type LinkedState<Context> = Extract<State<Context>, { readonly link: UpstreamLink }>;
+
+/** The transitions `enter` allows, from each state. */
+const TRANSITIONS: Readonly<Record<StateKind, readonly StateKind[]>> = {
+  head: ['deciding', 'closed'],
+  deciding: ['holding', 'connecting', 'head', 'closed'],
+  holding: ['connecting', 'closed'],
+  connecting: ['requesting', 'head', 'closed'],
+  requesting: ['responding', 'connecting', 'head', 'closed'],
+  responding: ['head', 'closed'],
+  closed: [],
+};
+
+/** A function, not an inline test: TypeScript would keep a narrowing across the calls that read the body. */
+const isBodyDone = (exchange: Exchange): boolean => exchange.body.kind === 'done';
+const isAdmitted = <Context>(state: State<Context>): state is AdmittedState<Context> => state.kind === 'holding' || state.kind === 'connecting' || state.kind === 'requesting' || state.kind === 'responding';
+const isLinked = <Context>(state: State<Context>): state is LinkedState<Context> => state.kind === 'requesting' || state.kind === 'responding';
 
 /**
  * Serves HTTP/1.x on one TLS connection as a relay: request heads are parsed strictly (no
@@ -111,50 +207,14 @@ export function serveHttp1<Context>(socket: TLSSocket, limits: Http1Limits, hook
 }
 
 class Http1Connection<Context> implements UpstreamUser {
-  private phase: Phase = 'head';
+  private state: State<Context> = { kind: 'head' };
   /** Unread client bytes: a partial head, or what follows the request in progress. */
-  private pending: Buffer | undefined;
-  private searchedTo = 0;
+  private readonly reader: RequestReader;
   /** When the current timeout fires (performance.now() time), Infinity for none. */
   deadline = Infinity;
   private timerKind: TimerKind | undefined;
-  private isPaused = false;
   /** The client half-closed (TCP FIN or TLS close_notify): no more requests come, and those it sent are still answered. */
   private isClientEnded = false;
-
-  // The exchange in progress.
-  private head: RequestHead = NO_HEAD_PARSED;
-  private context: Context | undefined;
-  private target: RelayTarget | undefined;
-  private started = 0;
-  private upstream: UpstreamConnection | undefined;
-  private upstreamHead: Buffer | undefined;
-  private hasRetried = false;
-  private sentAt = 0;
-  private upstreamMs: number | undefined;
-  /** Request body still to come from the client: bytes for a length, or the decoder for chunked. */
-  private requestRemaining = 0;
-  private requestDecoder: ChunkedDecoder | undefined;
-  private isRequestDone = true;
-  /** Checks a chunked body's framing while it is held back from the upstream (see bufferedChunkedBodyBytes). */
-  private heldBodyChecker: ChunkedDecoder | undefined;
-  private heldBodyBytes = 0;
-  private hasSentContinue = false;
-  /** Bytes of response heads (interim ones included) read for this request. */
-  private responseHeadBytes = 0;
-  private responseBuffer: Buffer | undefined;
-  private response: ResponseHead | undefined;
-  private responseRemaining = 0;
-  private responseDecoder: ChunkedDecoder | undefined;
-  /** An upstream body without framing (read until close) is re-framed as chunked for HTTP/1.1 clients. */
-  private isChunkingClose = false;
-  private closeAfterResponse = false;
-  private responseStatus = 0;
-  /** Bytes after a complete response: the upstream's framing cannot be trusted any more. */
-  private hasExtraBytes = false;
-  private isAwaitingUpstreamDrain = false;
-  /** Counts the requests on this connection: an upstream connection arriving late is matched to its own. */
-  private exchangeNumber = 0;
   private readonly remoteAddress: string | undefined;
 
   constructor(
@@ -163,6 +223,7 @@ class Http1Connection<Context> implements UpstreamUser {
     private readonly hooks: Http1Hooks<Context>,
   ) {
     this.remoteAddress = socket.remoteAddress;
+    this.reader = new RequestReader(socket);
     socket.setNoDelay(true);
     // RFC 9112 9.6, RFC 8446 6.1: a half-close ends what the client sends, not what it reads.
     socket.allowHalfOpen = true;
@@ -178,16 +239,30 @@ class Http1Connection<Context> implements UpstreamUser {
     this.arm('idle', limits.idleTimeoutMs);
   }
 
+  /**
+   * The one place the state changes. A transition the table does not list is a fault in this file:
+   * reported, and the connection destroyed (fail closed), never a crash of the process.
+   */
+  private enter(next: State<Context>): void {
+    const from = this.state.kind;
+    if (TRANSITIONS[from].includes(next.kind)) {
+      this.state = next;
+      return;
+    }
+    if (from !== 'closed') this.hooks.onError(new Error(`http1 relay: no transition from ${from} to ${next.kind}`));
+    this.state = { kind: 'closed' };
+    this.disarm();
+    this.socket.destroy();
+  }
+
   // --- client side --------------------------------------------------------------------------------
 
   private onClientData(chunk: Buffer): void {
-    if (this.phase === 'exchange' && !this.isRequestDone) {
-      this.forwardBody(chunk);
-      return;
-    }
-    this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
-    if (this.phase === 'head') this.readHead();
-    else if (this.pending.length > MAX_READ_AHEAD) this.pauseClient();
+    const state = this.state;
+    if (isAdmitted(state) && state.exchange.body.kind !== 'done') return this.forwardBody(state, chunk);
+    this.reader.append(chunk);
+    if (state.kind === 'head') this.readHead();
+    else this.reader.pauseIfFull();
   }
 
   /**
@@ -197,54 +272,27 @@ class Http1Connection<Context> implements UpstreamUser {
    */
   private onClientEnd(): void {
     this.isClientEnded = true;
-    if (this.phase === 'head') this.closeGracefully();
-    else if (this.phase === 'exchange' && !this.isRequestDone && this.upstream !== undefined) this.abort();
+    const state = this.state;
+    if (state.kind === 'head') this.closeGracefully();
+    else if (isLinked(state) && state.exchange.body.kind !== 'done') this.abort();
   }
 
   private readHead(): void {
-    const buffer = this.pending;
-    if (buffer === undefined) return;
+    if (!this.reader.hasPending) return;
     if (this.timerKind !== 'headers') this.arm('headers', this.limits.headersTimeoutMs);
-    const end = findHeadEnd(buffer, this.searchedTo);
-    if (end < 0) {
-      this.searchedTo = buffer.length;
-      if (buffer.length > this.limits.maxHeaderBytes) return this.refuseMalformed('header_too_large', 'the request head is larger than maxHeaderBytes');
-      // A head ended by bare LFs would otherwise wait for the headers timeout.
-      if (buffer.includes(LF_LF)) this.refuseMalformed('bad_request', 'the request head ends its lines with a bare LF');
-      return;
-    }
-    if (end > this.limits.maxHeaderBytes) return this.refuseMalformed('header_too_large', 'the request head is larger than maxHeaderBytes');
-    const parsed = parseRequestHead(buffer, end, { maxFields: this.limits.maxHeaderFields });
-    this.searchedTo = 0;
-    this.pending = end === buffer.length ? undefined : buffer.subarray(end);
-    if (!parsed.ok) return this.refuseMalformed(parsed.reason, parsed.message);
-    this.begin(parsed.head);
+    const read = this.reader.readHead(this.limits);
+    if (read.kind === 'incomplete') return;
+    if (read.kind === 'refused') return this.refuseMalformed(read.reason, read.message);
+    this.reader.take(read.length);
+    this.begin(read.head);
   }
 
   private begin(head: RequestHead): void {
-    this.exchangeNumber++;
-    this.phase = 'deciding';
-    this.disarm();
-    this.head = head;
-    this.context = undefined;
-    this.target = undefined;
-    this.started = performance.now();
-    this.upstreamMs = undefined;
-    this.hasRetried = false;
-    this.response = undefined;
-    this.responseBuffer = undefined;
-    this.responseStatus = 0;
-    this.hasExtraBytes = false;
-    this.isChunkingClose = false;
-    this.closeAfterResponse = !head.keepAlive;
     const framing = head.framing;
-    this.isRequestDone = framing.kind === 'none';
-    this.requestRemaining = framing.kind === 'length' ? framing.length : 0;
-    this.requestDecoder = framing.kind === 'chunked' ? new ChunkedDecoder() : undefined;
-    this.heldBodyChecker = undefined;
-    this.heldBodyBytes = 0;
-    this.hasSentContinue = false;
-    this.responseHeadBytes = 0;
+    const body: RequestBody = framing.kind === 'length' ? { kind: 'length', remaining: framing.length } : framing.kind === 'chunked' ? { kind: 'chunked', decoder: new ChunkedDecoder() } : { kind: 'done' };
+    const exchange: Exchange = { head, startedAt: performance.now(), body, upstreamMs: undefined };
+    this.enter({ kind: 'deciding', exchange });
+    this.disarm();
     let admission: Admission<Context> | Promise<Admission<Context>>;
     try {
       admission = this.hooks.admit(this.socket, head);
@@ -254,27 +302,40 @@ class Http1Connection<Context> implements UpstreamUser {
     if (admission instanceof Promise) {
       this.pauseClient();
       admission.then(
-        (decided) => this.decided(decided),
+        (decided) => this.decided(exchange, decided),
         (error: unknown) => this.internalError(error),
       );
-    } else this.decided(admission);
+    } else this.decided(exchange, admission);
   }
 
-  private decided(admission: Admission<Context>): void {
-    if (this.phase !== 'deciding') return;
-    this.context = admission.context;
-    if (!admission.ok) return this.refuse(admission.reason);
-    this.target = admission.target;
-    this.upstreamHead = upstreamRequestHead(this.head, admission.target.basePath, admission.headers, this.remoteAddress ?? '', admission.requestTarget);
-    this.phase = 'exchange';
-    if (this.head.framing.kind === 'chunked' && this.limits.bufferedChunkedBodyBytes > 0) return this.holdBody();
-    this.acquireUpstream();
+  private decided(exchange: Exchange, admission: Admission<Context>): void {
+    const state = this.state;
+    if (state.kind !== 'deciding' || state.exchange !== exchange) return;
+    if (!admission.ok) return this.refuse(exchange, admission.context, admission.reason);
+    const admitted: AdmittedExchange<Context> = {
+      ...exchange,
+      context: admission.context,
+      target: admission.target,
+      upstreamHead: upstreamRequestHead(exchange.head, admission.target.basePath, admission.headers, this.remoteAddress ?? '', admission.requestTarget),
+      hasRetried: false,
+      hasSentContinue: false,
+      responseHeadBytes: 0,
+    };
+    if (exchange.head.framing.kind === 'chunked' && this.limits.bufferedChunkedBodyBytes > 0) return this.holdBody(admitted);
+    this.acquireUpstream(admitted);
   }
 
-  private acquireUpstream(): void {
-    this.arm('upstream', this.target!.timeoutMs);
-    const exchange = this.exchangeNumber;
-    this.target!.pool.acquire(this, (error, connection) => this.connected(exchange, error, connection));
+  private acquireUpstream(exchange: AdmittedExchange<Context>): void {
+    this.arm('upstream', exchange.target.timeoutMs);
+    this.connect(exchange, false);
+  }
+
+  /** Asks the route's pool for a connection (`fresh`: a new one, for a retry). */
+  private connect(exchange: AdmittedExchange<Context>, fresh: boolean): void {
+    this.enter({ kind: 'connecting', exchange });
+    // The pool may answer at once, or long after this exchange ended: the answer names both.
+    const pool = exchange.target.pool;
+    pool.acquire(this, (error, connection) => this.connected(exchange, pool, error, connection), fresh);
   }
 
   /**
@@ -282,348 +343,353 @@ class Http1Connection<Context> implements UpstreamUser {
    * whole body when it ends within bufferedChunkedBodyBytes, else that much of it. A malformed
    * one is refused (400) with nothing sent upstream, where a streamed one would be half sent.
    */
-  private holdBody(): void {
-    this.heldBodyChecker = new ChunkedDecoder();
-    if (this.head.expectContinue && this.pending === undefined) this.sendContinue();
+  private holdBody(exchange: AdmittedExchange<Context>): void {
+    const state = { kind: 'holding' as const, exchange, checker: new ChunkedDecoder(), heldBytes: 0 };
+    this.enter(state);
+    if (exchange.head.expectContinue && !this.reader.hasPending) this.sendContinue(exchange);
     this.arm('client', this.limits.idleTimeoutMs);
     this.resumeClient();
-    const early = this.pending;
-    if (early !== undefined) this.checkHeldBody(early);
+    const early = this.reader.peekAll();
+    if (early !== undefined) this.checkHeldBody(state, early);
   }
 
-  /** `chunk` has been added to `pending`: checks it, and sends the request on once the body ended or passed the limit. */
-  private checkHeldBody(chunk: Buffer): void {
-    const checker = this.heldBodyChecker!;
+  /** `chunk` has been added to what the reader holds: checks it, and sends the request on once the body ended or passed the limit. */
+  private checkHeldBody(state: Extract<State<Context>, { kind: 'holding' }>, chunk: Buffer): void {
     let isDone: boolean;
     try {
-      isDone = checker.push(chunk).done;
+      isDone = state.checker.push(chunk).done;
     } catch (error) {
       if (!isSymbolonError(error, 'HTTP_CHUNKED_FRAMING')) throw error;
-      return this.badBodyFraming();
+      return this.badBodyFraming(state);
     }
-    this.heldBodyBytes += chunk.length;
-    if (!isDone && this.heldBodyBytes <= this.limits.bufferedChunkedBodyBytes) return this.arm('client', this.limits.idleTimeoutMs);
-    this.heldBodyChecker = undefined;
-    this.acquireUpstream();
+    state.heldBytes += chunk.length;
+    if (!isDone && state.heldBytes <= this.limits.bufferedChunkedBodyBytes) return this.arm('client', this.limits.idleTimeoutMs);
+    this.acquireUpstream(state.exchange);
   }
 
-  private sendContinue(): void {
-    if (this.hasSentContinue) return;
-    this.hasSentContinue = true;
+  private sendContinue(exchange: AdmittedExchange<Context>): void {
+    if (exchange.hasSentContinue) return;
+    exchange.hasSentContinue = true;
     this.socket.write(CONTINUE);
   }
 
-  private connected(exchange: number, error: Error | undefined, connection: UpstreamConnection | undefined): void {
-    // A connection for an exchange that ended meanwhile (it timed out waiting for the pool, or the client left).
-    if (exchange !== this.exchangeNumber || this.phase !== 'exchange') {
-      if (connection !== undefined) this.target?.pool.release(connection);
+  private connected(exchange: AdmittedExchange<Context>, pool: UpstreamPool, error: Error | undefined, connection: UpstreamConnection | undefined): void {
+    const state = this.state;
+    // A connection for an exchange that ended meanwhile (it timed out waiting for the pool, or the
+    // client left): back to the pool it came from, whatever route the connection serves now.
+    if (state.kind !== 'connecting' || state.exchange !== exchange) {
+      if (connection !== undefined) pool.release(connection);
       return;
     }
     if (error !== undefined || connection === undefined) return this.upstreamFailed(error ?? new Error('no upstream connection'));
-    this.upstream = connection;
-    this.sentAt = performance.now();
-    connection.socket.write(this.upstreamHead!);
-    if (this.head.expectContinue && !this.isRequestDone && this.pending === undefined) this.sendContinue();
-    if (!this.isRequestDone) {
-      const early = this.pending;
-      this.pending = undefined;
-      if (early !== undefined) this.forwardBody(early);
-      if (this.isClientEnded && !this.isRequestDone) return this.abort();
-      this.resumeClient();
-    }
+    const requesting = { kind: 'requesting' as const, exchange, link: { connection, sentAt: performance.now(), isAwaitingDrain: false }, responseBuffer: undefined };
+    this.enter(requesting);
+    connection.socket.write(exchange.upstreamHead);
+    if (exchange.body.kind === 'done') return;
+    if (exchange.head.expectContinue && !this.reader.hasPending) this.sendContinue(exchange);
+    const early = this.reader.takeAll();
+    if (early !== undefined) this.forwardBody(requesting, early);
+    // (forwardBody may have read the body to its end.)
+    if (this.isClientEnded && !isBodyDone(exchange)) return this.abort();
+    this.resumeClient();
   }
 
   /** Client bytes while the request body is open: the body's share goes upstream, the rest waits. */
-  private forwardBody(chunk: Buffer): void {
-    const upstream = this.upstream;
-    if (upstream === undefined) {
+  private forwardBody(state: AdmittedState<Context>, chunk: Buffer): void {
+    if (!isLinked(state)) {
       // Still connecting, or held back while its framing is checked: kept until then (the client is
       // paused past the read-ahead limit once the upstream is being reached).
-      this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
-      if (this.heldBodyChecker !== undefined) return this.checkHeldBody(chunk);
-      if (this.pending.length > MAX_READ_AHEAD) this.pauseClient();
+      this.reader.append(chunk);
+      if (state.kind === 'holding') return this.checkHeldBody(state, chunk);
+      this.reader.pauseIfFull();
       return;
     }
+    const { exchange, link } = state;
+    const body = exchange.body;
     let rest: Buffer | undefined;
     let isWritable = true;
-    if (this.requestDecoder !== undefined) {
+    let isDone = false;
+    if (body.kind === 'chunked') {
       let pushed;
       try {
-        pushed = this.requestDecoder.push(chunk);
+        pushed = body.decoder.push(chunk);
       } catch (error) {
         if (!isSymbolonError(error, 'HTTP_CHUNKED_FRAMING')) throw error;
-        return this.badBodyFraming();
+        return this.badBodyFraming(state);
       }
-      for (const piece of pushed.output) isWritable = upstream.socket.write(piece);
+      for (const piece of pushed.output) isWritable = link.connection.socket.write(piece);
       if (pushed.done) {
-        this.isRequestDone = true;
+        isDone = true;
         if (pushed.consumed < chunk.length) rest = chunk.subarray(pushed.consumed);
       }
-    } else {
-      const taken = Math.min(this.requestRemaining, chunk.length);
-      isWritable = upstream.socket.write(taken === chunk.length ? chunk : chunk.subarray(0, taken));
-      this.requestRemaining -= taken;
-      if (this.requestRemaining === 0) {
-        this.isRequestDone = true;
+    } else if (body.kind === 'length') {
+      const taken = Math.min(body.remaining, chunk.length);
+      isWritable = link.connection.socket.write(taken === chunk.length ? chunk : chunk.subarray(0, taken));
+      body.remaining -= taken;
+      if (body.remaining === 0) {
+        isDone = true;
         if (taken < chunk.length) rest = chunk.subarray(taken);
       }
     }
-    if (this.isRequestDone) {
-      if (rest !== undefined) this.pending = this.pending === undefined ? rest : Buffer.concat([this.pending, rest]);
-      if (this.pending !== undefined && this.pending.length > MAX_READ_AHEAD) this.pauseClient();
-      if (this.timerKind === 'client') this.arm('upstream', this.target!.timeoutMs);
+    if (isDone) {
+      exchange.body = { kind: 'done' };
+      if (rest !== undefined) this.reader.append(rest);
+      this.reader.pauseIfFull();
+      if (this.timerKind === 'client') this.arm('upstream', exchange.target.timeoutMs);
       return;
     }
-    if (this.response === undefined) this.arm('client', this.limits.idleTimeoutMs);
-    if (!isWritable && !this.isAwaitingUpstreamDrain) {
-      this.isAwaitingUpstreamDrain = true;
+    if (state.kind === 'requesting') this.arm('client', this.limits.idleTimeoutMs);
+    if (!isWritable && !link.isAwaitingDrain) {
+      link.isAwaitingDrain = true;
       this.pauseClient();
-      upstream.socket.once('drain', () => {
-        this.isAwaitingUpstreamDrain = false;
+      link.connection.socket.once('drain', () => {
+        link.isAwaitingDrain = false;
         this.resumeClient();
       });
     }
   }
 
   private onClientDrain(): void {
-    if (this.upstream !== undefined && this.response !== undefined) {
-      this.upstream.socket.resume();
-      if (this.timerKind === 'client') this.arm('upstream', this.target!.timeoutMs);
-    }
+    const state = this.state;
+    if (state.kind !== 'responding') return;
+    state.link.connection.socket.resume();
+    if (this.timerKind === 'client') this.arm('upstream', state.exchange.target.timeoutMs);
   }
 
   // --- upstream side ------------------------------------------------------------------------------
 
   onUpstreamData(chunk: Buffer): void {
-    if (this.phase !== 'exchange') return;
-    if (this.response === undefined) return this.readResponseHead(chunk);
-    this.relayResponseBody(chunk);
+    const state = this.state;
+    if (state.kind === 'requesting') this.readResponseHead(state, chunk);
+    else if (state.kind === 'responding') this.relayResponseBody(state, chunk);
   }
 
   onUpstreamEnd(): void {
-    if (this.phase !== 'exchange') return;
-    const upstream = this.upstream;
-    this.upstream = undefined;
-    if (this.response !== undefined && this.response.framing.kind === 'close') {
-      if (this.isChunkingClose) this.socket.write(LAST_CHUNK);
-      this.finishExchange();
-      return;
+    const state = this.state;
+    if (!isLinked(state)) return;
+    // The pool has closed the connection: nothing to give back.
+    if (state.kind === 'responding' && state.body.kind === 'close') {
+      if (state.body.isChunking) this.socket.write(LAST_CHUNK);
+      return this.finishExchange(state, false);
     }
-    this.upstreamLost(upstream, new Error('the upstream closed the connection before its response was complete'));
+    this.upstreamLost(state, new Error('the upstream closed the connection before its response was complete'));
   }
 
   onUpstreamError(error: Error): void {
-    if (this.phase !== 'exchange') return;
-    const upstream = this.upstream;
-    this.upstream = undefined;
-    this.upstreamLost(upstream, error);
+    const state = this.state;
+    if (isLinked(state)) this.upstreamLost(state, error);
   }
 
-  private upstreamLost(upstream: UpstreamConnection | undefined, error: Error): void {
-    const mayRetry = upstream !== undefined && upstream.served > 0 && this.response === undefined && this.responseBuffer === undefined && this.head.framing.kind === 'none' && IDEMPOTENT.has(this.head.method) && !this.hasRetried;
+  /** The upstream connection is gone (the pool closed it). */
+  private upstreamLost(state: LinkedState<Context>, error: Error): void {
+    const { exchange } = state;
+    const mayRetry = state.kind === 'requesting' && state.link.connection.served > 0 && state.responseBuffer === undefined && exchange.head.framing.kind === 'none' && IDEMPOTENT.has(exchange.head.method) && !exchange.hasRetried;
     if (mayRetry) {
       // A reused connection the upstream closed as we wrote to it: once more on a new one.
-      this.hasRetried = true;
-      const exchange = this.exchangeNumber;
-      this.target!.pool.acquire(this, (retryError, connection) => this.connected(exchange, retryError, connection), true);
-      return;
+      exchange.hasRetried = true;
+      return this.connect(exchange, true);
     }
-    this.upstreamFailed(error);
+    this.upstreamFailed(error, false);
   }
 
-  private readResponseHead(chunk: Buffer): void {
-    let buffer = this.responseBuffer === undefined ? chunk : Buffer.concat([this.responseBuffer, chunk]);
+  private readResponseHead(state: Extract<State<Context>, { kind: 'requesting' }>, chunk: Buffer): void {
+    const { exchange } = state;
+    let buffer = state.responseBuffer === undefined ? chunk : Buffer.concat([state.responseBuffer, chunk]);
     for (;;) {
       const end = findHeadEnd(buffer, 0);
       // The whole head counts, found in this read or not, and the interim heads before it.
-      if ((end < 0 ? buffer.length : end) + this.responseHeadBytes > MAX_RESPONSE_HEAD_BYTES) return this.upstreamFailed(new Error('the upstream response head is larger than 64 KiB'));
+      if ((end < 0 ? buffer.length : end) + exchange.responseHeadBytes > MAX_RESPONSE_HEAD_BYTES) return this.upstreamFailed(new Error('the upstream response head is larger than 64 KiB'));
       if (end < 0) {
         // Kept past this call: a copy (the pool reuses the memory of `chunk`).
-        this.responseBuffer = buffer === chunk ? Buffer.from(chunk) : buffer;
+        state.responseBuffer = buffer === chunk ? Buffer.from(chunk) : buffer;
         return;
       }
-      const parsed = parseResponseHead(buffer, end, this.head.method, { maxFields: MAX_RESPONSE_FIELDS });
+      const parsed = parseResponseHead(buffer, end, exchange.head.method, { maxFields: MAX_RESPONSE_FIELDS });
       if (!parsed.ok) return this.upstreamFailed(new Error(`the upstream sent a malformed response head: ${parsed.message}`));
       const response = parsed.head;
       buffer = buffer.subarray(end);
-      this.responseHeadBytes += end;
+      exchange.responseHeadBytes += end;
       if (response.status === 101) return this.upstreamFailed(new Error('the upstream switched protocols on a request that asked for no upgrade'));
       if (response.status < 200) {
         // Interim responses are not relayed; the gateway sent its own 100 Continue.
         if (buffer.length === 0) {
-          this.responseBuffer = undefined;
+          state.responseBuffer = undefined;
           return;
         }
         continue;
       }
-      this.responseBuffer = undefined;
-      this.startResponse(response, buffer);
+      state.responseBuffer = undefined;
+      this.startResponse(state, response, buffer);
       return;
     }
   }
 
-  private startResponse(response: ResponseHead, body: Buffer): void {
-    this.upstreamMs = performance.now() - this.sentAt;
-    this.response = response;
-    this.responseStatus = response.status;
-    const isHttp11 = this.head.versionMinor === 1;
+  private startResponse(state: Extract<State<Context>, { kind: 'requesting' }>, response: ResponseHead, body: Buffer): void {
+    const { exchange, link } = state;
+    exchange.upstreamMs = performance.now() - link.sentAt;
+    const isHttp11 = exchange.head.versionMinor === 1;
     const framing = response.framing;
+    // Nothing has gone to the client yet: it gets a 502.
     if (framing.kind === 'chunked' && !isHttp11) return this.upstreamFailed(new Error('the upstream sent a chunked response to an HTTP/1.0 request'));
-    // The request body is still coming: the upstream answered early, so the connection cannot be reused.
-    if (!this.isRequestDone) this.closeAfterResponse = true;
-    if (framing.kind === 'close' && !isHttp11) this.closeAfterResponse = true;
-    this.isChunkingClose = framing.kind === 'close' && isHttp11;
-    this.responseRemaining = framing.kind === 'length' ? framing.length : 0;
-    this.responseDecoder = framing.kind === 'chunked' ? new ChunkedDecoder() : undefined;
-    const headText = clientResponseHead(response, this.head, { close: this.closeAfterResponse, chunked: framing.kind === 'chunked' || this.isChunkingClose }, httpDateNow());
-    this.arm('upstream', this.target!.timeoutMs);
-    if (body.length === 0 || framing.kind === 'none') {
+    // The request body still coming (the upstream answered early) leaves the connection unusable after.
+    const closeAfter = this.mustClose(exchange) || (framing.kind === 'close' && !isHttp11);
+    const responseBody: ResponseBody =
+      framing.kind === 'length' ? { kind: 'length', remaining: framing.length } : framing.kind === 'chunked' ? { kind: 'chunked', decoder: new ChunkedDecoder() } : framing.kind === 'close' ? { kind: 'close', isChunking: isHttp11 } : { kind: 'none' };
+    const responding = { kind: 'responding' as const, exchange, link, response, body: responseBody, closeAfter, hasExtraBytes: false };
+    this.enter(responding);
+    const headText = clientResponseHead(response, exchange.head, { close: closeAfter, chunked: framing.kind === 'chunked' || (responseBody.kind === 'close' && responseBody.isChunking) }, httpDateNow());
+    this.arm('upstream', exchange.target.timeoutMs);
+    if (body.length === 0 || responseBody.kind === 'none') {
       this.socket.write(headText, 'latin1');
-      if (framing.kind === 'none') {
-        this.hasExtraBytes = body.length > 0;
-        this.finishExchange();
+      if (responseBody.kind === 'none') {
+        responding.hasExtraBytes = body.length > 0;
+        this.finishExchange(responding, true);
       }
       return;
     }
-    this.relayResponseBody(body, headText);
+    this.relayResponseBody(responding, body, headText);
   }
 
   /** `headText`: the response head, sent in the same write as the first piece of the body. */
-  private relayResponseBody(chunk: Buffer, headText = ''): void {
-    const response = this.response!;
+  private relayResponseBody(state: Extract<State<Context>, { kind: 'responding' }>, chunk: Buffer, headText = ''): void {
+    const body = state.body;
     const out: Buffer[] = [];
     let isComplete = false;
-    if (response.framing.kind === 'length') {
-      const taken = Math.min(this.responseRemaining, chunk.length);
+    if (body.kind === 'length') {
+      const taken = Math.min(body.remaining, chunk.length);
       out.push(taken === chunk.length ? chunk : chunk.subarray(0, taken));
-      this.responseRemaining -= taken;
-      if (taken < chunk.length) this.hasExtraBytes = true;
-      isComplete = this.responseRemaining === 0;
-    } else if (this.responseDecoder !== undefined) {
+      body.remaining -= taken;
+      if (taken < chunk.length) state.hasExtraBytes = true;
+      isComplete = body.remaining === 0;
+    } else if (body.kind === 'chunked') {
       let pushed;
       try {
-        pushed = this.responseDecoder.push(chunk);
+        pushed = body.decoder.push(chunk);
       } catch (error) {
         if (!isSymbolonError(error, 'HTTP_CHUNKED_FRAMING')) throw error;
+        const failure = new Error(`the upstream's chunked body is malformed: ${error.message}`);
         // Nothing sent yet (the head goes out with the first piece of the body): the client can still get a 502.
-        if (headText !== '') this.response = undefined;
-        return this.upstreamFailed(new Error(`the upstream's chunked body is malformed: ${error.message}`));
+        if (headText !== '') return this.failBeforeResponse(state.exchange, failure, state.link);
+        return this.upstreamFailed(failure);
       }
       for (const piece of pushed.output) out.push(piece);
       if (pushed.done) {
         isComplete = true;
-        if (pushed.consumed < chunk.length) this.hasExtraBytes = true;
+        if (pushed.consumed < chunk.length) state.hasExtraBytes = true;
       }
-    } else if (this.isChunkingClose) {
+    } else if (body.kind === 'close' && body.isChunking) {
       for (const piece of chunkOf(chunk)) out.push(piece);
     } else out.push(chunk);
     // A copy even of one piece: the pool reuses the memory of `chunk`, and a write may be queued.
     const isWritable = this.socket.write(joinAfter(headText, out));
-    if (isComplete) return this.finishExchange();
-    if (this.timerKind === 'upstream') this.arm('upstream', this.target!.timeoutMs);
+    if (isComplete) return this.finishExchange(state, true);
+    if (this.timerKind === 'upstream') this.arm('upstream', state.exchange.target.timeoutMs);
     if (!isWritable) {
-      this.upstream?.socket.pause();
+      state.link.connection.socket.pause();
       this.arm('client', this.limits.idleTimeoutMs);
     }
   }
 
   /**
    * The response is complete. The upstream connection goes back to the pool only when both
-   * messages ended exactly where their framing said; a request body still coming (the upstream
-   * answered early) closes the client connection after the response.
+   * messages ended exactly where their framing said (`isLinkOpen`: the pool has not closed it);
+   * a request body still coming (the upstream answered early) closes the client connection after
+   * the response.
    */
-  private finishExchange(): void {
-    if (this.phase !== 'exchange') return;
-    const upstream = this.upstream;
-    this.upstream = undefined;
-    if (upstream !== undefined) {
-      upstream.socket.resume();
-      const response = this.response!;
-      const isReusable = this.isRequestDone && !this.hasExtraBytes && response.keepAlive && response.framing.kind !== 'close';
-      if (isReusable) this.target!.pool.release(upstream, response.keepAliveTimeoutMs);
-      else this.target!.pool.discard(upstream);
+  private finishExchange(state: Extract<State<Context>, { kind: 'responding' }>, isLinkOpen: boolean): void {
+    const { exchange, response } = state;
+    if (isLinkOpen) {
+      const connection = state.link.connection;
+      connection.socket.resume();
+      const isReusable = exchange.body.kind === 'done' && !state.hasExtraBytes && response.keepAlive && response.framing.kind !== 'close';
+      if (isReusable) exchange.target.pool.release(connection, response.keepAliveTimeoutMs);
+      else exchange.target.pool.discard(connection);
     }
-    this.record(this.responseStatus, undefined);
-    this.next();
+    this.record(exchange, exchange.context, response.status, undefined);
+    this.next(exchange, state.closeAfter);
   }
 
-  /** After a response: close if asked, else the next request (perhaps already read). */
-  private next(): void {
-    if (this.closeAfterResponse || !this.isRequestDone) return this.closeGracefully();
-    this.phase = 'head';
-    this.head = NO_HEAD_PARSED;
+  /** After a response: close if asked or the request body was not all read, else the next request (perhaps already read). */
+  private next(exchange: Exchange, closeAfter: boolean): void {
+    if (closeAfter || exchange.body.kind !== 'done') return this.closeGracefully();
+    this.enter({ kind: 'head' });
     this.resumeClient();
-    if (this.pending !== undefined) this.readHead();
+    if (this.reader.hasPending) this.readHead();
     else if (!this.isClientEnded) this.arm('idle', this.limits.idleTimeoutMs);
     // A half-closed client sends no more: what is left is at most part of a request.
-    if (this.isClientEnded && this.phase === 'head') this.closeGracefully();
+    if (this.isClientEnded && this.state.kind === 'head') this.closeGracefully();
+  }
+
+  /** Whether the connection closes after this exchange's answer: asked by the client, or a body the gateway did not read leaves its framing unknown. */
+  private mustClose(exchange: Exchange): boolean {
+    return !exchange.head.keepAlive || exchange.body.kind !== 'done';
   }
 
   // --- refusals and failures -----------------------------------------------------------------------
 
   private refuseMalformed(reason: RejectionReason, message: string): void {
     this.hooks.malformed(reason, message);
-    this.closeAfterResponse = true;
-    this.sendProblem(reason, 'GET');
+    this.sendProblem(reason, undefined, true);
     this.closeGracefully();
   }
 
-  private refuse(reason: RejectionReason): void {
-    // A body the gateway did not read leaves the connection's framing unknown: close after.
-    if (!this.isRequestDone) this.closeAfterResponse = true;
-    this.sendProblem(reason, this.head.method);
-    this.record(REJECTION_REASONS[reason].status, reason);
-    this.next();
+  private refuse(exchange: Exchange, context: Context, reason: RejectionReason): void {
+    const closeAfter = this.mustClose(exchange);
+    this.sendProblem(reason, exchange.head, closeAfter);
+    this.record(exchange, context, REJECTION_REASONS[reason].status, reason);
+    this.next(exchange, closeAfter);
   }
 
-  private badBodyFraming(): void {
+  private badBodyFraming(state: Extract<State<Context>, { kind: 'holding' | 'requesting' | 'responding' }>): void {
     this.hooks.malformed('bad_request', 'the chunked request body is malformed');
-    const upstream = this.upstream;
-    this.upstream = undefined;
-    if (upstream !== undefined) this.target!.pool.discard(upstream);
-    if (this.response === undefined) {
-      this.closeAfterResponse = true;
-      this.sendProblem('bad_request', this.head.method);
-      this.record(400, 'bad_request');
+    if (state.kind !== 'responding') {
+      this.sendProblem('bad_request', state.exchange.head, true);
+      this.record(state.exchange, state.exchange.context, 400, 'bad_request');
     }
     this.close();
   }
 
-  private upstreamFailed(error: Error): void {
-    const upstream = this.upstream;
-    this.upstream = undefined;
-    if (upstream !== undefined) this.target!.pool.discard(upstream);
-    if (this.phase !== 'exchange') return;
-    if (this.response !== undefined) {
-      // Part of the response is on its way: the client learns of the failure by the connection closing.
-      this.record(this.responseStatus, undefined, error.message);
-      this.close();
-      return;
-    }
+  /** The upstream failed the exchange in progress (`discard`: its connection, if any, is still open and is closed). */
+  private upstreamFailed(error: Error, discard = true): void {
+    const state = this.state;
+    if (state.kind === 'connecting') return this.failBeforeResponse(state.exchange, error, undefined);
+    if (state.kind === 'requesting') return this.failBeforeResponse(state.exchange, error, discard ? state.link : undefined);
+    if (state.kind !== 'responding') return;
+    // Part of the response is on its way: the client learns of the failure by the connection closing.
+    this.record(state.exchange, state.exchange.context, state.response.status, undefined, error.message);
+    if (discard) this.close();
+    else this.closeGracefully();
+  }
+
+  /** Nothing of a response went to the client: it gets a 502 or 504, and the connection goes on if it can. */
+  private failBeforeResponse(exchange: AdmittedExchange<Context>, error: Error, link: UpstreamLink | undefined): void {
+    if (link !== undefined) exchange.target.pool.discard(link.connection);
     const reason: RejectionReason = isSymbolonError(error, 'GATEWAY_UPSTREAM_TIMEOUT') || isSymbolonError(error, 'GATEWAY_UPSTREAM_CONNECT_TIMEOUT') ? 'upstream_timeout' : 'upstream_unavailable';
-    if (!this.isRequestDone) this.closeAfterResponse = true;
-    this.sendProblem(reason, this.head.method);
-    this.record(REJECTION_REASONS[reason].status, reason, error.message);
-    this.next();
+    const closeAfter = this.mustClose(exchange);
+    this.sendProblem(reason, exchange.head, closeAfter);
+    this.record(exchange, exchange.context, REJECTION_REASONS[reason].status, reason, error.message);
+    this.next(exchange, closeAfter);
   }
 
   private internalError(error: unknown): void {
     this.hooks.onError(error);
-    if (this.phase === 'closed') return;
-    this.closeAfterResponse = true;
+    const state = this.state;
+    if (state.kind === 'closed') return;
     this.socket.write(internalErrorMessage(), 'latin1');
-    this.record(500, undefined);
+    if (state.kind === 'deciding') this.record(state.exchange, undefined, 500, undefined);
+    else if (isAdmitted(state)) this.record(state.exchange, state.exchange.context, 500, undefined);
     this.close();
   }
 
-  private sendProblem(reason: RejectionReason, method: string): void {
-    const connection = this.closeAfterResponse ? 'close' : this.head.versionMinor === 0 ? 'keep-alive' : undefined;
-    this.socket.write(problemMessage(REJECTION_REASONS[reason].status, rejectionBody(reason), connection, method === 'HEAD'), 'latin1');
+  /** `head`: the request answered, undefined for one that could not be parsed (always closed after). */
+  private sendProblem(reason: RejectionReason, head: RequestHead | undefined, closeAfter: boolean): void {
+    const connection = closeAfter ? 'close' : head?.versionMinor === 0 ? 'keep-alive' : undefined;
+    this.socket.write(problemMessage(REJECTION_REASONS[reason].status, rejectionBody(reason), connection, head?.method === 'HEAD'), 'latin1');
   }
 
-  private record(status: number, reason: RejectionReason | undefined, detail?: string): void {
+  private record(exchange: Exchange, context: Context | undefined, status: number, reason: RejectionReason | undefined, detail?: string): void {
     try {
-      this.hooks.record({ head: this.head, context: this.context, status, reason, upstreamMs: this.upstreamMs, durationMs: performance.now() - this.started, remoteAddress: this.remoteAddress, detail });
+      this.hooks.record({ head: exchange.head, context, status, reason, upstreamMs: exchange.upstreamMs, durationMs: performance.now() - exchange.startedAt, remoteAddress: this.remoteAddress, detail });
     } catch (error) {
       this.hooks.onError(error);
     }
@@ -631,9 +697,8 @@ class Http1Connection<Context> implements UpstreamUser {
 
   /** Stops at once: the client connection and any upstream connection in use. */
   private close(): void {
-    const upstream = this.upstream;
-    this.upstream = undefined;
-    if (upstream !== undefined) this.target?.pool.discard(upstream);
+    const state = this.state;
+    if (isLinked(state)) state.exchange.target.pool.discard(state.link.connection);
     this.closeGracefully();
   }
 
@@ -643,37 +708,32 @@ class Http1Connection<Context> implements UpstreamUser {
    * forever. One that does not take the last bytes within the idle timeout is cut off.
    */
   private closeGracefully(): void {
-    this.phase = 'closed';
+    if (this.state.kind !== 'closed') this.enter({ kind: 'closed' });
     this.arm('closing', this.limits.idleTimeoutMs);
     this.socket.destroySoon();
   }
 
   /** The client went away (or broke the protocol mid-body): an exchange in progress is abandoned. */
   private abort(): void {
-    if (this.phase === 'closed') return;
-    const wasExchanging = this.phase === 'exchange' || this.phase === 'deciding';
-    this.phase = 'closed';
+    const state = this.state;
+    if (state.kind === 'closed') return;
+    this.enter({ kind: 'closed' });
     this.disarm();
-    const upstream = this.upstream;
-    this.upstream = undefined;
-    if (upstream !== undefined) this.target?.pool.discard(upstream);
+    if (isLinked(state)) state.exchange.target.pool.discard(state.link.connection);
     // 499, as nginx logs it: the client closed the connection before the response was complete.
-    if (wasExchanging) this.record(this.response === undefined ? 499 : this.responseStatus, undefined);
+    if (state.kind === 'deciding') this.record(state.exchange, undefined, 499, undefined);
+    else if (isAdmitted(state)) this.record(state.exchange, state.exchange.context, state.kind === 'responding' ? state.response.status : 499, undefined);
     this.socket.destroy();
   }
 
   // --- flow control and timers ---------------------------------------------------------------------
 
   private pauseClient(): void {
-    if (this.isPaused) return;
-    this.isPaused = true;
-    this.socket.pause();
+    this.reader.pause();
   }
 
   private resumeClient(): void {
-    if (!this.isPaused || this.phase === 'closed') return;
-    this.isPaused = false;
-    this.socket.resume();
+    if (this.state.kind !== 'closed') this.reader.resume();
   }
 
   /** Sets the timeout of `kind` to `ms` from now (again, when it is already the current one). */
@@ -691,17 +751,18 @@ class Http1Connection<Context> implements UpstreamUser {
     const kind = this.timerKind;
     this.disarm();
     if (kind === 'closing') return void this.socket.destroy();
-    if (this.phase === 'closed') return;
+    const state = this.state;
+    if (state.kind === 'closed') return;
     // A keep-alive connection idle too long is closed without a word (RFC 9112 9.5).
     if (kind === 'idle') return this.closeGracefully();
     if (kind === 'headers') return this.refuseMalformed('request_timeout', 'the request head did not arrive within the headers timeout');
     if (kind === 'upstream') return this.upstreamFailed(new SymbolonError('GATEWAY_UPSTREAM_TIMEOUT'));
     // 'client': the client stopped sending its body or reading the response.
-    if (this.response === undefined && this.phase === 'exchange') {
-      this.closeAfterResponse = true;
-      this.sendProblem('request_timeout', this.head.method);
-      this.record(408, 'request_timeout');
-    } else this.record(this.responseStatus, undefined);
+    if (state.kind === 'responding') this.record(state.exchange, state.exchange.context, state.response.status, undefined);
+    else if (isAdmitted(state)) {
+      this.sendProblem('request_timeout', state.exchange.head, true);
+      this.record(state.exchange, state.exchange.context, 408, 'request_timeout');
+    }
     this.close();
   }
 }

@@ -62,9 +62,14 @@ export interface GenerationParts {
   readonly previousSources: ReadonlyMap<string, RevocationSource>;
   readonly createSource: RevocationSourceFactory;
   readonly onDisagreement: (failure: PathFailure, certificate: Certificate) => void;
+  /** A failure to close what a failed build opened. */
+  readonly onError: (error: unknown) => void;
 }
 
-/** Builds a generation: compiles routes and rules, opens upstream pools, creates (not starts) new revocation sources. */
+/**
+ * Builds a generation: compiles routes and rules, opens upstream pools, creates (not starts) new
+ * revocation sources. All or nothing: on a failure what it opened is closed and the error thrown.
+ */
 export async function buildGeneration(parts: GenerationParts): Promise<GatewayGeneration> {
   const { config, material } = parts;
   const bundlesOfAnchor = new Map<string, number[]>();
@@ -77,44 +82,64 @@ export async function buildGeneration(parts: GenerationParts): Promise<GatewayGe
   });
   const bundleIndexOf = new Map(config.trustBundles.map((bundle, index) => [bundle.name, index]));
   const bundles: BundleRuntime[] = [];
-  for (const bundle of material.bundles) {
-    const key = bundleKey(bundle);
-    bundles.push({ name: bundle.config.name, failurePolicy: bundle.config.failurePolicy, key, source: parts.previousSources.get(key) ?? (await parts.createSource(bundle, material)) });
-  }
-  const listener = material.listeners[0]!;
-  const routes = config.routes.map((route, index): RouteRuntime => {
-    const upstreamTls = route.upstreamTls;
-    const ca = material.upstreamCaPem[index];
-    const tls =
-      upstreamTls === undefined
-        ? undefined
-        : {
-            ...(ca === undefined ? {} : { ca }),
-            ...(upstreamTls.clientCertificate ? { cert: listener.certPem, key: listener.keyPem } : {}),
-            ...(upstreamTls.serverName === undefined ? {} : { serverName: upstreamTls.serverName }),
-          };
-    const url = new URL(route.upstream);
+  const routes: RouteRuntime[] = [];
+  try {
+    for (const bundle of material.bundles) {
+      const key = bundleKey(bundle);
+      bundles.push({ name: bundle.config.name, failurePolicy: bundle.config.failurePolicy, key, source: parts.previousSources.get(key) ?? (await parts.createSource(bundle, material)) });
+    }
+    config.routes.forEach((route, index) => routes.push(routeRuntime(route, index, material, bundleIndexOf)));
     return {
-      index,
-      label: `${route.host}${route.pathPrefix}`,
-      rules: compileRouteRules(route),
-      trustBundles: route.trustBundles === undefined ? undefined : new Set(route.trustBundles.map((name) => bundleIndexOf.get(name)!)),
-      headers: route.headers,
-      proxy: new UpstreamProxy({ url: route.upstream, maxConnections: route.maxUpstreamConnections, timeoutMs: route.upstreamTimeoutMs, ...(tls === undefined ? {} : { tls }) }),
-      relay: {
-        pool: new UpstreamPool({ origin: url, maxConnections: route.maxUpstreamConnections, connectTimeoutMs: Math.min(route.upstreamTimeoutMs, 10_000), ...(url.protocol === 'https:' && tls !== undefined ? { tls } : {}) }),
-        basePath: url.pathname === '/' ? '' : url.pathname.replace(/\/$/, ''),
-        timeoutMs: route.upstreamTimeoutMs,
-      },
+      id: parts.id,
+      config,
+      material,
+      verifier: new ClientVerifier({ anchors: material.anchors, bundlesOfAnchor, bundleProfiles: material.bundles.map((bundle) => bundle.config.profile), validationCache: parts.validationCache, onDisagreement: parts.onDisagreement }),
+      table: compileRouteTable(config.routes.map((route, index) => ({ host: route.host, pathPrefix: route.pathPrefix, clientCertificate: route.clientCertificate, route: index }))),
+      routes,
+      bundles,
     };
-  });
+  } catch (error) {
+    // All or nothing: what this build opened is closed; the previous generation's sources are not its to close.
+    await closeGeneration({ routes, bundles }, new Set(parts.previousSources.values()), parts.onError);
+    throw error;
+  }
+}
+
+function routeRuntime(route: GatewayConfig['routes'][number], index: number, material: GatewayMaterial, bundleIndexOf: ReadonlyMap<string, number>): RouteRuntime {
+  const listener = material.listeners[0]!;
+  const upstreamTls = route.upstreamTls;
+  const ca = material.upstreamCaPem[index];
+  const tls =
+    upstreamTls === undefined
+      ? undefined
+      : {
+          ...(ca === undefined ? {} : { ca }),
+          ...(upstreamTls.clientCertificate ? { cert: listener.certPem, key: listener.keyPem } : {}),
+          ...(upstreamTls.serverName === undefined ? {} : { serverName: upstreamTls.serverName }),
+        };
+  const url = new URL(route.upstream);
   return {
-    id: parts.id,
-    config,
-    material,
-    verifier: new ClientVerifier({ anchors: material.anchors, bundlesOfAnchor, bundleProfiles: material.bundles.map((bundle) => bundle.config.profile), validationCache: parts.validationCache, onDisagreement: parts.onDisagreement }),
-    table: compileRouteTable(config.routes.map((route, index) => ({ host: route.host, pathPrefix: route.pathPrefix, clientCertificate: route.clientCertificate, route: index }))),
-    routes,
-    bundles,
+    index,
+    label: `${route.host}${route.pathPrefix}`,
+    rules: compileRouteRules(route),
+    trustBundles: route.trustBundles === undefined ? undefined : new Set(route.trustBundles.map((name) => bundleIndexOf.get(name)!)),
+    headers: route.headers,
+    proxy: new UpstreamProxy({ url: route.upstream, maxConnections: route.maxUpstreamConnections, timeoutMs: route.upstreamTimeoutMs, ...(tls === undefined ? {} : { tls }) }),
+    relay: {
+      pool: new UpstreamPool({ origin: url, maxConnections: route.maxUpstreamConnections, connectTimeoutMs: Math.min(route.upstreamTimeoutMs, 10_000), ...(url.protocol === 'https:' && tls !== undefined ? { tls } : {}) }),
+      basePath: url.pathname === '/' ? '' : url.pathname.replace(/\/$/, ''),
+      timeoutMs: route.upstreamTimeoutMs,
+    },
   };
+}
+
+/**
+ * Closes what a generation holds: its upstream pools, and its revocation sources but those in
+ * `keptSources` (carried into the next generation). Never rejects: failures go to `onError`.
+ */
+export async function closeGeneration(generation: Pick<GatewayGeneration, 'routes' | 'bundles'>, keptSources: ReadonlySet<RevocationSource>, onError: (error: unknown) => void): Promise<void> {
+  await Promise.all([
+    ...generation.routes.flatMap((route) => [route.proxy.close().catch(onError), route.relay.pool.close()]),
+    ...generation.bundles.filter((bundle) => !keptSources.has(bundle.source)).map((bundle) => bundle.source.close().catch(onError)),
+  ]);
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { SecureContextOptions, Server as TlsServer } from 'node:tls';
 import { SymbolonError } from '../../errors.js';
 import { closeServer, listen } from '../../http/index.js';
@@ -12,7 +13,7 @@ import { createRevocationSource } from '../revocation/index.js';
 import type { RevocationSourceContext } from '../revocation/index.js';
 import { createAccessLog } from './access-log.js';
 import type { AccessLog } from './access-log.js';
-import { buildGeneration } from './gateway-generation.js';
+import { buildGeneration, closeGeneration } from './gateway-generation.js';
 import type { GatewayGeneration } from './gateway-generation.js';
 import { configPath, loadGatewayMaterial } from './gateway-material.js';
 import type { BuiltInMaterial, GatewayMaterial, ServerIdentity } from './gateway-material.js';
@@ -82,6 +83,15 @@ function secureContextOptions(identity: ServerIdentity, material: GatewayMateria
  */
 export function requiresCertificate(config: GatewayConfig): boolean {
   return config.routes.every((route) => route.clientCertificate === 'required');
+}
+
+/** Throws `GATEWAY_TLS_MATERIAL_INVALID` when OpenSSL refuses the listener's material (a key too small for its security level, say). */
+function checkSecureContext(context: SecureContextOptions, index: number): void {
+  try {
+    createSecureContext(context);
+  } catch (error) {
+    throw new SymbolonError('GATEWAY_TLS_MATERIAL_INVALID', `OpenSSL refuses the certificate or key of listeners[${index}]: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 /** The shortest handshake deadline a full connection budget shortens to. */
@@ -163,28 +173,40 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           onError: options.onError,
           clock,
         }),
+      onError: options.onError,
       onDisagreement: (failure, certificate) => {
         metrics.validatorDisagreements.inc({ code: failure.code });
         options.onError(new Error(`OpenSSL accepted the client certificate ${certificate.fingerprintSha256} (serial ${certificate.serialNumber}) but the strict validator refused it: ${failure.code}: ${failure.detail}`));
       },
     });
 
+  /** All or nothing: on a failure the staplers started are closed. */
   const startStaplers = async (loaded: GatewayMaterial, config: GatewayConfig): Promise<OcspStapler[]> => {
     const started: OcspStapler[] = [];
-    for (const [index, identity] of loaded.listeners.entries()) {
-      const issuer = identity.chain[1];
-      if (!config.listeners[index]!.ocspStapling || issuer === undefined) continue;
-      const stapler = new OcspStapler({ certificate: identity.certificate, issuer, clock, onError: options.onError });
-      if (!stapler.isActive) continue;
-      await stapler.start();
-      started.push(stapler);
+    try {
+      for (const [index, identity] of loaded.listeners.entries()) {
+        const issuer = identity.chain[1];
+        if (!config.listeners[index]!.ocspStapling || issuer === undefined) continue;
+        const stapler = new OcspStapler({ certificate: identity.certificate, issuer, clock, onError: options.onError });
+        if (!stapler.isActive) continue;
+        started.push(stapler);
+        await stapler.start();
+      }
+    } catch (error) {
+      for (const stapler of started) stapler.close();
+      throw error;
     }
     return started;
   };
 
   generation = await newGeneration(options.config, material, undefined);
-  await Promise.all(generation.bundles.map((bundle) => bundle.source.start()));
-  staplers = await startStaplers(material, options.config);
+  try {
+    await Promise.all(generation.bundles.map((bundle) => bundle.source.start()));
+    staplers = await startStaplers(material, options.config);
+  } catch (error) {
+    await closeGeneration(generation, new Set(), options.onError);
+    throw error;
+  }
 
   const handler = new RequestHandler({
     current: () => generation,
@@ -231,7 +253,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   } catch (error) {
     deadlines.delete(budgetDeadline);
     for (const close of closers) await close();
-    for (const bundle of generation.bundles) await bundle.source.close();
+    for (const stapler of staplers) stapler.close();
+    await closeGeneration(generation, new Set(), options.onError);
     throw error;
   }
 
@@ -244,39 +267,55 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   let config = options.config;
   let reloading: Promise<void> = Promise.resolve();
+  /** Generations replaced by a reload, waiting for their requests in flight: closed by their timer, or by `close`. */
+  const retiring = new Map<NodeJS.Timeout, () => Promise<void>>();
 
   async function applyReload(next: GatewayConfig): Promise<void> {
     if (listenerKey(next) !== listenerKey(config)) throw new SymbolonError('GATEWAY_RELOAD_REFUSED', 'listener or admin addresses changed: restart the gateway to move them');
     const loaded = await loadGatewayMaterial(next, options.baseDir, options.builtIn);
     const previous = generation;
+    // All or nothing: the whole new generation is built and started before anything is swapped in;
+    // on a failure what was built is closed (never the sources it shares with the old one).
     const built = await newGeneration(next, loaded, previous);
     const reused = new Set(previous.bundles.map((bundle) => bundle.source));
-    await Promise.all(built.bundles.filter((bundle) => !reused.has(bundle.source)).map((bundle) => bundle.source.start()));
-    const nextStaplers = await startStaplers(loaded, next);
+    let nextStaplers: OcspStapler[] = [];
+    let nextLog: AccessLog | undefined;
+    let contexts: SecureContextOptions[];
+    try {
+      await Promise.all(built.bundles.filter((bundle) => !reused.has(bundle.source)).map((bundle) => bundle.source.start()));
+      nextStaplers = await startStaplers(loaded, next);
+      contexts = next.listeners.map((listener, index) => secureContextOptions(loaded.listeners[index]!, loaded, listener));
+      // Made once here so that one OpenSSL refuses fails the reload before any listener has changed.
+      contexts.forEach((context, index) => checkSecureContext(context, index));
+      if (JSON.stringify(next.accessLog) !== JSON.stringify(config.accessLog)) nextLog = createAccessLog(next.accessLog);
+    } catch (error) {
+      for (const stapler of nextStaplers) stapler.close();
+      await closeGeneration(built, reused, options.onError);
+      throw error;
+    }
     // The swap: from here on new handshakes and new requests see the new material.
-    next.listeners.forEach((listener, index) => servers[index]!.setSecureContext(secureContextOptions(loaded.listeners[index]!, loaded, listener)));
+    contexts.forEach((context, index) => servers[index]!.setSecureContext(context));
     for (const gatewayListener of gatewayListeners) gatewayListener.setRequiresCertificate(requiresCertificate(next));
     generation = built;
     material = loaded;
     const oldStaplers = staplers;
     staplers = nextStaplers;
     for (const stapler of oldStaplers) stapler.close();
-    if (JSON.stringify(next.accessLog) !== JSON.stringify(config.accessLog)) {
+    if (nextLog !== undefined) {
       const oldLog = accessLog;
-      accessLog = createAccessLog(next.accessLog);
+      accessLog = nextLog;
       void oldLog.close();
     }
     config = next;
     // Old upstream pools and sources close once requests in flight can no longer need them.
     const kept = new Set(built.bundles.map((bundle) => bundle.source));
-    const retire = setTimeout(() => {
-      for (const route of previous.routes) {
-        void route.proxy.close().catch(options.onError);
-        void route.relay.pool.close();
-      }
-      for (const bundle of previous.bundles) if (!kept.has(bundle.source)) void bundle.source.close().catch(options.onError);
+    const retire = (): Promise<void> => closeGeneration(previous, kept, options.onError);
+    const timer = setTimeout(() => {
+      retiring.delete(timer);
+      void retire();
     }, next.routes.reduce((longest, route) => Math.max(longest, route.upstreamTimeoutMs), 0) + 1000);
-    retire.unref();
+    timer.unref();
+    retiring.set(timer, retire);
   }
 
   return {
@@ -298,6 +337,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return attempt;
     },
     async close() {
+      for (const [timer, retire] of retiring) {
+        clearTimeout(timer);
+        await retire();
+      }
+      retiring.clear();
       for (const stapler of staplers) stapler.close();
       deadlines.delete(budgetDeadline);
       await Promise.all(closers.map((close) => close()));

@@ -26,10 +26,10 @@ after(async () => {
 const H = 'Host: localhost\r\n';
 
 /** A raw upstream and a gateway in front of it for one test; both closed after. */
-async function withUpstream(onHead: (socket: Socket, head: string, connection: RawUpstreamConnection) => void | { readonly skip: number }, fn: (gw: TestGateway, upstream: RawUpstream) => Promise<void>, route: Record<string, unknown> = {}): Promise<void> {
+async function withUpstream(onHead: (socket: Socket, head: string, connection: RawUpstreamConnection) => void | { readonly skip: number }, fn: (gw: TestGateway, upstream: RawUpstream) => Promise<void>, route: Record<string, unknown> = {}, otherRoutes: readonly Record<string, unknown>[] = []): Promise<void> {
   const upstream = await startRawUpstream(onHead);
   try {
-    const gw = await startTestGateway(env, makeConfig(env, { isAdminless: true, routes: [{ upstream: upstream.url, ...route }] }));
+    const gw = await startTestGateway(env, makeConfig(env, { isAdminless: true, routes: [{ upstream: upstream.url, ...route }, ...otherRoutes] }));
     try {
       await fn(gw, upstream);
       assert.deepEqual(gw.errors.map(String), [], 'the gateway reported errors');
@@ -365,4 +365,59 @@ test('26. a request that timed out waiting for the pool (maxUpstreamConnections 
     { maxUpstreamConnections: 1, upstreamTimeoutMs: 500 },
   );
   for (const socket of held) socket.destroy();
+});
+
+test('27. the connection a pool hands over late goes back to its own pool, even when the client has moved on to another route', async () => {
+  const held: Socket[] = [];
+  const other = await startRawUpstream((socket, head) => void socket.write(ok(`other ${targetOf(head)}`)));
+  try {
+    await withUpstream(
+      (socket, head) => {
+        // As in 26: the first request holds route /a's only upstream connection for about 1.2 s.
+        if (targetOf(head) === '/a/hold') {
+          held.push(socket);
+          socket.write('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n');
+          for (let i = 0; i < 6; i++) setTimeout(() => socket.write('held'[i] ?? '!'), 200 * (i + 1));
+        } else socket.write(ok(`first ${targetOf(head)}`));
+      },
+      async (gw) => {
+        await withConnection(gw, async (holder) => {
+          holder.write(`GET /a/hold HTTP/1.1\r\n${H}\r\n`);
+          await delay(100);
+          await withConnection(gw, async (waiter) => {
+            waiter.write(`GET /a/waits HTTP/1.1\r\n${H}\r\n`);
+            assert.equal((await waiter.waitForResponses(1, 3000)).responses[0]?.status, 504, waiter.received().toString('latin1'));
+            // The waiter's connection moves on to route /b before the pool of /a hands over its connection.
+            waiter.write(`GET /b/one HTTP/1.1\r\n${H}\r\n`);
+            assert.equal((await waiter.waitForResponses(2, 4000)).responses[1]!.body.toString(), 'other /b/one');
+            assert.equal((await holder.waitForResponses(1, 4000)).responses[0]!.body.toString(), 'held!!');
+            waiter.write(`GET /b/two HTTP/1.1\r\n${H}\r\n`);
+            const two = await waiter.waitForResponses(3, 4000);
+            assert.equal(two.responses[2]!.body.toString(), 'other /b/two', "route /b's requests go to its own upstream");
+          });
+          // Route /a's pool got its connection back: its one slot serves the next request.
+          holder.write(`GET /a/after HTTP/1.1\r\n${H}\r\n`);
+          const after = await holder.waitForResponses(2, 4000);
+          assert.equal(after.responses[1]?.status, 200, holder.received().toString('latin1'));
+        });
+      },
+      { pathPrefix: '/a', maxUpstreamConnections: 1, upstreamTimeoutMs: 500 },
+      [{ pathPrefix: '/b', upstream: other.url }],
+    );
+  } finally {
+    for (const socket of held) socket.destroy();
+    await other.close();
+  }
+});
+
+test('28. a chunked upstream response to an HTTP/1.0 request, which the client could not read, gives 502 upstream_unavailable', async () => {
+  await withUpstream(
+    (socket) => void socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'),
+    async (gw) => {
+      const exchange = await rawExchange(env, gw.port, client, `GET /chunked HTTP/1.0\r\n${H}\r\n`, { expectClose: true, timeoutMs: 5000 });
+      assert.equal(exchange.responses.length, 1, exchange.raw.toString('latin1'));
+      assert.equal(exchange.responses[0]!.status, 502);
+      assert.equal(exchange.responses[0]!.json()['reason'], 'upstream_unavailable');
+    },
+  );
 });

@@ -78,6 +78,55 @@ test('a reload with a broken configuration is refused and the old one keeps serv
   assert.equal((await curl(env, gw.port, '/broken/bob', { client: bob })).status, 403, 'the old rules are still in force');
 });
 
+test('a reload that fails at its second revocation source is refused whole, and the old configuration keeps serving', async () => {
+  const input = configInput(env, { routes: [{ upstream: upstream.url, allow: [{ subjectCn: 'bob' }], trustBundles: ['symbolon', 'second'] }] });
+  const bundles = input.trustBundles as Record<string, unknown>[];
+  // The first bundle's source is a new one (its revocation changed); the second's cannot be built.
+  const partWay = validateGatewayConfig({
+    ...input,
+    trustBundles: [
+      { ...bundles[0], revocation: { kind: 'none' } },
+      { name: 'second', caFile: env.rootPem, revocation: { kind: 'feed', url: 'https://127.0.0.1:1/feed', certFile: alice.cert }, failurePolicy: 'hard-fail' },
+    ],
+  });
+  await assert.rejects(gw.gateway.reload(partWay), (error: unknown) => isSymbolonError(error, 'GATEWAY_REVOCATION_NO_CLIENT_CERTIFICATE'));
+  assert.equal((await curl(env, gw.port, '/part-way/alice', { client: alice })).status, 200);
+  assert.equal((await curl(env, gw.port, '/part-way/bob', { client: bob })).status, 403, 'the old rules are still in force');
+  const sources = (await gw.gateway.metrics.registry.getSingleMetric('symbolon_gateway_revocation_lag_seconds')!.get()).values.map((value) => value.labels);
+  assert.deepEqual(sources, [{ bundle: 'symbolon', source: 'feed' }], 'and the old revocation sources');
+});
+
+test('closing the gateway right after a reload also closes the revocation source the reload replaced, without waiting for its retirement', async () => {
+  // The in-process feed, its live subscriptions counted: a started feed source holds one until it is closed.
+  let subscriptions = 0;
+  const feed = env.inProcessFeed.feed;
+  const counted = {
+    ...env.inProcessFeed,
+    feed: {
+      ...feed,
+      subscribe: (listener: Parameters<typeof feed.subscribe>[0]) => {
+        subscriptions++;
+        const unsubscribe = feed.subscribe(listener);
+        return () => {
+          subscriptions--;
+          unsubscribe();
+        };
+      },
+    },
+  };
+  const own = await startTestGateway(env, allowOnly('alice'), { inProcessFeed: counted });
+  try {
+    assert.equal(subscriptions, 1);
+    // Changed revocation settings: a new source; the old one is retired once requests in flight are done.
+    await own.gateway.reload(makeConfig(env, { routes: [{ upstream: upstream.url, allow: [{ subjectCn: 'alice' }] }], revocation: { kind: 'feed', staleAfterSeconds: 120 } }));
+    assert.equal(subscriptions, 2);
+    assert.equal((await curl(env, own.port, '/retiring/alice', { client: alice })).status, 200);
+  } finally {
+    await own.close();
+  }
+  assert.equal(subscriptions, 0, 'no source outlives the gateway');
+});
+
 test('reload under load: 200 requests over 4 keep-alive connections while reloading 3 times, none fails', async (t) => {
   const both = makeConfig(env, { routes: [{ upstream: upstream.url, allow: [{ subjectCn: 'alice' }, { subjectCn: 'bob' }] }] });
   const aliceOnly = allowOnly('alice');
