@@ -147,7 +147,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await cli('ca', 'issue', '--dir', nodeDirs[0]!, '--passphrase-file', passFile, '--profile', profile, '--name', name, ...sans, '--out', path(name));
     };
     progress('starting two CA nodes');
-    const nodes = await Promise.all(nodeDirs.map((dir) => startSymbolon(['up', '--dir', dir, '--listen', '127.0.0.1:0', '--feed-listen', '127.0.0.1:0', '--passphrase-file', passFile], /Stop with/, processes)));
+    const nodes = await Promise.all(nodeDirs.map((dir) => startSymbolon(['up', '--dir', dir, '--listen', '127.0.0.1:0', '--tls-listen', '127.0.0.1:0', '--passphrase-file', passFile], /Stop with/, processes)));
     const httpPorts = nodes.map((node) => Number(/OCSP: http:\/\/127\.0\.0\.1:(\d+)\/ocsp/.exec(node.output())?.[1]));
     const feedUrls = nodes.map((node) => /Feed: (https:\/\/127\.0\.0\.1:\d+\/feed)/.exec(node.output())?.[1] ?? '');
     if (httpPorts.some((port) => !(port > 0)) || feedUrls.some((url) => url === '')) throw new Error(`a CA node did not say where it listens:\n${nodes.map((node) => node.output()).join('\n')}`);
