@@ -11,6 +11,9 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
+      // A `let x: T | undefined` read (as `x?.`) by a callback made before x is assigned is the
+      // late-binding pattern, not a missed const: a const there would throw in its temporal dead zone.
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // node:test's test() and describe() return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
         'error',
