@@ -55,7 +55,7 @@ describe('issuance', () => {
       const [entry] = await dataDir.store.readAuditLog(stored!.auditSequence - 1, 1);
       assert.equal(entry?.action, 'certificate.issue');
       assert.equal(entry?.actor, 'alice-admin');
-      assert.equal(JSON.parse(entry!.payload).sha256, parsed.fingerprintSha256);
+      assert.equal((JSON.parse(entry!.payload) as { sha256: unknown }).sha256, parsed.fingerprintSha256);
       assert.ok((await verifyStoreAudit(dataDir.store)).ok);
     } finally {
       await dataDir.close();
@@ -131,7 +131,7 @@ describe('issuance', () => {
     try {
       const changes = (await dataDir.store.readAuditLog(0, 100)).filter((entry) => entry.action === 'config.change');
       assert.equal(changes.length, 2);
-      assert.notEqual(JSON.parse(changes[1]!.payload).sha256, JSON.parse(changes[0]!.payload).sha256);
+      assert.notEqual((JSON.parse(changes[1]!.payload) as { sha256: unknown }).sha256, (JSON.parse(changes[0]!.payload) as { sha256: unknown }).sha256);
       assert.ok(dataDir.config.profiles['device']);
     } finally {
       await dataDir.close();

@@ -286,7 +286,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         const [root, intermediate] = await store.listIssuers();
         assert.equal(log[0]!.recordHash, issuerRecordHash({ ...root!, isActive: false }));
         assert.equal(log[1]!.recordHash, issuerRecordHash({ ...intermediate!, isActive: true }));
-        assert.equal(JSON.parse(log[1]!.payload).isActive, true);
+        assert.equal((JSON.parse(log[1]!.payload) as { isActive: unknown }).isActive, true);
         const stored = await store.getCertificate({ issuerId: 'intermediate-1', serial: '01' });
         assert.equal(log[2]!.recordHash, certificateRecordHash(stored!));
         assert.equal(log[2]!.recordHash, certificateRecordHash(certificate('intermediate-1', '01')));
@@ -341,7 +341,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         assert.deepEqual(await store.useEnrollmentToken('00000000000000ff', at, draft('token.use', 'token/00000000000000ff')), { ok: false, reason: 'unknown' });
         // Two uses, two entries: a refusal writes none.
         const uses = (await store.readAuditLog(0, 100)).filter((entry) => entry.action === 'token.use');
-        assert.deepEqual(uses.map((entry) => JSON.parse(entry.payload).usesLeft), [1, 0]);
+        assert.deepEqual(uses.map((entry) => (JSON.parse(entry.payload) as { usesLeft: unknown }).usesLeft), [1, 0]);
         assert.ok(verifyAuditChain(await store.readAuditLog(0, 100), await store.auditHead()).ok);
 
         await store.addEnrollmentToken(enrollmentToken('00000000000000a2'), draft('token.create', 'token/00000000000000a2'));
