@@ -77,7 +77,7 @@ async function issue(store: Store, issuerId: string, serial: string, overrides: 
   await store.recordIssuance(certificate(issuerId, serial, overrides), draft('certificate.issue', `${issuerId}/${serial}`, { serial }));
 }
 
-export function runStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+export function runStoreContract(name: string, makeStore: () => StoreUnderTest | Promise<StoreUnderTest>): void {
   describe(`store contract: ${name}`, () => {
     async function using(body: (subject: StoreUnderTest) => Promise<void>): Promise<void> {
       const subject = await makeStore();
@@ -182,7 +182,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
           );
           sequences.push(revocation.sequence);
         }
-        assert.ok(sequences[0]! < sequences[1]! && sequences[1]! < sequences[2]!, `not increasing: ${sequences}`);
+        assert.ok(sequences[0]! < sequences[1]! && sequences[1]! < sequences[2]!, `not increasing: ${sequences.join(',')}`);
         const feed = await store.listRevocations(0, 10);
         assert.deepEqual(feed.map((r) => r.serial), ['03', '01', '04']);
         assert.deepEqual((await store.listRevocations(sequences[0]!, 1)).map((r) => r.serial), ['01']);
