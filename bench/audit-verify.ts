@@ -50,7 +50,7 @@ try {
   const opened = await openBenchCa(dir, 'http://ca.bench.example');
   let dataDir = opened.dataDir;
   const issuer = opened.issuer;
-  const placeholder: Signer = { algorithm: issuer.signer.algorithm, publicKey: issuer.signer.publicKey, sign: async () => Buffer.alloc(64, 0x5a) };
+  const placeholder: Signer = { algorithm: issuer.signer.algorithm, publicKey: issuer.signer.publicKey, sign: () => Promise.resolve(Buffer.alloc(64, 0x5a)) };
   const signer = isRealSigning ? issuer.signer : placeholder;
   const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
   const publicKey = parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED');

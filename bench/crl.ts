@@ -27,7 +27,6 @@ import { createSigner } from '../src/keys/signer.js';
 import { buildCrl } from '../src/x509/crl-builder.js';
 import type { RevokedEntry } from '../src/x509/crl-builder.js';
 import { MAX_CRL_BYTES, parseCrl, readRevokedSerials, verifyCrlSignature } from '../src/x509/crl.js';
-import { keyIdentifier } from '../src/x509/extensions/encoding-key-ids.js';
 import { encodeName, parseName } from '../src/x509/name.js';
 import { checkPathRevocation } from '../src/path/index.js';
 import { buildCertificate, buildSelfSignedCertificate } from '../src/x509/certificate-builder.js';
@@ -59,7 +58,7 @@ function indexTime(date: Date): string {
 function makeEntries(count: number): RevokedEntry[] {
   const pool = randomBytes(16 * count);
   const base = Date.UTC(2024, 0, 1);
-  const entries: RevokedEntry[] = new Array(count);
+  const entries = new Array<RevokedEntry>(count);
   for (let i = 0; i < count; i++) {
     // As randomSerialNumber makes them: top bit clear, next bit set.
     pool[i * 16] = (pool[i * 16]! & 0x3f) | 0x40;
@@ -72,7 +71,7 @@ function makeEntries(count: number): RevokedEntry[] {
 
 /** An `openssl ca` index listing `entries` as revoked (the file -gencrl reads). */
 function indexOf(entries: readonly RevokedEntry[]): string {
-  const lines: string[] = new Array(entries.length);
+  const lines = new Array<string>(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i]!;
     const revoked = indexTime(entry.revocationDate) + (entry.reason === undefined ? '' : `,${entry.reason}`);

@@ -214,7 +214,7 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function startServer(server: string, port: number, adminPort: number): Promise<{ child: ChildProcess; output: () => string }> {
+function startServer(server: string, port: number, adminPort: number): { child: ChildProcess; output: () => string } {
   if (server === 'symbolon') {
     const config = {
       listeners: [{ address: '127.0.0.1', port, certFile: certificates.serverChain, keyFile: certificates.serverKey, alpn: ['http/1.1'], ocspStapling: false }],
@@ -235,7 +235,7 @@ async function startServer(server: string, port: number, adminPort: number): Pro
 async function run(server: string, kind: string, count: number): Promise<RunResult> {
   const port = await freePort();
   const adminPort = await freePort();
-  const started = await startServer(server, port, adminPort);
+  const started = startServer(server, port, adminPort);
   const notes: string[] = [];
   try {
     await waitForPort(port, started);

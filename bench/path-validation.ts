@@ -89,8 +89,7 @@ const fingerprint = warm[0].fingerprintSha256;
 let cacheHits = 0;
 
 // --- pkijs -------------------------------------------------------------------------------------
-type EngineCrypto = ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'];
-pkijs.setEngine('node', new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as EngineCrypto }));
+pkijs.setEngine('node', new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto }));
 const toArrayBuffer = (der: Buffer): ArrayBuffer => der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer;
 const pkiRoot = pkijs.Certificate.fromBER(toArrayBuffer(rootDer));
 const pkiFreshPair = (): [pkijs.Certificate, pkijs.Certificate] => [pkijs.Certificate.fromBER(toArrayBuffer(leafDer)), pkijs.Certificate.fromBER(toArrayBuffer(intermediateDer))];

@@ -11,7 +11,7 @@ import { decodeDer, der } from '../src/asn1/index.js';
 import { createSigner } from '../src/keys/index.js';
 import type { Signer } from '../src/keys/index.js';
 import type { PathErrorCode, PathPurpose } from '../src/path/index.js';
-import { buildCertificate, buildSelfSignedCertificate, encodeExtension, encodeName, encodeTbsCertificate, keyIdentifier, OID, parseCertificate, parseName } from '../src/x509/index.js';
+import { buildCertificate, buildSelfSignedCertificate, encodeExtension, encodeName, keyIdentifier, OID, parseCertificate, parseName } from '../src/x509/index.js';
 import type { CertificateTemplate, GeneralName } from '../src/x509/index.js';
 import { rawCertificate } from './raw-certificate.js';
 

@@ -195,7 +195,7 @@ export function printableString(text: string): Buffer {
 }
 
 export function ia5String(text: string): Buffer {
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- X.680 41.4: IA5String is the 128 ASCII code points, controls included.
   if (!/^[\x00-\x7f]*$/.test(text)) throw new Asn1Error('ASN1_VALUE_OUT_OF_RANGE', 0, 'IA5String holds ASCII only');
   return tlv(Tag.IA5_STRING, Buffer.from(text, 'latin1'));
 }

@@ -97,6 +97,11 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** A recorded payload value as a message shows it: a string as it is, anything else as JSON. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 function time(value: unknown): Date | undefined {
   if (typeof value !== 'string') return undefined;
   const date = new Date(value);
@@ -131,7 +136,7 @@ function certificateFieldDifferences(row: CertificateRecord, entry: AuditEntry):
   const payload = parsePayload(entry);
   const found: string[] = [];
   const recorded = (column: string, now: string, then: unknown): void => {
-    if (then !== undefined && now !== then) found.push(`${column} is ${now}, entry ${entry.sequence} recorded ${String(then)}`);
+    if (then !== undefined && now !== then) found.push(`${column} is ${now}, entry ${entry.sequence} recorded ${shown(then)}`);
   };
   recorded('not_after', row.notAfter.toISOString(), payload['notAfter']);
   recorded('not_before', row.notBefore.toISOString(), payload['notBefore']);
@@ -142,7 +147,7 @@ function certificateFieldDifferences(row: CertificateRecord, entry: AuditEntry):
   }
   const derHash = sha256(row.der);
   if (payload['sha256'] !== undefined && derHash !== payload['sha256']) {
-    found.push(`its DER (SHA-256 ${derHash.slice(0, 16)}...) is not the certificate entry ${entry.sequence} recorded (${String(payload['sha256']).slice(0, 16)}...)`);
+    found.push(`its DER (SHA-256 ${derHash.slice(0, 16)}...) is not the certificate entry ${entry.sequence} recorded (${shown(payload['sha256']).slice(0, 16)}...)`);
   }
   if (row.fingerprint !== derHash) found.push(`its fingerprint column ${row.fingerprint.slice(0, 16)}... does not match its DER`);
   if (row.issuedAt.toISOString() !== entry.at) found.push(`issued_at is ${row.issuedAt.toISOString()}, entry ${entry.sequence} recorded ${entry.at}`);

@@ -14,6 +14,7 @@ export interface SubjectAltNameOptions {
 // a leading `*.` asks for a wildcard (RFC 6125 6.4.3).
 const DNS_LABEL = /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
 // RFC 3986 3.1: scheme ":" then no white space or control characters.
+// eslint-disable-next-line no-control-regex -- the class names the control characters a URI must not hold.
 const URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f]+$/;
 // SPIFFE ID (spiffe.io, SPIFFE-ID 2): lowercase trust domain, path segments of [A-Za-z0-9._-]
 // other than . and .., no query, fragment, port or user info, no trailing slash.

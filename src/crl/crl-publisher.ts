@@ -188,13 +188,13 @@ export function createCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
   function scheduleRefresh(state: IssuerState, isDelta: boolean): void {
     if (isDelta) {
       if (state.deltaRefresh !== undefined) clearTimeout(state.deltaRefresh);
-      state.deltaRefresh = setTimeout(() => markDirty(state, true), Math.max(1000, deltaCrl!.intervalSeconds * 1000));
+      state.deltaRefresh = setTimeout(() => void markDirty(state, true), Math.max(1000, deltaCrl!.intervalSeconds * 1000));
       state.deltaRefresh.unref();
       return;
     }
     if (state.refresh !== undefined) clearTimeout(state.refresh);
     // Republish at half the validity: consumers never hold a CRL past its nextUpdate.
-    state.refresh = setTimeout(() => markDirty(state, false), Math.max(1000, (options.validitySeconds * 1000) / 2));
+    state.refresh = setTimeout(() => void markDirty(state, false), Math.max(1000, (options.validitySeconds * 1000) / 2));
     state.refresh.unref();
   }
 

@@ -7,7 +7,7 @@ const TOKEN_GLOB: NameGlobOptions = { separator: '.', isCaseInsensitive: true, i
 
 /** Longest name pattern a token takes (RFC 1035: a DNS name is at most 253 characters). */
 const MAX_PATTERN_LENGTH = 253;
-const PATTERN = /^[A-Za-z0-9*._@:\-]+$/;
+const PATTERN = /^[A-Za-z0-9*._@:-]+$/;
 
 /**
  * Checks a token's `--name` pattern: letters, digits, `.`, `-`, `_`, `@`, `:` and `*`, where

@@ -50,7 +50,7 @@ export function extendedKeyUsageViolation(path: readonly Certificate[], purpose:
     if (leafUsages !== undefined && !leafUsages.includes(wanted)) return { certificateIndex: 0, detail: `the certificate's extended key usage does not include ${purpose} authentication` };
     return undefined;
   }
-  if (allowed !== undefined && leafUsages !== undefined && !leafUsages.includes(OID.anyExtendedKeyUsage) && !leafUsages.some((usage) => allowed!.has(usage))) {
+  if (allowed !== undefined && leafUsages !== undefined && !leafUsages.includes(OID.anyExtendedKeyUsage) && !leafUsages.some((usage) => allowed.has(usage))) {
     return { certificateIndex: 0, detail: 'the certificate has no extended key usage that its CA certificates allow' };
   }
   return undefined;

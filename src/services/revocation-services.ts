@@ -108,7 +108,7 @@ export interface RevocationServices {
    * Lowercase hex of the subjectKeyIdentifier of each issuer of the data directory (root and
    * intermediates, locked or not), by store id: how the feed names issuers to gateways.
    */
-  issuerKeyId(issuerId: string): string | undefined;
+  readonly issuerKeyId: (issuerId: string) => string | undefined;
   /** The delegated responder certificate of each issuer OCSP answers for. */
   responderCertificate(issuerId: string): Certificate | undefined;
   /** Issuers OCSP cannot answer for (no responder certificate could be issued), with the error code. */

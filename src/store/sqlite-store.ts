@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { sealAuditEntry } from '../audit/index.js';
 import type { AuditDraft, AuditEntry, AuditHead } from '../audit/index.js';
 import { errorCodeOf, SymbolonError } from '../errors.js';
@@ -26,7 +26,6 @@ import type {
   RevocationRecord,
   Store,
 } from './store.js';
-import type { RevocationReason } from '../revocation-reason.js';
 
 export interface SqliteStoreOptions {
   /** The database file; created with the schema when it does not exist. */
@@ -111,7 +110,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
 
   const statements = {
-    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck() as Statement<[string], string>,
+    getMeta: db.prepare<[string], string>('SELECT value FROM meta WHERE key = ?').pluck(),
     setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     insertAudit: db.prepare(
       `INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, record_hash, previous_hash, entry_hash)
@@ -129,41 +128,41 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
          renewal_of_issuer, renewal_of_serial, audit_sequence)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    certificateId: db.prepare('SELECT id FROM certificates WHERE issuer_id = ? AND serial = ?').pluck() as Statement<[string, string], number>,
+    certificateId: db.prepare<[string, string], number>('SELECT id FROM certificates WHERE issuer_id = ? AND serial = ?').pluck(),
     isRevoked: db.prepare('SELECT 1 FROM revocations WHERE certificate_id = ?').pluck(),
     // The feed sequence is chosen before the row is written, so the audit entry can carry it:
     // AUTOINCREMENT's own counter, which never goes back.
-    nextRevocationSequence: db.prepare(
+    nextRevocationSequence: db.prepare<[], number>(
       `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'revocations'), 0), COALESCE((SELECT MAX(sequence) FROM revocations), 0)) + 1`,
-    ).pluck() as Statement<[], number>,
+    ).pluck(),
     insertRevocation: db.prepare(
       `INSERT INTO revocations (sequence, certificate_id, issuer_id, serial, reason, revoked_at, audit_sequence) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
-    getCertificate: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.issuer_id = ? AND c.serial = ?`) as Statement<[string, string], CertificateRow>,
-    bySerial: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.serial = ? ORDER BY c.id`) as Statement<[string], CertificateRow>,
-    certificateCount: db.prepare('SELECT COUNT(*) FROM certificates').pluck() as Statement<[], number>,
+    getCertificate: db.prepare<[string, string], CertificateRow>(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.issuer_id = ? AND c.serial = ?`),
+    bySerial: db.prepare<[string], CertificateRow>(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.serial = ? ORDER BY c.id`),
+    certificateCount: db.prepare<[], number>('SELECT COUNT(*) FROM certificates').pluck(),
     // By row id: the table's own order, read sequentially (by serial would seek all over the file).
-    scanCertificates: db.prepare(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.id > ? ORDER BY c.id LIMIT ?`) as Statement<[number, number], CertificateRow>,
-    revocationsSince: db.prepare(
+    scanCertificates: db.prepare<[number, number], CertificateRow>(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.id > ? ORDER BY c.id LIMIT ?`),
+    revocationsSince: db.prepare<[number, number], RevocationRow>(
       'SELECT sequence, issuer_id, serial, reason, revoked_at, audit_sequence FROM revocations WHERE sequence > ? ORDER BY sequence LIMIT ?',
-    ) as Statement<[number, number], RevocationRow>,
-    auditSince: db.prepare('SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?') as Statement<[number, number], AuditRow>,
-    lastAudit: db.prepare('SELECT * FROM audit_log WHERE action = ? ORDER BY sequence DESC LIMIT 1') as Statement<[string], AuditRow>,
+    ),
+    auditSince: db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?'),
+    lastAudit: db.prepare<[string], AuditRow>('SELECT * FROM audit_log WHERE action = ? ORDER BY sequence DESC LIMIT 1'),
     insertToken: db.prepare(
       `INSERT INTO enrollment_tokens (id, secret_hash, profile, names, label, uses, uses_left, expires_at, created_at, revoked_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
     ),
-    getToken: db.prepare('SELECT * FROM enrollment_tokens WHERE id = ?') as Statement<[string], TokenRow>,
-    listTokens: db.prepare('SELECT * FROM enrollment_tokens ORDER BY created_at DESC, rowid DESC') as Statement<[], TokenRow>,
+    getToken: db.prepare<[string], TokenRow>('SELECT * FROM enrollment_tokens WHERE id = ?'),
+    listTokens: db.prepare<[], TokenRow>('SELECT * FROM enrollment_tokens ORDER BY created_at DESC, rowid DESC'),
     takeTokenUse: db.prepare('UPDATE enrollment_tokens SET uses_left = uses_left - 1 WHERE id = ? AND uses_left > 0'),
     revokeToken: db.prepare('UPDATE enrollment_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     insertPending: db.prepare(
       `INSERT INTO pending_enrollments (id, requester, profile, label, subject, subject_alt_names, csr, renewal_of_issuer, renewal_of_serial, requested_at, status)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
     ),
-    getPending: db.prepare('SELECT * FROM pending_enrollments WHERE id = ?') as Statement<[string], PendingRow>,
-    listPending: db.prepare('SELECT * FROM pending_enrollments ORDER BY requested_at, rowid') as Statement<[], PendingRow>,
-    listPendingByStatus: db.prepare('SELECT * FROM pending_enrollments WHERE status = ? ORDER BY requested_at, rowid') as Statement<[string], PendingRow>,
+    getPending: db.prepare<[string], PendingRow>('SELECT * FROM pending_enrollments WHERE id = ?'),
+    listPending: db.prepare<[], PendingRow>('SELECT * FROM pending_enrollments ORDER BY requested_at, rowid'),
+    listPendingByStatus: db.prepare<[string], PendingRow>('SELECT * FROM pending_enrollments WHERE status = ? ORDER BY requested_at, rowid'),
     decidePending: db.prepare(`UPDATE pending_enrollments SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'`),
     issuedPending: db.prepare(`UPDATE pending_enrollments SET status = 'issued', cert_issuer = ?, cert_serial = ? WHERE id = ? AND status = 'approved'`),
   };

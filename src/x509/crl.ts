@@ -143,7 +143,8 @@ function readEntryExtensions(der: Buffer, at: number, end: number, isDetailed: b
     const idAt = cursor + id.headerLength;
     // `seen` holds the offset and length of each extnID before this one.
     for (let i = 0; i < seen.length; i += 2) {
-      if (seen[i + 1] === id.length && der.compare(der, seen[i]!, seen[i]! + id.length, idAt, idAt + id.length) === 0) {
+      const start = seen[i]!;
+      if (seen[i + 1] === id.length && der.compare(der, start, start + id.length, idAt, idAt + id.length) === 0) {
         throw new SymbolonError('CRL_DUPLICATE_EXTENSION', `an entry extension appears twice in one entry (at byte ${at})`);
       }
     }

@@ -110,7 +110,6 @@ function maskToPrefix(mask: Uint8Array): number | undefined {
 }
 
 function ascii(value: string, what: string): Buffer {
-  // eslint-disable-next-line no-control-regex
   if (!/^[\x21-\x7e]+$/.test(value)) throw new SymbolonError('CERT_BAD_NAME', `${what} "${value}" must be non-empty printable ASCII without spaces`);
   return Buffer.from(value, 'latin1');
 }

@@ -84,7 +84,6 @@ function encodeAttributeValue(type: string, value: string, isHexEncoded: boolean
       return der.printableString(value);
     case OID.emailAddress:
     case OID.domainComponent:
-      // eslint-disable-next-line no-control-regex
       if (!/^[\x20-\x7e]*$/.test(value)) throw new SymbolonError('CERT_BAD_NAME', `${ATTRIBUTE_SHORT_NAMES[type]} must be ASCII`);
       return der.ia5String(value);
     default:
@@ -137,7 +136,7 @@ function attributeOf(type: string, valueNode: DerNode): NameAttribute {
 function escapeRfc4514(value: string): string {
   let escaped = value.replace(/[\\"+,;<>=]/g, (c) => '\\' + c);
   escaped = escaped.replace(/^[ #]/, (c) => '\\' + c).replace(/ $/, '\\ ');
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- control characters are the ones RFC 4514 2.4 output must hex-escape.
   return escaped.replace(/[\x00-\x1f\x7f]/g, (c) => '\\' + c.charCodeAt(0).toString(16).padStart(2, '0'));
 }
 

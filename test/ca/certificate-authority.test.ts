@@ -52,10 +52,10 @@ describe('issuance', () => {
       assert.ok(parsed.serialNumberBytes.length <= 20 && (parsed.serialNumberBytes[0]! & 0x80) === 0);
       const stored = await dataDir.store.getCertificate({ issuerId: 'intermediate-1', serial: issued.record.serial });
       assert.deepEqual(stored?.subjectAltNames, ['email:alice@test.example']);
-      const [entry] = await dataDir.store.readAuditLog(stored!.auditSequence - 1, 1);
+      const [entry] = await dataDir.store.readAuditLog(stored.auditSequence - 1, 1);
       assert.equal(entry?.action, 'certificate.issue');
       assert.equal(entry?.actor, 'alice-admin');
-      assert.equal(JSON.parse(entry!.payload).sha256, parsed.fingerprintSha256);
+      assert.equal((JSON.parse(entry.payload) as { sha256: unknown }).sha256, parsed.fingerprintSha256);
       assert.ok((await verifyStoreAudit(dataDir.store)).ok);
     } finally {
       await dataDir.close();
@@ -125,13 +125,13 @@ describe('issuance', () => {
 
   test('records a configuration change in the audit log when config.yaml changes', async () => {
     const dir = copyCa(template, temp.path);
-    (await openDataDir(dir, context())).close();
+    await (await openDataDir(dir, context())).close();
     writeFileSync(join(dir, 'config.yaml'), readFileSync(join(dir, 'config.yaml'), 'utf8') + 'profiles:\n  device:\n    extends: client\n');
     const dataDir = await openDataDir(dir, context());
     try {
       const changes = (await dataDir.store.readAuditLog(0, 100)).filter((entry) => entry.action === 'config.change');
       assert.equal(changes.length, 2);
-      assert.notEqual(JSON.parse(changes[1]!.payload).sha256, JSON.parse(changes[0]!.payload).sha256);
+      assert.notEqual((JSON.parse(changes[1]!.payload) as { sha256: unknown }).sha256, (JSON.parse(changes[0]!.payload) as { sha256: unknown }).sha256);
       assert.ok(dataDir.config.profiles['device']);
     } finally {
       await dataDir.close();

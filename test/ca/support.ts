@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import Database from 'better-sqlite3';
 import { initCertificateAuthority } from '../../src/ca/index.js';
 import { isSymbolonError } from '../../src/errors.js';
@@ -71,6 +72,6 @@ export async function assertCode(action: () => unknown, code: ErrorCode): Promis
   } catch (error) {
     caught = error;
   }
-  assert.ok(isSymbolonError(caught), `expected ${code}, got ${caught === undefined ? 'no error' : String(caught)}`);
+  assert.ok(isSymbolonError(caught), `expected ${code}, got ${caught === undefined ? 'no error' : inspect(caught)}`);
   assert.equal(caught.code, code, caught.message);
 }

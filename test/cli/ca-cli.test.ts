@@ -116,12 +116,12 @@ describe('symbolon ca (proof with OpenSSL and GnuTLS)', () => {
     const records = JSON.parse(listed.out) as { serial: string; status: string; subjectAltNames: string[] }[];
     assert.deepEqual(records.map((r) => [r.serial, r.status, r.subjectAltNames]), [[serial, 'valid', ['email:alice@acme.test']]]);
     const shown = await cli('ca', 'show', serial.toUpperCase().replace(/(..)(?!$)/g, '$1:'), '--dir', ca);
-    assert.equal(JSON.parse(shown.out).subject, 'CN=alice');
+    assert.equal((JSON.parse(shown.out) as { subject: unknown }).subject, 'CN=alice');
 
     const renewed = await cli('ca', 'renew', cert, '--rekey', '--out', join(temp.path, 'alice2'), '--dir', ca, '--passphrase-file', caPass);
     assert.equal(renewed.code, 0, renewed.err);
     const renewedSerial = /as serial ([0-9a-f]+)/.exec(renewed.err)![1]!;
-    assert.equal(JSON.parse((await cli('ca', 'show', renewedSerial, '--dir', ca)).out).renewalOf, `intermediate-1/${serial}`);
+    assert.equal((JSON.parse((await cli('ca', 'show', renewedSerial, '--dir', ca)).out) as { renewalOf: unknown }).renewalOf, `intermediate-1/${serial}`);
 
     const revoked = await cli('ca', 'revoke', cert, '--reason', 'superseded', '--dir', ca);
     assert.equal(revoked.code, 0, revoked.err);
@@ -129,7 +129,7 @@ describe('symbolon ca (proof with OpenSSL and GnuTLS)', () => {
     const again = await cli('ca', 'revoke', serial, '--reason', 'superseded', '--dir', ca);
     assert.equal(again.code, 1);
     assert.match(again.err, /^symbolon: STORE_ALREADY_REVOKED: /);
-    assert.equal(JSON.parse((await cli('ca', 'list', '--dir', ca, '--status', 'revoked', '--json')).out).length, 1);
+    assert.equal((JSON.parse((await cli('ca', 'list', '--dir', ca, '--status', 'revoked', '--json')).out) as unknown[]).length, 1);
     const audit = await cli('audit', 'verify', '--dir', ca);
     assert.equal(audit.code, 0, audit.err);
   });

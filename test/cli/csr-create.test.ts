@@ -51,7 +51,7 @@ test('makes a new key and a CSR that OpenSSL verifies, with the subject, names a
   // Our own CSR, read back by our own inspect.
   const inspected = await runCli(['inspect', '--json', file('api.csr')]);
   assertOk(inspected);
-  const [csr] = JSON.parse(inspected.stdout) as Record<string, any>[];
+  const [csr] = JSON.parse(inspected.stdout) as (Record<string, unknown> & { extKeyUsage: { name: string | null; oid: string }[] })[];
   assert.equal(csr!['subject'], 'CN=api,OU=Platform,O=Acme');
   assert.deepEqual(csr!['signatureCheck'], { result: 'valid', code: null, reason: null });
   assert.deepEqual(csr!['dnsNames'], ['api.acme.example', '*.api.acme.example']);
@@ -59,7 +59,7 @@ test('makes a new key and a CSR that OpenSSL verifies, with the subject, names a
   assert.equal(csr!['spiffeId'], 'spiffe://acme.example/ns/prod/sa/api');
   assert.deepEqual(csr!['keyUsage'], ['digitalSignature', 'keyEncipherment']);
   assert.deepEqual(
-    csr!['extKeyUsage'].map((usage: { name: string | null; oid: string }) => usage.name ?? usage.oid),
+    csr!.extKeyUsage.map((usage) => usage.name ?? usage.oid),
     ['serverAuth', 'clientAuth', '1.3.6.1.5.5.7.3.17'],
   );
 });

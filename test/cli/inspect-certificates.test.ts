@@ -27,6 +27,16 @@ function field(report: string, label: string): string {
   return line.slice(line.indexOf(':') + 1).trim();
 }
 
+/** The members of a certificate in `inspect --json` output that these tests look inside. */
+type InspectedCertificate = Record<string, unknown> & {
+  readonly subjectAltNames: readonly unknown[];
+  readonly subjectKeyIdentifier: string;
+  readonly authorityKeyIdentifier: { readonly keyIdentifier: string };
+  readonly certificatePolicies: readonly { readonly policyId: string }[];
+  readonly extensions: readonly { readonly oid: string }[];
+  readonly issuerSignature: { readonly checkedAgainst: string };
+};
+
 test('shows every certificate of an OpenSSL chain, numbered, each checked against the next', async () => {
   const result = await runCli(['inspect', file('chain.pem')]);
   assertOk(result);
@@ -81,7 +91,7 @@ test('--json is one array with kind, ISO dates and hex, and serial and fingerpri
     doc.map((object) => object['kind']),
     ['certificate', 'certificate', 'certificate'],
   );
-  const [leaf, intermediate] = doc as [Record<string, any>, Record<string, any>];
+  const [leaf, intermediate, root] = doc as [InspectedCertificate, InspectedCertificate, InspectedCertificate];
   assert.equal(leaf['serialNumber'], opensslCertField(dir, 'leaf.pem', '-serial').toLowerCase());
   assert.equal(leaf['fingerprintSha256'], opensslCertField(dir, 'leaf.pem', '-fingerprint', '-sha256').replaceAll(':', '').toLowerCase());
   assert.equal(leaf['notAfter'], new Date(opensslCertField(dir, 'leaf.pem', '-enddate')).toISOString());
@@ -98,7 +108,7 @@ test('--json is one array with kind, ISO dates and hex, and serial and fingerpri
   });
   assert.deepEqual(leaf['dnsNames'], ['api.acme.example', 'www.acme.example']);
   assert.deepEqual(leaf['ipAddresses'], ['192.0.2.1', '2001:db8::1']);
-  assert.deepEqual(leaf['subjectAltNames'][4], { type: 'uri', value: 'spiffe://acme.example/ns/prod/sa/api' });
+  assert.deepEqual(leaf.subjectAltNames[4], { type: 'uri', value: 'spiffe://acme.example/ns/prod/sa/api' });
   assert.equal(leaf['spiffeId'], 'spiffe://acme.example/ns/prod/sa/api');
   assert.deepEqual(leaf['keyUsage'], ['digitalSignature']);
   assert.deepEqual(leaf['extKeyUsage'], [
@@ -107,16 +117,16 @@ test('--json is one array with kind, ISO dates and hex, and serial and fingerpri
     { oid: '1.3.6.1.5.5.7.3.17', name: null },
   ]);
   assert.deepEqual(leaf['basicConstraints'], { isCa: false, pathLenConstraint: null });
-  assert.match(leaf['subjectKeyIdentifier'], /^[0-9a-f]{40}$/);
-  assert.equal(leaf['authorityKeyIdentifier'].keyIdentifier, intermediate['subjectKeyIdentifier']);
+  assert.match(leaf.subjectKeyIdentifier, /^[0-9a-f]{40}$/);
+  assert.equal(leaf.authorityKeyIdentifier.keyIdentifier, intermediate.subjectKeyIdentifier);
   assert.deepEqual(leaf['crlDistributionPoints'], ['http://crl.acme.example/int.crl']);
   assert.deepEqual(leaf['ocspUrls'], ['http://ocsp.acme.example']);
   assert.deepEqual(leaf['caIssuersUrls'], ['http://acme.example/int.cer']);
   assert.deepEqual(
-    leaf['certificatePolicies'].map((policy: { policyId: string }) => policy.policyId),
+    leaf.certificatePolicies.map((policy) => policy.policyId),
     ['2.23.140.1.2.1', '1.3.6.1.4.1.99999.1'],
   );
-  assert.deepEqual(leaf['extensions'].find((extension: { oid: string }) => extension.oid === '2.5.29.15'), {
+  assert.deepEqual(leaf.extensions.find((extension) => extension.oid === '2.5.29.15'), {
     oid: '2.5.29.15',
     name: 'keyUsage',
     critical: true,
@@ -129,7 +139,7 @@ test('--json is one array with kind, ISO dates and hex, and serial and fingerpri
     excluded: [{ type: 'ip', value: '10.0.0.0/8' }],
   });
   assert.equal(intermediate['serialNumber'], '1001');
-  assert.equal((doc[2] as Record<string, any>)['issuerSignature'].checkedAgainst, 'self');
+  assert.equal(root.issuerSignature.checkedAgainst, 'self');
 });
 
 test('reads DER, and standard input as -, the same as PEM', async () => {

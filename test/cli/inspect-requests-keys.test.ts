@@ -35,11 +35,11 @@ test('shows an OpenSSL CSR (PEM and DER) with its key and a valid signature', as
   assert.equal(field(pem.stdout, 'Public key'), 'EC P-256');
   assert.equal(field(pem.stdout, 'SPKI SHA-256'), opensslSpkiSha256(dir, 'leaf.csr', 'csr'));
   assert.equal(field(pem.stdout, 'Signature'), 'ecdsa-with-SHA256, valid');
-  const [csr] = JSON.parse(der.stdout) as Record<string, any>[];
+  const [csr] = JSON.parse(der.stdout) as (Record<string, unknown> & { publicKey: { spkiSha256: string } })[];
   assert.equal(csr!['kind'], 'csr');
   assert.deepEqual(csr!['source'], { format: 'der', pemLabel: null });
   assert.deepEqual(csr!['signatureCheck'], { result: 'valid', code: null, reason: null });
-  assert.equal(csr!['publicKey'].spkiSha256, opensslSpkiSha256(dir, 'leaf.csr', 'csr'));
+  assert.equal(csr!.publicKey.spkiSha256, opensslSpkiSha256(dir, 'leaf.csr', 'csr'));
   assert.deepEqual(csr!['subjectAltNames'], []);
 });
 

@@ -51,7 +51,7 @@ describe('the CA on PostgreSQL from the command line', () => {
     assert.equal(listed.length, 1);
     const revoked = await cli('ca', 'revoke', listed[0]!.serial, '--reason', 'keyCompromise', '--dir', nodeB);
     assert.equal(revoked.code, 0, revoked.err);
-    assert.equal(JSON.parse((await cli('ca', 'show', listed[0]!.serial, '--dir', nodeA)).out).status, 'revoked');
+    assert.equal((JSON.parse((await cli('ca', 'show', listed[0]!.serial, '--dir', nodeA)).out) as { status: unknown }).status, 'revoked');
     const audit = await cli('audit', 'verify', '--dir', nodeA);
     assert.equal(audit.code, 0, audit.err);
   });

@@ -86,8 +86,8 @@ test('--json prints the result as JSON, valid or not', async () => {
   assert.equal(parsed.path.length, 3);
   const bad = await verify(...filesOf(vector('a leaf listed in its issuer CRL')), '--at', AT_SECONDS, '--json');
   assert.equal(bad.code, 1);
-  assert.deepEqual(JSON.parse(bad.out).code, 'PATH_REVOKED');
-  assert.equal(JSON.parse(bad.out).certificateIndex, 0);
+  assert.deepEqual((JSON.parse(bad.out) as { code: unknown }).code, 'PATH_REVOKED');
+  assert.equal((JSON.parse(bad.out) as { certificateIndex: unknown }).certificateIndex, 0);
 });
 
 test('the peer name options check the leaf', async () => {

@@ -101,7 +101,7 @@ test('ca reject ends an enrollment with 403; approve and reject are audit entrie
 
   const entries = await est.h.services.store.readAuditLog(0, 10_000);
   const reject = entries.find((entry) => entry.action === 'enrollment.reject' && entry.target === `enrollment/${id}`);
-  assert.equal(JSON.parse(reject!.payload).reason, 'unknown device');
+  assert.equal((JSON.parse(reject!.payload) as { reason: unknown }).reason, 'unknown device');
   assert.ok(entries.some((entry) => entry.action === 'enrollment.approve'));
   assert.ok(entries.some((entry) => entry.action === 'enrollment.request' && entry.target === `enrollment/${id}`));
 });

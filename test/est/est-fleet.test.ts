@@ -30,7 +30,7 @@ after(async () => {
 
 /** Runs `work` for every item with at most `limit` in flight; results in item order. */
 async function pooled<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {

@@ -85,7 +85,7 @@ test('with more than one trust bundle, each route names the bundles it accepts, 
   assert.match(failure(VALID.replace('trustBundles: [internal]', 'trustBundles: [internl]')), /routes\[0\]\.trustBundles\[0\]: "internl" is not the name of a trust bundle/);
   assert.match(failure(VALID.replace('trustBundles: [internal]', 'trustBundles: []')), /routes\[0\]\.trustBundles/);
   assert.match(failure(VALID.replace('name: partner', 'name: internal')), /trustBundles\[1\]\.name: "internal" is the name of an earlier bundle/);
-  const one = VALID.replace(/  - name: partner[\s\S]*?graceSeconds: 3600 }\n/, '').replace(', partner]', ']').replace('    trustBundles: [internal]\n', '');
+  const one = VALID.replace(/ {2}- name: partner[\s\S]*?graceSeconds: 3600 }\n/, '').replace(', partner]', ']').replace('    trustBundles: [internal]\n', '');
   assert.equal(parseGatewayConfig(one).routes[0]!.trustBundles, undefined, 'with one bundle a route may leave it out');
   assert.deepEqual(parseGatewayConfig(VALID).routes[1]!.trustBundles, ['internal', 'partner']);
 });

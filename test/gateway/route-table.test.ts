@@ -130,6 +130,7 @@ test('the route table matches the normalized path and forwards it, and refuses t
 function routablePathByPatterns(target: string): string | undefined {
   const end = target.search(/[?#]/);
   const path = end < 0 ? target : target.slice(0, end);
+  // eslint-disable-next-line no-control-regex -- the reference refuses a backslash, controls, space and non-ASCII in a path.
   if (!path.startsWith('/') || /[\\\x00-\x20\x7f-\uffff]/.test(path)) return undefined;
   if (/%(?![0-9a-fA-F]{2})/.test(path) || /%(2f|5c|[01][0-9a-f]|7f)/i.test(path)) return undefined;
   const decoded = path.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => {

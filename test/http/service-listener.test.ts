@@ -57,10 +57,10 @@ async function started(): Promise<{ listener: ServiceListener; base: string; por
 test('routes are mounted by path prefix, the longest wins, and other paths are a 404 problem', async () => {
   const { listener, base } = await started();
   try {
-    listener.mount('/a', async ({ res, path, socket }) => void res.end(`a ${path} ${socket.authorized}`));
-    listener.mount('/a/b', async ({ res, path }) => void res.end(`a/b ${path}`));
-    assert.throws(() => listener.mount('/a', async () => undefined), /mounted twice/);
-    assert.throws(() => listener.mount('/c/', async () => undefined), /prefix/);
+    listener.mount('/a', ({ res, path, socket }) => Promise.resolve(void res.end(`a ${path} ${socket.authorized}`)));
+    listener.mount('/a/b', ({ res, path }) => Promise.resolve(void res.end(`a/b ${path}`)));
+    assert.throws(() => listener.mount('/a', () => Promise.resolve()), /mounted twice/);
+    assert.throws(() => listener.mount('/c/', () => Promise.resolve()), /prefix/);
     assert.deepEqual(await get(base, '/a/b/c?x=1', first.ca[0]!), { status: 200, body: 'a/b /a/b/c' });
     // No client certificate was sent: the route still runs and can tell.
     assert.deepEqual(await get(base, '/a/x', first.ca[0]!), { status: 200, body: 'a /a/x false' });
@@ -78,9 +78,7 @@ test('a route that fails is answered 500 and reported; setTls swaps the certific
   const listener = createServiceListener({ tls: first, onError: (error) => errors.push(error) });
   const bound = await listener.listen({ host: '127.0.0.1', port: 0 });
   try {
-    listener.mount('/fail', async () => {
-      throw new Error('route fault');
-    });
+    listener.mount('/fail', () => Promise.reject(new Error('route fault')));
     const failed = await get(`https://${hostPort(bound)}`, '/fail', first.ca[0]!);
     assert.equal(failed.status, 500);
     assert.match(failed.body, /"code":"HTTP_INTERNAL_ERROR"/);

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { SymbolonError } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
 
@@ -41,7 +42,7 @@ export async function assertCode(action: () => unknown, code: ErrorCode): Promis
     caught = error;
   }
   assert.ok(caught !== undefined, `expected ${code}, but nothing was thrown`);
-  assert.ok(caught instanceof SymbolonError, `expected a SymbolonError with ${code}, got ${String(caught)}`);
+  assert.ok(caught instanceof SymbolonError, `expected a SymbolonError with ${code}, got ${inspect(caught)}`);
   assert.equal(caught.code, code);
 }
 

@@ -42,7 +42,7 @@ test('with no revocation at all, the CRL is republished before its nextUpdate, w
   }
   assert.ok(latest.number > first.number, `the CRL number moved from ${first.number}`);
   // Republished before the old one ran out: there was never a moment without a current CRL.
-  assert.ok(latest.thisUpdate.getTime() <= first.nextUpdate!.getTime(), 'the new CRL was made before the old nextUpdate');
+  assert.ok(latest.thisUpdate.getTime() <= first.nextUpdate.getTime(), 'the new CRL was made before the old nextUpdate');
 });
 
 test('the delegated responder certificate is renewed by its timer at two thirds of its lifetime, with a new key', async () => {

@@ -41,6 +41,6 @@ test('a CRL with a critical cRLNumber is refused by the strict profile only', ()
   const crl = crlWith([encodeExtension(OID.crlNumber, true, der.integer(7))]);
   const violation = crlProfileViolation(crl, 'strict', 'the CRL of certificate 0');
   assert.equal(violation?.code, 'PATH_CRL_NUMBER_CRITICAL');
-  assert.match(violation!.detail, /^the CRL of certificate 0 /);
+  assert.match(violation.detail, /^the CRL of certificate 0 /);
   assert.equal(crlProfileViolation(crl, 'rfc5280', 'the CRL'), undefined);
 });

@@ -89,7 +89,7 @@ for (const vector of cases.filter((each) => GATEWAY_SECTIONS.some((section) => e
     const errors: unknown[] = [];
     const source = createCrlRevocationSource({
       location: { file: `${vector.id}.pem` },
-      readFile: async () => pem,
+      readFile: () => Promise.resolve(pem),
       refreshSeconds: 3600,
       caCertificates: [anchor],
       staleCrl: { policy: 'reject', graceSeconds: 0 },

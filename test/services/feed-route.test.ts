@@ -88,14 +88,14 @@ async function revoke(serial: string, reason: 'keyCompromise' | 'superseded' = '
 test('a gateway certificate gets the snapshot, then live revocations, and can resume from a sequence', async () => {
   const gateway = await h.issue('gateway-1', 'gateway');
   const victims = await Promise.all([h.issue('v1'), h.issue('v2'), h.issue('v3')]);
-  const first = await revoke(victims[0]!.issued.record.serial);
-  const second = await revoke(victims[1]!.issued.record.serial, 'superseded');
+  const first = await revoke(victims[0].issued.record.serial);
+  const second = await revoke(victims[1].issued.record.serial, 'superseded');
   const client = await connect('/feed', { cert: gateway.chainPem, key: gateway.keyPem });
   try {
     assert.equal(client.status, 200);
     const snapshot = await client.next(3);
     assert.deepEqual(snapshot.map((event) => event.event), ['revocation', 'revocation', 'ready']);
-    assert.deepEqual(snapshot.slice(0, 2).map((event) => event.data['serial']), [victims[0]!.issued.record.serial, victims[1]!.issued.record.serial]);
+    assert.deepEqual(snapshot.slice(0, 2).map((event) => event.data['serial']), [victims[0].issued.record.serial, victims[1].issued.record.serial]);
     assert.equal(snapshot[0]!.id, String(first.sequence));
     assert.equal(snapshot[1]!.data['reason'], 'superseded');
     // Each revocation names its issuing key (the intermediate's subjectKeyIdentifier, lowercase hex).
@@ -104,7 +104,7 @@ test('a gateway certificate gets the snapshot, then live revocations, and can re
     assert.deepEqual(snapshot.slice(0, 2).map((event) => event.data['issuerKeyId']), [keyId, keyId]);
     assert.equal(h.services.issuerKeyId('intermediate-1'), keyId);
     assert.equal(h.services.issuerKeyId('no-such-issuer'), undefined);
-    const third = await revoke(victims[2]!.issued.record.serial);
+    const third = await revoke(victims[2].issued.record.serial);
     const [live] = await client.next(1);
     assert.equal(live?.event, 'revocation');
     assert.equal(live?.data['sequence'], third.sequence);

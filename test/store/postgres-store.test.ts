@@ -73,7 +73,7 @@ describe('postgres store', () => {
     try {
       const outcomes = await Promise.all([migratePostgresStore(scratch.url), migratePostgresStore(scratch.url)]);
       assert.deepEqual(outcomes.map((o) => o.applied.length).sort(), [0, 2]);
-      assert.equal(await raw((c) => c.query('SELECT COUNT(*)::int AS n FROM schema_migrations').then((r) => r.rows[0].n), scratch.url), 2);
+      assert.equal(await raw((c) => c.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM schema_migrations').then((r) => r.rows[0]?.n), scratch.url), 2);
     } finally {
       await scratch.drop();
     }

@@ -15,7 +15,7 @@ const root = mkdtempSync(join(tmpdir(), 'symbolon-store-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let counter = 0;
 
-runStoreContract('sqlite', async () => {
+runStoreContract('sqlite', () => {
   const path = join(root, `contract-${++counter}.db`);
   let store: Store = openSqliteStore({ path });
   return {

@@ -77,7 +77,7 @@ async function issue(store: Store, issuerId: string, serial: string, overrides: 
   await store.recordIssuance(certificate(issuerId, serial, overrides), draft('certificate.issue', `${issuerId}/${serial}`, { serial }));
 }
 
-export function runStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
+export function runStoreContract(name: string, makeStore: () => StoreUnderTest | Promise<StoreUnderTest>): void {
   describe(`store contract: ${name}`, () => {
     async function using(body: (subject: StoreUnderTest) => Promise<void>): Promise<void> {
       const subject = await makeStore();
@@ -182,7 +182,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
           );
           sequences.push(revocation.sequence);
         }
-        assert.ok(sequences[0]! < sequences[1]! && sequences[1]! < sequences[2]!, `not increasing: ${sequences}`);
+        assert.ok(sequences[0]! < sequences[1]! && sequences[1]! < sequences[2]!, `not increasing: ${sequences.join(',')}`);
         const feed = await store.listRevocations(0, 10);
         assert.deepEqual(feed.map((r) => r.serial), ['03', '01', '04']);
         assert.deepEqual((await store.listRevocations(sequences[0]!, 1)).map((r) => r.serial), ['01']);
@@ -286,7 +286,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         const [root, intermediate] = await store.listIssuers();
         assert.equal(log[0]!.recordHash, issuerRecordHash({ ...root!, isActive: false }));
         assert.equal(log[1]!.recordHash, issuerRecordHash({ ...intermediate!, isActive: true }));
-        assert.equal(JSON.parse(log[1]!.payload).isActive, true);
+        assert.equal((JSON.parse(log[1]!.payload) as { isActive: unknown }).isActive, true);
         const stored = await store.getCertificate({ issuerId: 'intermediate-1', serial: '01' });
         assert.equal(log[2]!.recordHash, certificateRecordHash(stored!));
         assert.equal(log[2]!.recordHash, certificateRecordHash(certificate('intermediate-1', '01')));
@@ -341,7 +341,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         assert.deepEqual(await store.useEnrollmentToken('00000000000000ff', at, draft('token.use', 'token/00000000000000ff')), { ok: false, reason: 'unknown' });
         // Two uses, two entries: a refusal writes none.
         const uses = (await store.readAuditLog(0, 100)).filter((entry) => entry.action === 'token.use');
-        assert.deepEqual(uses.map((entry) => JSON.parse(entry.payload).usesLeft), [1, 0]);
+        assert.deepEqual(uses.map((entry) => (JSON.parse(entry.payload) as { usesLeft: unknown }).usesLeft), [1, 0]);
         assert.ok(verifyAuditChain(await store.readAuditLog(0, 100), await store.auditHead()).ok);
 
         await store.addEnrollmentToken(enrollmentToken('00000000000000a2'), draft('token.create', 'token/00000000000000a2'));

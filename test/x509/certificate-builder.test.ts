@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSecretKey, generateKeyPairSync, verify, X509Certificate } from 'node:crypto';
-import { decodeDer, readInteger, readOctetString, readOid, readTime, Tag } from '../../src/asn1/index.js';
+import { decodeDer, readOctetString, readOid, readTime, Tag } from '../../src/asn1/index.js';
 import { createSigner } from '../../src/keys/signer.js';
 import { signatureAlgorithm } from '../../src/signatures/signature-algorithm.js';
 import { buildCertificate, buildSelfSignedCertificate, encodeTbsCertificate } from '../../src/x509/certificate-builder.js';

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { ERROR_CODES, SymbolonError } from '../../errors.js';
-import { ExitCode } from '../exit-code.js';
 import { readInput } from '../input.js';
 import { parseInstant } from '../instant-option.js';
 import type { InspectedObject } from '../inspect/inspected-object.js';

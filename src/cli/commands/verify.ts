@@ -7,7 +7,6 @@ import { TrustBundle, validatePath, VALIDATION_PROFILES } from '../../path/index
 import type { CrlRequirement, PathPurpose, PathResult, PeerIdentity, ValidationProfile } from '../../path/index.js';
 import { formatName, parseCertificates, parseCrls } from '../../x509/index.js';
 import type { Certificate, CertificateList } from '../../x509/index.js';
-import { ExitCode } from '../exit-code.js';
 import { readInput } from '../input.js';
 import { parseInstant } from '../instant-option.js';
 import { parseWholeNumber } from '../program.js';

@@ -35,7 +35,8 @@ export async function boundedFetch(url: string, options: BoundedFetchOptions): P
     const chunks: Buffer[] = [];
     let total = 0;
     if (response.body !== null) {
-      for await (const chunk of response.body) {
+      // The Fetch standard's body stream yields Uint8Array chunks (undici types it as a stream of any).
+      for await (const chunk of response.body as ReadableStream<Uint8Array>) {
         total += chunk.byteLength;
         // Leaving the loop cancels the stream.
         if (total > options.maxBytes) {

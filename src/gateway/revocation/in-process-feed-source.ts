@@ -82,10 +82,11 @@ export function createInProcessFeedSource(feed: RevocationFeed, options: InProce
       });
       await loadWithRetry(0);
     },
-    async close() {
+    close() {
       isClosed = true;
       clearTimeout(retryTimer);
       unsubscribe();
+      return Promise.resolve();
     },
   };
 }

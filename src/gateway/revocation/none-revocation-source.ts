@@ -8,7 +8,7 @@ export function createNoneRevocationSource(): RevocationSource {
     kind: 'none',
     check: () => GOOD,
     stats: () => ({ entries: 0, lagSeconds: undefined }),
-    start: async () => undefined,
-    close: async () => undefined,
+    start: () => Promise.resolve(),
+    close: () => Promise.resolve(),
   };
 }

@@ -66,7 +66,7 @@ function identityOf(certificate: Certificate): object {
 
 /** A JSON line per request (pino, written asynchronously so the hot path does not wait on disk). */
 export function createAccessLog(target: AccessLogTarget): AccessLog {
-  if (target === 'off') return { write: () => undefined, refusedHandshake: () => undefined, close: async () => undefined };
+  if (target === 'off') return { write: () => undefined, refusedHandshake: () => undefined, close: () => Promise.resolve() };
   const destination = pino.destination({ dest: target === 'stdout' ? 1 : target.file, sync: false, mkdir: true, minLength: 4096 });
   // Lines are written in 4 KiB batches, and at least every second on a quiet gateway.
   const flusher = setInterval(() => destination.flush(() => undefined), 1000);

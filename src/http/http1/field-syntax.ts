@@ -30,7 +30,7 @@ export const FIELD_VALUE_BYTE = tableOf((byte) => byte === HTAB || (byte >= 0x20
 /** Bytes a Host value or an absolute-form authority may hold: RFC 3986 reg-name, IP-literal brackets, ":" and port. */
 export const HOST_BYTE = tableOf((byte) => isAlphaDigit(byte) || "-._~!$&'()*+,;=:[]%".includes(String.fromCharCode(byte)));
 
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Buffer, start: number, end: number): string }).latin1Slice;
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Buffer, start: number, end: number) => string }).latin1Slice;
 
 /** buffer[start..end) as a latin1 string: one character per byte, so offsets carry over. */
 export function latin1(buffer: Buffer, start: number, end: number): string {

@@ -10,7 +10,6 @@ import { faultAt } from '../../asn1/index.js';
 import { formatSerialNumber } from '../serial-number.js';
 import type { CertId, CertIdHash } from './ocsp-types.js';
 
-const HASH_OIDS: Readonly<Record<CertIdHash, string>> = { sha1: OID.sha1, sha256: OID.sha256 };
 const HASH_OCTETS: Readonly<Record<CertIdHash, number>> = { sha1: 20, sha256: 32 };
 const HASH_BY_OID = new Map<string, CertIdHash>([
   [OID.sha1, 'sha1'],

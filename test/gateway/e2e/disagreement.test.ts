@@ -53,7 +53,7 @@ test('a chain OpenSSL accepted and the strict validator refuses is rejected, log
   const requestsBefore = upstream.requests.length;
   const answer = await curl(env, gw.port, '/x', { client: wildcard });
   assert.equal(answer.status, 403);
-  assert.equal(JSON.parse(answer.body).reason, 'chain_invalid');
+  assert.equal((JSON.parse(answer.body) as { reason: unknown }).reason, 'chain_invalid');
   assert.equal(upstream.requests.length, requestsBefore, 'the upstream saw nothing');
   const metrics = (await plainGet(`${gw.adminUrl}/metrics`)).body;
   assert.equal(metricValue(metrics, 'symbolon_gateway_validator_disagreements_total', { code: 'PATH_NAME_CONSTRAINT_VIOLATED' }), before + 1);

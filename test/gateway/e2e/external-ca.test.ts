@@ -98,7 +98,7 @@ test("a partner CA's CRL file: its listed certificate is refused as revoked, the
   assert.equal((await curl(env, gw.port, '/ok', { client: good })).status, 200);
   const refused = await curl(env, gw.port, '/no', { client: revoked });
   assert.equal(refused.status, 403);
-  assert.equal(JSON.parse(refused.body).reason, 'revoked');
+  assert.equal((JSON.parse(refused.body) as { reason: unknown }).reason, 'revoked');
   assert.equal(upstream.seen('/no').length, 0);
 });
 
@@ -109,7 +109,7 @@ test('OCSP unreachable: soft-fail lets the request through and counts it, hard-f
   assert.equal(after, before + 1);
   const refused = await curl(env, gw.port, '/hard', { client: hardClient });
   assert.equal(refused.status, 403);
-  assert.equal(JSON.parse(refused.body).reason, 'revocation_unavailable');
+  assert.equal((JSON.parse(refused.body) as { reason: unknown }).reason, 'revocation_unavailable');
   assert.equal(upstream.seen('/hard').length, 0);
 });
 
@@ -117,6 +117,6 @@ test('a trust bundle with profile rfc5280 accepts a legacy leaf the strict defau
   assert.equal((await curl(env, gw.port, '/legacy', { client: legacyClient })).status, 200);
   const refused = await curl(env, gw.port, '/strict', { client: strictNoEku });
   assert.equal(refused.status, 403);
-  assert.equal(JSON.parse(refused.body).reason, 'wrong_usage');
+  assert.equal((JSON.parse(refused.body) as { reason: unknown }).reason, 'wrong_usage');
   assert.equal(upstream.seen('/strict').length, 0);
 });

@@ -51,7 +51,7 @@ function sendAndHalfClose(version: 'TLSv1.2' | 'TLSv1.3', bytes: string, timeout
     const timer = setTimeout(() => finish(false), timeoutMs);
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.once('end', () => finish(true));
-    socket.once('error', (error) => {
+    socket.once('error', (error: Error) => {
       clearTimeout(timer);
       reject(error);
     });

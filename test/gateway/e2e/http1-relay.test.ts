@@ -345,7 +345,7 @@ test('12. HTTP/1.0 without keep-alive is answered then closed; with keep-alive t
       connection.write(`GET /ten/ka1 HTTP/1.0\r\n${H}Connection: keep-alive\r\n\r\n`);
       const first = await connection.waitForResponses(1, 3000);
       assert.equal(first.responses[0]?.status, 200);
-      assert.match(first.responses[0]!.header('connection') ?? '', /keep-alive/i);
+      assert.match(first.responses[0].header('connection') ?? '', /keep-alive/i);
       await delay(100);
       assert.ok(!connection.isClosed, 'a kept-alive HTTP/1.0 connection stays open');
       connection.write(`GET /ten/ka2 HTTP/1.0\r\n${H}Connection: keep-alive\r\n\r\n`);

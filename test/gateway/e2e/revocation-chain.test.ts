@@ -92,7 +92,7 @@ after(async () => {
 test('a leaf under an issuing CA that the root revoked is refused as revoked, and never reaches the upstream', async () => {
   const refused = await curl(env, gw.port, '/under-revoked-ca', { client: underRevokedCa });
   assert.equal(refused.status, 403);
-  assert.equal(JSON.parse(refused.body).reason, 'revoked');
+  assert.equal((JSON.parse(refused.body) as { reason: unknown }).reason, 'revoked');
   assert.equal(upstream.seen('/under-revoked-ca').length, 0);
 });
 
@@ -100,5 +100,5 @@ test('a leaf under the other issuing CA passes; its revoked sibling is refused a
   assert.equal((await curl(env, gw.port, '/under-good-ca', { client: underGoodCa })).status, 200);
   const refused = await curl(env, gw.port, '/revoked-leaf', { client: revokedLeaf });
   assert.equal(refused.status, 403);
-  assert.equal(JSON.parse(refused.body).reason, 'revoked');
+  assert.equal((JSON.parse(refused.body) as { reason: unknown }).reason, 'revoked');
 });

@@ -45,7 +45,7 @@ after(async () => {
 test("a partner CA's certificate with the allowed name is refused on a route that accepts only our bundle", async () => {
   const refused = await curl(env, gw.port, '/acme/partner', { client: partnerTwin });
   assert.equal(refused.status, 403, refused.body);
-  assert.equal(JSON.parse(refused.body).reason, 'untrusted_issuer');
+  assert.equal((JSON.parse(refused.body) as { reason: unknown }).reason, 'untrusted_issuer');
   assert.equal(upstream.seen('/acme/partner').length, 0);
   assert.equal((await curl(env, gw.port, '/acme/ours', { client: ours })).status, 200);
 });

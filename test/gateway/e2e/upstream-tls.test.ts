@@ -56,6 +56,6 @@ test('an upstream that demands a certificate the gateway does not send, or whose
   for (const path of ['/no-client-cert/x', '/system-cas/x']) {
     const answer = await curl(env, gw.port, path, { client });
     assert.equal(answer.status, 502, `${path}: ${answer.body}`);
-    assert.equal(JSON.parse(answer.body).reason, 'upstream_unavailable');
+    assert.equal((JSON.parse(answer.body) as { reason: unknown }).reason, 'upstream_unavailable');
   }
 });

@@ -143,7 +143,7 @@ test('a responder that is down, slow or answers HTTP errors gives unavailable wi
   assert.equal(down.status, 'unavailable');
   assert.match((down as { detail: string }).detail, /cannot be reached/);
   const slow = await startServer(relayTo(() => h.services.ocspUrl, 2000));
-  const error = await startServer(async (_req, res) => void res.writeHead(503).end());
+  const error = await startServer((_req, res) => Promise.resolve(void res.writeHead(503).end()));
   try {
     // The answer is the source's own timeout, not the slow responder's (late) answer.
     const timedOut = await answerOf(source({ url: slow.url, timeoutMs: 200 }), leaf.leaf, leaf.issuer);

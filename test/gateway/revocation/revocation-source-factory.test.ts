@@ -29,7 +29,7 @@ test('maps each kind of revocation configuration to its source', async () => {
 
 test('a feed without url outside symbolon up is GATEWAY_REVOCATION_NO_FEED; inside, it reads the feed in process', async () => {
   await assertCode(() => createRevocationSource({ revocation: { kind: 'feed', staleAfterSeconds: 60 }, staleCrl: reject }, context()), 'GATEWAY_REVOCATION_NO_FEED');
-  const store = { listRevocations: async () => [], watchRevocations: () => () => undefined } as unknown as Parameters<typeof createRevocationFeed>[0]['store'];
+  const store = { listRevocations: () => Promise.resolve([]), watchRevocations: () => () => undefined } as unknown as Parameters<typeof createRevocationFeed>[0]['store'];
   const feed = createRevocationFeed({ store, afterSequence: 0, pollIntervalMs: 60_000 });
   try {
     const source = await createRevocationSource({ revocation: { kind: 'feed', staleAfterSeconds: 60 }, staleCrl: reject }, context({ inProcessFeed: { feed, issuerKeyId: () => undefined } }));

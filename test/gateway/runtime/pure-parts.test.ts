@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseWorkerCount } from '../../../src/cli/gateway/gateway-workers.js';
 import { reasonOfOpenSslError, reasonOfPathError } from '../../../src/gateway/runtime/client-verifier.js';
-import { REJECTION_REASONS } from '../../../src/gateway/rejection.js';
 import { ERROR_CODES } from '../../../src/errors.js';
 import type { PathErrorCode } from '../../../src/path/index.js';
 

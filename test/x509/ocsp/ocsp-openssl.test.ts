@@ -169,7 +169,7 @@ test('openssl reports a revoked certificate with its time and reason', { skip },
   assert.match(result.output, /Response verify OK/);
   assert.match(result.output, /revoked\.pem: revoked/);
   assert.match(result.output, /Reason: keyCompromise/);
-  assert.match(result.output, /Revocation Time: Feb  3 04:05:06 2025 GMT/);
+  assert.match(result.output, /Revocation Time: Feb {2}3 04:05:06 2025 GMT/);
 });
 
 test('openssl accepts SHA-256 CertIDs and the responder trusted with -VAfile', { skip }, async () => {

@@ -66,7 +66,7 @@ const editArbitrary = fc.record({
     fc.record({ kind: fc.constant('repeat' as const) }),
     fc.record({ kind: fc.constant('integer' as const), value: fc.constantFrom(-1n, 0n, 1n, 2n, 255n, 2n ** 160n) }),
     fc.record({ kind: fc.constant('grow' as const), by: fc.integer({ min: 1, max: 40 }) }),
-  ) as fc.Arbitrary<Edit>,
+  ),
 });
 
 function applyEdits(base: Buffer, edits: readonly { target: number; edit: Edit }[]): Buffer {

@@ -30,11 +30,11 @@ export function startCli(args: readonly string[]): GatewayProcess {
   const notify = (): void => {
     for (const waiter of [...waiters]) waiter();
   };
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString();
     notify();
   });
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     err += chunk.toString();
     notify();
   });

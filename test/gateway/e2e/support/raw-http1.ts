@@ -248,7 +248,7 @@ export function rawConnect(env: E2eEnv, port: number, options: RawConnectOptions
       };
       resolve(connection);
     });
-    socket.once('error', (error) => {
+    socket.once('error', (error: Error) => {
       clearTimeout(connectTimer);
       reject(error);
     });
