@@ -61,7 +61,7 @@ function createPool(url: string, max: number): pg.Pool {
     connectionString: url,
     max,
     connectionTimeoutMillis: 10_000,
-    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === BIGINT_OID ? Number : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === BIGINT_OID ? Number : (pg.types.getTypeParser(oid, format) as (value: string) => unknown))) as typeof pg.types.getTypeParser },
   });
   // An idle connection the server closed: the pool drops it and the next query opens another.
   pool.on('error', () => undefined);
@@ -155,11 +155,11 @@ export async function migratePostgresStore(url: string): Promise<MigrationOutcom
 interface WriteContext {
   readonly client: PoolClient;
   /** The entry that follows the head for this draft; the head does not move until `advance`. */
-  seal(draft: AuditDraft, recordHash?: string): AuditEntry;
+  readonly seal: (draft: AuditDraft, recordHash?: string) => AuditEntry;
   /** Moves the head to `entry`, once it is stored. */
-  advance(entry: AuditEntry): void;
+  readonly advance: (entry: AuditEntry) => void;
   /** Seals the draft onto the head (with the hash of the row it writes), stores it and advances the head. */
-  appendAudit(draft: AuditDraft, recordHash?: string): Promise<AuditEntry>;
+  readonly appendAudit: (draft: AuditDraft, recordHash?: string) => Promise<AuditEntry>;
 }
 
 /**

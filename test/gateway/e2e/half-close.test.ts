@@ -155,7 +155,7 @@ function http2GetAndHalfClose(version: 'TLSv1.2' | 'TLSv1.3', path: string, isTc
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.once('end', () => finish(true));
     socket.once('close', () => finish(true));
-    socket.once('error', (error) => {
+    socket.once('error', (error: Error) => {
       clearTimeout(timer);
       reject(error);
     });
