@@ -16,7 +16,7 @@ import * as peculiar from '@peculiar/x509';
 import { createSigner } from '../src/keys/signer.js';
 import { buildCertificate } from '../src/x509/certificate-builder.js';
 import { encodeName, parseName } from '../src/x509/name.js';
-import { randomSerialNumber } from '../src/x509/serial-number-encoding.js';
+import { randomSerialNumber } from '../src/x509/serial/serial-number-encoding.js';
 import { keyIdentifier } from '../src/x509/extensions/encoding-key-ids.js';
 import { median, ratePerSecond, spread } from './rate.js';
 

@@ -1,6 +1,6 @@
 /**
  * Makes the validation-profile vectors: one chain per rule of the strict profile
- * (src/path/certificate-profile.ts, tls-leaf-profile.ts, key-strength.ts), each built to break
+ * (src/path/profiles/certificate-profile.ts, tls-leaf-profile.ts, key-strength.ts), each built to break
  * exactly that rule and nothing else, with the code the strict profile must give and what the
  * rfc5280 profile must say (valid where RFC 5280 allows the certificate, the same code where it
  * does not). test/path/validation-profile.test.ts runs them all.

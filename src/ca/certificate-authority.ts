@@ -4,10 +4,10 @@ import type { AuditAction } from '../audit/index.js';
 import type { CertificateRecord, CertificateRef, Store } from '../store/index.js';
 import { buildCertificate, formatGeneralName, formatName, verifyCsr } from '../x509/index.js';
 import type { Certificate, Csr, DistinguishedName, GeneralName, PublicKeyInfo } from '../x509/index.js';
-import type { CaConfig } from './ca-config.js';
-import { applyProfile, findProfile } from './issuance-policy.js';
-import { checkSubjectKey } from './key-rules.js';
-import type { IssuingCa } from './issuing-ca.js';
+import type { CaConfig } from './data-dir/ca-config.js';
+import { applyProfile, findProfile } from './policy/issuance-policy.js';
+import { checkSubjectKey } from './policy/key-rules.js';
+import type { IssuingCa } from './hierarchy/issuing-ca.js';
 import { newSerialNumber } from './serial.js';
 
 /** A certificate the CA issued, as it was recorded. */

@@ -1,5 +1,5 @@
 import type { Certificate } from '../x509/index.js';
-import type { DataDir } from './data-dir-open.js';
+import type { DataDir } from './data-dir/data-dir-open.js';
 
 /** What the data directory's records say against a certificate of a path. */
 export interface OwnRevocationFinding {

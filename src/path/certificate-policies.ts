@@ -1,6 +1,6 @@
 import type { Certificate } from '../x509/index.js';
 import { OID } from '../x509/index.js';
-import { isSelfIssued } from './name-comparison.js';
+import { isSelfIssued } from './names/name-comparison.js';
 import type { WorkBudget } from './work-limits.js';
 
 /**

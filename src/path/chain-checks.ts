@@ -1,15 +1,15 @@
 import type { Certificate } from '../x509/index.js';
 import { DECODED_EXTENSIONS } from '../x509/index.js';
 import { policyViolation } from './certificate-policies.js';
-import { certificateProfileFailure } from './certificate-profile.js';
-import { extendedKeyUsageViolation } from './extended-key-usage.js';
-import type { PathPurpose } from './extended-key-usage.js';
-import { isSelfIssued } from './name-comparison.js';
-import { nameConstraintViolation } from './name-constraints.js';
+import { certificateProfileFailure } from './profiles/certificate-profile.js';
+import { extendedKeyUsageViolation } from './profiles/extended-key-usage.js';
+import type { PathPurpose } from './profiles/extended-key-usage.js';
+import { isSelfIssued } from './names/name-comparison.js';
+import { nameConstraintViolation } from './names/name-constraints.js';
 import { pathFailure } from './path-result.js';
 import type { PathFailure } from './path-result.js';
-import { tlsLeafFailure } from './tls-leaf-profile.js';
-import type { ValidationProfile } from './validation-profile.js';
+import { tlsLeafFailure } from './profiles/tls-leaf-profile.js';
+import type { ValidationProfile } from './profiles/validation-profile.js';
 import type { WorkBudget } from './work-limits.js';
 
 /** The extensions this validator acts on or may safely pass over, critical or not: every one the x509 parser decodes. */

@@ -1,6 +1,6 @@
 import type { Certificate } from '../x509/index.js';
 import { verifySignature } from '../x509/index.js';
-import { issuerKey, subjectKey } from './name-comparison.js';
+import { issuerKey, subjectKey } from './names/name-comparison.js';
 import { pathFailure } from './path-result.js';
 import type { PathFailure } from './path-result.js';
 import type { TrustBundle } from './trust-bundle.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Certificate } from '../x509/index.js';
-import { subjectKey } from './name-comparison.js';
+import { subjectKey } from './names/name-comparison.js';
 
 /**
  * The trust anchors of a validation, indexed for path building, with a version that changes

@@ -7,8 +7,8 @@ import { keyIdentifier, subjectPublicKeyBits } from './extensions/encoding-key-i
 import { encodeExtensions } from './extensions/encoding.js';
 import type { ExtensionFields } from './extensions/encoding.js';
 import type { DistinguishedName } from './name.js';
-import { encodeSerialNumber } from './serial-number-encoding.js';
-import type { SerialNumberInput } from './serial-number-encoding.js';
+import { encodeSerialNumber } from './serial/serial-number-encoding.js';
+import type { SerialNumberInput } from './serial/serial-number-encoding.js';
 import { isEmptyNameDer, templateNameDer, templatePublicKeyDer } from './template-der.js';
 
 /**

@@ -15,7 +15,7 @@ import { parsePublicKeyInfo } from '../signatures/index.js';
 import type { PublicKeyInfo } from '../signatures/index.js';
 import { faultAt, withCode } from '../asn1/index.js';
 import { readSignatureAlgorithmField } from '../signatures/index.js';
-import { formatSerialNumber, isConformingSerialNumber } from './serial-number.js';
+import { formatSerialNumber, isConformingSerialNumber } from './serial/serial-number.js';
 
 /** Largest DER certificate accepted: real ones are a few kilobytes. */
 export const MAX_CERTIFICATE_BYTES = 64 * 1024;

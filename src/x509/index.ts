@@ -22,25 +22,25 @@ export { rsaPublicKeyFault } from '../signatures/index.js';
 export type { EcCurve } from '../signatures/index.js';
 export { ed25519PublicKeyFault } from '../signatures/index.js';
 export type { PublicKeyAlgorithm, PublicKeyInfo } from '../signatures/index.js';
-export { formatSerialNumber, isConformingSerialNumber } from './serial-number.js';
-export { encodeSerialNumber, randomSerialNumber } from './serial-number-encoding.js';
-export type { SerialNumberInput } from './serial-number-encoding.js';
-export { secureRandomSerialNumber } from './secure-serial-number.js';
+export { formatSerialNumber, isConformingSerialNumber } from './serial/serial-number.js';
+export { encodeSerialNumber, randomSerialNumber } from './serial/serial-number-encoding.js';
+export type { SerialNumberInput } from './serial/serial-number-encoding.js';
+export { secureRandomSerialNumber } from './serial/secure-serial-number.js';
 export { buildCertificate, buildSelfSignedCertificate, encodeTbsCertificate } from './certificate-builder.js';
 export type { CertificateTemplate, SelfSignedTemplate } from './certificate-builder.js';
 export { MAX_CERTIFICATE_BYTES, parseCertificate, parseCertificates, verifyCertificateSignature } from './certificate.js';
 export type { Certificate } from './certificate.js';
-export { buildCsr } from './csr-builder.js';
-export type { CsrTemplate, RequestedExtensions } from './csr-builder.js';
-export { MAX_CSR_BYTES, parseCsr, verifyCsr } from './csr.js';
+export { buildCsr } from './csr/csr-builder.js';
+export type { CsrTemplate, RequestedExtensions } from './csr/csr-builder.js';
+export { MAX_CSR_BYTES, parseCsr, verifyCsr } from './csr/csr.js';
 export { buildCertsOnlyPkcs7 } from './pkcs7-certs-only.js';
-export type { Csr, CsrAttribute, CsrParseOptions } from './csr.js';
-export { MAX_CRL_BYTES, MAX_REVOKED_SET_CRL_BYTES, parseCrl, parseCrls, readRevokedSerials, verifyCrlSignature } from './crl.js';
-export type { ReadRevokedSerialsOptions } from './crl.js';
-export { crlEntryKey } from './crl-types.js';
+export type { Csr, CsrAttribute, CsrParseOptions } from './csr/csr.js';
+export { MAX_CRL_BYTES, MAX_REVOKED_SET_CRL_BYTES, parseCrl, parseCrls, readRevokedSerials, verifyCrlSignature } from './crl/crl.js';
+export type { ReadRevokedSerialsOptions } from './crl/crl.js';
+export { crlEntryKey } from './crl/crl-types.js';
 export { CRL_REASONS, revocationReasonCode } from '../revocation-reason.js';
 export type { RevocationReason } from '../revocation-reason.js';
-export type { CertificateList, CrlEntries, IssuingDistributionPoint, RevokedCertificate, RevokedSerials } from './crl-types.js';
+export type { CertificateList, CrlEntries, IssuingDistributionPoint, RevokedCertificate, RevokedSerials } from './crl/crl-types.js';
 export {
   DECODED_EXTENSIONS,
   EXTENDED_KEY_USAGES,
@@ -87,8 +87,8 @@ export type {
   PolicyMapping,
   TypedExtensionName,
 } from './extensions/index.js';
-export { buildCrl, encodeTbsCertList } from './crl-builder.js';
-export type { CrlTemplate, IssuingDistributionPointTemplate, RevokedEntry } from './crl-builder.js';
+export { buildCrl, encodeTbsCertList } from './crl/crl-builder.js';
+export type { CrlTemplate, IssuingDistributionPointTemplate, RevokedEntry } from './crl/crl-builder.js';
 export {
   MAX_NONCE_OCTETS,
   MAX_OCSP_REQUEST_BYTES,

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isDnsNameMatch, TrustBundle, validatePath } from '../../src/path/index.js';
-import { isDirectoryNameWithinSubtree, isDnsNameWithinSubtree } from '../../src/path/name-constraints.js';
-import { nameKey } from '../../src/path/name-comparison.js';
+import { isDirectoryNameWithinSubtree, isDnsNameWithinSubtree } from '../../src/path/names/name-constraints.js';
+import { nameKey } from '../../src/path/names/name-comparison.js';
 import { parseCertificate, parseName } from '../../src/x509/index.js';
 import { AT, makePathVectors } from '../../scripts/make-path-vectors.js';
 

@@ -9,8 +9,8 @@ import type { CertificateTemplate } from '../../src/x509/certificate-builder.js'
 import { keyIdentifier } from '../../src/x509/extensions/encoding-key-ids.js';
 import { encodeName, parseName } from '../../src/x509/name.js';
 import { OID } from '../../src/x509/oids.js';
-import { secureRandomSerialNumber } from '../../src/x509/secure-serial-number.js';
-import { encodeSerialNumber, randomSerialNumber } from '../../src/x509/serial-number-encoding.js';
+import { secureRandomSerialNumber } from '../../src/x509/serial/secure-serial-number.js';
+import { encodeSerialNumber, randomSerialNumber } from '../../src/x509/serial/serial-number-encoding.js';
 import { certificateExtensions } from './openssl-interop-build-tools.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');

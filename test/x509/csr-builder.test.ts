@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { constants, generateKeyPairSync, verify } from 'node:crypto';
 import { decodeDer } from '../../src/asn1/index.js';
 import { createSigner } from '../../src/keys/signer.js';
-import { buildCsr } from '../../src/x509/csr-builder.js';
-import type { CsrTemplate } from '../../src/x509/csr-builder.js';
+import { buildCsr } from '../../src/x509/csr/csr-builder.js';
+import type { CsrTemplate } from '../../src/x509/csr/csr-builder.js';
 import { parseName } from '../../src/x509/name.js';
 import { OID } from '../../src/x509/oids.js';
 

@@ -4,7 +4,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { der } from '../../src/asn1/index.js';
 import { SymbolonError } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
-import { MAX_CSR_BYTES, parseCsr, verifyCsr } from '../../src/x509/csr.js';
+import { MAX_CSR_BYTES, parseCsr, verifyCsr } from '../../src/x509/csr/csr.js';
 import { OID } from '../../src/x509/oids.js';
 import { toPem } from '../../src/asn1/pem.js';
 import { extension, makeCertificate, name, spkiOf } from './certificate-parser-fixtures.js';

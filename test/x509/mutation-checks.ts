@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { SymbolonError } from '../../src/errors.js';
 import { parseCertificate, verifyCertificateSignature } from '../../src/x509/certificate.js';
-import { parseCsr, verifyCsr } from '../../src/x509/csr.js';
+import { parseCsr, verifyCsr } from '../../src/x509/csr/csr.js';
 import { formatGeneralName } from '../../src/x509/general-name.js';
 import { formatName } from '../../src/x509/name.js';
 

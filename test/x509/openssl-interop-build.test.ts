@@ -8,7 +8,7 @@ import { createSigner } from '../../src/keys/index.js';
 import type { Signer, SignerOptions } from '../../src/keys/index.js';
 import { buildCertificate, buildSelfSignedCertificate } from '../../src/x509/certificate-builder.js';
 import type { CertificateTemplate } from '../../src/x509/certificate-builder.js';
-import { buildCsr } from '../../src/x509/csr-builder.js';
+import { buildCsr } from '../../src/x509/csr/csr-builder.js';
 import { keyIdentifier } from '../../src/x509/extensions/encoding-key-ids.js';
 import { encodeName, parseName } from '../../src/x509/name.js';
 import { OID } from '../../src/x509/oids.js';

@@ -4,7 +4,7 @@ import { dataDirPaths, parseCaConfig } from '../../ca/index.js';
 import { SymbolonError } from '../../errors.js';
 import { migratePostgresStore, redactedUrl } from '../../store/index.js';
 import type { CommandFactory, Output } from '../program.js';
-import { dataDirOf, DATABASE_OPTION_HELP } from './ca-options.js';
+import { dataDirOf, DATABASE_OPTION_HELP } from './ca/ca-options.js';
 
 interface DbMigrateOptions {
   readonly dir?: string;

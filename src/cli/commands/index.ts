@@ -1,6 +1,6 @@
 import type { CommandFactory } from '../program.js';
-import { auditCommand } from './audit.js';
-import { caCommand } from './ca.js';
+import { auditCommand } from './audit/audit.js';
+import { caCommand } from './ca/ca.js';
 import { csrCommand } from './csr.js';
 import { dbCommand } from './db.js';
 import { gatewayCommand } from './gateway.js';

@@ -17,8 +17,8 @@ import { readGatewayConfigFile } from '../gateway/gateway-config-file.js';
 import { startUpGateway } from '../up/up-gateway.js';
 import { untilStopped } from './until-stopped.js';
 import { auditSummary, startAuditCheck } from '../up/audit-at-start.js';
-import { createdLines } from './ca-init.js';
-import { CA_PASSPHRASE_ENV, cliActor, cliClock, cliRandom, dataDirOf, intermediatePassphrase, DATABASE_OPTION_HELP } from './ca-options.js';
+import { createdLines } from './ca/ca-init.js';
+import { CA_PASSPHRASE_ENV, cliActor, cliClock, cliRandom, dataDirOf, intermediatePassphrase, DATABASE_OPTION_HELP } from './ca/ca-options.js';
 
 interface UpOptions extends UpServiceOptions {
   readonly dir?: string;

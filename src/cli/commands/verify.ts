@@ -11,7 +11,7 @@ import { readInput } from '../input.js';
 import { parseInstant } from '../instant-option.js';
 import { parseWholeNumber } from '../program.js';
 import type { CommandFactory, Output } from '../program.js';
-import { withDataDir } from './ca-options.js';
+import { withDataDir } from './ca/ca-options.js';
 
 interface VerifyOptions {
   readonly roots?: string;

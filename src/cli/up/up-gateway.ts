@@ -7,7 +7,7 @@ import { errorLine } from '../exit-code.js';
 import type { GatewayConfigFile } from '../gateway/gateway-config-file.js';
 import { describeGateway, runGateway } from '../gateway/gateway-runner.js';
 import type { Output } from '../program.js';
-import { cliActor, cliClock } from '../commands/ca-options.js';
+import { cliActor, cliClock } from '../commands/ca/ca-options.js';
 import { startGatewayIdentity } from '../../services/index.js';
 import type { RevocationServices } from '../../services/index.js';
 

@@ -5,7 +5,7 @@ import { KEY_USAGES } from './types.js';
 import type { AuthorityKeyIdentifier, BasicConstraints, KeyUsage } from './types.js';
 import { decodeGeneralName } from '../general-name.js';
 import type { GeneralName } from '../general-name.js';
-import { formatSerialNumber } from '../serial-number.js';
+import { formatSerialNumber } from '../serial/serial-number.js';
 
 // Every decoder here takes the DER inside an extension's extnValue OCTET STRING and the offset
 // of its first byte in the whole input, so that a fault reports where it is. Any fault is

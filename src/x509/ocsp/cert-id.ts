@@ -7,7 +7,7 @@ import type { Certificate } from '../certificate.js';
 import { subjectPublicKeyBits } from '../extensions/encoding-key-ids.js';
 import { OID } from '../oids.js';
 import { faultAt } from '../../asn1/index.js';
-import { formatSerialNumber } from '../serial-number.js';
+import { formatSerialNumber } from '../serial/serial-number.js';
 import type { CertId, CertIdHash } from './ocsp-types.js';
 
 const HASH_OCTETS: Readonly<Record<CertIdHash, number>> = { sha1: 20, sha256: 32 };
