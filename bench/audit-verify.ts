@@ -50,7 +50,11 @@ try {
   const opened = await openBenchCa(dir, 'http://ca.bench.example');
   let dataDir = opened.dataDir;
   const issuer = opened.issuer;
-  const placeholder: Signer = { algorithm: issuer.signer.algorithm, publicKey: issuer.signer.publicKey, sign: () => Promise.resolve(Buffer.alloc(64, 0x5a)) };
+  const placeholder: Signer = {
+    algorithm: issuer.signer.algorithm,
+    publicKey: issuer.signer.publicKey,
+    sign: () => Promise.resolve(Buffer.alloc(64, 0x5a)),
+  };
   const signer = isRealSigning ? issuer.signer : placeholder;
   const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
   const publicKey = parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED');
@@ -62,29 +66,63 @@ try {
   const issueOne = async (i: number): Promise<void> => {
     const now = new Date();
     const subject = [[{ type: '2.5.4.3', value: `device-${i}.bench.example` }]];
-    const decision = applyProfile(profile, { subject, subjectAltNames: [], publicKey }, {
-      now,
-      issuerId: issuer.id,
-      issuerNotBefore: issuer.certificate.notBefore,
-      issuerNotAfter: issuer.certificate.notAfter,
-      publicBaseUrl: 'http://ca.bench.example',
-      spiffeTrustDomain: undefined,
-    });
+    const decision = applyProfile(
+      profile,
+      { subject, subjectAltNames: [], publicKey },
+      {
+        now,
+        issuerId: issuer.id,
+        issuerNotBefore: issuer.certificate.notBefore,
+        issuerNotAfter: issuer.certificate.notAfter,
+        publicBaseUrl: 'http://ca.bench.example',
+        spiffeTrustDomain: undefined,
+      },
+    );
     const serial = newSerialNumber(randomBytes);
-    const der = await buildCertificate(Object.assign({}, decision, { serialNumber: serial.bytes, issuer: issuer.nameDer, subjectPublicKey: spki, authorityKeyIdentifier: issuer.keyIdentifier }), signer);
+    const der = await buildCertificate(
+      Object.assign({}, decision, {
+        serialNumber: serial.bytes,
+        issuer: issuer.nameDer,
+        subjectPublicKey: spki,
+        authorityKeyIdentifier: issuer.keyIdentifier,
+      }),
+      signer,
+    );
     const fingerprint = createHash('sha256').update(der).digest('hex');
     const subjectText = formatName(decision.subject as DistinguishedName);
     await dataDir.store.recordIssuance(
-      { issuerId: issuer.id, serial: serial.hex, subject: subjectText, subjectAltNames: [], profile: profile.name, notBefore: decision.notBefore, notAfter: decision.notAfter, fingerprint, der, issuedAt: now, renewalOf: null },
+      {
+        issuerId: issuer.id,
+        serial: serial.hex,
+        subject: subjectText,
+        subjectAltNames: [],
+        profile: profile.name,
+        notBefore: decision.notBefore,
+        notAfter: decision.notAfter,
+        fingerprint,
+        der,
+        issuedAt: now,
+        renewalOf: null,
+      },
       {
         at: now,
         actor: 'bench',
         action: 'certificate.issue',
         target: `${issuer.id}/${serial.hex}`,
-        payload: { issuer: issuer.id, serial: serial.hex, profile: profile.name, subject: subjectText, subjectAltNames: [], notBefore: decision.notBefore.toISOString(), notAfter: decision.notAfter.toISOString(), sha256: fingerprint },
+        payload: {
+          issuer: issuer.id,
+          serial: serial.hex,
+          profile: profile.name,
+          subject: subjectText,
+          subjectAltNames: [],
+          notBefore: decision.notBefore.toISOString(),
+          notAfter: decision.notAfter.toISOString(),
+          sha256: fingerprint,
+        },
       },
     );
-    if (i % Math.max(1, Math.floor(certificateCount / revocationCount)) === 0 && refs.length < revocationCount) refs.push({ issuerId: issuer.id, serial: serial.hex });
+    if (i % Math.max(1, Math.floor(certificateCount / revocationCount)) === 0 && refs.length < revocationCount)
+      refs.push({ issuerId: issuer.id, serial: serial.hex });
   };
   let next = 0;
   await Promise.all(
@@ -124,7 +162,8 @@ try {
     const start = performance.now();
     const result = await verifyStoreState(dataDir.store, { configText });
     const seconds = (performance.now() - start) / 1000;
-    if (!result.chain.ok || result.differences.length > 0) throw new Error(`the bench store does not verify: ${JSON.stringify(result.chain)} ${result.differences.length} differences`);
+    if (!result.chain.ok || result.differences.length > 0)
+      throw new Error(`the bench store does not verify: ${JSON.stringify(result.chain)} ${result.differences.length} differences`);
     entries = result.chain.count;
     ours.push(entries / seconds);
 
@@ -144,7 +183,9 @@ try {
   console.log(`audit verify (chain + every row): ${spread(ours, 'entries/s')}  (${entries} entries)`);
   console.log(`sqlite3 PRAGMA integrity_check:   ${spread(theirs, 'entries/s')}  (same file, same entry count)`);
   console.log(`ratio (medians): ${(median(ours) / median(theirs)).toFixed(2)}`);
-  console.log(`up start check from a checkpoint (all ${refs.length} revocation rows compared, certificates counted): ${spread(startChecks, 'ms')}`);
+  console.log(
+    `up start check from a checkpoint (all ${refs.length} revocation rows compared, certificates counted): ${spread(startChecks, 'ms')}`,
+  );
 } finally {
   if (isKept) console.log(`data directory kept: ${join(root, 'data')}`);
   else rmSync(root, { recursive: true, force: true });

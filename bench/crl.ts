@@ -64,7 +64,10 @@ function makeEntries(count: number): RevokedEntry[] {
     pool[i * 16] = (pool[i * 16]! & 0x3f) | 0x40;
     const serialNumber = pool.toString('hex', i * 16, i * 16 + 16);
     const reason = REASONS[i % REASONS.length];
-    entries[i] = reason === undefined ? { serialNumber, revocationDate: new Date(base + i * 1000) } : { serialNumber, revocationDate: new Date(base + i * 1000), reason };
+    entries[i] =
+      reason === undefined
+        ? { serialNumber, revocationDate: new Date(base + i * 1000) }
+        : { serialNumber, revocationDate: new Date(base + i * 1000), reason };
   }
   return entries;
 }
@@ -85,14 +88,25 @@ function timed(command: string, args: readonly string[]): number {
   const started = performance.now();
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   const took = seconds(started);
-  if (result.error !== undefined || result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.error?.message ?? result.stderr}`);
+  if (result.error !== undefined || result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} failed: ${result.error?.message ?? result.stderr}`);
   return took;
 }
 
 const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const signer = createSigner(keys.privateKey);
 const ca = parseCertificate(
-  await buildSelfSignedCertificate({ serialNumber: 1n, subject: parseName(ISSUER), notBefore: new Date(Date.now() - 86_400_000), notAfter: new Date(Date.now() + 86_400_000), basicConstraints: { isCa: true }, keyUsage: ['keyCertSign', 'cRLSign'] }, signer),
+  await buildSelfSignedCertificate(
+    {
+      serialNumber: 1n,
+      subject: parseName(ISSUER),
+      notBefore: new Date(Date.now() - 86_400_000),
+      notAfter: new Date(Date.now() + 86_400_000),
+      basicConstraints: { isCa: true },
+      keyUsage: ['keyCertSign', 'cRLSign'],
+    },
+    signer,
+  ),
 );
 const thisUpdate = new Date();
 const template = {
@@ -126,7 +140,9 @@ try {
   const emptyConfig = caConfig('empty');
   const opensslGencrl = (config: string, out: string): number => timed('openssl', ['ca', '-gencrl', '-config', config, '-out', out]);
 
-  console.log(`CRL of ${entryCount.toLocaleString('en-US')} entries, P-256 issuer, Node ${process.version}, ${spawnSync('openssl', ['version'], { encoding: 'utf8' }).stdout.trim()}; ${rounds} rounds, alternating`);
+  console.log(
+    `CRL of ${entryCount.toLocaleString('en-US')} entries, P-256 issuer, Node ${process.version}, ${spawnSync('openssl', ['version'], { encoding: 'utf8' }).stdout.trim()}; ${rounds} rounds, alternating`,
+  );
 
   // --- 1. build + sign ----------------------------------------------------------------------------
   const ours: number[] = [];
@@ -156,12 +172,17 @@ try {
   const opensslDer = Buffer.from(opensslCrl.replace(/-----[^-]+-----|\s/g, ''), 'base64');
   // Both sides made the same list: OpenSSL's CRL lists every serial.
   const opensslRead = readRevokedSerials(opensslDer);
-  if (opensslRead.entries.size !== entryCount || !verifyCrlSignature(opensslRead, keys.publicKey)) throw new Error(`openssl's CRL lists ${opensslRead.entries.size} serials, not ${entryCount}, or does not verify`);
+  if (opensslRead.entries.size !== entryCount || !verifyCrlSignature(opensslRead, keys.publicKey))
+    throw new Error(`openssl's CRL lists ${opensslRead.entries.size} serials, not ${entryCount}, or does not verify`);
   console.log('\n1. build + sign');
   console.log(`  symbolon buildCrl (in process):       ${spread(ours, 's', 2)}; ${(crl.length / 1e6).toFixed(1)} MB DER`);
-  console.log(`  openssl ca -gencrl (a process each):  ${spread(theirs, 's', 2)}; ${(opensslDer.length / 1e6).toFixed(1)} MB DER, the same serials`);
+  console.log(
+    `  openssl ca -gencrl (a process each):  ${spread(theirs, 's', 2)}; ${(opensslDer.length / 1e6).toFixed(1)} MB DER, the same serials`,
+  );
   console.log(`    of which its fixed cost (empty index): ${spread(theirsEmpty, 's', 3)}`);
-  console.log(`  ratio of medians symbolon / openssl: ${(median(ours) / median(theirs)).toFixed(2)} (lower is faster); against openssl less its fixed cost: ${(median(ours) / (median(theirs) - median(theirsEmpty))).toFixed(2)}`);
+  console.log(
+    `  ratio of medians symbolon / openssl: ${(median(ours) / median(theirs)).toFixed(2)} (lower is faster); against openssl less its fixed cost: ${(median(ours) / (median(theirs) - median(theirsEmpty))).toFixed(2)}`,
+  );
 
   // --- 2. parse + verify with the full parser -------------------------------------------------------
   writeFileSync(file('bench.crl'), crl);
@@ -171,7 +192,8 @@ try {
   if (isOverCap) writeFileSync(sampleFile, await buildCrl({ ...template, revokedCertificates: entries.slice(0, sampleEntries) }, signer));
   const emptyFile = file('empty.crl');
   writeFileSync(emptyFile, await buildCrl({ ...template, revokedCertificates: [] }, signer));
-  const opensslVerify = (crlFile: string): number => timed('openssl', ['crl', '-inform', 'DER', '-in', crlFile, '-CAfile', file('ca.pem'), '-noout', '-verify']);
+  const opensslVerify = (crlFile: string): number =>
+    timed('openssl', ['crl', '-inform', 'DER', '-in', crlFile, '-CAfile', file('ca.pem'), '-noout', '-verify']);
   const parseOurs: number[] = [];
   const parseTheirs: number[] = [];
   const parseTheirsEmpty: number[] = [];
@@ -181,7 +203,8 @@ try {
       const parsed = parseCrl(readFileSync(sampleFile));
       if (!verifyCrlSignature(parsed, keys.publicKey)) throw new Error('the CRL signature does not verify');
       parseOurs.push(seconds(started));
-      if (parsed.revokedCertificates.length !== sampleEntries) throw new Error(`parseCrl found ${parsed.revokedCertificates.length} entries, not ${sampleEntries}`);
+      if (parsed.revokedCertificates.length !== sampleEntries)
+        throw new Error(`parseCrl found ${parsed.revokedCertificates.length} entries, not ${sampleEntries}`);
     };
     const runTheirs = (): void => {
       parseTheirs.push(opensslVerify(sampleFile));
@@ -195,11 +218,15 @@ try {
       runOurs();
     }
   }
-  console.log(`\n2. parse + verify, full parser, ${sampleEntries.toLocaleString('en-US')} entries${isOverCap ? ` (the full CRL is over MAX_CRL_BYTES, ${MAX_CRL_BYTES.toLocaleString('en-US')} bytes)` : ''}, from the file`);
+  console.log(
+    `\n2. parse + verify, full parser, ${sampleEntries.toLocaleString('en-US')} entries${isOverCap ? ` (the full CRL is over MAX_CRL_BYTES, ${MAX_CRL_BYTES.toLocaleString('en-US')} bytes)` : ''}, from the file`,
+  );
   console.log(`  symbolon parseCrl + verifyCrlSignature: ${spread(parseOurs, 's', 3)}`);
   console.log(`  openssl crl -verify -noout:             ${spread(parseTheirs, 's', 3)}`);
   console.log(`    of which its fixed cost (empty CRL):  ${spread(parseTheirsEmpty, 's', 3)}`);
-  console.log(`  ratio of medians symbolon / openssl: ${(median(parseOurs) / median(parseTheirs)).toFixed(2)}; against openssl less its fixed cost: ${(median(parseOurs) / (median(parseTheirs) - median(parseTheirsEmpty))).toFixed(2)}`);
+  console.log(
+    `  ratio of medians symbolon / openssl: ${(median(parseOurs) / median(parseTheirs)).toFixed(2)}; against openssl less its fixed cost: ${(median(parseOurs) / (median(parseTheirs) - median(parseTheirsEmpty))).toFixed(2)}`,
+  );
 
   // --- 3. the gateway's fast path on the full CRL ---------------------------------------------------
   const readOurs: number[] = [];
@@ -229,13 +256,27 @@ try {
   const read = readRevokedSerials(crl);
   const leafKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const leafOf = async (serialNumber: string): Promise<ReturnType<typeof parseCertificate>> =>
-    parseCertificate(await buildCertificate({ serialNumber: BigInt(`0x${serialNumber}`), issuer: ca.subjectDer, subject: parseName('/CN=bench leaf'), notBefore: ca.notBefore, notAfter: ca.notAfter, subjectPublicKey: leafKeys.publicKey, authorityKeyIdentifier: ca.subjectKeyIdentifier! }, signer));
+    parseCertificate(
+      await buildCertificate(
+        {
+          serialNumber: BigInt(`0x${serialNumber}`),
+          issuer: ca.subjectDer,
+          subject: parseName('/CN=bench leaf'),
+          notBefore: ca.notBefore,
+          notAfter: ca.notAfter,
+          subjectPublicKey: leafKeys.publicKey,
+          authorityKeyIdentifier: ca.subjectKeyIdentifier!,
+        },
+        signer,
+      ),
+    );
   const revokedPath = [await leafOf(entries[entryCount >> 1]!.serialNumber as string), ca];
   const goodPath = [await leafOf('4' + '0'.repeat(31)), ca];
   const firstStarted = performance.now();
   if (checkPathRevocation(goodPath, [read], { at: new Date() }).failure !== undefined) throw new Error('a good leaf is not good');
   const firstSeconds = seconds(firstStarted);
-  if (checkPathRevocation(revokedPath, [read], { at: new Date() }).failure?.code !== 'PATH_REVOKED') throw new Error('a listed leaf is not revoked');
+  if (checkPathRevocation(revokedPath, [read], { at: new Date() }).failure?.code !== 'PATH_REVOKED')
+    throw new Error('a listed leaf is not revoked');
   const checks = 20_000;
   const checkRounds: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -243,7 +284,9 @@ try {
     for (let i = 0; i < checks; i++) checkPathRevocation(i % 2 === 0 ? goodPath : revokedPath, [read], { at: new Date() });
     checkRounds.push(((performance.now() - started) * 1000) / checks);
   }
-  console.log(`\n4. symbolon checkPathRevocation (RFC 5280 6.3, leaf + CA), no peer: first ${firstSeconds.toFixed(2)} s (the CRL signature), then ${spread(checkRounds, 'µs per path', 1)}; the gateway keeps each answer until the CRLs change`);
+  console.log(
+    `\n4. symbolon checkPathRevocation (RFC 5280 6.3, leaf + CA), no peer: first ${firstSeconds.toFixed(2)} s (the CRL signature), then ${spread(checkRounds, 'µs per path', 1)}; the gateway keeps each answer until the CRLs change`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

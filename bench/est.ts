@@ -29,7 +29,11 @@ const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 
 if (hasTaskset && process.env['SYMBOLON_BENCH_PINNED'] !== '1') {
   // Re-run pinned to core 0, so "one core" is what the server gets.
-  const child = spawn('taskset', ['-c', '0', process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, SYMBOLON_BENCH_PINNED: '1' } });
+  const child = spawn(
+    'taskset',
+    ['-c', '0', process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: 'inherit', env: { ...process.env, SYMBOLON_BENCH_PINNED: '1' } },
+  );
   child.on('close', (code) => process.exit(code ?? 1));
 } else await run();
 
@@ -45,15 +49,35 @@ async function run(): Promise<void> {
       { store: dataDir.store, config: dataDir.config, hashKey, now: clock(), actor: 'bench', random: randomBytes },
     );
     const csrs = await Promise.all(
-      Array.from({ length: csrPoolSize }, (_, i) => buildCsr({ subject: [[{ type: '2.5.4.3', value: `bench-${i}` }]] }, createSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey))),
+      Array.from({ length: csrPoolSize }, (_, i) =>
+        buildCsr(
+          { subject: [[{ type: '2.5.4.3', value: `bench-${i}` }]] },
+          createSigner(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey),
+        ),
+      ),
     );
 
     // The server: up's service listener with the EST route, a server certificate from this CA.
     const serverKey = await generateKeyRequest('p256');
-    const serverCert = await ca.issue({ subject: [[{ type: '2.5.4.3', value: 'localhost' }]], subjectAltNames: [{ type: 'dns', value: 'localhost' }, { type: 'ip', value: '127.0.0.1' }], publicKey: serverKey.publicKey, spki: serverKey.spki }, { profile: 'server', actor: 'bench' });
+    const serverCert = await ca.issue(
+      {
+        subject: [[{ type: '2.5.4.3', value: 'localhost' }]],
+        subjectAltNames: [
+          { type: 'dns', value: 'localhost' },
+          { type: 'ip', value: '127.0.0.1' },
+        ],
+        publicKey: serverKey.publicKey,
+        spki: serverKey.spki,
+      },
+      { profile: 'server', actor: 'bench' },
+    );
     const anchors = [toPem('CERTIFICATE', dataDir.root.der)];
     const listener = createServiceListener({
-      tls: { key: serverKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), cert: toPem('CERTIFICATE', serverCert.der) + toPem('CERTIFICATE', issuer.certificate.der), ca: anchors },
+      tls: {
+        key: serverKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        cert: toPem('CERTIFICATE', serverCert.der) + toPem('CERTIFICATE', issuer.certificate.der),
+        ca: anchors,
+      },
       onError: (error) => console.error(error),
     });
     listener.mount(
@@ -108,7 +132,9 @@ async function run(): Promise<void> {
       });
     const parsedCsrs = csrs.map((der) => der);
     const libraryRound = (): Promise<number> =>
-      ratePerSecond(secondsPerRound, inFlight, (i) => ca.issueFromCsr(parseCsr(parsedCsrs[i % csrPoolSize]!, { checkSignature: false }), { profile: 'client', actor: 'bench' }));
+      ratePerSecond(secondsPerRound, inFlight, (i) =>
+        ca.issueFromCsr(parseCsr(parsedCsrs[i % csrPoolSize]!, { checkSignature: false }), { profile: 'client', actor: 'bench' }),
+      );
 
     const est: number[] = [];
     const library: number[] = [];
@@ -122,15 +148,26 @@ async function run(): Promise<void> {
     await dataDir.close();
 
     const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-    const spread = (values: number[]): string => `min ${fmt(Math.min(...values))}  median ${fmt(median(values))}  max ${fmt(Math.max(...values))}`;
-    console.log(`P-256 client certificates per second, ${rounds} rounds of ${secondsPerRound}s, ${inFlight} in flight, server ${hasTaskset ? 'pinned to core 0, load from core 1' : 'not pinned (no taskset)'}`);
-    console.log(`  EST simpleenroll over HTTPS   ${spread(est)}   (new TLS 1.3 handshake each, token check and use, CSR checks, issuance, 2 audit entries)`);
+    const spread = (values: number[]): string =>
+      `min ${fmt(Math.min(...values))}  median ${fmt(median(values))}  max ${fmt(Math.max(...values))}`;
+    console.log(
+      `P-256 client certificates per second, ${rounds} rounds of ${secondsPerRound}s, ${inFlight} in flight, server ${hasTaskset ? 'pinned to core 0, load from core 1' : 'not pinned (no taskset)'}`,
+    );
+    console.log(
+      `  EST simpleenroll over HTTPS   ${spread(est)}   (new TLS 1.3 handshake each, token check and use, CSR checks, issuance, 2 audit entries)`,
+    );
     console.log(`  library path (ca sign)        ${spread(library)}   (parseCsr + issueFromCsr, 1 audit entry)`);
     console.log(`  EST / library                 ${(median(est) / median(library)).toFixed(2)}    goal: EST >= 500/s on one core`);
     const serverMs = median(serverCpuMs);
-    console.log(`  server CPU per EST enrollment ${serverMs.toFixed(2)} ms (rounds: ${serverCpuMs.map((ms) => ms.toFixed(2)).join(', ')}): at most ${fmt(1000 / serverMs)}/s on one idle core`);
+    console.log(
+      `  server CPU per EST enrollment ${serverMs.toFixed(2)} ms (rounds: ${serverCpuMs.map((ms) => ms.toFixed(2)).join(', ')}): at most ${fmt(1000 / serverMs)}/s on one idle core`,
+    );
     console.log(`  load client CPU per enrollment ${median(clientCpuMs).toFixed(2)} ms (its own process, start-up included)`);
-    console.log(`  load average at the end: ${loadavg().map((load) => load.toFixed(1)).join(' ')} on ${cpus().length} cores`);
+    console.log(
+      `  load average at the end: ${loadavg()
+        .map((load) => load.toFixed(1))
+        .join(' ')} on ${cpus().length} cores`,
+    );
     console.log(`  stored ${fmt(stored)} certificates; the token was used ${fmt(used.uses - used.usesLeft)} times`);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -63,7 +63,9 @@ const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const descriptorLimit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim());
 const needed = Math.max(...counts) + 1024;
 if (!Number.isFinite(descriptorLimit) || descriptorLimit < needed) {
-  console.error(`bench/flood.ts: the file-descriptor limit is ${descriptorLimit}; ${needed} are needed for ${Math.max(...counts)} hostile connections. Raise it first (ulimit -n ${needed}, up to the hard limit ulimit -Hn) or pass a smaller --counts.`);
+  console.error(
+    `bench/flood.ts: the file-descriptor limit is ${descriptorLimit}; ${needed} are needed for ${Math.max(...counts)} hostile connections. Raise it first (ulimit -n ${needed}, up to the hard limit ulimit -Hn) or pass a smaller --counts.`,
+  );
   process.exit(1);
 }
 
@@ -163,14 +165,20 @@ function metricSum(text: string, name: string, label: string): Map<string, numbe
 
 // --- the shared parts: certificates and the upstream ------------------------------------------------
 const certificates = makeCertificates(work);
-const tlsFiles = { ca: readFileSync(certificates.rootCa), cert: readFileSync(certificates.clientChain), key: readFileSync(certificates.clientKey) };
+const tlsFiles = {
+  ca: readFileSync(certificates.rootCa),
+  cert: readFileSync(certificates.clientChain),
+  key: readFileSync(certificates.clientKey),
+};
 const upstream = createHttpServer((req, res) => {
   req.resume();
   res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 3 });
   res.end('ok\n');
 });
 upstream.keepAliveTimeout = 60_000;
-const upstreamPort = await new Promise<number>((resolve) => upstream.listen(0, '127.0.0.1', () => resolve((upstream.address() as { port: number }).port)));
+const upstreamPort = await new Promise<number>((resolve) =>
+  upstream.listen(0, '127.0.0.1', () => resolve((upstream.address() as { port: number }).port)),
+);
 
 /** One good request: a new connection, a full mTLS handshake, GET, the whole answer. Resolves with ms, or undefined on failure. */
 function goodRequest(port: number, scheduledAt: number): Promise<number | undefined> {
@@ -184,7 +192,9 @@ function goodRequest(port: number, scheduledAt: number): Promise<number | undefi
       socket.destroy();
       resolve(ok ? performance.now() - scheduledAt : undefined);
     };
-    const socket = connectTls({ host: '127.0.0.1', port, servername: 'localhost', ...tlsFiles, ALPNProtocols: ['http/1.1'] }, () => socket.write('GET /flood HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
+    const socket = connectTls({ host: '127.0.0.1', port, servername: 'localhost', ...tlsFiles, ALPNProtocols: ['http/1.1'] }, () =>
+      socket.write('GET /flood HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'),
+    );
     const timer = setTimeout(() => finish(false), GOOD_TIMEOUT_MS);
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => {
@@ -217,7 +227,16 @@ function percentile(sorted: readonly number[], p: number): number {
 function startServer(server: string, port: number, adminPort: number): { child: ChildProcess; output: () => string } {
   if (server === 'symbolon') {
     const config = {
-      listeners: [{ address: '127.0.0.1', port, certFile: certificates.serverChain, keyFile: certificates.serverKey, alpn: ['http/1.1'], ocspStapling: false }],
+      listeners: [
+        {
+          address: '127.0.0.1',
+          port,
+          certFile: certificates.serverChain,
+          keyFile: certificates.serverKey,
+          alpn: ['http/1.1'],
+          ocspStapling: false,
+        },
+      ],
       trustBundles: [{ name: 'bench', caFile: certificates.clientCa, revocation: { kind: 'none' }, failurePolicy: 'hard-fail' }],
       routes: [{ upstream: `http://127.0.0.1:${upstreamPort}`, clientCertificate: 'required' }],
       limits: { maxConnections },
@@ -229,7 +248,21 @@ function startServer(server: string, port: number, adminPort: number): { child: 
     writeFileSync(file, JSON.stringify(config));
     return startNode(['src/cli/main.ts', 'gateway', '--config', file]);
   }
-  return startNode(['bench/flood/node-peer.ts', '--port', String(port), '--upstream-port', String(upstreamPort), '--cert', certificates.serverChain, '--key', certificates.serverKey, '--ca', certificates.clientCa, '--max-connections', String(maxConnections)]);
+  return startNode([
+    'bench/flood/node-peer.ts',
+    '--port',
+    String(port),
+    '--upstream-port',
+    String(upstreamPort),
+    '--cert',
+    certificates.serverChain,
+    '--key',
+    certificates.serverKey,
+    '--ca',
+    certificates.clientCa,
+    '--max-connections',
+    String(maxConnections),
+  ]);
 }
 
 async function run(server: string, kind: string, count: number): Promise<RunResult> {
@@ -240,14 +273,28 @@ async function run(server: string, kind: string, count: number): Promise<RunResu
   try {
     await waitForPort(port, started);
     const pid = started.child.pid!;
-    const hostile = startNode(['bench/flood/hostile.ts', '--kind', kind, '--count', String(count), '--port', String(port), '--seconds', String(RAMP_TIMEOUT_MS / 1000 + seconds + 10), `--reconnect-ms=${options['reconnect-ms']}`]);
+    const hostile = startNode([
+      'bench/flood/hostile.ts',
+      '--kind',
+      kind,
+      '--count',
+      String(count),
+      '--port',
+      String(port),
+      '--seconds',
+      String(RAMP_TIMEOUT_MS / 1000 + seconds + 10),
+      `--reconnect-ms=${options['reconnect-ms']}`,
+    ]);
     let maxRss = residentBytes(pid);
     const sampler = setInterval(() => (maxRss = Math.max(maxRss, residentBytes(pid))), 250);
     try {
       const rampStart = performance.now();
       let rampMs: number | undefined;
       while (performance.now() - rampStart < RAMP_TIMEOUT_MS) {
-        const line = hostile.output().split('\n').find((text) => text.includes('"ramped"'));
+        const line = hostile
+          .output()
+          .split('\n')
+          .find((text) => text.includes('"ramped"'));
         if (line !== undefined) {
           rampMs = (JSON.parse(line) as { ms: number }).ms;
           break;
@@ -272,12 +319,25 @@ async function run(server: string, kind: string, count: number): Promise<RunResu
           const drops = metricSum(text, 'symbolon_gateway_connection_drops_total', 'reason');
           const handshakes = metricSum(text, 'symbolon_gateway_handshakes_total', 'result');
           const parked = /^symbolon_gateway_client_hellos_parked_total (\S+)$/m.exec(text)?.[1] ?? '0';
-          notes.push(`drops ${[...drops].map(([reason, n]) => `${reason}=${n}`).join(' ') || 'none'}; parked ClientHellos ${parked}; handshakes ${[...handshakes].map(([result, n]) => `${result}=${n}`).join(' ')}`);
+          notes.push(
+            `drops ${[...drops].map(([reason, n]) => `${reason}=${n}`).join(' ') || 'none'}; parked ClientHellos ${parked}; handshakes ${[...handshakes].map(([result, n]) => `${result}=${n}`).join(' ')}`,
+          );
         } catch (error) {
           notes.push(`metrics unreadable: ${(error as Error).message}`);
         }
       }
-      return { server, kind, count, sent: total, answered: latencies.length, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxRssBytes: maxRss, rampMs, notes: notes.join('; ') };
+      return {
+        server,
+        kind,
+        count,
+        sent: total,
+        answered: latencies.length,
+        p50Ms: percentile(latencies, 50),
+        p99Ms: percentile(latencies, 99),
+        maxRssBytes: maxRss,
+        rampMs,
+        notes: notes.join('; '),
+      };
     } finally {
       clearInterval(sampler);
       killChild(hostile.child);
@@ -288,7 +348,9 @@ async function run(server: string, kind: string, count: number): Promise<RunResu
 }
 
 // --- the runs ----------------------------------------------------------------------------------------
-console.log(`bench/flood.ts: maxConnections ${maxConnections}, good client ${rate}/s for ${seconds} s per run, hostile connections reopened ${options['reconnect-ms']} ms after a close; ulimit -n ${descriptorLimit}; somaxconn ${readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim()}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+console.log(
+  `bench/flood.ts: maxConnections ${maxConnections}, good client ${rate}/s for ${seconds} s per run, hostile connections reopened ${options['reconnect-ms']} ms after a close; ulimit -n ${descriptorLimit}; somaxconn ${readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim()}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+);
 const results: RunResult[] = [];
 for (let round = 0; round < rounds; round++) {
   for (const count of counts) {
@@ -311,12 +373,23 @@ const spread = (numbers: readonly number[], digits: number): string => {
   return `${sorted[0]!.toFixed(digits)}/${sorted[Math.floor((sorted.length - 1) / 2)]!.toFixed(digits)}/${sorted[sorted.length - 1]!.toFixed(digits)}`;
 };
 console.log(`\nper kind and count (min/median/max over ${rounds} round${rounds === 1 ? '' : 's'}); goal: answered >= 99%, p99 < 1000 ms`);
-console.log(`${'kind'.padEnd(10)} ${'count'.padStart(6)}  ${servers.map((server) => `${server}: answered % | p99 ms | max RSS MiB`.padEnd(52)).join('  ')}`);
+console.log(
+  `${'kind'.padEnd(10)} ${'count'.padStart(6)}  ${servers.map((server) => `${server}: answered % | p99 ms | max RSS MiB`.padEnd(52)).join('  ')}`,
+);
 for (const count of counts) {
   for (const kind of kinds) {
     const cells = servers.map((server) => {
       const mine = results.filter((result) => result.server === server && result.kind === kind && result.count === count);
-      const cell = `${spread(mine.map((result) => (100 * result.answered) / result.sent), 1)} | ${spread(mine.map((result) => result.p99Ms), 0)} | ${spread(mine.map((result) => result.maxRssBytes / 1048576), 0)}`;
+      const cell = `${spread(
+        mine.map((result) => (100 * result.answered) / result.sent),
+        1,
+      )} | ${spread(
+        mine.map((result) => result.p99Ms),
+        0,
+      )} | ${spread(
+        mine.map((result) => result.maxRssBytes / 1048576),
+        0,
+      )}`;
       const isMet = mine.every((result) => result.answered / result.sent >= 0.99 && result.p99Ms < 1000);
       return `${cell}${isMet ? ' ok' : ' MISS'}`.padEnd(52);
     });

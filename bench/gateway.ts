@@ -53,7 +53,15 @@ import type { BenchCertificates } from './gateway/certificates.js';
 import { buildH2load, runH2load } from './gateway/h2load.js';
 import { compileLoadgen, runLoadgen } from './gateway/loadgen.js';
 import type { LoadgenResult, LoadgenRun } from './gateway/loadgen.js';
-import { coreTicks, groupCpuSeconds, groupProcesses, killAllStarted, startPinned, stopGracefully, waitForPort } from './gateway/processes.js';
+import {
+  coreTicks,
+  groupCpuSeconds,
+  groupProcesses,
+  killAllStarted,
+  startPinned,
+  stopGracefully,
+  waitForPort,
+} from './gateway/processes.js';
 import type { PinnedProcess, Placement } from './gateway/processes.js';
 import { fillTemplate } from './gateway/template.js';
 import { median, spread } from './rate.js';
@@ -104,7 +112,8 @@ const h2Sessions = Number(options['h2-sessions']);
 const h2Streams = Number(options['h2-streams']);
 const FIGURE_NAMES = ['handshakes', 'keepalive', 'latency', 'h2'] as const;
 const figures = new Set(options.figures.split(','));
-for (const figure of figures) if (!(FIGURE_NAMES as readonly string[]).includes(figure)) throw new Error(`--figures names some of ${FIGURE_NAMES.join(', ')}`);
+for (const figure of figures)
+  if (!(FIGURE_NAMES as readonly string[]).includes(figure)) throw new Error(`--figures names some of ${FIGURE_NAMES.join(', ')}`);
 
 // --- what the bench needs, checked before anything starts ------------------------------------------
 function hasCommand(command: string, args: readonly string[]): boolean {
@@ -139,7 +148,8 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   });
 }
 const runsPerRound = servers.length * 3 + servers.length + 1; // at most: every figure
-const budgetSeconds = 2 * rounds * runsPerRound * (seconds + warmupSeconds + 2) + 2 * servers.length * Number(options['server-warmup']) + 180;
+const budgetSeconds =
+  2 * rounds * runsPerRound * (seconds + warmupSeconds + 2) + 2 * servers.length * Number(options['server-warmup']) + 180;
 setTimeout(() => {
   console.error(`bench/gateway.ts: over its time budget of ${budgetSeconds} s; stopping`);
   process.exit(1);
@@ -191,7 +201,16 @@ function startNginx(name: string, placement: Placement, template: string, values
   mkdirSync(join(work, `${name}-tmp`), { recursive: true });
   const configFile = `${prefix}.conf`;
   writeFileSync(configFile, fillTemplate(template, { work, ...values }));
-  return startPinned(`${name} nginx`, placement, 'nginx', ['-p', work, '-c', configFile, '-e', `${prefix}-error.log`, '-g', 'daemon off; master_process on;']);
+  return startPinned(`${name} nginx`, placement, 'nginx', [
+    '-p',
+    work,
+    '-c',
+    configFile,
+    '-e',
+    `${prefix}-error.log`,
+    '-g',
+    'daemon off; master_process on;',
+  ]);
 }
 
 const upstream = startNginx('upstream', generatorPlacement, 'nginx-upstream.conf', { port: upstreamPort });
@@ -199,7 +218,12 @@ await waitForPort(upstream, upstreamPort, 10_000);
 const targets = new Map<ServerName, Target>();
 
 if (servers.includes('nginx')) {
-  const nginx = startNginx('nginx', serverPlacement, 'nginx-mtls.conf', { port: nginxPort, upstreamPort, tlsProtocols: tlsVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2 TLSv1.3', http2: offersH2 ? ' http2' : '' });
+  const nginx = startNginx('nginx', serverPlacement, 'nginx-mtls.conf', {
+    port: nginxPort,
+    upstreamPort,
+    tlsProtocols: tlsVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2 TLSv1.3',
+    http2: offersH2 ? ' http2' : '',
+  });
   await waitForPort(nginx, nginxPort, 10_000);
   targets.set('nginx', { name: 'nginx', port: nginxPort, process: nginx });
 }
@@ -209,16 +233,42 @@ if (servers.includes('symbolon')) {
   // The gateway runs as users run it: the compiled `dist/` that `npx symbolon` starts (built here
   // from the current sources), not through tsx, whose transform adds work to every closure.
   const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
-  const help = build.status === 0 ? spawnSync(process.execPath, ['dist/cli/main.js', 'gateway', '--help'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 }) : build;
+  const help =
+    build.status === 0
+      ? spawnSync(process.execPath, ['dist/cli/main.js', 'gateway', '--help'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 })
+      : build;
   if (help.status !== 0) {
     symbolonProblem = `\`symbolon gateway\` is not available (building dist/ or dist/cli/main.js gateway --help exited ${help.status ?? help.signal}): ${`${help.stderr}${help.stdout}`.trim().split('\n').slice(0, 3).join(' / ')}`;
   } else {
     const configFile = join(work, 'symbolon-gateway.yaml');
-    writeFileSync(configFile, fillTemplate('symbolon-gateway.yaml', { work, port: symbolonPort, upstreamPort, minTlsVersion: tlsVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2', alpn: offersH2 ? 'h2, http/1.1' : 'http/1.1' }));
-    const profileArgs = [...(options['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), ...(options.perf ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(work, 'v8.log')}`] : [])];
+    writeFileSync(
+      configFile,
+      fillTemplate('symbolon-gateway.yaml', {
+        work,
+        port: symbolonPort,
+        upstreamPort,
+        minTlsVersion: tlsVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2',
+        alpn: offersH2 ? 'h2, http/1.1' : 'http/1.1',
+      }),
+    );
+    const profileArgs = [
+      ...(options['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+      ...(options.perf ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(work, 'v8.log')}`] : []),
+    ];
     // The node flags of the bin's shebang (`#!/usr/bin/env -S node FLAGS`), as `npx symbolon` runs it.
-    const shebangFlags = (/^#!.*\bnode\b(.*)$/m.exec(readFileSync(join(repoRoot, 'dist/cli/main.js'), 'utf8').split('\n')[0] ?? '')?.[1] ?? '').trim().split(/\s+/).filter((flag) => flag !== '');
-    const symbolon = startPinned('symbolon gateway', serverPlacement, process.execPath, [...shebangFlags, ...profileArgs, 'dist/cli/main.js', 'gateway', '--config', configFile], repoRoot);
+    const shebangFlags = (
+      /^#!.*\bnode\b(.*)$/m.exec(readFileSync(join(repoRoot, 'dist/cli/main.js'), 'utf8').split('\n')[0] ?? '')?.[1] ?? ''
+    )
+      .trim()
+      .split(/\s+/)
+      .filter((flag) => flag !== '');
+    const symbolon = startPinned(
+      'symbolon gateway',
+      serverPlacement,
+      process.execPath,
+      [...shebangFlags, ...profileArgs, 'dist/cli/main.js', 'gateway', '--config', configFile],
+      repoRoot,
+    );
     try {
       await waitForPort(symbolon, symbolonPort, GATEWAY_START_MS);
       targets.set('symbolon', { name: 'symbolon', port: symbolonPort, process: symbolon });
@@ -259,7 +309,13 @@ function fetchOnce(port: number, path: string, withClientCertificate: boolean, f
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, protocol: 'getProtocol' in res.socket ? String((res.socket as import('node:tls').TLSSocket).getProtocol()) : '?' }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            protocol: 'getProtocol' in res.socket ? String((res.socket as import('node:tls').TLSSocket).getProtocol()) : '?',
+          }),
+        );
         res.on('error', reject);
       },
     );
@@ -276,9 +332,11 @@ function readText(file: string): string {
 async function checkServer(target: Target): Promise<string[]> {
   const problems: string[] = [];
   const plain = await fetchOnce(target.port, '/', true, certificates);
-  if (plain.status !== 200 || plain.body !== 'ok\n') problems.push(`GET / with a client certificate answered ${plain.status} ${JSON.stringify(plain.body.slice(0, 200))}`);
+  if (plain.status !== 200 || plain.body !== 'ok\n')
+    problems.push(`GET / with a client certificate answered ${plain.status} ${JSON.stringify(plain.body.slice(0, 200))}`);
   const identity = await fetchOnce(target.port, '/xfcc', true, certificates);
-  if (!/Hash=/.test(identity.body) || !/bench-client/.test(identity.body)) problems.push(`the upstream did not get the client's identity: ${JSON.stringify(identity.body.slice(0, 200))}`);
+  if (!/Hash=/.test(identity.body) || !/bench-client/.test(identity.body))
+    problems.push(`the upstream did not get the client's identity: ${JSON.stringify(identity.body.slice(0, 200))}`);
   let refused: string;
   try {
     const anonymous = await fetchOnce(target.port, '/', false, certificates);
@@ -287,14 +345,26 @@ async function checkServer(target: Target): Promise<string[]> {
   } catch (error) {
     refused = `refused (${error instanceof Error ? error.message : String(error)})`;
   }
-  console.log(`  ${target.name.padEnd(8)} ${plain.protocol}, GET / -> ${plain.status} ${JSON.stringify(plain.body)}; upstream saw x-forwarded-client-cert: ${identity.body.trim().slice(0, 60)}...; no client certificate -> ${refused}`);
+  console.log(
+    `  ${target.name.padEnd(8)} ${plain.protocol}, GET / -> ${plain.status} ${JSON.stringify(plain.body)}; upstream saw x-forwarded-client-cert: ${identity.body.trim().slice(0, 60)}...; no client certificate -> ${refused}`,
+  );
   return problems;
 }
 
-console.log(`mTLS gateway: Symbolon beside nginx, TLS ${tlsVersion}, P-256 certificates (root -> intermediate -> leaf; the client sends leaf + intermediate, the servers trust the root), ECDHE on P-256`);
-console.log(`Node ${process.version} (OpenSSL ${process.versions.openssl}); ${firstLine('nginx', ['-v'])}; ${firstLine('openssl', ['version'])}; ${availableParallelism()} cores`);
-console.log(`servers on core ${SERVER_CORE} (one worker/process each, access log off for both); load generator (bench/gateway/loadgen.c) and upstream (nginx, "ok\\n" from memory) on core ${GENERATOR_CORE}; all at nice ${niceness}`);
-console.log(`each server first gets ${serverWarmupSeconds} s of keep-alive load, unmeasured; then ${rounds} rounds alternating the servers, ${seconds} s measured after ${warmupSeconds} s warm-up per run; min/median/max over the rounds; load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+console.log(
+  `mTLS gateway: Symbolon beside nginx, TLS ${tlsVersion}, P-256 certificates (root -> intermediate -> leaf; the client sends leaf + intermediate, the servers trust the root), ECDHE on P-256`,
+);
+console.log(
+  `Node ${process.version} (OpenSSL ${process.versions.openssl}); ${firstLine('nginx', ['-v'])}; ${firstLine('openssl', ['version'])}; ${availableParallelism()} cores`,
+);
+console.log(
+  `servers on core ${SERVER_CORE} (one worker/process each, access log off for both); load generator (bench/gateway/loadgen.c) and upstream (nginx, "ok\\n" from memory) on core ${GENERATOR_CORE}; all at nice ${niceness}`,
+);
+console.log(
+  `each server first gets ${serverWarmupSeconds} s of keep-alive load, unmeasured; then ${rounds} rounds alternating the servers, ${seconds} s measured after ${warmupSeconds} s warm-up per run; min/median/max over the rounds; load average ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')}`,
+);
 console.log('checks:');
 let isValid = true;
 for (const target of targets.values()) {
@@ -319,12 +389,16 @@ interface Sample {
 const tls = { version: tlsVersion, certFile: certificates.clientChain, keyFile: certificates.clientKey } as const;
 const directTarget: Target = { name: 'direct', port: upstreamPort, process: upstream };
 
-type RunSettings = Omit<LoadgenRun, 'port' | 'seconds' | 'warmupSeconds'> | { readonly mode: 'h2'; readonly sessions: number; readonly streams: number };
+type RunSettings =
+  Omit<LoadgenRun, 'port' | 'seconds' | 'warmupSeconds'> | { readonly mode: 'h2'; readonly sessions: number; readonly streams: number };
 
 /** Where a sampled symbol's time goes, for a profile summary a person can read. */
 const PERF_CATEGORIES: readonly (readonly [string, RegExp])[] = [
   ['kernel (TCP, syscalls, scheduling)', /\[k\]/],
-  ['OpenSSL (TLS, X.509, EC math, its allocations)', /libssl|libcrypto|\b(ossl_|OSSL_|EVP_|SSL_|ssl_|tls_|ASN1_|asn1_|X509|x509|BN_|bn_|EC_|ec_|ecp_|__ecp_|ECDSA|sha256|sha512|aes_|gcm_|OPENSSL_|CRYPTO_|ERR_|PEM_|d2i_|i2d_|RAND_|rand_|HMAC|hmac|evp_|decoder|encoder|ecx_|ED25519|OBJ_|obj_|lh_|sk_|BIO_|bio_|ssl3_|dtls)/],
+  [
+    'OpenSSL (TLS, X.509, EC math, its allocations)',
+    /libssl|libcrypto|\b(ossl_|OSSL_|EVP_|SSL_|ssl_|tls_|ASN1_|asn1_|X509|x509|BN_|bn_|EC_|ec_|ecp_|__ecp_|ECDSA|sha256|sha512|aes_|gcm_|OPENSSL_|CRYPTO_|ERR_|PEM_|d2i_|i2d_|RAND_|rand_|HMAC|hmac|evp_|decoder|encoder|ecx_|ED25519|OBJ_|obj_|lh_|sk_|BIO_|bio_|ssl3_|dtls)/,
+  ],
   ['JS (the gateway, node:http, node:tls, undici ...)', /perf-\d+\.map|\bJS:|LazyCompile|Function:|Script:|\.(ts|js|mjs):\d+/],
   ['V8 builtins, IC, GC, runtime', /Builtins_|v8::|V8|Heap|heap|Scavenger|MarkCompact|Runtime_|Deoptimizer|Isolate|Turbofan|Sweeper/],
   ['nginx itself', /\bngx_|nginx \[/],
@@ -334,7 +408,10 @@ const PERF_CATEGORIES: readonly (readonly [string, RegExp])[] = [
 
 /** perf report lines ("12.34% dso [.] symbol") summed by category, then the top symbols. */
 function summarizePerf(report: string): string {
-  const lines = report.split('\n').filter((line) => /^\s+\d+\.\d+%/.test(line)).map((line) => line.trim().replace(/\s+/g, ' '));
+  const lines = report
+    .split('\n')
+    .filter((line) => /^\s+\d+\.\d+%/.test(line))
+    .map((line) => line.trim().replace(/\s+/g, ' '));
   const totals = new Map<string, number>();
   for (const line of lines) {
     const share = Number.parseFloat(line);
@@ -354,10 +431,16 @@ function profileWithPerf(target: Target, label: string, durationSeconds: number)
   const pids = groupProcesses(target.process.child.pid!).map(({ pid }) => pid);
   const output = join(work, `perf-${label}.data`);
   return new Promise((resolve) => {
-    const perf = spawn('perf', ['record', '-q', '-F', '499', '-p', pids.join(','), '-o', output, '--', 'sleep', String(durationSeconds)], { stdio: 'ignore' });
+    const perf = spawn('perf', ['record', '-q', '-F', '499', '-p', pids.join(','), '-o', output, '--', 'sleep', String(durationSeconds)], {
+      stdio: 'ignore',
+    });
     perf.on('error', (error) => resolve(`      perf failed: ${error.message}`));
     perf.on('close', () => {
-      const report = spawnSync('perf', ['report', '-i', output, '--no-children', '--sort', 'dso,sym', '--stdio', '--percent-limit', '0.05'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+      const report = spawnSync(
+        'perf',
+        ['report', '-i', output, '--no-children', '--sort', 'dso,sym', '--stdio', '--percent-limit', '0.05'],
+        { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      );
       resolve(summarizePerf(report.stdout ?? ''));
     });
   });
@@ -374,11 +457,21 @@ async function measure(target: Target, run: RunSettings, round: number): Promise
   // perf looks at the measured part only (after the warm-up), in the first round.
   const profile =
     options.perf && round === 0 && target.name !== 'direct'
-      ? new Promise<string>((resolve) => setTimeout(() => resolve(profileWithPerf(target, `${run.mode}-${target.name}`, seconds - 0.5)), warmupSeconds * 1000 + 250))
+      ? new Promise<string>((resolve) =>
+          setTimeout(() => resolve(profileWithPerf(target, `${run.mode}-${target.name}`, seconds - 0.5)), warmupSeconds * 1000 + 250),
+        )
       : undefined;
   const result =
     run.mode === 'h2'
-      ? await runH2load(h2Binary!, generatorPlacement, { port: target.port, tls, caFile: certificates.rootCa, sessions: run.sessions, streams: run.streams, seconds, warmupSeconds })
+      ? await runH2load(h2Binary!, generatorPlacement, {
+          port: target.port,
+          tls,
+          caFile: certificates.rootCa,
+          sessions: run.sessions,
+          streams: run.streams,
+          seconds,
+          warmupSeconds,
+        })
       : await runLoadgen(loadgen, generatorPlacement, { ...run, port: target.port, seconds, warmupSeconds });
   const wallSeconds = (performance.now() - startedAt) / 1000;
   const cpuAfter = groupCpuSeconds(pgid);
@@ -390,17 +483,28 @@ async function measure(target: Target, run: RunSettings, round: number): Promise
     return (100 * (after.busy - before.busy)) / Math.max(1, after.total - before.total);
   };
   const { child } = target.process;
-  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${target.process.name} exited during the run:\n${target.process.output()}`);
+  if (child.exitCode !== null || child.signalCode !== null)
+    throw new Error(`${target.process.name} exited during the run:\n${target.process.output()}`);
   const isBad = result.errors > 0 || result.non2xx > 0 || result.resumed > 0 || result.requests === 0;
   if (isBad) {
     isValid = false;
-    console.error(`  INVALID ${target.name} ${result.mode}: ${result.requests} requests, ${result.non2xx} non-2xx, ${result.errors} errors ${JSON.stringify(result.errorKinds)}, ${result.resumed} resumed; first error: ${result.firstError}`);
+    console.error(
+      `  INVALID ${target.name} ${result.mode}: ${result.requests} requests, ${result.non2xx} non-2xx, ${result.errors} errors ${JSON.stringify(result.errorKinds)}, ${result.resumed} resumed; first error: ${result.firstError}`,
+    );
   }
-  return { result, serverCpuPercent: (100 * (cpuAfter - cpuBefore)) / wallSeconds, serverCoreBusyPercent: busy(SERVER_CORE), generatorCoreBusyPercent: busy(GENERATOR_CORE) };
+  return {
+    result,
+    serverCpuPercent: (100 * (cpuAfter - cpuBefore)) / wallSeconds,
+    serverCoreBusyPercent: busy(SERVER_CORE),
+    generatorCoreBusyPercent: busy(GENERATOR_CORE),
+  };
 }
 
 /** Runs against each target `rounds` times, the order reversed every other round; `runFor` says how. */
-async function inRounds(names: readonly (ServerName | 'direct')[], runFor: (name: ServerName | 'direct') => RunSettings): Promise<Map<string, Sample[]>> {
+async function inRounds(
+  names: readonly (ServerName | 'direct')[],
+  runFor: (name: ServerName | 'direct') => RunSettings,
+): Promise<Map<string, Sample[]>> {
   const samples = new Map<string, Sample[]>(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? names : [...names].reverse();
@@ -433,7 +537,12 @@ function rateLine(label: string, unit: string, samples: Map<string, Sample[]>): 
   console.log(`\n${label}`);
   for (const name of measured) {
     const list = samples.get(name)!;
-    console.log(`  ${name.padEnd(8)} ${spread(list.map((s) => s.result.perSecond), unit)}`);
+    console.log(
+      `  ${name.padEnd(8)} ${spread(
+        list.map((s) => s.result.perSecond),
+        unit,
+      )}`,
+    );
   }
   for (const name of measured) console.log(evidence(name, samples.get(name)!));
   const symbolon = samples.get('symbolon');
@@ -446,19 +555,37 @@ function rateLine(label: string, unit: string, samples: Map<string, Sample[]>): 
 }
 
 for (const target of serverWarmupSeconds > 0 ? targets.values() : []) {
-  const warmup = await runLoadgen(loadgen, generatorPlacement, { mode: 'keepalive', tls, connections: keepaliveConnections, port: target.port, seconds: serverWarmupSeconds, warmupSeconds: 0 });
-  if (warmup.errors > 0 || warmup.non2xx > 0) console.error(`  ${target.name}: the warm-up load had ${warmup.errors} errors and ${warmup.non2xx} non-2xx answers; first error: ${warmup.firstError}`);
+  const warmup = await runLoadgen(loadgen, generatorPlacement, {
+    mode: 'keepalive',
+    tls,
+    connections: keepaliveConnections,
+    port: target.port,
+    seconds: serverWarmupSeconds,
+    warmupSeconds: 0,
+  });
+  if (warmup.errors > 0 || warmup.non2xx > 0)
+    console.error(
+      `  ${target.name}: the warm-up load had ${warmup.errors} errors and ${warmup.non2xx} non-2xx answers; first error: ${warmup.firstError}`,
+    );
 }
 
 if (figures.has('handshakes')) {
   const handshakes = await inRounds(measured, () => ({ mode: 'handshake', tls, connections: handshakeConnections }));
-  rateLine(`1. full mTLS handshakes/s: a new TCP connection + full TLS ${tlsVersion} handshake with a client certificate (no resumption) per request, one GET / proxied through to the upstream, then close; ${handshakeConnections} concurrent connections`, 'handshakes/s', handshakes);
+  rateLine(
+    `1. full mTLS handshakes/s: a new TCP connection + full TLS ${tlsVersion} handshake with a client certificate (no resumption) per request, one GET / proxied through to the upstream, then close; ${handshakeConnections} concurrent connections`,
+    'handshakes/s',
+    handshakes,
+  );
   printProfiles();
 }
 
 if (figures.has('keepalive')) {
   const keepalive = await inRounds(measured, () => ({ mode: 'keepalive', tls, connections: keepaliveConnections }));
-  rateLine(`2. keep-alive requests/s proxied to the upstream: ${keepaliveConnections} HTTP/1.1 keep-alive connections, one request in flight on each (no pipelining)`, 'requests/s', keepalive);
+  rateLine(
+    `2. keep-alive requests/s proxied to the upstream: ${keepaliveConnections} HTTP/1.1 keep-alive connections, one request in flight on each (no pipelining)`,
+    'requests/s',
+    keepalive,
+  );
   printProfiles();
 }
 
@@ -474,16 +601,27 @@ if (figures.has('h2')) {
 
 if (figures.has('latency')) {
   // The direct call is plain HTTP to the upstream; through a server it is HTTPS with the client certificate.
-  const latency = await inRounds(['direct', ...measured], (name) => ({ mode: 'latency', ...(name === 'direct' ? {} : { tls }), connections: latencyConnections, rate: latencyRate }));
+  const latency = await inRounds(['direct', ...measured], (name) => ({
+    mode: 'latency',
+    ...(name === 'direct' ? {} : { tls }),
+    connections: latencyConnections,
+    rate: latencyRate,
+  }));
   console.log(
     `\n3. added latency over calling the upstream directly: ${latencyRate} requests/s (open loop, latency from the scheduled send time) over ${latencyConnections} keep-alive connections set up beforehand; ` +
       `added = the server's median p50/p99 over rounds minus the direct call's (microseconds, lower is better; p99 on a shared machine mostly measures other work's scheduling stalls, see the rounds)`,
   );
   const direct = latency.get('direct')!;
-  const roundsOf = (samples: readonly Sample[], pick: (latency: LoadgenResult['latencyUs']) => number): string => spread(samples.map((s) => pick(s.result.latencyUs)), 'us');
+  const roundsOf = (samples: readonly Sample[], pick: (latency: LoadgenResult['latencyUs']) => number): string =>
+    spread(
+      samples.map((s) => pick(s.result.latencyUs)),
+      'us',
+    );
   const directP50 = median(direct.map((s) => s.result.latencyUs.p50));
   const directP99 = median(direct.map((s) => s.result.latencyUs.p99));
-  console.log(`  direct   p50 ${fixed(directP50)} us, p99 ${fixed(directP99)} us (plain HTTP to the upstream; rounds p50 ${roundsOf(direct, (l) => l.p50)}; p99 ${roundsOf(direct, (l) => l.p99)}; max backlog ${Math.max(...direct.map((s) => s.result.maxBacklog))} requests)`);
+  console.log(
+    `  direct   p50 ${fixed(directP50)} us, p99 ${fixed(directP99)} us (plain HTTP to the upstream; rounds p50 ${roundsOf(direct, (l) => l.p50)}; p99 ${roundsOf(direct, (l) => l.p99)}; max backlog ${Math.max(...direct.map((s) => s.result.maxBacklog))} requests)`,
+  );
   const added = new Map<string, { p50: number; p99: number }>();
   for (const name of measured) {
     const list = latency.get(name)!;
@@ -498,15 +636,23 @@ if (figures.has('latency')) {
   const symbolonAdded = added.get('symbolon');
   const nginxAdded = added.get('nginx');
   if (symbolonAdded !== undefined && nginxAdded !== undefined) {
-    console.log(`  => added p50: symbolon ${fixed(symbolonAdded.p50)} us, nginx ${fixed(nginxAdded.p50)} us, ratio ${(symbolonAdded.p50 / nginxAdded.p50).toFixed(2)} (lower is better)`);
-    console.log(`  => added p99: symbolon ${fixed(symbolonAdded.p99)} us, nginx ${fixed(nginxAdded.p99)} us, ratio ${(symbolonAdded.p99 / nginxAdded.p99).toFixed(2)} (lower is better)`);
+    console.log(
+      `  => added p50: symbolon ${fixed(symbolonAdded.p50)} us, nginx ${fixed(nginxAdded.p50)} us, ratio ${(symbolonAdded.p50 / nginxAdded.p50).toFixed(2)} (lower is better)`,
+    );
+    console.log(
+      `  => added p99: symbolon ${fixed(symbolonAdded.p99)} us, nginx ${fixed(nginxAdded.p99)} us, ratio ${(symbolonAdded.p99 / nginxAdded.p99).toFixed(2)} (lower is better)`,
+    );
   }
 
   printProfiles();
 }
 
 for (const target of targets.values()) await stopGracefully(target.process, 10_000);
-console.log(`\nload average at the end ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+console.log(
+  `\nload average at the end ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')}`,
+);
 if (h2Problem !== undefined) console.log(`the HTTP/2 figure was skipped: ${h2Problem}`);
 if (options['cpu-prof'] && targets.has('symbolon')) console.log(`\n--cpu-prof: the gateway's profile is in ${profileDir}`);
 if (symbolonProblem !== undefined) {

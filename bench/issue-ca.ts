@@ -24,7 +24,13 @@ const root = mkdtempSync(join(tmpdir(), 'symbolon-bench-ca-'));
 try {
   const dir = join(root, 'data');
   const { dataDir, issuer } = await openBenchCa(dir, 'http://ca.bench.example');
-  const ca = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: () => new Date(), random: randomBytes });
+  const ca = createCertificateAuthority({
+    store: dataDir.store,
+    config: dataDir.config,
+    issuer,
+    clock: () => new Date(),
+    random: randomBytes,
+  });
   const keys = Array.from({ length: keyPoolSize }, () => {
     const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
     return { spki, publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED') };
@@ -33,13 +39,28 @@ try {
 
   const throughCa = (i: number) => {
     const key = keys[i % keyPoolSize]!;
-    return ca.issue({ subject: [[{ type: '2.5.4.3', value: `device-${i}.bench.example` }]], subjectAltNames: [], publicKey: key.publicKey, spki: key.spki }, { profile: 'server', actor: 'bench' });
+    return ca.issue(
+      {
+        subject: [[{ type: '2.5.4.3', value: `device-${i}.bench.example` }]],
+        subjectAltNames: [],
+        publicKey: key.publicKey,
+        spki: key.spki,
+      },
+      { profile: 'server', actor: 'bench' },
+    );
   };
   // The raw core: the same certificate content (decided once), built and signed, nothing else.
   const decision = applyProfile(
     profile,
     { subject: [[{ type: '2.5.4.3', value: 'device.bench.example' }]], subjectAltNames: [], publicKey: keys[0]!.publicKey },
-    { now: new Date(), issuerId: issuer.id, issuerNotBefore: issuer.certificate.notBefore, issuerNotAfter: issuer.certificate.notAfter, publicBaseUrl: 'http://ca.bench.example', spiffeTrustDomain: undefined },
+    {
+      now: new Date(),
+      issuerId: issuer.id,
+      issuerNotBefore: issuer.certificate.notBefore,
+      issuerNotAfter: issuer.certificate.notAfter,
+      publicBaseUrl: 'http://ca.bench.example',
+      spiffeTrustDomain: undefined,
+    },
   );
   const coreOnly = (i: number) =>
     buildCertificate(
@@ -57,7 +78,8 @@ try {
 
   // Both produce certificates that chain to the intermediate.
   const sample = await throughCa(0);
-  if (!new X509Certificate(sample.der).verify(new X509Certificate(issuer.chain[0]!).publicKey)) throw new Error('the CA issued a certificate that does not verify');
+  if (!new X509Certificate(sample.der).verify(new X509Certificate(issuer.chain[0]!).publicKey))
+    throw new Error('the CA issued a certificate that does not verify');
   new X509Certificate(await coreOnly(0));
 
   const service: number[] = [];
@@ -79,7 +101,9 @@ try {
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
   const serviceMedian = median(service);
   const coreMedian = median(core);
-  console.log(`P-256 server certificates per second (one process, ${inFlight} in flight, ${rounds} rounds of ${secondsPerRound}s, alternating)`);
+  console.log(
+    `P-256 server certificates per second (one process, ${inFlight} in flight, ${rounds} rounds of ${secondsPerRound}s, alternating)`,
+  );
   console.log(`  CA service + SQLite  ${spread(service, '/s')}   (policy, serial, sign, transaction, chained audit entry)`);
   console.log(`  raw core             ${spread(core, '/s')}   (buildCertificate alone)`);
   console.log(`  service / core       ${(serviceMedian / coreMedian).toFixed(2)} (medians)    goal: service >= 5,000/s`);

@@ -62,7 +62,13 @@ function symbolonLeaf(i: number): Promise<Buffer> {
 // --- @peculiar/x509 --------------------------------------------------------------------------
 peculiar.cryptoProvider.set(webcrypto as unknown as Parameters<typeof peculiar.cryptoProvider.set>[0]);
 const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-const peerIssuer = await webcrypto.subtle.importKey('pkcs8', issuerKeys.privateKey.export({ format: 'der', type: 'pkcs8' }), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+const peerIssuer = await webcrypto.subtle.importKey(
+  'pkcs8',
+  issuerKeys.privateKey.export({ format: 'der', type: 'pkcs8' }),
+  { name: 'ECDSA', namedCurve: 'P-256' },
+  false,
+  ['sign'],
+);
 const peerIssuerPublic = await webcrypto.subtle.importKey('spki', issuerSpki, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
 const peerAki = await peculiar.AuthorityKeyIdentifierExtension.create(peerIssuerPublic);
 // The issuer name DER Symbolon gets, read once.
@@ -99,7 +105,8 @@ async function peculiarLeaf(i: number): Promise<ArrayBuffer> {
 const oursSample = new X509Certificate(await symbolonLeaf(0));
 const peerSample = new X509Certificate(Buffer.from(await peculiarLeaf(0)));
 for (const field of ['subject', 'issuer', 'subjectAltName', 'infoAccess', 'keyUsage'] as const) {
-  if (JSON.stringify(oursSample[field]) !== JSON.stringify(peerSample[field])) throw new Error(`the two leaves differ in ${field}: ${JSON.stringify(oursSample[field])} / ${JSON.stringify(peerSample[field])}`);
+  if (JSON.stringify(oursSample[field]) !== JSON.stringify(peerSample[field]))
+    throw new Error(`the two leaves differ in ${field}: ${JSON.stringify(oursSample[field])} / ${JSON.stringify(peerSample[field])}`);
 }
 
 // One unmeasured round each: the JIT and the peer's lazy schema objects.
@@ -125,7 +132,11 @@ for (let r = 0; r < rounds; r++) {
 }
 const rate = (list: typeof ours): number[] => list.map((x) => x.perSecond);
 const cpu = (list: typeof ours): number => median(list.map((x) => x.cpuMicros));
-console.log(`P-256 leaf certificates built and signed per second (one process, ${inFlight} in flight, ${rounds} rounds of ${secondsPerRound} s after one unmeasured, alternating)`);
+console.log(
+  `P-256 leaf certificates built and signed per second (one process, ${inFlight} in flight, ${rounds} rounds of ${secondsPerRound} s after one unmeasured, alternating)`,
+);
 console.log(`  symbolon        ${spread(rate(ours), '/s')}; ${cpu(ours).toFixed(0)} µs CPU each`);
 console.log(`  @peculiar/x509  ${spread(rate(peer), '/s')}; ${cpu(peer).toFixed(0)} µs CPU each`);
-console.log(`  ratio of medians ${(median(rate(ours)) / median(rate(peer))).toFixed(1)}x; of CPU per certificate ${(cpu(peer) / cpu(ours)).toFixed(1)}x   (goal: >= 10,000/s and >= 25x)`);
+console.log(
+  `  ratio of medians ${(median(rate(ours)) / median(rate(peer))).toFixed(1)}x; of CPU per certificate ${(cpu(peer) / cpu(ours)).toFixed(1)}x   (goal: >= 10,000/s and >= 25x)`,
+);

@@ -83,7 +83,13 @@ function indexTime(date: Date): string {
 async function setUp() {
   const dir = join(work, 'data');
   const { dataDir, issuer } = await openBenchCa(dir, 'http://127.0.0.1:1');
-  const ca = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: () => new Date(), random: randomBytes });
+  const ca = createCertificateAuthority({
+    store: dataDir.store,
+    config: dataDir.config,
+    issuer,
+    clock: () => new Date(),
+    random: randomBytes,
+  });
   const keys = await generateKeyPair('p256');
   const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
   const publicKey = parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED');
@@ -92,11 +98,17 @@ async function setUp() {
   /** Each certificate's request with a nonce, less the nonce's octets (the last ones): the generator appends fresh ones. */
   const noncePrefixes: Buffer[] = [];
   for (let i = 0; i < count; i++) {
-    const issued = await ca.issue({ subject: [[{ type: '2.5.4.3', value: `bench-${i}` }]], subjectAltNames: [], publicKey, spki }, { profile: 'client', actor: 'bench' });
+    const issued = await ca.issue(
+      { subject: [[{ type: '2.5.4.3', value: `bench-${i}` }]], subjectAltNames: [], publicKey, spki },
+      { profile: 'client', actor: 'bench' },
+    );
     const record = issued.record;
     let line = `V\t${indexTime(record.notAfter)}\t\t${record.serial.toUpperCase()}\tunknown\t/CN=bench-${i}`;
     if (i % 10 === 0) {
-      const revocation = await revokeCertificate(dataDir.store, { issuerId: record.issuerId, serial: record.serial }, 'keyCompromise', { actor: 'bench', now: new Date() });
+      const revocation = await revokeCertificate(dataDir.store, { issuerId: record.issuerId, serial: record.serial }, 'keyCompromise', {
+        actor: 'bench',
+        now: new Date(),
+      });
       line = `R\t${indexTime(record.notAfter)}\t${indexTime(revocation.revokedAt)},keyCompromise\t${record.serial.toUpperCase()}\tunknown\t/CN=bench-${i}`;
     }
     index.push(line);
@@ -107,7 +119,11 @@ async function setUp() {
   writeFileSync(join(work, 'index.txt'), index.join('\n') + '\n');
   writeFileSync(join(work, 'ca.pem'), toPem('CERTIFICATE', issuer.certificate.der));
   // OpenSSL's responder signs with the intermediate's key itself (decrypted for it).
-  writeFileSync(join(work, 'ca.key'), await exportPrivateKeyPem(await importPrivateKey(await readKeyFile(dataDir.paths.issuerKey(issuer.id)), { passphrase: PASS })), { mode: 0o600 });
+  writeFileSync(
+    join(work, 'ca.key'),
+    await exportPrivateKeyPem(await importPrivateKey(await readKeyFile(dataDir.paths.issuerKey(issuer.id)), { passphrase: PASS })),
+    { mode: 0o600 },
+  );
   writeFileSync(join(work, 'pass'), PASS + '\n', { mode: 0o600 });
   await dataDir.close();
   return { dir, requests, noncePrefixes };
@@ -241,10 +257,25 @@ async function loadWithWrk(url: URL, workload: Workload, sinkPort: number): Prom
   const probeUrl = new URL(url.href);
   probeUrl.port = String(sinkPort);
   // Run asynchronously: this process must keep draining the servers' output pipes meanwhile.
-  const wrk = spawn('wrk', [`-t${wrkThreads}`, `-c${concurrency}`, `-d${seconds}s`, '-s', join(work, 'ocsp.lua'), probeUrl.href, '--', String(workload.bodies.length), bodies, workload.isNonce ? 'nonce' : 'fixed'], {
-    env: { ...process.env, BENCH_TARGET_HOST: url.hostname, BENCH_TARGET_PORT: url.port },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const wrk = spawn(
+    'wrk',
+    [
+      `-t${wrkThreads}`,
+      `-c${concurrency}`,
+      `-d${seconds}s`,
+      '-s',
+      join(work, 'ocsp.lua'),
+      probeUrl.href,
+      '--',
+      String(workload.bodies.length),
+      bodies,
+      workload.isNonce ? 'nonce' : 'fixed',
+    ],
+    {
+      env: { ...process.env, BENCH_TARGET_HOST: url.hostname, BENCH_TARGET_PORT: url.port },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let text = '';
   wrk.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
   wrk.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -278,7 +309,9 @@ async function checkRound(url: URL, workload: Workload): Promise<string> {
 }
 
 const useWrk = wanted === 'wrk' && hasCommand('wrk', ['-v']);
-const generator = useWrk ? `wrk (${wrkThreads} threads, Lua POST script)` : `Node keep-alive generator in the bench process${wanted === 'wrk' ? ' (wrk is not installed: apt-get install wrk)' : ''}`;
+const generator = useWrk
+  ? `wrk (${wrkThreads} threads, Lua POST script)`
+  : `Node keep-alive generator in the bench process${wanted === 'wrk' ? ' (wrk is not installed: apt-get install wrk)' : ''}`;
 /** Takes wrk's address probe (and nothing else): connections are closed at once. */
 const sink = createServer((socket) => socket.destroy());
 await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
@@ -309,7 +342,12 @@ interface Server {
   close(): Promise<void>;
 }
 /** A server that runs for the whole bench. */
-const running = (name: string, url: URL, workloads: Server['workloads']): Server => ({ name, workloads, open: () => Promise.resolve(url), close: () => Promise.resolve() });
+const running = (name: string, url: URL, workloads: Server['workloads']): Server => ({
+  name,
+  workloads,
+  open: () => Promise.resolve(url),
+  close: () => Promise.resolve(),
+});
 const servers: Server[] = [];
 /**
  * Starts a server. Not detached: `openssl ocsp -multi` makes a process group of its own and fails
@@ -326,12 +364,31 @@ function start(command: string, args: readonly string[], options: { cwd?: string
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
 if (build.status !== 0) throw new Error(`building dist/ failed: ${build.stderr}${build.stdout}`);
-const shebangFlags = (/^#!.*\bnode\b(.*)$/.exec(readFileSync(join(repoRoot, 'dist/cli/main.js'), 'utf8').split('\n')[0] ?? '')?.[1] ?? '').trim().split(/\s+/).filter((flag) => flag !== '');
-const ours = start(process.execPath, [...shebangFlags, 'dist/cli/main.js', 'up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-tls', '--passphrase-file', join(work, 'pass')], { cwd: repoRoot });
+const shebangFlags = (/^#!.*\bnode\b(.*)$/.exec(readFileSync(join(repoRoot, 'dist/cli/main.js'), 'utf8').split('\n')[0] ?? '')?.[1] ?? '')
+  .trim()
+  .split(/\s+/)
+  .filter((flag) => flag !== '');
+const ours = start(
+  process.execPath,
+  [...shebangFlags, 'dist/cli/main.js', 'up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-tls', '--passphrase-file', join(work, 'pass')],
+  { cwd: repoRoot },
+);
 const [, oursUrl] = await waitForLine(ours, /OCSP: (http:\S+)/);
 servers.push(running('symbolon up', new URL(oursUrl!), ['cached', 'signed']));
 
-const opensslArgs = ['ocsp', '-index', join(work, 'index.txt'), '-rsigner', join(work, 'ca.pem'), '-rkey', join(work, 'ca.key'), '-CA', join(work, 'ca.pem'), '-nmin', '60'];
+const opensslArgs = [
+  'ocsp',
+  '-index',
+  join(work, 'index.txt'),
+  '-rsigner',
+  join(work, 'ca.pem'),
+  '-rkey',
+  join(work, 'ca.key'),
+  '-CA',
+  join(work, 'ca.pem'),
+  '-nmin',
+  '60',
+];
 // `openssl ocsp -port` (3.0) stops answering after a load generator has left its connections:
 // each check and each run gets a new responder process (started before the timing).
 for (const multi of [undefined, 2]) {
@@ -341,7 +398,13 @@ for (const multi of [undefined, 2]) {
     workloads: ['cached', 'signed'],
     async open() {
       const port = await freePort();
-      current = start('openssl', [...opensslArgs, '-port', String(port), '-ignore_err', ...(multi === undefined ? [] : ['-multi', String(multi)])]);
+      current = start('openssl', [
+        ...opensslArgs,
+        '-port',
+        String(port),
+        '-ignore_err',
+        ...(multi === undefined ? [] : ['-multi', String(multi)]),
+      ]);
       // One responder says it waits; with -multi the parent says where it accepts.
       await waitForLine(current, /waiting for OCSP client connections|ACCEPT /i);
       return new URL(`http://127.0.0.1:${port}/`);
@@ -370,12 +433,27 @@ if (hasCommand('go', ['version'])) {
   mkdirSync(presignDir);
   requests.forEach((body, i) => {
     writeFileSync(join(presignDir, `req-${i}.der`), body);
-    const signed = spawnSync('openssl', [...opensslArgs, '-reqin', join(presignDir, `req-${i}.der`), '-respout', join(presignDir, `resp-${i}.der`)], { encoding: 'utf8' });
+    const signed = spawnSync(
+      'openssl',
+      [...opensslArgs, '-reqin', join(presignDir, `req-${i}.der`), '-respout', join(presignDir, `resp-${i}.der`)],
+      { encoding: 'utf8' },
+    );
     if (signed.status !== 0) throw new Error(`openssl ocsp -reqin failed: ${signed.stderr}`);
   });
-  const goEnv = { ...process.env, HOME: work, GOCACHE: join(work, 'go-cache'), GOPATH: join(work, 'go-path'), GO111MODULE: 'off', GOFLAGS: '' };
+  const goEnv = {
+    ...process.env,
+    HOME: work,
+    GOCACHE: join(work, 'go-cache'),
+    GOPATH: join(work, 'go-path'),
+    GO111MODULE: 'off',
+    GOFLAGS: '',
+  };
   const binary = join(work, 'presigned-responder');
-  const built = spawnSync('go', ['build', '-o', binary, fileURLToPath(new URL('ocsp/presigned-responder.go', import.meta.url))], { env: goEnv, encoding: 'utf8', timeout: 300_000 });
+  const built = spawnSync('go', ['build', '-o', binary, fileURLToPath(new URL('ocsp/presigned-responder.go', import.meta.url))], {
+    env: goEnv,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   if (built.status !== 0) throw new Error(`go build failed: ${built.stderr}`);
   const presigned = start(binary, [presignDir, String(requests.length)], { env: { ...goEnv, GOMAXPROCS: '1' } });
   const [, port] = await waitForLine(presigned, /presigned listening on (\d+)/);
@@ -399,12 +477,16 @@ const floor = start(process.execPath, [...shebangFlags, '-e', floorScript, sampl
 const [, floorPort] = await waitForLine(floor, /floor listening on (\d+)/);
 servers.push(running('Node floor (no work)', new URL(`http://127.0.0.1:${floorPort}/`), ['cached']));
 
-console.log(`OCSP responders, ${count} certificates (1 in 10 revoked), ${concurrency} keep-alive connections, ${seconds} s per run, ${rounds} rounds alternating the order of the servers`);
+console.log(
+  `OCSP responders, ${count} certificates (1 in 10 revoked), ${concurrency} keep-alive connections, ${seconds} s per run, ${rounds} rounds alternating the order of the servers`,
+);
 console.log(`load generator: ${generator}; load average at start ${loadAtStart.map((n) => n.toFixed(2)).join(' ')}`);
 console.log('what each server answers (each request of the workload once):');
 for (const workload of workloads) {
   for (const server of servers.filter((s) => s.workloads.includes(workload.name))) {
-    const answers = server.name.startsWith('Node floor') ? '(the same answer to everything)' : await checkRound(await server.open(), workload);
+    const answers = server.name.startsWith('Node floor')
+      ? '(the same answer to everything)'
+      : await checkRound(await server.open(), workload);
     await server.close();
     console.log(`  ${workload.name.padEnd(6)} ${server.name.padEnd(24)} ${answers}`);
   }
@@ -434,7 +516,9 @@ for (const workload of workloads) {
   );
   for (const server of servers.filter((s) => s.workloads.includes(workload.name))) {
     const list = results.get(`${workload.name}\u0000${server.name}`)!;
-    console.log(`  ${server.name.padEnd(24)} ${spread(rates(workload.name, server.name), 'responses/s')}   errors ${list.reduce((sum, r) => sum + r.errors, 0)}`);
+    console.log(
+      `  ${server.name.padEnd(24)} ${spread(rates(workload.name, server.name), 'responses/s')}   errors ${list.reduce((sum, r) => sum + r.errors, 0)}`,
+    );
   }
   const ours = median(rates(workload.name, 'symbolon up'));
   const ratios = servers
@@ -444,5 +528,9 @@ for (const workload of workloads) {
   console.log(`  symbolon / peer (medians): ${ratios}`);
 }
 if (presignedNote !== '') console.log(`\n${presignedNote}`);
-console.log(`\nload average at end ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+console.log(
+  `\nload average at end ${loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ')}`,
+);
 process.exit(0);

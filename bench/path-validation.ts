@@ -38,7 +38,10 @@ const root = party('/C=US/O=Bench/CN=Bench Root');
 const intermediate = party('/C=US/O=Bench/CN=Bench Partner CA');
 const leaf = party('/C=US/O=Bench/CN=device-1');
 const validity = { notBefore: new Date('2025-01-01T00:00:00Z'), notAfter: new Date('2045-01-01T00:00:00Z') };
-const rootDer = await buildSelfSignedCertificate({ serialNumber: 1n, subject: root.name, ...validity, basicConstraints: { isCa: true }, keyUsage: ['keyCertSign', 'cRLSign'] }, root.signer);
+const rootDer = await buildSelfSignedCertificate(
+  { serialNumber: 1n, subject: root.name, ...validity, basicConstraints: { isCa: true }, keyUsage: ['keyCertSign', 'cRLSign'] },
+  root.signer,
+);
 const intermediateDer = await buildCertificate(
   {
     serialNumber: 2n,
@@ -50,7 +53,12 @@ const intermediateDer = await buildCertificate(
     basicConstraints: { isCa: true, pathLenConstraint: 0 },
     keyUsage: ['keyCertSign', 'cRLSign'],
     nameConstraints: {
-      permitted: [{ type: 'dns', value: 'partner.example' }, { type: 'uri', value: '.partner.example' }, { type: 'ip', value: '10.0.0.0/8' }, { type: 'dirName', value: parseName('/C=US/O=Bench') }],
+      permitted: [
+        { type: 'dns', value: 'partner.example' },
+        { type: 'uri', value: '.partner.example' },
+        { type: 'ip', value: '10.0.0.0/8' },
+        { type: 'dirName', value: parseName('/C=US/O=Bench') },
+      ],
       excluded: [{ type: 'dns', value: 'admin.partner.example' }],
     },
   },
@@ -67,7 +75,11 @@ const leafDer = await buildCertificate(
     basicConstraints: { isCa: false },
     keyUsage: ['digitalSignature'],
     extKeyUsage: ['clientAuth'],
-    subjectAltName: [{ type: 'dns', value: 'device-1.partner.example' }, { type: 'uri', value: 'spiffe://prod.partner.example/device/1' }, { type: 'ip', value: '10.1.2.3' }],
+    subjectAltName: [
+      { type: 'dns', value: 'device-1.partner.example' },
+      { type: 'uri', value: 'spiffe://prod.partner.example/device/1' },
+      { type: 'ip', value: '10.1.2.3' },
+    ],
   },
   intermediate.signer,
 );
@@ -92,7 +104,10 @@ let cacheHits = 0;
 pkijs.setEngine('node', new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto }));
 const toArrayBuffer = (der: Buffer): ArrayBuffer => der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer;
 const pkiRoot = pkijs.Certificate.fromBER(toArrayBuffer(rootDer));
-const pkiFreshPair = (): [pkijs.Certificate, pkijs.Certificate] => [pkijs.Certificate.fromBER(toArrayBuffer(leafDer)), pkijs.Certificate.fromBER(toArrayBuffer(intermediateDer))];
+const pkiFreshPair = (): [pkijs.Certificate, pkijs.Certificate] => [
+  pkijs.Certificate.fromBER(toArrayBuffer(leafDer)),
+  pkijs.Certificate.fromBER(toArrayBuffer(intermediateDer)),
+];
 async function pkijsValidate(pair: readonly [pkijs.Certificate, pkijs.Certificate]): Promise<void> {
   const engine = new pkijs.CertificateChainValidationEngine({ trustedCerts: [pkiRoot], certs: [pair[0], pair[1]], checkDate: at });
   const result = await engine.verify();
@@ -132,7 +147,10 @@ async function sizeRound(contender: Contender): Promise<number> {
   return Math.max(100, Math.ceil(trial.perSecond * secondsPerRound));
 }
 
-const same = <T>(value: T) => (): T => value;
+const same =
+  <T>(value: T) =>
+  (): T =>
+    value;
 interface Contender {
   readonly name: string;
   readonly inFlight: number;
@@ -149,29 +167,46 @@ for (const inFlight of [1, inFlightMany]) {
   add(`symbolon, fresh objects (cold), ${inFlight} in flight`, inFlight, freshPair, ours);
   add(`pkijs, fresh objects (cold), ${inFlight} in flight`, inFlight, pkiFreshPair, pkijsValidate);
   add(`symbolon, from DER, ${inFlight} in flight`, inFlight, () => undefined, oursDer);
-  add(`pkijs, from DER, ${inFlight} in flight`, inFlight, () => undefined, () => pkijsValidate(pkiFreshPair()));
+  add(
+    `pkijs, from DER, ${inFlight} in flight`,
+    inFlight,
+    () => undefined,
+    () => pkijsValidate(pkiFreshPair()),
+  );
 }
 add('symbolon, the same objects again (warm memo)', 1, same(warm), ours);
-add('symbolon ValidationCache look-up', 1, () => undefined, () => {
-  if (cache.get(fingerprint, context, nowMs)?.ok === true) cacheHits++;
-});
+add(
+  'symbolon ValidationCache look-up',
+  1,
+  () => undefined,
+  () => {
+    if (cache.get(fingerprint, context, nowMs)?.ok === true) cacheHits++;
+  },
+);
 
 // Warm up every contender and size its rounds, then alternate:
 // each round runs the contenders in the order of the last one reversed.
 for (const contender of contenders) contender.count = await sizeRound(contender);
 const results = new Map<string, Figure[]>(contenders.map((contender) => [contender.name, []]));
 for (let round = 0; round < rounds; round++) {
-  for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) results.get(contender.name)!.push(await contender.run(contender.count));
+  for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse())
+    results.get(contender.name)!.push(await contender.run(contender.count));
 }
 if (cacheHits === 0) throw new Error('the cache never answered');
 
 const rates = (name: string): number[] => results.get(name)!.map((figure) => figure.perSecond);
 const cpuOf = (name: string): string => `${median(results.get(name)!.map((figure) => figure.cpuMicros)).toFixed(0)} µs CPU each`;
-const lines = [`path validation, 3-certificate P-256 chain (name-constrained intermediate, leaf with SANs), one process, ${rounds} rounds alternating, about ${secondsPerRound} s per figure per round`];
-for (const contender of contenders) lines.push(`  ${contender.name.padEnd(46)} ${spread(rates(contender.name), 'validations/s')}; ${cpuOf(contender.name)}`);
+const lines = [
+  `path validation, 3-certificate P-256 chain (name-constrained intermediate, leaf with SANs), one process, ${rounds} rounds alternating, about ${secondsPerRound} s per figure per round`,
+];
+for (const contender of contenders)
+  lines.push(`  ${contender.name.padEnd(46)} ${spread(rates(contender.name), 'validations/s')}; ${cpuOf(contender.name)}`);
 for (const inFlight of [1, inFlightMany]) {
-  const ratio = (what: string): string => (median(rates(`symbolon, ${what}, ${inFlight} in flight`)) / median(rates(`pkijs, ${what}, ${inFlight} in flight`))).toFixed(1);
-  lines.push(`  ratio symbolon / pkijs (medians), ${inFlight} in flight: fresh objects ${ratio('fresh objects (cold)')}x, from DER ${ratio('from DER')}x`);
+  const ratio = (what: string): string =>
+    (median(rates(`symbolon, ${what}, ${inFlight} in flight`)) / median(rates(`pkijs, ${what}, ${inFlight} in flight`))).toFixed(1);
+  lines.push(
+    `  ratio symbolon / pkijs (medians), ${inFlight} in flight: fresh objects ${ratio('fresh objects (cold)')}x, from DER ${ratio('from DER')}x`,
+  );
 }
 lines.push('  goals: >= 5,000 cold/s, >= 10x pkijs, >= 1,000,000 cached/s', '');
 process.stdout.write(lines.join('\n'));

@@ -52,14 +52,22 @@ async function revocationToRefusal(cluster: Cluster, dataDir: DataDir, name: str
       const status = await client.call();
       if (status !== 200) throw new Error(`gateway refused ${name} before it was revoked (${status})`);
     }
-    const record = await identifyCertificate(dataDir.store, dataDir.issuers, parseCertificates(readFileSync(`${cluster.path(name)}.crt`, 'utf8'))[0]!);
+    const record = await identifyCertificate(
+      dataDir.store,
+      dataDir.issuers,
+      parseCertificates(readFileSync(`${cluster.path(name)}.crt`, 'utf8'))[0]!,
+    );
     const started = performance.now();
-    await revokeCertificate(dataDir.store, { issuerId: record.issuerId, serial: record.serial }, 'keyCompromise', { actor: 'bench', now: new Date() });
+    await revokeCertificate(dataDir.store, { issuerId: record.issuerId, serial: record.serial }, 'keyCompromise', {
+      actor: 'bench',
+      now: new Date(),
+    });
     return await Promise.all(
       clients.map(async (client) => {
         for (;;) {
           if ((await client.call()) !== 200) return performance.now() - started;
-          if (performance.now() - started > GIVE_UP_MS) throw new Error(`a gateway still let ${name} through ${GIVE_UP_MS} ms after its revocation`);
+          if (performance.now() - started > GIVE_UP_MS)
+            throw new Error(`a gateway still let ${name} through ${GIVE_UP_MS} ms after its revocation`);
         }
       }),
     );
@@ -118,13 +126,29 @@ try {
     sqliteRates.push(await issuanceRate([sqliteDir], cluster.passFile, 2 * issuancesPerNode));
   }
 
-  console.log(`Revocation to refusal at 3 gateways (2 CA nodes on PostgreSQL, revoked on each in turn; ${all.length / 3} revocations, ${all.length} samples, ${rounds} rounds)`);
-  console.log(`  p50  ${ms(percentile(all, 0.5)).padStart(10)}   per round: ${spread(latencyRounds.map((r) => r.p50), ms)}`);
-  console.log(`  p99  ${ms(percentile(all, 0.99)).padStart(10)}   per round: ${spread(latencyRounds.map((r) => r.p99), ms)}   goal: p99 < 1000 ms`);
+  console.log(
+    `Revocation to refusal at 3 gateways (2 CA nodes on PostgreSQL, revoked on each in turn; ${all.length / 3} revocations, ${all.length} samples, ${rounds} rounds)`,
+  );
+  console.log(
+    `  p50  ${ms(percentile(all, 0.5)).padStart(10)}   per round: ${spread(
+      latencyRounds.map((r) => r.p50),
+      ms,
+    )}`,
+  );
+  console.log(
+    `  p99  ${ms(percentile(all, 0.99)).padStart(10)}   per round: ${spread(
+      latencyRounds.map((r) => r.p99),
+      ms,
+    )}   goal: p99 < 1000 ms`,
+  );
   console.log(`  max  ${ms(Math.max(...all)).padStart(10)}`);
   console.log(`P-256 client certificates issued per second (each process 64 in flight; ${rounds} rounds, alternating)`);
-  console.log(`  2 CA nodes, PostgreSQL  ${rate(median(pgRates)).padStart(10)}   ${spread(pgRates, rate)}   (${issuancesPerNode} each, at once)`);
-  console.log(`  1 CA node, SQLite       ${rate(median(sqliteRates)).padStart(10)}   ${spread(sqliteRates, rate)}   (${2 * issuancesPerNode})`);
+  console.log(
+    `  2 CA nodes, PostgreSQL  ${rate(median(pgRates)).padStart(10)}   ${spread(pgRates, rate)}   (${issuancesPerNode} each, at once)`,
+  );
+  console.log(
+    `  1 CA node, SQLite       ${rate(median(sqliteRates)).padStart(10)}   ${spread(sqliteRates, rate)}   (${2 * issuancesPerNode})`,
+  );
   console.log(`  PostgreSQL / SQLite     ${(median(pgRates) / median(sqliteRates)).toFixed(2)}`);
 } finally {
   for (const dataDir of opened) await dataDir.close();

@@ -21,7 +21,13 @@ export interface RawSubject {
  * (repeated extensions, malformed values, names outside the preferred syntax, rules of the
  * strict profile broken on purpose): the vector scripts' one way to make such a certificate.
  */
-export function rawCertificate(issuer: RawIssuer, subject: RawSubject, serialNumber: bigint, validity: { readonly notBefore: Date; readonly notAfter: Date }, extensions: readonly Buffer[]): Buffer {
+export function rawCertificate(
+  issuer: RawIssuer,
+  subject: RawSubject,
+  serialNumber: bigint,
+  validity: { readonly notBefore: Date; readonly notAfter: Date },
+  extensions: readonly Buffer[],
+): Buffer {
   const algorithm = issuer.signer.algorithm;
   const tbs = der.sequence(
     der.explicit(0, der.integer(2)),

@@ -98,7 +98,8 @@ export const ERROR_CODES = {
   CA_REVOCATION_REASON_UNKNOWN: 'the revocation reason is not one of RFC 5280 CRLReason names',
   CA_ISSUER_EXPIRED: 'the issuing CA certificate has expired or is not yet valid; create a new intermediate',
   CA_ROOT_KEY_MISMATCH: 'the root key file does not belong to the root certificate of this CA',
-  CA_DATA_DIR_INCOMPLETE: 'the data directory is half made: a first start was interrupted before the CA was complete; move it away and run again',
+  CA_DATA_DIR_INCOMPLETE:
+    'the data directory is half made: a first start was interrupted before the CA was complete; move it away and run again',
   CA_DATA_DIR_LOCKED: 'another process (symbolon up) is running on this data directory; stop it first or pass another --dir',
   CA_ROOT_KEY_MISSING: 'the root key is not in the data directory (it was moved offline); bring the offline folder back or give --root-key',
 
@@ -108,7 +109,8 @@ export const ERROR_CODES = {
   CRL_BAD_EXTENSION: 'a CRL or CRL entry extension is malformed',
   CRL_DUPLICATE_EXTENSION: 'a CRL or CRL entry extension appears more than once',
   CRL_TOO_LARGE: 'the CRL is larger than the limit of the revoked-serial reader (MAX_REVOKED_SET_CRL_BYTES, or the maxBytes given)',
-  CRL_CRITICAL_EXTENSION_UNSUPPORTED: 'the CRL or one of its entries carries a critical extension that the revoked-serial reader does not process, so the CRL cannot be used (RFC 5280 5.2, 5.3)',
+  CRL_CRITICAL_EXTENSION_UNSUPPORTED:
+    'the CRL or one of its entries carries a critical extension that the revoked-serial reader does not process, so the CRL cannot be used (RFC 5280 5.2, 5.3)',
 
   // x509/ — CRLs and OCSP
   CRL_INVALID_INPUT: 'the CRL template has a value that cannot be encoded (serial, date, CRL number, reason or URI)',
@@ -138,53 +140,69 @@ export const ERROR_CODES = {
   PATH_NAME_MISMATCH: 'the certificate does not carry the expected peer name',
   PATH_REVOKED: 'a certificate in the chain is revoked',
   PATH_REVOCATION_UNKNOWN: 'no usable CRL covers a certificate whose revocation status is required',
-  PATH_CRL_INVALID: 'a CRL in scope for a certificate of the chain has no signer with cRLSign and a valid path to the same trust anchor, or cannot be processed',
+  PATH_CRL_INVALID:
+    'a CRL in scope for a certificate of the chain has no signer with cRLSign and a valid path to the same trust anchor, or cannot be processed',
   PATH_CRL_NOT_CURRENT: 'a CRL for the chain is not current at the validation time (thisUpdate or nextUpdate)',
   PATH_LIMIT_EXCEEDED: 'the chain or certificate pool needs more work than the validator allows',
   PATH_INTERNAL_ERROR: 'the validator failed unexpectedly; the chain is treated as not valid',
   // path/ — the strict profile (the default) and the RFC 5280 MUSTs kept under profile rfc5280
-  PATH_AUTHORITY_KEY_ID_MISSING: 'a certificate that is not self-signed has no authorityKeyIdentifier keyIdentifier (RFC 5280 4.2.1.1; strict profile)',
+  PATH_AUTHORITY_KEY_ID_MISSING:
+    'a certificate that is not self-signed has no authorityKeyIdentifier keyIdentifier (RFC 5280 4.2.1.1; strict profile)',
   PATH_SUBJECT_KEY_ID_MISSING: 'a CA certificate has no subjectKeyIdentifier (RFC 5280 4.2.1.2; strict profile)',
   PATH_KEY_ID_CRITICAL: 'an authorityKeyIdentifier or subjectKeyIdentifier is marked critical (RFC 5280 4.2.1.1-2; strict profile)',
-  PATH_ROOT_KEY_ID_MISMATCH: 'a self-signed trust anchor has an authorityKeyIdentifier that names another key than its own (strict profile)',
+  PATH_ROOT_KEY_ID_MISMATCH:
+    'a self-signed trust anchor has an authorityKeyIdentifier that names another key than its own (strict profile)',
   PATH_SERIAL_NUMBER_INVALID: 'a certificate serial number is zero, negative or longer than 20 octets (RFC 5280 4.1.2.2; strict profile)',
   PATH_END_ENTITY_KEY_CERT_SIGN: 'the end-entity certificate asserts keyCertSign without being a CA (RFC 5280 4.2.1.3, 4.2.1.9)',
   PATH_END_ENTITY_IS_CA: 'the end-entity certificate is a CA certificate (basicConstraints cA=TRUE; strict profile)',
-  PATH_END_ENTITY_NAME_CONSTRAINTS: 'the end-entity certificate carries nameConstraints, which only CA certificates may (RFC 5280 4.2.1.10)',
-  PATH_BASIC_CONSTRAINTS_NOT_CRITICAL: 'a CA certificate has a basicConstraints extension that is not critical (RFC 5280 4.2.1.9; strict profile)',
+  PATH_END_ENTITY_NAME_CONSTRAINTS:
+    'the end-entity certificate carries nameConstraints, which only CA certificates may (RFC 5280 4.2.1.10)',
+  PATH_BASIC_CONSTRAINTS_NOT_CRITICAL:
+    'a CA certificate has a basicConstraints extension that is not critical (RFC 5280 4.2.1.9; strict profile)',
   PATH_NAME_CONSTRAINTS_NOT_CRITICAL: 'a nameConstraints extension is not marked critical (RFC 5280 4.2.1.10; strict profile)',
   PATH_POLICY_CONSTRAINTS_NOT_CRITICAL: 'a policyConstraints extension is not marked critical (RFC 5280 4.2.1.11; strict profile)',
   PATH_SUBJECT_ALT_NAME_NOT_CRITICAL: 'a certificate with an empty subject lacks a critical subjectAltName (RFC 5280 4.2.1.6)',
-  PATH_SUBJECT_ALT_NAME_CRITICAL: 'a subjectAltName is marked critical beside a non-empty subject (RFC 5280 4.2.1.6 SHOULD; strict profile)',
+  PATH_SUBJECT_ALT_NAME_CRITICAL:
+    'a subjectAltName is marked critical beside a non-empty subject (RFC 5280 4.2.1.6 SHOULD; strict profile)',
   PATH_AUTHORITY_INFO_ACCESS_CRITICAL: 'an authorityInfoAccess extension is marked critical (RFC 5280 4.2.2.1; strict profile)',
   PATH_CA_SUBJECT_EMPTY: 'a CA certificate has an empty subject name (RFC 5280 4.1.2.6)',
-  PATH_DNS_NAME_INVALID: 'a DNS name or DNS name constraint contains an underscore, outside the preferred name syntax (RFC 5280 4.2.1.6; strict profile)',
-  PATH_DNS_CONSTRAINT_LEADING_PERIOD: 'a DNS name constraint starts with a period, which RFC 5280 4.2.1.10 does not define (strict profile)',
+  PATH_DNS_NAME_INVALID:
+    'a DNS name or DNS name constraint contains an underscore, outside the preferred name syntax (RFC 5280 4.2.1.6; strict profile)',
+  PATH_DNS_CONSTRAINT_LEADING_PERIOD:
+    'a DNS name constraint starts with a period, which RFC 5280 4.2.1.10 does not define (strict profile)',
   PATH_CRL_NUMBER_MISSING: 'a CRL has no cRLNumber extension (RFC 5280 5.2.3; strict profile)',
   PATH_CRL_NUMBER_CRITICAL: 'a CRL has its cRLNumber extension marked critical (RFC 5280 5.2.3; strict profile)',
   PATH_TLS_EXTENDED_KEY_USAGE_MISSING: 'a TLS client or server certificate has no extendedKeyUsage (TLS profile; strict profile)',
   PATH_TLS_ANY_EXTENDED_KEY_USAGE: 'a TLS client or server certificate lists anyExtendedKeyUsage (TLS profile; strict profile)',
   PATH_ROOT_EXTENDED_KEY_USAGE: 'a self-signed trust anchor carries an extendedKeyUsage (TLS profile; strict profile)',
-  PATH_WEAK_KEY: 'a certificate key is weak: RSA under 2048 bits or not a multiple of 8, an EC curve other than P-256, P-384 or P-521, or DSA (strict profile)',
-  PATH_SERVER_COMMON_NAME_NOT_IN_SAN: 'a TLS server certificate has a subject CN that is not one of its DNS or IP subjectAltNames (strict profile)',
+  PATH_WEAK_KEY:
+    'a certificate key is weak: RSA under 2048 bits or not a multiple of 8, an EC curve other than P-256, P-384 or P-521, or DSA (strict profile)',
+  PATH_SERVER_COMMON_NAME_NOT_IN_SAN:
+    'a TLS server certificate has a subject CN that is not one of its DNS or IP subjectAltNames (strict profile)',
 
   // events/ — the revocation feed and its HTTP endpoint
-  FEED_ROLE_REQUIRED: 'the revocation feed is served to gateway certificates only: present a valid certificate this CA issued under the gateway profile',
+  FEED_ROLE_REQUIRED:
+    'the revocation feed is served to gateway certificates only: present a valid certificate this CA issued under the gateway profile',
   FEED_BAD_POSITION: 'the feed position must be a whole number of 0 or more (?after=N or Last-Event-ID: N)',
 
   // est/ — EST enrollment (RFC 7030) and enrollment tokens
-  EST_AUTH_REQUIRED: 'this EST operation needs credentials: an enrollment token (HTTP Basic: token id and secret, or Bearer id.secret) or, to re-enroll, the current certificate',
+  EST_AUTH_REQUIRED:
+    'this EST operation needs credentials: an enrollment token (HTTP Basic: token id and secret, or Bearer id.secret) or, to re-enroll, the current certificate',
   EST_TOKEN_INVALID: 'the enrollment token is unknown or its secret is wrong',
   EST_TOKEN_EXPIRED: 'the enrollment token has expired; make a new one with `symbolon ca token create`',
   EST_TOKEN_USED_UP: 'the enrollment token has been used as many times as it allows',
   EST_TOKEN_REVOKED: 'the enrollment token was revoked',
-  EST_SCOPE_MISMATCH: 'the credential (an enrollment token, or the certificate being renewed) is for another profile than this EST label selects',
-  EST_SERVERKEYGEN_HELD: 'serverkeygen is not offered under a profile that requires approval (the key would wait on the server): send simpleenroll with a key of your own',
-  EST_NAME_NOT_IN_SCOPE: "a name in the request is not one the enrollment token allows (its --name patterns)",
+  EST_SCOPE_MISMATCH:
+    'the credential (an enrollment token, or the certificate being renewed) is for another profile than this EST label selects',
+  EST_SERVERKEYGEN_HELD:
+    'serverkeygen is not offered under a profile that requires approval (the key would wait on the server): send simpleenroll with a key of your own',
+  EST_NAME_NOT_IN_SCOPE: 'a name in the request is not one the enrollment token allows (its --name patterns)',
   EST_LABEL_UNKNOWN: 'the EST label names no profile of this CA',
   EST_NOT_BASE64: 'the request body is not base64 (RFC 7030 4.2.1: a base64 PKCS#10 request)',
-  EST_CSR_EXTENSION_FORBIDDEN: 'the request asks for an extension a client may not choose (only subjectAltName, keyUsage, extendedKeyUsage, subjectKeyIdentifier and a non-CA basicConstraints are accepted)',
-  EST_POP_MISMATCH: "the request's challengePassword is not this TLS channel's tls-unique value (RFC 7030 3.5): the request was made for another connection",
+  EST_CSR_EXTENSION_FORBIDDEN:
+    'the request asks for an extension a client may not choose (only subjectAltName, keyUsage, extendedKeyUsage, subjectKeyIdentifier and a non-CA basicConstraints are accepted)',
+  EST_POP_MISMATCH:
+    "the request's challengePassword is not this TLS channel's tls-unique value (RFC 7030 3.5): the request was made for another connection",
   EST_REENROLL_CERTIFICATE_REQUIRED: 'simplereenroll is authenticated by the current certificate: present it as the TLS client certificate',
   EST_REENROLL_CERTIFICATE_UNKNOWN: 'the TLS client certificate is not one this CA issued',
   EST_REENROLL_CERTIFICATE_REVOKED: 'the TLS client certificate is revoked: enroll again with a token',
@@ -194,7 +212,8 @@ export const ERROR_CODES = {
 
   // crl/ and ocsp/ — publication and the responder
   CRL_ISSUER_UNKNOWN: 'no CRL is published for this issuer (it is not one of this CA, or its key is locked)',
-  CRL_WRITE_FAILED: 'a CRL was signed but its file could not be written (disk full, read-only or missing directory); it is served over HTTP, the file on disk is older',
+  CRL_WRITE_FAILED:
+    'a CRL was signed but its file could not be written (disk full, read-only or missing directory); it is served over HTTP, the file on disk is older',
 
   // HTTP servers (crl/, ocsp/, events/)
   HTTP_NOT_FOUND: 'nothing is served at this path',
@@ -219,7 +238,8 @@ export const ERROR_CODES = {
   GATEWAY_HEADER_UNSAFE: 'an identity header value would carry a character that is not printable ASCII',
   GATEWAY_CONFIG_INVALID: 'the gateway configuration is not valid (the message names the bad field)',
   GATEWAY_FILE_UNREADABLE: 'a file the gateway configuration names cannot be read',
-  GATEWAY_TLS_MATERIAL_INVALID: 'a certificate, key or CA file of the gateway configuration is not usable (not PEM, key does not match, no certificate)',
+  GATEWAY_TLS_MATERIAL_INVALID:
+    'a certificate, key or CA file of the gateway configuration is not usable (not PEM, key does not match, no certificate)',
   GATEWAY_RELOAD_REFUSED: 'the new gateway configuration changes something that needs a restart (listener addresses, workers)',
 
   // gateway/ — why the gateway refused a request (the `reason` of its problem+json, log and metrics)
@@ -246,17 +266,23 @@ export const ERROR_CODES = {
 
   // gateway/revocation/ — the feed client, CRL and OCSP sources
   GATEWAY_REVOCATION_NO_FEED: 'a feed revocation source needs a url, or must run inside `symbolon up`, which hands it the feed in process',
-  GATEWAY_REVOCATION_NO_CLIENT_CERTIFICATE: 'a feed revocation source needs a client certificate and key (certFile and keyFile, or a listener certificate to default to)',
-  GATEWAY_REVOCATION_SNAPSHOT_INVALID: 'the revocation snapshot file is damaged or belongs to another feed; it is ignored and the feed is read from the start',
-  GATEWAY_REVOCATION_SNAPSHOT_UNWRITABLE: 'the revocation snapshot file cannot be written (check that its directory exists and is writable)',
+  GATEWAY_REVOCATION_NO_CLIENT_CERTIFICATE:
+    'a feed revocation source needs a client certificate and key (certFile and keyFile, or a listener certificate to default to)',
+  GATEWAY_REVOCATION_SNAPSHOT_INVALID:
+    'the revocation snapshot file is damaged or belongs to another feed; it is ignored and the feed is read from the start',
+  GATEWAY_REVOCATION_SNAPSHOT_UNWRITABLE:
+    'the revocation snapshot file cannot be written (check that its directory exists and is writable)',
   GATEWAY_FEED_CONNECTION_FAILED: 'the revocation feed cannot be reached or closed the stream (the gateway reconnects by itself)',
   GATEWAY_FEED_REFUSED: 'the revocation feed answered with an HTTP error (a 403 means the gateway certificate lacks the gateway profile)',
-  GATEWAY_FEED_FRAME_INVALID: 'the revocation feed sent an event that does not parse; the gateway reconnects and resumes from its last sequence',
+  GATEWAY_FEED_FRAME_INVALID:
+    'the revocation feed sent an event that does not parse; the gateway reconnects and resumes from its last sequence',
   GATEWAY_FEED_FRAME_TOO_LARGE: 'the revocation feed sent a line or event larger than any real one; the gateway reconnects',
   GATEWAY_FEED_ISSUER_UNKNOWN: 'the revocation feed sent a revocation without its issuer key identifier; the entry is skipped',
-  GATEWAY_CRL_UNREADABLE: 'the CRL file or URL cannot be read (missing, timed out, HTTP error or over the size cap); the last good CRL is kept',
+  GATEWAY_CRL_UNREADABLE:
+    'the CRL file or URL cannot be read (missing, timed out, HTTP error or over the size cap); the last good CRL is kept',
   GATEWAY_CRL_INVALID: 'a CRL of the source does not parse; it is skipped',
-  GATEWAY_OCSP_QUERY_FAILED: 'the OCSP responder could not be asked, or its answer is not usable for this certificate; the status is unavailable',
+  GATEWAY_OCSP_QUERY_FAILED:
+    'the OCSP responder could not be asked, or its answer is not usable for this certificate; the status is unavailable',
   GATEWAY_UPSTREAM_TIMEOUT: 'the service behind this route did not answer in time',
   GATEWAY_UPSTREAM_CONNECT_TIMEOUT: 'connecting to the upstream timed out',
   GATEWAY_CRL_SIGNER_UNKNOWN: 'a CRL names a CA key of the trust bundle but is not signed by it; it is refused',

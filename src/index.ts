@@ -56,4 +56,12 @@ export type {
   SignatureAlgorithm,
   SignatureAlgorithmName,
 } from './x509/index.js';
-export { createCertificateAuthority, initCertificateAuthority, openDataDir, unlockActiveIssuer, verifyStoreAudit, parseCaConfig, BUILT_IN_PROFILES } from './ca/index.js';
+export {
+  createCertificateAuthority,
+  initCertificateAuthority,
+  openDataDir,
+  unlockActiveIssuer,
+  verifyStoreAudit,
+  parseCaConfig,
+  BUILT_IN_PROFILES,
+} from './ca/index.js';

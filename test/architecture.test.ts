@@ -49,7 +49,9 @@ function crossPartImports(): ImportEdge[] {
   const edges: ImportEdge[] = [];
   for (const file of sourceFiles(src)) {
     const text = readFileSync(file, 'utf8');
-    for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s+'(\.{1,2}\/[^']+)'|\bimport\(\s*'(\.{1,2}\/[^']+)'\s*\)|(?:^|\n)\s*import\s+'(\.{1,2}\/[^']+)'/g)) {
+    for (const match of text.matchAll(
+      /(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s+'(\.{1,2}\/[^']+)'|\bimport\(\s*'(\.{1,2}\/[^']+)'\s*\)|(?:^|\n)\s*import\s+'(\.{1,2}\/[^']+)'/g,
+    )) {
       const specifier = match[1] ?? match[2] ?? match[3]!;
       const target = relative(src, resolve(dirname(file), specifier));
       const from = relative(src, file);
@@ -72,17 +74,25 @@ test('every import across parts is an arrow the table allows', () => {
     const from = partOf(edge.file);
     return from !== 'index' && parts.get(from)?.has(partOf(edge.target)) !== true;
   });
-  assert.deepEqual(wrong.map((edge) => `${edge.file} -> ${edge.target}`), []);
+  assert.deepEqual(
+    wrong.map((edge) => `${edge.file} -> ${edge.target}`),
+    [],
+  );
 });
 
 test('imports cross into a part only through its face (index.ts, or a sub-part index.ts)', () => {
   const wrong = edges.filter((edge) => edge.target.includes('/') && !edge.target.endsWith('/index.js'));
-  assert.deepEqual(wrong.map((edge) => `${edge.file} -> ${edge.target}`), []);
+  assert.deepEqual(
+    wrong.map((edge) => `${edge.file} -> ${edge.target}`),
+    [],
+  );
 });
 
 test('the table is ordered from the bottom up: a part may import only parts listed before it', () => {
   const order = [...parts.keys()];
-  for (const [part, imports] of parts) for (const target of imports) assert.ok(order.indexOf(target) >= 0 && order.indexOf(target) < order.indexOf(part), `${part} may import ${target}, listed after it`);
+  for (const [part, imports] of parts)
+    for (const target of imports)
+      assert.ok(order.indexOf(target) >= 0 && order.indexOf(target) < order.indexOf(part), `${part} may import ${target}, listed after it`);
 });
 
 test('the arrows of the table point down: no cycle', () => {
@@ -99,6 +109,8 @@ test('the arrows of the table point down: no cycle', () => {
 
 test('every arrow in the table is used, so the table says what the code does', () => {
   const used = new Set(edges.map((edge) => `${partOf(edge.file)} -> ${partOf(edge.target)}`));
-  const unused = [...parts].flatMap(([part, imports]) => [...imports].map((target) => `${part} -> ${target}`)).filter((arrow) => !used.has(arrow));
+  const unused = [...parts]
+    .flatMap(([part, imports]) => [...imports].map((target) => `${part} -> ${target}`))
+    .filter((arrow) => !used.has(arrow));
   assert.deepEqual(unused, []);
 });

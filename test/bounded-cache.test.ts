@@ -6,10 +6,13 @@ import { decodeOidContent, encodeOidContent } from '../src/asn1/index.js';
 test('a BoundedCache drops its least recently used entry past capacity; a set of a held key makes it the newest', () => {
   const cache = new BoundedCache<string, number>(2);
   cache.set('a', 1).set('b', 2).set('a', 3).set('c', 4);
-  assert.deepEqual([...cache.entries()], [
-    ['a', 3],
-    ['c', 4],
-  ]);
+  assert.deepEqual(
+    [...cache.entries()],
+    [
+      ['a', 3],
+      ['c', 4],
+    ],
+  );
 });
 
 test('a get of a held key makes it the most recent, so the entries in use survive a flood of new keys', () => {
@@ -34,7 +37,8 @@ test('has does not refresh an entry, and undefined values are held like any othe
 });
 
 test('a capacity below one, or not a whole number, is refused', () => {
-  for (const capacity of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) assert.throws(() => new BoundedCache(capacity), RangeError, String(capacity));
+  for (const capacity of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+    assert.throws(() => new BoundedCache(capacity), RangeError, String(capacity));
 });
 
 test('the OID cache fed by outside input stays correct past its bound (100,000 distinct OIDs)', () => {

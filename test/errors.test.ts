@@ -45,7 +45,10 @@ test('a subclass of SymbolonError is told apart from its base', () => {
 });
 
 test('look-alikes without the brand are not SymbolonErrors', () => {
-  const lookAlike = Object.assign(new Error('the upstream did not answer in time'), { code: 'GATEWAY_UPSTREAM_TIMEOUT', name: 'SymbolonError' });
+  const lookAlike = Object.assign(new Error('the upstream did not answer in time'), {
+    code: 'GATEWAY_UPSTREAM_TIMEOUT',
+    name: 'SymbolonError',
+  });
   assert.equal(lookAlike instanceof SymbolonError, false);
   assert.equal(isSymbolonError(lookAlike), false);
   assert.equal(isSymbolonError(null), false);
@@ -54,5 +57,8 @@ test('look-alikes without the brand are not SymbolonErrors', () => {
 
 test('no part declares an error class of its own: every error is a SymbolonError with a code', () => {
   const classes = [...source.matchAll(/class (\w+) extends (\w+Error|Error)\b/g)].map((m) => `${m[1]} extends ${m[2]}`);
-  assert.deepEqual(classes.filter((c) => !['SymbolonError extends Error', 'Asn1Error extends SymbolonError'].includes(c)), []);
+  assert.deepEqual(
+    classes.filter((c) => !['SymbolonError extends Error', 'Asn1Error extends SymbolonError'].includes(c)),
+    [],
+  );
 });

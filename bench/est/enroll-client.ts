@@ -21,11 +21,24 @@ function enrollOnce(job: Job, secureContext: SecureContext, csr: string): Promis
   return new Promise((resolve) => {
     // One secure context for every connection (as a device keeps its trust store loaded); no
     // agent, so no session is resumed: every enrollment is a full handshake.
-    const req = request(job.url, { method: 'POST', ...({ secureContext } as object), agent: false, headers: { Authorization: job.authorization, 'Content-Type': 'application/pkcs10', 'Content-Length': String(Buffer.byteLength(csr)) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200));
-      res.on('error', () => resolve(false));
-    });
+    const req = request(
+      job.url,
+      {
+        method: 'POST',
+        ...({ secureContext } as object),
+        agent: false,
+        headers: {
+          Authorization: job.authorization,
+          'Content-Type': 'application/pkcs10',
+          'Content-Length': String(Buffer.byteLength(csr)),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200));
+        res.on('error', () => resolve(false));
+      },
+    );
     req.on('error', () => resolve(false));
     req.end(csr);
   });
@@ -49,4 +62,6 @@ await Promise.all(
   }),
 );
 const cpu = process.cpuUsage();
-process.stdout.write(`${JSON.stringify({ count, failed, seconds: (performance.now() - start) / 1000, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ count, failed, seconds: (performance.now() - start) / 1000, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`,
+);

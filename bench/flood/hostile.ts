@@ -134,11 +134,14 @@ const ramp = setInterval(() => {
   }
 }, 50);
 
-setTimeout(() => {
-  isStopping = true;
-  clearInterval(dripper);
-  clearInterval(ramp);
-  for (const socket of live) socket.destroy();
-  process.stdout.write(`${JSON.stringify({ opened, closedByServer })}\n`);
-  setTimeout(() => process.exit(0), 200);
-}, Number(values.seconds) * 1000);
+setTimeout(
+  () => {
+    isStopping = true;
+    clearInterval(dripper);
+    clearInterval(ramp);
+    for (const socket of live) socket.destroy();
+    process.stdout.write(`${JSON.stringify({ opened, closedByServer })}\n`);
+    setTimeout(() => process.exit(0), 200);
+  },
+  Number(values.seconds) * 1000,
+);

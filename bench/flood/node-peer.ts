@@ -23,12 +23,22 @@ const { values } = parseArgs({
 
 const agent = new Agent({ keepAlive: true, maxSockets: 128 });
 const server = createServer(
-  { cert: readFileSync(values.cert!), key: readFileSync(values.key!), ca: readFileSync(values.ca!), requestCert: true, rejectUnauthorized: true, handshakeTimeout: Number(values['handshake-timeout-ms']) },
+  {
+    cert: readFileSync(values.cert!),
+    key: readFileSync(values.key!),
+    ca: readFileSync(values.ca!),
+    requestCert: true,
+    rejectUnauthorized: true,
+    handshakeTimeout: Number(values['handshake-timeout-ms']),
+  },
   (req, res) => {
-    const upstream = request({ host: '127.0.0.1', port: Number(values['upstream-port']), path: req.url, method: req.method, headers: req.headers, agent }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      { host: '127.0.0.1', port: Number(values['upstream-port']), path: req.url, method: req.method, headers: req.headers, agent },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => {
       res.writeHead(502);
       res.end();

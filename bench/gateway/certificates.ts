@@ -19,7 +19,8 @@ export interface BenchCertificates {
 
 function openssl(args: readonly string[]): void {
   const result = spawnSync('openssl', args, { encoding: 'utf8' });
-  if (result.error !== undefined || result.status !== 0) throw new Error(`openssl ${args.join(' ')} failed: ${result.error?.message ?? result.stderr}`);
+  if (result.error !== undefined || result.status !== 0)
+    throw new Error(`openssl ${args.join(' ')} failed: ${result.error?.message ?? result.stderr}`);
 }
 
 /**
@@ -30,10 +31,46 @@ export function makeCertificates(work: string): BenchCertificates {
   const extensions = fileURLToPath(new URL('certificates.cnf', import.meta.url));
   const file = (name: string): string => join(work, name);
   const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  openssl(['req', '-x509', ...newKey, '-keyout', file('root.key'), '-out', file('root.pem'), '-days', '2', '-subj', '/O=Symbolon Bench/CN=Bench Root CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl([
+    'req',
+    '-x509',
+    ...newKey,
+    '-keyout',
+    file('root.key'),
+    '-out',
+    file('root.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/O=Symbolon Bench/CN=Bench Root CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   const issue = (name: string, subject: string, section: string, caName: string): void => {
     openssl(['req', '-new', ...newKey, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', subject]);
-    openssl(['x509', '-req', '-in', file(`${name}.csr`), '-CA', file(`${caName}.pem`), '-CAkey', file(`${caName}.key`), '-set_serial', `0x${Date.now().toString(16)}${name.length}`, '-days', '1', '-sha256', '-extfile', extensions, '-extensions', section, '-out', file(`${name}.pem`)]);
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      file(`${name}.csr`),
+      '-CA',
+      file(`${caName}.pem`),
+      '-CAkey',
+      file(`${caName}.key`),
+      '-set_serial',
+      `0x${Date.now().toString(16)}${name.length}`,
+      '-days',
+      '1',
+      '-sha256',
+      '-extfile',
+      extensions,
+      '-extensions',
+      section,
+      '-out',
+      file(`${name}.pem`),
+    ]);
   };
   issue('intermediate', '/O=Symbolon Bench/CN=Bench Intermediate CA', 'intermediate', 'root');
   issue('server', '/O=Symbolon Bench/CN=localhost', 'server', 'intermediate');
@@ -42,5 +79,12 @@ export function makeCertificates(work: string): BenchCertificates {
   writeFileSync(file('server-chain.pem'), readFileSync(file('server.pem'), 'utf8') + intermediate);
   writeFileSync(file('client-chain.pem'), readFileSync(file('client.pem'), 'utf8') + intermediate);
   writeFileSync(file('client-ca.pem'), readFileSync(file('root.pem'), 'utf8'));
-  return { serverChain: file('server-chain.pem'), serverKey: file('server.key'), clientChain: file('client-chain.pem'), clientKey: file('client.key'), clientCa: file('client-ca.pem'), rootCa: file('root.pem') };
+  return {
+    serverChain: file('server-chain.pem'),
+    serverKey: file('server.key'),
+    clientChain: file('client-chain.pem'),
+    clientKey: file('client.key'),
+    clientCa: file('client-ca.pem'),
+    rootCa: file('root.pem'),
+  };
 }

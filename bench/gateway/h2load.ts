@@ -24,20 +24,56 @@ export interface H2loadRun {
  * Returns the binary's path, or why it cannot: Go is missing (apt-get install golang-go) or the build failed.
  */
 export function buildH2load(work: string): { readonly binary: string } | { readonly problem: string } {
-  if (spawnSync('go', ['version'], { stdio: 'ignore' }).error !== undefined) return { problem: 'the HTTP/2 figure needs Go for its load generator (Debian: apt-get install golang-go)' };
+  if (spawnSync('go', ['version'], { stdio: 'ignore' }).error !== undefined)
+    return { problem: 'the HTTP/2 figure needs Go for its load generator (Debian: apt-get install golang-go)' };
   const binary = join(work, 'h2load');
-  const env = { ...process.env, HOME: work, GOCACHE: join(work, 'go-cache'), GOPATH: join(work, 'go-path'), GO111MODULE: 'off', GOFLAGS: '' };
-  const built = spawnSync('go', ['build', '-o', binary, fileURLToPath(new URL('h2load.go', import.meta.url))], { env, encoding: 'utf8', timeout: 300_000 });
-  if (built.error !== undefined || built.status !== 0) return { problem: `go build of bench/gateway/h2load.go failed: ${built.error?.message ?? built.stderr}` };
+  const env = {
+    ...process.env,
+    HOME: work,
+    GOCACHE: join(work, 'go-cache'),
+    GOPATH: join(work, 'go-path'),
+    GO111MODULE: 'off',
+    GOFLAGS: '',
+  };
+  const built = spawnSync('go', ['build', '-o', binary, fileURLToPath(new URL('h2load.go', import.meta.url))], {
+    env,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (built.error !== undefined || built.status !== 0)
+    return { problem: `go build of bench/gateway/h2load.go failed: ${built.error?.message ?? built.stderr}` };
   return { binary };
 }
 
 /** Runs the generator pinned to `placement` (one core: GOMAXPROCS=1); rejects if it fails or overruns. */
 export function runH2load(binary: string, placement: Placement, run: H2loadRun): Promise<LoadgenResult> {
-  const args = ['--port', String(run.port), '--cert', run.tls.certFile, '--key', run.tls.keyFile, '--ca', run.caFile, '--tls', run.tls.version, '--sessions', String(run.sessions), '--streams', String(run.streams), '--seconds', String(run.seconds), '--warmup', String(run.warmupSeconds)];
+  const args = [
+    '--port',
+    String(run.port),
+    '--cert',
+    run.tls.certFile,
+    '--key',
+    run.tls.keyFile,
+    '--ca',
+    run.caFile,
+    '--tls',
+    run.tls.version,
+    '--sessions',
+    String(run.sessions),
+    '--streams',
+    String(run.streams),
+    '--seconds',
+    String(run.seconds),
+    '--warmup',
+    String(run.warmupSeconds),
+  ];
   return new Promise((resolve, reject) => {
     const [program, programArgs] = pinnedCommand(placement, binary, args);
-    const child = spawn(program, programArgs, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOMAXPROCS: '1' } });
+    const child = spawn(program, programArgs, {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, GOMAXPROCS: '1' },
+    });
     setSessionNiceness(child, placement.niceness);
     let stdout = '';
     let stderr = '';

@@ -24,7 +24,14 @@ export interface LoadgenResult {
   readonly cipher: string;
   readonly group: string;
   readonly maxBacklog: number;
-  readonly latencyUs: { readonly samples: number; readonly p50: number; readonly p90: number; readonly p99: number; readonly p999: number; readonly max: number };
+  readonly latencyUs: {
+    readonly samples: number;
+    readonly p50: number;
+    readonly p90: number;
+    readonly p99: number;
+    readonly p999: number;
+    readonly max: number;
+  };
   readonly cpuSeconds: number;
   readonly cpuPercent: number;
 }
@@ -47,13 +54,25 @@ export function compileLoadgen(work: string): string {
   const binary = join(work, 'loadgen');
   const source = fileURLToPath(new URL('loadgen.c', import.meta.url));
   const result = spawnSync('cc', ['-O2', '-Wall', '-o', binary, source, '-lssl', '-lcrypto'], { encoding: 'utf8' });
-  if (result.error !== undefined || result.status !== 0) throw new Error(`cannot compile ${source}: ${result.error?.message ?? result.stderr}`);
+  if (result.error !== undefined || result.status !== 0)
+    throw new Error(`cannot compile ${source}: ${result.error?.message ?? result.stderr}`);
   return binary;
 }
 
 /** Runs the generator pinned to `placement`; rejects if it fails, prints no result, or overruns its time. */
 export function runLoadgen(binary: string, placement: Placement, run: LoadgenRun): Promise<LoadgenResult> {
-  const args = ['--mode', run.mode, '--port', String(run.port), '--connections', String(run.connections), '--seconds', String(run.seconds), '--warmup', String(run.warmupSeconds)];
+  const args = [
+    '--mode',
+    run.mode,
+    '--port',
+    String(run.port),
+    '--connections',
+    String(run.connections),
+    '--seconds',
+    String(run.seconds),
+    '--warmup',
+    String(run.warmupSeconds),
+  ];
   if (run.tls !== undefined) args.push('--tls', run.tls.version, '--cert', run.tls.certFile, '--key', run.tls.keyFile);
   if (run.rate !== undefined) args.push('--rate', String(run.rate));
   if (run.path !== undefined) args.push('--path', run.path);
@@ -75,7 +94,11 @@ export function runLoadgen(binary: string, placement: Placement, run: LoadgenRun
       process.off('exit', killOnExit);
       const line = stdout.trim().split('\n').pop() ?? '';
       if (code !== 0 || !line.startsWith('{')) {
-        reject(new Error(`loadgen ${args.join(' ')} failed (${signal ?? code}${signal === 'SIGKILL' ? `, over ${limitMs} ms` : ''}): ${stderr}${stdout}`));
+        reject(
+          new Error(
+            `loadgen ${args.join(' ')} failed (${signal ?? code}${signal === 'SIGKILL' ? `, over ${limitMs} ms` : ''}): ${stderr}${stdout}`,
+          ),
+        );
         return;
       }
       resolve(JSON.parse(line) as LoadgenResult);

@@ -94,7 +94,8 @@ export async function stopGracefully(target: PinnedProcess, graceMs: number): Pr
 export async function waitForPort(target: PinnedProcess, port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (target.child.exitCode !== null || target.child.signalCode !== null) throw new Error(`${target.name} exited (${target.child.exitCode ?? target.child.signalCode}):\n${target.output()}`);
+    if (target.child.exitCode !== null || target.child.signalCode !== null)
+      throw new Error(`${target.name} exited (${target.child.exitCode ?? target.child.signalCode}):\n${target.output()}`);
     const isOpen = await new Promise<boolean>((resolve) => {
       const socket = connect({ host: '127.0.0.1', port });
       socket.once('connect', () => {
@@ -104,7 +105,8 @@ export async function waitForPort(target: PinnedProcess, port: number, timeoutMs
       socket.once('error', () => resolve(false));
     });
     if (isOpen) return;
-    if (Date.now() > deadline) throw new Error(`${target.name} did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms:\n${target.output()}`);
+    if (Date.now() > deadline)
+      throw new Error(`${target.name} did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms:\n${target.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

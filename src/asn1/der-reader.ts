@@ -107,11 +107,16 @@ export function readHeader(input: Uint8Array, at: number, end: number, base = 0)
     length = 0;
     for (let i = 0; i < n; i++) length = length * 256 + input[at + 2 + i]!;
     // X.690 10.1: the length is encoded in the fewest octets, and the long form only from 128 on.
-    if (input[at + 2] === 0 || length < 0x80) throw new Asn1Error('ASN1_BAD_LENGTH', base + at + 1, 'a DER length is not encoded in its minimal form');
+    if (input[at + 2] === 0 || length < 0x80)
+      throw new Asn1Error('ASN1_BAD_LENGTH', base + at + 1, 'a DER length is not encoded in its minimal form');
     headerLength = 2 + n;
   }
   if (at + headerLength + length > end) {
-    throw new Asn1Error('ASN1_BAD_LENGTH', base + at + 1, `an element of ${length} bytes runs past the ${end - at - headerLength} bytes that remain`);
+    throw new Asn1Error(
+      'ASN1_BAD_LENGTH',
+      base + at + 1,
+      `an element of ${length} bytes runs past the ${end - at - headerLength} bytes that remain`,
+    );
   }
   return { tag, headerLength, length };
 }
@@ -127,8 +132,10 @@ const NO_CHILDREN: readonly DerNode[] = Object.freeze([]);
 function decodeAt(buffer: Buffer, at: number, end: number, depth: number, base = 0): DerNode {
   if (depth > MAX_DER_DEPTH) throw new Asn1Error('ASN1_TOO_DEEP', base + at, `DER nesting deeper than ${MAX_DER_DEPTH} levels`);
   const { tag, headerLength, length } = readHeader(buffer, at, end, base);
-  if (!isConstructedAllowed(tag)) throw new Asn1Error('ASN1_BAD_TAG', base + at, 'a universal primitive type is encoded constructed, which DER forbids');
-  if (tag === 0 && length === 0) throw new Asn1Error('ASN1_BAD_TAG', base + at, 'an end-of-contents marker belongs to BER indefinite lengths, not DER');
+  if (!isConstructedAllowed(tag))
+    throw new Asn1Error('ASN1_BAD_TAG', base + at, 'a universal primitive type is encoded constructed, which DER forbids');
+  if (tag === 0 && length === 0)
+    throw new Asn1Error('ASN1_BAD_TAG', base + at, 'an end-of-contents marker belongs to BER indefinite lengths, not DER');
   const contentStart = at + headerLength;
   const contentEnd = contentStart + length;
   if ((tag & CONSTRUCTED) === 0) return new DerNode(tag, base + at, headerLength, length, NO_CHILDREN, buffer, at);
@@ -148,10 +155,12 @@ function decodeAt(buffer: Buffer, at: number, end: number, depth: number, base =
  */
 export function decodeDer(input: Uint8Array, options: DecodeOptions = {}): DerNode {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_DER_BYTES;
-  if (input.length > maxBytes) throw new Asn1Error('ASN1_TOO_LARGE', 0, `the input is ${input.length} bytes, over the limit of ${maxBytes}`);
+  if (input.length > maxBytes)
+    throw new Asn1Error('ASN1_TOO_LARGE', 0, `the input is ${input.length} bytes, over the limit of ${maxBytes}`);
   const buffer = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const node = decodeAt(buffer, 0, buffer.length, 0);
-  if (node.byteLength !== buffer.length) throw new Asn1Error('ASN1_TRAILING_DATA', node.byteLength, `${buffer.length - node.byteLength} bytes follow the DER element`);
+  if (node.byteLength !== buffer.length)
+    throw new Asn1Error('ASN1_TRAILING_DATA', node.byteLength, `${buffer.length - node.byteLength} bytes follow the DER element`);
   return node;
 }
 
@@ -162,7 +171,11 @@ export function decodeDer(input: Uint8Array, options: DecodeOptions = {}): DerNo
 export function decodeNested(content: Buffer, baseOffset: number): DerNode {
   const node = decodeAt(content, 0, content.length, 0, baseOffset);
   if (node.byteLength !== content.length) {
-    throw new Asn1Error('ASN1_TRAILING_DATA', baseOffset + node.byteLength, `${content.length - node.byteLength} bytes follow the DER element`);
+    throw new Asn1Error(
+      'ASN1_TRAILING_DATA',
+      baseOffset + node.byteLength,
+      `${content.length - node.byteLength} bytes follow the DER element`,
+    );
   }
   return node;
 }
@@ -173,7 +186,11 @@ export function decodeNested(content: Buffer, baseOffset: number): DerNode {
 export function expectTag(node: DerNode | undefined, tag: number, what: string, parentOffset = 0): DerNode {
   if (node === undefined) throw new Asn1Error('ASN1_UNEXPECTED_TAG', parentOffset, `${what} is missing`);
   if (node.tag !== tag) {
-    throw new Asn1Error('ASN1_UNEXPECTED_TAG', node.offset, `${what} was expected (tag 0x${tag.toString(16)}), found tag 0x${node.tag.toString(16)}`);
+    throw new Asn1Error(
+      'ASN1_UNEXPECTED_TAG',
+      node.offset,
+      `${what} was expected (tag 0x${tag.toString(16)}), found tag 0x${node.tag.toString(16)}`,
+    );
   }
   return node;
 }
@@ -250,7 +267,8 @@ export function readBitString(node: DerNode, tag: number = Tag.BIT_STRING): BitS
   const c = node.content;
   if (c.length === 0) throw new Asn1Error('ASN1_BAD_VALUE', node.offset, 'a BIT STRING has no content octets');
   const unusedBits = c[0]!;
-  if (unusedBits > 7 || (c.length === 1 && unusedBits !== 0)) throw new Asn1Error('ASN1_BAD_VALUE', node.offset, 'a BIT STRING has an impossible count of unused bits');
+  if (unusedBits > 7 || (c.length === 1 && unusedBits !== 0))
+    throw new Asn1Error('ASN1_BAD_VALUE', node.offset, 'a BIT STRING has an impossible count of unused bits');
   // X.690 11.2.1: the unused bits are zero.
   if (unusedBits > 0 && (c[c.length - 1]! & ((1 << unusedBits) - 1)) !== 0) {
     throw new Asn1Error('ASN1_BAD_VALUE', node.offset, 'a BIT STRING has non-zero padding bits');
@@ -293,7 +311,8 @@ export function readString(node: DerNode): string {
     }
     case Tag.IA5_STRING:
     case Tag.VISIBLE_STRING: {
-      for (const byte of c) if (byte > 0x7f) throw new Asn1Error('ASN1_BAD_VALUE', node.offset, 'an IA5String or VisibleString has non-ASCII bytes');
+      for (const byte of c)
+        if (byte > 0x7f) throw new Asn1Error('ASN1_BAD_VALUE', node.offset, 'an IA5String or VisibleString has non-ASCII bytes');
       return c.toString('latin1');
     }
     case Tag.T61_STRING:
@@ -311,7 +330,8 @@ export function readString(node: DerNode): string {
       let text = '';
       for (let i = 0; i < c.length; i += 4) {
         const cp = c.readUInt32BE(i);
-        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) throw new Asn1Error('ASN1_BAD_VALUE', node.offset, 'a UniversalString has an invalid code point');
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+          throw new Asn1Error('ASN1_BAD_VALUE', node.offset, 'a UniversalString has an invalid code point');
         text += String.fromCodePoint(cp);
       }
       return text;
@@ -335,10 +355,7 @@ function toDate(node: DerNode, year: number, parts: readonly string[], fraction:
   const ms = fraction === undefined ? 0 : Math.floor(Number('0.' + fraction) * 1000);
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms));
   if (year < 100) date.setUTCFullYear(year);
-  if (
-    month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 ||
-    date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day
-  ) {
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59 || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
     throw new Asn1Error('ASN1_BAD_VALUE', node.offset, 'a time names a date or hour that does not exist');
   }
   return date;

@@ -162,7 +162,8 @@ export function bitString(bytes: Uint8Array, unusedBits = 0): Buffer {
 export function namedBitString(bits: readonly number[]): Buffer {
   let highest = -1;
   for (const bit of bits) {
-    if (!Number.isInteger(bit) || bit < 0 || bit > 255) throw new Asn1Error('ASN1_VALUE_OUT_OF_RANGE', 0, `named bit ${bit} is out of range`);
+    if (!Number.isInteger(bit) || bit < 0 || bit > 255)
+      throw new Asn1Error('ASN1_VALUE_OUT_OF_RANGE', 0, `named bit ${bit} is out of range`);
     if (bit > highest) highest = bit;
   }
   if (highest < 0) return bitString(Buffer.alloc(0));
@@ -220,7 +221,9 @@ export function writeTimeAt(out: Buffer, at: number, ms: number, isGeneralized: 
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const dayOfEra = z - era * 146_097;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
+  );
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   const shiftedMonth = Math.floor((5 * dayOfYear + 2) / 153);
   const day = dayOfYear - Math.floor((153 * shiftedMonth + 2) / 5) + 1;

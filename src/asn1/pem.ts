@@ -2,13 +2,7 @@ import { SymbolonError } from '../errors.js';
 
 /** The PEM labels Symbolon reads and writes (RFC 7468). */
 export type PemLabel =
-  | 'CERTIFICATE'
-  | 'CERTIFICATE REQUEST'
-  | 'X509 CRL'
-  | 'PRIVATE KEY'
-  | 'ENCRYPTED PRIVATE KEY'
-  | 'PUBLIC KEY'
-  | (string & {});
+  'CERTIFICATE' | 'CERTIFICATE REQUEST' | 'X509 CRL' | 'PRIVATE KEY' | 'ENCRYPTED PRIVATE KEY' | 'PUBLIC KEY' | (string & {});
 
 export interface PemBlock {
   readonly label: string;
@@ -43,9 +37,13 @@ export function parsePemBlocks(text: string): PemBlock[] {
     const endAt = text.indexOf(endMarker, bodyStart);
     if (endAt < 0) throw new SymbolonError('PEM_UNTERMINATED', `the PEM block "${label}" has no "${endMarker}" line`);
     const rawBody = text.slice(bodyStart, endAt);
-    if (rawBody.includes('-----')) throw new SymbolonError('PEM_UNTERMINATED', `the PEM block "${label}" is not closed before the next block starts`);
+    if (rawBody.includes('-----'))
+      throw new SymbolonError('PEM_UNTERMINATED', `the PEM block "${label}" is not closed before the next block starts`);
     if (/^\s*[A-Za-z-]+:/m.test(rawBody)) {
-      throw new SymbolonError('PEM_BAD_BASE64', `the PEM block "${label}" carries RFC 1421 headers (legacy OpenSSL encryption); convert the key to PKCS#8`);
+      throw new SymbolonError(
+        'PEM_BAD_BASE64',
+        `the PEM block "${label}" carries RFC 1421 headers (legacy OpenSSL encryption); convert the key to PKCS#8`,
+      );
     }
     const body = rawBody.replace(/[ \t\r\n]+/g, '');
     if (!BASE64_BODY.test(body) || body.length % 4 !== 0) {
@@ -60,7 +58,9 @@ export function parsePemBlocks(text: string): PemBlock[] {
 
 /** The DER of every block with `label`; `PEM_NOT_FOUND` when there is none. */
 export function parsePem(text: string, label: PemLabel): Buffer[] {
-  const found = parsePemBlocks(text).filter((block) => block.label === label).map((block) => block.der);
+  const found = parsePemBlocks(text)
+    .filter((block) => block.label === label)
+    .map((block) => block.der);
   if (found.length === 0) throw new SymbolonError('PEM_NOT_FOUND', `no "-----BEGIN ${label}-----" block was found`);
   return found;
 }

@@ -27,7 +27,16 @@ export function auditEntryHash(entry: Omit<AuditEntry, 'entryHash'>): string {
   const body =
     entry.recordHash === null
       ? canonicalJson([ENTRY_FORMAT_WITHOUT_RECORD, entry.sequence, entry.at, entry.actor, entry.action, entry.target, entry.payloadHash])
-      : canonicalJson([ENTRY_FORMAT, entry.sequence, entry.at, entry.actor, entry.action, entry.target, entry.payloadHash, entry.recordHash]);
+      : canonicalJson([
+          ENTRY_FORMAT,
+          entry.sequence,
+          entry.at,
+          entry.actor,
+          entry.action,
+          entry.target,
+          entry.payloadHash,
+          entry.recordHash,
+        ]);
   return createHash('sha256').update(Buffer.from(entry.previousHash, 'hex')).update(body, 'utf8').digest('hex');
 }
 

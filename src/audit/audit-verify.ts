@@ -19,16 +19,36 @@ export type AuditVerification =
 /** The first fault of one entry against the link it should extend, or undefined when it extends it. */
 function entryFault(entry: AuditEntry, expectedSequence: number, previous: string): Extract<AuditVerification, { ok: false }> | undefined {
   if (entry.sequence > expectedSequence) {
-    return { ok: false, reason: 'removed', sequence: expectedSequence, detail: `entry ${expectedSequence} is missing: the log goes from ${expectedSequence - 1} to ${entry.sequence}` };
+    return {
+      ok: false,
+      reason: 'removed',
+      sequence: expectedSequence,
+      detail: `entry ${expectedSequence} is missing: the log goes from ${expectedSequence - 1} to ${entry.sequence}`,
+    };
   }
   if (entry.sequence < expectedSequence) {
-    return { ok: false, reason: 'reordered', sequence: entry.sequence, detail: `entry ${entry.sequence} appears after entry ${expectedSequence - 1}` };
+    return {
+      ok: false,
+      reason: 'reordered',
+      sequence: entry.sequence,
+      detail: `entry ${entry.sequence} appears after entry ${expectedSequence - 1}`,
+    };
   }
   if (entry.previousHash !== previous) {
-    return { ok: false, reason: 'removed', sequence: entry.sequence, detail: `entry ${entry.sequence} links to an entry that is not the one before it (removed or rewritten)` };
+    return {
+      ok: false,
+      reason: 'removed',
+      sequence: entry.sequence,
+      detail: `entry ${entry.sequence} links to an entry that is not the one before it (removed or rewritten)`,
+    };
   }
   if (auditPayloadHash(entry.payload) !== entry.payloadHash) {
-    return { ok: false, reason: 'edited', sequence: entry.sequence, detail: `the payload of entry ${entry.sequence} does not match its hash` };
+    return {
+      ok: false,
+      reason: 'edited',
+      sequence: entry.sequence,
+      detail: `the payload of entry ${entry.sequence} does not match its hash`,
+    };
   }
   if (auditEntryHash(entry) !== entry.entryHash) {
     return { ok: false, reason: 'edited', sequence: entry.sequence, detail: `entry ${entry.sequence} does not match its hash` };
@@ -66,9 +86,19 @@ export function createAuditChainCursor(start: AuditHead = { sequence: 0, entryHa
 function compareHead(head: AuditHead, count: number, recordedHead: AuditHead | undefined): AuditVerification {
   if (recordedHead !== undefined && (recordedHead.sequence !== head.sequence || recordedHead.entryHash !== head.entryHash)) {
     if (recordedHead.sequence > head.sequence) {
-      return { ok: false, reason: 'truncated', sequence: head.sequence + 1, detail: `the log ends at entry ${head.sequence} but the recorded head is entry ${recordedHead.sequence}` };
+      return {
+        ok: false,
+        reason: 'truncated',
+        sequence: head.sequence + 1,
+        detail: `the log ends at entry ${head.sequence} but the recorded head is entry ${recordedHead.sequence}`,
+      };
     }
-    return { ok: false, reason: 'edited', sequence: head.sequence, detail: `the last entry does not match the recorded head (entry ${recordedHead.sequence})` };
+    return {
+      ok: false,
+      reason: 'edited',
+      sequence: head.sequence,
+      detail: `the last entry does not match the recorded head (entry ${recordedHead.sequence})`,
+    };
   }
   return { ok: true, count, head };
 }
@@ -90,7 +120,12 @@ export function verifyAuditChain(entries: Iterable<AuditEntry>, recordedHead?: A
     if (fault !== undefined) {
       const linked = positionOfHash.get(entry.previousHash);
       if (entry.sequence === index + 1 && entry.previousHash !== previous && linked !== undefined && linked > index) {
-        return { ok: false, reason: 'reordered', sequence: entry.sequence, detail: `entry ${entry.sequence} links to an entry stored after it` };
+        return {
+          ok: false,
+          reason: 'reordered',
+          sequence: entry.sequence,
+          detail: `entry ${entry.sequence} links to an entry stored after it`,
+        };
       }
       return fault;
     }

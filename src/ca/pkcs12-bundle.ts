@@ -88,7 +88,9 @@ export async function buildPkcs12(options: {
   const keyBag = der.sequence(der.oid(OID_KEY_BAG_SHROUDED), der.explicit(0, shroudedKey), attributes(localKeyId, options.friendlyName));
   const certBag = (certificate: Buffer, attrs?: Buffer): Buffer => {
     const value = der.sequence(der.oid(OID_X509_CERTIFICATE), der.explicit(0, der.octetString(certificate)));
-    return attrs === undefined ? der.sequence(der.oid(OID_CERT_BAG), der.explicit(0, value)) : der.sequence(der.oid(OID_CERT_BAG), der.explicit(0, value), attrs);
+    return attrs === undefined
+      ? der.sequence(der.oid(OID_CERT_BAG), der.explicit(0, value))
+      : der.sequence(der.oid(OID_CERT_BAG), der.explicit(0, value), attrs);
   };
   const certBags = [certBag(options.certificate, attributes(localKeyId, options.friendlyName)), ...options.chain.map((c) => certBag(c))];
   const authenticatedSafe = der.sequence(dataContentInfo(der.sequenceOf(certBags)), dataContentInfo(der.sequence(keyBag)));
@@ -96,6 +98,10 @@ export async function buildPkcs12(options: {
   const macKey = pkcs12Kdf(bmpPassword(options.passphrase), salt, 3, MAC_ITERATIONS, 32);
   const mac = createHmac('sha256', macKey).update(authenticatedSafe).digest();
   macKey.fill(0);
-  const macData = der.sequence(der.sequence(der.sequence(der.oid(OID_SHA256), der.nullValue()), der.octetString(mac)), der.octetString(salt), der.integer(MAC_ITERATIONS));
+  const macData = der.sequence(
+    der.sequence(der.sequence(der.oid(OID_SHA256), der.nullValue()), der.octetString(mac)),
+    der.octetString(salt),
+    der.integer(MAC_ITERATIONS),
+  );
   return der.sequence(der.integer(3), dataContentInfo(authenticatedSafe), macData);
 }

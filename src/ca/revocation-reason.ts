@@ -11,6 +11,10 @@ export const REVOCATION_REASONS: readonly RevocationReason[] = Object.freeze(
 export function parseRevocationReason(text: string): RevocationReason {
   const wanted = text.replace(/[-_\s]/g, '').toLowerCase();
   const reason = REVOCATION_REASONS.find((name) => name.toLowerCase() === wanted);
-  if (reason === undefined) throw new SymbolonError('CA_REVOCATION_REASON_UNKNOWN', `"${text}" is not a revocation reason; use one of ${REVOCATION_REASONS.join(', ')}`);
+  if (reason === undefined)
+    throw new SymbolonError(
+      'CA_REVOCATION_REASON_UNKNOWN',
+      `"${text}" is not a revocation reason; use one of ${REVOCATION_REASONS.join(', ')}`,
+    );
   return reason;
 }

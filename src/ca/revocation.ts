@@ -15,11 +15,19 @@ export async function revokeCertificate(
   try {
     return await store.recordRevocation(
       { ...ref, reason, revokedAt: context.now },
-      { at: context.now, actor: context.actor, action: 'certificate.revoke', target: `${ref.issuerId}/${ref.serial}`, payload: { issuer: ref.issuerId, serial: ref.serial, reason } },
+      {
+        at: context.now,
+        actor: context.actor,
+        action: 'certificate.revoke',
+        target: `${ref.issuerId}/${ref.serial}`,
+        payload: { issuer: ref.issuerId, serial: ref.serial, reason },
+      },
     );
   } catch (error) {
     if (isSymbolonError(error) && error.code === 'STORE_NOT_FOUND') {
-      throw new SymbolonError('CA_CERT_NOT_FOUND', `no certificate with serial ${ref.serial} was issued by ${ref.issuerId}`, { cause: error });
+      throw new SymbolonError('CA_CERT_NOT_FOUND', `no certificate with serial ${ref.serial} was issued by ${ref.issuerId}`, {
+        cause: error,
+      });
     }
     throw error;
   }

@@ -14,13 +14,28 @@ export const ExitCode = {
 
 // OUTPUT_ sits with KEY_FILE_*: a refused or impossible output path is fixed on the command line.
 // A gateway configuration that does not validate, or names a file that cannot be used, is input too.
-const INPUT_CODE_PREFIXES = ['ASN1_', 'PEM_', 'CERT_', 'CSR_', 'KEY_', 'INPUT_', 'OUTPUT_', 'SIG_', 'GATEWAY_CONFIG_', 'GATEWAY_FILE_', 'GATEWAY_TLS_MATERIAL_', 'GATEWAY_ROUTE_', 'GATEWAY_RULE_'];
+const INPUT_CODE_PREFIXES = [
+  'ASN1_',
+  'PEM_',
+  'CERT_',
+  'CSR_',
+  'KEY_',
+  'INPUT_',
+  'OUTPUT_',
+  'SIG_',
+  'GATEWAY_CONFIG_',
+  'GATEWAY_FILE_',
+  'GATEWAY_TLS_MATERIAL_',
+  'GATEWAY_ROUTE_',
+  'GATEWAY_RULE_',
+];
 
 /** The exit code for an error: input and usage errors are 2, anything unexpected 70. */
 export function exitCodeFor(error: unknown): number {
   if (!isSymbolonError(error)) return ExitCode.INTERNAL;
   const code: ErrorCode = error.code;
-  if (code === 'USAGE' || code === 'STORE_DATABASE_URL_INVALID' || INPUT_CODE_PREFIXES.some((prefix) => code.startsWith(prefix))) return ExitCode.USAGE_OR_INPUT;
+  if (code === 'USAGE' || code === 'STORE_DATABASE_URL_INVALID' || INPUT_CODE_PREFIXES.some((prefix) => code.startsWith(prefix)))
+    return ExitCode.USAGE_OR_INPUT;
   return ExitCode.FAILED;
 }
 

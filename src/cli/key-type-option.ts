@@ -21,6 +21,7 @@ export function keyTypeAlias(): Option {
 
 /** The key type from `--key-type` or its alias `--type`; p256 when neither is given. Throws `USAGE` when both are. */
 export function keyTypeOf(options: { readonly keyType?: KeyType | undefined; readonly type?: KeyType | undefined }): KeyType {
-  if (options.keyType !== undefined && options.type !== undefined) throw new SymbolonError('USAGE', 'give --key-type once (--type is its old name)');
+  if (options.keyType !== undefined && options.type !== undefined)
+    throw new SymbolonError('USAGE', 'give --key-type once (--type is its old name)');
   return options.keyType ?? options.type ?? 'p256';
 }

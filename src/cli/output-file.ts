@@ -23,8 +23,12 @@ export async function refuseExisting(path: string, code: 'KEY_FILE_EXISTS' | 'OU
  * existing file unless `force`. Throws `OUTPUT_UNWRITABLE` or `code` (the file exists). The write
  * itself checks again: this only moves the usual mistakes before anything is recorded.
  */
-export async function checkOutputPath(path: string, options: { readonly force: boolean; readonly code?: 'KEY_FILE_EXISTS' | 'OUTPUT_FILE_EXISTS' }): Promise<void> {
-  if (path === '' || path.endsWith(sep) || path.endsWith('/')) throw new SymbolonError('OUTPUT_UNWRITABLE', `${JSON.stringify(path)} names a directory, not a file; give a file name`);
+export async function checkOutputPath(
+  path: string,
+  options: { readonly force: boolean; readonly code?: 'KEY_FILE_EXISTS' | 'OUTPUT_FILE_EXISTS' },
+): Promise<void> {
+  if (path === '' || path.endsWith(sep) || path.endsWith('/'))
+    throw new SymbolonError('OUTPUT_UNWRITABLE', `${JSON.stringify(path)} names a directory, not a file; give a file name`);
   const existing = await lstat(path).catch((error: unknown) => {
     if (errorCodeOf(error) === 'ENOENT') return undefined;
     throw new SymbolonError('OUTPUT_UNWRITABLE', `cannot use ${path} (${errorCodeOf(error) ?? 'error'})`, { cause: error });
@@ -32,7 +36,8 @@ export async function checkOutputPath(path: string, options: { readonly force: b
   if (existing?.isDirectory() === true) throw new SymbolonError('OUTPUT_UNWRITABLE', `${path} is a directory; give a file name inside it`);
   const directory = dirname(resolve(path));
   const parent = await stat(directory).catch(() => undefined);
-  if (parent === undefined || !parent.isDirectory()) throw new SymbolonError('OUTPUT_UNWRITABLE', `cannot write ${path}: the directory ${directory} does not exist`);
+  if (parent === undefined || !parent.isDirectory())
+    throw new SymbolonError('OUTPUT_UNWRITABLE', `cannot write ${path}: the directory ${directory} does not exist`);
   try {
     await access(directory, fsConstants.W_OK);
   } catch (error) {
@@ -47,12 +52,17 @@ export async function checkOutputPath(path: string, options: { readonly force: b
  * Writes a file that holds nothing secret (a CSR, a public key) atomically with mode 0644 less
  * the umask. Throws `OUTPUT_FILE_EXISTS` unless `overwrite`, or `OUTPUT_UNWRITABLE`.
  */
-export async function writeOutputFile(path: string, contents: string | Uint8Array, options: { readonly overwrite: boolean }): Promise<void> {
+export async function writeOutputFile(
+  path: string,
+  contents: string | Uint8Array,
+  options: { readonly overwrite: boolean },
+): Promise<void> {
   try {
     await writePublicKeyFile(path, contents, { overwrite: options.overwrite });
   } catch (error) {
     if (!isSymbolonError(error)) throw error;
-    if (error.code === 'KEY_FILE_EXISTS') throw new SymbolonError('OUTPUT_FILE_EXISTS', `${path} already exists; remove it or give --force to replace it`);
+    if (error.code === 'KEY_FILE_EXISTS')
+      throw new SymbolonError('OUTPUT_FILE_EXISTS', `${path} already exists; remove it or give --force to replace it`);
     if (error.code === 'KEY_FILE_UNWRITABLE') throw new SymbolonError('OUTPUT_UNWRITABLE', error.message, { cause: error });
     throw error;
   }

@@ -13,7 +13,10 @@ export async function loadPrivateKeyFile(path: string, passphrase: string | unde
     return await importPrivateKey(bytes, passphrase === undefined ? {} : { passphrase });
   } catch (error) {
     if (isSymbolonError(error) && error.code === 'KEY_PASSPHRASE_REQUIRED') {
-      throw new SymbolonError('KEY_PASSPHRASE_REQUIRED', `${path} is encrypted; give its passphrase with --passphrase-file or --passphrase-env`);
+      throw new SymbolonError(
+        'KEY_PASSPHRASE_REQUIRED',
+        `${path} is encrypted; give its passphrase with --passphrase-file or --passphrase-env`,
+      );
     }
     throw error;
   } finally {

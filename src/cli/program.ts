@@ -14,7 +14,12 @@ export type CommandFactory = (output: Output) => Command;
  * Builds the `symbolon` command from its subcommands and runs it on `argv` (without the node
  * and script paths). Returns the exit code; prints errors as one line, never a stack trace.
  */
-export async function runProgram(argv: readonly string[], commands: readonly CommandFactory[], output: Output, version: string): Promise<number> {
+export async function runProgram(
+  argv: readonly string[],
+  commands: readonly CommandFactory[],
+  output: Output,
+  version: string,
+): Promise<number> {
   const program = new Command('symbolon')
     .description('Mutual TLS end to end: a private CA, revocation, an mTLS gateway and bound tokens.')
     .version(version, '-V, --version')
@@ -22,7 +27,9 @@ export async function runProgram(argv: readonly string[], commands: readonly Com
     .configureOutput({ writeOut: output.out, writeErr: output.err, outputError: usageLine })
     .exitOverride();
   for (const factory of commands) program.addCommand(factory(output));
-  applyToAll(program, (command) => command.exitOverride().configureOutput({ writeOut: output.out, writeErr: output.err, outputError: usageLine }));
+  applyToAll(program, (command) =>
+    command.exitOverride().configureOutput({ writeOut: output.out, writeErr: output.err, outputError: usageLine }),
+  );
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -39,7 +46,6 @@ export async function runProgram(argv: readonly string[], commands: readonly Com
     return exitCodeFor(error);
   }
 }
-
 
 /** Commander's own complaints (an unknown option, a missing argument) in the one-line form of every other error. */
 function usageLine(text: string, write: (text: string) => void): void {

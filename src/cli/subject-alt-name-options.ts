@@ -43,7 +43,9 @@ function uri(value: string): GeneralName {
   if (!URI.test(value)) throw badName(`"${value}" is not a URI (scheme:rest, no spaces)`);
   const isSpiffeId = /^spiffe:/i.test(value);
   if (isSpiffeId && (!SPIFFE_ID.test(value) || value.endsWith('/.') || /\/\.\.?(\/|$)/.test(value))) {
-    throw badName(`"${value}" is not a SPIFFE ID such as spiffe://example.org/ns/prod/sa/api (lowercase trust domain, no trailing slash, query or port)`);
+    throw badName(
+      `"${value}" is not a SPIFFE ID such as spiffe://example.org/ns/prod/sa/api (lowercase trust domain, no trailing slash, query or port)`,
+    );
   }
   return { type: 'uri', value };
 }
@@ -59,5 +61,10 @@ function email(value: string): GeneralName {
  * its option says.
  */
 export function subjectAltNamesFrom(options: SubjectAltNameOptions): GeneralName[] {
-  return [...(options.dns ?? []).map(dnsName), ...(options.ip ?? []).map(ipAddress), ...(options.uri ?? []).map(uri), ...(options.email ?? []).map(email)];
+  return [
+    ...(options.dns ?? []).map(dnsName),
+    ...(options.ip ?? []).map(ipAddress),
+    ...(options.uri ?? []).map(uri),
+    ...(options.email ?? []).map(email),
+  ];
 }

@@ -25,6 +25,9 @@ export function extendedKeyUsagesFrom(values: readonly string[]): string[] {
   return values.map((value) => {
     if (Object.hasOwn(EXTENDED_KEY_USAGES, value)) return EXTENDED_KEY_USAGES[value as keyof typeof EXTENDED_KEY_USAGES];
     if (DOTTED_OID.test(value)) return value;
-    throw new SymbolonError('USAGE', `"${value}" is not an extended key usage; use ${Object.keys(EXTENDED_KEY_USAGES).join(', ')} or a dotted OID`);
+    throw new SymbolonError(
+      'USAGE',
+      `"${value}" is not an extended key usage; use ${Object.keys(EXTENDED_KEY_USAGES).join(', ')} or a dotted OID`,
+    );
   });
 }

@@ -32,7 +32,12 @@ export function createCrlHandler(
     // An issuer's own id wins; otherwise `<issuer>-delta` names that issuer's delta CRL.
     const isDelta = id.endsWith(DELTA_SUFFIX) && !publisher.issuerIds.includes(id);
     const elsewhere = Object.hasOwn(options.published ?? {}, id) ? options.published![id] : undefined;
-    const crl = elsewhere !== undefined ? await elsewhere() : isDelta ? await publisher.currentDelta(id.slice(0, -DELTA_SUFFIX.length)) : await publisher.current(id);
+    const crl =
+      elsewhere !== undefined
+        ? await elsewhere()
+        : isDelta
+          ? await publisher.currentDelta(id.slice(0, -DELTA_SUFFIX.length))
+          : await publisher.current(id);
     if (crl === undefined) {
       sendProblem(res, 404, 'CRL_ISSUER_UNKNOWN', `no CRL is published for ${match[1]}`);
       return true;

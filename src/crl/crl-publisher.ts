@@ -119,7 +119,19 @@ export function createCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
   const states = new Map<string, IssuerState>(
     options.issuers.map((issuer) => [
       issuer.id,
-      { issuer, entries: [], published: undefined, baseCount: 0, delta: undefined, lastNumber: undefined, isDirty: true, isDeltaDirty: false, building: undefined, refresh: undefined, deltaRefresh: undefined },
+      {
+        issuer,
+        entries: [],
+        published: undefined,
+        baseCount: 0,
+        delta: undefined,
+        lastNumber: undefined,
+        isDirty: true,
+        isDeltaDirty: false,
+        building: undefined,
+        refresh: undefined,
+        deltaRefresh: undefined,
+      },
     ]),
   );
   let isClosed = false;
@@ -178,7 +190,11 @@ export function createCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
       } catch (error) {
         // A full or read-only disk: the CRL is served from memory all the same, and the file is said to be stale.
         const cause = errorCodeOf(error instanceof SymbolonError ? error.cause : error) ?? errorCodeOf(error) ?? 'error';
-        failure = new SymbolonError('CRL_WRITE_FAILED', `CRL ${crlNumber} of ${state.issuer.id} could not be written to ${path} (${cause}); it is served over HTTP, the file there is older or missing`, { cause: error });
+        failure = new SymbolonError(
+          'CRL_WRITE_FAILED',
+          `CRL ${crlNumber} of ${state.issuer.id} could not be written to ${path} (${cause}); it is served over HTTP, the file there is older or missing`,
+          { cause: error },
+        );
         onError(failure);
       }
       options.onFileWrite?.({ name, path, crlNumber, error: failure });

@@ -28,7 +28,11 @@ async function currentRootEntries(path: string, root: DataDir['root']): Promise<
   try {
     const parsed = parseCrl(await readFile(path));
     if (!verifyCrlSignature(parsed, root)) return [];
-    return parsed.revokedCertificates.map((entry) => ({ serialNumber: entry.serialNumber, revocationDate: entry.revocationDate, ...(entry.reason === undefined ? {} : { reason: entry.reason }) }));
+    return parsed.revokedCertificates.map((entry) => ({
+      serialNumber: entry.serialNumber,
+      revocationDate: entry.revocationDate,
+      ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+    }));
   } catch {
     return [];
   }
@@ -47,7 +51,10 @@ export function rootCrlPath(dataDir: Pick<DataDir, 'paths'>): string {
  * -crl_check_all`) need it, at the URL every intermediate's CRL distribution point names.
  * Throws `KEY_BAD_PASSPHRASE`, `CA_ROOT_KEY_MISMATCH`, `INPUT_UNREADABLE`.
  */
-export async function publishRootCrl(dataDir: DataDir, options: RootCrlOptions): Promise<{ readonly path: string; readonly crlNumber: bigint; readonly nextUpdate: Date; readonly entries: number }> {
+export async function publishRootCrl(
+  dataDir: DataDir,
+  options: RootCrlOptions,
+): Promise<{ readonly path: string; readonly crlNumber: bigint; readonly nextUpdate: Date; readonly entries: number }> {
   const rootKey = await unlockRootKey(dataDir, options.rootKeyPath, options.rootPassphrase);
   const path = rootCrlPath(dataDir);
   await mkdir(join(dataDir.paths.root, 'crl'), { recursive: true });
@@ -56,7 +63,11 @@ export async function publishRootCrl(dataDir: DataDir, options: RootCrlOptions):
   const revokedCertificates = await currentRootEntries(path, dataDir.root);
   const revoke = options.revoke;
   if (revoke !== undefined && !revokedCertificates.some((entry) => entry.serialNumber === revoke.serialNumber)) {
-    revokedCertificates.push({ serialNumber: revoke.serialNumber, revocationDate: options.now, ...(revoke.reason === 'unspecified' ? {} : { reason: revoke.reason }) });
+    revokedCertificates.push({
+      serialNumber: revoke.serialNumber,
+      revocationDate: options.now,
+      ...(revoke.reason === 'unspecified' ? {} : { reason: revoke.reason }),
+    });
   }
   const nextUpdate = new Date(options.now.getTime() + options.validitySeconds * 1000);
   const der = await buildCrl(
@@ -78,7 +89,12 @@ export async function publishRootCrl(dataDir: DataDir, options: RootCrlOptions):
     actor: options.actor,
     action: 'root.crl',
     target: ROOT_ISSUER_ID,
-    payload: { crlNumber: crlNumber.toString(), thisUpdate: options.now.toISOString(), nextUpdate: nextUpdate.toISOString(), sha256: createHash('sha256').update(der).digest('hex') },
+    payload: {
+      crlNumber: crlNumber.toString(),
+      thisUpdate: options.now.toISOString(),
+      nextUpdate: nextUpdate.toISOString(),
+      sha256: createHash('sha256').update(der).digest('hex'),
+    },
   });
   return { path, crlNumber, nextUpdate, entries: revokedCertificates.length };
 }
@@ -91,10 +107,21 @@ export async function publishRootCrl(dataDir: DataDir, options: RootCrlOptions):
 export async function revokeIntermediate(
   dataDir: DataDir,
   options: Omit<RootCrlOptions, 'revoke'> & { readonly issuerId: string; readonly reason: RevocationReason },
-): Promise<{ readonly path: string; readonly crlNumber: bigint; readonly nextUpdate: Date; readonly serialNumber: string; readonly isActive: boolean }> {
+): Promise<{
+  readonly path: string;
+  readonly crlNumber: bigint;
+  readonly nextUpdate: Date;
+  readonly serialNumber: string;
+  readonly isActive: boolean;
+}> {
   const issuer = dataDir.issuers.find((record) => record.id === options.issuerId);
   if (issuer === undefined || issuer.parentId === null) {
-    throw new SymbolonError('USAGE', issuer === undefined ? `this CA has no issuer ${options.issuerId}` : 'the root cannot be revoked by its own CRL; a compromised root means a new CA');
+    throw new SymbolonError(
+      'USAGE',
+      issuer === undefined
+        ? `this CA has no issuer ${options.issuerId}`
+        : 'the root cannot be revoked by its own CRL; a compromised root means a new CA',
+    );
   }
   const serialNumber = parseCertificate(issuer.certificate).serialNumber;
   const published = await publishRootCrl(dataDir, { ...options, revoke: { serialNumber, reason: options.reason } });
@@ -113,7 +140,10 @@ export async function revokeIntermediate(
  * made offline with `ca root-crl` and copied in), verified against the root before it is served.
  * Undefined while there is none, or when the file is not a CRL the root signed (told to onError).
  */
-export function createRootCrlFile(dataDir: Pick<DataDir, 'paths' | 'root'>, onError: (error: unknown) => void): { current(): Promise<PublishedCrl | undefined> } {
+export function createRootCrlFile(
+  dataDir: Pick<DataDir, 'paths' | 'root'>,
+  onError: (error: unknown) => void,
+): { current(): Promise<PublishedCrl | undefined> } {
   const path = rootCrlPath(dataDir);
   let held: { readonly mtimeMs: number; readonly crl: PublishedCrl | undefined } | undefined;
   return {

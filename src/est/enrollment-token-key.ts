@@ -20,9 +20,14 @@ export async function enrollmentTokenKey(paths: DataDirPaths): Promise<Buffer> {
   try {
     await writeFile(path, randomBytes(TOKEN_HASH_KEY_BYTES), { mode: 0o600, flag: 'wx' });
   } catch (error) {
-    if (errorCodeOf(error) !== 'EEXIST') throw new SymbolonError('CA_DATA_DIR_CORRUPT', `cannot write ${path} (${errorCodeOf(error) ?? 'error'})`, { cause: error });
+    if (errorCodeOf(error) !== 'EEXIST')
+      throw new SymbolonError('CA_DATA_DIR_CORRUPT', `cannot write ${path} (${errorCodeOf(error) ?? 'error'})`, { cause: error });
   }
   const key = await readFile(path);
-  if (key.length !== TOKEN_HASH_KEY_BYTES) throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${path} is not ${TOKEN_HASH_KEY_BYTES} bytes: restore it, or remove it (every enrollment token made so far stops working)`);
+  if (key.length !== TOKEN_HASH_KEY_BYTES)
+    throw new SymbolonError(
+      'CA_DATA_DIR_CORRUPT',
+      `${path} is not ${TOKEN_HASH_KEY_BYTES} bytes: restore it, or remove it (every enrollment token made so far stops working)`,
+    );
   return key;
 }

@@ -35,17 +35,24 @@ export interface TokenContext {
  * the secret, which is never stored and cannot be shown again. Throws `USAGE` for patterns,
  * uses or lifetimes out of range, `CA_PROFILE_UNKNOWN`, `EST_LABEL_UNKNOWN`.
  */
-export async function createEnrollmentToken(request: TokenRequest, context: TokenContext): Promise<{ readonly token: EnrollmentTokenRecord; readonly secret: string }> {
+export async function createEnrollmentToken(
+  request: TokenRequest,
+  context: TokenContext,
+): Promise<{ readonly token: EnrollmentTokenRecord; readonly secret: string }> {
   findProfile(context.config.profiles, request.profile);
-  if (request.names.length === 0) throw new SymbolonError('USAGE', 'give at least one --name pattern: the names a device may enroll for (sensor-*)');
+  if (request.names.length === 0)
+    throw new SymbolonError('USAGE', 'give at least one --name pattern: the names a device may enroll for (sensor-*)');
   for (const pattern of request.names) checkTokenNamePattern(pattern);
   if (!Number.isInteger(request.uses) || request.uses < 1 || request.uses > MAX_TOKEN_USES) {
     throw new SymbolonError('USAGE', `--uses takes a whole number from 1 to ${MAX_TOKEN_USES}`);
   }
-  if (request.ttlSeconds > MAX_TOKEN_TTL_SECONDS) throw new SymbolonError('USAGE', `--ttl is at most ${formatLifetime(MAX_TOKEN_TTL_SECONDS)}`);
+  if (request.ttlSeconds > MAX_TOKEN_TTL_SECONDS)
+    throw new SymbolonError('USAGE', `--ttl is at most ${formatLifetime(MAX_TOKEN_TTL_SECONDS)}`);
   if (request.label !== undefined) {
-    if (!Object.hasOwn(context.config.profiles, request.label)) throw new SymbolonError('EST_LABEL_UNKNOWN', `the label "${request.label}" names no profile; EST labels are profile names`);
-    if (request.label !== request.profile) throw new SymbolonError('USAGE', `--label ${request.label} selects the profile ${request.label}, not ${request.profile}`);
+    if (!Object.hasOwn(context.config.profiles, request.label))
+      throw new SymbolonError('EST_LABEL_UNKNOWN', `the label "${request.label}" names no profile; EST labels are profile names`);
+    if (request.label !== request.profile)
+      throw new SymbolonError('USAGE', `--label ${request.label} selects the profile ${request.label}, not ${request.profile}`);
   }
   const { id, secret } = newTokenCredentials(context.random);
   const expiresAt = new Date(context.now.getTime() + request.ttlSeconds * 1000);
@@ -65,7 +72,14 @@ export async function createEnrollmentToken(request: TokenRequest, context: Toke
       actor: context.actor,
       action: 'token.create',
       target: `token/${id}`,
-      payload: { token: id, profile: request.profile, names: [...request.names], label: request.label ?? null, uses: request.uses, expiresAt: expiresAt.toISOString() },
+      payload: {
+        token: id,
+        profile: request.profile,
+        names: [...request.names],
+        label: request.label ?? null,
+        uses: request.uses,
+        expiresAt: expiresAt.toISOString(),
+      },
     },
   );
   return { token, secret };
@@ -73,7 +87,13 @@ export async function createEnrollmentToken(request: TokenRequest, context: Toke
 
 /** Revokes a token (`token.revoke` audit entry). Throws `STORE_TOKEN_NOT_FOUND`, `STORE_TOKEN_ALREADY_REVOKED`. */
 export function revokeEnrollmentToken(id: string, context: Pick<TokenContext, 'store' | 'now' | 'actor'>): Promise<EnrollmentTokenRecord> {
-  return context.store.revokeEnrollmentToken(id, context.now, { at: context.now, actor: context.actor, action: 'token.revoke', target: `token/${id}`, payload: { token: id } });
+  return context.store.revokeEnrollmentToken(id, context.now, {
+    at: context.now,
+    actor: context.actor,
+    action: 'token.revoke',
+    target: `token/${id}`,
+    payload: { token: id },
+  });
 }
 
 /** What a token is now, for `token list`: usable, or why not. */

@@ -1,7 +1,8 @@
 import { isTokenId } from './token-secret.js';
 
 /** What the Authorization header offers: nothing, a token's id and secret, or something unusable. */
-export type EstCredentials = { readonly kind: 'none' } | { readonly kind: 'token'; readonly id: string; readonly secret: string } | { readonly kind: 'malformed' };
+export type EstCredentials =
+  { readonly kind: 'none' } | { readonly kind: 'token'; readonly id: string; readonly secret: string } | { readonly kind: 'malformed' };
 
 /** Longest Authorization value read: a token's id and secret take under 100 characters. */
 const MAX_AUTHORIZATION_LENGTH = 512;

@@ -9,10 +9,20 @@ import type { Csr } from '../x509/index.js';
 export const MAX_EST_BODY_BYTES = 64 * 1024;
 
 /** Extensions a device may ask for; the profile decides their content. Anything else is refused. */
-const ALLOWED_EXTENSIONS: ReadonlySet<string> = new Set([OID.subjectAltName, OID.keyUsage, OID.extKeyUsage, OID.subjectKeyIdentifier, OID.basicConstraints]);
+const ALLOWED_EXTENSIONS: ReadonlySet<string> = new Set([
+  OID.subjectAltName,
+  OID.keyUsage,
+  OID.extKeyUsage,
+  OID.subjectKeyIdentifier,
+  OID.basicConstraints,
+]);
 
 /** Why a body was not read; the route answers each with its status. */
-export type BodyRefusal = { readonly status: 413 | 400 | 415; readonly code: 'HTTP_BODY_TOO_LARGE' | 'EST_NOT_BASE64' | 'HTTP_UNSUPPORTED_MEDIA_TYPE'; readonly detail: string };
+export type BodyRefusal = {
+  readonly status: 413 | 400 | 415;
+  readonly code: 'HTTP_BODY_TOO_LARGE' | 'EST_NOT_BASE64' | 'HTTP_UNSUPPORTED_MEDIA_TYPE';
+  readonly detail: string;
+};
 
 /**
  * Reads a PKCS#10 request as RFC 7030 4.2.1 sends it: `application/pkcs10`, base64 (line breaks
@@ -22,15 +32,29 @@ export type BodyRefusal = { readonly status: 413 | 400 | 415; readonly code: 'HT
 export async function readCsrBody(req: IncomingMessage, maxBytes: number, timeoutMs: number): Promise<Buffer | BodyRefusal | undefined> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/pkcs10') {
-    return { status: 415, code: 'HTTP_UNSUPPORTED_MEDIA_TYPE', detail: `EST requests are application/pkcs10 (base64), not "${type.slice(0, 64)}"` };
+    return {
+      status: 415,
+      code: 'HTTP_UNSUPPORTED_MEDIA_TYPE',
+      detail: `EST requests are application/pkcs10 (base64), not "${type.slice(0, 64)}"`,
+    };
   }
   const timer = setTimeout(() => req.socket.destroy(), timeoutMs);
   const read = await readBody(req, maxBytes).finally(() => clearTimeout(timer));
-  if (!read.ok) return read.reason === 'too-large' ? { status: 413, code: 'HTTP_BODY_TOO_LARGE', detail: `the request is over ${maxBytes} bytes` } : undefined;
+  if (!read.ok)
+    return read.reason === 'too-large'
+      ? { status: 413, code: 'HTTP_BODY_TOO_LARGE', detail: `the request is over ${maxBytes} bytes` }
+      : undefined;
   // RFC 4648 base64; RFC 7030 bodies may be broken into lines (RFC 2045 6.8): whitespace is dropped, nothing else.
   const text = read.body.toString('latin1').replace(/[\r\n\t ]/g, '');
   if (text.length === 0 || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(text)) {
-    return { status: 400, code: 'EST_NOT_BASE64', detail: text.length === 0 ? 'the request body is empty' : 'the request body is not base64 (a PEM file, or binary DER, is not what RFC 7030 sends)' };
+    return {
+      status: 400,
+      code: 'EST_NOT_BASE64',
+      detail:
+        text.length === 0
+          ? 'the request body is empty'
+          : 'the request body is not base64 (a PEM file, or binary DER, is not what RFC 7030 sends)',
+    };
   }
   return Buffer.from(text, 'base64');
 }
@@ -43,9 +67,11 @@ export async function readCsrBody(req: IncomingMessage, maxBytes: number, timeou
 export function parseEstCsr(der: Buffer): Csr {
   const csr = parseCsr(der, { checkSignature: false });
   for (const extension of csr.extensions) {
-    if (!ALLOWED_EXTENSIONS.has(extension.oid)) throw new SymbolonError('EST_CSR_EXTENSION_FORBIDDEN', `the request asks for extension ${extension.oid}`);
+    if (!ALLOWED_EXTENSIONS.has(extension.oid))
+      throw new SymbolonError('EST_CSR_EXTENSION_FORBIDDEN', `the request asks for extension ${extension.oid}`);
   }
-  if (csr.basicConstraints?.isCa === true) throw new SymbolonError('EST_CSR_EXTENSION_FORBIDDEN', 'the request asks to be a CA (basicConstraints cA)');
+  if (csr.basicConstraints?.isCa === true)
+    throw new SymbolonError('EST_CSR_EXTENSION_FORBIDDEN', 'the request asks to be a CA (basicConstraints cA)');
   return csr;
 }
 

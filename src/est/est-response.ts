@@ -32,7 +32,12 @@ function send(res: ServerResponse, status: number, headers: Readonly<Record<stri
 
 /** 200 with certificates as base64 certs-only PKCS#7 (cacerts, simpleenroll, simplereenroll). */
 export function sendCertsOnly(res: ServerResponse, pkcs7: Uint8Array): void {
-  send(res, 200, { 'Content-Type': PKCS7_CERTS_ONLY, 'Content-Transfer-Encoding': 'base64', 'Cache-Control': 'no-store' }, base64Lines(pkcs7));
+  send(
+    res,
+    200,
+    { 'Content-Type': PKCS7_CERTS_ONLY, 'Content-Transfer-Encoding': 'base64', 'Cache-Control': 'no-store' },
+    base64Lines(pkcs7),
+  );
 }
 
 /** 200 with CSR attributes (RFC 7030 4.5.2), or 204 with no body when there are none. */
@@ -46,7 +51,12 @@ export function sendCsrAttributes(res: ServerResponse, csrAttrs: Uint8Array | un
 
 /** 202: the enrollment waits for approval; the client retries the same request after `retryAfterSeconds` (RFC 7030 4.2.3). */
 export function sendAccepted(res: ServerResponse, retryAfterSeconds: number, id: string): void {
-  send(res, 202, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': String(retryAfterSeconds) }, `enrollment ${id} waits for approval (symbolon ca approve ${id}); retry in ${retryAfterSeconds} seconds\n`);
+  send(
+    res,
+    202,
+    { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': String(retryAfterSeconds) },
+    `enrollment ${id} waits for approval (symbolon ca approve ${id}); retry in ${retryAfterSeconds} seconds\n`,
+  );
 }
 
 /**

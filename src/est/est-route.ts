@@ -47,7 +47,22 @@ const OPERATIONS: ReadonlySet<string> = new Set(['cacerts', 'simpleenroll', 'sim
 const LABEL = /^[a-z][a-z0-9-]{0,39}$/;
 
 /** Errors of the request's content (the CSR and the profile's verdict on it): 400. */
-const BAD_REQUEST_PREFIXES = ['ASN1_', 'PEM_', 'CSR_', 'CERT_', 'KEY_', 'SIG_', 'CA_KEY_', 'CA_NAME_', 'CA_SUBJECT_', 'CA_LIFETIME_', 'EST_NOT_BASE64', 'EST_CSR_', 'EST_POP_', 'INPUT_'];
+const BAD_REQUEST_PREFIXES = [
+  'ASN1_',
+  'PEM_',
+  'CSR_',
+  'CERT_',
+  'KEY_',
+  'SIG_',
+  'CA_KEY_',
+  'CA_NAME_',
+  'CA_SUBJECT_',
+  'CA_LIFETIME_',
+  'EST_NOT_BASE64',
+  'EST_CSR_',
+  'EST_POP_',
+  'INPUT_',
+];
 
 /**
  * Refusals decided while serving, carried as SymbolonErrors to the one place that answers them,
@@ -70,8 +85,14 @@ function bad(error: unknown): SymbolonError | undefined {
 
 /** The names a token's patterns must cover: every subject CN and every subjectAltName's value. */
 function requestedNames(csr: Csr): string[] {
-  const commonNames = csr.subject.flat().filter((attribute) => attribute.type === '2.5.4.3').map((attribute) => attribute.value);
-  return [...commonNames, ...csr.subjectAltNames.map((name) => ('value' in name && typeof name.value === 'string' ? name.value : formatGeneralName(name)))];
+  const commonNames = csr.subject
+    .flat()
+    .filter((attribute) => attribute.type === '2.5.4.3')
+    .map((attribute) => attribute.value);
+  return [
+    ...commonNames,
+    ...csr.subjectAltNames.map((name) => ('value' in name && typeof name.value === 'string' ? name.value : formatGeneralName(name))),
+  ];
 }
 
 function sanText(csrOrCertificate: { readonly subjectAltNames: readonly Parameters<typeof formatGeneralName>[0][] }): string[] {
@@ -104,7 +125,12 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
     const parts = path.slice(EST_PATH.length + 1).split('/');
     if (parts.length === 1 && OPERATIONS.has(parts[0]!)) return { label: undefined, operation: parts[0] as Operation };
     if (parts.length === 2 && OPERATIONS.has(parts[1]!) && LABEL.test(parts[0]!)) {
-      if (!Object.hasOwn(profiles, parts[0]!)) throw refused(404, 'EST_LABEL_UNKNOWN', `no profile is named "${parts[0]}"; EST labels are profile names (${Object.keys(profiles).join(', ')})`);
+      if (!Object.hasOwn(profiles, parts[0]!))
+        throw refused(
+          404,
+          'EST_LABEL_UNKNOWN',
+          `no profile is named "${parts[0]}"; EST labels are profile names (${Object.keys(profiles).join(', ')})`,
+        );
       return { label: parts[0]!, operation: parts[1] as Operation };
     }
     return undefined;
@@ -114,7 +140,12 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
   async function authenticateToken(request: ServiceRequest): Promise<EnrollmentTokenRecord> {
     const credentials = parseEstAuthorization(request.req.headers.authorization);
     if (credentials.kind === 'none') throw refused(401, 'EST_AUTH_REQUIRED');
-    if (credentials.kind === 'malformed') throw refused(401, 'EST_TOKEN_INVALID', 'the Authorization header is not HTTP Basic with a token id and secret, nor Bearer <id>.<secret>');
+    if (credentials.kind === 'malformed')
+      throw refused(
+        401,
+        'EST_TOKEN_INVALID',
+        'the Authorization header is not HTTP Basic with a token id and secret, nor Bearer <id>.<secret>',
+      );
     const token = await store.getEnrollmentToken(credentials.id);
     const isSecret = isTokenSecret(options.tokenHashKey, credentials.secret, token?.secretHash ?? decoyHash);
     if (token === undefined || !isSecret) throw refused(401, 'EST_TOKEN_INVALID');
@@ -122,7 +153,9 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
   }
 
   function tokenRefusal(reason: 'unknown' | 'revoked' | 'expired' | 'used-up'): SymbolonError {
-    const code = ({ unknown: 'EST_TOKEN_INVALID', revoked: 'EST_TOKEN_REVOKED', expired: 'EST_TOKEN_EXPIRED', 'used-up': 'EST_TOKEN_USED_UP' } as const)[reason];
+    const code = (
+      { unknown: 'EST_TOKEN_INVALID', revoked: 'EST_TOKEN_REVOKED', expired: 'EST_TOKEN_EXPIRED', 'used-up': 'EST_TOKEN_USED_UP' } as const
+    )[reason];
     return refused(401, code);
   }
 
@@ -151,14 +184,21 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
 
   function checkPolicy(csr: Csr, profile: Profile): void {
     try {
-      ca.checkRequest({ subject: csr.subject, subjectAltNames: csr.subjectAltNames, publicKey: csr.publicKey, spki: csr.spki }, { profile: profile.name });
+      ca.checkRequest(
+        { subject: csr.subject, subjectAltNames: csr.subjectAltNames, publicKey: csr.publicKey, spki: csr.spki },
+        { profile: profile.name },
+      );
     } catch (error) {
       throw bad(error) ?? error;
     }
   }
 
   function pendingId(requester: string, label: string | undefined, csr: Csr): string {
-    return createHash('sha256').update(`${requester}\n${label ?? ''}\n`).update(csr.der).digest('hex').slice(0, 16);
+    return createHash('sha256')
+      .update(`${requester}\n${label ?? ''}\n`)
+      .update(csr.der)
+      .digest('hex')
+      .slice(0, 16);
   }
 
   /**
@@ -168,7 +208,14 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
    */
   async function held(
     res: ServerResponse,
-    enrollment: { requester: string; profile: Profile; label: string | undefined; csr: Csr; renewalOf: CertificateRef | null; takeUse: (() => Promise<void>) | undefined },
+    enrollment: {
+      requester: string;
+      profile: Profile;
+      label: string | undefined;
+      csr: Csr;
+      renewalOf: CertificateRef | null;
+      takeUse: (() => Promise<void>) | undefined;
+    },
   ): Promise<void> {
     const id = pendingId(enrollment.requester, enrollment.label, enrollment.csr);
     let pending: PendingEnrollmentRecord | undefined = await store.getPendingEnrollment(id);
@@ -178,12 +225,29 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
       const subject = formatName(enrollment.csr.subject);
       const subjectAltNames = sanText(enrollment.csr);
       pending = await store.addPendingEnrollment(
-        { id, requester: enrollment.requester, profile: enrollment.profile.name, label: enrollment.label ?? null, subject, subjectAltNames, csr: enrollment.csr.der, renewalOf: enrollment.renewalOf, requestedAt: now },
-        { at: now, actor: `est:${enrollment.requester}`, action: 'enrollment.request', target: `enrollment/${id}`, payload: { enrollment: id, requester: enrollment.requester, profile: enrollment.profile.name, subject, subjectAltNames } },
+        {
+          id,
+          requester: enrollment.requester,
+          profile: enrollment.profile.name,
+          label: enrollment.label ?? null,
+          subject,
+          subjectAltNames,
+          csr: enrollment.csr.der,
+          renewalOf: enrollment.renewalOf,
+          requestedAt: now,
+        },
+        {
+          at: now,
+          actor: `est:${enrollment.requester}`,
+          action: 'enrollment.request',
+          target: `enrollment/${id}`,
+          payload: { enrollment: id, requester: enrollment.requester, profile: enrollment.profile.name, subject, subjectAltNames },
+        },
       );
     }
     if (pending.status === 'pending') return sendAccepted(res, options.retryAfterSeconds, id);
-    if (pending.status === 'rejected') throw refused(403, 'EST_ENROLLMENT_REJECTED', `enrollment ${id} was rejected by ${pending.decidedBy ?? 'an operator'}`);
+    if (pending.status === 'rejected')
+      throw refused(403, 'EST_ENROLLMENT_REJECTED', `enrollment ${id} was rejected by ${pending.decidedBy ?? 'an operator'}`);
     if (pending.status === 'issued' && pending.certificate !== null) {
       const record = await store.getCertificate(pending.certificate);
       if (record === undefined) throw new SymbolonError('STORE_NOT_FOUND', `the certificate of enrollment ${id} is not recorded`);
@@ -199,9 +263,16 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
         if (approved.renewalOf !== null) {
           const previous = await store.getCertificate(approved.renewalOf);
           if (previous === undefined) throw new SymbolonError('STORE_NOT_FOUND', `the certificate enrollment ${id} renews is not recorded`);
-          issued = await ca.renew(previous, parseCertificate(previous.der), { actor, newKey: { publicKey: csr.publicKey, spki: csr.spki } });
+          issued = await ca.renew(previous, parseCertificate(previous.der), {
+            actor,
+            newKey: { publicKey: csr.publicKey, spki: csr.spki },
+          });
         } else issued = await ca.issueFromCsr(csr, { profile: approved.profile, actor });
-        await store.decidePendingEnrollment(id, { status: 'issued', certificate: { issuerId: issued.record.issuerId, serial: issued.record.serial } }, undefined);
+        await store.decidePendingEnrollment(
+          id,
+          { status: 'issued', certificate: { issuerId: issued.record.issuerId, serial: issued.record.serial } },
+          undefined,
+        );
         return issued;
       })().finally(() => approvedInFlight.delete(id));
       approvedInFlight.set(id, issuing);
@@ -215,15 +286,25 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
     const token = await authenticateToken(request);
     const profile = findProfile(profiles, label ?? token.profile);
     if (profile.name !== token.profile || (token.label !== null && token.label !== label)) {
-      throw refused(403, 'EST_SCOPE_MISMATCH', `this token is for profile ${token.profile}${token.label === null ? '' : ` at label ${token.label}`}`);
+      throw refused(
+        403,
+        'EST_SCOPE_MISMATCH',
+        `this token is for profile ${token.profile}${token.label === null ? '' : ` at label ${token.label}`}`,
+      );
     }
     const csr = await readCsr(request, profile);
     if (csr === undefined) return;
     const names = requestedNames(csr);
     // Fail closed: a request that names nothing is not one the token's patterns allow.
-    if (names.length === 0) throw refused(403, 'EST_NAME_NOT_IN_SCOPE', `the request has no CN and no subjectAltName for ${token.names.join(', ')} to allow`);
+    if (names.length === 0)
+      throw refused(403, 'EST_NAME_NOT_IN_SCOPE', `the request has no CN and no subjectAltName for ${token.names.join(', ')} to allow`);
     const outside = names.filter((name) => !token.names.some((pattern) => matchesTokenName(pattern, name)));
-    if (outside.length > 0) throw refused(403, 'EST_NAME_NOT_IN_SCOPE', `${outside.slice(0, 3).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among ${token.names.join(', ')}`);
+    if (outside.length > 0)
+      throw refused(
+        403,
+        'EST_NAME_NOT_IN_SCOPE',
+        `${outside.slice(0, 3).join(', ')} ${outside.length === 1 ? 'is' : 'are'} not among ${token.names.join(', ')}`,
+      );
     checkPolicy(csr, profile);
     const requester = `token:${token.id}`;
     const takeUse = async (): Promise<void> => {
@@ -233,7 +314,13 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
         actor: `est:${requester}`,
         action: 'token.use',
         target: `token/${token.id}`,
-        payload: { operation: isServerKeygen ? 'serverkeygen' : 'simpleenroll', label: label ?? null, profile: profile.name, subject: formatName(csr.subject), subjectAltNames: sanText(csr) },
+        payload: {
+          operation: isServerKeygen ? 'serverkeygen' : 'simpleenroll',
+          label: label ?? null,
+          profile: profile.name,
+          subject: formatName(csr.subject),
+          subjectAltNames: sanText(csr),
+        },
       });
       if (!use.ok) throw tokenRefusal(use.reason);
     };
@@ -257,8 +344,16 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
     }
     // RFC 7030 4.4: the server makes the key; the CSR gives the subject and names.
     const key = await generateKeyRequest(serverKeyType(profile));
-    const issued = await ca.issue({ subject: csr.subject, subjectAltNames: csr.subjectAltNames, publicKey: key.publicKey, spki: key.spki }, { profile: profile.name, actor });
-    sendServerKey(request.res, key.privateKey.export({ type: 'pkcs8', format: 'der' }), buildCertsOnlyPkcs7([issued.der]), `est-${randomBytes(12).toString('hex')}`);
+    const issued = await ca.issue(
+      { subject: csr.subject, subjectAltNames: csr.subjectAltNames, publicKey: key.publicKey, spki: key.spki },
+      { profile: profile.name, actor },
+    );
+    sendServerKey(
+      request.res,
+      key.privateKey.export({ type: 'pkcs8', format: 'der' }),
+      buildCertsOnlyPkcs7([issued.der]),
+      `est-${randomBytes(12).toString('hex')}`,
+    );
   }
 
   /** simplereenroll: the current certificate over TLS, the same subject and names, a new certificate for the CSR's key. */
@@ -267,19 +362,27 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
     if (!credential.ok) throw refused(credential.code === 'EST_REENROLL_CERTIFICATE_REQUIRED' ? 401 : 403, credential.code);
     const { record, certificate } = credential;
     const profile = findProfile(profiles, record.profile);
-    if (label !== undefined && label !== record.profile) throw refused(403, 'EST_SCOPE_MISMATCH', `the certificate was issued under profile ${record.profile}, not ${label}`);
+    if (label !== undefined && label !== record.profile)
+      throw refused(403, 'EST_SCOPE_MISMATCH', `the certificate was issued under profile ${record.profile}, not ${label}`);
     const csr = await readCsr(request, profile);
     if (csr === undefined) return;
     // RFC 7030 4.2.2: the Subject and SubjectAltName must be identical to the current certificate's.
     if (!csr.subjectDer.equals(certificate.subjectDer) || sanText(csr).join('\n') !== sanText(certificate).join('\n')) {
-      throw refused(403, 'EST_REENROLL_SUBJECT_MISMATCH', `the certificate is for ${formatName(certificate.subject)}; the request asks for ${formatName(csr.subject)}`);
+      throw refused(
+        403,
+        'EST_REENROLL_SUBJECT_MISMATCH',
+        `the certificate is for ${formatName(certificate.subject)}; the request asks for ${formatName(csr.subject)}`,
+      );
     }
     checkPolicy(csr, profile);
     const requester = `certificate:${record.issuerId}/${record.serial}`;
     const renewalOf = { issuerId: record.issuerId, serial: record.serial };
     if (profile.requiresApproval) return held(request.res, { requester, profile, label, csr, renewalOf, takeUse: undefined });
     try {
-      const issued = await ca.renew(record, certificate, { actor: `est:${requester}`, newKey: { publicKey: csr.publicKey, spki: csr.spki } });
+      const issued = await ca.renew(record, certificate, {
+        actor: `est:${requester}`,
+        newKey: { publicKey: csr.publicKey, spki: csr.spki },
+      });
       sendCertsOnly(request.res, buildCertsOnlyPkcs7([issued.der]));
     } catch (error) {
       if (isSymbolonError(error) && error.code === 'CA_CERT_REVOKED') throw refused(403, 'EST_REENROLL_CERTIFICATE_REVOKED');
@@ -290,7 +393,12 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
   async function serve(request: ServiceRequest): Promise<void> {
     const { req, res } = request;
     const route = parsePath(request.path);
-    if (route === undefined) throw refused(404, 'HTTP_NOT_FOUND', `EST answers ${EST_PATH}[/<label>]/cacerts, simpleenroll, simplereenroll, csrattrs, serverkeygen`);
+    if (route === undefined)
+      throw refused(
+        404,
+        'HTTP_NOT_FOUND',
+        `EST answers ${EST_PATH}[/<label>]/cacerts, simpleenroll, simplereenroll, csrattrs, serverkeygen`,
+      );
     const isGet = route.operation === 'cacerts' || route.operation === 'csrattrs';
     if (req.method !== (isGet ? 'GET' : 'POST')) {
       res.setHeader('Allow', isGet ? 'GET' : 'POST');

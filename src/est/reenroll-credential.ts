@@ -6,7 +6,14 @@ import type { Certificate } from '../x509/index.js';
 /** The certificate a client re-enrolls with, as the CA recorded it, or why it cannot. */
 export type ReenrollCredential =
   | { readonly ok: true; readonly record: CertificateRecord; readonly certificate: Certificate }
-  | { readonly ok: false; readonly code: 'EST_REENROLL_CERTIFICATE_REQUIRED' | 'EST_REENROLL_CERTIFICATE_UNKNOWN' | 'EST_REENROLL_CERTIFICATE_REVOKED' | 'EST_REENROLL_CERTIFICATE_EXPIRED' };
+  | {
+      readonly ok: false;
+      readonly code:
+        | 'EST_REENROLL_CERTIFICATE_REQUIRED'
+        | 'EST_REENROLL_CERTIFICATE_UNKNOWN'
+        | 'EST_REENROLL_CERTIFICATE_REVOKED'
+        | 'EST_REENROLL_CERTIFICATE_EXPIRED';
+    };
 
 /**
  * RFC 7030 3.3.2 / 4.2.2: a re-enrolling client authenticates with its current certificate in the
@@ -16,7 +23,11 @@ export type ReenrollCredential =
  */
 export async function reenrollCredential(
   socket: TLSSocket,
-  options: { readonly store: Store; readonly issuers: readonly { readonly id: string; readonly certificate: Certificate }[]; readonly now: Date },
+  options: {
+    readonly store: Store;
+    readonly issuers: readonly { readonly id: string; readonly certificate: Certificate }[];
+    readonly now: Date;
+  },
 ): Promise<ReenrollCredential> {
   const raw = socket.getPeerCertificate(false)?.raw;
   if (raw === undefined || raw.length === 0) return { ok: false, code: 'EST_REENROLL_CERTIFICATE_REQUIRED' };

@@ -16,7 +16,10 @@ const PATTERN = /^[A-Za-z0-9*._@:-]+$/;
  */
 export function checkTokenNamePattern(pattern: string): void {
   if (pattern.length === 0 || pattern.length > MAX_PATTERN_LENGTH || !PATTERN.test(pattern) || pattern.includes('**')) {
-    throw new SymbolonError('USAGE', `--name takes a name or a pattern with "*" for one or more characters within a label (sensor-*, *.fleet.example), not "${pattern}"`);
+    throw new SymbolonError(
+      'USAGE',
+      `--name takes a name or a pattern with "*" for one or more characters within a label (sensor-*, *.fleet.example), not "${pattern}"`,
+    );
   }
 }
 

@@ -13,5 +13,11 @@ export interface RevocationEvent {
 
 /** The feed's view of a stored revocation. */
 export function revocationEventOf(record: RevocationRecord): RevocationEvent {
-  return Object.freeze({ sequence: record.sequence, issuerId: record.issuerId, serial: record.serial, reason: record.reason, revokedAt: record.revokedAt });
+  return Object.freeze({
+    sequence: record.sequence,
+    issuerId: record.issuerId,
+    serial: record.serial,
+    reason: record.reason,
+    revokedAt: record.revokedAt,
+  });
 }

@@ -40,7 +40,11 @@ const routeSchema = z
     // For an https:// upstream: the CAs its certificate must chain to (default: the system's), and
     // whether the gateway presents its own certificate to it (mTLS to the upstream).
     upstreamTls: z
-      .object({ caFile: z.string().min(1).optional(), clientCertificate: z.boolean().default(false), serverName: z.string().min(1).optional() })
+      .object({
+        caFile: z.string().min(1).optional(),
+        clientCertificate: z.boolean().default(false),
+        serverName: z.string().min(1).optional(),
+      })
       .strict()
       .optional(),
     // Upstream connections kept per route.
@@ -71,9 +75,23 @@ const revocationSchema = z.discriminatedUnion('kind', [
       snapshotFile: z.string().min(1).optional(),
     })
     .strict(),
-  z.object({ kind: z.literal('crl'), file: z.string().min(1).optional(), url: z.string().url().optional(), refreshSeconds: z.number().int().positive().default(300) }).strict(),
+  z
+    .object({
+      kind: z.literal('crl'),
+      file: z.string().min(1).optional(),
+      url: z.string().url().optional(),
+      refreshSeconds: z.number().int().positive().default(300),
+    })
+    .strict(),
   // Without url, the responder named in each certificate's authorityInfoAccess is asked.
-  z.object({ kind: z.literal('ocsp'), url: z.string().url().optional(), cacheSeconds: z.number().int().positive().default(300), timeoutMs: z.number().int().positive().default(2000) }).strict(),
+  z
+    .object({
+      kind: z.literal('ocsp'),
+      url: z.string().url().optional(),
+      cacheSeconds: z.number().int().positive().default(300),
+      timeoutMs: z.number().int().positive().default(2000),
+    })
+    .strict(),
   z.object({ kind: z.literal('none') }).strict(),
 ]);
 
@@ -89,7 +107,10 @@ const trustBundleSchema = z
     // profile rules), or rfc5280 (only what RFC 5280 path validation requires) for legacy partner CAs.
     profile: z.enum(['strict', 'rfc5280']).default('strict'),
     // What a CRL past its nextUpdate means (RFC 5280 5.1.2.5): refuse, use it still, or use it for a grace period.
-    staleCrl: z.object({ policy: z.enum(['reject', 'use', 'grace']), graceSeconds: z.number().int().nonnegative().default(0) }).strict().default({ policy: 'reject' }),
+    staleCrl: z
+      .object({ policy: z.enum(['reject', 'use', 'grace']), graceSeconds: z.number().int().nonnegative().default(0) })
+      .strict()
+      .default({ policy: 'reject' }),
   })
   .strict()
   .superRefine((bundle, context) => {
@@ -108,7 +129,10 @@ const listenerSchema = z
     certFile: z.string().min(1).optional(),
     keyFile: z.string().min(1).optional(),
     minTlsVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
-    alpn: z.array(z.enum(['h2', 'http/1.1'])).min(1).default(['h2', 'http/1.1']),
+    alpn: z
+      .array(z.enum(['h2', 'http/1.1']))
+      .min(1)
+      .default(['h2', 'http/1.1']),
     // Staple an OCSP response for the gateway's own certificate, from the responder its authorityInfoAccess names.
     ocspStapling: z.boolean().default(true),
   })
@@ -118,7 +142,12 @@ const listenerSchema = z
 const limitsSchema = z
   .object({
     handshakeTimeoutMs: z.number().int().positive().default(10_000),
-    maxHeaderBytes: z.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+    maxHeaderBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * 1024)
+      .default(16 * 1024),
     idleTimeoutMs: z.number().int().positive().default(60_000),
     // Connections handed to the TLS layer (in their handshake or past it).
     maxConnections: z.number().int().positive().default(10_000),
@@ -127,7 +156,12 @@ const limitsSchema = z
     maxWaitingConnections: z.number().int().positive().default(16_384),
     // A chunked HTTP/1.1 request body up to this size is read whole and its framing checked before the
     // request goes upstream (a malformed one is refused with nothing sent); larger ones stream. 0: all stream.
-    bufferedChunkedBodyBytes: z.number().int().min(0).max(1024 * 1024).default(64 * 1024),
+    bufferedChunkedBodyBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(1024 * 1024)
+      .default(64 * 1024),
   })
   .strict();
 
@@ -162,7 +196,9 @@ function deepFreeze<T>(value: T): T {
 }
 
 function pathText(path: readonly (string | number)[]): string {
-  return path.length === 0 ? '(top level)' : path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('');
+  return path.length === 0
+    ? '(top level)'
+    : path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`)).join('');
 }
 
 /**
@@ -182,12 +218,20 @@ export function validateGatewayConfig(input: unknown): GatewayConfig {
     try {
       compileRouteRules(route);
     } catch (error) {
-      if (error instanceof SymbolonError) throw new SymbolonError('GATEWAY_CONFIG_INVALID', `routes[${index}].${error.message}`, { cause: error });
+      if (error instanceof SymbolonError)
+        throw new SymbolonError('GATEWAY_CONFIG_INVALID', `routes[${index}].${error.message}`, { cause: error });
       throw error;
     }
   });
   try {
-    compileRouteTable(config.routes.map((route, index) => ({ host: route.host, pathPrefix: route.pathPrefix, clientCertificate: route.clientCertificate, route: index })));
+    compileRouteTable(
+      config.routes.map((route, index) => ({
+        host: route.host,
+        pathPrefix: route.pathPrefix,
+        clientCertificate: route.clientCertificate,
+        route: index,
+      })),
+    );
   } catch (error) {
     if (error instanceof SymbolonError) throw new SymbolonError('GATEWAY_CONFIG_INVALID', `routes: ${error.message}`, { cause: error });
     throw error;
@@ -207,14 +251,19 @@ function checkTrustBundleNames(config: GatewayConfig): void {
   });
   config.routes.forEach((route, index) => {
     if (route.trustBundles === undefined) {
-      if (names.length > 1) problems.push(`routes[${index}].trustBundles: with more than one trust bundle (${names.join(', ')}), each route names those it accepts`);
+      if (names.length > 1)
+        problems.push(
+          `routes[${index}].trustBundles: with more than one trust bundle (${names.join(', ')}), each route names those it accepts`,
+        );
       return;
     }
     route.trustBundles.forEach((name, at) => {
-      if (!names.includes(name)) problems.push(`routes[${index}].trustBundles[${at}]: "${name}" is not the name of a trust bundle (${names.join(', ')})`);
+      if (!names.includes(name))
+        problems.push(`routes[${index}].trustBundles[${at}]: "${name}" is not the name of a trust bundle (${names.join(', ')})`);
     });
   });
-  if (problems.length > 0) throw new SymbolonError('GATEWAY_CONFIG_INVALID', `the gateway configuration is not valid: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new SymbolonError('GATEWAY_CONFIG_INVALID', `the gateway configuration is not valid: ${problems.join('; ')}`);
 }
 
 /** Parses YAML text and validates it; throws `GATEWAY_CONFIG_INVALID` for bad YAML too. */

@@ -6,7 +6,8 @@ import { SymbolonError } from '../errors.js';
  * throws `GATEWAY_HEADER_UNSAFE`. The builders escape first; this is the last guard.
  */
 export function assertSafeHeaderValue(name: string, value: string): string {
-  if (!/^[\x20-\x7e]*$/.test(value)) throw new SymbolonError('GATEWAY_HEADER_UNSAFE', `the ${name} header value would contain a control or non-ASCII character`);
+  if (!/^[\x20-\x7e]*$/.test(value))
+    throw new SymbolonError('GATEWAY_HEADER_UNSAFE', `the ${name} header value would contain a control or non-ASCII character`);
   return value;
 }
 

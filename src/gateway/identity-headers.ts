@@ -16,7 +16,11 @@ export interface VerifiedClient {
  * The identity headers for the upstream, lowercase names; the client's own copies are dropped by
  * `isStrippedRequestField`. Throws `GATEWAY_HEADER_UNSAFE` (see `buildXfcc`).
  */
-export function identityHeaders(mode: IdentityHeaderMode, client: VerifiedClient | undefined, xfcc: XfccOptions = {}): Record<string, string> {
+export function identityHeaders(
+  mode: IdentityHeaderMode,
+  client: VerifiedClient | undefined,
+  xfcc: XfccOptions = {},
+): Record<string, string> {
   const headers: Record<string, string> = {};
   if (client === undefined || mode === 'none') return headers;
   if (mode === 'xfcc' || mode === 'both') headers[XFCC_HEADER] = buildXfcc(client.certificate, xfcc);

@@ -83,9 +83,11 @@ function normalizeSpiffeId(id: string): string {
 
 function emailMatcher(pattern: string): (email: string) => boolean {
   const at = pattern.lastIndexOf('@');
-  if (at <= 0 || at === pattern.length - 1) throw new SymbolonError('GATEWAY_RULE_INVALID', `email rule "${pattern.slice(0, 100)}" is not local@domain`);
+  if (at <= 0 || at === pattern.length - 1)
+    throw new SymbolonError('GATEWAY_RULE_INVALID', `email rule "${pattern.slice(0, 100)}" is not local@domain`);
   const local = pattern.slice(0, at);
-  if (local !== '*' && local.includes('*')) throw new SymbolonError('GATEWAY_RULE_INVALID', `email rule "${pattern.slice(0, 100)}": the local part is exact or "*"`);
+  if (local !== '*' && local.includes('*'))
+    throw new SymbolonError('GATEWAY_RULE_INVALID', `email rule "${pattern.slice(0, 100)}": the local part is exact or "*"`);
   const domain = glob(pattern.slice(at + 1), { separator: '.', isCaseInsensitive: true });
   return (email) => {
     const emailAt = email.lastIndexOf('@');
@@ -141,13 +143,15 @@ export function compileRouteRule(rule: RouteRule): RulePredicate {
   }
   if (rule.policyOid !== undefined) {
     const oid = rule.policyOid;
-    if (!/^[0-2](\.(0|[1-9][0-9]{0,18}))+$/.test(oid)) throw new SymbolonError('GATEWAY_RULE_INVALID', `"${oid.slice(0, 100)}" is not a dotted OID`);
+    if (!/^[0-2](\.(0|[1-9][0-9]{0,18}))+$/.test(oid))
+      throw new SymbolonError('GATEWAY_RULE_INVALID', `"${oid.slice(0, 100)}" is not a dotted OID`);
     checks.push(({ certificate }) => certificate.certificatePolicies?.some((policy) => policy.policyId === oid) === true);
   }
   if (rule.fingerprint !== undefined) {
     const pin = normalizeFingerprintSha256(rule.fingerprint);
     checks.push(({ certificate }) => certificate.fingerprintSha256 === pin);
   }
-  if (checks.length === 0) throw new SymbolonError('GATEWAY_RULE_INVALID', 'a rule needs at least one condition; an empty rule would match every certificate');
+  if (checks.length === 0)
+    throw new SymbolonError('GATEWAY_RULE_INVALID', 'a rule needs at least one condition; an empty rule would match every certificate');
   return (identity) => checks.every((check) => check(identity));
 }

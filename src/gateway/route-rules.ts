@@ -7,7 +7,8 @@ export interface RouteRuleSet {
   readonly deny?: readonly RouteRule[];
 }
 
-export type RouteDecision = { readonly allowed: true } | { readonly allowed: false; readonly reason: 'route_denied'; readonly rule: string };
+export type RouteDecision =
+  { readonly allowed: true } | { readonly allowed: false; readonly reason: 'route_denied'; readonly rule: string };
 
 export interface CompiledRouteRules {
   /** Deny rules win; when allow rules exist, at least one must match. */
@@ -40,7 +41,8 @@ export function compileRouteRules(rules: RouteRuleSet): CompiledRouteRules {
 }
 
 function compileList(kind: 'allow' | 'deny', rules: readonly RouteRule[]): Named[] {
-  if (rules.length > MAX_RULES_PER_ROUTE) throw new SymbolonError('GATEWAY_RULE_INVALID', `${kind} has ${rules.length} rules; at most ${MAX_RULES_PER_ROUTE} are accepted`);
+  if (rules.length > MAX_RULES_PER_ROUTE)
+    throw new SymbolonError('GATEWAY_RULE_INVALID', `${kind} has ${rules.length} rules; at most ${MAX_RULES_PER_ROUTE} are accepted`);
   return rules.map((rule, index) => {
     const name = `${kind}[${index}]`;
     try {

@@ -139,7 +139,10 @@ const SEMICOLON = 0x3b;
 
 function isDotSegment(text: string, start: number, end: number): boolean {
   const length = end - start;
-  return (length === 1 && text.charCodeAt(start) === DOT) || (length === 2 && text.charCodeAt(start) === DOT && text.charCodeAt(start + 1) === DOT);
+  return (
+    (length === 1 && text.charCodeAt(start) === DOT) ||
+    (length === 2 && text.charCodeAt(start) === DOT && text.charCodeAt(start + 1) === DOT)
+  );
 }
 
 function withoutParameters(segment: string): string {
@@ -151,7 +154,15 @@ function withoutParameters(segment: string): string {
 
 /** RFC 3986 2.3: ALPHA / DIGIT / "-" / "." / "_" / "~". */
 function isUnreserved(code: number): boolean {
-  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x2d || code === DOT || code === 0x5f || code === 0x7e;
+  return (
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x61 && code <= 0x7a) ||
+    (code >= 0x30 && code <= 0x39) ||
+    code === 0x2d ||
+    code === DOT ||
+    code === 0x5f ||
+    code === 0x7e
+  );
 }
 
 function hexValue(code: number): number {
@@ -241,7 +252,11 @@ export function compileRouteTable<T>(entries: readonly RouteEntry<T>[]): RouteTa
   for (const entry of entries) {
     const prefix = entry.pathPrefix.length > 1 && entry.pathPrefix.endsWith('/') ? entry.pathPrefix.slice(0, -1) : entry.pathPrefix;
     // A prefix is written as the paths it matches are: normalized, without parameters.
-    if (routablePath(prefix) !== prefix || routeMatchPath(prefix) !== prefix) throw new SymbolonError('GATEWAY_ROUTE_INVALID', `path prefix "${entry.pathPrefix}" must be a normalized absolute path: no query, empty or dot segments, ";" parameters, or percent-encoding of what needs none`);
+    if (routablePath(prefix) !== prefix || routeMatchPath(prefix) !== prefix)
+      throw new SymbolonError(
+        'GATEWAY_ROUTE_INVALID',
+        `path prefix "${entry.pathPrefix}" must be a normalized absolute path: no query, empty or dot segments, ";" parameters, or percent-encoding of what needs none`,
+      );
     const normalized = { ...entry, pathPrefix: prefix };
     let bucket: RouteEntry<T>[];
     let key: string;
@@ -250,13 +265,15 @@ export function compileRouteTable<T>(entries: readonly RouteEntry<T>[]): RouteTa
       key = '*';
     } else if (entry.host.startsWith('*.')) {
       const suffix = normalizeHost(entry.host.slice(2));
-      if (suffix === undefined || suffix.includes('*')) throw new SymbolonError('GATEWAY_ROUTE_INVALID', `host "${entry.host}" is not a valid wildcard host`);
+      if (suffix === undefined || suffix.includes('*'))
+        throw new SymbolonError('GATEWAY_ROUTE_INVALID', `host "${entry.host}" is not a valid wildcard host`);
       key = `*.${suffix}`;
       bucket = wildcard.get(suffix) ?? [];
       wildcard.set(suffix, bucket);
     } else {
       const host = normalizeHost(entry.host);
-      if (host === undefined || entry.host.includes('*')) throw new SymbolonError('GATEWAY_ROUTE_INVALID', `host "${entry.host}" is not a valid host`);
+      if (host === undefined || entry.host.includes('*'))
+        throw new SymbolonError('GATEWAY_ROUTE_INVALID', `host "${entry.host}" is not a valid host`);
       key = host;
       bucket = exact.get(host) ?? [];
       exact.set(host, bucket);
@@ -267,7 +284,8 @@ export function compileRouteTable<T>(entries: readonly RouteEntry<T>[]): RouteTa
     bucket.push(Object.freeze(normalized));
   }
   // Longest prefix first, so the first match in a bucket is the most specific.
-  for (const bucket of [...exact.values(), ...wildcard.values(), fallback]) bucket.sort((a, b) => b.pathPrefix.length - a.pathPrefix.length);
+  for (const bucket of [...exact.values(), ...wildcard.values(), fallback])
+    bucket.sort((a, b) => b.pathPrefix.length - a.pathPrefix.length);
 
   const namesRouteHost = (host: string | undefined): boolean => {
     if (host === undefined) return false;
@@ -275,7 +293,8 @@ export function compileRouteTable<T>(entries: readonly RouteEntry<T>[]): RouteTa
     for (let dot = host.indexOf('.'); dot >= 0; dot = host.indexOf('.', dot + 1)) if (wildcard.has(host.slice(dot + 1))) return true;
     return false;
   };
-  const inBucket = (bucket: readonly RouteEntry<T>[] | undefined, path: string) => bucket?.find((entry) => isPrefixOnSegment(entry.pathPrefix, path));
+  const inBucket = (bucket: readonly RouteEntry<T>[] | undefined, path: string) =>
+    bucket?.find((entry) => isPrefixOnSegment(entry.pathPrefix, path));
 
   const hasHostRoutes = exact.size > 0 || wildcard.size > 0;
   // Most requests name the host the one before named: its normalized form is kept.

@@ -105,7 +105,8 @@ class FastPathConnection {
   }
 
   private read(chunk: Buffer): void {
-    if (!this.reader.hasPending && this.head === undefined && !this.isBusy) this.deadline = performance.now() + this.options.requestTimeoutMs;
+    if (!this.reader.hasPending && this.head === undefined && !this.isBusy)
+      this.deadline = performance.now() + this.options.requestTimeoutMs;
     this.reader.append(chunk);
     // While a request is answered, bytes that arrive wait (the socket is paused only past the read-ahead limit).
     if (this.isBusy) this.reader.pauseIfFull();
@@ -121,7 +122,15 @@ class FastPathConnection {
         // Refused heads too: node:http answers them as it always does.
         const head = read.kind === 'head' ? read.head : undefined;
         const framing = head?.framing;
-        if (read.kind !== 'head' || head === undefined || framing?.kind !== 'length' || framing.length > this.options.maxBodyBytes || head.versionMinor !== 1 || head.expectContinue || !this.options.fastPath.claims(head)) {
+        if (
+          read.kind !== 'head' ||
+          head === undefined ||
+          framing?.kind !== 'length' ||
+          framing.length > this.options.maxBodyBytes ||
+          head.versionMinor !== 1 ||
+          head.expectContinue ||
+          !this.options.fastPath.claims(head)
+        ) {
           this.handOver();
           return;
         }
@@ -146,7 +155,11 @@ class FastPathConnection {
     } catch (error) {
       return this.fail(error);
     }
-    if (answer instanceof Promise) answer.then((settled) => this.answer(head, settled), (error: unknown) => this.fail(error));
+    if (answer instanceof Promise)
+      answer.then(
+        (settled) => this.answer(head, settled),
+        (error: unknown) => this.fail(error),
+      );
     else this.answer(head, answer);
   }
 

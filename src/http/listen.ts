@@ -14,7 +14,11 @@ export interface ListenAddress {
 export function listen(server: Server, address: ListenAddress, backlog?: number): Promise<ListenAddress> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
-      reject(new SymbolonError('HTTP_LISTEN_FAILED', `cannot listen on ${address.host}:${address.port} (${error.code ?? error.message})`, { cause: error }));
+      reject(
+        new SymbolonError('HTTP_LISTEN_FAILED', `cannot listen on ${address.host}:${address.port} (${error.code ?? error.message})`, {
+          cause: error,
+        }),
+      );
     };
     server.once('error', onError);
     server.listen({ port: address.port, host: address.host, ...(backlog === undefined ? {} : { backlog }) }, () => {

@@ -29,8 +29,20 @@ export function problemType(code: ErrorCode): string {
 }
 
 /** The problem details for an error code, with an occurrence-specific detail and extension members. */
-export function problemDocument<Extensions extends Readonly<Record<string, unknown>>>(status: number, code: ErrorCode, detail?: string, extensions?: Extensions): ProblemDocument & Extensions {
-  return { type: problemType(code), title: ERROR_CODES[code], status, code, ...(detail === undefined ? {} : { detail }), ...extensions } as ProblemDocument & Extensions;
+export function problemDocument<Extensions extends Readonly<Record<string, unknown>>>(
+  status: number,
+  code: ErrorCode,
+  detail?: string,
+  extensions?: Extensions,
+): ProblemDocument & Extensions {
+  return {
+    type: problemType(code),
+    title: ERROR_CODES[code],
+    status,
+    code,
+    ...(detail === undefined ? {} : { detail }),
+    ...extensions,
+  } as ProblemDocument & Extensions;
 }
 
 /**
@@ -62,12 +74,24 @@ export function internalErrorMessage(): string {
  * Ends `res` with a problem+json body naming a Symbolon error code. `close` asks the client to
  * drop the connection (after a body too large to read, say).
  */
-export function sendProblem(res: ServerResponse | Http2ServerResponse, status: number, code: ErrorCode, detail?: string, headers: Readonly<Record<string, string>> = {}, close = false): void {
+export function sendProblem(
+  res: ServerResponse | Http2ServerResponse,
+  status: number,
+  code: ErrorCode,
+  detail?: string,
+  headers: Readonly<Record<string, string>> = {},
+  close = false,
+): void {
   sendProblemDocument(res, problemDocument(status, code, detail), headers, close);
 }
 
 /** Ends `res` with `problem` as its problem+json body (a response already started is destroyed instead). */
-export function sendProblemDocument(res: ServerResponse | Http2ServerResponse, problem: ProblemDocument, headers: Readonly<Record<string, string>> = {}, close = false): void {
+export function sendProblemDocument(
+  res: ServerResponse | Http2ServerResponse,
+  problem: ProblemDocument,
+  headers: Readonly<Record<string, string>> = {},
+  close = false,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;

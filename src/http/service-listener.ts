@@ -68,7 +68,12 @@ export function createServiceListener(options: ServiceListenerOptions): ServiceL
       const path = target.split('?')[0]!;
       const route = routes.find((candidate) => path === candidate.prefix || path.startsWith(`${candidate.prefix}/`));
       if (route === undefined) {
-        return sendProblem(res, 404, 'HTTP_NOT_FOUND', `this server answers ${routes.map((candidate) => candidate.prefix).join(', ') || 'nothing yet'}`);
+        return sendProblem(
+          res,
+          404,
+          'HTTP_NOT_FOUND',
+          `this server answers ${routes.map((candidate) => candidate.prefix).join(', ') || 'nothing yet'}`,
+        );
       }
       route.handler({ req, res, path, socket: req.socket as TLSSocket }).catch((error: unknown) => {
         options.onError(error);

@@ -46,10 +46,13 @@ const DISPLAY_NAMES: Readonly<Record<string, string>> = {
  */
 export function describeKey(key: KeyObject): KeyInfo {
   const type = key.asymmetricKeyType;
-  if (key.type === 'secret' || type === undefined) throw new SymbolonError('KEY_UNSUPPORTED_TYPE', 'a secret (symmetric) key has no public half to describe');
+  if (key.type === 'secret' || type === undefined)
+    throw new SymbolonError('KEY_UNSUPPORTED_TYPE', 'a secret (symmetric) key has no public half to describe');
   const details = key.asymmetricKeyDetails ?? {};
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  const spkiSha256 = createHash('sha256').update(publicKey.export({ format: 'der', type: 'spki' })).digest('hex');
+  const spkiSha256 = createHash('sha256')
+    .update(publicKey.export({ format: 'der', type: 'spki' }))
+    .digest('hex');
   const displayName = DISPLAY_NAMES[type] ?? type;
 
   let curve: string | null = null;

@@ -55,9 +55,13 @@ export function readKeyInput(input: string | Uint8Array, labels: readonly string
   const keyBlocks = blocks.filter((block) => labels.includes(block.label));
   if (keyBlocks.length === 0) {
     const found = blocks.map((block) => `"${block.label}"`).join(', ') || 'no complete PEM block';
-    throw new SymbolonError('PEM_BAD_LABEL', `a ${what} was expected (${labels.map((label) => `"${label}"`).join(' or ')}), found ${found}`);
+    throw new SymbolonError(
+      'PEM_BAD_LABEL',
+      `a ${what} was expected (${labels.map((label) => `"${label}"`).join(' or ')}), found ${found}`,
+    );
   }
-  if (keyBlocks.length > 1) throw new SymbolonError('KEY_MALFORMED', `the input holds ${keyBlocks.length} keys where one ${what} was expected`);
+  if (keyBlocks.length > 1)
+    throw new SymbolonError('KEY_MALFORMED', `the input holds ${keyBlocks.length} keys where one ${what} was expected`);
   const block = keyBlocks[0]!;
   return { label: block.label, der: block.der, root: decodeKeyDer(block.der, what) };
 }

@@ -39,10 +39,13 @@ export function assertKeySupported(key: KeyObject): void {
       return;
     case 'rsa': {
       const bits = details.modulusLength ?? 0;
-      if (bits < MIN_RSA_BITS) throw refuse(`an RSA key of ${bits} bits is too weak; use RSA of at least ${MIN_RSA_BITS} bits (3072 for long-lived CAs) or P-256`);
-      if (bits > MAX_RSA_BITS) throw refuse(`an RSA key of ${bits} bits is larger than Symbolon accepts (${MAX_RSA_BITS}); use RSA 4096 or P-384`);
+      if (bits < MIN_RSA_BITS)
+        throw refuse(`an RSA key of ${bits} bits is too weak; use RSA of at least ${MIN_RSA_BITS} bits (3072 for long-lived CAs) or P-256`);
+      if (bits > MAX_RSA_BITS)
+        throw refuse(`an RSA key of ${bits} bits is larger than Symbolon accepts (${MAX_RSA_BITS}); use RSA 4096 or P-384`);
       const exponent = details.publicExponent ?? 0n;
-      if (exponent < MIN_RSA_PUBLIC_EXPONENT || exponent % 2n === 0n) throw refuse(`an RSA public exponent of ${exponent} is refused; generate the key with exponent 65537`);
+      if (exponent < MIN_RSA_PUBLIC_EXPONENT || exponent % 2n === 0n)
+        throw refuse(`an RSA public exponent of ${exponent} is refused; generate the key with exponent 65537`);
       return;
     }
     case 'rsa-pss':

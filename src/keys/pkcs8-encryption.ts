@@ -123,14 +123,17 @@ function readScrypt(params: DerNode | undefined, cipher: Cipher): KeyDerivation 
   const parallelization = readCount(parallelizationNode, 'scrypt parallelization', MAX_SCRYPT_PARALLELISM);
   // RFC 7914 2: N is a power of two greater than 1.
   if (cost < 2 || (cost & (cost - 1)) !== 0) throw malformed('the scrypt cost parameter is not a power of two');
-  if (128 * cost * blockSize > MAX_SCRYPT_MEMORY_BYTES) throw unsupported(`scrypt parameters that need more than ${MAX_SCRYPT_MEMORY_BYTES >> 20} MiB`);
-  if (keyLengthNode !== undefined && readCount(keyLengthNode, 'scrypt key length', 64) !== cipher.keyBytes) throw malformed('the scrypt key length does not fit the cipher');
+  if (128 * cost * blockSize > MAX_SCRYPT_MEMORY_BYTES)
+    throw unsupported(`scrypt parameters that need more than ${MAX_SCRYPT_MEMORY_BYTES >> 20} MiB`);
+  if (keyLengthNode !== undefined && readCount(keyLengthNode, 'scrypt key length', 64) !== cipher.keyBytes)
+    throw malformed('the scrypt key length does not fit the cipher');
   return { kdf: 'scrypt', salt, cost, blockSize, parallelization };
 }
 
 /** RFC 8018 A.4: PBES2-params ::= SEQUENCE { keyDerivationFunc, encryptionScheme }. */
 function readScheme(algorithm: DerNode): EncryptionScheme {
-  if (!isSequence(algorithm) || algorithm.children.length < 1 || algorithm.children.length > 2) throw malformed('the encryption AlgorithmIdentifier');
+  if (!isSequence(algorithm) || algorithm.children.length < 1 || algorithm.children.length > 2)
+    throw malformed('the encryption AlgorithmIdentifier');
   const oid = readOid(algorithm.children[0]!);
   if (oid !== OID_PBES2) throw unsupported(`the key is encrypted with ${oid}, not PBES2 (PKCS#5 v1.5 and PKCS#12 schemes are not read)`);
   const params = algorithm.children[1];
@@ -168,7 +171,12 @@ async function deriveKey(passphrase: string, derivation: KeyDerivation, keyBytes
 
 /** Is this DER element an EncryptedPrivateKeyInfo (RFC 5958 3) rather than a plain key? */
 export function isEncryptedPrivateKeyInfo(root: DerNode): boolean {
-  return root.tag === Tag.SEQUENCE && root.children.length === 2 && root.children[0]!.tag === Tag.SEQUENCE && root.children[1]!.tag === Tag.OCTET_STRING;
+  return (
+    root.tag === Tag.SEQUENCE &&
+    root.children.length === 2 &&
+    root.children[0]!.tag === Tag.SEQUENCE &&
+    root.children[1]!.tag === Tag.OCTET_STRING
+  );
 }
 
 /** Is this DER element shaped as a PrivateKeyInfo / OneAsymmetricKey (RFC 5958 2)? */
@@ -219,7 +227,10 @@ export async function encryptPrivateKeyInfo(privateKeyInfo: Uint8Array, passphra
   const algorithm = der.sequence(
     der.oid(OID_PBES2),
     der.sequence(
-      der.sequence(der.oid(OID_PBKDF2), der.sequence(der.octetString(salt), der.integer(PBKDF2_ITERATIONS), der.sequence(der.oid(OID_HMAC_WITH_SHA256), der.nullValue()))),
+      der.sequence(
+        der.oid(OID_PBKDF2),
+        der.sequence(der.octetString(salt), der.integer(PBKDF2_ITERATIONS), der.sequence(der.oid(OID_HMAC_WITH_SHA256), der.nullValue())),
+      ),
       der.sequence(der.oid(OID_AES_256_CBC), der.octetString(iv)),
     ),
   );
@@ -244,7 +255,8 @@ export async function decryptPrivateKeyInfo(encryptedPrivateKeyInfo: DerNode, pa
     throw new SymbolonError('KEY_MALFORMED', 'the encryption parameters of the private key are malformed', { cause: error });
   }
   const ciphertext = encryptedData.content;
-  if (ciphertext.length === 0 || ciphertext.length % AES_BLOCK_BYTES !== 0) throw malformed('the encrypted data is not a whole number of AES blocks');
+  if (ciphertext.length === 0 || ciphertext.length % AES_BLOCK_BYTES !== 0)
+    throw malformed('the encrypted data is not a whole number of AES blocks');
 
   const key = await deriveKey(passphrase, scheme.derivation, scheme.cipher.keyBytes);
   let plaintext: Buffer;

@@ -65,10 +65,13 @@ function keyFromDer(der: Buffer, root: DerNode, type: PrivateKeyContainer): KeyO
   try {
     key = createPrivateKey({ key: der, format: 'der', type });
   } catch (error) {
-    throw new SymbolonError('KEY_MALFORMED', `the ${LABEL_OF[type]} structure is well-formed DER but not a key OpenSSL can read`, { cause: error });
+    throw new SymbolonError('KEY_MALFORMED', `the ${LABEL_OF[type]} structure is well-formed DER but not a key OpenSSL can read`, {
+      cause: error,
+    });
   }
   // OpenSSL must have read the bytes as the key that was checked, not as another type.
-  if (key.asymmetricKeyType !== checkedType) throw new SymbolonError('KEY_MALFORMED', `OpenSSL read the ${checkedType} key as ${key.asymmetricKeyType ?? 'another type'}`);
+  if (key.asymmetricKeyType !== checkedType)
+    throw new SymbolonError('KEY_MALFORMED', `OpenSSL read the ${checkedType} key as ${key.asymmetricKeyType ?? 'another type'}`);
   return key;
 }
 

@@ -1,7 +1,16 @@
 import { decodeNested, readBitString, readIntegerBytes, readOid, Tag, TagClass } from '../asn1/index.js';
 import type { DerNode } from '../asn1/index.js';
 import { Asn1Error, SymbolonError, isSymbolonError } from '../errors.js';
-import { ecCurveByOid, ecCurveName, ecPointFault, ecPrivateKeyFault, ed25519PublicKeyFault, parseSignatureAlgorithm, publicKeyAlgorithmOf, rsaPublicKeyFault } from '../signatures/index.js';
+import {
+  ecCurveByOid,
+  ecCurveName,
+  ecPointFault,
+  ecPrivateKeyFault,
+  ed25519PublicKeyFault,
+  parseSignatureAlgorithm,
+  publicKeyAlgorithmOf,
+  rsaPublicKeyFault,
+} from '../signatures/index.js';
 import type { EcCurve, PublicKeyAlgorithm } from '../signatures/index.js';
 
 /** The containers whose key material is checked here (an encrypted PKCS#8 key once decrypted). */
@@ -42,14 +51,16 @@ function isVersion(node: DerNode | undefined, values: readonly number[]): boolea
 function checkRsaPrivateKey(root: DerNode): void {
   if (root.tag !== Tag.SEQUENCE) throw malformed('an RSAPrivateKey is not a SEQUENCE');
   if (isVersion(root.children[0], [1])) throw unsupported('multi-prime RSA keys are not supported; use an ordinary two-prime RSA key');
-  if (!isVersion(root.children[0], [0]) || root.children.length !== 9) throw malformed('an RSAPrivateKey is not version 0 with eight INTEGERs');
-  const [n, e, d, p, q, dp, dq, qInv] = (['modulus', 'public exponent', 'private exponent', 'prime p', 'prime q', 'exponent dP', 'exponent dQ', 'coefficient'] as const).map((what, i) =>
-    positive(root.children[i + 1], `RSA ${what}`),
-  ) as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+  if (!isVersion(root.children[0], [0]) || root.children.length !== 9)
+    throw malformed('an RSAPrivateKey is not version 0 with eight INTEGERs');
+  const [n, e, d, p, q, dp, dq, qInv] = (
+    ['modulus', 'public exponent', 'private exponent', 'prime p', 'prime q', 'exponent dP', 'exponent dQ', 'coefficient'] as const
+  ).map((what, i) => positive(root.children[i + 1], `RSA ${what}`)) as [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
   const fault = rsaPublicKeyFault(n, e);
   if (fault !== undefined) throw malformed(fault);
   if (p <= 1n || q <= 1n || p * q !== n) throw malformed('the RSA primes do not multiply to the modulus');
-  if (d === 0n || d >= n || dp === 0n || dp >= p || dq === 0n || dq >= q || qInv === 0n || qInv >= p) throw malformed('an RSA private exponent or CRT value is out of range');
+  if (d === 0n || d >= n || dp === 0n || dp >= p || dq === 0n || dq >= q || qInv === 0n || qInv >= p)
+    throw malformed('an RSA private exponent or CRT value is out of range');
 }
 
 /** The curve an EC key names: a named curve Symbolon lists, refused otherwise before OpenSSL sees it. */
@@ -71,12 +82,19 @@ function listedCurve(parameters: DerNode): EcCurve {
  */
 function checkEcPrivateKey(root: DerNode, outerCurve: EcCurve | undefined): void {
   const [version, privateKey, ...optional] = root.children;
-  if (root.tag !== Tag.SEQUENCE || !isVersion(version, [1]) || privateKey?.tag !== Tag.OCTET_STRING) throw malformed('an ECPrivateKey is not version 1 with a private key OCTET STRING');
+  if (root.tag !== Tag.SEQUENCE || !isVersion(version, [1]) || privateKey?.tag !== Tag.OCTET_STRING)
+    throw malformed('an ECPrivateKey is not version 1 with a private key OCTET STRING');
   let curve = outerCurve;
   let publicKey: DerNode | undefined;
   let lastTag = -1;
   for (const field of optional) {
-    if (field.tagClass !== TagClass.CONTEXT || !field.isConstructed || field.tagNumber > 1 || field.tagNumber <= lastTag || field.children.length !== 1) {
+    if (
+      field.tagClass !== TagClass.CONTEXT ||
+      !field.isConstructed ||
+      field.tagNumber > 1 ||
+      field.tagNumber <= lastTag ||
+      field.children.length !== 1
+    ) {
       throw malformed('an ECPrivateKey has fields other than [0] parameters and [1] publicKey');
     }
     lastTag = field.tagNumber;
@@ -100,7 +118,8 @@ function checkEcPrivateKey(root: DerNode, outerCurve: EcCurve | undefined): void
 function checkRawPrivateKey(type: CheckedKeyType, wrapped: DerNode): void {
   const inner = decodeNested(wrapped.content, wrapped.contentOffset);
   const expected = RAW_PRIVATE_KEY_BYTES[type]!;
-  if (inner.tag !== Tag.OCTET_STRING || inner.content.length !== expected) throw malformed(`an ${type} private key is not an OCTET STRING of ${expected} bytes`);
+  if (inner.tag !== Tag.OCTET_STRING || inner.content.length !== expected)
+    throw malformed(`an ${type} private key is not an OCTET STRING of ${expected} bytes`);
 }
 
 /**
@@ -109,17 +128,20 @@ function checkRawPrivateKey(type: CheckedKeyType, wrapped: DerNode): void {
  */
 function checkPrivateKeyInfo(root: DerNode): CheckedKeyType {
   const [version, algorithmId, privateKey, ...optional] = root.children;
-  if (!isVersion(version, [0, 1]) || algorithmId?.tag !== Tag.SEQUENCE || privateKey?.tag !== Tag.OCTET_STRING) throw malformed('a PrivateKeyInfo is not a version, an algorithm and a private key');
+  if (!isVersion(version, [0, 1]) || algorithmId?.tag !== Tag.SEQUENCE || privateKey?.tag !== Tag.OCTET_STRING)
+    throw malformed('a PrivateKeyInfo is not a version, an algorithm and a private key');
   let lastTag = -1;
   let publicKey: DerNode | undefined;
   for (const field of optional) {
     const isAttributes = field.tag === (TagClass.CONTEXT | 0x20 | 0);
     const isPublicKey = field.tag === (TagClass.CONTEXT | 1) && version!.content[0] === 1;
-    if ((!isAttributes && !isPublicKey) || field.tagNumber <= lastTag) throw malformed('a PrivateKeyInfo has fields other than [0] attributes and a version 2 [1] publicKey');
+    if ((!isAttributes && !isPublicKey) || field.tagNumber <= lastTag)
+      throw malformed('a PrivateKeyInfo has fields other than [0] attributes and a version 2 [1] publicKey');
     lastTag = field.tagNumber;
     if (isPublicKey) publicKey = field;
   }
-  if (algorithmId.children.length < 1 || algorithmId.children.length > 2) throw malformed('the private key AlgorithmIdentifier is malformed');
+  if (algorithmId.children.length < 1 || algorithmId.children.length > 2)
+    throw malformed('the private key AlgorithmIdentifier is malformed');
   const oid = readOid(algorithmId.children[0]!);
   const params = algorithmId.children[1];
   const type = publicKeyAlgorithmOf(oid);
@@ -133,7 +155,8 @@ function checkPrivateKeyInfo(root: DerNode): CheckedKeyType {
       break;
     case 'rsa':
       // RFC 8017 A.1: rsaEncryption parameters are NULL (absent is read too, as OpenSSL does).
-      if (params !== undefined && (params.tag !== Tag.NULL || params.content.length !== 0)) throw malformed('rsaEncryption parameters must be NULL');
+      if (params !== undefined && (params.tag !== Tag.NULL || params.content.length !== 0))
+        throw malformed('rsaEncryption parameters must be NULL');
       checkRsaPrivateKey(decodeNested(privateKey.content, privateKey.contentOffset));
       break;
     case 'rsa-pss':
@@ -141,7 +164,8 @@ function checkPrivateKeyInfo(root: DerNode): CheckedKeyType {
         try {
           parseSignatureAlgorithm(algorithmId);
         } catch (error) {
-          if (isSymbolonError(error) && error.code === 'SIG_UNSUPPORTED_ALGORITHM') throw unsupported(`an RSASSA-PSS key with these parameters is not supported: ${error.message}`);
+          if (isSymbolonError(error) && error.code === 'SIG_UNSUPPORTED_ALGORITHM')
+            throw unsupported(`an RSASSA-PSS key with these parameters is not supported: ${error.message}`);
           throw error;
         }
       }
@@ -152,7 +176,10 @@ function checkPrivateKeyInfo(root: DerNode): CheckedKeyType {
       if (params !== undefined) throw malformed(`${type} private keys take no parameters`);
       checkRawPrivateKey(type, privateKey);
       if (type === 'ed25519' && publicKey !== undefined) {
-        const fault = publicKey.content.length === 0 || publicKey.content[0] !== 0 ? 'the Ed25519 public key BIT STRING has unused bits' : ed25519PublicKeyFault(publicKey.content.subarray(1));
+        const fault =
+          publicKey.content.length === 0 || publicKey.content[0] !== 0
+            ? 'the Ed25519 public key BIT STRING has unused bits'
+            : ed25519PublicKeyFault(publicKey.content.subarray(1));
         if (fault !== undefined) throw malformed(fault);
       }
   }

@@ -18,15 +18,23 @@ export function importPublicKeyForInspection(input: string | Uint8Array): KeyObj
   const { root } = readKeyInput(input, ['PUBLIC KEY'], 'public key');
   // RFC 5280 4.1: SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }.
   const [algorithm, subjectPublicKey] = root.children;
-  if (root.tag !== Tag.SEQUENCE || root.children.length !== 2 || algorithm?.tag !== Tag.SEQUENCE || subjectPublicKey?.tag !== Tag.BIT_STRING) {
+  if (
+    root.tag !== Tag.SEQUENCE ||
+    root.children.length !== 2 ||
+    algorithm?.tag !== Tag.SEQUENCE ||
+    subjectPublicKey?.tag !== Tag.BIT_STRING
+  ) {
     throw new SymbolonError('KEY_MALFORMED', 'the data is not a SubjectPublicKeyInfo');
   }
   const info = parsePublicKeyInfo(root, 'KEY_MALFORMED');
   if (info.keyObject !== undefined) return info.keyObject;
-  if (info.algorithm === 'ec' && info.bits === undefined) throw new SymbolonError('KEY_UNSUPPORTED_TYPE', `EC curve ${info.curve ?? 'unnamed'} is not supported; use P-256 or P-384 (or P-521)`);
+  if (info.algorithm === 'ec' && info.bits === undefined)
+    throw new SymbolonError('KEY_UNSUPPORTED_TYPE', `EC curve ${info.curve ?? 'unnamed'} is not supported; use P-256 or P-384 (or P-521)`);
   if (info.algorithmOid === DSA_OID) throw new SymbolonError('KEY_UNSUPPORTED_TYPE', 'DSA is not supported; use P-256 or Ed25519');
-  if (info.algorithm === 'rsa-pss') throw new SymbolonError('KEY_UNSUPPORTED_TYPE', 'an RSASSA-PSS key with these parameters is not supported; use an ordinary RSA key');
-  if (info.algorithm === info.algorithmOid) throw new SymbolonError('KEY_MALFORMED', `the algorithm ${info.algorithmOid} is not one of a public key Symbolon knows`);
+  if (info.algorithm === 'rsa-pss')
+    throw new SymbolonError('KEY_UNSUPPORTED_TYPE', 'an RSASSA-PSS key with these parameters is not supported; use an ordinary RSA key');
+  if (info.algorithm === info.algorithmOid)
+    throw new SymbolonError('KEY_MALFORMED', `the algorithm ${info.algorithmOid} is not one of a public key Symbolon knows`);
   throw new SymbolonError('KEY_MALFORMED', 'the SubjectPublicKeyInfo is well-formed DER but not a key OpenSSL can read');
 }
 

@@ -28,7 +28,8 @@ export function algorithmForKey(key: KeyObject, options: SignerOptions = {}): Si
   const type = key.asymmetricKeyType;
   if (type === 'ed25519') {
     // RFC 8032 5.1: Ed25519 fixes its hash (SHA-512, internal) and has no padding.
-    if (options.hash !== undefined || options.rsaPadding !== undefined) throw new SymbolonError('KEY_ALGORITHM_MISMATCH', 'Ed25519 takes no hash or padding option');
+    if (options.hash !== undefined || options.rsaPadding !== undefined)
+      throw new SymbolonError('KEY_ALGORITHM_MISMATCH', 'Ed25519 takes no hash or padding option');
     return signatureAlgorithm('Ed25519');
   }
   if (type === 'ec') {
@@ -38,7 +39,9 @@ export function algorithmForKey(key: KeyObject, options: SignerOptions = {}): Si
   }
   const hash = options.hash ?? 'sha256';
   const isPss = options.rsaPadding === 'pss';
-  return signatureAlgorithm(isPss ? (`RSASSA-PSS-${hash.toUpperCase()}` as SignatureAlgorithmName) : (`${hash}WithRSAEncryption` as SignatureAlgorithmName));
+  return signatureAlgorithm(
+    isPss ? (`RSASSA-PSS-${hash.toUpperCase()}` as SignatureAlgorithmName) : (`${hash}WithRSAEncryption` as SignatureAlgorithmName),
+  );
 }
 
 /**

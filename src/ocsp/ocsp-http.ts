@@ -18,7 +18,11 @@ const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 
 /** The fields of an answer (RFC 5019 6.2: validators and a lifetime no longer than nextUpdate), without Content-Length. */
 function answerFields(answer: OcspAnswer, clock: () => Date, maxAgeSeconds: number): [string, string][] {
-  if (answer.cache === undefined) return [['Content-Type', 'application/ocsp-response'], ['Cache-Control', 'no-store']];
+  if (answer.cache === undefined)
+    return [
+      ['Content-Type', 'application/ocsp-response'],
+      ['Cache-Control', 'no-store'],
+    ];
   const secondsLeft = Math.floor((answer.cache.nextUpdate.getTime() - clock().getTime()) / 1000);
   return [
     ['Content-Type', 'application/ocsp-response'],
@@ -90,12 +94,15 @@ export function createOcspHandler(responder: OcspResponder, options: OcspHttpOpt
     if (req.method === 'POST' && isOcspPostPath(path)) {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type !== OCSP_REQUEST_TYPE) {
-        sendProblem(res, 415, 'HTTP_UNSUPPORTED_MEDIA_TYPE', 'send the DER OCSPRequest as application/ocsp-request', { Accept: 'application/ocsp-request' });
+        sendProblem(res, 415, 'HTTP_UNSUPPORTED_MEDIA_TYPE', 'send the DER OCSPRequest as application/ocsp-request', {
+          Accept: 'application/ocsp-request',
+        });
         return true;
       }
       const body = await readBody(req, options.maxBodyBytes);
       if (!body.ok) {
-        if (body.reason === 'too-large') sendProblem(res, 413, 'HTTP_BODY_TOO_LARGE', `an OCSP request is at most ${options.maxBodyBytes} bytes here`, {}, true);
+        if (body.reason === 'too-large')
+          sendProblem(res, 413, 'HTTP_BODY_TOO_LARGE', `an OCSP request is at most ${options.maxBodyBytes} bytes here`, {}, true);
         else res.destroy();
         return true;
       }
@@ -124,7 +131,10 @@ export function createOcspHandler(responder: OcspResponder, options: OcspHttpOpt
     }
     // RFC 5019 5: base64, then URL-encoded; some clients leave '/' and '+' as they are, some use base64url.
     const request = BASE64.test(text) ? Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64') : Buffer.alloc(0);
-    const answer = request.length === 0 ? { status: 'malformedRequest' as const, der: ocspErrorResponse('malformedRequest') } : await responder.answer(request);
+    const answer =
+      request.length === 0
+        ? { status: 'malformedRequest' as const, der: ocspErrorResponse('malformedRequest') }
+        : await responder.answer(request);
     send(req, res, answer, clock, maxAgeSeconds);
     return true;
   };

@@ -159,7 +159,9 @@ export function createOcspResponder(options: OcspResponderOptions): OcspResponde
 
   /** The map key of a request small enough to remember, or undefined. */
   function requestKeyOf(request: Uint8Array): string | undefined {
-    return request.length > MAX_REMEMBERED_REQUEST_BYTES ? undefined : Buffer.from(request.buffer, request.byteOffset, request.byteLength).toString('latin1');
+    return request.length > MAX_REMEMBERED_REQUEST_BYTES
+      ? undefined
+      : Buffer.from(request.buffer, request.byteOffset, request.byteLength).toString('latin1');
   }
 
   function remembered(requestKey: string | undefined): OcspAnswer | undefined {

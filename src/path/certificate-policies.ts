@@ -64,7 +64,12 @@ function prune(levels: Level[]): void {
 }
 
 /** RFC 5280 6.1.4 (b): applies a certificate's policyMappings to the nodes of its depth. */
-function applyMappings(level: Level, mappings: ReadonlyMap<string, ReadonlySet<string>>, isMappingAllowed: boolean, budget: WorkBudget): void {
+function applyMappings(
+  level: Level,
+  mappings: ReadonlyMap<string, ReadonlySet<string>>,
+  isMappingAllowed: boolean,
+  budget: WorkBudget,
+): void {
   for (const [issuerDomainPolicy, subjectDomainPolicies] of mappings) {
     budget.policyWork(subjectDomainPolicies.size);
     const node = level.get(issuerDomainPolicy);
@@ -76,7 +81,12 @@ function applyMappings(level: Level, mappings: ReadonlyMap<string, ReadonlySet<s
     } else {
       // (b)(1): a policy met only through anyPolicy becomes a node of its own, expecting its mappings.
       const anyNode = level.get(OID.anyPolicy);
-      if (anyNode !== undefined) level.set(issuerDomainPolicy, { validPolicy: issuerDomainPolicy, expectedPolicySet: subjectDomainPolicies, parents: anyNode.parents });
+      if (anyNode !== undefined)
+        level.set(issuerDomainPolicy, {
+          validPolicy: issuerDomainPolicy,
+          expectedPolicySet: subjectDomainPolicies,
+          parents: anyNode.parents,
+        });
     }
   }
 }
@@ -98,7 +108,9 @@ export function policyViolation(path: readonly Certificate[], budget: WorkBudget
   let inhibitAnyPolicy = n + 1;
   let policyMapping = n + 1;
   // valid_policy_tree: undefined is NULL. Depth 0 is the anyPolicy node (6.1.2 (a)).
-  let levels: Level[] | undefined = [new Map([[OID.anyPolicy, { validPolicy: OID.anyPolicy, expectedPolicySet: new Set([OID.anyPolicy]), parents: new Set<PolicyNode>() }]])];
+  let levels: Level[] | undefined = [
+    new Map([[OID.anyPolicy, { validPolicy: OID.anyPolicy, expectedPolicySet: new Set([OID.anyPolicy]), parents: new Set<PolicyNode>() }]]),
+  ];
   for (let i = 1; i <= n; i++) {
     const index = n - i;
     const certificate = path[index]!;
@@ -117,7 +129,10 @@ export function policyViolation(path: readonly Certificate[], budget: WorkBudget
       prune(levels);
       if (level.size === 0) levels = undefined;
     }
-    const failure = (): PolicyViolation => ({ certificateIndex: index, detail: `an explicit certificate policy is required, and no policy is valid for the path down to certificate ${index}` });
+    const failure = (): PolicyViolation => ({
+      certificateIndex: index,
+      detail: `an explicit certificate policy is required, and no policy is valid for the path down to certificate ${index}`,
+    });
     // 6.1.3 (f), before this certificate's own constraints take effect.
     if (explicitPolicy <= 0 && levels === undefined) return failure();
     if (!isLast) {
@@ -127,7 +142,10 @@ export function policyViolation(path: readonly Certificate[], budget: WorkBudget
         for (const { issuerDomainPolicy, subjectDomainPolicy } of mappings) {
           // 6.1.4 (a): anyPolicy is never mapped, nor mapped to.
           if (issuerDomainPolicy === OID.anyPolicy || subjectDomainPolicy === OID.anyPolicy) {
-            return { certificateIndex: index, detail: `CA certificate ${index} maps a policy to or from anyPolicy, which RFC 5280 forbids` };
+            return {
+              certificateIndex: index,
+              detail: `CA certificate ${index} maps a policy to or from anyPolicy, which RFC 5280 forbids`,
+            };
           }
           const set = grouped.get(issuerDomainPolicy);
           if (set === undefined) grouped.set(issuerDomainPolicy, new Set([subjectDomainPolicy]));

@@ -25,8 +25,10 @@ export interface ChainCheckOptions {
 function validityFailure(certificate: Certificate, index: number, at: Date): PathFailure | undefined {
   const time = at.getTime();
   // RFC 5280 4.1.2.5: the validity period includes both notBefore and notAfter.
-  if (time < certificate.notBefore.getTime()) return pathFailure('PATH_NOT_YET_VALID', index, `certificate ${index} is not valid before ${certificate.notBefore.toISOString()}`);
-  if (time > certificate.notAfter.getTime()) return pathFailure('PATH_EXPIRED', index, `certificate ${index} expired at ${certificate.notAfter.toISOString()}`);
+  if (time < certificate.notBefore.getTime())
+    return pathFailure('PATH_NOT_YET_VALID', index, `certificate ${index} is not valid before ${certificate.notBefore.toISOString()}`);
+  if (time > certificate.notAfter.getTime())
+    return pathFailure('PATH_EXPIRED', index, `certificate ${index} expired at ${certificate.notAfter.toISOString()}`);
   return undefined;
 }
 
@@ -34,7 +36,11 @@ function criticalExtensionFailure(certificate: Certificate, index: number): Path
   for (const extension of certificate.extensions) {
     // RFC 5280 4.2: a critical extension that is not recognised, or not processed, is refused.
     if (extension.critical && !PROCESSED_EXTENSIONS.has(extension.oid)) {
-      return pathFailure('PATH_UNKNOWN_CRITICAL_EXTENSION', index, `certificate ${index} has critical extension ${extension.oid}, which Symbolon does not process`);
+      return pathFailure(
+        'PATH_UNKNOWN_CRITICAL_EXTENSION',
+        index,
+        `certificate ${index} has critical extension ${extension.oid}, which Symbolon does not process`,
+      );
     }
   }
   return undefined;
@@ -48,7 +54,11 @@ function criticalExtensionFailure(certificate: Certificate, index: number): Path
 function caFailure(certificate: Certificate, index: number, isAnchor: boolean): PathFailure | undefined {
   if (certificate.basicConstraints?.isCa === true) return undefined;
   if (isAnchor && certificate.version === 1) return undefined;
-  return pathFailure('PATH_NOT_CA', index, `certificate ${index} issues certificate ${index - 1} but is not a CA certificate (basicConstraints cA is not set)`);
+  return pathFailure(
+    'PATH_NOT_CA',
+    index,
+    `certificate ${index} issues certificate ${index - 1} but is not a CA certificate (basicConstraints cA is not set)`,
+  );
 }
 
 /** RFC 5280 6.1.4 (n): an issuer with a keyUsage must have keyCertSign. */
@@ -60,7 +70,11 @@ function issuerKeyUsageFailure(certificate: Certificate, index: number): PathFai
 /** RFC 5280 4.2.1.3: a TLS leaf signs the handshake, so a keyUsage present must have digitalSignature. */
 function leafKeyUsageFailure(leaf: Certificate, purpose: PathPurpose): PathFailure | undefined {
   if (purpose === 'any' || leaf.keyUsage === undefined || leaf.keyUsage.includes('digitalSignature')) return undefined;
-  return pathFailure('PATH_KEY_USAGE_INVALID', 0, `the certificate's key usage lacks digitalSignature, which TLS ${purpose} authentication needs`);
+  return pathFailure(
+    'PATH_KEY_USAGE_INVALID',
+    0,
+    `the certificate's key usage lacks digitalSignature, which TLS ${purpose} authentication needs`,
+  );
 }
 
 /**
@@ -85,18 +99,29 @@ export function checkCandidatePath(path: readonly Certificate[], options: ChainC
       if (index === 0 || !isSelfIssued(certificate)) {
         for (let above = index + 1; above <= anchorIndex; above++) {
           const violation = nameConstraintViolation(path[above]!, certificate, index === 0, options.budget);
-          if (violation !== undefined) return pathFailure('PATH_NAME_CONSTRAINT_VIOLATED', index, `certificate ${index}: ${violation} of CA certificate ${above}`);
+          if (violation !== undefined)
+            return pathFailure('PATH_NAME_CONSTRAINT_VIOLATED', index, `certificate ${index}: ${violation} of CA certificate ${above}`);
         }
       }
     }
-    const profileFailure = certificateProfileFailure(certificate, { index, isLeaf: index === 0, isAnchor: index === anchorIndex }, options.profile, options.budget);
+    const profileFailure = certificateProfileFailure(
+      certificate,
+      { index, isLeaf: index === 0, isAnchor: index === anchorIndex },
+      options.profile,
+      options.budget,
+    );
     if (profileFailure !== undefined) return profileFailure;
     if (index === 0) break;
     const caCheck = caFailure(certificate, index, index === anchorIndex) ?? issuerKeyUsageFailure(certificate, index);
     if (caCheck !== undefined) return caCheck;
     // 6.1.4 (l)-(m), with the anchor's pathLenConstraint as the starting max_path_length.
     if (index < anchorIndex && !isSelfIssued(certificate)) {
-      if (maxPathLength <= 0) return pathFailure('PATH_LENGTH_EXCEEDED', index, `CA certificate ${index} is below a CA whose pathLenConstraint allows no further CA certificates`);
+      if (maxPathLength <= 0)
+        return pathFailure(
+          'PATH_LENGTH_EXCEEDED',
+          index,
+          `CA certificate ${index} is below a CA whose pathLenConstraint allows no further CA certificates`,
+        );
       maxPathLength--;
     }
     const pathLen = certificate.basicConstraints?.pathLenConstraint;

@@ -65,16 +65,35 @@ export function buildPath(leaf: Certificate, options: PathBuildOptions): PathBui
 
   let best: { failure: PathFailure; rank: number } | undefined;
   const record = (failure: PathFailure, rank: number): void => {
-    const isBetter = best === undefined || rank > best.rank || (rank === RANK_NO_ISSUER && best.rank === RANK_NO_ISSUER && failure.certificateIndex > best.failure.certificateIndex);
+    const isBetter =
+      best === undefined ||
+      rank > best.rank ||
+      (rank === RANK_NO_ISSUER && best.rank === RANK_NO_ISSUER && failure.certificateIndex > best.failure.certificateIndex);
     if (isBetter) best = { failure, rank };
   };
 
   const signatureResults = new Map<string, boolean>();
   const linkFailure = (child: Certificate, issuer: Certificate, index: number): { failure: PathFailure; rank: number } | undefined => {
     const algorithm = child.signatureAlgorithm;
-    if (algorithm === undefined) return { failure: pathFailure('PATH_UNSUPPORTED_ALGORITHM', index, `certificate ${index} is signed with ${child.signatureAlgorithmOid}, which Symbolon does not verify`), rank: RANK_UNSUPPORTED };
+    if (algorithm === undefined)
+      return {
+        failure: pathFailure(
+          'PATH_UNSUPPORTED_ALGORITHM',
+          index,
+          `certificate ${index} is signed with ${child.signatureAlgorithmOid}, which Symbolon does not verify`,
+        ),
+        rank: RANK_UNSUPPORTED,
+      };
     const key = issuer.publicKey.keyObject;
-    if (key === undefined) return { failure: pathFailure('PATH_UNSUPPORTED_ALGORITHM', index + 1, `certificate ${index + 1} has a ${issuer.publicKey.algorithm} key, which Symbolon does not verify with`), rank: RANK_UNSUPPORTED };
+    if (key === undefined)
+      return {
+        failure: pathFailure(
+          'PATH_UNSUPPORTED_ALGORITHM',
+          index + 1,
+          `certificate ${index + 1} has a ${issuer.publicKey.algorithm} key, which Symbolon does not verify with`,
+        ),
+        rank: RANK_UNSUPPORTED,
+      };
     const memoKey = child.fingerprintSha256 + issuer.fingerprintSha256;
     let isValid = signatureResults.get(memoKey);
     if (isValid === undefined) {
@@ -83,7 +102,14 @@ export function buildPath(leaf: Certificate, options: PathBuildOptions): PathBui
       signatureResults.set(memoKey, isValid);
     }
     if (isValid) return undefined;
-    return { failure: pathFailure('PATH_SIGNATURE_INVALID', index, `the signature of certificate ${index} does not verify with the key of its candidate issuer`), rank: RANK_BAD_SIGNATURE };
+    return {
+      failure: pathFailure(
+        'PATH_SIGNATURE_INVALID',
+        index,
+        `the signature of certificate ${index} does not verify with the key of its candidate issuer`,
+      ),
+      rank: RANK_BAD_SIGNATURE,
+    };
   };
 
   const candidatesOf = (certificate: Certificate): Candidate[] => {
@@ -98,7 +124,8 @@ export function buildPath(leaf: Certificate, options: PathBuildOptions): PathBui
     };
     for (const anchor of anchors.withSubject(name)) add(anchor, true);
     for (const intermediate of pool.get(name) ?? []) add(intermediate, false);
-    if (candidates.length > 1) candidates.sort((a, b) => a.order - b.order || b.certificate.notAfter.getTime() - a.certificate.notAfter.getTime());
+    if (candidates.length > 1)
+      candidates.sort((a, b) => a.order - b.order || b.certificate.notAfter.getTime() - a.certificate.notAfter.getTime());
     return candidates;
   };
 
@@ -129,7 +156,14 @@ export function buildPath(leaf: Certificate, options: PathBuildOptions): PathBui
         continue;
       }
       if (path.length > options.maxIntermediates) {
-        record(pathFailure('PATH_LIMIT_EXCEEDED', index + 1, `the chain would need more than ${options.maxIntermediates} intermediate certificates`), RANK_TOO_DEEP);
+        record(
+          pathFailure(
+            'PATH_LIMIT_EXCEEDED',
+            index + 1,
+            `the chain would need more than ${options.maxIntermediates} intermediate certificates`,
+          ),
+          RANK_TOO_DEEP,
+        );
         continue;
       }
       seen.add(key);
@@ -139,8 +173,16 @@ export function buildPath(leaf: Certificate, options: PathBuildOptions): PathBui
       path.pop();
       seen.delete(key);
     }
-    if (candidates.length === 0) record(pathFailure('PATH_NO_ISSUER', index, `no trusted root or intermediate certificate is named as the issuer of certificate ${index}`), RANK_NO_ISSUER);
-    else if (isLoopOnly) record(pathFailure('PATH_NO_ISSUER', index, `the only issuers of certificate ${index} are already in the path (a loop)`), RANK_NO_ISSUER);
+    if (candidates.length === 0)
+      record(
+        pathFailure('PATH_NO_ISSUER', index, `no trusted root or intermediate certificate is named as the issuer of certificate ${index}`),
+        RANK_NO_ISSUER,
+      );
+    else if (isLoopOnly)
+      record(
+        pathFailure('PATH_NO_ISSUER', index, `the only issuers of certificate ${index} are already in the path (a loop)`),
+        RANK_NO_ISSUER,
+      );
     return undefined;
   };
 

@@ -85,7 +85,13 @@ function run(leafInput: Certificate | Uint8Array, options: PathValidationOptions
       const profile = profileFor(options.profile, path[path.length - 1]!);
       const failure = checkCandidatePath(path, { at: options.at, purpose, budget, profile });
       if (failure !== undefined || (crls.length === 0 && options.crlRequirement === undefined)) return failure;
-      const revocation = checkRevocation(path, crls, { at: options.at, requirement: options.crlRequirement ?? 'available', budget, pool, profile });
+      const revocation = checkRevocation(path, crls, {
+        at: options.at,
+        requirement: options.crlRequirement ?? 'available',
+        budget,
+        pool,
+        profile,
+      });
       crlNextUpdate = revocation.nextUpdate;
       return revocation.failure;
     },
@@ -93,7 +99,11 @@ function run(leafInput: Certificate | Uint8Array, options: PathValidationOptions
   if ('failure' in outcome) {
     // An intermediate that could not be read is the likelier story behind a missing issuer.
     if (outcome.failure.code === 'PATH_NO_ISSUER' && unreadable !== undefined) {
-      return parseFailure(unreadable.error, outcome.failure.certificateIndex + 1, `intermediate certificate ${unreadable.position + 1} as given cannot be read`);
+      return parseFailure(
+        unreadable.error,
+        outcome.failure.certificateIndex + 1,
+        `intermediate certificate ${unreadable.position + 1} as given cannot be read`,
+      );
     }
     return outcome.failure;
   }

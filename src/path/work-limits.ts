@@ -52,11 +52,13 @@ export class WorkBudget {
   constructor(readonly limits: PathLimits) {}
 
   candidate(): void {
-    if (++this.candidates > this.limits.maxCandidates) throw limitReached(`more than ${this.limits.maxCandidates} issuer candidates were considered`);
+    if (++this.candidates > this.limits.maxCandidates)
+      throw limitReached(`more than ${this.limits.maxCandidates} issuer candidates were considered`);
   }
 
   signatureCheck(): void {
-    if (++this.signatureChecks > this.limits.maxSignatureChecks) throw limitReached(`more than ${this.limits.maxSignatureChecks} signatures would have to be verified`);
+    if (++this.signatureChecks > this.limits.maxSignatureChecks)
+      throw limitReached(`more than ${this.limits.maxSignatureChecks} signatures would have to be verified`);
   }
 
   path(): void {
@@ -65,11 +67,13 @@ export class WorkBudget {
 
   compareNames(count: number): void {
     this.nameComparisons += count;
-    if (this.nameComparisons > this.limits.maxNameComparisons) throw limitReached(`name constraints need more than ${this.limits.maxNameComparisons} comparisons`);
+    if (this.nameComparisons > this.limits.maxNameComparisons)
+      throw limitReached(`name constraints need more than ${this.limits.maxNameComparisons} comparisons`);
   }
 
   policyWork(count: number): void {
     this.policyUnits += count;
-    if (this.policyUnits > this.limits.maxPolicyWork) throw limitReached(`certificate policy processing needs more than ${this.limits.maxPolicyWork} steps`);
+    if (this.policyUnits > this.limits.maxPolicyWork)
+      throw limitReached(`certificate policy processing needs more than ${this.limits.maxPolicyWork} steps`);
   }
 }

@@ -39,7 +39,14 @@ const POSITION = /^\d{1,15}$/;
 
 function eventFrame(event: RevocationEvent, issuerKeyId: string | undefined): string {
   // null for an issuer the server cannot name by key: the client reports and skips that entry.
-  const data = { sequence: event.sequence, issuer: event.issuerId, issuerKeyId: issuerKeyId ?? null, serial: event.serial, reason: event.reason, revokedAt: event.revokedAt.toISOString() };
+  const data = {
+    sequence: event.sequence,
+    issuer: event.issuerId,
+    issuerKeyId: issuerKeyId ?? null,
+    serial: event.serial,
+    reason: event.reason,
+    revokedAt: event.revokedAt.toISOString(),
+  };
   return `id: ${event.sequence}\nevent: revocation\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
@@ -71,7 +78,7 @@ function drained(res: ServerResponse): Promise<void> {
 function positionOf(req: IncomingMessage, url: URL): number | undefined {
   const given = url.searchParams.get('after') ?? req.headers['last-event-id'];
   if (given === undefined || given === null) return 0;
-  const text = Array.isArray(given) ? given[0] ?? '' : given;
+  const text = Array.isArray(given) ? (given[0] ?? '') : given;
   return POSITION.test(text) ? Number(text) : undefined;
 }
 

@@ -6,7 +6,11 @@ import type { Certificate } from '../x509/index.js';
 /** Why a client may or may not read the feed. */
 export type GatewayAccess =
   | { readonly ok: true; readonly issuerId: string; readonly serial: string }
-  | { readonly ok: false; readonly reason: 'no-certificate' | 'malformed-certificate' | 'foreign-issuer' | 'unknown-certificate' | 'wrong-profile' | 'revoked' | 'expired' };
+  | {
+      readonly ok: false;
+      readonly reason:
+        'no-certificate' | 'malformed-certificate' | 'foreign-issuer' | 'unknown-certificate' | 'wrong-profile' | 'revoked' | 'expired';
+    };
 
 export interface GatewayAccessOptions {
   readonly store: Store;

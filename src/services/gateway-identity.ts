@@ -47,13 +47,23 @@ export async function startGatewayIdentity(options: GatewayIdentityOptions): Pro
   const issue = async (): Promise<ServerIdentity> => {
     const key = await generateKeyRequest('p256');
     const issued = await options.ca.issue(
-      { subject: [[{ type: '2.5.4.3', value: options.commonName }]], subjectAltNames: subjectAltNames(options.names), publicKey: key.publicKey, spki: key.spki },
+      {
+        subject: [[{ type: '2.5.4.3', value: options.commonName }]],
+        subjectAltNames: subjectAltNames(options.names),
+        publicKey: key.publicKey,
+        spki: key.spki,
+      },
       { profile: options.profile, ttlSeconds: options.ttlSeconds, actor: options.actor },
     );
     await options.onIssued?.(issued.record);
     const certificate = parseCertificate(issued.der);
     const intermediates = issued.chain.slice(0, -1).map((der) => parseCertificate(der));
-    return { certificate, chain: [certificate, ...intermediates], certPem: [issued.der, ...issued.chain.slice(0, -1)].map((der) => toPem('CERTIFICATE', der)).join(''), keyPem: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+    return {
+      certificate,
+      chain: [certificate, ...intermediates],
+      certPem: [issued.der, ...issued.chain.slice(0, -1)].map((der) => toPem('CERTIFICATE', der)).join(''),
+      keyPem: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    };
   };
   let identity = await issue();
   let timer: NodeJS.Timeout | undefined;

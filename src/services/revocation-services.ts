@@ -2,7 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { createCertificateAuthority, crlUrl, deltaCrlUrl, internalCertificates, ROOT_ISSUER_ID, withProvenRevocations } from '../ca/index.js';
+import {
+  createCertificateAuthority,
+  crlUrl,
+  deltaCrlUrl,
+  internalCertificates,
+  ROOT_ISSUER_ID,
+  withProvenRevocations,
+} from '../ca/index.js';
 import type { DataDir, IssuingCa, UnservedRevocations } from '../ca/index.js';
 import { createCrlHandler, createCrlPublisher, createRootCrlFile } from '../crl/index.js';
 import { errorCodeOf } from '../errors.js';
@@ -12,7 +19,15 @@ import { checkGatewayAccess } from './gateway-access.js';
 import { createFeedRoute, FEED_PATH } from './feed-route.js';
 import type { FeedRoute } from './feed-route.js';
 import type { RevocationFeed } from '../events/index.js';
-import { closeServer, closingProblemMessage, createFastPathServer, createServiceListener, hostPort, listen, sendProblem } from '../http/index.js';
+import {
+  closeServer,
+  closingProblemMessage,
+  createFastPathServer,
+  createServiceListener,
+  hostPort,
+  listen,
+  sendProblem,
+} from '../http/index.js';
 import type { ListenAddress, ServiceListener, ServiceTls } from '../http/index.js';
 import { createDelegatedSigner, createOcspFastPath, createOcspHandler, createOcspResponder } from '../ocsp/index.js';
 import type { DelegatedSigner, OcspIssuer } from '../ocsp/index.js';
@@ -142,10 +157,12 @@ export async function startRevocationServices(options: RevocationServicesOptions
   const { health } = options;
   const crlFiles = new Map<string, { readonly path: string; readonly error: SymbolonError | undefined }>();
   try {
-    const deltaIntervalSeconds = config.deltaCrlIntervalSeconds ?? (dataDir.config.deltaCrl ? DEFAULT_DELTA_CRL_INTERVAL_SECONDS : undefined);
+    const deltaIntervalSeconds =
+      config.deltaCrlIntervalSeconds ?? (dataDir.config.deltaCrl ? DEFAULT_DELTA_CRL_INTERVAL_SECONDS : undefined);
     const publicBaseUrl = dataDir.config.publicBaseUrl;
     // Where the tables lost or altered a revocation the log proves, the services read it from the log.
-    const provenStore = options.unservedRevocations === undefined ? dataDir.store : withProvenRevocations(dataDir.store, options.unservedRevocations);
+    const provenStore =
+      options.unservedRevocations === undefined ? dataDir.store : withProvenRevocations(dataDir.store, options.unservedRevocations);
     const publisher = createCrlPublisher({
       store: provenStore,
       issuers,
@@ -154,7 +171,10 @@ export async function startRevocationServices(options: RevocationServicesOptions
       deltaCrl:
         deltaIntervalSeconds === undefined
           ? undefined
-          : { intervalSeconds: deltaIntervalSeconds, url: publicBaseUrl === undefined ? undefined : (issuerId) => deltaCrlUrl(publicBaseUrl, issuerId) },
+          : {
+              intervalSeconds: deltaIntervalSeconds,
+              url: publicBaseUrl === undefined ? undefined : (issuerId) => deltaCrlUrl(publicBaseUrl, issuerId),
+            },
       directory: join(dataDir.paths.root, 'crl'),
       onFileWrite: (write) => {
         crlFiles.set(write.name, { path: write.path, error: write.error });
@@ -184,7 +204,12 @@ export async function startRevocationServices(options: RevocationServicesOptions
           issuerCertificate: issuer.certificate,
           issue: async (key, ttlSeconds) => {
             const issued = await ca.issue(
-              { subject: [[{ type: '2.5.4.3', value: `${dataDir.config.name} OCSP Responder (${issuer.id})` }]], subjectAltNames: [], publicKey: key.publicKey, spki: key.spki },
+              {
+                subject: [[{ type: '2.5.4.3', value: `${dataDir.config.name} OCSP Responder (${issuer.id})` }]],
+                subjectAltNames: [],
+                publicKey: key.publicKey,
+                spki: key.spki,
+              },
               { profile: 'ocsp-signer', ttlSeconds, actor },
             );
             await recordInternal(`ocsp-signer:${issuer.id}`, issued.record);
@@ -206,7 +231,14 @@ export async function startRevocationServices(options: RevocationServicesOptions
       const signer = signers.get(issuer.id);
       return signer === undefined ? [] : [{ id: issuer.id, certificate: issuer.certificate, identity: () => signer.identity }];
     });
-    responder = createOcspResponder({ store, issuers: ocspIssuers, clock, validitySeconds: config.ocspValiditySeconds, maxCachedAnswers: config.maxCachedOcspAnswers, onError });
+    responder = createOcspResponder({
+      store,
+      issuers: ocspIssuers,
+      clock,
+      validitySeconds: config.ocspValiditySeconds,
+      maxCachedAnswers: config.maxCachedOcspAnswers,
+      onError,
+    });
     const ocspResponder = responder;
     feed.subscribe((event) => {
       ocspResponder.onRevocation(event);
@@ -214,8 +246,16 @@ export async function startRevocationServices(options: RevocationServicesOptions
     });
 
     const rootCrl = createRootCrlFile(dataDir, onError);
-    const crlHandler = createCrlHandler(publisher, { maxAgeSeconds: config.crlMaxAgeSeconds, clock, published: { [ROOT_ISSUER_ID]: () => rootCrl.current() } });
-    const ocspHandler = createOcspHandler(ocspResponder, { maxBodyBytes: config.maxOcspRequestBytes, maxAgeSeconds: config.ocspMaxAgeSeconds, clock });
+    const crlHandler = createCrlHandler(publisher, {
+      maxAgeSeconds: config.crlMaxAgeSeconds,
+      clock,
+      published: { [ROOT_ISSUER_ID]: () => rootCrl.current() },
+    });
+    const ocspHandler = createOcspHandler(ocspResponder, {
+      maxBodyBytes: config.maxOcspRequestBytes,
+      maxAgeSeconds: config.ocspMaxAgeSeconds,
+      clock,
+    });
     const caCertificates = new Map(dataDir.issuers.map((issuer) => [`/ca/${issuer.id}.crt`, issuer.certificate]));
     const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       const url = req.url ?? '/';
@@ -227,11 +267,20 @@ export async function startRevocationServices(options: RevocationServicesOptions
       const certificate = caCertificates.get(path);
       if (certificate !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
         // RFC 5280 4.2.2.1: caIssuers over HTTP is a DER certificate, application/pkix-cert.
-        res.writeHead(200, { 'Content-Type': 'application/pkix-cert', 'Content-Length': certificate.length, 'Cache-Control': 'public, max-age=86400' });
+        res.writeHead(200, {
+          'Content-Type': 'application/pkix-cert',
+          'Content-Length': certificate.length,
+          'Cache-Control': 'public, max-age=86400',
+        });
         res.end(req.method === 'HEAD' ? undefined : certificate);
         return;
       }
-      sendProblem(res, 404, 'HTTP_NOT_FOUND', 'this server answers /ocsp, /crl/<issuer>.crl, /crl/<issuer>-delta.crl, /ca/<issuer>.crt, /healthz and /metrics');
+      sendProblem(
+        res,
+        404,
+        'HTTP_NOT_FOUND',
+        'this server answers /ocsp, /crl/<issuer>.crl, /crl/<issuer>-delta.crl, /ca/<issuer>.crt, /healthz and /metrics',
+      );
     };
     const server = createServer((req, res) => {
       route(req, res).catch((error: unknown) => {
@@ -248,14 +297,21 @@ export async function startRevocationServices(options: RevocationServicesOptions
         const packet = error.rawPacket;
         const lineEnd = packet === undefined ? -1 : packet.indexOf('\r\n');
         const isLongTarget = lineEnd < 0 || lineEnd > MAX_TARGET_LENGTH;
-        socket.end(closingProblemMessage(isLongTarget ? 414 : 431, isLongTarget ? 'HTTP_URI_TOO_LONG' : 'HTTP_HEADERS_TOO_LARGE'), 'latin1');
+        socket.end(
+          closingProblemMessage(isLongTarget ? 414 : 431, isLongTarget ? 'HTTP_URI_TOO_LONG' : 'HTTP_HEADERS_TOO_LARGE'),
+          'latin1',
+        );
         return;
       }
       socket.destroy();
     });
     // OCSP POSTs, the bulk of the traffic, are answered without node:http; the rest goes to `server`.
     const front = createFastPathServer({
-      fastPath: createOcspFastPath(ocspResponder, { maxBodyBytes: config.maxOcspRequestBytes, maxAgeSeconds: config.ocspMaxAgeSeconds, clock }),
+      fastPath: createOcspFastPath(ocspResponder, {
+        maxBodyBytes: config.maxOcspRequestBytes,
+        maxAgeSeconds: config.ocspMaxAgeSeconds,
+        clock,
+      }),
       fallback: server,
       maxHeaderBytes: 16 * 1024,
       maxBodyBytes: config.maxOcspRequestBytes,
@@ -267,7 +323,9 @@ export async function startRevocationServices(options: RevocationServicesOptions
     closers.push(() => closeServer(front));
     const baseUrl = `http://${hostPort(bound)}`;
 
-    const issuerKeyIds = new Map(dataDir.issuers.map((issuer) => [issuer.id, parseCertificate(issuer.certificate).subjectKeyIdentifier?.toString('hex')]));
+    const issuerKeyIds = new Map(
+      dataDir.issuers.map((issuer) => [issuer.id, parseCertificate(issuer.certificate).subjectKeyIdentifier?.toString('hex')]),
+    );
     const issuerKeyId = (issuerId: string): string | undefined => issuerKeyIds.get(issuerId);
     let serviceListener: ServiceListener | undefined;
     let serviceUrl: string | undefined;
@@ -278,7 +336,10 @@ export async function startRevocationServices(options: RevocationServicesOptions
         const host = config.tlsListen.host;
         const names = ['localhost', '127.0.0.1'];
         if (host !== '0.0.0.0' && host !== '::') names.push(host);
-        const anchors = [dataDir.root.der, ...dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => issuer.certificate)].map((der) => toPem('CERTIFICATE', der));
+        const anchors = [
+          dataDir.root.der,
+          ...dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => issuer.certificate),
+        ].map((der) => toPem('CERTIFICATE', der));
         let listener: ServiceListener | undefined;
         const identity = await startGatewayIdentity({
           ca: createCertificateAuthority({ store, config: dataDir.config, issuer: active, clock, random: randomBytes }),
@@ -301,7 +362,9 @@ export async function startRevocationServices(options: RevocationServicesOptions
         serviceListener = listener;
         serviceUrl = `https://${hostPort(bound)}`;
         if (config.isFeedServed) {
-          const issuerCertificates = dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => ({ id: issuer.id, certificate: parseCertificate(issuer.certificate) }));
+          const issuerCertificates = dataDir.issuers
+            .filter((issuer) => issuer.parentId !== null)
+            .map((issuer) => ({ id: issuer.id, certificate: parseCertificate(issuer.certificate) }));
           const feedRoute: FeedRoute = createFeedRoute({
             feed,
             issuerKeyId,
@@ -322,7 +385,9 @@ export async function startRevocationServices(options: RevocationServicesOptions
       feed,
       baseUrl,
       crlUrls: Object.freeze(Object.fromEntries(publisher.issuerIds.map((id) => [id, crlUrl(baseUrl, id)]))),
-      deltaCrlUrls: Object.freeze(deltaIntervalSeconds === undefined ? {} : Object.fromEntries(publisher.issuerIds.map((id) => [id, deltaCrlUrl(baseUrl, id)]))),
+      deltaCrlUrls: Object.freeze(
+        deltaIntervalSeconds === undefined ? {} : Object.fromEntries(publisher.issuerIds.map((id) => [id, deltaCrlUrl(baseUrl, id)])),
+      ),
       ocspUrl: `${baseUrl}/ocsp`,
       feedUrl,
       serviceListener,

@@ -26,14 +26,22 @@ export async function mountEst(options: UpEstOptions): Promise<string | undefine
   const { dataDir, services } = options;
   const active = options.unlocked.find((issuer) => issuer.id === dataDir.activeIssuer.id);
   if (services.serviceListener === undefined || services.serviceUrl === undefined || active === undefined) return undefined;
-  const ca = createCertificateAuthority({ store: services.store, config: dataDir.config, issuer: active, clock: options.clock, random: randomBytes });
+  const ca = createCertificateAuthority({
+    store: services.store,
+    config: dataDir.config,
+    issuer: active,
+    clock: options.clock,
+    random: randomBytes,
+  });
   services.serviceListener.mount(
     EST_PATH,
     createEstRoute({
       store: services.store,
       ca,
       caCertificates: [active.certificate.der, dataDir.root.der],
-      issuers: dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => ({ id: issuer.id, certificate: parseCertificate(issuer.certificate) })),
+      issuers: dataDir.issuers
+        .filter((issuer) => issuer.parentId !== null)
+        .map((issuer) => ({ id: issuer.id, certificate: parseCertificate(issuer.certificate) })),
       tokenHashKey: await enrollmentTokenKey(dataDir.paths),
       clock: options.clock,
       retryAfterSeconds: options.retryAfterSeconds ?? 60,

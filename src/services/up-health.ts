@@ -39,10 +39,28 @@ export function createUpHealth(): UpHealth {
   const faults = new Map<string, HealthProblem>();
   const alarms = new Map<string, readonly HealthProblem[]>();
   const registry = new Registry();
-  const failures = new Counter({ name: 'symbolon_up_publication_failures_total', help: 'Publications that failed (kind crl_file: a CRL signed but not written to disk)', labelNames: ['kind'], registers: [registry] });
-  const problemCount = new Gauge({ name: 'symbolon_up_problems', help: 'Problems up is running with now; /healthz is 503 while this is above 0', registers: [registry] });
-  const alarmCount = new Gauge({ name: 'symbolon_up_alarms', help: 'Problems standing, by the part that found them', labelNames: ['source'], registers: [registry] });
-  const differences = new Gauge({ name: 'symbolon_audit_state_differences', help: "Differences between the CA's tables and its audit log found at start (each named in the log and at /healthz)", registers: [registry] });
+  const failures = new Counter({
+    name: 'symbolon_up_publication_failures_total',
+    help: 'Publications that failed (kind crl_file: a CRL signed but not written to disk)',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const problemCount = new Gauge({
+    name: 'symbolon_up_problems',
+    help: 'Problems up is running with now; /healthz is 503 while this is above 0',
+    registers: [registry],
+  });
+  const alarmCount = new Gauge({
+    name: 'symbolon_up_alarms',
+    help: 'Problems standing, by the part that found them',
+    labelNames: ['source'],
+    registers: [registry],
+  });
+  const differences = new Gauge({
+    name: 'symbolon_audit_state_differences',
+    help: "Differences between the CA's tables and its audit log found at start (each named in the log and at /healthz)",
+    registers: [registry],
+  });
   differences.set(0);
   const all = (): HealthProblem[] => [...faults.values(), ...[...alarms.values()].flat()];
   const count = (): void => problemCount.set(all().length);
@@ -57,7 +75,11 @@ export function createUpHealth(): UpHealth {
     },
     alarm(source, code, problems, now) {
       if (problems.length === 0) alarms.delete(source);
-      else alarms.set(source, problems.map((message) => ({ key: source, code, message, since: now.toISOString() })));
+      else
+        alarms.set(
+          source,
+          problems.map((message) => ({ key: source, code, message, since: now.toISOString() })),
+        );
       alarmCount.set({ source }, problems.length);
       count();
     },
@@ -75,7 +97,10 @@ export function createUpHealth(): UpHealth {
       const shown = list.slice(0, MAX_SHOWN_PROBLEMS);
       const more = list.length - shown.length;
       const body = list.length === 0 ? 'ok\n' : JSON.stringify({ status: 'unhealthy', problems: shown, ...(more > 0 && { more }) }) + '\n';
-      res.writeHead(list.length === 0 ? 200 : 503, { 'Content-Type': list.length === 0 ? 'text/plain' : 'application/json', 'Cache-Control': 'no-store' });
+      res.writeHead(list.length === 0 ? 200 : 503, {
+        'Content-Type': list.length === 0 ? 'text/plain' : 'application/json',
+        'Cache-Control': 'no-store',
+      });
       res.end(req.method === 'HEAD' ? undefined : body);
       return true;
     },

@@ -95,7 +95,8 @@ export function ecPointFault(curve: EcCurve | undefined, point: Uint8Array): str
   if (point.length === 0) return 'the EC point is empty';
   const form = point[0]!;
   if (form === 0x00) return 'the EC point is the point at infinity';
-  if (form !== 0x02 && form !== 0x03 && form !== 0x04) return `the EC point has the unknown or hybrid form 0x${form.toString(16).padStart(2, '0')}`;
+  if (form !== 0x02 && form !== 0x03 && form !== 0x04)
+    return `the EC point has the unknown or hybrid form 0x${form.toString(16).padStart(2, '0')}`;
   if (curve === undefined) {
     const isWellSized = form === 0x04 ? point.length >= 3 && point.length % 2 === 1 : point.length >= 2;
     return isWellSized ? undefined : `the EC point is ${point.length} bytes, not a possible length for its form`;

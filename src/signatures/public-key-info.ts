@@ -103,7 +103,8 @@ function withLazyKey(info: Omit<PublicKeyInfo, 'keyObject'>, spki: Buffer): Publ
  */
 function rsaModulusBits(subjectPublicKey: Buffer, node: DerNode, malformed: ErrorCode): number {
   const rsaKey = decodeNested(subjectPublicKey, node.contentOffset);
-  if (rsaKey.tag !== Tag.SEQUENCE || rsaKey.children.length !== 2) throw faultAt(malformed, node, 'an RSA public key is not a SEQUENCE of modulus and exponent');
+  if (rsaKey.tag !== Tag.SEQUENCE || rsaKey.children.length !== 2)
+    throw faultAt(malformed, node, 'an RSA public key is not a SEQUENCE of modulus and exponent');
   const modulus = readIntegerBytes(rsaKey.children[0]!);
   const exponent = readIntegerBytes(rsaKey.children[1]!);
   if ((modulus[0]! & 0x80) !== 0 || (exponent[0]! & 0x80) !== 0) throw faultAt(malformed, node, 'an RSA modulus or exponent is negative');
@@ -164,7 +165,8 @@ function checkParameters(algorithm: PublicKeyAlgorithm, params: DerNode | undefi
  */
 export function parsePublicKeyInfo(node: DerNode, malformed: ErrorCode): PublicKeyInfo {
   return withCode(malformed, () => {
-    if (node.tag !== Tag.SEQUENCE || node.children.length !== 2) throw faultAt(malformed, node, 'a SubjectPublicKeyInfo is not a SEQUENCE of algorithm and subjectPublicKey');
+    if (node.tag !== Tag.SEQUENCE || node.children.length !== 2)
+      throw faultAt(malformed, node, 'a SubjectPublicKeyInfo is not a SEQUENCE of algorithm and subjectPublicKey');
     const [algorithmId, subjectPublicKey] = node.children as [DerNode, DerNode];
     if (algorithmId.tag !== Tag.SEQUENCE || algorithmId.children.length < 1 || algorithmId.children.length > 2) {
       throw faultAt(malformed, algorithmId, 'a public key AlgorithmIdentifier is malformed');
@@ -192,7 +194,12 @@ export function parsePublicKeyInfo(node: DerNode, malformed: ErrorCode): PublicK
       if (algorithm === 'rsa-pss' && !isPssKeyLoadable(algorithmId, params)) return { ...info, keyObject: undefined };
       return withLazyKey(info, node.bytes);
     }
-    if (bits.bytes.length !== RAW_KEY_BYTES[algorithm]) throw faultAt(malformed, subjectPublicKey, `an ${algorithm} public key is ${bits.bytes.length} bytes, not ${RAW_KEY_BYTES[algorithm]}`);
+    if (bits.bytes.length !== RAW_KEY_BYTES[algorithm])
+      throw faultAt(
+        malformed,
+        subjectPublicKey,
+        `an ${algorithm} public key is ${bits.bytes.length} bytes, not ${RAW_KEY_BYTES[algorithm]}`,
+      );
     if (algorithm === 'ed25519') {
       const fault = ed25519PublicKeyFault(bits.bytes);
       if (fault !== undefined) throw faultAt(malformed, subjectPublicKey, fault);

@@ -18,7 +18,8 @@ export interface SignatureAlgorithmField {
  * comes back undefined, and verifying with it is SIG_UNSUPPORTED_ALGORITHM.
  */
 export function readSignatureAlgorithmField(node: DerNode, malformed: ErrorCode): SignatureAlgorithmField {
-  if (node.tag !== Tag.SEQUENCE || node.children.length < 1 || node.children.length > 2) throw faultAt(malformed, node, 'a signature AlgorithmIdentifier is malformed');
+  if (node.tag !== Tag.SEQUENCE || node.children.length < 1 || node.children.length > 2)
+    throw faultAt(malformed, node, 'a signature AlgorithmIdentifier is malformed');
   const oid = readOid(node.children[0]!);
   try {
     return { algorithm: parseSignatureAlgorithm(node), oid };

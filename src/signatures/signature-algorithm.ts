@@ -112,11 +112,13 @@ function unsupported(node: DerNode, detail: string): SymbolonError {
 }
 
 function readHashIdentifier(node: DerNode | undefined, parent: DerNode): HashName {
-  if (node === undefined || node.tag !== Tag.SEQUENCE || node.children.length < 1 || node.children.length > 2) throw unsupported(parent, 'an RSASSA-PSS hash identifier is malformed');
+  if (node === undefined || node.tag !== Tag.SEQUENCE || node.children.length < 1 || node.children.length > 2)
+    throw unsupported(parent, 'an RSASSA-PSS hash identifier is malformed');
   const hash = HASH_BY_OID.get(readOid(node.children[0]!));
   const params = node.children[1];
   // RFC 4055 2.1: the parameters are NULL or absent.
-  if (hash === undefined || (params !== undefined && (params.tag !== Tag.NULL || params.content.length !== 0))) throw unsupported(parent, 'an RSASSA-PSS hash is not SHA-256, SHA-384 or SHA-512');
+  if (hash === undefined || (params !== undefined && (params.tag !== Tag.NULL || params.content.length !== 0)))
+    throw unsupported(parent, 'an RSASSA-PSS hash is not SHA-256, SHA-384 or SHA-512');
   return hash;
 }
 
@@ -128,14 +130,21 @@ function parsePssParameters(params: DerNode | undefined, node: DerNode): Signatu
   let trailer = 1;
   let lastTag = -1;
   for (const field of params.children) {
-    if (field.tagClass !== 0x80 || !field.isConstructed || field.children.length !== 1 || field.tagNumber <= lastTag || field.tagNumber > 3) {
+    if (
+      field.tagClass !== 0x80 ||
+      !field.isConstructed ||
+      field.children.length !== 1 ||
+      field.tagNumber <= lastTag ||
+      field.tagNumber > 3
+    ) {
       throw unsupported(node, 'RSASSA-PSS parameters are malformed');
     }
     lastTag = field.tagNumber;
     const inner = field.children[0]!;
     if (field.tagNumber === 0) hash = readHashIdentifier(inner, node);
     else if (field.tagNumber === 1) {
-      if (inner.tag !== Tag.SEQUENCE || inner.children.length !== 2 || readOid(inner.children[0]!) !== MGF1) throw unsupported(node, 'RSASSA-PSS mask generation is not MGF1');
+      if (inner.tag !== Tag.SEQUENCE || inner.children.length !== 2 || readOid(inner.children[0]!) !== MGF1)
+        throw unsupported(node, 'RSASSA-PSS mask generation is not MGF1');
       mgfHash = readHashIdentifier(inner.children[1], node);
     } else if (field.tagNumber === 2) saltLength = readSmallInteger(inner);
     else trailer = readSmallInteger(inner);
@@ -155,7 +164,8 @@ function parsePssParameters(params: DerNode | undefined, node: DerNode): Signatu
  * PKCS#1 v1.5 with NULL, RSASSA-PSS with SHA-2 parameters. Throws `SIG_UNSUPPORTED_ALGORITHM`.
  */
 export function parseSignatureAlgorithm(node: DerNode): SignatureAlgorithm {
-  if (node.tag !== Tag.SEQUENCE || node.children.length < 1 || node.children.length > 2) throw unsupported(node, 'an AlgorithmIdentifier is malformed');
+  if (node.tag !== Tag.SEQUENCE || node.children.length < 1 || node.children.length > 2)
+    throw unsupported(node, 'an AlgorithmIdentifier is malformed');
   const oid = readOid(node.children[0]!);
   const params = node.children[1];
   if (oid === RSASSA_PSS) return parsePssParameters(params, node);
@@ -173,7 +183,10 @@ export function parseSignatureAlgorithm(node: DerNode): SignatureAlgorithm {
 }
 
 /** Arguments for node:crypto's sign and verify for this algorithm. */
-export function cryptoOptions(algorithm: SignatureAlgorithm, key: KeyObject): { hash: HashName | null; key: KeyObject | { key: KeyObject; padding: number; saltLength: number } } {
+export function cryptoOptions(
+  algorithm: SignatureAlgorithm,
+  key: KeyObject,
+): { hash: HashName | null; key: KeyObject | { key: KeyObject; padding: number; saltLength: number } } {
   if (algorithm.saltLength !== undefined) {
     return { hash: algorithm.hash, key: { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.saltLength } };
   }
@@ -198,7 +211,12 @@ const ECDSA_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
  * not verify, including one whose key does not fit the algorithm or cannot be used; never throws
  * for a bad signature.
  */
-export function verifySignature(algorithm: SignatureAlgorithm, publicKey: KeyObject | Uint8Array, data: Uint8Array, signature: Uint8Array): boolean {
+export function verifySignature(
+  algorithm: SignatureAlgorithm,
+  publicKey: KeyObject | Uint8Array,
+  data: Uint8Array,
+  signature: Uint8Array,
+): boolean {
   let key: KeyObject | undefined;
   try {
     key = publicKey instanceof Uint8Array ? parsePublicKeyInfoDer(publicKey, 'KEY_MALFORMED').keyObject : publicKey;

@@ -45,7 +45,13 @@ export function watchPostgresRevocations(options: RevocationWatchOptions): () =>
     failed.removeAllListeners('notification');
     failed.end().catch(() => undefined);
     if (isClosed) return;
-    onError(new SymbolonError('STORE_UNAVAILABLE', `the revocation notifications from ${redactedUrl(url)} stopped (${error instanceof Error ? error.message : String(error)}); reconnecting`, { cause: error }));
+    onError(
+      new SymbolonError(
+        'STORE_UNAVAILABLE',
+        `the revocation notifications from ${redactedUrl(url)} stopped (${error instanceof Error ? error.message : String(error)}); reconnecting`,
+        { cause: error },
+      ),
+    );
     const delay = Math.min(options.maxReconnectMs ?? 5000, 100 * 2 ** Math.min(attempt++, 10));
     reconnectTimer = setTimeout(connect, delay);
     reconnectTimer.unref();
@@ -67,7 +73,10 @@ export function watchPostgresRevocations(options: RevocationWatchOptions): () =>
       .then(() => {
         if (client !== next || isClosed) return;
         attempt = 0;
-        heartbeat = setInterval(() => void next.query('SELECT 1').catch((error: unknown) => lost(next, error)), options.heartbeatMs ?? 5000);
+        heartbeat = setInterval(
+          () => void next.query('SELECT 1').catch((error: unknown) => lost(next, error)),
+          options.heartbeatMs ?? 5000,
+        );
         heartbeat.unref();
         // Whatever was committed while this connection was away is read now.
         call();

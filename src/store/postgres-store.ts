@@ -8,7 +8,20 @@ import { watchPostgresRevocations } from './postgres-revocation-watch.js';
 import { parsePostgresUrl, redactedUrl } from './postgres-url.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
-import { AUDIT_HEAD_KEY, CERTIFICATE_COLUMNS, FORMAT, FORMAT_KEY, STORE_ID_KEY, parseHead, toAuditEntry, toCertificate, toIssuer, toPending, toRevocation, toToken } from './store-rows.js';
+import {
+  AUDIT_HEAD_KEY,
+  CERTIFICATE_COLUMNS,
+  FORMAT,
+  FORMAT_KEY,
+  STORE_ID_KEY,
+  parseHead,
+  toAuditEntry,
+  toCertificate,
+  toIssuer,
+  toPending,
+  toRevocation,
+  toToken,
+} from './store-rows.js';
 import type { AuditRow, CertificateRow, IssuerRow, PendingRow, RevocationRow, TokenRow } from './store-rows.js';
 import type {
   CertificateFilter,
@@ -61,7 +74,10 @@ function createPool(url: string, max: number): pg.Pool {
     connectionString: url,
     max,
     connectionTimeoutMillis: 10_000,
-    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === BIGINT_OID ? Number : (pg.types.getTypeParser(oid, format) as (value: string) => unknown))) as typeof pg.types.getTypeParser },
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === BIGINT_OID ? Number : (pg.types.getTypeParser(oid, format) as (value: string) => unknown)) as typeof pg.types.getTypeParser,
+    },
   });
   // An idle connection the server closed: the pool drops it and the next query opens another.
   pool.on('error', () => undefined);
@@ -81,16 +97,27 @@ export interface MigrationOutcome {
   readonly version: number;
 }
 
-async function schemaVersion(client: PoolClient | pg.Pool, url: string): Promise<{ readonly tables: readonly string[]; readonly applied: ReadonlySet<number> }> {
-  const tables = (await client.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`)).rows.map((row) => row.name);
+async function schemaVersion(
+  client: PoolClient | pg.Pool,
+  url: string,
+): Promise<{ readonly tables: readonly string[]; readonly applied: ReadonlySet<number> }> {
+  const tables = (
+    await client.query<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`)
+  ).rows.map((row) => row.name);
   if (tables.length > 0 && !tables.includes('schema_migrations')) {
     throw new SymbolonError('STORE_CORRUPT', `${redactedUrl(url)} holds tables of another program (it has no schema_migrations table)`);
   }
   if (tables.length === 0) return { tables, applied: new Set() };
-  const applied = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version));
+  const applied = new Set(
+    (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version),
+  );
   const newest = Math.max(0, ...applied);
   const known = POSTGRES_MIGRATIONS.at(-1)?.version ?? 0;
-  if (newest > known) throw new SymbolonError('STORE_VERSION_UNSUPPORTED', `${redactedUrl(url)} has schema version ${newest}; this Symbolon knows up to ${known}; upgrade Symbolon`);
+  if (newest > known)
+    throw new SymbolonError(
+      'STORE_VERSION_UNSUPPORTED',
+      `${redactedUrl(url)} has schema version ${newest}; this Symbolon knows up to ${known}; upgrade Symbolon`,
+    );
   return { tables, applied };
 }
 
@@ -102,12 +129,18 @@ async function migrateWith(pool: pg.Pool, url: string): Promise<MigrationOutcome
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     const { applied } = await schemaVersion(client, url);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
+    );
     const now: number[] = [];
     for (const migration of POSTGRES_MIGRATIONS) {
       if (applied.has(migration.version)) continue;
       await client.query(migration.sql);
-      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, Date.now()]);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        migration.version,
+        migration.name,
+        Date.now(),
+      ]);
       if (migration.version === 1) {
         await client.query('INSERT INTO meta (key, value) VALUES ($1, $2), ($3, $4), ($5, $6), ($7, $8)', [
           FORMAT_KEY,
@@ -251,7 +284,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     try {
       await client.query('BEGIN');
       // The one lock every writer of every node takes first: writers queue here, in the database.
-      const recorded = parseHead((await client.query<{ value: string }>('SELECT value FROM meta WHERE key = $1 FOR UPDATE', [AUDIT_HEAD_KEY])).rows[0]?.value);
+      const recorded = parseHead(
+        (await client.query<{ value: string }>('SELECT value FROM meta WHERE key = $1 FOR UPDATE', [AUDIT_HEAD_KEY])).rows[0]?.value,
+      );
       let head: AuditHead = recorded;
       const context: WriteContext = {
         client,
@@ -264,7 +299,18 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           await client.query(
             `INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, record_hash, previous_hash, entry_hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-            [entry.sequence, entry.at, entry.actor, entry.action, entry.target, entry.payload, entry.payloadHash, entry.recordHash, entry.previousHash, entry.entryHash],
+            [
+              entry.sequence,
+              entry.at,
+              entry.actor,
+              entry.action,
+              entry.target,
+              entry.payload,
+              entry.payloadHash,
+              entry.recordHash,
+              entry.previousHash,
+              entry.entryHash,
+            ],
           );
           head = { sequence: entry.sequence, entryHash: entry.entryHash };
           return entry;
@@ -273,7 +319,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       // No savepoint per write (each would cost two round trips): a write refuses only before it
       // writes anything (CLEAN_REFUSALS), and anything else aborts the batch below.
       // Issuances (the bulk of the writes) go in together: two round trips for all of them.
-      const issuances = batch.length > 1 ? batch.flatMap((write, index) => (write.issuance === undefined ? [] : [{ index, ...write.issuance }])) : [];
+      const issuances =
+        batch.length > 1 ? batch.flatMap((write, index) => (write.issuance === undefined ? [] : [{ index, ...write.issuance }])) : [];
       if (issuances.length > 0) {
         const results = await recordIssuances(context, issuances);
         issuances.forEach((issuance, i) => (outcomes[issuance.index] = results[i]!));
@@ -287,7 +334,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           outcomes[index] = { ok: false, error };
         }
       }
-      if (head !== recorded) await client.query('UPDATE meta SET value = $2 WHERE key = $1', [AUDIT_HEAD_KEY, `${head.sequence}:${head.entryHash}`]);
+      if (head !== recorded)
+        await client.query('UPDATE meta SET value = $2 WHERE key = $1', [AUDIT_HEAD_KEY, `${head.sequence}:${head.entryHash}`]);
       isCommitSent = true;
       await client.query('COMMIT');
     } catch (error) {
@@ -346,18 +394,34 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
 
   async function addIssuer({ client, appendAudit }: WriteContext, issuer: NewIssuer, draft: AuditDraft): Promise<IssuerRecord> {
-    if (await hasIssuer(client, issuer.id)) throw new SymbolonError('STORE_ISSUER_EXISTS', `an issuer named "${issuer.id}" is already recorded`);
-    if (issuer.parentId !== null && !(await hasIssuer(client, issuer.parentId))) throw new SymbolonError('STORE_ISSUER_UNKNOWN', `the parent issuer "${issuer.parentId}" is not recorded`);
+    if (await hasIssuer(client, issuer.id))
+      throw new SymbolonError('STORE_ISSUER_EXISTS', `an issuer named "${issuer.id}" is already recorded`);
+    if (issuer.parentId !== null && !(await hasIssuer(client, issuer.parentId)))
+      throw new SymbolonError('STORE_ISSUER_UNKNOWN', `the parent issuer "${issuer.parentId}" is not recorded`);
     const entry = await appendAudit({ ...draft, payload: { ...draft.payload, isActive: issuer.isActive } }, issuerRecordHash(issuer));
     if (issuer.isActive) await client.query('UPDATE issuers SET is_active = false WHERE is_active');
     await client.query(
       `INSERT INTO issuers (id, parent_id, subject, certificate, not_before, not_after, is_active, created_at, audit_sequence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [issuer.id, issuer.parentId, issuer.subject, issuer.certificate, issuer.notBefore.getTime(), issuer.notAfter.getTime(), issuer.isActive, issuer.createdAt.getTime(), entry.sequence],
+      [
+        issuer.id,
+        issuer.parentId,
+        issuer.subject,
+        issuer.certificate,
+        issuer.notBefore.getTime(),
+        issuer.notAfter.getTime(),
+        issuer.isActive,
+        issuer.createdAt.getTime(),
+        entry.sequence,
+      ],
     );
     return Object.freeze({ ...issuer });
   }
 
-  async function recordIssuance({ client, seal, advance }: WriteContext, certificate: NewCertificate, draft: AuditDraft): Promise<CertificateRecord> {
+  async function recordIssuance(
+    { client, seal, advance }: WriteContext,
+    certificate: NewCertificate,
+    draft: AuditDraft,
+  ): Promise<CertificateRecord> {
     const entry = seal(draft, certificateRecordHash(certificate));
     const renewal = certificate.renewalOf;
     // One round trip: the certificate and its audit entry in one statement. A serial the issuer
@@ -405,7 +469,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     );
     const row = result.rows[0]!;
     if (row.inserted !== 1) {
-      if (!row.has_issuer || !row.has_renewed) throw new SymbolonError('STORE_ISSUER_UNKNOWN', `issuer "${certificate.issuerId}" or the renewed certificate is not recorded`);
+      if (!row.has_issuer || !row.has_renewed)
+        throw new SymbolonError('STORE_ISSUER_UNKNOWN', `issuer "${certificate.issuerId}" or the renewed certificate is not recorded`);
       throw new SymbolonError('STORE_SERIAL_TAKEN', `issuer "${certificate.issuerId}" already has serial ${certificate.serial}`);
     }
     advance(entry);
@@ -427,7 +492,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const found = await client.query<{ kind: string; a: string; b: string }>(
       `SELECT 'c' AS kind, issuer_id AS a, serial AS b FROM certificates WHERE (issuer_id, serial) IN (SELECT * FROM unnest($1::text[], $2::text[]))
        UNION ALL SELECT 'i', id, '' FROM issuers WHERE id = ANY($3::text[])`,
-      [refs.map((ref) => ref.issuerId), refs.map((ref) => ref.serial), [...new Set(issuances.map(({ certificate }) => certificate.issuerId))]],
+      [
+        refs.map((ref) => ref.issuerId),
+        refs.map((ref) => ref.serial),
+        [...new Set(issuances.map(({ certificate }) => certificate.issuerId))],
+      ],
     );
     const key = (issuerId: string, serial: string): string => `${issuerId}\u0000${serial}`;
     const certificates = new Set(found.rows.filter((row) => row.kind === 'c').map((row) => key(row.a, row.b)));
@@ -437,15 +506,24 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     for (const { certificate, draft } of issuances) {
       const renewal = certificate.renewalOf;
       if (!issuers.has(certificate.issuerId) || (renewal !== null && !certificates.has(key(renewal.issuerId, renewal.serial)))) {
-        outcomes.push({ ok: false, error: new SymbolonError('STORE_ISSUER_UNKNOWN', `issuer "${certificate.issuerId}" or the renewed certificate is not recorded`) });
+        outcomes.push({
+          ok: false,
+          error: new SymbolonError('STORE_ISSUER_UNKNOWN', `issuer "${certificate.issuerId}" or the renewed certificate is not recorded`),
+        });
       } else if (certificates.has(key(certificate.issuerId, certificate.serial))) {
-        outcomes.push({ ok: false, error: new SymbolonError('STORE_SERIAL_TAKEN', `issuer "${certificate.issuerId}" already has serial ${certificate.serial}`) });
+        outcomes.push({
+          ok: false,
+          error: new SymbolonError('STORE_SERIAL_TAKEN', `issuer "${certificate.issuerId}" already has serial ${certificate.serial}`),
+        });
       } else {
         const entry = seal(draft, certificateRecordHash(certificate));
         advance(entry);
         certificates.add(key(certificate.issuerId, certificate.serial));
         stored.push({ certificate, entry });
-        outcomes.push({ ok: true, value: Object.freeze(Object.assign({}, certificate, { auditSequence: entry.sequence, revocation: null })) });
+        outcomes.push({
+          ok: true,
+          value: Object.freeze(Object.assign({}, certificate, { auditSequence: entry.sequence, revocation: null })),
+        });
       }
     }
     if (stored.length === 0) return outcomes;
@@ -485,30 +563,47 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return outcomes;
   }
 
-  async function recordRevocation({ client, appendAudit }: WriteContext, revocation: NewRevocation, draft: AuditDraft): Promise<RevocationRecord> {
+  async function recordRevocation(
+    { client, appendAudit }: WriteContext,
+    revocation: NewRevocation,
+    draft: AuditDraft,
+  ): Promise<RevocationRecord> {
     const found = await client.query<{ id: number; is_revoked: boolean }>(
       'SELECT c.id, r.sequence IS NOT NULL AS is_revoked FROM certificates c LEFT JOIN revocations r ON r.certificate_id = c.id WHERE c.issuer_id = $1 AND c.serial = $2',
       [revocation.issuerId, revocation.serial],
     );
     const row = found.rows[0];
-    if (row === undefined) throw new SymbolonError('STORE_NOT_FOUND', `issuer "${revocation.issuerId}" has no certificate with serial ${revocation.serial}`);
-    if (row.is_revoked) throw new SymbolonError('STORE_ALREADY_REVOKED', `the certificate ${revocation.issuerId}/${revocation.serial} is already revoked`);
+    if (row === undefined)
+      throw new SymbolonError('STORE_NOT_FOUND', `issuer "${revocation.issuerId}" has no certificate with serial ${revocation.serial}`);
+    if (row.is_revoked)
+      throw new SymbolonError('STORE_ALREADY_REVOKED', `the certificate ${revocation.issuerId}/${revocation.serial} is already revoked`);
     // Under the head's lock: the next sequence commits after every smaller one.
-    const next = await client.query<{ value: string }>(`UPDATE meta SET value = (value::bigint + 1)::text WHERE key = $1 RETURNING value`, [REVOCATION_SEQUENCE_KEY]);
-    const sequence = Number(next.rows[0]?.value);
-    if (!Number.isSafeInteger(sequence) || sequence < 1) throw new SymbolonError('STORE_CORRUPT', 'the recorded revocation sequence is malformed; the database was edited');
-    const stored = { issuerId: revocation.issuerId, serial: revocation.serial, reason: revocation.reason, revokedAt: revocation.revokedAt, sequence };
-    const payload = { ...draft.payload, issuer: stored.issuerId, serial: stored.serial, reason: stored.reason, revokedAt: stored.revokedAt.toISOString(), feedSequence: sequence };
-    const entry = await appendAudit({ ...draft, payload }, revocationRecordHash(stored));
-    await client.query(`INSERT INTO revocations (sequence, certificate_id, issuer_id, serial, reason, revoked_at, audit_sequence) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-      sequence,
-      row.id,
-      revocation.issuerId,
-      revocation.serial,
-      revocation.reason,
-      revocation.revokedAt.getTime(),
-      entry.sequence,
+    const next = await client.query<{ value: string }>(`UPDATE meta SET value = (value::bigint + 1)::text WHERE key = $1 RETURNING value`, [
+      REVOCATION_SEQUENCE_KEY,
     ]);
+    const sequence = Number(next.rows[0]?.value);
+    if (!Number.isSafeInteger(sequence) || sequence < 1)
+      throw new SymbolonError('STORE_CORRUPT', 'the recorded revocation sequence is malformed; the database was edited');
+    const stored = {
+      issuerId: revocation.issuerId,
+      serial: revocation.serial,
+      reason: revocation.reason,
+      revokedAt: revocation.revokedAt,
+      sequence,
+    };
+    const payload = {
+      ...draft.payload,
+      issuer: stored.issuerId,
+      serial: stored.serial,
+      reason: stored.reason,
+      revokedAt: stored.revokedAt.toISOString(),
+      feedSequence: sequence,
+    };
+    const entry = await appendAudit({ ...draft, payload }, revocationRecordHash(stored));
+    await client.query(
+      `INSERT INTO revocations (sequence, certificate_id, issuer_id, serial, reason, revoked_at, audit_sequence) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [sequence, row.id, revocation.issuerId, revocation.serial, revocation.reason, revocation.revokedAt.getTime(), entry.sequence],
+    );
     // Delivered to every listening node when (and only if) the transaction commits.
     await client.query('SELECT pg_notify($1, $2)', [REVOCATION_CHANNEL, String(sequence)]);
     return Object.freeze({ ...stored, auditSequence: entry.sequence });
@@ -519,11 +614,24 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // nothing (CLEAN_REFUSALS), and the WHERE clauses hold for writers on every node even apart
   // from the head's lock.
 
-  async function addEnrollmentToken({ client, appendAudit }: WriteContext, token: NewEnrollmentToken, draft: AuditDraft): Promise<EnrollmentTokenRecord> {
+  async function addEnrollmentToken(
+    { client, appendAudit }: WriteContext,
+    token: NewEnrollmentToken,
+    draft: AuditDraft,
+  ): Promise<EnrollmentTokenRecord> {
     const inserted = await client.query<TokenRow>(
       `INSERT INTO enrollment_tokens (id, secret_hash, profile, names, label, uses, uses_left, expires_at, created_at, revoked_at)
        VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, NULL) ON CONFLICT (id) DO NOTHING RETURNING ${TOKEN_COLUMNS}`,
-      [token.id, token.secretHash, token.profile, JSON.stringify(token.names), token.label, token.uses, token.expiresAt.getTime(), token.createdAt.getTime()],
+      [
+        token.id,
+        token.secretHash,
+        token.profile,
+        JSON.stringify(token.names),
+        token.label,
+        token.uses,
+        token.expiresAt.getTime(),
+        token.createdAt.getTime(),
+      ],
     );
     const row = inserted.rows[0];
     if (row === undefined) throw new SymbolonError('STORE_TOKEN_EXISTS', `an enrollment token "${token.id}" is already recorded`);
@@ -531,7 +639,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return toToken(row);
   }
 
-  async function useEnrollmentToken({ client, appendAudit }: WriteContext, id: string, at: Date, draft: AuditDraft): Promise<EnrollmentTokenUse> {
+  async function useEnrollmentToken(
+    { client, appendAudit }: WriteContext,
+    id: string,
+    at: Date,
+    draft: AuditDraft,
+  ): Promise<EnrollmentTokenUse> {
     // The check and the decrement in one statement: of concurrent uses on any node, only as many
     // as there are uses left find a row to change.
     const taken = await client.query<TokenRow>(
@@ -551,18 +664,31 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return { ok: false, reason: 'used-up' };
   }
 
-  async function revokeEnrollmentToken({ client, appendAudit }: WriteContext, id: string, at: Date, draft: AuditDraft): Promise<EnrollmentTokenRecord> {
-    const revoked = await client.query<TokenRow>(`UPDATE enrollment_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING ${TOKEN_COLUMNS}`, [id, at.getTime()]);
+  async function revokeEnrollmentToken(
+    { client, appendAudit }: WriteContext,
+    id: string,
+    at: Date,
+    draft: AuditDraft,
+  ): Promise<EnrollmentTokenRecord> {
+    const revoked = await client.query<TokenRow>(
+      `UPDATE enrollment_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING ${TOKEN_COLUMNS}`,
+      [id, at.getTime()],
+    );
     const row = revoked.rows[0];
     if (row === undefined) {
-      if ((await client.query('SELECT 1 FROM enrollment_tokens WHERE id = $1', [id])).rowCount === 0) throw new SymbolonError('STORE_TOKEN_NOT_FOUND', `no enrollment token "${id}" is recorded`);
+      if ((await client.query('SELECT 1 FROM enrollment_tokens WHERE id = $1', [id])).rowCount === 0)
+        throw new SymbolonError('STORE_TOKEN_NOT_FOUND', `no enrollment token "${id}" is recorded`);
       throw new SymbolonError('STORE_TOKEN_ALREADY_REVOKED', `the enrollment token "${id}" is already revoked`);
     }
     await appendAudit(draft);
     return toToken(row);
   }
 
-  async function addPendingEnrollment({ client, appendAudit }: WriteContext, enrollment: NewPendingEnrollment, draft: AuditDraft): Promise<PendingEnrollmentRecord> {
+  async function addPendingEnrollment(
+    { client, appendAudit }: WriteContext,
+    enrollment: NewPendingEnrollment,
+    draft: AuditDraft,
+  ): Promise<PendingEnrollmentRecord> {
     const inserted = await client.query<PendingRow>(
       `INSERT INTO pending_enrollments (id, requester, profile, label, subject, subject_alt_names, csr, renewal_of_issuer, renewal_of_serial, requested_at, status)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending') ON CONFLICT (id) DO NOTHING RETURNING ${PENDING_COLUMNS}`,
@@ -581,7 +707,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     );
     const row = inserted.rows[0];
     // A retry of a request already recorded gets the record as it is, and writes nothing.
-    if (row === undefined) return toPending((await client.query<PendingRow>(`SELECT ${PENDING_COLUMNS} FROM pending_enrollments WHERE id = $1`, [enrollment.id])).rows[0]!);
+    if (row === undefined)
+      return toPending(
+        (await client.query<PendingRow>(`SELECT ${PENDING_COLUMNS} FROM pending_enrollments WHERE id = $1`, [enrollment.id])).rows[0]!,
+      );
     await appendAudit(draft);
     return toPending(row);
   }
@@ -595,21 +724,22 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     // The status the move starts from is in the WHERE clause: of two nodes moving one enrollment, one does.
     const moved =
       decision.status === 'issued'
-        ? await client.query<PendingRow>(`UPDATE pending_enrollments SET status = 'issued', cert_issuer = $2, cert_serial = $3 WHERE id = $1 AND status = 'approved' RETURNING ${PENDING_COLUMNS}`, [
-            id,
-            decision.certificate.issuerId,
-            decision.certificate.serial,
-          ])
-        : await client.query<PendingRow>(`UPDATE pending_enrollments SET status = $2, decided_at = $3, decided_by = $4 WHERE id = $1 AND status = 'pending' RETURNING ${PENDING_COLUMNS}`, [
-            id,
-            decision.status,
-            decision.at.getTime(),
-            decision.decidedBy,
-          ]);
+        ? await client.query<PendingRow>(
+            `UPDATE pending_enrollments SET status = 'issued', cert_issuer = $2, cert_serial = $3 WHERE id = $1 AND status = 'approved' RETURNING ${PENDING_COLUMNS}`,
+            [id, decision.certificate.issuerId, decision.certificate.serial],
+          )
+        : await client.query<PendingRow>(
+            `UPDATE pending_enrollments SET status = $2, decided_at = $3, decided_by = $4 WHERE id = $1 AND status = 'pending' RETURNING ${PENDING_COLUMNS}`,
+            [id, decision.status, decision.at.getTime(), decision.decidedBy],
+          );
     const row = moved.rows[0];
     if (row === undefined) {
-      if ((await client.query('SELECT 1 FROM pending_enrollments WHERE id = $1', [id])).rowCount === 0) throw new SymbolonError('STORE_ENROLLMENT_NOT_FOUND', `no enrollment "${id}" is recorded`);
-      throw new SymbolonError('STORE_ENROLLMENT_DECIDED', `the enrollment "${id}" is not ${decision.status === 'issued' ? 'approved' : 'pending'}`);
+      if ((await client.query('SELECT 1 FROM pending_enrollments WHERE id = $1', [id])).rowCount === 0)
+        throw new SymbolonError('STORE_ENROLLMENT_NOT_FOUND', `no enrollment "${id}" is recorded`);
+      throw new SymbolonError(
+        'STORE_ENROLLMENT_DECIDED',
+        `the enrollment "${id}" is not ${decision.status === 'issued' ? 'approved' : 'pending'}`,
+      );
     }
     if (draft !== undefined) await appendAudit(draft);
     return toPending(row);
@@ -631,7 +761,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     if (filter.notAfterBefore !== undefined) where.push(`c.not_after <= ${param(filter.notAfterBefore.getTime())}`);
     const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
     const limit = filter.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(filter.limit))}`;
-    return (await pool.query<CertificateRow>(`SELECT ${CERTIFICATE_COLUMNS}${clause} ORDER BY c.issued_at, c.id${limit}`, params)).rows.map(toCertificate);
+    return (await pool.query<CertificateRow>(`SELECT ${CERTIFICATE_COLUMNS}${clause} ORDER BY c.issued_at, c.id${limit}`, params)).rows.map(
+      toCertificate,
+    );
   }
 
   async function metaValue(key: string): Promise<string | undefined> {
@@ -642,35 +774,60 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const watches = new Set<() => Promise<void>>();
   return Object.freeze({
     addIssuer: (issuer: NewIssuer, audit: AuditDraft) => write((context) => addIssuer(context, issuer, audit)),
-    listIssuers: () => read(async () => (await pool.query<IssuerRow>(`SELECT ${ISSUER_COLUMNS} FROM issuers ORDER BY created_at, added_order`)).rows.map(toIssuer)),
-    recordIssuance: (certificate: NewCertificate, audit: AuditDraft) => write((context) => recordIssuance(context, certificate, audit), { certificate, draft: audit }),
+    listIssuers: () =>
+      read(async () =>
+        (await pool.query<IssuerRow>(`SELECT ${ISSUER_COLUMNS} FROM issuers ORDER BY created_at, added_order`)).rows.map(toIssuer),
+      ),
+    recordIssuance: (certificate: NewCertificate, audit: AuditDraft) =>
+      write((context) => recordIssuance(context, certificate, audit), { certificate, draft: audit }),
     recordRevocation: (revocation: NewRevocation, audit: AuditDraft) => write((context) => recordRevocation(context, revocation, audit)),
     appendAudit: (audit: AuditDraft) => write((context) => context.appendAudit(audit)),
     getCertificate: (ref: CertificateRef) =>
       read(async () => {
-        const row = (await pool.query<CertificateRow>(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.issuer_id = $1 AND c.serial = $2`, [ref.issuerId, ref.serial])).rows[0];
+        const row = (
+          await pool.query<CertificateRow>(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.issuer_id = $1 AND c.serial = $2`, [
+            ref.issuerId,
+            ref.serial,
+          ])
+        ).rows[0];
         return row === undefined ? undefined : toCertificate(row);
       }),
-    findCertificatesBySerial: (serial: string) => read(async () => (await pool.query<CertificateRow>(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.serial = $1 ORDER BY c.id`, [serial])).rows.map(toCertificate)),
-    certificateCount: () => read(async () => (await pool.query<{ count: number }>('SELECT COUNT(*)::bigint AS count FROM certificates')).rows[0]!.count),
+    findCertificatesBySerial: (serial: string) =>
+      read(async () =>
+        (await pool.query<CertificateRow>(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.serial = $1 ORDER BY c.id`, [serial])).rows.map(
+          toCertificate,
+        ),
+      ),
+    certificateCount: () =>
+      read(async () => (await pool.query<{ count: number }>('SELECT COUNT(*)::bigint AS count FROM certificates')).rows[0]!.count),
     scanCertificates: (cursor: number, limit: number) =>
       read(async () => {
-        const rows = (await pool.query<CertificateRow>(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.id > $1 ORDER BY c.id LIMIT $2`, [cursor, limit])).rows;
+        const rows = (
+          await pool.query<CertificateRow>(`SELECT ${CERTIFICATE_COLUMNS} WHERE c.id > $1 ORDER BY c.id LIMIT $2`, [cursor, limit])
+        ).rows;
         return { records: rows.map(toCertificate), cursor: rows.at(-1)?.id ?? cursor };
       }),
     listCertificates: (filter: CertificateFilter) => read(() => listCertificates(filter)),
     listRevocations: (afterSequence: number, limit: number) =>
       read(async () =>
-        (await pool.query<RevocationRow>('SELECT sequence, issuer_id, serial, reason, revoked_at, audit_sequence FROM revocations WHERE sequence > $1 ORDER BY sequence LIMIT $2', [afterSequence, limit])).rows.map(
-          toRevocation,
-        ),
+        (
+          await pool.query<RevocationRow>(
+            'SELECT sequence, issuer_id, serial, reason, revoked_at, audit_sequence FROM revocations WHERE sequence > $1 ORDER BY sequence LIMIT $2',
+            [afterSequence, limit],
+          )
+        ).rows.map(toRevocation),
       ),
     readAuditLog: (afterSequence: number, limit: number) =>
-      read(async () => (await pool.query<AuditRow>('SELECT * FROM audit_log WHERE sequence > $1 ORDER BY sequence LIMIT $2', [afterSequence, limit])).rows.map(toAuditEntry)),
+      read(async () =>
+        (
+          await pool.query<AuditRow>('SELECT * FROM audit_log WHERE sequence > $1 ORDER BY sequence LIMIT $2', [afterSequence, limit])
+        ).rows.map(toAuditEntry),
+      ),
     auditHead: () => read(async () => parseHead(await metaValue(AUDIT_HEAD_KEY))),
     lastAuditEntry: (action: string) =>
       read(async () => {
-        const row = (await pool.query<AuditRow>('SELECT * FROM audit_log WHERE action = $1 ORDER BY sequence DESC LIMIT 1', [action])).rows[0];
+        const row = (await pool.query<AuditRow>('SELECT * FROM audit_log WHERE action = $1 ORDER BY sequence DESC LIMIT 1', [action]))
+          .rows[0];
         return row === undefined ? undefined : toAuditEntry(row);
       }),
     addEnrollmentToken: (token: NewEnrollmentToken, audit: AuditDraft) => write((context) => addEnrollmentToken(context, token, audit)),
@@ -679,10 +836,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         const row = (await pool.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM enrollment_tokens WHERE id = $1`, [id])).rows[0];
         return row === undefined ? undefined : toToken(row);
       }),
-    listEnrollmentTokens: () => read(async () => (await pool.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM enrollment_tokens ORDER BY created_at DESC, added_order DESC`)).rows.map(toToken)),
+    listEnrollmentTokens: () =>
+      read(async () =>
+        (await pool.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM enrollment_tokens ORDER BY created_at DESC, added_order DESC`)).rows.map(
+          toToken,
+        ),
+      ),
     useEnrollmentToken: (id: string, at: Date, audit: AuditDraft) => write((context) => useEnrollmentToken(context, id, at, audit)),
     revokeEnrollmentToken: (id: string, at: Date, audit: AuditDraft) => write((context) => revokeEnrollmentToken(context, id, at, audit)),
-    addPendingEnrollment: (enrollment: NewPendingEnrollment, audit: AuditDraft) => write((context) => addPendingEnrollment(context, enrollment, audit)),
+    addPendingEnrollment: (enrollment: NewPendingEnrollment, audit: AuditDraft) =>
+      write((context) => addPendingEnrollment(context, enrollment, audit)),
     getPendingEnrollment: (id: string) =>
       read(async () => {
         const row = (await pool.query<PendingRow>(`SELECT ${PENDING_COLUMNS} FROM pending_enrollments WHERE id = $1`, [id])).rows[0];
@@ -692,14 +855,22 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       read(async () =>
         (status === undefined
           ? await pool.query<PendingRow>(`SELECT ${PENDING_COLUMNS} FROM pending_enrollments ORDER BY requested_at, added_order`)
-          : await pool.query<PendingRow>(`SELECT ${PENDING_COLUMNS} FROM pending_enrollments WHERE status = $1 ORDER BY requested_at, added_order`, [status])
+          : await pool.query<PendingRow>(
+              `SELECT ${PENDING_COLUMNS} FROM pending_enrollments WHERE status = $1 ORDER BY requested_at, added_order`,
+              [status],
+            )
         ).rows.map(toPending),
       ),
     decidePendingEnrollment: (id: string, decision: Parameters<Store['decidePendingEnrollment']>[1], audit: AuditDraft | undefined) =>
       write((context) => decidePendingEnrollment(context, id, decision, audit)),
     watchRevocations: (listener: () => void) => {
       if (isClosed) return () => undefined;
-      const stop = watchPostgresRevocations({ url, channel: REVOCATION_CHANNEL, listener, onError: options.onWatchError ?? (() => undefined) });
+      const stop = watchPostgresRevocations({
+        url,
+        channel: REVOCATION_CHANNEL,
+        listener,
+        onError: options.onWatchError ?? (() => undefined),
+      });
       watches.add(stop);
       return () => {
         if (watches.delete(stop)) void stop();

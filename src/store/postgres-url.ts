@@ -14,7 +14,10 @@ export function isPostgresUrl(location: string): boolean {
  */
 export function parsePostgresUrl(text: string): URL {
   const invalid = (detail: string): SymbolonError =>
-    new SymbolonError('STORE_DATABASE_URL_INVALID', `the database URL ${text.length > 80 ? `${text.slice(0, 80)}...` : redactedUrl(text)} ${detail}; expected postgres://user@host:port/database`);
+    new SymbolonError(
+      'STORE_DATABASE_URL_INVALID',
+      `the database URL ${text.length > 80 ? `${text.slice(0, 80)}...` : redactedUrl(text)} ${detail}; expected postgres://user@host:port/database`,
+    );
   if (text.length > MAX_URL_LENGTH) throw invalid(`is longer than ${MAX_URL_LENGTH} characters`);
   let url: URL;
   try {

@@ -36,7 +36,17 @@ export function certificateRecordHash(certificate: NewCertificate): string {
 
 /** Hash of a revocation row, with its place in the revocation feed. */
 export function revocationRecordHash(revocation: NewRevocation & { readonly sequence: number }): string {
-  return sha256(canonicalJson(['revocation', 1, revocation.issuerId, revocation.serial, revocation.reason, revocation.revokedAt.getTime(), revocation.sequence]));
+  return sha256(
+    canonicalJson([
+      'revocation',
+      1,
+      revocation.issuerId,
+      revocation.serial,
+      revocation.reason,
+      revocation.revokedAt.getTime(),
+      revocation.sequence,
+    ]),
+  );
 }
 
 /** Hash of an issuer row as it was added (`isActive` as given then: later rotations clear it). */

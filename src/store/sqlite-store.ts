@@ -7,7 +7,20 @@ import { errorCodeOf, SymbolonError } from '../errors.js';
 import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type { Migration } from './sqlite-migrations.js';
-import { AUDIT_HEAD_KEY, CERTIFICATE_COLUMNS, FORMAT, FORMAT_KEY, STORE_ID_KEY, parseHead, toAuditEntry, toCertificate, toIssuer, toPending, toRevocation, toToken } from './store-rows.js';
+import {
+  AUDIT_HEAD_KEY,
+  CERTIFICATE_COLUMNS,
+  FORMAT,
+  FORMAT_KEY,
+  STORE_ID_KEY,
+  parseHead,
+  toAuditEntry,
+  toCertificate,
+  toIssuer,
+  toPending,
+  toRevocation,
+  toToken,
+} from './store-rows.js';
 import type { AuditRow, CertificateRow, IssuerRow, PendingRow, RevocationRow, TokenRow } from './store-rows.js';
 import type {
   CertificateFilter,
@@ -44,7 +57,12 @@ function isCorruption(error: unknown): boolean {
 
 function storeFault(path: string, error: unknown): SymbolonError {
   if (error instanceof SymbolonError) return error;
-  if (isCorruption(error)) return new SymbolonError('STORE_CORRUPT', `${path} is not a Symbolon database or is damaged (${errorCodeOf(error)}); restore it from a backup`, { cause: error });
+  if (isCorruption(error))
+    return new SymbolonError(
+      'STORE_CORRUPT',
+      `${path} is not a Symbolon database or is damaged (${errorCodeOf(error)}); restore it from a backup`,
+      { cause: error },
+    );
   const detail = error instanceof Error ? error.message : String(error);
   return new SymbolonError('STORE_UNAVAILABLE', `the database ${path} cannot be used: ${detail}`, { cause: error });
 }
@@ -65,7 +83,10 @@ function openDatabase(options: SqliteStoreOptions): SqliteDatabase {
     db.pragma('foreign_keys = ON');
     return db;
   } catch (error) {
-    if (errorCodeOf(error) === 'SQLITE_CANTOPEN') throw new SymbolonError('STORE_UNAVAILABLE', `cannot open the database ${options.path}; check that it exists and is readable`, { cause: error });
+    if (errorCodeOf(error) === 'SQLITE_CANTOPEN')
+      throw new SymbolonError('STORE_UNAVAILABLE', `cannot open the database ${options.path}; check that it exists and is readable`, {
+        cause: error,
+      });
     throw storeFault(options.path, error);
   }
 }
@@ -75,16 +96,26 @@ function migrate(db: SqliteDatabase, path: string, migrations: readonly Migratio
   if (tables.length > 0 && !tables.includes('schema_migrations')) {
     throw new SymbolonError('STORE_CORRUPT', `${path} is an SQLite database of another program (it has no schema_migrations table)`);
   }
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`);
+  db.exec(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT`,
+  );
   const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
   const newest = Math.max(0, ...applied);
   const known = migrations.at(-1)?.version ?? 0;
-  if (newest > known) throw new SymbolonError('STORE_VERSION_UNSUPPORTED', `${path} has schema version ${newest}; this Symbolon knows up to ${known}; upgrade Symbolon`);
+  if (newest > known)
+    throw new SymbolonError(
+      'STORE_VERSION_UNSUPPORTED',
+      `${path} has schema version ${newest}; this Symbolon knows up to ${known}; upgrade Symbolon`,
+    );
   for (const migration of migrations) {
     if (applied.has(migration.version)) continue;
     db.transaction(() => {
       db.exec(migration.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, Date.now());
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        Date.now(),
+      );
       if (migration.version === 1) {
         db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run(FORMAT_KEY, FORMAT, STORE_ID_KEY, randomUUID());
       }
@@ -122,7 +153,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ),
     deactivateIssuers: db.prepare('UPDATE issuers SET is_active = 0 WHERE is_active = 1'),
     hasIssuer: db.prepare('SELECT 1 FROM issuers WHERE id = ?').pluck(),
-    listIssuers: db.prepare('SELECT id, parent_id, subject, certificate, not_before, not_after, is_active, created_at FROM issuers ORDER BY created_at, rowid'),
+    listIssuers: db.prepare(
+      'SELECT id, parent_id, subject, certificate, not_before, not_after, is_active, created_at FROM issuers ORDER BY created_at, rowid',
+    ),
     insertCertificate: db.prepare(
       `INSERT INTO certificates (issuer_id, serial, subject, subject_alt_names, profile, not_before, not_after, fingerprint, der, issued_at,
          renewal_of_issuer, renewal_of_serial, audit_sequence)
@@ -132,9 +165,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     isRevoked: db.prepare('SELECT 1 FROM revocations WHERE certificate_id = ?').pluck(),
     // The feed sequence is chosen before the row is written, so the audit entry can carry it:
     // AUTOINCREMENT's own counter, which never goes back.
-    nextRevocationSequence: db.prepare<[], number>(
-      `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'revocations'), 0), COALESCE((SELECT MAX(sequence) FROM revocations), 0)) + 1`,
-    ).pluck(),
+    nextRevocationSequence: db
+      .prepare<[], number>(
+        `SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'revocations'), 0), COALESCE((SELECT MAX(sequence) FROM revocations), 0)) + 1`,
+      )
+      .pluck(),
     insertRevocation: db.prepare(
       `INSERT INTO revocations (sequence, certificate_id, issuer_id, serial, reason, revoked_at, audit_sequence) VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ),
@@ -162,9 +197,15 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ),
     getPending: db.prepare<[string], PendingRow>('SELECT * FROM pending_enrollments WHERE id = ?'),
     listPending: db.prepare<[], PendingRow>('SELECT * FROM pending_enrollments ORDER BY requested_at, rowid'),
-    listPendingByStatus: db.prepare<[string], PendingRow>('SELECT * FROM pending_enrollments WHERE status = ? ORDER BY requested_at, rowid'),
-    decidePending: db.prepare(`UPDATE pending_enrollments SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'`),
-    issuedPending: db.prepare(`UPDATE pending_enrollments SET status = 'issued', cert_issuer = ?, cert_serial = ? WHERE id = ? AND status = 'approved'`),
+    listPendingByStatus: db.prepare<[string], PendingRow>(
+      'SELECT * FROM pending_enrollments WHERE status = ? ORDER BY requested_at, rowid',
+    ),
+    decidePending: db.prepare(
+      `UPDATE pending_enrollments SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'`,
+    ),
+    issuedPending: db.prepare(
+      `UPDATE pending_enrollments SET status = 'issued', cert_issuer = ?, cert_serial = ? WHERE id = ? AND status = 'approved'`,
+    ),
   };
 
   /**
@@ -184,11 +225,15 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
 
   const addIssuerTx = db.transaction((issuer: NewIssuer, draft: AuditDraft): IssuerRecord => {
-    if (statements.hasIssuer.get(issuer.id) !== undefined) throw new SymbolonError('STORE_ISSUER_EXISTS', `an issuer named "${issuer.id}" is already recorded`);
+    if (statements.hasIssuer.get(issuer.id) !== undefined)
+      throw new SymbolonError('STORE_ISSUER_EXISTS', `an issuer named "${issuer.id}" is already recorded`);
     if (issuer.parentId !== null && statements.hasIssuer.get(issuer.parentId) === undefined) {
       throw new SymbolonError('STORE_ISSUER_UNKNOWN', `the parent issuer "${issuer.parentId}" is not recorded`);
     }
-    const entry = appendAuditInTransaction({ ...draft, payload: { ...draft.payload, isActive: issuer.isActive } }, issuerRecordHash(issuer));
+    const entry = appendAuditInTransaction(
+      { ...draft, payload: { ...draft.payload, isActive: issuer.isActive } },
+      issuerRecordHash(issuer),
+    );
     if (issuer.isActive) statements.deactivateIssuers.run();
     statements.insertIssuer.run(
       issuer.id,
@@ -226,9 +271,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     } catch (error) {
       const code = errorCodeOf(error);
       // The UNIQUE (issuer_id, serial) constraint is the guarantee; the savepoint takes the audit entry back with it.
-      if (code === 'SQLITE_CONSTRAINT_UNIQUE') throw new SymbolonError('STORE_SERIAL_TAKEN', `issuer "${certificate.issuerId}" already has serial ${certificate.serial}`, { cause: error });
+      if (code === 'SQLITE_CONSTRAINT_UNIQUE')
+        throw new SymbolonError('STORE_SERIAL_TAKEN', `issuer "${certificate.issuerId}" already has serial ${certificate.serial}`, {
+          cause: error,
+        });
       if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
-        throw new SymbolonError('STORE_ISSUER_UNKNOWN', `issuer "${certificate.issuerId}" or the renewed certificate is not recorded`, { cause: error });
+        throw new SymbolonError('STORE_ISSUER_UNKNOWN', `issuer "${certificate.issuerId}" or the renewed certificate is not recorded`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -238,22 +288,56 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
 
   const recordRevocationTx = db.transaction((revocation: NewRevocation, draft: AuditDraft): RevocationRecord => {
     const id = statements.certificateId.get(revocation.issuerId, revocation.serial);
-    if (id === undefined) throw new SymbolonError('STORE_NOT_FOUND', `issuer "${revocation.issuerId}" has no certificate with serial ${revocation.serial}`);
-    if (statements.isRevoked.get(id) !== undefined) throw new SymbolonError('STORE_ALREADY_REVOKED', `the certificate ${revocation.issuerId}/${revocation.serial} is already revoked`);
+    if (id === undefined)
+      throw new SymbolonError('STORE_NOT_FOUND', `issuer "${revocation.issuerId}" has no certificate with serial ${revocation.serial}`);
+    if (statements.isRevoked.get(id) !== undefined)
+      throw new SymbolonError('STORE_ALREADY_REVOKED', `the certificate ${revocation.issuerId}/${revocation.serial} is already revoked`);
     const sequence = statements.nextRevocationSequence.get()!;
-    const stored = { issuerId: revocation.issuerId, serial: revocation.serial, reason: revocation.reason, revokedAt: revocation.revokedAt, sequence };
-    const payload = { ...draft.payload, issuer: stored.issuerId, serial: stored.serial, reason: stored.reason, revokedAt: stored.revokedAt.toISOString(), feedSequence: sequence };
+    const stored = {
+      issuerId: revocation.issuerId,
+      serial: revocation.serial,
+      reason: revocation.reason,
+      revokedAt: revocation.revokedAt,
+      sequence,
+    };
+    const payload = {
+      ...draft.payload,
+      issuer: stored.issuerId,
+      serial: stored.serial,
+      reason: stored.reason,
+      revokedAt: stored.revokedAt.toISOString(),
+      feedSequence: sequence,
+    };
     const entry = appendAuditInTransaction({ ...draft, payload }, revocationRecordHash(stored));
-    statements.insertRevocation.run(sequence, id, revocation.issuerId, revocation.serial, revocation.reason, revocation.revokedAt.getTime(), entry.sequence);
+    statements.insertRevocation.run(
+      sequence,
+      id,
+      revocation.issuerId,
+      revocation.serial,
+      revocation.reason,
+      revocation.revokedAt.getTime(),
+      entry.sequence,
+    );
     return Object.freeze({ ...stored, auditSequence: entry.sequence });
   });
 
   const appendAuditTx = db.transaction((draft: AuditDraft): AuditEntry => appendAuditInTransaction(draft));
 
   const addTokenTx = db.transaction((token: NewEnrollmentToken, draft: AuditDraft): EnrollmentTokenRecord => {
-    if (statements.getToken.get(token.id) !== undefined) throw new SymbolonError('STORE_TOKEN_EXISTS', `an enrollment token "${token.id}" is already recorded`);
+    if (statements.getToken.get(token.id) !== undefined)
+      throw new SymbolonError('STORE_TOKEN_EXISTS', `an enrollment token "${token.id}" is already recorded`);
     appendAuditInTransaction(draft);
-    statements.insertToken.run(token.id, token.secretHash, token.profile, JSON.stringify(token.names), token.label, token.uses, token.uses, token.expiresAt.getTime(), token.createdAt.getTime());
+    statements.insertToken.run(
+      token.id,
+      token.secretHash,
+      token.profile,
+      JSON.stringify(token.names),
+      token.label,
+      token.uses,
+      token.uses,
+      token.expiresAt.getTime(),
+      token.createdAt.getTime(),
+    );
     return toToken(statements.getToken.get(token.id)!);
   });
 
@@ -272,7 +356,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const revokeTokenTx = db.transaction((id: string, at: Date, draft: AuditDraft): EnrollmentTokenRecord => {
     const row = statements.getToken.get(id);
     if (row === undefined) throw new SymbolonError('STORE_TOKEN_NOT_FOUND', `no enrollment token "${id}" is recorded`);
-    if (statements.revokeToken.run(at.getTime(), id).changes !== 1) throw new SymbolonError('STORE_TOKEN_ALREADY_REVOKED', `the enrollment token "${id}" is already revoked`);
+    if (statements.revokeToken.run(at.getTime(), id).changes !== 1)
+      throw new SymbolonError('STORE_TOKEN_ALREADY_REVOKED', `the enrollment token "${id}" is already revoked`);
     appendAuditInTransaction(draft);
     return toToken(statements.getToken.get(id)!);
   });
@@ -296,16 +381,23 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     return toPending(statements.getPending.get(enrollment.id)!);
   });
 
-  const decidePendingTx = db.transaction((id: string, decision: Parameters<Store['decidePendingEnrollment']>[1], draft: AuditDraft | undefined): PendingEnrollmentRecord => {
-    if (statements.getPending.get(id) === undefined) throw new SymbolonError('STORE_ENROLLMENT_NOT_FOUND', `no enrollment "${id}" is recorded`);
-    const changes =
-      decision.status === 'issued'
-        ? statements.issuedPending.run(decision.certificate.issuerId, decision.certificate.serial, id).changes
-        : statements.decidePending.run(decision.status, decision.at.getTime(), decision.decidedBy, id).changes;
-    if (changes !== 1) throw new SymbolonError('STORE_ENROLLMENT_DECIDED', `the enrollment "${id}" is not ${decision.status === 'issued' ? 'approved' : 'pending'}`);
-    if (draft !== undefined) appendAuditInTransaction(draft);
-    return toPending(statements.getPending.get(id)!);
-  });
+  const decidePendingTx = db.transaction(
+    (id: string, decision: Parameters<Store['decidePendingEnrollment']>[1], draft: AuditDraft | undefined): PendingEnrollmentRecord => {
+      if (statements.getPending.get(id) === undefined)
+        throw new SymbolonError('STORE_ENROLLMENT_NOT_FOUND', `no enrollment "${id}" is recorded`);
+      const changes =
+        decision.status === 'issued'
+          ? statements.issuedPending.run(decision.certificate.issuerId, decision.certificate.serial, id).changes
+          : statements.decidePending.run(decision.status, decision.at.getTime(), decision.decidedBy, id).changes;
+      if (changes !== 1)
+        throw new SymbolonError(
+          'STORE_ENROLLMENT_DECIDED',
+          `the enrollment "${id}" is not ${decision.status === 'issued' ? 'approved' : 'pending'}`,
+        );
+      if (draft !== undefined) appendAuditInTransaction(draft);
+      return toPending(statements.getPending.get(id)!);
+    },
+  );
 
   // Group commit: writes that arrive while the event loop is busy (many issuances in flight)
   // are committed together in one IMMEDIATE transaction, each inside its own savepoint, so each
@@ -422,8 +514,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         return { records: rows.map(toCertificate), cursor: rows.at(-1)?.id ?? cursor };
       }),
     listCertificates: (filter: CertificateFilter) => guarded(() => listCertificates(filter)),
-    listRevocations: (afterSequence: number, limit: number) => guarded(() => statements.revocationsSince.all(afterSequence, limit).map(toRevocation)),
-    readAuditLog: (afterSequence: number, limit: number) => guarded(() => statements.auditSince.all(afterSequence, limit).map(toAuditEntry)),
+    listRevocations: (afterSequence: number, limit: number) =>
+      guarded(() => statements.revocationsSince.all(afterSequence, limit).map(toRevocation)),
+    readAuditLog: (afterSequence: number, limit: number) =>
+      guarded(() => statements.auditSince.all(afterSequence, limit).map(toAuditEntry)),
     auditHead: () => guarded(() => parseHead(statements.getMeta.get(AUDIT_HEAD_KEY))),
     lastAuditEntry: (action: string) =>
       guarded(() => {

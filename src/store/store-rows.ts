@@ -2,7 +2,14 @@ import { GENESIS_HASH } from '../audit/index.js';
 import type { AuditEntry, AuditHead } from '../audit/index.js';
 import { SymbolonError } from '../errors.js';
 import type { RevocationReason } from '../revocation-reason.js';
-import type { CertificateRecord, EnrollmentTokenRecord, IssuerRecord, PendingEnrollmentRecord, PendingEnrollmentStatus, RevocationRecord } from './store.js';
+import type {
+  CertificateRecord,
+  EnrollmentTokenRecord,
+  IssuerRecord,
+  PendingEnrollmentRecord,
+  PendingEnrollmentStatus,
+  RevocationRecord,
+} from './store.js';
 
 /**
  * The rows both SQL stores read, as their drivers return them (numbers for times and sequences,
@@ -121,7 +128,10 @@ export function toCertificate(row: CertificateRow): CertificateRecord {
     fingerprint: row.fingerprint,
     der: row.der,
     issuedAt: new Date(row.issued_at),
-    renewalOf: row.renewal_of_issuer === null || row.renewal_of_serial === null ? null : Object.freeze({ issuerId: row.renewal_of_issuer, serial: row.renewal_of_serial }),
+    renewalOf:
+      row.renewal_of_issuer === null || row.renewal_of_serial === null
+        ? null
+        : Object.freeze({ issuerId: row.renewal_of_issuer, serial: row.renewal_of_serial }),
     auditSequence: row.audit_sequence,
     revocation,
   });
@@ -206,11 +216,15 @@ export function toPending(row: PendingRow): PendingEnrollmentRecord {
     subject: row.subject,
     subjectAltNames: Object.freeze(JSON.parse(row.subject_alt_names) as string[]),
     csr: row.csr,
-    renewalOf: row.renewal_of_issuer === null || row.renewal_of_serial === null ? null : Object.freeze({ issuerId: row.renewal_of_issuer, serial: row.renewal_of_serial }),
+    renewalOf:
+      row.renewal_of_issuer === null || row.renewal_of_serial === null
+        ? null
+        : Object.freeze({ issuerId: row.renewal_of_issuer, serial: row.renewal_of_serial }),
     requestedAt: new Date(row.requested_at),
     status: row.status as PendingEnrollmentStatus,
     decidedAt: row.decided_at === null ? null : new Date(row.decided_at),
     decidedBy: row.decided_by,
-    certificate: row.cert_issuer === null || row.cert_serial === null ? null : Object.freeze({ issuerId: row.cert_issuer, serial: row.cert_serial }),
+    certificate:
+      row.cert_issuer === null || row.cert_serial === null ? null : Object.freeze({ issuerId: row.cert_issuer, serial: row.cert_serial }),
   });
 }

@@ -108,7 +108,8 @@ export interface EnrollmentTokenRecord extends NewEnrollmentToken {
 /** Why a token cannot be used, as `useEnrollmentToken` found it inside its transaction. */
 export type EnrollmentTokenRefusal = 'unknown' | 'revoked' | 'expired' | 'used-up';
 
-export type EnrollmentTokenUse = { readonly ok: true; readonly token: EnrollmentTokenRecord } | { readonly ok: false; readonly reason: EnrollmentTokenRefusal };
+export type EnrollmentTokenUse =
+  { readonly ok: true; readonly token: EnrollmentTokenRecord } | { readonly ok: false; readonly reason: EnrollmentTokenRefusal };
 
 /** An EST enrollment held for manual approval (a profile with `requireApproval`). */
 export interface NewPendingEnrollment {
@@ -218,7 +219,9 @@ export interface Store {
    */
   decidePendingEnrollment(
     id: string,
-    decision: { readonly status: 'approved' | 'rejected'; readonly decidedBy: string; readonly at: Date } | { readonly status: 'issued'; readonly certificate: CertificateRef },
+    decision:
+      | { readonly status: 'approved' | 'rejected'; readonly decidedBy: string; readonly at: Date }
+      | { readonly status: 'issued'; readonly certificate: CertificateRef },
     audit: AuditDraft | undefined,
   ): Promise<PendingEnrollmentRecord>;
 

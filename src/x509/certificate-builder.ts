@@ -37,7 +37,12 @@ export interface CertificateTemplate extends ExtensionFields {
 const VERSION_3 = der.explicit(0, der.integer(2));
 
 function validity(notBefore: Date, notAfter: Date): Buffer {
-  if (!(notBefore instanceof Date) || !(notAfter instanceof Date) || Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) {
+  if (
+    !(notBefore instanceof Date) ||
+    !(notAfter instanceof Date) ||
+    Number.isNaN(notBefore.getTime()) ||
+    Number.isNaN(notAfter.getTime())
+  ) {
     throw new SymbolonError('CERT_INVALID_INPUT', 'notBefore and notAfter must be valid dates');
   }
   if (notAfter.getTime() < notBefore.getTime()) {
@@ -47,7 +52,8 @@ function validity(notBefore: Date, notAfter: Date): Buffer {
     // RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
     return der.sequence(der.time(notBefore), der.time(notAfter));
   } catch (error) {
-    if (error instanceof Asn1Error) throw new SymbolonError('CERT_INVALID_INPUT', `the validity cannot be encoded: ${error.message}`, { cause: error });
+    if (error instanceof Asn1Error)
+      throw new SymbolonError('CERT_INVALID_INPUT', `the validity cannot be encoded: ${error.message}`, { cause: error });
     throw error;
   }
 }
@@ -66,7 +72,8 @@ export function encodeTbsCertificate(template: CertificateTemplate, signatureAlg
   const isSubjectEmpty = isEmptyNameDer(subject);
   if (isSubjectEmpty) {
     // RFC 5280 4.1.2.6: an empty subject needs a subjectAltName, and a CA needs a subject.
-    if (template.subjectAltName === undefined) throw new SymbolonError('CERT_BAD_NAME', 'a certificate with an empty subject needs a subjectAltName');
+    if (template.subjectAltName === undefined)
+      throw new SymbolonError('CERT_BAD_NAME', 'a certificate with an empty subject needs a subjectAltName');
     if (template.basicConstraints?.isCa === true) throw new SymbolonError('CERT_BAD_NAME', 'a CA certificate needs a non-empty subject');
   }
   const spki = templatePublicKeyDer(template.subjectPublicKey);
@@ -79,7 +86,15 @@ export function encodeTbsCertificate(template: CertificateTemplate, signatureAlg
     if (ski !== false) keyId = ski;
   }
   const extensions = encodeExtensions(template, keyId === undefined ? { isSubjectEmpty } : { isSubjectEmpty, subjectKeyIdentifier: keyId });
-  const parts: Uint8Array[] = [VERSION_3, serial, signatureAlgorithm.identifier, issuer, validity(template.notBefore, template.notAfter), subject, spki];
+  const parts: Uint8Array[] = [
+    VERSION_3,
+    serial,
+    signatureAlgorithm.identifier,
+    issuer,
+    validity(template.notBefore, template.notAfter),
+    subject,
+    spki,
+  ];
   if (extensions !== undefined) parts.push(der.explicit(3, extensions));
   return der.sequenceOf(parts);
 }
@@ -103,5 +118,10 @@ export async function buildSelfSignedCertificate(template: SelfSignedTemplate, s
   const ski = template.subjectKeyIdentifier ?? true;
   const keyId = ski === true ? keyIdentifier(spki) : ski === false ? undefined : ski;
   const base = { ...template, issuer: template.subject, subjectPublicKey: spki };
-  return buildCertificate(keyId === undefined ? { ...base, subjectKeyIdentifier: false } : { ...base, subjectKeyIdentifier: keyId, authorityKeyIdentifier: keyId }, signer);
+  return buildCertificate(
+    keyId === undefined
+      ? { ...base, subjectKeyIdentifier: false }
+      : { ...base, subjectKeyIdentifier: keyId, authorityKeyIdentifier: keyId },
+    signer,
+  );
 }

@@ -75,7 +75,8 @@ function readVersion(node: DerNode): 1 | 2 | 3 {
   if (node.children.length !== 1) throw faultAt('CERT_MALFORMED', node, 'the version field must hold one INTEGER');
   const version = readSmallInteger(node.children[0]!);
   // RFC 5280 4.1.2.1: v1(0), v2(1), v3(2).
-  if (version < 0 || version > 2) throw new SymbolonError('CERT_UNSUPPORTED_VERSION', `certificate version ${version} is not v1, v2 or v3 (at byte ${node.offset})`);
+  if (version < 0 || version > 2)
+    throw new SymbolonError('CERT_UNSUPPORTED_VERSION', `certificate version ${version} is not v1, v2 or v3 (at byte ${node.offset})`);
   return (version + 1) as 1 | 2 | 3;
 }
 
@@ -92,12 +93,14 @@ function readCertificate(root: DerNode, der: Buffer): Certificate {
   const serialNumberBytes = readIntegerBytes(field(fields, at++, tbs, 'serialNumber'));
   const innerAlgorithm = field(fields, at++, tbs, 'signature');
   // RFC 5280 4.1.1.2: signatureAlgorithm MUST be the same as tbsCertificate's signature field.
-  if (!innerAlgorithm.bytes.equals(outerAlgorithm.bytes)) throw faultAt('CERT_MALFORMED', innerAlgorithm, 'the signature algorithm inside tbsCertificate differs from the outer one');
+  if (!innerAlgorithm.bytes.equals(outerAlgorithm.bytes))
+    throw faultAt('CERT_MALFORMED', innerAlgorithm, 'the signature algorithm inside tbsCertificate differs from the outer one');
   const { algorithm, oid } = readSignatureAlgorithmField(outerAlgorithm, 'CERT_MALFORMED');
   const issuerNode = field(fields, at++, tbs, 'issuer');
   const issuer = readName(issuerNode);
   const validity = field(fields, at++, tbs, 'validity');
-  if (validity.tag !== Tag.SEQUENCE || validity.children.length !== 2) throw faultAt('CERT_MALFORMED', validity, 'validity is not a SEQUENCE of notBefore and notAfter');
+  if (validity.tag !== Tag.SEQUENCE || validity.children.length !== 2)
+    throw faultAt('CERT_MALFORMED', validity, 'validity is not a SEQUENCE of notBefore and notAfter');
   const notBefore = readTime(validity.children[0]!);
   const notAfter = readTime(validity.children[1]!);
   const subjectNode = field(fields, at++, tbs, 'subject');
@@ -154,7 +157,8 @@ function readCertificate(root: DerNode, der: Buffer): Certificate {
  * CERT_UNSUPPORTED_VERSION, CERT_BAD_NAME, CERT_BAD_EXTENSION or CERT_DUPLICATE_EXTENSION.
  */
 export function parseCertificate(input: Uint8Array): Certificate {
-  if (input.length > MAX_CERTIFICATE_BYTES) throw new Asn1Error('ASN1_TOO_LARGE', 0, `a certificate of ${input.length} bytes is over the limit of ${MAX_CERTIFICATE_BYTES}`);
+  if (input.length > MAX_CERTIFICATE_BYTES)
+    throw new Asn1Error('ASN1_TOO_LARGE', 0, `a certificate of ${input.length} bytes is over the limit of ${MAX_CERTIFICATE_BYTES}`);
   const der = Buffer.from(input);
   const root = decodeDer(der, { maxBytes: MAX_CERTIFICATE_BYTES });
   return deepFreeze(withCode('CERT_MALFORMED', () => readCertificate(root, der)));
@@ -166,7 +170,8 @@ export function parseCertificate(input: Uint8Array): Certificate {
  * and the errors of `parseCertificate`.
  */
 export function parseCertificates(input: Uint8Array | string): Certificate[] {
-  if (input.length > MAX_CERTIFICATE_FILE_BYTES) throw new SymbolonError('INPUT_TOO_LARGE', `the input is over ${MAX_CERTIFICATE_FILE_BYTES} bytes`);
+  if (input.length > MAX_CERTIFICATE_FILE_BYTES)
+    throw new SymbolonError('INPUT_TOO_LARGE', `the input is over ${MAX_CERTIFICATE_FILE_BYTES} bytes`);
   return pemOrDerBlocks(input, 'CERTIFICATE').map(parseCertificate);
 }
 
@@ -178,8 +183,13 @@ export function parseCertificates(input: Uint8Array | string): Certificate[] {
  */
 export function verifyCertificateSignature(certificate: Certificate, issuer: KeyObject | Certificate): boolean {
   const algorithm = certificate.signatureAlgorithm;
-  if (algorithm === undefined) throw new SymbolonError('SIG_UNSUPPORTED_ALGORITHM', `signature algorithm ${certificate.signatureAlgorithmOid} is not supported`);
+  if (algorithm === undefined)
+    throw new SymbolonError('SIG_UNSUPPORTED_ALGORITHM', `signature algorithm ${certificate.signatureAlgorithmOid} is not supported`);
   const key = issuer instanceof KeyObject ? issuer : issuer.publicKey.keyObject;
-  if (key === undefined) throw new SymbolonError('KEY_UNSUPPORTED_TYPE', `the issuer's ${issuer instanceof KeyObject ? '' : issuer.publicKey.algorithm + ' '}key cannot be used`);
+  if (key === undefined)
+    throw new SymbolonError(
+      'KEY_UNSUPPORTED_TYPE',
+      `the issuer's ${issuer instanceof KeyObject ? '' : issuer.publicKey.algorithm + ' '}key cannot be used`,
+    );
   return verifySignature(algorithm, key, certificate.tbs, certificate.signature);
 }

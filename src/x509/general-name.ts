@@ -71,7 +71,7 @@ export function bytesToIp(bytes: Uint8Array): string {
   // RFC 5952 4.2: compress the longest run of two or more zero groups, the first on a tie.
   let bestStart = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -110,7 +110,8 @@ function maskToPrefix(mask: Uint8Array): number | undefined {
 }
 
 function ascii(value: string, what: string): Buffer {
-  if (!/^[\x21-\x7e]+$/.test(value)) throw new SymbolonError('CERT_BAD_NAME', `${what} "${value}" must be non-empty printable ASCII without spaces`);
+  if (!/^[\x21-\x7e]+$/.test(value))
+    throw new SymbolonError('CERT_BAD_NAME', `${what} "${value}" must be non-empty printable ASCII without spaces`);
   return Buffer.from(value, 'latin1');
 }
 
@@ -149,10 +150,12 @@ export function encodeGeneralName(name: GeneralName, isConstraint = false): Buff
 
 /** Decodes one GeneralName node; `isConstraint` reads iPAddress as address and mask. */
 export function decodeGeneralName(node: DerNode, isConstraint = false): GeneralName {
-  if (node.tagClass !== TagClass.CONTEXT) throw new SymbolonError('CERT_BAD_NAME', `a GeneralName must have a context tag (at byte ${node.offset})`);
+  if (node.tagClass !== TagClass.CONTEXT)
+    throw new SymbolonError('CERT_BAD_NAME', `a GeneralName must have a context tag (at byte ${node.offset})`);
   const n = node.tagNumber;
   const isConstructedForm = n === OTHER_NAME || n === DIRECTORY_NAME || n === 3 || n === 5;
-  if (node.isConstructed !== isConstructedForm) throw new SymbolonError('CERT_BAD_NAME', `GeneralName [${n}] has the wrong primitive/constructed form (at byte ${node.offset})`);
+  if (node.isConstructed !== isConstructedForm)
+    throw new SymbolonError('CERT_BAD_NAME', `GeneralName [${n}] has the wrong primitive/constructed form (at byte ${node.offset})`);
   switch (n) {
     case DNS_NAME:
       return { type: 'dns', value: readIa5Content(node) };
@@ -163,17 +166,21 @@ export function decodeGeneralName(node: DerNode, isConstraint = false): GeneralN
     case IP_ADDRESS: {
       const c = node.content;
       if (isConstraint) {
-        if (c.length !== 8 && c.length !== 32) throw new SymbolonError('CERT_BAD_NAME', `an iPAddress constraint is ${c.length} bytes, not 8 or 32 (at byte ${node.offset})`);
+        if (c.length !== 8 && c.length !== 32)
+          throw new SymbolonError('CERT_BAD_NAME', `an iPAddress constraint is ${c.length} bytes, not 8 or 32 (at byte ${node.offset})`);
         const half = c.length / 2;
         const prefix = maskToPrefix(c.subarray(half));
-        if (prefix === undefined) throw new SymbolonError('CERT_BAD_NAME', `an iPAddress constraint has a non-contiguous mask (at byte ${node.offset})`);
+        if (prefix === undefined)
+          throw new SymbolonError('CERT_BAD_NAME', `an iPAddress constraint has a non-contiguous mask (at byte ${node.offset})`);
         return { type: 'ip', value: `${bytesToIp(c.subarray(0, half))}/${prefix}` };
       }
-      if (c.length !== 4 && c.length !== 16) throw new SymbolonError('CERT_BAD_NAME', `an iPAddress is ${c.length} bytes, not 4 or 16 (at byte ${node.offset})`);
+      if (c.length !== 4 && c.length !== 16)
+        throw new SymbolonError('CERT_BAD_NAME', `an iPAddress is ${c.length} bytes, not 4 or 16 (at byte ${node.offset})`);
       return { type: 'ip', value: bytesToIp(c) };
     }
     case DIRECTORY_NAME: {
-      if (node.children.length !== 1) throw new SymbolonError('CERT_BAD_NAME', `a directoryName must hold exactly one Name (at byte ${node.offset})`);
+      if (node.children.length !== 1)
+        throw new SymbolonError('CERT_BAD_NAME', `a directoryName must hold exactly one Name (at byte ${node.offset})`);
       return { type: 'dirName', value: decodeName(node.children[0]!) };
     }
     case REGISTERED_ID:

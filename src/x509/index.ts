@@ -8,13 +8,7 @@ export { bytesToIp, decodeGeneralName, encodeGeneralName, formatGeneralName, ipT
 export type { GeneralName } from './general-name.js';
 export { compileNameGlob, MAX_GLOB_LENGTH } from './name-glob.js';
 export type { NameGlob, NameGlobOptions } from './name-glob.js';
-export {
-  cryptoOptions,
-  isKeyForAlgorithm,
-  parseSignatureAlgorithm,
-  signatureAlgorithm,
-  verifySignature,
-} from '../signatures/index.js';
+export { cryptoOptions, isKeyForAlgorithm, parseSignatureAlgorithm, signatureAlgorithm, verifySignature } from '../signatures/index.js';
 export type { HashName, SignatureAlgorithm, SignatureAlgorithmName } from '../signatures/index.js';
 export { parsePublicKeyInfo, parsePublicKeyInfoDer } from '../signatures/index.js';
 export { ecCurveByName, ecCurveByOid, ecCurveName, ecPointFault, ecPrivateKeyFault } from '../signatures/index.js';

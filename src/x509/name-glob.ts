@@ -29,7 +29,11 @@ export interface NameGlobOptions {
   readonly isStarWithinSegment?: boolean;
 }
 
-type Segment = { readonly kind: 'one' } | { readonly kind: 'any' } | { readonly kind: 'literal'; readonly text: string } | { readonly kind: 'starred'; readonly text: string };
+type Segment =
+  | { readonly kind: 'one' }
+  | { readonly kind: 'any' }
+  | { readonly kind: 'literal'; readonly text: string }
+  | { readonly kind: 'starred'; readonly text: string };
 
 /** Longest pattern accepted: real SPIFFE IDs and DNS names are far shorter (RFC 1035: 253). */
 export const MAX_GLOB_LENGTH = 2048;
@@ -77,7 +81,8 @@ function matchSegments(pattern: readonly Segment[], name: readonly string[]): bo
       }
       if (j === 0 || reachable[j - 1] !== 1) continue;
       const part = name[j - 1]!;
-      if (segment.kind === 'one' ? part !== '' : segment.kind === 'starred' ? matchesStarred(segment.text, part) : part === segment.text) next[j] = 1;
+      if (segment.kind === 'one' ? part !== '' : segment.kind === 'starred' ? matchesStarred(segment.text, part) : part === segment.text)
+        next[j] = 1;
     }
     reachable = next;
   }

@@ -40,9 +40,7 @@ export const ATTRIBUTE_SHORT_NAMES: Readonly<Record<string, string>> = {
   [OID.emailAddress]: 'emailAddress',
 };
 
-const OID_BY_SHORT_NAME = new Map<string, string>(
-  Object.entries(ATTRIBUTE_SHORT_NAMES).map(([oid, short]) => [short.toLowerCase(), oid]),
-);
+const OID_BY_SHORT_NAME = new Map<string, string>(Object.entries(ATTRIBUTE_SHORT_NAMES).map(([oid, short]) => [short.toLowerCase(), oid]));
 OID_BY_SHORT_NAME.set('givenname', OID.givenName);
 OID_BY_SHORT_NAME.set('email', OID.emailAddress);
 OID_BY_SHORT_NAME.set('e', OID.emailAddress);
@@ -63,12 +61,20 @@ const UPPER_BOUNDS: Readonly<Record<string, number>> = {
 export function attributeTypeOid(nameOrOid: string): string {
   if (/^\d+(\.\d+)+$/.test(nameOrOid)) return nameOrOid;
   const oid = OID_BY_SHORT_NAME.get(nameOrOid.toLowerCase());
-  if (oid === undefined) throw new SymbolonError('CERT_BAD_NAME', `"${nameOrOid}" is not a known name attribute (use CN, O, OU, C, ST, L, DC, emailAddress, serialNumber or a dotted OID)`);
+  if (oid === undefined)
+    throw new SymbolonError(
+      'CERT_BAD_NAME',
+      `"${nameOrOid}" is not a known name attribute (use CN, O, OU, C, ST, L, DC, emailAddress, serialNumber or a dotted OID)`,
+    );
   return oid;
 }
 
 function encodeAttributeValue(type: string, value: string, isHexEncoded: boolean): Buffer {
-  if (isHexEncoded) throw new SymbolonError('CERT_BAD_NAME', `${ATTRIBUTE_SHORT_NAMES[type] ?? type} is given as #hex of a type that is not a string; only string values are encoded`);
+  if (isHexEncoded)
+    throw new SymbolonError(
+      'CERT_BAD_NAME',
+      `${ATTRIBUTE_SHORT_NAMES[type] ?? type} is given as #hex of a type that is not a string; only string values are encoded`,
+    );
   const bound = UPPER_BOUNDS[type];
   if (bound !== undefined && [...value].length > bound) {
     throw new SymbolonError('CERT_BAD_NAME', `${ATTRIBUTE_SHORT_NAMES[type] ?? type} is limited to ${bound} characters by RFC 5280`);
@@ -80,7 +86,8 @@ function encodeAttributeValue(type: string, value: string, isHexEncoded: boolean
     case OID.serialNumber:
     case OID.dnQualifier:
       if (!der.isPrintableString(value)) throw new SymbolonError('CERT_BAD_NAME', `${ATTRIBUTE_SHORT_NAMES[type]} must be printable ASCII`);
-      if (type === OID.countryName && !/^[A-Z]{2}$/.test(value)) throw new SymbolonError('CERT_BAD_NAME', `countryName must be two capital letters, not "${value}"`);
+      if (type === OID.countryName && !/^[A-Z]{2}$/.test(value))
+        throw new SymbolonError('CERT_BAD_NAME', `countryName must be two capital letters, not "${value}"`);
       return der.printableString(value);
     case OID.emailAddress:
     case OID.domainComponent:
@@ -106,9 +113,11 @@ export function encodeName(name: DistinguishedName): Buffer {
 export function decodeName(node: DerNode): DistinguishedName {
   if (node.tag !== Tag.SEQUENCE) throw new SymbolonError('CERT_BAD_NAME', `a Name must be a SEQUENCE (at byte ${node.offset})`);
   return node.children.map((rdn) => {
-    if (rdn.tag !== Tag.SET || rdn.children.length === 0) throw new SymbolonError('CERT_BAD_NAME', `a relative distinguished name must be a non-empty SET (at byte ${rdn.offset})`);
+    if (rdn.tag !== Tag.SET || rdn.children.length === 0)
+      throw new SymbolonError('CERT_BAD_NAME', `a relative distinguished name must be a non-empty SET (at byte ${rdn.offset})`);
     return rdn.children.map((atv) => {
-      if (atv.tag !== Tag.SEQUENCE || atv.children.length !== 2) throw new SymbolonError('CERT_BAD_NAME', `a name attribute must be a SEQUENCE of type and value (at byte ${atv.offset})`);
+      if (atv.tag !== Tag.SEQUENCE || atv.children.length !== 2)
+        throw new SymbolonError('CERT_BAD_NAME', `a name attribute must be a SEQUENCE of type and value (at byte ${atv.offset})`);
       const type = readOid(atv.children[0]!);
       return attributeOf(type, atv.children[1]!);
     });
@@ -116,7 +125,15 @@ export function decodeName(node: DerNode): DistinguishedName {
 }
 
 /** The ASN.1 string types a DirectoryString or an attribute value may take (X.520). */
-const STRING_TAGS: ReadonlySet<number> = new Set([Tag.UTF8_STRING, Tag.PRINTABLE_STRING, Tag.T61_STRING, Tag.IA5_STRING, Tag.VISIBLE_STRING, Tag.UNIVERSAL_STRING, Tag.BMP_STRING]);
+const STRING_TAGS: ReadonlySet<number> = new Set([
+  Tag.UTF8_STRING,
+  Tag.PRINTABLE_STRING,
+  Tag.T61_STRING,
+  Tag.IA5_STRING,
+  Tag.VISIBLE_STRING,
+  Tag.UNIVERSAL_STRING,
+  Tag.BMP_STRING,
+]);
 
 /**
  * A string value as its text; any other value as `#` + hex DER, marked (RFC 4514 2.4). A string
@@ -129,7 +146,9 @@ function attributeOf(type: string, valueNode: DerNode): NameAttribute {
     return Object.freeze({ type, value: readString(valueNode) });
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    throw new SymbolonError('CERT_BAD_NAME', `the ${ATTRIBUTE_SHORT_NAMES[type] ?? type} value is not a valid string: ${detail}`, { cause: error });
+    throw new SymbolonError('CERT_BAD_NAME', `the ${ATTRIBUTE_SHORT_NAMES[type] ?? type} value is not a valid string: ${detail}`, {
+      cause: error,
+    });
   }
 }
 
@@ -149,7 +168,11 @@ function escapeRfc4514(value: string): string {
 export function formatName(name: DistinguishedName): string {
   return [...name]
     .reverse()
-    .map((rdn) => rdn.map((atv) => `${ATTRIBUTE_SHORT_NAMES[atv.type] ?? atv.type}=${atv.isHexEncoded === true ? atv.value : escapeRfc4514(atv.value)}`).join('+'))
+    .map((rdn) =>
+      rdn
+        .map((atv) => `${ATTRIBUTE_SHORT_NAMES[atv.type] ?? atv.type}=${atv.isHexEncoded === true ? atv.value : escapeRfc4514(atv.value)}`)
+        .join('+'),
+    )
     .join(',');
 }
 
@@ -258,4 +281,3 @@ export function nameAttribute(name: DistinguishedName, type: string): string | u
   for (const rdn of name) for (const atv of rdn) if (atv.type === type) return atv.value;
   return undefined;
 }
-

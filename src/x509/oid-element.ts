@@ -16,7 +16,8 @@ export function oidElement(dotted: string, what: string): Buffer {
   try {
     element = der.oid(dotted);
   } catch (error) {
-    if (error instanceof Asn1Error) throw new SymbolonError('CERT_INVALID_INPUT', `${what} "${dotted}" is not a dotted object identifier`, { cause: error });
+    if (error instanceof Asn1Error)
+      throw new SymbolonError('CERT_INVALID_INPUT', `${what} "${dotted}" is not a dotted object identifier`, { cause: error });
     throw error;
   }
   elements.set(dotted, element);

@@ -19,7 +19,8 @@ export function templateNameDer(name: DistinguishedName | Uint8Array, what: stri
   try {
     return name.length === 0 ? EMPTY_NAME : encodeName(name);
   } catch (error) {
-    if (error instanceof Asn1Error) throw new SymbolonError('CERT_BAD_NAME', `the ${what} cannot be encoded: ${error.message}`, { cause: error });
+    if (error instanceof Asn1Error)
+      throw new SymbolonError('CERT_BAD_NAME', `the ${what} cannot be encoded: ${error.message}`, { cause: error });
     throw error;
   }
 }

@@ -6,7 +6,7 @@ import { der } from '../../src/asn1/index.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-test('encodes INTEGER minimally in two\'s complement (X.690 8.3)', () => {
+test("encodes INTEGER minimally in two's complement (X.690 8.3)", () => {
   assert.equal(hex(der.integer(0)), '020100');
   assert.equal(hex(der.integer(127)), '02017f');
   assert.equal(hex(der.integer(128)), '02020080');
@@ -60,9 +60,19 @@ test('removes trailing zero bits of named bit strings (X.690 11.2.2)', () => {
 });
 
 test('chooses UTCTime through 2049 and GeneralizedTime from 2050 (RFC 5280 4.1.2.5)', () => {
-  assert.equal(Buffer.from(der.time(new Date('2049-12-31T23:59:59Z'))).subarray(2).toString(), '491231235959Z');
+  assert.equal(
+    Buffer.from(der.time(new Date('2049-12-31T23:59:59Z')))
+      .subarray(2)
+      .toString(),
+    '491231235959Z',
+  );
   assert.equal(der.time(new Date('2049-12-31T23:59:59Z'))[0], 0x17);
-  assert.equal(Buffer.from(der.time(new Date('2050-01-01T00:00:00Z'))).subarray(2).toString(), '20500101000000Z');
+  assert.equal(
+    Buffer.from(der.time(new Date('2050-01-01T00:00:00Z')))
+      .subarray(2)
+      .toString(),
+    '20500101000000Z',
+  );
   assert.equal(der.time(new Date('2050-01-01T00:00:00Z'))[0], 0x18);
   assert.equal(der.time(new Date('1950-01-01T00:00:00Z'))[0], 0x17);
   assert.equal(der.time(new Date('1949-12-31T23:59:59Z'))[0], 0x18);
@@ -74,7 +84,12 @@ test('writes any time of the years 0 to 9999 as Date reads it, in place and as a
   const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
   const digits = (date: Date, isGeneralized: boolean): string =>
     (isGeneralized ? pad(date.getUTCFullYear(), 4) : pad(date.getUTCFullYear() % 100)) +
-    pad(date.getUTCMonth() + 1) + pad(date.getUTCDate()) + pad(date.getUTCHours()) + pad(date.getUTCMinutes()) + pad(date.getUTCSeconds()) + 'Z';
+    pad(date.getUTCMonth() + 1) +
+    pad(date.getUTCDate()) +
+    pad(date.getUTCHours()) +
+    pad(date.getUTCMinutes()) +
+    pad(date.getUTCSeconds()) +
+    'Z';
   const earliest = Date.parse('0000-01-01T00:00:00Z');
   const latest = Date.parse('9999-12-31T23:59:59.999Z');
   fc.assert(

@@ -49,12 +49,18 @@ async function assertNamed(dir: string, ...patterns: RegExp[]): Promise<string> 
 test('an untouched CA verifies: the chain and every row', async () => {
   const result = await cli('audit', 'verify', '--dir', copyCa(populated, temp.path));
   assert.equal(result.code, 0, result.err);
-  assert.match(result.out, /^Audit log verified: 8 entries; head 8:[0-9a-f]{64}\nTables match the log: 4 certificates, 1 revocations, issuers and configuration\n$/);
+  assert.match(
+    result.out,
+    /^Audit log verified: 8 entries; head 8:[0-9a-f]{64}\nTables match the log: 4 certificates, 1 revocations, issuers and configuration\n$/,
+  );
 });
 
 test('names a revocation row deleted with the sqlite3 shell', async () => {
   const dir = tampered((db) => db.prepare('DELETE FROM revocations').run());
-  await assertNamed(dir, new RegExp(`revocation: revocation of ${issued[1]} \\(keyCompromise, entry 8\\) is missing from the revocations table`));
+  await assertNamed(
+    dir,
+    new RegExp(`revocation: revocation of ${issued[1]} \\(keyCompromise, entry 8\\) is missing from the revocations table`),
+  );
 });
 
 test('names a changed revocation reason', async () => {
@@ -63,14 +69,24 @@ test('names a changed revocation reason', async () => {
 });
 
 test("names a certificate's changed not_after", async () => {
-  const dir = tampered((db) => db.prepare('UPDATE certificates SET not_after = not_after + 86400000 * 365 WHERE serial = ?').run(serialOf(issued[2]!)));
+  const dir = tampered((db) =>
+    db.prepare('UPDATE certificates SET not_after = not_after + 86400000 * 365 WHERE serial = ?').run(serialOf(issued[2]!)),
+  );
   await assertNamed(dir, new RegExp(`certificate ${issued[2]}: not_after is \\S+, entry 6 recorded \\S+`));
 });
 
 test("names a certificate's swapped DER, with or without its fingerprint column changed to match", async () => {
   const swap = (withFingerprint: boolean) => (db: Database.Database) => {
-    const other = db.prepare('SELECT der, fingerprint FROM certificates WHERE serial = ?').get(serialOf(issued[3]!)) as { der: Buffer; fingerprint: string };
-    if (withFingerprint) db.prepare('UPDATE certificates SET der = ?, fingerprint = ? WHERE serial = ?').run(other.der, other.fingerprint, serialOf(issued[0]!));
+    const other = db.prepare('SELECT der, fingerprint FROM certificates WHERE serial = ?').get(serialOf(issued[3]!)) as {
+      der: Buffer;
+      fingerprint: string;
+    };
+    if (withFingerprint)
+      db.prepare('UPDATE certificates SET der = ?, fingerprint = ? WHERE serial = ?').run(
+        other.der,
+        other.fingerprint,
+        serialOf(issued[0]!),
+      );
     else db.prepare('UPDATE certificates SET der = ? WHERE serial = ?').run(other.der, serialOf(issued[0]!));
   };
   const named = new RegExp(`certificate ${issued[0]}: its DER \\(SHA-256 [0-9a-f]{16}\\.\\.\\.\\) is not the certificate entry 4 recorded`);
@@ -88,7 +104,10 @@ test('names a certificate row inserted with the sqlite3 shell', async () => {
       )
       .run(),
   );
-  await assertNamed(dir, /certificate intermediate-1\/abcdef0123456789 \(CN=forged\) is in the certificates table but no audit entry records its issuance/);
+  await assertNamed(
+    dir,
+    /certificate intermediate-1\/abcdef0123456789 \(CN=forged\) is in the certificates table but no audit entry records its issuance/,
+  );
 });
 
 test('names a deleted certificate row, an inserted revocation row and a revocation moved to another certificate', async () => {
@@ -97,7 +116,9 @@ test('names a deleted certificate row, an inserted revocation row and a revocati
     const ids = db.prepare('SELECT id FROM certificates ORDER BY id').pluck().all() as number[];
     // The revocation of b now points at a's row: OCSP would answer good for b.
     db.prepare('UPDATE revocations SET certificate_id = ?').run(ids[0]);
-    db.prepare(`INSERT INTO revocations (certificate_id, issuer_id, serial, reason, revoked_at, audit_sequence) VALUES (?, 'intermediate-1', ?, 'unspecified', 0, 8)`).run(ids[2], serialOf(issued[2]!));
+    db.prepare(
+      `INSERT INTO revocations (certificate_id, issuer_id, serial, reason, revoked_at, audit_sequence) VALUES (?, 'intermediate-1', ?, 'unspecified', 0, 8)`,
+    ).run(ids[2], serialOf(issued[2]!));
   });
   await assertNamed(
     dir,
@@ -116,7 +137,10 @@ test('names an issuer marked active against the log', async () => {
   const result = await verifyStoreState(store).finally(() => store.close());
   assert.deepEqual(
     result.differences.map((d) => d.detail),
-    ['issuer root is marked active; the log says intermediate-1 is', 'issuer intermediate-1 is not marked active; the log made it the active issuer'],
+    [
+      'issuer root is marked active; the log says intermediate-1 is',
+      'issuer intermediate-1 is not marked active; the log made it the active issuer',
+    ],
   );
 });
 
@@ -146,16 +170,31 @@ test('a checkpoint catches a log cut short and one whose head was rewritten, whi
   assert.equal((await cli('audit', 'verify', '--dir', cut)).code, 0, 'the chain alone cannot see it');
   const cutResult = await cli('audit', 'verify', '--dir', cut, '--checkpoint', checkpoint);
   assert.equal(cutResult.code, 1);
-  assert.match(cutResult.err, /^symbolon: AUDIT_CHECKPOINT_NOT_EXTENDED: the checkpoint of \S+ signed entry 8, and the log has no entry 8: it was cut short\n$/);
+  assert.match(
+    cutResult.err,
+    /^symbolon: AUDIT_CHECKPOINT_NOT_EXTENDED: the checkpoint of \S+ signed entry 8, and the log has no entry 8: it was cut short\n$/,
+  );
 
   // Rewritten: entry 8 replaced by a well-sealed entry that says something else.
   const rewritten = tampered((db) => {
     truncate(db);
     const seven = db.prepare('SELECT entry_hash FROM audit_log WHERE sequence = 7').pluck().get() as string;
     const payload = canonicalJson({ note: 'nothing happened' });
-    const unsealed = { sequence: 8, at: new Date().toISOString(), actor: 'test', action: 'root.crl', target: 'root', payload, payloadHash: auditPayloadHash(payload), recordHash: auditPayloadHash(payload), previousHash: seven };
+    const unsealed = {
+      sequence: 8,
+      at: new Date().toISOString(),
+      actor: 'test',
+      action: 'root.crl',
+      target: 'root',
+      payload,
+      payloadHash: auditPayloadHash(payload),
+      recordHash: auditPayloadHash(payload),
+      previousHash: seven,
+    };
     const entryHash = auditEntryHash(unsealed);
-    db.prepare('INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, record_hash, previous_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+    db.prepare(
+      'INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, record_hash, previous_hash, entry_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(
       8,
       unsealed.at,
       unsealed.actor,
@@ -172,7 +211,10 @@ test('a checkpoint catches a log cut short and one whose head was rewritten, whi
   assert.equal((await cli('audit', 'verify', '--dir', rewritten)).code, 0, 'the chain alone cannot see it');
   const rewrittenResult = await cli('audit', 'verify', '--dir', rewritten, '--checkpoint', checkpoint);
   assert.equal(rewrittenResult.code, 1);
-  assert.match(rewrittenResult.err, /AUDIT_CHECKPOINT_NOT_EXTENDED: entry 8 is not the one the checkpoint of \S+ signed: the log was rewritten from there or before/);
+  assert.match(
+    rewrittenResult.err,
+    /AUDIT_CHECKPOINT_NOT_EXTENDED: entry 8 is not the one the checkpoint of \S+ signed: the log was rewritten from there or before/,
+  );
 });
 
 test('refuses a checkpoint that is altered, malformed or of another data directory', async () => {
@@ -181,12 +223,24 @@ test('refuses a checkpoint that is altered, malformed or of another data directo
   assert.equal((await cli('audit', 'checkpoint', '--dir', dir, '--out', checkpoint, '--passphrase-file', passphraseFile)).code, 0);
   const signed = JSON.parse(readFileSync(checkpoint, 'utf8')) as Record<string, unknown>;
   const variants: [string, string, RegExp][] = [
-    ['an earlier sequence', JSON.stringify({ ...signed, sequence: 7 }), /AUDIT_CHECKPOINT_INVALID: the audit checkpoint signature does not verify/],
+    [
+      'an earlier sequence',
+      JSON.stringify({ ...signed, sequence: 7 }),
+      /AUDIT_CHECKPOINT_INVALID: the audit checkpoint signature does not verify/,
+    ],
     ['not JSON', '{"format":', /AUDIT_CHECKPOINT_INVALID: the audit checkpoint is not JSON/],
     ['an array', '[]', /AUDIT_CHECKPOINT_INVALID/],
-    ['no signature', JSON.stringify({ ...signed, signature: undefined }), /AUDIT_CHECKPOINT_INVALID: the audit checkpoint lacks its signature/],
+    [
+      'no signature',
+      JSON.stringify({ ...signed, signature: undefined }),
+      /AUDIT_CHECKPOINT_INVALID: the audit checkpoint lacks its signature/,
+    ],
     ['an unknown algorithm', JSON.stringify({ ...signed, algorithm: 'md5WithRSAEncryption' }), /AUDIT_CHECKPOINT_INVALID/],
-    ['an unknown issuer', JSON.stringify({ ...signed, issuer: 'intermediate-9' }), /AUDIT_CHECKPOINT_INVALID: the audit checkpoint is signed by intermediate-9/],
+    [
+      'an unknown issuer',
+      JSON.stringify({ ...signed, issuer: 'intermediate-9' }),
+      /AUDIT_CHECKPOINT_INVALID: the audit checkpoint is signed by intermediate-9/,
+    ],
     ['another store', JSON.stringify({ ...signed, storeId: 'x' }), /AUDIT_CHECKPOINT_FOREIGN/],
     ['a huge sequence', JSON.stringify({ ...signed, sequence: 1e300 }), /AUDIT_CHECKPOINT_INVALID: the audit checkpoint lacks its head/],
   ];
@@ -206,7 +260,12 @@ test('entries from before record hashes still verify, are said to predate them, 
     let previous = GENESIS_HASH;
     const rows = db.prepare('SELECT * FROM audit_log ORDER BY sequence').all() as Record<string, string | number>[];
     for (const row of rows) {
-      const { isActive: _isActive, revokedAt: _revokedAt, feedSequence: _feedSequence, ...older } = JSON.parse(row['payload'] as string) as Record<string, unknown>;
+      const {
+        isActive: _isActive,
+        revokedAt: _revokedAt,
+        feedSequence: _feedSequence,
+        ...older
+      } = JSON.parse(row['payload'] as string) as Record<string, unknown>;
       row['payload'] = canonicalJson(older);
       row['payload_hash'] = auditPayloadHash(row['payload']);
       const entry = {
@@ -221,24 +280,27 @@ test('entries from before record hashes still verify, are said to predate them, 
         previousHash: previous,
       };
       previous = auditEntryHash(entry);
-      db.prepare('UPDATE audit_log SET payload = ?, payload_hash = ?, record_hash = NULL, previous_hash = ?, entry_hash = ? WHERE sequence = ?').run(
-        entry.payload,
-        entry.payloadHash,
-        entry.previousHash,
-        previous,
-        entry.sequence,
-      );
+      db.prepare(
+        'UPDATE audit_log SET payload = ?, payload_hash = ?, record_hash = NULL, previous_hash = ?, entry_hash = ? WHERE sequence = ?',
+      ).run(entry.payload, entry.payloadHash, entry.previousHash, previous, entry.sequence);
     }
     db.prepare("UPDATE meta SET value = ? WHERE key = 'audit_head'").run(`${rows.length}:${previous}`);
   });
   const good = await cli('audit', 'verify', '--dir', legacy);
   assert.equal(good.code, 0, good.err);
-  assert.match(good.out, /\n8 entries predate record hashes \(written by an older Symbolon\): their rows were compared with the fields those entries recorded/);
+  assert.match(
+    good.out,
+    /\n8 entries predate record hashes \(written by an older Symbolon\): their rows were compared with the fields those entries recorded/,
+  );
   const edited = tampered((db) => {
     db.prepare("UPDATE revocations SET reason = 'superseded'").run();
     db.prepare('UPDATE certificates SET not_after = not_after + 1000 WHERE serial = ?').run(serialOf(issued[0]!));
   }, legacy);
-  await assertNamed(edited, new RegExp(`revocation of ${issued[1]}: reason is superseded, entry 8 recorded keyCompromise`), new RegExp(`certificate ${issued[0]}: not_after is`));
+  await assertNamed(
+    edited,
+    new RegExp(`revocation of ${issued[1]}: reason is superseded, entry 8 recorded keyCompromise`),
+    new RegExp(`certificate ${issued[0]}: not_after is`),
+  );
 });
 
 test('every use of the root key leaves an audit entry: ca root-crl and ca intermediate create; the rotation is proved too', async () => {
@@ -248,7 +310,17 @@ test('every use of the root key leaves an audit entry: ca root-crl and ca interm
   writeFileSync(rootPassphraseFile, ROOT_PASSPHRASE, { mode: 0o600 });
   const crl = await cli('ca', 'root-crl', '--dir', dir, '--root-passphrase-file', rootPassphraseFile);
   assert.equal(crl.code, 0, crl.err);
-  const rotated = await cli('ca', 'intermediate', 'create', '--dir', dir, '--root-passphrase-file', rootPassphraseFile, '--passphrase-file', passphraseFile);
+  const rotated = await cli(
+    'ca',
+    'intermediate',
+    'create',
+    '--dir',
+    dir,
+    '--root-passphrase-file',
+    rootPassphraseFile,
+    '--passphrase-file',
+    passphraseFile,
+  );
   assert.equal(rotated.code, 0, rotated.err);
   const { store } = await openStore(dir);
   try {
@@ -262,7 +334,12 @@ test('every use of the root key leaves an audit entry: ca root-crl and ca interm
     );
     const payload = JSON.parse(log[0]!.payload) as { crlNumber: string; sha256: string };
     const { createHash } = await import('node:crypto');
-    assert.equal(payload.sha256, createHash('sha256').update(readFileSync(join(dir, 'crl/root.crl'))).digest('hex'));
+    assert.equal(
+      payload.sha256,
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'crl/root.crl')))
+        .digest('hex'),
+    );
     assert.equal((JSON.parse(log[1]!.payload) as { isActive: unknown }).isActive, true);
   } finally {
     await store.close();
@@ -301,7 +378,7 @@ test('a check from a checkpoint reads only later entries, yet compares every rev
       ],
     );
     // An entry before the checkpoint rewritten: the checkpoint's head is no longer in the log.
-    const rewritten = tampered((db) => db.prepare("UPDATE audit_log SET entry_hash = ? WHERE sequence = 8").run('0'.repeat(64)), dir);
+    const rewritten = tampered((db) => db.prepare('UPDATE audit_log SET entry_hash = ? WHERE sequence = 8').run('0'.repeat(64)), dir);
     const other = await openStore(rewritten);
     const broken = await verifyStoreState(other.store, { from: proven }).finally(() => other.store.close());
     assert.deepEqual(broken.chain, { ok: false, reason: 'edited', sequence: 8, detail: 'entry 8 is not the one the checkpoint verified' });
@@ -338,6 +415,9 @@ test("up's start check stores a signed checkpoint, starts from it, and raises th
   const altered = await run();
   assert.equal(altered.checkpoint, undefined, 'the whole log is checked instead');
   assert.equal(altered.problems.length, 1);
-  assert.match(altered.problems[0]!, /the stored checkpoint .* was refused \(AUDIT_CHECKPOINT_INVALID: the audit checkpoint signature does not verify/);
+  assert.match(
+    altered.problems[0]!,
+    /the stored checkpoint .* was refused \(AUDIT_CHECKPOINT_INVALID: the audit checkpoint signature does not verify/,
+  );
   assert.equal(altered.isCheckpointStored, false, 'an alarm is not overwritten by a new checkpoint');
 });

@@ -75,7 +75,9 @@ test('detects two entries swapped in place', async () => {
     const columns = 'at, actor, action, target, payload, payload_hash, previous_hash, entry_hash';
     const five = db.prepare(`SELECT ${columns} FROM audit_log WHERE sequence = 5`).get() as Record<string, string>;
     const six = db.prepare(`SELECT ${columns} FROM audit_log WHERE sequence = 6`).get() as Record<string, string>;
-    const set = db.prepare('UPDATE audit_log SET at = @at, actor = @actor, action = @action, target = @target, payload = @payload, payload_hash = @payload_hash, previous_hash = @previous_hash, entry_hash = @entry_hash WHERE sequence = @sequence');
+    const set = db.prepare(
+      'UPDATE audit_log SET at = @at, actor = @actor, action = @action, target = @target, payload = @payload, payload_hash = @payload_hash, previous_hash = @previous_hash, entry_hash = @entry_hash WHERE sequence = @sequence',
+    );
     set.run({ ...six, sequence: 5 });
     set.run({ ...five, sequence: 6 });
   });
@@ -95,19 +97,32 @@ test('detects entries reordered by renumbering', async () => {
 
 test('detects the newest entry cut from the end', async () => {
   const dir = tampered((db) => db.prepare('DELETE FROM audit_log WHERE sequence = 8').run());
-  assert.deepEqual(await verify(dir), { ok: false, reason: 'truncated', sequence: 8, detail: 'the log ends at entry 7 but the recorded head is entry 8' });
+  assert.deepEqual(await verify(dir), {
+    ok: false,
+    reason: 'truncated',
+    sequence: 8,
+    detail: 'the log ends at entry 7 but the recorded head is entry 8',
+  });
 });
 
 test('`symbolon audit verify` exits 0 on a good log and 1 with AUDIT_CHAIN_BROKEN on a bad one', async () => {
   const run = async (dir: string) => {
     let out = '';
     let err = '';
-    const code = await runProgram(['audit', 'verify', '--dir', dir], COMMANDS, { out: (t) => void (out += t), err: (t) => void (err += t) }, '0.0.0');
+    const code = await runProgram(
+      ['audit', 'verify', '--dir', dir],
+      COMMANDS,
+      { out: (t) => void (out += t), err: (t) => void (err += t) },
+      '0.0.0',
+    );
     return { code, out, err };
   };
   const good = await run(copyCa(populated, temp.path));
   assert.equal(good.code, 0, good.err);
-  assert.match(good.out, /^Audit log verified: 8 entries; head 8:[0-9a-f]{64}\nTables match the log: 4 certificates, 1 revocations, issuers and configuration\n$/);
+  assert.match(
+    good.out,
+    /^Audit log verified: 8 entries; head 8:[0-9a-f]{64}\nTables match the log: 4 certificates, 1 revocations, issuers and configuration\n$/,
+  );
   const bad = await run(tampered((db) => db.prepare("UPDATE audit_log SET target = 'x' WHERE sequence = 7").run()));
   assert.equal(bad.code, 1);
   assert.match(bad.err, /^symbolon: AUDIT_CHAIN_BROKEN: edited at entry 7/);

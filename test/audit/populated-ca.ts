@@ -14,11 +14,20 @@ export async function makePopulatedCa(root: string): Promise<{ readonly dir: str
   const dataDir = await openDataDir(dir, { actor: 'test', now: new Date() });
   try {
     const issuer = await unlockActiveIssuer(dataDir, CA_PASSPHRASE);
-    const ca = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: () => new Date(), random: randomBytes });
+    const ca = createCertificateAuthority({
+      store: dataDir.store,
+      config: dataDir.config,
+      issuer,
+      clock: () => new Date(),
+      random: randomBytes,
+    });
     const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
     const request = { subjectAltNames: [], publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED'), spki };
     const records = [];
-    for (const name of ['a', 'b', 'c', 'd']) records.push((await ca.issue({ ...request, subject: [[{ type: '2.5.4.3', value: name }]] }, { profile: 'client', actor: 'test' })).record);
+    for (const name of ['a', 'b', 'c', 'd'])
+      records.push(
+        (await ca.issue({ ...request, subject: [[{ type: '2.5.4.3', value: name }]] }, { profile: 'client', actor: 'test' })).record,
+      );
     await revokeCertificate(dataDir.store, records[1]!, 'keyCompromise', { actor: 'test', now: new Date() });
     return { dir, issued: records.map((record) => `${record.issuerId}/${record.serial}`) };
   } finally {

@@ -50,15 +50,42 @@ profiles:
 });
 
 test('errors name the path to the bad field and what is wanted', () => {
-  assert.match(configError('version: 1\nname: A\nprofiles:\n  device:\n    extends: client\n    maxLifetime: forever\n'), /^config\.yaml: profiles\.device\.maxLifetime: expected a lifetime such as 30d/);
-  assert.match(configError('version: 1\nname: A\nprofiles:\n  device:\n    extends: client\n    keyTypes: [p192]\n'), /profiles\.device\.keyTypes\.0: .*'p256'/);
-  assert.match(configError('version: 1\nname: A\nprofiles:\n  device:\n    extends: client\n    maxLifetme: 3d\n'), /profiles\.device: Unrecognized key\(s\) in object: 'maxLifetme'/);
-  assert.match(configError('version: 1\nname: A\nprofiles:\n  device:\n    maxLifetime: 3d\n'), /profiles\.device: a new profile says which profile it builds on/);
-  assert.match(configError('version: 1\nname: A\nprofiles:\n  device:\n    extends: nothing\n'), /profiles\.device\.extends: "nothing" is not a profile/);
-  assert.match(configError('version: 1\nname: A\nprofiles:\n  device:\n    extends: client\n    defaultLifetime: 60d\n    maxLifetime: 30d\n'), /profiles\.device\.defaultLifetime: the default lifetime is longer than the maximum/);
-  assert.match(configError('version: 1\nname: A\nprofiles:\n  server:\n    names: { dns: ["exa mple.com"] }\n'), /profiles\.server\.names\.dns\.0: expected a DNS pattern/);
-  assert.match(configError('version: 1\nname: A\nprofiles:\n  server:\n    names: { ip: ["10.0.0.0/33"] }\n'), /profiles\.server\.names\.ip\.0: expected a CIDR range/);
-  assert.match(configError('version: 1\nname: A\nprofiles:\n  device:\n    extends: client\n    minRsaBits: 1024\n'), /profiles\.device\.minRsaBits: RSA below 2048 bits is refused/);
+  assert.match(
+    configError('version: 1\nname: A\nprofiles:\n  device:\n    extends: client\n    maxLifetime: forever\n'),
+    /^config\.yaml: profiles\.device\.maxLifetime: expected a lifetime such as 30d/,
+  );
+  assert.match(
+    configError('version: 1\nname: A\nprofiles:\n  device:\n    extends: client\n    keyTypes: [p192]\n'),
+    /profiles\.device\.keyTypes\.0: .*'p256'/,
+  );
+  assert.match(
+    configError('version: 1\nname: A\nprofiles:\n  device:\n    extends: client\n    maxLifetme: 3d\n'),
+    /profiles\.device: Unrecognized key\(s\) in object: 'maxLifetme'/,
+  );
+  assert.match(
+    configError('version: 1\nname: A\nprofiles:\n  device:\n    maxLifetime: 3d\n'),
+    /profiles\.device: a new profile says which profile it builds on/,
+  );
+  assert.match(
+    configError('version: 1\nname: A\nprofiles:\n  device:\n    extends: nothing\n'),
+    /profiles\.device\.extends: "nothing" is not a profile/,
+  );
+  assert.match(
+    configError('version: 1\nname: A\nprofiles:\n  device:\n    extends: client\n    defaultLifetime: 60d\n    maxLifetime: 30d\n'),
+    /profiles\.device\.defaultLifetime: the default lifetime is longer than the maximum/,
+  );
+  assert.match(
+    configError('version: 1\nname: A\nprofiles:\n  server:\n    names: { dns: ["exa mple.com"] }\n'),
+    /profiles\.server\.names\.dns\.0: expected a DNS pattern/,
+  );
+  assert.match(
+    configError('version: 1\nname: A\nprofiles:\n  server:\n    names: { ip: ["10.0.0.0/33"] }\n'),
+    /profiles\.server\.names\.ip\.0: expected a CIDR range/,
+  );
+  assert.match(
+    configError('version: 1\nname: A\nprofiles:\n  device:\n    extends: client\n    minRsaBits: 1024\n'),
+    /profiles\.device\.minRsaBits: RSA below 2048 bits is refused/,
+  );
   assert.match(configError('name: A\n'), /^config\.yaml: version: /);
   assert.match(configError('version: 1\nname: A\npublicBaseUrl: ftp://x\n'), /publicBaseUrl: expected an http or https URL/);
   assert.match(configError('version: 1\nname: [unclosed\n'), /^config\.yaml is not valid YAML/);

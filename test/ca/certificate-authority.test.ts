@@ -27,15 +27,27 @@ after(() => temp.remove());
 
 const context = () => ({ actor: 'test', now: new Date() });
 
-async function openCa(dir: string, random: (size: number) => Uint8Array = randomBytes): Promise<{ dataDir: DataDir; ca: CertificateAuthority }> {
+async function openCa(
+  dir: string,
+  random: (size: number) => Uint8Array = randomBytes,
+): Promise<{ dataDir: DataDir; ca: CertificateAuthority }> {
   const dataDir = await openDataDir(dir, context());
   const issuer = await unlockActiveIssuer(dataDir, CA_PASSPHRASE);
-  return { dataDir, ca: createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: () => new Date(), random }) };
+  return {
+    dataDir,
+    ca: createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: () => new Date(), random }),
+  };
 }
 
-async function csrFor(subject: string, sans: { type: 'dns' | 'email' | 'uri'; value: string }[] = []): Promise<ReturnType<typeof parseCsr>> {
+async function csrFor(
+  subject: string,
+  sans: { type: 'dns' | 'email' | 'uri'; value: string }[] = [],
+): Promise<ReturnType<typeof parseCsr>> {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const der = await buildCsr({ subject: [[{ type: '2.5.4.3', value: subject }]], ...(sans.length > 0 ? { subjectAltName: sans } : {}) }, createSigner(privateKey));
+  const der = await buildCsr(
+    { subject: [[{ type: '2.5.4.3', value: subject }]], ...(sans.length > 0 ? { subjectAltName: sans } : {}) },
+    createSigner(privateKey),
+  );
   return parseCsr(der);
 }
 
@@ -43,7 +55,10 @@ describe('issuance', () => {
   test('issues from a CSR: recorded with its audit entry, signed by the intermediate', async () => {
     const { dataDir, ca } = await openCa(copyCa(template, temp.path));
     try {
-      const issued = await ca.issueFromCsr(await csrFor('alice', [{ type: 'email', value: 'alice@test.example' }]), { profile: 'client', actor: 'alice-admin' });
+      const issued = await ca.issueFromCsr(await csrFor('alice', [{ type: 'email', value: 'alice@test.example' }]), {
+        profile: 'client',
+        actor: 'alice-admin',
+      });
       const leaf = new X509Certificate(issued.der);
       assert.ok(leaf.verify(new X509Certificate(issued.chain[0]!).publicKey));
       assert.ok(new X509Certificate(issued.chain[0]!).verify(new X509Certificate(issued.chain[1]!).publicKey));
@@ -74,7 +89,13 @@ describe('issuance', () => {
       assert.notEqual(first.record.serial, second.record.serial);
       assert.equal(calls, 3);
       assert.equal((await dataDir.store.listCertificates({ now: new Date() })).length, 2);
-      const broken = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer: ca.issuer, clock: () => new Date(), random: (size) => fixed.subarray(0, size) });
+      const broken = createCertificateAuthority({
+        store: dataDir.store,
+        config: dataDir.config,
+        issuer: ca.issuer,
+        clock: () => new Date(),
+        random: (size) => fixed.subarray(0, size),
+      });
       await assertCode(async () => broken.issueFromCsr(await csrFor('three'), { profile: 'client', actor: 'test' }), 'CA_SERIAL_EXHAUSTED');
       assert.ok((await verifyStoreAudit(dataDir.store)).ok);
     } finally {
@@ -104,7 +125,13 @@ describe('issuance', () => {
     const dir = copyCa(template, temp.path);
     const { dataDir, ca } = await openCa(dir);
     const old = await ca.issueFromCsr(await csrFor('before'), { profile: 'client', actor: 'test' });
-    const options = { rootPassphrase: ROOT_PASSPHRASE, intermediatePassphrase: 'next intermediate pass', actor: 'test', now: new Date(), random: randomBytes };
+    const options = {
+      rootPassphrase: ROOT_PASSPHRASE,
+      intermediatePassphrase: 'next intermediate pass',
+      actor: 'test',
+      now: new Date(),
+      random: randomBytes,
+    };
     await assertCode(() => createIntermediate(dataDir, { ...options, rootPassphrase: 'wrong root passphrase' }), 'KEY_BAD_PASSPHRASE');
     const created = await createIntermediate(dataDir, options);
     await dataDir.close();
@@ -113,7 +140,13 @@ describe('issuance', () => {
     try {
       assert.equal(reopened.activeIssuer.id, 'intermediate-2');
       const issuer = await unlockActiveIssuer(reopened, 'next intermediate pass');
-      const next = createCertificateAuthority({ store: reopened.store, config: reopened.config, issuer, clock: () => new Date(), random: randomBytes });
+      const next = createCertificateAuthority({
+        store: reopened.store,
+        config: reopened.config,
+        issuer,
+        clock: () => new Date(),
+        random: randomBytes,
+      });
       const issued = await next.issueFromCsr(await csrFor('after'), { profile: 'client', actor: 'test' });
       assert.equal(issued.record.issuerId, 'intermediate-2');
       assert.equal((await findCertificate(reopened.store, old.record.serial)).issuerId, 'intermediate-1');
@@ -131,7 +164,10 @@ describe('issuance', () => {
     try {
       const changes = (await dataDir.store.readAuditLog(0, 100)).filter((entry) => entry.action === 'config.change');
       assert.equal(changes.length, 2);
-      assert.notEqual((JSON.parse(changes[1]!.payload) as { sha256: unknown }).sha256, (JSON.parse(changes[0]!.payload) as { sha256: unknown }).sha256);
+      assert.notEqual(
+        (JSON.parse(changes[1]!.payload) as { sha256: unknown }).sha256,
+        (JSON.parse(changes[0]!.payload) as { sha256: unknown }).sha256,
+      );
       assert.ok(dataDir.config.profiles['device']);
     } finally {
       await dataDir.close();
@@ -183,7 +219,10 @@ describe('bad data directories and passphrases', () => {
 
     const swapped = copyCa(template, temp.path);
     const other = copyCa(template, temp.path);
-    writeFileSync(join(other, 'symbolon.json'), readFileSync(join(other, 'symbolon.json'), 'utf8').replace(/"storeId": "[^"]+"/, '"storeId": "another-store"'));
+    writeFileSync(
+      join(other, 'symbolon.json'),
+      readFileSync(join(other, 'symbolon.json'), 'utf8').replace(/"storeId": "[^"]+"/, '"storeId": "another-store"'),
+    );
     await assertCode(() => openDataDir(other, context()), 'CA_DATA_DIR_CORRUPT');
 
     writeFileSync(join(swapped, 'ca/root.crt'), readFileSync(join(swapped, 'ca/intermediate-1.crt')));
@@ -197,11 +236,20 @@ describe('bad data directories and passphrases', () => {
   test('init refuses a directory that is not empty and a passphrase that is too short', async () => {
     const base = { name: 'X', keyType: 'p256' as const, actor: 'test', now: new Date(), random: randomBytes };
     await assertCode(
-      () => initCertificateAuthority({ ...base, dir: copyCa(template, temp.path), rootPassphrase: ROOT_PASSPHRASE, intermediatePassphrase: CA_PASSPHRASE }),
+      () =>
+        initCertificateAuthority({
+          ...base,
+          dir: copyCa(template, temp.path),
+          rootPassphrase: ROOT_PASSPHRASE,
+          intermediatePassphrase: CA_PASSPHRASE,
+        }),
       'CA_DATA_DIR_EXISTS',
     );
     const dir = join(temp.path, 'short-pass');
-    await assertCode(() => initCertificateAuthority({ ...base, dir, rootPassphrase: 'short', intermediatePassphrase: CA_PASSPHRASE }), 'KEY_WEAK_PASSPHRASE');
+    await assertCode(
+      () => initCertificateAuthority({ ...base, dir, rootPassphrase: 'short', intermediatePassphrase: CA_PASSPHRASE }),
+      'KEY_WEAK_PASSPHRASE',
+    );
     await assertCode(() => openDataDir(dir, context()), 'CA_DATA_DIR_MISSING');
   });
 });

@@ -18,7 +18,11 @@ before(async () => {
 after(() => temp.remove());
 
 /** Runs the bulk issuer; kills it with SIGKILL once `killAfter` serials were printed. Returns the serials it printed. */
-function runBulk(count: number, killAfter: number | undefined, outDir: string): Promise<{ serials: string[]; signal: NodeJS.Signals | null }> {
+function runBulk(
+  count: number,
+  killAfter: number | undefined,
+  outDir: string,
+): Promise<{ serials: string[]; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', fixture, dir, String(count), outDir], {
       cwd: repo,

@@ -24,10 +24,24 @@ after(async () => {
 });
 
 async function issue(name: string): Promise<Certificate> {
-  const ca = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: () => new Date(), random: randomBytes });
+  const ca = createCertificateAuthority({
+    store: dataDir.store,
+    config: dataDir.config,
+    issuer,
+    clock: () => new Date(),
+    random: randomBytes,
+  });
   const keys = await generateKeyPair('p256');
   const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
-  const issued = await ca.issue({ subject: [[{ type: '2.5.4.3', value: name }]], subjectAltNames: [], publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED'), spki }, { profile: 'client', actor: 'test' });
+  const issued = await ca.issue(
+    {
+      subject: [[{ type: '2.5.4.3', value: name }]],
+      subjectAltNames: [],
+      publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED'),
+      spki,
+    },
+    { profile: 'client', actor: 'test' },
+  );
   return parseCertificate(issued.der);
 }
 
@@ -38,7 +52,10 @@ function pathOf(leaf: Certificate): Certificate[] {
 test('a certificate the CA issued and did not revoke has no finding; one it revoked is revoked, with the reason', async () => {
   const [kept, revoked] = await Promise.all([issue('kept'), issue('revoked')]);
   assert.equal(await ownRevocationStatus(dataDir, pathOf(kept)), undefined);
-  await revokeCertificate(dataDir.store, { issuerId: issuer.id, serial: revoked.serialNumber }, 'keyCompromise', { actor: 'test', now: new Date() });
+  await revokeCertificate(dataDir.store, { issuerId: issuer.id, serial: revoked.serialNumber }, 'keyCompromise', {
+    actor: 'test',
+    now: new Date(),
+  });
   const finding = await ownRevocationStatus(dataDir, pathOf(revoked));
   assert.equal(finding?.status, 'revoked');
   assert.equal(finding?.certificateIndex, 0);
@@ -48,7 +65,15 @@ test('a certificate the CA issued and did not revoke has no finding; one it revo
 test("a certificate signed with the CA's key but absent from its records is unknown, not good", async () => {
   const keys = await generateKeyPair('p256');
   const der = await buildCertificate(
-    { serialNumber: randomSerialNumber(randomBytes), issuer: issuer.certificate.subjectDer, subject: [[{ type: '2.5.4.3', value: 'off the books' }]], notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3_600_000), subjectPublicKey: keys.publicKey, authorityKeyIdentifier: issuer.certificate.subjectKeyIdentifier! },
+    {
+      serialNumber: randomSerialNumber(randomBytes),
+      issuer: issuer.certificate.subjectDer,
+      subject: [[{ type: '2.5.4.3', value: 'off the books' }]],
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 3_600_000),
+      subjectPublicKey: keys.publicKey,
+      authorityKeyIdentifier: issuer.certificate.subjectKeyIdentifier!,
+    },
     issuer.signer,
   );
   const finding = await ownRevocationStatus(dataDir, pathOf(parseCertificate(der)));

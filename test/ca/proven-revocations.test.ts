@@ -20,9 +20,13 @@ async function populated(name: string): Promise<string> {
   const store = openSqliteStore({ path });
   await store.addIssuer(issuer('root', null, false), draft('ca.init', 'root'));
   await store.addIssuer(issuer(I, 'root', true), draft('issuer.add', I));
-  for (const serial of ['0a', '0b', '0c', '0d']) await store.recordIssuance(certificate(I, serial), draft('certificate.issue', `${I}/${serial}`));
+  for (const serial of ['0a', '0b', '0c', '0d'])
+    await store.recordIssuance(certificate(I, serial), draft('certificate.issue', `${I}/${serial}`));
   for (const serial of ['0a', '0b', '0c']) {
-    await store.recordRevocation({ issuerId: I, serial, reason: 'keyCompromise', revokedAt: T }, draft('certificate.revoke', `${I}/${serial}`, { issuer: I, serial, reason: 'keyCompromise' }));
+    await store.recordRevocation(
+      { issuerId: I, serial, reason: 'keyCompromise', revokedAt: T },
+      draft('certificate.revoke', `${I}/${serial}`, { issuer: I, serial, reason: 'keyCompromise' }),
+    );
   }
   await store.close();
   return path;
@@ -30,7 +34,7 @@ async function populated(name: string): Promise<string> {
 
 async function listAll(store: Store, pageSize: number): Promise<string[]> {
   const seen: string[] = [];
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await store.listRevocations(after, pageSize);
     seen.push(...page.map((r) => `${r.sequence}:${r.serial}:${r.reason}`));
     if (page.length < pageSize) return seen;
@@ -67,11 +71,17 @@ test('serves the revocations the log proves when rows were deleted, altered or l
     }
     assert.equal((await served.getCertificate({ issuerId: I, serial: '0d' }))?.revocation, null);
     assert.equal(await served.getCertificate({ issuerId: I, serial: '0e' }), undefined);
-    assert.deepEqual((await served.findCertificatesBySerial('0b')).map((r) => r.revocation?.reason), ['keyCompromise']);
+    assert.deepEqual(
+      (await served.findCertificatesBySerial('0b')).map((r) => r.revocation?.reason),
+      ['keyCompromise'],
+    );
     // In feed order, whatever the page size.
     const expected = ['1:0a:keyCompromise', '2:0b:keyCompromise', '3:0c:keyCompromise'];
     for (const size of [1, 2, 3, 10]) assert.deepEqual(await listAll(served, size), expected, `pages of ${size}`);
-    assert.deepEqual((await served.listRevocations(2, 10)).map((r) => r.serial), ['0c']);
+    assert.deepEqual(
+      (await served.listRevocations(2, 10)).map((r) => r.serial),
+      ['0c'],
+    );
   } finally {
     await store.close();
   }

@@ -25,7 +25,13 @@ function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 /** Runs `symbolon` as a real process (stdin not a terminal). */
 function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = childEnv()): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), ...args], { cwd: repo, env, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'src/cli/main.ts'), ...args], {
+    cwd: repo,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (result.error !== undefined) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -46,7 +52,19 @@ function tool(command: string, args: readonly string[]): { status: number | null
 
 function opensslCsr(name: string, keyArgs: string[], extra: string[] = []): string {
   const path = join(temp.path, `${name}.csr`);
-  const result = tool('openssl', ['req', '-new', ...keyArgs, '-nodes', '-keyout', join(temp.path, `${name}.key`), '-subj', `/CN=${name}`, ...extra, '-out', path]);
+  const result = tool('openssl', [
+    'req',
+    '-new',
+    ...keyArgs,
+    '-nodes',
+    '-keyout',
+    join(temp.path, `${name}.key`),
+    '-subj',
+    `/CN=${name}`,
+    ...extra,
+    '-out',
+    path,
+  ]);
   assert.equal(result.status, 0, result.output);
   return path;
 }
@@ -57,8 +75,20 @@ before(() => {
   writeFileSync(p12Pass, 'pkcs12 export passphrase\n');
   ca = join(temp.path, 'data');
   const init = spawnCli([
-    'ca', 'init', '--dir', ca, '--name', 'Acme', '--root-passphrase-file', rootPass, '--passphrase-file', caPass,
-    '--public-base-url', 'https://ca.acme.test', '--spiffe-trust-domain', 'acme.test',
+    'ca',
+    'init',
+    '--dir',
+    ca,
+    '--name',
+    'Acme',
+    '--root-passphrase-file',
+    rootPass,
+    '--passphrase-file',
+    caPass,
+    '--public-base-url',
+    'https://ca.acme.test',
+    '--spiffe-trust-domain',
+    'acme.test',
   ]);
   assert.equal(init.status, 0, init.stderr);
 });
@@ -85,10 +115,37 @@ describe('symbolon ca (proof with OpenSSL and GnuTLS)', () => {
 
   test('issue: key, certificate, chain and PKCS#12 that openssl verify, certtool and openssl pkcs12 accept', async () => {
     const out = join(temp.path, 'api');
-    const issued = await cli('ca', 'issue', '--dir', ca, '--passphrase-file', caPass, '--profile', 'server', '--name', 'api.acme.test', '--san', '10.0.0.7', '--out', out, '--pkcs12', '--pkcs12-passphrase-file', p12Pass);
+    const issued = await cli(
+      'ca',
+      'issue',
+      '--dir',
+      ca,
+      '--passphrase-file',
+      caPass,
+      '--profile',
+      'server',
+      '--name',
+      'api.acme.test',
+      '--san',
+      '10.0.0.7',
+      '--out',
+      out,
+      '--pkcs12',
+      '--pkcs12-passphrase-file',
+      p12Pass,
+    );
     assert.equal(issued.code, 0, issued.err);
     assert.equal(statSync(`${out}.key`).mode & 0o777, 0o600);
-    const verify = tool('openssl', ['verify', '-CAfile', join(ca, 'ca/root.crt'), '-untrusted', `${out}.chain.pem`, '-purpose', 'sslserver', `${out}.crt`]);
+    const verify = tool('openssl', [
+      'verify',
+      '-CAfile',
+      join(ca, 'ca/root.crt'),
+      '-untrusted',
+      `${out}.chain.pem`,
+      '-purpose',
+      'sslserver',
+      `${out}.crt`,
+    ]);
     assert.equal(verify.status, 0, verify.output);
     const chainFile = join(temp.path, 'api-full-chain.pem');
     writeFileSync(chainFile, readFileSync(`${out}.chain.pem`, 'utf8') + readFileSync(join(ca, 'ca/root.crt'), 'utf8'));
@@ -103,9 +160,28 @@ describe('symbolon ca (proof with OpenSSL and GnuTLS)', () => {
   });
 
   test('sign: an OpenSSL CSR under the client profile; list, show, renew --rekey and revoke', async () => {
-    const csr = opensslCsr('alice', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], ['-addext', 'subjectAltName=email:alice@acme.test']);
+    const csr = opensslCsr(
+      'alice',
+      ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'],
+      ['-addext', 'subjectAltName=email:alice@acme.test'],
+    );
     const cert = join(temp.path, 'alice.crt');
-    const signed = await cli('ca', 'sign', csr, '--profile', 'client', '--ttl', '7d', '--dir', ca, '--passphrase-file', caPass, '--out', cert, '--chain');
+    const signed = await cli(
+      'ca',
+      'sign',
+      csr,
+      '--profile',
+      'client',
+      '--ttl',
+      '7d',
+      '--dir',
+      ca,
+      '--passphrase-file',
+      caPass,
+      '--out',
+      cert,
+      '--chain',
+    );
     assert.equal(signed.code, 0, signed.err);
     const verify = tool('openssl', ['verify', '-CAfile', join(ca, 'ca/root.crt'), '-untrusted', cert, '-purpose', 'sslclient', cert]);
     assert.equal(verify.status, 0, verify.output);
@@ -114,14 +190,20 @@ describe('symbolon ca (proof with OpenSSL and GnuTLS)', () => {
     const listed = await cli('ca', 'list', '--dir', ca, '--profile', 'client', '--expiring', '8d', '--json');
     assert.equal(listed.code, 0, listed.err);
     const records = JSON.parse(listed.out) as { serial: string; status: string; subjectAltNames: string[] }[];
-    assert.deepEqual(records.map((r) => [r.serial, r.status, r.subjectAltNames]), [[serial, 'valid', ['email:alice@acme.test']]]);
+    assert.deepEqual(
+      records.map((r) => [r.serial, r.status, r.subjectAltNames]),
+      [[serial, 'valid', ['email:alice@acme.test']]],
+    );
     const shown = await cli('ca', 'show', serial.toUpperCase().replace(/(..)(?!$)/g, '$1:'), '--dir', ca);
     assert.equal((JSON.parse(shown.out) as { subject: unknown }).subject, 'CN=alice');
 
     const renewed = await cli('ca', 'renew', cert, '--rekey', '--out', join(temp.path, 'alice2'), '--dir', ca, '--passphrase-file', caPass);
     assert.equal(renewed.code, 0, renewed.err);
     const renewedSerial = /as serial ([0-9a-f]+)/.exec(renewed.err)![1]!;
-    assert.equal((JSON.parse((await cli('ca', 'show', renewedSerial, '--dir', ca)).out) as { renewalOf: unknown }).renewalOf, `intermediate-1/${serial}`);
+    assert.equal(
+      (JSON.parse((await cli('ca', 'show', renewedSerial, '--dir', ca)).out) as { renewalOf: unknown }).renewalOf,
+      `intermediate-1/${serial}`,
+    );
 
     const revoked = await cli('ca', 'revoke', cert, '--reason', 'superseded', '--dir', ca);
     assert.equal(revoked.code, 0, revoked.err);
@@ -155,7 +237,11 @@ describe('symbolon ca: bad input and faults, each a typed error and a non-zero e
 
   test('weak keys: RSA 1024 and P-192', async () => {
     await fails(sign(opensslCsr('rsa1024', ['-newkey', 'rsa:1024']), '--profile', 'client'), 'CA_KEY_TOO_WEAK', 1);
-    await fails(sign(opensslCsr('p192', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime192v1']), '--profile', 'client'), 'CA_KEY_TOO_WEAK', 1);
+    await fails(
+      sign(opensslCsr('p192', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime192v1']), '--profile', 'client'),
+      'CA_KEY_TOO_WEAK',
+      1,
+    );
   });
 
   test('disallowed names, lifetime beyond the profile, unknown profile', async () => {
@@ -172,7 +258,11 @@ describe('symbolon ca: bad input and faults, each a typed error and a non-zero e
   test('a wrong passphrase', async () => {
     const wrong = join(temp.path, 'wrong.pass');
     writeFileSync(wrong, 'not the passphrase\n');
-    const message = await fails(['ca', 'issue', '--dir', ca, '--passphrase-file', wrong, '--profile', 'client', '--name', 'x', '--out', join(temp.path, 'x')], 'KEY_BAD_PASSPHRASE', 2);
+    const message = await fails(
+      ['ca', 'issue', '--dir', ca, '--passphrase-file', wrong, '--profile', 'client', '--name', 'x', '--out', join(temp.path, 'x')],
+      'KEY_BAD_PASSPHRASE',
+      2,
+    );
     assert.match(message, /intermediate-1\.key\.enc/);
   });
 
@@ -191,8 +281,14 @@ describe('symbolon ca: bad input and faults, each a typed error and a non-zero e
   test('without a terminal or a passphrase source, says which options to use (a real process, as in CI)', () => {
     const result = spawnCli(['ca', 'issue', '--dir', ca, '--profile', 'client', '--name', 'x', '--out', join(temp.path, 'no-tty')]);
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /^symbolon: USAGE: the intermediate CA key needs a passphrase and there is no terminal to ask on; give --passphrase-file FILE or --passphrase-env NAME, or set SYMBOLON_CA_PASSPHRASE, or put it in \S+intermediate\.passphrase\n$/);
-    const fromEnv = spawnCli(['ca', 'issue', '--dir', ca, '--profile', 'client', '--name', 'from-env', '--out', join(temp.path, 'from-env')], childEnv({ SYMBOLON_CA_PASSPHRASE: 'intermediate passphrase' }));
+    assert.match(
+      result.stderr,
+      /^symbolon: USAGE: the intermediate CA key needs a passphrase and there is no terminal to ask on; give --passphrase-file FILE or --passphrase-env NAME, or set SYMBOLON_CA_PASSPHRASE, or put it in \S+intermediate\.passphrase\n$/,
+    );
+    const fromEnv = spawnCli(
+      ['ca', 'issue', '--dir', ca, '--profile', 'client', '--name', 'from-env', '--out', join(temp.path, 'from-env')],
+      childEnv({ SYMBOLON_CA_PASSPHRASE: 'intermediate passphrase' }),
+    );
     assert.equal(fromEnv.status, 0, fromEnv.stderr);
   });
 });

@@ -79,7 +79,18 @@ describe('every bad --out is refused before anything is issued or recorded', () 
     assert.equal(refused.code, 2, refused.err);
     assert.match(refused.err, /^symbolon: OUTPUT_FILE_EXISTS: /);
     assert.equal(await issuedCount(), before);
-    const missing = await cli('ca', 'renew', out, '--rekey', '--out', join(temp.path, 'missing-dir/renewed'), '--dir', ca, '--passphrase-file', caPass);
+    const missing = await cli(
+      'ca',
+      'renew',
+      out,
+      '--rekey',
+      '--out',
+      join(temp.path, 'missing-dir/renewed'),
+      '--dir',
+      ca,
+      '--passphrase-file',
+      caPass,
+    );
     assert.match(missing.err, /^symbolon: OUTPUT_UNWRITABLE: /);
     assert.equal(await issuedCount(), before);
     const forced = await cli('ca', 'renew', out, '--out', out, '--force', '--dir', ca, '--passphrase-file', caPass);
@@ -89,7 +100,20 @@ describe('every bad --out is refused before anything is issued or recorded', () 
 
   test('ca issue --out /missing-dir/x exits 2, issues nothing and writes no key', async () => {
     const before = await issuedCount();
-    const result = await cli('ca', 'issue', '--profile', 'client', '--name', 'x', '--out', join(temp.path, 'missing-dir/x'), '--dir', ca, '--passphrase-file', caPass);
+    const result = await cli(
+      'ca',
+      'issue',
+      '--profile',
+      'client',
+      '--name',
+      'x',
+      '--out',
+      join(temp.path, 'missing-dir/x'),
+      '--dir',
+      ca,
+      '--passphrase-file',
+      caPass,
+    );
     assert.equal(result.code, 2, result.err);
     assert.match(result.err, /^symbolon: OUTPUT_UNWRITABLE: /);
     assert.equal(await issuedCount(), before);
@@ -99,18 +123,60 @@ describe('every bad --out is refused before anything is issued or recorded', () 
     const prefix = join(temp.path, 'kept');
     writeFileSync(`${prefix}.key`, 'a key someone needs\n');
     const before = await issuedCount();
-    const result = await cli('ca', 'issue', '--profile', 'client', '--name', 'kept', '--out', prefix, '--dir', ca, '--passphrase-file', caPass);
+    const result = await cli(
+      'ca',
+      'issue',
+      '--profile',
+      'client',
+      '--name',
+      'kept',
+      '--out',
+      prefix,
+      '--dir',
+      ca,
+      '--passphrase-file',
+      caPass,
+    );
     assert.equal(result.code, 2, result.err);
     assert.match(result.err, /^symbolon: KEY_FILE_EXISTS: .*--force/);
     assert.equal(await issuedCount(), before);
-    const forced = await cli('ca', 'issue', '--profile', 'client', '--name', 'kept', '--out', prefix, '--force', '--dir', ca, '--passphrase-file', caPass);
+    const forced = await cli(
+      'ca',
+      'issue',
+      '--profile',
+      'client',
+      '--name',
+      'kept',
+      '--out',
+      prefix,
+      '--force',
+      '--dir',
+      ca,
+      '--passphrase-file',
+      caPass,
+    );
     assert.equal(forced.code, 0, forced.err);
   });
 
   test('ca issue --out dir/ names the files after the common name, never dir/.key', async () => {
     const dir = join(temp.path, 'issued');
     mkdirSync(dir);
-    const result = await cli('ca', 'issue', '--profile', 'server', '--name', 'api.acme.test', '--san', 'api.acme.test', '--out', `${dir}/`, '--dir', ca, '--passphrase-file', caPass);
+    const result = await cli(
+      'ca',
+      'issue',
+      '--profile',
+      'server',
+      '--name',
+      'api.acme.test',
+      '--san',
+      'api.acme.test',
+      '--out',
+      `${dir}/`,
+      '--dir',
+      ca,
+      '--passphrase-file',
+      caPass,
+    );
     assert.equal(result.code, 0, result.err);
     assert.deepEqual(readdirSync(dir).sort(), ['api.acme.test.chain.pem', 'api.acme.test.crt', 'api.acme.test.key']);
   });
@@ -118,7 +184,23 @@ describe('every bad --out is refused before anything is issued or recorded', () 
   test('ca issue --pkcs12 with a short PKCS#12 passphrase exits 2 before issuing or writing anything', async () => {
     const before = await issuedCount();
     const prefix = join(temp.path, 'p12');
-    const result = await cli('ca', 'issue', '--profile', 'client', '--name', 'p12', '--out', prefix, '--pkcs12', '--pkcs12-passphrase-file', shortPass, '--dir', ca, '--passphrase-file', caPass);
+    const result = await cli(
+      'ca',
+      'issue',
+      '--profile',
+      'client',
+      '--name',
+      'p12',
+      '--out',
+      prefix,
+      '--pkcs12',
+      '--pkcs12-passphrase-file',
+      shortPass,
+      '--dir',
+      ca,
+      '--passphrase-file',
+      caPass,
+    );
     assert.equal(result.code, 2, result.err);
     assert.match(result.err, /^symbolon: KEY_WEAK_PASSPHRASE: /);
     assert.equal(await issuedCount(), before);
@@ -127,9 +209,37 @@ describe('every bad --out is refused before anything is issued or recorded', () 
 
   test('ca issue with an unknown profile or a bad --san exits 2 and writes no key', async () => {
     const prefix = join(temp.path, 'unknown');
-    const badProfile = await cli('ca', 'issue', '--profile', 'no-such-profile', '--name', 'u', '--out', prefix, '--dir', ca, '--passphrase-file', caPass);
+    const badProfile = await cli(
+      'ca',
+      'issue',
+      '--profile',
+      'no-such-profile',
+      '--name',
+      'u',
+      '--out',
+      prefix,
+      '--dir',
+      ca,
+      '--passphrase-file',
+      caPass,
+    );
     assert.notEqual(badProfile.code, 0);
-    const badSan = await cli('ca', 'issue', '--profile', 'client', '--name', 'u', '--san', 'ip:not-an-ip', '--out', prefix, '--dir', ca, '--passphrase-file', caPass);
+    const badSan = await cli(
+      'ca',
+      'issue',
+      '--profile',
+      'client',
+      '--name',
+      'u',
+      '--san',
+      'ip:not-an-ip',
+      '--out',
+      prefix,
+      '--dir',
+      ca,
+      '--passphrase-file',
+      caPass,
+    );
     assert.equal(badSan.code, 2);
     assert.equal(existsSync(`${prefix}.key`), false);
   });
@@ -157,7 +267,20 @@ describe('exit codes', () => {
     writeFileSync(wrong, 'not the passphrase at all\n');
     const commands = [
       ['ca', 'sign', csr, '--profile', 'client', '--dir', ca, '--passphrase-file', wrong],
-      ['ca', 'issue', '--profile', 'client', '--name', 'w', '--out', join(temp.path, 'wrong-pass'), '--dir', ca, '--passphrase-file', wrong],
+      [
+        'ca',
+        'issue',
+        '--profile',
+        'client',
+        '--name',
+        'w',
+        '--out',
+        join(temp.path, 'wrong-pass'),
+        '--dir',
+        ca,
+        '--passphrase-file',
+        wrong,
+      ],
       ['ca', 'root-crl', '--dir', ca, '--root-passphrase-file', wrong],
       ['ca', 'intermediate', 'create', '--dir', ca, '--root-passphrase-file', wrong, '--passphrase-file', caPass],
       ['up', '--dir', ca, '--listen', '127.0.0.1:0', '--no-tls', '--passphrase-file', wrong],
@@ -182,7 +305,11 @@ describe('exit codes', () => {
 test('ca list --json | head -1: a closed standard output ends the command quietly', async () => {
   // head -c 0 exits before the listing is written: every write then meets a pipe without a reader.
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-    const child = spawn('sh', ['-c', `"${process.execPath}" --import tsx src/cli/main.ts ca list --json --all --dir "${ca}" | head -c 0; exit 0`], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      'sh',
+      ['-c', `"${process.execPath}" --import tsx src/cli/main.ts ca list --json --all --dir "${ca}" | head -c 0; exit 0`],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
@@ -198,13 +325,38 @@ describe('revoking an intermediate', () => {
     const rootPass = join(temp.path, 'root.pass');
     writeFileSync(rootPass, `${ROOT_PASSPHRASE}\n`);
     const intermediateFile = join(dir, 'ca/intermediate-1.crt');
-    const withoutKey = await cli('ca', 'revoke', intermediateFile, '--reason', 'keyCompromise', '--dir', dir, '--root-key', join(temp.path, 'no-such.key'), '--root-passphrase-file', rootPass);
+    const withoutKey = await cli(
+      'ca',
+      'revoke',
+      intermediateFile,
+      '--reason',
+      'keyCompromise',
+      '--dir',
+      dir,
+      '--root-key',
+      join(temp.path, 'no-such.key'),
+      '--root-passphrase-file',
+      rootPass,
+    );
     assert.equal(withoutKey.code, 2, withoutKey.err);
     assert.match(withoutKey.err, /^symbolon: INPUT_UNREADABLE: /);
-    const revoked = await cli('ca', 'revoke', intermediateFile, '--reason', 'keyCompromise', '--dir', dir, '--root-passphrase-file', rootPass);
+    const revoked = await cli(
+      'ca',
+      'revoke',
+      intermediateFile,
+      '--reason',
+      'keyCompromise',
+      '--dir',
+      dir,
+      '--root-passphrase-file',
+      rootPass,
+    );
     assert.equal(revoked.code, 0, revoked.err);
     assert.match(revoked.out, /^Revoked intermediate-1 \(serial [0-9a-f]+, keyCompromise\) with the root key: root CRL \d+ written to /);
-    assert.match(revoked.out, /intermediate-1 is the intermediate that issues: make its successor now with `symbolon ca intermediate create`/);
+    assert.match(
+      revoked.out,
+      /intermediate-1 is the intermediate that issues: make its successor now with `symbolon ca intermediate create`/,
+    );
     const serial = /serial ([0-9a-f]+)/.exec(revoked.out)![1]!;
     const listed = (): string => {
       const text = spawnSync('openssl', ['crl', '-in', join(dir, 'crl/root.crl.pem'), '-noout', '-text'], { encoding: 'utf8' });

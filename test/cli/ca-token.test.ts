@@ -23,7 +23,21 @@ function secretOf(stdout: string): { id: string; secret: string } {
 
 test('ca token create prints the secret once and stores only its keyed hash; list and revoke show and end it, each an audit entry', async () => {
   const dir = copyCa(template, temp.path);
-  const created = await runCli(['ca', 'token', 'create', '--dir', dir, '--profile', 'client', '--name', 'sensor-*', '--uses', '3', '--ttl', '15m']);
+  const created = await runCli([
+    'ca',
+    'token',
+    'create',
+    '--dir',
+    dir,
+    '--profile',
+    'client',
+    '--name',
+    'sensor-*',
+    '--uses',
+    '3',
+    '--ttl',
+    '15m',
+  ]);
   assertOk(created);
   const { id, secret } = secretOf(created.stdout);
   assert.match(created.stdout, /profile client, names sensor-\*, 3 uses, until /);
@@ -44,7 +58,10 @@ test('ca token create prints the secret once and stores only its keyed hash; lis
   const listed = await runCli(['ca', 'token', 'list', '--dir', dir, '--json']);
   assertOk(listed);
   const rows = JSON.parse(listed.stdout) as { id: string; state: string; usesLeft: number }[];
-  assert.deepEqual(rows.map((row) => [row.id, row.state, row.usesLeft]), [[id, 'usable', 3]]);
+  assert.deepEqual(
+    rows.map((row) => [row.id, row.state, row.usesLeft]),
+    [[id, 'usable', 3]],
+  );
   assert.ok(!listed.stdout.includes(secret));
 
   assertOk(await runCli(['ca', 'token', 'revoke', id, '--dir', dir]));

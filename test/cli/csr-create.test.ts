@@ -27,11 +27,32 @@ function assertOpensslVerifies(path: string): void {
 
 test('makes a new key and a CSR that OpenSSL verifies, with the subject, names and usages asked for', async () => {
   const result = await runCli([
-    'csr', 'create', '--key-out', file('api.key'), '--subject', '/O=Acme/OU=Platform/CN=api',
-    '--dns', 'api.acme.example', '--dns', '*.api.acme.example', '--ip', '192.0.2.7', '--ip', '2001:db8::7',
-    '--uri', 'spiffe://acme.example/ns/prod/sa/api', '--email', 'ops@acme.example',
-    '--key-usage', 'digitalSignature,keyEncipherment', '--eku', 'serverAuth,clientAuth', '--eku', '1.3.6.1.5.5.7.3.17',
-    '--out', file('api.csr'),
+    'csr',
+    'create',
+    '--key-out',
+    file('api.key'),
+    '--subject',
+    '/O=Acme/OU=Platform/CN=api',
+    '--dns',
+    'api.acme.example',
+    '--dns',
+    '*.api.acme.example',
+    '--ip',
+    '192.0.2.7',
+    '--ip',
+    '2001:db8::7',
+    '--uri',
+    'spiffe://acme.example/ns/prod/sa/api',
+    '--email',
+    'ops@acme.example',
+    '--key-usage',
+    'digitalSignature,keyEncipherment',
+    '--eku',
+    'serverAuth,clientAuth',
+    '--eku',
+    '1.3.6.1.5.5.7.3.17',
+    '--out',
+    file('api.csr'),
   ]);
   assertOk(result);
   assert.equal(statSync(file('api.key')).mode & 0o777, 0o600);
@@ -40,7 +61,10 @@ test('makes a new key and a CSR that OpenSSL verifies, with the subject, names a
   assertOpensslVerifies(file('api.csr'));
   const text = opensslOk(dir, ['req', '-in', file('api.csr'), '-noout', '-text', '-nameopt', 'RFC2253']).toString('utf8');
   assert.match(text, /Subject: CN=api,OU=Platform,O=Acme/);
-  assert.match(text, /DNS:api\.acme\.example, DNS:\*\.api\.acme\.example, IP Address:192\.0\.2\.7, IP Address:2001:DB8:0:0:0:0:0:7, URI:spiffe:\/\/acme\.example\/ns\/prod\/sa\/api, email:ops@acme\.example/);
+  assert.match(
+    text,
+    /DNS:api\.acme\.example, DNS:\*\.api\.acme\.example, IP Address:192\.0\.2\.7, IP Address:2001:DB8:0:0:0:0:0:7, URI:spiffe:\/\/acme\.example\/ns\/prod\/sa\/api, email:ops@acme\.example/,
+  );
   assert.match(text, /X509v3 Key Usage: critical\n\s+Digital Signature, Key Encipherment/);
   assert.match(text, /TLS Web Server Authentication, TLS Web Client Authentication, ipsec Internet Key Exchange/);
   assert.equal(field(result.stdout, 'CSR'), file('api.csr'));
@@ -66,7 +90,18 @@ test('makes a new key and a CSR that OpenSSL verifies, with the subject, names a
 
 test('signs with an existing encrypted OpenSSL key; a SPIFFE ID alone needs no subject; - writes to standard output', async () => {
   const [spiffe, locked] = await Promise.all([
-    runCli(['csr', 'create', '--key', file('leaf.enc.key'), '--passphrase-file', file('pass.txt'), '--uri', 'spiffe://acme.example/ns/prod/sa/worker', '--out', '-']),
+    runCli([
+      'csr',
+      'create',
+      '--key',
+      file('leaf.enc.key'),
+      '--passphrase-file',
+      file('pass.txt'),
+      '--uri',
+      'spiffe://acme.example/ns/prod/sa/worker',
+      '--out',
+      '-',
+    ]),
     runCli(['csr', 'create', '--key', file('leaf.enc.key'), '--cn', 'x', '--out', file('locked.csr')]),
   ]);
   assert.equal(spiffe.code, 0, spiffe.stderr);
@@ -86,7 +121,23 @@ test('signs with an existing encrypted OpenSSL key; a SPIFFE ID alone needs no s
 
 test('--type chooses the new key: Ed25519 and RSA CSRs verify too, and an encrypted new key needs the passphrase', async () => {
   const [ed25519, rsa] = await Promise.all([
-    runCli(['csr', 'create', '--key-out', file('ed.key'), '--key-type', 'ed25519', '--cn', 'ed', '--out', file('ed.csr'), '--passphrase-env', 'P'], { env: { P: 'ed25519 passphrase' } }),
+    runCli(
+      [
+        'csr',
+        'create',
+        '--key-out',
+        file('ed.key'),
+        '--key-type',
+        'ed25519',
+        '--cn',
+        'ed',
+        '--out',
+        file('ed.csr'),
+        '--passphrase-env',
+        'P',
+      ],
+      { env: { P: 'ed25519 passphrase' } },
+    ),
     runCli(['csr', 'create', '--key-out', file('new-rsa.key'), '--type', 'rsa2048', '--cn', 'rsa', '--out', file('rsa.csr')]),
   ]);
   assertOk(ed25519);
@@ -129,7 +180,18 @@ test('bad names, addresses and option values are exit 2 with a typed error, and 
   cases.forEach(([args, code], index) => {
     assert.doesNotThrow(() => assertFailure(results[index]!, 2, code), `${args.join(' ')}: ${results[index]!.stderr}`);
   });
-  const both = await runCli(['csr', 'create', '--key', file('leaf.key'), '--key-out', file('never.key'), '--cn', 'x', '--out', file('never.csr')]);
+  const both = await runCli([
+    'csr',
+    'create',
+    '--key',
+    file('leaf.key'),
+    '--key-out',
+    file('never.key'),
+    '--cn',
+    'x',
+    '--out',
+    file('never.csr'),
+  ]);
   assertFailure(both, 2, 'USAGE');
   assert.deepEqual(readdirSync(dir).sort(), before);
 });

@@ -18,7 +18,13 @@ after(() => {
 
 /** Runs `symbolon` to its end, with no terminal (as in CI). */
 function run(args: readonly string[], env: Record<string, string> = childEnv()): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: 60_000,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (result.error !== undefined) throw result.error;
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -88,10 +94,17 @@ describe('first start', () => {
       await killed.exited;
       // A staging directory may be left beside the data directory: the next start finishes or removes it.
       const staging = readdirSync(parent).filter(isStaging);
-      const state = staging.length === 0 ? await classify(dir) : existsSync(join(parent, staging[0]!, 'symbolon.json')) ? 'staged complete' : 'staged part';
+      const state =
+        staging.length === 0
+          ? await classify(dir)
+          : existsSync(join(parent, staging[0]!, 'symbolon.json'))
+            ? 'staged complete'
+            : 'staged part';
       outcomes[state] = (outcomes[state] ?? 0) + 1;
       const next = spawnUp(baseArgs(dir));
-      await next.ready.catch((error: unknown) => assert.fail(`run ${index} (seed ${seed}, kill ${delayMs} ms into init, left ${state}): ${String(error)}`));
+      await next.ready.catch((error: unknown) =>
+        assert.fail(`run ${index} (seed ${seed}, kill ${delayMs} ms into init, left ${state}): ${String(error)}`),
+      );
       if (state === 'complete') assert.doesNotMatch(next.stdout(), /created one/, `run ${index}: a complete CA was replaced`);
       await stop(next);
       assert.equal(await classify(dir), 'complete');
@@ -107,7 +120,10 @@ describe('first start', () => {
     mkdirSync(join(dir, 'ca'), { recursive: true });
     writeFileSync(join(dir, 'ca/root.key.enc'), 'encrypted key, no passphrase file\n');
     writeFileSync(join(dir, 'config.yaml'), 'version: 1\n');
-    for (const args of [['up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-tls'], ['ca', 'list', '--dir', dir]]) {
+    for (const args of [
+      ['up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-tls'],
+      ['ca', 'list', '--dir', dir],
+    ]) {
       const result = run(args);
       assert.equal(result.status, 1, result.stderr);
       assert.match(result.stderr, /^symbolon: CA_DATA_DIR_INCOMPLETE: .*half made.*interrupted.*move it away/);
@@ -122,12 +138,18 @@ describe('first start', () => {
     for (const file of ['intermediate.passphrase', 'offline/root.passphrase', 'offline/root.key.enc']) {
       assert.equal(statSync(join(dir, file)).mode & 0o777, 0o600, file);
     }
-    assert.ok(init.stdout.includes(join(dir, 'intermediate.passphrase')) && init.stdout.includes(join(dir, 'offline/root.passphrase')), init.stdout);
+    assert.ok(
+      init.stdout.includes(join(dir, 'intermediate.passphrase')) && init.stdout.includes(join(dir, 'offline/root.passphrase')),
+      init.stdout,
+    );
     assert.match(init.stdout, /offline\/ holds the root key and its passphrase: move the folder to offline storage/);
     assert.equal(existsSync(join(dir, 'ca/root.key.enc')), false, 'the root key is only in offline/');
     // The README tour's first step: the passphrase from the generated file.
     const passphrase = readFileSync(join(dir, 'intermediate.passphrase'), 'utf8').trim();
-    const issued = run(['ca', 'issue', '--dir', dir, '--profile', 'client', '--name', 'tour', '--out', join(temp.path, 'tour')], childEnv({ SYMBOLON_CA_PASSPHRASE: passphrase }));
+    const issued = run(
+      ['ca', 'issue', '--dir', dir, '--profile', 'client', '--name', 'tour', '--out', join(temp.path, 'tour')],
+      childEnv({ SYMBOLON_CA_PASSPHRASE: passphrase }),
+    );
     assert.equal(issued.status, 0, issued.stderr);
     // Without the variable, the generated file is read.
     const fromFile = run(['ca', 'issue', '--dir', dir, '--profile', 'client', '--name', 'tour2', '--out', join(temp.path, 'tour2')]);
@@ -144,7 +166,10 @@ describe('first start', () => {
     // A wrong SYMBOLON_ROOT_PASSPHRASE is not read: the generated file beside the key is.
     const made = run(['ca', 'root-crl', '--dir', dir], childEnv({ SYMBOLON_ROOT_PASSPHRASE: 'wrong root passphrase' }));
     assert.equal(made.status, 0, made.stderr);
-    const named = run(['ca', 'root-crl', '--dir', dir, '--root-passphrase-env', 'SYMBOLON_ROOT_PASSPHRASE'], childEnv({ SYMBOLON_ROOT_PASSPHRASE: 'wrong root passphrase' }));
+    const named = run(
+      ['ca', 'root-crl', '--dir', dir, '--root-passphrase-env', 'SYMBOLON_ROOT_PASSPHRASE'],
+      childEnv({ SYMBOLON_ROOT_PASSPHRASE: 'wrong root passphrase' }),
+    );
     assert.equal(named.status, 2);
     assert.match(named.stderr, /^symbolon: KEY_BAD_PASSPHRASE: /);
 
@@ -159,7 +184,7 @@ describe('first start', () => {
 });
 
 describe('one process per data directory', () => {
-  test('up says at every start that offline/ is still there; a second up is refused naming the first one\'s PID; a dead holder\'s lock is taken over', async () => {
+  test("up says at every start that offline/ is still there; a second up is refused naming the first one's PID; a dead holder's lock is taken over", async () => {
     const dir = join(temp.path, 'locked');
     const first = spawnUp(['--dir', dir, '--listen', '127.0.0.1:0', '--public-base-url', 'http://ca.test:8080']);
     await first.ready;
@@ -190,13 +215,24 @@ describe('one process per data directory', () => {
     const dir = join(temp.path, 'race');
     const args = ['--dir', dir, '--listen', '127.0.0.1:0', '--public-base-url', 'http://ca.test:8080'];
     const ups = [spawnUp(args), spawnUp(args)];
-    const results = await Promise.all(ups.map((up) => up.ready.then(() => 'up' as const, () => 'refused' as const)));
+    const results = await Promise.all(
+      ups.map((up) =>
+        up.ready.then(
+          () => 'up' as const,
+          () => 'refused' as const,
+        ),
+      ),
+    );
     assert.deepEqual([...results].sort(), ['refused', 'up'], ups.map((up) => up.stderr()).join('\n'));
     const refused = ups[results.indexOf('refused')]!;
     const running = ups[results.indexOf('up')]!;
     assert.match(refused.stderr(), new RegExp(`CA_DATA_DIR_LOCKED: .*process ${running.child.pid}`));
     await stop(running);
-    assert.deepEqual(readdirSync(temp.path).filter((name) => name.startsWith('.race.init-')), [], 'no staging directory is left');
+    assert.deepEqual(
+      readdirSync(temp.path).filter((name) => name.startsWith('.race.init-')),
+      [],
+      'no staging directory is left',
+    );
   });
 });
 

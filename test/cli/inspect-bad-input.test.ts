@@ -45,9 +45,11 @@ describe('inspect refuses bad input with exit 2 and a typed error, never a stack
     assertFailure(await runCli(['inspect', file('a-directory')]), 2, 'INPUT_UNREADABLE');
   });
 
-  test('a PEM file cut off before its END line is PEM_UNTERMINATED', () => assertRefused('cut.pem', leafPem().slice(0, 400), 'PEM_UNTERMINATED'));
+  test('a PEM file cut off before its END line is PEM_UNTERMINATED', () =>
+    assertRefused('cut.pem', leafPem().slice(0, 400), 'PEM_UNTERMINATED'));
 
-  test('a PEM file cut off inside its BEGIN line is PEM_UNTERMINATED', () => assertRefused('cut-begin.pem', '-----BEGIN CERTIF', 'PEM_UNTERMINATED'));
+  test('a PEM file cut off inside its BEGIN line is PEM_UNTERMINATED', () =>
+    assertRefused('cut-begin.pem', '-----BEGIN CERTIF', 'PEM_UNTERMINATED'));
 
   test('a PEM body that is not base64 is PEM_BAD_BASE64', () => {
     const lines = leafPem().split('\n');

@@ -64,7 +64,10 @@ test('shows every certificate of an OpenSSL chain, numbered, each checked agains
   assert.match(leaf, /^ +1\.3\.6\.1\.4\.1\.99999\.1$/m);
   assert.equal(field(leaf, 'Authority key ID'), field(intermediate, 'Subject key ID'));
   assert.match(field(leaf, 'Subject key ID'), /^([0-9a-f]{2}:){19}[0-9a-f]{2}$/);
-  assert.equal(field(leaf, 'SHA-256 fingerprint'), opensslCertField(dir, 'leaf.pem', '-fingerprint', '-sha256').replaceAll(':', '').toLowerCase());
+  assert.equal(
+    field(leaf, 'SHA-256 fingerprint'),
+    opensslCertField(dir, 'leaf.pem', '-fingerprint', '-sha256').replaceAll(':', '').toLowerCase(),
+  );
   assert.equal(field(leaf, 'Signed by #2'), 'valid');
 
   assert.match(intermediate, /^Certificate #2 of 3\n/);
@@ -126,12 +129,15 @@ test('--json is one array with kind, ISO dates and hex, and serial and fingerpri
     leaf.certificatePolicies.map((policy) => policy.policyId),
     ['2.23.140.1.2.1', '1.3.6.1.4.1.99999.1'],
   );
-  assert.deepEqual(leaf.extensions.find((extension) => extension.oid === '2.5.29.15'), {
-    oid: '2.5.29.15',
-    name: 'keyUsage',
-    critical: true,
-    value: '03020780',
-  });
+  assert.deepEqual(
+    leaf.extensions.find((extension) => extension.oid === '2.5.29.15'),
+    {
+      oid: '2.5.29.15',
+      name: 'keyUsage',
+      critical: true,
+      value: '03020780',
+    },
+  );
   assert.deepEqual(leaf['issuerSignature'], { checkedAgainst: 'next', result: 'valid', code: null, reason: null });
   assert.deepEqual(intermediate['basicConstraints'], { isCa: true, pathLenConstraint: 0 });
   assert.deepEqual(intermediate['nameConstraints'], {
@@ -150,7 +156,8 @@ test('reads DER, and standard input as -, the same as PEM', async () => {
   ]);
   for (const result of [pem, der, stdinDer]) assertOk(result);
   // The leaf alone has no next certificate to check its signature against; the rest is the same.
-  const leafOf = (text: string): unknown => (JSON.parse(text) as Record<string, unknown>[]).slice(0, 1).map(({ source: _source, issuerSignature: _check, ...rest }) => rest);
+  const leafOf = (text: string): unknown =>
+    (JSON.parse(text) as Record<string, unknown>[]).slice(0, 1).map(({ source: _source, issuerSignature: _check, ...rest }) => rest);
   assert.deepEqual(leafOf(der.stdout), leafOf(pem.stdout));
   assert.deepEqual(leafOf(stdinDer.stdout), leafOf(pem.stdout));
   assert.deepEqual((JSON.parse(der.stdout) as Record<string, unknown>[])[0]!['source'], { format: 'der', pemLabel: null });

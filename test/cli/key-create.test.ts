@@ -55,7 +55,9 @@ test('an encrypted key needs its passphrase (from a file less its newline, or fr
   writeFileSync(file('pass.txt'), 'a long enough passphrase\n');
   const [fromFile, fromEnv] = await Promise.all([
     runCli(['key', 'create', '--key-type', 'ed25519', '--out', file('enc.key'), '--passphrase-file', file('pass.txt')]),
-    runCli(['key', 'create', '--type', 'p384', '--out', file('env.key'), '--passphrase-env', 'SYMBOLON_TEST_PASS'], { env: { SYMBOLON_TEST_PASS: 'another good passphrase' } }),
+    runCli(['key', 'create', '--type', 'p384', '--out', file('env.key'), '--passphrase-env', 'SYMBOLON_TEST_PASS'], {
+      env: { SYMBOLON_TEST_PASS: 'another good passphrase' },
+    }),
   ]);
   assertOk(fromFile);
   assertOk(fromEnv);

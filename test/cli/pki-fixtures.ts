@@ -45,7 +45,9 @@ export function opensslSpkiSha256(cwd: string, file: string, kind: 'key' | 'csr'
 
 /** The value `openssl x509 -noout <options>` prints after its `=`, such as the serial (`serial=0A1B...`). */
 export function opensslCertField(cwd: string, file: string, ...options: string[]): string {
-  const line = opensslOk(cwd, ['x509', '-in', file, '-noout', ...options]).toString('utf8').trim();
+  const line = opensslOk(cwd, ['x509', '-in', file, '-noout', ...options])
+    .toString('utf8')
+    .trim();
   return line.slice(line.indexOf('=') + 1);
 }
 
@@ -59,16 +61,65 @@ export const PASSPHRASE = 'correct horse battery';
  */
 export function makeOpensslPki(dir: string): void {
   const run = (args: readonly string[]): Buffer => opensslOk(dir, args);
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-384', '-nodes', '-keyout', 'root.key', '-subj', '/C=US/O=Acme/CN=Acme Root', '-days', '3650',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'root.pem']);
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-384',
+    '-nodes',
+    '-keyout',
+    'root.key',
+    '-subj',
+    '/C=US/O=Acme/CN=Acme Root',
+    '-days',
+    '3650',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-out',
+    'root.pem',
+  ]);
   run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'int.key', '-subj', '/O=Acme/CN=Acme Intermediate', '-out', 'int.csr']);
   writeFileSync(
     join(dir, 'int.ext'),
     'basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n' +
       'nameConstraints=critical,permitted;DNS:.acme.example,excluded;IP:10.0.0.0/255.0.0.0\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n',
   );
-  run(['x509', '-req', '-in', 'int.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-set_serial', '0x1001', '-days', '1000', '-extfile', 'int.ext', '-out', 'int.pem']);
-  run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'leaf.key', '-subj', '/O=Acme/CN=api.acme.example', '-out', 'leaf.csr']);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'int.csr',
+    '-CA',
+    'root.pem',
+    '-CAkey',
+    'root.key',
+    '-set_serial',
+    '0x1001',
+    '-days',
+    '1000',
+    '-extfile',
+    'int.ext',
+    '-out',
+    'int.pem',
+  ]);
+  run([
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    'leaf.key',
+    '-subj',
+    '/O=Acme/CN=api.acme.example',
+    '-out',
+    'leaf.csr',
+  ]);
   writeFileSync(
     join(dir, 'leaf.ext'),
     'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth,1.3.6.1.5.5.7.3.17\n' +
@@ -76,7 +127,24 @@ export function makeOpensslPki(dir: string): void {
       'crlDistributionPoints=URI:http://crl.acme.example/int.crl\nauthorityInfoAccess=OCSP;URI:http://ocsp.acme.example,caIssuers;URI:http://acme.example/int.cer\n' +
       'certificatePolicies=2.23.140.1.2.1,1.3.6.1.4.1.99999.1\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n',
   );
-  run(['x509', '-req', '-in', 'leaf.csr', '-CA', 'int.pem', '-CAkey', 'int.key', '-set_serial', '0x0a1b2c3d4e5f60718293', '-days', '30', '-extfile', 'leaf.ext', '-out', 'leaf.pem']);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'leaf.csr',
+    '-CA',
+    'int.pem',
+    '-CAkey',
+    'int.key',
+    '-set_serial',
+    '0x0a1b2c3d4e5f60718293',
+    '-days',
+    '30',
+    '-extfile',
+    'leaf.ext',
+    '-out',
+    'leaf.pem',
+  ]);
   writeFileSync(join(dir, 'chain.pem'), ['leaf.pem', 'int.pem', 'root.pem'].map((file) => readFileSync(join(dir, file), 'utf8')).join(''));
   run(['x509', '-in', 'leaf.pem', '-outform', 'DER', '-out', 'leaf.der']);
   run(['req', '-in', 'leaf.csr', '-outform', 'DER', '-out', 'leaf.csr.der']);

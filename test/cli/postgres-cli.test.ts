@@ -38,14 +38,41 @@ describe('the CA on PostgreSQL from the command line', () => {
     assert.match((await cli('db', 'migrate', '--database', database.url)).out, /nothing to apply/);
 
     const nodeA = join(temp.path, 'node-a');
-    const init = await cli('ca', 'init', '--dir', nodeA, '--database', database.url, '--root-passphrase-file', rootPass, '--passphrase-file', caPass);
+    const init = await cli(
+      'ca',
+      'init',
+      '--dir',
+      nodeA,
+      '--database',
+      database.url,
+      '--root-passphrase-file',
+      rootPass,
+      '--passphrase-file',
+      caPass,
+    );
     assert.equal(init.code, 0, init.err);
-    assert.match(readFileSync(join(nodeA, 'config.yaml'), 'utf8'), new RegExp(`^database: "${database.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"$`, 'm'));
+    assert.match(
+      readFileSync(join(nodeA, 'config.yaml'), 'utf8'),
+      new RegExp(`^database: "${database.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"$`, 'm'),
+    );
     assert.equal(existsSync(join(nodeA, 'symbolon.db')), false, 'no SQLite file beside a PostgreSQL store');
     const nodeB = join(temp.path, 'node-b');
     cpSync(nodeA, nodeB, { recursive: true });
 
-    const issued = await cli('ca', 'issue', '--dir', nodeA, '--passphrase-file', caPass, '--profile', 'client', '--name', 'alice', '--out', join(temp.path, 'alice'));
+    const issued = await cli(
+      'ca',
+      'issue',
+      '--dir',
+      nodeA,
+      '--passphrase-file',
+      caPass,
+      '--profile',
+      'client',
+      '--name',
+      'alice',
+      '--out',
+      join(temp.path, 'alice'),
+    );
     assert.equal(issued.code, 0, issued.err);
     const listed = JSON.parse((await cli('ca', 'list', '--dir', nodeB, '--json')).out) as { serial: string; status: string }[];
     assert.equal(listed.length, 1);
@@ -74,7 +101,10 @@ describe('the CA on PostgreSQL from the command line', () => {
     const withPassword = join(temp.path, 'node-password');
     cpSync(join(temp.path, 'node-a'), withPassword, { recursive: true });
     const config = join(withPassword, 'config.yaml');
-    writeFileSync(config, readFileSync(config, 'utf8').replace(/^database: .*$/m, 'database: "postgres://postgres:hunter2@127.0.0.1:5432/x"'));
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace(/^database: .*$/m, 'database: "postgres://postgres:hunter2@127.0.0.1:5432/x"'),
+    );
     const refused = await cli('ca', 'list', '--dir', withPassword);
     assert.equal(refused.code, 1);
     assert.match(refused.err, /^symbolon: CA_CONFIG_INVALID: .*PGPASSWORD/);

@@ -42,7 +42,11 @@ test('the README EST example enrolls and re-enrolls a device with curl and opens
   const lines = /```sh\n(npx symbolon ca token create[\s\S]*?)```/.exec(readme)?.[1]?.trim().split('\n') ?? [];
   assert.equal(lines.length, 5, 'five commands');
   const [httpPort, tlsPort] = [await freePort(), await freePort()];
-  const up = spawn(process.execPath, ['--import', TSX, MAIN, 'up', '--listen', `127.0.0.1:${httpPort}`, '--tls-listen', `127.0.0.1:${tlsPort}`], { cwd: temp.path, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const up = spawn(
+    process.execPath,
+    ['--import', TSX, MAIN, 'up', '--listen', `127.0.0.1:${httpPort}`, '--tls-listen', `127.0.0.1:${tlsPort}`],
+    { cwd: temp.path, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   stops.push(() => up.kill('SIGKILL'));
   let output = '';
   up.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -55,7 +59,11 @@ test('the README EST example enrolls and re-enrolls a device with curl and opens
   });
   assert.match(output, new RegExp(`EST: https://127\\.0\\.0\\.1:${tlsPort}/\\.well-known/est`));
 
-  const local = (line: string): string => line.replace(/\s+# .*$/, '').replace(/^npx symbolon /, `"${process.execPath}" --import "${TSX}" "${MAIN}" `).replaceAll('127.0.0.1:8443', `127.0.0.1:${tlsPort}`);
+  const local = (line: string): string =>
+    line
+      .replace(/\s+# .*$/, '')
+      .replace(/^npx symbolon /, `"${process.execPath}" --import "${TSX}" "${MAIN}" `)
+      .replaceAll('127.0.0.1:8443', `127.0.0.1:${tlsPort}`);
   const token = await sh(local(lines[0]!));
   assert.equal(token.code, 0, token.output);
   const id = /^ {2}id: +([0-9a-f]{16})$/m.exec(token.stdout)?.[1];

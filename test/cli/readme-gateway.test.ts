@@ -25,7 +25,12 @@ const MAIN = join(REPO_ROOT, 'src/cli/main.ts');
 
 /** `npx symbolon ARGS` from the user's directory. */
 function symbolon(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: temp.path, env: childEnv(), encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, ['--import', TSX, MAIN, ...args], {
+    cwd: temp.path,
+    env: childEnv(),
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -72,7 +77,11 @@ test('the README gateway example works end to end: gateway --check, up with gate
   assert.equal(check.status, 0, check.stderr);
   assert.match(check.stdout, /valid for `symbolon up`/);
 
-  const up = spawn(process.execPath, ['--import', TSX, MAIN, 'up', '--listen', `127.0.0.1:${httpPort}`, '--tls-listen', `127.0.0.1:${feedPort}`], { cwd: temp.path, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const up = spawn(
+    process.execPath,
+    ['--import', TSX, MAIN, 'up', '--listen', `127.0.0.1:${httpPort}`, '--tls-listen', `127.0.0.1:${feedPort}`],
+    { cwd: temp.path, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   stops.push(() => up.kill('SIGKILL'));
   let output = '';
   up.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -87,7 +96,9 @@ test('the README gateway example works end to end: gateway --check, up with gate
 
   const issued = symbolon(words(issueLine).slice(2));
   assert.equal(issued.status, 0, issued.stderr);
-  const curlArgs = words(curlLine.replace(/\s+#.*$/, '')).slice(1).map((word) => word.replace('localhost:8444', `localhost:${gatewayPort}`));
+  const curlArgs = words(curlLine.replace(/\s+#.*$/, ''))
+    .slice(1)
+    .map((word) => word.replace('localhost:8444', `localhost:${gatewayPort}`));
   const allowed = await runAsync('curl', ['-sS', '--max-time', '30', ...curlArgs]);
   assert.equal(allowed.status, 0, allowed.stderr);
   assert.equal(allowed.stdout, 'paid\n');
@@ -95,7 +106,18 @@ test('the README gateway example works end to end: gateway --check, up with gate
   // A certificate outside the rule is refused, as the README says.
   const other = symbolon(['ca', 'issue', '--profile', 'client', '--name', 'other', '--out', 'other']);
   assert.equal(other.status, 0, other.stderr);
-  const denied = await runAsync('curl', ['-sS', '--max-time', '30', '--cert', 'other.crt', '--key', 'other.key', '--cacert', 'symbolon-data/ca/root.crt', `https://localhost:${gatewayPort}/payments/`]);
+  const denied = await runAsync('curl', [
+    '-sS',
+    '--max-time',
+    '30',
+    '--cert',
+    'other.crt',
+    '--key',
+    'other.key',
+    '--cacert',
+    'symbolon-data/ca/root.crt',
+    `https://localhost:${gatewayPort}/payments/`,
+  ]);
   assert.match(denied.stdout, /"reason":"route_denied"/);
 
   up.kill('SIGTERM');

@@ -27,7 +27,20 @@ before(async () => {
   template = await makeTemplateCa(temp.path, { publicBaseUrl: 'http://ca.test:8080' });
   passphraseFile = join(temp.path, 'passphrase');
   writeFileSync(passphraseFile, CA_PASSPHRASE, { mode: 0o600 });
-  const issued = await runCli(['ca', 'issue', '--dir', template, '--profile', 'client', '--name', 'mallory', '--out', join(temp.path, 'mallory'), '--passphrase-file', passphraseFile]);
+  const issued = await runCli([
+    'ca',
+    'issue',
+    '--dir',
+    template,
+    '--profile',
+    'client',
+    '--name',
+    'mallory',
+    '--out',
+    join(temp.path, 'mallory'),
+    '--passphrase-file',
+    passphraseFile,
+  ]);
   assert.equal(issued.code, 0, issued.stderr);
   leafPem = join(temp.path, 'mallory.crt');
   leafSerial = parseCertificates(readFileSync(leafPem))[0]!.serialNumber;
@@ -46,7 +59,11 @@ function startUp(dir: string): Promise<Up> {
   const env = { ...process.env } as Record<string, string>;
   delete env['SYMBOLON_CA_PASSPHRASE'];
   const args = ['up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-tls', '--passphrase-file', passphraseFile];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -87,7 +104,17 @@ function urlsOf(output: string): { base: string; ocsp: string; crl: string } {
 }
 
 async function ocspStatus(dir: string, url: string): Promise<string> {
-  const result = await runTool('openssl', ['ocsp', '-issuer', join(dir, 'ca/intermediate-1.crt'), '-cert', leafPem, '-url', url, '-CAfile', join(dir, 'ca/root.crt')]);
+  const result = await runTool('openssl', [
+    'ocsp',
+    '-issuer',
+    join(dir, 'ca/intermediate-1.crt'),
+    '-cert',
+    leafPem,
+    '-url',
+    url,
+    '-CAfile',
+    join(dir, 'ca/root.crt'),
+  ]);
   assert.equal(result.code, 0, result.output);
   assert.match(result.output, /Response verify OK/);
   return /: (good|revoked|unknown)/.exec(result.output)?.[1] ?? result.output;
@@ -96,7 +123,10 @@ async function ocspStatus(dir: string, url: string): Promise<string> {
 test('up checks the tables against the log at start, stores a signed checkpoint, and starts from it the next time', async () => {
   const dir = copyCa(template, temp.path);
   const first = await startUp(dir);
-  assert.match(first.output(), /Audit: tables match the log: \d+ entries read from the whole log, 1 certificates and 1 revocations compared/);
+  assert.match(
+    first.output(),
+    /Audit: tables match the log: \d+ entries read from the whole log, 1 certificates and 1 revocations compared/,
+  );
   const { base } = urlsOf(first.output());
   const healthz = await fetch(`${base}/healthz`);
   assert.equal(healthz.status, 200);
@@ -106,7 +136,10 @@ test('up checks the tables against the log at start, stores a signed checkpoint,
   assert.ok(existsSync(join(dir, STORED_CHECKPOINT_FILE)));
 
   const second = await startUp(dir);
-  assert.match(second.output(), /Audit: tables match the log: \d+ entries read from the checkpoint at entry \d+, \d+ certificates and 1 revocations compared \(\d+ older certificates counted/);
+  assert.match(
+    second.output(),
+    /Audit: tables match the log: \d+ entries read from the checkpoint at entry \d+, \d+ certificates and 1 revocations compared \(\d+ older certificates counted/,
+  );
   assert.equal(second.stderr(), '');
   assert.equal(await second.stop(), 0);
 });
@@ -120,7 +153,9 @@ test('up serves a revocation the log proves after its row was deleted, and raise
   db.close();
 
   const up = await startUp(dir);
-  const named = new RegExp(`revocation of intermediate-1/${leafSerial} \\(keyCompromise, entry \\d+\\) is missing from the revocations table`);
+  const named = new RegExp(
+    `revocation of intermediate-1/${leafSerial} \\(keyCompromise, entry \\d+\\) is missing from the revocations table`,
+  );
   assert.match(up.stderr(), new RegExp(`symbolon: AUDIT_STATE_MISMATCH: revocation: ${named.source}`));
   assert.match(up.output(), /Audit: ALARM: 1 problem\(s\)/);
   const { base, ocsp, crl } = urlsOf(up.output());
@@ -137,7 +172,12 @@ test('up serves a revocation the log proves after its row was deleted, and raise
   const body = (await healthz.json()) as { status: string; problems: { key: string; code: string; message: string }[] };
   assert.equal(body.status, 'unhealthy');
   assert.ok(
-    body.problems.some((problem) => problem.key === 'audit' && problem.code === 'AUDIT_STATE_MISMATCH' && new RegExp(`^revocation: ${named.source}`).test(problem.message)),
+    body.problems.some(
+      (problem) =>
+        problem.key === 'audit' &&
+        problem.code === 'AUDIT_STATE_MISMATCH' &&
+        new RegExp(`^revocation: ${named.source}`).test(problem.message),
+    ),
     JSON.stringify(body.problems),
   );
   const metrics = await (await fetch(`${base}/metrics`)).text();
@@ -158,7 +198,10 @@ test('up without a stored checkpoint checks the whole log and serves a revocatio
   db.prepare("UPDATE revocations SET reason = 'removeFromCRL'").run();
   db.close();
   const up = await startUp(dir);
-  assert.match(up.stderr(), new RegExp(`revocation of intermediate-1/${leafSerial}: reason is removeFromCRL, entry \\d+ recorded keyCompromise`));
+  assert.match(
+    up.stderr(),
+    new RegExp(`revocation of intermediate-1/${leafSerial}: reason is removeFromCRL, entry \\d+ recorded keyCompromise`),
+  );
   const { crl } = urlsOf(up.output());
   const listed = parseCrl(Buffer.from(await (await fetch(crl)).arrayBuffer()));
   assert.deepEqual(

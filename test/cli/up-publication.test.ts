@@ -71,7 +71,10 @@ test('a CRL directory that cannot be written (its path is a file, which stops ro
   assert.equal(health.status, 503);
   const body = (await health.json()) as { status: string; problems: { key: string; code: string }[] };
   assert.equal(body.status, 'unhealthy');
-  assert.deepEqual(body.problems.map((problem) => [problem.key, problem.code]), [['crl-file:intermediate-1', 'CRL_WRITE_FAILED']]);
+  assert.deepEqual(
+    body.problems.map((problem) => [problem.key, problem.code]),
+    [['crl-file:intermediate-1', 'CRL_WRITE_FAILED']],
+  );
   const metrics = await (await fetch(`${base}/metrics`)).text();
   assert.match(metrics, /^symbolon_up_publication_failures_total\{kind="crl_file"\} [1-9]\d*$/m);
   assert.match(metrics, /^symbolon_up_problems 1$/m);
@@ -89,9 +92,16 @@ test('each start of up revokes (superseded) the internal certificates it replace
     await up.ready;
     await stopUp(up);
   }
-  const list = async (...extra: string[]): Promise<{ internal: string | null; status: string; revocation: { reason: string } | null }[]> => {
+  const list = async (
+    ...extra: string[]
+  ): Promise<{ internal: string | null; status: string; revocation: { reason: string } | null }[]> => {
     let out = '';
-    const code = await runProgram(['ca', 'list', '--json', '--dir', dir, ...extra], COMMANDS, { out: (text) => void (out += text), err: () => undefined }, '0.0.0');
+    const code = await runProgram(
+      ['ca', 'list', '--json', '--dir', dir, ...extra],
+      COMMANDS,
+      { out: (text) => void (out += text), err: () => undefined },
+      '0.0.0',
+    );
     assert.equal(code, 0);
     return JSON.parse(out) as { internal: string | null; status: string; revocation: { reason: string } | null }[];
   };
@@ -101,7 +111,10 @@ test('each start of up revokes (superseded) the internal certificates it replace
   for (const role of ['ocsp-signer:intermediate-1', 'service']) {
     const ofRole = all.filter((record) => record.internal === role);
     assert.deepEqual(ofRole.map((record) => record.status).sort(), ['revoked', 'revoked', 'valid'], role);
-    assert.ok(ofRole.every((record) => record.revocation === null || record.revocation.reason === 'superseded'), role);
+    assert.ok(
+      ofRole.every((record) => record.revocation === null || record.revocation.reason === 'superseded'),
+      role,
+    );
   }
   let text = '';
   await runProgram(['ca', 'list', '--dir', dir], COMMANDS, { out: (chunk) => void (text += chunk), err: () => undefined }, '0.0.0');

@@ -24,15 +24,23 @@ function childEnv(): Record<string, string> {
 }
 
 /** Starts `symbolon up` and resolves with its output once it says it is up. */
-function startUp(args: readonly string[]): Promise<{ child: ChildProcessWithoutNullStreams; output: () => string; stderr: () => string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', ...args], { cwd: REPO_ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+function startUp(
+  args: readonly string[],
+): Promise<{ child: ChildProcessWithoutNullStreams; output: () => string; stderr: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', ...args], {
+    cwd: REPO_ROOT,
+    env: childEnv(),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   children.add(child);
   let stdout = '';
   let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
-    children.delete(child);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => {
+      children.delete(child);
+      resolve(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`up did not start in time:\n${stdout}\n${stderr}`)), 30_000);
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -49,7 +57,16 @@ function startUp(args: readonly string[]): Promise<{ child: ChildProcessWithoutN
 
 test('symbolon up creates a CA when there is none, serves CRL and OCSP, follows a revocation from another process, and exits 0 on SIGTERM', async () => {
   const dir = join(temp.path, 'data');
-  const up = await startUp(['--dir', dir, '--listen', '127.0.0.1:0', '--tls-listen', '127.0.0.1:0', '--public-base-url', 'http://ca.test:8080']);
+  const up = await startUp([
+    '--dir',
+    dir,
+    '--listen',
+    '127.0.0.1:0',
+    '--tls-listen',
+    '127.0.0.1:0',
+    '--public-base-url',
+    'http://ca.test:8080',
+  ]);
   const out = up.output();
   assert.match(out, /Certificates point at http:\/\/ca\.test:8080; route it to http:\/\/127\.0\.0\.1:\d+/);
   assert.match(out, /No CA in .*: created one/);
@@ -67,10 +84,33 @@ test('symbolon up creates a CA when there is none, serves CRL and OCSP, follows 
   assert.ok(statSync(join(dir, 'crl/intermediate-1.crl')).size > 0, 'the CRL is written to the data directory');
 
   // Another process issues a certificate while up runs.
-  const issued = await runCli(['ca', 'issue', '--dir', dir, '--profile', 'client', '--name', 'alice', '--out', join(temp.path, 'alice'), '--passphrase-file', passphraseFile]);
+  const issued = await runCli([
+    'ca',
+    'issue',
+    '--dir',
+    dir,
+    '--profile',
+    'client',
+    '--name',
+    'alice',
+    '--out',
+    join(temp.path, 'alice'),
+    '--passphrase-file',
+    passphraseFile,
+  ]);
   assert.equal(issued.code, 0, issued.stderr);
   const leafPem = join(temp.path, 'alice.crt');
-  const openssl = await runTool('openssl', ['ocsp', '-issuer', join(dir, 'ca/intermediate-1.crt'), '-cert', leafPem, '-url', ocspUrl, '-CAfile', join(dir, 'ca/root.crt')]);
+  const openssl = await runTool('openssl', [
+    'ocsp',
+    '-issuer',
+    join(dir, 'ca/intermediate-1.crt'),
+    '-cert',
+    leafPem,
+    '-url',
+    ocspUrl,
+    '-CAfile',
+    join(dir, 'ca/root.crt'),
+  ]);
   assert.equal(openssl.code, 0, openssl.output);
   assert.match(openssl.output, /Response verify OK/);
   assert.match(openssl.output, /: good/);
@@ -170,15 +210,52 @@ test('symbolon up runs the gateway from a gateway.yaml written into the data dir
     const gatewayUrl = /Gateway: (https:\/\/127\.0\.0\.1:\d+)/.exec(up.output())?.[1];
     assert.ok(gatewayUrl !== undefined, up.output());
     const passphraseFile = join(dir, 'intermediate.passphrase');
-    const issued = await runCli(['ca', 'issue', '--dir', dir, '--profile', 'client', '--name', 'bob', '--out', join(temp.path, 'bob'), '--passphrase-file', passphraseFile]);
+    const issued = await runCli([
+      'ca',
+      'issue',
+      '--dir',
+      dir,
+      '--profile',
+      'client',
+      '--name',
+      'bob',
+      '--out',
+      join(temp.path, 'bob'),
+      '--passphrase-file',
+      passphraseFile,
+    ]);
     assert.equal(issued.code, 0, issued.stderr);
     const curl = (): Promise<{ code: number | null; output: string; stdout: string }> =>
-      runTool('curl', ['-sS', '--cacert', join(dir, 'ca/root.crt'), '--cert', join(temp.path, 'bob.chain.pem'), '--key', join(temp.path, 'bob.key'), `${gatewayUrl}/x`]);
+      runTool('curl', [
+        '-sS',
+        '--cacert',
+        join(dir, 'ca/root.crt'),
+        '--cert',
+        join(temp.path, 'bob.chain.pem'),
+        '--key',
+        join(temp.path, 'bob.key'),
+        `${gatewayUrl}/x`,
+      ]);
     const allowed = await curl();
     assert.equal(allowed.code, 0, allowed.output);
     assert.equal(allowed.stdout, 'upstream saw an identity\n');
     // The gateway's own certificate, issued by the CA, with an OCSP answer stapled from the CA's responder.
-    const stapled = await runTool('openssl', ['s_client', '-connect', gatewayUrl.slice('https://'.length), '-status', '-CAfile', join(dir, 'ca/root.crt'), '-cert', join(temp.path, 'bob.crt'), '-key', join(temp.path, 'bob.key')], 20_000);
+    const stapled = await runTool(
+      'openssl',
+      [
+        's_client',
+        '-connect',
+        gatewayUrl.slice('https://'.length),
+        '-status',
+        '-CAfile',
+        join(dir, 'ca/root.crt'),
+        '-cert',
+        join(temp.path, 'bob.crt'),
+        '-key',
+        join(temp.path, 'bob.key'),
+      ],
+      20_000,
+    );
     assert.match(stapled.output, /Verify return code: 0 \(ok\)/);
     assert.match(stapled.output, /OCSP Response Status: successful/);
     assert.match(stapled.output, /Cert Status: good/);
@@ -213,9 +290,31 @@ test('ca root-crl signs the root CRL offline; up serves it, intermediates point 
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /^symbolon: KEY_BAD_PASSPHRASE: /);
 
-  const made = await runCli(['ca', 'root-crl', '--dir', dir, '--root-passphrase-file', join(dir, 'offline/root.passphrase'), '--validity', '30d']);
+  const made = await runCli([
+    'ca',
+    'root-crl',
+    '--dir',
+    dir,
+    '--root-passphrase-file',
+    join(dir, 'offline/root.passphrase'),
+    '--validity',
+    '30d',
+  ]);
   assert.equal(made.code, 0, made.stderr);
-  const issued = await runCli(['ca', 'issue', '--dir', dir, '--profile', 'client', '--name', 'dave', '--out', join(temp.path, 'dave'), '--passphrase-file', join(dir, 'intermediate.passphrase')]);
+  const issued = await runCli([
+    'ca',
+    'issue',
+    '--dir',
+    dir,
+    '--profile',
+    'client',
+    '--name',
+    'dave',
+    '--out',
+    join(temp.path, 'dave'),
+    '--passphrase-file',
+    join(dir, 'intermediate.passphrase'),
+  ]);
   assert.equal(issued.code, 0, issued.stderr);
 
   const intermediate = join(dir, 'ca/intermediate-1.crt');
@@ -231,7 +330,17 @@ test('ca root-crl signs the root CRL offline; up serves it, intermediates point 
   };
   const rootCrl = await pemOf(`${base}/crl/root.crl`, 'root.crl.pem');
   const intermediateCrl = await pemOf(`${base}/crl/intermediate-1.crl`, 'intermediate-1.crl.pem');
-  const verify = (crls: string[]) => runTool('openssl', ['verify', '-crl_check_all', '-CAfile', join(dir, 'ca/root.crt'), '-untrusted', intermediate, ...crls.flatMap((crl) => ['-CRLfile', crl]), join(temp.path, 'dave.crt')]);
+  const verify = (crls: string[]) =>
+    runTool('openssl', [
+      'verify',
+      '-crl_check_all',
+      '-CAfile',
+      join(dir, 'ca/root.crt'),
+      '-untrusted',
+      intermediate,
+      ...crls.flatMap((crl) => ['-CRLfile', crl]),
+      join(temp.path, 'dave.crt'),
+    ]);
   const withBoth = await verify([rootCrl, intermediateCrl]);
   assert.equal(withBoth.code, 0, withBoth.output);
   const withoutRoot = await verify([intermediateCrl]);

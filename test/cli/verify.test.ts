@@ -57,7 +57,13 @@ test('--intermediates may be repeated: every file is read, not only the last', a
   const cross = vector('a cross-signed root leads to the other anchor');
   const [issuing, crossSigned] = cross.intermediates;
   const base = [file('CERTIFICATE', [cross.leaf]), '--roots', file('CERTIFICATE', cross.anchors), '--at', AT_SECONDS];
-  const { code, err } = await verify(...base, '--intermediates', file('CERTIFICATE', [issuing!]), '--intermediates', file('CERTIFICATE', [crossSigned!]));
+  const { code, err } = await verify(
+    ...base,
+    '--intermediates',
+    file('CERTIFICATE', [issuing!]),
+    '--intermediates',
+    file('CERTIFICATE', [crossSigned!]),
+  );
   assert.equal(code, 0, err);
   const onlyOne = await verify(...base, '--intermediates', file('CERTIFICATE', [crossSigned!]));
   assert.equal(onlyOne.code, 1);
@@ -123,7 +129,15 @@ test('--max-depth 0 accepts a leaf issued by the root and refuses one below an i
 
 test('--profile rfc5280 relaxes the strict profile, which is the default', async () => {
   const [weak] = (await makeProfileVectors()).filter((v) => v.name === 'an RSA key of 1024 bits');
-  const args = [file('CERTIFICATE', [weak!.leaf]), '--roots', file('CERTIFICATE', weak!.anchors), '--intermediates', file('CERTIFICATE', weak!.intermediates), '--at', AT_SECONDS];
+  const args = [
+    file('CERTIFICATE', [weak!.leaf]),
+    '--roots',
+    file('CERTIFICATE', weak!.anchors),
+    '--intermediates',
+    file('CERTIFICATE', weak!.intermediates),
+    '--at',
+    AT_SECONDS,
+  ];
   const strict = await verify(...args);
   assert.equal(strict.code, 1);
   assert.match(strict.err, /^symbolon: PATH_WEAK_KEY: /);
@@ -149,7 +163,8 @@ test('usage and input errors exit 2', async () => {
 
 test('the symbolon process exits 0, 1 and 2 as documented', () => {
   const main = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-  const run = (...args: string[]): number | null => spawnSync(process.execPath, ['--import', 'tsx', main, 'verify', ...args], { encoding: 'utf8' }).status;
+  const run = (...args: string[]): number | null =>
+    spawnSync(process.execPath, ['--import', 'tsx', main, 'verify', ...args], { encoding: 'utf8' }).status;
   assert.equal(run(...filesOf(valid), '--at', AT_SECONDS), 0);
   assert.equal(run(...filesOf(vector('an expired leaf')), '--at', AT_SECONDS), 1);
   assert.equal(run(...filesOf(valid), '--max-depth', 'x'), 2);
@@ -181,7 +196,11 @@ test('with --crl, the CRLs must cover every certificate below the root unless --
   assert.equal((await verify(...withCrls(covered, [rootCrl]), '--crl-check', 'leaf')).code, 1);
   assert.equal((await verify(...withCrls(covered, []), '--crl-check', 'sometimes')).code, 2);
   // What a CRL lists is revoked whatever --crl-check says.
-  const revoked = await verify(...withCrls(vector('a leaf listed in its issuer CRL'), vector('a leaf listed in its issuer CRL').crls), '--crl-check', 'available');
+  const revoked = await verify(
+    ...withCrls(vector('a leaf listed in its issuer CRL'), vector('a leaf listed in its issuer CRL').crls),
+    '--crl-check',
+    'available',
+  );
   assert.equal(revoked.code, 1);
   assert.match(revoked.err, /^symbolon: PATH_REVOKED: /);
 });
@@ -199,7 +218,20 @@ test("without --roots, a certificate the data directory's CA revoked is refused 
       return { code, out, err };
     };
     for (const name of ['kept', 'revoked']) {
-      const issued = await run('ca', 'issue', '--dir', ca, '--passphrase-file', passphrase, '--profile', 'client', '--name', name, '--out', join(temp.path, name));
+      const issued = await run(
+        'ca',
+        'issue',
+        '--dir',
+        ca,
+        '--passphrase-file',
+        passphrase,
+        '--profile',
+        'client',
+        '--name',
+        name,
+        '--out',
+        join(temp.path, name),
+      );
       assert.equal(issued.code, 0, issued.err);
     }
     const revoke = await run('ca', 'revoke', join(temp.path, 'revoked.crt'), '--reason', 'keyCompromise', '--dir', ca);

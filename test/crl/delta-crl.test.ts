@@ -48,7 +48,10 @@ test('with deltaCrl: true, certificates carry Freshest CRL and the full CRL poin
   const text = await runTool('openssl', ['x509', '-in', leaf.certPem, '-noout', '-text']);
   assert.match(text.output, /Freshest CRL:\s+Full Name:\s+URI:https:\/\/ca\.test\.example\/crl\/intermediate-1-delta\.crl/);
   const full = parseCrl((await fetchCrl(h.services.crlUrls[ISSUER]!)).der);
-  assert.ok(full.extensions.some((extension) => extension.oid === OID.freshestCrl), 'the full CRL names its delta CRLs');
+  assert.ok(
+    full.extensions.some((extension) => extension.oid === OID.freshestCrl),
+    'the full CRL names its delta CRLs',
+  );
   assert.equal(full.deltaCrlIndicator, undefined);
 });
 
@@ -61,19 +64,31 @@ test('a delta CRL names the full CRL as its base, is written to the data dir, an
   assert.ok(existsSync(join(h.dataDir.paths.root, 'crl', `${ISSUER}-delta.crl`)));
   const text = await runTool('openssl', ['crl', '-in', served.pem, '-noout', '-text']);
   assert.equal(text.code, 0, text.output);
-  assert.match(text.output, new RegExp(`X509v3 Delta CRL Indicator: critical\\s+0x?${full.crlNumber!.toString(16).toUpperCase()}|Delta CRL Indicator: critical\\s+${full.crlNumber}`, 'i'));
+  assert.match(
+    text.output,
+    new RegExp(
+      `X509v3 Delta CRL Indicator: critical\\s+0x?${full.crlNumber!.toString(16).toUpperCase()}|Delta CRL Indicator: critical\\s+${full.crlNumber}`,
+      'i',
+    ),
+  );
 });
 
 test('a revocation after the full CRL appears in the delta CRL at once, and openssl verify -use_deltas rejects the certificate', async () => {
   const leaf = await h.issue('carol');
   const full = await fetchCrl(h.services.crlUrls[ISSUER]!);
-  await revokeCertificate(h.services.store, { issuerId: leaf.issued.record.issuerId, serial: leaf.issued.record.serial }, 'keyCompromise', { actor: 'test', now: new Date() });
+  await revokeCertificate(h.services.store, { issuerId: leaf.issued.record.issuerId, serial: leaf.issued.record.serial }, 'keyCompromise', {
+    actor: 'test',
+    now: new Date(),
+  });
   // The revocation went through the services' publishing store: the feed has delivered it to the
   // CRL publisher before revoke resolved, and the handler waits for the build it started. Only a
   // revocation the feed was still reading from the store would come later: sync waits for that.
   await h.services.feed.sync();
   const delta = await fetchCrl(deltaUrl());
-  assert.ok(readRevokedSerials(delta.der).entries.byKey.has(leaf.issued.record.serial), 'the first delta CRL fetched after the revocation lists it');
+  assert.ok(
+    readRevokedSerials(delta.der).entries.byKey.has(leaf.issued.record.serial),
+    'the first delta CRL fetched after the revocation lists it',
+  );
   // The full CRL stays the base: it is republished on its schedule, not per revocation.
   const fullAgain = parseCrl((await fetchCrl(h.services.crlUrls[ISSUER]!)).der);
   assert.equal(fullAgain.crlNumber, parseCrl(full.der).crlNumber);
@@ -81,7 +96,17 @@ test('a revocation after the full CRL appears in the delta CRL at once, and open
   assert.equal(parseCrl(delta.der).deltaCrlIndicator, fullAgain.crlNumber);
 
   const verify = (crls: readonly string[], extra: readonly string[] = []) =>
-    runTool('openssl', ['verify', '-crl_check', ...extra, '-CAfile', h.rootPem, '-untrusted', h.intermediatePem, ...crls.flatMap((crl) => ['-CRLfile', crl]), leaf.certPem]);
+    runTool('openssl', [
+      'verify',
+      '-crl_check',
+      ...extra,
+      '-CAfile',
+      h.rootPem,
+      '-untrusted',
+      h.intermediatePem,
+      ...crls.flatMap((crl) => ['-CRLfile', crl]),
+      leaf.certPem,
+    ]);
   const fullOnly = await verify([full.pem]);
   assert.equal(fullOnly.code, 0, fullOnly.output);
   const withDelta = await verify([full.pem, delta.pem], ['-use_deltas']);
@@ -91,7 +116,22 @@ test('a revocation after the full CRL appears in the delta CRL at once, and open
   // `symbolon verify` applies the delta CRL to its base as well (the root CRL is not published here).
   const symbolonVerify = async (crls: readonly string[]): Promise<{ code: number; err: string }> => {
     let err = '';
-    const code = await runProgram(['verify', leaf.certPem, '--roots', h.rootPem, '--intermediates', h.intermediatePem, '--crl-check', 'leaf', ...crls.flatMap((crl) => ['--crl', crl])], [verifyCommand], { out: () => undefined, err: (text) => void (err += text) }, '0.0.0');
+    const code = await runProgram(
+      [
+        'verify',
+        leaf.certPem,
+        '--roots',
+        h.rootPem,
+        '--intermediates',
+        h.intermediatePem,
+        '--crl-check',
+        'leaf',
+        ...crls.flatMap((crl) => ['--crl', crl]),
+      ],
+      [verifyCommand],
+      { out: () => undefined, err: (text) => void (err += text) },
+      '0.0.0',
+    );
     return { code, err };
   };
   const symbolonFullOnly = await symbolonVerify([full.pem]);

@@ -28,8 +28,19 @@ after(async () => {
   temp.remove();
 });
 
-function post(path: string, body: Buffer, headers: Record<string, string>, client: { cert?: string; key?: string } = {}): Promise<HttpsAnswer> {
-  return httpsRequest(`${est.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/pkcs10', ...headers }, body: body.toString('base64'), ca, ...client });
+function post(
+  path: string,
+  body: Buffer,
+  headers: Record<string, string>,
+  client: { cert?: string; key?: string } = {},
+): Promise<HttpsAnswer> {
+  return httpsRequest(`${est.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/pkcs10', ...headers },
+    body: body.toString('base64'),
+    ca,
+    ...client,
+  });
 }
 
 /** The one certificate of a base64 certs-only answer (SignedData's certificates field). */
@@ -61,7 +72,10 @@ test('an enrollment under an approval profile is 202 until ca approve, then its 
 
   const pending = await cli('ca', 'pending', '--json');
   assertOk(pending);
-  assert.deepEqual((JSON.parse(pending.stdout) as { id: string; subject: string }[]).map((row) => [row.id, row.subject]), [[id, 'CN=sensor-held']]);
+  assert.deepEqual(
+    (JSON.parse(pending.stdout) as { id: string; subject: string }[]).map((row) => [row.id, row.subject]),
+    [[id, 'CN=sensor-held']],
+  );
   const count = await est.h.services.store.certificateCount();
   assertOk(await cli('ca', 'approve', id));
   const issued = await post('/device/simpleenroll', csr, { Authorization: basic(token) });
@@ -74,7 +88,10 @@ test('an enrollment under an approval profile is 202 until ca approve, then its 
 
   // Re-enrollment under the same profile waits for approval too.
   const { csr: renewal } = await makeCsr({ subject: [[{ type: '2.5.4.3', value: 'sensor-held' }]] });
-  const client = { cert: Buffer.from(`-----BEGIN CERTIFICATE-----\n${certificate.der.toString('base64')}\n-----END CERTIFICATE-----\n`).toString(), key: keyPem };
+  const client = {
+    cert: Buffer.from(`-----BEGIN CERTIFICATE-----\n${certificate.der.toString('base64')}\n-----END CERTIFICATE-----\n`).toString(),
+    key: keyPem,
+  };
   const renewalId = accepted(await post('/device/simplereenroll', renewal, {}, client));
   assertOk(await cli('ca', 'approve', renewalId));
   const renewed = await post('/device/simplereenroll', renewal, {}, client);

@@ -34,17 +34,47 @@ interface CurlAnswer {
 /** curl against the EST harness: the head and body apart, exactly as received. */
 async function curl(path: string, tls: keyof typeof TLS, args: readonly string[] = []): Promise<CurlAnswer> {
   const base = join(temp.path, `curl-${++n}`);
-  const result = await runTool('curl', ['-sS', ...TLS[tls], '--cacert', est.caFile, '-D', `${base}.head`, '-o', `${base}.body`, ...args, `${est.url}${path}`]);
+  const result = await runTool('curl', [
+    '-sS',
+    ...TLS[tls],
+    '--cacert',
+    est.caFile,
+    '-D',
+    `${base}.head`,
+    '-o',
+    `${base}.body`,
+    ...args,
+    `${est.url}${path}`,
+  ]);
   assert.equal(result.code, 0, result.output);
   // With --anyauth the file holds the challenge's head, then the answer's: keep the last.
-  const head = readFileSync(`${base}.head`, 'latin1').split(/(?=^HTTP\/1\.1 )/m).at(-1)!;
+  const head = readFileSync(`${base}.head`, 'latin1')
+    .split(/(?=^HTTP\/1\.1 )/m)
+    .at(-1)!;
   return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), head, body: readFileSync(`${base}.body`) };
 }
 
 /** A key and a base64 CSR made by `openssl req`, as RFC 7030's examples make them. */
 async function opensslCsr(cn: string, extra: readonly string[] = []): Promise<{ key: string; csrB64: string }> {
   const base = join(temp.path, `req-${++n}`);
-  const made = await runTool('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${base}.key`, '-subj', `/CN=${cn}`, '-outform', 'DER', '-out', `${base}.der`, ...extra]);
+  const made = await runTool('openssl', [
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    `${base}.key`,
+    '-subj',
+    `/CN=${cn}`,
+    '-outform',
+    'DER',
+    '-out',
+    `${base}.der`,
+    ...extra,
+  ]);
   assert.equal(made.code, 0, made.output);
   writeFileSync(`${base}.b64`, readFileSync(`${base}.der`).toString('base64'));
   return { key: `${base}.key`, csrB64: `${base}.b64` };
@@ -65,7 +95,10 @@ function assertWireForm(answer: CurlAnswer, contentType: string): void {
   assert.match(answer.head, new RegExp(`\\r\\nContent-Length: ${answer.body.length}\\r\\n`));
   assert.doesNotMatch(answer.head, /Transfer-Encoding: chunked/i);
   const lines = answer.body.toString('latin1').split('\r\n');
-  assert.ok(lines.slice(0, -1).every((line) => line.length === 64), 'every line but the last is 64 characters');
+  assert.ok(
+    lines.slice(0, -1).every((line) => line.length === 64),
+    'every line but the last is 64 characters',
+  );
   assert.ok(lines.at(-1)!.length > 0 && lines.at(-1)!.length <= 64, 'nothing after the last line');
 }
 
@@ -81,7 +114,16 @@ for (const tls of ['1.2', '1.3'] as const) {
   test(`simpleenroll over TLS ${tls} with a token (HTTP Basic), a CSR from openssl req sent chunked, then simplereenroll with the certificate`, async () => {
     const token = await est.token();
     const { key, csrB64 } = await opensslCsr(`sensor-tls${tls.replace('.', '')}`);
-    const enrolled = await curl('/simpleenroll', tls, ['-u', `${token.id}:${token.secret}`, '-H', 'Content-Type: application/pkcs10', '-H', 'Transfer-Encoding: chunked', '--data-binary', `@${csrB64}`]);
+    const enrolled = await curl('/simpleenroll', tls, [
+      '-u',
+      `${token.id}:${token.secret}`,
+      '-H',
+      'Content-Type: application/pkcs10',
+      '-H',
+      'Transfer-Encoding: chunked',
+      '--data-binary',
+      `@${csrB64}`,
+    ]);
     assert.equal(enrolled.status, 200, enrolled.body.toString());
     assertWireForm(enrolled, 'application/pkcs7-mime; smime-type=certs-only');
     const certPem = await printCerts(enrolled.body);
@@ -90,11 +132,25 @@ for (const tls of ['1.2', '1.3'] as const) {
     const verified = await runTool('openssl', ['verify', '-CAfile', est.caFile, certFile]);
     assert.equal(verified.code, 0, verified.output);
     const certificate = parseCertificates(certPem)[0]!;
-    assert.equal((await est.h.services.store.getCertificate({ issuerId: 'intermediate-1', serial: certificate.serialNumber }))?.der.equals(certificate.der), true);
+    assert.equal(
+      (await est.h.services.store.getCertificate({ issuerId: 'intermediate-1', serial: certificate.serialNumber }))?.der.equals(
+        certificate.der,
+      ),
+      true,
+    );
 
     // Re-enrollment with the certificate just issued, a new key, the same subject.
     const renewed = await opensslCsr(`sensor-tls${tls.replace('.', '')}`);
-    const answer = await curl('/simplereenroll', tls, ['--cert', certFile, '--key', key, '-H', 'Content-Type: application/pkcs10', '--data-binary', `@${renewed.csrB64}`]);
+    const answer = await curl('/simplereenroll', tls, [
+      '--cert',
+      certFile,
+      '--key',
+      key,
+      '-H',
+      'Content-Type: application/pkcs10',
+      '--data-binary',
+      `@${renewed.csrB64}`,
+    ]);
     assert.equal(answer.status, 200, answer.body.toString());
     const next = parseCertificate(parseCertificates(await printCerts(answer.body))[0]!.der);
     const record = await est.h.services.store.getCertificate({ issuerId: 'intermediate-1', serial: next.serialNumber });
@@ -110,7 +166,15 @@ for (const tls of ['1.2', '1.3'] as const) {
     assert.match(answer.body.toString(), /^EST_AUTH_REQUIRED: /);
     // curl --anyauth answers the challenge with the token, as deployed clients do.
     const token = await est.token();
-    const retried = await curl('/simpleenroll', tls, ['--anyauth', '-u', `${token.id}:${token.secret}`, '-H', 'Content-Type: application/pkcs10', '--data-binary', `@${csrB64}`]);
+    const retried = await curl('/simpleenroll', tls, [
+      '--anyauth',
+      '-u',
+      `${token.id}:${token.secret}`,
+      '-H',
+      'Content-Type: application/pkcs10',
+      '--data-binary',
+      `@${csrB64}`,
+    ]);
     assert.equal(retried.status, 200, retried.body.toString());
   });
 }
@@ -131,12 +195,23 @@ test('csrattrs: 204 with no body on TLS 1.3; on TLS 1.2 application/csrattrs ask
 test('serverkeygen: multipart/mixed with the PKCS#8 key and the certificate for it (Bearer token)', async () => {
   const token = await est.token();
   const { csrB64 } = await opensslCsr('sensor-keygen');
-  const answer = await curl('/serverkeygen', '1.3', ['-H', `Authorization: Bearer ${token.id}.${token.secret}`, '-H', 'Content-Type: application/pkcs10', '--data-binary', `@${csrB64}`]);
+  const answer = await curl('/serverkeygen', '1.3', [
+    '-H',
+    `Authorization: Bearer ${token.id}.${token.secret}`,
+    '-H',
+    'Content-Type: application/pkcs10',
+    '--data-binary',
+    `@${csrB64}`,
+  ]);
   assert.equal(answer.status, 200, answer.body.toString());
   const boundary = /\r\nContent-Type: multipart\/mixed; boundary=([A-Za-z0-9-]+)\r\n/.exec(answer.head)?.[1];
   assert.ok(boundary !== undefined, answer.head);
   assert.match(answer.head, new RegExp(`\\r\\nContent-Length: ${answer.body.length}\\r\\n`));
-  const parts = answer.body.toString('latin1').split(`--${boundary}`).slice(1, -1).map((part) => part.replace(/^\r\n/, '').replace(/\r\n$/, ''));
+  const parts = answer.body
+    .toString('latin1')
+    .split(`--${boundary}`)
+    .slice(1, -1)
+    .map((part) => part.replace(/^\r\n/, '').replace(/\r\n$/, ''));
   assert.equal(parts.length, 2);
   const [keyPart, certPart] = parts.map((part) => {
     const [head, body] = part.split('\r\n\r\n') as [string, string];
@@ -159,10 +234,20 @@ test('serverkeygen: multipart/mixed with the PKCS#8 key and the certificate for 
 test('a label selects a profile: /.well-known/est/<label>/simpleenroll with a token made for that label', async () => {
   const token = await est.token({ label: 'client' });
   const { csrB64 } = await opensslCsr('sensor-labelled');
-  const answer = await curl('/client/simpleenroll', '1.3', ['-u', `${token.id}:${token.secret}`, '-H', 'Content-Type: application/pkcs10', '--data-binary', `@${csrB64}`]);
+  const answer = await curl('/client/simpleenroll', '1.3', [
+    '-u',
+    `${token.id}:${token.secret}`,
+    '-H',
+    'Content-Type: application/pkcs10',
+    '--data-binary',
+    `@${csrB64}`,
+  ]);
   assert.equal(answer.status, 200, answer.body.toString());
   const certificate = parseCertificates(await printCerts(answer.body))[0]!;
-  assert.equal((await est.h.services.store.getCertificate({ issuerId: 'intermediate-1', serial: certificate.serialNumber }))?.profile, 'client');
+  assert.equal(
+    (await est.h.services.store.getCertificate({ issuerId: 'intermediate-1', serial: certificate.serialNumber }))?.profile,
+    'client',
+  );
   const unknown = await curl('/no-such-profile/cacerts', '1.3');
   assert.equal(unknown.status, 404);
   assert.match(unknown.body.toString(), /^EST_LABEL_UNKNOWN: /);

@@ -52,10 +52,19 @@ test(`${DEVICES} devices enroll concurrently with one-use tokens, then re-enroll
   const { store } = est.h.services;
   const before = await store.certificateCount();
   const tokens = await Promise.all(Array.from({ length: DEVICES }, () => est.token({ names: ['fleet-*'] })));
-  const devices = await Promise.all(Array.from({ length: DEVICES }, (_, i) => makeCsr({ subject: [[{ type: '2.5.4.3', value: `fleet-${i}` }]] })));
+  const devices = await Promise.all(
+    Array.from({ length: DEVICES }, (_, i) => makeCsr({ subject: [[{ type: '2.5.4.3', value: `fleet-${i}` }]] })),
+  );
 
   const enrolled = await pooled(devices, IN_FLIGHT, async (device, i) =>
-    certificateOf(await httpsRequest(`${est.url}/simpleenroll`, { method: 'POST', headers: { Authorization: basic(tokens[i]!), 'Content-Type': 'application/pkcs10' }, body: device.csr.toString('base64'), ca })),
+    certificateOf(
+      await httpsRequest(`${est.url}/simpleenroll`, {
+        method: 'POST',
+        headers: { Authorization: basic(tokens[i]!), 'Content-Type': 'application/pkcs10' },
+        body: device.csr.toString('base64'),
+        ca,
+      }),
+    ),
   );
   assert.equal(new Set(enrolled.map((certificate) => certificate.serialNumber)).size, DEVICES);
 
@@ -66,7 +75,12 @@ test(`${DEVICES} devices enroll concurrently with one-use tokens, then re-enroll
   assert.equal(uses.length, DEVICES);
   assert.equal(new Set(uses.map((entry) => entry.target)).size, DEVICES);
   const again = await pooled(tokens.slice(0, 50), IN_FLIGHT, (token, i) =>
-    httpsRequest(`${est.url}/simpleenroll`, { method: 'POST', headers: { Authorization: basic(token), 'Content-Type': 'application/pkcs10' }, body: devices[i]!.csr.toString('base64'), ca }),
+    httpsRequest(`${est.url}/simpleenroll`, {
+      method: 'POST',
+      headers: { Authorization: basic(token), 'Content-Type': 'application/pkcs10' },
+      body: devices[i]!.csr.toString('base64'),
+      ca,
+    }),
   );
   assert.ok(again.every((answer) => answer.status === 401 && answer.body.toString().startsWith('EST_TOKEN_USED_UP: ')));
 
@@ -88,7 +102,10 @@ test(`${DEVICES} devices enroll concurrently with one-use tokens, then re-enroll
   for (let i = 0; i < DEVICES; i++) {
     const first = await store.getCertificate({ issuerId: 'intermediate-1', serial: enrolled[i]!.serialNumber });
     const second = await store.getCertificate({ issuerId: 'intermediate-1', serial: renewed[i]!.serialNumber });
-    assert.ok(first !== undefined && second !== undefined && first.der.equals(enrolled[i]!.der) && second.der.equals(renewed[i]!.der), `device ${i}: both certificates are in the store`);
+    assert.ok(
+      first !== undefined && second !== undefined && first.der.equals(enrolled[i]!.der) && second.der.equals(renewed[i]!.der),
+      `device ${i}: both certificates are in the store`,
+    );
     assert.deepEqual(second.renewalOf, { issuerId: 'intermediate-1', serial: first.serial });
     assert.equal(second.subject, `CN=fleet-${i}`);
   }
@@ -97,9 +114,18 @@ test(`${DEVICES} devices enroll concurrently with one-use tokens, then re-enroll
 test('N concurrent uses of a one-use token: exactly one enrollment wins', async () => {
   for (let round = 0; round < 5; round++) {
     const token = await est.token({ names: ['race-*'] });
-    const csrs = await Promise.all(Array.from({ length: 20 }, (_, i) => makeCsr({ subject: [[{ type: '2.5.4.3', value: `race-${round}-${i}` }]] })));
+    const csrs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => makeCsr({ subject: [[{ type: '2.5.4.3', value: `race-${round}-${i}` }]] })),
+    );
     const answers = await Promise.all(
-      csrs.map((device) => httpsRequest(`${est.url}/simpleenroll`, { method: 'POST', headers: { Authorization: basic(token), 'Content-Type': 'application/pkcs10' }, body: device.csr.toString('base64'), ca })),
+      csrs.map((device) =>
+        httpsRequest(`${est.url}/simpleenroll`, {
+          method: 'POST',
+          headers: { Authorization: basic(token), 'Content-Type': 'application/pkcs10' },
+          body: device.csr.toString('base64'),
+          ca,
+        }),
+      ),
     );
     assert.deepEqual(answers.map((answer) => answer.status).sort(), [200, ...Array<number>(19).fill(401)]);
   }

@@ -24,13 +24,21 @@ after(async () => {
 
 function tls12(): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port: est.port, ca: readFileSync(est.caFile), maxVersion: 'TLSv1.2', servername: 'localhost' }, () => resolve(socket));
+    const socket = connect(
+      { host: '127.0.0.1', port: est.port, ca: readFileSync(est.caFile), maxVersion: 'TLSv1.2', servername: 'localhost' },
+      () => resolve(socket),
+    );
     socket.once('error', reject);
   });
 }
 
 /** One HTTP/1.1 request written on `socket` by hand; resolves with the status and body. */
-function exchange(socket: TLSSocket, path: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: string }> {
+function exchange(
+  socket: TLSSocket,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     let received = '';
     socket.setEncoding('latin1');
@@ -40,7 +48,13 @@ function exchange(socket: TLSSocket, path: string, headers: Record<string, strin
       resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head ?? '')?.[1]), body: rest.join('\r\n\r\n') });
     });
     socket.once('error', reject);
-    const lines = [`POST /.well-known/est${path} HTTP/1.1`, 'Host: localhost', 'Connection: close', `Content-Length: ${Buffer.byteLength(body)}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+    const lines = [
+      `POST /.well-known/est${path} HTTP/1.1`,
+      'Host: localhost',
+      'Connection: close',
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+    ];
     socket.write(`${lines.join('\r\n')}\r\n\r\n${body}`);
   });
 }
@@ -52,16 +66,34 @@ test('a CSR carrying this channel’s tls-unique is issued; one carrying another
   const tlsUnique = socket.getFinished()!.toString('base64');
   const token = await est.token({ uses: 2 });
   const { csr } = await makeCsr({ subject: [[{ type: '2.5.4.3', value: 'sensor-pop' }]], challengePassword: tlsUnique });
-  const linked = await exchange(socket, '/simpleenroll', { Authorization: basic(token), 'Content-Type': 'application/pkcs10' }, csr.toString('base64'));
+  const linked = await exchange(
+    socket,
+    '/simpleenroll',
+    { Authorization: basic(token), 'Content-Type': 'application/pkcs10' },
+    csr.toString('base64'),
+  );
   assert.equal(linked.status, 200, linked.body);
 
   // The same CSR replayed on another connection carries the first channel's value.
   const before = await est.h.services.store.certificateCount();
-  const replayed = await exchange(await tls12(), '/simpleenroll', { Authorization: basic(token), 'Content-Type': 'application/pkcs10' }, csr.toString('base64'));
+  const replayed = await exchange(
+    await tls12(),
+    '/simpleenroll',
+    { Authorization: basic(token), 'Content-Type': 'application/pkcs10' },
+    csr.toString('base64'),
+  );
   assert.equal(replayed.status, 400);
   assert.match(replayed.body, /^EST_POP_MISMATCH: /);
-  const { csr: forged } = await makeCsr({ subject: [[{ type: '2.5.4.3', value: 'sensor-pop' }]], challengePassword: randomBytes(12).toString('base64') });
-  const wrong = await exchange(await tls12(), '/simpleenroll', { Authorization: basic(token), 'Content-Type': 'application/pkcs10' }, forged.toString('base64'));
+  const { csr: forged } = await makeCsr({
+    subject: [[{ type: '2.5.4.3', value: 'sensor-pop' }]],
+    challengePassword: randomBytes(12).toString('base64'),
+  });
+  const wrong = await exchange(
+    await tls12(),
+    '/simpleenroll',
+    { Authorization: basic(token), 'Content-Type': 'application/pkcs10' },
+    forged.toString('base64'),
+  );
   assert.equal(wrong.status, 400);
   assert.equal(await est.h.services.store.certificateCount(), before);
   assert.equal((await est.h.services.store.getEnrollmentToken(token.id))?.usesLeft, 1, 'the refused requests took no use');

@@ -41,7 +41,9 @@ describe('revocation feed across nodes on PostgreSQL', () => {
     nodeA = await openPostgresStore({ url: database.url, migrate: true });
     nodeB = await openPostgresStore({ url: database.url });
     await nodeA.addIssuer(issuer('root', null, true), draft('ca.init', 'root'));
-    await Promise.all(serials.map((serial) => nodeA.recordIssuance(certificate('root', serial), draft('certificate.issue', `root/${serial}`))));
+    await Promise.all(
+      serials.map((serial) => nodeA.recordIssuance(certificate('root', serial), draft('certificate.issue', `root/${serial}`))),
+    );
     feedB = createRevocationFeed({ store: nodeB, afterSequence: 0, pollIntervalMs: NEVER_MS });
     feedB.subscribe((event) => heard.push(event));
   });
@@ -52,12 +54,19 @@ describe('revocation feed across nodes on PostgreSQL', () => {
     await database.drop();
   });
 
-  const revokeOnA = (serial: string) => nodeA.recordRevocation({ issuerId: 'root', serial, reason: 'keyCompromise', revokedAt: new Date() }, draft('certificate.revoke', `root/${serial}`));
+  const revokeOnA = (serial: string) =>
+    nodeA.recordRevocation(
+      { issuerId: 'root', serial, reason: 'keyCompromise', revokedAt: new Date() },
+      draft('certificate.revoke', `root/${serial}`),
+    );
 
   test("a revocation committed on one node reaches the other node's feed by NOTIFY", async () => {
     await revokeOnA(serials[0]!);
     await waitFor(heard, 1);
-    assert.deepEqual(heard.map((e) => [e.sequence, e.serial]), [[1, serials[0]]]);
+    assert.deepEqual(
+      heard.map((e) => [e.sequence, e.serial]),
+      [[1, serials[0]]],
+    );
   });
 
   test('after its connections are cut, the other node catches up by sequence: none missed, none twice, in order', async () => {
@@ -66,7 +75,9 @@ describe('revocation feed across nodes on PostgreSQL', () => {
     try {
       for (let round = 0; round < 3; round++) {
         // Every other connection to the database is ended: B's LISTEN connection and both pools'.
-        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+        await admin.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+        );
         const start = 1 + round * 10;
         const batch = serials.slice(start, start + 10);
         // Written while B is reconnecting: their NOTIFYs go to nobody on B's side.

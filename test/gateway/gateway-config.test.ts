@@ -60,8 +60,14 @@ test('parses a valid configuration with defaults, deeply frozen', () => {
 test('a trust bundle validates strictly unless it says profile rfc5280', () => {
   assert.equal(parseGatewayConfig(VALID).trustBundles[0]!.profile, 'strict');
   const legacy = parseGatewayConfig(VALID.replace('failurePolicy: soft-fail', 'failurePolicy: soft-fail\n    profile: rfc5280'));
-  assert.deepEqual(legacy.trustBundles.map((bundle) => bundle.profile), ['strict', 'rfc5280']);
-  assert.match(failure(VALID.replace('failurePolicy: soft-fail', 'failurePolicy: soft-fail\n    profile: lenient')), /trustBundles\[1\]\.profile/);
+  assert.deepEqual(
+    legacy.trustBundles.map((bundle) => bundle.profile),
+    ['strict', 'rfc5280'],
+  );
+  assert.match(
+    failure(VALID.replace('failurePolicy: soft-fail', 'failurePolicy: soft-fail\n    profile: lenient')),
+    /trustBundles\[1\]\.profile/,
+  );
 });
 
 test('errors name the path to the bad field', () => {
@@ -70,22 +76,44 @@ test('errors name the path to the bad field', () => {
   assert.match(failure(VALID.replace('handshakeTimeoutMs: 5000', 'handshakeTimeoutMs: -1')), /limits\.handshakeTimeoutMs/);
   assert.match(failure(VALID.replace('headers: both', 'headers: all')), /routes\[0\]\.headers/);
   assert.match(failure(VALID.replace('headers: both', 'hedaers: both')), /routes\[0\].*hedaers/);
-  assert.match(failure(VALID.replace('refreshSeconds: 600', 'file: /x.crl')), /trustBundles\[1\]\.revocation: a CRL source needs exactly one/);
+  assert.match(
+    failure(VALID.replace('refreshSeconds: 600', 'file: /x.crl')),
+    /trustBundles\[1\]\.revocation: a CRL source needs exactly one/,
+  );
 });
 
 test('bad rules and duplicate routes are refused with their location', () => {
   assert.match(failure(VALID.replace('ns/*/sa/api', 'ns/a*/sa/api')), /routes\[0\]\.allow\[0\]/);
   assert.match(failure(VALID.replace('AB:', 'ZZ:')), /routes\[0\]\.deny\[0\]/);
   assert.match(failure(VALID.replace('allow:\n      - spiffeId', 'allow:\n      - {}\n      - spiffeId')), /allow\[0\]/);
-  assert.match(failure(VALID.replace('clientCertificate: optional\n', 'clientCertificate: optional\n    trustBundles: [internal]\n  - upstream: http://b.internal\n')), /routes: two routes/);
+  assert.match(
+    failure(
+      VALID.replace(
+        'clientCertificate: optional\n',
+        'clientCertificate: optional\n    trustBundles: [internal]\n  - upstream: http://b.internal\n',
+      ),
+    ),
+    /routes: two routes/,
+  );
 });
 
 test('with more than one trust bundle, each route names the bundles it accepts, by names that exist', () => {
-  assert.match(failure(VALID.replace('    trustBundles: [internal]\n', '')), /routes\[0\]\.trustBundles: with more than one trust bundle \(internal, partner\), each route names those it accepts/);
-  assert.match(failure(VALID.replace('trustBundles: [internal]', 'trustBundles: [internl]')), /routes\[0\]\.trustBundles\[0\]: "internl" is not the name of a trust bundle/);
+  assert.match(
+    failure(VALID.replace('    trustBundles: [internal]\n', '')),
+    /routes\[0\]\.trustBundles: with more than one trust bundle \(internal, partner\), each route names those it accepts/,
+  );
+  assert.match(
+    failure(VALID.replace('trustBundles: [internal]', 'trustBundles: [internl]')),
+    /routes\[0\]\.trustBundles\[0\]: "internl" is not the name of a trust bundle/,
+  );
   assert.match(failure(VALID.replace('trustBundles: [internal]', 'trustBundles: []')), /routes\[0\]\.trustBundles/);
-  assert.match(failure(VALID.replace('name: partner', 'name: internal')), /trustBundles\[1\]\.name: "internal" is the name of an earlier bundle/);
-  const one = VALID.replace(/ {2}- name: partner[\s\S]*?graceSeconds: 3600 }\n/, '').replace(', partner]', ']').replace('    trustBundles: [internal]\n', '');
+  assert.match(
+    failure(VALID.replace('name: partner', 'name: internal')),
+    /trustBundles\[1\]\.name: "internal" is the name of an earlier bundle/,
+  );
+  const one = VALID.replace(/ {2}- name: partner[\s\S]*?graceSeconds: 3600 }\n/, '')
+    .replace(', partner]', ']')
+    .replace('    trustBundles: [internal]\n', '');
   assert.equal(parseGatewayConfig(one).routes[0]!.trustBundles, undefined, 'with one bundle a route may leave it out');
   assert.deepEqual(parseGatewayConfig(VALID).routes[1]!.trustBundles, ['internal', 'partner']);
 });
@@ -95,6 +123,11 @@ test('refuses malformed and hostile YAML', () => {
   failure('a: 1\na: 2\n');
   failure('');
   const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
-  for (let i = 1; i < 12; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+  for (let i = 1; i < 12; i++)
+    bomb.push(
+      `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(',')}]`,
+    );
   failure(bomb.join('\n'));
 });

@@ -5,7 +5,12 @@ import { compileRouteTable, normalizeHost, routablePath, routeMatchPath } from '
 import type { RouteEntry } from '../../src/gateway/index.js';
 import { errorCodeOf } from '../../src/errors.js';
 
-const entry = (host: string, pathPrefix: string, route: string): RouteEntry<string> => ({ host, pathPrefix, clientCertificate: 'required', route });
+const entry = (host: string, pathPrefix: string, route: string): RouteEntry<string> => ({
+  host,
+  pathPrefix,
+  clientCertificate: 'required',
+  route,
+});
 const table = compileRouteTable([
   entry('*', '/', 'default'),
   entry('api.example.com', '/', 'api-root'),
@@ -51,11 +56,40 @@ test('refuses a Host that is not a host name, IPv4 address or bracketed IPv6 lit
     const found = anyHost.lookup(host, '/');
     return found.ok ? found.entry.route : found.reason;
   };
-  for (const host of ['denied.example,localhost', 'denied.example;x', 'denied%2eexample', '[denied.example]', 'a b', 'bad host\r\n', 'a:b', 'a:123456', 'a:99999', '[::1', '[::1]x', 'a..b', '.a', 'user@a', 'a/b', `${'a'.repeat(64)}.test`]) {
+  for (const host of [
+    'denied.example,localhost',
+    'denied.example;x',
+    'denied%2eexample',
+    '[denied.example]',
+    'a b',
+    'bad host\r\n',
+    'a:b',
+    'a:123456',
+    'a:99999',
+    '[::1',
+    '[::1]x',
+    'a..b',
+    '.a',
+    'user@a',
+    'a/b',
+    `${'a'.repeat(64)}.test`,
+  ]) {
     assert.equal(reasonOf(host), 'host_invalid', JSON.stringify(host));
     assert.equal(routeOf(host, '/'), 'host_invalid', JSON.stringify(host));
   }
-  for (const host of ['localhost', 'localhost:8443', 'a.example.', 'A-B_c.test', '127.0.0.1', '127.0.0.1:443', '[::1]', '[::1]:443', '[2001:DB8::1]', 'x:']) assert.equal(reasonOf(host), 'default', host);
+  for (const host of [
+    'localhost',
+    'localhost:8443',
+    'a.example.',
+    'A-B_c.test',
+    '127.0.0.1',
+    '127.0.0.1:443',
+    '[::1]',
+    '[::1]:443',
+    '[2001:DB8::1]',
+    'x:',
+  ])
+    assert.equal(reasonOf(host), 'default', host);
 });
 
 test('normalizeHost handles IPv6 literals and refuses junk', () => {
@@ -153,7 +187,48 @@ function routablePathByPatterns(target: string): string | undefined {
 }
 
 test('routablePath decides as the rules written as patterns do, on seeded random targets made of the characters that matter', () => {
-  const pieces = ['/', '.', '..', '%', '2', 'f', 'F', '5', 'c', 'C', 'e', 'E', '0', '00', '?', '#', '\\', 'a', '-', ' ', '\r', '\u00e9', '\u007f', '%2', '%2f', '%2E', '%5C', '%00', 'x%', '/..', '/.', '../', ';', '%3b', '%3B', '%41', '%7e', '%0a', '%c3', '//'];
+  const pieces = [
+    '/',
+    '.',
+    '..',
+    '%',
+    '2',
+    'f',
+    'F',
+    '5',
+    'c',
+    'C',
+    'e',
+    'E',
+    '0',
+    '00',
+    '?',
+    '#',
+    '\\',
+    'a',
+    '-',
+    ' ',
+    '\r',
+    '\u00e9',
+    '\u007f',
+    '%2',
+    '%2f',
+    '%2E',
+    '%5C',
+    '%00',
+    'x%',
+    '/..',
+    '/.',
+    '../',
+    ';',
+    '%3b',
+    '%3B',
+    '%41',
+    '%7e',
+    '%0a',
+    '%c3',
+    '//',
+  ];
   fc.assert(
     fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), (parts) => {
       const target = parts.join('');
@@ -161,12 +236,44 @@ test('routablePath decides as the rules written as patterns do, on seeded random
     }),
     { seed: 0x5eed, numRuns: 20_000 },
   );
-  for (const target of ['', '/', '/.', '/..', '/a/.', '/a/..?x', '/a/...', '/.a', '/a%2', '/a%', '/%2', '/%5', '/?#', '/#?', '/a/', '//', '/a;', '/;']) {
+  for (const target of [
+    '',
+    '/',
+    '/.',
+    '/..',
+    '/a/.',
+    '/a/..?x',
+    '/a/...',
+    '/.a',
+    '/a%2',
+    '/a%',
+    '/%2',
+    '/%5',
+    '/?#',
+    '/#?',
+    '/a/',
+    '//',
+    '/a;',
+    '/;',
+  ]) {
     assert.equal(routablePath(target), routablePathByPatterns(target), JSON.stringify(target));
   }
 });
 
 test('refuses bad prefixes, hosts and duplicates with GATEWAY_ROUTE_INVALID', () => {
-  const cases = [[entry('a.test', 'api', 'x')], [entry('a.test', '/a;b', 'x')], [entry('a.test', '/%61', 'x')], [entry('a.test', '//a', 'x')], [entry('a.test', '/a/../b', 'x')], [entry('a.*.test', '/', 'x')], [entry('*.*.test', '/', 'x')], [entry('a.test', '/x', '1'), entry('A.test', '/x/', '2')]];
-  for (const entries of cases) assert.throws(() => compileRouteTable(entries), (error) => errorCodeOf(error) === 'GATEWAY_ROUTE_INVALID');
+  const cases = [
+    [entry('a.test', 'api', 'x')],
+    [entry('a.test', '/a;b', 'x')],
+    [entry('a.test', '/%61', 'x')],
+    [entry('a.test', '//a', 'x')],
+    [entry('a.test', '/a/../b', 'x')],
+    [entry('a.*.test', '/', 'x')],
+    [entry('*.*.test', '/', 'x')],
+    [entry('a.test', '/x', '1'), entry('A.test', '/x/', '2')],
+  ];
+  for (const entries of cases)
+    assert.throws(
+      () => compileRouteTable(entries),
+      (error) => errorCodeOf(error) === 'GATEWAY_ROUTE_INVALID',
+    );
 });

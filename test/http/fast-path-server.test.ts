@@ -8,15 +8,28 @@ import type { FastPath } from '../../src/http/index.js';
 
 /** Fast: POST /fast with a text/plain body, answered with the body reversed (`slow` after 200 ms). Everything else: the fallback, which names itself. */
 const fastPath: FastPath = {
-  claims: (head) => head.method === 'POST' && head.target === '/fast' && head.fields.some((field, i) => i % 2 === 0 && field.toLowerCase() === 'content-type' && head.fields[i + 1] === 'text/plain'),
+  claims: (head) =>
+    head.method === 'POST' &&
+    head.target === '/fast' &&
+    head.fields.some((field, i) => i % 2 === 0 && field.toLowerCase() === 'content-type' && head.fields[i + 1] === 'text/plain'),
   serve: async (head, body) => {
     if (body.toString() === 'throw') throw new Error('the fast path failed');
     if (body.toString() === 'slow') await new Promise((resolve) => setTimeout(resolve, 200));
-    return { status: 200, fields: [['Content-Type', 'text/plain'], ['X-Served-By', 'fast']], body: Buffer.from([...body.toString()].reverse().join('')) };
+    return {
+      status: 200,
+      fields: [
+        ['Content-Type', 'text/plain'],
+        ['X-Served-By', 'fast'],
+      ],
+      body: Buffer.from([...body.toString()].reverse().join('')),
+    };
   },
 };
 
-async function withServer(fn: (port: number, errors: unknown[], server: Server) => Promise<void>, timeouts = { requestTimeoutMs: 10_000, idleTimeoutMs: 5_000 }): Promise<void> {
+async function withServer(
+  fn: (port: number, errors: unknown[], server: Server) => Promise<void>,
+  timeouts = { requestTimeoutMs: 10_000, idleTimeoutMs: 5_000 },
+): Promise<void> {
   const fallback = createHttpServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -27,7 +40,14 @@ async function withServer(fn: (port: number, errors: unknown[], server: Server) 
     });
   });
   const errors: unknown[] = [];
-  const server = createFastPathServer({ fastPath, fallback, maxHeaderBytes: 4096, maxBodyBytes: 64, ...timeouts, onError: (error) => errors.push(error) });
+  const server = createFastPathServer({
+    fastPath,
+    fallback,
+    maxHeaderBytes: 4096,
+    maxBodyBytes: 64,
+    ...timeouts,
+    onError: (error) => errors.push(error),
+  });
   const { port } = await listen(server, { host: '127.0.0.1', port: 0 });
   try {
     await fn(port, errors, server);
@@ -37,7 +57,12 @@ async function withServer(fn: (port: number, errors: unknown[], server: Server) 
 }
 
 /** Writes `parts` (with pauses between them) on one connection and reads until `count` responses or close. */
-async function exchange(port: number, parts: readonly string[], count: number, timeoutMs = 3000): Promise<{ responses: { status: number; servedBy: string; body: string; connection: string }[]; isClosed: boolean }> {
+async function exchange(
+  port: number,
+  parts: readonly string[],
+  count: number,
+  timeoutMs = 3000,
+): Promise<{ responses: { status: number; servedBy: string; body: string; connection: string }[]; isClosed: boolean }> {
   const socket: Socket = connect(port, '127.0.0.1');
   let received = '';
   let isClosed = false;
@@ -58,7 +83,12 @@ async function exchange(port: number, parts: readonly string[], count: number, t
       rest = rest.slice(end + 4 + length);
       // An interim 100 Continue is not an answer.
       if (status < 200) continue;
-      responses.push({ status, servedBy: /\r\nx-served-by: *(\S+)/i.exec(head)?.[1] ?? '', body, connection: /\r\nconnection: *(\S+)/i.exec(head)?.[1]?.toLowerCase() ?? '' });
+      responses.push({
+        status,
+        servedBy: /\r\nx-served-by: *(\S+)/i.exec(head)?.[1] ?? '',
+        body,
+        connection: /\r\nconnection: *(\S+)/i.exec(head)?.[1]?.toLowerCase() ?? '',
+      });
     }
     return responses;
   };
@@ -75,7 +105,8 @@ async function exchange(port: number, parts: readonly string[], count: number, t
   }
 }
 
-const fast = (body: string, extra = ''): string => `POST /fast HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
+const fast = (body: string, extra = ''): string =>
+  `POST /fast HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n${extra}\r\n${body}`;
 
 test('claimed requests are answered by the fast path, pipelined ones in order, split across reads too', async () => {
   await withServer(async (port) => {
@@ -111,7 +142,10 @@ test('what the fast path leaves alone goes to the fallback: another type, a body
     const cases: [string, string][] = [
       ['POST /fast HTTP/1.1\r\nHost: a\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\nhi', 'fallback POST /fast hi'],
       [fast('x'.repeat(65)), `fallback POST /fast ${'x'.repeat(65)}`],
-      ['POST /fast HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n', 'fallback POST /fast hi'],
+      [
+        'POST /fast HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n',
+        'fallback POST /fast hi',
+      ],
       [fast('hi', 'Expect: 100-continue\r\n'), 'fallback POST /fast hi'],
       ['POST /fast HTTP/1.0\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi', 'fallback POST /fast hi'],
     ];
@@ -144,7 +178,12 @@ test('a request body that stops coming is cut off after the request timeout, and
   await withServer(
     async (port) => {
       const started = Date.now();
-      const stalled = await exchange(port, ['POST /fast HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nabc'], 1, 3000);
+      const stalled = await exchange(
+        port,
+        ['POST /fast HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nabc'],
+        1,
+        3000,
+      );
       assert.equal(stalled.isClosed, true);
       assert.ok(Date.now() - started < 2000, `closed after ${Date.now() - started} ms`);
       const idle = connect(port, '127.0.0.1');
@@ -161,7 +200,15 @@ test('a request body that stops coming is cut off after the request timeout, and
 
 test('closeServer ends fast-path and handed-over connections alike', async () => {
   const fallback = createHttpServer((_req, res) => res.end('x'));
-  const server = createFastPathServer({ fastPath, fallback, maxHeaderBytes: 4096, maxBodyBytes: 64, requestTimeoutMs: 10_000, idleTimeoutMs: 10_000, onError: () => undefined });
+  const server = createFastPathServer({
+    fastPath,
+    fallback,
+    maxHeaderBytes: 4096,
+    maxBodyBytes: 64,
+    requestTimeoutMs: 10_000,
+    idleTimeoutMs: 10_000,
+    onError: () => undefined,
+  });
   const { port } = await listen(server, { host: '127.0.0.1', port: 0 });
   const sockets = [connect(port, '127.0.0.1'), connect(port, '127.0.0.1')];
   sockets[0]!.write(fast('a'));
@@ -173,7 +220,10 @@ test('closeServer ends fast-path and handed-over connections alike', async () =>
     socket.resume();
   }
   await closeServer(server);
-  await Promise.race([Promise.all(closed), new Promise((_, reject) => setTimeout(() => reject(new Error('connections still open')), 2000))]);
+  await Promise.race([
+    Promise.all(closed),
+    new Promise((_, reject) => setTimeout(() => reject(new Error('connections still open')), 2000)),
+  ]);
   assert.equal(server.listening, false);
 });
 

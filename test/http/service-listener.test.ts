@@ -16,7 +16,25 @@ let second: ServiceTls;
 async function selfSigned(name: string): Promise<ServiceTls> {
   const key = join(temp.path, `${name}.key`);
   const cert = join(temp.path, `${name}.crt`);
-  const made = await runTool('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-subj', `/CN=${name}`, '-days', '1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  const made = await runTool('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-subj',
+    `/CN=${name}`,
+    '-days',
+    '1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
   assert.equal(made.code, 0, made.output);
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8'), ca: [readFileSync(cert, 'utf8')] };
 }

@@ -40,10 +40,44 @@ before(async () => {
   opensslOk(['pkey', '-in', file('rsa.pem'), '-traditional', '-outform', 'DER', '-out', file('rsa-legacy.der')]);
   opensslOk(['ecparam', '-name', 'prime256v1', '-genkey', '-out', file('ecparam.pem')]);
   opensslOk(['pkey', '-in', file('ec.pem'), '-aes256', '-passout', `pass:${PASSPHRASE}`, '-out', file('ec-enc.pem')]);
-  opensslOk(['pkcs8', '-topk8', '-in', file('ec.pem'), '-v2', 'aes-128-cbc', '-v2prf', 'hmacWithSHA1', '-passout', `pass:${PASSPHRASE}`, '-out', file('ec-enc-sha1.pem')]);
+  opensslOk([
+    'pkcs8',
+    '-topk8',
+    '-in',
+    file('ec.pem'),
+    '-v2',
+    'aes-128-cbc',
+    '-v2prf',
+    'hmacWithSHA1',
+    '-passout',
+    `pass:${PASSPHRASE}`,
+    '-out',
+    file('ec-enc-sha1.pem'),
+  ]);
   opensslOk(['pkcs8', '-topk8', '-in', file('ec.pem'), '-scrypt', '-passout', `pass:${PASSPHRASE}`, '-out', file('ec-enc-scrypt.pem')]);
-  opensslOk(['pkcs8', '-topk8', '-in', file('ec.pem'), '-v1', 'PBE-SHA1-3DES', '-passout', `pass:${PASSPHRASE}`, '-out', file('ec-enc-pbes1.pem')]);
-  opensslOk(['pkey', '-in', file('ec.pem'), '-traditional', '-aes256', '-passout', `pass:${PASSPHRASE}`, '-out', file('ec-enc-legacy.pem')]);
+  opensslOk([
+    'pkcs8',
+    '-topk8',
+    '-in',
+    file('ec.pem'),
+    '-v1',
+    'PBE-SHA1-3DES',
+    '-passout',
+    `pass:${PASSPHRASE}`,
+    '-out',
+    file('ec-enc-pbes1.pem'),
+  ]);
+  opensslOk([
+    'pkey',
+    '-in',
+    file('ec.pem'),
+    '-traditional',
+    '-aes256',
+    '-passout',
+    `pass:${PASSPHRASE}`,
+    '-out',
+    file('ec-enc-legacy.pem'),
+  ]);
   opensslOk(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:secp256k1', '-out', file('k1.pem')]);
   opensslOk(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024', '-out', file('rsa1024.pem')]);
 });
@@ -92,8 +126,14 @@ test('imports keys openssl encrypted with PBES2: PBKDF2-SHA256 AES-256, PBKDF2-S
 });
 
 test('refuses PBES1 and legacy PEM encryption with KEY_UNSUPPORTED_ENCRYPTION', async () => {
-  await assertCode(() => importPrivateKey(readFileSync(file('ec-enc-pbes1.pem')), { passphrase: PASSPHRASE }), 'KEY_UNSUPPORTED_ENCRYPTION');
-  await assertCode(() => importPrivateKey(readFileSync(file('ec-enc-legacy.pem')), { passphrase: PASSPHRASE }), 'KEY_UNSUPPORTED_ENCRYPTION');
+  await assertCode(
+    () => importPrivateKey(readFileSync(file('ec-enc-pbes1.pem')), { passphrase: PASSPHRASE }),
+    'KEY_UNSUPPORTED_ENCRYPTION',
+  );
+  await assertCode(
+    () => importPrivateKey(readFileSync(file('ec-enc-legacy.pem')), { passphrase: PASSPHRASE }),
+    'KEY_UNSUPPORTED_ENCRYPTION',
+  );
 });
 
 test('refuses keys of unsupported types on import', async () => {
@@ -228,17 +268,29 @@ test('refuses excessive key derivation work and foreign ciphers with KEY_UNSUPPO
     der.sequence(
       der.sequence(
         der.oid('1.2.840.113549.1.5.13'),
-        der.sequence(der.sequence(der.oid('1.2.840.113549.1.5.12'), kdfParams), der.sequence(der.oid(cipherOid), der.octetString(Buffer.alloc(16)))),
+        der.sequence(
+          der.sequence(der.oid('1.2.840.113549.1.5.12'), kdfParams),
+          der.sequence(der.oid(cipherOid), der.octetString(Buffer.alloc(16))),
+        ),
       ),
       der.octetString(Buffer.alloc(32)),
     );
   // Deriving with 2^31 PBKDF2 iterations would take many minutes: the refusal comes before any derivation.
-  await assertCode(() => importPrivateKey(encrypted(der.sequence(der.octetString(Buffer.alloc(16)), der.integer(2 ** 31))), { passphrase: PASSPHRASE }), 'KEY_UNSUPPORTED_ENCRYPTION');
   await assertCode(
-    () => importPrivateKey(encrypted(der.sequence(der.octetString(Buffer.alloc(16)), der.integer(1000)), '1.2.840.113549.3.7'), { passphrase: PASSPHRASE }),
+    () => importPrivateKey(encrypted(der.sequence(der.octetString(Buffer.alloc(16)), der.integer(2 ** 31))), { passphrase: PASSPHRASE }),
     'KEY_UNSUPPORTED_ENCRYPTION',
   );
-  await assertCode(() => importPrivateKey(encrypted(der.sequence(der.octetString(Buffer.alloc(16)), der.integer(0))), { passphrase: PASSPHRASE }), 'KEY_MALFORMED');
+  await assertCode(
+    () =>
+      importPrivateKey(encrypted(der.sequence(der.octetString(Buffer.alloc(16)), der.integer(1000)), '1.2.840.113549.3.7'), {
+        passphrase: PASSPHRASE,
+      }),
+    'KEY_UNSUPPORTED_ENCRYPTION',
+  );
+  await assertCode(
+    () => importPrivateKey(encrypted(der.sequence(der.octetString(Buffer.alloc(16)), der.integer(0))), { passphrase: PASSPHRASE }),
+    'KEY_MALFORMED',
+  );
 });
 
 const KEY_IMPORT_OUTCOMES: readonly string[] = ['accepted', 'KEY_MALFORMED', 'KEY_UNSUPPORTED_TYPE'];
@@ -266,7 +318,10 @@ test('every single-bit flip of a PKCS#8 key gives a key or KEY_MALFORMED / KEY_U
 });
 
 test('random bytes, and the over-long scalar of issue 13, are refused with KEY_MALFORMED (seeded property)', async () => {
-  const inputs = [P256_LONG_SCALAR_PKCS8, ...fc.sample(fc.uint8Array({ minLength: 1, maxLength: 512 }), { seed: 0x5eed, numRuns: 500 }).map((bytes) => Buffer.from(bytes))];
+  const inputs = [
+    P256_LONG_SCALAR_PKCS8,
+    ...fc.sample(fc.uint8Array({ minLength: 1, maxLength: 512 }), { seed: 0x5eed, numRuns: 500 }).map((bytes) => Buffer.from(bytes)),
+  ];
   const run = await runIsolated(CHECKS, 'privateKey', inputs);
   assert.deepEqual(run.failures, [], describeFailures(run.failures));
   assert.deepEqual([...run.outcomes.keys()], ['KEY_MALFORMED']);
@@ -274,7 +329,10 @@ test('random bytes, and the over-long scalar of issue 13, are refused with KEY_M
 
 test('random overwrites of PKCS#8 DER give a key or a typed error (seeded property)', async () => {
   const rsaDer = await exportPrivateKeyDer(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
-  const edits = fc.tuple(fc.constantFrom(p256Der, rsaDer), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }));
+  const edits = fc.tuple(
+    fc.constantFrom(p256Der, rsaDer),
+    fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+  );
   const inputs = fc.sample(edits, { seed: 0x5eed, numRuns: 500 }).map(([whole, overwrites]) => {
     const mutated = Buffer.from(whole);
     for (const [at, value] of overwrites) mutated[at % mutated.length] = value;

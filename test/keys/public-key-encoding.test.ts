@@ -98,11 +98,16 @@ test('every single-bit flip of an SPKI gives a key or a typed error (exhaustive)
   }
   const run = await runIsolated(CHECKS, 'publicKey', inputs);
   assert.deepEqual(run.failures, [], describeFailures(run.failures));
-  run.results.forEach((outcome, i) => assert.ok(['accepted', 'KEY_MALFORMED', 'KEY_UNSUPPORTED_TYPE'].includes(outcome!), `flip ${i}: ${outcome}`));
+  run.results.forEach((outcome, i) =>
+    assert.ok(['accepted', 'KEY_MALFORMED', 'KEY_UNSUPPORTED_TYPE'].includes(outcome!), `flip ${i}: ${outcome}`),
+  );
 });
 
 test('random bytes, and the point at infinity of issue 13, are refused with KEY_MALFORMED (seeded property)', async () => {
-  const inputs = [P256_INFINITY_SPKI, ...fc.sample(fc.uint8Array({ minLength: 1, maxLength: 512 }), { seed: 0x5eed, numRuns: 500 }).map((bytes) => Buffer.from(bytes))];
+  const inputs = [
+    P256_INFINITY_SPKI,
+    ...fc.sample(fc.uint8Array({ minLength: 1, maxLength: 512 }), { seed: 0x5eed, numRuns: 500 }).map((bytes) => Buffer.from(bytes)),
+  ];
   const run = await runIsolated(CHECKS, 'publicKey', inputs);
   assert.deepEqual(run.failures, [], describeFailures(run.failures));
   assert.deepEqual([...run.outcomes.keys()], ['KEY_MALFORMED']);

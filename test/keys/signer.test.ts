@@ -5,13 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Tag, decodeDer } from '../../src/asn1/index.js';
-import {
-  algorithmForKey,
-  createSigner,
-  exportPrivateKeyPem,
-  exportPublicKeyDer,
-  exportPublicKeyPem,
-} from '../../src/keys/index.js';
+import { algorithmForKey, createSigner, exportPrivateKeyPem, exportPublicKeyDer, exportPublicKeyPem } from '../../src/keys/index.js';
 import type { SignerOptions } from '../../src/keys/index.js';
 import { signatureAlgorithm, verifySignature } from '../../src/x509/index.js';
 import type { SignatureAlgorithmName } from '../../src/x509/index.js';
@@ -93,7 +87,10 @@ test('an ECDSA signature is DER: a SEQUENCE of two INTEGERs (RFC 5758 3.2)', asy
   const signature = await createSigner(keys.p384.privateKey).sign(data);
   const node = decodeDer(signature);
   assert.equal(node.tag, Tag.SEQUENCE);
-  assert.deepEqual(node.children.map((child) => child.tag), [Tag.INTEGER, Tag.INTEGER]);
+  assert.deepEqual(
+    node.children.map((child) => child.tag),
+    [Tag.INTEGER, Tag.INTEGER],
+  );
 });
 
 test('chooses the hash of the curve by default, and the one asked for', () => {
@@ -116,7 +113,10 @@ test('refuses an unknown hash with SIG_UNSUPPORTED_ALGORITHM', async () => {
 
 test('refuses to sign with weak or unsupported keys: KEY_UNSUPPORTED_TYPE', async () => {
   await assertCode(() => createSigner(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey), 'KEY_UNSUPPORTED_TYPE');
-  await assertCode(() => createSigner(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey, { hash: 'sha256' }), 'KEY_UNSUPPORTED_TYPE');
+  await assertCode(
+    () => createSigner(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).privateKey, { hash: 'sha256' }),
+    'KEY_UNSUPPORTED_TYPE',
+  );
   await assertCode(() => createSigner(generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).privateKey), 'KEY_UNSUPPORTED_TYPE');
   await assertCode(() => createSigner(generateKeyPairSync('ed448').privateKey), 'KEY_UNSUPPORTED_TYPE');
 });
@@ -142,7 +142,11 @@ interface OpensslFiles {
   readonly privatePath: string;
 }
 
-async function writeFiles(name: string, key: { privateKey: KeyObject; publicKey: KeyObject }, signature: Uint8Array): Promise<OpensslFiles> {
+async function writeFiles(
+  name: string,
+  key: { privateKey: KeyObject; publicKey: KeyObject },
+  signature: Uint8Array,
+): Promise<OpensslFiles> {
   const files = {
     dataPath: join(dir.path, `${name}.data`),
     signaturePath: join(dir.path, `${name}.sig`),
@@ -161,16 +165,49 @@ const OPENSSL_CASES: ReadonlyArray<{ readonly name: SignatureAlgorithmName; read
   { name: 'ecdsa-with-SHA384', verifyArgs: (f) => ['dgst', '-sha384', '-verify', f.publicPath, '-signature', f.signaturePath, f.dataPath] },
   { name: 'ecdsa-with-SHA512', verifyArgs: (f) => ['dgst', '-sha512', '-verify', f.publicPath, '-signature', f.signaturePath, f.dataPath] },
   // RFC 8032 PureEdDSA signs the message itself: pkeyutl with -rawin.
-  { name: 'Ed25519', verifyArgs: (f) => ['pkeyutl', '-verify', '-pubin', '-inkey', f.publicPath, '-rawin', '-in', f.dataPath, '-sigfile', f.signaturePath] },
-  { name: 'sha256WithRSAEncryption', verifyArgs: (f) => ['dgst', '-sha256', '-verify', f.publicPath, '-signature', f.signaturePath, f.dataPath] },
-  { name: 'sha512WithRSAEncryption', verifyArgs: (f) => ['dgst', '-sha512', '-verify', f.publicPath, '-signature', f.signaturePath, f.dataPath] },
+  {
+    name: 'Ed25519',
+    verifyArgs: (f) => ['pkeyutl', '-verify', '-pubin', '-inkey', f.publicPath, '-rawin', '-in', f.dataPath, '-sigfile', f.signaturePath],
+  },
+  {
+    name: 'sha256WithRSAEncryption',
+    verifyArgs: (f) => ['dgst', '-sha256', '-verify', f.publicPath, '-signature', f.signaturePath, f.dataPath],
+  },
+  {
+    name: 'sha512WithRSAEncryption',
+    verifyArgs: (f) => ['dgst', '-sha512', '-verify', f.publicPath, '-signature', f.signaturePath, f.dataPath],
+  },
   {
     name: 'RSASSA-PSS-SHA256',
-    verifyArgs: (f) => ['dgst', '-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32', '-verify', f.publicPath, '-signature', f.signaturePath, f.dataPath],
+    verifyArgs: (f) => [
+      'dgst',
+      '-sha256',
+      '-sigopt',
+      'rsa_padding_mode:pss',
+      '-sigopt',
+      'rsa_pss_saltlen:32',
+      '-verify',
+      f.publicPath,
+      '-signature',
+      f.signaturePath,
+      f.dataPath,
+    ],
   },
   {
     name: 'RSASSA-PSS-SHA384',
-    verifyArgs: (f) => ['dgst', '-sha384', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:48', '-verify', f.publicPath, '-signature', f.signaturePath, f.dataPath],
+    verifyArgs: (f) => [
+      'dgst',
+      '-sha384',
+      '-sigopt',
+      'rsa_padding_mode:pss',
+      '-sigopt',
+      'rsa_pss_saltlen:48',
+      '-verify',
+      f.publicPath,
+      '-signature',
+      f.signaturePath,
+      f.dataPath,
+    ],
   },
 ];
 
@@ -190,7 +227,11 @@ test('verifySignature accepts signatures made by openssl: ECDSA, Ed25519, PKCS#1
     ['ecdsa-with-SHA256', 'p256', (f) => ['dgst', '-sha256', '-sign', f.privatePath, f.dataPath]],
     ['Ed25519', 'ed25519', (f) => ['pkeyutl', '-sign', '-inkey', f.privatePath, '-rawin', '-in', f.dataPath]],
     ['sha384WithRSAEncryption', 'rsa', (f) => ['dgst', '-sha384', '-sign', f.privatePath, f.dataPath]],
-    ['RSASSA-PSS-SHA256', 'rsa', (f) => ['dgst', '-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32', '-sign', f.privatePath, f.dataPath]],
+    [
+      'RSASSA-PSS-SHA256',
+      'rsa',
+      (f) => ['dgst', '-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:32', '-sign', f.privatePath, f.dataPath],
+    ],
   ];
   for (const [name, key, signArgs] of made) {
     const files = await writeFiles(`theirs-${name}`, keys[key], Buffer.alloc(0));

@@ -27,7 +27,10 @@ after(async () => {
   temp.remove();
 });
 
-async function post(body: Uint8Array, contentType = 'application/ocsp-request'): Promise<{ status: number; body: Buffer; type: string | null }> {
+async function post(
+  body: Uint8Array,
+  contentType = 'application/ocsp-request',
+): Promise<{ status: number; body: Buffer; type: string | null }> {
   const response = await fetch(h.services.ocspUrl, { method: 'POST', headers: { 'content-type': contentType }, body });
   return { status: response.status, body: Buffer.from(await response.arrayBuffer()), type: response.headers.get('content-type') };
 }
@@ -40,7 +43,12 @@ async function ocspStatus(body: Uint8Array): Promise<string> {
 }
 
 /** A raw request: fetch would refuse some of these paths and bodies. */
-function raw(method: string, path: string, headers: Record<string, string | number> = {}, body?: Buffer): Promise<{ status: number; body: string }> {
+function raw(
+  method: string,
+  path: string,
+  headers: Record<string, string | number> = {},
+  body?: Buffer,
+): Promise<{ status: number; body: string }> {
   const url = new URL(h.services.baseUrl);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
@@ -60,7 +68,8 @@ function requestWith(options: { version?: number; nonce?: Buffer; certIdDer?: Bu
   const fields: Buffer[] = [];
   if (options.version !== undefined) fields.push(der.explicit(0, der.integer(options.version)));
   fields.push(list);
-  if (options.nonce !== undefined) fields.push(der.explicit(2, der.sequence(der.sequence(der.oid(OCSP_OID.nonce), der.octetString(der.octetString(options.nonce))))));
+  if (options.nonce !== undefined)
+    fields.push(der.explicit(2, der.sequence(der.sequence(der.oid(OCSP_OID.nonce), der.octetString(der.octetString(options.nonce))))));
   return der.sequence(der.sequenceOf(fields));
 }
 
@@ -70,7 +79,12 @@ test('truncated, wrong-version, unsupported-hash, multi-request and bad-nonce bo
   assert.equal(await ocspStatus(Buffer.concat([good, Buffer.from([0])])), 'malformedRequest');
   assert.equal(await ocspStatus(requestWith({ version: 1 })), 'malformedRequest');
   assert.equal(await ocspStatus(requestWith({ version: 0 })), 'successful');
-  const md5 = der.sequence(der.sequence(der.oid('1.2.840.113549.2.5'), der.nullValue()), der.octetString(Buffer.alloc(16)), der.octetString(Buffer.alloc(16)), der.integer(5));
+  const md5 = der.sequence(
+    der.sequence(der.oid('1.2.840.113549.2.5'), der.nullValue()),
+    der.octetString(Buffer.alloc(16)),
+    der.octetString(Buffer.alloc(16)),
+    der.integer(5),
+  );
   assert.equal(await ocspStatus(requestWith({ certIdDer: md5 })), 'malformedRequest');
   assert.equal(await ocspStatus(buildOcspRequest({ certIds: [certId, otherCertId] })), 'malformedRequest');
   assert.equal(await ocspStatus(requestWith({ nonce: Buffer.alloc(33, 1) })), 'malformedRequest');
@@ -100,7 +114,14 @@ test('wrong content types get 415', async () => {
 test('absurd GET paths and methods get 4xx or malformedRequest, never a crash', async () => {
   assert.equal((await raw('GET', `/ocsp/${'A'.repeat(5000)}`)).status, 414);
   assert.equal((await raw('GET', `/x${'A'.repeat(5000)}`)).status, 414);
-  for (const path of ['/ocsp/%%%', '/ocsp/!!!!', '/ocsp/', '/ocsp/AAAA', '/ocsp/%00%ff', `/ocsp/${encodeURIComponent(good.subarray(0, 10).toString('base64'))}`]) {
+  for (const path of [
+    '/ocsp/%%%',
+    '/ocsp/!!!!',
+    '/ocsp/',
+    '/ocsp/AAAA',
+    '/ocsp/%00%ff',
+    `/ocsp/${encodeURIComponent(good.subarray(0, 10).toString('base64'))}`,
+  ]) {
     const response = await raw('GET', path);
     assert.equal(response.status, 200, path);
     assert.equal(parseOcspResponse(Buffer.from(response.body, 'latin1')).status, 'malformedRequest', path);

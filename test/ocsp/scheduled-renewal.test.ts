@@ -57,7 +57,12 @@ test('the delegated responder certificate is renewed by its timer at two thirds 
   const signer = await createDelegatedSigner({
     issuerCertificate: issuer.certificate,
     issue: async (key, ttlSeconds) =>
-      (await h.ca.issue({ subject: [[{ type: '2.5.4.3', value: 'scheduled responder' }]], subjectAltNames: [], publicKey: key.publicKey, spki: key.spki }, { profile: 'ocsp-signer', ttlSeconds, actor: 'test' })).der,
+      (
+        await h.ca.issue(
+          { subject: [[{ type: '2.5.4.3', value: 'scheduled responder' }]], subjectAltNames: [], publicKey: key.publicKey, spki: key.spki },
+          { profile: 'ocsp-signer', ttlSeconds, actor: 'test' },
+        )
+      ).der,
     lifetimeSeconds: 300,
     clock: () => new Date(Date.now() + 250_000),
     onRotated: (certificate) => rotations.push(certificate),

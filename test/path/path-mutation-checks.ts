@@ -23,13 +23,25 @@ const list = (items: readonly Buffer[]): Buffer => der.sequenceOf(items.map((ite
 
 /** A scenario as one input: SEQUENCE { leaf, intermediates, crls, anchors, purpose }. */
 export function encodeScenario(scenario: Scenario): Buffer {
-  return der.sequence(der.octetString(scenario.leaf), list(scenario.intermediates), list(scenario.crls), list(scenario.anchors), der.utf8String(scenario.purpose));
+  return der.sequence(
+    der.octetString(scenario.leaf),
+    list(scenario.intermediates),
+    list(scenario.crls),
+    list(scenario.anchors),
+    der.utf8String(scenario.purpose),
+  );
 }
 
 function decodeScenario(input: Buffer): Scenario {
   const [leaf, intermediates, crls, anchors, purpose] = decodeDer(input).children;
   const items = (node: typeof leaf): Buffer[] => node!.children.map((child) => Buffer.from(child.content));
-  return { leaf: Buffer.from(leaf!.content), intermediates: items(intermediates), crls: items(crls), anchors: items(anchors), purpose: readString(purpose!) as PathPurpose };
+  return {
+    leaf: Buffer.from(leaf!.content),
+    intermediates: items(intermediates),
+    crls: items(crls),
+    anchors: items(anchors),
+    purpose: readString(purpose!) as PathPurpose,
+  };
 }
 
 /** Validates the scenario's chain: 'accepted', or the PATH_ code it was refused with. */

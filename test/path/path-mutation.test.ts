@@ -25,7 +25,12 @@ const bases = [
   pick('valid RSA-PSS chain'),
 ];
 
-type Mutation = { kind: 'flip'; at: number; bit: number } | { kind: 'replace'; at: number; value: number } | { kind: 'insert'; at: number; bytes: Uint8Array } | { kind: 'delete'; at: number; count: number } | { kind: 'truncate'; at: number };
+type Mutation =
+  | { kind: 'flip'; at: number; bit: number }
+  | { kind: 'replace'; at: number; value: number }
+  | { kind: 'insert'; at: number; bytes: Uint8Array }
+  | { kind: 'delete'; at: number; count: number }
+  | { kind: 'truncate'; at: number };
 
 const position = fc.nat({ max: 1 << 16 });
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
@@ -77,8 +82,18 @@ test('any mutated chain gives a result, never an exception, within a time bound,
   // Issue 13: certificates with hostile keys in the pool a peer sends, and as the leaf.
   const first = bases[0]!;
   for (const hostile of [SECP256K1_INFINITY_CERTIFICATE, P256_INFINITY_CERTIFICATE]) {
-    inputs.unshift(encodeScenario({ leaf: first.leaf, intermediates: [hostile, ...first.intermediates], crls: first.crls, anchors: first.anchors, purpose: 'client' }));
-    inputs.unshift(encodeScenario({ leaf: hostile, intermediates: first.intermediates, crls: first.crls, anchors: first.anchors, purpose: 'client' }));
+    inputs.unshift(
+      encodeScenario({
+        leaf: first.leaf,
+        intermediates: [hostile, ...first.intermediates],
+        crls: first.crls,
+        anchors: first.anchors,
+        purpose: 'client',
+      }),
+    );
+    inputs.unshift(
+      encodeScenario({ leaf: hostile, intermediates: first.intermediates, crls: first.crls, anchors: first.anchors, purpose: 'client' }),
+    );
   }
   const run = await runIsolated(new URL('./path-mutation-checks.ts', import.meta.url), 'checkChain', inputs, { batchSize: 600 });
   assert.deepEqual(run.failures, [], describeFailures(run.failures));

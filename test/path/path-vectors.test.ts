@@ -47,17 +47,28 @@ function pemFile(label: 'CERTIFICATE' | 'X509 CRL', ders: readonly Buffer[]): st
 }
 
 function opensslVerify(vector: PathVector): { ok: boolean; output: string } {
-  const args = ['verify', '-x509_strict', '-attime', String(Math.floor(AT.getTime() / 1000)), '-CAfile', pemFile('CERTIFICATE', vector.anchors)];
+  const args = [
+    'verify',
+    '-x509_strict',
+    '-attime',
+    String(Math.floor(AT.getTime() / 1000)),
+    '-CAfile',
+    pemFile('CERTIFICATE', vector.anchors),
+  ];
   if (vector.intermediates.length > 0) args.push('-untrusted', pemFile('CERTIFICATE', vector.intermediates));
   if (vector.purpose !== 'any') args.push('-purpose', vector.purpose === 'client' ? 'sslclient' : 'sslserver');
   if (vector.peer?.type === 'dns') args.push('-verify_hostname', vector.peer.value);
   if (vector.peer?.type === 'ip') args.push('-verify_ip', vector.peer.value);
   if (vector.peer?.type === 'email') args.push('-verify_email', vector.peer.value);
   args.push(...(vector.opensslArgs ?? []));
-  if (vector.crls.length > 0) args.push(vector.crlRequirement === 'chain' ? '-crl_check_all' : '-crl_check', '-CRLfile', pemFile('X509 CRL', vector.crls));
+  if (vector.crls.length > 0)
+    args.push(vector.crlRequirement === 'chain' ? '-crl_check_all' : '-crl_check', '-CRLfile', pemFile('X509 CRL', vector.crls));
   args.push(pemFile('CERTIFICATE', [vector.leaf]));
   const result = spawnSync('openssl', args, { encoding: 'utf8' });
-  return { ok: result.status === 0 && /: OK\s*$/.test(result.stdout), output: `openssl ${args.join(' ')}\n${result.stdout}${result.stderr}` };
+  return {
+    ok: result.status === 0 && /: OK\s*$/.test(result.stdout),
+    output: `openssl ${args.join(' ')}\n${result.stdout}${result.stderr}`,
+  };
 }
 
 function certtoolVerifyChain(path: readonly Buffer[]): { ok: boolean; output: string } {
@@ -106,41 +117,52 @@ for (const vector of vectors) {
     } else {
       assert.equal(result.ok, false, `expected ${vector.expected.code}, the chain validated`);
       assert.equal(result.code, vector.expected.code, result.detail);
-      if (vector.expected.certificateIndex !== undefined) assert.equal(result.certificateIndex, vector.expected.certificateIndex, result.detail);
+      if (vector.expected.certificateIndex !== undefined)
+        assert.equal(result.certificateIndex, vector.expected.certificateIndex, result.detail);
       assert.ok(result.detail.length > 10);
     }
     if (vector.isHostile === true) assert.ok(elapsedMs < HOSTILE_TIME_LIMIT_MS, `took ${elapsedMs.toFixed(0)} ms`);
   });
 }
 
-test('OpenSSL agrees with every vector, except where a vector names the rule that decides', { skip: !hasOpenssl && 'openssl is not installed' }, () => {
-  const surprises: string[] = [];
-  let compared = 0;
-  for (const vector of vectors) {
-    if (vector.openssl === 'skip') continue;
-    const expected = vector.openssl ?? vector.expected.ok;
-    const { ok, output } = opensslVerify(vector);
-    compared++;
-    if (ok !== expected) surprises.push(`${vector.name}: openssl says ${ok ? 'OK' : 'no'}, expected ${expected ? 'OK' : 'no'}\n${output}`);
-    // A vector that names a disagreement with OpenSSL must really be one.
-    if (vector.disagreement !== undefined && vector.openssl !== undefined) assert.notEqual(expected, vector.expected.ok, `${vector.name} names a disagreement that is not one`);
-  }
-  assert.ok(compared >= 60, `${compared} vectors compared`);
-  assert.deepEqual(surprises, []);
-});
+test(
+  'OpenSSL agrees with every vector, except where a vector names the rule that decides',
+  { skip: !hasOpenssl && 'openssl is not installed' },
+  () => {
+    const surprises: string[] = [];
+    let compared = 0;
+    for (const vector of vectors) {
+      if (vector.openssl === 'skip') continue;
+      const expected = vector.openssl ?? vector.expected.ok;
+      const { ok, output } = opensslVerify(vector);
+      compared++;
+      if (ok !== expected)
+        surprises.push(`${vector.name}: openssl says ${ok ? 'OK' : 'no'}, expected ${expected ? 'OK' : 'no'}\n${output}`);
+      // A vector that names a disagreement with OpenSSL must really be one.
+      if (vector.disagreement !== undefined && vector.openssl !== undefined)
+        assert.notEqual(expected, vector.expected.ok, `${vector.name} names a disagreement that is not one`);
+    }
+    assert.ok(compared >= 60, `${compared} vectors compared`);
+    assert.deepEqual(surprises, []);
+  },
+);
 
-test('GnuTLS certtool --verify-chain accepts the path Symbolon found for every valid vector', { skip: !hasCerttool && 'certtool is not installed' }, () => {
-  const surprises: string[] = [];
-  let compared = 0;
-  for (const vector of vectors) {
-    if (!vector.expected.ok || vector.certtool === 'skip') continue;
-    const result = validate(vector);
-    assert.ok(result.ok);
-    const expected = vector.certtool ?? true;
-    const { ok, output } = certtoolVerifyChain(result.path.map((certificate) => certificate.der));
-    compared++;
-    if (ok !== expected) surprises.push(`${vector.name}: certtool says ${ok ? 'Verified' : 'no'}\n${output}`);
-  }
-  assert.ok(compared >= 25, `${compared} vectors compared`);
-  assert.deepEqual(surprises, []);
-});
+test(
+  'GnuTLS certtool --verify-chain accepts the path Symbolon found for every valid vector',
+  { skip: !hasCerttool && 'certtool is not installed' },
+  () => {
+    const surprises: string[] = [];
+    let compared = 0;
+    for (const vector of vectors) {
+      if (!vector.expected.ok || vector.certtool === 'skip') continue;
+      const result = validate(vector);
+      assert.ok(result.ok);
+      const expected = vector.certtool ?? true;
+      const { ok, output } = certtoolVerifyChain(result.path.map((certificate) => certificate.der));
+      compared++;
+      if (ok !== expected) surprises.push(`${vector.name}: certtool says ${ok ? 'Verified' : 'no'}\n${output}`);
+    }
+    assert.ok(compared >= 25, `${compared} vectors compared`);
+    assert.deepEqual(surprises, []);
+  },
+);

@@ -39,7 +39,9 @@ test('the PKITS vectors are present', () => {
   assert.ok(existsSync(join(root, 'manifest.json')), `no PKITS manifest at ${root}: set SYMBOLON_VECTORS_DIR`);
 });
 
-const cases: readonly PkitsCase[] = existsSync(join(root, 'manifest.json')) ? (JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as { cases: PkitsCase[] }).cases : [];
+const cases: readonly PkitsCase[] = existsSync(join(root, 'manifest.json'))
+  ? (JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as { cases: PkitsCase[] }).cases
+  : [];
 const certificate = (name: string): Buffer => readFileSync(join(root, 'certs', name));
 const crl = (name: string): Buffer => readFileSync(join(root, 'crls', name));
 
@@ -79,13 +81,23 @@ for (const vector of cases.filter((each) => GATEWAY_SECTIONS.some((section) => e
   test(`PKITS ${vector.section} ${vector.id}: ${vector.expect} through the gateway's CRL source`, async () => {
     const anchor = parseCertificate(certificate(ANCHOR));
     // The gateway validates the chain first (OpenSSL, then validatePath without CRLs), then asks the source.
-    const chain = validatePath(certificate(vector.endEntity), { anchors: new TrustBundle([anchor]), intermediates: vector.intermediates.map(certificate), at: AT, profile: 'rfc5280' });
+    const chain = validatePath(certificate(vector.endEntity), {
+      anchors: new TrustBundle([anchor]),
+      intermediates: vector.intermediates.map(certificate),
+      at: AT,
+      profile: 'rfc5280',
+    });
     if (!chain.ok) {
       assert.equal(vector.expect, 'invalid', `${chain.code}: ${chain.detail}`);
       return;
     }
     // The CRL file carries the case's CA certificates too: CRL signers off the path (separate CRL keys, indirect CRL issuers).
-    const pem = Buffer.from([...[ANCHOR_CRL, ...vector.crls].map((name) => toPem('X509 CRL', crl(name))), ...vector.intermediates.map((name) => toPem('CERTIFICATE', certificate(name)))].join(''));
+    const pem = Buffer.from(
+      [
+        ...[ANCHOR_CRL, ...vector.crls].map((name) => toPem('X509 CRL', crl(name))),
+        ...vector.intermediates.map((name) => toPem('CERTIFICATE', certificate(name))),
+      ].join(''),
+    );
     const errors: unknown[] = [];
     const source = createCrlRevocationSource({
       location: { file: `${vector.id}.pem` },
@@ -101,7 +113,11 @@ for (const vector of cases.filter((each) => GATEWAY_SECTIONS.some((section) => e
       const answer = await source.check(chain.path, AT);
       // The bundle's failurePolicy hard-fail (the default) refuses an unavailable status.
       const outcome = answer.status === 'good' ? 'valid' : 'invalid';
-      assert.equal(outcome, vector.expect, `${answer.status}${answer.status === 'good' ? '' : `: ${answer.status === 'revoked' ? answer.reason : answer.detail}`}`);
+      assert.equal(
+        outcome,
+        vector.expect,
+        `${answer.status}${answer.status === 'good' ? '' : `: ${answer.status === 'revoked' ? answer.reason : answer.detail}`}`,
+      );
     } finally {
       await source.close();
     }

@@ -55,7 +55,12 @@ test('every bound ends in PATH_LIMIT_EXCEEDED', () => {
     assert.equal(result.code, 'PATH_LIMIT_EXCEEDED', JSON.stringify(limits));
   }
   const constrained = vectors.find((vector) => vector.name === 'name constraints: every name form at once (SPIFFE included)')!;
-  const nc = validatePath(constrained.leaf, { anchors: constrained.anchors.map((d) => parseCertificate(d)), intermediates: constrained.intermediates, at: AT, limits: { maxNameComparisons: 10 } });
+  const nc = validatePath(constrained.leaf, {
+    anchors: constrained.anchors.map((d) => parseCertificate(d)),
+    intermediates: constrained.intermediates,
+    at: AT,
+    limits: { maxNameComparisons: 10 },
+  });
   assert.equal(nc.ok === false && nc.code, 'PATH_LIMIT_EXCEEDED');
   const mapped = vectors.find((vector) => vector.name === 'policy mapping: a leaf asserting the mapped policy')!;
   const mappedOptions = { anchors: mapped.anchors.map((d) => parseCertificate(d)), intermediates: mapped.intermediates, at: AT };

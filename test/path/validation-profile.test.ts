@@ -11,7 +11,13 @@ import type { ProfileVector } from '../../scripts/make-profile-vectors.js';
 const vectors = await makeProfileVectors();
 
 function validate(vector: ProfileVector, profile?: ValidationProfile): PathResult {
-  return validatePath(vector.leaf, { anchors: new TrustBundle(anchorsOf(vector)), intermediates: vector.intermediates, at: PROFILE_AT, purpose: vector.purpose, ...(profile !== undefined && { profile }) });
+  return validatePath(vector.leaf, {
+    anchors: new TrustBundle(anchorsOf(vector)),
+    intermediates: vector.intermediates,
+    at: PROFILE_AT,
+    purpose: vector.purpose,
+    ...(profile !== undefined && { profile }),
+  });
 }
 
 test('every strict rule has its own code and a vector that breaks it', () => {
@@ -46,7 +52,14 @@ for (const vector of vectors) {
 test('a profile chosen by the trust anchor applies to the paths that end in it', () => {
   const weak = vectors.find((vector) => vector.name === 'an RSA key of 1024 bits')!;
   const [anchor] = anchorsOf(weak);
-  const byAnchor = (profile: ValidationProfile) => validatePath(weak.leaf, { anchors: [anchor!], intermediates: weak.intermediates, at: PROFILE_AT, purpose: 'server', profile: (a) => (a.fingerprintSha256 === anchor!.fingerprintSha256 ? profile : 'strict') });
+  const byAnchor = (profile: ValidationProfile) =>
+    validatePath(weak.leaf, {
+      anchors: [anchor!],
+      intermediates: weak.intermediates,
+      at: PROFILE_AT,
+      purpose: 'server',
+      profile: (a) => (a.fingerprintSha256 === anchor!.fingerprintSha256 ? profile : 'strict'),
+    });
   assert.equal(byAnchor('rfc5280').ok, true);
   assert.equal(byAnchor('strict').ok, false);
 });

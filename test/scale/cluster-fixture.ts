@@ -58,7 +58,11 @@ export interface Cluster {
 
 /** Starts `symbolon ARGS` and resolves once its output matches `ready`. */
 export async function startSymbolon(args: readonly string[], ready: RegExp, started: Set<Running>): Promise<Running> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: REPO_ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    cwd: REPO_ROOT,
+    env: childEnv(),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   const running = { child, output: () => output, exited };
@@ -84,7 +88,15 @@ async function cli(...args: string[]): Promise<string> {
   return out + err;
 }
 
-function gatewayConfig(options: { certificate: string; root: string; feedUrl: string; snapshotFile: string; upstreamPort: number; staleAfterSeconds: number; whenStale: string }): string {
+function gatewayConfig(options: {
+  certificate: string;
+  root: string;
+  feedUrl: string;
+  snapshotFile: string;
+  upstreamPort: number;
+  staleAfterSeconds: number;
+  whenStale: string;
+}): string {
   return [
     'listeners:',
     `  - { address: 127.0.0.1, port: 0, certFile: ${JSON.stringify(`${options.certificate}.chain.pem`)}, keyFile: ${JSON.stringify(`${options.certificate}.key`)}, ocspStapling: false }`,
@@ -144,13 +156,36 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     cpSync(nodeDirs[0]!, nodeDirs[1]!, { recursive: true });
     const issue = async (name: string, profile = 'client'): Promise<void> => {
       const sans = profile === 'gateway' ? ['--san', 'dns:localhost', '--san', '127.0.0.1'] : [];
-      await cli('ca', 'issue', '--dir', nodeDirs[0]!, '--passphrase-file', passFile, '--profile', profile, '--name', name, ...sans, '--out', path(name));
+      await cli(
+        'ca',
+        'issue',
+        '--dir',
+        nodeDirs[0]!,
+        '--passphrase-file',
+        passFile,
+        '--profile',
+        profile,
+        '--name',
+        name,
+        ...sans,
+        '--out',
+        path(name),
+      );
     };
     progress('starting two CA nodes');
-    const nodes = await Promise.all(nodeDirs.map((dir) => startSymbolon(['up', '--dir', dir, '--listen', '127.0.0.1:0', '--tls-listen', '127.0.0.1:0', '--passphrase-file', passFile], /Stop with/, processes)));
+    const nodes = await Promise.all(
+      nodeDirs.map((dir) =>
+        startSymbolon(
+          ['up', '--dir', dir, '--listen', '127.0.0.1:0', '--tls-listen', '127.0.0.1:0', '--passphrase-file', passFile],
+          /Stop with/,
+          processes,
+        ),
+      ),
+    );
     const httpPorts = nodes.map((node) => Number(/OCSP: http:\/\/127\.0\.0\.1:(\d+)\/ocsp/.exec(node.output())?.[1]));
     const feedUrls = nodes.map((node) => /Feed: (https:\/\/127\.0\.0\.1:\d+\/feed)/.exec(node.output())?.[1] ?? '');
-    if (httpPorts.some((port) => !(port > 0)) || feedUrls.some((url) => url === '')) throw new Error(`a CA node did not say where it listens:\n${nodes.map((node) => node.output()).join('\n')}`);
+    if (httpPorts.some((port) => !(port > 0)) || feedUrls.some((url) => url === ''))
+      throw new Error(`a CA node did not say where it listens:\n${nodes.map((node) => node.output()).join('\n')}`);
     const gateways: { port: number; adminPort: number; snapshotFile: string }[] = [];
     for (let i = 0; i < options.gateways; i++) {
       progress(`starting gateway ${i + 1} of ${options.gateways}`);
@@ -171,7 +206,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           whenStale: options.whenStale,
         }),
       );
-      const gateway = await startSymbolon(['gateway', '--config', config], /(?=[\s\S]*Gateway: https:\/\/127\.0\.0\.1:\d+)(?=[\s\S]*Metrics: http:\/\/127\.0\.0\.1:\d+)/, processes);
+      const gateway = await startSymbolon(
+        ['gateway', '--config', config],
+        /(?=[\s\S]*Gateway: https:\/\/127\.0\.0\.1:\d+)(?=[\s\S]*Metrics: http:\/\/127\.0\.0\.1:\d+)/,
+        processes,
+      );
       const port = Number(/Gateway: https:\/\/127\.0\.0\.1:(\d+)/.exec(gateway.output())?.[1]);
       const adminPort = Number(/Metrics: http:\/\/127\.0\.0\.1:(\d+)/.exec(gateway.output())?.[1]);
       gateways.push({ port, adminPort, snapshotFile });
@@ -199,11 +238,14 @@ export function gatewayClient(cluster: Cluster, port: number, name: string): { c
   return {
     call: () =>
       new Promise((resolve) => {
-        const req = request({ host: '127.0.0.1', port, path: '/hello', method: 'GET', servername: 'localhost', agent, timeout: 10_000 }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-          res.on('error', () => resolve('refused'));
-        });
+        const req = request(
+          { host: '127.0.0.1', port, path: '/hello', method: 'GET', servername: 'localhost', agent, timeout: 10_000 },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+            res.on('error', () => resolve('refused'));
+          },
+        );
         req.on('error', () => resolve('refused'));
         req.on('timeout', () => req.destroy());
         req.end();
@@ -222,9 +264,18 @@ export async function until(what: string, condition: () => Promise<boolean> | bo
 }
 
 /** Runs test/scale/issue-many.ts on a data directory; resolves with the serials it was told were stored. */
-export function issueMany(dir: string, passFile: string, count: number, startAtMs = 0): Promise<{ serials: string[]; startedAt: number; endedAt: number }> {
+export function issueMany(
+  dir: string,
+  passFile: string,
+  count: number,
+  startAtMs = 0,
+): Promise<{ serials: string[]; startedAt: number; endedAt: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/scale/issue-many.ts', dir, passFile, String(count), String(startAtMs)], { cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/scale/issue-many.ts', dir, passFile, String(count), String(startAtMs)],
+      { cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -232,7 +283,11 @@ export function issueMany(dir: string, passFile: string, count: number, startAtM
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`issue-many ${dir} exited ${code}: ${stderr}`));
       const times = /issued \d+ in \d+ ms from (\d+) to (\d+)/.exec(stdout);
-      resolve({ serials: stdout.split('\n').filter((line) => /^[0-9a-f]+$/.test(line)), startedAt: Number(times?.[1]), endedAt: Number(times?.[2]) });
+      resolve({
+        serials: stdout.split('\n').filter((line) => /^[0-9a-f]+$/.test(line)),
+        startedAt: Number(times?.[1]),
+        endedAt: Number(times?.[2]),
+      });
     });
   });
 }

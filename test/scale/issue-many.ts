@@ -21,7 +21,13 @@ const inFlight = 64;
 const dataDir = await openDataDir(dir, { actor: 'issue-many', now: new Date() });
 try {
   const issuer = await unlockActiveIssuer(dataDir, readFileSync(passFile, 'utf8').trim());
-  const ca = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: () => new Date(), random: randomBytes });
+  const ca = createCertificateAuthority({
+    store: dataDir.store,
+    config: dataDir.config,
+    issuer,
+    clock: () => new Date(),
+    random: randomBytes,
+  });
   const keys = Array.from({ length: 16 }, () => {
     const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'der' });
     return { spki, publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED') };
@@ -35,14 +41,24 @@ try {
     while (next < count) {
       const i = next++;
       const key = keys[i % keys.length]!;
-      const issued = await ca.issue({ subject: [[{ type: '2.5.4.3', value: `device-${i}.scale.example` }]], subjectAltNames: [], publicKey: key.publicKey, spki: key.spki }, { profile: 'client', actor: 'issue-many' });
+      const issued = await ca.issue(
+        {
+          subject: [[{ type: '2.5.4.3', value: `device-${i}.scale.example` }]],
+          subjectAltNames: [],
+          publicKey: key.publicKey,
+          spki: key.spki,
+        },
+        { profile: 'client', actor: 'issue-many' },
+      );
       serials.push(issued.record.serial);
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   const elapsedMs = performance.now() - started;
   const startedAt = Date.now() - elapsedMs;
-  process.stdout.write(serials.join('\n') + `\nissued ${serials.length} in ${Math.round(elapsedMs)} ms from ${Math.round(startedAt)} to ${Date.now()}\n`);
+  process.stdout.write(
+    serials.join('\n') + `\nissued ${serials.length} in ${Math.round(elapsedMs)} ms from ${Math.round(startedAt)} to ${Date.now()}\n`,
+  );
 } finally {
   await dataDir.close();
 }

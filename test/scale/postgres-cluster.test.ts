@@ -38,7 +38,18 @@ describe('two CA nodes, three gateways and two OCSP responders on one PostgreSQL
   function ocspStatus(httpPort: number, name: string): string {
     const result = spawnSync(
       'openssl',
-      ['ocsp', '-issuer', join(cluster.nodeDirs[0]!, 'ca/intermediate-1.crt'), '-cert', `${cluster.path(name)}.crt`, '-url', `http://127.0.0.1:${httpPort}/ocsp`, '-CAfile', join(cluster.nodeDirs[0]!, 'ca/root.crt'), '-no_nonce'],
+      [
+        'ocsp',
+        '-issuer',
+        join(cluster.nodeDirs[0]!, 'ca/intermediate-1.crt'),
+        '-cert',
+        `${cluster.path(name)}.crt`,
+        '-url',
+        `http://127.0.0.1:${httpPort}/ocsp`,
+        '-CAfile',
+        join(cluster.nodeDirs[0]!, 'ca/root.crt'),
+        '-no_nonce',
+      ],
       { encoding: 'utf8', timeout: 10_000 },
     );
     return /\.crt: (\w+)/.exec(result.stdout)?.[1] ?? `no answer (${result.status}): ${result.stdout}${result.stderr}`;
@@ -71,7 +82,10 @@ describe('two CA nodes, three gateways and two OCSP responders on one PostgreSQL
     for (let i = 0; i < 3; i++) assert.equal(await call(i, 'alice'), 200);
     for (const httpPort of cluster.httpPorts) assert.equal(ocspStatus(httpPort, 'alice'), 'good');
 
-    for (const [name, node] of [['alice', cluster.nodeDirs[0]!], ['bob', cluster.nodeDirs[1]!]] as const) {
+    for (const [name, node] of [
+      ['alice', cluster.nodeDirs[0]!],
+      ['bob', cluster.nodeDirs[1]!],
+    ] as const) {
       await cluster.cli('ca', 'revoke', `${cluster.path(name)}.crt`, '--reason', 'keyCompromise', '--dir', node);
       for (let i = 0; i < 3; i++) await until(`gateway ${i} refuses ${name}`, async () => (await call(i, name)) !== 200);
       for (const httpPort of cluster.httpPorts) {
@@ -108,7 +122,8 @@ describe('two CA nodes, three gateways and two OCSP responders on one PostgreSQL
       await until(`gateway ${i} is current again`, async () => (await healthz(adminPort)) === 200);
       assert.equal(await call(i, 'dave'), 200);
     }
-    for (const httpPort of cluster.httpPorts) await until(`responder ${httpPort} says carol is revoked`, () => ocspStatus(httpPort, 'carol') === 'revoked');
+    for (const httpPort of cluster.httpPorts)
+      await until(`responder ${httpPort} says carol is revoked`, () => ocspStatus(httpPort, 'carol') === 'revoked');
   });
 
   test(`two CA nodes issuing ${PER_NODE.toLocaleString('en-US')} each at once: no duplicate serial, no lost record, the audit chain intact`, async () => {
@@ -119,13 +134,14 @@ describe('two CA nodes, three gateways and two OCSP responders on one PostgreSQL
     const dataDir = await openDataDir(cluster.nodeDirs[0]!, { actor: 'test', now: new Date() });
     try {
       const stored = new Set<string>();
-      for (let cursor = 0; ; ) {
+      for (let cursor = 0; ;) {
         const page = await dataDir.store.scanCertificates(cursor, 5000);
         for (const record of page.records) stored.add(`${record.issuerId}/${record.serial}`);
         if (page.records.length < 5000) break;
         cursor = page.cursor;
       }
-      for (const serial of serials) assert.ok(stored.has(`intermediate-1/${serial}`), `certificate ${serial} was reported issued but is not stored`);
+      for (const serial of serials)
+        assert.ok(stored.has(`intermediate-1/${serial}`), `certificate ${serial} was reported issued but is not stored`);
       const audit = await verifyStoreAudit(dataDir.store);
       assert.ok(audit.ok, JSON.stringify(audit));
       assert.ok(audit.count >= 2 * PER_NODE);

@@ -37,7 +37,10 @@ function connect(path: string, identity: { cert: string; key: string } | undefin
   return new Promise((resolve, reject) => {
     const req = request(
       `${h.services.feedUrl!.replace(/\/feed$/, '')}${path}`,
-      { ca: readFileSync(h.rootPem), ...(identity === undefined ? {} : { cert: readFileSync(identity.cert), key: readFileSync(identity.key) }) },
+      {
+        ca: readFileSync(h.rootPem),
+        ...(identity === undefined ? {} : { cert: readFileSync(identity.cert), key: readFileSync(identity.key) }),
+      },
       (res: IncomingMessage) => {
         const events: SseEvent[] = [];
         let buffer = '';
@@ -49,8 +52,18 @@ function connect(path: string, identity: { cert: string; key: string } | undefin
           while ((end = buffer.indexOf('\n\n')) >= 0) {
             const frame = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
-            const fields = Object.fromEntries(frame.split('\n').filter((line) => !line.startsWith(':') && line.includes(': ')).map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]));
-            if (fields['event'] !== undefined) events.push({ id: fields['id'], event: fields['event'], data: JSON.parse(fields['data'] ?? '{}') as Record<string, unknown> });
+            const fields = Object.fromEntries(
+              frame
+                .split('\n')
+                .filter((line) => !line.startsWith(':') && line.includes(': '))
+                .map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]),
+            );
+            if (fields['event'] !== undefined)
+              events.push({
+                id: fields['id'],
+                event: fields['event'],
+                data: JSON.parse(fields['data'] ?? '{}') as Record<string, unknown>,
+              });
           }
           waiter?.();
         });
@@ -94,14 +107,23 @@ test('a gateway certificate gets the snapshot, then live revocations, and can re
   try {
     assert.equal(client.status, 200);
     const snapshot = await client.next(3);
-    assert.deepEqual(snapshot.map((event) => event.event), ['revocation', 'revocation', 'ready']);
-    assert.deepEqual(snapshot.slice(0, 2).map((event) => event.data['serial']), [victims[0].issued.record.serial, victims[1].issued.record.serial]);
+    assert.deepEqual(
+      snapshot.map((event) => event.event),
+      ['revocation', 'revocation', 'ready'],
+    );
+    assert.deepEqual(
+      snapshot.slice(0, 2).map((event) => event.data['serial']),
+      [victims[0].issued.record.serial, victims[1].issued.record.serial],
+    );
     assert.equal(snapshot[0]!.id, String(first.sequence));
     assert.equal(snapshot[1]!.data['reason'], 'superseded');
     // Each revocation names its issuing key (the intermediate's subjectKeyIdentifier, lowercase hex).
     const keyId = h.ca.issuer.keyIdentifier.toString('hex');
     assert.match(keyId, /^[0-9a-f]{40}$/);
-    assert.deepEqual(snapshot.slice(0, 2).map((event) => event.data['issuerKeyId']), [keyId, keyId]);
+    assert.deepEqual(
+      snapshot.slice(0, 2).map((event) => event.data['issuerKeyId']),
+      [keyId, keyId],
+    );
     assert.equal(h.services.issuerKeyId('intermediate-1'), keyId);
     assert.equal(h.services.issuerKeyId('no-such-issuer'), undefined);
     const third = await revoke(victims[2].issued.record.serial);
@@ -114,7 +136,13 @@ test('a gateway certificate gets the snapshot, then live revocations, and can re
   const resumed = await connect(`/feed?after=${second.sequence}`, { cert: gateway.chainPem, key: gateway.keyPem });
   try {
     const events = await resumed.next(2);
-    assert.deepEqual(events.map((event) => [event.event, event.data['sequence']]), [['revocation', second.sequence + 1], ['ready', second.sequence + 1]]);
+    assert.deepEqual(
+      events.map((event) => [event.event, event.data['sequence']]),
+      [
+        ['revocation', second.sequence + 1],
+        ['ready', second.sequence + 1],
+      ],
+    );
   } finally {
     resumed.close();
   }
@@ -146,7 +174,23 @@ test('a client without a certificate, or with one from another CA, gets the TLS 
   anonymous.close();
   const key = `${h.dir}/foreign.key`;
   const cert = `${h.dir}/foreign.crt`;
-  const made = await runTool('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=intruder', '-days', '1']);
+  const made = await runTool('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-subj',
+    '/CN=intruder',
+    '-days',
+    '1',
+  ]);
   assert.equal(made.code, 0, made.output);
   const foreign = await connect('/feed', { cert, key });
   assert.equal(foreign.status, 403);

@@ -37,7 +37,11 @@ test('the gateway certificate is issued under the gateway profile for its names,
     const first = identity.current();
     assert.deepEqual(first.certificate.dnsNames, ['localhost', 'gw.internal.example']);
     assert.deepEqual(first.certificate.ipAddresses, ['127.0.0.1']);
-    assert.deepEqual(first.certificate.extKeyUsage, ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2'], 'serverAuth for the listeners, clientAuth for the feed');
+    assert.deepEqual(
+      first.certificate.extKeyUsage,
+      ['1.3.6.1.5.5.7.3.1', '1.3.6.1.5.5.7.3.2'],
+      'serverAuth for the listeners, clientAuth for the feed',
+    );
     assert.equal(first.chain.length, 2, 'leaf and intermediate, not the root');
     assert.match(first.certPem, /^-----BEGIN CERTIFICATE-----[\s\S]+-----BEGIN CERTIFICATE-----/);
     assert.match(first.keyPem, /^-----BEGIN PRIVATE KEY-----/);

@@ -51,7 +51,10 @@ test('refuses the point at infinity, a point off the curve, coordinates not belo
   off[64]! ^= 0x01;
   assert.match(ecPointFault(p256, off)!, /not a point on its curve/);
   assert.match(ecPointFault(p256, Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 0xff)]))!, /not below p/);
-  assert.match(ecPointFault(p256, Buffer.concat([Buffer.from([4]), point.subarray(1, 33), be(p256.p, 32)]))!, /y coordinate is not below p/);
+  assert.match(
+    ecPointFault(p256, Buffer.concat([Buffer.from([4]), point.subarray(1, 33), be(p256.p, 32)]))!,
+    /y coordinate is not below p/,
+  );
   assert.match(ecPointFault(p256, Buffer.concat([Buffer.from([2]), be(p256.p, 32)]))!, /x coordinate is not below p/);
   assert.match(ecPointFault(p256, point.subarray(0, 64))!, /64 bytes, not 65/);
   assert.match(ecPointFault(p256, compressed('P-256', point).subarray(0, 32))!, /32 bytes, not 33/);
@@ -119,7 +122,7 @@ test('Ed25519 public keys decode as RFC 8032 5.1.3 says', () => {
   const d = (((-121665n * pow(121666n, P - 2n)) % P) + P) % P;
   let refused = 0;
   for (let y = 2n; y < 60n; y++) {
-    const x2 = (((y * y - 1n) * pow(d * y * y + 1n, P - 2n)) % P + P) % P;
+    const x2 = ((((y * y - 1n) * pow(d * y * y + 1n, P - 2n)) % P) + P) % P;
     const isSquare = x2 === 0n || pow(x2, (P - 1n) / 2n) === 1n;
     assert.equal(ed25519PublicKeyFault(le(y)) === undefined, isSquare, `y = ${y}`);
     if (!isSquare) refused++;
@@ -130,7 +133,29 @@ test('Ed25519 public keys decode as RFC 8032 5.1.3 says', () => {
 test('loads a certificate key on first use only, and the same SPKI gives the same KeyObject', () => {
   const dir = mkdtempSync(join(tmpdir(), 'symbolon-ec-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.der'), '-outform', 'DER', '-subj', '/CN=lazy', '-days', '1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(dir, 'k.pem'),
+        '-out',
+        join(dir, 'c.der'),
+        '-outform',
+        'DER',
+        '-subj',
+        '/CN=lazy',
+        '-days',
+        '1',
+      ],
+      { stdio: 'ignore' },
+    );
     const der = readFileSync(join(dir, 'c.der'));
     const first = parseCertificate(der);
     const second = parseCertificate(der);

@@ -86,7 +86,10 @@ test('refuses RSASSA-PSS without parameters, with SHA-1 defaults, a SHA-1 hash, 
   await assertCode(() => parse(der.sequence(der.oid(OID.rsassaPss))), 'SIG_UNSUPPORTED_ALGORITHM');
   await assertCode(() => parse(pss({})), 'SIG_UNSUPPORTED_ALGORITHM');
   await assertCode(() => parse(pss({ hash: hashId(OID.sha1), mgf: mgf1(OID.sha1), salt: 20 })), 'SIG_UNSUPPORTED_ALGORITHM');
-  await assertCode(() => parse(pss({ hash: hashId(OID.sha256), mgf: mgf1(OID.sha256), salt: 32, trailer: 2 })), 'SIG_UNSUPPORTED_ALGORITHM');
+  await assertCode(
+    () => parse(pss({ hash: hashId(OID.sha256), mgf: mgf1(OID.sha256), salt: 32, trailer: 2 })),
+    'SIG_UNSUPPORTED_ALGORITHM',
+  );
 });
 
 test('refuses RSASSA-PSS with a mask generation function other than MGF1', async () => {
@@ -107,7 +110,11 @@ test('refuses an AlgorithmIdentifier that is not a SEQUENCE of one or two elemen
 });
 
 test('accepts RSASSA-PSS with another salt length and keeps it, with absent hash parameters too', () => {
-  const identifier = pss({ hash: der.sequence(der.oid(OID.sha256)), mgf: der.sequence(der.oid(OID.mgf1), der.sequence(der.oid(OID.sha256))), salt: 20 });
+  const identifier = pss({
+    hash: der.sequence(der.oid(OID.sha256)),
+    mgf: der.sequence(der.oid(OID.mgf1), der.sequence(der.oid(OID.sha256))),
+    salt: 20,
+  });
   const algorithm = parse(identifier);
   assert.equal(algorithm.name, 'RSASSA-PSS-SHA256');
   assert.equal(algorithm.saltLength, 20);
@@ -150,7 +157,20 @@ before(async () => {
 
 /** The signatureAlgorithm, tbsCertificate and signature of a self-signed certificate openssl makes. */
 function opensslCertificate(key: keyof typeof keys, signArgs: readonly string[]): { algorithm: DerNode; tbs: Buffer; signature: Buffer } {
-  const certificate = opensslOk(['req', '-x509', '-new', '-key', keyPaths.get(key)!, '-subj', '/CN=vector', '-days', '1', '-outform', 'DER', ...signArgs]);
+  const certificate = opensslOk([
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    keyPaths.get(key)!,
+    '-subj',
+    '/CN=vector',
+    '-days',
+    '1',
+    '-outform',
+    'DER',
+    ...signArgs,
+  ]);
   const [tbs, algorithm, signature] = decodeDer(certificate).children;
   return { algorithm: algorithm!, tbs: tbs!.bytes, signature: readBitString(signature!).bytes };
 }
@@ -180,7 +200,13 @@ for (const [name, key, signArgs] of VECTORS) {
 }
 
 test('verifies an OpenSSL RSASSA-PSS signature with a 20-byte salt under its own parameters', () => {
-  const { algorithm, tbs, signature } = opensslCertificate('rsa', ['-sha256', '-sigopt', 'rsa_padding_mode:pss', '-sigopt', 'rsa_pss_saltlen:20']);
+  const { algorithm, tbs, signature } = opensslCertificate('rsa', [
+    '-sha256',
+    '-sigopt',
+    'rsa_padding_mode:pss',
+    '-sigopt',
+    'rsa_pss_saltlen:20',
+  ]);
   const parsed = parseSignatureAlgorithm(algorithm);
   assert.equal(parsed.saltLength, 20);
   assert.ok(verifySignature(parsed, keys.rsa.publicKey, tbs, signature));

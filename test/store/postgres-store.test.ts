@@ -34,7 +34,10 @@ async function rejectsCode(action: () => Promise<unknown>, code: ErrorCode): Pro
 }
 
 test('the PostgreSQL tests fail, saying why, when the server cannot be reached: they are never skipped', async () => {
-  await assert.rejects(() => createTestDatabase('unreachable', 'postgres://postgres@127.0.0.1:1/postgres'), /PostgreSQL is not reachable at .*the PostgreSQL tests need it/);
+  await assert.rejects(
+    () => createTestDatabase('unreachable', 'postgres://postgres@127.0.0.1:1/postgres'),
+    /PostgreSQL is not reachable at .*the PostgreSQL tests need it/,
+  );
 });
 
 describe('postgres store', () => {
@@ -73,7 +76,10 @@ describe('postgres store', () => {
     try {
       const outcomes = await Promise.all([migratePostgresStore(scratch.url), migratePostgresStore(scratch.url)]);
       assert.deepEqual(outcomes.map((o) => o.applied.length).sort(), [0, 2]);
-      assert.equal(await raw((c) => c.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM schema_migrations').then((r) => r.rows[0]?.n), scratch.url), 2);
+      assert.equal(
+        await raw((c) => c.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM schema_migrations').then((r) => r.rows[0]?.n), scratch.url),
+        2,
+      );
     } finally {
       await scratch.drop();
     }
@@ -129,7 +135,12 @@ describe('postgres store', () => {
     try {
       await store.addIssuer(issuer('root', null, true), draft('ca.init', 'root'));
       const outcomes = await Promise.allSettled(
-        ['01', '02', '03', '04', '05'].map((serial) => store.recordIssuance(certificate('root', serial, serial === '03' ? { subject: 'CN=a\u0000b' } : {}), draft('certificate.issue', `root/${serial}`))),
+        ['01', '02', '03', '04', '05'].map((serial) =>
+          store.recordIssuance(
+            certificate('root', serial, serial === '03' ? { subject: 'CN=a\u0000b' } : {}),
+            draft('certificate.issue', `root/${serial}`),
+          ),
+        ),
       );
       assert.deepEqual(
         outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : isSymbolonError(o.reason) ? o.reason.code : String(o.reason))),
@@ -153,7 +164,11 @@ describe('postgres store', () => {
       const perNode = 300;
       // Both nodes try the same serials: each serial is stored once, the other attempt is refused.
       const outcomes = await Promise.allSettled(
-        nodes.flatMap((node) => Array.from({ length: perNode }, (_, i) => node.recordIssuance(certificate('root', (i + 1).toString(16)), draft('certificate.issue', `root/${i + 1}`)))),
+        nodes.flatMap((node) =>
+          Array.from({ length: perNode }, (_, i) =>
+            node.recordIssuance(certificate('root', (i + 1).toString(16)), draft('certificate.issue', `root/${i + 1}`)),
+          ),
+        ),
       );
       const codes = outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : isSymbolonError(o.reason) ? o.reason.code : String(o.reason)));
       assert.equal(codes.filter((c) => c === 'ok').length, perNode);
@@ -161,10 +176,16 @@ describe('postgres store', () => {
       assert.equal(await nodes[1]!.certificateCount(), perNode);
       const revocations = await Promise.all(
         Array.from({ length: 60 }, (_, i) =>
-          nodes[i % 2]!.recordRevocation({ issuerId: 'root', serial: (i + 1).toString(16), reason: 'superseded', revokedAt: new Date() }, draft('certificate.revoke', `root/${i + 1}`)),
+          nodes[i % 2]!.recordRevocation(
+            { issuerId: 'root', serial: (i + 1).toString(16), reason: 'superseded', revokedAt: new Date() },
+            draft('certificate.revoke', `root/${i + 1}`),
+          ),
         ),
       );
-      assert.deepEqual(revocations.map((r) => r.sequence).sort((a, b) => a - b), Array.from({ length: 60 }, (_, i) => i + 1));
+      assert.deepEqual(
+        revocations.map((r) => r.sequence).sort((a, b) => a - b),
+        Array.from({ length: 60 }, (_, i) => i + 1),
+      );
       const log = await nodes[0]!.readAuditLog(0, 10_000);
       assert.equal(log.length, 1 + perNode + 60);
       const verified = verifyAuditChain(log, await nodes[1]!.auditHead());
@@ -182,9 +203,14 @@ describe('postgres store', () => {
       const token = enrollmentToken('00000000000000d1');
       await nodes[0]!.addEnrollmentToken(token, draft('token.create', 'token/00000000000000d1'));
       const at = new Date(token.createdAt.getTime() + 60_000);
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => nodes[i % 2]!.useEnrollmentToken(token.id, at, draft('token.use', `token/${token.id}`))));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => nodes[i % 2]!.useEnrollmentToken(token.id, at, draft('token.use', `token/${token.id}`))),
+      );
       assert.equal(results.filter((result) => result.ok).length, 1);
-      assert.deepEqual(results.filter((result) => !result.ok), Array.from({ length: 19 }, () => ({ ok: false, reason: 'used-up' })));
+      assert.deepEqual(
+        results.filter((result) => !result.ok),
+        Array.from({ length: 19 }, () => ({ ok: false, reason: 'used-up' })),
+      );
       assert.equal((await nodes[1]!.getEnrollmentToken(token.id))?.usesLeft, 0);
       const log = await nodes[1]!.readAuditLog(0, 100);
       assert.equal(log.filter((entry) => entry.action === 'token.use').length, 1);
@@ -200,12 +226,19 @@ describe('postgres store', () => {
     const scratch = await createTestDatabase('decide');
     const nodes = [await openPostgresStore({ url: scratch.url, migrate: true }), await openPostgresStore({ url: scratch.url })];
     try {
-      await nodes[0]!.addPendingEnrollment(pendingEnrollment('00000000000000e1'), draft('enrollment.request', 'enrollment/00000000000000e1'));
+      await nodes[0]!.addPendingEnrollment(
+        pendingEnrollment('00000000000000e1'),
+        draft('enrollment.request', 'enrollment/00000000000000e1'),
+      );
       const at = new Date();
       const outcomes = await Promise.allSettled(
         Array.from({ length: 10 }, (_, i) => {
           const status = i % 2 === 0 ? 'approved' : 'rejected';
-          return nodes[i % 2]!.decidePendingEnrollment('00000000000000e1', { status, decidedBy: `node-${i % 2}`, at }, draft(status === 'approved' ? 'enrollment.approve' : 'enrollment.reject', 'enrollment/00000000000000e1'));
+          return nodes[i % 2]!.decidePendingEnrollment(
+            '00000000000000e1',
+            { status, decidedBy: `node-${i % 2}`, at },
+            draft(status === 'approved' ? 'enrollment.approve' : 'enrollment.reject', 'enrollment/00000000000000e1'),
+          );
         }),
       );
       const codes = outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : isSymbolonError(o.reason) ? o.reason.code : String(o.reason)));

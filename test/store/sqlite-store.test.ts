@@ -63,8 +63,13 @@ describe('sqlite store', () => {
     const raw = new Database(path);
     try {
       assert.throws(
-        () => raw.prepare(`INSERT INTO certificates (issuer_id, serial, subject, subject_alt_names, profile, not_before, not_after, fingerprint, der, issued_at, audit_sequence)
-                           VALUES ('root', '01', 'x', '[]', 'p', 0, 0, 'f', x'00', 0, 1)`).run(),
+        () =>
+          raw
+            .prepare(
+              `INSERT INTO certificates (issuer_id, serial, subject, subject_alt_names, profile, not_before, not_after, fingerprint, der, issued_at, audit_sequence)
+                           VALUES ('root', '01', 'x', '[]', 'p', 0, 0, 'f', x'00', 0, 1)`,
+            )
+            .run(),
         /UNIQUE constraint failed: certificates.issuer_id, certificates.serial/,
       );
     } finally {

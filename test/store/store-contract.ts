@@ -184,8 +184,14 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
         }
         assert.ok(sequences[0]! < sequences[1]! && sequences[1]! < sequences[2]!, `not increasing: ${sequences.join(',')}`);
         const feed = await store.listRevocations(0, 10);
-        assert.deepEqual(feed.map((r) => r.serial), ['03', '01', '04']);
-        assert.deepEqual((await store.listRevocations(sequences[0]!, 1)).map((r) => r.serial), ['01']);
+        assert.deepEqual(
+          feed.map((r) => r.serial),
+          ['03', '01', '04'],
+        );
+        assert.deepEqual(
+          (await store.listRevocations(sequences[0]!, 1)).map((r) => r.serial),
+          ['01'],
+        );
         const revoked = await store.getCertificate({ issuerId: 'intermediate-1', serial: '01' });
         assert.equal(revoked?.revocation?.reason, 'keyCompromise');
         assert.equal(revoked?.revocation?.revokedAt.getTime(), T0 + DAY);
@@ -197,7 +203,10 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
         await withHierarchy(store);
         await issue(store, 'intermediate-1', '01');
         const revoke = (serial: string) =>
-          store.recordRevocation({ issuerId: 'intermediate-1', serial, reason: 'superseded', revokedAt: new Date(T0) }, draft('certificate.revoke', serial));
+          store.recordRevocation(
+            { issuerId: 'intermediate-1', serial, reason: 'superseded', revokedAt: new Date(T0) },
+            draft('certificate.revoke', serial),
+          );
         await revoke('01');
         const head = await store.auditHead();
         await rejectsWith(() => revoke('01'), 'STORE_ALREADY_REVOKED');
@@ -213,9 +222,13 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
         await issue(store, 'intermediate-1', '02', { profile: 'server', notAfter: new Date(T0 + 40 * DAY) });
         await issue(store, 'intermediate-1', '03', { profile: 'server', notAfter: new Date(T0 + 2 * DAY) });
         await issue(store, 'intermediate-1', '04', { profile: 'server', notAfter: new Date(T0 + 90 * DAY) });
-        await store.recordRevocation({ issuerId: 'intermediate-1', serial: '04', reason: 'unspecified', revokedAt: new Date(T0) }, draft('certificate.revoke', '04'));
+        await store.recordRevocation(
+          { issuerId: 'intermediate-1', serial: '04', reason: 'unspecified', revokedAt: new Date(T0) },
+          draft('certificate.revoke', '04'),
+        );
         const now = new Date(T0 + 5 * DAY);
-        const serials = async (filter: Omit<Parameters<Store['listCertificates']>[0], 'now'>) => (await store.listCertificates({ now, ...filter })).map((c) => c.serial);
+        const serials = async (filter: Omit<Parameters<Store['listCertificates']>[0], 'now'>) =>
+          (await store.listCertificates({ now, ...filter })).map((c) => c.serial);
         assert.deepEqual(await serials({}), ['01', '02', '03', '04']);
         assert.deepEqual(await serials({ status: 'valid' }), ['01', '02']);
         assert.deepEqual(await serials({ status: 'expired' }), ['03']);
@@ -230,11 +243,20 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
       using(async ({ store }) => {
         await withHierarchy(store);
         await issue(store, 'intermediate-1', '01');
-        await store.recordRevocation({ issuerId: 'intermediate-1', serial: '01', reason: 'unspecified', revokedAt: new Date(T0) }, draft('certificate.revoke', '01'));
+        await store.recordRevocation(
+          { issuerId: 'intermediate-1', serial: '01', reason: 'unspecified', revokedAt: new Date(T0) },
+          draft('certificate.revoke', '01'),
+        );
         await store.appendAudit(draft('config.change', 'config.yaml', { sha256: 'ab' }));
         const log = await store.readAuditLog(0, 100);
-        assert.deepEqual(log.map((e) => e.sequence), [1, 2, 3, 4, 5]);
-        assert.deepEqual(log.map((e) => e.action), ['ca.init', 'issuer.add', 'certificate.issue', 'certificate.revoke', 'config.change']);
+        assert.deepEqual(
+          log.map((e) => e.sequence),
+          [1, 2, 3, 4, 5],
+        );
+        assert.deepEqual(
+          log.map((e) => e.action),
+          ['ca.init', 'issuer.add', 'certificate.issue', 'certificate.revoke', 'config.change'],
+        );
         for (let i = 1; i < log.length; i++) assert.equal(log[i]!.previousHash, log[i - 1]!.entryHash);
         const result = verifyAuditChain(log, await store.auditHead());
         assert.ok(result.ok, JSON.stringify(result));
@@ -260,7 +282,10 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
           issue(store, 'intermediate-1', '01', { subject: 'CN=duplicate' }),
           issue(store, 'intermediate-1', '03'),
           issue(store, 'nobody', '04'),
-          store.recordRevocation({ issuerId: 'intermediate-1', serial: 'ffff', reason: 'unspecified', revokedAt: new Date(T0) }, draft('certificate.revoke', 'ffff')),
+          store.recordRevocation(
+            { issuerId: 'intermediate-1', serial: 'ffff', reason: 'unspecified', revokedAt: new Date(T0) },
+            draft('certificate.revoke', 'ffff'),
+          ),
           issue(store, 'intermediate-1', '05'),
         ]);
         assert.deepEqual(
@@ -268,7 +293,10 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
           ['ok', 'STORE_SERIAL_TAKEN', 'ok', 'STORE_ISSUER_UNKNOWN', 'STORE_NOT_FOUND', 'ok'],
         );
         const log = await store.readAuditLog(0, 100);
-        assert.deepEqual(log.map((e) => e.target), ['root', 'intermediate-1', 'intermediate-1/01', 'intermediate-1/02', 'intermediate-1/03', 'intermediate-1/05']);
+        assert.deepEqual(
+          log.map((e) => e.target),
+          ['root', 'intermediate-1', 'intermediate-1/01', 'intermediate-1/02', 'intermediate-1/03', 'intermediate-1/05'],
+        );
         const result = verifyAuditChain(log, await store.auditHead());
         assert.ok(result.ok, JSON.stringify(result));
         assert.equal((await store.getCertificate({ issuerId: 'intermediate-1', serial: '01' }))?.subject, 'CN=leaf-01');
@@ -280,7 +308,10 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
         await withHierarchy(store);
         await issue(store, 'intermediate-1', '01');
         await issue(store, 'intermediate-1', '02');
-        const revoked = await store.recordRevocation({ issuerId: 'intermediate-1', serial: '02', reason: 'keyCompromise', revokedAt: new Date(T0 + DAY) }, draft('certificate.revoke', 'intermediate-1/02'));
+        const revoked = await store.recordRevocation(
+          { issuerId: 'intermediate-1', serial: '02', reason: 'keyCompromise', revokedAt: new Date(T0 + DAY) },
+          draft('certificate.revoke', 'intermediate-1/02'),
+        );
         await store.appendAudit(draft('config.change', 'config.yaml', { sha256: 'ab' }));
         const log = await store.readAuditLog(0, 100);
         const [root, intermediate] = await store.listIssuers();
@@ -290,9 +321,18 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
         const stored = await store.getCertificate({ issuerId: 'intermediate-1', serial: '01' });
         assert.equal(log[2]!.recordHash, certificateRecordHash(stored!));
         assert.equal(log[2]!.recordHash, certificateRecordHash(certificate('intermediate-1', '01')));
-        assert.notEqual(log[2]!.recordHash, certificateRecordHash(certificate('intermediate-1', '01', { notAfter: new Date(T0 + 31 * DAY) })));
+        assert.notEqual(
+          log[2]!.recordHash,
+          certificateRecordHash(certificate('intermediate-1', '01', { notAfter: new Date(T0 + 31 * DAY) })),
+        );
         assert.equal(log[4]!.recordHash, revocationRecordHash(revoked));
-        assert.deepEqual(JSON.parse(log[4]!.payload), { serial: '02', issuer: 'intermediate-1', reason: 'keyCompromise', revokedAt: new Date(T0 + DAY).toISOString(), feedSequence: revoked.sequence });
+        assert.deepEqual(JSON.parse(log[4]!.payload), {
+          serial: '02',
+          issuer: 'intermediate-1',
+          reason: 'keyCompromise',
+          revokedAt: new Date(T0 + DAY).toISOString(),
+          feedSequence: revoked.sequence,
+        });
         assert.equal(log[5]!.recordHash, log[5]!.payloadHash);
         assert.ok(verifyAuditChain(log, await store.auditHead()).ok);
       }));
@@ -304,7 +344,7 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
         for (const serial of ['03', '01', '02']) await issue(store, 'intermediate-2', serial);
         for (const serial of ['0a', '05']) await issue(store, 'intermediate-1', serial);
         const seen: string[] = [];
-        for (let cursor = 0; ; ) {
+        for (let cursor = 0; ;) {
           const page = await store.scanCertificates(cursor, 2);
           seen.push(...page.records.map((c) => `${c.issuerId}/${c.serial}`));
           if (page.records.length < 2) break;
@@ -330,27 +370,57 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
 
     test('records enrollment tokens; a use is taken with its audit entry while one is left, and a refusal names why', () =>
       using(async ({ store }) => {
-        const created = await store.addEnrollmentToken(enrollmentToken('00000000000000a1', { uses: 2 }), draft('token.create', 'token/00000000000000a1'));
-        assert.deepEqual({ usesLeft: created.usesLeft, revokedAt: created.revokedAt, names: created.names, label: created.label }, { usesLeft: 2, revokedAt: null, names: ['sensor-*'], label: 'devices' });
-        await rejectsWith(() => store.addEnrollmentToken(enrollmentToken('00000000000000a1'), draft('token.create', 'token/00000000000000a1')), 'STORE_TOKEN_EXISTS');
+        const created = await store.addEnrollmentToken(
+          enrollmentToken('00000000000000a1', { uses: 2 }),
+          draft('token.create', 'token/00000000000000a1'),
+        );
+        assert.deepEqual(
+          { usesLeft: created.usesLeft, revokedAt: created.revokedAt, names: created.names, label: created.label },
+          { usesLeft: 2, revokedAt: null, names: ['sensor-*'], label: 'devices' },
+        );
+        await rejectsWith(
+          () => store.addEnrollmentToken(enrollmentToken('00000000000000a1'), draft('token.create', 'token/00000000000000a1')),
+          'STORE_TOKEN_EXISTS',
+        );
         const at = new Date(T0 + 60_000);
         const first = await store.useEnrollmentToken('00000000000000a1', at, draft('token.use', 'token/00000000000000a1'));
         assert.ok(first.ok && first.token.usesLeft === 1);
         assert.ok((await store.useEnrollmentToken('00000000000000a1', at, draft('token.use', 'token/00000000000000a1'))).ok);
-        assert.deepEqual(await store.useEnrollmentToken('00000000000000a1', at, draft('token.use', 'token/00000000000000a1')), { ok: false, reason: 'used-up' });
-        assert.deepEqual(await store.useEnrollmentToken('00000000000000ff', at, draft('token.use', 'token/00000000000000ff')), { ok: false, reason: 'unknown' });
+        assert.deepEqual(await store.useEnrollmentToken('00000000000000a1', at, draft('token.use', 'token/00000000000000a1')), {
+          ok: false,
+          reason: 'used-up',
+        });
+        assert.deepEqual(await store.useEnrollmentToken('00000000000000ff', at, draft('token.use', 'token/00000000000000ff')), {
+          ok: false,
+          reason: 'unknown',
+        });
         // Two uses, two entries: a refusal writes none.
         const uses = (await store.readAuditLog(0, 100)).filter((entry) => entry.action === 'token.use');
-        assert.deepEqual(uses.map((entry) => (JSON.parse(entry.payload) as { usesLeft: unknown }).usesLeft), [1, 0]);
+        assert.deepEqual(
+          uses.map((entry) => (JSON.parse(entry.payload) as { usesLeft: unknown }).usesLeft),
+          [1, 0],
+        );
         assert.ok(verifyAuditChain(await store.readAuditLog(0, 100), await store.auditHead()).ok);
 
         await store.addEnrollmentToken(enrollmentToken('00000000000000a2'), draft('token.create', 'token/00000000000000a2'));
-        assert.deepEqual(await store.useEnrollmentToken('00000000000000a2', new Date(T0 + DAY), draft('token.use', 'token/00000000000000a2')), { ok: false, reason: 'expired' });
+        assert.deepEqual(
+          await store.useEnrollmentToken('00000000000000a2', new Date(T0 + DAY), draft('token.use', 'token/00000000000000a2')),
+          { ok: false, reason: 'expired' },
+        );
         const revoked = await store.revokeEnrollmentToken('00000000000000a2', at, draft('token.revoke', 'token/00000000000000a2'));
         assert.deepEqual(revoked.revokedAt, at);
-        assert.deepEqual(await store.useEnrollmentToken('00000000000000a2', at, draft('token.use', 'token/00000000000000a2')), { ok: false, reason: 'revoked' });
-        await rejectsWith(() => store.revokeEnrollmentToken('00000000000000a2', at, draft('token.revoke', 'token/00000000000000a2')), 'STORE_TOKEN_ALREADY_REVOKED');
-        await rejectsWith(() => store.revokeEnrollmentToken('00000000000000ff', at, draft('token.revoke', 'token/00000000000000ff')), 'STORE_TOKEN_NOT_FOUND');
+        assert.deepEqual(await store.useEnrollmentToken('00000000000000a2', at, draft('token.use', 'token/00000000000000a2')), {
+          ok: false,
+          reason: 'revoked',
+        });
+        await rejectsWith(
+          () => store.revokeEnrollmentToken('00000000000000a2', at, draft('token.revoke', 'token/00000000000000a2')),
+          'STORE_TOKEN_ALREADY_REVOKED',
+        );
+        await rejectsWith(
+          () => store.revokeEnrollmentToken('00000000000000ff', at, draft('token.revoke', 'token/00000000000000ff')),
+          'STORE_TOKEN_NOT_FOUND',
+        );
         assert.deepEqual((await store.listEnrollmentTokens()).map((token) => token.id).sort(), ['00000000000000a1', '00000000000000a2']);
         assert.equal((await store.getEnrollmentToken('00000000000000a1'))?.usesLeft, 0);
         assert.equal(await store.getEnrollmentToken('00000000000000ff'), undefined);
@@ -360,7 +430,9 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
       using(async ({ store }) => {
         await store.addEnrollmentToken(enrollmentToken('00000000000000b1'), draft('token.create', 'token/00000000000000b1'));
         const at = new Date(T0 + 60_000);
-        const results = await Promise.all(Array.from({ length: 50 }, () => store.useEnrollmentToken('00000000000000b1', at, draft('token.use', 'token/00000000000000b1'))));
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => store.useEnrollmentToken('00000000000000b1', at, draft('token.use', 'token/00000000000000b1'))),
+        );
         assert.equal(results.filter((result) => result.ok).length, 1);
         assert.ok(results.every((result) => result.ok || result.reason === 'used-up'));
       }));
@@ -368,30 +440,80 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
     test('records an enrollment waiting for approval once, and moves it pending -> approved -> issued, or to rejected', () =>
       using(async ({ store }) => {
         await withHierarchy(store);
-        const waiting = await store.addPendingEnrollment(pendingEnrollment('00000000000000c1'), draft('enrollment.request', 'enrollment/00000000000000c1'));
+        const waiting = await store.addPendingEnrollment(
+          pendingEnrollment('00000000000000c1'),
+          draft('enrollment.request', 'enrollment/00000000000000c1'),
+        );
         assert.equal(waiting.status, 'pending');
         // The client's retry of the same request: the same record, no second entry.
         const head = await store.auditHead();
-        const again = await store.addPendingEnrollment(pendingEnrollment('00000000000000c1', { subject: 'CN=other' }), draft('enrollment.request', 'enrollment/00000000000000c1'));
+        const again = await store.addPendingEnrollment(
+          pendingEnrollment('00000000000000c1', { subject: 'CN=other' }),
+          draft('enrollment.request', 'enrollment/00000000000000c1'),
+        );
         assert.equal(again.subject, 'CN=sensor-1');
         assert.deepEqual(await store.auditHead(), head);
-        await rejectsWith(() => store.decidePendingEnrollment('00000000000000c1', { status: 'issued', certificate: { issuerId: 'intermediate-1', serial: '01' } }, undefined), 'STORE_ENROLLMENT_DECIDED');
+        await rejectsWith(
+          () =>
+            store.decidePendingEnrollment(
+              '00000000000000c1',
+              { status: 'issued', certificate: { issuerId: 'intermediate-1', serial: '01' } },
+              undefined,
+            ),
+          'STORE_ENROLLMENT_DECIDED',
+        );
         const at = new Date(T0 + 1000);
-        const approved = await store.decidePendingEnrollment('00000000000000c1', { status: 'approved', decidedBy: 'cli:alice', at }, draft('enrollment.approve', 'enrollment/00000000000000c1'));
+        const approved = await store.decidePendingEnrollment(
+          '00000000000000c1',
+          { status: 'approved', decidedBy: 'cli:alice', at },
+          draft('enrollment.approve', 'enrollment/00000000000000c1'),
+        );
         assert.deepEqual([approved.status, approved.decidedBy, approved.decidedAt], ['approved', 'cli:alice', at]);
-        await rejectsWith(() => store.decidePendingEnrollment('00000000000000c1', { status: 'rejected', decidedBy: 'cli:bob', at }, draft('enrollment.reject', 'enrollment/00000000000000c1')), 'STORE_ENROLLMENT_DECIDED');
+        await rejectsWith(
+          () =>
+            store.decidePendingEnrollment(
+              '00000000000000c1',
+              { status: 'rejected', decidedBy: 'cli:bob', at },
+              draft('enrollment.reject', 'enrollment/00000000000000c1'),
+            ),
+          'STORE_ENROLLMENT_DECIDED',
+        );
         await issue(store, 'intermediate-1', '01');
-        const issued = await store.decidePendingEnrollment('00000000000000c1', { status: 'issued', certificate: { issuerId: 'intermediate-1', serial: '01' } }, undefined);
+        const issued = await store.decidePendingEnrollment(
+          '00000000000000c1',
+          { status: 'issued', certificate: { issuerId: 'intermediate-1', serial: '01' } },
+          undefined,
+        );
         assert.deepEqual([issued.status, issued.certificate], ['issued', { issuerId: 'intermediate-1', serial: '01' }]);
 
         await store.addPendingEnrollment(pendingEnrollment('00000000000000c2'), draft('enrollment.request', 'enrollment/00000000000000c2'));
-        const rejected = await store.decidePendingEnrollment('00000000000000c2', { status: 'rejected', decidedBy: 'cli:bob', at }, draft('enrollment.reject', 'enrollment/00000000000000c2'));
+        const rejected = await store.decidePendingEnrollment(
+          '00000000000000c2',
+          { status: 'rejected', decidedBy: 'cli:bob', at },
+          draft('enrollment.reject', 'enrollment/00000000000000c2'),
+        );
         assert.equal(rejected.status, 'rejected');
-        await rejectsWith(() => store.decidePendingEnrollment('00000000000000ff', { status: 'approved', decidedBy: 'x', at }, draft('enrollment.approve', 'enrollment/00000000000000ff')), 'STORE_ENROLLMENT_NOT_FOUND');
-        assert.deepEqual((await store.listPendingEnrollments()).map((e) => e.id), ['00000000000000c1', '00000000000000c2']);
-        assert.deepEqual((await store.listPendingEnrollments('rejected')).map((e) => e.id), ['00000000000000c2']);
+        await rejectsWith(
+          () =>
+            store.decidePendingEnrollment(
+              '00000000000000ff',
+              { status: 'approved', decidedBy: 'x', at },
+              draft('enrollment.approve', 'enrollment/00000000000000ff'),
+            ),
+          'STORE_ENROLLMENT_NOT_FOUND',
+        );
+        assert.deepEqual(
+          (await store.listPendingEnrollments()).map((e) => e.id),
+          ['00000000000000c1', '00000000000000c2'],
+        );
+        assert.deepEqual(
+          (await store.listPendingEnrollments('rejected')).map((e) => e.id),
+          ['00000000000000c2'],
+        );
         assert.deepEqual((await store.getPendingEnrollment('00000000000000c1'))?.csr, Buffer.from('csr of 00000000000000c1'));
-        const actions = (await store.readAuditLog(0, 100)).map((entry) => entry.action).filter((action) => action.startsWith('enrollment.'));
+        const actions = (await store.readAuditLog(0, 100))
+          .map((entry) => entry.action)
+          .filter((action) => action.startsWith('enrollment.'));
         assert.deepEqual(actions, ['enrollment.request', 'enrollment.approve', 'enrollment.request', 'enrollment.reject']);
       }));
   });

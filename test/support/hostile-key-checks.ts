@@ -2,8 +2,21 @@
 // read key material from outside. Each returns the SymbolonError code it threw, or 'accepted';
 // any other exception fails the input, and a native abort ends the child on it.
 import { isSymbolonError } from '../../src/errors.js';
-import { importPrivateKey, importPrivateKeyForInspection, importPublicKey, importPublicKeyForInspection, describeKey } from '../../src/keys/index.js';
-import { parseCertificate, parseCsr, parsePublicKeyInfoDer, signatureAlgorithm, verifyCertificateSignature, verifySignature } from '../../src/x509/index.js';
+import {
+  importPrivateKey,
+  importPrivateKeyForInspection,
+  importPublicKey,
+  importPublicKeyForInspection,
+  describeKey,
+} from '../../src/keys/index.js';
+import {
+  parseCertificate,
+  parseCsr,
+  parsePublicKeyInfoDer,
+  signatureAlgorithm,
+  verifyCertificateSignature,
+  verifySignature,
+} from '../../src/x509/index.js';
 
 async function codeOf(run: () => unknown): Promise<string> {
   try {
@@ -27,7 +40,8 @@ export const publicKeyForInspection = (input: Buffer): Promise<string> =>
 
 export const privateKey = (input: Buffer): Promise<string> => codeOf(async () => void describeKey(await importPrivateKey(input)));
 
-export const privateKeyForInspection = (input: Buffer): Promise<string> => codeOf(async () => void describeKey(await importPrivateKeyForInspection(input)));
+export const privateKeyForInspection = (input: Buffer): Promise<string> =>
+  codeOf(async () => void describeKey(await importPrivateKeyForInspection(input)));
 
 /** The SPKI reader, then every use of the key a caller makes. */
 export const publicKeyInfo = (input: Buffer): Promise<string> =>

@@ -9,7 +9,10 @@ import { makeCsr } from '../x509/csr-parser-fixtures.js';
 /** An SPKI whose P-256 point is the point at infinity (the single octet 00). */
 export const P256_INFINITY_SPKI = Buffer.from('MBkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDAgAA', 'base64');
 /** A PKCS#8 P-256 key whose scalar is 33 octets, longer than the curve. */
-export const P256_LONG_SCALAR_PKCS8 = Buffer.from('MEICAQAwEwYHKoZIzj0CAQYIKoZIzj0DAQcEKDAmAgEBBCEBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', 'base64');
+export const P256_LONG_SCALAR_PKCS8 = Buffer.from(
+  'MEICAQAwEwYHKoZIzj0CAQYIKoZIzj0DAQcEKDAmAgEBBCEBAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+  'base64',
+);
 /** A certificate whose key is the point at infinity on secp256k1, a curve Symbolon does not list. */
 export const SECP256K1_INFINITY_CERTIFICATE = Buffer.from(
   'MHUwYwIBATAKBggqhkjOPQQDAjAMMQowCAYDVQQDDAF4MB4XDTI2MDEwMTAwMDAwMFoXDTI3MDEwMTAwMDAwMFowDDEKMAgGA1UEAwwBeDAWMBAGByqGSM49AgEGBSuBBAAKAwIAADAKBggqhkjOPQQDAgMCAAA=',
@@ -18,7 +21,10 @@ export const SECP256K1_INFINITY_CERTIFICATE = Buffer.from(
 
 const SECP256K1 = '1.3.132.0.10';
 /** The secp256k1 point at infinity as an SPKI: what the certificate above carries. */
-export const SECP256K1_INFINITY_SPKI = der.sequence(der.sequence(der.oid(OID.ecPublicKey), der.oid(SECP256K1)), der.bitString(Buffer.from([0])));
+export const SECP256K1_INFINITY_SPKI = der.sequence(
+  der.sequence(der.oid(OID.ecPublicKey), der.oid(SECP256K1)),
+  der.bitString(Buffer.from([0])),
+);
 
 /** A certificate (signed by the fixtures' issuer key) with the P-256 point at infinity as its key. */
 export const P256_INFINITY_CERTIFICATE = makeCertificate({ spki: P256_INFINITY_SPKI });

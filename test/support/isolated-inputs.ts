@@ -29,9 +29,18 @@ export interface IsolatedOptions {
 const WORKER = fileURLToPath(new URL('./isolated-worker.ts', import.meta.url));
 const STDERR_TAIL_BYTES = 2000;
 
-function runChild(moduleUrl: string, exportName: string, inputFile: string, resultFile: string, env: Readonly<Record<string, string>>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function runChild(
+  moduleUrl: string,
+  exportName: string,
+  inputFile: string,
+  resultFile: string,
+  env: Readonly<Record<string, string>>,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, moduleUrl, exportName, inputFile, resultFile], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, moduleUrl, exportName, inputFile, resultFile], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
@@ -49,7 +58,12 @@ function runChild(moduleUrl: string, exportName: string, inputFile: string, resu
  * helps: run in a child, such an abort becomes a failure that names its input, and the run goes
  * on with the next input in a fresh child. The check's module must not register tests itself.
  */
-export async function runIsolated(moduleUrl: string | URL, exportName: string, inputs: readonly Uint8Array[], options: IsolatedOptions = {}): Promise<IsolatedRun> {
+export async function runIsolated(
+  moduleUrl: string | URL,
+  exportName: string,
+  inputs: readonly Uint8Array[],
+  options: IsolatedOptions = {},
+): Promise<IsolatedRun> {
   const batchSize = options.batchSize ?? 2000;
   const url = String(moduleUrl);
   const dir = mkdtempSync(join(tmpdir(), 'symbolon-isolated-'));
@@ -80,14 +94,18 @@ export async function runIsolated(moduleUrl: string | URL, exportName: string, i
         if (status === 'ok') {
           outcomes.set(rest, (outcomes.get(rest) ?? 0) + 1);
           results[index] = rest;
-        }
-        else failures.push({ index, input: Buffer.from(inputs[index]!), reason: JSON.parse(rest) as string });
+        } else failures.push({ index, input: Buffer.from(inputs[index]!), reason: JSON.parse(rest) as string });
         reached = index + 1;
       }
       if (reached < end || exit.code !== 0) {
-        if (reached >= end) throw new Error(`the check's child process ended with ${exit.signal ?? exit.code} after every input: ${exit.stderr}`);
+        if (reached >= end)
+          throw new Error(`the check's child process ended with ${exit.signal ?? exit.code} after every input: ${exit.stderr}`);
         // The input the child was on when it died: every earlier one has its result line.
-        failures.push({ index: reached, input: Buffer.from(inputs[reached]!), reason: `the process ended with ${exit.signal ?? `exit ${exit.code}`} on this input: ${exit.stderr.trim()}` });
+        failures.push({
+          index: reached,
+          input: Buffer.from(inputs[reached]!),
+          reason: `the process ended with ${exit.signal ?? `exit ${exit.code}`} on this input: ${exit.stderr.trim()}`,
+        });
         next = reached + 1;
       } else next = end;
     }
@@ -99,6 +117,8 @@ export async function runIsolated(moduleUrl: string | URL, exportName: string, i
 
 /** A failure list as one message: each input in base64 with what happened, for a replay. */
 export function describeFailures(failures: readonly IsolatedFailure[], limit = 5): string {
-  const shown = failures.slice(0, limit).map((failure) => `input #${failure.index} (base64 ${failure.input.toString('base64')}): ${failure.reason}`);
+  const shown = failures
+    .slice(0, limit)
+    .map((failure) => `input #${failure.index} (base64 ${failure.input.toString('base64')}): ${failure.reason}`);
   return `${failures.length} input(s) failed:\n${shown.join('\n')}${failures.length > limit ? `\n... and ${failures.length - limit} more` : ''}`;
 }

@@ -36,7 +36,10 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>, adminUrl = ADMI
 
 /** Creates an empty database with a unique name (`symbolon_test_<label>_<random>`) on the server of `adminUrl`. */
 export async function createTestDatabase(label: string, adminUrl = ADMIN_URL): Promise<TestDatabase> {
-  const name = `symbolon_test_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase().slice(0, 20)}_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const name = `symbolon_test_${label
+    .replace(/[^a-z0-9]/gi, '_')
+    .toLowerCase()
+    .slice(0, 20)}_${process.pid}_${randomBytes(4).toString('hex')}`;
   await admin((client) => client.query(`CREATE DATABASE ${name}`), adminUrl);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;

@@ -39,7 +39,13 @@ export async function startHarness(template: string, work: string, overrides: Pa
     onError: (error) => errors.push(error),
   });
   const active = unlocked.find((issuer) => issuer.id === dataDir.activeIssuer.id)!;
-  const ca = createCertificateAuthority({ store: services.store, config: dataDir.config, issuer: active, clock: () => new Date(), random: randomBytes });
+  const ca = createCertificateAuthority({
+    store: services.store,
+    config: dataDir.config,
+    issuer: active,
+    clock: () => new Date(),
+    random: randomBytes,
+  });
   const rootPem = join(dir, 'root.pem');
   const intermediatePem = join(dir, 'intermediate.pem');
   writeFileSync(rootPem, toPem('CERTIFICATE', dataDir.root.der));
@@ -55,7 +61,15 @@ export async function startHarness(template: string, work: string, overrides: Pa
     async issue(name: string, profile = 'client') {
       const keys = await generateKeyPair('p256');
       const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
-      const issued = await ca.issue({ subject: [[{ type: '2.5.4.3', value: name }]], subjectAltNames: [], publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED'), spki }, { profile, actor: 'test' });
+      const issued = await ca.issue(
+        {
+          subject: [[{ type: '2.5.4.3', value: name }]],
+          subjectAltNames: [],
+          publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED'),
+          spki,
+        },
+        { profile, actor: 'test' },
+      );
       const base = join(dir, `leaf-${++count}`);
       writeFileSync(`${base}.crt`, toPem('CERTIFICATE', issued.der));
       writeFileSync(`${base}.key`, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -71,7 +85,11 @@ export async function startHarness(template: string, work: string, overrides: Pa
 }
 
 /** Runs a command with a deadline; never throws for a non-zero exit. */
-export function runTool(command: string, args: readonly string[], timeoutMs = 20_000): Promise<{ code: number | null; output: string; stdout: string }> {
+export function runTool(
+  command: string,
+  args: readonly string[],
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; output: string; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

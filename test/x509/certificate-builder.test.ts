@@ -15,10 +15,12 @@ import { certificateExtensions } from './openssl-interop-build-tools.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const ascii = (text: string): string => Buffer.from(text, 'latin1').toString('hex');
-const codeOf = (code: string) => (error: unknown): boolean => {
-  assert.equal((error as { code?: string }).code, code);
-  return true;
-};
+const codeOf =
+  (code: string) =>
+  (error: unknown): boolean => {
+    assert.equal((error as { code?: string }).code, code);
+    return true;
+  };
 
 const ed25519 = signatureAlgorithm('Ed25519');
 // An Ed25519 SubjectPublicKeyInfo made by hand around 32 bytes of 0x01.
@@ -45,9 +47,17 @@ test('encodes a minimal TBSCertificate byte for byte (RFC 5280 4.1)', () => {
     'a003020102' + // version [0] EXPLICIT v3
     '020101' + // serialNumber 1
     '300506032b6570' + // signature: Ed25519, no parameters (RFC 8410 3)
-    '300c310a3008' + '0603550403' + '0c0161' + // issuer CN=a, UTF8String
-    '301e' + '170d' + ascii('250101000000Z') + '170d' + ascii('260101000000Z') +
-    '300c310a3008' + '0603550403' + '0c0161' + // subject
+    '300c310a3008' +
+    '0603550403' +
+    '0c0161' + // issuer CN=a, UTF8String
+    '301e' +
+    '170d' +
+    ascii('250101000000Z') +
+    '170d' +
+    ascii('260101000000Z') +
+    '300c310a3008' +
+    '0603550403' +
+    '0c0161' + // subject
     hex(handSpki);
   assert.equal(hex(encodeTbsCertificate(template(), ed25519)), '3077' + expected);
 });
@@ -83,7 +93,12 @@ test('writes a pre-encoded issuer Name byte for byte', () => {
 });
 
 test('picks UTCTime through 2049 and GeneralizedTime from 2050, dropping fractions of a second', () => {
-  const tbs = decodeDer(encodeTbsCertificate(template({ notBefore: new Date('2049-12-31T23:59:59.999Z'), notAfter: new Date('2050-01-01T00:00:00Z') }), ed25519));
+  const tbs = decodeDer(
+    encodeTbsCertificate(
+      template({ notBefore: new Date('2049-12-31T23:59:59.999Z'), notAfter: new Date('2050-01-01T00:00:00Z') }),
+      ed25519,
+    ),
+  );
   const [notBefore, notAfter] = tbs.children[4]!.children;
   assert.equal(notBefore!.tag, Tag.UTC_TIME);
   assert.equal(notBefore!.content.toString('latin1'), '491231235959Z');
@@ -97,7 +112,13 @@ test('picks UTCTime through 2049 and GeneralizedTime from 2050, dropping fractio
 test('a built certificate is signed over its TBS and read by node:crypto', async () => {
   const spki = subjectKey.publicKey.export({ type: 'spki', format: 'der' });
   const der = await buildCertificate(
-    template({ serialNumber: 0x1234n, issuer: parseName('CN=Issuer'), subject: parseName('CN=leaf'), subjectPublicKey: spki, subjectAltName: [{ type: 'dns', value: 'leaf.example.com' }] }),
+    template({
+      serialNumber: 0x1234n,
+      issuer: parseName('CN=Issuer'),
+      subject: parseName('CN=leaf'),
+      subjectPublicKey: spki,
+      subjectAltName: [{ type: 'dns', value: 'leaf.example.com' }],
+    }),
     signer,
   );
   const certificate = decodeDer(der);
@@ -114,7 +135,14 @@ test('a built certificate is signed over its TBS and read by node:crypto', async
 
 test('a self-signed certificate names itself as issuer and its key as authority key', async () => {
   const der = await buildSelfSignedCertificate(
-    { serialNumber: 7n, subject: parseName('CN=Root'), notBefore: new Date('2025-01-01Z'), notAfter: new Date('2035-01-01Z'), basicConstraints: { isCa: true }, keyUsage: ['keyCertSign'] },
+    {
+      serialNumber: 7n,
+      subject: parseName('CN=Root'),
+      notBefore: new Date('2025-01-01Z'),
+      notAfter: new Date('2035-01-01Z'),
+      basicConstraints: { isCa: true },
+      keyUsage: ['keyCertSign'],
+    },
     signer,
   );
   const x509 = new X509Certificate(der);
@@ -127,7 +155,16 @@ test('a self-signed certificate names itself as issuer and its key as authority 
   assert.equal(hex(extensions.get(OID.authorityKeyIdentifier)!.value), '30168014' + hex(keyId));
   assert.equal(extensions.get(OID.basicConstraints)!.critical, true);
 
-  const bare = await buildSelfSignedCertificate({ serialNumber: 8n, subject: parseName('CN=Root'), notBefore: new Date('2025-01-01Z'), notAfter: new Date('2035-01-01Z'), subjectKeyIdentifier: false }, signer);
+  const bare = await buildSelfSignedCertificate(
+    {
+      serialNumber: 8n,
+      subject: parseName('CN=Root'),
+      notBefore: new Date('2025-01-01Z'),
+      notAfter: new Date('2035-01-01Z'),
+      subjectKeyIdentifier: false,
+    },
+    signer,
+  );
   assert.equal(certificateExtensions(bare).size, 0);
 });
 
@@ -144,7 +181,17 @@ test('serial numbers: minimal positive INTEGERs of at most 20 octets', () => {
 });
 
 test('refuses serial numbers that are zero, negative or longer than 20 octets', () => {
-  const refused = [Buffer.from([0]), Buffer.alloc(0), Buffer.alloc(5), 0n, -1n, -(2n ** 64n), Buffer.alloc(21, 1), Buffer.alloc(20, 0x80), 2n ** 159n];
+  const refused = [
+    Buffer.from([0]),
+    Buffer.alloc(0),
+    Buffer.alloc(5),
+    0n,
+    -1n,
+    -(2n ** 64n),
+    Buffer.alloc(21, 1),
+    Buffer.alloc(20, 0x80),
+    2n ** 159n,
+  ];
   for (const serialNumber of refused) {
     assert.throws(() => encodeSerialNumber(serialNumber), codeOf('CERT_BAD_SERIAL'), String(serialNumber));
     assert.throws(() => encodeTbsCertificate(template({ serialNumber }), ed25519), codeOf('CERT_BAD_SERIAL'));
@@ -164,10 +211,19 @@ test('random serial numbers are 16 positive octets from the random source given'
 
 test('refuses an impossible validity period', async () => {
   const notBefore = new Date('2030-01-01T00:00:00Z');
-  assert.throws(() => encodeTbsCertificate(template({ notBefore, notAfter: new Date(notBefore.getTime() - 1000) }), ed25519), codeOf('CERT_BAD_VALIDITY'));
-  await assert.rejects(buildCertificate(template({ notBefore, notAfter: new Date('2029-12-31T23:59:59Z') }), signer), codeOf('CERT_BAD_VALIDITY'));
+  assert.throws(
+    () => encodeTbsCertificate(template({ notBefore, notAfter: new Date(notBefore.getTime() - 1000) }), ed25519),
+    codeOf('CERT_BAD_VALIDITY'),
+  );
+  await assert.rejects(
+    buildCertificate(template({ notBefore, notAfter: new Date('2029-12-31T23:59:59Z') }), signer),
+    codeOf('CERT_BAD_VALIDITY'),
+  );
   assert.throws(() => encodeTbsCertificate(template({ notAfter: new Date(Number.NaN) }), ed25519), codeOf('CERT_INVALID_INPUT'));
-  assert.throws(() => encodeTbsCertificate(template({ notAfter: new Date('+010000-01-01T00:00:00Z') }), ed25519), codeOf('CERT_INVALID_INPUT'));
+  assert.throws(
+    () => encodeTbsCertificate(template({ notAfter: new Date('+010000-01-01T00:00:00Z') }), ed25519),
+    codeOf('CERT_INVALID_INPUT'),
+  );
 });
 
 test('refuses names RFC 5280 does not allow', () => {
@@ -184,7 +240,8 @@ test('refuses names RFC 5280 does not allow', () => {
     [{ subjectAltName: [{ type: 'dns', value: 'müller.example' }] }, 'CERT_BAD_NAME'],
     [{ subjectAltName: [{ type: 'dns', value: '例え.jp' }] }, 'CERT_BAD_NAME'],
   ];
-  for (const [overrides, code] of cases) assert.throws(() => encodeTbsCertificate(template(overrides), ed25519), codeOf(code), JSON.stringify(overrides));
+  for (const [overrides, code] of cases)
+    assert.throws(() => encodeTbsCertificate(template(overrides), ed25519), codeOf(code), JSON.stringify(overrides));
   // An empty subject is fine with a subjectAltName, which is then critical.
   const der = encodeTbsCertificate(template({ subject: [], subjectAltName: [{ type: 'uri', value: 'spiffe://example.org/a' }] }), ed25519);
   assert.ok(hex(der).includes('0603551d110101ff'));
@@ -195,7 +252,10 @@ test('refuses duplicate extensions and values that cannot be encoded', () => {
   const cases: Array<[Partial<CertificateTemplate>, string]> = [
     [{ extKeyUsage: ['serverAuth'], extensions: [raw] }, 'CERT_DUPLICATE_EXTENSION'],
     [{ extensions: [raw, raw] }, 'CERT_DUPLICATE_EXTENSION'],
-    [{ subjectKeyIdentifier: true, extensions: [{ oid: OID.subjectKeyIdentifier, critical: false, value: Buffer.from('0400', 'hex') }] }, 'CERT_DUPLICATE_EXTENSION'],
+    [
+      { subjectKeyIdentifier: true, extensions: [{ oid: OID.subjectKeyIdentifier, critical: false, value: Buffer.from('0400', 'hex') }] },
+      'CERT_DUPLICATE_EXTENSION',
+    ],
     [{ subjectPublicKey: Buffer.from('3003020101', 'hex') }, 'CERT_INVALID_INPUT'],
     [{ subjectPublicKey: handSpki.subarray(0, 40) }, 'CERT_INVALID_INPUT'],
     [{ subjectPublicKey: createSecretKey(Buffer.alloc(16)) }, 'CERT_INVALID_INPUT'],
@@ -206,7 +266,8 @@ test('refuses duplicate extensions and values that cannot be encoded', () => {
     [{ nameConstraints: { permitted: [{ type: 'dns', value: 'example.com' }], excluded: [] } }, 'CERT_INVALID_INPUT'],
     [{ certificatePolicies: [{ policyId: '2.5.29.32.0' }, { policyId: '2.5.29.32.0' }] }, 'CERT_INVALID_INPUT'],
   ];
-  for (const [overrides, code] of cases) assert.throws(() => encodeTbsCertificate(template(overrides), ed25519), codeOf(code), JSON.stringify(overrides));
+  for (const [overrides, code] of cases)
+    assert.throws(() => encodeTbsCertificate(template(overrides), ed25519), codeOf(code), JSON.stringify(overrides));
   // The same OID is fine when the typed field is absent.
   assert.ok(encodeTbsCertificate(template({ extensions: [raw] }), ed25519).length > 0);
 });

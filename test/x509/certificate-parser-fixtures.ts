@@ -19,7 +19,9 @@ export function name(text: string): Buffer {
 }
 
 export function extension(oid: string, value: Buffer, critical?: boolean): Buffer {
-  return critical === undefined ? der.sequence(der.oid(oid), der.octetString(value)) : der.sequence(der.oid(oid), der.boolean(critical), der.octetString(value));
+  return critical === undefined
+    ? der.sequence(der.oid(oid), der.octetString(value))
+    : der.sequence(der.oid(oid), der.boolean(critical), der.octetString(value));
 }
 
 export interface CertificateParts {
@@ -48,7 +50,10 @@ export interface CertificateParts {
 export const defaultExtensions: readonly Buffer[] = [
   extension('2.5.29.19', der.sequence(), true),
   extension('2.5.29.15', der.namedBitString([0]), true),
-  extension('2.5.29.17', der.sequence(der.contextPrimitive(2, Buffer.from('leaf.example.com')), der.contextPrimitive(7, Buffer.from([192, 0, 2, 1])))),
+  extension(
+    '2.5.29.17',
+    der.sequence(der.contextPrimitive(2, Buffer.from('leaf.example.com')), der.contextPrimitive(7, Buffer.from([192, 0, 2, 1]))),
+  ),
 ];
 
 export function tbsOf(parts: CertificateParts = {}): Buffer {

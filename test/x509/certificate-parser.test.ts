@@ -7,7 +7,16 @@ import type { ErrorCode } from '../../src/errors.js';
 import { MAX_CERTIFICATE_BYTES, parseCertificate, parseCertificates, verifyCertificateSignature } from '../../src/x509/certificate.js';
 import { toPem } from '../../src/asn1/pem.js';
 import { OID } from '../../src/x509/oids.js';
-import { defaultExtensions, extension, issuerKeys, makeCertificate, name, spkiOf, subjectKeys, tbsOf } from './certificate-parser-fixtures.js';
+import {
+  defaultExtensions,
+  extension,
+  issuerKeys,
+  makeCertificate,
+  name,
+  spkiOf,
+  subjectKeys,
+  tbsOf,
+} from './certificate-parser-fixtures.js';
 import { makeCsr } from './csr-parser-fixtures.js';
 
 function codeOf(run: () => unknown): ErrorCode | 'no error' {
@@ -40,7 +49,11 @@ test('parses a crafted v3 certificate into typed, frozen fields', () => {
   assert.equal(cert.hasConformingSerialNumber, true);
   assert.equal(cert.signatureAlgorithm?.name, 'ecdsa-with-SHA256');
   assert.equal(cert.signatureAlgorithmOid, OID.ecdsaWithSha256);
-  assert.deepEqual(cert.issuer, [[{ type: OID.countryName, value: 'US' }], [{ type: OID.organizationName, value: 'Symbolon Test' }], [{ type: OID.commonName, value: 'Test CA' }]]);
+  assert.deepEqual(cert.issuer, [
+    [{ type: OID.countryName, value: 'US' }],
+    [{ type: OID.organizationName, value: 'Symbolon Test' }],
+    [{ type: OID.commonName, value: 'Test CA' }],
+  ]);
   assert.deepEqual(cert.issuerDer, name('/C=US/O=Symbolon Test/CN=Test CA'));
   assert.deepEqual(cert.subjectDer, name('/O=Symbolon Test/CN=leaf.example.com'));
   assert.equal(cert.notBefore.toISOString(), '2025-01-01T00:00:00.000Z');
@@ -59,7 +72,19 @@ test('parses a crafted v3 certificate into typed, frozen fields', () => {
   assert.equal(cert.isSelfIssued, false);
   assert.match(cert.fingerprintSha256, /^[0-9a-f]{64}$/);
   assert.equal(cert.fingerprintSha256Colons.replaceAll(':', '').toLowerCase(), cert.fingerprintSha256);
-  for (const value of [cert, cert.issuer, cert.issuer[0], cert.issuer[0]![0], cert.extensions, cert.extensions[0], cert.subjectAltNames, cert.subjectAltNames[0], cert.basicConstraints, cert.publicKey, cert.notBefore]) {
+  for (const value of [
+    cert,
+    cert.issuer,
+    cert.issuer[0],
+    cert.issuer[0]![0],
+    cert.extensions,
+    cert.extensions[0],
+    cert.subjectAltNames,
+    cert.subjectAltNames[0],
+    cert.basicConstraints,
+    cert.publicKey,
+    cert.notBefore,
+  ]) {
     assert.ok(Object.isFrozen(value));
   }
 });
@@ -76,7 +101,9 @@ test('verifies the signature with the issuer key and not with another', () => {
 });
 
 test('verifies against an issuer certificate', () => {
-  const issuer = parseCertificate(makeCertificate({ subject: name('/C=US/O=Symbolon Test/CN=Test CA'), spki: spkiOf(issuerKeys.publicKey) }));
+  const issuer = parseCertificate(
+    makeCertificate({ subject: name('/C=US/O=Symbolon Test/CN=Test CA'), spki: spkiOf(issuerKeys.publicKey) }),
+  );
   assert.equal(issuer.isSelfIssued, true);
   assert.equal(verifyCertificateSignature(parseCertificate(valid), issuer), true);
 });
@@ -177,15 +204,24 @@ test('allows extensions in v3 only and unique identifiers in v2 and v3 only', ()
 
 test('refuses unknown or misplaced tbsCertificate fields', () => {
   assertCode(() => parseCertificate(makeCertificate({ trailingFields: [der.integer(1)] })), 'CERT_MALFORMED');
-  assertCode(() => parseCertificate(makeCertificate({ trailingFields: [der.explicit(3, der.sequence(defaultExtensions[0]!))] })), 'CERT_MALFORMED');
-  assertCode(() => parseCertificate(makeCertificate({ extensionsField: der.explicit(3, der.sequence(), der.sequence()) })), 'CERT_MALFORMED');
+  assertCode(
+    () => parseCertificate(makeCertificate({ trailingFields: [der.explicit(3, der.sequence(defaultExtensions[0]!))] })),
+    'CERT_MALFORMED',
+  );
+  assertCode(
+    () => parseCertificate(makeCertificate({ extensionsField: der.explicit(3, der.sequence(), der.sequence()) })),
+    'CERT_MALFORMED',
+  );
 });
 
 test('refuses a signature algorithm inside tbsCertificate that differs from the outer one', () => {
   const sha384 = der.sequence(der.oid(OID.ecdsaWithSha384));
   assertCode(() => parseCertificate(makeCertificate({ innerAlgorithm: sha384 })), 'CERT_MALFORMED');
   // The same algorithm with other bytes (NULL parameters added) is still a mismatch.
-  assertCode(() => parseCertificate(makeCertificate({ innerAlgorithm: der.sequence(der.oid(OID.ecdsaWithSha256), der.nullValue()) })), 'CERT_MALFORMED');
+  assertCode(
+    () => parseCertificate(makeCertificate({ innerAlgorithm: der.sequence(der.oid(OID.ecdsaWithSha256), der.nullValue()) })),
+    'CERT_MALFORMED',
+  );
 });
 
 test('keeps a certificate signed with an algorithm Symbolon does not run', () => {
@@ -195,7 +231,10 @@ test('keeps a certificate signed with an algorithm Symbolon does not run', () =>
   assert.equal(cert.signatureAlgorithmOid, OID.sha1WithRsaEncryption);
   assertCode(() => verifyCertificateSignature(cert, issuerKeys.publicKey), 'SIG_UNSUPPORTED_ALGORITHM');
   const malformedAlgorithm = der.sequence(der.integer(1));
-  assertCode(() => parseCertificate(makeCertificate({ innerAlgorithm: malformedAlgorithm, outerAlgorithm: malformedAlgorithm })), 'CERT_MALFORMED');
+  assertCode(
+    () => parseCertificate(makeCertificate({ innerAlgorithm: malformedAlgorithm, outerAlgorithm: malformedAlgorithm })),
+    'CERT_MALFORMED',
+  );
 });
 
 test('keeps non-conforming serial numbers and says so (RFC 5280 4.1.2.2)', () => {
@@ -228,9 +267,17 @@ test('refuses malformed names as CERT_BAD_NAME', () => {
 test('refuses a malformed validity', () => {
   const time = der.utcTime(new Date('2030-01-01T00:00:00Z'));
   assertCode(() => parseCertificate(makeCertificate({ validity: der.sequence(time) })), 'CERT_MALFORMED');
-  assertCode(() => parseCertificate(makeCertificate({ validity: der.sequence(time, Buffer.from([0x17, 0x0b, ...Buffer.from('3001010000Z')])) })), 'CERT_MALFORMED');
-  assertCode(() => parseCertificate(makeCertificate({ validity: der.sequence(time, Buffer.from([0x17, 0x0d, ...Buffer.from('301301000000Z')])) })), 'CERT_MALFORMED');
-  const generalized = parseCertificate(makeCertificate({ validity: der.sequence(time, der.generalizedTime(new Date('2051-06-01T00:00:00Z'))) }));
+  assertCode(
+    () => parseCertificate(makeCertificate({ validity: der.sequence(time, Buffer.from([0x17, 0x0b, ...Buffer.from('3001010000Z')])) })),
+    'CERT_MALFORMED',
+  );
+  assertCode(
+    () => parseCertificate(makeCertificate({ validity: der.sequence(time, Buffer.from([0x17, 0x0d, ...Buffer.from('301301000000Z')])) })),
+    'CERT_MALFORMED',
+  );
+  const generalized = parseCertificate(
+    makeCertificate({ validity: der.sequence(time, der.generalizedTime(new Date('2051-06-01T00:00:00Z'))) }),
+  );
   assert.equal(generalized.notAfter.toISOString(), '2051-06-01T00:00:00.000Z');
 });
 
@@ -257,20 +304,42 @@ test('reads public keys strictly', () => {
   // rsaEncryption without its NULL parameters (RFC 3279 2.3.1).
   const rsaSpki = spkiOf(rsa.publicKey);
   const key = der.bitString(rsaSpki.subarray(rsaSpki.length - 270));
-  assertCode(() => parseCertificate(makeCertificate({ spki: der.sequence(der.sequence(der.oid(OID.rsaEncryption)), key) })), 'CERT_MALFORMED');
+  assertCode(
+    () => parseCertificate(makeCertificate({ spki: der.sequence(der.sequence(der.oid(OID.rsaEncryption)), key) })),
+    'CERT_MALFORMED',
+  );
   // Ed25519 with parameters (RFC 8410 3).
-  assertCode(() => parseCertificate(makeCertificate({ spki: der.sequence(der.sequence(der.oid(OID.ed25519), der.nullValue()), der.bitString(Buffer.alloc(32, 7))) })), 'CERT_MALFORMED');
+  assertCode(
+    () =>
+      parseCertificate(
+        makeCertificate({ spki: der.sequence(der.sequence(der.oid(OID.ed25519), der.nullValue()), der.bitString(Buffer.alloc(32, 7))) }),
+      ),
+    'CERT_MALFORMED',
+  );
   // EC with explicit curve parameters (RFC 5480 2.1.1).
-  assertCode(() => parseCertificate(makeCertificate({ spki: der.sequence(der.sequence(der.oid(OID.ecPublicKey), der.sequence(der.integer(1))), der.bitString(Buffer.from([4, 1, 2]))) })), 'CERT_MALFORMED');
+  assertCode(
+    () =>
+      parseCertificate(
+        makeCertificate({
+          spki: der.sequence(der.sequence(der.oid(OID.ecPublicKey), der.sequence(der.integer(1))), der.bitString(Buffer.from([4, 1, 2]))),
+        }),
+      ),
+    'CERT_MALFORMED',
+  );
   assertCode(() => parseCertificate(makeCertificate({ spki: der.sequence(der.sequence(der.oid(OID.ecPublicKey))) })), 'CERT_MALFORMED');
   // An algorithm Symbolon does not know is kept, without a key object.
-  const unknown = parseCertificate(makeCertificate({ spki: der.sequence(der.sequence(der.oid('1.2.3.4.5')), der.bitString(Buffer.from('opaque'))) }));
+  const unknown = parseCertificate(
+    makeCertificate({ spki: der.sequence(der.sequence(der.oid('1.2.3.4.5')), der.bitString(Buffer.from('opaque'))) }),
+  );
   assert.deepEqual([unknown.publicKey.algorithm, unknown.publicKey.keyObject], ['1.2.3.4.5', undefined]);
   assertCode(() => verifyCertificateSignature(parseCertificate(valid), unknown), 'KEY_UNSUPPORTED_TYPE');
 });
 
 test('refuses a repeated extension and an empty extension list', () => {
-  assertCode(() => parseCertificate(makeCertificate({ extensions: [...defaultExtensions, defaultExtensions[1]!] })), 'CERT_DUPLICATE_EXTENSION');
+  assertCode(
+    () => parseCertificate(makeCertificate({ extensions: [...defaultExtensions, defaultExtensions[1]!] })),
+    'CERT_DUPLICATE_EXTENSION',
+  );
   assertCode(() => parseCertificate(makeCertificate({ extensions: [] })), 'CERT_MALFORMED');
 });
 
@@ -289,7 +358,11 @@ test('refuses a malformed Extension frame as CERT_MALFORMED', () => {
 test('keeps unknown extensions raw, critical or not, and reads criticality', () => {
   const cert = parseCertificate(
     makeCertificate({
-      extensions: [extension('1.2.3.4', der.utf8String('x'), true), extension('1.2.3.5', Buffer.from('not DER at all')), extension(OID.keyUsage, der.namedBitString([0, 5]), false)],
+      extensions: [
+        extension('1.2.3.4', der.utf8String('x'), true),
+        extension('1.2.3.5', Buffer.from('not DER at all')),
+        extension(OID.keyUsage, der.namedBitString([0, 5]), false),
+      ],
     }),
   );
   assert.deepEqual(
@@ -320,9 +393,18 @@ test('reads PEM chains and trust bundles', () => {
   const other = makeCertificate({ serial: der.integer(7) });
   const text = `Subject: leaf\r\n${toPem('CERTIFICATE', valid).replaceAll('\n', '\r\n')}junk between\n${toPem('PRIVATE KEY', Buffer.from([1, 2, 3]))}${toPem('CERTIFICATE', other)}trailing text`;
   const chain = parseCertificates(text);
-  assert.deepEqual(chain.map((c) => c.serialNumber), ['1234567890abcdef', '07']);
-  assert.deepEqual(parseCertificates(Buffer.from(text)).map((c) => c.serialNumber), ['1234567890abcdef', '07']);
-  assert.deepEqual(parseCertificates(valid).map((c) => c.serialNumber), ['1234567890abcdef']);
+  assert.deepEqual(
+    chain.map((c) => c.serialNumber),
+    ['1234567890abcdef', '07'],
+  );
+  assert.deepEqual(
+    parseCertificates(Buffer.from(text)).map((c) => c.serialNumber),
+    ['1234567890abcdef', '07'],
+  );
+  assert.deepEqual(
+    parseCertificates(valid).map((c) => c.serialNumber),
+    ['1234567890abcdef'],
+  );
   assertCode(() => parseCertificates(toPem('CERTIFICATE REQUEST', makeCsr())), 'PEM_NOT_FOUND');
   assertCode(() => parseCertificates('-----BEGIN CERTIFICATE-----\nMII*\n-----END CERTIFICATE-----\n'), 'PEM_BAD_BASE64');
   assertCode(() => parseCertificates(toPem('CERTIFICATE', makeCsr())), 'CERT_MALFORMED');

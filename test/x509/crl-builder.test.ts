@@ -47,13 +47,25 @@ const root = party('/CN=CRL Test Root');
 const intermediate = party('/CN=CRL Test Intermediate');
 const goodLeaf = party('/CN=good.example.com');
 const revokedLeaf = party('/CN=revoked.example.com');
-const pki: Record<'root' | 'intermediate' | 'good' | 'revoked', Buffer> = { root: Buffer.alloc(0), intermediate: Buffer.alloc(0), good: Buffer.alloc(0), revoked: Buffer.alloc(0) };
+const pki: Record<'root' | 'intermediate' | 'good' | 'revoked', Buffer> = {
+  root: Buffer.alloc(0),
+  intermediate: Buffer.alloc(0),
+  good: Buffer.alloc(0),
+  revoked: Buffer.alloc(0),
+};
 const GOOD_SERIAL = 0x4a11_0001n;
 const REVOKED_SERIAL = 0x4a11_0002n;
 
 before(async () => {
   pki.root = await buildSelfSignedCertificate(
-    { serialNumber: 1n, subject: root.name, notBefore: NOT_BEFORE, notAfter: NOT_AFTER, basicConstraints: { isCa: true }, keyUsage: ['keyCertSign', 'cRLSign'] },
+    {
+      serialNumber: 1n,
+      subject: root.name,
+      notBefore: NOT_BEFORE,
+      notAfter: NOT_AFTER,
+      basicConstraints: { isCa: true },
+      keyUsage: ['keyCertSign', 'cRLSign'],
+    },
     root.signer,
   );
   const issue = (issuer: Party, subject: Party, serialNumber: bigint, isCa: boolean): Promise<Buffer> =>
@@ -66,7 +78,9 @@ before(async () => {
         notAfter: NOT_AFTER,
         subjectPublicKey: subject.spki,
         authorityKeyIdentifier: issuer.keyId,
-        ...(isCa ? { basicConstraints: { isCa: true, pathLenConstraint: 0 }, keyUsage: ['keyCertSign', 'cRLSign'] as const } : { keyUsage: ['digitalSignature'] as const, extKeyUsage: ['clientAuth'] }),
+        ...(isCa
+          ? { basicConstraints: { isCa: true, pathLenConstraint: 0 }, keyUsage: ['keyCertSign', 'cRLSign'] as const }
+          : { keyUsage: ['digitalSignature'] as const, extKeyUsage: ['clientAuth'] }),
       },
       issuer.signer,
     );
@@ -87,7 +101,12 @@ function template(fields: Partial<CrlTemplate> = {}): CrlTemplate {
 }
 
 const ENTRIES: readonly RevokedEntry[] = [
-  { serialNumber: REVOKED_SERIAL, revocationDate: new Date('2025-03-01T10:20:30Z'), reason: 'keyCompromise', invalidityDate: new Date('2025-02-28T00:00:00Z') },
+  {
+    serialNumber: REVOKED_SERIAL,
+    revocationDate: new Date('2025-03-01T10:20:30Z'),
+    reason: 'keyCompromise',
+    invalidityDate: new Date('2025-02-28T00:00:00Z'),
+  },
   { serialNumber: 'ff01', revocationDate: new Date('2025-03-02T00:00:00Z'), reason: 'superseded' },
   { serialNumber: Buffer.from([0x00, 0x00, 0x7f, 0x01]), revocationDate: new Date('2025-03-03T00:00:00Z'), reason: 'unspecified' },
   { serialNumber: 'ABCDEF0123', revocationDate: new Date('2051-06-01T12:00:00Z'), reason: 'cessationOfOperation' },
@@ -110,7 +129,14 @@ async function expectRejection(code: string, action: () => Promise<unknown>): Pr
 }
 
 test('the CRL parser reads back every entry, reason, date and extension of a built CRL', async () => {
-  const crl = await buildCrl(template({ revokedCertificates: ENTRIES, issuingDistributionPoint: { fullName: ['http://crl.example.com/i.crl'], onlyContainsUserCerts: true }, freshestCrl: ['http://crl.example.com/i-delta.crl'] }), intermediate.signer);
+  const crl = await buildCrl(
+    template({
+      revokedCertificates: ENTRIES,
+      issuingDistributionPoint: { fullName: ['http://crl.example.com/i.crl'], onlyContainsUserCerts: true },
+      freshestCrl: ['http://crl.example.com/i-delta.crl'],
+    }),
+    intermediate.signer,
+  );
   const parsed = parseCrl(crl);
   assert.equal(parsed.version, 2);
   assert.ok(parsed.issuerDer.equals(intermediate.name));
@@ -122,7 +148,12 @@ test('the CRL parser reads back every entry, reason, date and extension of a bui
   assert.ok(parsed.extensions.some((extension) => extension.oid === OID.freshestCrl && !extension.critical));
   assert.ok(parsed.extensions.some((extension) => extension.oid === OID.issuingDistributionPoint && extension.critical));
   assert.deepEqual(
-    parsed.revokedCertificates.map((entry) => [entry.serialNumber, entry.revocationDate.toISOString(), entry.reason, entry.invalidityDate?.toISOString()]),
+    parsed.revokedCertificates.map((entry) => [
+      entry.serialNumber,
+      entry.revocationDate.toISOString(),
+      entry.reason,
+      entry.invalidityDate?.toISOString(),
+    ]),
     [
       ['4a110002', '2025-03-01T10:20:30.000Z', 'keyCompromise', '2025-02-28T00:00:00.000Z'],
       ['ff01', '2025-03-02T00:00:00.000Z', 'superseded', undefined],
@@ -140,7 +171,13 @@ test('the CRL parser reads back every entry, reason, date and extension of a bui
 
 test('times follow the 2050 rule: UTCTime through 2049, GeneralizedTime after', async () => {
   const crl = await buildCrl(
-    template({ thisUpdate: new Date('2049-12-31T23:59:59Z'), nextUpdate: new Date('2050-01-01T00:00:00Z'), revokedCertificates: [{ serialNumber: '01', revocationDate: new Date('2050-01-01T00:00:00Z'), invalidityDate: new Date('2049-01-01T00:00:00Z') }] }),
+    template({
+      thisUpdate: new Date('2049-12-31T23:59:59Z'),
+      nextUpdate: new Date('2050-01-01T00:00:00Z'),
+      revokedCertificates: [
+        { serialNumber: '01', revocationDate: new Date('2050-01-01T00:00:00Z'), invalidityDate: new Date('2049-01-01T00:00:00Z') },
+      ],
+    }),
     intermediate.signer,
   );
   const tbs = decodeDer(crl).children[0]!;
@@ -180,12 +217,19 @@ test('entry times are exact to the second over the years 0 to 9999', () => {
 test('serial numbers given as bytes, hex and bigint encode the same', () => {
   const forms: RevokedEntry['serialNumber'][] = [Buffer.from([0x00, 0x80, 0x01]), '8001', '008001', 0x8001n, '08001'];
   const date = new Date('2025-01-01T00:00:00Z');
-  const encodings = forms.map((serialNumber) => encodeTbsCertList(template({ revokedCertificates: [{ serialNumber, revocationDate: date }] }), intermediate.signer.algorithm).toString('hex'));
+  const encodings = forms.map((serialNumber) =>
+    encodeTbsCertList(template({ revokedCertificates: [{ serialNumber, revocationDate: date }] }), intermediate.signer.algorithm).toString(
+      'hex',
+    ),
+  );
   for (const encoding of encodings) assert.equal(encoding, encodings[0]);
   const entry = decodeDer(Buffer.from(encodings[0]!, 'hex')).children[5]!.children[0]!;
   assert.equal(entry.children[0]!.bytes.toString('hex'), '0203008001');
   // An odd count of hex digits keeps its first digit in a one-digit octet.
-  const odd = encodeTbsCertList(template({ revokedCertificates: [{ serialNumber: 'abc', revocationDate: date }] }), intermediate.signer.algorithm);
+  const odd = encodeTbsCertList(
+    template({ revokedCertificates: [{ serialNumber: 'abc', revocationDate: date }] }),
+    intermediate.signer.algorithm,
+  );
   assert.equal(decodeDer(odd).children[5]!.children[0]!.children[0]!.bytes.toString('hex'), '02020abc');
 });
 
@@ -200,7 +244,14 @@ test('a CRL with no revoked certificate leaves the list out (RFC 5280 5.1.2.6)',
 });
 
 test('a delta CRL carries a critical deltaCRLIndicator with the base CRL number', async () => {
-  const crl = await buildCrl(template({ crlNumber: 12, deltaCrlIndicator: 10, revokedCertificates: [{ serialNumber: '05', revocationDate: new Date('2025-01-01T00:00:00Z'), reason: 'removeFromCRL' }] }), intermediate.signer);
+  const crl = await buildCrl(
+    template({
+      crlNumber: 12,
+      deltaCrlIndicator: 10,
+      revokedCertificates: [{ serialNumber: '05', revocationDate: new Date('2025-01-01T00:00:00Z'), reason: 'removeFromCRL' }],
+    }),
+    intermediate.signer,
+  );
   const parsed = parseCrl(crl);
   assert.equal(parsed.deltaCrlIndicator, 10n);
   assert.equal(parsed.crlNumber, 12n);
@@ -210,7 +261,8 @@ test('a delta CRL carries a critical deltaCRLIndicator with the base CRL number'
 
 test('refuses templates that cannot make a conforming CRL, with CRL_INVALID_INPUT', async () => {
   const date = new Date('2025-01-01T00:00:00Z');
-  const entry = (fields: Partial<RevokedEntry>): CrlTemplate => template({ revokedCertificates: [{ serialNumber: '01', revocationDate: date, ...fields }] });
+  const entry = (fields: Partial<RevokedEntry>): CrlTemplate =>
+    template({ revokedCertificates: [{ serialNumber: '01', revocationDate: date, ...fields }] });
   const cases: Record<string, CrlTemplate> = {
     'zero serial': entry({ serialNumber: '0000' }),
     'empty serial': entry({ serialNumber: '' }),
@@ -255,17 +307,32 @@ test('a 100,000-entry CRL is built and signed, and OpenSSL verifies it (bench/cr
   const entries: RevokedEntry[] = [];
   const base = Date.UTC(2024, 0, 1);
   for (let i = 0; i < 100_000; i++) {
-    entries.push({ serialNumber: (0x4000_0000_0000_0000n + BigInt(i) * 7919n).toString(16), revocationDate: new Date(base + i * 1000), ...(i % 3 === 0 ? { reason: 'keyCompromise' as const } : {}) });
+    entries.push({
+      serialNumber: (0x4000_0000_0000_0000n + BigInt(i) * 7919n).toString(16),
+      revocationDate: new Date(base + i * 1000),
+      ...(i % 3 === 0 ? { reason: 'keyCompromise' as const } : {}),
+    });
   }
   const crl = await buildCrl(template({ revokedCertificates: entries }), intermediate.signer);
   // The tbsCertList is the first element: check the signature over it without a full parse.
   const outer = readHeader(crl, 0, crl.length);
   const tbsHeader = readHeader(crl, outer.headerLength, crl.length);
   const tbs = crl.subarray(outer.headerLength, outer.headerLength + tbsHeader.headerLength + tbsHeader.length);
-  const signature = readBitString(decodeDer(crl.subarray(outer.headerLength + tbs.length + intermediate.signer.algorithm.identifier.length))).bytes;
+  const signature = readBitString(
+    decodeDer(crl.subarray(outer.headerLength + tbs.length + intermediate.signer.algorithm.identifier.length)),
+  ).bytes;
   assert.equal(verify('sha256', tbs, intermediate.signer.publicKey, signature), true);
   if (!hasOpenssl) return;
-  const result = run('openssl', ['crl', '-inform', 'DER', '-in', write('big.crl', crl), '-noout', '-CAfile', write('int.pem', toPem('CERTIFICATE', pki.intermediate))]);
+  const result = run('openssl', [
+    'crl',
+    '-inform',
+    'DER',
+    '-in',
+    write('big.crl', crl),
+    '-noout',
+    '-CAfile',
+    write('int.pem', toPem('CERTIFICATE', pki.intermediate)),
+  ]);
   assert.match(result.stdout + result.stderr, /verify OK/);
 });
 
@@ -276,7 +343,10 @@ function opensslCrlText(crl: Buffer): string {
 }
 
 test('OpenSSL prints our CRL and verifies its signature', { skip: skipWithoutOpenssl }, async () => {
-  const crl = await buildCrl(template({ revokedCertificates: ENTRIES, freshestCrl: ['http://crl.example.com/delta.crl'] }), intermediate.signer);
+  const crl = await buildCrl(
+    template({ revokedCertificates: ENTRIES, freshestCrl: ['http://crl.example.com/delta.crl'] }),
+    intermediate.signer,
+  );
   const text = opensslCrlText(crl);
   assert.match(text, /Version 2 \(0x1\)/);
   assert.match(text, /X509v3 CRL Number: \n\s+7/);
@@ -286,10 +356,28 @@ test('OpenSSL prints our CRL and verifies its signature', { skip: skipWithoutOpe
   assert.match(text, /Invalidity Date/);
   assert.match(text, /Freshest CRL/);
   assert.match(text, /Serial Number: 4A110002/);
-  const verified = run('openssl', ['crl', '-inform', 'DER', '-in', write('i.crl', crl), '-noout', '-CAfile', write('ca.pem', toPem('CERTIFICATE', pki.intermediate) + toPem('CERTIFICATE', pki.root))]);
+  const verified = run('openssl', [
+    'crl',
+    '-inform',
+    'DER',
+    '-in',
+    write('i.crl', crl),
+    '-noout',
+    '-CAfile',
+    write('ca.pem', toPem('CERTIFICATE', pki.intermediate) + toPem('CERTIFICATE', pki.root)),
+  ]);
   assert.equal(verified.status, 0, verified.stderr);
   assert.match(verified.stdout + verified.stderr, /verify OK/);
-  const wrongCa = run('openssl', ['crl', '-inform', 'DER', '-in', write('i.crl', crl), '-noout', '-CAfile', write('root.pem', toPem('CERTIFICATE', pki.root))]);
+  const wrongCa = run('openssl', [
+    'crl',
+    '-inform',
+    'DER',
+    '-in',
+    write('i.crl', crl),
+    '-noout',
+    '-CAfile',
+    write('root.pem', toPem('CERTIFICATE', pki.root)),
+  ]);
   assert.doesNotMatch(wrongCa.stdout, /verify OK/);
 });
 
@@ -299,7 +387,18 @@ test('openssl verify -crl_check accepts a good leaf and rejects a revoked one', 
   const rootFile = write('root.pem', toPem('CERTIFICATE', pki.root));
   const untrusted = write('int.pem', toPem('CERTIFICATE', pki.intermediate));
   const verify = (leaf: Buffer): { status: number | null; output: string } => {
-    const result = run('openssl', ['verify', '-x509_strict', '-crl_check', '-CRLfile', crlFile, '-CAfile', rootFile, '-untrusted', untrusted, write('leaf.pem', toPem('CERTIFICATE', leaf))]);
+    const result = run('openssl', [
+      'verify',
+      '-x509_strict',
+      '-crl_check',
+      '-CRLfile',
+      crlFile,
+      '-CAfile',
+      rootFile,
+      '-untrusted',
+      untrusted,
+      write('leaf.pem', toPem('CERTIFICATE', leaf)),
+    ]);
     return { status: result.status, output: result.stdout + result.stderr };
   };
   const good = verify(pki.good);
@@ -311,17 +410,37 @@ test('openssl verify -crl_check accepts a good leaf and rejects a revoked one', 
 });
 
 test('OpenSSL shows the Delta CRL Indicator of a delta CRL', { skip: skipWithoutOpenssl }, async () => {
-  const crl = await buildCrl(template({ crlNumber: 9, deltaCrlIndicator: 7, revokedCertificates: [{ serialNumber: 'ff01', revocationDate: new Date('2025-03-05T00:00:00Z'), reason: 'removeFromCRL' }] }), intermediate.signer);
+  const crl = await buildCrl(
+    template({
+      crlNumber: 9,
+      deltaCrlIndicator: 7,
+      revokedCertificates: [{ serialNumber: 'ff01', revocationDate: new Date('2025-03-05T00:00:00Z'), reason: 'removeFromCRL' }],
+    }),
+    intermediate.signer,
+  );
   const text = opensslCrlText(crl);
   assert.match(text, /X509v3 Delta CRL Indicator: critical\n\s+7/);
   assert.match(text, /Remove From CRL/);
 });
 
 test('GnuTLS certtool reads our CRL', { skip: !hasCerttool && 'certtool is not installed' }, async () => {
-  const crl = await buildCrl(template({ revokedCertificates: ENTRIES, issuingDistributionPoint: { fullName: ['http://crl.example.com/i.crl'], onlySomeReasons: ['keyCompromise', 'cACompromise'] } }), intermediate.signer);
+  const crl = await buildCrl(
+    template({
+      revokedCertificates: ENTRIES,
+      issuingDistributionPoint: { fullName: ['http://crl.example.com/i.crl'], onlySomeReasons: ['keyCompromise', 'cACompromise'] },
+    }),
+    intermediate.signer,
+  );
   const result = run('certtool', ['--crl-info', '--inder', '--infile', write('i.crl', crl)]);
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /Revoked certificates \(5\)/);
-  const verified = run('certtool', ['--verify-crl', '--inder', '--infile', write('i.crl', crl), '--load-ca-certificate', write('int.der', pki.intermediate)]);
+  const verified = run('certtool', [
+    '--verify-crl',
+    '--inder',
+    '--infile',
+    write('i.crl', crl),
+    '--load-ca-certificate',
+    write('int.der', pki.intermediate),
+  ]);
   assert.equal(verified.status, 0, verified.stdout + verified.stderr);
 });

@@ -10,10 +10,12 @@ import { OID } from '../../src/x509/oids.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const ascii = (text: string): string => Buffer.from(text, 'latin1').toString('hex');
-const codeOf = (code: string) => (error: unknown): boolean => {
-  assert.equal((error as { code?: string }).code, code);
-  return true;
-};
+const codeOf =
+  (code: string) =>
+  (error: unknown): boolean => {
+    assert.equal((error as { code?: string }).code, code);
+    return true;
+  };
 
 const key = generateKeyPairSync('ed25519');
 const signer = createSigner(key.privateKey);
@@ -54,7 +56,16 @@ test('attributes are a DER SET OF, sorted by their encodings', async () => {
 test('a challenge password is a PrintableString when it can be, a UTF8String otherwise', async () => {
   const csr = await buildCsr({ subject: parseName('CN=a'), challengePassword: 'Pässwört' }, signer);
   const utf8 = Buffer.from('Pässwört', 'utf8');
-  assert.ok(hex(parts(csr).info).endsWith(CHALLENGE_PASSWORD + '31' + (utf8.length + 2).toString(16).padStart(2, '0') + '0c' + utf8.length.toString(16).padStart(2, '0') + hex(utf8)));
+  assert.ok(
+    hex(parts(csr).info).endsWith(
+      CHALLENGE_PASSWORD +
+        '31' +
+        (utf8.length + 2).toString(16).padStart(2, '0') +
+        '0c' +
+        utf8.length.toString(16).padStart(2, '0') +
+        hex(utf8),
+    ),
+  );
 });
 
 test('subjectAltName is requested critical when the subject is empty', async () => {
@@ -72,16 +83,21 @@ test('signs with ECDSA and RSA-PSS keys too', async () => {
   const pssSigner = createSigner(rsa.privateKey, { rsaPadding: 'pss' });
   const pssCsr = parts(await buildCsr({ subject: parseName('CN=a') }, pssSigner));
   assert.deepEqual(pssCsr.algorithm, pssSigner.algorithm.identifier);
-  assert.ok(verify('sha256', pssCsr.info, { key: rsa.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, pssCsr.signature));
+  assert.ok(
+    verify('sha256', pssCsr.info, { key: rsa.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, pssCsr.signature),
+  );
 });
 
-test('takes the public key explicitly only when it is the signer\'s', async () => {
+test("takes the public key explicitly only when it is the signer's", async () => {
   const fromKey = parts(await buildCsr({ subject: parseName('CN=a'), publicKey: key.publicKey }, signer)).info;
   const fromBytes = parts(await buildCsr({ subject: parseName('CN=a'), publicKey: spki }, signer)).info;
   assert.deepEqual(fromKey, fromBytes);
   const other = generateKeyPairSync('ed25519').publicKey;
   await assert.rejects(buildCsr({ subject: parseName('CN=a'), publicKey: other }, signer), codeOf('CSR_KEY_MISMATCH'));
-  await assert.rejects(buildCsr({ subject: parseName('CN=a'), publicKey: Buffer.from('3000', 'hex') }, signer), codeOf('CERT_INVALID_INPUT'));
+  await assert.rejects(
+    buildCsr({ subject: parseName('CN=a'), publicKey: Buffer.from('3000', 'hex') }, signer),
+    codeOf('CERT_INVALID_INPUT'),
+  );
 });
 
 test('refuses requests that cannot be encoded', async () => {

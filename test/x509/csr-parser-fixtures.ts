@@ -15,7 +15,10 @@ export function extensionRequest(...extensions: Buffer[]): Buffer {
 }
 
 export const defaultRequestedExtensions: readonly Buffer[] = [
-  extension('2.5.29.17', der.sequence(der.contextPrimitive(2, Buffer.from('csr.example.com')), der.contextPrimitive(6, Buffer.from('spiffe://example.org/csr')))),
+  extension(
+    '2.5.29.17',
+    der.sequence(der.contextPrimitive(2, Buffer.from('csr.example.com')), der.contextPrimitive(6, Buffer.from('spiffe://example.org/csr'))),
+  ),
   extension('2.5.29.37', der.sequence(der.oid('1.3.6.1.5.5.7.3.2'))),
 ];
 

@@ -29,7 +29,10 @@ const valid = makeCsr();
 test('parses a crafted CSR into typed, frozen fields and checks its signature', () => {
   const csr = parseCsr(valid);
   assert.equal(csr.version, 1);
-  assert.deepEqual(csr.subject, [[{ type: OID.organizationName, value: 'Symbolon Test' }], [{ type: OID.commonName, value: 'csr.example.com' }]]);
+  assert.deepEqual(csr.subject, [
+    [{ type: OID.organizationName, value: 'Symbolon Test' }],
+    [{ type: OID.commonName, value: 'csr.example.com' }],
+  ]);
   assert.deepEqual(csr.subjectDer, name('/O=Symbolon Test/CN=csr.example.com'));
   assert.deepEqual(csr.spki, spkiOf(requesterKeys.publicKey));
   assert.deepEqual(csr.certificationRequestInfo, infoOf());
@@ -39,9 +42,13 @@ test('parses a crafted CSR into typed, frozen fields and checks its signature', 
   assert.equal(csr.spiffeId, 'spiffe://example.org/csr');
   assert.deepEqual(csr.extKeyUsage, [OID.clientAuth]);
   assert.equal(csr.extensions.length, 2);
-  assert.deepEqual(csr.attributes.map((a) => a.oid), [OID.extensionRequest]);
+  assert.deepEqual(
+    csr.attributes.map((a) => a.oid),
+    [OID.extensionRequest],
+  );
   assert.equal(csr.challengePassword, undefined);
-  for (const value of [csr, csr.subject, csr.attributes, csr.attributes[0], csr.extensions, csr.subjectAltNames, csr.publicKey]) assert.ok(Object.isFrozen(value));
+  for (const value of [csr, csr.subject, csr.attributes, csr.attributes[0], csr.extensions, csr.subjectAltNames, csr.publicKey])
+    assert.ok(Object.isFrozen(value));
   verifyCsr(csr);
 });
 
@@ -71,7 +78,10 @@ test('refuses a CSR not signed by the key it carries (RFC 2986 3)', () => {
   const ed = der.sequence(edInfo, der.sequence(der.oid(OID.ed25519)), der.bitString(sign(null, edInfo, edKeys.privateKey)));
   assert.equal(parseCsr(ed).publicKey.algorithm, 'ed25519');
   // An EC signature algorithm over an Ed25519 key does not verify.
-  assertCode(() => parseCsr(der.sequence(edInfo, der.sequence(der.oid(OID.ecdsaWithSha256)), der.bitString(sign(null, edInfo, edKeys.privateKey)))), 'CSR_SIGNATURE_INVALID');
+  assertCode(
+    () => parseCsr(der.sequence(edInfo, der.sequence(der.oid(OID.ecdsaWithSha256)), der.bitString(sign(null, edInfo, edKeys.privateKey)))),
+    'CSR_SIGNATURE_INVALID',
+  );
 });
 
 test('an unsupported signature algorithm parses but cannot be verified', () => {
@@ -94,7 +104,14 @@ test('reads attributes: challengePassword, unknown ones raw; refuses malformed o
   const unknown = attribute('1.2.3.4', der.utf8String('a'), der.utf8String('b'));
   const csr = parseCsr(makeCsr({ attributes: [password, unknown, extensionRequest(...defaultRequestedExtensions)] }));
   assert.equal(csr.challengePassword, 's3cret');
-  assert.deepEqual(csr.attributes.map((a) => [a.oid, a.values.length]), [[OID.challengePassword, 1], ['1.2.3.4', 2], [OID.extensionRequest, 1]]);
+  assert.deepEqual(
+    csr.attributes.map((a) => [a.oid, a.values.length]),
+    [
+      [OID.challengePassword, 1],
+      ['1.2.3.4', 2],
+      [OID.extensionRequest, 1],
+    ],
+  );
   assert.deepEqual(csr.attributes[1]!.values[0], der.utf8String('a'));
 
   const noExtensions = parseCsr(makeCsr({ attributes: [] }));
@@ -119,15 +136,28 @@ test('reads attributes: challengePassword, unknown ones raw; refuses malformed o
 test('refuses bad requested extensions with the certificate codes', () => {
   const keyUsage = extension(OID.keyUsage, der.namedBitString([0]));
   assertCode(() => parseCsr(makeCsr({ attributes: [extensionRequest(keyUsage, keyUsage)] })), 'CERT_DUPLICATE_EXTENSION');
-  assertCode(() => parseCsr(makeCsr({ attributes: [extensionRequest(extension(OID.keyUsage, der.namedBitString([])))] })), 'CERT_BAD_EXTENSION');
-  const csr = parseCsr(makeCsr({ attributes: [extensionRequest(keyUsage, extension(OID.basicConstraints, der.sequence(der.boolean(true)), true))] }));
+  assertCode(
+    () => parseCsr(makeCsr({ attributes: [extensionRequest(extension(OID.keyUsage, der.namedBitString([])))] })),
+    'CERT_BAD_EXTENSION',
+  );
+  const csr = parseCsr(
+    makeCsr({ attributes: [extensionRequest(keyUsage, extension(OID.basicConstraints, der.sequence(der.boolean(true)), true))] }),
+  );
   assert.deepEqual([csr.keyUsage, csr.basicConstraints, csr.extensions[1]?.critical], [['digitalSignature'], { isCa: true }, true]);
 });
 
 test('refuses malformed structure as CSR_MALFORMED', () => {
   assertCode(() => parseCsr(makeCsr({ trailingFields: [der.nullValue()] })), 'CSR_MALFORMED');
   assertCode(() => parseCsr(makeCsr({ subject: der.sequence(der.set()) })), 'CERT_BAD_NAME');
-  assertCode(() => parseCsr(makeCsr({ spki: der.sequence(der.sequence(der.oid(OID.ecPublicKey), der.oid(OID.secp256r1)), der.bitString(Buffer.from([4, 1, 2]))) })), 'CSR_MALFORMED');
+  assertCode(
+    () =>
+      parseCsr(
+        makeCsr({
+          spki: der.sequence(der.sequence(der.oid(OID.ecPublicKey), der.oid(OID.secp256r1)), der.bitString(Buffer.from([4, 1, 2]))),
+        }),
+      ),
+    'CSR_MALFORMED',
+  );
   assertCode(() => parseCsr(makeCsr({ signature: der.bitString(Buffer.from([1, 2]), 1) })), 'CSR_MALFORMED');
   assertCode(() => parseCsr(makeCsr({ algorithm: der.sequence() })), 'CSR_MALFORMED');
   assertCode(() => parseCsr(der.sequence(infoOf(), der.sequence(der.oid(OID.ecdsaWithSha256)))), 'CSR_MALFORMED');

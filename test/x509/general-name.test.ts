@@ -44,8 +44,27 @@ test('parses IPv6 with compression and an IPv4 tail', () => {
 
 test('refuses text that is not one address', () => {
   const bad = [
-    '', ':::', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '12345::', ':1::', '1::2:', 'g::1', '::1.2.3', '::1.2.3.4.5',
-    '1.2.3', '1.2.3.4.5', '1.2.3.256', '1.2.3.04', ' 1.2.3.4', '1.2.3.4 ', '1:2:3:4:5:6:7:8::', '::ffff:1.2.3.4:1', 'fe80::1%eth0', '[::1]',
+    '',
+    ':::',
+    '1::2::3',
+    '1:2:3:4:5:6:7:8:9',
+    '1:2:3:4:5:6:7',
+    '12345::',
+    ':1::',
+    '1::2:',
+    'g::1',
+    '::1.2.3',
+    '::1.2.3.4.5',
+    '1.2.3',
+    '1.2.3.4.5',
+    '1.2.3.256',
+    '1.2.3.04',
+    ' 1.2.3.4',
+    '1.2.3.4 ',
+    '1:2:3:4:5:6:7:8::',
+    '::ffff:1.2.3.4:1',
+    'fe80::1%eth0',
+    '[::1]',
   ];
   for (const text of bad) assert.equal(ipToBytes(text), undefined, JSON.stringify(text));
 });
@@ -68,7 +87,10 @@ test('round-trips every GeneralName form through DER', () => {
 
 test('round-trips IP constraints as CIDR blocks (RFC 5280 4.2.1.10)', () => {
   for (const block of ['10.0.0.0/8', '192.0.2.0/24', '0.0.0.0/0', '192.0.2.1/32', 'fd00::/8', '2001:db8::/32', '::/0']) {
-    assert.deepEqual(decodeGeneralName(decodeDer(encodeGeneralName({ type: 'ip', value: block }, true)), true), { type: 'ip', value: block });
+    assert.deepEqual(decodeGeneralName(decodeDer(encodeGeneralName({ type: 'ip', value: block }, true)), true), {
+      type: 'ip',
+      value: block,
+    });
   }
   for (const bad of ['10.0.0.0', '10.0.0.0/33', 'fd00::/129', '10.0.0.0/8/1', 'x/8', '10.0.0.0/a']) {
     assertCode(() => encodeGeneralName({ type: 'ip', value: bad }, true), 'CERT_BAD_NAME');
@@ -91,7 +113,12 @@ test('refuses malformed GeneralNames', () => {
   // Faults in the DER value itself are Asn1Errors; the certificate parser reports them as CERT_BAD_EXTENSION.
   assertCode(() => decodeGeneralName(decodeDer(der.contextPrimitive(2, Buffer.from([0xff])))), 'ASN1_BAD_VALUE');
   assertCode(() => decodeGeneralName(decodeDer(der.contextPrimitive(8, Buffer.from([0x2a, 0x80])))), 'ASN1_BAD_VALUE');
-  for (const name of [{ type: 'dns', value: 'has space' }, { type: 'email', value: '' }, { type: 'uri', value: 'ü' }, { type: 'ip', value: '1.2.3' }] as const) {
+  for (const name of [
+    { type: 'dns', value: 'has space' },
+    { type: 'email', value: '' },
+    { type: 'uri', value: 'ü' },
+    { type: 'ip', value: '1.2.3' },
+  ] as const) {
     assertCode(() => encodeGeneralName(name), 'CERT_BAD_NAME');
   }
 });

@@ -9,7 +9,12 @@ import { OID } from '../../src/x509/oids.js';
 import { extension, issuerKeys, makeCertificate, name, spkiOf, tbsOf } from './certificate-parser-fixtures.js';
 import { attribute, extensionRequest, infoOf, makeCsr } from './csr-parser-fixtures.js';
 import { ISSUER_SPKI_VARIABLE } from './mutation-checks.js';
-import { P256_INFINITY_CERTIFICATE, P256_INFINITY_CSR, SECP256K1_INFINITY_CERTIFICATE, SECP256K1_INFINITY_CSR } from '../support/hostile-keys.js';
+import {
+  P256_INFINITY_CERTIFICATE,
+  P256_INFINITY_CSR,
+  SECP256K1_INFINITY_CERTIFICATE,
+  SECP256K1_INFINITY_CSR,
+} from '../support/hostile-keys.js';
 import { describeFailures, runIsolated } from '../support/isolated-inputs.js';
 
 // Seeded: a failure replays with the same seed; the failing input is printed in base64.
@@ -36,15 +41,32 @@ const everyExtension = [
     ),
   ),
   extension(OID.subjectKeyIdentifier, der.octetString(Buffer.alloc(20, 7))),
-  extension(OID.authorityKeyIdentifier, der.sequence(der.contextPrimitive(0, Buffer.alloc(20, 8)), der.contextConstructed(1, [der.explicit(4, name('/CN=Root'))]), der.contextPrimitive(2, Buffer.from([5])))),
+  extension(
+    OID.authorityKeyIdentifier,
+    der.sequence(
+      der.contextPrimitive(0, Buffer.alloc(20, 8)),
+      der.contextConstructed(1, [der.explicit(4, name('/CN=Root'))]),
+      der.contextPrimitive(2, Buffer.from([5])),
+    ),
+  ),
   extension(
     OID.crlDistributionPoints,
     der.sequence(
-      der.sequence(der.explicit(0, der.contextConstructed(0, [ia5(6, 'http://crl.example.com/a.crl')])), der.implicit(1, der.namedBitString([1, 5])), der.contextConstructed(2, [ia5(2, 'crl.example.com')])),
+      der.sequence(
+        der.explicit(0, der.contextConstructed(0, [ia5(6, 'http://crl.example.com/a.crl')])),
+        der.implicit(1, der.namedBitString([1, 5])),
+        der.contextConstructed(2, [ia5(2, 'crl.example.com')]),
+      ),
       der.sequence(der.explicit(0, der.contextConstructed(1, [der.sequence(der.oid(OID.commonName), der.utf8String('dp'))]))),
     ),
   ),
-  extension(OID.authorityInfoAccess, der.sequence(der.sequence(der.oid(OID.accessOcsp), ia5(6, 'http://ocsp.example.com')), der.sequence(der.oid(OID.accessCaIssuers), ia5(6, 'http://ca.example.com/a.crt')))),
+  extension(
+    OID.authorityInfoAccess,
+    der.sequence(
+      der.sequence(der.oid(OID.accessOcsp), ia5(6, 'http://ocsp.example.com')),
+      der.sequence(der.oid(OID.accessCaIssuers), ia5(6, 'http://ca.example.com/a.crt')),
+    ),
+  ),
   extension(
     OID.certificatePolicies,
     der.sequence(
@@ -52,7 +74,10 @@ const everyExtension = [
         der.oid('1.3.6.1.4.1.5555.1'),
         der.sequence(
           der.sequence(der.oid(OID.qualifierCps), der.ia5String('https://cps.example.com')),
-          der.sequence(der.oid(OID.qualifierUserNotice), der.sequence(der.sequence(der.utf8String('Org'), der.sequence(der.integer(1))), der.utf8String('text'))),
+          der.sequence(
+            der.oid(OID.qualifierUserNotice),
+            der.sequence(der.sequence(der.utf8String('Org'), der.sequence(der.integer(1))), der.utf8String('text')),
+          ),
         ),
       ),
       der.sequence(der.oid(OID.anyPolicy)),
@@ -61,7 +86,10 @@ const everyExtension = [
   extension(
     OID.nameConstraints,
     der.sequence(
-      der.contextConstructed(0, [der.sequence(ia5(2, 'example.com')), der.sequence(der.contextPrimitive(7, Buffer.from([10, 0, 0, 0, 255, 0, 0, 0])))]),
+      der.contextConstructed(0, [
+        der.sequence(ia5(2, 'example.com')),
+        der.sequence(der.contextPrimitive(7, Buffer.from([10, 0, 0, 0, 255, 0, 0, 0]))),
+      ]),
       der.contextConstructed(1, [der.sequence(ia5(1, 'bad.example.com'), der.contextPrimitive(0, Buffer.from([0])))]),
     ),
     true,
@@ -76,14 +104,31 @@ const everyExtension = [
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pss = signatureAlgorithm('RSASSA-PSS-SHA256');
-const pssTbs = tbsOf({ innerAlgorithm: pss.identifier, spki: spkiOf(rsa.publicKey), version: 0, extensions: null, serial: der.integer(-5) });
-const pssCertificate = der.sequence(pssTbs, pss.identifier, der.bitString(sign('sha256', pssTbs, { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })));
+const pssTbs = tbsOf({
+  innerAlgorithm: pss.identifier,
+  spki: spkiOf(rsa.publicKey),
+  version: 0,
+  extensions: null,
+  serial: der.integer(-5),
+});
+const pssCertificate = der.sequence(
+  pssTbs,
+  pss.identifier,
+  der.bitString(sign('sha256', pssTbs, { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })),
+);
 
 const certificates = [makeCertificate({ extensions: everyExtension }), makeCertificate(), pssCertificate];
 
 const edKeys = generateKeyPairSync('ed25519');
-const edInfo = infoOf({ spki: spkiOf(edKeys.publicKey), attributes: [attribute(OID.challengePassword, der.utf8String('pw')), extensionRequest(...everyExtension.slice(0, 6))] });
-const csrs = [makeCsr(), makeCsr({ attributes: [attribute('1.2.3', der.nullValue()), extensionRequest(...everyExtension)] }), der.sequence(edInfo, der.sequence(der.oid(OID.ed25519)), der.bitString(sign(null, edInfo, edKeys.privateKey)))];
+const edInfo = infoOf({
+  spki: spkiOf(edKeys.publicKey),
+  attributes: [attribute(OID.challengePassword, der.utf8String('pw')), extensionRequest(...everyExtension.slice(0, 6))],
+});
+const csrs = [
+  makeCsr(),
+  makeCsr({ attributes: [attribute('1.2.3', der.nullValue()), extensionRequest(...everyExtension)] }),
+  der.sequence(edInfo, der.sequence(der.oid(OID.ed25519)), der.bitString(sign(null, edInfo, edKeys.privateKey))),
+];
 
 /** Offsets of every length octet in a valid input, so mutations can aim at them. */
 function lengthOffsets(input: Buffer): number[] {
@@ -112,7 +157,11 @@ const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('insert' as const), at: position, bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
   fc.record({ kind: fc.constant('delete' as const), at: position, count: fc.integer({ min: 1, max: 16 }) }),
   fc.record({ kind: fc.constant('truncate' as const), at: position }),
-  fc.record({ kind: fc.constant('length' as const), which: position, value: fc.constantFrom(0x00, 0x01, 0x7f, 0x80, 0x81, 0x82, 0x84, 0x85, 0xff, -1, 1, 2) }),
+  fc.record({
+    kind: fc.constant('length' as const),
+    which: position,
+    value: fc.constantFrom(0x00, 0x01, 0x7f, 0x80, 0x81, 0x82, 0x84, 0x85, 0xff, -1, 1, 2),
+  }),
   fc.record({ kind: fc.constant('duplicate' as const), at: position, count: fc.integer({ min: 1, max: 64 }), to: position }),
 );
 
@@ -188,19 +237,31 @@ function header(tag: number, length: number): Buffer {
 }
 
 function encodeTree(tree: Tree): Buffer {
-  const content = tree.children !== undefined ? Buffer.concat(tree.children.map(encodeTree)) : tree.wrapped !== undefined ? encodeTree(tree.wrapped) : tree.content;
+  const content =
+    tree.children !== undefined
+      ? Buffer.concat(tree.children.map(encodeTree))
+      : tree.wrapped !== undefined
+        ? encodeTree(tree.wrapped)
+        : tree.content;
   return Buffer.concat([header(tree.tag, content.length), content]);
 }
 
 /** Every node with its parent's child list (undefined for the root and wrapped roots). */
-function nodesOf(tree: Tree, parent: Tree[] | undefined = undefined, out: { node: Tree; siblings: Tree[] | undefined }[] = []): { node: Tree; siblings: Tree[] | undefined }[] {
+function nodesOf(
+  tree: Tree,
+  parent: Tree[] | undefined = undefined,
+  out: { node: Tree; siblings: Tree[] | undefined }[] = [],
+): { node: Tree; siblings: Tree[] | undefined }[] {
   out.push({ node: tree, siblings: parent });
   for (const child of tree.children ?? []) nodesOf(child, tree.children, out);
   if (tree.wrapped !== undefined) nodesOf(tree.wrapped, undefined, out);
   return out;
 }
 
-const TAGS = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0c, 0x13, 0x16, 0x17, 0x18, 0x1e, 0x30, 0x31, 0x80, 0x81, 0x82, 0x86, 0x87, 0x88, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4];
+const TAGS = [
+  0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x0c, 0x13, 0x16, 0x17, 0x18, 0x1e, 0x30, 0x31, 0x80, 0x81, 0x82, 0x86, 0x87, 0x88, 0xa0, 0xa1, 0xa2,
+  0xa3, 0xa4,
+];
 
 type Edit =
   | { kind: 'content'; bytes: Uint8Array }
@@ -277,8 +338,16 @@ function mutantArbitrary(bases: readonly Buffer[]): fc.Arbitrary<Buffer> {
   const lengths = bases.map(lengthOffsets);
   const which = fc.nat({ max: bases.length - 1 });
   return fc.oneof(
-    { weight: 2, arbitrary: fc.tuple(which, fc.array(editArbitrary, { minLength: 1, maxLength: 3 })).map(([i, edits]) => applyEdits(bases[i]!, edits)) },
-    { weight: 1, arbitrary: fc.tuple(which, fc.array(mutationArbitrary, { minLength: 1, maxLength: 3 })).map(([i, mutations]) => mutate(bases[i]!, lengths[i]!, mutations)) },
+    {
+      weight: 2,
+      arbitrary: fc.tuple(which, fc.array(editArbitrary, { minLength: 1, maxLength: 3 })).map(([i, edits]) => applyEdits(bases[i]!, edits)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(which, fc.array(mutationArbitrary, { minLength: 1, maxLength: 3 }))
+        .map(([i, mutations]) => mutate(bases[i]!, lengths[i]!, mutations)),
+    },
   );
 }
 
@@ -290,16 +359,22 @@ const env = { [ISSUER_SPKI_VARIABLE]: spkiOf(issuerKeys.publicKey).toString('bas
 
 test(`${CERTIFICATE_RUNS} mutated certificates parse or fail with a SymbolonError, each in a child process`, async () => {
   // The mutants that found issue 13 first, then the seeded run.
-  const inputs = [SECP256K1_INFINITY_CERTIFICATE, P256_INFINITY_CERTIFICATE, ...fc.sample(mutantArbitrary(certificates), { seed: SEED, numRuns: CERTIFICATE_RUNS })];
+  const inputs = [
+    SECP256K1_INFINITY_CERTIFICATE,
+    P256_INFINITY_CERTIFICATE,
+    ...fc.sample(mutantArbitrary(certificates), { seed: SEED, numRuns: CERTIFICATE_RUNS }),
+  ];
   const run = await runIsolated(CHECKS, 'checkCertificate', inputs, { env });
   assert.deepEqual(run.failures, [], describeFailures(run.failures));
   assert.ok((run.outcomes.get('parsed') ?? 0) > 0, 'some mutations still parse (the test reaches the field readers)');
 });
 
 test(`${CSR_RUNS} mutated CSRs parse or fail with a SymbolonError, each in a child process`, async () => {
-  const sampled = fc.sample(fc.tuple(mutantArbitrary(csrs), fc.boolean()), { seed: SEED, numRuns: CSR_RUNS }).map(([input, asPem]) =>
-    asPem ? Buffer.from(`-----BEGIN CERTIFICATE REQUEST-----\n${input.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`) : input,
-  );
+  const sampled = fc
+    .sample(fc.tuple(mutantArbitrary(csrs), fc.boolean()), { seed: SEED, numRuns: CSR_RUNS })
+    .map(([input, asPem]) =>
+      asPem ? Buffer.from(`-----BEGIN CERTIFICATE REQUEST-----\n${input.toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`) : input,
+    );
   const inputs = [P256_INFINITY_CSR, SECP256K1_INFINITY_CSR, ...sampled];
   const run = await runIsolated(CHECKS, 'checkCsr', inputs, { env });
   assert.deepEqual(run.failures, [], describeFailures(run.failures));

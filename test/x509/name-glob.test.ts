@@ -39,7 +39,11 @@ test('regular-expression metacharacters are literal', () => {
 
 test('refuses "*" inside a segment, "***", and empty or huge patterns', () => {
   for (const pattern of ['spiffe://acme.example/api-*', 'spiffe://acme.example/***', '', 'a/'.repeat(2000)]) {
-    assert.throws(() => compileNameGlob(pattern, path), (error) => errorCodeOf(error) === 'NAME_GLOB_INVALID', pattern);
+    assert.throws(
+      () => compileNameGlob(pattern, path),
+      (error) => errorCodeOf(error) === 'NAME_GLOB_INVALID',
+      pattern,
+    );
   }
 });
 
@@ -65,6 +69,12 @@ test('stars within a segment, when allowed, take one or more characters of that 
   assert.equal(sensor.matches('sensor-17.evil.fleet.example'), false);
   assert.equal(compileNameGlob('*-*', options).matches('a-b'), true);
   assert.equal(compileNameGlob('*-*', options).matches('a-'), false);
-  assert.throws(() => compileNameGlob('a.**.example', options), (error: unknown) => errorCodeOf(error) === 'NAME_GLOB_INVALID');
-  assert.throws(() => compileNameGlob('api-*.example', { separator: '.', isCaseInsensitive: true }), (error: unknown) => errorCodeOf(error) === 'NAME_GLOB_INVALID');
+  assert.throws(
+    () => compileNameGlob('a.**.example', options),
+    (error: unknown) => errorCodeOf(error) === 'NAME_GLOB_INVALID',
+  );
+  assert.throws(
+    () => compileNameGlob('api-*.example', { separator: '.', isCaseInsensitive: true }),
+    (error: unknown) => errorCodeOf(error) === 'NAME_GLOB_INVALID',
+  );
 });

@@ -23,8 +23,27 @@ test('a subject value that begins with # is printed \\# as OpenSSL prints it, ne
   const subjects = ['/CN=#0c0561646d696e/O=Acme', '/CN=#x/OU=# tag/O=a#b', '/CN=\\#already'];
   subjects.forEach((subject, index) => {
     const name = `hash-${index}`;
-    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', `${name}.key`, '-subj', subject, '-days', '1', '-utf8', '-out', `${name}.pem`);
-    const printed = openssl('x509', '-in', `${name}.pem`, '-noout', '-subject', '-nameopt', 'RFC2253,-esc_msb').trim().replace(/^subject=/, '');
+    openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-subj',
+      subject,
+      '-days',
+      '1',
+      '-utf8',
+      '-out',
+      `${name}.pem`,
+    );
+    const printed = openssl('x509', '-in', `${name}.pem`, '-noout', '-subject', '-nameopt', 'RFC2253,-esc_msb')
+      .trim()
+      .replace(/^subject=/, '');
     const certificate = parseCertificate(parsePem(readFileSync(join(dir, `${name}.pem`), 'latin1'), 'CERTIFICATE')[0]!);
     assert.equal(formatName(certificate.subject), printed, subject);
     assert.ok(!formatName(certificate.subject).includes('=#'), formatName(certificate.subject));

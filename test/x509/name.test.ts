@@ -19,7 +19,25 @@ test('formats RFC 4514 text, most specific RDN first', () => {
 });
 
 test('round-trips values that need escaping (RFC 4514 2.4)', () => {
-  const values = ['a ', ' a', '  both  ', 'a,b', 'a+b', 'a"b', 'a\\b', 'a;b', 'a<b>c', 'a=b', 'é and ü', 'a\nb', '\\41', 'a\\', 'trailing\\ ', '#not hex!', ',+"\\<>;'];
+  const values = [
+    'a ',
+    ' a',
+    '  both  ',
+    'a,b',
+    'a+b',
+    'a"b',
+    'a\\b',
+    'a;b',
+    'a<b>c',
+    'a=b',
+    'é and ü',
+    'a\nb',
+    '\\41',
+    'a\\',
+    'trailing\\ ',
+    '#not hex!',
+    ',+"\\<>;',
+  ];
   for (const value of values) {
     const text = formatName(cn(value));
     assert.deepEqual(parseName(text), cn(value), `${JSON.stringify(value)} as ${text}`);
@@ -27,16 +45,34 @@ test('round-trips values that need escaping (RFC 4514 2.4)', () => {
 });
 
 test('round-trips multi-valued RDNs in both text forms', () => {
-  const name: DistinguishedName = [[{ type: OID.countryName, value: 'US' }], [{ type: OID.organizationName, value: 'Acme' }, { type: OID.organizationalUnitName, value: 'Eng' }], [{ type: OID.commonName, value: 'x' }]];
+  const name: DistinguishedName = [
+    [{ type: OID.countryName, value: 'US' }],
+    [
+      { type: OID.organizationName, value: 'Acme' },
+      { type: OID.organizationalUnitName, value: 'Eng' },
+    ],
+    [{ type: OID.commonName, value: 'x' }],
+  ];
   assert.equal(formatName(name), 'CN=x,O=Acme+OU=Eng,C=US');
   assert.deepEqual(parseName('CN=x,O=Acme+OU=Eng,C=US'), name);
   assert.deepEqual(parseName('/C=US/O=Acme+OU=Eng/CN=x'), name);
   const decoded = decodeName(decodeDer(encodeName(name)));
-  assert.deepEqual(decoded, name.map((rdn) => [...rdn].sort((a, b) => Buffer.compare(der.sequence(der.oid(a.type), der.utf8String(a.value)), der.sequence(der.oid(b.type), der.utf8String(b.value))))));
+  assert.deepEqual(
+    decoded,
+    name.map((rdn) =>
+      [...rdn].sort((a, b) =>
+        Buffer.compare(der.sequence(der.oid(a.type), der.utf8String(a.value)), der.sequence(der.oid(b.type), der.utf8String(b.value))),
+      ),
+    ),
+  );
 });
 
 test('reads the RFC 4514 section 4 examples', () => {
-  assert.deepEqual(parseName('UID=jsmith,DC=example,DC=net'), [[{ type: OID.domainComponent, value: 'net' }], [{ type: OID.domainComponent, value: 'example' }], [{ type: OID.userId, value: 'jsmith' }]]);
+  assert.deepEqual(parseName('UID=jsmith,DC=example,DC=net'), [
+    [{ type: OID.domainComponent, value: 'net' }],
+    [{ type: OID.domainComponent, value: 'example' }],
+    [{ type: OID.userId, value: 'jsmith' }],
+  ]);
   assert.equal(nameAttribute(parseName('CN=James \\"Jim\\" Smith\\, III,DC=example,DC=net'), OID.commonName), 'James "Jim" Smith, III');
   assert.equal(nameAttribute(parseName('CN=Before\\0dAfter,DC=example,DC=net'), OID.commonName), 'Before\rAfter');
   assert.equal(nameAttribute(parseName('CN=Lu\\C4\\8Di\\C4\\87'), OID.commonName), 'Lučić');
@@ -80,7 +116,9 @@ test('refuses values the encoding rules forbid', () => {
 
 test('decodes other string types and shows non-strings as hex DER', () => {
   const atv = (value: Buffer): Buffer => der.sequence(der.set(der.sequence(der.oid(OID.commonName), value)));
-  assert.deepEqual(decodeName(decodeDer(atv(Buffer.from([0x1e, 0x04, 0x00, 0x68, 0x00, 0x69])))), [[{ type: OID.commonName, value: 'hi' }]]);
+  assert.deepEqual(decodeName(decodeDer(atv(Buffer.from([0x1e, 0x04, 0x00, 0x68, 0x00, 0x69])))), [
+    [{ type: OID.commonName, value: 'hi' }],
+  ]);
   assert.deepEqual(decodeName(decodeDer(atv(Buffer.from([0x14, 0x01, 0xe9])))), [[{ type: OID.commonName, value: 'é' }]]);
   assert.deepEqual(decodeName(decodeDer(atv(der.integer(5)))), [[{ type: OID.commonName, value: '#020105', isHexEncoded: true }]]);
   assert.equal(formatName(decodeName(decodeDer(atv(der.integer(5))))), 'CN=#020105');
@@ -109,7 +147,13 @@ test('refuses a string value whose bytes break its type instead of showing it as
 });
 
 test('decoding refuses structures that are not names', () => {
-  for (const bad of [der.set(), der.sequence(der.set()), der.sequence(der.sequence()), der.sequence(der.set(der.sequence(der.oid(OID.commonName)))), der.sequence(der.set(der.nullValue()))]) {
+  for (const bad of [
+    der.set(),
+    der.sequence(der.set()),
+    der.sequence(der.sequence()),
+    der.sequence(der.set(der.sequence(der.oid(OID.commonName)))),
+    der.sequence(der.set(der.nullValue())),
+  ]) {
     assertCode(() => decodeName(decodeDer(bad)), 'CERT_BAD_NAME');
   }
 });

@@ -82,12 +82,22 @@ let serial = 1000n;
 
 async function rootCa(p: Party, pathLenConstraint = 1): Promise<Buffer> {
   return buildSelfSignedCertificate(
-    { serialNumber: serial++, subject: p.name, notBefore: NOT_BEFORE, notAfter: ROOT_NOT_AFTER, basicConstraints: { isCa: true, pathLenConstraint }, keyUsage: ['keyCertSign', 'cRLSign'] },
+    {
+      serialNumber: serial++,
+      subject: p.name,
+      notBefore: NOT_BEFORE,
+      notAfter: ROOT_NOT_AFTER,
+      basicConstraints: { isCa: true, pathLenConstraint },
+      keyUsage: ['keyCertSign', 'cRLSign'],
+    },
     p.signer,
   );
 }
 
-type IssueFields = Omit<CertificateTemplate, 'serialNumber' | 'issuer' | 'subject' | 'subjectPublicKey' | 'authorityKeyIdentifier' | 'notBefore' | 'notAfter'> &
+type IssueFields = Omit<
+  CertificateTemplate,
+  'serialNumber' | 'issuer' | 'subject' | 'subjectPublicKey' | 'authorityKeyIdentifier' | 'notBefore' | 'notAfter'
+> &
   Partial<Pick<CertificateTemplate, 'serialNumber' | 'subject' | 'notBefore' | 'notAfter'>>;
 
 function issue(issuer: Party, subject: Party, fields: IssueFields): Promise<Buffer> {
@@ -188,8 +198,16 @@ test('an intermediate with pathLen 0 and DNS/IP/URI/email name constraints chain
   assert.match(shown, /Name Constraints: critical/);
   const permitted = shown.slice(shown.indexOf('Permitted:'), shown.indexOf('Excluded:'));
   const excluded = shown.slice(shown.indexOf('Excluded:'));
-  for (const name of ['DNS:example.com', 'IP:10.0.0.0/255.0.0.0', 'IP:FD00:0:0:0:0:0:0:0/FF00:0:0:0:0:0:0:0', 'URI:example.org', 'email:example.com']) assert.ok(permitted.includes(name), `${name} in ${permitted}`);
-  for (const name of ['DNS:forbidden.example.com', 'IP:10.66.0.0/255.255.0.0', 'URI:.evil.example.org', 'email:mallory@example.com']) assert.ok(excluded.includes(name), `${name} in ${excluded}`);
+  for (const name of [
+    'DNS:example.com',
+    'IP:10.0.0.0/255.0.0.0',
+    'IP:FD00:0:0:0:0:0:0:0/FF00:0:0:0:0:0:0:0',
+    'URI:example.org',
+    'email:example.com',
+  ])
+    assert.ok(permitted.includes(name), `${name} in ${permitted}`);
+  for (const name of ['DNS:forbidden.example.com', 'IP:10.66.0.0/255.255.0.0', 'URI:.evil.example.org', 'email:mallory@example.com'])
+    assert.ok(excluded.includes(name), `${name} in ${excluded}`);
   assertOpensslVerifies(rootCert, intermediateCert);
   assertCerttoolVerifies([intermediateCert, rootCert]);
 });
@@ -208,10 +226,16 @@ test('a TLS server leaf with DNS, IPv4 and IPv6 names verifies for sslserver', {
     ],
   });
   const shown = text(leaf);
-  assert.match(shown, /Subject Alternative Name: \n\s+DNS:api.example.com, DNS:\*.api.example.com, IP Address:10.1.2.3, IP Address:FD00:0:0:0:0:0:0:1/);
+  assert.match(
+    shown,
+    /Subject Alternative Name: \n\s+DNS:api.example.com, DNS:\*.api.example.com, IP Address:10.1.2.3, IP Address:FD00:0:0:0:0:0:0:1/,
+  );
   assert.match(shown, /Extended Key Usage: \n\s+TLS Web Server Authentication/);
   assert.match(shown, /Basic Constraints: \n\s+CA:FALSE/);
-  assertOpensslVerifies(rootCert, leaf, { intermediates: [intermediateCert], args: ['-purpose', 'sslserver', '-verify_hostname', 'x.api.example.com'] });
+  assertOpensslVerifies(rootCert, leaf, {
+    intermediates: [intermediateCert],
+    args: ['-purpose', 'sslserver', '-verify_hostname', 'x.api.example.com'],
+  });
   assertOpensslVerifies(rootCert, leaf, { intermediates: [intermediateCert], args: ['-purpose', 'sslserver', '-verify_ip', 'fd00::1'] });
   assert.equal(opensslVerify(rootCert, leaf, { intermediates: [intermediateCert], args: ['-purpose', 'sslclient'] }).ok, false);
   assertCerttoolVerifies(chainOf(leaf), ['--verify-hostname', 'api.example.com', '--verify-purpose', OID.serverAuth]);
@@ -228,7 +252,10 @@ test('a client leaf with an email name verifies for sslclient', { skip: skipWith
   const shown = text(leaf);
   assert.match(shown, /Subject Alternative Name: \n\s+email:alice@example.com/);
   assert.match(shown, /TLS Web Client Authentication/);
-  assertOpensslVerifies(rootCert, leaf, { intermediates: [intermediateCert], args: ['-purpose', 'sslclient', '-verify_email', 'alice@example.com'] });
+  assertOpensslVerifies(rootCert, leaf, {
+    intermediates: [intermediateCert],
+    args: ['-purpose', 'sslclient', '-verify_email', 'alice@example.com'],
+  });
   assertCerttoolVerifies(chainOf(leaf), ['--verify-email', 'alice@example.com', '--verify-purpose', OID.clientAuth]);
 });
 
@@ -264,7 +291,12 @@ test('a SPIFFE leaf with an empty subject gets a critical URI subjectAltName', {
 
 test('an OCSP signer carries ocspSigning and id-pkix-ocsp-nocheck', { skip: skipWithoutOpenssl }, async () => {
   const leafKey = party('P-256', '/O=Symbolon Test/CN=Test OCSP Responder');
-  const leaf = await issue(intermediate, leafKey, { basicConstraints: { isCa: false }, keyUsage: ['digitalSignature'], extKeyUsage: ['ocspSigning'], ocspNoCheck: true });
+  const leaf = await issue(intermediate, leafKey, {
+    basicConstraints: { isCa: false },
+    keyUsage: ['digitalSignature'],
+    extKeyUsage: ['ocspSigning'],
+    ocspNoCheck: true,
+  });
   const shown = text(leaf);
   assert.match(shown, /Extended Key Usage: \n\s+OCSP Signing/);
   assert.match(shown, /OCSP No Check: \n/);
@@ -288,13 +320,22 @@ test('a leaf with CRL distribution points, AIA and policies satisfies an explici
   assert.match(shown, /CRL Distribution Points: \n\s+Full Name:\s+URI:http:\/\/ca.example.com\/issuing.crl/);
   assert.match(shown, /Freshest CRL: \n\s+Full Name:\s+URI:http:\/\/ca.example.com\/issuing-delta.crl/);
   assert.match(shown, /OCSP - URI:http:\/\/ocsp.example.com\n\s+CA Issuers - URI:http:\/\/ca.example.com\/issuing.cer/);
-  assert.match(shown, new RegExp(`Policy: ${POLICY.replaceAll('.', '\\.')}\\s+CPS: https://example.com/cps\\s+User Notice:\\s+Explicit Text: Nur f`));
-  assertOpensslVerifies(rootCert, leaf, { intermediates: [intermediateCert], args: ['-purpose', 'sslserver', '-policy', POLICY, '-explicit_policy'] });
-  assert.equal(opensslVerify(rootCert, leaf, { intermediates: [intermediateCert], args: ['-policy', '1.3.6.1.4.1.99999.1.2', '-explicit_policy'] }).ok, false);
+  assert.match(
+    shown,
+    new RegExp(`Policy: ${POLICY.replaceAll('.', '\\.')}\\s+CPS: https://example.com/cps\\s+User Notice:\\s+Explicit Text: Nur f`),
+  );
+  assertOpensslVerifies(rootCert, leaf, {
+    intermediates: [intermediateCert],
+    args: ['-purpose', 'sslserver', '-policy', POLICY, '-explicit_policy'],
+  });
+  assert.equal(
+    opensslVerify(rootCert, leaf, { intermediates: [intermediateCert], args: ['-policy', '1.3.6.1.4.1.99999.1.2', '-explicit_policy'] }).ok,
+    false,
+  );
   assertCerttoolVerifies(chainOf(leaf));
 });
 
-test('names outside the intermediate\'s constraints are refused by OpenSSL and GnuTLS', { skip: skipWithoutOpenssl }, async () => {
+test("names outside the intermediate's constraints are refused by OpenSSL and GnuTLS", { skip: skipWithoutOpenssl }, async () => {
   const leafKey = party('P-256', '/O=Symbolon Test/CN=leaf');
   const cases: Array<[string, CertificateTemplate['subjectAltName'], RegExp]> = [
     ['excluded DNS name', [{ type: 'dns', value: 'x.forbidden.example.com' }], /excluded subtree violation/],
@@ -306,7 +347,11 @@ test('names outside the intermediate\'s constraints are refused by OpenSSL and G
     ['excluded mailbox', [{ type: 'email', value: 'mallory@example.com' }], /excluded subtree violation/],
   ];
   for (const [what, subjectAltName, expected] of cases) {
-    const leaf = await issue(intermediate, leafKey, { basicConstraints: { isCa: false }, keyUsage: ['digitalSignature'], subjectAltName: subjectAltName! });
+    const leaf = await issue(intermediate, leafKey, {
+      basicConstraints: { isCa: false },
+      keyUsage: ['digitalSignature'],
+      subjectAltName: subjectAltName!,
+    });
     const { ok, output } = opensslVerify(rootCert, leaf, { intermediates: [intermediateCert] });
     assert.equal(ok, false, what);
     assert.match(output, expected, what);
@@ -335,28 +380,39 @@ test('times from 2050 on are GeneralizedTime, before are UTCTime', { skip: skipW
     subjectAltName: [{ type: 'dns', value: 'future.example.com' }],
   });
   assert.match(asn1parse(boundary), /UTCTIME\s+:491231235959Z\s[\s\S]*GENERALIZEDTIME\s+:20500101000000Z/);
-  assertOpensslVerifies(rootCert, boundary, { intermediates: [intermediateCert], args: ['-attime', String(Date.UTC(2049, 11, 31, 23, 59, 59) / 1000)] });
+  assertOpensslVerifies(rootCert, boundary, {
+    intermediates: [intermediateCert],
+    args: ['-attime', String(Date.UTC(2049, 11, 31, 23, 59, 59) / 1000)],
+  });
   // The root's own notAfter (2060) is GeneralizedTime as well.
   assert.match(asn1parse(rootCert), /UTCTIME\s+:250101000000Z[\s\S]*GENERALIZEDTIME\s+:20600101000000Z/);
 });
 
-test('20-octet serial numbers, with the sign octet in front of a high bit, are read back by OpenSSL', { skip: skipWithoutOpenssl }, async () => {
-  const leafKey = party('P-256', '/O=Symbolon Test/CN=serial.example.com');
-  // 19 magnitude octets with the high bit set: INTEGER content 00 ff ..., 20 octets.
-  const highBit = Buffer.concat([Buffer.from([0xff]), Buffer.alloc(18, 0xa5)]);
-  // 20 magnitude octets without the high bit: 20 octets as well.
-  const full = Buffer.concat([Buffer.from([0x7f]), Buffer.alloc(19, 0x5a)]);
-  for (const serialNumber of [highBit, full]) {
-    const leaf = await issue(intermediate, leafKey, { serialNumber, basicConstraints: { isCa: false }, subjectAltName: [{ type: 'dns', value: 'serial.example.com' }] });
-    const shown = run('openssl', ['x509', '-inform', 'DER', '-noout', '-serial'], leaf);
-    assert.equal(shown.stdout.trim(), `serial=${serialNumber.toString('hex').toUpperCase()}`);
-    // The first INTEGER is the version, the second the serial.
-    const integers = [...asn1parse(leaf).matchAll(/INTEGER\s+:([0-9A-F]+)/g)].map((m) => m[1]);
-    assert.equal(integers[1], serialNumber.toString('hex').toUpperCase());
-    assertOpensslVerifies(rootCert, leaf, { intermediates: [intermediateCert] });
-    assertCerttoolVerifies(chainOf(leaf));
-  }
-});
+test(
+  '20-octet serial numbers, with the sign octet in front of a high bit, are read back by OpenSSL',
+  { skip: skipWithoutOpenssl },
+  async () => {
+    const leafKey = party('P-256', '/O=Symbolon Test/CN=serial.example.com');
+    // 19 magnitude octets with the high bit set: INTEGER content 00 ff ..., 20 octets.
+    const highBit = Buffer.concat([Buffer.from([0xff]), Buffer.alloc(18, 0xa5)]);
+    // 20 magnitude octets without the high bit: 20 octets as well.
+    const full = Buffer.concat([Buffer.from([0x7f]), Buffer.alloc(19, 0x5a)]);
+    for (const serialNumber of [highBit, full]) {
+      const leaf = await issue(intermediate, leafKey, {
+        serialNumber,
+        basicConstraints: { isCa: false },
+        subjectAltName: [{ type: 'dns', value: 'serial.example.com' }],
+      });
+      const shown = run('openssl', ['x509', '-inform', 'DER', '-noout', '-serial'], leaf);
+      assert.equal(shown.stdout.trim(), `serial=${serialNumber.toString('hex').toUpperCase()}`);
+      // The first INTEGER is the version, the second the serial.
+      const integers = [...asn1parse(leaf).matchAll(/INTEGER\s+:([0-9A-F]+)/g)].map((m) => m[1]);
+      assert.equal(integers[1], serialNumber.toString('hex').toUpperCase());
+      assertOpensslVerifies(rootCert, leaf, { intermediates: [intermediateCert] });
+      assertCerttoolVerifies(chainOf(leaf));
+    }
+  },
+);
 
 const KEY_KINDS: ReadonlyArray<[KeyKind, RegExp]> = [
   ['P-256', /Signature Algorithm: ecdsa-with-SHA256[\s\S]*NIST CURVE: P-256/],
@@ -388,7 +444,11 @@ for (const [kind, expected] of KEY_KINDS) {
     const csr = await buildCsr(
       {
         subject: parseName('/C=US/O=Symbolon Test/CN=device-7'),
-        subjectAltName: [{ type: 'dns', value: 'device-7.example.com' }, { type: 'ip', value: '10.9.8.7' }, { type: 'uri', value: 'spiffe://example.org/device/7' }],
+        subjectAltName: [
+          { type: 'dns', value: 'device-7.example.com' },
+          { type: 'ip', value: '10.9.8.7' },
+          { type: 'uri', value: 'spiffe://example.org/device/7' },
+        ],
         keyUsage: ['digitalSignature'],
         extKeyUsage: ['clientAuth'],
         basicConstraints: { isCa: false },
@@ -404,7 +464,10 @@ for (const [kind, expected] of KEY_KINDS) {
     assert.match(shown, /Subject: C = US, O = Symbolon Test, CN = device-7/);
     assert.match(shown, /challengePassword\s+:one-time-123/);
     assert.match(shown, /Requested Extensions:/);
-    assert.match(shown, /Subject Alternative Name: \n\s+DNS:device-7.example.com, IP Address:10.9.8.7, URI:spiffe:\/\/example.org\/device\/7/);
+    assert.match(
+      shown,
+      /Subject Alternative Name: \n\s+DNS:device-7.example.com, IP Address:10.9.8.7, URI:spiffe:\/\/example.org\/device\/7/,
+    );
     assert.match(shown, /Key Usage: critical\s+Digital Signature/);
     assert.match(shown, /Extended Key Usage: \n\s+TLS Web Client Authentication/);
     assert.match(shown, /Basic Constraints: \n\s+CA:FALSE/);
@@ -420,12 +483,30 @@ for (const [kind, expected] of KEY_KINDS) {
 
 test('OpenSSL can issue from our CSR, copying its requested extensions', { skip: skipWithoutOpenssl }, async () => {
   const requester = party('P-256', '');
-  const csr = await buildCsr({ subject: [], subjectAltName: [{ type: 'uri', value: 'spiffe://example.org/ns/prod/sa/api' }], extKeyUsage: ['clientAuth'] }, requester.signer);
+  const csr = await buildCsr(
+    { subject: [], subjectAltName: [{ type: 'uri', value: 'spiffe://example.org/ns/prod/sa/api' }], extKeyUsage: ['clientAuth'] },
+    requester.signer,
+  );
   const ca = party('P-256', '/CN=OpenSSL CA');
   const caCert = await rootCa(ca, 0);
   const keyPath = join(dir.path, 'openssl-ca-key.pem');
   writeFileSync(keyPath, ca.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  const args = ['x509', '-req', '-in', writePem('CERTIFICATE REQUEST', csr), '-CA', writePem('CERTIFICATE', caCert), '-CAkey', keyPath, '-copy_extensions', 'copy', '-days', '1', '-text', '-noout'];
+  const args = [
+    'x509',
+    '-req',
+    '-in',
+    writePem('CERTIFICATE REQUEST', csr),
+    '-CA',
+    writePem('CERTIFICATE', caCert),
+    '-CAkey',
+    keyPath,
+    '-copy_extensions',
+    'copy',
+    '-days',
+    '1',
+    '-text',
+    '-noout',
+  ];
   const issued = run('openssl', args);
   assert.equal(issued.status, 0, issued.stderr);
   assert.match(issued.stdout, /Subject Alternative Name: critical\s+URI:spiffe:\/\/example.org\/ns\/prod\/sa\/api/);

@@ -152,7 +152,11 @@ function opensslGeneralName(name: GeneralName, isConstraint = false): string {
   }
 }
 
-const colonHex = (bytes: Buffer): string => bytes.toString('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:');
+const colonHex = (bytes: Buffer): string =>
+  bytes
+    .toString('hex')
+    .toUpperCase()
+    .replace(/(..)(?!$)/g, '$1:');
 
 interface OpensslView {
   readonly values: Map<string, string>;
@@ -160,7 +164,22 @@ interface OpensslView {
 }
 
 function opensslView(pemPath: string): OpensslView {
-  const output = openssl('x509', '-in', pemPath, '-noout', '-serial', '-fingerprint', '-sha256', '-subject', '-issuer', '-nameopt', 'RFC2253,-esc_msb', '-dates', '-ext', 'basicConstraints,keyUsage,extendedKeyUsage,subjectAltName,subjectKeyIdentifier,authorityKeyIdentifier,crlDistributionPoints,authorityInfoAccess,certificatePolicies,nameConstraints');
+  const output = openssl(
+    'x509',
+    '-in',
+    pemPath,
+    '-noout',
+    '-serial',
+    '-fingerprint',
+    '-sha256',
+    '-subject',
+    '-issuer',
+    '-nameopt',
+    'RFC2253,-esc_msb',
+    '-dates',
+    '-ext',
+    'basicConstraints,keyUsage,extendedKeyUsage,subjectAltName,subjectKeyIdentifier,authorityKeyIdentifier,crlDistributionPoints,authorityInfoAccess,certificatePolicies,nameConstraints',
+  );
   const values = new Map<string, string>();
   const extensions = new Map<string, { critical: boolean; body: string[] }>();
   let current: { critical: boolean; body: string[] } | undefined;
@@ -203,7 +222,10 @@ function assertSameAsOpenssl(pemPath: string, cert: Certificate): void {
   assert.equal(cert.fingerprintSha256Colons, node.fingerprint256);
   assert.deepEqual(cert.extKeyUsage ?? undefined, node.keyUsage);
   assert.equal(cert.basicConstraints?.isCa ?? false, node.ca);
-  assert.equal(cert.subjectAltNames.length === 0 ? undefined : cert.subjectAltNames.map((n) => opensslGeneralName(n)).join(', '), node.subjectAltName);
+  assert.equal(
+    cert.subjectAltNames.length === 0 ? undefined : cert.subjectAltNames.map((n) => opensslGeneralName(n)).join(', '),
+    node.subjectAltName,
+  );
   assert.deepEqual(cert.spki, node.publicKey.export({ format: 'der', type: 'spki' }));
 
   const { values, extensions } = opensslView(pemPath);
@@ -220,7 +242,10 @@ function assertSameAsOpenssl(pemPath: string, cert: Certificate): void {
     switch (oid) {
       case OID.basicConstraints: {
         const bc = cert.basicConstraints!;
-        assert.equal(text, `CA:${bc.isCa ? 'TRUE' : 'FALSE'}${bc.pathLenConstraint === undefined ? '' : `, pathlen:${bc.pathLenConstraint}`}`);
+        assert.equal(
+          text,
+          `CA:${bc.isCa ? 'TRUE' : 'FALSE'}${bc.pathLenConstraint === undefined ? '' : `, pathlen:${bc.pathLenConstraint}`}`,
+        );
         break;
       }
       case OID.keyUsage:
@@ -239,39 +264,68 @@ function assertSameAsOpenssl(pemPath: string, cert: Certificate): void {
         assert.equal(/([0-9A-F]{2}(?::[0-9A-F]{2})+)/.exec(text)?.[1], colonHex(cert.authorityKeyIdentifier!.keyIdentifier!));
         break;
       case OID.crlDistributionPoints:
-        assert.deepEqual(body.filter((line) => line.startsWith('URI:')).map((line) => line.slice(4)), cert.crlDistributionPoints);
+        assert.deepEqual(
+          body.filter((line) => line.startsWith('URI:')).map((line) => line.slice(4)),
+          cert.crlDistributionPoints,
+        );
         break;
       case OID.authorityInfoAccess:
-        assert.deepEqual(body.filter((line) => line.startsWith('OCSP - URI:')).map((line) => line.slice(11)), cert.ocspUrls);
-        assert.deepEqual(body.filter((line) => line.startsWith('CA Issuers - URI:')).map((line) => line.slice(17)), cert.caIssuersUrls);
+        assert.deepEqual(
+          body.filter((line) => line.startsWith('OCSP - URI:')).map((line) => line.slice(11)),
+          cert.ocspUrls,
+        );
+        assert.deepEqual(
+          body.filter((line) => line.startsWith('CA Issuers - URI:')).map((line) => line.slice(17)),
+          cert.caIssuersUrls,
+        );
         break;
       case OID.certificatePolicies: {
         const policies = cert.certificatePolicies!;
-        assert.deepEqual(body.filter((line) => line.startsWith('Policy: ')).map((line) => line.slice(8).replace('X509v3 Any Policy', OID.anyPolicy)), policies.map((p) => p.policyId));
-        assert.deepEqual(body.filter((line) => line.startsWith('CPS: ')).map((line) => line.slice(5)), policies.flatMap((p) => p.cpsUris ?? []));
-        assert.deepEqual(body.filter((line) => line.startsWith('Explicit Text: ')).map((line) => line.slice(15)), policies.flatMap((p) => (p.userNotice === undefined ? [] : [p.userNotice])));
+        assert.deepEqual(
+          body.filter((line) => line.startsWith('Policy: ')).map((line) => line.slice(8).replace('X509v3 Any Policy', OID.anyPolicy)),
+          policies.map((p) => p.policyId),
+        );
+        assert.deepEqual(
+          body.filter((line) => line.startsWith('CPS: ')).map((line) => line.slice(5)),
+          policies.flatMap((p) => p.cpsUris ?? []),
+        );
+        assert.deepEqual(
+          body.filter((line) => line.startsWith('Explicit Text: ')).map((line) => line.slice(15)),
+          policies.flatMap((p) => (p.userNotice === undefined ? [] : [p.userNotice])),
+        );
         break;
       }
       case OID.nameConstraints: {
         const excludedAt = body.indexOf('Excluded:');
         const permitted = body.slice(1, excludedAt < 0 ? undefined : excludedAt);
         const excluded = excludedAt < 0 ? [] : body.slice(excludedAt + 1);
-        assert.deepEqual(permitted, cert.nameConstraints!.permitted.map((n) => opensslGeneralName(n, true)));
-        assert.deepEqual(excluded, cert.nameConstraints!.excluded.map((n) => opensslGeneralName(n, true)));
+        assert.deepEqual(
+          permitted,
+          cert.nameConstraints!.permitted.map((n) => opensslGeneralName(n, true)),
+        );
+        assert.deepEqual(
+          excluded,
+          cert.nameConstraints!.excluded.map((n) => opensslGeneralName(n, true)),
+        );
         break;
       }
     }
   }
   assert.deepEqual(
     [...extensions.keys()].sort(),
-    cert.extensions.map((e) => e.oid).filter((oid) => Object.values(EXTENSION_HEADERS).includes(oid)).sort(),
+    cert.extensions
+      .map((e) => e.oid)
+      .filter((oid) => Object.values(EXTENSION_HEADERS).includes(oid))
+      .sort(),
   );
   const bits = /Public-Key: \((\d+) bit\)/.exec(openssl('x509', '-in', pemPath, '-noout', '-text'))?.[1];
   assert.equal(cert.publicKey.bits, bits === undefined ? undefined : Number(bits));
 }
 
 function assertCsrSameAsOpenssl(csrPath: string, csr: Csr): void {
-  const subject = openssl('req', '-in', csrPath, '-noout', '-subject', '-nameopt', 'RFC2253,-esc_msb').trim().replace(/^subject=/, '');
+  const subject = openssl('req', '-in', csrPath, '-noout', '-subject', '-nameopt', 'RFC2253,-esc_msb')
+    .trim()
+    .replace(/^subject=/, '');
   assert.deepEqual(unordered(parseName(subject)), unordered(csr.subject));
   const pubkey = openssl('req', '-in', csrPath, '-noout', '-pubkey');
   assert.deepEqual(parsePem(pubkey, 'PUBLIC KEY')[0], csr.spki);
@@ -293,11 +347,41 @@ interface KeyKind {
 }
 
 const KINDS: readonly KeyKind[] = [
-  { name: 'P-256', genpkey: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'], digest: ['-sha256'], algorithm: 'ecdsa-with-SHA256', serial: '0x8a3b5c7d9e1f20314253647586970a1b' },
-  { name: 'P-384', genpkey: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384'], digest: ['-sha384'], algorithm: 'ecdsa-with-SHA384', serial: '0x01' },
-  { name: 'Ed25519', genpkey: ['-algorithm', 'ED25519'], digest: [], algorithm: 'Ed25519', serial: '0x7fffffffffffffffffffffffffffffffffffffff' },
-  { name: 'RSA', genpkey: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'], digest: ['-sha256'], algorithm: 'sha256WithRSAEncryption', serial: '0x00ff' },
-  { name: 'RSA-PSS', genpkey: ['-algorithm', 'RSA-PSS', '-pkeyopt', 'rsa_keygen_bits:2048'], digest: ['-sha256'], algorithm: 'RSASSA-PSS-SHA256', serial: '0x123456789abcdef0' },
+  {
+    name: 'P-256',
+    genpkey: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
+    digest: ['-sha256'],
+    algorithm: 'ecdsa-with-SHA256',
+    serial: '0x8a3b5c7d9e1f20314253647586970a1b',
+  },
+  {
+    name: 'P-384',
+    genpkey: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384'],
+    digest: ['-sha384'],
+    algorithm: 'ecdsa-with-SHA384',
+    serial: '0x01',
+  },
+  {
+    name: 'Ed25519',
+    genpkey: ['-algorithm', 'ED25519'],
+    digest: [],
+    algorithm: 'Ed25519',
+    serial: '0x7fffffffffffffffffffffffffffffffffffffff',
+  },
+  {
+    name: 'RSA',
+    genpkey: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'],
+    digest: ['-sha256'],
+    algorithm: 'sha256WithRSAEncryption',
+    serial: '0x00ff',
+  },
+  {
+    name: 'RSA-PSS',
+    genpkey: ['-algorithm', 'RSA-PSS', '-pkeyopt', 'rsa_keygen_bits:2048'],
+    digest: ['-sha256'],
+    algorithm: 'RSASSA-PSS-SHA256',
+    serial: '0x123456789abcdef0',
+  },
 ];
 
 const made = new Map<string, { ca: Certificate; leaf: Certificate }>();
@@ -307,9 +391,60 @@ for (const kind of KINDS) {
     const p = (file: string): string => `${kind.name}-${file}`;
     openssl('genpkey', ...kind.genpkey, '-out', p('ca.key'));
     openssl('genpkey', ...kind.genpkey, '-out', p('leaf.key'));
-    openssl('req', '-x509', '-new', '-config', 'openssl.cnf', '-key', p('ca.key'), ...kind.digest, '-utf8', '-subj', `/C=CH/O=Symbolon Test, Inc./L=Zürich/CN=Interop ${kind.name} Root`, '-days', '365', '-extensions', 'ca_ext', '-out', p('ca.pem'));
-    openssl('req', '-new', '-config', 'openssl.cnf', '-key', p('leaf.key'), ...kind.digest, '-utf8', '-reqexts', 'req_ext', '-out', p('leaf.csr'));
-    openssl('x509', '-req', '-in', p('leaf.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), ...kind.digest, '-set_serial', kind.serial, '-days', '30', '-extfile', 'openssl.cnf', '-extensions', 'leaf_ext', '-out', p('leaf.pem'));
+    openssl(
+      'req',
+      '-x509',
+      '-new',
+      '-config',
+      'openssl.cnf',
+      '-key',
+      p('ca.key'),
+      ...kind.digest,
+      '-utf8',
+      '-subj',
+      `/C=CH/O=Symbolon Test, Inc./L=Zürich/CN=Interop ${kind.name} Root`,
+      '-days',
+      '365',
+      '-extensions',
+      'ca_ext',
+      '-out',
+      p('ca.pem'),
+    );
+    openssl(
+      'req',
+      '-new',
+      '-config',
+      'openssl.cnf',
+      '-key',
+      p('leaf.key'),
+      ...kind.digest,
+      '-utf8',
+      '-reqexts',
+      'req_ext',
+      '-out',
+      p('leaf.csr'),
+    );
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      p('leaf.csr'),
+      '-CA',
+      p('ca.pem'),
+      '-CAkey',
+      p('ca.key'),
+      ...kind.digest,
+      '-set_serial',
+      kind.serial,
+      '-days',
+      '30',
+      '-extfile',
+      'openssl.cnf',
+      '-extensions',
+      'leaf_ext',
+      '-out',
+      p('leaf.pem'),
+    );
 
     const [ca] = parseCertificates(readFileSync(join(dir, p('ca.pem')), 'utf8'));
     const [leaf] = parseCertificates(readFileSync(join(dir, p('leaf.pem'))));
@@ -339,8 +474,13 @@ for (const kind of KINDS) {
         { type: 'ip', value: '10.9.0.0/16' },
       ],
     });
-    assert.deepEqual(leaf.subject.map((rdn) => rdn.length), [1, 2, 1]);
-    assert.deepEqual(leaf.certificatePolicies, [{ policyId: '1.3.6.1.4.1.55555.1.2', cpsUris: ['https://cps.example.com/policy'], userNotice: 'Symbolon test notice' }]);
+    assert.deepEqual(
+      leaf.subject.map((rdn) => rdn.length),
+      [1, 2, 1],
+    );
+    assert.deepEqual(leaf.certificatePolicies, [
+      { policyId: '1.3.6.1.4.1.55555.1.2', cpsUris: ['https://cps.example.com/policy'], userNotice: 'Symbolon test notice' },
+    ]);
     const serialHex = BigInt(kind.serial).toString(16);
     assert.equal(leaf.serialNumber, serialHex.length % 2 === 0 ? serialHex : '0' + serialHex);
 
@@ -359,7 +499,10 @@ for (const kind of KINDS) {
     assert.equal(csr.signatureAlgorithm?.name, kind.algorithm);
 
     const chain = parseCertificates(readFileSync(join(dir, p('leaf.pem')), 'utf8') + readFileSync(join(dir, p('ca.pem')), 'utf8'));
-    assert.deepEqual(chain.map((c) => c.fingerprintSha256), [leaf.fingerprintSha256, ca.fingerprintSha256]);
+    assert.deepEqual(
+      chain.map((c) => c.fingerprintSha256),
+      [leaf.fingerprintSha256, ca.fingerprintSha256],
+    );
   });
 }
 
@@ -379,11 +522,30 @@ test('a tampered OpenSSL CSR fails here and in OpenSSL', () => {
   der[der.length - 4]! ^= 0x01;
   writeFileSync(join(dir, 'tampered.csr'), der);
   assert.match(opensslOutput('req', '-in', 'tampered.csr', '-inform', 'DER', '-noout', '-verify'), /verify failure/);
-  assert.throws(() => parseCsr(der), (error: unknown) => error instanceof SymbolonError && error.code === 'CSR_SIGNATURE_INVALID');
+  assert.throws(
+    () => parseCsr(der),
+    (error: unknown) => error instanceof SymbolonError && error.code === 'CSR_SIGNATURE_INVALID',
+  );
 });
 
 test('a negative serial from OpenSSL is kept and printed as OpenSSL prints it', () => {
-  openssl('req', '-x509', '-new', '-config', 'openssl.cnf', '-key', 'P-256-ca.key', '-subj', '/CN=negative', '-days', '1', '-set_serial', '-5', '-out', 'negative.pem');
+  openssl(
+    'req',
+    '-x509',
+    '-new',
+    '-config',
+    'openssl.cnf',
+    '-key',
+    'P-256-ca.key',
+    '-subj',
+    '/CN=negative',
+    '-days',
+    '1',
+    '-set_serial',
+    '-5',
+    '-out',
+    'negative.pem',
+  );
   const [cert] = parseCertificates(readFileSync(join(dir, 'negative.pem'), 'utf8'));
   assert.equal(cert?.serialNumber, '-05');
   assert.equal(cert?.hasConformingSerialNumber, false);
@@ -396,10 +558,13 @@ test('a negative serial from OpenSSL is kept and printed as OpenSSL prints it', 
 const CERTTOOL = '/usr/bin/certtool';
 const hasCerttool = existsSync(CERTTOOL);
 
-test('parses GnuTLS certtool self-signed certificates to the fields OpenSSL reports', { skip: hasCerttool ? false : 'certtool is not installed' }, () => {
-  writeFileSync(
-    join(dir, 'certtool.cfg'),
-    `cn = "GnuTLS Interop"
+test(
+  'parses GnuTLS certtool self-signed certificates to the fields OpenSSL reports',
+  { skip: hasCerttool ? false : 'certtool is not installed' },
+  () => {
+    writeFileSync(
+      join(dir, 'certtool.cfg'),
+      `cn = "GnuTLS Interop"
 organization = "Symbolon Test"
 country = "DE"
 serial = 0x1234567890abcdef
@@ -425,33 +590,50 @@ policy1_txt = "GnuTLS notice"
 nc_permit_dns = "example.com"
 nc_exclude_ip = "10.0.0.0/8"
 `,
-  );
-  const kinds: [string, string[], string | undefined][] = [
-    ['ecdsa', [], 'ecdsa-with-SHA256'],
-    ['ed25519', [], 'Ed25519'],
-    ['rsa', ['--bits', '2048'], 'sha256WithRSAEncryption'],
-    ['ed448', [], undefined],
-  ];
-  for (const [type, options, algorithm] of kinds) {
-    run(CERTTOOL, ['--generate-privkey', '--key-type', type, ...options, '--outfile', `g-${type}.key`]);
-    run(CERTTOOL, ['--generate-self-signed', '--load-privkey', `g-${type}.key`, '--template', 'certtool.cfg', '--outfile', `g-${type}.pem`]);
-    const [cert] = parseCertificates(readFileSync(join(dir, `g-${type}.pem`), 'utf8'));
-    assert.ok(cert !== undefined);
-    assertSameAsOpenssl(`g-${type}.pem`, cert);
-    assert.equal(cert.serialNumber, '1234567890abcdef');
-    assert.deepEqual(cert.basicConstraints, { isCa: true, pathLenConstraint: 1 });
-    assert.equal(cert.spiffeId, 'spiffe://example.org/gnutls');
-    assert.deepEqual(cert.nameConstraints, { permitted: [{ type: 'dns', value: 'example.com' }], excluded: [{ type: 'ip', value: '10.0.0.0/8' }] });
-    assert.deepEqual(cert.certificatePolicies, [{ policyId: '1.3.6.1.4.1.55555.2', cpsUris: ['http://cps.example.com/g'], userNotice: 'GnuTLS notice' }]);
-    assert.equal(cert.signatureAlgorithm?.name, algorithm);
-    if (algorithm === undefined) {
-      // Ed448 signatures are not among the algorithms Symbolon runs; the certificate still parses.
-      assert.equal(cert.publicKey.algorithm, 'ed448');
-      assert.throws(() => verifyCertificateSignature(cert, cert), (error: unknown) => error instanceof SymbolonError && error.code === 'SIG_UNSUPPORTED_ALGORITHM');
-      assert.equal(new X509Certificate(cert.der).verify(cert.publicKey.keyObject!), true);
-    } else {
-      assert.equal(verifyCertificateSignature(cert, cert), true);
+    );
+    const kinds: [string, string[], string | undefined][] = [
+      ['ecdsa', [], 'ecdsa-with-SHA256'],
+      ['ed25519', [], 'Ed25519'],
+      ['rsa', ['--bits', '2048'], 'sha256WithRSAEncryption'],
+      ['ed448', [], undefined],
+    ];
+    for (const [type, options, algorithm] of kinds) {
+      run(CERTTOOL, ['--generate-privkey', '--key-type', type, ...options, '--outfile', `g-${type}.key`]);
+      run(CERTTOOL, [
+        '--generate-self-signed',
+        '--load-privkey',
+        `g-${type}.key`,
+        '--template',
+        'certtool.cfg',
+        '--outfile',
+        `g-${type}.pem`,
+      ]);
+      const [cert] = parseCertificates(readFileSync(join(dir, `g-${type}.pem`), 'utf8'));
+      assert.ok(cert !== undefined);
+      assertSameAsOpenssl(`g-${type}.pem`, cert);
+      assert.equal(cert.serialNumber, '1234567890abcdef');
+      assert.deepEqual(cert.basicConstraints, { isCa: true, pathLenConstraint: 1 });
+      assert.equal(cert.spiffeId, 'spiffe://example.org/gnutls');
+      assert.deepEqual(cert.nameConstraints, {
+        permitted: [{ type: 'dns', value: 'example.com' }],
+        excluded: [{ type: 'ip', value: '10.0.0.0/8' }],
+      });
+      assert.deepEqual(cert.certificatePolicies, [
+        { policyId: '1.3.6.1.4.1.55555.2', cpsUris: ['http://cps.example.com/g'], userNotice: 'GnuTLS notice' },
+      ]);
+      assert.equal(cert.signatureAlgorithm?.name, algorithm);
+      if (algorithm === undefined) {
+        // Ed448 signatures are not among the algorithms Symbolon runs; the certificate still parses.
+        assert.equal(cert.publicKey.algorithm, 'ed448');
+        assert.throws(
+          () => verifyCertificateSignature(cert, cert),
+          (error: unknown) => error instanceof SymbolonError && error.code === 'SIG_UNSUPPORTED_ALGORITHM',
+        );
+        assert.equal(new X509Certificate(cert.der).verify(cert.publicKey.keyObject!), true);
+      } else {
+        assert.equal(verifyCertificateSignature(cert, cert), true);
+      }
     }
-  }
-  assert.deepEqual(parseCertificate(parseCertificates(readFileSync(join(dir, 'g-rsa.pem'), 'utf8'))[0]!.der).publicKey.bits, 2048);
-});
+    assert.deepEqual(parseCertificate(parseCertificates(readFileSync(join(dir, 'g-rsa.pem'), 'utf8'))[0]!.der).publicKey.bits, 2048);
+  },
+);

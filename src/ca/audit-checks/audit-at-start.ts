@@ -33,7 +33,11 @@ function readStoredCheckpoint(dataDir: DataDir, storeId: string): { checkpoint: 
   const path = join(dataDir.paths.root, STORED_CHECKPOINT_FILE);
   let text: string;
   try {
-    if (statSync(path).size > MAX_STORED_CHECKPOINT_BYTES) return { checkpoint: undefined, problem: `${path} is larger than ${MAX_STORED_CHECKPOINT_BYTES} bytes; checked the whole log instead` };
+    if (statSync(path).size > MAX_STORED_CHECKPOINT_BYTES)
+      return {
+        checkpoint: undefined,
+        problem: `${path} is larger than ${MAX_STORED_CHECKPOINT_BYTES} bytes; checked the whole log instead`,
+      };
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if (errorCodeOf(error) === 'ENOENT') return { checkpoint: undefined, problem: undefined };
@@ -41,11 +45,15 @@ function readStoredCheckpoint(dataDir: DataDir, storeId: string): { checkpoint: 
   }
   try {
     const checkpoint = readAuditCheckpoint(text, { storeId, issuers: dataDir.issuers, root: dataDir.root });
-    if (checkpoint.state === undefined) return { checkpoint: undefined, problem: `${path} carries no state; checked the whole log instead` };
+    if (checkpoint.state === undefined)
+      return { checkpoint: undefined, problem: `${path} carries no state; checked the whole log instead` };
     return { checkpoint, problem: undefined };
   } catch (error) {
     if (!isSymbolonError(error)) throw error;
-    return { checkpoint: undefined, problem: `the stored checkpoint ${path} was refused (${error.code}: ${error.message}); checked the whole log instead` };
+    return {
+      checkpoint: undefined,
+      problem: `the stored checkpoint ${path} was refused (${error.code}: ${error.message}); checked the whole log instead`,
+    };
   }
 }
 
@@ -56,7 +64,10 @@ function readStoredCheckpoint(dataDir: DataDir, storeId: string): { checkpoint: 
  * checkpoint signed with the active intermediate. Returns what the revocation services must
  * serve whatever the tables say. Throws the store's errors only.
  */
-export async function checkAuditAtStart(dataDir: DataDir, options: { readonly signer: IssuingCa | undefined; readonly configText: string | undefined; readonly now: Date }): Promise<StartAudit> {
+export async function checkAuditAtStart(
+  dataDir: DataDir,
+  options: { readonly signer: IssuingCa | undefined; readonly configText: string | undefined; readonly now: Date },
+): Promise<StartAudit> {
   const storeId = await dataDir.store.storeId();
   const stored = readStoredCheckpoint(dataDir, storeId);
   const problems: string[] = [];
@@ -67,11 +78,16 @@ export async function checkAuditAtStart(dataDir: DataDir, options: { readonly si
     problems.push(`audit log: ${chain.reason} at entry ${chain.sequence}: ${chain.detail}`);
   }
   for (const difference of verification.differences) problems.push(`${difference.kind}: ${difference.detail}`);
-  const proven: ReadonlyMap<string, ProvenRevocation> = verification.proven?.revocations ?? stored.checkpoint?.state?.revocations ?? new Map();
-  const unserved: UnservedRevocations = problems.length === 0 ? { revocations: new Map(), withoutRow: new Set() } : await findUnservedRevocations(dataDir.store, proven);
+  const proven: ReadonlyMap<string, ProvenRevocation> =
+    verification.proven?.revocations ?? stored.checkpoint?.state?.revocations ?? new Map();
+  const unserved: UnservedRevocations =
+    problems.length === 0 ? { revocations: new Map(), withoutRow: new Set() } : await findUnservedRevocations(dataDir.store, proven);
   let isCheckpointStored = false;
   if (problems.length === 0 && verification.proven !== undefined && options.signer !== undefined) {
-    const text = await signAuditCheckpoint({ storeId, head: verification.proven.head, at: options.now, issuerId: options.signer.id, state: verification.proven }, options.signer);
+    const text = await signAuditCheckpoint(
+      { storeId, head: verification.proven.head, at: options.now, issuerId: options.signer.id, state: verification.proven },
+      options.signer,
+    );
     await writePublicKeyFile(join(dataDir.paths.root, STORED_CHECKPOINT_FILE), text, { overwrite: true });
     isCheckpointStored = true;
   }

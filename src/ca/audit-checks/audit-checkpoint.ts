@@ -49,9 +49,15 @@ function body(checkpoint: AuditCheckpoint, issuerSha256: string, algorithm: stri
           state: {
             certificates: state.certificates,
             entriesWithoutRecordHash: state.entriesWithoutRecordHash,
-            revocations: [...state.revocations.values()].map(
-              (r): RevocationRow => [r.issuerId, r.serial, r.reason, r.revokedAt.toISOString(), r.feedSequence ?? null, r.auditSequence, r.recordHash],
-            ),
+            revocations: [...state.revocations.values()].map((r): RevocationRow => [
+              r.issuerId,
+              r.serial,
+              r.reason,
+              r.revokedAt.toISOString(),
+              r.feedSequence ?? null,
+              r.auditSequence,
+              r.recordHash,
+            ]),
             issuers: [...state.issuers].map(([id, i]): IssuerRow => [id, i.sequence, i.recordHash, i.isActive, i.sha256 ?? null]),
             activeIssuer: state.activeIssuer ?? null,
           },
@@ -107,7 +113,15 @@ function parseRevocation(value: unknown): ProvenRevocation {
   ) {
     throw invalid('has a malformed revocation');
   }
-  return { issuerId, serial, reason: reason as RevocationReason, revokedAt: at, feedSequence: feedSequence ?? undefined, auditSequence, recordHash };
+  return {
+    issuerId,
+    serial,
+    reason: reason as RevocationReason,
+    revokedAt: at,
+    feedSequence: feedSequence ?? undefined,
+    auditSequence,
+    recordHash,
+  };
 }
 
 /**
@@ -116,7 +130,10 @@ function parseRevocation(value: unknown): ProvenRevocation {
  * root signed. Throws `AUDIT_CHECKPOINT_INVALID` (malformed, unsigned, signed by another key)
  * or `AUDIT_CHECKPOINT_FOREIGN` (another CA's store).
  */
-export function readAuditCheckpoint(text: string, trust: { readonly storeId: string; readonly issuers: readonly IssuerRecord[]; readonly root: Certificate }): AuditCheckpoint {
+export function readAuditCheckpoint(
+  text: string,
+  trust: { readonly storeId: string; readonly issuers: readonly IssuerRecord[]; readonly root: Certificate },
+): AuditCheckpoint {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -127,20 +144,36 @@ export function readAuditCheckpoint(text: string, trust: { readonly storeId: str
   const { signature, ...fields } = value as Record<string, unknown>;
   if (fields['format'] !== FORMAT || fields['version'] !== VERSION) throw invalid(`is not a ${FORMAT} of version ${VERSION}`);
   const { storeId, sequence, entryHash, at, issuer, issuerSha256, algorithm, state } = fields;
-  if (typeof storeId !== 'string' || !isCount(sequence) || typeof entryHash !== 'string' || !HEX64.test(entryHash) || typeof at !== 'string' || Number.isNaN(new Date(at).getTime())) {
+  if (
+    typeof storeId !== 'string' ||
+    !isCount(sequence) ||
+    typeof entryHash !== 'string' ||
+    !HEX64.test(entryHash) ||
+    typeof at !== 'string' ||
+    Number.isNaN(new Date(at).getTime())
+  ) {
     throw invalid('lacks its head (sequence, entryHash, at) or has a malformed one');
   }
-  if (typeof issuer !== 'string' || typeof issuerSha256 !== 'string' || typeof algorithm !== 'string' || typeof signature !== 'string') throw invalid('lacks its signature');
-  if (storeId !== trust.storeId) throw new SymbolonError('AUDIT_CHECKPOINT_FOREIGN', `the audit checkpoint belongs to another data directory (store ${storeId})`);
+  if (typeof issuer !== 'string' || typeof issuerSha256 !== 'string' || typeof algorithm !== 'string' || typeof signature !== 'string')
+    throw invalid('lacks its signature');
+  if (storeId !== trust.storeId)
+    throw new SymbolonError('AUDIT_CHECKPOINT_FOREIGN', `the audit checkpoint belongs to another data directory (store ${storeId})`);
   const record = trust.issuers.find((candidate) => candidate.id === issuer && candidate.parentId !== null);
   if (record === undefined) throw invalid(`is signed by ${issuer}, which is not an intermediate of this CA`);
-  if (createHash('sha256').update(record.certificate).digest('hex') !== issuerSha256) throw invalid(`names a certificate of ${issuer} that is not the one recorded`);
+  if (createHash('sha256').update(record.certificate).digest('hex') !== issuerSha256)
+    throw invalid(`names a certificate of ${issuer} that is not the one recorded`);
   const certificate = parseCertificate(record.certificate);
   // The issuer row could have been replaced together with the log: the root must have signed it.
-  if (!verifyCertificateSignature(certificate, trust.root)) throw invalid(`is signed by a certificate of ${issuer} that the root did not sign`);
+  if (!verifyCertificateSignature(certificate, trust.root))
+    throw invalid(`is signed by a certificate of ${issuer} that the root did not sign`);
   let isSigned: boolean;
   try {
-    isSigned = verifySignature(signatureAlgorithm(algorithm as SignatureAlgorithmName), certificate.spki, Buffer.from(canonicalJson(fields), 'utf8'), Buffer.from(signature, 'base64'));
+    isSigned = verifySignature(
+      signatureAlgorithm(algorithm as SignatureAlgorithmName),
+      certificate.spki,
+      Buffer.from(canonicalJson(fields), 'utf8'),
+      Buffer.from(signature, 'base64'),
+    );
   } catch (error) {
     if (isSymbolonError(error)) throw invalid(`names an unknown signature algorithm`, error);
     throw error;
@@ -150,7 +183,13 @@ export function readAuditCheckpoint(text: string, trust: { readonly storeId: str
   if (state !== undefined) {
     if (typeof state !== 'object' || state === null) throw invalid('has a malformed state');
     const { certificates, entriesWithoutRecordHash, revocations, issuers, activeIssuer } = state as Record<string, unknown>;
-    if (!isCount(certificates) || !isCount(entriesWithoutRecordHash) || !Array.isArray(revocations) || !Array.isArray(issuers) || !(activeIssuer === null || typeof activeIssuer === 'string')) {
+    if (
+      !isCount(certificates) ||
+      !isCount(entriesWithoutRecordHash) ||
+      !Array.isArray(revocations) ||
+      !Array.isArray(issuers) ||
+      !(activeIssuer === null || typeof activeIssuer === 'string')
+    ) {
       throw invalid('has a malformed state');
     }
     const map = new Map<string, ProvenRevocation>();
@@ -158,7 +197,14 @@ export function readAuditCheckpoint(text: string, trust: { readonly storeId: str
       const revocation = parseRevocation(row);
       map.set(`${revocation.issuerId}/${revocation.serial}`, revocation);
     }
-    proven = { head: { sequence, entryHash }, certificates, entriesWithoutRecordHash, revocations: map, issuers: new Map(issuers.map(parseIssuer)), activeIssuer: activeIssuer ?? undefined };
+    proven = {
+      head: { sequence, entryHash },
+      certificates,
+      entriesWithoutRecordHash,
+      revocations: map,
+      issuers: new Map(issuers.map(parseIssuer)),
+      activeIssuer: activeIssuer ?? undefined,
+    };
   }
   return { storeId, head: { sequence, entryHash }, at: new Date(at), issuerId: issuer, state: proven };
 }

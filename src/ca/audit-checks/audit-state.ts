@@ -118,7 +118,7 @@ function keyOf(ref: { readonly issuerId: string; readonly serial: string }): str
 
 /** Reads the log page by page from `after`, giving each entry to `visit`. */
 async function readLog(store: Store, after: number, visit: (entry: AuditEntry) => boolean): Promise<void> {
-  for (let cursor = after; ; ) {
+  for (let cursor = after; ;) {
     const page = await store.readAuditLog(cursor, PAGE);
     for (const entry of page) if (!visit(entry)) return;
     if (page.length < PAGE) return;
@@ -147,20 +147,26 @@ function certificateFieldDifferences(row: CertificateRecord, entry: AuditEntry):
   }
   const derHash = sha256(row.der);
   if (payload['sha256'] !== undefined && derHash !== payload['sha256']) {
-    found.push(`its DER (SHA-256 ${derHash.slice(0, 16)}...) is not the certificate entry ${entry.sequence} recorded (${shown(payload['sha256']).slice(0, 16)}...)`);
+    found.push(
+      `its DER (SHA-256 ${derHash.slice(0, 16)}...) is not the certificate entry ${entry.sequence} recorded (${shown(payload['sha256']).slice(0, 16)}...)`,
+    );
   }
   if (row.fingerprint !== derHash) found.push(`its fingerprint column ${row.fingerprint.slice(0, 16)}... does not match its DER`);
-  if (row.issuedAt.toISOString() !== entry.at) found.push(`issued_at is ${row.issuedAt.toISOString()}, entry ${entry.sequence} recorded ${entry.at}`);
+  if (row.issuedAt.toISOString() !== entry.at)
+    found.push(`issued_at is ${row.issuedAt.toISOString()}, entry ${entry.sequence} recorded ${entry.at}`);
   const renewal = row.renewalOf === null ? undefined : keyOf(row.renewalOf);
-  if (renewal !== text(payload['renewalOf'])) found.push(`it says it renews ${renewal ?? 'nothing'}, entry ${entry.sequence} recorded ${text(payload['renewalOf']) ?? 'nothing'}`);
+  if (renewal !== text(payload['renewalOf']))
+    found.push(`it says it renews ${renewal ?? 'nothing'}, entry ${entry.sequence} recorded ${text(payload['renewalOf']) ?? 'nothing'}`);
   return found;
 }
 
 function revocationFieldDifferences(row: RevocationRecord, proven: ProvenRevocation): string[] {
   const found: string[] = [];
   if (row.reason !== proven.reason) found.push(`reason is ${row.reason}, entry ${proven.auditSequence} recorded ${proven.reason}`);
-  if (row.revokedAt.getTime() !== proven.revokedAt.getTime()) found.push(`revoked_at is ${row.revokedAt.toISOString()}, entry ${proven.auditSequence} recorded ${proven.revokedAt.toISOString()}`);
-  if (proven.feedSequence !== undefined && row.sequence !== proven.feedSequence) found.push(`its feed sequence is ${row.sequence}, entry ${proven.auditSequence} recorded ${proven.feedSequence}`);
+  if (row.revokedAt.getTime() !== proven.revokedAt.getTime())
+    found.push(`revoked_at is ${row.revokedAt.toISOString()}, entry ${proven.auditSequence} recorded ${proven.revokedAt.toISOString()}`);
+  if (proven.feedSequence !== undefined && row.sequence !== proven.feedSequence)
+    found.push(`its feed sequence is ${row.sequence}, entry ${proven.auditSequence} recorded ${proven.feedSequence}`);
   if (row.auditSequence !== proven.auditSequence) found.push(`it points at audit entry ${row.auditSequence}, not ${proven.auditSequence}`);
   return found;
 }
@@ -191,7 +197,15 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
   if (from !== undefined && from.head.sequence > 0) {
     const anchor = await readEntry(store, from.head.sequence);
     if (anchor?.entryHash !== from.head.entryHash) {
-      return broken({ ok: false, reason: anchor === undefined ? 'truncated' : 'edited', sequence: from.head.sequence, detail: `entry ${from.head.sequence} is not the one the checkpoint verified` }, 0);
+      return broken(
+        {
+          ok: false,
+          reason: anchor === undefined ? 'truncated' : 'edited',
+          sequence: from.head.sequence,
+          detail: `entry ${from.head.sequence} is not the one the checkpoint verified`,
+        },
+        0,
+      );
     }
   }
   const cursor = createAuditChainCursor(from?.head);
@@ -214,13 +228,20 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
     if (fault !== undefined) return false;
     if (entry.recordHash === null) {
       entriesWithoutRecordHash++;
-      if (hashingBegan) differ('log', `entry ${entry.sequence}`, entry.sequence, `entry ${entry.sequence} has no record hash though entries before it do: the log was rewritten from there`);
+      if (hashingBegan)
+        differ(
+          'log',
+          `entry ${entry.sequence}`,
+          entry.sequence,
+          `entry ${entry.sequence} has no record hash though entries before it do: the log was rewritten from there`,
+        );
     } else hashingBegan = true;
     switch (entry.action) {
       case 'certificate.issue':
       case 'certificate.renew': {
         issuances++;
-        if (certificates.has(entry.target)) differ('log', entry.target, entry.sequence, `entry ${entry.sequence} records ${entry.target} a second time`);
+        if (certificates.has(entry.target))
+          differ('log', entry.target, entry.sequence, `entry ${entry.sequence} records ${entry.target} a second time`);
         certificates.set(entry.target, { sequence: entry.sequence, recordHash: entry.recordHash });
         break;
       }
@@ -273,7 +294,7 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
 
   // 2. Revocations: every row, whatever the checkpoint.
   const revokedInTable = new Set<string>();
-  for (let after = -Number.MAX_SAFE_INTEGER; ; ) {
+  for (let after = -Number.MAX_SAFE_INTEGER; ;) {
     const page = await store.listRevocations(after, PAGE);
     for (const row of page) {
       const key = keyOf(row);
@@ -284,7 +305,12 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
         continue;
       }
       const fields = revocationFieldDifferences(row, proven);
-      if (fields.length === 0 && proven.recordHash !== null && proven.feedSequence !== undefined && revocationRecordHash(row) !== proven.recordHash) {
+      if (
+        fields.length === 0 &&
+        proven.recordHash !== null &&
+        proven.feedSequence !== undefined &&
+        revocationRecordHash(row) !== proven.recordHash
+      ) {
         fields.push(`the row differs from what entry ${proven.auditSequence} recorded`);
       }
       for (const field of fields) differ('revocation', key, proven.auditSequence, `revocation of ${key}: ${field}`);
@@ -294,7 +320,12 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
   }
   for (const [key, proven] of revocations) {
     if (!revokedInTable.has(key)) {
-      differ('revocation', key, proven.auditSequence, `revocation of ${key} (${proven.reason}, entry ${proven.auditSequence}) is missing from the revocations table`);
+      differ(
+        'revocation',
+        key,
+        proven.auditSequence,
+        `revocation of ${key} (${proven.reason}, entry ${proven.auditSequence}) is missing from the revocations table`,
+      );
     }
   }
 
@@ -305,7 +336,12 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
     certificatesCompared++;
     const key = keyOf(row);
     if (expected === undefined) {
-      differ('certificate', key, undefined, `certificate ${key} (${row.subject}) is in the certificates table but no audit entry records its issuance`);
+      differ(
+        'certificate',
+        key,
+        undefined,
+        `certificate ${key} (${row.subject}) is in the certificates table but no audit entry records its issuance`,
+      );
       return;
     }
     // The record hash covers the fingerprint and the DER's hash, and the CA recorded one as the other.
@@ -316,15 +352,26 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
       if (fields.length === 0 && expected.recordHash !== null) fields.push(`the row differs from what entry ${expected.sequence} recorded`);
       for (const field of fields) differ('certificate', key, expected.sequence, `certificate ${key}: ${field}`);
     }
-    if (row.auditSequence !== expected.sequence) differ('certificate', key, expected.sequence, `certificate ${key} points at audit entry ${row.auditSequence}, not ${expected.sequence}`);
+    if (row.auditSequence !== expected.sequence)
+      differ(
+        'certificate',
+        key,
+        expected.sequence,
+        `certificate ${key} points at audit entry ${row.auditSequence}, not ${expected.sequence}`,
+      );
     const proven = revocations.get(key);
     if (proven !== undefined && revokedInTable.has(key) && row.revocation?.auditSequence !== proven.auditSequence) {
-      differ('certificate', key, proven.auditSequence, `certificate ${key} does not carry its revocation (entry ${proven.auditSequence}): the revocation row is attached to another certificate`);
+      differ(
+        'certificate',
+        key,
+        proven.auditSequence,
+        `certificate ${key} does not carry its revocation (entry ${proven.auditSequence}): the revocation row is attached to another certificate`,
+      );
     }
   };
   if (from === undefined) {
     const remaining = certificates;
-    for (let cursor = 0; ; ) {
+    for (let cursor = 0; ;) {
       const page = await store.scanCertificates(cursor, PAGE);
       for (const row of page.records) {
         const key = keyOf(row);
@@ -334,19 +381,36 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
       if (page.records.length < PAGE) break;
       cursor = page.cursor;
     }
-    for (const [key, expected] of remaining) differ('certificate', key, expected.sequence, `certificate ${key} (entry ${expected.sequence}) is missing from the certificates table`);
+    for (const [key, expected] of remaining)
+      differ(
+        'certificate',
+        key,
+        expected.sequence,
+        `certificate ${key} (entry ${expected.sequence}) is missing from the certificates table`,
+      );
   } else {
     for (const [key, expected] of certificates) {
       const slash = key.indexOf('/');
       const row = await store.getCertificate({ issuerId: key.slice(0, slash), serial: key.slice(slash + 1) });
-      if (row === undefined) differ('certificate', key, expected.sequence, `certificate ${key} (entry ${expected.sequence}) is missing from the certificates table`);
+      if (row === undefined)
+        differ(
+          'certificate',
+          key,
+          expected.sequence,
+          `certificate ${key} (entry ${expected.sequence}) is missing from the certificates table`,
+        );
       else await compareCertificate(row, expected);
     }
     const count = await store.certificateCount();
     certificatesCounted = count - certificatesCompared;
     const expectedCount = from.certificates + issuances;
     if (count !== expectedCount) {
-      differ('certificate', 'certificates', undefined, `the certificates table holds ${count} rows; the log records ${expectedCount} issuances (run \`symbolon audit verify\` to name them)`);
+      differ(
+        'certificate',
+        'certificates',
+        undefined,
+        `the certificates table holds ${count} rows; the log records ${expectedCount} issuances (run \`symbolon audit verify\` to name them)`,
+      );
     }
   }
 
@@ -358,16 +422,33 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
       differ('issuer', row.id, undefined, `issuer ${row.id} is in the issuers table but no audit entry records it`);
     } else {
       const certificateHash = sha256(row.certificate);
-      if (expected.recordHash !== null ? issuerRecordHash({ ...row, isActive: expected.isActive }) !== expected.recordHash : expected.sha256 !== certificateHash) {
-        differ('issuer', row.id, expected.sequence, `issuer ${row.id} differs from what entry ${expected.sequence} recorded${expected.sha256 !== undefined && expected.sha256 !== certificateHash ? ' (its certificate was replaced)' : ''}`);
+      if (
+        expected.recordHash !== null
+          ? issuerRecordHash({ ...row, isActive: expected.isActive }) !== expected.recordHash
+          : expected.sha256 !== certificateHash
+      ) {
+        differ(
+          'issuer',
+          row.id,
+          expected.sequence,
+          `issuer ${row.id} differs from what entry ${expected.sequence} recorded${expected.sha256 !== undefined && expected.sha256 !== certificateHash ? ' (its certificate was replaced)' : ''}`,
+        );
       }
       issuers.delete(row.id);
     }
     if (activeIssuer !== undefined && row.isActive !== (row.id === activeIssuer)) {
-      differ('issuer', row.id, undefined, row.isActive ? `issuer ${row.id} is marked active; the log says ${activeIssuer} is` : `issuer ${row.id} is not marked active; the log made it the active issuer`);
+      differ(
+        'issuer',
+        row.id,
+        undefined,
+        row.isActive
+          ? `issuer ${row.id} is marked active; the log says ${activeIssuer} is`
+          : `issuer ${row.id} is not marked active; the log made it the active issuer`,
+      );
     }
   }
-  for (const [id, expected] of issuers) differ('issuer', id, expected.sequence, `issuer ${id} (entry ${expected.sequence}) is missing from the issuers table`);
+  for (const [id, expected] of issuers)
+    differ('issuer', id, expected.sequence, `issuer ${id} (entry ${expected.sequence}) is missing from the issuers table`);
 
   // 5. The configuration in force is the one last recorded.
   if (options.configText !== undefined && configSha256 !== undefined && sha256(options.configText) !== configSha256) {

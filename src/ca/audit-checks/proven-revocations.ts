@@ -16,7 +16,14 @@ function isServedAsProven(row: RevocationRecord | null | undefined, proven: Prov
 }
 
 function revocationOf(proven: ProvenRevocation, sequence: number): RevocationRecord {
-  return Object.freeze({ issuerId: proven.issuerId, serial: proven.serial, reason: proven.reason, revokedAt: proven.revokedAt, sequence, auditSequence: proven.auditSequence });
+  return Object.freeze({
+    issuerId: proven.issuerId,
+    serial: proven.serial,
+    reason: proven.reason,
+    revokedAt: proven.revokedAt,
+    sequence,
+    auditSequence: proven.auditSequence,
+  });
 }
 
 function standIn(proven: ProvenRevocation): CertificateRecord {
@@ -41,7 +48,7 @@ function standIn(proven: ProvenRevocation): CertificateRecord {
 export async function findUnservedRevocations(store: Store, proven: ReadonlyMap<string, ProvenRevocation>): Promise<UnservedRevocations> {
   const unserved = new Map<string, ProvenRevocation>();
   const rows = new Set<string>();
-  for (let after = -Number.MAX_SAFE_INTEGER; ; ) {
+  for (let after = -Number.MAX_SAFE_INTEGER; ;) {
     const page = await store.listRevocations(after, PAGE);
     for (const row of page) {
       const key = `${row.issuerId}/${row.serial}`;
@@ -104,7 +111,9 @@ export function withProvenRevocations(store: Store, unserved: UnservedRevocation
       if (added.length === 0) return rows;
       // Past a full page of rows, an absent revocation after its last sequence belongs to a later page.
       const last = rows.length === limit ? rows.at(-1)!.sequence : Number.POSITIVE_INFINITY;
-      return [...rows, ...added.filter((revocation) => revocation.sequence <= last)].sort((a, b) => a.sequence - b.sequence).slice(0, limit);
+      return [...rows, ...added.filter((revocation) => revocation.sequence <= last)]
+        .sort((a, b) => a.sequence - b.sequence)
+        .slice(0, limit);
     },
   } satisfies Store);
 }

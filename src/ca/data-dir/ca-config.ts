@@ -50,7 +50,9 @@ const extKeyUsage = z.string().refine((value) => value in EXTENDED_KEY_USAGES ||
 
 const nameRulesSchema = z
   .object({
-    dns: z.array(z.string().refine(isDnsPattern, { message: 'expected a DNS pattern such as api.example.com, *.example.com, **.example.com or **' })),
+    dns: z.array(
+      z.string().refine(isDnsPattern, { message: 'expected a DNS pattern such as api.example.com, *.example.com, **.example.com or **' }),
+    ),
     ip: z.array(z.string().refine(isCidr, { message: 'expected a CIDR range such as 10.0.0.0/8 or fd00::/8' })),
     email: z.array(z.string().refine(isDnsPattern, { message: 'expected a domain pattern such as example.com, *.example.com or **' })),
     spiffe: z.array(z.string().refine(isSpiffePathPattern, { message: 'expected a SPIFFE path pattern such as /ns/*/sa/* or /**' })),
@@ -72,7 +74,10 @@ const profileSchema = z
     requireSubjectAltName: z.boolean(),
     spiffeSvid: z.boolean(),
     commonNameIsDns: z.boolean(),
-    subject: z.object({ required: z.array(subjectField), forbidden: z.array(subjectField) }).partial().strict(),
+    subject: z
+      .object({ required: z.array(subjectField), forbidden: z.array(subjectField) })
+      .partial()
+      .strict(),
     crlDistributionPoint: z.boolean(),
     ocspUrl: z.boolean(),
     caIssuersUrl: z.boolean(),
@@ -97,7 +102,9 @@ const configSchema = z
       .optional(),
     spiffeTrustDomain: z
       .string()
-      .regex(/^[a-z0-9._-]{1,255}$/, { message: 'expected a trust domain of lowercase letters, digits, ".", "-" and "_", such as example.org' })
+      .regex(/^[a-z0-9._-]{1,255}$/, {
+        message: 'expected a trust domain of lowercase letters, digits, ".", "-" and "_", such as example.org',
+      })
       .optional(),
     deltaCrl: z.boolean().optional(),
     database: z
@@ -108,7 +115,9 @@ const configSchema = z
         message: 'a password does not belong here (this file is copied into the audit log): give it in PGPASSWORD or ~/.pgpass',
       })
       .optional(),
-    profiles: z.record(z.string().regex(PROFILE_NAME, { message: 'expected a profile name of lowercase letters, digits and "-"' }), profileSchema).default({}),
+    profiles: z
+      .record(z.string().regex(PROFILE_NAME, { message: 'expected a profile name of lowercase letters, digits and "-"' }), profileSchema)
+      .default({}),
   })
   .strict();
 
@@ -132,7 +141,11 @@ function resolveProfile(name: string, input: ProfileInput, base: Profile, source
   const maxLifetimeSeconds = input.maxLifetime === undefined ? base.maxLifetimeSeconds : parseLifetime(input.maxLifetime);
   if (maxLifetimeSeconds < MIN_LIFETIME_SECONDS) throw invalid(source, [...at, 'maxLifetime'], 'expected at least 5m');
   if (defaultLifetimeSeconds > maxLifetimeSeconds) {
-    throw invalid(source, [...at, 'defaultLifetime'], `the default lifetime is longer than the maximum (${input.maxLifetime ?? 'inherited'}); shorten it or raise maxLifetime`);
+    throw invalid(
+      source,
+      [...at, 'defaultLifetime'],
+      `the default lifetime is longer than the maximum (${input.maxLifetime ?? 'inherited'}); shorten it or raise maxLifetime`,
+    );
   }
   return Object.freeze({
     name,
@@ -173,11 +186,20 @@ function resolveProfiles(inputs: Readonly<Record<string, ProfileInput>>, source:
       else if (inputs[input.extends] !== undefined) base = resolve(input.extends);
       else base = BUILT_IN_PROFILES[input.extends];
       if (base === undefined) {
-        throw invalid(source, ['profiles', name, 'extends'], `"${input.extends}" is not a profile; use one of ${[...Object.keys(BUILT_IN_PROFILES), ...Object.keys(inputs)].join(', ')}`);
+        throw invalid(
+          source,
+          ['profiles', name, 'extends'],
+          `"${input.extends}" is not a profile; use one of ${[...Object.keys(BUILT_IN_PROFILES), ...Object.keys(inputs)].join(', ')}`,
+        );
       }
     } else {
       base = BUILT_IN_PROFILES[name];
-      if (base === undefined) throw invalid(source, ['profiles', name], `a new profile says which profile it builds on: add "extends: client" (or server, spiffe, ocsp-signer)`);
+      if (base === undefined)
+        throw invalid(
+          source,
+          ['profiles', name],
+          `a new profile says which profile it builds on: add "extends: client" (or server, spiffe, ocsp-signer)`,
+        );
     }
     const profile = resolveProfile(name, input, base, source);
     resolved[name] = profile;
@@ -218,7 +240,14 @@ export function parseCaConfig(text: string, source = 'config.yaml'): CaConfig {
     deltaCrl,
     database,
     profiles: Object.freeze(
-      deltaCrl ? Object.fromEntries(Object.entries(resolved).map(([key, profile]) => [key, Object.freeze({ ...profile, hasFreshestCrl: profile.hasCrlDistributionPoint })])) : resolved,
+      deltaCrl
+        ? Object.fromEntries(
+            Object.entries(resolved).map(([key, profile]) => [
+              key,
+              Object.freeze({ ...profile, hasFreshestCrl: profile.hasCrlDistributionPoint }),
+            ]),
+          )
+        : resolved,
     ),
   });
 }
@@ -237,8 +266,10 @@ export function initialConfigText(options: {
     options.publicBaseUrl === undefined
       ? '# Where CRLs, OCSP and CA certificates are published; stamped into issued certificates.\n# publicBaseUrl: https://ca.example.com'
       : `publicBaseUrl: ${JSON.stringify(options.publicBaseUrl)}`,
-"# Delta CRLs (RFC 5280 5.2.4): `symbolon up` publishes them at /crl/<issuer>-delta.crl and new\n# certificates carry the Freshest CRL extension pointing there.\n# deltaCrl: true",
-    options.spiffeTrustDomain === undefined ? '# spiffeTrustDomain: example.org' : `spiffeTrustDomain: ${JSON.stringify(options.spiffeTrustDomain)}`,
+    '# Delta CRLs (RFC 5280 5.2.4): `symbolon up` publishes them at /crl/<issuer>-delta.crl and new\n# certificates carry the Freshest CRL extension pointing there.\n# deltaCrl: true',
+    options.spiffeTrustDomain === undefined
+      ? '# spiffeTrustDomain: example.org'
+      : `spiffeTrustDomain: ${JSON.stringify(options.spiffeTrustDomain)}`,
     options.database === undefined
       ? '# The records in PostgreSQL, shared by every node (password in PGPASSWORD or ~/.pgpass, not here):\n# database: postgres://symbolon@db.example.com:5432/symbolon'
       : `# The records in PostgreSQL, shared by every node (password in PGPASSWORD or ~/.pgpass, not here).\ndatabase: ${JSON.stringify(options.database)}`,
@@ -251,7 +282,7 @@ export function initialConfigText(options: {
     '#     extends: client',
     '#     defaultLifetime: 7d',
     '#     maxLifetime: 30d',
-    "#     keyTypes: [p256, ed25519]",
+    '#     keyTypes: [p256, ed25519]',
     '',
   ];
   return lines.join('\n');

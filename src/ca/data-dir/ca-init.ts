@@ -67,7 +67,6 @@ function stagingDirOf(dir: string, random: (size: number) => Uint8Array): string
   return join(dirname(target), `.${basename(target)}.init-${process.pid}-${Buffer.from(random(4)).toString('hex')}`);
 }
 
-
 /**
  * Clears what an init killed part way left beside `dir`: a staging directory of a dead process is
  * removed, or, when it holds a complete CA (its marker is written last) and `dir` is still free,
@@ -87,7 +86,10 @@ export async function recoverInterruptedInit(dir: string): Promise<readonly stri
     const match = STAGING.exec(name);
     if (match === null || match[1] !== basename(target) || isProcessAlive(Number(match[2]))) continue;
     const staging = join(parent, name);
-    const isComplete = await stat(join(staging, 'symbolon.json')).then(() => true, () => false);
+    const isComplete = await stat(join(staging, 'symbolon.json')).then(
+      () => true,
+      () => false,
+    );
     if (isComplete) {
       try {
         await commitStaging(staging, target);
@@ -117,7 +119,8 @@ async function commitStaging(staging: string, target: string): Promise<void> {
   } catch (error) {
     if (errorCodeOf(error) !== 'ENOENT') throw error;
   }
-  if (!entries.every((name) => PRE_INIT_FILES.has(name))) throw new SymbolonError('CA_DATA_DIR_EXISTS', `${target} was given a CA by another process meanwhile`);
+  if (!entries.every((name) => PRE_INIT_FILES.has(name)))
+    throw new SymbolonError('CA_DATA_DIR_EXISTS', `${target} was given a CA by another process meanwhile`);
   for (const name of entries) {
     await link(join(target, name), join(staging, name)).catch((error: unknown) => {
       if (errorCodeOf(error) !== 'EEXIST') throw error;
@@ -128,7 +131,8 @@ async function commitStaging(staging: string, target: string): Promise<void> {
     await rename(staging, target);
   } catch (error) {
     const code = errorCodeOf(error);
-    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new SymbolonError('CA_DATA_DIR_EXISTS', `${target} was given a CA by another process meanwhile`, { cause: error });
+    if (code === 'ENOTEMPTY' || code === 'EEXIST')
+      throw new SymbolonError('CA_DATA_DIR_EXISTS', `${target} was given a CA by another process meanwhile`, { cause: error });
     throw new SymbolonError('CA_DATA_DIR_EXISTS', `cannot create ${target} (${code ?? 'error'})`, { cause: error });
   }
   await syncDirectory(dirname(target));
@@ -149,12 +153,19 @@ async function syncDirectory(directory: string): Promise<void> {
  * `KEY_WEAK_PASSPHRASE`, `KEY_UNSUPPORTED_TYPE`.
  */
 export async function initCertificateAuthority(options: CaInitOptions): Promise<CaInitResult> {
-  if (!CA_KEY_TYPES.includes(options.keyType)) throw new SymbolonError('KEY_UNSUPPORTED_TYPE', `a CA key is one of ${CA_KEY_TYPES.join(', ')}, not ${options.keyType}`);
+  if (!CA_KEY_TYPES.includes(options.keyType))
+    throw new SymbolonError('KEY_UNSUPPORTED_TYPE', `a CA key is one of ${CA_KEY_TYPES.join(', ')}, not ${options.keyType}`);
   if (options.rootPassphrase !== undefined && options.rootPassphrase === options.intermediatePassphrase) {
-    throw new SymbolonError('USAGE', 'the root and intermediate passphrases must differ: the root key goes offline, the intermediate passphrase stays with the running CA');
+    throw new SymbolonError(
+      'USAGE',
+      'the root and intermediate passphrases must differ: the root key goes offline, the intermediate passphrase stays with the running CA',
+    );
   }
   if (options.database !== undefined) parsePostgresUrl(options.database);
-  const configText = initialConfigText({ ...options, database: options.database === undefined ? undefined : passwordlessUrl(options.database) });
+  const configText = initialConfigText({
+    ...options,
+    database: options.database === undefined ? undefined : passwordlessUrl(options.database),
+  });
   parseCaConfig(configText);
   assertDataDirFree(options.dir);
   const rootPassphrase = options.rootPassphrase ?? generatePassphrase(options.random);
@@ -168,7 +179,12 @@ export async function initCertificateAuthority(options: CaInitOptions): Promise<
     exportPrivateKeyPem(intermediateKeys.privateKey, { passphrase: intermediatePassphrase }),
   ]);
   const rootSigner = createSigner(rootKeys.privateKey);
-  const rootDer = await buildRootCertificate({ subject: rootSubject(options.name), signer: rootSigner, now: options.now, random: options.random });
+  const rootDer = await buildRootCertificate({
+    subject: rootSubject(options.name),
+    signer: rootSigner,
+    now: options.now,
+    random: options.random,
+  });
   const root = parseCertificate(rootDer);
   const intermediateId = 'intermediate-1';
   const intermediateDer = await buildIntermediateCertificate({
@@ -192,7 +208,8 @@ export async function initCertificateAuthority(options: CaInitOptions): Promise<
     await mkdir(paths.offlineDir, { mode: 0o700 });
     await mkdir(paths.caDir, { mode: 0o700 });
     // Passphrase files first: a key is never on disk without the passphrase that opens it.
-    if (options.intermediatePassphrase === undefined) await writePrivateKeyFile(paths.intermediatePassphrase, intermediatePassphrase + '\n');
+    if (options.intermediatePassphrase === undefined)
+      await writePrivateKeyFile(paths.intermediatePassphrase, intermediatePassphrase + '\n');
     if (options.rootPassphrase === undefined) await writePrivateKeyFile(paths.rootPassphrase, rootPassphrase + '\n');
     await writePrivateKeyFile(paths.rootKey, rootKeyPem);
     await writePrivateKeyFile(paths.issuerKey(intermediateId), intermediateKeyPem);
@@ -202,12 +219,29 @@ export async function initCertificateAuthority(options: CaInitOptions): Promise<
     await writePublicKeyFile(paths.config, configText);
 
     // A PostgreSQL store gets its schema here; other nodes then open the data directory's copy.
-    const store = options.database === undefined ? openSqliteStore({ path: paths.database }) : await openPostgresStore({ url: options.database, migrate: true });
+    const store =
+      options.database === undefined
+        ? openSqliteStore({ path: paths.database })
+        : await openPostgresStore({ url: options.database, migrate: true });
     try {
       const audit = { at: options.now, actor: options.actor };
       await store.addIssuer(
-        { id: 'root', parentId: null, subject: formatName(root.subject), certificate: rootDer, notBefore: root.notBefore, notAfter: root.notAfter, isActive: false, createdAt: options.now },
-        { ...audit, action: 'ca.init', target: 'root', payload: { subject: formatName(root.subject), sha256: root.fingerprintSha256, keyType: options.keyType } },
+        {
+          id: 'root',
+          parentId: null,
+          subject: formatName(root.subject),
+          certificate: rootDer,
+          notBefore: root.notBefore,
+          notAfter: root.notAfter,
+          isActive: false,
+          createdAt: options.now,
+        },
+        {
+          ...audit,
+          action: 'ca.init',
+          target: 'root',
+          payload: { subject: formatName(root.subject), sha256: root.fingerprintSha256, keyType: options.keyType },
+        },
       );
       await store.addIssuer(
         {
@@ -220,7 +254,12 @@ export async function initCertificateAuthority(options: CaInitOptions): Promise<
           isActive: true,
           createdAt: options.now,
         },
-        { ...audit, action: 'issuer.add', target: intermediateId, payload: { subject: formatName(intermediate.subject), sha256: intermediate.fingerprintSha256, parent: 'root' } },
+        {
+          ...audit,
+          action: 'issuer.add',
+          target: intermediateId,
+          payload: { subject: formatName(intermediate.subject), sha256: intermediate.fingerprintSha256, parent: 'root' },
+        },
       );
       // The marker last: a staging directory without it was never a CA.
       await writePublicKeyFile(paths.marker, markerText(await store.storeId(), options.now));

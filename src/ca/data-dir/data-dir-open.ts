@@ -42,7 +42,8 @@ function certificateFile(path: string, expected: Buffer, what: string): Certific
   } catch (error) {
     throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${what} ${path} is not a certificate; restore it from a backup`, { cause: error });
   }
-  if (!certificate.der.equals(expected)) throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${what} ${path} differs from the one recorded in the store; restore it from a backup`);
+  if (!certificate.der.equals(expected))
+    throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${what} ${path} differs from the one recorded in the store; restore it from a backup`);
   return certificate;
 }
 
@@ -75,12 +76,16 @@ export async function openDataDir(
   const where = database === undefined ? paths.database : redactedUrl(database);
   try {
     if ((await store.storeId()) !== marker.storeId) {
-      throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${where} belongs to another data directory (its store id differs from symbolon.json)`);
+      throw new SymbolonError(
+        'CA_DATA_DIR_CORRUPT',
+        `${where} belongs to another data directory (its store id differs from symbolon.json)`,
+      );
     }
     const issuers = await store.listIssuers();
     const rootRecord = issuers.find((issuer) => issuer.parentId === null);
     const activeIssuer = issuers.find((issuer) => issuer.isActive);
-    if (rootRecord === undefined || activeIssuer === undefined) throw new SymbolonError('CA_DATA_DIR_CORRUPT', `the store ${where} records no root or no active intermediate`);
+    if (rootRecord === undefined || activeIssuer === undefined)
+      throw new SymbolonError('CA_DATA_DIR_CORRUPT', `the store ${where} records no root or no active intermediate`);
     const rootCertificate = certificateFile(paths.rootCertificate, rootRecord.certificate, 'the root certificate');
     certificateFile(paths.issuerCertificate(activeIssuer.id), activeIssuer.certificate, 'the intermediate certificate');
     await recordConfigurationChange(store, configText, paths.config, context);
@@ -95,7 +100,11 @@ export async function openDataDir(
  * The store of a data directory: the PostgreSQL database `database` names (which must already
  * have its schema: `symbolon db migrate`), else the directory's SQLite file, which must exist.
  */
-async function openDataDirStore(paths: DataDirPaths, database: string | undefined, onNotice: ((error: unknown) => void) | undefined): Promise<Store> {
+async function openDataDirStore(
+  paths: DataDirPaths,
+  database: string | undefined,
+  onNotice: ((error: unknown) => void) | undefined,
+): Promise<Store> {
   if (database !== undefined) return openPostgresStore({ url: database, ...(onNotice === undefined ? {} : { onWatchError: onNotice }) });
   try {
     if (!statSync(paths.database).isFile()) throw new Error('not a file');
@@ -105,12 +114,23 @@ async function openDataDirStore(paths: DataDirPaths, database: string | undefine
   return openSqliteStore({ path: paths.database, mustExist: true });
 }
 
-async function recordConfigurationChange(store: Store, text: string, path: string, context: { readonly actor: string; readonly now: Date }): Promise<void> {
+async function recordConfigurationChange(
+  store: Store,
+  text: string,
+  path: string,
+  context: { readonly actor: string; readonly now: Date },
+): Promise<void> {
   const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');
   const last = await store.lastAuditEntry('config.change');
   const previous = last === undefined ? undefined : (JSON.parse(last.payload) as { sha256?: string }).sha256;
   if (previous === sha256) return;
-  await store.appendAudit({ at: context.now, actor: context.actor, action: 'config.change', target: 'config.yaml', payload: { file: path, sha256, previousSha256: previous ?? null, content: text } });
+  await store.appendAudit({
+    at: context.now,
+    actor: context.actor,
+    action: 'config.change',
+    target: 'config.yaml',
+    payload: { file: path, sha256, previousSha256: previous ?? null, content: text },
+  });
 }
 
 /**
@@ -124,14 +144,20 @@ export async function unlockActiveIssuer(dataDir: DataDir, passphrase: string): 
   try {
     bytes = await readKeyFile(path);
   } catch (error) {
-    throw new SymbolonError('CA_DATA_DIR_CORRUPT', `the key of issuer ${id} (${path}) cannot be read; restore it from a backup`, { cause: error });
+    throw new SymbolonError('CA_DATA_DIR_CORRUPT', `the key of issuer ${id} (${path}) cannot be read; restore it from a backup`, {
+      cause: error,
+    });
   }
   let key;
   try {
     key = await importPrivateKey(bytes, { passphrase });
   } catch (error) {
     if (isSymbolonError(error) && error.code === 'KEY_BAD_PASSPHRASE') {
-      throw new SymbolonError('KEY_BAD_PASSPHRASE', `the passphrase does not decrypt ${path}; give the passphrase chosen for it at \`ca init\` or \`ca intermediate create\``, { cause: error });
+      throw new SymbolonError(
+        'KEY_BAD_PASSPHRASE',
+        `the passphrase does not decrypt ${path}; give the passphrase chosen for it at \`ca init\` or \`ca intermediate create\``,
+        { cause: error },
+      );
     }
     throw error;
   } finally {

@@ -96,7 +96,14 @@ export function markerText(storeId: string, createdAt: Date): string {
 export const PRE_INIT_FILES: ReadonlySet<string> = new Set(['gateway.yaml']);
 
 /** What `ca init` writes: found without a marker, they are the remains of an interrupted init. */
-const CA_PARTS: ReadonlySet<string> = new Set(['ca', 'offline', 'config.yaml', 'symbolon.db', 'intermediate.passphrase', 'root.passphrase']);
+const CA_PARTS: ReadonlySet<string> = new Set([
+  'ca',
+  'offline',
+  'config.yaml',
+  'symbolon.db',
+  'intermediate.passphrase',
+  'root.passphrase',
+]);
 
 function isEmptyBeforeInit(entries: readonly string[]): boolean {
   return entries.every((name) => PRE_INIT_FILES.has(name));
@@ -111,18 +118,28 @@ function isEmptyBeforeInit(entries: readonly string[]): boolean {
 export function readDataDirMarker(root: string): DataDirMarker {
   const paths = dataDirPaths(root);
   try {
-    if (!statSync(root).isDirectory()) throw new SymbolonError('CA_DATA_DIR_FOREIGN', `${root} is a file, not a data directory; pass --dir with a directory made by \`symbolon ca init\``);
+    if (!statSync(root).isDirectory())
+      throw new SymbolonError(
+        'CA_DATA_DIR_FOREIGN',
+        `${root} is a file, not a data directory; pass --dir with a directory made by \`symbolon ca init\``,
+      );
   } catch (error) {
     if (error instanceof SymbolonError) throw error;
-    throw new SymbolonError('CA_DATA_DIR_MISSING', `there is no data directory at ${root}; run \`symbolon ca init --dir ${root}\` or pass --dir`, { cause: error });
+    throw new SymbolonError(
+      'CA_DATA_DIR_MISSING',
+      `there is no data directory at ${root}; run \`symbolon ca init --dir ${root}\` or pass --dir`,
+      { cause: error },
+    );
   }
   let text: string;
   try {
     text = readFileSync(paths.marker, 'utf8');
   } catch (error) {
-    if (errorCodeOf(error) !== 'ENOENT') throw new SymbolonError('CA_DATA_DIR_CORRUPT', `cannot read ${paths.marker} (${errorCodeOf(error) ?? 'error'})`, { cause: error });
+    if (errorCodeOf(error) !== 'ENOENT')
+      throw new SymbolonError('CA_DATA_DIR_CORRUPT', `cannot read ${paths.marker} (${errorCodeOf(error) ?? 'error'})`, { cause: error });
     const entries = readdirSync(root);
-    if (isEmptyBeforeInit(entries)) throw new SymbolonError('CA_DATA_DIR_MISSING', `${root} has no CA yet; run \`symbolon ca init --dir ${root}\``);
+    if (isEmptyBeforeInit(entries))
+      throw new SymbolonError('CA_DATA_DIR_MISSING', `${root} has no CA yet; run \`symbolon ca init --dir ${root}\``);
     const caParts = entries.filter((name) => CA_PARTS.has(name));
     if (caParts.length > 0) {
       throw new SymbolonError(
@@ -130,20 +147,35 @@ export function readDataDirMarker(root: string): DataDirMarker {
         `${root} is half made: it has ${caParts.join(', ')} but no symbolon.json, so a first start (\`ca init\` or \`up\` of an older Symbolon) was interrupted before it finished; no certificate was issued from it and its keys may have no passphrase file: move it away (or remove it) and run again`,
       );
     }
-    throw new SymbolonError('CA_DATA_DIR_FOREIGN', `${root} has no symbolon.json: it is not a Symbolon data directory; pass --dir with a new or empty directory`);
+    throw new SymbolonError(
+      'CA_DATA_DIR_FOREIGN',
+      `${root} has no symbolon.json: it is not a Symbolon data directory; pass --dir with a new or empty directory`,
+    );
   }
   let marker: unknown;
   try {
     marker = JSON.parse(text);
   } catch (error) {
-    throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${paths.marker} is not valid JSON; restore the data directory from a backup`, { cause: error });
+    throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${paths.marker} is not valid JSON; restore the data directory from a backup`, {
+      cause: error,
+    });
   }
   const fields = (typeof marker === 'object' && marker !== null ? marker : {}) as Record<string, unknown>;
-  if (fields['format'] !== DATA_DIR_FORMAT) throw new SymbolonError('CA_DATA_DIR_FOREIGN', `${paths.marker} belongs to another program (format ${JSON.stringify(fields['format'])})`);
+  if (fields['format'] !== DATA_DIR_FORMAT)
+    throw new SymbolonError(
+      'CA_DATA_DIR_FOREIGN',
+      `${paths.marker} belongs to another program (format ${JSON.stringify(fields['format'])})`,
+    );
   const version = fields['version'];
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${paths.marker} has no valid version`);
-  if (version > DATA_DIR_VERSION) throw new SymbolonError('CA_DATA_DIR_VERSION', `${root} has layout version ${version}; this Symbolon reads version ${DATA_DIR_VERSION}; upgrade Symbolon`);
-  if (typeof fields['storeId'] !== 'string' || typeof fields['createdAt'] !== 'string') throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${paths.marker} lacks its store id or creation time`);
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+    throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${paths.marker} has no valid version`);
+  if (version > DATA_DIR_VERSION)
+    throw new SymbolonError(
+      'CA_DATA_DIR_VERSION',
+      `${root} has layout version ${version}; this Symbolon reads version ${DATA_DIR_VERSION}; upgrade Symbolon`,
+    );
+  if (typeof fields['storeId'] !== 'string' || typeof fields['createdAt'] !== 'string')
+    throw new SymbolonError('CA_DATA_DIR_CORRUPT', `${paths.marker} lacks its store id or creation time`);
   return Object.freeze({ format: DATA_DIR_FORMAT, version, storeId: fields['storeId'], createdAt: fields['createdAt'] });
 }
 
@@ -154,7 +186,9 @@ export function assertDataDirFree(root: string): void {
     entries = readdirSync(root);
   } catch (error) {
     if (errorCodeOf(error) === 'ENOENT') return;
-    throw new SymbolonError('CA_DATA_DIR_EXISTS', `${root} cannot be used as a new data directory (${errorCodeOf(error) ?? 'error'})`, { cause: error });
+    throw new SymbolonError('CA_DATA_DIR_EXISTS', `${root} cannot be used as a new data directory (${errorCodeOf(error) ?? 'error'})`, {
+      cause: error,
+    });
   }
   if (!isEmptyBeforeInit(entries)) {
     const what = entries.includes('symbolon.json') ? 'already holds a CA' : 'is not empty';

@@ -26,10 +26,16 @@ export interface IntermediateOptions {
  * active issuer; the previous ones stay valid for what they signed. Throws `KEY_BAD_PASSPHRASE`,
  * `CA_ROOT_KEY_MISMATCH` when the key is not the root's, `INPUT_UNREADABLE`.
  */
-export async function createIntermediate(dataDir: DataDir, options: IntermediateOptions): Promise<{ readonly id: string; readonly subject: string }> {
+export async function createIntermediate(
+  dataDir: DataDir,
+  options: IntermediateOptions,
+): Promise<{ readonly id: string; readonly subject: string }> {
   const rootKey = await unlockRootKey(dataDir, options.rootKeyPath, options.rootPassphrase);
 
-  const numbers = dataDir.issuers.map((issuer) => /^intermediate-(\d+)$/.exec(issuer.id)?.[1]).filter((n): n is string => n !== undefined).map(Number);
+  const numbers = dataDir.issuers
+    .map((issuer) => /^intermediate-(\d+)$/.exec(issuer.id)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number);
   const n = Math.max(0, ...numbers) + 1;
   const id = `intermediate-${n}`;
   const keyType = options.keyType ?? keyTypeOf(dataDir.root.publicKey.algorithm, dataDir.root.publicKey.curve, dataDir.root.publicKey.bits);
@@ -52,8 +58,23 @@ export async function createIntermediate(dataDir: DataDir, options: Intermediate
   await writePublicKeyFile(paths.issuerChain(id), toPem('CERTIFICATE', der) + toPem('CERTIFICATE', dataDir.root.der));
   const subject = formatName(certificate.subject);
   await dataDir.store.addIssuer(
-    { id, parentId: 'root', subject, certificate: der, notBefore: certificate.notBefore, notAfter: certificate.notAfter, isActive: true, createdAt: options.now },
-    { at: options.now, actor: options.actor, action: 'issuer.add', target: id, payload: { subject, sha256: certificate.fingerprintSha256, parent: 'root', replaces: dataDir.activeIssuer.id } },
+    {
+      id,
+      parentId: 'root',
+      subject,
+      certificate: der,
+      notBefore: certificate.notBefore,
+      notAfter: certificate.notAfter,
+      isActive: true,
+      createdAt: options.now,
+    },
+    {
+      at: options.now,
+      actor: options.actor,
+      action: 'issuer.add',
+      target: id,
+      payload: { subject, sha256: certificate.fingerprintSha256, parent: 'root', replaces: dataDir.activeIssuer.id },
+    },
   );
   return { id, subject };
 }

@@ -43,7 +43,12 @@ export async function readInternalCertificates(paths: DataDirPaths): Promise<Rea
 }
 
 /** The log of internal certificates of a data directory; `store` should publish revocations (the feed). */
-export function internalCertificates(options: { readonly paths: DataDirPaths; readonly store: Store; readonly clock: () => Date; readonly actor: string }): InternalCertificates {
+export function internalCertificates(options: {
+  readonly paths: DataDirPaths;
+  readonly store: Store;
+  readonly clock: () => Date;
+  readonly actor: string;
+}): InternalCertificates {
   const currentFile = join(options.paths.internalDir, 'current.json');
   let queue: Promise<void> = Promise.resolve();
   const replace = async (role: string, issued: CertificateRef): Promise<void> => {

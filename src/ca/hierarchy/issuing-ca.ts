@@ -25,7 +25,11 @@ export interface IssuingCa {
  */
 export function createIssuingCa(id: string, certificate: Certificate, root: Certificate, privateKey: KeyObject): IssuingCa {
   const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  if (!spki.equals(certificate.spki)) throw new SymbolonError('CA_DATA_DIR_CORRUPT', `the key of issuer ${id} does not match its certificate; restore ca/${id}.key.enc from a backup`);
+  if (!spki.equals(certificate.spki))
+    throw new SymbolonError(
+      'CA_DATA_DIR_CORRUPT',
+      `the key of issuer ${id} does not match its certificate; restore ca/${id}.key.enc from a backup`,
+    );
   return Object.freeze({
     id,
     certificate,

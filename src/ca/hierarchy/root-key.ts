@@ -16,7 +16,10 @@ export const ROOT_ISSUER_ID = 'root';
  */
 export function defaultRootKeyPath(paths: DataDirPaths): string {
   for (const path of [paths.rootKey, paths.legacyRootKey]) if (existsSync(path)) return path;
-  throw new SymbolonError('CA_ROOT_KEY_MISSING', `there is no root key at ${paths.rootKey}: bring the offline folder back into ${paths.root} for this operation, or give --root-key FILE`);
+  throw new SymbolonError(
+    'CA_ROOT_KEY_MISSING',
+    `there is no root key at ${paths.rootKey}: bring the offline folder back into ${paths.root} for this operation, or give --root-key FILE`,
+  );
 }
 
 /**
@@ -33,13 +36,18 @@ export async function unlockRootKey(dataDir: DataDir, rootKeyPath: string | unde
     rootKey = await importPrivateKey(bytes, { passphrase });
   } catch (error) {
     if (isSymbolonError(error) && error.code === 'KEY_BAD_PASSPHRASE') {
-      throw new SymbolonError('KEY_BAD_PASSPHRASE', `the passphrase does not decrypt the root key ${path}; give the root passphrase chosen at \`ca init\``, { cause: error });
+      throw new SymbolonError(
+        'KEY_BAD_PASSPHRASE',
+        `the passphrase does not decrypt the root key ${path}; give the root passphrase chosen at \`ca init\``,
+        { cause: error },
+      );
     }
     throw error;
   } finally {
     bytes.fill(0);
   }
   const rootSpki = createPublicKey(rootKey).export({ type: 'spki', format: 'der' });
-  if (!rootSpki.equals(dataDir.root.spki)) throw new SymbolonError('CA_ROOT_KEY_MISMATCH', `${path} is not the key of this CA's root (${formatName(dataDir.root.subject)})`);
+  if (!rootSpki.equals(dataDir.root.spki))
+    throw new SymbolonError('CA_ROOT_KEY_MISMATCH', `${path} is not the key of this CA's root (${formatName(dataDir.root.subject)})`);
   return rootKey;
 }

@@ -45,12 +45,18 @@ function checkSubject(profile: Profile, subject: DistinguishedName): void {
   const present = new Set(subject.flat().map((attribute) => attribute.type));
   for (const field of profile.requiredSubjectFields) {
     if (!present.has(attributeTypeOid(field))) {
-      throw new SymbolonError('CA_SUBJECT_NOT_ALLOWED', `profile ${profile.name} requires the subject field ${field}; add it to the subject`);
+      throw new SymbolonError(
+        'CA_SUBJECT_NOT_ALLOWED',
+        `profile ${profile.name} requires the subject field ${field}; add it to the subject`,
+      );
     }
   }
   for (const field of profile.forbiddenSubjectFields) {
     if (present.has(attributeTypeOid(field))) {
-      throw new SymbolonError('CA_SUBJECT_NOT_ALLOWED', `profile ${profile.name} forbids the subject field ${field}; remove it from the subject`);
+      throw new SymbolonError(
+        'CA_SUBJECT_NOT_ALLOWED',
+        `profile ${profile.name} forbids the subject field ${field}; remove it from the subject`,
+      );
     }
   }
 }
@@ -61,18 +67,28 @@ function notAllowed(profile: Profile, what: string, rules: readonly string[]): S
 }
 
 function checkDns(profile: Profile, name: string): void {
-  if (!isDnsName(name)) throw new SymbolonError('CA_NAME_NOT_ALLOWED', `"${name}" is not a host name (letters, digits and hyphens in dot-separated labels; wildcards are not issued)`);
-  if (!profile.names.dns.some((pattern) => matchesDnsPattern(name, pattern))) throw notAllowed(profile, `the DNS name ${name}`, profile.names.dns);
+  if (!isDnsName(name))
+    throw new SymbolonError(
+      'CA_NAME_NOT_ALLOWED',
+      `"${name}" is not a host name (letters, digits and hyphens in dot-separated labels; wildcards are not issued)`,
+    );
+  if (!profile.names.dns.some((pattern) => matchesDnsPattern(name, pattern)))
+    throw notAllowed(profile, `the DNS name ${name}`, profile.names.dns);
 }
 
 function checkSpiffe(profile: Profile, uri: string, trustDomain: string | undefined): void {
   const id = parseSpiffeId(uri);
   if (id === undefined) throw new SymbolonError('CA_NAME_NOT_ALLOWED', `"${uri}" is not a SPIFFE ID (spiffe://<trust domain>/<path>)`);
   if (trustDomain === undefined) {
-    throw new SymbolonError('CA_NAME_NOT_ALLOWED', 'this CA has no SPIFFE trust domain; set spiffeTrustDomain in config.yaml to issue SPIFFE IDs');
+    throw new SymbolonError(
+      'CA_NAME_NOT_ALLOWED',
+      'this CA has no SPIFFE trust domain; set spiffeTrustDomain in config.yaml to issue SPIFFE IDs',
+    );
   }
-  if (id.trustDomain !== trustDomain) throw new SymbolonError('CA_NAME_NOT_ALLOWED', `the SPIFFE ID ${uri} is outside this CA's trust domain ${trustDomain}`);
-  if (!profile.names.spiffe.some((pattern) => matchesSpiffePath(id.path, pattern))) throw notAllowed(profile, `the SPIFFE ID path "${id.path || '/'}"`, profile.names.spiffe);
+  if (id.trustDomain !== trustDomain)
+    throw new SymbolonError('CA_NAME_NOT_ALLOWED', `the SPIFFE ID ${uri} is outside this CA's trust domain ${trustDomain}`);
+  if (!profile.names.spiffe.some((pattern) => matchesSpiffePath(id.path, pattern)))
+    throw notAllowed(profile, `the SPIFFE ID path "${id.path || '/'}"`, profile.names.spiffe);
 }
 
 function checkNames(profile: Profile, names: readonly GeneralName[], trustDomain: string | undefined): void {
@@ -82,25 +98,35 @@ function checkNames(profile: Profile, names: readonly GeneralName[], trustDomain
         checkDns(profile, name.value);
         break;
       case 'ip':
-        if (!profile.names.ip.some((range) => isIpInRange(name.value, range))) throw notAllowed(profile, `the IP address ${name.value}`, profile.names.ip);
+        if (!profile.names.ip.some((range) => isIpInRange(name.value, range)))
+          throw notAllowed(profile, `the IP address ${name.value}`, profile.names.ip);
         break;
       case 'email':
-        if (!profile.names.email.some((pattern) => matchesEmailDomain(name.value, pattern))) throw notAllowed(profile, `the email address ${name.value}`, profile.names.email);
+        if (!profile.names.email.some((pattern) => matchesEmailDomain(name.value, pattern)))
+          throw notAllowed(profile, `the email address ${name.value}`, profile.names.email);
         break;
       case 'uri':
-        if (!name.value.startsWith('spiffe:')) throw new SymbolonError('CA_NAME_NOT_ALLOWED', `the URI ${name.value} is not allowed: only SPIFFE IDs are issued as URI names`);
+        if (!name.value.startsWith('spiffe:'))
+          throw new SymbolonError('CA_NAME_NOT_ALLOWED', `the URI ${name.value} is not allowed: only SPIFFE IDs are issued as URI names`);
         checkSpiffe(profile, name.value, trustDomain);
         break;
       default:
-        throw new SymbolonError('CA_NAME_NOT_ALLOWED', `a subjectAltName of type ${name.type} is not issued; use DNS, IP, email or SPIFFE names`);
+        throw new SymbolonError(
+          'CA_NAME_NOT_ALLOWED',
+          `a subjectAltName of type ${name.type} is not issued; use DNS, IP, email or SPIFFE names`,
+        );
     }
   }
   const uris = names.filter((name) => name.type === 'uri');
   if (profile.isSpiffeSvid && uris.length !== 1) {
     // SPIFFE X509-SVID 2: an SVID holds exactly one URI SAN, its SPIFFE ID.
-    throw new SymbolonError('CA_NAME_NOT_ALLOWED', `a SPIFFE SVID carries exactly one SPIFFE ID as URI name, not ${uris.length}; pass one spiffe:// name`);
+    throw new SymbolonError(
+      'CA_NAME_NOT_ALLOWED',
+      `a SPIFFE SVID carries exactly one SPIFFE ID as URI name, not ${uris.length}; pass one spiffe:// name`,
+    );
   }
-  if (!profile.isSpiffeSvid && profile.names.spiffe.length === 0 && uris.length > 0) throw notAllowed(profile, `the URI ${uris[0]!.value}`, []);
+  if (!profile.isSpiffeSvid && profile.names.spiffe.length === 0 && uris.length > 0)
+    throw notAllowed(profile, `the URI ${uris[0]!.value}`, []);
 }
 
 /** The subjectAltNames to write: the requested ones, plus a DNS-like CN for server profiles (RFC 6125 6.4.4: clients match SANs only). */
@@ -127,7 +153,10 @@ function checkCommonNamesAreNames(profile: Profile, subject: DistinguishedName, 
   const named = new Set(names.filter((name) => name.type === 'dns' || name.type === 'ip').map((name) => name.value.toLowerCase()));
   for (const attribute of subject.flat()) {
     if (attribute.type === OID.commonName && !named.has(attribute.value.toLowerCase())) {
-      throw new SymbolonError('CA_NAME_NOT_ALLOWED', `the CN "${attribute.value}" of a ${profile.name} certificate is not one of its names: use a host name with a dot (it is added as a DNS name), or one of the subjectAltNames`);
+      throw new SymbolonError(
+        'CA_NAME_NOT_ALLOWED',
+        `the CN "${attribute.value}" of a ${profile.name} certificate is not one of its names: use a host name with a dot (it is added as a DNS name), or one of the subjectAltNames`,
+      );
     }
   }
 }
@@ -135,17 +164,27 @@ function checkCommonNamesAreNames(profile: Profile, subject: DistinguishedName, 
 function lifetime(profile: Profile, request: CertificateRequest, context: PolicyContext): { notBefore: Date; notAfter: Date } {
   const now = context.now.getTime();
   if (now < context.issuerNotBefore.getTime() || now >= context.issuerNotAfter.getTime()) {
-    throw new SymbolonError('CA_ISSUER_EXPIRED', `the issuing CA ${context.issuerId} is valid from ${context.issuerNotBefore.toISOString()} to ${context.issuerNotAfter.toISOString()}; create a new intermediate with \`symbolon ca intermediate create\``);
+    throw new SymbolonError(
+      'CA_ISSUER_EXPIRED',
+      `the issuing CA ${context.issuerId} is valid from ${context.issuerNotBefore.toISOString()} to ${context.issuerNotAfter.toISOString()}; create a new intermediate with \`symbolon ca intermediate create\``,
+    );
   }
   const ttl = request.ttlSeconds ?? profile.defaultLifetimeSeconds;
-  if (!Number.isSafeInteger(ttl) || ttl <= 0) throw new SymbolonError('CA_LIFETIME_INVALID', `a lifetime of ${ttl} seconds is not a positive whole number`);
+  if (!Number.isSafeInteger(ttl) || ttl <= 0)
+    throw new SymbolonError('CA_LIFETIME_INVALID', `a lifetime of ${ttl} seconds is not a positive whole number`);
   if (ttl > profile.maxLifetimeSeconds) {
-    throw new SymbolonError('CA_LIFETIME_EXCEEDED', `a lifetime of ${formatLifetime(ttl)} is longer than profile ${profile.name} allows (${formatLifetime(profile.maxLifetimeSeconds)}); ask for less with --ttl`);
+    throw new SymbolonError(
+      'CA_LIFETIME_EXCEEDED',
+      `a lifetime of ${formatLifetime(ttl)} is longer than profile ${profile.name} allows (${formatLifetime(profile.maxLifetimeSeconds)}); ask for less with --ttl`,
+    );
   }
   const notAfter = now + ttl * 1000;
   // RFC 5280 6.1.3: a certificate outliving its issuer fails validation once the issuer expires.
   if (notAfter > context.issuerNotAfter.getTime()) {
-    throw new SymbolonError('CA_LIFETIME_EXCEEDED', `the certificate would outlive its issuing CA ${context.issuerId}, which expires ${context.issuerNotAfter.toISOString()}; ask for a shorter --ttl or rotate the intermediate`);
+    throw new SymbolonError(
+      'CA_LIFETIME_EXCEEDED',
+      `the certificate would outlive its issuing CA ${context.issuerId}, which expires ${context.issuerNotAfter.toISOString()}; ask for a shorter --ttl or rotate the intermediate`,
+    );
   }
   const notBefore = Math.max(now - BACKDATE_SECONDS * 1000, context.issuerNotBefore.getTime());
   return { notBefore: new Date(notBefore), notAfter: new Date(notAfter) };
@@ -171,7 +210,8 @@ export function applyProfile(profile: Profile, request: CertificateRequest, cont
   }
   const keyUsage: KeyUsage[] = [...profile.keyUsage];
   // RFC 5246 7.4.7.1: TLS 1.2 RSA key transport encrypts to the server's key.
-  if (keyType === 'rsa' && profile.extKeyUsage.includes('serverAuth') && !keyUsage.includes('keyEncipherment')) keyUsage.push('keyEncipherment');
+  if (keyType === 'rsa' && profile.extKeyUsage.includes('serverAuth') && !keyUsage.includes('keyEncipherment'))
+    keyUsage.push('keyEncipherment');
   const base = context.publicBaseUrl;
   const issuerId = context.issuerId;
   return {
@@ -199,6 +239,7 @@ export function applyProfile(profile: Profile, request: CertificateRequest, cont
 /** The profile by name from the configured set. Throws `CA_PROFILE_UNKNOWN` listing the names there are. */
 export function findProfile(profiles: Readonly<Record<string, Profile>>, name: string): Profile {
   const profile = Object.hasOwn(profiles, name) ? profiles[name] : undefined;
-  if (profile === undefined) throw new SymbolonError('CA_PROFILE_UNKNOWN', `there is no profile "${name}"; use one of ${Object.keys(profiles).join(', ')}`);
+  if (profile === undefined)
+    throw new SymbolonError('CA_PROFILE_UNKNOWN', `there is no profile "${name}"; use one of ${Object.keys(profiles).join(', ')}`);
   return profile;
 }

@@ -13,14 +13,22 @@ export function isLifetime(text: string): boolean {
 
 /** Seconds in a lifetime written as a whole number and a unit: `90s`, `15m`, `24h`, `30d`. Throws `CA_LIFETIME_INVALID`. */
 export function parseLifetime(text: string, what = 'the lifetime'): number {
-  if (!isLifetime(text)) throw new SymbolonError('CA_LIFETIME_INVALID', `${what} "${text}" is not a positive whole number with a unit s, m, h or d (for example 30d), up to 100 years`);
+  if (!isLifetime(text))
+    throw new SymbolonError(
+      'CA_LIFETIME_INVALID',
+      `${what} "${text}" is not a positive whole number with a unit s, m, h or d (for example 30d), up to 100 years`,
+    );
   const match = /^(\d+)([smhd])$/.exec(text)!;
   return Number(match[1]) * UNIT_SECONDS[match[2]!]!;
 }
 
 /** The shortest exact text for a number of seconds: 2592000 -> `30d`. */
 export function formatLifetime(seconds: number): string {
-  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
     if (seconds % size === 0) return `${seconds / size}${unit}`;
   }
   return `${seconds}s`;

@@ -6,7 +6,10 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 /** Whether `name` is a host name Symbolon puts in a certificate: LDH labels, at most 253 characters, no wildcard. */
 export function isDnsName(name: string): boolean {
   if (name.length === 0 || name.length > 253) return false;
-  return name.toLowerCase().split('.').every((label) => LABEL.test(label));
+  return name
+    .toLowerCase()
+    .split('.')
+    .every((label) => LABEL.test(label));
 }
 
 /** Whether `pattern` is a DNS pattern of the form `NameRules` describes. */
@@ -79,7 +82,14 @@ export function parseSpiffeId(uri: string): SpiffeId | undefined {
   const trustDomain = slash < 0 ? rest : rest.slice(0, slash);
   const path = slash < 0 ? '' : rest.slice(slash);
   if (!TRUST_DOMAIN.test(trustDomain)) return undefined;
-  if (path !== '' && !path.slice(1).split('/').every((segment) => SEGMENT.test(segment) && segment !== '.' && segment !== '..')) return undefined;
+  if (
+    path !== '' &&
+    !path
+      .slice(1)
+      .split('/')
+      .every((segment) => SEGMENT.test(segment) && segment !== '.' && segment !== '..')
+  )
+    return undefined;
   return { trustDomain, path };
 }
 

@@ -45,7 +45,11 @@ type CsrRequest = Omit<CsrTemplate, 'publicKey' | 'subject'> & { readonly subjec
 function templateFrom(options: CsrCreateOptions): CsrRequest {
   if (options.subject !== undefined && options.cn !== undefined) throw new SymbolonError('USAGE', 'give --subject or --cn, not both');
   const subject: DistinguishedName =
-    options.subject !== undefined ? parseName(options.subject) : options.cn !== undefined ? [[{ type: OID.commonName, value: options.cn }]] : [];
+    options.subject !== undefined
+      ? parseName(options.subject)
+      : options.cn !== undefined
+        ? [[{ type: OID.commonName, value: options.cn }]]
+        : [];
   const subjectAltName = subjectAltNamesFrom(options);
   if (subject.length === 0 && subjectAltName.length === 0) {
     throw new SymbolonError('USAGE', 'a CSR needs a subject (--subject or --cn) or at least one name (--dns, --ip, --uri, --email)');
@@ -59,11 +63,14 @@ function templateFrom(options: CsrCreateOptions): CsrRequest {
 }
 
 function checkKeyOptions(options: CsrCreateOptions): void {
-  if ((options.key === undefined) === (options.keyOut === undefined)) throw new SymbolonError('USAGE', 'give --key FILE (an existing key) or --key-out FILE (a new one), not both or neither');
-  if ((options.keyType ?? options.type) !== undefined && options.keyOut === undefined) throw new SymbolonError('USAGE', '--key-type chooses the type of a new key and needs --key-out');
+  if ((options.key === undefined) === (options.keyOut === undefined))
+    throw new SymbolonError('USAGE', 'give --key FILE (an existing key) or --key-out FILE (a new one), not both or neither');
+  if ((options.keyType ?? options.type) !== undefined && options.keyOut === undefined)
+    throw new SymbolonError('USAGE', '--key-type chooses the type of a new key and needs --key-out');
   if (options.keyOut === STDOUT) throw new SymbolonError('USAGE', 'a new private key is written to a file, never to standard output');
   const keyPath = options.key ?? options.keyOut!;
-  if (options.out !== STDOUT && resolve(options.out) === resolve(keyPath)) throw new SymbolonError('USAGE', 'the CSR and the key must go to different files');
+  if (options.out !== STDOUT && resolve(options.out) === resolve(keyPath))
+    throw new SymbolonError('USAGE', 'the CSR and the key must go to different files');
 }
 
 /**

@@ -16,7 +16,11 @@ function databaseOf(options: DbMigrateOptions): string {
   if (options.database !== undefined) return options.database;
   const config = dataDirPaths(dataDirOf(options)).config;
   const database = existsSync(config) ? parseCaConfig(readFileSync(config, 'utf8'), config).database : undefined;
-  if (database === undefined) throw new SymbolonError('USAGE', `give --database postgres://...: ${config} names no database (an SQLite store migrates itself when opened)`);
+  if (database === undefined)
+    throw new SymbolonError(
+      'USAGE',
+      `give --database postgres://...: ${config} names no database (an SQLite store migrates itself when opened)`,
+    );
   return database;
 }
 
@@ -38,4 +42,5 @@ const dbMigrateCommand: CommandFactory = (output: Output) =>
     });
 
 /** `symbolon db ...`: the database. */
-export const dbCommand: CommandFactory = (output: Output) => new Command('db').description('manage the PostgreSQL store').addCommand(dbMigrateCommand(output));
+export const dbCommand: CommandFactory = (output: Output) =>
+  new Command('db').description('manage the PostgreSQL store').addCommand(dbMigrateCommand(output));

@@ -16,15 +16,28 @@ import { untilStopped } from './until-stopped.js';
 
 /** Does the configuration leave files to `symbolon up` (a listener without certFile/keyFile, a bundle without caFile)? */
 function leavesMaterialToUp(config: GatewayConfig): boolean {
-  return config.listeners.some((listener) => listener.certFile === undefined || listener.keyFile === undefined) || config.trustBundles.some((bundle) => bundle.caFile === undefined);
+  return (
+    config.listeners.some((listener) => listener.certFile === undefined || listener.keyFile === undefined) ||
+    config.trustBundles.some((bundle) => bundle.caFile === undefined)
+  );
 }
 
 /** A throwaway self-signed certificate and key standing in for what up's CA supplies, for --check. */
 async function standInMaterial(): Promise<BuiltInMaterial> {
   const keys = await generateKeyPair('p256');
-  const der = await buildRootCertificate({ subject: rootSubject('gateway --check'), signer: createSigner(keys.privateKey), now: new Date(), random: randomBytes });
+  const der = await buildRootCertificate({
+    subject: rootSubject('gateway --check'),
+    signer: createSigner(keys.privateKey),
+    now: new Date(),
+    random: randomBytes,
+  });
   const certificate = parseCertificate(der);
-  const identity = { certificate, chain: [certificate], certPem: toPem('CERTIFICATE', der), keyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  const identity = {
+    certificate,
+    chain: [certificate],
+    certPem: toPem('CERTIFICATE', der),
+    keyPem: keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
   return { caCertificates: [certificate], serverIdentity: () => identity };
 }
 
@@ -87,7 +100,14 @@ export const gatewayCommand: CommandFactory = (output) =>
         return;
       }
       const running = await runGateway(file, output);
-      output.out([`Symbolon gateway listening, from ${file.path}`, ...describeGateway(running.gateway), 'Reload with SIGHUP; stop with Ctrl-C (SIGINT) or SIGTERM.', ''].join('\n'));
+      output.out(
+        [
+          `Symbolon gateway listening, from ${file.path}`,
+          ...describeGateway(running.gateway),
+          'Reload with SIGHUP; stop with Ctrl-C (SIGINT) or SIGTERM.',
+          '',
+        ].join('\n'),
+      );
       const signal = await untilStopped();
       await running.stop();
       output.out(`Stopped (${signal}).\n`);

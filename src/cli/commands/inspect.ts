@@ -40,7 +40,8 @@ export const inspectCommand: CommandFactory = (output: Output) =>
     .option('--passphrase-env <name>', 'decrypt an encrypted private key with the passphrase in this environment variable')
     .addOption(new Option('--now <time>', 'judge validity at this time (ISO 8601) instead of now').argParser(parseInstant).hideHelp())
     .action(async (file: string, options: InspectOptions) => {
-      if (file === '-' && options.passphraseFile === '-') throw new SymbolonError('USAGE', 'standard input cannot carry both the input and the passphrase');
+      if (file === '-' && options.passphraseFile === '-')
+        throw new SymbolonError('USAGE', 'standard input cannot carry both the input and the passphrase');
       const passphrase = await readPassphrase(options, process.env);
       const { objects, skippedPemLabels } = await readObjects(await readInput(file), passphrase);
       for (const label of skippedPemLabels) output.err(`symbolon: note: skipped a "${label}" PEM block, which inspect does not read\n`);

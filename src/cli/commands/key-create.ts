@@ -1,7 +1,15 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { SymbolonError } from '../../errors.js';
-import { KEY_TYPES, describeKey, exportPrivateKeyPem, exportPublicKeyPem, generateKeyPair, writePrivateKeyFile, writePublicKeyFile } from '../../keys/index.js';
+import {
+  KEY_TYPES,
+  describeKey,
+  exportPrivateKeyPem,
+  exportPublicKeyPem,
+  generateKeyPair,
+  writePrivateKeyFile,
+  writePublicKeyFile,
+} from '../../keys/index.js';
 import type { KeyType } from '../../keys/index.js';
 import { renderFields } from '../field-list.js';
 import type { Field } from '../field-list.js';
@@ -26,7 +34,10 @@ async function checkOutputs(options: KeyCreateOptions, passphrase: string | unde
   const { out, publicOut } = options;
   // A private key on a terminal or in a pipe is easily logged or captured: only an encrypted one goes there.
   if (out === STDOUT && passphrase === undefined) {
-    throw new SymbolonError('USAGE', 'refusing to write an unencrypted private key to standard output; give --out FILE, or a passphrase to encrypt the key');
+    throw new SymbolonError(
+      'USAGE',
+      'refusing to write an unencrypted private key to standard output; give --out FILE, or a passphrase to encrypt the key',
+    );
   }
   if (publicOut !== undefined && (publicOut === STDOUT ? out === STDOUT : resolve(publicOut) === resolve(out))) {
     throw new SymbolonError('USAGE', '--out and --public-out must be different places');
@@ -67,9 +78,13 @@ export const keyCreateCommand: CommandFactory = (output: Output) =>
       const info = describeKey(privateKey);
       const protection = passphrase === undefined ? 'PKCS#8, not encrypted' : 'PKCS#8, encrypted with the passphrase';
       const fields: Field[] = [
-        { label: 'Private key', value: options.out === STDOUT ? `standard output (${protection})` : `${options.out} (${protection}, mode 0600)` },
+        {
+          label: 'Private key',
+          value: options.out === STDOUT ? `standard output (${protection})` : `${options.out} (${protection}, mode 0600)`,
+        },
       ];
-      if (options.publicOut !== undefined) fields.push({ label: 'Public key', value: options.publicOut === STDOUT ? 'standard output' : options.publicOut });
+      if (options.publicOut !== undefined)
+        fields.push({ label: 'Public key', value: options.publicOut === STDOUT ? 'standard output' : options.publicOut });
       fields.push({ label: 'Type', value: info.summary }, { label: 'SPKI SHA-256', value: info.spkiSha256 });
       // When a key went to standard output, the summary goes to standard error so the PEM stays clean.
       (isStdoutTaken ? output.err : output.out)(renderFields('Created a private key', fields));

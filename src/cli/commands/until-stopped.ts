@@ -10,4 +10,3 @@ export function untilStopped(): Promise<string> {
     process.on('SIGTERM', stop);
   });
 }
-

@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { dataDirPaths, initCertificateAuthority, lockDataDir, openDataDir, readDataDirMarker, recoverInterruptedInit } from '../../ca/index.js';
+import {
+  dataDirPaths,
+  initCertificateAuthority,
+  lockDataDir,
+  openDataDir,
+  readDataDirMarker,
+  recoverInterruptedInit,
+} from '../../ca/index.js';
 import type { DataDirPaths } from '../../ca/index.js';
 import { isSymbolonError, SymbolonError } from '../../errors.js';
 import { hostPort } from '../../http/index.js';
@@ -18,7 +25,15 @@ import { startUpGateway } from '../up/up-gateway.js';
 import { untilStopped } from './until-stopped.js';
 import { auditSummary, startAuditCheck } from '../up/audit-at-start.js';
 import { createdLines } from './ca/ca-init.js';
-import { CA_PASSPHRASE_ENV, cliActor, cliClock, cliRandom, dataDirOf, intermediatePassphrase, DATABASE_OPTION_HELP } from './ca/ca-options.js';
+import {
+  CA_PASSPHRASE_ENV,
+  cliActor,
+  cliClock,
+  cliRandom,
+  dataDirOf,
+  intermediatePassphrase,
+  DATABASE_OPTION_HELP,
+} from './ca/ca-options.js';
 
 interface UpOptions extends UpServiceOptions {
   readonly dir?: string;
@@ -70,16 +85,31 @@ export const upCommand: CommandFactory = (output: Output) =>
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
     .option('--database <url>', DATABASE_OPTION_HELP)
     .option('--listen <host:port>', 'where CRLs, OCSP and CA certificates are served over HTTP', '127.0.0.1:8080')
-    .option('--tls-listen <host:port>', 'the HTTPS service listener: the revocation feed (/feed, gateway certificates only) and EST (/.well-known/est/)', '127.0.0.1:8443')
+    .option(
+      '--tls-listen <host:port>',
+      'the HTTPS service listener: the revocation feed (/feed, gateway certificates only) and EST (/.well-known/est/)',
+      '127.0.0.1:8443',
+    )
     .option('--no-feed', 'do not serve the revocation feed')
     .option('--no-tls', 'run no HTTPS service listener (no feed, no EST)')
     .option('--crl-validity <lifetime>', 'nextUpdate - thisUpdate of CRLs (republished at half of it)', '24h')
-    .option('--delta-crl-interval <lifetime>', 'publish delta CRLs (RFC 5280 5.2.4) at /crl/<issuer>-delta.crl this often and after each revocation; the full CRL is then republished on its schedule only (default: 15m when config.yaml has deltaCrl: true, else off)')
+    .option(
+      '--delta-crl-interval <lifetime>',
+      'publish delta CRLs (RFC 5280 5.2.4) at /crl/<issuer>-delta.crl this often and after each revocation; the full CRL is then republished on its schedule only (default: 15m when config.yaml has deltaCrl: true, else off)',
+    )
     .option('--ocsp-validity <lifetime>', 'nextUpdate - thisUpdate of OCSP answers', '1h')
     .option('--responder-lifetime <lifetime>', 'lifetime of the delegated OCSP responder certificate (renewed at two thirds)', '7d')
     .option('--gateway-config <file>', 'run the mTLS gateway too, with this configuration (default: <dir>/gateway.yaml when it exists)')
-    .option('--gateway-name <name>', 'a DNS name or IP address for the certificate the CA issues the gateway (repeatable; localhost and 127.0.0.1 are always in it)', collect, [])
-    .option('--public-base-url <url>', 'when up creates the CA: where its CRLs, OCSP and CA certificates will be reachable, stamped into every certificate (default: http://<--listen>)')
+    .option(
+      '--gateway-name <name>',
+      'a DNS name or IP address for the certificate the CA issues the gateway (repeatable; localhost and 127.0.0.1 are always in it)',
+      collect,
+      [],
+    )
+    .option(
+      '--public-base-url <url>',
+      'when up creates the CA: where its CRLs, OCSP and CA certificates will be reachable, stamped into every certificate (default: http://<--listen>)',
+    )
     .option('--passphrase-file <file>', 'file holding the intermediate key passphrase')
     .option('--passphrase-env <name>', `environment variable holding it (default: ${CA_PASSPHRASE_ENV})`)
     .action(async (options: UpOptions) => {
@@ -117,13 +147,18 @@ export const upCommand: CommandFactory = (output: Output) =>
 /** What became of a CRL's file, truthfully: written, or not and why (the CRL is served all the same). */
 function fileNote(written: { readonly path: string; readonly error: SymbolonError | undefined } | undefined): string {
   if (written === undefined) return '(no file written yet)';
-  return written.error === undefined ? `(also written to ${written.path})` : `(NOT written to ${written.path}: ${written.error.code}; see /healthz)`;
+  return written.error === undefined
+    ? `(also written to ${written.path})`
+    : `(NOT written to ${written.path}: ${written.error.code}; see /healthz)`;
 }
 
 /** Lines that remind the operator, at every start, of root material still in the data directory. */
 function offlineReminders(paths: DataDirPaths): string[] {
   const left = [paths.offlineDir, paths.legacyRootKey, join(paths.root, 'root.passphrase')].filter((path) => existsSync(path));
-  return left.map((path) => `  Offline: ${path} is still here: the root key${path.endsWith('.key.enc') ? '' : ' material'} belongs in offline storage (nothing that runs reads it)`);
+  return left.map(
+    (path) =>
+      `  Offline: ${path} is still here: the root key${path.endsWith('.key.enc') ? '' : ' material'} belongs in offline storage (nothing that runs reads it)`,
+  );
 }
 
 async function runUp(options: UpOptions, config: ReturnType<typeof upServicesConfig>, dir: string, output: Output): Promise<void> {
@@ -139,7 +174,10 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     if (unlocked.length === 0) {
       // A wrong passphrase is the same input error (exit 2) here as in every other command.
       const code = locked.every((issuer) => issuer.code === 'KEY_BAD_PASSPHRASE') ? 'KEY_BAD_PASSPHRASE' : 'UP_NO_ISSUER_UNLOCKED';
-      throw new SymbolonError(code, `the passphrase opens none of the intermediate keys in ${dataDir.paths.caDir}; give the one chosen at \`ca init\``);
+      throw new SymbolonError(
+        code,
+        `the passphrase opens none of the intermediate keys in ${dataDir.paths.caDir}; give the one chosen at \`ca init\``,
+      );
     }
     const health = createUpHealth();
     const audit = await startAuditCheck(dataDir, unlocked, { health, output, now: cliClock() });
@@ -155,7 +193,13 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     });
     let estUrl: string | undefined;
     try {
-      estUrl = await mountEst({ dataDir, services, unlocked, clock: cliClock, onError: (error) => output.err(`${errorLine(error)} (EST keeps serving)\n`) });
+      estUrl = await mountEst({
+        dataDir,
+        services,
+        unlocked,
+        clock: cliClock,
+        onError: (error) => output.err(`${errorLine(error)} (EST keeps serving)\n`),
+      });
     } catch (error) {
       await services.close();
       throw error;
@@ -168,19 +212,27 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         ? `  CRL   root: none yet; make one with \`symbolon ca root-crl\` (root key) and it is served at ${services.baseUrl}/crl/root.crl`
         : `  CRL   root: ${services.baseUrl}/crl/root.crl  (from crl/root.crl, valid until ${rootCrl.nextUpdate.toISOString()})`,
     );
-    for (const [id, url] of Object.entries(services.deltaCrlUrls)) lines.push(`  Delta ${id}: ${url}  ${fileNote(services.crlFileWritten(`${id}-delta`))}`);
+    for (const [id, url] of Object.entries(services.deltaCrlUrls))
+      lines.push(`  Delta ${id}: ${url}  ${fileNote(services.crlFileWritten(`${id}-delta`))}`);
     if (Object.keys(services.deltaCrlUrls).length > 0 && !dataDir.config.deltaCrl) {
       lines.push('    (certificates carry the Freshest CRL extension only once config.yaml says deltaCrl: true)');
     }
     lines.push(`  OCSP: ${services.ocspUrl}  (POST, and GET ${services.ocspUrl}/<base64>)`);
     for (const issuer of unlocked) {
       const responder = services.responderCertificate(issuer.id);
-      if (responder !== undefined) lines.push(`    ${issuer.id}: responder certificate ${responder.serialNumber}, until ${responder.notAfter.toISOString()}`);
+      if (responder !== undefined)
+        lines.push(`    ${issuer.id}: responder certificate ${responder.serialNumber}, until ${responder.notAfter.toISOString()}`);
     }
     for (const issuer of services.unansweredIssuers) lines.push(`    ${issuer.id}: not answered (${issuer.code})`);
-    for (const issuer of locked) lines.push(`  ${issuer.id}: key not unlocked with this passphrase (${issuer.code}); no CRL or OCSP for it`);
-    if (services.serviceUrl !== undefined) lines.push(`  HTTPS: ${services.serviceUrl}  (TLS 1.2 and 1.3; a client certificate is asked for, each route decides)`);
-    lines.push(services.feedUrl === undefined ? `  Feed: off (${options.tls ? '--no-feed' : '--no-tls'})` : `  Feed: ${services.feedUrl}  (certificates of the gateway profile only)`);
+    for (const issuer of locked)
+      lines.push(`  ${issuer.id}: key not unlocked with this passphrase (${issuer.code}); no CRL or OCSP for it`);
+    if (services.serviceUrl !== undefined)
+      lines.push(`  HTTPS: ${services.serviceUrl}  (TLS 1.2 and 1.3; a client certificate is asked for, each route decides)`);
+    lines.push(
+      services.feedUrl === undefined
+        ? `  Feed: off (${options.tls ? '--no-feed' : '--no-tls'})`
+        : `  Feed: ${services.feedUrl}  (certificates of the gateway profile only)`,
+    );
     if (estUrl !== undefined) lines.push(`  EST: ${estUrl}  (RFC 7030; enroll with a token from \`symbolon ca token create\`)`);
     else lines.push(options.tls ? '  EST: off (the active intermediate key is locked)' : '  EST: off (--no-tls)');
     if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
@@ -190,7 +242,14 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     let gateway: { readonly lines: readonly string[]; stop(): Promise<void> } | undefined;
     if (gatewayFile !== undefined) {
       try {
-        gateway = await startUpGateway({ file: await readGatewayConfigFile(gatewayFile), dataDir, services, unlocked, names: options.gatewayName, output });
+        gateway = await startUpGateway({
+          file: await readGatewayConfigFile(gatewayFile),
+          dataDir,
+          services,
+          unlocked,
+          names: options.gatewayName,
+          output,
+        });
       } catch (error) {
         await services.close();
         throw error;

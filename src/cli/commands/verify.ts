@@ -78,7 +78,12 @@ async function ownRevocationResult(options: VerifyOptions, result: PathResult): 
   if (!result.ok) return result;
   const finding = await withDataDir(options, (dataDir) => ownRevocationStatus(dataDir, result.path));
   if (finding === undefined) return result;
-  return { ok: false, code: finding.status === 'revoked' ? 'PATH_REVOKED' : 'PATH_REVOCATION_UNKNOWN', certificateIndex: finding.certificateIndex, detail: finding.detail };
+  return {
+    ok: false,
+    code: finding.status === 'revoked' ? 'PATH_REVOKED' : 'PATH_REVOCATION_UNKNOWN',
+    certificateIndex: finding.certificateIndex,
+    detail: finding.detail,
+  };
 }
 
 function describe(certificate: Certificate | undefined): string {
@@ -89,13 +94,27 @@ function describe(certificate: Certificate | undefined): string {
 
 function jsonResult(result: PathResult): string {
   if (result.ok) {
-    return JSON.stringify({
-      valid: true,
-      validUntil: result.validUntil.toISOString(),
-      path: result.path.map((certificate) => ({ subject: formatName(certificate.subject), issuer: formatName(certificate.issuer), serialNumber: certificate.serialNumber, notAfter: certificate.notAfter.toISOString(), fingerprintSha256: certificate.fingerprintSha256 })),
-    }, null, 2) + '\n';
+    return (
+      JSON.stringify(
+        {
+          valid: true,
+          validUntil: result.validUntil.toISOString(),
+          path: result.path.map((certificate) => ({
+            subject: formatName(certificate.subject),
+            issuer: formatName(certificate.issuer),
+            serialNumber: certificate.serialNumber,
+            notAfter: certificate.notAfter.toISOString(),
+            fingerprintSha256: certificate.fingerprintSha256,
+          })),
+        },
+        null,
+        2,
+      ) + '\n'
+    );
   }
-  return JSON.stringify({ valid: false, code: result.code, certificateIndex: result.certificateIndex, detail: result.detail }, null, 2) + '\n';
+  return (
+    JSON.stringify({ valid: false, code: result.code, certificateIndex: result.certificateIndex, detail: result.detail }, null, 2) + '\n'
+  );
 }
 
 /**
@@ -106,19 +125,43 @@ function jsonResult(result: PathResult): string {
 export const verifyCommand: CommandFactory = (output: Output) =>
   new Command('verify')
     .description('validate a certificate chain strictly (RFC 5280): path, usages, name constraints, peer name, CRLs')
-    .argument('<leaf>', 'the certificate to verify (PEM or DER; more PEM certificates after it are used as intermediates), or - for standard input')
+    .argument(
+      '<leaf>',
+      'the certificate to verify (PEM or DER; more PEM certificates after it are used as intermediates), or - for standard input',
+    )
     .option('--roots <file>', 'trusted root certificates (PEM, several per file, or DER); by default the data directory CA root')
     .option('--intermediates <file>', 'untrusted intermediate certificates, in any order; repeat for more files', collect, [] as string[])
-    .option('--crl <file>', 'a CRL to check revocation with (PEM or DER; complete, partitioned or delta CRLs); repeat for more', collect, [] as string[])
-    .addOption(new Option('--crl-check <which>', 'which certificates the --crl CRLs must cover: available (those they cover), leaf, or chain (every one below the root; the default with --crl)').choices(['available', 'leaf', 'chain']))
+    .option(
+      '--crl <file>',
+      'a CRL to check revocation with (PEM or DER; complete, partitioned or delta CRLs); repeat for more',
+      collect,
+      [] as string[],
+    )
+    .addOption(
+      new Option(
+        '--crl-check <which>',
+        'which certificates the --crl CRLs must cover: available (those they cover), leaf, or chain (every one below the root; the default with --crl)',
+      ).choices(['available', 'leaf', 'chain']),
+    )
     .option('--at <time>', 'validate at this time: RFC 3339 (2030-01-01T00:00:00Z) or Unix seconds; default now', parseAt)
     .addOption(new Option('--purpose <purpose>', 'what the certificate is for').choices(['client', 'server', 'any']).default('any'))
     .option('--dns <name>', 'the DNS name the certificate must carry (RFC 6125 wildcards)')
     .option('--ip <address>', 'the IP address the certificate must carry')
     .option('--email <address>', 'the email address the certificate must carry')
     .option('--uri <uri>', 'the URI (a SPIFFE ID, say) the certificate must carry')
-    .option('--max-depth <n>', 'most intermediate certificates between the leaf and the root (0: the leaf is issued by the root)', parseWholeNumber('--max-depth', 0, 64))
-    .addOption(new Option('--profile <profile>', 'strict: RFC 5280 conformance and the TLS profile rules; rfc5280: only what RFC 5280 path validation requires, for legacy CAs').choices(VALIDATION_PROFILES).default('strict'))
+    .option(
+      '--max-depth <n>',
+      'most intermediate certificates between the leaf and the root (0: the leaf is issued by the root)',
+      parseWholeNumber('--max-depth', 0, 64),
+    )
+    .addOption(
+      new Option(
+        '--profile <profile>',
+        'strict: RFC 5280 conformance and the TLS profile rules; rfc5280: only what RFC 5280 path validation requires, for legacy CAs',
+      )
+        .choices(VALIDATION_PROFILES)
+        .default('strict'),
+    )
     .option('--dir <path>', `data directory whose CA is trusted when --roots is not given (default ./${DEFAULT_DATA_DIR})`)
     .option('--json', 'print the result as one JSON document')
     .action(async (leafFile: string, options: VerifyOptions) => {

@@ -21,8 +21,13 @@ export async function readGatewayConfigFile(file: string): Promise<GatewayConfig
   try {
     text = await readFile(path);
   } catch (error) {
-    throw new SymbolonError('GATEWAY_FILE_UNREADABLE', `cannot read the gateway configuration ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+    throw new SymbolonError(
+      'GATEWAY_FILE_UNREADABLE',
+      `cannot read the gateway configuration ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      { cause: error },
+    );
   }
-  if (text.length > MAX_CONFIG_BYTES) throw new SymbolonError('GATEWAY_CONFIG_INVALID', `the gateway configuration ${path} is larger than ${MAX_CONFIG_BYTES} bytes`);
+  if (text.length > MAX_CONFIG_BYTES)
+    throw new SymbolonError('GATEWAY_CONFIG_INVALID', `the gateway configuration ${path} is larger than ${MAX_CONFIG_BYTES} bytes`);
   return { path, baseDir: dirname(path), config: parseGatewayConfig(text.toString('utf8')) };
 }

@@ -17,7 +17,11 @@ export interface RunningGateway {
  * the file or any file it names, the file is read again and swapped in; a reload that fails
  * leaves the running configuration in force and says why on standard error.
  */
-export async function runGateway(file: GatewayConfigFile, output: Output, extra: Pick<GatewayOptions, 'builtIn' | 'inProcessFeed' | 'skipAdmin'> = {}): Promise<RunningGateway> {
+export async function runGateway(
+  file: GatewayConfigFile,
+  output: Output,
+  extra: Pick<GatewayOptions, 'builtIn' | 'inProcessFeed' | 'skipAdmin'> = {},
+): Promise<RunningGateway> {
   const gateway = await startGateway({
     config: file.config,
     baseDir: file.baseDir,
@@ -49,7 +53,10 @@ export async function runGateway(file: GatewayConfigFile, output: Output, extra:
 
 /** What `symbolon gateway` and `symbolon up` print about a running gateway. */
 export function describeGateway(gateway: Gateway): string[] {
-  const lines = gateway.listeners.map((address, index) => `  Gateway: https://${hostPort(address)}  (mTLS; ${gateway.config.listeners[index]!.alpn.join(', ')}; ${gateway.config.routes.length} route(s))`);
+  const lines = gateway.listeners.map(
+    (address, index) =>
+      `  Gateway: https://${hostPort(address)}  (mTLS; ${gateway.config.listeners[index]!.alpn.join(', ')}; ${gateway.config.routes.length} route(s))`,
+  );
   if (gateway.admin !== undefined) lines.push(`  Metrics: http://${hostPort(gateway.admin)}/metrics`);
   return lines;
 }

@@ -11,7 +11,8 @@ import { createAdminServer } from '../../gateway/runtime/index.js';
 /** `auto` (one per core) or a count from 1 to 256. Throws `USAGE`. */
 export function parseWorkerCount(text: string): number {
   if (text === 'auto') return availableParallelism();
-  if (!/^\d{1,3}$/.test(text) || Number(text) < 1 || Number(text) > 256) throw new SymbolonError('USAGE', `--workers takes "auto" or a number from 1 to 256, not "${text.slice(0, 40)}"`);
+  if (!/^\d{1,3}$/.test(text) || Number(text) < 1 || Number(text) > 256)
+    throw new SymbolonError('USAGE', `--workers takes "auto" or a number from 1 to 256, not "${text.slice(0, 40)}"`);
   return Number(text);
 }
 
@@ -24,7 +25,12 @@ export interface WorkerReady {
 }
 
 function isWorkerReady(message: unknown): message is WorkerReady {
-  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === WORKER_READY && Array.isArray((message as { listeners?: unknown }).listeners);
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as { type?: unknown }).type === WORKER_READY &&
+    Array.isArray((message as { listeners?: unknown }).listeners)
+  );
 }
 export const WORKER_RELOAD = 'symbolon:gateway-reload';
 
@@ -63,7 +69,11 @@ export async function startWorkerPool(count: number, config: GatewayConfig, onNo
       worker.on('message', (message: unknown) => {
         if (isWorkerReady(message)) resolve(message.listeners);
       });
-      worker.once('exit', (code) => reject(new SymbolonError('GATEWAY_CONFIG_INVALID', `a gateway worker stopped before it listened (exit ${code}); its error is above`)));
+      worker.once('exit', (code) =>
+        reject(
+          new SymbolonError('GATEWAY_CONFIG_INVALID', `a gateway worker stopped before it listened (exit ${code}); its error is above`),
+        ),
+      );
     });
   });
   const [listeners = []] = await Promise.all(ready);
@@ -75,7 +85,9 @@ export async function startWorkerPool(count: number, config: GatewayConfig, onNo
   let admin: ListenAddress | undefined;
   // Summed over workers; a worker that does not answer in time makes the scrape a 503.
   const aggregator = new AggregatorRegistry();
-  const adminServer = createAdminServer({ contentType: aggregator.contentType, metrics: () => aggregator.clusterMetrics() }, (error) => onNotice(`symbolon: gateway metrics: ${error instanceof Error ? error.message : String(error)}\n`));
+  const adminServer = createAdminServer({ contentType: aggregator.contentType, metrics: () => aggregator.clusterMetrics() }, (error) =>
+    onNotice(`symbolon: gateway metrics: ${error instanceof Error ? error.message : String(error)}\n`),
+  );
   if (config.admin !== undefined) admin = await listen(adminServer, { host: config.admin.address, port: config.admin.port });
 
   return {

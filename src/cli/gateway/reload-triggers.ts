@@ -11,7 +11,10 @@ const SETTLE_MS = 300;
  * certificate renewal tools write) is still seen. `rewatch` takes up a new list of files after a
  * reload; `stop` ends it all.
  */
-export function watchForReload(files: () => readonly string[], reload: () => void): { readonly rewatch: () => void; readonly stop: () => void } {
+export function watchForReload(
+  files: () => readonly string[],
+  reload: () => void,
+): { readonly rewatch: () => void; readonly stop: () => void } {
   let timer: NodeJS.Timeout | undefined;
   let watchers: FSWatcher[] = [];
   const schedule = (): void => {

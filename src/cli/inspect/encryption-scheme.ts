@@ -52,7 +52,10 @@ function describePbkdf2(params: DerNode | undefined): { keyDerivation: string; i
   const last = fields[fields.length - 1];
   const prfOid = fields.length > 2 ? algorithmOid(last) : undefined;
   const prf = prfOid === undefined ? 'HMAC-SHA1' : (PRFS[prfOid] ?? prfOid);
-  return { keyDerivation: `PBKDF2-${prf}`, iterations: count === undefined || count > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(count) };
+  return {
+    keyDerivation: `PBKDF2-${prf}`,
+    iterations: count === undefined || count > BigInt(Number.MAX_SAFE_INTEGER) ? undefined : Number(count),
+  };
 }
 
 function describe(der: Buffer): EncryptionScheme | undefined {

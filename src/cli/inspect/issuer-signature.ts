@@ -14,10 +14,16 @@ export function withIssuerSignatures(objects: readonly InspectedObject[]): Inspe
     const { certificate } = object;
     const next = certificates[certificates.indexOf(object) + 1];
     if (next !== undefined) {
-      return { ...object, issuerSignature: { checkedAgainst: 'next', check: checkSignature(() => verifyCertificateSignature(certificate, next.certificate)) } };
+      return {
+        ...object,
+        issuerSignature: { checkedAgainst: 'next', check: checkSignature(() => verifyCertificateSignature(certificate, next.certificate)) },
+      };
     }
     if (certificate.isSelfIssued) {
-      return { ...object, issuerSignature: { checkedAgainst: 'self', check: checkSignature(() => verifyCertificateSignature(certificate, certificate)) } };
+      return {
+        ...object,
+        issuerSignature: { checkedAgainst: 'self', check: checkSignature(() => verifyCertificateSignature(certificate, certificate)) },
+      };
     }
     return object;
   });

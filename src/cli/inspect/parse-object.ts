@@ -1,7 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import { isSymbolonError } from '../../errors.js';
 import type { SymbolonError } from '../../errors.js';
-import { describeKey, importPrivateKey, importPublicKey, importPrivateKeyForInspection, importPublicKeyForInspection } from '../../keys/index.js';
+import {
+  describeKey,
+  importPrivateKey,
+  importPublicKey,
+  importPrivateKeyForInspection,
+  importPublicKeyForInspection,
+} from '../../keys/index.js';
 import type { KeyInfo } from '../../keys/index.js';
 import { parseCertificate, parseCsr, toPem, verifyCsr } from '../../x509/index.js';
 import { describeEncryptionScheme } from './encryption-scheme.js';
@@ -22,7 +28,10 @@ function hasCode(error: unknown, code: SymbolonError['code']): error is Symbolon
  * material was checked and loaded all the same. A type or curve whose material Symbolon does not
  * check is never loaded, so it stays refused.
  */
-async function describeLoaded(load: () => KeyObject | Promise<KeyObject>, loadRefused: () => KeyObject | Promise<KeyObject>): Promise<Described> {
+async function describeLoaded(
+  load: () => KeyObject | Promise<KeyObject>,
+  loadRefused: () => KeyObject | Promise<KeyObject>,
+): Promise<Described> {
   try {
     return { key: describeKey(await load()), unsupportedReason: undefined };
   } catch (error) {
@@ -41,14 +50,21 @@ async function readPrivateKey(der: Buffer, source: ObjectSource, passphrase: str
   // Through PEM when the input was PEM, so that a label that lies about its content is refused.
   const input = source.pemLabel === undefined ? der : toPem(source.pemLabel, der);
   try {
-    const { key, unsupportedReason } = await describeLoaded(() => importPrivateKey(input), () => importPrivateKeyForInspection(input));
+    const { key, unsupportedReason } = await describeLoaded(
+      () => importPrivateKey(input),
+      () => importPrivateKeyForInspection(input),
+    );
     return { kind: 'privateKey', source, isEncrypted: false, key, encryption: undefined, unsupportedReason };
   } catch (error) {
     if (!hasCode(error, 'KEY_PASSPHRASE_REQUIRED')) throw error;
   }
   const encryption = describeEncryptionScheme(der);
-  if (passphrase === undefined) return { kind: 'privateKey', source, isEncrypted: true, key: undefined, encryption, unsupportedReason: undefined };
-  const { key, unsupportedReason } = await describeLoaded(() => importPrivateKey(input, { passphrase }), () => importPrivateKeyForInspection(input, { passphrase }));
+  if (passphrase === undefined)
+    return { kind: 'privateKey', source, isEncrypted: true, key: undefined, encryption, unsupportedReason: undefined };
+  const { key, unsupportedReason } = await describeLoaded(
+    () => importPrivateKey(input, { passphrase }),
+    () => importPrivateKeyForInspection(input, { passphrase }),
+  );
   return { kind: 'privateKey', source, isEncrypted: true, key, encryption, unsupportedReason };
 }
 
@@ -66,7 +82,12 @@ async function readPublicKey(der: Buffer, source: ObjectSource): Promise<Inspect
  * enforced; an encrypted private key is decrypted only when a passphrase is given. Throws the
  * typed errors of the x509 and keys parsers.
  */
-export async function parseObject(kind: ObjectKind, der: Buffer, source: ObjectSource, passphrase: string | undefined): Promise<InspectedObject> {
+export async function parseObject(
+  kind: ObjectKind,
+  der: Buffer,
+  source: ObjectSource,
+  passphrase: string | undefined,
+): Promise<InspectedObject> {
   switch (kind) {
     case 'certificate':
       return { kind, source, certificate: parseCertificate(der), issuerSignature: undefined };

@@ -35,7 +35,8 @@ export function upServicesConfig(options: UpServiceOptions): RevocationServicesC
     tlsListen: options.tls ? parseListenAddress(options.tlsListen, '--tls-listen') : undefined,
     isFeedServed: options.feed,
     crlValiditySeconds: parseLifetime(options.crlValidity, '--crl-validity'),
-    deltaCrlIntervalSeconds: options.deltaCrlInterval === undefined ? undefined : parseLifetime(options.deltaCrlInterval, '--delta-crl-interval'),
+    deltaCrlIntervalSeconds:
+      options.deltaCrlInterval === undefined ? undefined : parseLifetime(options.deltaCrlInterval, '--delta-crl-interval'),
     ocspValiditySeconds: parseLifetime(options.ocspValidity, '--ocsp-validity'),
     responderLifetimeSeconds: parseLifetime(options.responderLifetime, '--responder-lifetime'),
   });

@@ -26,9 +26,18 @@ export async function startUpGateway(options: {
 }): Promise<{ readonly lines: readonly string[]; stop(): Promise<void> }> {
   const { dataDir, services, output } = options;
   const active = options.unlocked.find((issuer) => issuer.id === dataDir.activeIssuer.id);
-  if (active === undefined) throw new SymbolonError('UP_NO_ISSUER_UNLOCKED', 'the active intermediate key is locked: the gateway certificate cannot be issued');
-  const ca = createCertificateAuthority({ store: services.store, config: dataDir.config, issuer: active, clock: cliClock, random: randomBytes });
-  const addresses = options.file.config.listeners.map((listener) => listener.address).filter((address) => address !== '0.0.0.0' && address !== '::');
+  if (active === undefined)
+    throw new SymbolonError('UP_NO_ISSUER_UNLOCKED', 'the active intermediate key is locked: the gateway certificate cannot be issued');
+  const ca = createCertificateAuthority({
+    store: services.store,
+    config: dataDir.config,
+    issuer: active,
+    clock: cliClock,
+    random: randomBytes,
+  });
+  const addresses = options.file.config.listeners
+    .map((listener) => listener.address)
+    .filter((address) => address !== '0.0.0.0' && address !== '::');
   let reload = (): void => undefined;
   const identity = await startGatewayIdentity({
     ca,
@@ -43,7 +52,10 @@ export async function startUpGateway(options: {
     onRenewed: () => reload(),
     onError: (error) => output.err(`${errorLine(error)} (gateway certificate renewal; retrying in a minute)\n`),
   });
-  const caCertificates = [dataDir.root, ...dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => parseCertificate(issuer.certificate))];
+  const caCertificates = [
+    dataDir.root,
+    ...dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => parseCertificate(issuer.certificate)),
+  ];
   try {
     const running = await runGateway(options.file, output, {
       builtIn: { caCertificates, serverIdentity: () => identity.current() },
@@ -56,7 +68,10 @@ export async function startUpGateway(options: {
       );
     };
     return {
-      lines: [...describeGateway(running.gateway), `    from ${options.file.path}; certificate ${identity.current().certificate.serialNumber} until ${identity.current().certificate.notAfter.toISOString()}`],
+      lines: [
+        ...describeGateway(running.gateway),
+        `    from ${options.file.path}; certificate ${identity.current().certificate.serialNumber} until ${identity.current().certificate.notAfter.toISOString()}`,
+      ],
       async stop() {
         identity.close();
         await running.stop();

@@ -44,7 +44,18 @@ import type { TLSSocket } from 'node:tls';
 import type { RejectionReason } from '../rejection.js';
 import { REJECTION_REASONS, rejectionBody } from '../rejection.js';
 import { clientResponseHead, upstreamRequestHead } from './relay-heads.js';
-import { ChunkedDecoder, chunkOf, deadlines, findHeadEnd, httpDateNow, internalErrorMessage, LAST_CHUNK, parseResponseHead, problemMessage, RequestReader } from '../../http/index.js';
+import {
+  ChunkedDecoder,
+  chunkOf,
+  deadlines,
+  findHeadEnd,
+  httpDateNow,
+  internalErrorMessage,
+  LAST_CHUNK,
+  parseResponseHead,
+  problemMessage,
+  RequestReader,
+} from '../../http/index.js';
 import type { RequestHead, ResponseHead } from '../../http/index.js';
 import type { UpstreamConnection, UpstreamPool, UpstreamUser } from './upstream-pool.js';
 
@@ -120,11 +131,13 @@ function joinAfter(text: string, pieces: readonly Buffer[]): Buffer {
   return joined;
 }
 
-
 type TimerKind = 'idle' | 'headers' | 'client' | 'upstream' | 'closing';
 
 /** What of the request body is still to come from the client. */
-type RequestBody = { readonly kind: 'done' } | { readonly kind: 'length'; remaining: number } | { readonly kind: 'chunked'; readonly decoder: ChunkedDecoder };
+type RequestBody =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'length'; remaining: number }
+  | { readonly kind: 'chunked'; readonly decoder: ChunkedDecoder };
 
 /** One request and what is known of it before its admission is decided. */
 interface Exchange {
@@ -154,14 +167,23 @@ interface UpstreamLink {
 }
 
 /** How the response body ends: after a length, at the last chunk, or when the upstream closes (re-chunked for HTTP/1.1 clients). */
-type ResponseBody = { readonly kind: 'length'; remaining: number } | { readonly kind: 'chunked'; readonly decoder: ChunkedDecoder } | { readonly kind: 'close'; readonly isChunking: boolean } | { readonly kind: 'none' };
+type ResponseBody =
+  | { readonly kind: 'length'; remaining: number }
+  | { readonly kind: 'chunked'; readonly decoder: ChunkedDecoder }
+  | { readonly kind: 'close'; readonly isChunking: boolean }
+  | { readonly kind: 'none' };
 
 type State<Context> =
   | { readonly kind: 'head' }
   | { readonly kind: 'deciding'; readonly exchange: Exchange }
   | { readonly kind: 'holding'; readonly exchange: AdmittedExchange<Context>; readonly checker: ChunkedDecoder; heldBytes: number }
   | { readonly kind: 'connecting'; readonly exchange: AdmittedExchange<Context> }
-  | { readonly kind: 'requesting'; readonly exchange: AdmittedExchange<Context>; readonly link: UpstreamLink; responseBuffer: Buffer | undefined }
+  | {
+      readonly kind: 'requesting';
+      readonly exchange: AdmittedExchange<Context>;
+      readonly link: UpstreamLink;
+      responseBuffer: Buffer | undefined;
+    }
   | {
       readonly kind: 'responding';
       readonly exchange: AdmittedExchange<Context>;
@@ -192,8 +214,10 @@ const TRANSITIONS: Readonly<Record<StateKind, readonly StateKind[]>> = {
 
 /** A function, not an inline test: TypeScript would keep a narrowing across the calls that read the body. */
 const isBodyDone = (exchange: Exchange): boolean => exchange.body.kind === 'done';
-const isAdmitted = <Context>(state: State<Context>): state is AdmittedState<Context> => state.kind === 'holding' || state.kind === 'connecting' || state.kind === 'requesting' || state.kind === 'responding';
-const isLinked = <Context>(state: State<Context>): state is LinkedState<Context> => state.kind === 'requesting' || state.kind === 'responding';
+const isAdmitted = <Context>(state: State<Context>): state is AdmittedState<Context> =>
+  state.kind === 'holding' || state.kind === 'connecting' || state.kind === 'requesting' || state.kind === 'responding';
+const isLinked = <Context>(state: State<Context>): state is LinkedState<Context> =>
+  state.kind === 'requesting' || state.kind === 'responding';
 
 /**
  * Serves HTTP/1.x on one TLS connection as a relay: request heads are parsed strictly (no
@@ -289,7 +313,12 @@ class Http1Connection<Context> implements UpstreamUser {
 
   private begin(head: RequestHead): void {
     const framing = head.framing;
-    const body: RequestBody = framing.kind === 'length' ? { kind: 'length', remaining: framing.length } : framing.kind === 'chunked' ? { kind: 'chunked', decoder: new ChunkedDecoder() } : { kind: 'done' };
+    const body: RequestBody =
+      framing.kind === 'length'
+        ? { kind: 'length', remaining: framing.length }
+        : framing.kind === 'chunked'
+          ? { kind: 'chunked', decoder: new ChunkedDecoder() }
+          : { kind: 'done' };
     const exchange: Exchange = { head, startedAt: performance.now(), body, upstreamMs: undefined };
     this.enter({ kind: 'deciding', exchange });
     this.disarm();
@@ -316,7 +345,13 @@ class Http1Connection<Context> implements UpstreamUser {
       ...exchange,
       context: admission.context,
       target: admission.target,
-      upstreamHead: upstreamRequestHead(exchange.head, admission.target.basePath, admission.headers, this.remoteAddress ?? '', admission.requestTarget),
+      upstreamHead: upstreamRequestHead(
+        exchange.head,
+        admission.target.basePath,
+        admission.headers,
+        this.remoteAddress ?? '',
+        admission.requestTarget,
+      ),
       hasRetried: false,
       hasSentContinue: false,
       responseHeadBytes: 0,
@@ -373,7 +408,12 @@ class Http1Connection<Context> implements UpstreamUser {
     this.socket.write(CONTINUE);
   }
 
-  private connected(exchange: AdmittedExchange<Context>, pool: UpstreamPool, error: Error | undefined, connection: UpstreamConnection | undefined): void {
+  private connected(
+    exchange: AdmittedExchange<Context>,
+    pool: UpstreamPool,
+    error: Error | undefined,
+    connection: UpstreamConnection | undefined,
+  ): void {
     const state = this.state;
     // A connection for an exchange that ended meanwhile (it timed out waiting for the pool, or the
     // client left): back to the pool it came from, whatever route the connection serves now.
@@ -382,7 +422,12 @@ class Http1Connection<Context> implements UpstreamUser {
       return;
     }
     if (error !== undefined || connection === undefined) return this.upstreamFailed(error ?? new Error('no upstream connection'));
-    const requesting = { kind: 'requesting' as const, exchange, link: { connection, sentAt: performance.now(), isAwaitingDrain: false }, responseBuffer: undefined };
+    const requesting = {
+      kind: 'requesting' as const,
+      exchange,
+      link: { connection, sentAt: performance.now(), isAwaitingDrain: false },
+      responseBuffer: undefined,
+    };
     this.enter(requesting);
     connection.socket.write(exchange.upstreamHead);
     if (exchange.body.kind === 'done') return;
@@ -483,7 +528,13 @@ class Http1Connection<Context> implements UpstreamUser {
   /** The upstream connection is gone (the pool closed it). */
   private upstreamLost(state: LinkedState<Context>, error: Error): void {
     const { exchange } = state;
-    const mayRetry = state.kind === 'requesting' && state.link.connection.served > 0 && state.responseBuffer === undefined && exchange.head.framing.kind === 'none' && IDEMPOTENT.has(exchange.head.method) && !exchange.hasRetried;
+    const mayRetry =
+      state.kind === 'requesting' &&
+      state.link.connection.served > 0 &&
+      state.responseBuffer === undefined &&
+      exchange.head.framing.kind === 'none' &&
+      IDEMPOTENT.has(exchange.head.method) &&
+      !exchange.hasRetried;
     if (mayRetry) {
       // A reused connection the upstream closed as we wrote to it: once more on a new one.
       exchange.hasRetried = true;
@@ -498,7 +549,8 @@ class Http1Connection<Context> implements UpstreamUser {
     for (;;) {
       const end = findHeadEnd(buffer, 0);
       // The whole head counts, found in this read or not, and the interim heads before it.
-      if ((end < 0 ? buffer.length : end) + exchange.responseHeadBytes > MAX_RESPONSE_HEAD_BYTES) return this.upstreamFailed(new Error('the upstream response head is larger than 64 KiB'));
+      if ((end < 0 ? buffer.length : end) + exchange.responseHeadBytes > MAX_RESPONSE_HEAD_BYTES)
+        return this.upstreamFailed(new Error('the upstream response head is larger than 64 KiB'));
       if (end < 0) {
         // Kept past this call: a copy (the pool reuses the memory of `chunk`).
         state.responseBuffer = buffer === chunk ? Buffer.from(chunk) : buffer;
@@ -509,7 +561,8 @@ class Http1Connection<Context> implements UpstreamUser {
       const response = parsed.head;
       buffer = buffer.subarray(end);
       exchange.responseHeadBytes += end;
-      if (response.status === 101) return this.upstreamFailed(new Error('the upstream switched protocols on a request that asked for no upgrade'));
+      if (response.status === 101)
+        return this.upstreamFailed(new Error('the upstream switched protocols on a request that asked for no upgrade'));
       if (response.status < 200) {
         // Interim responses are not relayed; the gateway sent its own 100 Continue.
         if (buffer.length === 0) {
@@ -530,14 +583,26 @@ class Http1Connection<Context> implements UpstreamUser {
     const isHttp11 = exchange.head.versionMinor === 1;
     const framing = response.framing;
     // Nothing has gone to the client yet: it gets a 502.
-    if (framing.kind === 'chunked' && !isHttp11) return this.upstreamFailed(new Error('the upstream sent a chunked response to an HTTP/1.0 request'));
+    if (framing.kind === 'chunked' && !isHttp11)
+      return this.upstreamFailed(new Error('the upstream sent a chunked response to an HTTP/1.0 request'));
     // The request body still coming (the upstream answered early) leaves the connection unusable after.
     const closeAfter = this.mustClose(exchange) || (framing.kind === 'close' && !isHttp11);
     const responseBody: ResponseBody =
-      framing.kind === 'length' ? { kind: 'length', remaining: framing.length } : framing.kind === 'chunked' ? { kind: 'chunked', decoder: new ChunkedDecoder() } : framing.kind === 'close' ? { kind: 'close', isChunking: isHttp11 } : { kind: 'none' };
+      framing.kind === 'length'
+        ? { kind: 'length', remaining: framing.length }
+        : framing.kind === 'chunked'
+          ? { kind: 'chunked', decoder: new ChunkedDecoder() }
+          : framing.kind === 'close'
+            ? { kind: 'close', isChunking: isHttp11 }
+            : { kind: 'none' };
     const responding = { kind: 'responding' as const, exchange, link, response, body: responseBody, closeAfter, hasExtraBytes: false };
     this.enter(responding);
-    const headText = clientResponseHead(response, exchange.head, { close: closeAfter, chunked: framing.kind === 'chunked' || (responseBody.kind === 'close' && responseBody.isChunking) }, httpDateNow());
+    const headText = clientResponseHead(
+      response,
+      exchange.head,
+      { close: closeAfter, chunked: framing.kind === 'chunked' || (responseBody.kind === 'close' && responseBody.isChunking) },
+      httpDateNow(),
+    );
     this.arm('upstream', exchange.target.timeoutMs);
     if (body.length === 0 || responseBody.kind === 'none') {
       this.socket.write(headText, 'latin1');
@@ -664,7 +729,10 @@ class Http1Connection<Context> implements UpstreamUser {
   /** Nothing of a response went to the client: it gets a 502 or 504, and the connection goes on if it can. */
   private failBeforeResponse(exchange: AdmittedExchange<Context>, error: Error, link: UpstreamLink | undefined): void {
     if (link !== undefined) exchange.target.pool.discard(link.connection);
-    const reason: RejectionReason = isSymbolonError(error, 'GATEWAY_UPSTREAM_TIMEOUT') || isSymbolonError(error, 'GATEWAY_UPSTREAM_CONNECT_TIMEOUT') ? 'upstream_timeout' : 'upstream_unavailable';
+    const reason: RejectionReason =
+      isSymbolonError(error, 'GATEWAY_UPSTREAM_TIMEOUT') || isSymbolonError(error, 'GATEWAY_UPSTREAM_CONNECT_TIMEOUT')
+        ? 'upstream_timeout'
+        : 'upstream_unavailable';
     const closeAfter = this.mustClose(exchange);
     this.sendProblem(reason, exchange.head, closeAfter);
     this.record(exchange, exchange.context, REJECTION_REASONS[reason].status, reason, error.message);
@@ -684,12 +752,30 @@ class Http1Connection<Context> implements UpstreamUser {
   /** `head`: the request answered, undefined for one that could not be parsed (always closed after). */
   private sendProblem(reason: RejectionReason, head: RequestHead | undefined, closeAfter: boolean): void {
     const connection = closeAfter ? 'close' : head?.versionMinor === 0 ? 'keep-alive' : undefined;
-    this.socket.write(problemMessage(REJECTION_REASONS[reason].status, rejectionBody(reason), connection, head?.method === 'HEAD'), 'latin1');
+    this.socket.write(
+      problemMessage(REJECTION_REASONS[reason].status, rejectionBody(reason), connection, head?.method === 'HEAD'),
+      'latin1',
+    );
   }
 
-  private record(exchange: Exchange, context: Context | undefined, status: number, reason: RejectionReason | undefined, detail?: string): void {
+  private record(
+    exchange: Exchange,
+    context: Context | undefined,
+    status: number,
+    reason: RejectionReason | undefined,
+    detail?: string,
+  ): void {
     try {
-      this.hooks.record({ head: exchange.head, context, status, reason, upstreamMs: exchange.upstreamMs, durationMs: performance.now() - exchange.startedAt, remoteAddress: this.remoteAddress, detail });
+      this.hooks.record({
+        head: exchange.head,
+        context,
+        status,
+        reason,
+        upstreamMs: exchange.upstreamMs,
+        durationMs: performance.now() - exchange.startedAt,
+        remoteAddress: this.remoteAddress,
+        detail,
+      });
     } catch (error) {
       this.hooks.onError(error);
     }
@@ -722,7 +808,8 @@ class Http1Connection<Context> implements UpstreamUser {
     if (isLinked(state)) state.exchange.target.pool.discard(state.link.connection);
     // 499, as nginx logs it: the client closed the connection before the response was complete.
     if (state.kind === 'deciding') this.record(state.exchange, undefined, 499, undefined);
-    else if (isAdmitted(state)) this.record(state.exchange, state.exchange.context, state.kind === 'responding' ? state.response.status : 499, undefined);
+    else if (isAdmitted(state))
+      this.record(state.exchange, state.exchange.context, state.kind === 'responding' ? state.response.status : 499, undefined);
     this.socket.destroy();
   }
 

@@ -29,7 +29,13 @@ function identityBlockOf(identity: Readonly<Record<string, string>>): Buffer {
  * A Buffer: the identity headers (a client certificate in XFCC or Client-Cert is a kilobyte or
  * more) are copied in already encoded rather than joined into a string for every request.
  */
-export function upstreamRequestHead(head: RequestHead, basePath: string, identity: Readonly<Record<string, string>>, remoteAddress: string, target = head.target): Buffer {
+export function upstreamRequestHead(
+  head: RequestHead,
+  basePath: string,
+  identity: Readonly<Record<string, string>>,
+  remoteAddress: string,
+  target = head.target,
+): Buffer {
   const path = target === '*' ? '*' : basePath + target;
   let text = `${head.method} ${path} HTTP/1.${head.versionMinor}\r\n`;
   const listed = head.connectionListed;
@@ -48,7 +54,12 @@ export function upstreamRequestHead(head: RequestHead, basePath: string, identit
   if (head.authority !== undefined) text += `host: ${head.authority}\r\n`;
   text += `x-forwarded-for: ${forwardedFor === undefined ? remoteAddress : `${forwardedFor}, ${remoteAddress}`}\r\nx-forwarded-proto: https\r\n`;
   const framing = head.framing;
-  let tail = framing.kind === 'length' ? `content-length: ${framing.length}\r\n` : framing.kind === 'chunked' ? 'transfer-encoding: chunked\r\n' : '';
+  let tail =
+    framing.kind === 'length'
+      ? `content-length: ${framing.length}\r\n`
+      : framing.kind === 'chunked'
+        ? 'transfer-encoding: chunked\r\n'
+        : '';
   if (head.versionMinor === 0) tail += 'connection: keep-alive\r\n';
   tail += '\r\n';
   // Every character is one byte: the client's head was decoded as latin1, the rest is ASCII.

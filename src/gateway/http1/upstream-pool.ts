@@ -162,7 +162,14 @@ export class UpstreamPool {
           ...(tls?.ca === undefined ? {} : { ca: tls.ca }),
           ...(tls?.cert === undefined ? {} : { cert: tls.cert, key: tls.key }),
         })
-      : connectTcp({ host, port, onread: { buffer: (this.readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES)), callback: (length, buffer) => onRead(length, buffer) } });
+      : connectTcp({
+          host,
+          port,
+          onread: {
+            buffer: (this.readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES)),
+            callback: (length, buffer) => onRead(length, buffer),
+          },
+        });
     socket.setNoDelay(true);
     const connection = new UpstreamConnection(socket);
     const onData = (chunk: Buffer): void => {
@@ -176,7 +183,10 @@ export class UpstreamPool {
     };
     connection.user = user;
     let isConnected = false;
-    const timer = setTimeout(() => socket.destroy(new SymbolonError('GATEWAY_UPSTREAM_CONNECT_TIMEOUT', `connecting to ${origin.host} timed out`)), this.options.connectTimeoutMs);
+    const timer = setTimeout(
+      () => socket.destroy(new SymbolonError('GATEWAY_UPSTREAM_CONNECT_TIMEOUT', `connecting to ${origin.host} timed out`)),
+      this.options.connectTimeoutMs,
+    );
     socket.once(isTls ? 'secureConnect' : 'connect', () => {
       isConnected = true;
       clearTimeout(timer);

@@ -45,7 +45,12 @@ export async function boundedFetch(url: string, options: BoundedFetchOptions): P
         chunks.push(Buffer.from(chunk));
       }
     }
-    return { ok: true, status: response.status, contentType: response.headers.get('content-type') ?? '', body: Buffer.concat(chunks, total) };
+    return {
+      ok: true,
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? '',
+      body: Buffer.concat(chunks, total),
+    };
   } catch (error) {
     if (signal.aborted) return { ok: false, detail: `${url} did not answer within ${options.timeoutMs} ms` };
     const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';

@@ -39,7 +39,11 @@ export interface CrlRevocationSourceOptions {
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
 
 function unreadable(detail: string, cause?: unknown): SymbolonError {
-  return new SymbolonError('GATEWAY_CRL_UNREADABLE', `the CRL source cannot be read: ${detail}; the last good CRLs are kept`, cause === undefined ? undefined : { cause });
+  return new SymbolonError(
+    'GATEWAY_CRL_UNREADABLE',
+    `the CRL source cannot be read: ${detail}; the last good CRLs are kept`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /**
@@ -52,7 +56,10 @@ function isForged(crl: RevokedSerials, caCertificates: readonly Certificate[]): 
   const keyId = crl.authorityKeyIdentifier?.keyIdentifier;
   const issuer = nameKey(crl.issuer);
   // RFC 5280 7.1: the CRL issuer names the CA as names compare, not byte for byte.
-  const named = caCertificates.filter((ca) => subjectKey(ca) === issuer && (keyId === undefined || ca.subjectKeyIdentifier === undefined || keyId.equals(ca.subjectKeyIdentifier)));
+  const named = caCertificates.filter(
+    (ca) =>
+      subjectKey(ca) === issuer && (keyId === undefined || ca.subjectKeyIdentifier === undefined || keyId.equals(ca.subjectKeyIdentifier)),
+  );
   if (named.length === 0) return false;
   return !named.some((ca) => {
     try {
@@ -66,11 +73,17 @@ function isForged(crl: RevokedSerials, caCertificates: readonly Certificate[]): 
 /** Two CRLs of the same key are the same scope (issuer, key, issuingDistributionPoint, complete or delta): the newer one replaces the older. */
 function scopeOf(crl: RevokedSerials): string {
   const idp = crl.extensions.find((extension) => extension.oid === OID.issuingDistributionPoint)?.value.toString('hex') ?? '';
-  return JSON.stringify([nameKey(crl.issuer), crl.authorityKeyIdentifier?.keyIdentifier?.toString('hex') ?? '', idp, crl.deltaCrlIndicator === undefined ? 'complete' : 'delta']);
+  return JSON.stringify([
+    nameKey(crl.issuer),
+    crl.authorityKeyIdentifier?.keyIdentifier?.toString('hex') ?? '',
+    idp,
+    crl.deltaCrlIndicator === undefined ? 'complete' : 'delta',
+  ]);
 }
 
 function isNewer(crl: RevokedSerials, than: RevokedSerials): boolean {
-  if (crl.crlNumber !== undefined && than.crlNumber !== undefined && crl.crlNumber !== than.crlNumber) return crl.crlNumber > than.crlNumber;
+  if (crl.crlNumber !== undefined && than.crlNumber !== undefined && crl.crlNumber !== than.crlNumber)
+    return crl.crlNumber > than.crlNumber;
   return crl.thisUpdate.getTime() > than.thisUpdate.getTime();
 }
 
@@ -115,7 +128,11 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
       if (bytes.length > maxBytes) throw unreadable(`${where} has ${bytes.length} bytes, over the limit of ${maxBytes}`);
       return bytes;
     }
-    const result = await boundedFetch(options.location.url, { timeoutMs: options.timeoutMs ?? 10_000, maxBytes, headers: { accept: 'application/pkix-crl, application/x-pem-file' } });
+    const result = await boundedFetch(options.location.url, {
+      timeoutMs: options.timeoutMs ?? 10_000,
+      maxBytes,
+      headers: { accept: 'application/pkix-crl, application/x-pem-file' },
+    });
     if (!result.ok) throw unreadable(result.detail);
     if (result.status !== 200) throw unreadable(`${where} answered HTTP ${result.status}`);
     return result.body;
@@ -126,11 +143,22 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
     try {
       crl = readRevokedSerials(der, { maxBytes });
     } catch (error) {
-      onError(new SymbolonError('GATEWAY_CRL_INVALID', `CRL ${index + 1} of ${where} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      onError(
+        new SymbolonError(
+          'GATEWAY_CRL_INVALID',
+          `CRL ${index + 1} of ${where} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        ),
+      );
       return;
     }
     if (isForged(crl, options.caCertificates)) {
-      onError(new SymbolonError('GATEWAY_CRL_SIGNER_UNKNOWN', `CRL ${index + 1} of ${where} names a CA key of the trust bundle but is not signed by it; it is refused`));
+      onError(
+        new SymbolonError(
+          'GATEWAY_CRL_SIGNER_UNKNOWN',
+          `CRL ${index + 1} of ${where} names a CA key of the trust bundle but is not signed by it; it is refused`,
+        ),
+      );
       return;
     }
     const scope = scopeOf(crl);
@@ -154,7 +182,11 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
           blocks = [bytes];
         }
       } catch (error) {
-        throw new SymbolonError('GATEWAY_CRL_INVALID', `${where} holds no "X509 CRL" PEM block: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        throw new SymbolonError(
+          'GATEWAY_CRL_INVALID',
+          `${where} holds no "X509 CRL" PEM block: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
       }
       blocks.forEach(accept);
       // CRL signers that are not CA certificates of the bundle (a separate CRL key, an indirect
@@ -164,7 +196,13 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
         try {
           signers.push(parseCertificate(der));
         } catch (error) {
-          onError(new SymbolonError('GATEWAY_CRL_INVALID', `certificate ${index + 1} of ${where} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+          onError(
+            new SymbolonError(
+              'GATEWAY_CRL_INVALID',
+              `certificate ${index + 1} of ${where} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+              { cause: error },
+            ),
+          );
         }
       });
       if (certificates.length > 0 || signers.length > 0) pool = [...options.caCertificates, ...signers];
@@ -183,12 +221,23 @@ export function createCrlRevocationSource(options: CrlRevocationSourceOptions): 
 
   function decide(path: readonly Certificate[], now: Date): { answer: RevocationAnswer; untilMs: number } {
     if (held.length === 0) return { answer: { status: 'unavailable', detail: `no CRL has been loaded from ${where}` }, untilMs: 0 };
-    const outcome = checkPathRevocation(path, held, { at: now, requirement: 'chain', pool, staleGraceMs: graceMs, profile: options.profile ?? 'strict' });
+    const outcome = checkPathRevocation(path, held, {
+      at: now,
+      requirement: 'chain',
+      pool,
+      staleGraceMs: graceMs,
+      profile: options.profile ?? 'strict',
+    });
     const failure = outcome.failure;
     // Revocation is final: a listed certificate stays revoked until the CRLs change.
-    if (failure?.code === 'PATH_REVOKED') return { answer: { status: 'revoked', reason: failure.detail }, untilMs: Number.POSITIVE_INFINITY };
-    if (failure !== undefined) return { answer: { status: 'unavailable', detail: `${failure.code}: ${failure.detail} (CRLs from ${where})` }, untilMs: 0 };
-    return { answer: { status: 'good' }, untilMs: outcome.nextUpdate === undefined ? Number.POSITIVE_INFINITY : outcome.nextUpdate.getTime() + graceMs };
+    if (failure?.code === 'PATH_REVOKED')
+      return { answer: { status: 'revoked', reason: failure.detail }, untilMs: Number.POSITIVE_INFINITY };
+    if (failure !== undefined)
+      return { answer: { status: 'unavailable', detail: `${failure.code}: ${failure.detail} (CRLs from ${where})` }, untilMs: 0 };
+    return {
+      answer: { status: 'good' },
+      untilMs: outcome.nextUpdate === undefined ? Number.POSITIVE_INFINITY : outcome.nextUpdate.getTime() + graceMs,
+    };
   }
 
   return {

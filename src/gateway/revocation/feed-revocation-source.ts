@@ -61,7 +61,8 @@ function jsonObject(frame: FeedFrame): Record<string, unknown> {
   } catch {
     throw frameInvalid(`a ${frame.event} event whose data is not JSON`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw frameInvalid(`a ${frame.event} event whose data is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw frameInvalid(`a ${frame.event} event whose data is not a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -141,7 +142,12 @@ export function createFeedRevocationSource(options: FeedRevocationSourceOptions)
       if (typeof reason !== 'string' || !REASON.test(reason)) throw frameInvalid(`revocation ${sequence} without a valid reason`);
       heard(clock());
       if (!isKeyIdHex(issuerKeyId)) {
-        onError(new SymbolonError('GATEWAY_FEED_ISSUER_UNKNOWN', `revocation ${sequence} (issuer ${String(data['issuer'])}, serial ${serial}) carries no issuerKeyId; it is skipped`));
+        onError(
+          new SymbolonError(
+            'GATEWAY_FEED_ISSUER_UNKNOWN',
+            `revocation ${sequence} (issuer ${String(data['issuer'])}, serial ${serial}) carries no issuerKeyId; it is skipped`,
+          ),
+        );
         set.advanceTo(sequence);
       } else {
         set.add({ issuerKeyId, serial, reason }, sequence);
@@ -149,7 +155,8 @@ export function createFeedRevocationSource(options: FeedRevocationSourceOptions)
       changed();
     } else if (frame.event === 'heartbeat') {
       const { ageMs } = jsonObject(frame);
-      if (ageMs !== null && !isSequence(ageMs)) throw frameInvalid('a heartbeat whose ageMs is neither null nor a whole number of milliseconds');
+      if (ageMs !== null && !isSequence(ageMs))
+        throw frameInvalid('a heartbeat whose ageMs is neither null nor a whole number of milliseconds');
       // The server's feed was last current with its store ageMs ago: with the database away the
       // server still answers, and this is how the gateway learns that it is going stale.
       if (ageMs !== null) heard(new Date(clock().getTime() - ageMs));
@@ -201,8 +208,21 @@ export function createFeedRevocationSource(options: FeedRevocationSourceOptions)
     };
     current = { request: req, fail };
     activityAt = clock().getTime();
-    req.on('timeout', () => fail(new SymbolonError('GATEWAY_FEED_CONNECTION_FAILED', `the revocation feed ${options.url} did not answer within ${CONNECT_TIMEOUT_MS} ms`)));
-    req.on('error', (error) => fail(new SymbolonError('GATEWAY_FEED_CONNECTION_FAILED', `the revocation feed ${options.url} cannot be reached: ${error.message}`, { cause: error })));
+    req.on('timeout', () =>
+      fail(
+        new SymbolonError(
+          'GATEWAY_FEED_CONNECTION_FAILED',
+          `the revocation feed ${options.url} did not answer within ${CONNECT_TIMEOUT_MS} ms`,
+        ),
+      ),
+    );
+    req.on('error', (error) =>
+      fail(
+        new SymbolonError('GATEWAY_FEED_CONNECTION_FAILED', `the revocation feed ${options.url} cannot be reached: ${error.message}`, {
+          cause: error,
+        }),
+      ),
+    );
     req.on('response', (res: IncomingMessage) => {
       if (res.statusCode !== 200) {
         res.resume();
@@ -229,8 +249,12 @@ export function createFeedRevocationSource(options: FeedRevocationSourceOptions)
           fail(error);
         }
       });
-      res.on('error', (error) => fail(new SymbolonError('GATEWAY_FEED_CONNECTION_FAILED', `the revocation feed stream failed: ${error.message}`, { cause: error })));
-      res.on('close', () => fail(new SymbolonError('GATEWAY_FEED_CONNECTION_FAILED', `the revocation feed ${options.url} closed the stream`)));
+      res.on('error', (error) =>
+        fail(new SymbolonError('GATEWAY_FEED_CONNECTION_FAILED', `the revocation feed stream failed: ${error.message}`, { cause: error })),
+      );
+      res.on('close', () =>
+        fail(new SymbolonError('GATEWAY_FEED_CONNECTION_FAILED', `the revocation feed ${options.url} closed the stream`)),
+      );
     });
     req.end();
   }
@@ -242,7 +266,10 @@ export function createFeedRevocationSource(options: FeedRevocationSourceOptions)
   function unavailable(now: Date): RevocationAnswer {
     if (!isKnown) return { status: 'unavailable', detail: `the revocation feed ${options.url} has not delivered its snapshot yet` };
     const age = heardAt === undefined ? 'never' : `${Math.round((now.getTime() - heardAt.getTime()) / 1000)} s ago`;
-    return { status: 'unavailable', detail: `the revocation feed ${options.url} was last heard from ${age}, over the ${options.staleAfterSeconds} s stale limit` };
+    return {
+      status: 'unavailable',
+      detail: `the revocation feed ${options.url} was last heard from ${age}, over the ${options.staleAfterSeconds} s stale limit`,
+    };
   }
 
   return {
@@ -255,7 +282,11 @@ export function createFeedRevocationSource(options: FeedRevocationSourceOptions)
       });
     },
     stats(now) {
-      return { entries: set.size, lagSeconds: heardAt === undefined ? undefined : Math.max(0, (now.getTime() - heardAt.getTime()) / 1000), isStale: !isCurrent(now) };
+      return {
+        entries: set.size,
+        lagSeconds: heardAt === undefined ? undefined : Math.max(0, (now.getTime() - heardAt.getTime()) / 1000),
+        isStale: !isCurrent(now),
+      };
     },
     async start() {
       if (options.snapshotFile !== undefined) {
@@ -281,11 +312,19 @@ export function createFeedRevocationSource(options: FeedRevocationSourceOptions)
         };
       });
       // A connection that has gone quiet (a half-open socket, a stalled proxy) is cut and redone.
-      watchdog = setInterval(() => {
-        if (current !== undefined && clock().getTime() - activityAt > staleAfterMs) {
-          current.fail(new SymbolonError('GATEWAY_FEED_CONNECTION_FAILED', `the revocation feed sent nothing for ${options.staleAfterSeconds} s; reconnecting`));
-        }
-      }, Math.min(1000, Math.max(50, staleAfterMs / 4)));
+      watchdog = setInterval(
+        () => {
+          if (current !== undefined && clock().getTime() - activityAt > staleAfterMs) {
+            current.fail(
+              new SymbolonError(
+                'GATEWAY_FEED_CONNECTION_FAILED',
+                `the revocation feed sent nothing for ${options.staleAfterSeconds} s; reconnecting`,
+              ),
+            );
+          }
+        },
+        Math.min(1000, Math.max(50, staleAfterMs / 4)),
+      );
       watchdog.unref();
       connect();
       await started;

@@ -32,7 +32,12 @@ export function createInProcessFeedSource(feed: RevocationFeed, options: InProce
   function apply(event: RevocationEvent): void {
     const keyId = options.issuerKeyId(event.issuerId);
     if (keyId === undefined || !isKeyIdHex(keyId)) {
-      options.onError(new SymbolonError('GATEWAY_FEED_ISSUER_UNKNOWN', `revocation ${event.sequence} names issuer ${event.issuerId}, whose key identifier is not known; it is skipped`));
+      options.onError(
+        new SymbolonError(
+          'GATEWAY_FEED_ISSUER_UNKNOWN',
+          `revocation ${event.sequence} names issuer ${event.issuerId}, whose key identifier is not known; it is skipped`,
+        ),
+      );
       set.advanceTo(event.sequence);
       return;
     }
@@ -69,7 +74,9 @@ export function createInProcessFeedSource(feed: RevocationFeed, options: InProce
       return checkEachCertificate(path, (certificate, issuer) => {
         const reason = set.reasonOf(certificate, issuer);
         if (reason !== undefined) return { status: 'revoked', reason };
-        return isReady ? { status: 'good' } : { status: 'unavailable', detail: 'the in-process revocation feed has not loaded the stored revocations yet' };
+        return isReady
+          ? { status: 'good' }
+          : { status: 'unavailable', detail: 'the in-process revocation feed has not loaded the stored revocations yet' };
       });
     },
     stats() {

@@ -1,7 +1,17 @@
 import { isSymbolonError, SymbolonError } from '../../errors.js';
 import type { KeyObject } from 'node:crypto';
 import { BoundedCache } from '../../bounded-cache.js';
-import { buildOcspRequest, certIdFor, formatName, MAX_OCSP_RESPONSE_BYTES, OID, parseCertificate, parseOcspResponse, verifyCertificateSignature, verifyOcspResponseSignature } from '../../x509/index.js';
+import {
+  buildOcspRequest,
+  certIdFor,
+  formatName,
+  MAX_OCSP_RESPONSE_BYTES,
+  OID,
+  parseCertificate,
+  parseOcspResponse,
+  verifyCertificateSignature,
+  verifyOcspResponseSignature,
+} from '../../x509/index.js';
 import type { BasicOcspResponse, Certificate, CertIdHash, SingleResponse } from '../../x509/index.js';
 import { boundedFetch } from './bounded-fetch.js';
 import { checkEachCertificate } from './revocation-source.js';
@@ -76,7 +86,11 @@ function responseFor(basic: BasicOcspResponse, leaf: Certificate, issuer: Certif
       ours = certIdFor(leaf, issuer, hash);
       expected.set(hash, ours);
     }
-    return single.certId.issuerNameHash.equals(ours.issuerNameHash) && single.certId.issuerKeyHash.equals(ours.issuerKeyHash) && single.certId.serialNumberBytes.equals(leaf.serialNumberBytes);
+    return (
+      single.certId.issuerNameHash.equals(ours.issuerNameHash) &&
+      single.certId.issuerKeyHash.equals(ours.issuerKeyHash) &&
+      single.certId.serialNumberBytes.equals(leaf.serialNumberBytes)
+    );
   });
 }
 
@@ -131,19 +145,26 @@ export function createOcspRevocationSource(options: OcspRevocationSourceOptions)
     if (signerProblem !== undefined) failure(`${signerProblem} (${url})`);
     const single = responseFor(basic, leaf, issuer);
     if (single === undefined) failure(`the OCSP response from ${url} says nothing about this certificate`);
-    if (single.thisUpdate.getTime() > now.getTime() + CLOCK_SKEW_MS) failure(`the OCSP response from ${url} is dated in the future (thisUpdate ${single.thisUpdate.toISOString()})`);
-    if (single.nextUpdate !== undefined && single.nextUpdate.getTime() < now.getTime()) failure(`the OCSP response from ${url} is out of date (nextUpdate ${single.nextUpdate.toISOString()})`);
+    if (single.thisUpdate.getTime() > now.getTime() + CLOCK_SKEW_MS)
+      failure(`the OCSP response from ${url} is dated in the future (thisUpdate ${single.thisUpdate.toISOString()})`);
+    if (single.nextUpdate !== undefined && single.nextUpdate.getTime() < now.getTime())
+      failure(`the OCSP response from ${url} is out of date (nextUpdate ${single.nextUpdate.toISOString()})`);
     const expiresAt = Math.min(single.nextUpdate?.getTime() ?? Infinity, now.getTime() + options.cacheSeconds * 1000);
     const status = single.certStatus;
     if (status.status === 'good') return { answer: { status: 'good' }, expiresAt };
     if (status.status === 'revoked') return { answer: { status: 'revoked', reason: status.revocationReason ?? 'unspecified' }, expiresAt };
-    return { answer: { status: 'unavailable', detail: `the OCSP responder ${url} does not know this certificate (status unknown)` }, expiresAt: Math.min(expiresAt, now.getTime() + failureCacheMs) };
+    return {
+      answer: { status: 'unavailable', detail: `the OCSP responder ${url} does not know this certificate (status unknown)` },
+      expiresAt: Math.min(expiresAt, now.getTime() + failureCacheMs),
+    };
   }
 
   function query(key: string, leaf: Certificate, issuer: Certificate, now: Date): Promise<RevocationAnswer> {
     const asked = ask(leaf, issuer, now)
       .catch((error: unknown): CachedAnswer => {
-        const detail = isSymbolonError(error, 'GATEWAY_OCSP_QUERY_FAILED') ? error.message : `the OCSP check failed: ${error instanceof Error ? error.message : String(error)}`;
+        const detail = isSymbolonError(error, 'GATEWAY_OCSP_QUERY_FAILED')
+          ? error.message
+          : `the OCSP check failed: ${error instanceof Error ? error.message : String(error)}`;
         return { answer: { status: 'unavailable', detail }, expiresAt: now.getTime() + failureCacheMs };
       })
       .then((entry) => {

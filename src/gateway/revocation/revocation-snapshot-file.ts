@@ -50,7 +50,8 @@ export async function readRevocationSnapshot(file: string, feedUrl: string): Pro
   const { format, feedUrl: url, lastSequence, heardAt, entries } = value as Record<string, unknown>;
   if (format !== FORMAT) throw invalid(file, `is not a ${FORMAT} file`);
   if (url !== feedUrl) throw invalid(file, `was written for the feed ${String(url)}, not ${feedUrl}`);
-  if (typeof lastSequence !== 'number' || !Number.isSafeInteger(lastSequence) || lastSequence < 0) throw invalid(file, 'has no valid lastSequence');
+  if (typeof lastSequence !== 'number' || !Number.isSafeInteger(lastSequence) || lastSequence < 0)
+    throw invalid(file, 'has no valid lastSequence');
   const heard = typeof heardAt === 'string' ? new Date(heardAt) : undefined;
   if (heard === undefined || Number.isNaN(heard.getTime())) throw invalid(file, 'has no valid heardAt time');
   if (!Array.isArray(entries) || !entries.every(isEntry)) throw invalid(file, 'has an entry that is not [issuerKeyId:serial, reason]');
@@ -64,12 +65,22 @@ export async function readRevocationSnapshot(file: string, feedUrl: string): Pro
  */
 export async function writeRevocationSnapshot(file: string, snapshot: RevocationSnapshot): Promise<void> {
   const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  const body = JSON.stringify({ format: FORMAT, feedUrl: snapshot.feedUrl, lastSequence: snapshot.lastSequence, heardAt: snapshot.heardAt.toISOString(), entries: snapshot.entries });
+  const body = JSON.stringify({
+    format: FORMAT,
+    feedUrl: snapshot.feedUrl,
+    lastSequence: snapshot.lastSequence,
+    heardAt: snapshot.heardAt.toISOString(),
+    entries: snapshot.entries,
+  });
   try {
     await writeFile(temporary, body, { mode: 0o600, flag: 'wx' });
     await rename(temporary, file);
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => undefined);
-    throw new SymbolonError('GATEWAY_REVOCATION_SNAPSHOT_UNWRITABLE', `the revocation snapshot ${file} cannot be written: ${(error as Error).message}`, { cause: error });
+    throw new SymbolonError(
+      'GATEWAY_REVOCATION_SNAPSHOT_UNWRITABLE',
+      `the revocation snapshot ${file} cannot be written: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

@@ -11,7 +11,8 @@ import { createOcspRevocationSource } from './ocsp-revocation-source.js';
 import type { RevocationSource } from './revocation-source.js';
 
 /** The revocation part of one trust bundle's configuration. */
-export type TrustBundleRevocation = Pick<GatewayConfig['trustBundles'][number], 'revocation' | 'staleCrl'> & Partial<Pick<GatewayConfig['trustBundles'][number], 'profile'>>;
+export type TrustBundleRevocation = Pick<GatewayConfig['trustBundles'][number], 'revocation' | 'staleCrl'> &
+  Partial<Pick<GatewayConfig['trustBundles'][number], 'profile'>>;
 
 /** What the gateway knows when it makes a trust bundle's revocation source. */
 export interface RevocationSourceContext {
@@ -53,19 +54,38 @@ export async function createRevocationSource(bundle: TrustBundleRevocation, cont
     case 'feed': {
       if (config.url === undefined) {
         if (context.inProcessFeed === undefined) {
-          throw new SymbolonError('GATEWAY_REVOCATION_NO_FEED', 'the trust bundle reads the revocation feed but names no url, and this gateway does not run inside `symbolon up`: give revocation.url');
+          throw new SymbolonError(
+            'GATEWAY_REVOCATION_NO_FEED',
+            'the trust bundle reads the revocation feed but names no url, and this gateway does not run inside `symbolon up`: give revocation.url',
+          );
         }
-        return createInProcessFeedSource(context.inProcessFeed.feed, { issuerKeyId: context.inProcessFeed.issuerKeyId, onError: context.onError });
+        return createInProcessFeedSource(context.inProcessFeed.feed, {
+          issuerKeyId: context.inProcessFeed.issuerKeyId,
+          onError: context.onError,
+        });
       }
       if ((config.certFile === undefined) !== (config.keyFile === undefined)) {
-        throw new SymbolonError('GATEWAY_REVOCATION_NO_CLIENT_CERTIFICATE', 'revocation.certFile and revocation.keyFile go together: give both or neither');
+        throw new SymbolonError(
+          'GATEWAY_REVOCATION_NO_CLIENT_CERTIFICATE',
+          'revocation.certFile and revocation.keyFile go together: give both or neither',
+        );
       }
       let client = context.feedClient;
       if (config.certFile !== undefined && config.keyFile !== undefined) {
-        client = { cert: (await context.readFile(config.certFile)).toString('utf8'), key: (await context.readFile(config.keyFile)).toString('utf8') };
+        client = {
+          cert: (await context.readFile(config.certFile)).toString('utf8'),
+          key: (await context.readFile(config.keyFile)).toString('utf8'),
+        };
       }
-      if (client === undefined) throw new SymbolonError('GATEWAY_REVOCATION_NO_CLIENT_CERTIFICATE', 'the revocation feed needs a client certificate: give revocation.certFile and revocation.keyFile');
-      const ca = config.caFile !== undefined ? (await context.readFile(config.caFile)).toString('utf8') : context.caCertificates.map((certificate) => toPem('CERTIFICATE', certificate.der)).join('');
+      if (client === undefined)
+        throw new SymbolonError(
+          'GATEWAY_REVOCATION_NO_CLIENT_CERTIFICATE',
+          'the revocation feed needs a client certificate: give revocation.certFile and revocation.keyFile',
+        );
+      const ca =
+        config.caFile !== undefined
+          ? (await context.readFile(config.caFile)).toString('utf8')
+          : context.caCertificates.map((certificate) => toPem('CERTIFICATE', certificate.der)).join('');
       return createFeedRevocationSource({
         url: config.url,
         tls: { cert: client.cert, key: client.key, ca },

@@ -48,7 +48,10 @@ export function pathAnswer(answers: readonly RevocationAnswer[]): RevocationAnsw
  * sources that answer per certificate (feed, OCSP): synchronously when every answer is, with
  * the first revoked answer ending the walk.
  */
-export function checkEachCertificate(path: readonly Certificate[], checkOne: (certificate: Certificate, issuer: Certificate) => RevocationAnswer | Promise<RevocationAnswer>): RevocationAnswer | Promise<RevocationAnswer> {
+export function checkEachCertificate(
+  path: readonly Certificate[],
+  checkOne: (certificate: Certificate, issuer: Certificate) => RevocationAnswer | Promise<RevocationAnswer>,
+): RevocationAnswer | Promise<RevocationAnswer> {
   const answers: (RevocationAnswer | Promise<RevocationAnswer>)[] = [];
   for (let index = 0; index < path.length - 1; index++) {
     const answer = checkOne(path[index]!, path[index + 1]!);

@@ -77,7 +77,10 @@ export function createAccessLog(target: AccessLogTarget): AccessLog {
     refusedHandshake(record) {
       const suppressed = refusals.take(performance.now());
       if (suppressed === undefined) return;
-      logger.info({ reason: record.reason, detail: record.detail, remote: record.remoteAddress, ...(suppressed > 0 ? { suppressed } : {}) }, 'handshake_refused');
+      logger.info(
+        { reason: record.reason, detail: record.detail, remote: record.remoteAddress, ...(suppressed > 0 ? { suppressed } : {}) },
+        'handshake_refused',
+      );
     },
     write(record) {
       logger.info(

@@ -44,7 +44,11 @@ export function createAdminServer(source: MetricsSource, onError: (error: unknow
         (text) => {
           const stale = staleSources(text);
           if (stale.length === 0) return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-          res.writeHead(503, { 'content-type': 'text/plain' }).end(`stale revocation status (see ${REVOCATION_STALE_METRIC} and symbolon_gateway_revocation_lag_seconds): ${stale.join(', ')}\n`);
+          res
+            .writeHead(503, { 'content-type': 'text/plain' })
+            .end(
+              `stale revocation status (see ${REVOCATION_STALE_METRIC} and symbolon_gateway_revocation_lag_seconds): ${stale.join(', ')}\n`,
+            );
         },
         (error: unknown) => {
           onError(error);

@@ -134,15 +134,28 @@ export class ClientVerifier {
       const error = String(socket.authorizationError ?? 'UNKNOWN');
       return { state: 'refused', reason: reasonOfOpenSslError(error), detail: `OpenSSL: ${error}`, certificate: leaf };
     }
-    if (leaf === undefined) return { state: 'refused', reason: 'chain_invalid', detail: 'the client certificate is not a well-formed X.509 certificate', certificate: undefined };
+    if (leaf === undefined)
+      return {
+        state: 'refused',
+        reason: 'chain_invalid',
+        detail: 'the client certificate is not a well-formed X.509 certificate',
+        certificate: undefined,
+      };
     const nowMs = now.getTime();
     let result = this.options.validationCache.get(leaf.fingerprintSha256, this.context, nowMs);
     if (result === undefined) {
       const chain = socket.getPeerX509Certificate();
       const sent = chain === undefined ? [] : this.sentIntermediates(chain);
-      result = validatePath(leaf, { anchors: this.options.anchors, intermediates: sent.length > 0 ? sent : [...this.seenIntermediates.values()], at: now, purpose: 'client', profile: this.profileOf });
+      result = validatePath(leaf, {
+        anchors: this.options.anchors,
+        intermediates: sent.length > 0 ? sent : [...this.seenIntermediates.values()],
+        at: now,
+        purpose: 'client',
+        profile: this.profileOf,
+      });
       this.options.validationCache.set(leaf.fingerprintSha256, this.context, result, nowMs);
-      if (result.ok) for (const certificate of result.path.slice(1, -1)) this.seenIntermediates.set(certificate.fingerprintSha256, certificate);
+      if (result.ok)
+        for (const certificate of result.path.slice(1, -1)) this.seenIntermediates.set(certificate.fingerprintSha256, certificate);
     }
     if (!result.ok) {
       this.options.onDisagreement(result, leaf);
@@ -152,7 +165,13 @@ export class ClientVerifier {
     const anchor = path[path.length - 1]!;
     const bundleIndexes = this.options.bundlesOfAnchor.get(anchor.fingerprintSha256);
     // Never taken for some bundle's: which bundle vouches for the client decides its revocation source and its routes.
-    if (bundleIndexes === undefined) return { state: 'refused', reason: 'untrusted_issuer', detail: `the chain ends in ${anchor.fingerprintSha256}, a CA of no trust bundle`, certificate: leaf };
+    if (bundleIndexes === undefined)
+      return {
+        state: 'refused',
+        reason: 'untrusted_issuer',
+        detail: `the chain ends in ${anchor.fingerprintSha256}, a CA of no trust bundle`,
+        certificate: leaf,
+      };
     return {
       state: 'verified',
       identity: {

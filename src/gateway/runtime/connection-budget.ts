@@ -9,7 +9,12 @@ export type ConnectionDropReason =
   /** It was not yet handed to the TLS layer (no complete ClientHello, or one waiting its turn) when the pool of such connections was full: the oldest goes. */
   | 'evicted_waiting';
 
-export const CONNECTION_DROP_REASONS: readonly ConnectionDropReason[] = ['evicted_handshake', 'handshake_deadline', 'budget_full', 'evicted_waiting'];
+export const CONNECTION_DROP_REASONS: readonly ConnectionDropReason[] = [
+  'evicted_handshake',
+  'handshake_deadline',
+  'budget_full',
+  'evicted_waiting',
+];
 
 export interface ConnectionBudgetOptions {
   readonly maxConnections: number;

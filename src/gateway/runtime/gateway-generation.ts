@@ -50,7 +50,11 @@ export type RevocationSourceFactory = (bundle: BundleMaterial, material: Gateway
 
 /** The reuse key of a bundle's revocation source: its configuration and its CAs. */
 export function bundleKey(bundle: BundleMaterial): string {
-  return JSON.stringify([bundle.config.revocation, bundle.config.staleCrl, bundle.certificates.map((certificate) => certificate.fingerprintSha256)]);
+  return JSON.stringify([
+    bundle.config.revocation,
+    bundle.config.staleCrl,
+    bundle.certificates.map((certificate) => certificate.fingerprintSha256),
+  ]);
 }
 
 export interface GenerationParts {
@@ -86,15 +90,33 @@ export async function buildGeneration(parts: GenerationParts): Promise<GatewayGe
   try {
     for (const bundle of material.bundles) {
       const key = bundleKey(bundle);
-      bundles.push({ name: bundle.config.name, failurePolicy: bundle.config.failurePolicy, key, source: parts.previousSources.get(key) ?? (await parts.createSource(bundle, material)) });
+      bundles.push({
+        name: bundle.config.name,
+        failurePolicy: bundle.config.failurePolicy,
+        key,
+        source: parts.previousSources.get(key) ?? (await parts.createSource(bundle, material)),
+      });
     }
     config.routes.forEach((route, index) => routes.push(routeRuntime(route, index, material, bundleIndexOf)));
     return {
       id: parts.id,
       config,
       material,
-      verifier: new ClientVerifier({ anchors: material.anchors, bundlesOfAnchor, bundleProfiles: material.bundles.map((bundle) => bundle.config.profile), validationCache: parts.validationCache, onDisagreement: parts.onDisagreement }),
-      table: compileRouteTable(config.routes.map((route, index) => ({ host: route.host, pathPrefix: route.pathPrefix, clientCertificate: route.clientCertificate, route: index }))),
+      verifier: new ClientVerifier({
+        anchors: material.anchors,
+        bundlesOfAnchor,
+        bundleProfiles: material.bundles.map((bundle) => bundle.config.profile),
+        validationCache: parts.validationCache,
+        onDisagreement: parts.onDisagreement,
+      }),
+      table: compileRouteTable(
+        config.routes.map((route, index) => ({
+          host: route.host,
+          pathPrefix: route.pathPrefix,
+          clientCertificate: route.clientCertificate,
+          route: index,
+        })),
+      ),
       routes,
       bundles,
     };
@@ -105,7 +127,12 @@ export async function buildGeneration(parts: GenerationParts): Promise<GatewayGe
   }
 }
 
-function routeRuntime(route: GatewayConfig['routes'][number], index: number, material: GatewayMaterial, bundleIndexOf: ReadonlyMap<string, number>): RouteRuntime {
+function routeRuntime(
+  route: GatewayConfig['routes'][number],
+  index: number,
+  material: GatewayMaterial,
+  bundleIndexOf: ReadonlyMap<string, number>,
+): RouteRuntime {
   const listener = material.listeners[0]!;
   const upstreamTls = route.upstreamTls;
   const ca = material.upstreamCaPem[index];
@@ -124,9 +151,19 @@ function routeRuntime(route: GatewayConfig['routes'][number], index: number, mat
     rules: compileRouteRules(route),
     trustBundles: route.trustBundles === undefined ? undefined : new Set(route.trustBundles.map((name) => bundleIndexOf.get(name)!)),
     headers: route.headers,
-    proxy: new UpstreamProxy({ url: route.upstream, maxConnections: route.maxUpstreamConnections, timeoutMs: route.upstreamTimeoutMs, ...(tls === undefined ? {} : { tls }) }),
+    proxy: new UpstreamProxy({
+      url: route.upstream,
+      maxConnections: route.maxUpstreamConnections,
+      timeoutMs: route.upstreamTimeoutMs,
+      ...(tls === undefined ? {} : { tls }),
+    }),
     relay: {
-      pool: new UpstreamPool({ origin: url, maxConnections: route.maxUpstreamConnections, connectTimeoutMs: Math.min(route.upstreamTimeoutMs, 10_000), ...(url.protocol === 'https:' && tls !== undefined ? { tls } : {}) }),
+      pool: new UpstreamPool({
+        origin: url,
+        maxConnections: route.maxUpstreamConnections,
+        connectTimeoutMs: Math.min(route.upstreamTimeoutMs, 10_000),
+        ...(url.protocol === 'https:' && tls !== undefined ? { tls } : {}),
+      }),
       basePath: url.pathname === '/' ? '' : url.pathname.replace(/\/$/, ''),
       timeoutMs: route.upstreamTimeoutMs,
     },
@@ -137,7 +174,11 @@ function routeRuntime(route: GatewayConfig['routes'][number], index: number, mat
  * Closes what a generation holds: its upstream pools, and its revocation sources but those in
  * `keptSources` (carried into the next generation). Never rejects: failures go to `onError`.
  */
-export async function closeGeneration(generation: Pick<GatewayGeneration, 'routes' | 'bundles'>, keptSources: ReadonlySet<RevocationSource>, onError: (error: unknown) => void): Promise<void> {
+export async function closeGeneration(
+  generation: Pick<GatewayGeneration, 'routes' | 'bundles'>,
+  keptSources: ReadonlySet<RevocationSource>,
+  onError: (error: unknown) => void,
+): Promise<void> {
   await Promise.all([
     ...generation.routes.flatMap((route) => [route.proxy.close().catch(onError), route.relay.pool.close()]),
     ...generation.bundles.filter((bundle) => !keptSources.has(bundle.source)).map((bundle) => bundle.source.close().catch(onError)),

@@ -81,13 +81,22 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
   const { listener, limits, budget, waiting } = options;
   const allowsHttp1 = listener.alpn.includes('http/1.1');
   const allowsHttp2 = listener.alpn.includes('h2');
-  const http1Limits = { maxHeaderBytes: limits.maxHeaderBytes, maxHeaderFields: MAX_HEADER_FIELDS, headersTimeoutMs: limits.handshakeTimeoutMs + limits.idleTimeoutMs, idleTimeoutMs: limits.idleTimeoutMs, bufferedChunkedBodyBytes: limits.bufferedChunkedBodyBytes };
+  const http1Limits = {
+    maxHeaderBytes: limits.maxHeaderBytes,
+    maxHeaderFields: MAX_HEADER_FIELDS,
+    headersTimeoutMs: limits.handshakeTimeoutMs + limits.idleTimeoutMs,
+    idleTimeoutMs: limits.idleTimeoutMs,
+    bufferedChunkedBodyBytes: limits.bufferedChunkedBodyBytes,
+  };
   /** Accepted TCP connections by peer address and port: how a TLS socket finds the connection it runs on. */
   const connections = new Map<string, Socket>();
 
   const sessions = new Set<ServerHttp2Session>();
   const http2 = allowsHttp2
-    ? createHttp2Server({ maxSessionMemory: 16, settings: { maxHeaderListSize: limits.maxHeaderBytes }, maxHeaderListPairs: MAX_HEADER_FIELDS }, options.onHttp2Request)
+    ? createHttp2Server(
+        { maxSessionMemory: 16, settings: { maxHeaderListSize: limits.maxHeaderBytes }, maxHeaderListPairs: MAX_HEADER_FIELDS },
+        options.onHttp2Request,
+      )
     : undefined;
   http2?.setTimeout(limits.idleTimeoutMs);
   /** The session node:http2 made for the connection it was handed last (it says so synchronously). */
@@ -127,7 +136,8 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
       if (!socket.authorized) {
         // A certificate was sent and OpenSSL did not verify it: no route takes it, even where one is optional.
         const error = socket.authorizationError;
-        if (error !== null && error !== undefined && socket.getPeerCertificate().raw !== undefined) return refuse(socket, reasonOfOpenSslError(String(error)), `OpenSSL: ${String(error)}`);
+        if (error !== null && error !== undefined && socket.getPeerCertificate().raw !== undefined)
+          return refuse(socket, reasonOfOpenSslError(String(error)), `OpenSSL: ${String(error)}`);
         // OpenSSL refuses a handshake without certificate itself then; should one get here, it is refused all the same.
         if (requiresCertificate) return refuse(socket, 'no_certificate', 'no client certificate');
       }
@@ -160,12 +170,20 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
   tls.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
     // node:tls closed a TLS 1.2 handshake whose chain did not verify (rejectUnauthorized) and says why here.
     const verifyError = socket.authorizationError;
-    if (verifyError !== null && verifyError !== undefined) options.onHandshakeRefused({ reason: reasonOfOpenSslError(String(verifyError)), detail: `OpenSSL: ${String(verifyError)}`, remoteAddress: undefined });
-    else if (error.code === NO_PEER_CERTIFICATE) options.onHandshakeRefused({ reason: 'no_certificate', detail: 'no client certificate', remoteAddress: socket.remoteAddress });
+    if (verifyError !== null && verifyError !== undefined)
+      options.onHandshakeRefused({
+        reason: reasonOfOpenSslError(String(verifyError)),
+        detail: `OpenSSL: ${String(verifyError)}`,
+        remoteAddress: undefined,
+      });
+    else if (error.code === NO_PEER_CERTIFICATE)
+      options.onHandshakeRefused({ reason: 'no_certificate', detail: 'no client certificate', remoteAddress: socket.remoteAddress });
     else options.onHandshakeFailure(error);
     socket.destroy();
   });
-  tls.on('OCSPRequest', (_certificate: Buffer, _issuer: Buffer, callback: (error: Error | null, response?: Buffer) => void) => callback(null, options.staple()));
+  tls.on('OCSPRequest', (_certificate: Buffer, _issuer: Buffer, callback: (error: Error | null, response?: Buffer) => void) =>
+    callback(null, options.staple()),
+  );
 
   const server = createNetServer((connection) => {
     const key = peerKey(connection.remoteAddress, connection.remotePort);
@@ -185,7 +203,9 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
     // It has the handshake timeout for its first record (reset by each byte); the TLS layer's own
     // timer starts when the TLS layer takes it.
     connection.setTimeout(limits.handshakeTimeoutMs, () => {
-      options.onHandshakeFailure(Object.assign(new Error('no answered ClientHello within the handshake timeout'), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }));
+      options.onHandshakeFailure(
+        Object.assign(new Error('no answered ClientHello within the handshake timeout'), { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }),
+      );
       connection.destroy();
     });
     let received: Buffer | undefined;

@@ -59,7 +59,8 @@ async function readSmallFile(path: string, what: string): Promise<Buffer> {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new SymbolonError('GATEWAY_FILE_UNREADABLE', `cannot read the ${what} ${path} (${code})`, { cause: error });
   }
-  if (bytes.length > MAX_FILE_BYTES) throw new SymbolonError('GATEWAY_FILE_UNREADABLE', `the ${what} ${path} is larger than ${MAX_FILE_BYTES} bytes`);
+  if (bytes.length > MAX_FILE_BYTES)
+    throw new SymbolonError('GATEWAY_FILE_UNREADABLE', `the ${what} ${path} is larger than ${MAX_FILE_BYTES} bytes`);
   return bytes;
 }
 
@@ -70,7 +71,11 @@ function certificatesOf(bytes: Buffer, path: string, what: string): Certificate[
     return blocks.map((block) => parseCertificate(block.der));
   } catch (error) {
     if (error instanceof SymbolonError && error.code === 'GATEWAY_TLS_MATERIAL_INVALID') throw error;
-    throw new SymbolonError('GATEWAY_TLS_MATERIAL_INVALID', `the ${what} ${path} is not a PEM certificate list: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new SymbolonError(
+      'GATEWAY_TLS_MATERIAL_INVALID',
+      `the ${what} ${path} is not a PEM certificate list: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -85,12 +90,22 @@ export async function loadServerIdentity(certPath: string, keyPath: string): Pro
       key = await importPrivateKey(keyBytes);
     } catch (error) {
       const detail = error instanceof Error ? `: ${error.message}` : '';
-      throw new SymbolonError('GATEWAY_TLS_MATERIAL_INVALID', `the key file ${keyPath} is not an unencrypted private key Symbolon can use${detail}`, { cause: error });
+      throw new SymbolonError(
+        'GATEWAY_TLS_MATERIAL_INVALID',
+        `the key file ${keyPath} is not an unencrypted private key Symbolon can use${detail}`,
+        { cause: error },
+      );
     }
     const leaf = chain[0]!;
     const publicKey = createPublicKey(key).export({ type: 'spki', format: 'der' });
-    if (!publicKey.equals(leaf.spki)) throw new SymbolonError('GATEWAY_TLS_MATERIAL_INVALID', `the key in ${keyPath} is not the key of the certificate in ${certPath}`);
-    return { certificate: leaf, chain, certPem: chain.map((certificate) => toPem('CERTIFICATE', certificate.der)).join(''), keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString() };
+    if (!publicKey.equals(leaf.spki))
+      throw new SymbolonError('GATEWAY_TLS_MATERIAL_INVALID', `the key in ${keyPath} is not the key of the certificate in ${certPath}`);
+    return {
+      certificate: leaf,
+      chain,
+      certPem: chain.map((certificate) => toPem('CERTIFICATE', certificate.der)).join(''),
+      keyPem: key.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    };
   } finally {
     keyBytes.fill(0);
   }
@@ -115,7 +130,10 @@ export async function loadGatewayMaterial(config: GatewayConfig, baseDir: string
     } else if (builtIn !== undefined) {
       listeners.push(builtIn.serverIdentity());
     } else {
-      throw new SymbolonError('GATEWAY_CONFIG_INVALID', `listeners[${index}] needs certFile and keyFile (only inside \`symbolon up\` does the CA issue them)`);
+      throw new SymbolonError(
+        'GATEWAY_CONFIG_INVALID',
+        `listeners[${index}] needs certFile and keyFile (only inside \`symbolon up\` does the CA issue them)`,
+      );
     }
   }
   const bundles: BundleMaterial[] = [];
@@ -127,7 +145,10 @@ export async function loadGatewayMaterial(config: GatewayConfig, baseDir: string
     } else if (builtIn !== undefined) {
       certificates = builtIn.caCertificates;
     } else {
-      throw new SymbolonError('GATEWAY_CONFIG_INVALID', `trustBundles[${index}] needs caFile (only inside \`symbolon up\` is Symbolon's CA the default)`);
+      throw new SymbolonError(
+        'GATEWAY_CONFIG_INVALID',
+        `trustBundles[${index}] needs caFile (only inside \`symbolon up\` is Symbolon's CA the default)`,
+      );
     }
     bundles.push({ config: bundle, certificates });
   }
@@ -139,7 +160,11 @@ export async function loadGatewayMaterial(config: GatewayConfig, baseDir: string
       continue;
     }
     const path = pathOf(caFile);
-    upstreamCaPem.push(certificatesOf(await readSmallFile(path, 'upstream CA file'), path, 'upstream CA file').map((certificate) => toPem('CERTIFICATE', certificate.der)).join(''));
+    upstreamCaPem.push(
+      certificatesOf(await readSmallFile(path, 'upstream CA file'), path, 'upstream CA file')
+        .map((certificate) => toPem('CERTIFICATE', certificate.der))
+        .join(''),
+    );
   }
   const anchors = new TrustBundle(bundles.flatMap((bundle) => bundle.certificates));
   return {

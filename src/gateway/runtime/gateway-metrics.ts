@@ -7,7 +7,13 @@ export const REVOCATION_STALE_METRIC = 'symbolon_gateway_revocation_stale';
 /** What the metrics read when scraped, rather than being told on every change. */
 export interface GatewayGaugeSources {
   /** Per trust bundle: revoked entries held and seconds since the revocation source was current. */
-  revocation(): readonly { readonly bundle: string; readonly kind: string; readonly entries: number; readonly lagSeconds: number | undefined; readonly isStale?: boolean }[];
+  revocation(): readonly {
+    readonly bundle: string;
+    readonly kind: string;
+    readonly entries: number;
+    readonly lagSeconds: number | undefined;
+    readonly isStale?: boolean;
+  }[];
   /** Per listener: the server certificate's notAfter (ms since epoch). */
   serverCertificates(): readonly { readonly listener: string; readonly notAfterMs: number }[];
   /** Client connections past their handshake. */
@@ -43,7 +49,12 @@ export class GatewayMetrics {
 
   constructor(sources: GatewayGaugeSources, now: () => number = Date.now) {
     const registers = [this.registry];
-    this.handshakes = new Counter({ name: 'symbolon_gateway_handshakes_total', help: 'TLS handshakes by result (accepted, rejected, failed) and reason', labelNames: ['result', 'reason'], registers });
+    this.handshakes = new Counter({
+      name: 'symbolon_gateway_handshakes_total',
+      help: 'TLS handshakes by result (accepted, rejected, failed) and reason',
+      labelNames: ['result', 'reason'],
+      registers,
+    });
     const uncountedRequests = this.uncountedRequests;
     this.requests = new Counter({
       name: 'symbolon_gateway_requests_total',
@@ -57,7 +68,12 @@ export class GatewayMetrics {
         uncountedRequests.clear();
       },
     });
-    this.rejections = new Counter({ name: 'symbolon_gateway_rejections_total', help: 'Requests refused by the gateway, by route and reason code', labelNames: ['route', 'reason'], registers });
+    this.rejections = new Counter({
+      name: 'symbolon_gateway_rejections_total',
+      help: 'Requests refused by the gateway, by route and reason code',
+      labelNames: ['route', 'reason'],
+      registers,
+    });
     this.upstreamLatency = new RouteLatencyHistogram({
       name: 'symbolon_gateway_upstream_latency_seconds',
       help: 'Time from forwarding a request to the upstream response headers',
@@ -70,8 +86,18 @@ export class GatewayMetrics {
       labelNames: ['code'],
       registers,
     });
-    this.revocationSoftFails = new Counter({ name: 'symbolon_gateway_revocation_soft_fail_total', help: 'Requests let through under soft-fail although revocation status was unavailable', labelNames: ['bundle'], registers });
-    this.reloads = new Counter({ name: 'symbolon_gateway_reloads_total', help: 'Configuration reloads by result', labelNames: ['result'], registers });
+    this.revocationSoftFails = new Counter({
+      name: 'symbolon_gateway_revocation_soft_fail_total',
+      help: 'Requests let through under soft-fail although revocation status was unavailable',
+      labelNames: ['bundle'],
+      registers,
+    });
+    this.reloads = new Counter({
+      name: 'symbolon_gateway_reloads_total',
+      help: 'Configuration reloads by result',
+      labelNames: ['result'],
+      registers,
+    });
     new Gauge({
       name: 'symbolon_gateway_revocation_lag_seconds',
       help: 'Seconds since each trust bundle revocation source was last known current (feed event or heartbeat, CRL thisUpdate); NaN before its first load',
@@ -79,7 +105,8 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.reset();
-        for (const source of sources.revocation()) this.set({ bundle: source.bundle, source: source.kind }, source.lagSeconds ?? Number.NaN);
+        for (const source of sources.revocation())
+          this.set({ bundle: source.bundle, source: source.kind }, source.lagSeconds ?? Number.NaN);
       },
     });
     new Gauge({
@@ -89,7 +116,8 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.reset();
-        for (const source of sources.revocation()) if (source.isStale !== undefined) this.set({ bundle: source.bundle, source: source.kind }, source.isStale ? 1 : 0);
+        for (const source of sources.revocation())
+          if (source.isStale !== undefined) this.set({ bundle: source.bundle, source: source.kind }, source.isStale ? 1 : 0);
       },
     });
     new Gauge({
@@ -109,7 +137,8 @@ export class GatewayMetrics {
       registers,
       collect() {
         this.reset();
-        for (const certificate of sources.serverCertificates()) this.set({ listener: certificate.listener }, (certificate.notAfterMs - now()) / 1000);
+        for (const certificate of sources.serverCertificates())
+          this.set({ listener: certificate.listener }, (certificate.notAfterMs - now()) / 1000);
       },
     });
     this.connectionDrops = new Counter({

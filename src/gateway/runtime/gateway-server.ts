@@ -63,10 +63,17 @@ export interface Gateway {
 }
 
 function listenerKey(config: GatewayConfig): string {
-  return JSON.stringify(config.listeners.map((listener) => [listener.address, listener.port, listener.alpn])) + JSON.stringify(config.admin ?? null);
+  return (
+    JSON.stringify(config.listeners.map((listener) => [listener.address, listener.port, listener.alpn])) +
+    JSON.stringify(config.admin ?? null)
+  );
 }
 
-function secureContextOptions(identity: ServerIdentity, material: GatewayMaterial, listener: GatewayConfig['listeners'][number]): SecureContextOptions {
+function secureContextOptions(
+  identity: ServerIdentity,
+  material: GatewayMaterial,
+  listener: GatewayConfig['listeners'][number],
+): SecureContextOptions {
   return {
     key: identity.keyPem,
     cert: identity.certPem,
@@ -90,7 +97,11 @@ function checkSecureContext(context: SecureContextOptions, index: number): void 
   try {
     createSecureContext(context);
   } catch (error) {
-    throw new SymbolonError('GATEWAY_TLS_MATERIAL_INVALID', `OpenSSL refuses the certificate or key of listeners[${index}]: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new SymbolonError(
+      'GATEWAY_TLS_MATERIAL_INVALID',
+      `OpenSSL refuses the certificate or key of listeners[${index}]: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -126,17 +137,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let accessLog: AccessLog = createAccessLog(options.config.accessLog);
 
   const metrics = new GatewayMetrics({
-    revocation: () => generation.bundles.map((bundle) => ({ bundle: bundle.name, kind: bundle.source.kind, ...bundle.source.stats(clock()) })),
-    serverCertificates: () => material.listeners.map((identity, index) => ({ listener: String(index), notAfterMs: identity.certificate.notAfter.getTime() })),
+    revocation: () =>
+      generation.bundles.map((bundle) => ({ bundle: bundle.name, kind: bundle.source.kind, ...bundle.source.stats(clock()) })),
+    serverCertificates: () =>
+      material.listeners.map((identity, index) => ({ listener: String(index), notAfterMs: identity.certificate.notAfter.getTime() })),
     openConnections: () => budget.establishedCount,
     handshakingConnections: () => budget.handshakeCount,
     waitingConnections: () => waiting.size,
   });
   const { limits } = options.config;
   const minHandshakeTimeoutMs = Math.min(MIN_HANDSHAKE_TIMEOUT_MS, limits.handshakeTimeoutMs);
-  const budget = new ConnectionBudget<Socket>({ maxConnections: limits.maxConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs, minHandshakeTimeoutMs }, (reason) => metrics.connectionDrops.inc({ reason }));
+  const budget = new ConnectionBudget<Socket>(
+    { maxConnections: limits.maxConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs, minHandshakeTimeoutMs },
+    (reason) => metrics.connectionDrops.inc({ reason }),
+  );
   // Nothing in it finishes a handshake, and its deadline is each connection's own timer: it only evicts.
-  const waiting = new ConnectionBudget<Socket>({ maxConnections: limits.maxWaitingConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs, minHandshakeTimeoutMs }, () => metrics.connectionDrops.inc({ reason: 'evicted_waiting' }));
+  const waiting = new ConnectionBudget<Socket>(
+    { maxConnections: limits.maxWaitingConnections, handshakeTimeoutMs: limits.handshakeTimeoutMs, minHandshakeTimeoutMs },
+    () => metrics.connectionDrops.inc({ reason: 'evicted_waiting' }),
+  );
   const helloQueue = new ClientHelloQueue({
     perTurn: CLIENT_HELLOS_PER_TURN,
     maxWaitMs: CLIENT_HELLO_MAX_WAIT_MS,
@@ -157,7 +176,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const readConfigFile = (path: string): Promise<Buffer> => readFile(configPath(options.baseDir, path));
-  const newGeneration = (config: GatewayConfig, loaded: GatewayMaterial, previous: GatewayGeneration | undefined): Promise<GatewayGeneration> =>
+  const newGeneration = (
+    config: GatewayConfig,
+    loaded: GatewayMaterial,
+    previous: GatewayGeneration | undefined,
+  ): Promise<GatewayGeneration> =>
     buildGeneration({
       id: ++generationId,
       config,
@@ -176,7 +199,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       onError: options.onError,
       onDisagreement: (failure, certificate) => {
         metrics.validatorDisagreements.inc({ code: failure.code });
-        options.onError(new Error(`OpenSSL accepted the client certificate ${certificate.fingerprintSha256} (serial ${certificate.serialNumber}) but the strict validator refused it: ${failure.code}: ${failure.detail}`));
+        options.onError(
+          new Error(
+            `OpenSSL accepted the client certificate ${certificate.fingerprintSha256} (serial ${certificate.serialNumber}) but the strict validator refused it: ${failure.code}: ${failure.detail}`,
+          ),
+        );
       },
     });
 
@@ -236,7 +263,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         http1: handler.http1Hooks(),
         onHttp2Request: handler.http2Handler(),
         // Accepted: verified by OpenSSL, or without certificate where a route is optional.
-        onSecureConnection: (socket) => metrics.handshakes.inc({ result: 'accepted', reason: socket.authorized ? 'none' : 'no_certificate' }),
+        onSecureConnection: (socket) =>
+          metrics.handshakes.inc({ result: 'accepted', reason: socket.authorized ? 'none' : 'no_certificate' }),
         onHandshakeRefused: (refusal) => {
           metrics.handshakes.inc({ result: 'rejected', reason: refusal.reason });
           accessLog.refusedHandshake(refusal);
@@ -271,7 +299,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const retiring = new Map<NodeJS.Timeout, () => Promise<void>>();
 
   async function applyReload(next: GatewayConfig): Promise<void> {
-    if (listenerKey(next) !== listenerKey(config)) throw new SymbolonError('GATEWAY_RELOAD_REFUSED', 'listener or admin addresses changed: restart the gateway to move them');
+    if (listenerKey(next) !== listenerKey(config))
+      throw new SymbolonError('GATEWAY_RELOAD_REFUSED', 'listener or admin addresses changed: restart the gateway to move them');
     const loaded = await loadGatewayMaterial(next, options.baseDir, options.builtIn);
     const previous = generation;
     // All or nothing: the whole new generation is built and started before anything is swapped in;
@@ -310,10 +339,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // Old upstream pools and sources close once requests in flight can no longer need them.
     const kept = new Set(built.bundles.map((bundle) => bundle.source));
     const retire = (): Promise<void> => closeGeneration(previous, kept, options.onError);
-    const timer = setTimeout(() => {
-      retiring.delete(timer);
-      void retire();
-    }, next.routes.reduce((longest, route) => Math.max(longest, route.upstreamTimeoutMs), 0) + 1000);
+    const timer = setTimeout(
+      () => {
+        retiring.delete(timer);
+        void retire();
+      },
+      next.routes.reduce((longest, route) => Math.max(longest, route.upstreamTimeoutMs), 0) + 1000,
+    );
     timer.unref();
     retiring.set(timer, retire);
   }
@@ -353,4 +385,3 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     },
   };
 }
-

@@ -83,8 +83,10 @@ export class OcspStapler {
     const der = Buffer.from(await response.arrayBuffer());
     const parsed = parseOcspResponse(der);
     const single = parsed.basic?.responses.find((candidate) => candidate.certId.der.equals(certId.der));
-    if (parsed.status !== 'successful' || single === undefined) throw new Error(`OCSP stapling: ${this.url} gave no answer for the gateway certificate (${parsed.status})`);
-    if (single.certStatus.status !== 'good') throw new Error(`OCSP stapling: the responder says the gateway certificate is ${single.certStatus.status}`);
+    if (parsed.status !== 'successful' || single === undefined)
+      throw new Error(`OCSP stapling: ${this.url} gave no answer for the gateway certificate (${parsed.status})`);
+    if (single.certStatus.status !== 'good')
+      throw new Error(`OCSP stapling: the responder says the gateway certificate is ${single.certStatus.status}`);
     const nextUpdateMs = single.nextUpdate?.getTime() ?? this.options.clock().getTime() + MIN_REFRESH_MS;
     return { der, nextUpdateMs };
   }

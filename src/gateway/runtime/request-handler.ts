@@ -114,14 +114,25 @@ export class RequestHandler {
     const generation = this.options.current();
     const now = this.options.clock();
     const lookup = generation.table.lookup(host, target);
-    if (!lookup.ok) return { outcome: 'rejected', reason: lookup.reason, route: undefined, target, headers: NO_HEADERS, certificate: undefined };
+    if (!lookup.ok)
+      return { outcome: 'rejected', reason: lookup.reason, route: undefined, target, headers: NO_HEADERS, certificate: undefined };
     const upstreamTarget = lookup.target;
     const route = generation.routes[lookup.entry.route]!;
     const state = this.stateOf(connection, socket, generation, now);
     const verdict = state.verdict;
     const certificate = certificateOf(verdict);
-    const reject = (reason: RejectionReason): RequestDecision => ({ outcome: 'rejected', reason, route, target: upstreamTarget, headers: NO_HEADERS, certificate });
-    if (verdict.state === 'none') return lookup.entry.clientCertificate === 'required' ? reject('no_certificate') : { outcome: 'allowed', reason: undefined, route, target: upstreamTarget, headers: NO_HEADERS, certificate };
+    const reject = (reason: RejectionReason): RequestDecision => ({
+      outcome: 'rejected',
+      reason,
+      route,
+      target: upstreamTarget,
+      headers: NO_HEADERS,
+      certificate,
+    });
+    if (verdict.state === 'none')
+      return lookup.entry.clientCertificate === 'required'
+        ? reject('no_certificate')
+        : { outcome: 'allowed', reason: undefined, route, target: upstreamTarget, headers: NO_HEADERS, certificate };
     // A certificate that was presented and failed is refused even where one is optional.
     if (verdict.state === 'refused') return reject(verdict.reason);
     const { identity } = verdict;
@@ -149,7 +160,11 @@ export class RequestHandler {
       let headers = memo.headers.get(route.headers);
       if (headers === undefined) {
         const by = this.options.by();
-        headers = identityHeaders(route.headers, { certificate: identity.certificate, chain: identity.intermediates }, by === undefined ? {} : { by });
+        headers = identityHeaders(
+          route.headers,
+          { certificate: identity.certificate, chain: identity.intermediates },
+          by === undefined ? {} : { by },
+        );
         memo.headers.set(route.headers, headers);
       }
       return { outcome, reason: undefined, route, target: upstreamTarget, headers, certificate };
@@ -160,7 +175,15 @@ export class RequestHandler {
   }
 
   /** Metrics and the access log line of one finished exchange. */
-  record(exchange: Exchange, decision: RequestDecision | undefined, status: number, reason: RejectionReason | undefined, upstreamMs: number | undefined, durationMs: number, detail?: string): void {
+  record(
+    exchange: Exchange,
+    decision: RequestDecision | undefined,
+    status: number,
+    reason: RejectionReason | undefined,
+    upstreamMs: number | undefined,
+    durationMs: number,
+    detail?: string,
+  ): void {
     const { metrics } = this.options;
     const route = decision?.route?.label ?? 'none';
     metrics.countRequest(route, status);
@@ -173,7 +196,7 @@ export class RequestHandler {
       httpVersion: exchange.httpVersion,
       status,
       route: decision?.route?.label,
-      decision: reason !== undefined ? 'rejected' : decision?.outcome ?? 'rejected',
+      decision: reason !== undefined ? 'rejected' : (decision?.outcome ?? 'rejected'),
       reason,
       upstreamMs,
       durationMs,
@@ -196,7 +219,21 @@ export class RequestHandler {
       },
       record: (end) => {
         const { head } = end;
-        this.record({ method: head.method, host: head.authority ?? '', target: head.target, httpVersion: `1.${head.versionMinor}`, remoteAddress: end.remoteAddress }, end.context, end.status, end.reason, end.upstreamMs, end.durationMs, end.detail);
+        this.record(
+          {
+            method: head.method,
+            host: head.authority ?? '',
+            target: head.target,
+            httpVersion: `1.${head.versionMinor}`,
+            remoteAddress: end.remoteAddress,
+          },
+          end.context,
+          end.status,
+          end.reason,
+          end.upstreamMs,
+          end.durationMs,
+          end.detail,
+        );
       },
       malformed: (reason) => {
         this.options.metrics.countRequest('none', REJECTION_REASONS[reason].status);
@@ -221,7 +258,13 @@ export class RequestHandler {
     const target = req.url ?? '/';
     const session = req.stream.session;
     const socket = session?.socket as TLSSocket;
-    const exchange: Exchange = { method: req.method ?? '', host: req.authority ?? '', target, httpVersion: req.httpVersion, remoteAddress: socket?.remoteAddress };
+    const exchange: Exchange = {
+      method: req.method ?? '',
+      host: req.authority ?? '',
+      target,
+      httpVersion: req.httpVersion,
+      remoteAddress: socket?.remoteAddress,
+    };
     let decision = this.decide(session ?? req.socket, socket, exchange.host, target);
     if (decision instanceof Promise) decision = await decision;
     const route = decision.route;
@@ -233,7 +276,15 @@ export class RequestHandler {
     const outcome = await route.proxy.forward(req, res, decision.headers, decision.target);
     if (outcome.failure !== undefined) {
       this.reject(res, outcome.failure);
-      return this.record(exchange, decision, REJECTION_REASONS[outcome.failure].status, outcome.failure, undefined, performance.now() - started, outcome.detail);
+      return this.record(
+        exchange,
+        decision,
+        REJECTION_REASONS[outcome.failure].status,
+        outcome.failure,
+        undefined,
+        performance.now() - started,
+        outcome.detail,
+      );
     }
     this.record(exchange, decision, outcome.status, undefined, outcome.upstreamMs, performance.now() - started, outcome.detail);
   }

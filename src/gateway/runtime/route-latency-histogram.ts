@@ -18,8 +18,21 @@ export class RouteLatencyHistogram extends Histogram<'route'> {
   private readonly byRoute = new Map<string, RouteLatency>();
   private readonly upperBounds: readonly number[];
 
-  constructor(private readonly settings: { readonly name: string; readonly help: string; readonly buckets: readonly number[]; readonly registers: Registry[] }) {
-    super({ name: settings.name, help: settings.help, labelNames: ['route'], buckets: [...settings.buckets], registers: settings.registers });
+  constructor(
+    private readonly settings: {
+      readonly name: string;
+      readonly help: string;
+      readonly buckets: readonly number[];
+      readonly registers: Registry[];
+    },
+  ) {
+    super({
+      name: settings.name,
+      help: settings.help,
+      labelNames: ['route'],
+      buckets: [...settings.buckets],
+      registers: settings.registers,
+    });
     this.upperBounds = [...settings.buckets].sort((a, b) => a - b);
   }
 

@@ -90,12 +90,23 @@ export class UpstreamProxy {
       connectTimeout: Math.min(options.timeoutMs, 10_000),
       keepAliveTimeout: 30_000,
       ...(url.protocol === 'https:' && tls !== undefined
-        ? { connect: { ...(tls.ca === undefined ? {} : { ca: tls.ca }), ...(tls.cert === undefined ? {} : { cert: tls.cert, key: tls.key }), ...(tls.serverName === undefined ? {} : { servername: tls.serverName }) } }
+        ? {
+            connect: {
+              ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+              ...(tls.cert === undefined ? {} : { cert: tls.cert, key: tls.key }),
+              ...(tls.serverName === undefined ? {} : { servername: tls.serverName }),
+            },
+          }
         : {}),
     });
   }
 
-  forward(req: Http2ServerRequest, res: Http2ServerResponse, added: Readonly<Record<string, string>>, target: string): Promise<ProxyOutcome> {
+  forward(
+    req: Http2ServerRequest,
+    res: Http2ServerResponse,
+    added: Readonly<Record<string, string>>,
+    target: string,
+  ): Promise<ProxyOutcome> {
     const headers = this.requestHeaders(req, added);
     const started = performance.now();
     return new Promise((resolve) => {
@@ -152,10 +163,18 @@ export class UpstreamProxy {
             finish({ status, upstreamMs, detail: error.message });
             return;
           }
-          finish({ status: 0, upstreamMs, failure: TIMEOUT_CODES.has(code) ? 'upstream_timeout' : 'upstream_unavailable', detail: error.message });
+          finish({
+            status: 0,
+            upstreamMs,
+            failure: TIMEOUT_CODES.has(code) ? 'upstream_timeout' : 'upstream_unavailable',
+            detail: error.message,
+          });
         },
       };
-      this.pool.dispatch({ path: this.basePath + target, method: req.method as Dispatcher.HttpMethod, headers, body: hasBody(req) ? req : null }, handler);
+      this.pool.dispatch(
+        { path: this.basePath + target, method: req.method as Dispatcher.HttpMethod, headers, body: hasBody(req) ? req : null },
+        handler,
+      );
     });
   }
 
@@ -188,4 +207,3 @@ export class UpstreamProxy {
     return this.pool.close();
   }
 }
-

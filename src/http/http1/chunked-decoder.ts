@@ -1,7 +1,6 @@
 import { SymbolonError } from '../../errors.js';
 import { CR, FIELD_VALUE_BYTE, FieldLineState, HTAB, LF, SP, describeFieldLineProblem, stepFieldLine } from './field-syntax.js';
 
-
 export interface ChunkedLimits {
   /** Longest chunk-size line, size and extensions without the CRLF. */
   readonly maxLineBytes: number;

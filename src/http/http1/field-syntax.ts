@@ -127,7 +127,9 @@ export function parseContentLength(text: string): number {
 
 /** Whether buffer[0..end) ends with CRLFCRLF, as a head from findHeadEnd does. */
 export function endsWithEmptyLine(buffer: Buffer, end: number): boolean {
-  return end >= 4 && end <= buffer.length && buffer[end - 4] === CR && buffer[end - 3] === LF && buffer[end - 2] === CR && buffer[end - 1] === LF;
+  return (
+    end >= 4 && end <= buffer.length && buffer[end - 4] === CR && buffer[end - 3] === LF && buffer[end - 2] === CR && buffer[end - 1] === LF
+  );
 }
 
 /** Index of the first byte after the leading empty lines, or -1 when there are more than allowed. */

@@ -94,17 +94,20 @@ export function parseRequestHead(buffer: Buffer, end: number, limits: HeadLimits
   // RFC 9112 3: request-line = method SP request-target SP HTTP-version, single spaces.
   const methodStart = position;
   while (TCHAR[buffer[position]!] === 1) position++;
-  if (position === methodStart || buffer[position] !== SP) return fail('bad_request', 'the request line does not start with a method token and one space');
+  if (position === methodStart || buffer[position] !== SP)
+    return fail('bad_request', 'the request line does not start with a method token and one space');
   const method = text.slice(methodStart, position);
 
   const targetStart = ++position;
   while (isTargetByte(buffer[position]!)) position++;
-  if (position === targetStart || buffer[position] !== SP) return fail('bad_request', 'the request target is empty, holds a byte outside 0x21-0x7E, or is not followed by one space');
+  if (position === targetStart || buffer[position] !== SP)
+    return fail('bad_request', 'the request target is empty, holds a byte outside 0x21-0x7E, or is not followed by one space');
   const targetEnd = position;
 
   const versionStart = ++position;
   while (isTargetByte(buffer[position]!)) position++;
-  if (buffer[position] !== CR || buffer[position + 1] !== LF) return fail('bad_request', 'the request line does not end in HTTP-version CRLF');
+  if (buffer[position] !== CR || buffer[position + 1] !== LF)
+    return fail('bad_request', 'the request line does not end in HTTP-version CRLF');
   const version = parseHttpVersion(buffer, versionStart, position);
   if (version === -2) return fail('bad_request', 'the request line does not end in an HTTP version');
   if (version === -1) return fail('version_not_supported', 'the HTTP version is not 1.0 or 1.1');
@@ -193,7 +196,8 @@ export function parseRequestHead(buffer: Buffer, end: number, limits: HeadLimits
     const last = codings.length - 1;
     for (let index = 0; index < last; index++) {
       const coding = codings[index]!;
-      if (coding.length === 0 || equalsIgnoringCase(coding, 'chunked')) return fail('bad_request', 'Transfer-Encoding has an empty item or chunked before the final coding');
+      if (coding.length === 0 || equalsIgnoringCase(coding, 'chunked'))
+        return fail('bad_request', 'Transfer-Encoding has an empty item or chunked before the final coding');
     }
     // RFC 9112 6.3: a request whose final coding is not chunked has no determinable length.
     if (!equalsIgnoringCase(codings[last]!, 'chunked')) return fail('bad_request', 'the final transfer coding is not chunked');

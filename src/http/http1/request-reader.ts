@@ -13,7 +13,10 @@ export interface RequestHeadLimits {
 
 /** What `readHead` found in the bytes read so far. */
 /** `length`: the head's bytes, still held until `take(length)` consumes them. */
-export type HeadRead = { readonly kind: 'incomplete' } | { readonly kind: 'head'; readonly head: RequestHead; readonly length: number } | Omit<HeadError, 'ok'> & { readonly kind: 'refused' };
+export type HeadRead =
+  | { readonly kind: 'incomplete' }
+  | { readonly kind: 'head'; readonly head: RequestHead; readonly length: number }
+  | (Omit<HeadError, 'ok'> & { readonly kind: 'refused' });
 
 const INCOMPLETE: HeadRead = Object.freeze({ kind: 'incomplete' });
 
@@ -91,14 +94,19 @@ export class RequestReader {
     const end = findHeadEnd(buffer, this.searchedTo);
     if (end < 0) {
       this.searchedTo = buffer.length;
-      if (buffer.length > limits.maxHeaderBytes) return { kind: 'refused', reason: 'header_too_large', message: 'the request head is larger than maxHeaderBytes' };
+      if (buffer.length > limits.maxHeaderBytes)
+        return { kind: 'refused', reason: 'header_too_large', message: 'the request head is larger than maxHeaderBytes' };
       // A head ended by bare LFs would otherwise wait for the headers timeout.
-      if (buffer.includes(LF_LF)) return { kind: 'refused', reason: 'bad_request', message: 'the request head ends its lines with a bare LF' };
+      if (buffer.includes(LF_LF))
+        return { kind: 'refused', reason: 'bad_request', message: 'the request head ends its lines with a bare LF' };
       return INCOMPLETE;
     }
-    if (end > limits.maxHeaderBytes) return { kind: 'refused', reason: 'header_too_large', message: 'the request head is larger than maxHeaderBytes' };
+    if (end > limits.maxHeaderBytes)
+      return { kind: 'refused', reason: 'header_too_large', message: 'the request head is larger than maxHeaderBytes' };
     const parsed = parseRequestHead(buffer, end, { maxFields: limits.maxHeaderFields });
     this.searchedTo = 0;
-    return parsed.ok ? { kind: 'head', head: parsed.head, length: end } : { kind: 'refused', reason: parsed.reason, message: parsed.message };
+    return parsed.ok
+      ? { kind: 'head', head: parsed.head, length: end }
+      : { kind: 'refused', reason: parsed.reason, message: parsed.message };
   }
 }

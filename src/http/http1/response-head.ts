@@ -83,7 +83,8 @@ export function parseResponseHead(buffer: Buffer, end: number, requestMethod: st
   const hundreds = buffer[position + 1];
   const tens = buffer[position + 2];
   const units = buffer[position + 3];
-  if (buffer[position] !== SP || !isDigit(hundreds) || !isDigit(tens) || !isDigit(units)) return fail('the status line has no three-digit status code');
+  if (buffer[position] !== SP || !isDigit(hundreds) || !isDigit(tens) || !isDigit(units))
+    return fail('the status line has no three-digit status code');
   const status = (hundreds - 0x30) * 100 + (tens - 0x30) * 10 + (units - 0x30);
   if (status < 100 || status > 599) return fail('the status code is not in 100..599');
   position += 4;

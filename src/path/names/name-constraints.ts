@@ -89,7 +89,14 @@ function constraintsOf(ca: Certificate): CompiledConstraints | null {
   let value = compiled.get(ca);
   if (value === undefined) {
     const nc = ca.nameConstraints;
-    value = nc === undefined ? null : { permitted: compileSubtrees(nc.permitted), excluded: compileSubtrees(nc.excluded), size: nc.permitted.length + nc.excluded.length };
+    value =
+      nc === undefined
+        ? null
+        : {
+            permitted: compileSubtrees(nc.permitted),
+            excluded: compileSubtrees(nc.excluded),
+            size: nc.permitted.length + nc.excluded.length,
+          };
     compiled.set(ca, value);
   }
   return value;
@@ -249,7 +256,9 @@ function isWithinAny(subtrees: Subtrees, name: CheckedName, isExcludedCheck: boo
     case 'dns': {
       if (!DNS_NAME.test(name.value)) return undefined;
       const isWildcard = name.value.startsWith('*.');
-      return subtrees.dns.some((base) => (isWildcard && isExcludedCheck ? isWildcardTouching(name.value, base) : isDnsWithin(name.value, base)));
+      return subtrees.dns.some((base) =>
+        isWildcard && isExcludedCheck ? isWildcardTouching(name.value, base) : isDnsWithin(name.value, base),
+      );
     }
     case 'email':
       if (name.value.lastIndexOf('@') <= 0) return undefined;
@@ -281,7 +290,12 @@ function isWithinAny(subtrees: Subtrees, name: CheckedName, isExcludedCheck: boo
  * malformed DNS name, a URI without a host, an otherName) is refused. Throws PATH_LIMIT_EXCEEDED when
  * the comparisons would exceed the budget.
  */
-export function nameConstraintViolation(ca: Certificate, certificate: Certificate, isLeaf: boolean, budget: WorkBudget): string | undefined {
+export function nameConstraintViolation(
+  ca: Certificate,
+  certificate: Certificate,
+  isLeaf: boolean,
+  budget: WorkBudget,
+): string | undefined {
   const constraints = constraintsOf(ca);
   if (constraints === null) return undefined;
   const names = namesOf(certificate, isLeaf);

@@ -35,7 +35,10 @@ function isEmailMatch(presented: string, reference: string): boolean {
   const at = presented.lastIndexOf('@');
   const refAt = reference.lastIndexOf('@');
   if (at <= 0 || refAt <= 0) return false;
-  return presented.slice(0, at) === reference.slice(0, refAt) && presented.slice(at + 1).toLowerCase() === reference.slice(refAt + 1).toLowerCase();
+  return (
+    presented.slice(0, at) === reference.slice(0, refAt) &&
+    presented.slice(at + 1).toLowerCase() === reference.slice(refAt + 1).toLowerCase()
+  );
 }
 
 function isUriMatch(presented: string, reference: string): boolean {
@@ -44,7 +47,11 @@ function isUriMatch(presented: string, reference: string): boolean {
   const presentedHost = uriHost(presented);
   const referenceHost = uriHost(reference);
   if (presentedHost === undefined || presentedHost !== referenceHost) return false;
-  const normalise = (uri: string): string => uri.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i, (_all, scheme: string, authority: string) => scheme.toLowerCase() + authority.toLowerCase());
+  const normalise = (uri: string): string =>
+    uri.replace(
+      /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i,
+      (_all, scheme: string, authority: string) => scheme.toLowerCase() + authority.toLowerCase(),
+    );
   return normalise(presented) === normalise(reference);
 }
 

@@ -15,7 +15,6 @@ export interface UsageViolation {
   readonly detail: string;
 }
 
-
 /**
  * Extended key usage along the path (leaf first, anchor last).
  *
@@ -40,17 +39,27 @@ export function extendedKeyUsageViolation(path: readonly Certificate[], purpose:
     const usages = path[i]!.extKeyUsage;
     if (usages === undefined || usages.includes(OID.anyExtendedKeyUsage)) continue;
     if (wanted !== undefined && !usages.includes(wanted)) {
-      return { certificateIndex: i, detail: `CA certificate ${i} restricts its chain to extended key usages that do not include ${purpose} authentication` };
+      return {
+        certificateIndex: i,
+        detail: `CA certificate ${i} restricts its chain to extended key usages that do not include ${purpose} authentication`,
+      };
     }
     allowed = allowed === undefined ? new Set(usages) : new Set(usages.filter((usage) => allowed!.has(usage)));
-    if (allowed.size === 0) return { certificateIndex: i, detail: `the extended key usages of the CA certificates above ${i} have no purpose in common` };
+    if (allowed.size === 0)
+      return { certificateIndex: i, detail: `the extended key usages of the CA certificates above ${i} have no purpose in common` };
   }
   const leafUsages = path[0]!.extKeyUsage;
   if (wanted !== undefined) {
-    if (leafUsages !== undefined && !leafUsages.includes(wanted)) return { certificateIndex: 0, detail: `the certificate's extended key usage does not include ${purpose} authentication` };
+    if (leafUsages !== undefined && !leafUsages.includes(wanted))
+      return { certificateIndex: 0, detail: `the certificate's extended key usage does not include ${purpose} authentication` };
     return undefined;
   }
-  if (allowed !== undefined && leafUsages !== undefined && !leafUsages.includes(OID.anyExtendedKeyUsage) && !leafUsages.some((usage) => allowed.has(usage))) {
+  if (
+    allowed !== undefined &&
+    leafUsages !== undefined &&
+    !leafUsages.includes(OID.anyExtendedKeyUsage) &&
+    !leafUsages.some((usage) => allowed.has(usage))
+  ) {
     return { certificateIndex: 0, detail: 'the certificate has no extended key usage that its CA certificates allow' };
   }
   return undefined;

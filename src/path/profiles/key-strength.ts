@@ -16,7 +16,10 @@ export function weakKeyReason(key: PublicKeyInfo): string | undefined {
     if (bits % 8 !== 0) return `an RSA key of ${bits} bits, not a multiple of 8`;
     return undefined;
   }
-  if (key.algorithm === 'ec') return key.curve !== undefined && STRONG_CURVES.has(key.curve) ? undefined : `an EC key on curve ${key.curve ?? 'unknown'}, not P-256, P-384 or P-521`;
+  if (key.algorithm === 'ec')
+    return key.curve !== undefined && STRONG_CURVES.has(key.curve)
+      ? undefined
+      : `an EC key on curve ${key.curve ?? 'unknown'}, not P-256, P-384 or P-521`;
   if (key.algorithmOid === DSA) return 'a DSA key';
   return undefined;
 }

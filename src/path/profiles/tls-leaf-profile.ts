@@ -21,12 +21,27 @@ function commonNames(certificate: Certificate): string[] {
 export function tlsLeafFailure(leaf: Certificate, purpose: PathPurpose): PathFailure | undefined {
   if (purpose === 'any') return undefined;
   const usages = leaf.extKeyUsage;
-  if (usages === undefined) return pathFailure('PATH_TLS_EXTENDED_KEY_USAGE_MISSING', 0, `the certificate has no extendedKeyUsage, which a TLS ${purpose} certificate must carry`);
-  if (usages.includes(OID.anyExtendedKeyUsage)) return pathFailure('PATH_TLS_ANY_EXTENDED_KEY_USAGE', 0, `the certificate lists anyExtendedKeyUsage, which a TLS ${purpose} certificate must not`);
+  if (usages === undefined)
+    return pathFailure(
+      'PATH_TLS_EXTENDED_KEY_USAGE_MISSING',
+      0,
+      `the certificate has no extendedKeyUsage, which a TLS ${purpose} certificate must carry`,
+    );
+  if (usages.includes(OID.anyExtendedKeyUsage))
+    return pathFailure(
+      'PATH_TLS_ANY_EXTENDED_KEY_USAGE',
+      0,
+      `the certificate lists anyExtendedKeyUsage, which a TLS ${purpose} certificate must not`,
+    );
   if (purpose !== 'server') return undefined;
   const sanNames = new Set([...leaf.dnsNames.map((name) => withoutFinalDot(name.toLowerCase())), ...leaf.ipAddresses]);
   for (const cn of commonNames(leaf)) {
-    if (!sanNames.has(withoutFinalDot(cn.toLowerCase()))) return pathFailure('PATH_SERVER_COMMON_NAME_NOT_IN_SAN', 0, `the server certificate's subject CN ${JSON.stringify(cn)} is not one of its DNS or IP subjectAltNames`);
+    if (!sanNames.has(withoutFinalDot(cn.toLowerCase())))
+      return pathFailure(
+        'PATH_SERVER_COMMON_NAME_NOT_IN_SAN',
+        0,
+        `the server certificate's subject CN ${JSON.stringify(cn)} is not one of its DNS or IP subjectAltNames`,
+      );
   }
   return undefined;
 }

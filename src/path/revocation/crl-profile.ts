@@ -9,7 +9,11 @@ import type { ValidationProfile } from '../profiles/validation-profile.js';
  * one is still used, as RFC 5280 6.3 does not depend on it. Returns the code and a sentence, or
  * undefined; `which` names the CRL in the sentence.
  */
-export function crlProfileViolation(crl: Pick<CertificateList, 'extensions'>, profile: ValidationProfile, which: string): { readonly code: PathErrorCode; readonly detail: string } | undefined {
+export function crlProfileViolation(
+  crl: Pick<CertificateList, 'extensions'>,
+  profile: ValidationProfile,
+  which: string,
+): { readonly code: PathErrorCode; readonly detail: string } | undefined {
   if (profile !== 'strict') return undefined;
   const extension = crl.extensions.find((candidate) => candidate.oid === OID.crlNumber);
   if (extension === undefined) return { code: 'PATH_CRL_NUMBER_MISSING', detail: `${which} has no cRLNumber` };

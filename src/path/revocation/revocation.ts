@@ -56,7 +56,16 @@ const PROCESSED_CRL_EXTENSIONS: ReadonlySet<string> = new Set([
 ]);
 
 // RFC 5280 5.3.1 / 6.3.3: the reasons a set of CRLs must cover together (ReasonFlags less `unused`).
-const ALL_REASONS: readonly string[] = ['keyCompromise', 'cACompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation', 'certificateHold', 'privilegeWithdrawn', 'aACompromise'];
+const ALL_REASONS: readonly string[] = [
+  'keyCompromise',
+  'cACompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'certificateHold',
+  'privilegeWithdrawn',
+  'aACompromise',
+];
 const REMOVE_FROM_CRL = CRL_REASONS.indexOf('removeFromCRL');
 /** How deep CRL signer paths may nest (a CRL signer whose CRL has its own signer, ...). */
 const MAX_SIGNER_DEPTH = 4;
@@ -70,7 +79,6 @@ interface DistributionPoint {
 }
 
 const IMPLIED_POINT: DistributionPoint = Object.freeze({});
-
 
 const crlKeys = new WeakMap<RevocationList, { readonly issuer: string; readonly scope: string }>();
 
@@ -129,7 +137,11 @@ function generalNameKey(name: GeneralName): string {
 }
 
 /** The names of a distribution point, a relative name completed with the name it is relative to (RFC 5280 4.2.1.13). */
-function pointNames(fullName: readonly GeneralName[] | undefined, relative: readonly NameAttribute[] | undefined, relativeTo: readonly DistinguishedName[]): string[] {
+function pointNames(
+  fullName: readonly GeneralName[] | undefined,
+  relative: readonly NameAttribute[] | undefined,
+  relativeTo: readonly DistinguishedName[],
+): string[] {
   if (fullName !== undefined) return fullName.map(generalNameKey);
   if (relative !== undefined) return relativeTo.map((base) => `dirName:${nameKey([...base, [...relative]])}`);
   return [];
@@ -162,7 +174,8 @@ function isInScope(crl: RevocationList, certificate: Certificate, point: Distrib
   // (b)(2)(i): a named IDP shares a name with the point's name, or with its cRLIssuer when the point has no name.
   const idpNames = pointNames(idp.fullName, idp.nameRelativeToCrlIssuer, [crl.issuer]);
   if (idpNames.length === 0) return true;
-  const relativeTo = point.crlIssuer !== undefined ? point.crlIssuer.flatMap((name) => (name.type === 'dirName' ? [name.value] : [])) : [certificate.issuer];
+  const relativeTo =
+    point.crlIssuer !== undefined ? point.crlIssuer.flatMap((name) => (name.type === 'dirName' ? [name.value] : [])) : [certificate.issuer];
   const names = pointNames(point.fullName, point.nameRelativeToCrlIssuer, relativeTo);
   // A certificate that names no point is not in a partition that names one: the CRL does not cover it.
   if (names.length === 0) return point.crlIssuer !== undefined && sharesName(idpNames, point.crlIssuer.map(generalNameKey));
@@ -172,7 +185,9 @@ function isInScope(crl: RevocationList, certificate: Certificate, point: Distrib
 /** RFC 5280 6.3.3 (d): the reasons this CRL can settle for the certificate through this point. */
 function interimReasons(crl: RevocationList, point: DistributionPoint): string[] {
   const only = crl.issuingDistributionPoint?.onlySomeReasons;
-  return ALL_REASONS.filter((reason) => (only === undefined || only.includes(reason)) && (point.reasons === undefined || point.reasons.includes(reason)));
+  return ALL_REASONS.filter(
+    (reason) => (only === undefined || only.includes(reason)) && (point.reasons === undefined || point.reasons.includes(reason)),
+  );
 }
 
 /** The reasonCode of the certificate's entry in `crl` (-1 for none), or undefined when it is not listed. */
@@ -201,11 +216,13 @@ function reasonName(code: number): string {
 /** What makes a CRL unusable whoever signed it (RFC 5280 5.2, 5.3), or undefined. */
 function unusable(crl: RevocationList): string | undefined {
   for (const extension of crl.extensions) {
-    if (extension.critical && !PROCESSED_CRL_EXTENSIONS.has(extension.oid)) return `${describeCrl(crl)} has critical extension ${extension.oid}, which Symbolon does not process`;
+    if (extension.critical && !PROCESSED_CRL_EXTENSIONS.has(extension.oid))
+      return `${describeCrl(crl)} has critical extension ${extension.oid}, which Symbolon does not process`;
   }
   const entry = crl.entries.unprocessedCriticalEntryExtension;
   if (entry !== undefined) return `${describeCrl(crl)} has an entry with critical extension ${entry}, which Symbolon does not process`;
-  if (crl.signatureAlgorithm === undefined) return `${describeCrl(crl)} is signed with ${crl.signatureAlgorithmOid}, which Symbolon does not verify`;
+  if (crl.signatureAlgorithm === undefined)
+    return `${describeCrl(crl)} is signed with ${crl.signatureAlgorithmOid}, which Symbolon does not verify`;
   return undefined;
 }
 
@@ -272,7 +289,9 @@ class RevocationRun {
       at,
       budget,
       maxIntermediates: DEFAULT_PATH_LIMITS.maxIntermediates,
-      checkPath: (signerPath) => checkCandidatePath(signerPath, { at, purpose: 'any', budget, profile: this.options.profile ?? 'strict' }) ?? this.check(signerPath, depth + 1).failure,
+      checkPath: (signerPath) =>
+        checkCandidatePath(signerPath, { at, purpose: 'any', budget, profile: this.options.profile ?? 'strict' }) ??
+        this.check(signerPath, depth + 1).failure,
     });
     this.inProgress.delete(key);
     const isValid = 'path' in outcome;
@@ -306,11 +325,14 @@ class RevocationRun {
       const certificate = path[index]!;
       const reasonsMask = new Set<string>();
       let refusal: PathFailure | undefined;
-      const points: readonly DistributionPoint[] = certificate.distributionPoints.length > 0 ? certificate.distributionPoints : [IMPLIED_POINT];
+      const points: readonly DistributionPoint[] =
+        certificate.distributionPoints.length > 0 ? certificate.distributionPoints : [IMPLIED_POINT];
       const candidates = new Set<RevocationList>();
       for (const point of points) {
         const named = point.crlIssuer === undefined ? [issuerKey(certificate)] : dirNameKeys(point.crlIssuer);
-        for (const issuer of named) for (const crl of this.byIssuer.get(issuer) ?? []) if (crl.deltaCrlIndicator === undefined && isInScope(crl, certificate, point)) candidates.add(crl);
+        for (const issuer of named)
+          for (const crl of this.byIssuer.get(issuer) ?? [])
+            if (crl.deltaCrlIndicator === undefined && isInScope(crl, certificate, point)) candidates.add(crl);
       }
       // 6.3.3 (a): of the complete CRLs of one scope, the newest whose signer is found is the one used.
       const byScope = new Map<string, RevocationList[]>();
@@ -320,7 +342,13 @@ class RevocationRun {
         else list.push(crl);
       }
       for (const group of byScope.values()) {
-        group.sort((a, b) => (a.crlNumber !== undefined && b.crlNumber !== undefined && a.crlNumber !== b.crlNumber ? (a.crlNumber > b.crlNumber ? -1 : 1) : b.thisUpdate.getTime() - a.thisUpdate.getTime()));
+        group.sort((a, b) =>
+          a.crlNumber !== undefined && b.crlNumber !== undefined && a.crlNumber !== b.crlNumber
+            ? a.crlNumber > b.crlNumber
+              ? -1
+              : 1
+            : b.thisUpdate.getTime() - a.thisUpdate.getTime(),
+        );
         for (const crl of group) {
           const problem = unusable(crl);
           if (problem !== undefined) {
@@ -329,12 +357,20 @@ class RevocationRun {
           }
           const violation = crlProfileViolation(crl, this.options.profile ?? 'strict', describeCrl(crl));
           if (violation !== undefined) {
-            refusal ??= pathFailure(violation.code, index, `${violation.detail}, so it cannot tell whether certificate ${index} is revoked`);
+            refusal ??= pathFailure(
+              violation.code,
+              index,
+              `${violation.detail}, so it cannot tell whether certificate ${index} is revoked`,
+            );
             continue;
           }
           const signer = this.signerOf(crl, path, index, depth);
           if (signer === undefined) {
-            refusal ??= pathFailure('PATH_CRL_INVALID', index, `${describeCrl(crl)} is not signed by a certificate with cRLSign whose path to the same trust anchor is valid`);
+            refusal ??= pathFailure(
+              'PATH_CRL_INVALID',
+              index,
+              `${describeCrl(crl)} is not signed by a certificate with cRLSign whose path to the same trust anchor is valid`,
+            );
             continue;
           }
           const isCurrentNow = isCurrent(crl, this.options.at, this.graceMs);
@@ -347,16 +383,28 @@ class RevocationRun {
           const reason = deltaReason ?? entryReason(crl, certificate);
           if (reason !== undefined && deltaReason !== REMOVE_FROM_CRL) {
             const source = deltaReason !== undefined ? delta! : crl;
-            return { failure: pathFailure('PATH_REVOKED', index, `certificate ${index} (serial ${certificate.serialNumber}) is listed as revoked${reasonName(reason)} on ${describeCrl(source)}`), nextUpdate };
+            return {
+              failure: pathFailure(
+                'PATH_REVOKED',
+                index,
+                `certificate ${index} (serial ${certificate.serialNumber}) is listed as revoked${reasonName(reason)} on ${describeCrl(source)}`,
+              ),
+              nextUpdate,
+            };
           }
           if (!isCurrentNow) {
-            refusal ??= pathFailure('PATH_CRL_NOT_CURRENT', index, `${describeCrl(crl)} is not current at ${this.options.at.toISOString()} (thisUpdate ${crl.thisUpdate.toISOString()}, nextUpdate ${crl.nextUpdate?.toISOString() ?? 'none'})`);
+            refusal ??= pathFailure(
+              'PATH_CRL_NOT_CURRENT',
+              index,
+              `${describeCrl(crl)} is not current at ${this.options.at.toISOString()} (thisUpdate ${crl.thisUpdate.toISOString()}, nextUpdate ${crl.nextUpdate?.toISOString() ?? 'none'})`,
+            );
             break;
           }
           used(crl);
           if (delta !== undefined) used(delta);
           // (d), (l): the reasons this CRL settles, through every point that reaches it.
-          for (const point of points) if (isInScope(crl, certificate, point)) for (const reason of interimReasons(crl, point)) reasonsMask.add(reason);
+          for (const point of points)
+            if (isInScope(crl, certificate, point)) for (const reason of interimReasons(crl, point)) reasonsMask.add(reason);
           break;
         }
       }
@@ -365,7 +413,14 @@ class RevocationRun {
       if (refusal !== undefined) return { failure: refusal, nextUpdate };
       if (isRequired) {
         const partly = reasonsMask.size > 0 ? ` for every reason (only ${[...reasonsMask].join(', ')})` : '';
-        return { failure: pathFailure('PATH_REVOCATION_UNKNOWN', index, `no current CRL covers certificate ${index} (serial ${certificate.serialNumber}, issued by ${formatName(certificate.issuer)})${partly}`), nextUpdate };
+        return {
+          failure: pathFailure(
+            'PATH_REVOCATION_UNKNOWN',
+            index,
+            `no current CRL covers certificate ${index} (serial ${certificate.serialNumber}, issued by ${formatName(certificate.issuer)})${partly}`,
+          ),
+          nextUpdate,
+        };
       }
     }
     return { failure: undefined, nextUpdate };
@@ -383,7 +438,11 @@ class RevocationRun {
  * PATH_CRL_NOT_CURRENT when an unusable CRL was in scope, PATH_REVOCATION_UNKNOWN when `requirement`
  * demands coverage, and passes otherwise.
  */
-export function checkRevocation(path: readonly Certificate[], crls: readonly RevocationList[], options: RevocationOptions): RevocationOutcome {
+export function checkRevocation(
+  path: readonly Certificate[],
+  crls: readonly RevocationList[],
+  options: RevocationOptions,
+): RevocationOutcome {
   return new RevocationRun(crls, options).check(path);
 }
 
@@ -406,12 +465,24 @@ export interface PathRevocationOptions {
  * failure (PATH_REVOKED, PATH_REVOCATION_UNKNOWN, PATH_CRL_INVALID, PATH_CRL_NOT_CURRENT,
  * PATH_LIMIT_EXCEEDED). Never throws for bad input.
  */
-export function checkPathRevocation(path: readonly Certificate[], crls: readonly RevocationList[], options: PathRevocationOptions): RevocationOutcome {
+export function checkPathRevocation(
+  path: readonly Certificate[],
+  crls: readonly RevocationList[],
+  options: PathRevocationOptions,
+): RevocationOutcome {
   const budget = new WorkBudget({ ...DEFAULT_PATH_LIMITS, ...options.limits });
   try {
-    return checkRevocation(path, crls, { at: options.at, requirement: options.requirement ?? 'chain', budget, pool: options.pool ?? [], ...(options.staleGraceMs !== undefined && { staleGraceMs: options.staleGraceMs }), ...(options.profile !== undefined && { profile: options.profile }) });
+    return checkRevocation(path, crls, {
+      at: options.at,
+      requirement: options.requirement ?? 'chain',
+      budget,
+      pool: options.pool ?? [],
+      ...(options.staleGraceMs !== undefined && { staleGraceMs: options.staleGraceMs }),
+      ...(options.profile !== undefined && { profile: options.profile }),
+    });
   } catch (error) {
-    if (isSymbolonError(error, 'PATH_LIMIT_EXCEEDED')) return { failure: pathFailure('PATH_LIMIT_EXCEEDED', 0, `revocation checking stopped: ${error.message}`), nextUpdate: undefined };
+    if (isSymbolonError(error, 'PATH_LIMIT_EXCEEDED'))
+      return { failure: pathFailure('PATH_LIMIT_EXCEEDED', 0, `revocation checking stopped: ${error.message}`), nextUpdate: undefined };
     throw error;
   }
 }

@@ -117,7 +117,8 @@ function measureSerial(serial: RevokedEntry['serialNumber'], index: number): voi
   } else {
     throw badSerial(index, 'is not bytes, hex text or a bigint');
   }
-  if (shape.octets + (shape.hasSignOctet ? 1 : 0) > MAX_SERIAL_OCTETS) throw badSerial(index, `takes more than the ${MAX_SERIAL_OCTETS} octets RFC 5280 4.1.2.2 allows`);
+  if (shape.octets + (shape.hasSignOctet ? 1 : 0) > MAX_SERIAL_OCTETS)
+    throw badSerial(index, `takes more than the ${MAX_SERIAL_OCTETS} octets RFC 5280 4.1.2.2 allows`);
 }
 
 /** Writes the serial's INTEGER at `at`; `shape` holds its measure. Returns the next offset. */
@@ -199,7 +200,8 @@ function measureEntries(entries: readonly RevokedEntry[], isDelta: boolean): num
     measureSerial(entry.serialNumber, i);
     const revocationMs = checkDate(entry.revocationDate, `revokedCertificates[${i}].revocationDate`);
     let content = 2 + shape.octets + (shape.hasSignOctet ? 1 : 0) + (isUtcTime(revocationMs) ? 15 : 17);
-    const extensions = (reasonExtension(entry, i, isDelta)?.length ?? 0) + (entry.invalidityDate === undefined ? 0 : INVALIDITY_EXTENSION_LENGTH);
+    const extensions =
+      (reasonExtension(entry, i, isDelta)?.length ?? 0) + (entry.invalidityDate === undefined ? 0 : INVALIDITY_EXTENSION_LENGTH);
     if (entry.invalidityDate !== undefined) checkDate(entry.invalidityDate, `revokedCertificates[${i}].invalidityDate`);
     if (extensions > 0) content += 2 + extensions;
     total += 2 + content;
@@ -249,7 +251,8 @@ function crlNumberValue(value: bigint | number, what: string): bigint {
   if (typeof value !== 'number' && typeof value !== 'bigint') throw invalid(`${what} is not a number`);
   const number = BigInt(value);
   if (number < 0n) throw invalid(`${what} must not be negative (RFC 5280 5.2.3)`);
-  if (der.integer(number).length - 2 > MAX_CRL_NUMBER_OCTETS) throw invalid(`${what} is longer than the ${MAX_CRL_NUMBER_OCTETS} octets RFC 5280 5.2.3 allows`);
+  if (der.integer(number).length - 2 > MAX_CRL_NUMBER_OCTETS)
+    throw invalid(`${what} is longer than the ${MAX_CRL_NUMBER_OCTETS} octets RFC 5280 5.2.3 allows`);
   return number;
 }
 
@@ -270,9 +273,11 @@ const IDP_CA_CERTS = der.contextPrimitive(2, Buffer.from([0xff]));
 function encodeIssuingDistributionPoint(idp: IssuingDistributionPointTemplate): Buffer {
   const parts: Buffer[] = [];
   // distributionPoint [0] is a CHOICE, hence explicit; its fullName [0] is implicit GeneralNames.
-  if (idp.fullName !== undefined) parts.push(der.explicit(0, der.contextConstructed(0, uriNames(idp.fullName, 'issuingDistributionPoint'))));
+  if (idp.fullName !== undefined)
+    parts.push(der.explicit(0, der.contextConstructed(0, uriNames(idp.fullName, 'issuingDistributionPoint'))));
   // RFC 5280 5.2.5: at most one of the onlyContains flags; DER leaves out a FALSE (its DEFAULT).
-  if (idp.onlyContainsUserCerts === true && idp.onlyContainsCaCerts === true) throw invalid('issuingDistributionPoint: onlyContainsUserCerts and onlyContainsCaCerts exclude each other');
+  if (idp.onlyContainsUserCerts === true && idp.onlyContainsCaCerts === true)
+    throw invalid('issuingDistributionPoint: onlyContainsUserCerts and onlyContainsCaCerts exclude each other');
   if (idp.onlyContainsUserCerts === true) parts.push(IDP_USER_CERTS);
   if (idp.onlyContainsCaCerts === true) parts.push(IDP_CA_CERTS);
   if (idp.onlySomeReasons !== undefined) {
@@ -305,7 +310,8 @@ function encodeCrlExtensions(template: CrlTemplate, crlNumber: bigint, baseCrlNu
   // 5.2.4: deltaCRLIndicator is critical.
   if (baseCrlNumber !== undefined) list.push(encodeExtension(OID.deltaCrlIndicator, true, der.integer(baseCrlNumber)));
   // 5.2.5: issuingDistributionPoint is critical.
-  if (template.issuingDistributionPoint !== undefined) list.push(encodeExtension(OID.issuingDistributionPoint, true, encodeIssuingDistributionPoint(template.issuingDistributionPoint)));
+  if (template.issuingDistributionPoint !== undefined)
+    list.push(encodeExtension(OID.issuingDistributionPoint, true, encodeIssuingDistributionPoint(template.issuingDistributionPoint)));
   if (template.freshestCrl !== undefined) {
     // 5.2.6: non-critical, and it SHOULD NOT appear in delta CRLs.
     if (baseCrlNumber !== undefined) throw invalid('freshestCrl belongs in complete CRLs, not in a delta CRL (RFC 5280 5.2.6)');
@@ -341,13 +347,15 @@ export function encodeTbsCertList(template: CrlTemplate, signatureAlgorithm: Sig
   if (isEmptyNameDer(issuer)) throw invalid('the CRL issuer name is empty');
   const thisUpdate = timeElement(template.thisUpdate, 'thisUpdate');
   const nextUpdate = timeElement(template.nextUpdate, 'nextUpdate');
-  if (template.nextUpdate.getTime() < template.thisUpdate.getTime()) throw invalid(`nextUpdate ${template.nextUpdate.toISOString()} is before thisUpdate ${template.thisUpdate.toISOString()}`);
+  if (template.nextUpdate.getTime() < template.thisUpdate.getTime())
+    throw invalid(`nextUpdate ${template.nextUpdate.toISOString()} is before thisUpdate ${template.thisUpdate.toISOString()}`);
   const crlNumber = crlNumberValue(template.crlNumber, 'crlNumber');
   let baseCrlNumber: bigint | undefined;
   if (template.deltaCrlIndicator !== undefined) {
     baseCrlNumber = crlNumberValue(template.deltaCrlIndicator, 'deltaCrlIndicator');
     // 5.2.4: a delta CRL is issued after its base, in the same cRLNumber sequence.
-    if (baseCrlNumber >= crlNumber) throw invalid(`the base CRL number ${baseCrlNumber} must be lower than the delta CRL's own number ${crlNumber}`);
+    if (baseCrlNumber >= crlNumber)
+      throw invalid(`the base CRL number ${baseCrlNumber} must be lower than the delta CRL's own number ${crlNumber}`);
   }
   const extensions = encodeCrlExtensions(template, crlNumber, baseCrlNumber);
   const entries = template.revokedCertificates ?? [];
@@ -367,7 +375,8 @@ export function encodeTbsCertList(template: CrlTemplate, signatureAlgorithm: Sig
   if (entries.length > 0) {
     at = der.writeHeaderAt(out, at, Tag.SEQUENCE, entriesLength);
     const end = writeEntries(out, at, entries, isDelta);
-    if (end - at !== entriesLength) throw new SymbolonError('CRL_INVALID_INPUT', 'the revoked certificates changed while the CRL was being written');
+    if (end - at !== entriesLength)
+      throw new SymbolonError('CRL_INVALID_INPUT', 'the revoked certificates changed while the CRL was being written');
     at = end;
   }
   out.set(extensions, at);

@@ -31,7 +31,8 @@ function inExtension<T>(name: string, read: () => T): T {
   try {
     return read();
   } catch (error) {
-    if (error instanceof SymbolonError && error.code !== 'CRL_BAD_EXTENSION') throw new SymbolonError('CRL_BAD_EXTENSION', `${name}: ${error.message}`, { cause: error });
+    if (error instanceof SymbolonError && error.code !== 'CRL_BAD_EXTENSION')
+      throw new SymbolonError('CRL_BAD_EXTENSION', `${name}: ${error.message}`, { cause: error });
     throw error;
   }
 }
@@ -50,7 +51,8 @@ function readCrlNumber(name: string, node: DerNode): bigint {
 
 /** An implicitly tagged BOOLEAN with DEFAULT FALSE. */
 function readTaggedBoolean(node: DerNode): boolean {
-  if (node.isConstructed || node.content.length !== 1 || (node.content[0] !== 0x00 && node.content[0] !== 0xff)) throw bad(node, 'a BOOLEAN is not 0x00 or 0xFF');
+  if (node.isConstructed || node.content.length !== 1 || (node.content[0] !== 0x00 && node.content[0] !== 0xff))
+    throw bad(node, 'a BOOLEAN is not 0x00 or 0xFF');
   return node.content[0] === 0xff;
 }
 
@@ -103,7 +105,8 @@ function readIssuingDistributionPoint(node: DerNode): IssuingDistributionPoint {
     onlyContainsAttributeCerts: flag(IDP_ATTRIBUTE_CERTS),
   };
   // RFC 5280 5.2.5: at most one of the three "only contains" flags is TRUE, and the extension is never empty.
-  if (Number(idp.onlyContainsUserCerts) + Number(idp.onlyContainsCaCerts) + Number(idp.onlyContainsAttributeCerts) > 1) throw bad(node, 'more than one onlyContains flag is set');
+  if (Number(idp.onlyContainsUserCerts) + Number(idp.onlyContainsCaCerts) + Number(idp.onlyContainsAttributeCerts) > 1)
+    throw bad(node, 'more than one onlyContains flag is set');
   if (node.children.length === 0) throw bad(node, 'issuingDistributionPoint is empty');
   return idp;
 }
@@ -116,7 +119,12 @@ export interface CrlExtensionViews {
 }
 
 export function readCrlExtensionViews(extensions: readonly Extension[], node: DerNode): CrlExtensionViews {
-  const views: CrlExtensionViews = { crlNumber: undefined, authorityKeyIdentifier: undefined, issuingDistributionPoint: undefined, deltaCrlIndicator: undefined };
+  const views: CrlExtensionViews = {
+    crlNumber: undefined,
+    authorityKeyIdentifier: undefined,
+    issuingDistributionPoint: undefined,
+    deltaCrlIndicator: undefined,
+  };
   for (const extension of extensions) {
     switch (extension.oid) {
       case OID.crlNumber:
@@ -128,13 +136,16 @@ export function readCrlExtensionViews(extensions: readonly Extension[], node: De
         views.deltaCrlIndicator = readCrlNumber('deltaCRLIndicator', valueNode(extension, node));
         break;
       case OID.authorityKeyIdentifier:
-        views.authorityKeyIdentifier = inExtension('authorityKeyIdentifier', () => decodeAuthorityKeyIdentifier(extension.value, node.offset));
+        views.authorityKeyIdentifier = inExtension('authorityKeyIdentifier', () =>
+          decodeAuthorityKeyIdentifier(extension.value, node.offset),
+        );
         break;
       case OID.issuingDistributionPoint:
-        views.issuingDistributionPoint = inExtension('issuingDistributionPoint', () => readIssuingDistributionPoint(valueNode(extension, node)));
+        views.issuingDistributionPoint = inExtension('issuingDistributionPoint', () =>
+          readIssuingDistributionPoint(valueNode(extension, node)),
+        );
         break;
     }
   }
   return views;
 }
-

@@ -1,5 +1,17 @@
 import { createHash, KeyObject } from 'node:crypto';
-import { DerNode, decodeNested, decodeOidContent, encodeOidContent, pemOrDerBlocks, readBitString, readHeader, readSmallInteger, readTime, Tag, withCode } from '../../asn1/index.js';
+import {
+  DerNode,
+  decodeNested,
+  decodeOidContent,
+  encodeOidContent,
+  pemOrDerBlocks,
+  readBitString,
+  readHeader,
+  readSmallInteger,
+  readTime,
+  Tag,
+  withCode,
+} from '../../asn1/index.js';
 import { Asn1Error, SymbolonError } from '../../errors.js';
 import { CRL_REASONS } from '../../revocation-reason.js';
 import { readSignatureAlgorithmField, verifySignature } from '../../signatures/index.js';
@@ -36,7 +48,15 @@ export const MAX_CRL_BYTES = 32 * 1024 * 1024;
 export const MAX_REVOKED_SET_CRL_BYTES = 256 * 1024 * 1024;
 
 /** CRL extensions the revoked-serial view processes; RFC 5280 5.2 forbids using a CRL with any other critical one. */
-const KNOWN_CRL_EXTENSIONS = new Set<string>([OID.crlNumber, OID.deltaCrlIndicator, OID.authorityKeyIdentifier, OID.issuingDistributionPoint, OID.freshestCrl, OID.issuerAltName, OID.authorityInfoAccess]);
+const KNOWN_CRL_EXTENSIONS = new Set<string>([
+  OID.crlNumber,
+  OID.deltaCrlIndicator,
+  OID.authorityKeyIdentifier,
+  OID.issuingDistributionPoint,
+  OID.freshestCrl,
+  OID.issuerAltName,
+  OID.authorityInfoAccess,
+]);
 const EXTENSIONS = 0xa0;
 const REASON_OID = encodeOidContent(OID.crlReason);
 const CERTIFICATE_ISSUER_OID = encodeOidContent(OID.certificateIssuer);
@@ -82,7 +102,8 @@ function checkRevocationDate(der: Buffer, at: number, tag: number, headerLength:
     readTime(nodeAt(der, at, headerLength, length));
     return;
   }
-  for (let i = 0; i < digits; i++) if (!isDigit(der[start + i]!)) throw new Asn1Error('ASN1_BAD_VALUE', at, 'a revocationDate has a non-digit');
+  for (let i = 0; i < digits; i++)
+    if (!isDigit(der[start + i]!)) throw new Asn1Error('ASN1_BAD_VALUE', at, 'a revocationDate has a non-digit');
   const year = tag === Tag.UTC_TIME ? twoDigits(der, start) : twoDigits(der, start) * 100 + twoDigits(der, start + 2);
   const rest = start + digits - 10;
   const month = twoDigits(der, rest);
@@ -90,7 +111,14 @@ function checkRevocationDate(der: Buffer, at: number, tag: number, headerLength:
   // A UTCTime year is 1950-2049 (RFC 5280 4.1.2.5.1), where every fourth year is a leap year.
   const isLeap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0 || tag === Tag.UTC_TIME);
   const monthDays = month === 2 && !isLeap ? 28 : DAYS_IN_MONTH[month - 1];
-  if (monthDays === undefined || day < 1 || day > monthDays || twoDigits(der, rest + 4) > 23 || twoDigits(der, rest + 6) > 59 || twoDigits(der, rest + 8) > 59) {
+  if (
+    monthDays === undefined ||
+    day < 1 ||
+    day > monthDays ||
+    twoDigits(der, rest + 4) > 23 ||
+    twoDigits(der, rest + 6) > 59 ||
+    twoDigits(der, rest + 8) > 59
+  ) {
     throw new Asn1Error('ASN1_BAD_VALUE', at, 'a revocationDate names a date or hour that does not exist');
   }
 }
@@ -120,11 +148,19 @@ interface EntryExtensions {
  */
 // Without `isDetailed` the answer is read before the next entry's: one object and one list of
 // extnID offsets serve every entry, so a million entries allocate nothing here.
-const scratch: EntryExtensions = { reason: undefined, invalidityDate: undefined, certificateIssuer: undefined, unprocessedCritical: undefined, extensions: undefined };
+const scratch: EntryExtensions = {
+  reason: undefined,
+  invalidityDate: undefined,
+  certificateIssuer: undefined,
+  unprocessedCritical: undefined,
+  extensions: undefined,
+};
 const seen: number[] = [];
 
 function readEntryExtensions(der: Buffer, at: number, end: number, isDetailed: boolean): EntryExtensions {
-  const found: EntryExtensions = isDetailed ? { reason: undefined, invalidityDate: undefined, certificateIssuer: undefined, unprocessedCritical: undefined, extensions: [] } : scratch;
+  const found: EntryExtensions = isDetailed
+    ? { reason: undefined, invalidityDate: undefined, certificateIssuer: undefined, unprocessedCritical: undefined, extensions: [] }
+    : scratch;
   if (!isDetailed) {
     scratch.reason = undefined;
     scratch.invalidityDate = undefined;
@@ -155,25 +191,30 @@ function readEntryExtensions(der: Buffer, at: number, end: number, isDetailed: b
     if (field.tag === Tag.BOOLEAN) {
       const value = der[cursor + 2];
       // X.690 11.1: a DER BOOLEAN is 0x00 or 0xFF (an explicit FALSE, which DER leaves out, is tolerated).
-      if (field.length !== 1 || (value !== 0xff && value !== 0x00)) throw malformed(cursor, 'an entry Extension critical flag is not a DER BOOLEAN');
+      if (field.length !== 1 || (value !== 0xff && value !== 0x00))
+        throw malformed(cursor, 'an entry Extension critical flag is not a DER BOOLEAN');
       critical = value === 0xff;
       cursor += 3;
       field = readHeader(der, cursor, extEnd);
     }
-    if (field.tag !== Tag.OCTET_STRING || cursor + field.headerLength + field.length !== extEnd) throw malformed(cursor, 'an entry Extension does not end with one extnValue OCTET STRING');
+    if (field.tag !== Tag.OCTET_STRING || cursor + field.headerLength + field.length !== extEnd)
+      throw malformed(cursor, 'an entry Extension does not end with one extnValue OCTET STRING');
     const valueAt = cursor + field.headerLength;
     const valueEnd = valueAt + field.length;
     let oid: string | undefined;
     if (equalsAt(der, idAt, id.length, REASON_OID)) {
       // RFC 5280 5.3.1: reasonCode ::= ENUMERATED, one octet for every defined value.
       const code = der[valueAt + 2]!;
-      if (field.length !== 3 || der[valueAt] !== Tag.ENUMERATED || der[valueAt + 1] !== 1 || CRL_REASONS[code] === undefined) throw badExtension(valueAt, 'reasonCode is not a one-octet CRLReason');
+      if (field.length !== 3 || der[valueAt] !== Tag.ENUMERATED || der[valueAt + 1] !== 1 || CRL_REASONS[code] === undefined)
+        throw badExtension(valueAt, 'reasonCode is not a one-octet CRLReason');
       found.reason = code;
     } else if (equalsAt(der, idAt, id.length, CERTIFICATE_ISSUER_OID)) {
       try {
         found.certificateIssuer = readGeneralNames('certificateIssuer', decodeNested(der.subarray(valueAt, valueEnd), valueAt));
       } catch (error) {
-        throw new SymbolonError('CRL_BAD_EXTENSION', `certificateIssuer: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        throw new SymbolonError('CRL_BAD_EXTENSION', `certificateIssuer: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
       }
     } else if (equalsAt(der, idAt, id.length, INVALIDITY_DATE_OID)) {
       try {
@@ -183,13 +224,19 @@ function readEntryExtensions(der: Buffer, at: number, end: number, isDetailed: b
         found.invalidityDate = readTime(node);
       } catch (error) {
         if (error instanceof SymbolonError && error.code === 'CRL_BAD_EXTENSION') throw error;
-        throw new SymbolonError('CRL_BAD_EXTENSION', `invalidityDate: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        throw new SymbolonError('CRL_BAD_EXTENSION', `invalidityDate: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        });
       }
     } else {
       oid = decodeOidContent(der.subarray(idAt, idAt + id.length), idAt);
       if (critical) found.unprocessedCritical ??= oid;
     }
-    found.extensions?.push({ oid: oid ?? decodeOidContent(der.subarray(idAt, idAt + id.length), idAt), critical, value: der.subarray(valueAt, valueEnd) });
+    found.extensions?.push({
+      oid: oid ?? decodeOidContent(der.subarray(idAt, idAt + id.length), idAt),
+      critical,
+      value: der.subarray(valueAt, valueEnd),
+    });
     at = extEnd;
   }
   return found;
@@ -217,7 +264,10 @@ function readEntries(der: Buffer, at: number, end: number, version: 1 | 2, isDel
     const serialAt = cursor + serial.headerLength;
     if (serial.tag !== Tag.INTEGER || serial.length === 0) throw malformed(cursor, 'an entry does not start with its serial INTEGER');
     // X.690 8.3.2: the first nine bits of an INTEGER are never all zero or all one.
-    if (serial.length > 1 && ((der[serialAt] === 0 && der[serialAt + 1]! < 0x80) || (der[serialAt] === 0xff && der[serialAt + 1]! >= 0x80))) {
+    if (
+      serial.length > 1 &&
+      ((der[serialAt] === 0 && der[serialAt + 1]! < 0x80) || (der[serialAt] === 0xff && der[serialAt + 1]! >= 0x80))
+    ) {
       throw malformed(cursor, 'a serial INTEGER is not minimally encoded');
     }
     const hex =
@@ -267,7 +317,12 @@ interface ReadList {
 /** The outer frame: one SEQUENCE and nothing after it. Its faults keep their ASN1_* codes in `parseCrl`. */
 function checkFrame(der: Buffer): void {
   const root = readHeader(der, 0, der.length);
-  if (root.headerLength + root.length !== der.length) throw new Asn1Error('ASN1_TRAILING_DATA', root.headerLength + root.length, `${der.length - root.headerLength - root.length} bytes follow the CRL`);
+  if (root.headerLength + root.length !== der.length)
+    throw new Asn1Error(
+      'ASN1_TRAILING_DATA',
+      root.headerLength + root.length,
+      `${der.length - root.headerLength - root.length} bytes follow the CRL`,
+    );
 }
 
 /** RFC 5280 5.1: CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue }. */
@@ -286,7 +341,8 @@ function readList(der: Buffer, isDetailed: boolean): ReadList {
     at += header.headerLength + header.length;
     return field;
   };
-  const nodeOf = (field: { headerLength: number; length: number; at: number }): DerNode => nodeAt(der, field.at, field.headerLength, field.length);
+  const nodeOf = (field: { headerLength: number; length: number; at: number }): DerNode =>
+    nodeAt(der, field.at, field.headerLength, field.length);
   let field = next('version or signature');
   let version: 1 | 2 = 1;
   // RFC 5280 5.1.2.1: version is absent (v1) or v2 (INTEGER 1).
@@ -299,7 +355,8 @@ function readList(der: Buffer, isDetailed: boolean): ReadList {
   const algorithmHeader = readHeader(der, tbsEnd, der.length);
   const algorithmNode = nodeAt(der, tbsEnd, algorithmHeader.headerLength, algorithmHeader.length);
   // RFC 5280 5.1.1.2: signatureAlgorithm MUST be the same as tbsCertList's signature field.
-  if (!der.subarray(field.at, field.at + field.headerLength + field.length).equals(algorithmNode.bytes)) throw malformed(field.at, 'the signature algorithm inside tbsCertList differs from the outer one');
+  if (!der.subarray(field.at, field.at + field.headerLength + field.length).equals(algorithmNode.bytes))
+    throw malformed(field.at, 'the signature algorithm inside tbsCertList differs from the outer one');
   const { algorithm, oid } = readSignatureAlgorithmField(algorithmNode, 'CRL_MALFORMED');
   const issuerField = next('issuer');
   const issuerNode = nodeOf(issuerField);
@@ -326,7 +383,12 @@ function readList(der: Buffer, isDetailed: boolean): ReadList {
   }
   if (optional !== undefined) throw malformed(optional.at, 'tbsCertList has a field out of place or unknown');
 
-  let views: CrlExtensionViews = { crlNumber: undefined, authorityKeyIdentifier: undefined, issuingDistributionPoint: undefined, deltaCrlIndicator: undefined };
+  let views: CrlExtensionViews = {
+    crlNumber: undefined,
+    authorityKeyIdentifier: undefined,
+    issuingDistributionPoint: undefined,
+    deltaCrlIndicator: undefined,
+  };
   let extensions: Extension[] = [];
   if (extensionsField !== undefined) {
     const wrapper = nodeOf(extensionsField);
@@ -338,13 +400,24 @@ function readList(der: Buffer, isDetailed: boolean): ReadList {
   }
   const read: ReadEntries =
     revoked === undefined
-      ? { entries: { byKey: new Map(), certificateIssuers: [], size: 0, unprocessedCriticalEntryExtension: undefined }, revokedCertificates: isDetailed ? [] : undefined }
-      : readEntries(der, revoked.at + revoked.headerLength, revoked.at + revoked.headerLength + revoked.length, version, views.deltaCrlIndicator !== undefined, isDetailed);
+      ? {
+          entries: { byKey: new Map(), certificateIssuers: [], size: 0, unprocessedCriticalEntryExtension: undefined },
+          revokedCertificates: isDetailed ? [] : undefined,
+        }
+      : readEntries(
+          der,
+          revoked.at + revoked.headerLength,
+          revoked.at + revoked.headerLength + revoked.length,
+          version,
+          views.deltaCrlIndicator !== undefined,
+          isDetailed,
+        );
 
   const signatureAt = tbsEnd + algorithmNode.byteLength;
   const signatureHeader = readHeader(der, signatureAt, der.length);
   const signatureNode = nodeAt(der, signatureAt, signatureHeader.headerLength, signatureHeader.length);
-  if (signatureAt + signatureNode.byteLength !== der.length) throw malformed(signatureAt + signatureNode.byteLength, 'a CertificateList has a field after its signature');
+  if (signatureAt + signatureNode.byteLength !== der.length)
+    throw malformed(signatureAt + signatureNode.byteLength, 'a CertificateList has a field after its signature');
   const signature = readBitString(signatureNode);
   if (signature.unusedBits !== 0) throw malformed(signatureAt, 'the signature BIT STRING has unused bits');
   return {
@@ -371,7 +444,8 @@ function readAsCrl(der: Buffer, isDetailed: boolean): ReadList {
   try {
     return withCode('CRL_MALFORMED', () => readList(der, isDetailed));
   } catch (error) {
-    if (error instanceof SymbolonError && !error.code.startsWith('CRL_')) throw new SymbolonError('CRL_MALFORMED', error.message, { cause: error });
+    if (error instanceof SymbolonError && !error.code.startsWith('CRL_'))
+      throw new SymbolonError('CRL_MALFORMED', error.message, { cause: error });
     throw error;
   }
 }
@@ -384,11 +458,17 @@ function readAsCrl(der: Buffer, isDetailed: boolean): ReadList {
  * (path validation; `entries.unprocessedCriticalEntryExtension` names one on an entry).
  */
 export function parseCrl(input: Uint8Array): CertificateList {
-  if (input.length > MAX_CRL_BYTES) throw new Asn1Error('ASN1_TOO_LARGE', 0, `a CRL of ${input.length} bytes is over the limit of ${MAX_CRL_BYTES}`);
+  if (input.length > MAX_CRL_BYTES)
+    throw new Asn1Error('ASN1_TOO_LARGE', 0, `a CRL of ${input.length} bytes is over the limit of ${MAX_CRL_BYTES}`);
   const der = Buffer.from(input);
   checkFrame(der);
   const { list, revokedCertificates } = readAsCrl(der, true);
-  return deepFreeze({ der, ...list, revokedCertificates: revokedCertificates ?? [], fingerprintSha256: createHash('sha256').update(der).digest('hex') });
+  return deepFreeze({
+    der,
+    ...list,
+    revokedCertificates: revokedCertificates ?? [],
+    fingerprintSha256: createHash('sha256').update(der).digest('hex'),
+  });
 }
 
 /** Every CRL in a PEM text (`X509 CRL` blocks), or the one CRL of DER input. */
@@ -412,9 +492,17 @@ export function readRevokedSerials(input: Uint8Array, options: ReadRevokedSerial
   withCode('CRL_MALFORMED', () => checkFrame(der));
   const { list } = readAsCrl(der, false);
   const unknown = list.extensions.find((extension) => extension.critical && !KNOWN_CRL_EXTENSIONS.has(extension.oid));
-  if (unknown !== undefined) throw new SymbolonError('CRL_CRITICAL_EXTENSION_UNSUPPORTED', `the CRL carries critical extension ${unknown.oid}, which the revoked-serial reader does not process`);
+  if (unknown !== undefined)
+    throw new SymbolonError(
+      'CRL_CRITICAL_EXTENSION_UNSUPPORTED',
+      `the CRL carries critical extension ${unknown.oid}, which the revoked-serial reader does not process`,
+    );
   const entryExtension = list.entries.unprocessedCriticalEntryExtension;
-  if (entryExtension !== undefined) throw new SymbolonError('CRL_CRITICAL_EXTENSION_UNSUPPORTED', `an entry carries critical extension ${entryExtension}, which the revoked-serial reader does not process`);
+  if (entryExtension !== undefined)
+    throw new SymbolonError(
+      'CRL_CRITICAL_EXTENSION_UNSUPPORTED',
+      `an entry carries critical extension ${entryExtension}, which the revoked-serial reader does not process`,
+    );
   return list;
 }
 
@@ -425,9 +513,11 @@ export function readRevokedSerials(input: Uint8Array, options: ReadRevokedSerial
  */
 export function verifyCrlSignature(
   crl: Pick<RevokedSerials, 'signatureAlgorithm' | 'signatureAlgorithmOid' | 'tbs' | 'signature'>,
-  issuer: KeyObject | { readonly publicKey: { readonly keyObject: KeyObject | undefined } }): boolean {
+  issuer: KeyObject | { readonly publicKey: { readonly keyObject: KeyObject | undefined } },
+): boolean {
   const algorithm = crl.signatureAlgorithm;
-  if (algorithm === undefined) throw new SymbolonError('SIG_UNSUPPORTED_ALGORITHM', `signature algorithm ${crl.signatureAlgorithmOid} is not supported`);
+  if (algorithm === undefined)
+    throw new SymbolonError('SIG_UNSUPPORTED_ALGORITHM', `signature algorithm ${crl.signatureAlgorithmOid} is not supported`);
   const key = issuer instanceof KeyObject ? issuer : issuer.publicKey.keyObject;
   if (key === undefined) throw new SymbolonError('KEY_UNSUPPORTED_TYPE', "the issuer's key cannot be used");
   return verifySignature(algorithm, key, crl.tbs, crl.signature);

@@ -11,7 +11,10 @@ import { OID } from '../oids.js';
 import { isEmptyNameDer, templateNameDer, templatePublicKeyDer } from '../template-der.js';
 
 /** The extensions a CSR can ask for, with the same fields and defaults as a certificate's. */
-export type RequestedExtensions = Pick<ExtensionFields, 'subjectAltName' | 'keyUsage' | 'extKeyUsage' | 'basicConstraints' | 'extensions' | 'critical'>;
+export type RequestedExtensions = Pick<
+  ExtensionFields,
+  'subjectAltName' | 'keyUsage' | 'extKeyUsage' | 'basicConstraints' | 'extensions' | 'critical'
+>;
 
 /** What goes into a PKCS#10 request. */
 export interface CsrTemplate extends RequestedExtensions {
@@ -29,7 +32,8 @@ const CHALLENGE_PASSWORD = oidElement(OID.challengePassword, 'the attribute');
 
 function challengePasswordAttribute(password: string): Buffer {
   const length = [...password].length;
-  if (length < 1 || length > 255) throw new SymbolonError('CERT_INVALID_INPUT', `a challenge password is 1 to 255 characters, not ${length}`);
+  if (length < 1 || length > 255)
+    throw new SymbolonError('CERT_INVALID_INPUT', `a challenge password is 1 to 255 characters, not ${length}`);
   // RFC 2985 5.4.1: PrintableString whenever possible, UTF8String otherwise.
   const value = der.isPrintableString(password) ? der.printableString(password) : der.utf8String(password);
   return der.sequence(CHALLENGE_PASSWORD, der.set(value));

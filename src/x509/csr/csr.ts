@@ -69,17 +69,27 @@ function onlyValue(attribute: CsrAttribute, node: DerNode): DerNode {
   return values[0]!;
 }
 
-function readAttributes(node: DerNode): { attributes: CsrAttribute[]; extensionsNode: DerNode | undefined; challengePassword: string | undefined } {
+function readAttributes(node: DerNode): {
+  attributes: CsrAttribute[];
+  extensionsNode: DerNode | undefined;
+  challengePassword: string | undefined;
+} {
   const attributes: CsrAttribute[] = [];
   let extensionsNode: DerNode | undefined;
   let challengePassword: string | undefined;
   for (const child of node.children) {
     // Attribute ::= SEQUENCE { type OBJECT IDENTIFIER, values SET SIZE(1..MAX) OF ANY } (RFC 2986 4.1)
-    if (child.tag !== Tag.SEQUENCE || child.children.length !== 2 || child.children[1]!.tag !== Tag.SET || child.children[1]!.children.length === 0) {
+    if (
+      child.tag !== Tag.SEQUENCE ||
+      child.children.length !== 2 ||
+      child.children[1]!.tag !== Tag.SET ||
+      child.children[1]!.children.length === 0
+    ) {
       throw faultAt('CSR_MALFORMED', child, 'an attribute is not a SEQUENCE of a type and a non-empty SET of values');
     }
     const attribute: CsrAttribute = { oid: readOid(child.children[0]!), values: child.children[1]!.children.map((value) => value.bytes) };
-    if (attributes.some((other) => other.oid === attribute.oid)) throw faultAt('CSR_MALFORMED', child, `attribute ${attribute.oid} appears more than once`);
+    if (attributes.some((other) => other.oid === attribute.oid))
+      throw faultAt('CSR_MALFORMED', child, `attribute ${attribute.oid} appears more than once`);
     attributes.push(attribute);
     if (attribute.oid === OID.extensionRequest) extensionsNode = onlyValue(attribute, child);
     if (attribute.oid === OID.challengePassword) challengePassword = readString(onlyValue(attribute, child));
@@ -89,7 +99,11 @@ function readAttributes(node: DerNode): { attributes: CsrAttribute[]; extensions
 
 function readCsr(root: DerNode, der: Buffer): Csr {
   if (root.tag !== Tag.SEQUENCE || root.children.length !== 3) {
-    throw faultAt('CSR_MALFORMED', root, 'a CertificationRequest is a SEQUENCE of certificationRequestInfo, signatureAlgorithm and signature');
+    throw faultAt(
+      'CSR_MALFORMED',
+      root,
+      'a CertificationRequest is a SEQUENCE of certificationRequestInfo, signatureAlgorithm and signature',
+    );
   }
   const [info, algorithmNode, signatureNode] = root.children as [DerNode, DerNode, DerNode];
   // CertificationRequestInfo ::= SEQUENCE { version, subject, subjectPKInfo, attributes [0] IMPLICIT }
@@ -103,7 +117,8 @@ function readCsr(root: DerNode, der: Buffer): Csr {
   const publicKey = parsePublicKeyInfo(spkiNode, 'CSR_MALFORMED');
   if (attributesNode.tag !== 0xa0) throw faultAt('CSR_MALFORMED', attributesNode, 'the attributes field [0] is missing');
   const { attributes, extensionsNode, challengePassword } = readAttributes(attributesNode);
-  const decoded = extensionsNode === undefined ? { extensions: [], views: noExtensionViews() } : decodeExtensions(extensionsNode, 'CSR_MALFORMED');
+  const decoded =
+    extensionsNode === undefined ? { extensions: [], views: noExtensionViews() } : decodeExtensions(extensionsNode, 'CSR_MALFORMED');
   const { algorithm, oid } = readSignatureAlgorithmField(algorithmNode, 'CSR_MALFORMED');
   const signature = readBitString(signatureNode);
   if (signature.unusedBits !== 0) throw faultAt('CSR_MALFORMED', signatureNode, 'the signature BIT STRING has unused bits');
@@ -127,7 +142,8 @@ function readCsr(root: DerNode, der: Buffer): Csr {
 
 function csrDer(input: Uint8Array | string): Uint8Array {
   if (typeof input !== 'string' && !isPem(input)) return input;
-  if (input.length > MAX_CSR_TEXT_BYTES) throw new SymbolonError('INPUT_TOO_LARGE', `a CSR text of ${input.length} bytes is over the limit of ${MAX_CSR_TEXT_BYTES}`);
+  if (input.length > MAX_CSR_TEXT_BYTES)
+    throw new SymbolonError('INPUT_TOO_LARGE', `a CSR text of ${input.length} bytes is over the limit of ${MAX_CSR_TEXT_BYTES}`);
   const text = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('latin1');
   const blocks = parsePemBlocks(text).filter((block) => CSR_LABELS.includes(block.label));
   if (blocks.length === 0) throw new SymbolonError('PEM_NOT_FOUND', 'no "-----BEGIN CERTIFICATE REQUEST-----" block was found');
@@ -140,8 +156,10 @@ function csrDer(input: Uint8Array | string): Uint8Array {
  * SIG_UNSUPPORTED_ALGORITHM or KEY_UNSUPPORTED_TYPE when Symbolon cannot run the check.
  */
 export function verifyCsr(csr: Csr): void {
-  if (csr.signatureAlgorithm === undefined) throw new SymbolonError('SIG_UNSUPPORTED_ALGORITHM', `signature algorithm ${csr.signatureAlgorithmOid} is not supported`);
-  if (csr.publicKey.keyObject === undefined) throw new SymbolonError('KEY_UNSUPPORTED_TYPE', `a ${csr.publicKey.algorithm} key cannot be used`);
+  if (csr.signatureAlgorithm === undefined)
+    throw new SymbolonError('SIG_UNSUPPORTED_ALGORITHM', `signature algorithm ${csr.signatureAlgorithmOid} is not supported`);
+  if (csr.publicKey.keyObject === undefined)
+    throw new SymbolonError('KEY_UNSUPPORTED_TYPE', `a ${csr.publicKey.algorithm} key cannot be used`);
   if (!verifySignature(csr.signatureAlgorithm, csr.publicKey.keyObject, csr.certificationRequestInfo, csr.signature)) {
     throw new SymbolonError('CSR_SIGNATURE_INVALID');
   }
@@ -156,7 +174,8 @@ export function verifyCsr(csr: Csr): void {
  */
 export function parseCsr(input: Uint8Array | string, options: CsrParseOptions = {}): Csr {
   const bytes = csrDer(input);
-  if (bytes.length > MAX_CSR_BYTES) throw new Asn1Error('ASN1_TOO_LARGE', 0, `a CSR of ${bytes.length} bytes is over the limit of ${MAX_CSR_BYTES}`);
+  if (bytes.length > MAX_CSR_BYTES)
+    throw new Asn1Error('ASN1_TOO_LARGE', 0, `a CSR of ${bytes.length} bytes is over the limit of ${MAX_CSR_BYTES}`);
   const der = Buffer.from(bytes);
   const root = decodeDer(der, { maxBytes: MAX_CSR_BYTES });
   const csr = deepFreeze(withCode('CSR_MALFORMED', () => readCsr(root, der)));

@@ -60,7 +60,8 @@ function readDistributionPoints(name: string, node: DerNode): ParsedDistribution
   return nonEmptySequence(name, node).map((point) => {
     const [dpName, reasons, crlIssuer] = optionalFields(name, point, [DISTRIBUTION_POINT, REASONS, CRL_ISSUER]);
     // RFC 5280 4.2.1.13: a point has a name or a CRL issuer, or both.
-    if (dpName === undefined && crlIssuer === undefined) throw badExtension(name, point, 'a distribution point has neither a name nor a CRL issuer');
+    if (dpName === undefined && crlIssuer === undefined)
+      throw badExtension(name, point, 'a distribution point has neither a name nor a CRL issuer');
     return {
       ...(dpName !== undefined && readDistributionPointName(name, dpName)),
       ...(reasons !== undefined && { reasons: readReasons(name, reasons) }),

@@ -23,10 +23,12 @@ const MAXIMUM = 0x81;
 
 function readSubtrees(name: string, node: DerNode): GeneralName[] {
   return nonEmptySequence(name, node, node.tag).map((subtree) => {
-    if (subtree.tag !== Tag.SEQUENCE || subtree.children.length === 0) throw badExtension(name, subtree, 'a GeneralSubtree is not a SEQUENCE starting with its base');
+    if (subtree.tag !== Tag.SEQUENCE || subtree.children.length === 0)
+      throw badExtension(name, subtree, 'a GeneralSubtree is not a SEQUENCE starting with its base');
     const [minimum, maximum] = optionalFields(name, subtree, [MINIMUM, MAXIMUM], 1);
     // RFC 5280 4.2.1.10: within this profile the minimum is zero and the maximum absent.
-    if (minimum !== undefined && readInteger(minimum, MINIMUM) !== 0n) throw badExtension(name, minimum, 'a subtree minimum other than 0 is not allowed');
+    if (minimum !== undefined && readInteger(minimum, MINIMUM) !== 0n)
+      throw badExtension(name, minimum, 'a subtree minimum other than 0 is not allowed');
     if (maximum !== undefined) throw badExtension(name, maximum, 'a subtree maximum is not allowed');
     return decodeGeneralName(subtree.children[0]!, true);
   });
@@ -38,7 +40,8 @@ export function decodeNameConstraints(value: Uint8Array, offset = 0): NameConstr
   return decodeExtensionValue(name, value, offset, (node) => {
     const [permitted, excluded] = optionalFields(name, node, [PERMITTED, EXCLUDED]);
     // RFC 5280 4.2.1.10: an empty sequence is not allowed.
-    if (permitted === undefined && excluded === undefined) throw badExtension(name, node, 'neither permitted nor excluded subtrees are present');
+    if (permitted === undefined && excluded === undefined)
+      throw badExtension(name, node, 'neither permitted nor excluded subtrees are present');
     return {
       permitted: permitted === undefined ? [] : readSubtrees(name, permitted),
       excluded: excluded === undefined ? [] : readSubtrees(name, excluded),

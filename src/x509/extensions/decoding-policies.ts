@@ -20,13 +20,15 @@ export interface PolicyConstraints {
 const DISPLAY_TEXT_TAGS: readonly number[] = [Tag.IA5_STRING, Tag.VISIBLE_STRING, Tag.BMP_STRING, Tag.UTF8_STRING];
 
 function readDisplayText(name: string, node: DerNode): string {
-  if (!DISPLAY_TEXT_TAGS.includes(node.tag)) throw badExtension(name, node, 'DisplayText is not an IA5String, VisibleString, BMPString or UTF8String');
+  if (!DISPLAY_TEXT_TAGS.includes(node.tag))
+    throw badExtension(name, node, 'DisplayText is not an IA5String, VisibleString, BMPString or UTF8String');
   return readString(node);
 }
 
 /** UserNotice ::= SEQUENCE { noticeRef OPTIONAL, explicitText OPTIONAL }: the explicit text, if any. */
 function readUserNotice(name: string, node: DerNode): string | undefined {
-  if (node.tag !== Tag.SEQUENCE || node.children.length > 2) throw badExtension(name, node, 'a UserNotice is not a SEQUENCE of noticeRef and explicitText');
+  if (node.tag !== Tag.SEQUENCE || node.children.length > 2)
+    throw badExtension(name, node, 'a UserNotice is not a SEQUENCE of noticeRef and explicitText');
   let explicitText: string | undefined;
   node.children.forEach((child, index) => {
     if (child.tag === Tag.SEQUENCE && index === 0) {
@@ -90,7 +92,8 @@ export function decodePolicyMappings(value: Uint8Array, offset = 0): PolicyMappi
   const name = 'policyMappings';
   return decodeExtensionValue(name, value, offset, (node) =>
     nonEmptySequence(name, node).map((mapping) => {
-      if (mapping.tag !== Tag.SEQUENCE || mapping.children.length !== 2) throw badExtension(name, mapping, 'a mapping is not a SEQUENCE of two policy OIDs');
+      if (mapping.tag !== Tag.SEQUENCE || mapping.children.length !== 2)
+        throw badExtension(name, mapping, 'a mapping is not a SEQUENCE of two policy OIDs');
       return { issuerDomainPolicy: readOid(mapping.children[0]!), subjectDomainPolicy: readOid(mapping.children[1]!) };
     }),
   );

@@ -15,7 +15,13 @@ export function subjectPublicKeyBits(spki: Uint8Array): Uint8Array {
       const algorithm = readHeader(spki, outer.headerLength, end);
       const keyAt = outer.headerLength + algorithm.headerLength + algorithm.length;
       const key = readHeader(spki, keyAt, end);
-      if (algorithm.tag === Tag.SEQUENCE && key.tag === Tag.BIT_STRING && keyAt + key.headerLength + key.length === end && key.length > 1 && spki[keyAt + key.headerLength] === 0) {
+      if (
+        algorithm.tag === Tag.SEQUENCE &&
+        key.tag === Tag.BIT_STRING &&
+        keyAt + key.headerLength + key.length === end &&
+        key.length > 1 &&
+        spki[keyAt + key.headerLength] === 0
+      ) {
         return spki.subarray(keyAt + key.headerLength + 1, end);
       }
     }

@@ -33,6 +33,7 @@ export function encodeAuthorityInfoAccess(value: AuthorityInfoAccess): Buffer {
   const descriptions: Buffer[] = [];
   for (const uri of value.ocsp ?? []) descriptions.push(der.sequence(OCSP_METHOD, uriName(uri)));
   for (const uri of value.caIssuers ?? []) descriptions.push(der.sequence(CA_ISSUERS_METHOD, uriName(uri)));
-  if (descriptions.length === 0) throw new SymbolonError('CERT_INVALID_INPUT', 'authorityInfoAccess needs at least one OCSP or caIssuers URI');
+  if (descriptions.length === 0)
+    throw new SymbolonError('CERT_INVALID_INPUT', 'authorityInfoAccess needs at least one OCSP or caIssuers URI');
   return der.sequenceOf(descriptions);
 }

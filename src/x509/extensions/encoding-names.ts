@@ -40,7 +40,12 @@ function checkSyntax(name: GeneralName, isConstraint: boolean): void {
   switch (name.type) {
     case 'dns':
       if (isConstraint ? !isDomainConstraint(name.value) : !isHostName(name.value.startsWith('*.') ? name.value.slice(2) : name.value)) {
-        throw badName(name, isConstraint ? 'a DNS domain such as example.com or .example.com' : 'an ASCII DNS name such as api.example.com or *.example.com (IDNs as xn-- A-labels)');
+        throw badName(
+          name,
+          isConstraint
+            ? 'a DNS domain such as example.com or .example.com'
+            : 'an ASCII DNS name such as api.example.com or *.example.com (IDNs as xn-- A-labels)',
+        );
       }
       return;
     case 'email':
@@ -70,14 +75,16 @@ export function encodeCheckedGeneralName(name: GeneralName, isConstraint = false
   try {
     element = encodeGeneralName(name, isConstraint);
   } catch (error) {
-    if (error instanceof Asn1Error) throw new SymbolonError('CERT_BAD_NAME', `${name.type} name cannot be encoded: ${error.message}`, { cause: error });
+    if (error instanceof Asn1Error)
+      throw new SymbolonError('CERT_BAD_NAME', `${name.type} name cannot be encoded: ${error.message}`, { cause: error });
     throw error;
   }
   if (isConstraint && name.type === 'ip') {
     // The content is address then mask; an address bit outside the mask is almost surely a typo.
     const half = (element.length - 2) / 2;
     for (let i = 0; i < half; i++) {
-      if ((element[2 + i]! & ~element[2 + half + i]!) !== 0) throw badName(name, 'a network address (it has bits set past the prefix length)');
+      if ((element[2 + i]! & ~element[2 + half + i]!) !== 0)
+        throw badName(name, 'a network address (it has bits set past the prefix length)');
     }
   }
   return element;
@@ -92,14 +99,18 @@ export function encodeSubjectAltName(names: readonly GeneralName[]): Buffer {
 function generalSubtrees(tag: number, names: readonly GeneralName[]): Buffer {
   // GeneralSubtree with minimum and maximum absent: RFC 5280 4.2.1.10 fixes minimum at its
   // DEFAULT 0 and forbids maximum.
-  return der.contextConstructed(tag, names.map((name) => der.sequence(encodeCheckedGeneralName(name, true))));
+  return der.contextConstructed(
+    tag,
+    names.map((name) => der.sequence(encodeCheckedGeneralName(name, true))),
+  );
 }
 
 /** extnValue of nameConstraints (RFC 5280 4.2.1.10); IP blocks in CIDR form. */
 export function encodeNameConstraints(value: NameConstraints): Buffer {
   const { permitted, excluded } = value;
   // RFC 5280 4.2.1.10: either permittedSubtrees or excludedSubtrees is present.
-  if (permitted.length === 0 && excluded.length === 0) throw new SymbolonError('CERT_INVALID_INPUT', 'nameConstraints needs at least one permitted or excluded name');
+  if (permitted.length === 0 && excluded.length === 0)
+    throw new SymbolonError('CERT_INVALID_INPUT', 'nameConstraints needs at least one permitted or excluded name');
   const parts: Buffer[] = [];
   if (permitted.length > 0) parts.push(generalSubtrees(0, permitted));
   if (excluded.length > 0) parts.push(generalSubtrees(1, excluded));

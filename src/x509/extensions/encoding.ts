@@ -126,19 +126,27 @@ export function encodeExtensionList(fields: ExtensionFields, context: ExtensionC
   checkConsistency(fields);
   const c = fields.critical;
   const list: Buffer[] = [];
-  if (fields.basicConstraints !== undefined) typed(list, 'basicConstraints', c, fields.basicConstraints.isCa, encodeBasicConstraints(fields.basicConstraints));
+  if (fields.basicConstraints !== undefined)
+    typed(list, 'basicConstraints', c, fields.basicConstraints.isCa, encodeBasicConstraints(fields.basicConstraints));
   if (fields.keyUsage !== undefined) typed(list, 'keyUsage', c, true, encodeKeyUsage(fields.keyUsage));
   if (fields.extKeyUsage !== undefined) typed(list, 'extKeyUsage', c, false, encodeExtKeyUsage(fields.extKeyUsage));
-  if (context.subjectKeyIdentifier !== undefined) typed(list, 'subjectKeyIdentifier', c, false, encodeSubjectKeyIdentifier(context.subjectKeyIdentifier));
+  if (context.subjectKeyIdentifier !== undefined)
+    typed(list, 'subjectKeyIdentifier', c, false, encodeSubjectKeyIdentifier(context.subjectKeyIdentifier));
   const aki = fields.authorityKeyIdentifier;
-  if (aki !== undefined) issuerConstant(list, 'authorityKeyIdentifier', c, Buffer.from(aki.buffer, aki.byteOffset, aki.byteLength).toString('hex'), () => encodeAuthorityKeyIdentifier(aki));
-  if (fields.subjectAltName !== undefined) typed(list, 'subjectAltName', c, context.isSubjectEmpty, encodeSubjectAltName(fields.subjectAltName));
+  if (aki !== undefined)
+    issuerConstant(list, 'authorityKeyIdentifier', c, Buffer.from(aki.buffer, aki.byteOffset, aki.byteLength).toString('hex'), () =>
+      encodeAuthorityKeyIdentifier(aki),
+    );
+  if (fields.subjectAltName !== undefined)
+    typed(list, 'subjectAltName', c, context.isSubjectEmpty, encodeSubjectAltName(fields.subjectAltName));
   if (fields.nameConstraints !== undefined) typed(list, 'nameConstraints', c, true, encodeNameConstraints(fields.nameConstraints));
   const cdp = fields.crlDistributionPoints;
   if (cdp !== undefined) issuerConstant(list, 'crlDistributionPoints', c, JSON.stringify(cdp), () => encodeCrlDistributionPoints(cdp));
   const aia = fields.authorityInfoAccess;
-  if (aia !== undefined) issuerConstant(list, 'authorityInfoAccess', c, JSON.stringify([aia.ocsp, aia.caIssuers]), () => encodeAuthorityInfoAccess(aia));
-  if (fields.certificatePolicies !== undefined) typed(list, 'certificatePolicies', c, false, encodeCertificatePolicies(fields.certificatePolicies));
+  if (aia !== undefined)
+    issuerConstant(list, 'authorityInfoAccess', c, JSON.stringify([aia.ocsp, aia.caIssuers]), () => encodeAuthorityInfoAccess(aia));
+  if (fields.certificatePolicies !== undefined)
+    typed(list, 'certificatePolicies', c, false, encodeCertificatePolicies(fields.certificatePolicies));
   if (fields.ocspNoCheck === true) typed(list, 'ocspNoCheck', c, false, encodeOcspNoCheck());
   const freshest = fields.freshestCrl;
   if (freshest !== undefined) issuerConstant(list, 'freshestCrl', c, JSON.stringify(freshest), () => encodeCrlDistributionPoints(freshest));
@@ -148,7 +156,8 @@ export function encodeExtensionList(fields: ExtensionFields, context: ExtensionC
     const seen = new Set<string>();
     for (const extension of raw) {
       const typedName = TYPED_BY_OID.get(extension.oid);
-      if (seen.has(extension.oid) || (typedName !== undefined && isWritten(typedName, fields, context))) throw new SymbolonError('CERT_DUPLICATE_EXTENSION', `extension ${extension.oid} is given more than once`);
+      if (seen.has(extension.oid) || (typedName !== undefined && isWritten(typedName, fields, context)))
+        throw new SymbolonError('CERT_DUPLICATE_EXTENSION', `extension ${extension.oid} is given more than once`);
       seen.add(extension.oid);
       list.push(encodeExtension(extension.oid, extension.critical, extension.value));
     }

@@ -220,7 +220,8 @@ export function decodeExtensions(node: DerNode, malformed: ErrorCode): DecodedEx
     const valueNode = child.children[child.children.length - 1]!;
     if (valueNode.tag !== Tag.OCTET_STRING) throw faultAt(malformed, valueNode, 'an extnValue is not an OCTET STRING');
     // RFC 5280 4.2: a certificate holds at most one instance of an extension.
-    if (seen.has(oid)) throw new SymbolonError('CERT_DUPLICATE_EXTENSION', `extension ${oid} appears more than once (at byte ${child.offset})`);
+    if (seen.has(oid))
+      throw new SymbolonError('CERT_DUPLICATE_EXTENSION', `extension ${oid} appears more than once (at byte ${child.offset})`);
     seen.add(oid);
     extensions.push({ oid, critical, value: valueNode.content });
     decodeInto(views, oid, valueNode.content, valueNode.contentOffset);

@@ -25,7 +25,13 @@ export {
   decodeOcspNoCheck,
   decodeSubjectKeyIdentifier,
 } from './decoding.js';
-export { REASON_FLAGS, decodeAuthorityInfoAccess, decodeCrlDistributionPoints, decodeFreshestCrl, decodeSubjectInfoAccess } from './decoding-locations.js';
+export {
+  REASON_FLAGS,
+  decodeAuthorityInfoAccess,
+  decodeCrlDistributionPoints,
+  decodeFreshestCrl,
+  decodeSubjectInfoAccess,
+} from './decoding-locations.js';
 export type { ParsedDistributionPoint } from './decoding-locations.js';
 export { decodeIssuerAltName, decodeNameConstraints, decodeSubjectAltName } from './decoding-names.js';
 export { decodeCertificatePolicies, decodeInhibitAnyPolicy, decodePolicyConstraints, decodePolicyMappings } from './decoding-policies.js';

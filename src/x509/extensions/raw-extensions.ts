@@ -15,7 +15,8 @@ export function readRawExtensions(node: DerNode, malformed: ErrorCode, duplicate
   if (node.tag !== Tag.SEQUENCE || node.children.length === 0) throw faultAt(malformed, node, 'Extensions is not a non-empty SEQUENCE');
   const seen = new Set<string>();
   return node.children.map((child) => {
-    if (child.tag !== Tag.SEQUENCE || child.children.length < 2 || child.children.length > 3) throw faultAt(malformed, child, 'an Extension is not a SEQUENCE of extnID, critical and extnValue');
+    if (child.tag !== Tag.SEQUENCE || child.children.length < 2 || child.children.length > 3)
+      throw faultAt(malformed, child, 'an Extension is not a SEQUENCE of extnID, critical and extnValue');
     const oid = readOid(child.children[0]!);
     const critical = child.children.length === 3 && readBoolean(child.children[1]!);
     const value = child.children[child.children.length - 1]!;

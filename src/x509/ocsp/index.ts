@@ -11,4 +11,15 @@ export { buildOcspResponse, encodeSingleResponse, ocspResponderIdentity } from '
 export type { OcspResponderIdentity, OcspResponseTemplate, SingleResponseTemplate } from './ocsp-response-builder.js';
 export { MAX_OCSP_RESPONSE_BYTES, parseOcspResponse, verifyOcspResponseSignature } from './ocsp-response.js';
 export { OCSP_RESPONSE_STATUSES } from './ocsp-types.js';
-export type { BasicOcspResponse, CertId, CertIdHash, CertStatus, OcspRequest, OcspResponse, OcspResponseStatus, ResponderId, SingleRequest, SingleResponse } from './ocsp-types.js';
+export type {
+  BasicOcspResponse,
+  CertId,
+  CertIdHash,
+  CertStatus,
+  OcspRequest,
+  OcspResponse,
+  OcspResponseStatus,
+  ResponderId,
+  SingleRequest,
+  SingleResponse,
+} from './ocsp-types.js';

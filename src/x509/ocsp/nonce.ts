@@ -22,11 +22,15 @@ export function readNonce(extensions: readonly Extension[]): Buffer | undefined 
     if (node.tag !== Tag.OCTET_STRING) throw new SymbolonError('OCSP_BAD_NONCE', 'the nonce extension does not hold an OCTET STRING');
     nonce = node.content;
   } catch (error) {
-    if (error instanceof Asn1Error) throw new SymbolonError('OCSP_BAD_NONCE', `the nonce extension is not DER: ${error.message}`, { cause: error });
+    if (error instanceof Asn1Error)
+      throw new SymbolonError('OCSP_BAD_NONCE', `the nonce extension is not DER: ${error.message}`, { cause: error });
     throw error;
   }
   if (nonce.length < MIN_NONCE_OCTETS || nonce.length > MAX_NONCE_OCTETS) {
-    throw new SymbolonError('OCSP_BAD_NONCE', `the nonce is ${nonce.length} octets; RFC 8954 allows ${MIN_NONCE_OCTETS} to ${MAX_NONCE_OCTETS}`);
+    throw new SymbolonError(
+      'OCSP_BAD_NONCE',
+      `the nonce is ${nonce.length} octets; RFC 8954 allows ${MIN_NONCE_OCTETS} to ${MAX_NONCE_OCTETS}`,
+    );
   }
   return nonce;
 }

@@ -7,7 +7,9 @@ import type { OcspResponseStatus } from './ocsp-types.js';
 export type OcspErrorStatus = Exclude<OcspResponseStatus, 'successful'>;
 
 const ERROR_RESPONSES = new Map<OcspErrorStatus, Buffer>(
-  OCSP_RESPONSE_STATUSES.flatMap((status, code) => (status === undefined || status === 'successful' ? [] : [[status, der.sequence(der.enumerated(code))] as const])),
+  OCSP_RESPONSE_STATUSES.flatMap((status, code) =>
+    status === undefined || status === 'successful' ? [] : [[status, der.sequence(der.enumerated(code))] as const],
+  ),
 );
 
 /**

@@ -18,6 +18,9 @@ export interface OcspRequestTemplate {
 export function buildOcspRequest(template: OcspRequestTemplate): Buffer {
   if (template.certIds.length === 0) throw new SymbolonError('OCSP_INVALID_INPUT', 'an OCSP request asks about at least one certificate');
   const requestList = der.sequenceOf(template.certIds.map((certId) => der.sequence(certId.der)));
-  const tbs = template.nonce === undefined ? der.sequence(requestList) : der.sequence(requestList, der.explicit(2, der.sequence(encodeNonceExtension(template.nonce))));
+  const tbs =
+    template.nonce === undefined
+      ? der.sequence(requestList)
+      : der.sequence(requestList, der.explicit(2, der.sequence(encodeNonceExtension(template.nonce))));
   return der.sequence(tbs);
 }

@@ -30,11 +30,13 @@ const OPTIONAL_SIGNATURE = 0xa0;
 const SIGNATURE_CERTS = 0xa0;
 
 function readRequest(node: DerNode): SingleRequest {
-  if (node.tag !== Tag.SEQUENCE || node.children.length < 1 || node.children.length > 2) throw faultAt(MALFORMED, node, 'a Request is not a SEQUENCE of reqCert and singleRequestExtensions');
+  if (node.tag !== Tag.SEQUENCE || node.children.length < 1 || node.children.length > 2)
+    throw faultAt(MALFORMED, node, 'a Request is not a SEQUENCE of reqCert and singleRequestExtensions');
   const certId = readCertId(node.children[0]!, MALFORMED);
   const wrapper = node.children[1];
   if (wrapper === undefined) return { certId, extensions: [] };
-  if (wrapper.tag !== SINGLE_REQUEST_EXTENSIONS) throw faultAt(MALFORMED, wrapper, 'a Request has a field other than singleRequestExtensions after its CertID');
+  if (wrapper.tag !== SINGLE_REQUEST_EXTENSIONS)
+    throw faultAt(MALFORMED, wrapper, 'a Request has a field other than singleRequestExtensions after its CertID');
   return { certId, extensions: readRawExtensions(explicitInner(wrapper, MALFORMED, 'singleRequestExtensions'), MALFORMED) };
 }
 
@@ -42,20 +44,24 @@ function readRequest(node: DerNode): SingleRequest {
 function readSignatureShape(wrapper: DerNode): string {
   const signature = explicitInner(wrapper, MALFORMED, 'optionalSignature');
   const [algorithm, bits, certs, extra] = signature.children;
-  if (signature.tag !== Tag.SEQUENCE || algorithm === undefined || bits === undefined || extra !== undefined) throw faultAt(MALFORMED, signature, 'a Signature is not a SEQUENCE of signatureAlgorithm, signature and certs');
-  if (algorithm.tag !== Tag.SEQUENCE || algorithm.children.length < 1 || algorithm.children.length > 2) throw faultAt(MALFORMED, algorithm, 'the request signatureAlgorithm is not an AlgorithmIdentifier');
+  if (signature.tag !== Tag.SEQUENCE || algorithm === undefined || bits === undefined || extra !== undefined)
+    throw faultAt(MALFORMED, signature, 'a Signature is not a SEQUENCE of signatureAlgorithm, signature and certs');
+  if (algorithm.tag !== Tag.SEQUENCE || algorithm.children.length < 1 || algorithm.children.length > 2)
+    throw faultAt(MALFORMED, algorithm, 'the request signatureAlgorithm is not an AlgorithmIdentifier');
   const oid = readOid(algorithm.children[0]!);
   readBitString(bits);
   if (certs !== undefined) {
     if (certs.tag !== SIGNATURE_CERTS) throw faultAt(MALFORMED, certs, 'the request signature has a field other than certs');
     const list = explicitInner(certs, MALFORMED, 'certs');
-    if (list.tag !== Tag.SEQUENCE || list.children.some((child) => child.tag !== Tag.SEQUENCE)) throw faultAt(MALFORMED, list, 'certs is not a SEQUENCE OF Certificate');
+    if (list.tag !== Tag.SEQUENCE || list.children.some((child) => child.tag !== Tag.SEQUENCE))
+      throw faultAt(MALFORMED, list, 'certs is not a SEQUENCE OF Certificate');
   }
   return oid;
 }
 
 function readOcspRequest(root: DerNode, input: Buffer): OcspRequest {
-  if (root.tag !== Tag.SEQUENCE || root.children.length < 1 || root.children.length > 2) throw faultAt(MALFORMED, root, 'an OCSPRequest is a SEQUENCE of tbsRequest and optionalSignature');
+  if (root.tag !== Tag.SEQUENCE || root.children.length < 1 || root.children.length > 2)
+    throw faultAt(MALFORMED, root, 'an OCSPRequest is a SEQUENCE of tbsRequest and optionalSignature');
   const tbs = root.children[0]!;
   if (tbs.tag !== Tag.SEQUENCE) throw faultAt(MALFORMED, tbs, 'tbsRequest is not a SEQUENCE');
   const fields = tbs.children;
@@ -64,7 +70,8 @@ function readOcspRequest(root: DerNode, input: Buffer): OcspRequest {
     const versionNode = fields[at++]!;
     const version = readSmallInteger(explicitInner(versionNode, MALFORMED, 'version'));
     // RFC 6960 4.1.1: v1(0) is the only version. (DER would leave the DEFAULT out; some clients write it.)
-    if (version !== 0) throw new SymbolonError('OCSP_UNSUPPORTED_VERSION', `OCSP request version ${version} is not v1 (at byte ${versionNode.offset})`);
+    if (version !== 0)
+      throw new SymbolonError('OCSP_UNSUPPORTED_VERSION', `OCSP request version ${version} is not v1 (at byte ${versionNode.offset})`);
   }
   let requestorName: GeneralName | undefined;
   if (fields[at]?.tag === REQUESTOR_NAME) requestorName = decodeGeneralName(explicitInner(fields[at++]!, MALFORMED, 'requestorName'));
@@ -73,13 +80,15 @@ function readOcspRequest(root: DerNode, input: Buffer): OcspRequest {
   if (list.children.length === 0) throw faultAt(MALFORMED, list, 'the requestList is empty');
   const requests = list.children.map(readRequest);
   let extensions: Extension[] = [];
-  if (fields[at]?.tag === REQUEST_EXTENSIONS) extensions = readRawExtensions(explicitInner(fields[at++]!, MALFORMED, 'requestExtensions'), MALFORMED);
+  if (fields[at]?.tag === REQUEST_EXTENSIONS)
+    extensions = readRawExtensions(explicitInner(fields[at++]!, MALFORMED, 'requestExtensions'), MALFORMED);
   if (at !== fields.length) throw faultAt(MALFORMED, fields[at]!, 'tbsRequest has a field out of place or unknown');
   const nonce = readNonce(extensions);
   const signatureWrapper = root.children[1];
   let signatureAlgorithmOid: string | undefined;
   if (signatureWrapper !== undefined) {
-    if (signatureWrapper.tag !== OPTIONAL_SIGNATURE) throw faultAt(MALFORMED, signatureWrapper, 'an OCSPRequest has a field other than optionalSignature');
+    if (signatureWrapper.tag !== OPTIONAL_SIGNATURE)
+      throw faultAt(MALFORMED, signatureWrapper, 'an OCSPRequest has a field other than optionalSignature');
     signatureAlgorithmOid = readSignatureShape(signatureWrapper);
   }
   return { der: input, requestorName, requests, nonce, extensions, isSigned: signatureWrapper !== undefined, signatureAlgorithmOid };
@@ -94,7 +103,11 @@ function readOcspRequest(root: DerNode, input: Buffer): OcspRequest {
  * caller decides how many it answers.
  */
 export function parseOcspRequest(input: Uint8Array): OcspRequest {
-  if (input.length > MAX_OCSP_REQUEST_BYTES) throw new SymbolonError('OCSP_REQUEST_TOO_LARGE', `an OCSP request of ${input.length} bytes is over the limit of ${MAX_OCSP_REQUEST_BYTES}`);
+  if (input.length > MAX_OCSP_REQUEST_BYTES)
+    throw new SymbolonError(
+      'OCSP_REQUEST_TOO_LARGE',
+      `an OCSP request of ${input.length} bytes is over the limit of ${MAX_OCSP_REQUEST_BYTES}`,
+    );
   const copy = Buffer.from(input);
   return deepFreeze(inOcsp(MALFORMED, () => readOcspRequest(decodeDer(copy, { maxBytes: MAX_OCSP_REQUEST_BYTES }), copy)));
 }

@@ -47,7 +47,8 @@ export function ocspResponderIdentity(signer: Signer, certificates: readonly Uin
     }
     if (!certificate.spki.equals(spki)) throw invalid("the responder certificate's key is not the signer's key");
   }
-  const certs = certificates.length === 0 ? undefined : der.explicit(0, der.sequenceOf(certificates.map((certificate) => Buffer.from(certificate))));
+  const certs =
+    certificates.length === 0 ? undefined : der.explicit(0, der.sequenceOf(certificates.map((certificate) => Buffer.from(certificate))));
   return { signer, responderId, certs };
 }
 
@@ -148,6 +149,9 @@ export async function buildOcspResponse(identity: OcspResponderIdentity, templat
   const tbs = der.sequenceOf(parts);
   const { signer } = identity;
   const signature = der.bitString(await signer.sign(tbs));
-  const basic = identity.certs === undefined ? der.sequence(tbs, signer.algorithm.identifier, signature) : der.sequence(tbs, signer.algorithm.identifier, signature, identity.certs);
+  const basic =
+    identity.certs === undefined
+      ? der.sequence(tbs, signer.algorithm.identifier, signature)
+      : der.sequence(tbs, signer.algorithm.identifier, signature, identity.certs);
   return der.sequence(SUCCESSFUL, der.explicit(0, der.sequence(BASIC_RESPONSE_TYPE, der.octetString(basic))));
 }

@@ -46,7 +46,8 @@ function readCertStatus(node: DerNode): CertStatus {
     if (node.content.length !== 0) throw faultAt(MALFORMED, node, 'a good or unknown CertStatus has content');
     return { status: node.tag === GOOD ? 'good' : 'unknown' };
   }
-  if (node.tag !== REVOKED || node.children.length < 1 || node.children.length > 2) throw faultAt(MALFORMED, node, 'CertStatus is not good [0], revoked [1] or unknown [2]');
+  if (node.tag !== REVOKED || node.children.length < 1 || node.children.length > 2)
+    throw faultAt(MALFORMED, node, 'CertStatus is not good [0], revoked [1] or unknown [2]');
   const revocationTime = generalizedTime(node.children[0], node, 'revocationTime');
   const reasonNode = node.children[1];
   if (reasonNode === undefined) return { status: 'revoked', revocationTime };
@@ -58,16 +59,19 @@ function readCertStatus(node: DerNode): CertStatus {
 }
 
 function readSingleResponse(node: DerNode): SingleResponse {
-  if (node.tag !== Tag.SEQUENCE || node.children.length < 3 || node.children.length > 5) throw faultAt(MALFORMED, node, 'a SingleResponse is not a SEQUENCE of certID, certStatus, thisUpdate and options');
+  if (node.tag !== Tag.SEQUENCE || node.children.length < 3 || node.children.length > 5)
+    throw faultAt(MALFORMED, node, 'a SingleResponse is not a SEQUENCE of certID, certStatus, thisUpdate and options');
   const [certIdNode, statusNode, thisUpdateNode] = node.children as [DerNode, DerNode, DerNode];
   const certId = readCertId(certIdNode, MALFORMED);
   const certStatus = readCertStatus(statusNode);
   const thisUpdate = generalizedTime(thisUpdateNode, node, 'thisUpdate');
   let at = 3;
   let nextUpdate: Date | undefined;
-  if (node.children[at]?.tag === NEXT_UPDATE) nextUpdate = generalizedTime(explicitInner(node.children[at++]!, MALFORMED, 'nextUpdate'), node, 'nextUpdate');
+  if (node.children[at]?.tag === NEXT_UPDATE)
+    nextUpdate = generalizedTime(explicitInner(node.children[at++]!, MALFORMED, 'nextUpdate'), node, 'nextUpdate');
   let extensions: Extension[] = [];
-  if (node.children[at]?.tag === SINGLE_EXTENSIONS) extensions = readRawExtensions(explicitInner(node.children[at++]!, MALFORMED, 'singleExtensions'), MALFORMED);
+  if (node.children[at]?.tag === SINGLE_EXTENSIONS)
+    extensions = readRawExtensions(explicitInner(node.children[at++]!, MALFORMED, 'singleExtensions'), MALFORMED);
   if (at !== node.children.length) throw faultAt(MALFORMED, node.children[at]!, 'a SingleResponse has a field out of place or unknown');
   return { certId, certStatus, thisUpdate, nextUpdate, extensions };
 }
@@ -87,7 +91,8 @@ function readResponderId(node: DerNode | undefined, parent: DerNode): ResponderI
 }
 
 function readBasicResponse(node: DerNode): BasicOcspResponse {
-  if (node.tag !== Tag.SEQUENCE || node.children.length < 3 || node.children.length > 4) throw faultAt(MALFORMED, node, 'a BasicOCSPResponse is not a SEQUENCE of tbsResponseData, signatureAlgorithm, signature and certs');
+  if (node.tag !== Tag.SEQUENCE || node.children.length < 3 || node.children.length > 4)
+    throw faultAt(MALFORMED, node, 'a BasicOCSPResponse is not a SEQUENCE of tbsResponseData, signatureAlgorithm, signature and certs');
   const [tbs, algorithmNode, signatureNode, certsNode] = node.children as [DerNode, DerNode, DerNode, DerNode | undefined];
   if (tbs.tag !== Tag.SEQUENCE) throw faultAt(MALFORMED, tbs, 'tbsResponseData is not a SEQUENCE');
   const fields = tbs.children;
@@ -103,7 +108,8 @@ function readBasicResponse(node: DerNode): BasicOcspResponse {
   if (list === undefined || list.tag !== Tag.SEQUENCE) throw faultAt(MALFORMED, list ?? tbs, 'tbsResponseData has no responses');
   const responses = list.children.map(readSingleResponse);
   let extensions: Extension[] = [];
-  if (fields[at]?.tag === RESPONSE_EXTENSIONS) extensions = readRawExtensions(explicitInner(fields[at++]!, MALFORMED, 'responseExtensions'), MALFORMED);
+  if (fields[at]?.tag === RESPONSE_EXTENSIONS)
+    extensions = readRawExtensions(explicitInner(fields[at++]!, MALFORMED, 'responseExtensions'), MALFORMED);
   if (at !== fields.length) throw faultAt(MALFORMED, fields[at]!, 'tbsResponseData has a field out of place or unknown');
   const { algorithm, oid } = readSignatureAlgorithmField(algorithmNode, MALFORMED);
   const signature = readBitString(signatureNode);
@@ -112,7 +118,8 @@ function readBasicResponse(node: DerNode): BasicOcspResponse {
   if (certsNode !== undefined) {
     if (certsNode.tag !== CERTS) throw faultAt(MALFORMED, certsNode, 'a BasicOCSPResponse has a field other than certs');
     const certList = explicitInner(certsNode, MALFORMED, 'certs');
-    if (certList.tag !== Tag.SEQUENCE || certList.children.some((child) => child.tag !== Tag.SEQUENCE)) throw faultAt(MALFORMED, certList, 'certs is not a SEQUENCE OF Certificate');
+    if (certList.tag !== Tag.SEQUENCE || certList.children.some((child) => child.tag !== Tag.SEQUENCE))
+      throw faultAt(MALFORMED, certList, 'certs is not a SEQUENCE OF Certificate');
     certificates = certList.children.map((child) => child.bytes);
   }
   return {
@@ -130,7 +137,8 @@ function readBasicResponse(node: DerNode): BasicOcspResponse {
 }
 
 function readOcspResponse(root: DerNode, input: Buffer): OcspResponse {
-  if (root.tag !== Tag.SEQUENCE || root.children.length < 1 || root.children.length > 2) throw faultAt(MALFORMED, root, 'an OCSPResponse is a SEQUENCE of responseStatus and responseBytes');
+  if (root.tag !== Tag.SEQUENCE || root.children.length < 1 || root.children.length > 2)
+    throw faultAt(MALFORMED, root, 'an OCSPResponse is a SEQUENCE of responseStatus and responseBytes');
   const statusNode = root.children[0]!;
   const status = OCSP_RESPONSE_STATUSES[readSmallInteger(statusNode, Tag.ENUMERATED)];
   if (status === undefined) throw faultAt(MALFORMED, statusNode, 'responseStatus is not an OCSPResponseStatus');
@@ -140,9 +148,11 @@ function readOcspResponse(root: DerNode, input: Buffer): OcspResponse {
     if (bytesNode !== undefined) throw faultAt(MALFORMED, bytesNode, `a ${status} response carries responseBytes`);
     return { der: input, status, basic: undefined };
   }
-  if (bytesNode === undefined || bytesNode.tag !== RESPONSE_BYTES) throw faultAt(MALFORMED, bytesNode ?? root, 'a successful response has no responseBytes');
+  if (bytesNode === undefined || bytesNode.tag !== RESPONSE_BYTES)
+    throw faultAt(MALFORMED, bytesNode ?? root, 'a successful response has no responseBytes');
   const responseBytes = explicitInner(bytesNode, MALFORMED, 'responseBytes');
-  if (responseBytes.tag !== Tag.SEQUENCE || responseBytes.children.length !== 2) throw faultAt(MALFORMED, responseBytes, 'ResponseBytes is not a SEQUENCE of responseType and response');
+  if (responseBytes.tag !== Tag.SEQUENCE || responseBytes.children.length !== 2)
+    throw faultAt(MALFORMED, responseBytes, 'ResponseBytes is not a SEQUENCE of responseType and response');
   const type = readOid(responseBytes.children[0]!);
   if (type !== OCSP_OID.basicResponse) throw faultAt(MALFORMED, responseBytes, `response type ${type} is not id-pkix-ocsp-basic`);
   const octets = responseBytes.children[1]!;
@@ -158,7 +168,8 @@ function readOcspResponse(root: DerNode, input: Buffer): OcspResponse {
  * The signature is not checked here: see `verifyOcspResponseSignature`.
  */
 export function parseOcspResponse(input: Uint8Array): OcspResponse {
-  if (input.length > MAX_OCSP_RESPONSE_BYTES) throw new SymbolonError(MALFORMED, `an OCSP response of ${input.length} bytes is over the limit of ${MAX_OCSP_RESPONSE_BYTES}`);
+  if (input.length > MAX_OCSP_RESPONSE_BYTES)
+    throw new SymbolonError(MALFORMED, `an OCSP response of ${input.length} bytes is over the limit of ${MAX_OCSP_RESPONSE_BYTES}`);
   const copy = Buffer.from(input);
   return deepFreeze(inOcsp(MALFORMED, () => readOcspResponse(decodeDer(copy, { maxBytes: MAX_OCSP_RESPONSE_BYTES }), copy)));
 }
@@ -170,6 +181,7 @@ export function parseOcspResponse(input: Uint8Array): OcspResponse {
  */
 export function verifyOcspResponseSignature(basic: BasicOcspResponse, key: KeyObject): boolean {
   const algorithm = basic.signatureAlgorithm;
-  if (algorithm === undefined) throw new SymbolonError('SIG_UNSUPPORTED_ALGORITHM', `signature algorithm ${basic.signatureAlgorithmOid} is not supported`);
+  if (algorithm === undefined)
+    throw new SymbolonError('SIG_UNSUPPORTED_ALGORITHM', `signature algorithm ${basic.signatureAlgorithmOid} is not supported`);
   return verifySignature(algorithm, key, basic.tbsResponseData, basic.signature);
 }

@@ -43,7 +43,15 @@ export interface OcspRequest {
 }
 
 /** RFC 6960 4.2.1 OCSPResponseStatus, indexed by its ENUMERATED value (4 is not used). */
-export const OCSP_RESPONSE_STATUSES = ['successful', 'malformedRequest', 'internalError', 'tryLater', undefined, 'sigRequired', 'unauthorized'] as const;
+export const OCSP_RESPONSE_STATUSES = [
+  'successful',
+  'malformedRequest',
+  'internalError',
+  'tryLater',
+  undefined,
+  'sigRequired',
+  'unauthorized',
+] as const;
 
 export type OcspResponseStatus = Exclude<(typeof OCSP_RESPONSE_STATUSES)[number], undefined>;
 

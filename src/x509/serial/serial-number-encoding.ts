@@ -26,7 +26,10 @@ export function encodeSerialNumber(serial: SerialNumberInput): Buffer {
   if (octets === 0) throw new SymbolonError('CERT_BAD_SERIAL', 'the serial number must be positive, not zero');
   const encodedOctets = octets + ((magnitude[start]! & 0x80) === 0 ? 0 : 1);
   if (encodedOctets > MAX_SERIAL_OCTETS) {
-    throw new SymbolonError('CERT_BAD_SERIAL', `the serial number takes ${encodedOctets} octets encoded, over the ${MAX_SERIAL_OCTETS} RFC 5280 allows`);
+    throw new SymbolonError(
+      'CERT_BAD_SERIAL',
+      `the serial number takes ${encodedOctets} octets encoded, over the ${MAX_SERIAL_OCTETS} RFC 5280 allows`,
+    );
   }
   return der.unsignedInteger(magnitude.subarray(start));
 }
@@ -41,7 +44,8 @@ const RANDOM_SERIAL_OCTETS = 16;
  */
 export function randomSerialNumber(random: (size: number) => Uint8Array): Buffer {
   const bytes = Buffer.from(random(RANDOM_SERIAL_OCTETS));
-  if (bytes.length !== RANDOM_SERIAL_OCTETS) throw new SymbolonError('CERT_INVALID_INPUT', `the random source gave ${bytes.length} bytes, not ${RANDOM_SERIAL_OCTETS}`);
+  if (bytes.length !== RANDOM_SERIAL_OCTETS)
+    throw new SymbolonError('CERT_INVALID_INPUT', `the random source gave ${bytes.length} bytes, not ${RANDOM_SERIAL_OCTETS}`);
   bytes[0] = (bytes[0]! & 0x3f) | 0x40;
   return bytes;
 }

@@ -26,10 +26,21 @@ export interface EstHarness {
 }
 
 /** The revocation harness (a copy of `template`) with EST mounted on its service listener, as `up` does. */
-export async function startEstHarness(template: string, work: string, overrides: Partial<RevocationServicesConfig> = {}): Promise<EstHarness> {
+export async function startEstHarness(
+  template: string,
+  work: string,
+  overrides: Partial<RevocationServicesConfig> = {},
+): Promise<EstHarness> {
   const h = await startHarness(template, work, overrides);
   const errors: unknown[] = [];
-  const url = await mountEst({ dataDir: h.dataDir, services: h.services, unlocked: [h.ca.issuer], clock: () => new Date(), onError: (error) => errors.push(error), retryAfterSeconds: 2 });
+  const url = await mountEst({
+    dataDir: h.dataDir,
+    services: h.services,
+    unlocked: [h.ca.issuer],
+    clock: () => new Date(),
+    onError: (error) => errors.push(error),
+    retryAfterSeconds: 2,
+  });
   if (url === undefined) throw new Error('EST was not mounted');
   const caFile = join(h.dir, 'est-ca.pem');
   writeFileSync(caFile, toPem('CERTIFICATE', h.dataDir.root.der) + toPem('CERTIFICATE', h.ca.issuer.certificate.der));
@@ -71,7 +82,15 @@ export interface HttpsAnswer {
 /** One HTTPS request on a new connection (a full TLS handshake each time), with node:https. */
 export function httpsRequest(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; ca: string; cert?: string; key?: string; maxVersion?: 'TLSv1.2' | 'TLSv1.3' },
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    ca: string;
+    cert?: string;
+    key?: string;
+    maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  },
 ): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -87,7 +106,14 @@ export function httpsRequest(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaderNames: res.rawHeaders.filter((_, i) => i % 2 === 0), body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            rawHeaderNames: res.rawHeaders.filter((_, i) => i % 2 === 0),
+            body: Buffer.concat(chunks),
+          }),
+        );
         res.on('error', reject);
       },
     );

@@ -60,9 +60,24 @@ test('gateway --check on a bad file exits 2 with a GATEWAY_ error naming the bad
   const good = configInput(env, allowOnly('alice'));
   const listeners = good['listeners'] as Record<string, unknown>[];
   const cases: { name: string; config: Record<string, unknown>; code: string; names: RegExp }[] = [
-    { name: 'unknown key', config: { ...good, listeners: [{ ...listeners[0], certfile: 'x.pem' }] }, code: 'GATEWAY_CONFIG_INVALID', names: /listeners\[0\].*'certfile'/ },
-    { name: 'bad upstream URL', config: { ...good, routes: [{ upstream: 'ftp://127.0.0.1/' }] }, code: 'GATEWAY_CONFIG_INVALID', names: /routes\[0\]\.upstream/ },
-    { name: 'missing certificate file', config: { ...good, listeners: [{ ...listeners[0], certFile: 'no-such-cert.pem' }] }, code: 'GATEWAY_FILE_UNREADABLE', names: /no-such-cert\.pem/ },
+    {
+      name: 'unknown key',
+      config: { ...good, listeners: [{ ...listeners[0], certfile: 'x.pem' }] },
+      code: 'GATEWAY_CONFIG_INVALID',
+      names: /listeners\[0\].*'certfile'/,
+    },
+    {
+      name: 'bad upstream URL',
+      config: { ...good, routes: [{ upstream: 'ftp://127.0.0.1/' }] },
+      code: 'GATEWAY_CONFIG_INVALID',
+      names: /routes\[0\]\.upstream/,
+    },
+    {
+      name: 'missing certificate file',
+      config: { ...good, listeners: [{ ...listeners[0], certFile: 'no-such-cert.pem' }] },
+      code: 'GATEWAY_FILE_UNREADABLE',
+      names: /no-such-cert\.pem/,
+    },
   ];
   for (const entry of cases) {
     const path = join(configDir, `bad-${entry.name.replace(/ /g, '-')}.yaml`);
@@ -109,7 +124,10 @@ test('the gateway process reloads on file change and SIGHUP: new rules apply, a 
     assert.equal(occurrences(cli.stderr(), /configuration reloaded/), 2, cli.stderr());
     assert.equal((await curl(env, port, '/cli/alice-again', { client: alice })).status, 200);
     cli.child.kill('SIGHUP');
-    assert.ok(await waitFor(() => occurrences(cli.stderr(), /configuration reloaded/) >= 3, 10_000, 50), `SIGHUP did not reload: ${cli.stderr()}`);
+    assert.ok(
+      await waitFor(() => occurrences(cli.stderr(), /configuration reloaded/) >= 3, 10_000, 50),
+      `SIGHUP did not reload: ${cli.stderr()}`,
+    );
     assert.equal((await curl(env, port, '/cli/alice-after-hup', { client: alice })).status, 200);
 
     cli.child.kill('SIGTERM');
@@ -144,7 +162,10 @@ test('--workers 2 starts two workers that serve requests, and SIGTERM stops ever
     assert.equal((await curl(env, port, '/workers/bob', { client: bob })).status, 403);
     cli.child.kill('SIGTERM');
     assert.equal(await cli.exited(), 0);
-    assert.ok(await waitFor(() => everyProcess.every((pid) => !isAlive(pid)), 10_000, 50), `a process survived: ${everyProcess.filter(isAlive).join(', ')}`);
+    assert.ok(
+      await waitFor(() => everyProcess.every((pid) => !isAlive(pid)), 10_000, 50),
+      `a process survived: ${everyProcess.filter(isAlive).join(', ')}`,
+    );
   } finally {
     cli.kill();
     running.delete(cli);
@@ -153,24 +174,25 @@ test('--workers 2 starts two workers that serve requests, and SIGTERM stops ever
 
 // prom-client 15 installs a worker's answer to the primary's metrics request only in the
 // AggregatorRegistry constructor; AggregatorRegistry.setRegistries alone leaves workers mute.
-test(
-  '--workers 2: /metrics on the admin listener sums the workers\' metrics',
-  async () => {
-    const { cli, port, metricsUrl } = await startWorkers('workers-metrics');
-    try {
-      const REQUESTS = 8;
-      for (let i = 0; i < REQUESTS; i++) assert.equal((await curl(env, port, `/workers-metrics/${i}`, { client: alice })).status, 200);
-      assert.equal((await curl(env, port, '/workers-metrics/bob', { client: bob })).status, 403);
-      const metrics = await plainGet(metricsUrl);
-      assert.equal(metrics.status, 200, metrics.body);
-      assert.equal(metricValue(metrics.body, 'symbolon_gateway_requests_total', { status: '200' }), REQUESTS, "the workers' counts are summed");
-      assert.equal(metricValue(metrics.body, 'symbolon_gateway_rejections_total', { reason: 'route_denied' }), 1);
-      assert.equal(metricValue(metrics.body, 'symbolon_gateway_handshakes_total', { result: 'accepted' }), REQUESTS + 1);
-    } finally {
-      cli.child.kill('SIGTERM');
-      await Promise.race([cli.exited(), new Promise((resolve) => setTimeout(resolve, 15_000))]);
-      cli.kill();
-      running.delete(cli);
-    }
-  },
-);
+test("--workers 2: /metrics on the admin listener sums the workers' metrics", async () => {
+  const { cli, port, metricsUrl } = await startWorkers('workers-metrics');
+  try {
+    const REQUESTS = 8;
+    for (let i = 0; i < REQUESTS; i++) assert.equal((await curl(env, port, `/workers-metrics/${i}`, { client: alice })).status, 200);
+    assert.equal((await curl(env, port, '/workers-metrics/bob', { client: bob })).status, 403);
+    const metrics = await plainGet(metricsUrl);
+    assert.equal(metrics.status, 200, metrics.body);
+    assert.equal(
+      metricValue(metrics.body, 'symbolon_gateway_requests_total', { status: '200' }),
+      REQUESTS,
+      "the workers' counts are summed",
+    );
+    assert.equal(metricValue(metrics.body, 'symbolon_gateway_rejections_total', { reason: 'route_denied' }), 1);
+    assert.equal(metricValue(metrics.body, 'symbolon_gateway_handshakes_total', { result: 'accepted' }), REQUESTS + 1);
+  } finally {
+    cli.child.kill('SIGTERM');
+    await Promise.race([cli.exited(), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    cli.kill();
+    running.delete(cli);
+  }
+});

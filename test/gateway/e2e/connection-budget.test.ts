@@ -63,7 +63,12 @@ function captureClientHello(): Promise<Buffer> {
       });
     });
     server.listen(0, '127.0.0.1', () => {
-      const client = connectTls({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, servername: 'localhost', rejectUnauthorized: false });
+      const client = connectTls({
+        host: '127.0.0.1',
+        port: (server.address() as AddressInfo).port,
+        servername: 'localhost',
+        rejectUnauthorized: false,
+      });
       client.on('error', () => undefined);
     });
     server.once('error', reject);
@@ -87,7 +92,10 @@ function drops(text: string, reason: string): number {
 }
 
 test(`with a waiting pool of ${BUDGET} full of idle connections, a newcomer's mTLS handshake and request complete and the oldest idle connection is evicted`, async () => {
-  const gw = await startTestGateway(env, makeConfig(env, { limits: { maxWaitingConnections: BUDGET }, routes: [{ upstream: upstream.url }] }));
+  const gw = await startTestGateway(
+    env,
+    makeConfig(env, { limits: { maxWaitingConnections: BUDGET }, routes: [{ upstream: upstream.url }] }),
+  );
   const order: number[] = [];
   const idle: IdleConnection[] = [];
   try {
@@ -156,7 +164,18 @@ test('when every connection in the budget has finished its handshake, the newcom
     for (let i = 0; i < BUDGET; i++) {
       held.push(
         await new Promise<TLSSocket>((resolve, reject) => {
-          const socket = connectTls({ host: '127.0.0.1', port: gw.port, servername: 'localhost', ca: readText(env.rootPem), cert: readText(client.chain), key: readText(client.key), ALPNProtocols: ['http/1.1'] }, () => resolve(socket));
+          const socket = connectTls(
+            {
+              host: '127.0.0.1',
+              port: gw.port,
+              servername: 'localhost',
+              ca: readText(env.rootPem),
+              cert: readText(client.chain),
+              key: readText(client.key),
+              ALPNProtocols: ['http/1.1'],
+            },
+            () => resolve(socket),
+          );
           socket.once('error', reject);
         }),
       );
@@ -174,7 +193,10 @@ test('when every connection in the budget has finished its handshake, the newcom
 });
 
 test('a full budget shortens the handshake deadline: its oldest unfinished handshake is closed long before handshakeTimeoutMs, and counted', async () => {
-  const gw = await startTestGateway(env, makeConfig(env, { limits: { maxConnections: BUDGET, handshakeTimeoutMs: 120_000 }, routes: [{ upstream: upstream.url }] }));
+  const gw = await startTestGateway(
+    env,
+    makeConfig(env, { limits: { maxConnections: BUDGET, handshakeTimeoutMs: 120_000 }, routes: [{ upstream: upstream.url }] }),
+  );
   const hello = await captureClientHello();
   const order: number[] = [];
   const half: IdleConnection[] = [];

@@ -28,12 +28,17 @@ before(async () => {
   env = await startE2eEnv('disagreement');
   upstream = await startEchoUpstream();
   const root = opensslRoot(env.dir, 'proot');
-  const partnerCa = root.subordinate('pca', ['nameConstraints=critical,permitted;DNS:partner.example,excluded;DNS:forbidden.partner.example']);
+  const partnerCa = root.subordinate('pca', [
+    'nameConstraints=critical,permitted;DNS:partner.example,excluded;DNS:forbidden.partner.example',
+  ]);
   wildcard = partnerCa.issueClient('wild', 'DNS:*.partner.example');
   inside = partnerCa.issueClient('inside', 'DNS:api.partner.example');
   const input = configInput(env, { routes: [{ pathPrefix: '/', upstream: upstream.url, trustBundles: ['symbolon', 'partner'] }] });
   const bundles = input.trustBundles as Record<string, unknown>[];
-  const config = validateGatewayConfig({ ...input, trustBundles: [...bundles, { name: 'partner', caFile: root.cert, revocation: { kind: 'none' }, failurePolicy: 'hard-fail' }] });
+  const config = validateGatewayConfig({
+    ...input,
+    trustBundles: [...bundles, { name: 'partner', caFile: root.cert, revocation: { kind: 'none' }, failurePolicy: 'hard-fail' }],
+  });
   gw = await startTestGateway(env, config);
 });
 
@@ -44,20 +49,32 @@ after(async () => {
 });
 
 test('OpenSSL itself accepts the wildcard chain: the disagreement is real', () => {
-  const output = execFileSync('openssl', ['verify', '-purpose', 'sslclient', '-CAfile', join(env.dir, 'proot.pem'), '-untrusted', join(env.dir, 'pca.pem'), wildcard.cert], { encoding: 'utf8', timeout: 20_000 });
+  const output = execFileSync(
+    'openssl',
+    ['verify', '-purpose', 'sslclient', '-CAfile', join(env.dir, 'proot.pem'), '-untrusted', join(env.dir, 'pca.pem'), wildcard.cert],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
   assert.match(output, /: OK/);
 });
 
 test('a chain OpenSSL accepted and the strict validator refuses is rejected, logged and counted', async () => {
-  const before = metricValue((await plainGet(`${gw.adminUrl}/metrics`)).body, 'symbolon_gateway_validator_disagreements_total', { code: 'PATH_NAME_CONSTRAINT_VIOLATED' });
+  const before = metricValue((await plainGet(`${gw.adminUrl}/metrics`)).body, 'symbolon_gateway_validator_disagreements_total', {
+    code: 'PATH_NAME_CONSTRAINT_VIOLATED',
+  });
   const requestsBefore = upstream.requests.length;
   const answer = await curl(env, gw.port, '/x', { client: wildcard });
   assert.equal(answer.status, 403);
   assert.equal((JSON.parse(answer.body) as { reason: unknown }).reason, 'chain_invalid');
   assert.equal(upstream.requests.length, requestsBefore, 'the upstream saw nothing');
   const metrics = (await plainGet(`${gw.adminUrl}/metrics`)).body;
-  assert.equal(metricValue(metrics, 'symbolon_gateway_validator_disagreements_total', { code: 'PATH_NAME_CONSTRAINT_VIOLATED' }), before + 1);
-  assert.ok(gw.errors.some((error) => String(error).includes('strict validator refused it: PATH_NAME_CONSTRAINT_VIOLATED')), 'the disagreement is logged');
+  assert.equal(
+    metricValue(metrics, 'symbolon_gateway_validator_disagreements_total', { code: 'PATH_NAME_CONSTRAINT_VIOLATED' }),
+    before + 1,
+  );
+  assert.ok(
+    gw.errors.some((error) => String(error).includes('strict validator refused it: PATH_NAME_CONSTRAINT_VIOLATED')),
+    'the disagreement is logged',
+  );
 });
 
 test('a certificate of the same partner CA inside its subtree is let through', async () => {

@@ -45,7 +45,11 @@ async function writeCrl(ca: OpensslCa, file: string, revokedSerials: readonly st
       nextUpdate: new Date(now + 3_600_000),
       crlNumber: 1,
       authorityKeyIdentifier: caCertificate.subjectKeyIdentifier!,
-      revokedCertificates: revokedSerials.map((serialNumber) => ({ serialNumber, revocationDate: new Date(now - 30_000), reason: 'keyCompromise' as const })),
+      revokedCertificates: revokedSerials.map((serialNumber) => ({
+        serialNumber,
+        revocationDate: new Date(now - 30_000),
+        reason: 'keyCompromise' as const,
+      })),
     },
     createSigner(createPrivateKey(readFileSync(ca.key))),
   );
@@ -71,14 +75,28 @@ before(async () => {
   legacyClient = legacy.issueClient('legacy-client', 'DNS:legacy.example', noEku);
   const strictPartner = opensslRoot(env.dir, 'strict-root');
   strictNoEku = strictPartner.issueClient('strict-no-eku', 'DNS:strict.example', noEku);
-  const input = configInput(env, { routes: [{ pathPrefix: '/', upstream: upstream.url, trustBundles: ['symbolon', 'partner', 'vendor-soft', 'vendor-hard', 'legacy', 'strict-partner'] }] });
+  const input = configInput(env, {
+    routes: [
+      {
+        pathPrefix: '/',
+        upstream: upstream.url,
+        trustBundles: ['symbolon', 'partner', 'vendor-soft', 'vendor-hard', 'legacy', 'strict-partner'],
+      },
+    ],
+  });
   gw = await startTestGateway(
     env,
     validateGatewayConfig({
       ...input,
       trustBundles: [
         ...(input.trustBundles as unknown[]),
-        { name: 'partner', caFile: partner.cert, revocation: { kind: 'crl', file: crlFile, refreshSeconds: 60 }, failurePolicy: 'hard-fail', staleCrl: { policy: 'reject' } },
+        {
+          name: 'partner',
+          caFile: partner.cert,
+          revocation: { kind: 'crl', file: crlFile, refreshSeconds: 60 },
+          failurePolicy: 'hard-fail',
+          staleCrl: { policy: 'reject' },
+        },
         { name: 'vendor-soft', caFile: soft.cert, revocation: { kind: 'ocsp', url: deadOcsp, timeoutMs: 500 }, failurePolicy: 'soft-fail' },
         { name: 'vendor-hard', caFile: hard.cert, revocation: { kind: 'ocsp', url: deadOcsp, timeoutMs: 500 }, failurePolicy: 'hard-fail' },
         { name: 'legacy', caFile: legacy.cert, revocation: { kind: 'none' }, failurePolicy: 'hard-fail', profile: 'rfc5280' },
@@ -103,9 +121,13 @@ test("a partner CA's CRL file: its listed certificate is refused as revoked, the
 });
 
 test('OCSP unreachable: soft-fail lets the request through and counts it, hard-fail refuses it as revocation_unavailable', async () => {
-  const before = metricValue((await plainGet(`${gw.adminUrl}/metrics`)).body, 'symbolon_gateway_revocation_soft_fail_total', { bundle: 'vendor-soft' });
+  const before = metricValue((await plainGet(`${gw.adminUrl}/metrics`)).body, 'symbolon_gateway_revocation_soft_fail_total', {
+    bundle: 'vendor-soft',
+  });
   assert.equal((await curl(env, gw.port, '/soft', { client: softClient })).status, 200);
-  const after = metricValue((await plainGet(`${gw.adminUrl}/metrics`)).body, 'symbolon_gateway_revocation_soft_fail_total', { bundle: 'vendor-soft' });
+  const after = metricValue((await plainGet(`${gw.adminUrl}/metrics`)).body, 'symbolon_gateway_revocation_soft_fail_total', {
+    bundle: 'vendor-soft',
+  });
   assert.equal(after, before + 1);
   const refused = await curl(env, gw.port, '/hard', { client: hardClient });
   assert.equal(refused.status, 403);

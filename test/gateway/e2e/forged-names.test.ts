@@ -38,7 +38,10 @@ before(async () => {
       ],
     }),
   );
-  hostGw = await startTestGateway(env, makeConfig(env, { isAdminless: true, routes: [{ host: 'localhost', upstream: upstream.url }, { upstream: upstream.url }] }));
+  hostGw = await startTestGateway(
+    env,
+    makeConfig(env, { isAdminless: true, routes: [{ host: 'localhost', upstream: upstream.url }, { upstream: upstream.url }] }),
+  );
 });
 
 after(async () => {
@@ -54,14 +57,27 @@ interface Answer {
 }
 
 async function http1(port: number, target: string, host = 'localhost', extra = ''): Promise<Answer> {
-  const exchange = await rawExchange(env, port, client, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`, { expectClose: true });
+  const exchange = await rawExchange(env, port, client, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\n${extra}Connection: close\r\n\r\n`, {
+    expectClose: true,
+  });
   const response = exchange.responses[0];
   assert.ok(response !== undefined, `no response to ${JSON.stringify(target)}: ${exchange.raw.toString('latin1').slice(0, 200)}`);
   return { status: response.status, body: response.body.toString('utf8') };
 }
 
-async function http2(port: number, path: string, authority = `localhost:${port}`, headers: OutgoingHttpHeaders = {}, as = client): Promise<Answer> {
-  const session = connectHttp2(`https://127.0.0.1:${port}`, { ca: readText(env.rootPem), cert: readText(as.chain), key: readText(as.key), servername: 'localhost' });
+async function http2(
+  port: number,
+  path: string,
+  authority = `localhost:${port}`,
+  headers: OutgoingHttpHeaders = {},
+  as = client,
+): Promise<Answer> {
+  const session = connectHttp2(`https://127.0.0.1:${port}`, {
+    ca: readText(env.rootPem),
+    cert: readText(as.chain),
+    key: readText(as.key),
+    servername: 'localhost',
+  });
   try {
     return await new Promise<Answer>((resolve, reject) => {
       session.on('error', reject);
@@ -85,11 +101,30 @@ function received(answer: Answer): UpstreamRequest {
   return JSON.parse(answer.body) as UpstreamRequest;
 }
 
-const DENIED_FORMS = ['/%64enied/x', '/%64%65nied/x', '/public/../denied/x', '/public/%2e%2e/denied/x', '/denied;jsessionid=1/x', '/denied%3bjsessionid=1/x', '/./denied/x'];
-const REFUSED_FORMS = ['//denied/x', '/public//denied/x', '/public/..;/denied/x', '/public/..%3b/denied/x', '/public/.;/denied/x', '/denied%2fx', '/denied%5cx', '/denied%00', '/denied%zz'];
+const DENIED_FORMS = [
+  '/%64enied/x',
+  '/%64%65nied/x',
+  '/public/../denied/x',
+  '/public/%2e%2e/denied/x',
+  '/denied;jsessionid=1/x',
+  '/denied%3bjsessionid=1/x',
+  '/./denied/x',
+];
+const REFUSED_FORMS = [
+  '//denied/x',
+  '/public//denied/x',
+  '/public/..;/denied/x',
+  '/public/..%3b/denied/x',
+  '/public/.;/denied/x',
+  '/denied%2fx',
+  '/denied%5cx',
+  '/denied%00',
+  '/denied%zz',
+];
 
 for (const protocol of ['HTTP/1.1', 'HTTP/2'] as const) {
-  const get = (target: string, host?: string): Promise<Answer> => (protocol === 'HTTP/1.1' ? http1(gw.port, target, host) : http2(gw.port, target, host));
+  const get = (target: string, host?: string): Promise<Answer> =>
+    protocol === 'HTTP/1.1' ? http1(gw.port, target, host) : http2(gw.port, target, host);
 
   test(`${protocol}: every spelling of the denied route's path is decided by the denied route`, async () => {
     for (const target of ['/denied/x', ...DENIED_FORMS]) {
@@ -124,7 +159,8 @@ for (const protocol of ['HTTP/1.1', 'HTTP/2'] as const) {
   });
 
   test(`${protocol}: on a listener with host routes, a host no route names gets 421, not the "*" route`, async () => {
-    const send = (host: string): Promise<Answer> => (protocol === 'HTTP/1.1' ? http1(hostGw.port, '/', host) : http2(hostGw.port, '/', host));
+    const send = (host: string): Promise<Answer> =>
+      protocol === 'HTTP/1.1' ? http1(hostGw.port, '/', host) : http2(hostGw.port, '/', host);
     const answer = await send('other.example');
     assert.equal(answer.status, 421, answer.body);
     assert.equal((JSON.parse(answer.body) as { reason: string }).reason, 'misdirected');

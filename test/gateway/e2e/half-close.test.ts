@@ -39,10 +39,24 @@ after(async () => {
  * Connects with the client certificate, writes `bytes`, half-closes (`end()`: close_notify, then
  * FIN), and reads until the gateway closes or `timeoutMs` passes.
  */
-function sendAndHalfClose(version: 'TLSv1.2' | 'TLSv1.3', bytes: string, timeoutMs = 5000): Promise<ParsedResponses & { readonly isClosedByServer: boolean }> {
+function sendAndHalfClose(
+  version: 'TLSv1.2' | 'TLSv1.3',
+  bytes: string,
+  timeoutMs = 5000,
+): Promise<ParsedResponses & { readonly isClosedByServer: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const socket = connectTls({ host: '127.0.0.1', port: gw.port, servername: 'localhost', ca: readText(env.rootPem), cert: readText(client.chain), key: readText(client.key), ALPNProtocols: ['http/1.1'], minVersion: version, maxVersion: version });
+    const socket = connectTls({
+      host: '127.0.0.1',
+      port: gw.port,
+      servername: 'localhost',
+      ca: readText(env.rootPem),
+      cert: readText(client.chain),
+      key: readText(client.key),
+      ALPNProtocols: ['http/1.1'],
+      minVersion: version,
+      maxVersion: version,
+    });
     const finish = (isClosedByServer: boolean): void => {
       clearTimeout(timer);
       socket.destroy();
@@ -74,7 +88,12 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
 }
 
 test('pipelined requests followed by a half-close are all answered in order', async () => {
-  const result = await sendAndHalfClose('TLSv1.3', get('/half-close/one') + get('/half-close/two') + `POST /half-close/three HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello`);
+  const result = await sendAndHalfClose(
+    'TLSv1.3',
+    get('/half-close/one') +
+      get('/half-close/two') +
+      `POST /half-close/three HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello`,
+  );
   assert.deepEqual(
     result.responses.map((response) => [response.status, response.json()['url']]),
     [
@@ -87,7 +106,10 @@ test('pipelined requests followed by a half-close are all answered in order', as
 });
 
 test('a half-close in the middle of a request body or head closes the connection without forwarding the request', async () => {
-  const body = await sendAndHalfClose('TLSv1.3', `POST /half-close/short-body HTTP/1.1\r\nHost: localhost\r\nContent-Length: 50\r\n\r\nonly part`);
+  const body = await sendAndHalfClose(
+    'TLSv1.3',
+    `POST /half-close/short-body HTTP/1.1\r\nHost: localhost\r\nContent-Length: 50\r\n\r\nonly part`,
+  );
   assert.ok(body.isClosedByServer);
   assert.equal(body.responses.length, 0);
   const head = await sendAndHalfClose('TLSv1.3', `GET /half-close/short-head HTTP/1.1\r\nHost: loc`);
@@ -97,8 +119,26 @@ test('a half-close in the middle of a request body or head closes the connection
 });
 
 test('gnutls-cli, which half-closes after its request on TLS 1.3, gets its answer', { skip: GNUTLS_ABSENT }, async () => {
-  const args = ['--x509cafile', env.rootPem, '-p', String(gw.port), '--sni-hostname', 'localhost', '--verify-hostname', 'localhost', '--x509certfile', client.chain, '--x509keyfile', client.key, '127.0.0.1'];
-  const child = await runWithInput('sh', ['-c', `printf 'GET /half-close/gnutls HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n' | gnutls-cli ${args.join(' ')}`], undefined);
+  const args = [
+    '--x509cafile',
+    env.rootPem,
+    '-p',
+    String(gw.port),
+    '--sni-hostname',
+    'localhost',
+    '--verify-hostname',
+    'localhost',
+    '--x509certfile',
+    client.chain,
+    '--x509keyfile',
+    client.key,
+    '127.0.0.1',
+  ];
+  const child = await runWithInput(
+    'sh',
+    ['-c', `printf 'GET /half-close/gnutls HTTP/1.1\\r\\nHost: localhost\\r\\n\\r\\n' | gnutls-cli ${args.join(' ')}`],
+    undefined,
+  );
   assert.equal(parseRawResponse(child.stdout)?.status, 200, child.output);
 });
 
@@ -126,10 +166,15 @@ interface Http2Frame {
 
 function parseFrames(bytes: Buffer): Http2Frame[] {
   const frames: Http2Frame[] = [];
-  for (let offset = 0; offset + 9 <= bytes.length; ) {
+  for (let offset = 0; offset + 9 <= bytes.length;) {
     const length = bytes.readUIntBE(offset, 3);
     if (offset + 9 + length > bytes.length) break;
-    frames.push({ type: bytes[offset + 3]!, flags: bytes[offset + 4]!, streamId: bytes.readUInt32BE(offset + 5) & 0x7fffffff, payload: bytes.subarray(offset + 9, offset + 9 + length) });
+    frames.push({
+      type: bytes[offset + 3]!,
+      flags: bytes[offset + 4]!,
+      streamId: bytes.readUInt32BE(offset + 5) & 0x7fffffff,
+      payload: bytes.subarray(offset + 9, offset + 9 + length),
+    });
     offset += 9 + length;
   }
   return frames;
@@ -141,11 +186,24 @@ function parseFrames(bytes: Buffer): Http2Frame[] {
  * empty SETTINGS, a GET of `path` with END_STREAM on stream 1, then `end()` (close_notify and FIN)
  * or, with `isTcpOnly`, a bare TCP FIN under the TLS layer; it reads until the gateway closes.
  */
-function http2GetAndHalfClose(version: 'TLSv1.2' | 'TLSv1.3', path: string, isTcpOnly: boolean): Promise<{ readonly frames: Http2Frame[]; readonly isClosedByServer: boolean }> {
+function http2GetAndHalfClose(
+  version: 'TLSv1.2' | 'TLSv1.3',
+  path: string,
+  isTcpOnly: boolean,
+): Promise<{ readonly frames: Http2Frame[]; readonly isClosedByServer: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const tcp = connectTcp({ host: '127.0.0.1', port: gw.port });
-    const socket = connectTls({ socket: tcp, servername: 'localhost', ca: readText(env.rootPem), cert: readText(client.chain), key: readText(client.key), ALPNProtocols: ['h2'], minVersion: version, maxVersion: version });
+    const socket = connectTls({
+      socket: tcp,
+      servername: 'localhost',
+      ca: readText(env.rootPem),
+      cert: readText(client.chain),
+      key: readText(client.key),
+      ALPNProtocols: ['h2'],
+      minVersion: version,
+      maxVersion: version,
+    });
     const finish = (isClosedByServer: boolean): void => {
       clearTimeout(timer);
       socket.destroy();
@@ -179,14 +237,20 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
       const result = await http2GetAndHalfClose(version, path, isTcpOnly);
       const onStream = result.frames.filter((frame) => frame.streamId === 1);
       const headers = onStream.find((frame) => frame.type === 1);
-      assert.ok(headers !== undefined, `no HEADERS on stream 1: ${JSON.stringify(result.frames.map((frame) => [frame.type, frame.streamId]))}`);
+      assert.ok(
+        headers !== undefined,
+        `no HEADERS on stream 1: ${JSON.stringify(result.frames.map((frame) => [frame.type, frame.streamId]))}`,
+      );
       // :status 200 is static-table entry 8, indexed: 0x88 (RFC 7541 appendix A).
       assert.equal(headers.payload[0], 0x88);
       const body = Buffer.concat(onStream.filter((frame) => frame.type === 0).map((frame) => frame.payload)).toString('utf8');
       assert.equal((JSON.parse(body) as Record<string, unknown>)['url'], path);
       assert.equal(upstream.seen(path).length, 1);
       assert.ok(result.isClosedByServer, 'the gateway closes the session once it has answered');
-      assert.ok(result.frames.some((frame) => frame.type === 7), 'with a GOAWAY');
+      assert.ok(
+        result.frames.some((frame) => frame.type === 7),
+        'with a GOAWAY',
+      );
     });
   }
 }

@@ -31,8 +31,16 @@ before(async () => {
   upstream = await startEchoUpstream();
   client = await env.issue('handshake-client');
   logFile = join(env.dir, 'logs', 'handshake.jsonl');
-  required = await startTestGateway(env, makeConfig(env, { accessLog: { file: logFile }, routes: [{ pathPrefix: '/api', upstream: upstream.url }, { upstream: upstream.url }] }));
-  optional = await startTestGateway(env, makeConfig(env, { routes: [{ pathPrefix: '/open', upstream: upstream.url, clientCertificate: 'optional' }, { upstream: upstream.url }] }));
+  required = await startTestGateway(
+    env,
+    makeConfig(env, { accessLog: { file: logFile }, routes: [{ pathPrefix: '/api', upstream: upstream.url }, { upstream: upstream.url }] }),
+  );
+  optional = await startTestGateway(
+    env,
+    makeConfig(env, {
+      routes: [{ pathPrefix: '/open', upstream: upstream.url, clientCertificate: 'optional' }, { upstream: upstream.url }],
+    }),
+  );
 });
 
 after(async () => {
@@ -48,7 +56,13 @@ after(async () => {
  * the gateway never reads makes its kernel answer the close with a reset, and the client's kernel
  * may then drop the alert unread: RFC 9293 3.6.1, RFC 1122 4.2.2.13).
  */
-function sClient(port: number, path: string | undefined, version: '-tls1_2' | '-tls1_3', files?: CertificateFiles, extra: readonly string[] = []): ReturnType<typeof runWithInput> {
+function sClient(
+  port: number,
+  path: string | undefined,
+  version: '-tls1_2' | '-tls1_3',
+  files?: CertificateFiles,
+  extra: readonly string[] = [],
+): ReturnType<typeof runWithInput> {
   const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', env.rootPem, version, ...extra];
   if (files !== undefined) args.push('-cert', files.cert, '-key', files.key, '-cert_chain', files.chain);
   return runWithInput('openssl', args, path === undefined ? '' : rawGet(path));
@@ -57,7 +71,16 @@ function sClient(port: number, path: string | undefined, version: '-tls1_2' | '-
 /** Whether node:tls as the client sees its handshake complete ('secure') or fail first. */
 function nodeHandshake(port: number, files: CertificateFiles, version: 'TLSv1.2' | 'TLSv1.3'): Promise<'secure' | 'failed'> {
   return new Promise((resolve) => {
-    const socket = connectTls({ host: '127.0.0.1', port, servername: 'localhost', ca: readText(env.rootPem), cert: readText(files.chain), key: readText(files.key), minVersion: version, maxVersion: version });
+    const socket = connectTls({
+      host: '127.0.0.1',
+      port,
+      servername: 'localhost',
+      ca: readText(env.rootPem),
+      cert: readText(files.chain),
+      key: readText(files.key),
+      minVersion: version,
+      maxVersion: version,
+    });
     socket.once('secureConnect', () => {
       socket.destroy();
       resolve('secure');
@@ -131,7 +154,11 @@ test('expired, not yet valid, wrong usage and leaf-without-intermediate are refu
   const cases: [string, CertificateFiles, boolean][] = [
     ['expired', await env.forge('expired', { notBefore: new Date(now - 10 * DAY_MS), notAfter: new Date(now - DAY_MS) }), false],
     ['not_yet_valid', await env.forge('future', { notBefore: new Date(now + DAY_MS), notAfter: new Date(now + 10 * DAY_MS) }), false],
-    ['wrong_usage', await env.issue('server-only.test.example', { profile: 'server', sans: [{ type: 'dns', value: 'server-only.test.example' }] }), false],
+    [
+      'wrong_usage',
+      await env.issue('server-only.test.example', { profile: 'server', sans: [{ type: 'dns', value: 'server-only.test.example' }] }),
+      false,
+    ],
     ['untrusted_issuer', await env.issue('leaf-only'), true],
   ];
   for (const [reason, files, isLeafOnly] of cases) {
@@ -150,11 +177,15 @@ test('a good client is served, and the access log has one handshake_refused line
       .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   // The log is written in batches, at least every second: wait for the request line, the last one.
-  assert.ok(await waitFor(() => existsSync(logFile) && read().some((line) => line['event'] === 'request'), 5000, 50), 'the log was written');
+  assert.ok(
+    await waitFor(() => existsSync(logFile) && read().some((line) => line['event'] === 'request'), 5000, 50),
+    'the log was written',
+  );
   const lines = read();
   const refused = lines.filter((line) => line['event'] === 'handshake_refused');
   const reasons = new Set(refused.map((line) => line['reason']));
-  for (const reason of ['no_certificate', 'untrusted_issuer', 'expired', 'not_yet_valid', 'wrong_usage']) assert.ok(reasons.has(reason), `no handshake_refused line for ${reason}: ${JSON.stringify(refused)}`);
+  for (const reason of ['no_certificate', 'untrusted_issuer', 'expired', 'not_yet_valid', 'wrong_usage'])
+    assert.ok(reasons.has(reason), `no handshake_refused line for ${reason}: ${JSON.stringify(refused)}`);
   assert.ok(refused.every((line) => typeof line['detail'] === 'string'));
   assert.ok(refused.length >= 10, `${refused.length} lines: ${JSON.stringify(refused)}`);
   assert.equal(lines.filter((line) => line['event'] === 'request').length, 1, 'the request line of the good client');

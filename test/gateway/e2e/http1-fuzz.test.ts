@@ -78,12 +78,22 @@ test(`${CASES} mutated HTTP/1.1 requests (seeded): no internal error, no hang, o
     req.on('end', () => res.end('ok'));
   });
   upstream.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-    if (!EXPECTED_UPSTREAM_ERRORS.has(error.code ?? '')) upstreamErrors.push(`${error.code ?? ''} ${error.message}: ${JSON.stringify((error as { rawPacket?: Buffer }).rawPacket?.toString('latin1').slice(0, 300))}`);
+    if (!EXPECTED_UPSTREAM_ERRORS.has(error.code ?? ''))
+      upstreamErrors.push(
+        `${error.code ?? ''} ${error.message}: ${JSON.stringify((error as { rawPacket?: Buffer }).rawPacket?.toString('latin1').slice(0, 300))}`,
+      );
     socket.destroy();
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const port = (upstream.address() as AddressInfo).port;
-  const gw = await startTestGateway(env, makeConfig(env, { isAdminless: true, limits: { handshakeTimeoutMs: 1000, idleTimeoutMs: 1000, maxHeaderBytes: 4096 }, routes: [{ upstream: `http://127.0.0.1:${port}`, upstreamTimeoutMs: 2000 }] }));
+  const gw = await startTestGateway(
+    env,
+    makeConfig(env, {
+      isAdminless: true,
+      limits: { handshakeTimeoutMs: 1000, idleTimeoutMs: 1000, maxHeaderBytes: 4096 },
+      routes: [{ upstream: `http://127.0.0.1:${port}`, upstreamTimeoutMs: 2000 }],
+    }),
+  );
   const random = seededRandom(SEED);
   const cases = Array.from({ length: CASES }, (_, index) => mutate(random, Buffer.from(SEEDS[index % SEEDS.length]!, 'latin1')));
   const statuses = new Map<number, number>();
@@ -103,17 +113,21 @@ test(`${CASES} mutated HTTP/1.1 requests (seeded): no internal error, no hang, o
             const parsed = connection.parse({ methods: ['GET', 'GET'] });
             for (const response of parsed.responses) {
               statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-              if (!ALLOWED.has(response.status) && response.status !== 100) problems.push(`case ${index}: status ${response.status} for ${JSON.stringify(bytes.toString("latin1"))}`);
+              if (!ALLOWED.has(response.status) && response.status !== 100)
+                problems.push(`case ${index}: status ${response.status} for ${JSON.stringify(bytes.toString('latin1'))}`);
             }
             if (parsed.error !== undefined) problems.push(`case ${index}: the gateway's answer does not parse: ${parsed.error}`);
-            if (!isClosed && parsed.responses.length === 0) problems.push(`case ${index}: no answer and still open after ${PER_CASE_MS} ms: ${JSON.stringify(bytes.toString('latin1'))}`);
+            if (!isClosed && parsed.responses.length === 0)
+              problems.push(`case ${index}: no answer and still open after ${PER_CASE_MS} ms: ${JSON.stringify(bytes.toString('latin1'))}`);
           } finally {
             connection.destroy();
           }
         }),
       );
     }
-    t.diagnostic(`seed ${SEED}: statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))} in ${(performance.now() - started).toFixed(0)} ms`);
+    t.diagnostic(
+      `seed ${SEED}: statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))} in ${(performance.now() - started).toFixed(0)} ms`,
+    );
     assert.deepEqual({ problems, upstreamErrors }, { problems: [], upstreamErrors: [] });
     assert.deepEqual(upstreamErrors, [], 'the upstream refused something the gateway forwarded');
     assert.deepEqual(gw.errors.map(String), [], 'the gateway reported internal errors');
@@ -137,7 +151,9 @@ const RESPONSE_SEEDS: readonly string[] = [
 test(`${CASES} mutated upstream responses (seeded): the client gets a well-formed response or a closed connection, never garbage, a hang or an internal error`, async (t) => {
   const { createServer: createTcpServer } = await import('node:net');
   const random = seededRandom(SEED + 1);
-  const responses = Array.from({ length: CASES }, (_, index) => mutate(random, Buffer.from(RESPONSE_SEEDS[index % RESPONSE_SEEDS.length]!, 'latin1')));
+  const responses = Array.from({ length: CASES }, (_, index) =>
+    mutate(random, Buffer.from(RESPONSE_SEEDS[index % RESPONSE_SEEDS.length]!, 'latin1')),
+  );
   const upstream = createTcpServer((socket) => {
     let head = '';
     socket.on('data', (chunk: Buffer) => {
@@ -157,7 +173,14 @@ test(`${CASES} mutated upstream responses (seeded): the client gets a well-forme
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const port = (upstream.address() as AddressInfo).port;
-  const gw = await startTestGateway(env, makeConfig(env, { isAdminless: true, limits: { handshakeTimeoutMs: 1000, idleTimeoutMs: 1000 }, routes: [{ upstream: `http://127.0.0.1:${port}`, upstreamTimeoutMs: 1000 }] }));
+  const gw = await startTestGateway(
+    env,
+    makeConfig(env, {
+      isAdminless: true,
+      limits: { handshakeTimeoutMs: 1000, idleTimeoutMs: 1000 },
+      routes: [{ upstream: `http://127.0.0.1:${port}`, upstreamTimeoutMs: 1000 }],
+    }),
+  );
   const statuses = new Map<number, number>();
   const problems: string[] = [];
   try {
@@ -174,8 +197,14 @@ test(`${CASES} mutated upstream responses (seeded): the client gets a well-forme
               const answered = response.header('x-case');
               if (answered !== undefined && answered !== String(index)) problems.push(`case ${index}: got the answer to case ${answered}`);
             }
-            if (parsed.error !== undefined) problems.push(`case ${index}: the gateway's answer does not parse (${parsed.error}) for upstream bytes ${JSON.stringify(responses[index]!.toString('latin1'))}`);
-            if (parsed.responses.length === 0 && !(await connection.waitForClose(PER_CASE_MS))) problems.push(`case ${index}: no answer and still open for upstream bytes ${JSON.stringify(responses[index]!.toString('latin1'))}`);
+            if (parsed.error !== undefined)
+              problems.push(
+                `case ${index}: the gateway's answer does not parse (${parsed.error}) for upstream bytes ${JSON.stringify(responses[index]!.toString('latin1'))}`,
+              );
+            if (parsed.responses.length === 0 && !(await connection.waitForClose(PER_CASE_MS)))
+              problems.push(
+                `case ${index}: no answer and still open for upstream bytes ${JSON.stringify(responses[index]!.toString('latin1'))}`,
+              );
           } finally {
             connection.destroy();
           }
@@ -185,7 +214,10 @@ test(`${CASES} mutated upstream responses (seeded): the client gets a well-forme
     t.diagnostic(`seed ${SEED + 1}: statuses ${JSON.stringify(Object.fromEntries([...statuses].sort((a, b) => a[0] - b[0])))}`);
     assert.deepEqual(problems, []);
     assert.deepEqual(gw.errors.map(String), [], 'the gateway reported internal errors');
-    assert.ok((statuses.get(502) ?? 0) > 0 && [...statuses.keys()].some((status) => status < 300), 'the mutations produced both relayed and refused responses');
+    assert.ok(
+      (statuses.get(502) ?? 0) > 0 && [...statuses.keys()].some((status) => status < 300),
+      'the mutations produced both relayed and refused responses',
+    );
   } finally {
     await gw.close();
     await new Promise<void>((resolve) => upstream.close(() => resolve()));

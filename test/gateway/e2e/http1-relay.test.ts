@@ -17,7 +17,18 @@ import type { RawConnection, RawExchange, RawResponse } from './support/raw-http
 let env: E2eEnv;
 let echo: EchoUpstream;
 let client: CertificateFiles;
-let hash: { url: string; server: Server; seen: { method: string; url: string; headers: IncomingHttpHeaders; trailers: Record<string, string | undefined>; length: number; sha256: string }[] };
+let hash: {
+  url: string;
+  server: Server;
+  seen: {
+    method: string;
+    url: string;
+    headers: IncomingHttpHeaders;
+    trailers: Record<string, string | undefined>;
+    length: number;
+    sha256: string;
+  }[];
+};
 
 before(async () => {
   env = await startE2eEnv('http1-relay');
@@ -38,7 +49,14 @@ before(async () => {
         res.end(req.method === 'HEAD' ? undefined : 'x'.repeat(1234));
         return;
       }
-      const record = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, trailers: { ...req.trailers }, length, sha256: digest.digest('hex') };
+      const record = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        trailers: { ...req.trailers },
+        length,
+        sha256: digest.digest('hex'),
+      };
       seen.push(record);
       const body = JSON.stringify(record);
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
@@ -133,9 +151,27 @@ test('3. Transfer-Encoding gzip, chunked is 501; xchunked and chunked, gzip are 
   await withGateway(async (gw) => {
     await refusedAndClosed(gw, `POST /te-gzip HTTP/1.1\r\n${H}Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n`, 501, 'not_implemented');
     await refusedAndClosed(gw, `POST /te-x HTTP/1.1\r\n${H}Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n`, 400, 'bad_request', 'xchunked');
-    await refusedAndClosed(gw, `POST /te-last HTTP/1.1\r\n${H}Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n`, 400, 'bad_request', 'chunked, gzip');
-    await refusedAndClosed(gw, `POST /te-ten HTTP/1.0\r\n${H}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400, 'bad_request', 'Transfer-Encoding in HTTP/1.0');
-    await refusedAndClosed(gw, `POST /te-two HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, 400, 'bad_request', 'two TE fields');
+    await refusedAndClosed(
+      gw,
+      `POST /te-last HTTP/1.1\r\n${H}Transfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n`,
+      400,
+      'bad_request',
+      'chunked, gzip',
+    );
+    await refusedAndClosed(
+      gw,
+      `POST /te-ten HTTP/1.0\r\n${H}Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      400,
+      'bad_request',
+      'Transfer-Encoding in HTTP/1.0',
+    );
+    await refusedAndClosed(
+      gw,
+      `POST /te-two HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      400,
+      'bad_request',
+      'two TE fields',
+    );
     assert.equal(echo.seen('/te-').length, 0);
   });
 });
@@ -154,7 +190,10 @@ test('4. obs-fold, space before the colon, NUL, a bare CR and LF-only line endin
     ];
     for (const [label, bytes] of cases) await refusedAndClosed(gw, bytes, 400, 'bad_request', label);
     const started = performance.now();
-    const lfOnly = await rawExchange(env, gw.port, client, `GET /bad-lf HTTP/1.1\n${H.replace('\r\n', '\n')}\n`, { expectClose: true, timeoutMs: 3000 });
+    const lfOnly = await rawExchange(env, gw.port, client, `GET /bad-lf HTTP/1.1\n${H.replace('\r\n', '\n')}\n`, {
+      expectClose: true,
+      timeoutMs: 3000,
+    });
     const elapsed = performance.now() - started;
     assertRefused(lfOnly, 400, 'bad_request', `LF-only after ${elapsed.toFixed(0)} ms`);
     assert.ok(elapsed < 1000, `an LF-only head should be refused at once, took ${elapsed.toFixed(0)} ms`);
@@ -192,8 +231,15 @@ test('7. CONNECT is refused 501', async () => {
 test('8. a chunked upload with extensions and a trailer reaches the upstream whole, the spoofed trailer does not; a bad chunk size is 400 and closed', async () => {
   await withGateway(async (gw) => {
     const body = 'Wikipedia in\r\n\r\nchunks.';
-    const chunked = '4;ext=1\r\nWiki\r\n5;name="quoted value";x\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nx-forwarded-client-cert: spoof\r\nX-Trailer: t\r\n\r\n';
-    const exchange = await rawExchange(env, gw.port, client, `POST /hash/chunked HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n${chunked}`, { timeoutMs: 5000 });
+    const chunked =
+      '4;ext=1\r\nWiki\r\n5;name="quoted value";x\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nx-forwarded-client-cert: spoof\r\nX-Trailer: t\r\n\r\n';
+    const exchange = await rawExchange(
+      env,
+      gw.port,
+      client,
+      `POST /hash/chunked HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n${chunked}`,
+      { timeoutMs: 5000 },
+    );
     assert.equal(exchange.responses.length, 1, exchange.raw.toString('latin1'));
     assert.equal(exchange.responses[0]!.status, 200);
     const answered = exchange.responses[0]!.json();
@@ -215,7 +261,7 @@ test('8. a chunked upload with extensions and a trailer reaches the upstream who
     try {
       connection.write(`PUT /hash/big HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n`);
       let offset = 0;
-      for (let size = 1; offset < big.length; size = (size * 7 + 13) % 20_000 + 1) {
+      for (let size = 1; offset < big.length; size = ((size * 7 + 13) % 20_000) + 1) {
         const piece = big.subarray(offset, offset + size);
         offset += piece.length;
         connection.write(Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]));
@@ -233,8 +279,20 @@ test('8. a chunked upload with extensions and a trailer reaches the upstream who
       connection.destroy();
     }
 
-    await refusedAndClosed(gw, `POST /hash/bad-size HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`, 400, 'bad_request', 'chunk size zz');
-    await refusedAndClosed(gw, `POST /hash/bad-size-late HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n-1\r\nx\r\n0\r\n\r\n`, 400, 'bad_request', 'chunk size -1');
+    await refusedAndClosed(
+      gw,
+      `POST /hash/bad-size HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`,
+      400,
+      'bad_request',
+      'chunk size zz',
+    );
+    await refusedAndClosed(
+      gw,
+      `POST /hash/bad-size-late HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n-1\r\nx\r\n0\r\n\r\n`,
+      400,
+      'bad_request',
+      'chunk size -1',
+    );
     const badBodies: [string, string][] = [
       ['bare LF after the size', '3\nabc\r\n0\r\n\r\n'],
       ['data longer than the size', '3\r\nabcXX\r\n0\r\n\r\n'],
@@ -242,8 +300,19 @@ test('8. a chunked upload with extensions and a trailer reaches the upstream who
       ['space before the size', ' 3\r\nabc\r\n0\r\n\r\n'],
       ['obs-fold in the trailer', '3\r\nabc\r\n0\r\nX-T: a\r\n b\r\n\r\n'],
     ];
-    for (const [label, chunks] of badBodies) await refusedAndClosed(gw, `POST /hash/bad-size-${label.replace(/ /g, '-')} HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n${chunks}`, 400, 'bad_request', label);
-    assert.equal(hash.seen.filter((record) => record.url.startsWith('/hash/bad-size')).length, 0, 'a malformed body must never be delivered complete');
+    for (const [label, chunks] of badBodies)
+      await refusedAndClosed(
+        gw,
+        `POST /hash/bad-size-${label.replace(/ /g, '-')} HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n${chunks}`,
+        400,
+        'bad_request',
+        label,
+      );
+    assert.equal(
+      hash.seen.filter((record) => record.url.startsWith('/hash/bad-size')).length,
+      0,
+      'a malformed body must never be delivered complete',
+    );
   });
 });
 
@@ -263,7 +332,13 @@ test('9. pipelined GETs in one write are answered in order', async () => {
     assert.equal(exchange.responses[2]!.header('connection'), 'close');
     assert.ok(exchange.isClosed, 'Connection: close on the last request closes the connection');
     // A refused GET between two good ones: the refusal keeps the connection and the next request is served.
-    const mixed = await rawExchange(env, gw.port, client, `GET /pipe/a HTTP/1.1\r\n${H}\r\nGET /denied/b HTTP/1.1\r\n${H}\r\nGET /pipe/c HTTP/1.1\r\n${H}Connection: close\r\n\r\n`, { expected: 3, expectClose: true });
+    const mixed = await rawExchange(
+      env,
+      gw.port,
+      client,
+      `GET /pipe/a HTTP/1.1\r\n${H}\r\nGET /denied/b HTTP/1.1\r\n${H}\r\nGET /pipe/c HTTP/1.1\r\n${H}Connection: close\r\n\r\n`,
+      { expected: 3, expectClose: true },
+    );
     assert.deepEqual(
       mixed.responses.map((response) => [response.status, response.json()['url'] ?? response.json()['reason']]),
       [
@@ -292,7 +367,11 @@ test('10. Expect: 100-continue gets 100 then 200; on a denied route 403 without 
       );
       assert.equal(parsed.responses[1]!.json()['length'], body.length);
       assert.equal(parsed.responses[1]!.json()['sha256'], createHash('sha256').update(body).digest('hex'));
-      assert.equal(hash.seen.find((record) => record.url === '/hash/expect')?.headers['expect'], undefined, 'Expect is answered by the gateway, not forwarded');
+      assert.equal(
+        hash.seen.find((record) => record.url === '/hash/expect')?.headers['expect'],
+        undefined,
+        'Expect is answered by the gateway, not forwarded',
+      );
     } finally {
       connection.destroy();
     }
@@ -315,7 +394,13 @@ test('10. Expect: 100-continue gets 100 then 200; on a denied route 403 without 
 
 test('11. HEAD gets the head only with the upstream Content-Length, and the next request on the connection works', async () => {
   await withGateway(async (gw) => {
-    const exchange = await rawExchange(env, gw.port, client, `HEAD /hash/fixed-length HTTP/1.1\r\n${H}\r\nGET /after-head HTTP/1.1\r\n${H}\r\nHEAD /head-echo HTTP/1.1\r\n${H}Connection: close\r\n\r\n`, { expected: 3, expectClose: true, methods: ['HEAD', 'GET', 'HEAD'] });
+    const exchange = await rawExchange(
+      env,
+      gw.port,
+      client,
+      `HEAD /hash/fixed-length HTTP/1.1\r\n${H}\r\nGET /after-head HTTP/1.1\r\n${H}\r\nHEAD /head-echo HTTP/1.1\r\n${H}Connection: close\r\n\r\n`,
+      { expected: 3, expectClose: true, methods: ['HEAD', 'GET', 'HEAD'] },
+    );
     assert.equal(exchange.error, undefined, exchange.raw.toString('latin1'));
     assert.equal(exchange.responses.length, 3, exchange.raw.toString('latin1'));
     const [head, get, last] = exchange.responses as [RawResponse, RawResponse, RawResponse];
@@ -327,7 +412,11 @@ test('11. HEAD gets the head only with the upstream Content-Length, and the next
     assert.equal(get.json()['url'], '/after-head', 'the byte after the HEAD response head must be the next response');
     assert.equal(last.status, 200);
     assert.ok(Number(last.header('content-length')) > 0);
-    assert.equal(exchange.rest.length, 0, `no body bytes after a HEAD response: ${JSON.stringify(exchange.rest.toString('latin1').slice(0, 100))}`);
+    assert.equal(
+      exchange.rest.length,
+      0,
+      `no body bytes after a HEAD response: ${JSON.stringify(exchange.rest.toString('latin1').slice(0, 100))}`,
+    );
   });
 });
 
@@ -365,7 +454,13 @@ test('12. HTTP/1.0 without keep-alive is answered then closed; with keep-alive t
 
 test('13. an absolute-form target is routed by its path', async () => {
   await withGateway(async (gw) => {
-    const exchange = await rawExchange(env, gw.port, client, `GET https://localhost:${gw.port}/abs/x?q=1 HTTP/1.1\r\nHost: localhost:${gw.port}\r\nConnection: close\r\n\r\n`, { expectClose: true });
+    const exchange = await rawExchange(
+      env,
+      gw.port,
+      client,
+      `GET https://localhost:${gw.port}/abs/x?q=1 HTTP/1.1\r\nHost: localhost:${gw.port}\r\nConnection: close\r\n\r\n`,
+      { expectClose: true },
+    );
     assert.equal(exchange.responses.length, 1, exchange.raw.toString('latin1'));
     assert.equal(exchange.responses[0]!.status, 200);
     assert.equal(exchange.responses[0]!.json()['url'], '/abs/x?q=1');
@@ -381,7 +476,13 @@ test('14. a head over maxHeaderBytes and more than 256 fields get 431; 256 field
       await refusedAndClosed(gw, `GET /too-big HTTP/1.1\r\n${H}X-Big: ${'a'.repeat(4096)}\r\n\r\n`, 431, 'header_too_large', 'big head');
       // Without its end: refused as soon as it passes the limit, not after a timeout.
       const started = performance.now();
-      await refusedAndClosed(gw, `GET /too-big-open HTTP/1.1\r\n${H}X-Big: ${'a'.repeat(4096)}`, 431, 'header_too_large', 'big unterminated head');
+      await refusedAndClosed(
+        gw,
+        `GET /too-big-open HTTP/1.1\r\n${H}X-Big: ${'a'.repeat(4096)}`,
+        431,
+        'header_too_large',
+        'big unterminated head',
+      );
       assert.ok(performance.now() - started < 1500);
       assert.equal(echo.seen('/too-big').length, 0);
     },
@@ -390,7 +491,9 @@ test('14. a head over maxHeaderBytes and more than 256 fields get 431; 256 field
   await withGateway(async (gw) => {
     const fields = (count: number): string => Array.from({ length: count }, (_, i) => `X-F${i}: v\r\n`).join('');
     await refusedAndClosed(gw, `GET /many-fields HTTP/1.1\r\n${H}${fields(256)}\r\n`, 431, 'header_too_large', '257 fields');
-    const ok = await rawExchange(env, gw.port, client, `GET /fields-256 HTTP/1.1\r\n${H}${fields(254)}Connection: close\r\n\r\n`, { expectClose: true });
+    const ok = await rawExchange(env, gw.port, client, `GET /fields-256 HTTP/1.1\r\n${H}${fields(254)}Connection: close\r\n\r\n`, {
+      expectClose: true,
+    });
     assert.equal(ok.responses[0]?.status, 200, `256 fields are allowed: ${ok.raw.toString('latin1').slice(0, 300)}`);
     assert.equal(echo.seen('/many-fields').length, 0);
   });
@@ -442,7 +545,11 @@ test('15. a partial head then silence gets 408 after handshakeTimeoutMs + idleTi
         const isClosed = await idle.waitForClose(5000);
         const elapsed = performance.now() - answeredAt;
         assert.ok(isClosed, 'an idle keep-alive connection is closed');
-        assert.equal(idle.received().length, answeredBytes, `no bytes on an idle close: ${JSON.stringify(idle.received().subarray(answeredBytes).toString('latin1'))}`);
+        assert.equal(
+          idle.received().length,
+          answeredBytes,
+          `no bytes on an idle close: ${JSON.stringify(idle.received().subarray(answeredBytes).toString('latin1'))}`,
+        );
         assert.ok(elapsed >= 300 && elapsed <= 2500, `closed ${elapsed.toFixed(0)} ms after the response, expected about 500`);
       } finally {
         idle.destroy();
@@ -457,7 +564,10 @@ test('16. 200 concurrent malformed requests are all refused, then a normal reque
     const templates: ((n: number) => { bytes: string; status: number })[] = [
       (n) => ({ bytes: `POST /f/${n} HTTP/1.1\r\n${H}Content-Length: ${n}\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, status: 400 }),
       (n) => ({ bytes: `POST /f/${n} HTTP/1.1\r\n${H}Content-Length: ${n}\r\nContent-Length: ${n + 1}\r\n\r\n`, status: 400 }),
-      (n) => ({ bytes: `POST /f/${n} HTTP/1.1\r\n${H}Transfer-Encoding: gzip${','.repeat(n % 3)} chunked\r\n\r\n`, status: n % 3 === 1 ? 501 : 400 }),
+      (n) => ({
+        bytes: `POST /f/${n} HTTP/1.1\r\n${H}Transfer-Encoding: gzip${','.repeat(n % 3)} chunked\r\n\r\n`,
+        status: n % 3 === 1 ? 501 : 400,
+      }),
       (n) => ({ bytes: `GET /f/${n} HTTP/1.1\r\n${H}X-${n}: a\r\n ${'b'.repeat(n)}\r\n\r\n`, status: 400 }),
       (n) => ({ bytes: `GET /f/${n} HTTP/1.1\r\n${H}X-${n} : a\r\n\r\n`, status: 400 }),
       (n) => ({ bytes: `GET /f/${n} HTTP/1.1\r\n${H}X-A: ${'\u0000'.repeat(1 + (n % 5))}\r\n\r\n`, status: 400 }),
@@ -470,16 +580,26 @@ test('16. 200 concurrent malformed requests are all refused, then a normal reque
       (n) => ({ bytes: `POST /f/${n} HTTP/1.1\r\n${H}Content-Length: ${'9'.repeat(16 + (n % 4))}\r\n\r\n`, status: 400 }),
       (n) => ({ bytes: `\u0000\u0001GET /f/${n} HTTP/1.1\r\n${H}\r\n`, status: 400 }),
       (n) => ({ bytes: `${'\r\n'.repeat(6 + (n % 3))}GET /f/${n} HTTP/1.1\r\n${H}\r\n`, status: 400 }),
-      (n) => ({ bytes: `GET /f/${n} HTTP/1.1\r\n${H}${Array.from({ length: 257 + n }, (_, i) => `a${i}:b\r\n`).join('')}\r\n`, status: 431 }),
+      (n) => ({
+        bytes: `GET /f/${n} HTTP/1.1\r\n${H}${Array.from({ length: 257 + n }, (_, i) => `a${i}:b\r\n`).join('')}\r\n`,
+        status: 431,
+      }),
     ];
     const COUNT = 200;
     const cases = Array.from({ length: COUNT }, (_, n) => templates[n % templates.length]!(n));
-    const results = await Promise.all(cases.map((entry) => rawExchange(env, gw.port, client, entry.bytes, { expectClose: true, timeoutMs: 8000 }).catch((error: unknown) => error as Error)));
+    const results = await Promise.all(
+      cases.map((entry) =>
+        rawExchange(env, gw.port, client, entry.bytes, { expectClose: true, timeoutMs: 8000 }).catch((error: unknown) => error as Error),
+      ),
+    );
     const problems: string[] = [];
     results.forEach((result, n) => {
       if (result instanceof Error) return problems.push(`#${n}: ${result.message}`);
       const status = result.responses[0]?.status;
-      if (result.responses.length !== 1 || status !== cases[n]!.status || !result.isClosed) problems.push(`#${n} (${JSON.stringify(cases[n]!.bytes.slice(0, 80))}): ${result.responses.length} responses, status ${status}, closed ${result.isClosed}, expected ${cases[n]!.status}`);
+      if (result.responses.length !== 1 || status !== cases[n]!.status || !result.isClosed)
+        problems.push(
+          `#${n} (${JSON.stringify(cases[n]!.bytes.slice(0, 80))}): ${result.responses.length} responses, status ${status}, closed ${result.isClosed}, expected ${cases[n]!.status}`,
+        );
     });
     t.diagnostic(`${COUNT - problems.length}/${COUNT} refused as expected`);
     assert.deepEqual(problems, []);
@@ -490,22 +610,29 @@ test('16. 200 concurrent malformed requests are all refused, then a normal reque
 });
 
 test('17. a client that stops reading after a Connection: close request or a malformed one does not keep its connection: the gateway closes it once the answer is written', async () => {
-  await withGateway(async (gw) => {
-    const openConnections = async (): Promise<number> => (await gw.gateway.metrics.registry.getSingleMetric('symbolon_gateway_open_connections')!.get()).values[0]?.value ?? -1;
-    const held: RawConnection[] = [];
-    try {
-      const requests = [`GET /echo HTTP/1.1\r\n${H}Connection: close\r\n\r\n`, `GET /echo HTTP/1.1\r\n${H}Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n`];
-      for (const _ of requests) held.push(await rawConnect(env, gw.port, { client }));
-      assert.ok(await waitFor(async () => (await openConnections()) === 2, 2000, 20), 'both connections are open before the requests');
-      requests.forEach((request, index) => {
-        // The client writes its request, then never reads again: it never sees the gateway's FIN, so never answers it.
-        held[index]!.socket.pause();
-        held[index]!.write(request);
-      });
-      const isClosed = await waitFor(async () => (await openConnections()) === 0, 5000, 50);
-      assert.ok(isClosed, `${await openConnections()} connection(s) still held open by clients that stopped reading`);
-    } finally {
-      for (const connection of held) connection.destroy();
-    }
-  }, { limits: { idleTimeoutMs: 10_000 } });
+  await withGateway(
+    async (gw) => {
+      const openConnections = async (): Promise<number> =>
+        (await gw.gateway.metrics.registry.getSingleMetric('symbolon_gateway_open_connections')!.get()).values[0]?.value ?? -1;
+      const held: RawConnection[] = [];
+      try {
+        const requests = [
+          `GET /echo HTTP/1.1\r\n${H}Connection: close\r\n\r\n`,
+          `GET /echo HTTP/1.1\r\n${H}Content-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n`,
+        ];
+        for (const _ of requests) held.push(await rawConnect(env, gw.port, { client }));
+        assert.ok(await waitFor(async () => (await openConnections()) === 2, 2000, 20), 'both connections are open before the requests');
+        requests.forEach((request, index) => {
+          // The client writes its request, then never reads again: it never sees the gateway's FIN, so never answers it.
+          held[index]!.socket.pause();
+          held[index]!.write(request);
+        });
+        const isClosed = await waitFor(async () => (await openConnections()) === 0, 5000, 50);
+        assert.ok(isClosed, `${await openConnections()} connection(s) still held open by clients that stopped reading`);
+      } finally {
+        for (const connection of held) connection.destroy();
+      }
+    },
+    { limits: { idleTimeoutMs: 10_000 } },
+  );
 });

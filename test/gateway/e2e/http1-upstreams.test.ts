@@ -26,10 +26,18 @@ after(async () => {
 const H = 'Host: localhost\r\n';
 
 /** A raw upstream and a gateway in front of it for one test; both closed after. */
-async function withUpstream(onHead: (socket: Socket, head: string, connection: RawUpstreamConnection) => void | { readonly skip: number }, fn: (gw: TestGateway, upstream: RawUpstream) => Promise<void>, route: Record<string, unknown> = {}, otherRoutes: readonly Record<string, unknown>[] = []): Promise<void> {
+async function withUpstream(
+  onHead: (socket: Socket, head: string, connection: RawUpstreamConnection) => void | { readonly skip: number },
+  fn: (gw: TestGateway, upstream: RawUpstream) => Promise<void>,
+  route: Record<string, unknown> = {},
+  otherRoutes: readonly Record<string, unknown>[] = [],
+): Promise<void> {
   const upstream = await startRawUpstream(onHead);
   try {
-    const gw = await startTestGateway(env, makeConfig(env, { isAdminless: true, routes: [{ upstream: upstream.url, ...route }, ...otherRoutes] }));
+    const gw = await startTestGateway(
+      env,
+      makeConfig(env, { isAdminless: true, routes: [{ upstream: upstream.url, ...route }, ...otherRoutes] }),
+    );
     try {
       await fn(gw, upstream);
       assert.deepEqual(gw.errors.map(String), [], 'the gateway reported errors');
@@ -55,7 +63,10 @@ const ok = (body: string, extra = ''): string => `HTTP/1.1 200 OK\r\nContent-Len
 test('17. a chunked upstream response reaches the client whole and chunked, and the connection stays usable', async () => {
   await withUpstream(
     (socket, head) => {
-      if (targetOf(head) === '/chunked') socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=x\r\nhello\r\n6\r\n world\r\n0\r\nX-Upstream-Trailer: t\r\n\r\n');
+      if (targetOf(head) === '/chunked')
+        socket.write(
+          'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=x\r\nhello\r\n6\r\n world\r\n0\r\nX-Upstream-Trailer: t\r\n\r\n',
+        );
       else socket.write(ok(`next ${targetOf(head)}`));
     },
     async (gw, upstream) => {
@@ -108,7 +119,10 @@ test('18. a close-delimited upstream body is re-framed chunked for HTTP/1.1 and 
         assert.equal(both.responses[1].body.toString(), body.join(''));
       });
       assert.equal(upstream.connections.length, 2, 'a close-delimited response uses its upstream connection up');
-      const ten = await rawExchange(env, gw.port, client, `GET /ten HTTP/1.0\r\n${H}Connection: keep-alive\r\n\r\n`, { expectClose: true, timeoutMs: 5000 });
+      const ten = await rawExchange(env, gw.port, client, `GET /ten HTTP/1.0\r\n${H}Connection: keep-alive\r\n\r\n`, {
+        expectClose: true,
+        timeoutMs: 5000,
+      });
       assert.ok(ten.isClosed, 'HTTP/1.0 learns the end by the close');
       assert.equal(ten.responses.length, 1);
       assert.equal(ten.responses[0]!.isCloseDelimited, true);
@@ -126,7 +140,13 @@ test('19. 204 and 304 upstream responses carry no body and the connection stays 
       else socket.write(ok(`after ${target}`));
     },
     async (gw, upstream) => {
-      const exchange = await rawExchange(env, gw.port, client, `GET /204 HTTP/1.1\r\n${H}\r\nGET /304 HTTP/1.1\r\n${H}If-None-Match: "v1"\r\n\r\nGET /after HTTP/1.1\r\n${H}Connection: close\r\n\r\n`, { expected: 3, expectClose: true });
+      const exchange = await rawExchange(
+        env,
+        gw.port,
+        client,
+        `GET /204 HTTP/1.1\r\n${H}\r\nGET /304 HTTP/1.1\r\n${H}If-None-Match: "v1"\r\n\r\nGET /after HTTP/1.1\r\n${H}Connection: close\r\n\r\n`,
+        { expected: 3, expectClose: true },
+      );
       assert.equal(exchange.error, undefined, exchange.raw.toString('latin1'));
       assert.deepEqual(
         exchange.responses.map((response) => response.status),
@@ -155,8 +175,7 @@ test('20. garbage or ambiguous framing instead of a response head gives 502 upst
       else if (target === '/late-bad-chunk') {
         socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
         breakLater = () => socket.write('zz\r\n');
-      }
-      else socket.write(ok('fine'));
+      } else socket.write(ok('fine'));
     },
     async (gw) => {
       for (const path of ['/ssh', '/two-lengths', '/fold']) {
@@ -190,7 +209,10 @@ test('21. an upstream closing mid-body closes the client connection without a co
     },
     async (gw) => {
       const started = performance.now();
-      const exchange = await rawExchange(env, gw.port, client, `GET /mid-body HTTP/1.1\r\n${H}\r\n`, { expectClose: true, timeoutMs: 5000 });
+      const exchange = await rawExchange(env, gw.port, client, `GET /mid-body HTTP/1.1\r\n${H}\r\n`, {
+        expectClose: true,
+        timeoutMs: 5000,
+      });
       const elapsed = performance.now() - started;
       assert.ok(exchange.isClosed, 'the client connection is closed');
       assert.ok(elapsed < 3000, `closed after ${elapsed.toFixed(0)} ms`);
@@ -250,7 +272,11 @@ test('23. an upstream closing idle keep-alive connections: the next GET still ge
         assert.equal((await connection.waitForResponses(1, 3000)).responses[0]?.status, 200);
         connection.write(`GET /race/2 HTTP/1.1\r\n${H}\r\n`);
         const parsed = await connection.waitForResponses(2, 3000);
-        assert.equal(parsed.responses[1]?.status, 200, `the GET is retried once on a new connection: ${connection.received().toString('latin1')}`);
+        assert.equal(
+          parsed.responses[1]?.status,
+          200,
+          `the GET is retried once on a new connection: ${connection.received().toString('latin1')}`,
+        );
         assert.equal(parsed.responses[1].body.toString(), 'served /race/2');
         connection.write(`POST /race/3 HTTP/1.1\r\n${H}Content-Length: 2\r\n\r\nhi`);
         const post = await connection.waitForResponses(3, 3000);

@@ -65,7 +65,8 @@ function only(prefix: string): UpstreamRequest {
 /** Every value the upstream received for `name`, whatever the case it was sent in. */
 function rawValues(request: UpstreamRequest, name: string): string[] {
   const values: string[] = [];
-  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) if (request.rawHeaders[i]!.toLowerCase() === name) values.push(request.rawHeaders[i + 1]!);
+  for (let i = 0; i + 1 < request.rawHeaders.length; i += 2)
+    if (request.rawHeaders[i]!.toLowerCase() === name) values.push(request.rawHeaders[i + 1]!);
   return values;
 }
 
@@ -92,7 +93,10 @@ for (const http2 of [false, true]) {
     assert.equal(xfcc.length, 1);
     const value = xfcc[0]!;
     assert.match(value, new RegExp(`^Hash=${svid.fingerprint};`));
-    assert.ok(value.includes(`Cert="${encodeURIComponent(toPem('CERTIFICATE', Buffer.from(derBase64(svid.cert), 'base64')))}"`), value.slice(0, 200));
+    assert.ok(
+      value.includes(`Cert="${encodeURIComponent(toPem('CERTIFICATE', Buffer.from(derBase64(svid.cert), 'base64')))}"`),
+      value.slice(0, 200),
+    );
     assert.ok(value.includes('Subject=""'), 'an SVID has an empty subject, quoted as Envoy does');
     assert.ok(value.includes(';URI=spiffe://test.example/ns/payments/sa/api'), value);
     assert.ok(value.endsWith(';DNS=api.payments.test.example'), value);
@@ -149,7 +153,14 @@ test('an optional route still identifies a client that presents a certificate', 
 
 test('the access log has one JSON line per request with decision, reason, status and client identity, never the query string', async () => {
   const file = join(env.dir, 'logs', 'access.jsonl');
-  const logged = await startTestGateway(env, makeConfig(env, { accessLog: { file }, isAdminless: true, routes: [{ pathPrefix: '/open', upstream: upstream.url, clientCertificate: 'optional' }, { upstream: upstream.url }] }));
+  const logged = await startTestGateway(
+    env,
+    makeConfig(env, {
+      accessLog: { file },
+      isAdminless: true,
+      routes: [{ pathPrefix: '/open', upstream: upstream.url, clientCertificate: 'optional' }, { upstream: upstream.url }],
+    }),
+  );
   const client = await env.issue('logged-client');
   try {
     assert.equal((await curl(env, logged.port, '/logged/allowed?token=s3cret-query', { client })).status, 200);
@@ -165,7 +176,10 @@ test('the access log has one JSON line per request with decision, reason, status
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
   assert.equal(lines.length, 2, text);
-  const [allowed, refused] = [lines.find((line) => line['path'] === '/logged/allowed'), lines.find((line) => line['path'] === '/logged/refused')];
+  const [allowed, refused] = [
+    lines.find((line) => line['path'] === '/logged/allowed'),
+    lines.find((line) => line['path'] === '/logged/refused'),
+  ];
   assert.ok(allowed !== undefined && refused !== undefined, text);
   assert.equal(allowed['decision'], 'allowed');
   assert.equal(allowed['status'], 200);

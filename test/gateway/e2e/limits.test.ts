@@ -32,7 +32,10 @@ const PARTIAL_CLIENT_HELLO = Buffer.from('16030100f4010000f00303', 'hex');
 test('a slow-handshake flood does not stop good clients, and the gateway closes the flood after the handshake timeout', async (t) => {
   const HANDSHAKE_TIMEOUT_MS = 1000;
   const FLOOD = 300;
-  const gw = await startTestGateway(env, makeConfig(env, { limits: { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS }, routes: [{ upstream: upstream.url }] }));
+  const gw = await startTestGateway(
+    env,
+    makeConfig(env, { limits: { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS }, routes: [{ upstream: upstream.url }] }),
+  );
   const flood: Socket[] = [];
   const closedAfterMs: number[] = [];
   try {
@@ -61,11 +64,17 @@ test('a slow-handshake flood does not stop good clients, and the gateway closes 
     const latest = Math.max(...closedAfterMs);
     const earliest = Math.min(...closedAfterMs);
     t.diagnostic(`flood closed by the gateway between ${earliest.toFixed(0)} and ${latest.toFixed(0)} ms`);
-    assert.ok(earliest >= HANDSHAKE_TIMEOUT_MS * 0.8, `a flood socket was closed after ${earliest.toFixed(0)} ms, before the handshake timeout`);
+    assert.ok(
+      earliest >= HANDSHAKE_TIMEOUT_MS * 0.8,
+      `a flood socket was closed after ${earliest.toFixed(0)} ms, before the handshake timeout`,
+    );
     // Alone the flood closes within ~1.25 s of the 1 s timeout; the slack is for a loaded CI machine.
     assert.ok(latest <= HANDSHAKE_TIMEOUT_MS * 5, `the last flood socket closed after ${latest.toFixed(0)} ms`);
     const metrics = (await plainGet(`${gw.adminUrl}/metrics`)).body;
-    assert.ok(metricValue(metrics, 'symbolon_gateway_handshakes_total', { result: 'failed', reason: 'timeout' }) >= FLOOD * 0.9, 'the timeouts are counted');
+    assert.ok(
+      metricValue(metrics, 'symbolon_gateway_handshakes_total', { result: 'failed', reason: 'timeout' }) >= FLOOD * 0.9,
+      'the timeouts are counted',
+    );
     assert.equal((await curl(env, gw.port, '/after-flood', { client })).status, 200);
   } finally {
     for (const socket of flood) socket.destroy();
@@ -74,7 +83,10 @@ test('a slow-handshake flood does not stop good clients, and the gateway closes 
 });
 
 test('a request header larger than maxHeaderBytes gets 431 over HTTP/1.1, and the gateway keeps serving', async () => {
-  const gw = await startTestGateway(env, makeConfig(env, { isAdminless: true, limits: { maxHeaderBytes: 2048 }, routes: [{ upstream: upstream.url }] }));
+  const gw = await startTestGateway(
+    env,
+    makeConfig(env, { isAdminless: true, limits: { maxHeaderBytes: 2048 }, routes: [{ upstream: upstream.url }] }),
+  );
   try {
     const big = await curl(env, gw.port, '/big-header', { client, headers: [`x-big: ${'a'.repeat(4096)}`] });
     assert.equal(big.status, 431, big.body);
@@ -86,15 +98,27 @@ test('a request header larger than maxHeaderBytes gets 431 over HTTP/1.1, and th
 });
 
 test('maxConnections refuses the connection over the limit, and the gateway recovers once they close', async () => {
-  const gw = await startTestGateway(env, makeConfig(env, { isAdminless: true, limits: { maxConnections: 3 }, routes: [{ upstream: upstream.url }] }));
+  const gw = await startTestGateway(
+    env,
+    makeConfig(env, { isAdminless: true, limits: { maxConnections: 3 }, routes: [{ upstream: upstream.url }] }),
+  );
   const held: TLSSocket[] = [];
   try {
     for (let i = 0; i < 3; i++) {
       held.push(
         await new Promise<TLSSocket>((resolve, reject) => {
           // A request answered: the gateway too has finished the handshake (a TLS 1.3 client finishes first).
-          const socket = connectTls({ host: '127.0.0.1', port: gw.port, servername: 'localhost', ca: readText(env.rootPem), cert: readText(client.chain), key: readText(client.key), ALPNProtocols: ['http/1.1'] }, () =>
-            socket.write('GET /open HTTP/1.1\r\nHost: localhost\r\n\r\n'),
+          const socket = connectTls(
+            {
+              host: '127.0.0.1',
+              port: gw.port,
+              servername: 'localhost',
+              ca: readText(env.rootPem),
+              cert: readText(client.chain),
+              key: readText(client.key),
+              ALPNProtocols: ['http/1.1'],
+            },
+            () => socket.write('GET /open HTTP/1.1\r\nHost: localhost\r\n\r\n'),
           );
           socket.once('data', () => resolve(socket));
           socket.once('error', reject);

@@ -21,7 +21,10 @@ before(async () => {
   upstream = await startEchoUpstream();
   client = await env.issue('peer-client');
   gw = await startTestGateway(env, makeConfig(env, { routes: [{ upstream: upstream.url }] }));
-  tls13 = await startTestGateway(env, makeConfig(env, { isAdminless: true, listener: { minTlsVersion: 'TLSv1.3' }, routes: [{ upstream: upstream.url }] }));
+  tls13 = await startTestGateway(
+    env,
+    makeConfig(env, { isAdminless: true, listener: { minTlsVersion: 'TLSv1.3' }, routes: [{ upstream: upstream.url }] }),
+  );
 });
 
 after(async () => {
@@ -32,8 +35,22 @@ after(async () => {
 });
 
 /** openssl s_client with a raw HTTP/1.1 request on standard input (kept open: the server closes). */
-function sClient(port: number, path: string | undefined, options: { client?: CertificateFiles; version?: '-tls1_2' | '-tls1_3' } = {}): ReturnType<typeof runWithInput> {
-  const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', env.rootPem, '-verify_return_error', '-brief'];
+function sClient(
+  port: number,
+  path: string | undefined,
+  options: { client?: CertificateFiles; version?: '-tls1_2' | '-tls1_3' } = {},
+): ReturnType<typeof runWithInput> {
+  const args = [
+    's_client',
+    '-connect',
+    `127.0.0.1:${port}`,
+    '-servername',
+    'localhost',
+    '-CAfile',
+    env.rootPem,
+    '-verify_return_error',
+    '-brief',
+  ];
   if (options.version !== undefined) args.push(options.version);
   if (options.client !== undefined) args.push('-cert', options.client.cert, '-key', options.client.key, '-cert_chain', env.intermediatePem);
   return runWithInput('openssl', args, path === undefined ? '' : rawGet(path));
@@ -56,7 +73,10 @@ test('openssl s_client with a client certificate and chain gets 200 from the ups
 });
 
 test('openssl s_client without a client certificate is refused in the handshake (every route requires one)', async () => {
-  for (const [version, alert] of [['-tls1_3', /alert certificate required|alert number 116/i], ['-tls1_2', /alert handshake failure|alert number 40/i]] as const) {
+  for (const [version, alert] of [
+    ['-tls1_3', /alert certificate required|alert number 116/i],
+    ['-tls1_2', /alert handshake failure|alert number 40/i],
+  ] as const) {
     // Nothing sent: a request the gateway never reads would make its close a reset, which may drop the alert unread.
     const result = await sClient(gw.port, undefined, { version });
     assert.match(result.output, alert, result.output);
@@ -71,16 +91,23 @@ test('gnutls-cli with a client certificate and chain gets 200 from the upstream'
   assert.equal(upstream.seen('/gnutls/ok').length, 1);
 });
 
-test('gnutls-cli without a client certificate is refused in the handshake (every route requires one)', { skip: GNUTLS_ABSENT }, async () => {
-  const result = await gnutlsCli(gw.port, '/gnutls/anonymous', false);
-  assert.notEqual(result.code, 0, result.output);
-  assert.match(result.output, /certificate required|handshake failure|alert/i, result.output);
-  assert.equal(parseRawResponse(result.stdout), undefined);
-  assert.equal(upstream.seen('/gnutls/anonymous').length, 0);
-});
+test(
+  'gnutls-cli without a client certificate is refused in the handshake (every route requires one)',
+  { skip: GNUTLS_ABSENT },
+  async () => {
+    const result = await gnutlsCli(gw.port, '/gnutls/anonymous', false);
+    assert.notEqual(result.code, 0, result.output);
+    assert.match(result.output, /certificate required|handshake failure|alert/i, result.output);
+    assert.equal(parseRawResponse(result.stdout), undefined);
+    assert.equal(upstream.seen('/gnutls/anonymous').length, 0);
+  },
+);
 
 test('the default listener accepts TLS 1.2 and TLS 1.3', async () => {
-  for (const [version, label] of [['-tls1_2', 'TLSv1.2'], ['-tls1_3', 'TLSv1.3']] as const) {
+  for (const [version, label] of [
+    ['-tls1_2', 'TLSv1.2'],
+    ['-tls1_3', 'TLSv1.3'],
+  ] as const) {
     const result = await sClient(gw.port, `/version/${label}`, { client, version });
     assert.match(result.output, new RegExp(`Protocol version: ${label.replace('.', '\\.')}`), result.output);
     assert.equal(parseRawResponse(result.stdout)?.status, 200, result.output);

@@ -25,7 +25,8 @@ before(async () => {
   env = await startE2eEnv('rejections');
   upstream = await startEchoUpstream();
   deadPort = await freePort();
-  const svid = (path: string): Promise<CertificateFiles> => env.issue('', { profile: 'spiffe', isSubjectEmpty: true, sans: [{ type: 'uri', value: `spiffe://test.example${path}` }] });
+  const svid = (path: string): Promise<CertificateFiles> =>
+    env.issue('', { profile: 'spiffe', isSubjectEmpty: true, sans: [{ type: 'uri', value: `spiffe://test.example${path}` }] });
   payments = await svid('/ns/payments/sa/api');
   other = await svid('/ns/other/sa/api');
   pinned = await env.issue('pinned');
@@ -99,16 +100,25 @@ test('a client that sends its leaf without the intermediate cannot be chained to
 
 test('an expired certificate: expired', async () => {
   const now = Date.now();
-  await assertRefusedInHandshake('expired', await env.forge('expired', { notBefore: new Date(now - 10 * DAY_MS), notAfter: new Date(now - DAY_MS) }));
+  await assertRefusedInHandshake(
+    'expired',
+    await env.forge('expired', { notBefore: new Date(now - 10 * DAY_MS), notAfter: new Date(now - DAY_MS) }),
+  );
 });
 
 test('a certificate not valid yet: not_yet_valid', async () => {
   const now = Date.now();
-  await assertRefusedInHandshake('not_yet_valid', await env.forge('future', { notBefore: new Date(now + DAY_MS), notAfter: new Date(now + 10 * DAY_MS) }));
+  await assertRefusedInHandshake(
+    'not_yet_valid',
+    await env.forge('future', { notBefore: new Date(now + DAY_MS), notAfter: new Date(now + 10 * DAY_MS) }),
+  );
 });
 
 test('a server-only certificate presented as a client certificate: wrong_usage', async () => {
-  const server = await env.issue('server-only.test.example', { profile: 'server', sans: [{ type: 'dns', value: 'server-only.test.example' }] });
+  const server = await env.issue('server-only.test.example', {
+    profile: 'server',
+    sans: [{ type: 'dns', value: 'server-only.test.example' }],
+  });
   await assertRefusedInHandshake('wrong_usage', server);
 });
 
@@ -134,10 +144,14 @@ test('a revoked certificate is refused on a new connection: revoked', async () =
   await env.revoke(client);
   let last: HttpAnswer | undefined;
   let attempt = 0;
-  const isRefused = await waitFor(async () => {
-    last = await curl(env, gw.port, `/revoked-${++attempt}`, { client });
-    return last.status === 403;
-  }, 3000, 50);
+  const isRefused = await waitFor(
+    async () => {
+      last = await curl(env, gw.port, `/revoked-${++attempt}`, { client });
+      return last.status === 403;
+    },
+    3000,
+    50,
+  );
   assert.ok(isRefused, `still ${last?.status} after revocation`);
   assertRefused(last!, 403, 'revoked', `/revoked-${attempt}`);
 });
@@ -178,7 +192,10 @@ test('metrics on the admin listener count handshakes, requests, rejections, upst
   }
   assert.ok(metricValue(before, 'symbolon_gateway_handshakes_total', { result: 'rejected', reason: 'untrusted_issuer' }) >= 1);
   assert.ok(metricValue(before, 'symbolon_gateway_handshakes_total', { result: 'rejected', reason: 'expired' }) >= 1);
-  assert.ok(metricValue(before, 'symbolon_gateway_revocation_entries', { bundle: 'symbolon' }) >= 1, 'the revoked certificate is in the set');
+  assert.ok(
+    metricValue(before, 'symbolon_gateway_revocation_entries', { bundle: 'symbolon' }) >= 1,
+    'the revoked certificate is in the set',
+  );
   const lag = metricValue(before, 'symbolon_gateway_revocation_lag_seconds', { bundle: 'symbolon' });
   assert.ok(Number.isFinite(lag) && lag >= 0 && lag < 60, `revocation lag ${lag}`);
   const expiry = metricValue(before, 'symbolon_gateway_server_certificate_expiry_seconds', { listener: '0' });
@@ -196,6 +213,10 @@ test('metrics on the admin listener count handshakes, requests, rejections, upst
   assert.equal(metricValue(afterText, 'symbolon_gateway_requests_total', { route: '*/', status: '200' }), okBefore + 1);
   assert.equal(metricValue(afterText, 'symbolon_gateway_upstream_latency_seconds_count', { route: '*/' }), latencyBefore + 1);
   assert.equal(metricValue(afterText, 'symbolon_gateway_handshakes_total', { result: 'accepted', reason: 'none' }), acceptedBefore + 1);
-  assert.equal(metricValue(afterText, 'symbolon_gateway_handshakes_total', { result: 'accepted', reason: 'no_certificate' }), anonymousBefore + 1, 'accepted without certificate: a route is optional');
+  assert.equal(
+    metricValue(afterText, 'symbolon_gateway_handshakes_total', { result: 'accepted', reason: 'no_certificate' }),
+    anonymousBefore + 1,
+    'accepted without certificate: a route is optional',
+  );
   assert.equal(metricValue(afterText, 'symbolon_gateway_rejections_total', { route: '*/', reason: 'no_certificate' }), deniedBefore + 1);
 });

@@ -16,7 +16,8 @@ let gw: TestGateway;
 let alice: CertificateFiles;
 let bob: CertificateFiles;
 
-const allowOnly = (cn: string): ReturnType<typeof makeConfig> => makeConfig(env, { routes: [{ upstream: upstream.url, allow: [{ subjectCn: cn }] }] });
+const allowOnly = (cn: string): ReturnType<typeof makeConfig> =>
+  makeConfig(env, { routes: [{ upstream: upstream.url, allow: [{ subjectCn: cn }] }] });
 
 before(async () => {
   env = await startE2eEnv('reload');
@@ -70,7 +71,10 @@ test('a request in flight during a reload completes with 200', async () => {
 });
 
 test('a reload with a broken configuration is refused and the old one keeps serving', async () => {
-  const missing = validateGatewayConfig({ ...configInput(env, { routes: [{ upstream: upstream.url }] }), trustBundles: [{ name: 'symbolon', caFile: 'no-such-ca.pem', revocation: { kind: 'feed' }, failurePolicy: 'hard-fail' }] });
+  const missing = validateGatewayConfig({
+    ...configInput(env, { routes: [{ upstream: upstream.url }] }),
+    trustBundles: [{ name: 'symbolon', caFile: 'no-such-ca.pem', revocation: { kind: 'feed' }, failurePolicy: 'hard-fail' }],
+  });
   await assert.rejects(gw.gateway.reload(missing), (error: unknown) => isSymbolonError(error) && error.code === 'GATEWAY_FILE_UNREADABLE');
   const moved = makeConfig(env, { routes: [{ upstream: upstream.url }], listener: { port: 1 } });
   await assert.rejects(gw.gateway.reload(moved), (error: unknown) => isSymbolonError(error) && error.code === 'GATEWAY_RELOAD_REFUSED');
@@ -79,20 +83,29 @@ test('a reload with a broken configuration is refused and the old one keeps serv
 });
 
 test('a reload that fails at its second revocation source is refused whole, and the old configuration keeps serving', async () => {
-  const input = configInput(env, { routes: [{ upstream: upstream.url, allow: [{ subjectCn: 'bob' }], trustBundles: ['symbolon', 'second'] }] });
+  const input = configInput(env, {
+    routes: [{ upstream: upstream.url, allow: [{ subjectCn: 'bob' }], trustBundles: ['symbolon', 'second'] }],
+  });
   const bundles = input.trustBundles as Record<string, unknown>[];
   // The first bundle's source is a new one (its revocation changed); the second's cannot be built.
   const partWay = validateGatewayConfig({
     ...input,
     trustBundles: [
       { ...bundles[0], revocation: { kind: 'none' } },
-      { name: 'second', caFile: env.rootPem, revocation: { kind: 'feed', url: 'https://127.0.0.1:1/feed', certFile: alice.cert }, failurePolicy: 'hard-fail' },
+      {
+        name: 'second',
+        caFile: env.rootPem,
+        revocation: { kind: 'feed', url: 'https://127.0.0.1:1/feed', certFile: alice.cert },
+        failurePolicy: 'hard-fail',
+      },
     ],
   });
   await assert.rejects(gw.gateway.reload(partWay), (error: unknown) => isSymbolonError(error, 'GATEWAY_REVOCATION_NO_CLIENT_CERTIFICATE'));
   assert.equal((await curl(env, gw.port, '/part-way/alice', { client: alice })).status, 200);
   assert.equal((await curl(env, gw.port, '/part-way/bob', { client: bob })).status, 403, 'the old rules are still in force');
-  const sources = (await gw.gateway.metrics.registry.getSingleMetric('symbolon_gateway_revocation_lag_seconds')!.get()).values.map((value) => value.labels);
+  const sources = (await gw.gateway.metrics.registry.getSingleMetric('symbolon_gateway_revocation_lag_seconds')!.get()).values.map(
+    (value) => value.labels,
+  );
   assert.deepEqual(sources, [{ bundle: 'symbolon', source: 'feed' }], 'and the old revocation sources');
 });
 
@@ -118,7 +131,12 @@ test('closing the gateway right after a reload also closes the revocation source
   try {
     assert.equal(subscriptions, 1);
     // Changed revocation settings: a new source; the old one is retired once requests in flight are done.
-    await own.gateway.reload(makeConfig(env, { routes: [{ upstream: upstream.url, allow: [{ subjectCn: 'alice' }] }], revocation: { kind: 'feed', staleAfterSeconds: 120 } }));
+    await own.gateway.reload(
+      makeConfig(env, {
+        routes: [{ upstream: upstream.url, allow: [{ subjectCn: 'alice' }] }],
+        revocation: { kind: 'feed', staleAfterSeconds: 120 },
+      }),
+    );
     assert.equal(subscriptions, 2);
     assert.equal((await curl(env, own.port, '/retiring/alice', { client: alice })).status, 200);
   } finally {

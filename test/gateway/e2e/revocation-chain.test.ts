@@ -45,7 +45,11 @@ async function crlOf(ca: OpensslCa, revoked: readonly string[], extra: Partial<C
       nextUpdate: new Date(now + 3_600_000),
       crlNumber: 1,
       authorityKeyIdentifier: certificate.subjectKeyIdentifier!,
-      revokedCertificates: revoked.map((serialNumber) => ({ serialNumber, revocationDate: new Date(now - 30_000), reason: 'keyCompromise' as const })),
+      revokedCertificates: revoked.map((serialNumber) => ({
+        serialNumber,
+        revocationDate: new Date(now - 30_000),
+        reason: 'keyCompromise' as const,
+      })),
       ...extra,
     },
     createSigner(createPrivateKey(readFileSync(ca.key))),
@@ -78,7 +82,16 @@ before(async () => {
     env,
     validateGatewayConfig({
       ...input,
-      trustBundles: [...(input.trustBundles as unknown[]), { name: 'partner', caFile: root.cert, revocation: { kind: 'crl', file: crlFile, refreshSeconds: 60 }, failurePolicy: 'hard-fail', staleCrl: { policy: 'reject' } }],
+      trustBundles: [
+        ...(input.trustBundles as unknown[]),
+        {
+          name: 'partner',
+          caFile: root.cert,
+          revocation: { kind: 'crl', file: crlFile, refreshSeconds: 60 },
+          failurePolicy: 'hard-fail',
+          staleCrl: { policy: 'reject' },
+        },
+      ],
     }),
   );
 });

@@ -76,7 +76,14 @@ test('a certificate revoked while its keep-alive connection is open is refused o
 
 test('a certificate revoked while its keep-alive connection is open is refused on that connection (feed over mTLS)', async (t) => {
   assert.ok(env.h.services.feedUrl !== undefined, 'the harness runs the feed');
-  const gw = await startTestGateway(env, makeConfig(env, { revocation: { kind: 'feed', url: env.h.services.feedUrl, staleAfterSeconds: 60 }, routes: [{ upstream: upstream.url }] }), { inProcessFeed: undefined });
+  const gw = await startTestGateway(
+    env,
+    makeConfig(env, {
+      revocation: { kind: 'feed', url: env.h.services.feedUrl, staleAfterSeconds: 60 },
+      routes: [{ upstream: upstream.url }],
+    }),
+    { inProcessFeed: undefined },
+  );
   try {
     const delayMs = await revokedWhileConnected(gw, 'feed-url');
     t.diagnostic(`revocation to the gateway holding it: ${delayMs.toFixed(0)} ms (feed over mTLS)`);
@@ -88,7 +95,13 @@ test('a certificate revoked while its keep-alive connection is open is refused o
 test('a certificate revoked while its HTTP/2 session is open is refused on the next stream of that session', async (t) => {
   const gw = await startTestGateway(env, makeConfig(env, { routes: [{ upstream: upstream.url }] }));
   const client = await env.issue('h2-session');
-  const session = connect(`https://localhost:${gw.port}`, { ca: readText(env.rootPem), cert: readText(client.chain), key: readText(client.key), host: '127.0.0.1', servername: 'localhost' });
+  const session = connect(`https://localhost:${gw.port}`, {
+    ca: readText(env.rootPem),
+    cert: readText(client.chain),
+    key: readText(client.key),
+    host: '127.0.0.1',
+    servername: 'localhost',
+  });
   session.on('error', () => undefined);
   const get = (path: string): Promise<{ status: number; body: string }> =>
     new Promise((resolve, reject) => {

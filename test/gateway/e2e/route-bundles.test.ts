@@ -33,7 +33,10 @@ before(async () => {
     ],
   });
   const partnerBundle = { name: 'partner', caFile: partner.cert, revocation: { kind: 'none' }, failurePolicy: 'hard-fail' };
-  gw = await startTestGateway(env, validateGatewayConfig({ ...input, trustBundles: [...(input.trustBundles as unknown[]), partnerBundle] }));
+  gw = await startTestGateway(
+    env,
+    validateGatewayConfig({ ...input, trustBundles: [...(input.trustBundles as unknown[]), partnerBundle] }),
+  );
 });
 
 after(async () => {
@@ -61,14 +64,26 @@ test('a certificate whose root is in no bundle is refused in the handshake, even
   // holds an intermediate and not its root: OpenSSL (no partial chains in node:tls) refuses the
   // chain in the handshake, so nothing maps it to that bundle.
   const input = configInput(env, { routes: [{ upstream: upstream.url }] });
-  const intermediateOnly = await startTestGateway(env, validateGatewayConfig({ ...input, trustBundles: [{ name: 'intermediate-only', caFile: env.intermediatePem, revocation: { kind: 'none' }, failurePolicy: 'hard-fail' }] }));
+  const intermediateOnly = await startTestGateway(
+    env,
+    validateGatewayConfig({
+      ...input,
+      trustBundles: [{ name: 'intermediate-only', caFile: env.intermediatePem, revocation: { kind: 'none' }, failurePolicy: 'hard-fail' }],
+    }),
+  );
   try {
-    const before = metricValue((await plainGet(`${intermediateOnly.adminUrl}/metrics`)).body, 'symbolon_gateway_handshakes_total', { result: 'rejected', reason: 'untrusted_issuer' });
+    const before = metricValue((await plainGet(`${intermediateOnly.adminUrl}/metrics`)).body, 'symbolon_gateway_handshakes_total', {
+      result: 'rejected',
+      reason: 'untrusted_issuer',
+    });
     const forwardedBefore = upstream.seen('/').length;
     const refused = await curlFailure(env, intermediateOnly.port, ours);
     assert.notEqual(refused.code, 0, refused.output);
     assert.ok(refused.output.startsWith('000'), `no HTTP status: ${refused.output}`);
-    const after = metricValue((await plainGet(`${intermediateOnly.adminUrl}/metrics`)).body, 'symbolon_gateway_handshakes_total', { result: 'rejected', reason: 'untrusted_issuer' });
+    const after = metricValue((await plainGet(`${intermediateOnly.adminUrl}/metrics`)).body, 'symbolon_gateway_handshakes_total', {
+      result: 'rejected',
+      reason: 'untrusted_issuer',
+    });
     assert.equal(after, before + 1);
     assert.equal(upstream.seen('/').length, forwardedBefore);
   } finally {

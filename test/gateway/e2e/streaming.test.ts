@@ -71,7 +71,18 @@ after(async () => {
 function sendStalled(path: string, stallMs: number): Promise<{ status: number; sha256: unknown; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: gw.port, path, servername: 'localhost', ca: readText(env.rootPem), cert: readText(client.chain), key: readText(client.key), headers: { host: 'localhost' }, timeout: 20_000, agent: false },
+      {
+        host: '127.0.0.1',
+        port: gw.port,
+        path,
+        servername: 'localhost',
+        ca: readText(env.rootPem),
+        cert: readText(client.chain),
+        key: readText(client.key),
+        headers: { host: 'localhost' },
+        timeout: 20_000,
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.pause();
@@ -87,11 +98,26 @@ function sendStalled(path: string, stallMs: number): Promise<{ status: number; s
   });
 }
 
-function send(path: string, method: string, body?: Buffer): Promise<{ status: number; headers: Record<string, unknown>; chunks: { at: number; data: Buffer }[] }> {
+function send(
+  path: string,
+  method: string,
+  body?: Buffer,
+): Promise<{ status: number; headers: Record<string, unknown>; chunks: { at: number; data: Buffer }[] }> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: gw.port, path, method, servername: 'localhost', ca: readText(env.rootPem), cert: readText(client.chain), key: readText(client.key), headers: { host: 'localhost' }, timeout: 20_000 },
+      {
+        host: '127.0.0.1',
+        port: gw.port,
+        path,
+        method,
+        servername: 'localhost',
+        ca: readText(env.rootPem),
+        cert: readText(client.chain),
+        key: readText(client.key),
+        headers: { host: 'localhost' },
+        timeout: 20_000,
+      },
       (res) => {
         const chunks: { at: number; data: Buffer }[] = [];
         res.on('data', (data: Buffer) => chunks.push({ at: Date.now() - started, data }));
@@ -125,7 +151,10 @@ test('a 4 MiB response and an 8 MiB upload cross the gateway intact', async () =
   const upload = randomBytes(8 * 1024 * 1024);
   const echoed = await send('/echo-sha256', 'POST', upload);
   assert.equal(echoed.status, 200);
-  assert.deepEqual(JSON.parse(Buffer.concat(echoed.chunks.map((chunk) => chunk.data)).toString()), { bytes: upload.length, sha256: createHash('sha256').update(upload).digest('hex') });
+  assert.deepEqual(JSON.parse(Buffer.concat(echoed.chunks.map((chunk) => chunk.data)).toString()), {
+    bytes: upload.length,
+    sha256: createHash('sha256').update(upload).digest('hex'),
+  });
 });
 
 test('different large responses to clients that stall reading, at once, each arrive intact: bytes queued for one client are never overwritten by reads for another', async () => {
@@ -141,7 +170,11 @@ test('over HTTP/2 too: a 2 MiB upload reaches the upstream whole (curl --http2)'
   const upload = randomBytes(2 * 1024 * 1024);
   const file = join(env.dir, 'upload.bin');
   writeFileSync(file, upload);
-  const answer = await curl(env, gw.port, '/echo-sha256', { client, http2: true, extra: ['--data-binary', `@${file}`, '-H', 'content-type: application/octet-stream'] });
+  const answer = await curl(env, gw.port, '/echo-sha256', {
+    client,
+    http2: true,
+    extra: ['--data-binary', `@${file}`, '-H', 'content-type: application/octet-stream'],
+  });
   assert.equal(answer.status, 200, answer.body);
   assert.equal(answer.httpVersion, '2');
   assert.deepEqual(JSON.parse(answer.body), { bytes: upload.length, sha256: createHash('sha256').update(upload).digest('hex') });

@@ -40,7 +40,10 @@ async function withUpstream(
   const upstream = await startRawUpstream(onHead);
   const logFile = join(env.dir, 'logs', `faults-${++logCount}.jsonl`);
   try {
-    const gw = await startTestGateway(env, makeConfig(env, { isAdminless: true, accessLog: { file: logFile }, limits, routes: [{ upstream: upstream.url }] }));
+    const gw = await startTestGateway(
+      env,
+      makeConfig(env, { isAdminless: true, accessLog: { file: logFile }, limits, routes: [{ upstream: upstream.url }] }),
+    );
     try {
       await fn(gw, upstream, logFile);
     } finally {
@@ -83,7 +86,12 @@ test('HTTP/2: an upstream whose first chunk is malformed in the read that brough
     (socket) => void socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n'),
     async (gw, _upstream, file) => {
       logFile = file;
-      const session = connectHttp2(`https://127.0.0.1:${gw.port}`, { ca: readText(env.rootPem), cert: readText(client.chain), key: readText(client.key), servername: 'localhost' });
+      const session = connectHttp2(`https://127.0.0.1:${gw.port}`, {
+        ca: readText(env.rootPem),
+        cert: readText(client.chain),
+        key: readText(client.key),
+        servername: 'localhost',
+      });
       try {
         const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
           const stream = session.request({ ':method': 'GET', ':path': '/bad-chunk-h2', ':authority': 'localhost' });
@@ -113,7 +121,10 @@ test('a malformed chunked request body within bufferedChunkedBodyBytes is refuse
     async (gw, upstream) => {
       // The second chunk's data is 2 bytes longer than its size says.
       const body = `400\r\n${'a'.repeat(1024)}\r\n8\r\nbbbbbbbbXX\r\n0\r\n\r\n`;
-      const exchange = await rawExchange(env, gw.port, client, `POST /upload HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n${body}`, { expectClose: true, timeoutMs: 5000 });
+      const exchange = await rawExchange(env, gw.port, client, `POST /upload HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n${body}`, {
+        expectClose: true,
+        timeoutMs: 5000,
+      });
       assert.equal(exchange.responses[0]?.status, 400, exchange.raw.toString('latin1'));
       assert.equal(exchange.isClosed, true);
       assert.equal(upstream.heads.length, 0, 'the request head never went upstream');
@@ -160,7 +171,9 @@ test('a chunked body past bufferedChunkedBodyBytes streams as before: a fault af
     async (gw, upstream) => {
       const connection = await rawConnect(env, gw.port, { client });
       try {
-        connection.write(`POST /streamed HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n400\r\n${'a'.repeat(1024)}\r\n400\r\n${'b'.repeat(1024)}\r\n`);
+        connection.write(
+          `POST /streamed HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n400\r\n${'a'.repeat(1024)}\r\n400\r\n${'b'.repeat(1024)}\r\n`,
+        );
         assert.ok(await waitFor(() => upstream.heads.length === 1, 5000), 'past the limit the head goes upstream before the body ends');
         connection.write('zz\r\n');
         const answer = await connection.waitForResponses(1, 5000);

@@ -20,12 +20,29 @@ let client: CertificateFiles;
 before(async () => {
   env = await startE2eEnv('upstream-tls');
   client = await env.issue('caller');
-  const upstreamCert = await env.issue('localhost', { profile: 'server', sans: [{ type: 'dns', value: 'localhost' }, { type: 'ip', value: '127.0.0.1' }] });
-  // An upstream that itself demands a client certificate from the CA, and says whose it got.
-  upstream = createServer({ key: readText(upstreamCert.key), cert: readText(upstreamCert.chain), ca: readText(env.rootPem), requestCert: true, rejectUnauthorized: true }, (req, res) => {
-    const peer = (req.socket as TLSSocket).getPeerCertificate();
-    res.end(`upstream saw the client certificate of ${String(peer.subject?.CN)}; identity header ${req.headers['x-forwarded-client-cert'] === undefined ? 'absent' : 'present'}\n`);
+  const upstreamCert = await env.issue('localhost', {
+    profile: 'server',
+    sans: [
+      { type: 'dns', value: 'localhost' },
+      { type: 'ip', value: '127.0.0.1' },
+    ],
   });
+  // An upstream that itself demands a client certificate from the CA, and says whose it got.
+  upstream = createServer(
+    {
+      key: readText(upstreamCert.key),
+      cert: readText(upstreamCert.chain),
+      ca: readText(env.rootPem),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
+    (req, res) => {
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      res.end(
+        `upstream saw the client certificate of ${String(peer.subject?.CN)}; identity header ${req.headers['x-forwarded-client-cert'] === undefined ? 'absent' : 'present'}\n`,
+      );
+    },
+  );
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const url = `https://localhost:${(upstream.address() as AddressInfo).port}`;
   gw = await startTestGateway(

@@ -7,7 +7,12 @@ import { after, before, test } from 'node:test';
 import { errorCodeOf } from '../../../src/errors.js';
 import { closeServer, hostPort, listen } from '../../../src/http/index.js';
 import { createCrlRevocationSource } from '../../../src/gateway/revocation/index.js';
-import type { CrlRevocationSourceOptions, RevocationAnswer, RevocationSource, StaleCrlPolicy } from '../../../src/gateway/revocation/index.js';
+import type {
+  CrlRevocationSourceOptions,
+  RevocationAnswer,
+  RevocationSource,
+  StaleCrlPolicy,
+} from '../../../src/gateway/revocation/index.js';
 import { createSigner } from '../../../src/keys/index.js';
 import { buildCrl, parseCertificate, parseName, toPem } from '../../../src/x509/index.js';
 import type { Certificate, CrlTemplate } from '../../../src/x509/index.js';
@@ -31,7 +36,13 @@ type Options = Partial<CrlRevocationSourceOptions> & Pick<CrlRevocationSourceOpt
 
 async function crlSource(options: Options): Promise<{ source: RevocationSource; errors: unknown[] }> {
   const errors: unknown[] = [];
-  const source = createCrlRevocationSource({ refreshSeconds: 300, caCertificates: [caA.certificate, caB.certificate], staleCrl: { policy: 'reject', graceSeconds: 0 }, onError: (error) => errors.push(error), ...options });
+  const source = createCrlRevocationSource({
+    refreshSeconds: 300,
+    caCertificates: [caA.certificate, caB.certificate],
+    staleCrl: { policy: 'reject', graceSeconds: 0 },
+    onError: (error) => errors.push(error),
+    ...options,
+  });
   await source.start();
   return { source, errors };
 }
@@ -53,7 +64,10 @@ function writeCrls(...crls: Buffer[]): string {
   return file;
 }
 
-const current = (): { thisUpdate: Date; nextUpdate: Date } => ({ thisUpdate: new Date(Date.now() - 60_000), nextUpdate: new Date(Date.now() + HOUR) });
+const current = (): { thisUpdate: Date; nextUpdate: Date } => ({
+  thisUpdate: new Date(Date.now() - 60_000),
+  nextUpdate: new Date(Date.now() + HOUR),
+});
 
 test('one PEM file with the CRLs of two CAs: revoked and good under each, unavailable for an issuer without a CRL', async () => {
   const [revokedA, goodA, revokedB, goodB] = await Promise.all([makeLeaf(caA), makeLeaf(caA), makeLeaf(caB), makeLeaf(caB)]);
@@ -132,7 +146,16 @@ test('a CRL naming a bundle CA key but not signed by it is refused and reported;
 
 test('a forged CRL that names a bundle CA in another case is refused too: names compare as RFC 5280 7.1 says, not byte for byte', async () => {
   const leaf = await makeLeaf(caA);
-  const forged = await buildCrl({ issuer: parseName('CN=ca a,O=TEST'), ...current(), crlNumber: 1, authorityKeyIdentifier: caA.certificate.subjectKeyIdentifier!, revokedCertificates: [] }, intruder.signer);
+  const forged = await buildCrl(
+    {
+      issuer: parseName('CN=ca a,O=TEST'),
+      ...current(),
+      crlNumber: 1,
+      authorityKeyIdentifier: caA.certificate.subjectKeyIdentifier!,
+      revokedCertificates: [],
+    },
+    intruder.signer,
+  );
   const file = writeCrls(forged);
   const { source, errors } = await crlSource({ location: { file } });
   try {
@@ -146,13 +169,17 @@ test('a forged CRL that names a bundle CA in another case is refused too: names 
 test('a refresh picks up a new file; a failed refresh keeps the last good CRL', async () => {
   const [first, second] = await Promise.all([makeLeaf(caA), makeLeaf(caA)]);
   const file = join(temp.path, 'refreshed.pem');
-  writeFileSync(file, toPem('X509 CRL', await makeCrl(caA, [first], { thisUpdate: new Date(Date.now() - 120_000), nextUpdate: new Date(Date.now() + HOUR) })));
+  writeFileSync(
+    file,
+    toPem('X509 CRL', await makeCrl(caA, [first], { thisUpdate: new Date(Date.now() - 120_000), nextUpdate: new Date(Date.now() + HOUR) })),
+  );
   const { source, errors } = await crlSource({ location: { file }, refreshSeconds: 1 });
   try {
     assert.equal(statusOf(source, second, caA.certificate).status, 'good');
     writeFileSync(file, toPem('X509 CRL', await makeCrl(caA, [first, second], current())));
     const deadline = Date.now() + 4000;
-    while (statusOf(source, second, caA.certificate).status !== 'revoked' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (statusOf(source, second, caA.certificate).status !== 'revoked' && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(statusOf(source, second, caA.certificate).status, 'revoked');
     writeFileSync(file, 'not a CRL');
     const errorsBefore = errors.length;
@@ -211,14 +238,44 @@ test('a CRL made by openssl ca -gencrl is read and its signature checked', async
   const dir = temp.path;
   const key = join(dir, 'ossl-ca.key');
   const cert = join(dir, 'ossl-ca.crt');
-  const made = await runTool('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=OpenSSL CA', '-days', '2', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  const made = await runTool('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-subj',
+    '/CN=OpenSSL CA',
+    '-days',
+    '2',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   assert.equal(made.code, 0, made.output);
-  const ca = { certificate: parseCertificate(Buffer.from(readFileSync(cert, 'utf8').replace(/-----[^-]+-----|\s/g, ''), 'base64')), signer: createSigner(createPrivateKey(readFileSync(key))), privateKey: createPrivateKey(readFileSync(key)) };
+  const ca = {
+    certificate: parseCertificate(Buffer.from(readFileSync(cert, 'utf8').replace(/-----[^-]+-----|\s/g, ''), 'base64')),
+    signer: createSigner(createPrivateKey(readFileSync(key))),
+    privateKey: createPrivateKey(readFileSync(key)),
+  };
   const [revoked, good] = await Promise.all([issueUnder(ca, 'revoked by openssl'), issueUnder(ca, 'good under openssl')]);
   const expiry = '301231235959Z';
-  writeFileSync(join(dir, 'index.txt'), `R\t${expiry}\t240101000000Z,keyCompromise\t${revoked.certificate.serialNumber.toUpperCase()}\tunknown\t/CN=revoked by openssl\n`);
+  writeFileSync(
+    join(dir, 'index.txt'),
+    `R\t${expiry}\t240101000000Z,keyCompromise\t${revoked.certificate.serialNumber.toUpperCase()}\tunknown\t/CN=revoked by openssl\n`,
+  );
   writeFileSync(join(dir, 'crlnumber'), '01\n');
-  writeFileSync(join(dir, 'ca.cnf'), `[ca]\ndefault_ca = own\n[own]\ndatabase = ${join(dir, 'index.txt')}\ncrlnumber = ${join(dir, 'crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 1\ncertificate = ${cert}\nprivate_key = ${key}\n`);
+  writeFileSync(
+    join(dir, 'ca.cnf'),
+    `[ca]\ndefault_ca = own\n[own]\ndatabase = ${join(dir, 'index.txt')}\ncrlnumber = ${join(dir, 'crlnumber')}\ndefault_md = sha256\ndefault_crl_days = 1\ncertificate = ${cert}\nprivate_key = ${key}\n`,
+  );
   const crl = join(dir, 'openssl.crl');
   const generated = await runTool('openssl', ['ca', '-gencrl', '-config', join(dir, 'ca.cnf'), '-out', crl]);
   assert.equal(generated.code, 0, generated.output);
@@ -245,14 +302,29 @@ test('an unreadable file is reported; start still resolves and answers are unava
 
 // Issue #13: the source runs the one RFC 5280 6.3 check of src/path on the whole path.
 
-async function crlWith(ca: TestCa, revoked: readonly { serialNumber: string; reason?: 'keyCompromise' | 'certificateHold' | 'removeFromCRL' }[], extra: Partial<CrlTemplate> & { crlNumber: number }): Promise<Buffer> {
+async function crlWith(
+  ca: TestCa,
+  revoked: readonly { serialNumber: string; reason?: 'keyCompromise' | 'certificateHold' | 'removeFromCRL' }[],
+  extra: Partial<CrlTemplate> & { crlNumber: number },
+): Promise<Buffer> {
   const times = current();
-  return buildCrl({ issuer: ca.certificate.subjectDer, ...times, authorityKeyIdentifier: ca.certificate.subjectKeyIdentifier!, revokedCertificates: revoked.map((entry) => ({ revocationDate: times.thisUpdate, reason: 'keyCompromise' as const, ...entry })), ...extra }, ca.signer);
+  return buildCrl(
+    {
+      issuer: ca.certificate.subjectDer,
+      ...times,
+      authorityKeyIdentifier: ca.certificate.subjectKeyIdentifier!,
+      revokedCertificates: revoked.map((entry) => ({ revocationDate: times.thisUpdate, reason: 'keyCompromise' as const, ...entry })),
+      ...extra,
+    },
+    ca.signer,
+  );
 }
 
 test('a CRL that covers CA certificates only (onlyContainsCACerts) says nothing about a leaf: unavailable, not good', async () => {
   const leaf = await makeLeaf(caA);
-  const { source, errors } = await crlSource({ location: { file: writeCrls(await crlWith(caA, [], { crlNumber: 1, issuingDistributionPoint: { onlyContainsCaCerts: true } })) } });
+  const { source, errors } = await crlSource({
+    location: { file: writeCrls(await crlWith(caA, [], { crlNumber: 1, issuingDistributionPoint: { onlyContainsCaCerts: true } })) },
+  });
   try {
     assert.deepEqual(errors, []);
     const answer = statusOf(source, leaf, caA.certificate);
@@ -270,8 +342,15 @@ test('partitioned CRLs: a newer, empty partition does not hide the partition tha
     issueUnder(caA, 'partition one too', { crlDistributionPoints: [partition('one')] }),
     issueUnder(caA, 'partition two', { crlDistributionPoints: [partition('two')] }),
   ]);
-  const one = await crlWith(caA, [{ serialNumber: inOne.certificate.serialNumber }], { crlNumber: 7, issuingDistributionPoint: { fullName: [partition('one')] } });
-  const two = await crlWith(caA, [], { crlNumber: 8, thisUpdate: new Date(Date.now() - 1000), issuingDistributionPoint: { fullName: [partition('two')] } });
+  const one = await crlWith(caA, [{ serialNumber: inOne.certificate.serialNumber }], {
+    crlNumber: 7,
+    issuingDistributionPoint: { fullName: [partition('one')] },
+  });
+  const two = await crlWith(caA, [], {
+    crlNumber: 8,
+    thisUpdate: new Date(Date.now() - 1000),
+    issuingDistributionPoint: { fullName: [partition('two')] },
+  });
   const { source, errors } = await crlSource({ location: { file: writeCrls(one, two) } });
   try {
     assert.deepEqual(errors, []);
@@ -288,7 +367,11 @@ test('partitioned CRLs: a newer, empty partition does not hide the partition tha
 test('a delta CRL is applied to its base: a leaf it lists is revoked, a hold it removes is released', async () => {
   const [held, newlyRevoked, good] = await Promise.all([makeLeaf(caA), makeLeaf(caA), makeLeaf(caA)]);
   const base = await crlWith(caA, [{ serialNumber: held.serialNumber, reason: 'certificateHold' }], { crlNumber: 20 });
-  const delta = await crlWith(caA, [{ serialNumber: newlyRevoked.serialNumber }, { serialNumber: held.serialNumber, reason: 'removeFromCRL' }], { crlNumber: 21, deltaCrlIndicator: 20 });
+  const delta = await crlWith(
+    caA,
+    [{ serialNumber: newlyRevoked.serialNumber }, { serialNumber: held.serialNumber, reason: 'removeFromCRL' }],
+    { crlNumber: 21, deltaCrlIndicator: 20 },
+  );
   const { source, errors } = await crlSource({ location: { file: writeCrls(base, delta) } });
   try {
     assert.deepEqual(errors, []);
@@ -311,9 +394,16 @@ test('every certificate below the anchor is checked: an intermediate on the root
   const issued = await issueUnder(caA, 'Issuing CA', { basicConstraints: { isCa: true }, keyUsage: ['keyCertSign', 'cRLSign'] });
   const issuing: TestCa = { certificate: issued.certificate, signer: createSigner(issued.privateKey), privateKey: issued.privateKey };
   const leaf = await makeLeaf(issuing);
-  const rootCrl = (revoked: readonly Certificate[]): Promise<Buffer> => crlWith(caA, revoked.map((certificate) => ({ serialNumber: certificate.serialNumber })), { crlNumber: 30 });
+  const rootCrl = (revoked: readonly Certificate[]): Promise<Buffer> =>
+    crlWith(
+      caA,
+      revoked.map((certificate) => ({ serialNumber: certificate.serialNumber })),
+      { crlNumber: 30 },
+    );
   const path = [leaf, issuing.certificate, caA.certificate];
-  const revokedCa = await crlSource({ location: { file: writeCrls(await rootCrl([issuing.certificate]), await makeCrl(issuing, [], current())) } });
+  const revokedCa = await crlSource({
+    location: { file: writeCrls(await rootCrl([issuing.certificate]), await makeCrl(issuing, [], current())) },
+  });
   const goodCa = await crlSource({ location: { file: writeCrls(await rootCrl([]), await makeCrl(issuing, [], current())) } });
   const noIssuingCrl = await crlSource({ location: { file: writeCrls(await rootCrl([])) } });
   try {

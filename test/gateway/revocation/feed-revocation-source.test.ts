@@ -32,7 +32,9 @@ after(async () => {
 });
 
 /** A started source and what it reported; closed by the test. */
-async function feedSource(overrides: Partial<FeedRevocationSourceOptions> & { url: string }): Promise<{ source: RevocationSource; errors: unknown[] }> {
+async function feedSource(
+  overrides: Partial<FeedRevocationSourceOptions> & { url: string },
+): Promise<{ source: RevocationSource; errors: unknown[] }> {
   const errors: unknown[] = [];
   const source = createFeedRevocationSource({
     tls: { ...identity, ca: overrides.url === h.services.feedUrl ? rootPem : serverTls.cert },
@@ -62,7 +64,13 @@ test('answers unavailable before the feed has delivered its snapshot, then loads
   const kept = await issueLeaf(h, 'snap-kept');
   await revoke(h, revoked, 'superseded');
   const errors: unknown[] = [];
-  const source = createFeedRevocationSource({ url: h.services.feedUrl!, tls: { ...identity, ca: rootPem }, staleAfterSeconds: 5, onError: (error) => errors.push(error), clock: () => new Date() });
+  const source = createFeedRevocationSource({
+    url: h.services.feedUrl!,
+    tls: { ...identity, ca: rootPem },
+    staleAfterSeconds: 5,
+    onError: (error) => errors.push(error),
+    clock: () => new Date(),
+  });
   try {
     assert.equal(statusOf(source, kept).status, 'unavailable');
     assert.equal(source.stats(new Date()).lagSeconds, undefined);
@@ -105,7 +113,10 @@ test('resumes after the feed server restarts and misses no revocation made while
     for (const leaf of missed) await revoke(h, leaf);
     assert.ok(missed.every((leaf) => statusOf(source, leaf).status !== 'revoked'));
     server = await startFeedServer(h, serverTls, { port: server.port });
-    assert.ok(await eventually(() => missed.every((leaf) => statusOf(source, leaf).status === 'revoked'), 5000), 'every revocation made while the server was down arrives');
+    assert.ok(
+      await eventually(() => missed.every((leaf) => statusOf(source, leaf).status === 'revoked'), 5000),
+      'every revocation made while the server was down arrives',
+    );
     assert.ok(codes(errors).includes('GATEWAY_FEED_CONNECTION_FAILED'), 'the lost connection is reported');
     assert.deepEqual(statusOf(source, await issueLeaf(h, 'resume-good')), { status: 'good' });
   } finally {
@@ -138,7 +149,9 @@ test('answers unavailable once nothing was heard for staleAfterSeconds; revoked 
 });
 
 /** An HTTPS server that answers /feed with whatever `respond` writes, counting requests. */
-async function startHostileServer(respond: (res: import('node:http').ServerResponse, count: number) => void): Promise<{ server: Server; url: string; requests: () => number }> {
+async function startHostileServer(
+  respond: (res: import('node:http').ServerResponse, count: number) => void,
+): Promise<{ server: Server; url: string; requests: () => number }> {
   let requests = 0;
   const server = createServer({ key: serverTls.key, cert: serverTls.cert }, (_req, res) => {
     requests++;
@@ -151,7 +164,11 @@ async function startHostileServer(respond: (res: import('node:http').ServerRespo
 test('frames that do not parse are reported and make the client reconnect, without a crash', async () => {
   const hostile = await startHostileServer((res, count) => {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const frames = ['event: revocation\ndata: {not json\n\n', 'event: revocation\ndata: {"sequence":1,"issuerKeyId":"ab","serial":"NOT HEX","reason":"keyCompromise"}\n\n', 'event: ready\ndata: []\n\n'];
+    const frames = [
+      'event: revocation\ndata: {not json\n\n',
+      'event: revocation\ndata: {"sequence":1,"issuerKeyId":"ab","serial":"NOT HEX","reason":"keyCompromise"}\n\n',
+      'event: ready\ndata: []\n\n',
+    ];
     res.write(frames[count % frames.length]);
   });
   const { source, errors } = await feedSource({ url: hostile.url, startTimeoutMs: 200 });
@@ -292,7 +309,8 @@ test('the snapshot file is written atomically with mode 0600 and a restarted gat
   assert.equal(statSync(file).mode & 0o777, 0o600);
   const written = JSON.parse(readFileSync(file, 'utf8')) as { lastSequence: number; entries: [string, string][] };
   const keyId = h.ca.issuer.keyIdentifier.toString('hex');
-  for (const victim of victims) assert.ok(written.entries.some(([key, reason]) => key === `${keyId}:${victim.serial}` && reason === 'keyCompromise'));
+  for (const victim of victims)
+    assert.ok(written.entries.some(([key, reason]) => key === `${keyId}:${victim.serial}` && reason === 'keyCompromise'));
 
   // The feed is away now: a restarted gateway starts from the file.
   const restarted = await feedSource({ url: server.url, snapshotFile: file, staleAfterSeconds: 30 });
@@ -313,7 +331,8 @@ test('the snapshot file is written atomically with mode 0600 and a restarted gat
   const failingStatic = await feedSource({ url: server.url, snapshotFile: file, staleAfterSeconds: 30, whenStale: 'last-known' });
   try {
     const later = new Date(Date.now() + 3_600_000);
-    for (const victim of victims) assert.deepEqual(statusOf(failingStatic.source, victim, later), { status: 'revoked', reason: 'keyCompromise' });
+    for (const victim of victims)
+      assert.deepEqual(statusOf(failingStatic.source, victim, later), { status: 'revoked', reason: 'keyCompromise' });
     assert.deepEqual(statusOf(failingStatic.source, kept, later), { status: 'good' });
     assert.equal(failingStatic.source.stats(later).isStale, true);
   } finally {
@@ -323,7 +342,16 @@ test('the snapshot file is written atomically with mode 0600 and a restarted gat
 
 test('a malformed snapshot file is reported and ignored', async () => {
   const file = join(temp.path, 'broken-snapshot.json');
-  for (const body of ['{"format":', JSON.stringify({ format: 'symbolon-revocation-snapshot/1', feedUrl: 'https://127.0.0.1:1/feed', lastSequence: 3, heardAt: new Date().toISOString(), entries: [['zz:01', 'keyCompromise']] })]) {
+  for (const body of [
+    '{"format":',
+    JSON.stringify({
+      format: 'symbolon-revocation-snapshot/1',
+      feedUrl: 'https://127.0.0.1:1/feed',
+      lastSequence: 3,
+      heardAt: new Date().toISOString(),
+      entries: [['zz:01', 'keyCompromise']],
+    }),
+  ]) {
     writeFileSync(file, body);
     const { source, errors } = await feedSource({ url: 'https://127.0.0.1:1/feed', snapshotFile: file });
     try {
@@ -340,7 +368,10 @@ test('the in-process feed source loads stored revocations, then applies new ones
   const before = await issueLeaf(h, 'in-process-before');
   await revoke(h, before);
   const errors: unknown[] = [];
-  const source = createInProcessFeedSource(h.services.feed, { issuerKeyId: h.services.issuerKeyId, onError: (error) => errors.push(error) });
+  const source = createInProcessFeedSource(h.services.feed, {
+    issuerKeyId: h.services.issuerKeyId,
+    onError: (error) => errors.push(error),
+  });
   try {
     assert.equal(statusOf(source, before).status, 'unavailable');
     await source.start();

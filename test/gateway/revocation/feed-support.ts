@@ -28,7 +28,25 @@ export async function revoke(h: Harness, leaf: Leaf, reason: 'keyCompromise' | '
 export async function selfSignedServer(dir: string, name: string): Promise<{ key: string; cert: string }> {
   const key = join(dir, `${name}.key`);
   const cert = join(dir, `${name}.crt`);
-  const made = await runTool('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-subj', `/CN=${name}`, '-days', '1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  const made = await runTool('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-subj',
+    `/CN=${name}`,
+    '-days',
+    '1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
   if (made.code !== 0) throw new Error(made.output);
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
 }
@@ -49,15 +67,28 @@ export interface TestFeedServer {
  * server certificate of our own (so the test controls its port and heartbeat, and can stop and
  * restart it).
  */
-export async function startFeedServer(h: Harness, server: { key: string; cert: string }, options: { port?: number; heartbeatMs?: number } = {}): Promise<{ feedServer: TestFeedServer; url: string; port: number }> {
+export async function startFeedServer(
+  h: Harness,
+  server: { key: string; cert: string },
+  options: { port?: number; heartbeatMs?: number } = {},
+): Promise<{ feedServer: TestFeedServer; url: string; port: number }> {
   const route = createFeedRoute({
     feed: h.services.feed,
-    access: (peer) => checkGatewayAccess(peer, { store: h.services.store, issuers: [{ id: h.ca.issuer.id, certificate: h.ca.issuer.certificate }], profiles: ['gateway'], clock: () => new Date() }),
+    access: (peer) =>
+      checkGatewayAccess(peer, {
+        store: h.services.store,
+        issuers: [{ id: h.ca.issuer.id, certificate: h.ca.issuer.certificate }],
+        profiles: ['gateway'],
+        clock: () => new Date(),
+      }),
     issuerKeyId: h.services.issuerKeyId,
     heartbeatMs: options.heartbeatMs ?? 200,
     maxBufferedBytes: 1024 * 1024,
   });
-  const listener = createServiceListener({ tls: { key: server.key, cert: server.cert, ca: [readFileSync(h.rootPem, 'utf8')] }, onError: () => undefined });
+  const listener = createServiceListener({
+    tls: { key: server.key, cert: server.cert, ca: [readFileSync(h.rootPem, 'utf8')] },
+    onError: () => undefined,
+  });
   listener.mount(FEED_PATH, route.handle);
   const bound = await listener.listen({ host: '127.0.0.1', port: options.port ?? 0 });
   const feedServer = {

@@ -42,7 +42,9 @@ async function answerOf(source: RevocationSource, leaf: Certificate, issuer: Cer
 }
 
 /** A local HTTP server in front of `handle`, counting requests; 127.0.0.1 only. */
-async function startServer(handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): Promise<{ server: Server; url: string; requests: () => number }> {
+async function startServer(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<{ server: Server; url: string; requests: () => number }> {
   let requests = 0;
   const server = createServer((req, res) => {
     requests++;
@@ -57,7 +59,11 @@ function relayTo(target: () => string, delayMs = 0) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readBody(req, 64 * 1024);
     await new Promise((resolve) => setTimeout(resolve, delayMs));
-    const answer = await fetch(target(), { method: 'POST', headers: { 'content-type': 'application/ocsp-request' }, body: body.ok ? body.body : Buffer.alloc(0) });
+    const answer = await fetch(target(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/ocsp-request' },
+      body: body.ok ? body.body : Buffer.alloc(0),
+    });
     res.writeHead(answer.status, { 'content-type': 'application/ocsp-response' });
     res.end(Buffer.from(await answer.arrayBuffer()));
   };
@@ -68,14 +74,20 @@ function scripted(
   signer: Signer,
   certificates: readonly Uint8Array[],
   status: CertStatus,
-  times: () => { thisUpdate: Date; nextUpdate?: Date } = () => ({ thisUpdate: new Date(Date.now() - 60_000), nextUpdate: new Date(Date.now() + 3_600_000) }),
+  times: () => { thisUpdate: Date; nextUpdate?: Date } = () => ({
+    thisUpdate: new Date(Date.now() - 60_000),
+    nextUpdate: new Date(Date.now() + 3_600_000),
+  }),
   tamper: (response: Buffer) => Buffer = (response) => response,
 ) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readBody(req, 64 * 1024);
     if (!body.ok) throw new Error('no body');
     const request = parseOcspRequest(body.body);
-    const response = await buildOcspResponse(ocspResponderIdentity(signer, certificates), { producedAt: new Date(), responses: request.requests.map((single) => ({ certId: single.certId, certStatus: status, ...times() })) });
+    const response = await buildOcspResponse(ocspResponderIdentity(signer, certificates), {
+      producedAt: new Date(),
+      responses: request.requests.map((single) => ({ certId: single.certId, certStatus: status, ...times() })),
+    });
     res.writeHead(200, { 'content-type': 'application/ocsp-response' });
     res.end(tamper(response));
   };
@@ -115,7 +127,10 @@ test('the real responder says good, then revoked after revocation; a cache hit i
   assert.deepEqual(await answerOf(short, later.leaf, later.issuer), { status: 'good' });
   await revoke(h, later);
   assert.deepEqual(short.check([later.leaf, later.issuer], new Date()), { status: 'good' }, 'cached');
-  assert.deepEqual(await answerOf(short, later.leaf, later.issuer, new Date(Date.now() + 2000)), { status: 'revoked', reason: 'keyCompromise' });
+  assert.deepEqual(await answerOf(short, later.leaf, later.issuer, new Date(Date.now() + 2000)), {
+    status: 'revoked',
+    reason: 'keyCompromise',
+  });
   await ocsp.close();
   await short.close();
 });
@@ -149,7 +164,7 @@ test('a responder that is down, slow or answers HTTP errors gives unavailable wi
     const timedOut = await answerOf(source({ url: slow.url, timeoutMs: 200 }), leaf.leaf, leaf.issuer);
     assert.equal(timedOut.status, 'unavailable');
     assert.match((timedOut as { detail: string }).detail, /did not answer within 200 ms/);
-    assert.match((await answerOf(source({ url: error.url }), leaf.leaf, leaf.issuer) as { detail: string }).detail, /HTTP 503/);
+    assert.match(((await answerOf(source({ url: error.url }), leaf.leaf, leaf.issuer)) as { detail: string }).detail, /HTTP 503/);
   } finally {
     slow.server.closeAllConnections();
     await closeServer(slow.server);
@@ -161,7 +176,9 @@ test('responses signed by a foreign key, or by a responder certificate without O
   const leaf = await makeLeaf(ca);
   const byForeign = await startServer(scripted(foreign.signer, [], { status: 'good' }));
   const notOcspSigner = await issueUnder(ca, 'not a responder');
-  const byNonResponder = await startServer(scripted(createSigner(notOcspSigner.privateKey), [notOcspSigner.certificate.der], { status: 'good' }));
+  const byNonResponder = await startServer(
+    scripted(createSigner(notOcspSigner.privateKey), [notOcspSigner.certificate.der], { status: 'good' }),
+  );
   try {
     const forged = await answerOf(source({ url: byForeign.url }), leaf, ca.certificate);
     assert.equal(forged.status, 'unavailable');
@@ -175,7 +192,9 @@ test('responses signed by a foreign key, or by a responder certificate without O
 
 test('the issuer itself, or its delegated responder, may sign; the URL comes from authorityInfoAccess when none is configured', async () => {
   const responder = await issueUnder(ca, 'delegated responder', { extKeyUsage: [OID.ocspSigning] });
-  const byIssuer = await startServer(scripted(ca.signer, [], { status: 'revoked', revocationTime: new Date(Date.now() - 1000), revocationReason: 'cACompromise' }));
+  const byIssuer = await startServer(
+    scripted(ca.signer, [], { status: 'revoked', revocationTime: new Date(Date.now() - 1000), revocationReason: 'cACompromise' }),
+  );
   const byDelegate = await startServer(scripted(createSigner(responder.privateKey), [responder.certificate.der], { status: 'good' }));
   try {
     const named = (await issueUnder(ca, 'names its responder', { authorityInfoAccess: { ocsp: [byIssuer.url] } })).certificate;
@@ -195,7 +214,9 @@ test('certificates with hostile keys carried in a response are refused, never lo
   // A forged answer carrying only hostile certificates: the source must read each one to look for a responder.
   const forged = await startServer(scripted(foreign.signer, [], { status: 'good' }, undefined, prependCertificates(hostile)));
   // A genuine delegated answer with the hostile certificates put in front of the responder's.
-  const genuine = await startServer(scripted(createSigner(responder.privateKey), [responder.certificate.der], { status: 'good' }, undefined, prependCertificates(hostile)));
+  const genuine = await startServer(
+    scripted(createSigner(responder.privateKey), [responder.certificate.der], { status: 'good' }, undefined, prependCertificates(hostile)),
+  );
   try {
     const refused = await answerOf(source({ url: forged.url }), await makeLeaf(ca), ca.certificate);
     assert.equal(refused.status, 'unavailable');
@@ -209,7 +230,12 @@ test('certificates with hostile keys carried in a response are refused, never lo
 });
 
 test('a response past its nextUpdate, or about another certificate, is unavailable; the cache is bounded', async () => {
-  const outdated = await startServer(scripted(ca.signer, [], { status: 'good' }, () => ({ thisUpdate: new Date(Date.now() - 7200_000), nextUpdate: new Date(Date.now() - 3600_000) })));
+  const outdated = await startServer(
+    scripted(ca.signer, [], { status: 'good' }, () => ({
+      thisUpdate: new Date(Date.now() - 7200_000),
+      nextUpdate: new Date(Date.now() - 3600_000),
+    })),
+  );
   const foreignIssuer = await startServer(scripted(foreign.signer, [], { status: 'good' }));
   const fresh = await startServer(scripted(ca.signer, [], { status: 'good' }));
   try {

@@ -14,9 +14,18 @@ class FakeConnection {
   }
 }
 
-function makeBudget(maxConnections: number, handshakeTimeoutMs = 10_000, minHandshakeTimeoutMs = 1000): { budget: ConnectionBudget<FakeConnection>; drops: ConnectionDropReason[] } {
+function makeBudget(
+  maxConnections: number,
+  handshakeTimeoutMs = 10_000,
+  minHandshakeTimeoutMs = 1000,
+): { budget: ConnectionBudget<FakeConnection>; drops: ConnectionDropReason[] } {
   const drops: ConnectionDropReason[] = [];
-  return { budget: new ConnectionBudget<FakeConnection>({ maxConnections, handshakeTimeoutMs, minHandshakeTimeoutMs }, (reason) => drops.push(reason)), drops };
+  return {
+    budget: new ConnectionBudget<FakeConnection>({ maxConnections, handshakeTimeoutMs, minHandshakeTimeoutMs }, (reason) =>
+      drops.push(reason),
+    ),
+    drops,
+  };
 }
 
 test('a full budget evicts its oldest unfinished handshake for a newcomer, and counts the eviction', () => {
@@ -28,12 +37,18 @@ test('a full budget evicts its oldest unfinished handshake for a newcomer, and c
   });
   const newcomer = new FakeConnection('e');
   assert.equal(budget.admit(newcomer, 10), true);
-  assert.deepEqual(idle.map((connection) => connection.isDestroyed), [true, false, false, false]);
+  assert.deepEqual(
+    idle.map((connection) => connection.isDestroyed),
+    [true, false, false, false],
+  );
   assert.deepEqual(drops, ['evicted_handshake']);
   assert.equal(budget.size, 4);
   // The next one evicts the next oldest.
   assert.equal(budget.admit(new FakeConnection('f'), 11), true);
-  assert.deepEqual(idle.map((connection) => connection.isDestroyed), [true, true, false, false]);
+  assert.deepEqual(
+    idle.map((connection) => connection.isDestroyed),
+    [true, true, false, false],
+  );
   assert.deepEqual(drops, ['evicted_handshake', 'evicted_handshake']);
 });
 
@@ -84,13 +99,19 @@ test('under pressure the handshakes past the shortened deadline are closed oldes
   assert.deepEqual(drops, []);
   budget.expire(1000);
   // One went; at 3/4 the deadline is 5 s again, which none has reached.
-  assert.deepEqual(connections.map((connection) => connection.isDestroyed), [true, false, false, false]);
+  assert.deepEqual(
+    connections.map((connection) => connection.isDestroyed),
+    [true, false, false, false],
+  );
   assert.deepEqual(drops, ['handshake_deadline']);
   assert.equal(budget.handshakeTimeoutMs(), 5000);
   budget.expire(5099);
   assert.deepEqual(drops, ['handshake_deadline']);
   budget.expire(5100);
-  assert.deepEqual(connections.map((connection) => connection.isDestroyed), [true, true, false, false]);
+  assert.deepEqual(
+    connections.map((connection) => connection.isDestroyed),
+    [true, true, false, false],
+  );
   // At half full the full deadline applies: the TLS layer's own timer, so nothing here.
   assert.equal(budget.nextDeadline(), Infinity);
   budget.expire(1_000_000);
@@ -123,7 +144,8 @@ test('the log rate limit lets a burst through, then one line per token, and coun
 
 test('the TLS layer is brought in once the first record is whole, or at once for bytes that cannot start a ClientHello', () => {
   const record = Buffer.concat([Buffer.from([22, 3, 1, 0, 4]), Buffer.from('abcd')]);
-  for (let length = 0; length < record.length; length++) assert.equal(isFirstRecordComplete(record.subarray(0, length)), false, `${length} bytes`);
+  for (let length = 0; length < record.length; length++)
+    assert.equal(isFirstRecordComplete(record.subarray(0, length)), false, `${length} bytes`);
   assert.equal(isFirstRecordComplete(record), true);
   assert.equal(isFirstRecordComplete(Buffer.concat([record, Buffer.from('next')])), true);
   assert.equal(isFirstRecordComplete(Buffer.from('GET / HTTP/1.1\r\n')), true, 'plain HTTP: the TLS layer refuses it');
@@ -131,12 +153,29 @@ test('the TLS layer is brought in once the first record is whole, or at once for
 });
 
 /** A ClientHelloQueue on a hand-driven clock whose turns are run by hand: `startTurn()` and `endTurn()` run what it left for them. */
-function makeQueue(perTurn: number, isFlooded = false): { queue: ClientHelloQueue; clock: { now: number }; startTurn: () => boolean; endTurn: () => void; events: string[]; add: (name: string) => { close: () => void } } {
+function makeQueue(
+  perTurn: number,
+  isFlooded = false,
+): {
+  queue: ClientHelloQueue;
+  clock: { now: number };
+  startTurn: () => boolean;
+  endTurn: () => void;
+  events: string[];
+  add: (name: string) => { close: () => void };
+} {
   const clock = { now: 0 };
   const atStart: (() => void)[] = [];
   const atEnd: (() => void)[] = [];
   const events: string[] = [];
-  const queue = new ClientHelloQueue({ perTurn, maxWaitMs: 500, isFlooded: () => isFlooded, now: () => clock.now, atNextTurn: (task) => atStart.push(task), atEndOfTurn: (task) => atEnd.push(task) });
+  const queue = new ClientHelloQueue({
+    perTurn,
+    maxWaitMs: 500,
+    isFlooded: () => isFlooded,
+    now: () => clock.now,
+    atNextTurn: (task) => atStart.push(task),
+    atEndOfTurn: (task) => atEnd.push(task),
+  });
   const add = (name: string): { close: () => void } => {
     let isClosed = false;
     queue.push({ start: () => events.push(name), park: () => events.push(`park ${name}`), isClosed: () => isClosed });
@@ -220,7 +259,10 @@ test('in a flood the ClientHello queue grows at the bottom, each turn answers th
   const started = events.filter((event) => !event.startsWith('park'));
   assert.equal(started.length, 5000);
   // After the first turn, each turn starts the newest of the turn before.
-  assert.ok(started.slice(1).every((name) => name.endsWith('.9')), started.slice(0, 5).join());
+  assert.ok(
+    started.slice(1).every((name) => name.endsWith('.9')),
+    started.slice(0, 5).join(),
+  );
   assert.ok(events.length - started.length > 40_000, 'the rest parked');
   assert.ok(queue.size <= 10 * 502, `queue size ${queue.size}`);
 });

@@ -38,11 +38,20 @@ after(async () => {
 });
 
 /** The real factory (no in-process feed), with each source it makes and each close of one recorded. */
-function recordingFactory(): { readonly createSource: RevocationSourceFactory; readonly made: RevocationSource[]; readonly closed: RevocationSource[] } {
+function recordingFactory(): {
+  readonly createSource: RevocationSourceFactory;
+  readonly made: RevocationSource[];
+  readonly closed: RevocationSource[];
+} {
   const made: RevocationSource[] = [];
   const closed: RevocationSource[] = [];
   const createSource: RevocationSourceFactory = async (bundle) => {
-    const source = await createRevocationSource(bundle.config, { caCertificates: bundle.certificates, readFile: (path) => readFile(configPath(env.dir, path)), onError: () => undefined, clock: () => new Date() });
+    const source = await createRevocationSource(bundle.config, {
+      caCertificates: bundle.certificates,
+      readFile: (path) => readFile(configPath(env.dir, path)),
+      onError: () => undefined,
+      clock: () => new Date(),
+    });
     made.push(source);
     return observeClose(source, closed);
   };
@@ -79,9 +88,17 @@ test('a build that fails at its second revocation source closes the first one it
 
 test('a failed build never closes a running source of the previous generation it would have reused', async () => {
   const previous: RevocationSource[] = [];
-  const running = observeClose(await createRevocationSource({ revocation: { kind: 'none' }, staleCrl: config.trustBundles[0]!.staleCrl }, { caCertificates: [], readFile: () => assert.fail('no file'), onError: () => undefined, clock: () => new Date() }), previous);
+  const running = observeClose(
+    await createRevocationSource(
+      { revocation: { kind: 'none' }, staleCrl: config.trustBundles[0]!.staleCrl },
+      { caCertificates: [], readFile: () => assert.fail('no file'), onError: () => undefined, clock: () => new Date() },
+    ),
+    previous,
+  );
   const { createSource, made } = recordingFactory();
-  await assert.rejects(buildGeneration(parts(createSource, new Map([[bundleKey(material.bundles[0]!), running]]))), (error: unknown) => isSymbolonError(error, 'GATEWAY_REVOCATION_NO_FEED'));
+  await assert.rejects(buildGeneration(parts(createSource, new Map([[bundleKey(material.bundles[0]!), running]]))), (error: unknown) =>
+    isSymbolonError(error, 'GATEWAY_REVOCATION_NO_FEED'),
+  );
   assert.equal(made.length, 0, 'the first bundle reused the running source');
   assert.deepEqual(previous, [], 'which stays open for the generation in force');
 });

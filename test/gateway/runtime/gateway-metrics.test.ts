@@ -18,8 +18,20 @@ const OBSERVATIONS: readonly (readonly [string, number])[] = [
 ];
 
 /** The metric's series as the JSON form carries them, without prom-client's bookkeeping (exemplars, functions). */
-function seriesOf(metrics: readonly { readonly name: string; readonly type: unknown; readonly aggregator: string; readonly values: readonly { readonly labels: object; readonly value: number; readonly metricName?: string }[] }[]): unknown {
-  return metrics.map(({ name, type, aggregator, values }) => ({ name, type, aggregator, values: values.map(({ labels, value, metricName }) => ({ labels, value, metricName })) }));
+function seriesOf(
+  metrics: readonly {
+    readonly name: string;
+    readonly type: unknown;
+    readonly aggregator: string;
+    readonly values: readonly { readonly labels: object; readonly value: number; readonly metricName?: string }[];
+  }[],
+): unknown {
+  return metrics.map(({ name, type, aggregator, values }) => ({
+    name,
+    type,
+    aggregator,
+    values: values.map(({ labels, value, metricName }) => ({ labels, value, metricName })),
+  }));
 }
 
 /** Exposition text with its series lines sorted: the order of series carries no meaning. */
@@ -61,9 +73,20 @@ test('RouteLatencyHistogram ignores a value that is not a finite number instead 
 });
 
 test('requests counted by countRequest appear in symbolon_gateway_requests_total as prom-client counts them, and keep counting across scrapes', async () => {
-  const metrics = new GatewayMetrics({ revocation: () => [], serverCertificates: () => [], openConnections: () => 0, handshakingConnections: () => 0, waitingConnections: () => 0 });
+  const metrics = new GatewayMetrics({
+    revocation: () => [],
+    serverCertificates: () => [],
+    openConnections: () => 0,
+    handshakingConnections: () => 0,
+    waitingConnections: () => 0,
+  });
   const theirs = new Registry();
-  const reference = new Counter({ name: 'symbolon_gateway_requests_total', help: 'Requests by route and response status', labelNames: ['route', 'status'], registers: [theirs] });
+  const reference = new Counter({
+    name: 'symbolon_gateway_requests_total',
+    help: 'Requests by route and response status',
+    labelNames: ['route', 'status'],
+    registers: [theirs],
+  });
   const requests: readonly (readonly [string, number])[] = [
     ['*/', 200],
     ['*/', 200],
@@ -71,7 +94,8 @@ test('requests counted by countRequest appear in symbolon_gateway_requests_total
     ['*/', 502],
     ['api', 200],
   ];
-  const ours = async (): Promise<string[]> => sortedLines(await metrics.registry.getSingleMetricAsString('symbolon_gateway_requests_total'));
+  const ours = async (): Promise<string[]> =>
+    sortedLines(await metrics.registry.getSingleMetricAsString('symbolon_gateway_requests_total'));
   const expected = async (): Promise<string[]> => sortedLines(await theirs.metrics());
   for (const [route, status] of requests) {
     metrics.countRequest(route, status);

@@ -151,7 +151,17 @@ test('refuses LF-only framing', () => {
 });
 
 test('refuses malformed trailers', () => {
-  for (const trailer of ['X: a\r\n b\r\n', ' X: a\r\n', 'X : a\r\n', ': a\r\n', 'X\r\n', 'X: a\x00\r\n', 'X: a\nY: b\r\n', 'X: a\rb\r\n', 'X(: a\r\n']) {
+  for (const trailer of [
+    'X: a\r\n b\r\n',
+    ' X: a\r\n',
+    'X : a\r\n',
+    ': a\r\n',
+    'X\r\n',
+    'X: a\x00\r\n',
+    'X: a\nY: b\r\n',
+    'X: a\rb\r\n',
+    'X(: a\r\n',
+  ]) {
     assertRefused(`0\r\n${trailer}\r\n`);
   }
   assertRefused('0\r\n\r\r\n');
@@ -170,8 +180,14 @@ test('enforces the line and trailer limits', () => {
 
 test('keeps throwing after a framing error', () => {
   const decoder = new ChunkedDecoder();
-  assert.throws(() => decoder.push(bytes('zz\r\n')), (error: unknown) => isSymbolonError(error, 'HTTP_CHUNKED_FRAMING'));
-  assert.throws(() => decoder.push(bytes('0\r\n\r\n')), (error: unknown) => isSymbolonError(error, 'HTTP_CHUNKED_FRAMING'));
+  assert.throws(
+    () => decoder.push(bytes('zz\r\n')),
+    (error: unknown) => isSymbolonError(error, 'HTTP_CHUNKED_FRAMING'),
+  );
+  assert.throws(
+    () => decoder.push(bytes('0\r\n\r\n')),
+    (error: unknown) => isSymbolonError(error, 'HTTP_CHUNKED_FRAMING'),
+  );
   assert.equal(decoder.done, false);
 });
 

@@ -10,9 +10,19 @@ import {
   decodeOcspNoCheck,
   decodeSubjectKeyIdentifier,
 } from '../../../src/x509/extensions/decoding.js';
-import { decodeAuthorityInfoAccess, decodeCrlDistributionPoints, decodeFreshestCrl, decodeSubjectInfoAccess } from '../../../src/x509/extensions/decoding-locations.js';
+import {
+  decodeAuthorityInfoAccess,
+  decodeCrlDistributionPoints,
+  decodeFreshestCrl,
+  decodeSubjectInfoAccess,
+} from '../../../src/x509/extensions/decoding-locations.js';
 import { decodeIssuerAltName, decodeNameConstraints, decodeSubjectAltName } from '../../../src/x509/extensions/decoding-names.js';
-import { decodeCertificatePolicies, decodeInhibitAnyPolicy, decodePolicyConstraints, decodePolicyMappings } from '../../../src/x509/extensions/decoding-policies.js';
+import {
+  decodeCertificatePolicies,
+  decodeInhibitAnyPolicy,
+  decodePolicyConstraints,
+  decodePolicyMappings,
+} from '../../../src/x509/extensions/decoding-policies.js';
 import { OID } from '../../../src/x509/oids.js';
 import { name } from '../certificate-parser-fixtures.js';
 
@@ -80,7 +90,11 @@ test('subjectKeyIdentifier and authorityKeyIdentifier', () => {
   const keyId = Buffer.from('0102030405', 'hex');
   assert.deepEqual(decodeAuthorityKeyIdentifier(der.sequence(der.contextPrimitive(0, keyId))), { keyIdentifier: keyId });
   const full = decodeAuthorityKeyIdentifier(
-    der.sequence(der.contextPrimitive(0, keyId), der.contextConstructed(1, [der.explicit(4, name('/CN=Root'))]), der.contextPrimitive(2, Buffer.from([0x00, 0x80, 0x01]))),
+    der.sequence(
+      der.contextPrimitive(0, keyId),
+      der.contextConstructed(1, [der.explicit(4, name('/CN=Root'))]),
+      der.contextPrimitive(2, Buffer.from([0x00, 0x80, 0x01])),
+    ),
   );
   assert.deepEqual(full, {
     keyIdentifier: keyId,
@@ -88,7 +102,10 @@ test('subjectKeyIdentifier and authorityKeyIdentifier', () => {
     authorityCertSerialNumber: '8001',
   });
   assert.deepEqual(decodeAuthorityKeyIdentifier(der.sequence()), {});
-  assertBad(() => decodeAuthorityKeyIdentifier(der.sequence(der.contextPrimitive(2, Buffer.from([1])), der.contextPrimitive(0, keyId))), 'out of order');
+  assertBad(
+    () => decodeAuthorityKeyIdentifier(der.sequence(der.contextPrimitive(2, Buffer.from([1])), der.contextPrimitive(0, keyId))),
+    'out of order',
+  );
   assertBad(() => decodeAuthorityKeyIdentifier(der.sequence(der.contextPrimitive(0, keyId), der.contextPrimitive(0, keyId))), 'repeated');
   assertBad(() => decodeAuthorityKeyIdentifier(der.sequence(der.contextConstructed(1, []))), 'empty issuer');
   assertBad(() => decodeAuthorityKeyIdentifier(der.sequence(der.contextPrimitive(2, Buffer.from([0, 1])))), 'serial not minimal');
@@ -141,9 +158,15 @@ test('subjectAltName: refuses empty lists and malformed names', () => {
 test('nameConstraints: permitted and excluded subtrees, IPs as CIDR', () => {
   const subtree = (base: Buffer, ...bounds: Buffer[]): Buffer => der.sequence(base, ...bounds);
   const ipv4 = der.contextPrimitive(7, Buffer.from([10, 0, 0, 0, 255, 0, 0, 0]));
-  const ipv6 = der.contextPrimitive(7, Buffer.concat([Buffer.from('fd000000000000000000000000000000', 'hex'), Buffer.from('ffff0000000000000000000000000000', 'hex')]));
+  const ipv6 = der.contextPrimitive(
+    7,
+    Buffer.concat([Buffer.from('fd000000000000000000000000000000', 'hex'), Buffer.from('ffff0000000000000000000000000000', 'hex')]),
+  );
   const constraints = decodeNameConstraints(
-    der.sequence(der.contextConstructed(0, [subtree(dns('.example.com')), subtree(ipv4)]), der.contextConstructed(1, [subtree(ipv6), subtree(ia5(1, 'bad.example.com'))])),
+    der.sequence(
+      der.contextConstructed(0, [subtree(dns('.example.com')), subtree(ipv4)]),
+      der.contextConstructed(1, [subtree(ipv6), subtree(ia5(1, 'bad.example.com'))]),
+    ),
   );
   assert.deepEqual(constraints, {
     permitted: [
@@ -155,11 +178,16 @@ test('nameConstraints: permitted and excluded subtrees, IPs as CIDR', () => {
       { type: 'email', value: 'bad.example.com' },
     ],
   });
-  assert.deepEqual(decodeNameConstraints(der.sequence(der.contextConstructed(1, [subtree(dns('x.test'))]))), { permitted: [], excluded: [{ type: 'dns', value: 'x.test' }] });
+  assert.deepEqual(decodeNameConstraints(der.sequence(der.contextConstructed(1, [subtree(dns('x.test'))]))), {
+    permitted: [],
+    excluded: [{ type: 'dns', value: 'x.test' }],
+  });
   // minimum 0 written out is allowed (RFC 5280 4.2.1.10: the minimum is zero).
-  assert.deepEqual(decodeNameConstraints(der.sequence(der.contextConstructed(0, [subtree(dns('x.test'), der.contextPrimitive(0, Buffer.from([0])))]))).permitted, [
-    { type: 'dns', value: 'x.test' },
-  ]);
+  assert.deepEqual(
+    decodeNameConstraints(der.sequence(der.contextConstructed(0, [subtree(dns('x.test'), der.contextPrimitive(0, Buffer.from([0])))])))
+      .permitted,
+    [{ type: 'dns', value: 'x.test' }],
+  );
 });
 
 test('nameConstraints: refuses minimum other than 0, any maximum, empty forms, bad masks', () => {
@@ -182,7 +210,14 @@ test('nameConstraints: refuses minimum other than 0, any maximum, empty forms, b
 
 test('crlDistributionPoints: full names, reasons, CRL issuer, relative names', () => {
   const point = der.sequence(der.explicit(0, der.contextConstructed(0, [uri('http://crl.example.com/a.crl'), uri('ldap://x')])));
-  assert.deepEqual(decodeCrlDistributionPoints(der.sequence(point)), [{ fullName: [{ type: 'uri', value: 'http://crl.example.com/a.crl' }, { type: 'uri', value: 'ldap://x' }] }]);
+  assert.deepEqual(decodeCrlDistributionPoints(der.sequence(point)), [
+    {
+      fullName: [
+        { type: 'uri', value: 'http://crl.example.com/a.crl' },
+        { type: 'uri', value: 'ldap://x' },
+      ],
+    },
+  ]);
   const withAll = der.sequence(
     der.explicit(0, der.contextConstructed(1, [der.sequence(der.oid(OID.commonName), der.utf8String('CRL1'))])),
     der.implicit(1, der.namedBitString([1, 2])),
@@ -218,7 +253,10 @@ test('crlDistributionPoints: refuses what is malformed', () => {
 });
 
 test('authorityInfoAccess and subjectInfoAccess', () => {
-  const value = der.sequence(der.sequence(der.oid(OID.accessOcsp), uri('http://ocsp.example.com')), der.sequence(der.oid(OID.accessCaIssuers), uri('http://ca.example.com/ca.crt')));
+  const value = der.sequence(
+    der.sequence(der.oid(OID.accessOcsp), uri('http://ocsp.example.com')),
+    der.sequence(der.oid(OID.accessCaIssuers), uri('http://ca.example.com/ca.crt')),
+  );
   assert.deepEqual(decodeAuthorityInfoAccess(value), [
     { method: OID.accessOcsp, location: { type: 'uri', value: 'http://ocsp.example.com' } },
     { method: OID.accessCaIssuers, location: { type: 'uri', value: 'http://ca.example.com/ca.crt' } },
@@ -241,9 +279,15 @@ test('certificatePolicies: policy OIDs with CPS URIs and user notice text', () =
   const policies = decodeCertificatePolicies(
     der.sequence(
       der.sequence(der.oid(OID.anyPolicy)),
-      der.sequence(der.oid('1.3.6.1.4.1.5555.1'), der.sequence(cps('https://cps.example.com/1'), cps('https://cps.example.com/2'), notice(noticeRef, der.utf8String('Notice text')))),
+      der.sequence(
+        der.oid('1.3.6.1.4.1.5555.1'),
+        der.sequence(cps('https://cps.example.com/1'), cps('https://cps.example.com/2'), notice(noticeRef, der.utf8String('Notice text'))),
+      ),
       der.sequence(der.oid('1.3.6.1.4.1.5555.2'), der.sequence(notice(noticeRef))),
-      der.sequence(der.oid('1.3.6.1.4.1.5555.3'), der.sequence(notice(Buffer.from([0x1e, 0x04, 0x00, 0x68, 0x00, 0x69])), der.sequence(der.oid('1.2.3'), der.integer(5)))),
+      der.sequence(
+        der.oid('1.3.6.1.4.1.5555.3'),
+        der.sequence(notice(Buffer.from([0x1e, 0x04, 0x00, 0x68, 0x00, 0x69])), der.sequence(der.oid('1.2.3'), der.integer(5))),
+      ),
     ),
   );
   assert.deepEqual(policies, [
@@ -276,13 +320,18 @@ test('certificatePolicies: refuses what is malformed', () => {
 });
 
 test('policyMappings, policyConstraints and inhibitAnyPolicy', () => {
-  assert.deepEqual(decodePolicyMappings(der.sequence(der.sequence(der.oid('1.2.3'), der.oid('1.2.4')))), [{ issuerDomainPolicy: '1.2.3', subjectDomainPolicy: '1.2.4' }]);
+  assert.deepEqual(decodePolicyMappings(der.sequence(der.sequence(der.oid('1.2.3'), der.oid('1.2.4')))), [
+    { issuerDomainPolicy: '1.2.3', subjectDomainPolicy: '1.2.4' },
+  ]);
   assertBad(() => decodePolicyMappings(der.sequence()));
   assertBad(() => decodePolicyMappings(der.sequence(der.sequence(der.oid('1.2.3')))));
-  assert.deepEqual(decodePolicyConstraints(der.sequence(der.contextPrimitive(0, Buffer.from([0])), der.contextPrimitive(1, Buffer.from([2])))), {
-    requireExplicitPolicy: 0,
-    inhibitPolicyMapping: 2,
-  });
+  assert.deepEqual(
+    decodePolicyConstraints(der.sequence(der.contextPrimitive(0, Buffer.from([0])), der.contextPrimitive(1, Buffer.from([2])))),
+    {
+      requireExplicitPolicy: 0,
+      inhibitPolicyMapping: 2,
+    },
+  );
   assert.deepEqual(decodePolicyConstraints(der.sequence(der.contextPrimitive(1, Buffer.from([1])))), { inhibitPolicyMapping: 1 });
   assertBad(() => decodePolicyConstraints(der.sequence()));
   assertBad(() => decodePolicyConstraints(der.sequence(der.contextPrimitive(0, Buffer.from([0xff])))));

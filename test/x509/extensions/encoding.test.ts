@@ -8,16 +8,23 @@ import { encodeAuthorityKeyIdentifier, encodeSubjectKeyIdentifier, keyIdentifier
 import { encodeAuthorityInfoAccess, encodeCrlDistributionPoints } from '../../../src/x509/extensions/encoding-locations.js';
 import { encodeNameConstraints, encodeSubjectAltName } from '../../../src/x509/extensions/encoding-names.js';
 import { encodeCertificatePolicies } from '../../../src/x509/extensions/encoding-policies.js';
-import { encodeBasicConstraints, encodeExtKeyUsage, encodeKeyUsage, encodeOcspNoCheck } from '../../../src/x509/extensions/encoding-usage.js';
+import {
+  encodeBasicConstraints,
+  encodeExtKeyUsage,
+  encodeKeyUsage,
+  encodeOcspNoCheck,
+} from '../../../src/x509/extensions/encoding-usage.js';
 import { OID } from '../../../src/x509/oids.js';
 import { asn1parse, certificateExtensions, hasCommand, makeTempDir, run } from '../openssl-interop-build-tools.js';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const ascii = (text: string): string => Buffer.from(text, 'latin1').toString('hex');
-const codeOf = (code: string) => (error: unknown): boolean => {
-  assert.equal((error as { code?: string }).code, code);
-  return true;
-};
+const codeOf =
+  (code: string) =>
+  (error: unknown): boolean => {
+    assert.equal((error as { code?: string }).code, code);
+    return true;
+  };
 const hasOpenssl = hasCommand('openssl');
 
 // Vectors below are derived by hand from the ASN.1 of RFC 5280 4.2 and X.690's DER rules.
@@ -31,7 +38,10 @@ test('keyUsage is a named BIT STRING with trailing zero bits removed', () => {
   assert.equal(hex(encodeKeyUsage(['keyCertSign', 'cRLSign'])), '03020106');
   // decipherOnly is bit 8, in a second octet.
   assert.equal(hex(encodeKeyUsage(['keyAgreement', 'decipherOnly'])), '0303070880');
-  assert.equal(hex(encodeExtension(OID.keyUsage, true, encodeKeyUsage(['digitalSignature', 'keyCertSign']))), '300e0603551d0f0101ff040403020284');
+  assert.equal(
+    hex(encodeExtension(OID.keyUsage, true, encodeKeyUsage(['digitalSignature', 'keyCertSign']))),
+    '300e0603551d0f0101ff040403020284',
+  );
 });
 
 test('basicConstraints leaves out cA FALSE and writes pathLenConstraint only for a CA', () => {
@@ -39,7 +49,10 @@ test('basicConstraints leaves out cA FALSE and writes pathLenConstraint only for
   assert.equal(hex(encodeBasicConstraints({ isCa: true })), '30030101ff');
   assert.equal(hex(encodeBasicConstraints({ isCa: true, pathLenConstraint: 0 })), '30060101ff020100');
   assert.equal(hex(encodeBasicConstraints({ isCa: true, pathLenConstraint: 200 })), '30070101ff020200c8');
-  assert.equal(hex(encodeExtension(OID.basicConstraints, true, encodeBasicConstraints({ isCa: true, pathLenConstraint: 0 }))), '30120603551d130101ff040830060101ff020100');
+  assert.equal(
+    hex(encodeExtension(OID.basicConstraints, true, encodeBasicConstraints({ isCa: true, pathLenConstraint: 0 }))),
+    '30120603551d130101ff040830060101ff020100',
+  );
   assert.equal(hex(encodeExtension(OID.basicConstraints, false, encodeBasicConstraints({ isCa: false }))), '30090603551d1304023000');
 });
 
@@ -59,22 +72,44 @@ test('subjectAltName encodes each GeneralName with its context tag', () => {
     { type: 'email', value: 'a@b.c' },
   ]);
   const expected =
-    '8209' + ascii('a.example') +
+    '8209' +
+    ascii('a.example') +
     '87040a000001' +
-    '8710' + '00000000000000000000000000000001' +
-    '860c' + ascii('spiffe://e/x') +
-    '8105' + ascii('a@b.c');
+    '8710' +
+    '00000000000000000000000000000001' +
+    '860c' +
+    ascii('spiffe://e/x') +
+    '8105' +
+    ascii('a@b.c');
   assert.equal(hex(value), '30' + (expected.length / 2).toString(16) + expected);
 });
 
 test('nameConstraints write IP blocks as address and mask (10.0.0.0/8 -> 0a000000ff000000)', () => {
-  assert.equal(hex(encodeNameConstraints({ permitted: [{ type: 'ip', value: '10.0.0.0/8' }], excluded: [] })), '300ea00c300a87080a000000ff000000');
+  assert.equal(
+    hex(encodeNameConstraints({ permitted: [{ type: 'ip', value: '10.0.0.0/8' }], excluded: [] })),
+    '300ea00c300a87080a000000ff000000',
+  );
   // excludedSubtrees [1] alone; a DNS base.
-  assert.equal(hex(encodeNameConstraints({ permitted: [], excluded: [{ type: 'dns', value: 'example.com' }] })), '3011a10f300d820b' + ascii('example.com'));
+  assert.equal(
+    hex(encodeNameConstraints({ permitted: [], excluded: [{ type: 'dns', value: 'example.com' }] })),
+    '3011a10f300d820b' + ascii('example.com'),
+  );
   const v6 = encodeNameConstraints({ permitted: [{ type: 'ip', value: 'fd00::/8' }], excluded: [{ type: 'ip', value: '192.168.0.0/16' }] });
   assert.equal(
     hex(v6),
-    '3034' + 'a024' + '3022' + '8720' + 'fd' + '00'.repeat(15) + 'ff' + '00'.repeat(15) + 'a10c' + '300a' + '8708' + 'c0a80000' + 'ffff0000',
+    '3034' +
+      'a024' +
+      '3022' +
+      '8720' +
+      'fd' +
+      '00'.repeat(15) +
+      'ff' +
+      '00'.repeat(15) +
+      'a10c' +
+      '300a' +
+      '8708' +
+      'c0a80000' +
+      'ffff0000',
   );
 });
 
@@ -105,14 +140,20 @@ test('cRLDistributionPoints: one DistributionPoint, fullName [0] inside distribu
 test('authorityInfoAccess lists OCSP then caIssuers AccessDescriptions', () => {
   const ocsp = '06082b06010505073001' + '8608' + ascii('http://o');
   const caIssuers = '06082b06010505073002' + '8608' + ascii('http://c');
-  assert.equal(hex(encodeAuthorityInfoAccess({ caIssuers: ['http://c'], ocsp: ['http://o'] })), '302c' + '3014' + ocsp + '3014' + caIssuers);
+  assert.equal(
+    hex(encodeAuthorityInfoAccess({ caIssuers: ['http://c'], ocsp: ['http://o'] })),
+    '302c' + '3014' + ocsp + '3014' + caIssuers,
+  );
 });
 
 test('certificatePolicies with a CPS pointer and a UTF8String explicitText, no noticeRef', () => {
   const policyId = '060667810c010201'; // 2.23.140.1.2.1
   assert.equal(hex(encodeCertificatePolicies([{ policyId: '2.23.140.1.2.1' }])), '300a3008' + policyId);
   const cps = '3014' + '06082b06010505070201' + '1608' + ascii('http://c');
-  assert.equal(hex(encodeCertificatePolicies([{ policyId: '2.23.140.1.2.1', cpsUris: ['http://c'] }])), '30223020' + policyId + '3016' + cps);
+  assert.equal(
+    hex(encodeCertificatePolicies([{ policyId: '2.23.140.1.2.1', cpsUris: ['http://c'] }])),
+    '30223020' + policyId + '3016' + cps,
+  );
   const notice = '3010' + '06082b06010505070202' + '3004' + '0c02' + ascii('Hi');
   assert.equal(hex(encodeCertificatePolicies([{ policyId: '2.23.140.1.2.1', userNotice: 'Hi' }])), '301e301c' + policyId + '3012' + notice);
 });
@@ -138,7 +179,13 @@ function criticality(list: readonly Buffer[]): Map<string, boolean> {
 test('default criticality follows RFC 5280', () => {
   const ca = criticality(
     encodeExtensionList(
-      { basicConstraints: { isCa: true }, keyUsage: ['keyCertSign'], extKeyUsage: ['serverAuth'], nameConstraints: { permitted: [{ type: 'dns', value: 'example.com' }], excluded: [] }, subjectAltName: [{ type: 'dns', value: 'ca.example.com' }] },
+      {
+        basicConstraints: { isCa: true },
+        keyUsage: ['keyCertSign'],
+        extKeyUsage: ['serverAuth'],
+        nameConstraints: { permitted: [{ type: 'dns', value: 'example.com' }], excluded: [] },
+        subjectAltName: [{ type: 'dns', value: 'ca.example.com' }],
+      },
       { isSubjectEmpty: false, subjectKeyIdentifier: Buffer.alloc(20) },
     ),
   );
@@ -150,17 +197,28 @@ test('default criticality follows RFC 5280', () => {
     [OID.subjectAltName]: false,
     [OID.nameConstraints]: true,
   });
-  const leaf = criticality(encodeExtensionList({ basicConstraints: { isCa: false }, subjectAltName: [{ type: 'uri', value: 'spiffe://example.org/a' }] }, { isSubjectEmpty: true }));
+  const leaf = criticality(
+    encodeExtensionList(
+      { basicConstraints: { isCa: false }, subjectAltName: [{ type: 'uri', value: 'spiffe://example.org/a' }] },
+      { isSubjectEmpty: true },
+    ),
+  );
   assert.deepEqual(Object.fromEntries(leaf), { [OID.basicConstraints]: false, [OID.subjectAltName]: true });
 });
 
 test('criticality can be set per typed extension', () => {
-  const list = encodeExtensionList({ keyUsage: ['digitalSignature'], extKeyUsage: ['clientAuth'], critical: { keyUsage: false, extKeyUsage: true } }, { isSubjectEmpty: false });
+  const list = encodeExtensionList(
+    { keyUsage: ['digitalSignature'], extKeyUsage: ['clientAuth'], critical: { keyUsage: false, extKeyUsage: true } },
+    { isSubjectEmpty: false },
+  );
   assert.deepEqual(Object.fromEntries(criticality(list)), { [OID.keyUsage]: false, [OID.extKeyUsage]: true });
 });
 
 test('raw extensions follow the typed ones, as given', () => {
-  const list = encodeExtensionList({ ocspNoCheck: true, extensions: [{ oid: '1.3.6.1.4.1.99999.1', critical: true, value: Buffer.from('0500', 'hex') }] }, { isSubjectEmpty: false });
+  const list = encodeExtensionList(
+    { ocspNoCheck: true, extensions: [{ oid: '1.3.6.1.4.1.99999.1', critical: true, value: Buffer.from('0500', 'hex') }] },
+    { isSubjectEmpty: false },
+  );
   assert.equal(list.length, 2);
   // 1.3.6.1.4.1.99999.1: 99999 is 6*128^2 + 13*128 + 31, so 86 8d 1f.
   assert.equal(hex(list[1]!), '301206092b06010401868d1f010101ff04020500');
@@ -168,10 +226,16 @@ test('raw extensions follow the typed ones, as given', () => {
 
 test('refuses an extension OID given twice', () => {
   const raw = { oid: OID.subjectAltName, critical: false, value: Buffer.from('3000', 'hex') };
-  assert.throws(() => encodeExtensionList({ subjectAltName: [{ type: 'dns', value: 'a.example' }], extensions: [raw] }, { isSubjectEmpty: false }), codeOf('CERT_DUPLICATE_EXTENSION'));
+  assert.throws(
+    () => encodeExtensionList({ subjectAltName: [{ type: 'dns', value: 'a.example' }], extensions: [raw] }, { isSubjectEmpty: false }),
+    codeOf('CERT_DUPLICATE_EXTENSION'),
+  );
   assert.throws(() => encodeExtensionList({ extensions: [raw, raw] }, { isSubjectEmpty: false }), codeOf('CERT_DUPLICATE_EXTENSION'));
   const rawSki = { oid: OID.subjectKeyIdentifier, critical: false, value: Buffer.from('0400', 'hex') };
-  assert.throws(() => encodeExtensionList({ extensions: [rawSki] }, { isSubjectEmpty: false, subjectKeyIdentifier: Buffer.alloc(20) }), codeOf('CERT_DUPLICATE_EXTENSION'));
+  assert.throws(
+    () => encodeExtensionList({ extensions: [rawSki] }, { isSubjectEmpty: false, subjectKeyIdentifier: Buffer.alloc(20) }),
+    codeOf('CERT_DUPLICATE_EXTENSION'),
+  );
   // A typed field left out does not clash with a raw extension of the same OID.
   assert.equal(encodeExtensionList({ extensions: [raw] }, { isSubjectEmpty: false }).length, 1);
 });
@@ -199,7 +263,14 @@ test('refuses values RFC 5280 does not allow', () => {
   assert.throws(() => encodeExtension('1.2.3.x', false, Buffer.alloc(0)), codeOf('CERT_INVALID_INPUT'));
   // RFC 5280 4.2.1.3 and 4.2.1.10: keyCertSign and name constraints are for CAs.
   assert.throws(() => encodeExtensionList({ keyUsage: ['keyCertSign'] }, ctx), codeOf('CERT_INVALID_INPUT'));
-  assert.throws(() => encodeExtensionList({ basicConstraints: { isCa: false }, nameConstraints: { permitted: [{ type: 'dns', value: 'a.example' }], excluded: [] } }, ctx), codeOf('CERT_INVALID_INPUT'));
+  assert.throws(
+    () =>
+      encodeExtensionList(
+        { basicConstraints: { isCa: false }, nameConstraints: { permitted: [{ type: 'dns', value: 'a.example' }], excluded: [] } },
+        ctx,
+      ),
+    codeOf('CERT_INVALID_INPUT'),
+  );
 });
 
 test('refuses malformed names: bad IPs, non-ASCII DNS names, relative URIs', () => {
@@ -228,7 +299,10 @@ test('refuses malformed names: bad IPs, non-ASCII DNS names, relative URIs', () 
   for (const value of badBlocks) {
     assert.throws(() => encodeNameConstraints({ permitted: [{ type: 'ip', value }], excluded: [] }), codeOf('CERT_BAD_NAME'), value);
   }
-  assert.throws(() => encodeNameConstraints({ permitted: [{ type: 'uri', value: 'https://example.com/' }], excluded: [] }), codeOf('CERT_BAD_NAME'));
+  assert.throws(
+    () => encodeNameConstraints({ permitted: [{ type: 'uri', value: 'https://example.com/' }], excluded: [] }),
+    codeOf('CERT_BAD_NAME'),
+  );
 });
 
 test('accepts the name forms constraints allow', () => {
@@ -252,8 +326,14 @@ test('openssl asn1parse reads every encoded extension value', { skip: !hasOpenss
     keyUsage: encodeKeyUsage(['digitalSignature', 'keyEncipherment']),
     basicConstraints: encodeBasicConstraints({ isCa: true, pathLenConstraint: 3 }),
     extKeyUsage: encodeExtKeyUsage(['serverAuth', 'ocspSigning']),
-    subjectAltName: encodeSubjectAltName([{ type: 'dns', value: 'a.example' }, { type: 'ip', value: '2001:db8::1' }]),
-    nameConstraints: encodeNameConstraints({ permitted: [{ type: 'ip', value: '10.0.0.0/8' }], excluded: [{ type: 'email', value: 'example.net' }] }),
+    subjectAltName: encodeSubjectAltName([
+      { type: 'dns', value: 'a.example' },
+      { type: 'ip', value: '2001:db8::1' },
+    ]),
+    nameConstraints: encodeNameConstraints({
+      permitted: [{ type: 'ip', value: '10.0.0.0/8' }],
+      excluded: [{ type: 'email', value: 'example.net' }],
+    }),
     crl: encodeCrlDistributionPoints(['http://ca.example.com/crl']),
     aia: encodeAuthorityInfoAccess({ ocsp: ['http://ocsp.example.com'], caIssuers: ['http://ca.example.com/ca.cer'] }),
     policies: encodeCertificatePolicies([{ policyId: '1.3.6.1.4.1.99999.1', cpsUris: ['https://example.com/cps'], userNotice: 'Grüße' }]),
@@ -301,7 +381,25 @@ test('encodings match the bytes OpenSSL writes for the same extensions', { skip:
       ].join('\n'),
     );
     const certPath = join(dir.path, 'cert.der');
-    const made = run('openssl', ['req', '-x509', '-new', '-key', join(dir.path, 'key.pem'), '-config', join(dir.path, 'openssl.cnf'), '-extensions', 'ext', '-subj', '/CN=x', '-days', '1', '-outform', 'DER', '-out', certPath]);
+    const made = run('openssl', [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      join(dir.path, 'key.pem'),
+      '-config',
+      join(dir.path, 'openssl.cnf'),
+      '-extensions',
+      'ext',
+      '-subj',
+      '/CN=x',
+      '-days',
+      '1',
+      '-outform',
+      'DER',
+      '-out',
+      certPath,
+    ]);
     assert.equal(made.status, 0, made.stderr);
     const theirs = certificateExtensions(readFileSync(certPath));
     const spki = publicKey.export({ type: 'spki', format: 'der' });
@@ -323,13 +421,25 @@ test('encodings match the bytes OpenSSL writes for the same extensions', { skip:
       [
         OID.nameConstraints,
         encodeNameConstraints({
-          permitted: [{ type: 'ip', value: '10.0.0.0/8' }, { type: 'dns', value: 'example.com' }],
-          excluded: [{ type: 'dns', value: 'bad.example.com' }, { type: 'ip', value: 'fd00::/8' }],
+          permitted: [
+            { type: 'ip', value: '10.0.0.0/8' },
+            { type: 'dns', value: 'example.com' },
+          ],
+          excluded: [
+            { type: 'dns', value: 'bad.example.com' },
+            { type: 'ip', value: 'fd00::/8' },
+          ],
         }),
       ],
       [OID.crlDistributionPoints, encodeCrlDistributionPoints(['http://ca.example.com/crl'])],
-      [OID.authorityInfoAccess, encodeAuthorityInfoAccess({ ocsp: ['http://ocsp.example.com'], caIssuers: ['http://ca.example.com/ca.cer'] })],
-      [OID.certificatePolicies, encodeCertificatePolicies([{ policyId: '1.3.6.1.4.1.99999.1', cpsUris: ['https://example.com/cps'], userNotice: 'Grüße' }])],
+      [
+        OID.authorityInfoAccess,
+        encodeAuthorityInfoAccess({ ocsp: ['http://ocsp.example.com'], caIssuers: ['http://ca.example.com/ca.cer'] }),
+      ],
+      [
+        OID.certificatePolicies,
+        encodeCertificatePolicies([{ policyId: '1.3.6.1.4.1.99999.1', cpsUris: ['https://example.com/cps'], userNotice: 'Grüße' }]),
+      ],
       [OID.ocspNoCheck, encodeOcspNoCheck()],
       [OID.freshestCrl, encodeCrlDistributionPoints(['http://ca.example.com/delta'])],
     ]);
@@ -352,6 +462,9 @@ test('issuer-constant extensions kept between certificates never stand in for di
   const caIssuersOnly = encodeExtensionList({ authorityInfoAccess: { caIssuers: ['http://o'] } }, ctx)[0]!;
   assert.notDeepEqual(ocspOnly, caIssuersOnly);
   const plain = encodeExtensionList({ authorityKeyIdentifier: Buffer.alloc(20, 1) }, ctx)[0]!;
-  const critical = encodeExtensionList({ authorityKeyIdentifier: Buffer.alloc(20, 1), critical: { authorityKeyIdentifier: true } }, ctx)[0]!;
+  const critical = encodeExtensionList(
+    { authorityKeyIdentifier: Buffer.alloc(20, 1), critical: { authorityKeyIdentifier: true } },
+    ctx,
+  )[0]!;
   assert.equal(hex(critical), hex(plain).replace('0603551d23', '0603551d230101ff').replace(/^301f/, '3022'));
 });

@@ -69,14 +69,40 @@ function write(name: string, content: string | Buffer): string {
 
 before(async () => {
   const rootDer = await buildSelfSignedCertificate(
-    { serialNumber: 1n, subject: root.name, notBefore: NOT_BEFORE, notAfter: NOT_AFTER, basicConstraints: { isCa: true }, keyUsage: ['keyCertSign', 'cRLSign'] },
+    {
+      serialNumber: 1n,
+      subject: root.name,
+      notBefore: NOT_BEFORE,
+      notAfter: NOT_AFTER,
+      basicConstraints: { isCa: true },
+      keyUsage: ['keyCertSign', 'cRLSign'],
+    },
     root.signer,
   );
   const issue = (issuer: Party, subject: Party, serialNumber: bigint, fields: object): Promise<Buffer> =>
-    buildCertificate({ serialNumber, issuer: issuer.name, subject: subject.name, notBefore: NOT_BEFORE, notAfter: NOT_AFTER, subjectPublicKey: subject.spki, authorityKeyIdentifier: issuer.keyId, ...fields }, issuer.signer);
-  const intermediateDer = await issue(root, intermediate, 2n, { basicConstraints: { isCa: true, pathLenConstraint: 0 }, keyUsage: ['keyCertSign', 'cRLSign'] });
+    buildCertificate(
+      {
+        serialNumber,
+        issuer: issuer.name,
+        subject: subject.name,
+        notBefore: NOT_BEFORE,
+        notAfter: NOT_AFTER,
+        subjectPublicKey: subject.spki,
+        authorityKeyIdentifier: issuer.keyId,
+        ...fields,
+      },
+      issuer.signer,
+    );
+  const intermediateDer = await issue(root, intermediate, 2n, {
+    basicConstraints: { isCa: true, pathLenConstraint: 0 },
+    keyUsage: ['keyCertSign', 'cRLSign'],
+  });
   // RFC 6960 4.2.2.2: a delegated responder holds id-kp-OCSPSigning from the CA; 4.2.2.2.1 ocspNoCheck.
-  const responderDer = await issue(intermediate, responder, 0x0c5fn, { keyUsage: ['digitalSignature'], extKeyUsage: ['ocspSigning'], ocspNoCheck: true });
+  const responderDer = await issue(intermediate, responder, 0x0c5fn, {
+    keyUsage: ['digitalSignature'],
+    extKeyUsage: ['ocspSigning'],
+    ocspNoCheck: true,
+  });
   const goodDer = await issue(intermediate, goodLeaf, 0x600dn, { keyUsage: ['digitalSignature'], extKeyUsage: ['clientAuth'] });
   const revokedDer = await issue(intermediate, revokedLeaf, 0x7e40_0bedn, { keyUsage: ['digitalSignature'], extKeyUsage: ['clientAuth'] });
   files.root = write('root.pem', toPem('CERTIFICATE', rootDer));
@@ -104,7 +130,11 @@ function answer(request: OcspRequest, options: AnswerOptions = {}): Promise<Buff
     const hashes = issuerHashes(certs.intermediate, certId.hashAlgorithm);
     const isOurs = hashes.issuerNameHash.equals(certId.issuerNameHash) && hashes.issuerKeyHash.equals(certId.issuerKeyHash);
     const reason = REVOKED.get(certId.serialNumber);
-    const certStatus: CertStatus = !isOurs ? { status: 'unknown' } : reason === undefined ? { status: 'good' } : { status: 'revoked', revocationTime: REVOKED_AT, revocationReason: reason };
+    const certStatus: CertStatus = !isOurs
+      ? { status: 'unknown' }
+      : reason === undefined
+        ? { status: 'good' }
+        : { status: 'revoked', revocationTime: REVOKED_AT, revocationReason: reason };
     return { certId, certStatus, thisUpdate: new Date(NOW.getTime() - 60_000), nextUpdate: new Date(NOW.getTime() + DAY_MS) };
   });
   const nonce = options.nonce ?? request.nonce;
@@ -115,7 +145,15 @@ let requestCount = 0;
 /** An OCSP request made by `openssl ocsp`, parsed. */
 function opensslRequest(certFiles: readonly string[], args: readonly string[] = []): OcspRequest {
   const out = join(dir.path, `req-${requestCount++}.der`);
-  const result = run('openssl', ['ocsp', '-issuer', files.intermediate, ...args, ...certFiles.flatMap((file) => ['-cert', file]), '-reqout', out]);
+  const result = run('openssl', [
+    'ocsp',
+    '-issuer',
+    files.intermediate,
+    ...args,
+    ...certFiles.flatMap((file) => ['-cert', file]),
+    '-reqout',
+    out,
+  ]);
   assert.equal(result.status, 0, result.stderr);
   return parseOcspRequest(readFileSync(out));
 }
@@ -128,7 +166,18 @@ function opensslCheck(response: Buffer, args: readonly string[]): { status: numb
 }
 
 function statusArgs(certFile: string, extra: readonly string[] = []): string[] {
-  return ['-issuer', files.intermediate, '-cert', certFile, '-CAfile', files.root, '-verify_other', files.intermediate, '-no_nonce', ...extra];
+  return [
+    '-issuer',
+    files.intermediate,
+    '-cert',
+    certFile,
+    '-CAfile',
+    files.root,
+    '-verify_other',
+    files.intermediate,
+    '-no_nonce',
+    ...extra,
+  ];
 }
 
 test('parses a SHA-1 request made by openssl ocsp, with its nonce', { skip }, () => {
@@ -148,7 +197,10 @@ test('parses SHA-256, no-nonce and several-certificate requests made by openssl 
   assert.ok(sha256.requests[0]!.certId.der.equals(certIdFor(certs.good, certs.intermediate, 'sha256').der));
   assert.equal(sha256.nonce, undefined);
   const several = opensslRequest([files.good, files.revoked]);
-  assert.deepEqual(several.requests.map((r) => r.certId.serialNumber), ['600d', '7e400bed']);
+  assert.deepEqual(
+    several.requests.map((r) => r.certId.serialNumber),
+    ['600d', '7e400bed'],
+  );
   // Our own request builder writes the same bytes OpenSSL does, less the random nonce.
   const ours = buildOcspRequest({ certIds: [certIdFor(certs.good, certs.intermediate, 'sha256')] });
   assert.ok(ours.equals(sha256.der));
@@ -174,7 +226,16 @@ test('openssl reports a revoked certificate with its time and reason', { skip },
 
 test('openssl accepts SHA-256 CertIDs and the responder trusted with -VAfile', { skip }, async () => {
   const response = await answer(opensslRequest([files.good], ['-sha256', '-no_nonce']));
-  const result = opensslCheck(response, ['-issuer', files.intermediate, '-sha256', '-cert', files.good, '-VAfile', files.responder, '-no_nonce']);
+  const result = opensslCheck(response, [
+    '-issuer',
+    files.intermediate,
+    '-sha256',
+    '-cert',
+    files.good,
+    '-VAfile',
+    files.responder,
+    '-no_nonce',
+  ]);
   assert.equal(result.status, 0, result.output);
   assert.match(result.output, /Response verify OK/);
   assert.match(result.output, /good\.pem: good/);
@@ -190,7 +251,10 @@ test('openssl checks the echoed nonce, and catches a wrong one', { skip }, async
   assert.doesNotMatch(echoed.output, /nonce/i);
   const wrong = opensslCheck(await answer(request, { nonce: randomBytes(16) }), args);
   assert.match(wrong.output, /Nonce Verify error/);
-  const missing = await buildOcspResponse(identity, { producedAt: NOW, responses: [{ certId: request.requests[0]!.certId, certStatus: { status: 'good' }, thisUpdate: NOW }] });
+  const missing = await buildOcspResponse(identity, {
+    producedAt: NOW,
+    responses: [{ certId: request.requests[0]!.certId, certStatus: { status: 'good' }, thisUpdate: NOW }],
+  });
   assert.match(opensslCheck(missing, args).output, /WARNING: no nonce in response/);
 });
 
@@ -228,13 +292,19 @@ test('the unsigned error responses are the five-octet forms openssl reads', { sk
   }
 });
 
-test('GnuTLS ocsptool reads our response and verifies it with the responder certificate', { skip: !hasCommand('ocsptool') && 'ocsptool is not installed' }, async () => {
-  const response = await answer(parseOcspRequest(buildOcspRequest({ certIds: [certIdFor(certs.revoked, certs.intermediate)], nonce: randomBytes(32) })));
-  const file = write(`resp-${requestCount++}.der`, response);
-  const info = run('ocsptool', ['--response-info', '--infile', file]);
-  assert.equal(info.status, 0, info.stderr);
-  assert.match(info.stdout, /Certificate Status: revoked/);
-  const verified = run('ocsptool', ['--verify-response', '--infile', file, '--load-signer', files.responder]);
-  assert.equal(verified.status, 0, verified.stdout + verified.stderr);
-  assert.match(verified.stdout, /Verifying OCSP Response: Success/);
-});
+test(
+  'GnuTLS ocsptool reads our response and verifies it with the responder certificate',
+  { skip: !hasCommand('ocsptool') && 'ocsptool is not installed' },
+  async () => {
+    const response = await answer(
+      parseOcspRequest(buildOcspRequest({ certIds: [certIdFor(certs.revoked, certs.intermediate)], nonce: randomBytes(32) })),
+    );
+    const file = write(`resp-${requestCount++}.der`, response);
+    const info = run('ocsptool', ['--response-info', '--infile', file]);
+    assert.equal(info.status, 0, info.stderr);
+    assert.match(info.stdout, /Certificate Status: revoked/);
+    const verified = run('ocsptool', ['--verify-response', '--infile', file, '--load-signer', files.responder]);
+    assert.equal(verified.status, 0, verified.stdout + verified.stderr);
+    assert.match(verified.stdout, /Verifying OCSP Response: Success/);
+  },
+);

@@ -12,18 +12,41 @@ const SEED = 6960;
 const RUNS = 6000;
 const TIME_LIMIT_MS = 30_000;
 
-const sha1Id = encodeCertId({ hashAlgorithm: 'sha1', issuerNameHash: Buffer.alloc(20, 0x11), issuerKeyHash: Buffer.alloc(20, 0x22) }, Buffer.from([0x7e, 0x40, 0x0b, 0xed]));
-const sha256Id = encodeCertId({ hashAlgorithm: 'sha256', issuerNameHash: Buffer.alloc(32, 0x33), issuerKeyHash: Buffer.alloc(32, 0x44) }, Buffer.from([0x00, 0x80, 0x01]));
+const sha1Id = encodeCertId(
+  { hashAlgorithm: 'sha1', issuerNameHash: Buffer.alloc(20, 0x11), issuerKeyHash: Buffer.alloc(20, 0x22) },
+  Buffer.from([0x7e, 0x40, 0x0b, 0xed]),
+);
+const sha256Id = encodeCertId(
+  { hashAlgorithm: 'sha256', issuerNameHash: Buffer.alloc(32, 0x33), issuerKeyHash: Buffer.alloc(32, 0x44) },
+  Buffer.from([0x00, 0x80, 0x01]),
+);
 const signedRequest = der.sequence(
   der.sequence(
     der.explicit(0, der.integer(0)),
     der.explicit(1, der.contextPrimitive(2, Buffer.from('client.example.com'))),
-    der.sequence(der.sequence(sha1Id.der, der.explicit(0, der.sequence(der.sequence(der.oid('1.3.6.1.5.5.7.48.1.7'), der.octetString(der.sequence()))))), der.sequence(sha256Id.der)),
+    der.sequence(
+      der.sequence(
+        sha1Id.der,
+        der.explicit(0, der.sequence(der.sequence(der.oid('1.3.6.1.5.5.7.48.1.7'), der.octetString(der.sequence())))),
+      ),
+      der.sequence(sha256Id.der),
+    ),
     der.explicit(2, der.sequence(der.sequence(der.oid(OCSP_OID.nonce), der.octetString(der.octetString(Buffer.alloc(32, 0x5a)))))),
   ),
-  der.explicit(0, der.sequence(der.sequence(der.oid(OID.ecdsaWithSha256)), der.bitString(Buffer.alloc(70, 0x66)), der.explicit(0, der.sequence(der.sequence(der.integer(1)))))),
+  der.explicit(
+    0,
+    der.sequence(
+      der.sequence(der.oid(OID.ecdsaWithSha256)),
+      der.bitString(Buffer.alloc(70, 0x66)),
+      der.explicit(0, der.sequence(der.sequence(der.integer(1)))),
+    ),
+  ),
 );
-const BASES = [buildOcspRequest({ certIds: [sha1Id], nonce: Buffer.alloc(16, 0xab) }), buildOcspRequest({ certIds: [sha256Id, sha1Id] }), signedRequest];
+const BASES = [
+  buildOcspRequest({ certIds: [sha1Id], nonce: Buffer.alloc(16, 0xab) }),
+  buildOcspRequest({ certIds: [sha256Id, sha1Id] }),
+  signedRequest,
+];
 
 /** A DER tree to edit: edits are re-encoded with right lengths, so they reach the field readers. */
 interface Tree {
@@ -120,8 +143,14 @@ function damage(base: Buffer, hits: readonly { at: number; kind: string; value: 
 
 const which = fc.nat({ max: BASES.length - 1 });
 const mutant = fc.oneof(
-  { weight: 2, arbitrary: fc.tuple(which, fc.array(editArbitrary, { minLength: 1, maxLength: 3 })).map(([i, edits]) => applyEdits(BASES[i]!, edits)) },
-  { weight: 1, arbitrary: fc.tuple(which, fc.array(byteDamage, { minLength: 1, maxLength: 4 })).map(([i, hits]) => damage(BASES[i]!, hits)) },
+  {
+    weight: 2,
+    arbitrary: fc.tuple(which, fc.array(editArbitrary, { minLength: 1, maxLength: 3 })).map(([i, edits]) => applyEdits(BASES[i]!, edits)),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(which, fc.array(byteDamage, { minLength: 1, maxLength: 4 })).map(([i, hits]) => damage(BASES[i]!, hits)),
+  },
 );
 
 test(`${RUNS} mutated OCSP requests each parse or fail with a typed OCSP code`, () => {

@@ -32,13 +32,25 @@ export const auditCheckpointCommand: CommandFactory = (output: Output) =>
       const signed = await withIssuer(options, async (dataDir, issuer) => {
         const result = await verifyStoreState(dataDir.store);
         const chain = result.chain;
-        if (!chain.ok) throw new SymbolonError('AUDIT_CHAIN_BROKEN', `${chain.reason} at entry ${chain.sequence}: ${chain.detail}; no checkpoint was written`);
+        if (!chain.ok)
+          throw new SymbolonError(
+            'AUDIT_CHAIN_BROKEN',
+            `${chain.reason} at entry ${chain.sequence}: ${chain.detail}; no checkpoint was written`,
+          );
         if (result.differences.length > 0) {
-          throw new SymbolonError('AUDIT_STATE_MISMATCH', `${result.differences.length} differences between the tables and the log; run \`symbolon audit verify\`; no checkpoint was written`);
+          throw new SymbolonError(
+            'AUDIT_STATE_MISMATCH',
+            `${result.differences.length} differences between the tables and the log; run \`symbolon audit verify\`; no checkpoint was written`,
+          );
         }
-        const text = await signAuditCheckpoint({ storeId: await dataDir.store.storeId(), head: chain.head, at: cliClock(), issuerId: issuer.id, state: undefined }, issuer);
+        const text = await signAuditCheckpoint(
+          { storeId: await dataDir.store.storeId(), head: chain.head, at: cliClock(), issuerId: issuer.id, state: undefined },
+          issuer,
+        );
         return { text, head: chain.head, issuerId: issuer.id };
       });
       await writeOutputFile(options.out, signed.text, { overwrite });
-      output.out(`Checkpoint of entry ${signed.head.sequence} (${signed.head.entryHash}) signed by ${signed.issuerId}, written to ${options.out}; keep it outside the data directory\n`);
+      output.out(
+        `Checkpoint of entry ${signed.head.sequence} (${signed.head.entryHash}) signed by ${signed.issuerId}, written to ${options.out}; keep it outside the data directory\n`,
+      );
     });

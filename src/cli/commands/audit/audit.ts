@@ -4,4 +4,5 @@ import { auditCheckpointCommand } from './audit-checkpoint.js';
 import { auditVerifyCommand } from './audit-verify.js';
 
 /** `symbolon audit ...`: the tamper-evident audit log. */
-export const auditCommand: CommandFactory = (output: Output) => new Command('audit').description('check the audit log').addCommand(auditVerifyCommand(output)).addCommand(auditCheckpointCommand(output));
+export const auditCommand: CommandFactory = (output: Output) =>
+  new Command('audit').description('check the audit log').addCommand(auditVerifyCommand(output)).addCommand(auditCheckpointCommand(output));

@@ -33,19 +33,35 @@ export const caPendingCommand: CommandFactory = (output: Output) =>
       }));
       if (options.json === true) return output.out(`${JSON.stringify(rows, null, 2)}\n`);
       if (rows.length === 0) return output.out(`No enrollments ${options.status === 'all' ? 'recorded' : options.status}.\n`);
-      output.out(rows.map((row) => `${row.id}  ${row.status.padEnd(8)}  ${row.profile}  ${row.subject}  ${row.subjectAltNames.join(',')}  by ${row.requester} at ${row.requestedAt}`).join('\n') + '\n');
+      output.out(
+        rows
+          .map(
+            (row) =>
+              `${row.id}  ${row.status.padEnd(8)}  ${row.profile}  ${row.subject}  ${row.subjectAltNames.join(',')}  by ${row.requester} at ${row.requestedAt}`,
+          )
+          .join('\n') + '\n',
+      );
     });
 
 function decisionCommand(name: 'approve' | 'reject'): CommandFactory {
   return (output: Output) =>
     new Command(name)
-      .description(name === 'approve' ? 'approve an EST enrollment: the client gets its certificate at its next retry' : 'reject an EST enrollment: the client is refused (403)')
+      .description(
+        name === 'approve'
+          ? 'approve an EST enrollment: the client gets its certificate at its next retry'
+          : 'reject an EST enrollment: the client is refused (403)',
+      )
       .argument('<id>', 'the enrollment id (from `ca pending`, or the 202 answer)')
       .option('--reason <text>', 'recorded in the audit entry')
       .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
       .action(async (id: string, options: { readonly dir?: string; readonly reason?: string }) => {
         const decided = await withDataDir(options, (dataDir) =>
-          decideEnrollment(id, name === 'approve' ? 'approved' : 'rejected', { store: dataDir.store, now: cliClock(), actor: cliActor(), reason: options.reason }),
+          decideEnrollment(id, name === 'approve' ? 'approved' : 'rejected', {
+            store: dataDir.store,
+            now: cliClock(),
+            actor: cliActor(),
+            reason: options.reason,
+          }),
         );
         output.out(`${name === 'approve' ? 'Approved' : 'Rejected'} enrollment ${decided.id} (${decided.profile}, ${decided.subject}).\n`);
       });

@@ -5,7 +5,19 @@ import { SymbolonError } from '../../../errors.js';
 import type { CaInitResult } from '../../../ca/index.js';
 import type { KeyType } from '../../../keys/index.js';
 import type { CommandFactory, Output } from '../../program.js';
-import { cliActor, cliClock, cliRandom, collect, dataDirOf, hasPassphraseSource, intermediateConstraintsOf, intermediatePassphraseRequest, resolvePassphrase, rootPassphraseRequest, DATABASE_OPTION_HELP } from './ca-options.js';
+import {
+  cliActor,
+  cliClock,
+  cliRandom,
+  collect,
+  dataDirOf,
+  hasPassphraseSource,
+  intermediateConstraintsOf,
+  intermediatePassphraseRequest,
+  resolvePassphrase,
+  rootPassphraseRequest,
+  DATABASE_OPTION_HELP,
+} from './ca-options.js';
 
 interface CaInitOptions {
   readonly dir?: string;
@@ -22,7 +34,8 @@ interface CaInitOptions {
 }
 
 function parseCaKeyType(value: string): KeyType {
-  if (!(CA_KEY_TYPES as readonly string[]).includes(value)) throw new SymbolonError('USAGE', `--key-type takes ${CA_KEY_TYPES.join(', ')}, not "${value}"`);
+  if (!(CA_KEY_TYPES as readonly string[]).includes(value))
+    throw new SymbolonError('USAGE', `--key-type takes ${CA_KEY_TYPES.join(', ')}, not "${value}"`);
   return value as KeyType;
 }
 
@@ -37,9 +50,15 @@ export const caInitCommand: CommandFactory = (output: Output) =>
     .option('--public-base-url <url>', 'where CRLs, OCSP and CA certificates will be published (stamped into certificates)')
     .option('--spiffe-trust-domain <domain>', 'the SPIFFE trust domain; also constrains the intermediate to it')
     .option('--permit-dns <suffix>', 'constrain the intermediate to DNS names under this suffix (repeatable)', collect)
-    .option('--root-passphrase-file <file>', 'file holding the passphrase that encrypts the root key (default: asked on a terminal, else generated into offline/root.passphrase)')
+    .option(
+      '--root-passphrase-file <file>',
+      'file holding the passphrase that encrypts the root key (default: asked on a terminal, else generated into offline/root.passphrase)',
+    )
     .option('--root-passphrase-env <name>', 'environment variable holding it (never read unless named here)')
-    .option('--passphrase-file <file>', 'file holding the passphrase that encrypts the intermediate key (default: asked on a terminal, else generated into intermediate.passphrase)')
+    .option(
+      '--passphrase-file <file>',
+      'file holding the passphrase that encrypts the intermediate key (default: asked on a terminal, else generated into intermediate.passphrase)',
+    )
     .option('--passphrase-env <name>', 'environment variable holding it (default: SYMBOLON_CA_PASSPHRASE)')
     .action(async (options: CaInitOptions) => {
       const dir = dataDirOf(options);
@@ -76,8 +95,12 @@ export function createdLines(heading: string, result: CaInitResult): string[] {
     `  Root:          ${result.rootSubject}  (ca/root.crt)`,
     `  Intermediate:  ${result.intermediateSubject}  (ca/${result.intermediateId}.crt; key encrypted)`,
     `  Configuration: config.yaml`,
-    ...(generated.intermediate === undefined && generated.root === undefined ? [] : ['  Passphrases were generated and written with mode 0600:']),
-    ...(generated.intermediate === undefined ? [] : [`    ${generated.intermediate}  (the intermediate key's; \`up\` and the ca commands read it from here)`]),
+    ...(generated.intermediate === undefined && generated.root === undefined
+      ? []
+      : ['  Passphrases were generated and written with mode 0600:']),
+    ...(generated.intermediate === undefined
+      ? []
+      : [`    ${generated.intermediate}  (the intermediate key's; \`up\` and the ca commands read it from here)`]),
     ...(generated.root === undefined ? [] : [`    ${generated.root}  (the root key's)`]),
     `  Offline:       ${join(result.dir, 'offline')}/ holds the root key${generated.root === undefined ? '' : ' and its passphrase'}: move the folder to offline storage;`,
     '                 no running service reads it; bring it back for `ca intermediate create` and `ca root-crl`',

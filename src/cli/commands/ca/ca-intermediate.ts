@@ -1,7 +1,20 @@
 import { Command } from 'commander';
 import { createIntermediate, dataDirPaths, defaultRootKeyPath } from '../../../ca/index.js';
 import type { CommandFactory, Output } from '../../program.js';
-import { cliActor, cliClock, cliRandom, collect, intermediateConstraintsOf, intermediatePassphraseRequest, resolvePassphrase, dataDirOf, defaultRootPassphraseFile, rootPassphrase, withDataDir, DATABASE_OPTION_HELP } from './ca-options.js';
+import {
+  cliActor,
+  cliClock,
+  cliRandom,
+  collect,
+  intermediateConstraintsOf,
+  intermediatePassphraseRequest,
+  resolvePassphrase,
+  dataDirOf,
+  defaultRootPassphraseFile,
+  rootPassphrase,
+  withDataDir,
+  DATABASE_OPTION_HELP,
+} from './ca-options.js';
 
 interface CaIntermediateOptions {
   readonly dir?: string;
@@ -22,7 +35,10 @@ export const caIntermediateCommand: CommandFactory = (output: Output) =>
       .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
       .option('--database <url>', DATABASE_OPTION_HELP)
       .option('--root-key <file>', 'the root key file, when it is not in the data directory (default: offline/root.key.enc)')
-      .option('--root-passphrase-file <file>', 'file holding the root key passphrase (default: root.passphrase beside the root key, if there)')
+      .option(
+        '--root-passphrase-file <file>',
+        'file holding the root key passphrase (default: root.passphrase beside the root key, if there)',
+      )
       .option('--root-passphrase-env <name>', 'environment variable holding it (never read unless named here)')
       .option('--passphrase-file <file>', 'file holding the passphrase for the new intermediate key')
       .option('--passphrase-env <name>', 'environment variable holding it (default: SYMBOLON_CA_PASSPHRASE)')
@@ -33,7 +49,10 @@ export const caIntermediateCommand: CommandFactory = (output: Output) =>
         if (options.rootKey === undefined) defaultRootKeyPath(dataDirPaths(dataDirOf(options)));
         const rootKeyPassphrase = await rootPassphrase(options, false, defaultRootPassphraseFile(options));
         // `up` unlocks every intermediate with one passphrase: the generated one is the default for the next.
-        const passphrase = await resolvePassphrase({ ...intermediatePassphraseRequest(options, true), defaultFile: dataDirPaths(dataDirOf(options)).intermediatePassphrase });
+        const passphrase = await resolvePassphrase({
+          ...intermediatePassphraseRequest(options, true),
+          defaultFile: dataDirPaths(dataDirOf(options)).intermediatePassphrase,
+        });
         const created = await withDataDir(options, (dataDir) =>
           createIntermediate(dataDir, {
             rootKeyPath: options.rootKey,

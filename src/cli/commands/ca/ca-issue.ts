@@ -47,10 +47,19 @@ function commonNameOf(subject: DistinguishedName): string | undefined {
  * `dir/.key`. Throws `USAGE` when the subject has no name usable as a file name.
  */
 async function outputPrefix(out: string, subject: DistinguishedName): Promise<string> {
-  const isDirectory = out.endsWith('/') || (await stat(out).then((stats) => stats.isDirectory(), () => false));
+  const isDirectory =
+    out.endsWith('/') ||
+    (await stat(out).then(
+      (stats) => stats.isDirectory(),
+      () => false,
+    ));
   if (!isDirectory) return out;
   const name = (commonNameOf(subject) ?? '').replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[.]+/, '');
-  if (name === '' || /^_*$/.test(name)) throw new SymbolonError('USAGE', `--out ${out} is a directory and the subject has no common name to name the files after; give --out DIR/NAME`);
+  if (name === '' || /^_*$/.test(name))
+    throw new SymbolonError(
+      'USAGE',
+      `--out ${out} is a directory and the subject has no common name to name the files after; give --out DIR/NAME`,
+    );
   return join(out, name);
 }
 
@@ -66,7 +75,11 @@ export const caIssueCommand: CommandFactory = (output: Output) =>
     .requiredOption('--name <name>', 'the subject: a common name, or a full name such as "CN=api,O=Acme"')
     .option('--san <name>', 'a subjectAltName: dns:, ip:, email:, uri: or a bare name (repeatable)', collect)
     .addOption(new Option('--ttl <lifetime>', 'lifetime such as 30d or 12h (default: the profile default)').argParser(parseTtlOption))
-    .addOption(new Option('--key-type <type>', 'the new key: p256, p384, ed25519, rsa2048, rsa3072, rsa4096 (default: p256)').argParser(parseKeyType))
+    .addOption(
+      new Option('--key-type <type>', 'the new key: p256, p384, ed25519, rsa2048, rsa3072, rsa4096 (default: p256)').argParser(
+        parseKeyType,
+      ),
+    )
     .addOption(keyTypeAlias())
     .requiredOption('--out <path>', 'write <path>.key, <path>.crt and <path>.chain.pem (a directory: files named after the common name)')
     .option('--force', 'replace files that already exist')
@@ -84,9 +97,17 @@ export const caIssueCommand: CommandFactory = (output: Output) =>
       const subjectAltNames = (options.san ?? []).map(parseSanOption);
       const p12Passphrase =
         options.pkcs12 === true
-          ? await readPassphrase({ passphraseFile: options.pkcs12PassphraseFile, passphraseEnv: options.pkcs12PassphraseEnv, optionNames: ['--pkcs12-passphrase-file', '--pkcs12-passphrase-env'] }, process.env)
+          ? await readPassphrase(
+              {
+                passphraseFile: options.pkcs12PassphraseFile,
+                passphraseEnv: options.pkcs12PassphraseEnv,
+                optionNames: ['--pkcs12-passphrase-file', '--pkcs12-passphrase-env'],
+              },
+              process.env,
+            )
           : undefined;
-      if (options.pkcs12 === true && p12Passphrase === undefined) throw new SymbolonError('USAGE', '--pkcs12 needs --pkcs12-passphrase-file FILE or --pkcs12-passphrase-env NAME');
+      if (options.pkcs12 === true && p12Passphrase === undefined)
+        throw new SymbolonError('USAGE', '--pkcs12 needs --pkcs12-passphrase-file FILE or --pkcs12-passphrase-env NAME');
       if (options.pkcs12 !== true && (options.pkcs12PassphraseFile !== undefined || options.pkcs12PassphraseEnv !== undefined)) {
         throw new SymbolonError('USAGE', '--pkcs12-passphrase-file and --pkcs12-passphrase-env go with --pkcs12');
       }
@@ -96,7 +117,8 @@ export const caIssueCommand: CommandFactory = (output: Output) =>
       const paths = { key: `${prefix}.key`, cert: `${prefix}.crt`, chain: `${prefix}.chain.pem`, p12: `${prefix}.p12` };
       const force = options.force === true;
       await checkOutputPath(paths.key, { force, code: 'KEY_FILE_EXISTS' });
-      for (const path of [paths.cert, paths.chain, ...(p12Passphrase === undefined ? [] : [paths.p12])]) await checkOutputPath(path, { force });
+      for (const path of [paths.cert, paths.chain, ...(p12Passphrase === undefined ? [] : [paths.p12])])
+        await checkOutputPath(path, { force });
 
       const keys = await generateKeyRequest(keyType);
       const { publicKey, spki } = keys;
@@ -111,7 +133,13 @@ export const caIssueCommand: CommandFactory = (output: Output) =>
       await writeOutputFile(paths.cert, certPem, { overwrite: force });
       await writeOutputFile(paths.chain, certPem + toPem('CERTIFICATE', issued.chain[0]!), { overwrite: force });
       if (p12Passphrase !== undefined) {
-        const p12 = await buildPkcs12({ privateKey: keys.privateKey, certificate: issued.der, chain: issued.chain, passphrase: p12Passphrase, friendlyName: options.name });
+        const p12 = await buildPkcs12({
+          privateKey: keys.privateKey,
+          certificate: issued.der,
+          chain: issued.chain,
+          passphrase: p12Passphrase,
+          friendlyName: options.name,
+        });
         await writeOutputFile(paths.p12, p12, { overwrite: force });
       }
       output.out(

@@ -35,7 +35,9 @@ export function recordJson(record: CertificateRecord, now: Date): Record<string,
     sha256: record.fingerprint,
     renewalOf: record.renewalOf === null ? null : `${record.renewalOf.issuerId}/${record.renewalOf.serial}`,
     revocation:
-      record.revocation === null ? null : { reason: record.revocation.reason, revokedAt: record.revocation.revokedAt.toISOString(), sequence: record.revocation.sequence },
+      record.revocation === null
+        ? null
+        : { reason: record.revocation.reason, revokedAt: record.revocation.revokedAt.toISOString(), sequence: record.revocation.sequence },
   };
 }
 
@@ -45,7 +47,11 @@ export const caListCommand: CommandFactory = (output: Output) =>
     .description('list issued certificates')
     .addOption(new Option('--status <status>', 'only valid, revoked or expired certificates').choices(['valid', 'revoked', 'expired']))
     .option('--profile <name>', 'only certificates of this profile')
-    .addOption(new Option('--expiring <lifetime>', 'only valid certificates expiring within this time, such as 30d').argParser(lifetimeOption('--expiring')))
+    .addOption(
+      new Option('--expiring <lifetime>', 'only valid certificates expiring within this time, such as 30d').argParser(
+        lifetimeOption('--expiring'),
+      ),
+    )
     .option('--json', 'print JSON, one array')
     .option('--all', "also list the CA's internal certificates (OCSP responder, revocation feed, gateway)")
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
@@ -56,7 +62,11 @@ export const caListCommand: CommandFactory = (output: Output) =>
         internal: await readInternalCertificates(dataDir.paths),
         records: await dataDir.store.listCertificates({
           now,
-          ...(options.expiring === undefined ? (options.status === undefined ? {} : { status: options.status }) : { status: 'valid', notAfterBefore: new Date(now.getTime() + options.expiring * 1000) }),
+          ...(options.expiring === undefined
+            ? options.status === undefined
+              ? {}
+              : { status: options.status }
+            : { status: 'valid', notAfterBefore: new Date(now.getTime() + options.expiring * 1000) }),
           ...(options.profile === undefined ? {} : { profile: options.profile }),
         }),
       }));
@@ -65,12 +75,24 @@ export const caListCommand: CommandFactory = (output: Output) =>
       const shown = options.all === true ? records : records.filter((record) => roleOf(record) === undefined);
       const hidden = records.length - shown.length;
       if (options.json === true) {
-        output.out(JSON.stringify(shown.map((record) => ({ ...recordJson(record, now), internal: roleOf(record) ?? null })), null, 2) + '\n');
+        output.out(
+          JSON.stringify(
+            shown.map((record) => ({ ...recordJson(record, now), internal: roleOf(record) ?? null })),
+            null,
+            2,
+          ) + '\n',
+        );
         return;
       }
       const lines = shown.map((r) => {
         const role = roleOf(r);
-        return [r.serial, statusOf(r, now).padEnd(7), r.profile.padEnd(12), r.notAfter.toISOString(), (r.subject || r.subjectAltNames.join(',')) + (role === undefined ? '' : `  [internal: ${role}]`)].join('  ');
+        return [
+          r.serial,
+          statusOf(r, now).padEnd(7),
+          r.profile.padEnd(12),
+          r.notAfter.toISOString(),
+          (r.subject || r.subjectAltNames.join(',')) + (role === undefined ? '' : `  [internal: ${role}]`),
+        ].join('  ');
       });
       const note = hidden === 0 ? '' : ` (and ${hidden} internal certificate${hidden === 1 ? '' : 's'} of up's services; --all lists them)`;
       output.out([`${shown.length} certificate${shown.length === 1 ? '' : 's'}${note}`, ...lines, ''].join('\n'));

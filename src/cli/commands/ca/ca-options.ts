@@ -25,7 +25,8 @@ export interface DirOption {
 }
 
 /** Help of `--database`, the same on every command that opens the store. */
-export const DATABASE_OPTION_HELP = "the PostgreSQL database (postgres://user@host:port/db) holding the CA's records, shared by every node (default: config.yaml's database:, else the data directory's SQLite file)";
+export const DATABASE_OPTION_HELP =
+  "the PostgreSQL database (postgres://user@host:port/db) holding the CA's records, shared by every node (default: config.yaml's database:, else the data directory's SQLite file)";
 
 /** The data directory the command works on. */
 export function dataDirOf(options: DirOption): string {
@@ -80,14 +81,25 @@ export function hasPassphraseSource(request: PassphraseRequest): boolean {
  * `USAGE` naming the options. Environment variables are read here, in the CLI, and nowhere deeper.
  */
 export async function resolvePassphrase(request: PassphraseRequest): Promise<string> {
-  const given = await readPassphrase({ passphraseFile: request.file, passphraseEnv: request.env, optionNames: [request.fileOption, request.envOption] }, process.env);
+  const given = await readPassphrase(
+    { passphraseFile: request.file, passphraseEnv: request.env, optionNames: [request.fileOption, request.envOption] },
+    process.env,
+  );
   if (given !== undefined) return given;
   const fromDefault = request.defaultEnv === undefined ? undefined : process.env[request.defaultEnv];
   if (fromDefault !== undefined && fromDefault !== '') return fromDefault;
-  if (request.defaultFile !== undefined && existsSync(request.defaultFile)) return (await readPassphrase({ passphraseFile: request.defaultFile }, process.env))!;
-  if (process.stdin.isTTY === true && process.stderr.isTTY === true) return promptPassphrase(`Passphrase for the ${request.what}: `, request.isNew);
-  const fallbacks = [request.defaultEnv === undefined ? undefined : `set ${request.defaultEnv}`, request.defaultFile === undefined ? undefined : `put it in ${request.defaultFile}`].filter((text) => text !== undefined);
-  throw new SymbolonError('USAGE', `the ${request.what} needs a passphrase and there is no terminal to ask on; give ${request.fileOption} FILE or ${request.envOption} NAME${fallbacks.length === 0 ? '' : `, or ${fallbacks.join(', or ')}`}`);
+  if (request.defaultFile !== undefined && existsSync(request.defaultFile))
+    return (await readPassphrase({ passphraseFile: request.defaultFile }, process.env))!;
+  if (process.stdin.isTTY === true && process.stderr.isTTY === true)
+    return promptPassphrase(`Passphrase for the ${request.what}: `, request.isNew);
+  const fallbacks = [
+    request.defaultEnv === undefined ? undefined : `set ${request.defaultEnv}`,
+    request.defaultFile === undefined ? undefined : `put it in ${request.defaultFile}`,
+  ].filter((text) => text !== undefined);
+  throw new SymbolonError(
+    'USAGE',
+    `the ${request.what} needs a passphrase and there is no terminal to ask on; give ${request.fileOption} FILE or ${request.envOption} NAME${fallbacks.length === 0 ? '' : `, or ${fallbacks.join(', or ')}`}`,
+  );
 }
 
 /** The intermediate passphrase options every signing command takes. */
@@ -180,7 +192,10 @@ export async function withDataDir<T>(options: DirOption, work: (dataDir: DataDir
 }
 
 /** Opens the data directory and unlocks the active intermediate. */
-export async function withIssuer<T>(options: DirOption & CaPassphraseOptions, work: (dataDir: DataDir, issuer: IssuingCa) => Promise<T>): Promise<T> {
+export async function withIssuer<T>(
+  options: DirOption & CaPassphraseOptions,
+  work: (dataDir: DataDir, issuer: IssuingCa) => Promise<T>,
+): Promise<T> {
   // Ask before opening: a prompt must not hold the store open.
   const passphrase = await intermediatePassphrase(options);
   return withDataDir(options, async (dataDir) => work(dataDir, await unlockActiveIssuer(dataDir, passphrase)));
@@ -199,7 +214,8 @@ export function parseSanOption(text: string): GeneralName {
   const match = /^(dns|ip|email|uri):(.+)$/i.exec(text);
   if (match !== null) {
     const type = match[1]!.toLowerCase() as 'dns' | 'ip' | 'email' | 'uri';
-    if (type === 'ip' && ipToBytes(match[2]!) === undefined) throw new SymbolonError('USAGE', `--san ${text}: "${match[2]}" is not an IP address`);
+    if (type === 'ip' && ipToBytes(match[2]!) === undefined)
+      throw new SymbolonError('USAGE', `--san ${text}: "${match[2]}" is not an IP address`);
     return { type, value: match[2]! };
   }
   if (ipToBytes(text) !== undefined) return { type: 'ip', value: text };

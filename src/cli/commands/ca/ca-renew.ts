@@ -39,8 +39,10 @@ export const caRenewCommand: CommandFactory = (output: Output) =>
     .option('--passphrase-env <name>', 'environment variable holding it (default: SYMBOLON_CA_PASSPHRASE)')
     .action(async (certificatePath: string, options: CaRenewOptions) => {
       const previous = firstCertificate(await readInput(certificatePath));
-      if (options.rekey === true && options.out === undefined) throw new SymbolonError('USAGE', '--rekey writes a new key: give --out PATH');
-      if (options.rekey !== true && (options.keyType !== undefined || options.type !== undefined)) throw new SymbolonError('USAGE', '--key-type chooses the new key of --rekey');
+      if (options.rekey === true && options.out === undefined)
+        throw new SymbolonError('USAGE', '--rekey writes a new key: give --out PATH');
+      if (options.rekey !== true && (options.keyType !== undefined || options.type !== undefined))
+        throw new SymbolonError('USAGE', '--key-type chooses the new key of --rekey');
       const force = options.force === true;
       const paths = options.rekey === true ? { key: `${options.out}.key`, cert: `${options.out}.crt` } : undefined;
       // Every output path is checked before the renewal is issued and recorded.

@@ -38,7 +38,13 @@ export const caSignCommand: CommandFactory = (output: Output) =>
       // Before issuing: a certificate recorded but never written is one nobody can use.
       if (options.out !== undefined) await checkOutputPath(options.out, { force });
       const issued = await withIssuer(options, (dataDir, issuer) =>
-        createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock: cliClock, random: cliRandom }).issueFromCsr(csr, {
+        createCertificateAuthority({
+          store: dataDir.store,
+          config: dataDir.config,
+          issuer,
+          clock: cliClock,
+          random: cliRandom,
+        }).issueFromCsr(csr, {
           profile: options.profile,
           ttlSeconds: options.ttl,
           actor: cliActor(),

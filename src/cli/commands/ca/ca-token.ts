@@ -23,7 +23,12 @@ const tokenCreateCommand: CommandFactory = (output: Output) =>
   new Command('create')
     .description('make an enrollment token for EST: prints its secret once')
     .requiredOption('--profile <name>', 'the profile enrolled certificates are issued under')
-    .option('--name <pattern>', 'a name (CN or subjectAltName) devices may enroll for; "*" is one or more characters within a label (repeatable)', collect, [])
+    .option(
+      '--name <pattern>',
+      'a name (CN or subjectAltName) devices may enroll for; "*" is one or more characters within a label (repeatable)',
+      collect,
+      [],
+    )
     .option('--uses <n>', 'how many enrollments it allows', '1')
     .addOption(new Option('--ttl <lifetime>', 'how long it is valid, such as 15m or 24h').default(15 * 60, '15m').argParser(parseTtlOption))
     .option('--label <label>', 'only good at /.well-known/est/<label>/ (a label is a profile name)')
@@ -34,7 +39,14 @@ const tokenCreateCommand: CommandFactory = (output: Output) =>
       const { token, secret } = await withDataDir(options, async (dataDir) =>
         createEnrollmentToken(
           { profile: options.profile, names: options.name, uses, ttlSeconds: options.ttl, label: options.label },
-          { store: dataDir.store, config: dataDir.config, hashKey: await enrollmentTokenKey(dataDir.paths), now, actor: cliActor(), random: cliRandom },
+          {
+            store: dataDir.store,
+            config: dataDir.config,
+            hashKey: await enrollmentTokenKey(dataDir.paths),
+            now,
+            actor: cliActor(),
+            random: cliRandom,
+          },
         ),
       );
       output.out(
@@ -77,7 +89,14 @@ const tokenListCommand: CommandFactory = (output: Output) =>
         output.out('No enrollment tokens; make one with `symbolon ca token create`.\n');
         return;
       }
-      output.out(rows.map((row) => `${row.id}  ${row.state.padEnd(8)}  ${row.profile}  ${row.names.join(',')}  ${row.usesLeft}/${row.uses} left  until ${row.expiresAt}${row.label === null ? '' : `  label ${row.label}`}`).join('\n') + '\n');
+      output.out(
+        rows
+          .map(
+            (row) =>
+              `${row.id}  ${row.state.padEnd(8)}  ${row.profile}  ${row.names.join(',')}  ${row.usesLeft}/${row.uses} left  until ${row.expiresAt}${row.label === null ? '' : `  label ${row.label}`}`,
+          )
+          .join('\n') + '\n',
+      );
     });
 
 const tokenRevokeCommand: CommandFactory = (output: Output) =>
@@ -86,7 +105,9 @@ const tokenRevokeCommand: CommandFactory = (output: Output) =>
     .argument('<id>', 'the token id (from `token list`)')
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
     .action(async (id: string, options: { readonly dir?: string }) => {
-      const token = await withDataDir(options, (dataDir) => revokeEnrollmentToken(id, { store: dataDir.store, now: cliClock(), actor: cliActor() }));
+      const token = await withDataDir(options, (dataDir) =>
+        revokeEnrollmentToken(id, { store: dataDir.store, now: cliClock(), actor: cliActor() }),
+      );
       output.out(`Revoked token ${token.id} (${token.usesLeft} of ${token.uses} uses were left).\n`);
     });
 

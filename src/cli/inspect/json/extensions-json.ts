@@ -31,7 +31,10 @@ export function extensionsJson(views: ExtensionViews, extensions: readonly Exten
     spiffeId: views.spiffeId ?? null,
     keyUsage: views.keyUsage ?? null,
     extKeyUsage: views.extKeyUsage?.map((oid) => ({ oid, name: extendedKeyUsageName(oid) ?? null })) ?? null,
-    basicConstraints: views.basicConstraints === undefined ? null : { isCa: views.basicConstraints.isCa, pathLenConstraint: views.basicConstraints.pathLenConstraint ?? null },
+    basicConstraints:
+      views.basicConstraints === undefined
+        ? null
+        : { isCa: views.basicConstraints.isCa, pathLenConstraint: views.basicConstraints.pathLenConstraint ?? null },
     subjectKeyIdentifier: hex(views.subjectKeyIdentifier),
     authorityKeyIdentifier:
       aki === undefined
@@ -50,7 +53,11 @@ export function extensionsJson(views: ExtensionViews, extensions: readonly Exten
     ocspUrls: views.ocspUrls,
     caIssuersUrls: views.caIssuersUrls,
     certificatePolicies:
-      views.certificatePolicies?.map((policy) => ({ policyId: policy.policyId, cpsUris: policy.cpsUris ?? [], userNotice: policy.userNotice ?? null })) ?? null,
+      views.certificatePolicies?.map((policy) => ({
+        policyId: policy.policyId,
+        cpsUris: policy.cpsUris ?? [],
+        userNotice: policy.userNotice ?? null,
+      })) ?? null,
     policyMappings: views.policyMappings ?? null,
     policyConstraints:
       views.policyConstraints === undefined
@@ -63,7 +70,10 @@ export function extensionsJson(views: ExtensionViews, extensions: readonly Exten
     nameConstraints:
       views.nameConstraints === undefined
         ? null
-        : { permitted: views.nameConstraints.permitted.map(generalNameJson), excluded: views.nameConstraints.excluded.map(generalNameJson) },
+        : {
+            permitted: views.nameConstraints.permitted.map(generalNameJson),
+            excluded: views.nameConstraints.excluded.map(generalNameJson),
+          },
     issuerAltNames: views.issuerAltNames.map(generalNameJson),
     isOcspNoCheck: views.isOcspNoCheck,
     extensions: extensions.map((extension) => ({

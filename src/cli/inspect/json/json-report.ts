@@ -2,7 +2,14 @@ import { describeKey } from '../../../keys/index.js';
 import type { KeyInfo } from '../../../keys/index.js';
 import { formatName } from '../../../x509/index.js';
 import type { PublicKeyInfo } from '../../../x509/index.js';
-import type { InspectedCertificate, InspectedCsr, InspectedObject, InspectedPrivateKey, InspectedPublicKey, ObjectSource } from '../inspected-object.js';
+import type {
+  InspectedCertificate,
+  InspectedCsr,
+  InspectedObject,
+  InspectedPrivateKey,
+  InspectedPublicKey,
+  ObjectSource,
+} from '../inspected-object.js';
 import type { SignatureCheck } from '../signature-check.js';
 import { validityAt } from '../validity-status.js';
 import { extensionsJson } from './extensions-json.js';
@@ -12,7 +19,9 @@ function sourceJson(source: ObjectSource): Record<string, unknown> {
 }
 
 function checkJson(check: SignatureCheck): Record<string, unknown> {
-  return check.result === 'unverifiable' ? { result: check.result, code: check.code, reason: check.reason } : { result: check.result, code: null, reason: null };
+  return check.result === 'unverifiable'
+    ? { result: check.result, code: check.code, reason: check.reason }
+    : { result: check.result, code: null, reason: null };
 }
 
 function publicKeyInfoJson(publicKey: PublicKeyInfo): Record<string, unknown> {
@@ -26,7 +35,13 @@ function publicKeyInfoJson(publicKey: PublicKeyInfo): Record<string, unknown> {
 }
 
 function keyInfoJson(key: KeyInfo | undefined): Record<string, unknown> {
-  return { type: key?.type ?? null, curve: key?.curve ?? null, bits: key?.bits ?? null, summary: key?.summary ?? null, spkiSha256: key?.spkiSha256 ?? null };
+  return {
+    type: key?.type ?? null,
+    curve: key?.curve ?? null,
+    bits: key?.bits ?? null,
+    summary: key?.summary ?? null,
+    spkiSha256: key?.spkiSha256 ?? null,
+  };
 }
 
 function certificateJson(object: InspectedCertificate, now: Date): Record<string, unknown> {
@@ -48,7 +63,8 @@ function certificateJson(object: InspectedCertificate, now: Date): Record<string
     signatureAlgorithmOid: c.signatureAlgorithmOid,
     ...extensionsJson(c, c.extensions),
     fingerprintSha256: c.fingerprintSha256,
-    issuerSignature: issuerSignature === undefined ? null : { checkedAgainst: issuerSignature.checkedAgainst, ...checkJson(issuerSignature.check) },
+    issuerSignature:
+      issuerSignature === undefined ? null : { checkedAgainst: issuerSignature.checkedAgainst, ...checkJson(issuerSignature.check) },
   };
 }
 
@@ -78,7 +94,12 @@ function privateKeyJson(object: InspectedPrivateKey): Record<string, unknown> {
     encryption:
       scheme === undefined
         ? null
-        : { scheme: scheme.scheme, keyDerivation: scheme.keyDerivation ?? null, iterations: scheme.iterations ?? null, cipher: scheme.cipher ?? null },
+        : {
+            scheme: scheme.scheme,
+            keyDerivation: scheme.keyDerivation ?? null,
+            iterations: scheme.iterations ?? null,
+            cipher: scheme.cipher ?? null,
+          },
     ...keyInfoJson(object.key),
     isSupported: object.key === undefined ? null : object.unsupportedReason === undefined,
     unsupportedReason: object.unsupportedReason ?? null,
@@ -114,9 +135,11 @@ function objectJson(object: InspectedObject, now: Date): Record<string, unknown>
  * and Csr; every field is always present (null when absent); dates are ISO 8601, bytes lowercase hex.
  */
 export function jsonReport(objects: readonly InspectedObject[], now: Date): string {
-  return JSON.stringify(
-    objects.map((object) => objectJson(object, now)),
-    null,
-    2,
-  ) + '\n';
+  return (
+    JSON.stringify(
+      objects.map((object) => objectJson(object, now)),
+      null,
+      2,
+    ) + '\n'
+  );
 }

@@ -16,14 +16,20 @@ export function certificateFields(object: InspectedCertificate, position: number
   const fields: Field[] = [
     { label: 'Subject', value: formatName(certificate.subject) || '(empty)' },
     { label: 'Issuer', value: formatName(certificate.issuer) || '(empty)' },
-    { label: 'Serial', value: colonHex(certificate.serialNumber) + (certificate.hasConformingSerialNumber ? '' : ' (not RFC 5280 conforming)') },
+    {
+      label: 'Serial',
+      value: colonHex(certificate.serialNumber) + (certificate.hasConformingSerialNumber ? '' : ' (not RFC 5280 conforming)'),
+    },
     { label: 'Not before', value: formatDate(certificate.notBefore) },
     { label: 'Not after', value: formatDate(certificate.notAfter) },
     { label: 'Validity', value: validityAt(certificate.notBefore, certificate.notAfter, now).text },
     { label: 'Public key', value: publicKeyText(certificate.publicKey) },
   ];
   if (keyObject !== undefined) fields.push({ label: 'SPKI SHA-256', value: describeKey(keyObject).spkiSha256 });
-  fields.push({ label: 'Signature', value: certificate.signatureAlgorithm?.name ?? `${certificate.signatureAlgorithmOid} (not supported by Symbolon)` });
+  fields.push({
+    label: 'Signature',
+    value: certificate.signatureAlgorithm?.name ?? `${certificate.signatureAlgorithmOid} (not supported by Symbolon)`,
+  });
   if (certificate.version !== 3) fields.push({ label: 'Version', value: `v${certificate.version}` });
   fields.push(...extensionFields(certificate, certificate.extensions));
   fields.push({ label: 'SHA-256 fingerprint', value: certificate.fingerprintSha256 });

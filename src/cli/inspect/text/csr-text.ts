@@ -17,9 +17,15 @@ export function csrFields(object: InspectedCsr): Field[] {
     { label: 'Public key', value: publicKeyText(csr.publicKey) },
   ];
   if (keyObject !== undefined) fields.push({ label: 'SPKI SHA-256', value: describeKey(keyObject).spkiSha256 });
-  fields.push({ label: 'Signature', value: `${csr.signatureAlgorithm?.name ?? csr.signatureAlgorithmOid}, ${signatureCheckText(signatureCheck)}` });
+  fields.push({
+    label: 'Signature',
+    value: `${csr.signatureAlgorithm?.name ?? csr.signatureAlgorithmOid}, ${signatureCheckText(signatureCheck)}`,
+  });
   fields.push(...extensionFields(csr, csr.extensions));
   if (csr.challengePassword !== undefined) fields.push({ label: 'Challenge password', value: 'present (not shown)' });
-  fields.push({ label: 'Other attributes', value: csr.attributes.filter((attribute) => !SHOWN_ATTRIBUTES.has(attribute.oid)).map((attribute) => attribute.oid) });
+  fields.push({
+    label: 'Other attributes',
+    value: csr.attributes.filter((attribute) => !SHOWN_ATTRIBUTES.has(attribute.oid)).map((attribute) => attribute.oid),
+  });
   return fields;
 }

@@ -21,7 +21,8 @@ function labelFor(extensions: readonly Extension[], oid: string, label: string):
 
 /** Without the `TYPE:` prefix formatGeneralName puts on a name, for lines already grouped by type. */
 function bareName(name: GeneralName): string {
-  if (name.type === 'dns' || name.type === 'ip' || name.type === 'uri' || name.type === 'email' || name.type === 'registeredId') return name.value;
+  if (name.type === 'dns' || name.type === 'ip' || name.type === 'uri' || name.type === 'email' || name.type === 'registeredId')
+    return name.value;
   return formatGeneralName(name).replace(/^DirName:/, '');
 }
 
@@ -72,7 +73,10 @@ function policiesText(views: ExtensionViews): string[] {
 function nameConstraintsText(views: ExtensionViews): string[] {
   const value = views.nameConstraints;
   if (value === undefined) return [];
-  return [...value.permitted.map((name) => `permitted ${formatGeneralName(name)}`), ...value.excluded.map((name) => `excluded ${formatGeneralName(name)}`)];
+  return [
+    ...value.permitted.map((name) => `permitted ${formatGeneralName(name)}`),
+    ...value.excluded.map((name) => `excluded ${formatGeneralName(name)}`),
+  ];
 }
 
 function policyControlText(views: ExtensionViews): string[] {
@@ -108,13 +112,16 @@ export function extensionFields(views: ExtensionViews, extensions: readonly Exte
   }
   const basicConstraints = basicConstraintsText(views);
   if (basicConstraints !== undefined) fields.push({ label: label(OID.basicConstraints, 'Basic constraints'), value: basicConstraints });
-  if (views.subjectKeyIdentifier !== undefined) fields.push({ label: label(OID.subjectKeyIdentifier, 'Subject key ID'), value: colonHex(views.subjectKeyIdentifier) });
+  if (views.subjectKeyIdentifier !== undefined)
+    fields.push({ label: label(OID.subjectKeyIdentifier, 'Subject key ID'), value: colonHex(views.subjectKeyIdentifier) });
   fields.push({ label: label(OID.authorityKeyIdentifier, 'Authority key ID'), value: authorityKeyIdText(views) });
   fields.push({ label: label(OID.crlDistributionPoints, 'CRL distribution points'), value: distributionPointsText(views) });
   fields.push({ label: 'OCSP', value: views.ocspUrls });
   fields.push({ label: 'CA issuers', value: views.caIssuersUrls });
   fields.push({ label: label(OID.certificatePolicies, 'Policies'), value: policiesText(views) });
-  const policyControl = [OID.policyMappings, OID.policyConstraints, OID.inhibitAnyPolicy].find((oid) => extensions.some((e) => e.oid === oid && e.critical));
+  const policyControl = [OID.policyMappings, OID.policyConstraints, OID.inhibitAnyPolicy].find((oid) =>
+    extensions.some((e) => e.oid === oid && e.critical),
+  );
   fields.push({ label: policyControl === undefined ? 'Policy controls' : 'Policy controls (critical)', value: policyControlText(views) });
   fields.push({ label: label(OID.nameConstraints, 'Name constraints'), value: nameConstraintsText(views) });
   fields.push({ label: label(OID.issuerAltName, 'Issuer alt names'), value: groupedNames(views.issuerAltNames) });

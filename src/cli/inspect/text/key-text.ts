@@ -5,7 +5,12 @@ import type { Field } from '../../field-list.js';
 
 function encryptionText(scheme: EncryptionScheme | undefined): string {
   if (scheme === undefined) return 'yes';
-  const parts = [scheme.scheme, scheme.keyDerivation, scheme.iterations === undefined ? undefined : `${scheme.iterations} iterations`, scheme.cipher];
+  const parts = [
+    scheme.scheme,
+    scheme.keyDerivation,
+    scheme.iterations === undefined ? undefined : `${scheme.iterations} iterations`,
+    scheme.cipher,
+  ];
   return `yes (${parts.filter((part) => part !== undefined).join(', ')})`;
 }
 

@@ -5,7 +5,14 @@ import { revokeCertificate } from '../../../../src/ca/index.js';
 import { decodeDer } from '../../../../src/asn1/index.js';
 import { generateKeyPair } from '../../../../src/keys/index.js';
 import { createSigner } from '../../../../src/keys/signer.js';
-import { buildCertificate, buildSelfSignedCertificate, parseName, parsePublicKeyInfo, randomSerialNumber, toPem } from '../../../../src/x509/index.js';
+import {
+  buildCertificate,
+  buildSelfSignedCertificate,
+  parseName,
+  parsePublicKeyInfo,
+  randomSerialNumber,
+  toPem,
+} from '../../../../src/x509/index.js';
 import type { ExtendedKeyUsage, GeneralName } from '../../../../src/x509/index.js';
 import { makeTempDir, makeTemplateCa } from '../../../ca/support.js';
 import { startHarness } from '../../../support/revocation-harness.js';
@@ -44,7 +51,10 @@ export interface E2eEnv {
   readonly inProcessFeed: { readonly feed: Harness['services']['feed']; readonly issuerKeyId: (issuerId: string) => string | undefined };
   issue(name: string, options?: IssueClientOptions): Promise<CertificateFiles>;
   /** A certificate signed by the real intermediate with dates and usages the CA would refuse to issue. */
-  forge(name: string, options: { readonly notBefore: Date; readonly notAfter: Date; readonly extKeyUsage?: readonly ExtendedKeyUsage[] }): Promise<CertificateFiles>;
+  forge(
+    name: string,
+    options: { readonly notBefore: Date; readonly notAfter: Date; readonly extKeyUsage?: readonly ExtendedKeyUsage[] },
+  ): Promise<CertificateFiles>;
   /** A client certificate from a self-signed CA the gateway does not trust. */
   foreign(name: string): Promise<CertificateFiles>;
   revoke(files: CertificateFiles): Promise<void>;
@@ -90,7 +100,13 @@ export async function startE2eEnv(prefix: string): Promise<E2eEnv> {
     return { ...files, serial: issued.record.serial };
   };
 
-  const server = await issue('localhost', { profile: 'gateway', sans: [{ type: 'dns', value: 'localhost' }, { type: 'ip', value: '127.0.0.1' }] });
+  const server = await issue('localhost', {
+    profile: 'gateway',
+    sans: [
+      { type: 'dns', value: 'localhost' },
+      { type: 'ip', value: '127.0.0.1' },
+    ],
+  });
 
   return {
     dir: h.dir,
@@ -123,7 +139,14 @@ export async function startE2eEnv(prefix: string): Promise<E2eEnv> {
       const caSigner = createSigner(caKeys.privateKey);
       const now = Date.now();
       const caDer = await buildSelfSignedCertificate(
-        { serialNumber: randomSerialNumber(randomBytes), subject: parseName('CN=Foreign Root,O=Elsewhere'), notBefore: new Date(now - DAY_MS), notAfter: new Date(now + 30 * DAY_MS), basicConstraints: { isCa: true }, keyUsage: ['keyCertSign', 'cRLSign'] },
+        {
+          serialNumber: randomSerialNumber(randomBytes),
+          subject: parseName('CN=Foreign Root,O=Elsewhere'),
+          notBefore: new Date(now - DAY_MS),
+          notAfter: new Date(now + 30 * DAY_MS),
+          basicConstraints: { isCa: true },
+          keyUsage: ['keyCertSign', 'cRLSign'],
+        },
         caSigner,
       );
       const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -143,7 +166,10 @@ export async function startE2eEnv(prefix: string): Promise<E2eEnv> {
       return write(name, der, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), [caDer]);
     },
     async revoke(files) {
-      await revokeCertificate(h.services.store, { issuerId: intermediate.id, serial: files.serial }, 'keyCompromise', { actor: 'test', now: new Date() });
+      await revokeCertificate(h.services.store, { issuerId: intermediate.id, serial: files.serial }, 'keyCompromise', {
+        actor: 'test',
+        now: new Date(),
+      });
     },
     async close() {
       try {

@@ -78,7 +78,10 @@ export function startCli(args: readonly string[]): GatewayProcess {
 }
 
 /** Runs `symbolon` to completion (with a deadline). */
-export async function runCli(args: readonly string[], timeoutMs = 30_000): Promise<{ code: number | string | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: readonly string[],
+  timeoutMs = 30_000,
+): Promise<{ code: number | string | null; stdout: string; stderr: string }> {
   const cli = startCli(args);
   const timer = setTimeout(() => cli.kill(), timeoutMs);
   const code = await cli.exited();

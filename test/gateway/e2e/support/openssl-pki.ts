@@ -31,7 +31,23 @@ function signed(dir: string, issuer: string, name: string, subject: string, exte
   newKey(dir, name);
   openssl(dir, ['req', '-new', '-key', `${name}.key`, '-subj', subject, '-out', `${name}.csr`]);
   writeFileSync(join(dir, `${name}.ext`), extensions.join('\n') + '\n');
-  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', `${issuer}.pem`, '-CAkey', `${issuer}.key`, '-CAcreateserial', '-days', '10', '-extfile', `${name}.ext`, '-out', `${name}.pem`]);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${issuer}.pem`,
+    '-CAkey',
+    `${issuer}.key`,
+    '-CAcreateserial',
+    '-days',
+    '10',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.pem`,
+  ]);
 }
 
 function caOf(dir: string, name: string, chain: readonly string[]): OpensslCa {
@@ -46,7 +62,11 @@ function caOf(dir: string, name: string, chain: readonly string[]): OpensslCa {
       return { cert: join(dir, `${leaf}.pem`), key: join(dir, `${leaf}.key`), chain: chainFile, serial: '', fingerprint: '' };
     },
     subordinate(sub, extensions) {
-      signed(dir, name, sub, `/CN=${sub}`, ['basicConstraints=critical,CA:TRUE,pathlen:0', 'keyUsage=critical,keyCertSign,cRLSign', ...extensions]);
+      signed(dir, name, sub, `/CN=${sub}`, [
+        'basicConstraints=critical,CA:TRUE,pathlen:0',
+        'keyUsage=critical,keyCertSign,cRLSign',
+        ...extensions,
+      ]);
       return caOf(dir, sub, [join(dir, `${sub}.pem`), ...chain]);
     },
   };
@@ -55,6 +75,22 @@ function caOf(dir: string, name: string, chain: readonly string[]): OpensslCa {
 /** A self-signed P-256 root named `name`, its files in `dir`. */
 export function opensslRoot(dir: string, name: string): OpensslCa {
   newKey(dir, name);
-  openssl(dir, ['req', '-x509', '-new', '-key', `${name}.key`, '-subj', `/CN=${name}`, '-days', '30', '-out', `${name}.pem`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    `${name}.key`,
+    '-subj',
+    `/CN=${name}`,
+    '-days',
+    '30',
+    '-out',
+    `${name}.pem`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   return caOf(dir, name, []);
 }

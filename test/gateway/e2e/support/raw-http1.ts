@@ -38,7 +38,15 @@ export interface ParseOptions {
   readonly isClosed?: boolean;
 }
 
-function makeResponse(version: string, status: number, reason: string, headers: [string, string][], body: Buffer, isChunked: boolean, isCloseDelimited: boolean): RawResponse {
+function makeResponse(
+  version: string,
+  status: number,
+  reason: string,
+  headers: [string, string][],
+  body: Buffer,
+  isChunked: boolean,
+  isCloseDelimited: boolean,
+): RawResponse {
   return {
     status,
     reason,
@@ -56,7 +64,10 @@ function makeResponse(version: string, status: number, reason: string, headers: 
 type Step = { kind: 'incomplete' } | { kind: 'error'; message: string } | { kind: 'ok'; response: RawResponse; used: number };
 
 /** Decodes a chunked body from `start`: the data and where the message ends (after the trailer section), or incomplete/error. */
-function readChunked(buffer: Buffer, start: number): { kind: 'incomplete' } | { kind: 'error'; message: string } | { kind: 'ok'; body: Buffer; end: number } {
+function readChunked(
+  buffer: Buffer,
+  start: number,
+): { kind: 'incomplete' } | { kind: 'error'; message: string } | { kind: 'ok'; body: Buffer; end: number } {
   const parts: Buffer[] = [];
   let position = start;
   for (;;) {
@@ -78,14 +89,18 @@ function readChunked(buffer: Buffer, start: number): { kind: 'incomplete' } | { 
     }
     if (buffer.length < position + size + 2) return { kind: 'incomplete' };
     parts.push(buffer.subarray(position, position + size));
-    if (buffer[position + size] !== 0x0d || buffer[position + size + 1] !== 0x0a) return { kind: 'error', message: 'chunk data not followed by CRLF' };
+    if (buffer[position + size] !== 0x0d || buffer[position + size + 1] !== 0x0a)
+      return { kind: 'error', message: 'chunk data not followed by CRLF' };
     position += size + 2;
   }
 }
 
 function readOne(buffer: Buffer, method: string, isClosed: boolean): Step {
   const headEnd = buffer.indexOf('\r\n\r\n', 0, 'latin1');
-  if (headEnd < 0) return buffer.length > 0 && !/^H(T(T(P(\/)?)?)?)?/.test(buffer.toString('latin1', 0, Math.min(5, buffer.length))) ? { kind: 'error', message: 'not a status line' } : { kind: 'incomplete' };
+  if (headEnd < 0)
+    return buffer.length > 0 && !/^H(T(T(P(\/)?)?)?)?/.test(buffer.toString('latin1', 0, Math.min(5, buffer.length)))
+      ? { kind: 'error', message: 'not a status line' }
+      : { kind: 'incomplete' };
   const lines = buffer.toString('latin1', 0, headEnd).split('\r\n');
   const match = /^(HTTP\/\d\.\d) (\d{3})(?: (.*))?$/.exec(lines[0]!);
   if (match === null) return { kind: 'error', message: `bad status line ${JSON.stringify(lines[0])}` };
@@ -98,7 +113,11 @@ function readOne(buffer: Buffer, method: string, isClosed: boolean): Step {
   }
   const bodyStart = headEnd + 4;
   const find = (name: string): string | undefined => headers.find(([key]) => key.toLowerCase() === name)?.[1];
-  const make = (body: Buffer, used: number, isChunked = false, isCloseDelimited = false): Step => ({ kind: 'ok', response: makeResponse(match[1]!, status, match[3] ?? '', headers, body, isChunked, isCloseDelimited), used });
+  const make = (body: Buffer, used: number, isChunked = false, isCloseDelimited = false): Step => ({
+    kind: 'ok',
+    response: makeResponse(match[1]!, status, match[3] ?? '', headers, body, isChunked, isCloseDelimited),
+    used,
+  });
   if (status < 200 || status === 204 || status === 304 || method === 'HEAD') return make(Buffer.alloc(0), bodyStart);
   const te = find('transfer-encoding');
   if (te !== undefined) {
@@ -230,7 +249,8 @@ export function rawConnect(env: E2eEnv, port: number, options: RawConnectOptions
           return parseResponses(received(), { ...parseOptions, isClosed: closed });
         },
         async waitForResponses(count, timeoutMs, parseOptions = {}) {
-          const finals = (): number => parseResponses(received(), { ...parseOptions, isClosed: closed }).responses.filter((response) => response.status >= 200).length;
+          const finals = (): number =>
+            parseResponses(received(), { ...parseOptions, isClosed: closed }).responses.filter((response) => response.status >= 200).length;
           await waitUntil(() => finals() >= count, timeoutMs);
           return parseResponses(received(), { ...parseOptions, isClosed: closed });
         },
@@ -268,7 +288,18 @@ export interface RawExchange {
  * Connects, writes `bytes` in one write, and reads until `expected` final responses and the
  * server's close (when `expectClose`), or `timeoutMs`. The socket is always destroyed.
  */
-export async function rawExchange(env: E2eEnv, port: number, client: CertificateFiles | undefined, bytes: string | Buffer, options: { readonly expected?: number; readonly expectClose?: boolean; readonly timeoutMs?: number; readonly methods?: readonly string[] } = {}): Promise<RawExchange> {
+export async function rawExchange(
+  env: E2eEnv,
+  port: number,
+  client: CertificateFiles | undefined,
+  bytes: string | Buffer,
+  options: {
+    readonly expected?: number;
+    readonly expectClose?: boolean;
+    readonly timeoutMs?: number;
+    readonly methods?: readonly string[];
+  } = {},
+): Promise<RawExchange> {
   const connection = await rawConnect(env, port, client === undefined ? {} : { client });
   const started = performance.now();
   try {

@@ -26,7 +26,9 @@ export interface RawUpstream {
  * previous head only when `onHead` returns `consumed` (bytes of body to skip), else the rest of
  * the connection's bytes are left alone.
  */
-export async function startRawUpstream(onHead: (socket: Socket, head: string, connection: RawUpstreamConnection) => void | { readonly skip: number }): Promise<RawUpstream> {
+export async function startRawUpstream(
+  onHead: (socket: Socket, head: string, connection: RawUpstreamConnection) => void | { readonly skip: number },
+): Promise<RawUpstream> {
   const connections: RawUpstreamConnection[] = [];
   const heads: { connection: number; head: string }[] = [];
   const server = createServer((socket) => {

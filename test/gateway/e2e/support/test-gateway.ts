@@ -21,7 +21,9 @@ export interface ConfigParts {
  */
 export function configInput(env: E2eEnv, parts: ConfigParts): Record<string, unknown> {
   return {
-    listeners: [{ address: '127.0.0.1', port: 0, certFile: env.server.chain, keyFile: env.server.key, ocspStapling: false, ...parts.listener }],
+    listeners: [
+      { address: '127.0.0.1', port: 0, certFile: env.server.chain, keyFile: env.server.key, ocspStapling: false, ...parts.listener },
+    ],
     trustBundles: [{ name: 'symbolon', caFile: env.rootPem, revocation: parts.revocation ?? { kind: 'feed' }, failurePolicy: 'hard-fail' }],
     routes: parts.routes,
     ...(parts.limits === undefined ? {} : { limits: parts.limits }),
@@ -46,7 +48,13 @@ export interface TestGateway {
 /** Starts a gateway in process with the env's in-process feed. */
 export async function startTestGateway(env: E2eEnv, config: GatewayConfig, extra: Partial<GatewayOptions> = {}): Promise<TestGateway> {
   const errors: unknown[] = [];
-  const gateway = await startGateway({ config, baseDir: env.dir, inProcessFeed: env.inProcessFeed, onError: (error) => errors.push(error), ...extra });
+  const gateway = await startGateway({
+    config,
+    baseDir: env.dir,
+    inProcessFeed: env.inProcessFeed,
+    onError: (error) => errors.push(error),
+    ...extra,
+  });
   return {
     gateway,
     port: gateway.listeners[0]!.port,

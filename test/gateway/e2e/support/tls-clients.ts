@@ -16,7 +16,12 @@ export interface HttpAnswer {
 }
 
 /** Runs a command, writes `input` to its standard input (kept open: the server ends the exchange), and collects its output. */
-export function runWithInput(command: string, args: readonly string[], input: string | undefined, timeoutMs = 15_000): Promise<{ code: number | null; stdout: string; output: string }> {
+export function runWithInput(
+  command: string,
+  args: readonly string[],
+  input: string | undefined,
+  timeoutMs = 15_000,
+): Promise<{ code: number | null; stdout: string; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -50,8 +55,20 @@ const MARK = '\n@@curl@@';
 /** curl against the gateway on 127.0.0.1 (as `localhost`, which the server certificate names). */
 export async function curl(env: E2eEnv, port: number, path: string, options: CurlOptions = {}): Promise<HttpAnswer> {
   const host = options.host ?? 'localhost';
-  const args = ['-sS', '--max-time', '15', '--resolve', `${host}:${port}:127.0.0.1`, '--cacert', env.rootPem, options.http2 === true ? '--http2' : '--http1.1', '-w', `${MARK}%{http_code} %{http_version} %{content_type}`];
-  if (options.client !== undefined) args.push('--cert', options.isLeafOnly === true ? options.client.cert : options.client.chain, '--key', options.client.key);
+  const args = [
+    '-sS',
+    '--max-time',
+    '15',
+    '--resolve',
+    `${host}:${port}:127.0.0.1`,
+    '--cacert',
+    env.rootPem,
+    options.http2 === true ? '--http2' : '--http1.1',
+    '-w',
+    `${MARK}%{http_code} %{http_version} %{content_type}`,
+  ];
+  if (options.client !== undefined)
+    args.push('--cert', options.isLeafOnly === true ? options.client.cert : options.client.chain, '--key', options.client.key);
   for (const header of options.headers ?? []) args.push('-H', header);
   args.push(...(options.extra ?? []), `https://${host}:${port}${path}`);
   const result = await runWithInput('curl', args, undefined, 20_000);
@@ -62,8 +79,25 @@ export async function curl(env: E2eEnv, port: number, path: string, options: Cur
 }
 
 /** curl that is expected to fail at the connection: the exit code and message. */
-export async function curlFailure(env: E2eEnv, port: number, client: CertificateFiles | undefined): Promise<{ code: number | null; output: string }> {
-  const args = ['-sS', '--max-time', '5', '--resolve', `localhost:${port}:127.0.0.1`, '--cacert', env.rootPem, '--http1.1', '-o', '/dev/null', '-w', '%{http_code}'];
+export async function curlFailure(
+  env: E2eEnv,
+  port: number,
+  client: CertificateFiles | undefined,
+): Promise<{ code: number | null; output: string }> {
+  const args = [
+    '-sS',
+    '--max-time',
+    '5',
+    '--resolve',
+    `localhost:${port}:127.0.0.1`,
+    '--cacert',
+    env.rootPem,
+    '--http1.1',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code}',
+  ];
   if (client !== undefined) args.push('--cert', client.chain, '--key', client.key);
   args.push(`https://localhost:${port}/`);
   return runWithInput('curl', args, undefined, 10_000);
@@ -96,7 +130,12 @@ export interface KeptAliveAnswer {
 }
 
 /** node:https with keep-alive and the client certificate: one agent, requests on its connections. */
-export function keepAliveClient(env: E2eEnv, port: number, client: CertificateFiles | undefined, maxSockets = 1): { readonly agent: Agent; get(path: string, headers?: Record<string, string>): Promise<KeptAliveAnswer>; close(): void } {
+export function keepAliveClient(
+  env: E2eEnv,
+  port: number,
+  client: CertificateFiles | undefined,
+  maxSockets = 1,
+): { readonly agent: Agent; get(path: string, headers?: Record<string, string>): Promise<KeptAliveAnswer>; close(): void } {
   const agent = new Agent({
     keepAlive: true,
     maxSockets,
@@ -108,16 +147,19 @@ export function keepAliveClient(env: E2eEnv, port: number, client: CertificateFi
     agent,
     get(path, headers = {}) {
       return new Promise((resolve, reject) => {
-        const req = httpsRequest({ host: '127.0.0.1', port, path, agent, headers: { host: 'localhost', ...headers }, timeout: 10_000 }, (res) => {
-          // Taken now: once the response ends the agent takes the socket back and res.socket is cleared.
-          const socket = res.socket;
-          assert.ok(socket !== null && socket !== undefined, 'a response has a socket');
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (body += chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, socket }));
-          res.on('error', reject);
-        });
+        const req = httpsRequest(
+          { host: '127.0.0.1', port, path, agent, headers: { host: 'localhost', ...headers }, timeout: 10_000 },
+          (res) => {
+            // Taken now: once the response ends the agent takes the socket back and res.socket is cleared.
+            const socket = res.socket;
+            assert.ok(socket !== null && socket !== undefined, 'a response has a socket');
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (body += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, socket }));
+            res.on('error', reject);
+          },
+        );
         req.on('timeout', () => req.destroy(new Error('request timed out')));
         req.on('error', reject);
         req.end();
