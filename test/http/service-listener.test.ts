@@ -1,42 +1,19 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { connect } from 'node:tls';
 import { createServiceListener, hostPort } from '../../src/http/index.js';
 import type { ServiceListener, ServiceTls } from '../../src/http/index.js';
 import { makeTempDir } from '../ca/support.js';
-import { runTool } from '../support/revocation-harness.js';
+import { selfSignedServer } from '../support/self-signed-server.js';
 
 const temp = makeTempDir('symbolon-service-listener-');
 let first: ServiceTls;
 let second: ServiceTls;
 
 async function selfSigned(name: string): Promise<ServiceTls> {
-  const key = join(temp.path, `${name}.key`);
-  const cert = join(temp.path, `${name}.crt`);
-  const made = await runTool('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-subj',
-    `/CN=${name}`,
-    '-days',
-    '1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  ]);
-  assert.equal(made.code, 0, made.output);
-  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8'), ca: [readFileSync(cert, 'utf8')] };
+  const made = await selfSignedServer(temp.path, name);
+  return { ...made, ca: [made.cert] };
 }
 
 before(async () => {

@@ -11,7 +11,8 @@ import type { FeedRevocationSourceOptions, RevocationAnswer, RevocationSource } 
 import { makeTemplateCa, makeTempDir } from '../../ca/support.js';
 import { startHarness } from '../../support/revocation-harness.js';
 import type { Harness } from '../../support/revocation-harness.js';
-import { eventually, gatewayIdentity, issueLeaf, revoke, selfSignedServer, startFeedServer } from './feed-support.js';
+import { selfSignedServer } from '../../support/self-signed-server.js';
+import { eventually, gatewayIdentity, issueLeaf, revoke, startFeedServer } from './feed-support.js';
 import type { Leaf } from './feed-support.js';
 
 const temp = makeTempDir('symbolon-gw-feed-');

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { revokeCertificate } from '../../../src/ca/index.js';
 import { checkGatewayAccess, createFeedRoute, FEED_PATH } from '../../../src/services/index.js';
 import { createServiceListener, hostPort } from '../../../src/http/index.js';
 import { parseCertificate } from '../../../src/x509/index.js';
 import type { Certificate } from '../../../src/x509/index.js';
-import { runTool } from '../../support/revocation-harness.js';
 import type { Harness } from '../../support/revocation-harness.js';
 
 /** A certificate of the harness CA as the gateway sees it, with its issuer. */
@@ -22,33 +20,6 @@ export async function issueLeaf(h: Harness, name: string): Promise<Leaf> {
 
 export async function revoke(h: Harness, leaf: Leaf, reason: 'keyCompromise' | 'superseded' = 'keyCompromise'): Promise<void> {
   await revokeCertificate(h.services.store, { issuerId: h.ca.issuer.id, serial: leaf.serial }, reason, { actor: 'test', now: new Date() });
-}
-
-/** A self-signed server certificate for 127.0.0.1, made by OpenSSL. */
-export async function selfSignedServer(dir: string, name: string): Promise<{ key: string; cert: string }> {
-  const key = join(dir, `${name}.key`);
-  const cert = join(dir, `${name}.crt`);
-  const made = await runTool('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-subj',
-    `/CN=${name}`,
-    '-days',
-    '1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  ]);
-  if (made.code !== 0) throw new Error(made.output);
-  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
 }
 
 /** The gateway's client identity for the feed: a `gateway` profile certificate of the harness CA. */
