@@ -185,6 +185,30 @@ export async function migratePostgresStore(url: string): Promise<MigrationOutcom
 }
 
 /** What a write runs with: its connection, inside the batch's transaction, and the chain's head. */
+/** audit_log's columns, in the order `auditLogValues` gives their values: every insert of an entry names them from here. */
+const AUDIT_LOG_COLUMNS = 'sequence, at, actor, action, target, payload, payload_hash, record_hash, previous_hash, entry_hash';
+
+function auditLogValues(entry: AuditEntry): unknown[] {
+  return [
+    entry.sequence,
+    entry.at,
+    entry.actor,
+    entry.action,
+    entry.target,
+    entry.payload,
+    entry.payloadHash,
+    entry.recordHash,
+    entry.previousHash,
+    entry.entryHash,
+  ];
+}
+
+/** The same values for several entries, one array per column (for `unnest`). */
+function auditLogColumns(entries: readonly AuditEntry[]): unknown[][] {
+  const rows = entries.map(auditLogValues);
+  return AUDIT_LOG_COLUMNS.split(', ').map((_, index) => rows.map((values) => values[index]));
+}
+
 interface WriteContext {
   readonly client: PoolClient;
   /** The entry that follows the head for this draft; the head does not move until `advance`. */
@@ -297,20 +321,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         async appendAudit(draft, recordHash) {
           const entry = sealAuditEntry(draft, head, recordHash);
           await client.query(
-            `INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, record_hash, previous_hash, entry_hash)
+            `INSERT INTO audit_log (${AUDIT_LOG_COLUMNS})
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-            [
-              entry.sequence,
-              entry.at,
-              entry.actor,
-              entry.action,
-              entry.target,
-              entry.payload,
-              entry.payloadHash,
-              entry.recordHash,
-              entry.previousHash,
-              entry.entryHash,
-            ],
+            auditLogValues(entry),
           );
           head = { sequence: entry.sequence, entryHash: entry.entryHash };
           return entry;
@@ -436,7 +449,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
          ON CONFLICT ON CONSTRAINT certificates_issuer_serial DO NOTHING
          RETURNING 1
        ), audit AS (
-         INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, record_hash, previous_hash, entry_hash)
+         INSERT INTO audit_log (${AUDIT_LOG_COLUMNS})
          SELECT $13, $14, $15, $16, $17, $18, $19, $20, $21, $22 FROM inserted
        )
        SELECT (SELECT COUNT(*)::int FROM inserted) AS inserted,
@@ -455,16 +468,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         certificate.issuedAt.getTime(),
         renewal?.issuerId ?? null,
         renewal?.serial ?? null,
-        entry.sequence,
-        entry.at,
-        entry.actor,
-        entry.action,
-        entry.target,
-        entry.payload,
-        entry.payloadHash,
-        entry.recordHash,
-        entry.previousHash,
-        entry.entryHash,
+        ...auditLogValues(entry),
       ],
     );
     const row = result.rows[0]!;
@@ -530,22 +534,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const column = <T>(pick: (row: { certificate: NewCertificate; entry: AuditEntry }) => T): T[] => stored.map(pick);
     await client.query(
       `WITH audit AS (
-         INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, record_hash, previous_hash, entry_hash)
+         INSERT INTO audit_log (${AUDIT_LOG_COLUMNS})
          SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
        )
        INSERT INTO certificates (issuer_id, serial, subject, subject_alt_names, profile, not_before, not_after, fingerprint, der, issued_at, renewal_of_issuer, renewal_of_serial, audit_sequence)
        SELECT * FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[], $17::bigint[], $18::text[], $19::bytea[], $20::bigint[], $21::text[], $22::text[], $1::bigint[])`,
       [
-        column((r) => r.entry.sequence),
-        column((r) => r.entry.at),
-        column((r) => r.entry.actor),
-        column((r) => r.entry.action),
-        column((r) => r.entry.target),
-        column((r) => r.entry.payload),
-        column((r) => r.entry.payloadHash),
-        column((r) => r.entry.recordHash),
-        column((r) => r.entry.previousHash),
-        column((r) => r.entry.entryHash),
+        ...auditLogColumns(stored.map((r) => r.entry)),
         column((r) => r.certificate.issuerId),
         column((r) => r.certificate.serial),
         column((r) => r.certificate.subject),
