@@ -1,41 +1,20 @@
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import {
-  createCertificateAuthority,
-  crlUrl,
-  deltaCrlUrl,
-  internalCertificates,
-  ROOT_ISSUER_ID,
-  withProvenRevocations,
-} from '../ca/index.js';
+import { crlUrl, deltaCrlUrl, internalCertificates, withProvenRevocations } from '../ca/index.js';
 import type { DataDir, IssuingCa, UnservedRevocations } from '../ca/index.js';
-import { createCrlHandler, createCrlPublisher, createRootCrlFile } from '../crl/index.js';
-import { errorCodeOf } from '../errors.js';
+import { createCrlPublisher } from '../crl/index.js';
 import type { SymbolonError } from '../errors.js';
 import { createRevocationFeed, publishingStore } from '../events/index.js';
-import { checkGatewayAccess } from './gateway-access.js';
-import { createFeedRoute, FEED_PATH } from './feed-route.js';
-import type { FeedRoute } from './feed-route.js';
 import type { RevocationFeed } from '../events/index.js';
-import {
-  closeServer,
-  closingProblemMessage,
-  createFastPathServer,
-  createServiceListener,
-  hostPort,
-  listen,
-  sendProblem,
-} from '../http/index.js';
-import type { ListenAddress, ServiceListener, ServiceTls } from '../http/index.js';
-import { createDelegatedSigner, createOcspFastPath, createOcspHandler, createOcspResponder } from '../ocsp/index.js';
-import type { DelegatedSigner, OcspIssuer } from '../ocsp/index.js';
+import type { ListenAddress, ServiceListener } from '../http/index.js';
+import { createOcspResponder } from '../ocsp/index.js';
+import type { OcspIssuer, OcspResponder } from '../ocsp/index.js';
 import type { CertificateRef, Store } from '../store/index.js';
-import { ipToBytes, MAX_OCSP_REQUEST_BYTES, parseCertificate, toPem } from '../x509/index.js';
+import { MAX_OCSP_REQUEST_BYTES, parseCertificate } from '../x509/index.js';
 import type { Certificate } from '../x509/index.js';
-import type { ServerIdentity } from '../gateway/runtime/index.js';
-import { startGatewayIdentity } from './gateway-identity.js';
+import { Closers } from './closers.js';
+import { startOcspSigners } from './ocsp-signers.js';
+import { startRevocationHttp } from './revocation-http.js';
+import { startUpServiceListener } from './up-service-listener.js';
 import type { UpHealth } from './up-health.js';
 
 /** How the revocation services run; parsed once by the command, then passed down frozen. */
@@ -60,16 +39,6 @@ export interface RevocationServicesConfig {
   readonly maxCachedOcspAnswers: number;
   /** Profiles whose certificates may read the feed. */
   readonly gatewayProfiles: readonly string[];
-}
-
-/** The longest request target served: an OCSP GET of the largest request, base64 and escaped, fits well within it. */
-const MAX_TARGET_LENGTH = 4096;
-
-/** Lifetime of the service listener's certificate (renewed at two thirds, like the gateway's). */
-const SERVICE_CERTIFICATE_TTL_SECONDS = 30 * 86_400;
-
-function serviceTls(identity: ServerIdentity, anchors: readonly string[]): ServiceTls {
-  return { key: identity.keyPem, cert: identity.certPem, ca: anchors };
 }
 
 /** Delta CRL interval when config.yaml turns them on and `--delta-crl-interval` is not given. */
@@ -143,18 +112,8 @@ export interface RevocationServices {
  * data directory, all fed by one revocation feed. Throws `HTTP_LISTEN_FAILED` and the CA's errors.
  */
 export async function startRevocationServices(options: RevocationServicesOptions): Promise<RevocationServices> {
-  const { dataDir, issuers, config, clock, actor, onError } = options;
-  const closers: (() => Promise<void> | void)[] = [];
-  const closeAll = async (): Promise<void> => {
-    for (const close of closers.reverse()) {
-      try {
-        await close();
-      } catch (error) {
-        onError(error);
-      }
-    }
-  };
-  const { health } = options;
+  const { dataDir, issuers, config, clock, actor, onError, health } = options;
+  const closers = new Closers();
   const crlFiles = new Map<string, { readonly path: string; readonly error: SymbolonError | undefined }>();
   try {
     const deltaIntervalSeconds =
@@ -183,10 +142,10 @@ export async function startRevocationServices(options: RevocationServicesOptions
       },
       onError,
     });
-    closers.push(() => publisher.close());
+    closers.add(() => publisher.close());
     const afterSequence = await publisher.start();
     const feed = createRevocationFeed({ store: provenStore, afterSequence, pollIntervalMs: config.feedPollIntervalMs, onError });
-    closers.push(() => feed.close());
+    closers.add(() => feed.close());
     const store = publishingStore(provenStore, feed);
 
     // Each start and each renewal gives a service a new key, kept in memory only: the certificate
@@ -194,44 +153,25 @@ export async function startRevocationServices(options: RevocationServicesOptions
     const internal = internalCertificates({ paths: dataDir.paths, store, clock, actor });
     const recordInternal = (role: string, issued: CertificateRef): Promise<void> => internal.replaced(role, issued).catch(onError);
 
-    const signers = new Map<string, DelegatedSigner>();
-    const unansweredIssuers: { id: string; code: string }[] = [];
-    let responder: ReturnType<typeof createOcspResponder> | undefined;
-    for (const issuer of issuers) {
-      const ca = createCertificateAuthority({ store, config: dataDir.config, issuer, clock, random: randomBytes });
-      try {
-        const signer = await createDelegatedSigner({
-          issuerCertificate: issuer.certificate,
-          issue: async (key, ttlSeconds) => {
-            const issued = await ca.issue(
-              {
-                subject: [[{ type: '2.5.4.3', value: `${dataDir.config.name} OCSP Responder (${issuer.id})` }]],
-                subjectAltNames: [],
-                publicKey: key.publicKey,
-                spki: key.spki,
-              },
-              { profile: 'ocsp-signer', ttlSeconds, actor },
-            );
-            await recordInternal(`ocsp-signer:${issuer.id}`, issued.record);
-            return issued.der;
-          },
-          lifetimeSeconds: config.responderLifetimeSeconds,
-          clock,
-          // Cached answers carry the old certificate; new ones are signed with the new key.
-          onRotated: () => responder?.clear(),
-          onError,
-        });
-        signers.set(issuer.id, signer);
-        closers.push(() => signer.close());
-      } catch (error) {
-        unansweredIssuers.push({ id: issuer.id, code: errorCodeOf(error) ?? 'INTERNAL' });
-      }
-    }
+    let responder: OcspResponder | undefined;
+    const { signers, unansweredIssuers } = await startOcspSigners({
+      dataDir,
+      issuers,
+      store,
+      clock,
+      actor,
+      lifetimeSeconds: config.responderLifetimeSeconds,
+      recordInternal,
+      // Cached answers carry the old certificate; new ones are signed with the new key.
+      onRotated: () => responder?.clear(),
+      onError,
+      closers,
+    });
     const ocspIssuers: OcspIssuer[] = issuers.flatMap((issuer) => {
       const signer = signers.get(issuer.id);
       return signer === undefined ? [] : [{ id: issuer.id, certificate: issuer.certificate, identity: () => signer.identity }];
     });
-    responder = createOcspResponder({
+    const ocspResponder = createOcspResponder({
       store,
       issuers: ocspIssuers,
       clock,
@@ -239,146 +179,47 @@ export async function startRevocationServices(options: RevocationServicesOptions
       maxCachedAnswers: config.maxCachedOcspAnswers,
       onError,
     });
-    const ocspResponder = responder;
+    responder = ocspResponder;
     feed.subscribe((event) => {
       ocspResponder.onRevocation(event);
       publisher.onRevocation(event);
     });
 
-    const rootCrl = createRootCrlFile(dataDir, onError);
-    const crlHandler = createCrlHandler(publisher, {
-      maxAgeSeconds: config.crlMaxAgeSeconds,
+    const baseUrl = await startRevocationHttp({
+      listen: config.listen,
+      dataDir,
+      responder: ocspResponder,
+      publisher,
+      health,
+      crlMaxAgeSeconds: config.crlMaxAgeSeconds,
+      ocspMaxAgeSeconds: config.ocspMaxAgeSeconds,
+      maxOcspRequestBytes: config.maxOcspRequestBytes,
       clock,
-      published: { [ROOT_ISSUER_ID]: () => rootCrl.current() },
-    });
-    const ocspHandler = createOcspHandler(ocspResponder, {
-      maxBodyBytes: config.maxOcspRequestBytes,
-      maxAgeSeconds: config.ocspMaxAgeSeconds,
-      clock,
-    });
-    const caCertificates = new Map(dataDir.issuers.map((issuer) => [`/ca/${issuer.id}.crt`, issuer.certificate]));
-    const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-      const url = req.url ?? '/';
-      if (url.length > MAX_TARGET_LENGTH) return sendProblem(res, 414, 'HTTP_URI_TOO_LONG');
-      const path = url.split('?')[0]!;
-      if (await ocspHandler(req, res, path)) return;
-      if ((req.method === 'GET' || req.method === 'HEAD') && (await health.handle(req, res, path))) return;
-      if (await crlHandler(req, res, path)) return;
-      const certificate = caCertificates.get(path);
-      if (certificate !== undefined && (req.method === 'GET' || req.method === 'HEAD')) {
-        // RFC 5280 4.2.2.1: caIssuers over HTTP is a DER certificate, application/pkix-cert.
-        res.writeHead(200, {
-          'Content-Type': 'application/pkix-cert',
-          'Content-Length': certificate.length,
-          'Cache-Control': 'public, max-age=86400',
-        });
-        res.end(req.method === 'HEAD' ? undefined : certificate);
-        return;
-      }
-      sendProblem(
-        res,
-        404,
-        'HTTP_NOT_FOUND',
-        'this server answers /ocsp, /crl/<issuer>.crl, /crl/<issuer>-delta.crl, /ca/<issuer>.crt, /healthz and /metrics',
-      );
-    };
-    const server = createServer((req, res) => {
-      route(req, res).catch((error: unknown) => {
-        onError(error);
-        sendProblem(res, 500, 'HTTP_INTERNAL_ERROR');
-      });
-    });
-    server.requestTimeout = 10_000;
-    server.headersTimeout = 5_000;
-    server.on('clientError', (error: Error & { rawPacket?: Buffer }, socket) => {
-      // A head past node:http's 16 KiB limit gets an answer, as a shorter long target does: 414
-      // when the request line alone is longer than any target this server serves, else 431.
-      if (errorCodeOf(error) === 'HPE_HEADER_OVERFLOW' && socket.writable) {
-        const packet = error.rawPacket;
-        const lineEnd = packet === undefined ? -1 : packet.indexOf('\r\n');
-        const isLongTarget = lineEnd < 0 || lineEnd > MAX_TARGET_LENGTH;
-        socket.end(
-          closingProblemMessage(isLongTarget ? 414 : 431, isLongTarget ? 'HTTP_URI_TOO_LONG' : 'HTTP_HEADERS_TOO_LARGE'),
-          'latin1',
-        );
-        return;
-      }
-      socket.destroy();
-    });
-    // OCSP POSTs, the bulk of the traffic, are answered without node:http; the rest goes to `server`.
-    const front = createFastPathServer({
-      fastPath: createOcspFastPath(ocspResponder, {
-        maxBodyBytes: config.maxOcspRequestBytes,
-        maxAgeSeconds: config.ocspMaxAgeSeconds,
-        clock,
-      }),
-      fallback: server,
-      maxHeaderBytes: 16 * 1024,
-      maxBodyBytes: config.maxOcspRequestBytes,
-      requestTimeoutMs: server.requestTimeout,
-      idleTimeoutMs: server.keepAliveTimeout,
       onError,
+      closers,
     });
-    const bound = await listen(front, config.listen);
-    closers.push(() => closeServer(front));
-    const baseUrl = `http://${hostPort(bound)}`;
 
     const issuerKeyIds = new Map(
       dataDir.issuers.map((issuer) => [issuer.id, parseCertificate(issuer.certificate).subjectKeyIdentifier?.toString('hex')]),
     );
     const issuerKeyId = (issuerId: string): string | undefined => issuerKeyIds.get(issuerId);
-    let serviceListener: ServiceListener | undefined;
-    let serviceUrl: string | undefined;
-    let feedUrl: string | undefined;
-    if (config.tlsListen !== undefined) {
-      const active = issuers.find((issuer) => issuer.id === dataDir.activeIssuer.id) ?? issuers[0];
-      if (active !== undefined) {
-        const host = config.tlsListen.host;
-        const names = ['localhost', '127.0.0.1'];
-        if (host !== '0.0.0.0' && host !== '::') names.push(host);
-        const anchors = [
-          dataDir.root.der,
-          ...dataDir.issuers.filter((issuer) => issuer.parentId !== null).map((issuer) => issuer.certificate),
-        ].map((der) => toPem('CERTIFICATE', der));
-        let listener: ServiceListener | undefined;
-        const identity = await startGatewayIdentity({
-          ca: createCertificateAuthority({ store, config: dataDir.config, issuer: active, clock, random: randomBytes }),
-          profile: 'server',
-          ttlSeconds: SERVICE_CERTIFICATE_TTL_SECONDS,
-          // A server certificate's CN is one of its names (the server profile requires it).
-          commonName: ipToBytes(host) === undefined && host !== '' ? host : 'localhost',
-          names,
-          clock,
-          actor,
-          onIssued: (issued) => recordInternal('service', issued),
-          onRenewed: () => listener?.setTls(serviceTls(identity.current(), anchors)),
-          onError,
-        });
-        closers.push(() => identity.close());
-        listener = createServiceListener({ tls: serviceTls(identity.current(), anchors), onError });
-        const bound = await listener.listen(config.tlsListen);
-        const running = listener;
-        closers.push(() => running.close());
-        serviceListener = listener;
-        serviceUrl = `https://${hostPort(bound)}`;
-        if (config.isFeedServed) {
-          const issuerCertificates = dataDir.issuers
-            .filter((issuer) => issuer.parentId !== null)
-            .map((issuer) => ({ id: issuer.id, certificate: parseCertificate(issuer.certificate) }));
-          const feedRoute: FeedRoute = createFeedRoute({
-            feed,
+    const service =
+      config.tlsListen === undefined
+        ? undefined
+        : await startUpServiceListener({
+            listen: config.tlsListen,
+            dataDir,
+            issuers,
+            store,
+            feed: config.isFeedServed ? feed : undefined,
+            gatewayProfiles: config.gatewayProfiles,
             issuerKeyId,
-            access: (peer) => checkGatewayAccess(peer, { store, issuers: issuerCertificates, profiles: config.gatewayProfiles, clock }),
-            heartbeatMs: 15_000,
-            maxBufferedBytes: 4 * 1024 * 1024,
+            clock,
+            actor,
+            recordInternal,
+            onError,
+            closers,
           });
-          listener.mount(FEED_PATH, feedRoute.handle);
-          // Streams end before the listener closes (closers run in reverse).
-          closers.push(() => feedRoute.close());
-          feedUrl = `${serviceUrl}${FEED_PATH}`;
-        }
-      }
-    }
 
     return Object.freeze({
       store,
@@ -389,22 +230,22 @@ export async function startRevocationServices(options: RevocationServicesOptions
         deltaIntervalSeconds === undefined ? {} : Object.fromEntries(publisher.issuerIds.map((id) => [id, deltaCrlUrl(baseUrl, id)])),
       ),
       ocspUrl: `${baseUrl}/ocsp`,
-      feedUrl,
-      serviceListener,
-      serviceUrl,
+      feedUrl: service?.feedUrl,
+      serviceListener: service?.listener,
+      serviceUrl: service?.url,
       issuerKeyId,
       responderCertificate: (issuerId: string) => signers.get(issuerId)?.certificate,
-      unansweredIssuers: Object.freeze(unansweredIssuers),
+      unansweredIssuers,
       health,
       recordInternal,
       crlFileWritten: (name: string) => crlFiles.get(name),
       rotateResponders: async () => {
         for (const signer of signers.values()) await signer.rotate();
       },
-      close: closeAll,
+      close: () => closers.closeAll(onError),
     });
   } catch (error) {
-    await closeAll();
+    await closers.closeAll(onError);
     throw error;
   }
 }
