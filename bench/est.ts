@@ -4,7 +4,9 @@
  * audit entry, CSR checks, issuance with its audit entry) beside issuance through the library
  * path `symbolon ca sign` takes (parseCsr + issueFromCsr, same CSRs, same SQLite store) from the
  * same run. The server side runs on one core (`taskset -c 0` when taskset exists) and the load
- * comes from another process (on core 1). Rounds alternate; min/median/max of each is printed.
+ * comes from another process on core 1: bench/est/enroll-client.go (Go's crypto/tls, one core),
+ * which spends far less CPU per enrollment than the server, so the server's core sets the figure.
+ * Needs Go (Debian: apt-get install golang-go). Rounds alternate; min/median/max of each is printed.
  * Run: `node --import tsx bench/est.ts [seconds-per-round] [rounds]`.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -19,6 +21,7 @@ import { createServiceListener, hostPort } from '../src/http/index.js';
 import { createSigner, generateKeyRequest } from '../src/keys/index.js';
 import { buildCsr, parseCertificate, parseCsr, toPem } from '../src/x509/index.js';
 import { openBenchCa } from './bench-ca.js';
+import { buildGoProgram } from './go-program.js';
 import { median, ratePerSecond } from './rate.js';
 
 const secondsPerRound = Number(process.argv[2] ?? 3);
@@ -40,6 +43,8 @@ if (hasTaskset && process.env['SYMBOLON_BENCH_PINNED'] !== '1') {
 async function run(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'symbolon-bench-est-'));
   try {
+    const generator = buildGoProgram(root, new URL('./est/enroll-client.go', import.meta.url), 'enroll-client');
+    if ('problem' in generator) throw new Error(generator.problem);
     const { dataDir, issuer } = await openBenchCa(join(root, 'data'), 'http://ca.bench.example');
     const clock = () => new Date();
     const ca = createCertificateAuthority({ store: dataDir.store, config: dataDir.config, issuer, clock, random: randomBytes });
@@ -106,15 +111,14 @@ async function run(): Promise<void> {
       inFlight,
     };
 
-    const clientPath = fileURLToPath(new URL('./est/enroll-client.ts', import.meta.url));
     /** Server CPU milliseconds per EST enrollment, per round: the one-core ceiling is 1000 / it, whatever else the machine runs. */
     const serverCpuMs: number[] = [];
     const clientCpuMs: number[] = [];
     const estRound = (): Promise<number> =>
       new Promise((resolve, reject) => {
-        const command = hasTaskset ? 'taskset' : process.execPath;
-        const args = [...(hasTaskset ? ['-c', '1', process.execPath] : []), '--import', 'tsx', clientPath];
-        const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+        const command = hasTaskset ? 'taskset' : generator.binary;
+        const args = hasTaskset ? ['-c', '1', generator.binary] : [];
+        const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, GOMAXPROCS: '1' } });
         let out = '';
         const cpuBefore = process.cpuUsage();
         child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -162,7 +166,7 @@ async function run(): Promise<void> {
     console.log(
       `  server CPU per EST enrollment ${serverMs.toFixed(2)} ms (rounds: ${serverCpuMs.map((ms) => ms.toFixed(2)).join(', ')}): at most ${fmt(1000 / serverMs)}/s on one idle core`,
     );
-    console.log(`  load client CPU per enrollment ${median(clientCpuMs).toFixed(2)} ms (its own process, start-up included)`);
+    console.log(`  load client CPU per enrollment ${median(clientCpuMs).toFixed(2)} ms (bench/est/enroll-client.go, Go, one core)`);
     console.log(
       `  load average at the end: ${loadavg()
         .map((load) => load.toFixed(1))

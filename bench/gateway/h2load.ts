@@ -1,6 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { buildGoProgram } from '../go-program.js';
 import type { LoadgenResult } from './loadgen.js';
 import { pinnedCommand, setSessionNiceness } from './processes.js';
 import type { Placement } from './processes.js';
@@ -19,30 +18,9 @@ export interface H2loadRun {
   readonly warmupSeconds: number;
 }
 
-/**
- * Builds h2load.go into `work` with Debian's Go (no module download: the standard library only).
- * Returns the binary's path, or why it cannot: Go is missing (apt-get install golang-go) or the build failed.
- */
+/** Builds h2load.go into `work` (see buildGoProgram). */
 export function buildH2load(work: string): { readonly binary: string } | { readonly problem: string } {
-  if (spawnSync('go', ['version'], { stdio: 'ignore' }).error !== undefined)
-    return { problem: 'the HTTP/2 figure needs Go for its load generator (Debian: apt-get install golang-go)' };
-  const binary = join(work, 'h2load');
-  const env = {
-    ...process.env,
-    HOME: work,
-    GOCACHE: join(work, 'go-cache'),
-    GOPATH: join(work, 'go-path'),
-    GO111MODULE: 'off',
-    GOFLAGS: '',
-  };
-  const built = spawnSync('go', ['build', '-o', binary, fileURLToPath(new URL('h2load.go', import.meta.url))], {
-    env,
-    encoding: 'utf8',
-    timeout: 300_000,
-  });
-  if (built.error !== undefined || built.status !== 0)
-    return { problem: `go build of bench/gateway/h2load.go failed: ${built.error?.message ?? built.stderr}` };
-  return { binary };
+  return buildGoProgram(work, new URL('h2load.go', import.meta.url), 'h2load');
 }
 
 /** Runs the generator pinned to `placement` (one core: GOMAXPROCS=1); rejects if it fails or overruns. */
