@@ -204,7 +204,9 @@ export function createCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
   function scheduleRefresh(state: IssuerState, isDelta: boolean): void {
     if (isDelta) {
       if (state.deltaRefresh !== undefined) clearTimeout(state.deltaRefresh);
-      state.deltaRefresh = setTimeout(() => void markDirty(state, true), Math.max(1000, deltaCrl!.intervalSeconds * 1000));
+      // Delta CRLs are scheduled only when configured.
+      if (deltaCrl === undefined) return;
+      state.deltaRefresh = setTimeout(() => void markDirty(state, true), Math.max(1000, deltaCrl.intervalSeconds * 1000));
       state.deltaRefresh.unref();
       return;
     }

@@ -40,7 +40,7 @@ function positive(node: DerNode | undefined, what: string): bigint {
   return BigInt('0x' + bytes.toString('hex'));
 }
 
-function isVersion(node: DerNode | undefined, values: readonly number[]): boolean {
+function isVersion(node: DerNode | undefined, values: readonly number[]): node is DerNode {
   return node !== undefined && node.tag === Tag.INTEGER && node.content.length === 1 && values.includes(node.content[0]!);
 }
 
@@ -134,7 +134,7 @@ function checkPrivateKeyInfo(root: DerNode): CheckedKeyType {
   let publicKey: DerNode | undefined;
   for (const field of optional) {
     const isAttributes = field.tag === (TagClass.CONTEXT | 0x20 | 0);
-    const isPublicKey = field.tag === (TagClass.CONTEXT | 1) && version!.content[0] === 1;
+    const isPublicKey = field.tag === (TagClass.CONTEXT | 1) && version.content[0] === 1;
     if ((!isAttributes && !isPublicKey) || field.tagNumber <= lastTag)
       throw malformed('a PrivateKeyInfo has fields other than [0] attributes and a version 2 [1] publicKey');
     lastTag = field.tagNumber;

@@ -121,8 +121,9 @@ async function readLog(store: Store, after: number, visit: (entry: AuditEntry) =
   for (let cursor = after; ;) {
     const page = await store.readAuditLog(cursor, PAGE);
     for (const entry of page) if (!visit(entry)) return;
-    if (page.length < PAGE) return;
-    cursor = page.at(-1)!.sequence;
+    const last = page.at(-1);
+    if (page.length < PAGE || last === undefined) return;
+    cursor = last.sequence;
   }
 }
 
@@ -315,8 +316,9 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
       }
       for (const field of fields) differ('revocation', key, proven.auditSequence, `revocation of ${key}: ${field}`);
     }
-    if (page.length < PAGE) break;
-    after = page.at(-1)!.sequence;
+    const last = page.at(-1);
+    if (page.length < PAGE || last === undefined) break;
+    after = last.sequence;
   }
   for (const [key, proven] of revocations) {
     if (!revokedInTable.has(key)) {

@@ -56,8 +56,9 @@ export async function findUnservedRevocations(store: Store, proven: ReadonlyMap<
       const revocation = proven.get(key);
       if (revocation !== undefined && !isServedAsProven(row, revocation)) unserved.set(key, revocation);
     }
-    if (page.length < PAGE) break;
-    after = page.at(-1)!.sequence;
+    const last = page.at(-1);
+    if (page.length < PAGE || last === undefined) break;
+    after = last.sequence;
   }
   const withoutRow = new Set<string>();
   for (const [key, revocation] of proven) {
@@ -88,7 +89,7 @@ export function withProvenRevocations(store: Store, unserved: UnservedRevocation
   };
   // Revocations with no row take their place in the feed by the sequence their entry recorded;
   // older ones (sealed before entries recorded it) come first, in the first page.
-  const absent = [...withoutRow].map((key) => revocations.get(key)!).sort((a, b) => (a.feedSequence ?? 0) - (b.feedSequence ?? 0));
+  const absent = [...withoutRow].flatMap((key) => revocations.get(key) ?? []).sort((a, b) => (a.feedSequence ?? 0) - (b.feedSequence ?? 0));
   return Object.freeze({
     ...store,
     getCertificate: async (ref: CertificateRef) => {
@@ -110,7 +111,7 @@ export function withProvenRevocations(store: Store, unserved: UnservedRevocation
         .map((revocation) => revocationOf(revocation, revocation.feedSequence ?? 0));
       if (added.length === 0) return rows;
       // Past a full page of rows, an absent revocation after its last sequence belongs to a later page.
-      const last = rows.length === limit ? rows.at(-1)!.sequence : Number.POSITIVE_INFINITY;
+      const last = rows.length === limit ? (rows.at(-1)?.sequence ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
       return [...rows, ...added.filter((revocation) => revocation.sequence <= last)]
         .sort((a, b) => a.sequence - b.sequence)
         .slice(0, limit);

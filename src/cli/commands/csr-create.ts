@@ -62,15 +62,29 @@ function templateFrom(options: CsrCreateOptions): CsrRequest {
   };
 }
 
-function checkKeyOptions(options: CsrCreateOptions): void {
-  if ((options.key === undefined) === (options.keyOut === undefined))
+/** The key a CSR is signed with: an existing file (--key) or a new key written to one (--key-out). */
+interface KeySource {
+  readonly isNew: boolean;
+  readonly path: string;
+}
+
+function checkKeyOptions(options: CsrCreateOptions): KeySource {
+  const { key, keyOut } = options;
+  const source: KeySource | undefined =
+    key !== undefined && keyOut === undefined
+      ? { isNew: false, path: key }
+      : keyOut !== undefined && key === undefined
+        ? { isNew: true, path: keyOut }
+        : undefined;
+  if (source === undefined)
     throw new SymbolonError('USAGE', 'give --key FILE (an existing key) or --key-out FILE (a new one), not both or neither');
-  if ((options.keyType ?? options.type) !== undefined && options.keyOut === undefined)
+  if ((options.keyType ?? options.type) !== undefined && !source.isNew)
     throw new SymbolonError('USAGE', '--key-type chooses the type of a new key and needs --key-out');
-  if (options.keyOut === STDOUT) throw new SymbolonError('USAGE', 'a new private key is written to a file, never to standard output');
-  const keyPath = options.key ?? options.keyOut!;
-  if (options.out !== STDOUT && resolve(options.out) === resolve(keyPath))
+  if (source.isNew && source.path === STDOUT)
+    throw new SymbolonError('USAGE', 'a new private key is written to a file, never to standard output');
+  if (options.out !== STDOUT && resolve(options.out) === resolve(source.path))
     throw new SymbolonError('USAGE', 'the CSR and the key must go to different files');
+  return source;
 }
 
 /**
@@ -98,7 +112,7 @@ export const csrCreateCommand: CommandFactory = (output: Output) =>
     .requiredOption('--out <file>', 'where to write the CSR (PEM); - for standard output')
     .option('--force', 'replace files that already exist')
     .action(async (options: CsrCreateOptions) => {
-      checkKeyOptions(options);
+      const keySource = checkKeyOptions(options);
       const template = templateFrom(options);
       const passphrase = await readPassphrase(options, process.env);
       const overwrite = options.force === true;
@@ -118,10 +132,9 @@ export const csrCreateCommand: CommandFactory = (output: Output) =>
       else await writeOutputFile(options.out, csrPem, { overwrite });
 
       const info = describeKey(privateKey);
-      const keyWhere =
-        options.keyOut !== undefined
-          ? `${options.keyOut} (new, PKCS#8, ${passphrase === undefined ? 'not encrypted' : 'encrypted with the passphrase'}, mode 0600)`
-          : options.key!;
+      const keyWhere = keySource.isNew
+        ? `${keySource.path} (new, PKCS#8, ${passphrase === undefined ? 'not encrypted' : 'encrypted with the passphrase'}, mode 0600)`
+        : keySource.path;
       const fields: Field[] = [
         { label: 'CSR', value: options.out === STDOUT ? 'standard output' : options.out },
         { label: 'Subject', value: formatName(template.subject) || '(empty)' },

@@ -50,10 +50,10 @@ function peerOf(options: VerifyOptions): PeerIdentity | undefined {
   return given[0];
 }
 
-async function readCertificates(path: string, what: string): Promise<Certificate[]> {
-  const certificates = parseCertificates(await readInput(path));
-  if (certificates.length === 0) throw new SymbolonError('INPUT_UNRECOGNIZED', `${what} ${path} holds no certificate`);
-  return certificates;
+async function readCertificates(path: string, what: string): Promise<[Certificate, ...Certificate[]]> {
+  const [first, ...rest] = parseCertificates(await readInput(path));
+  if (first === undefined) throw new SymbolonError('INPUT_UNRECOGNIZED', `${what} ${path} holds no certificate`);
+  return [first, ...rest];
 }
 
 /**
@@ -173,7 +173,7 @@ export const verifyCommand: CommandFactory = (output: Output) =>
       for (const file of options.crl) crls.push(...parseCrls(await readInput(file)));
       const { anchors, extra, isDataDir } = await trustOf(options);
       const crlRequirement = options.crlCheck ?? (crls.length > 0 ? 'chain' : undefined);
-      const validated = validatePath(leaf!, {
+      const validated = validatePath(leaf, {
         anchors: new TrustBundle(anchors),
         intermediates: [...chainRest, ...intermediates, ...extra],
         at: options.at ?? new Date(),

@@ -67,8 +67,7 @@ export class UpstreamPool {
   acquire(user: UpstreamUser, callback: AcquireCallback, fresh = false): void {
     if (this.isClosing) return callback(new Error('the upstream pool is closed'), undefined);
     const now = Date.now();
-    while (!fresh && this.idle.length > 0) {
-      const connection = this.idle.pop()!;
+    for (let connection = fresh ? undefined : this.idle.pop(); connection !== undefined; connection = this.idle.pop()) {
       if (connection.isClosed) continue;
       if (connection.idleUntil <= now) {
         this.destroy(connection);
@@ -77,7 +76,8 @@ export class UpstreamPool {
       connection.user = user;
       return callback(undefined, connection);
     }
-    if (fresh && this.open >= this.options.maxConnections && this.idle.length > 0) this.destroy(this.idle.shift()!);
+    const oldestIdle = fresh && this.open >= this.options.maxConnections ? this.idle.shift() : undefined;
+    if (oldestIdle !== undefined) this.destroy(oldestIdle);
     if (this.open < this.options.maxConnections) return this.connect(user, callback);
     this.waiting.push((error, connection) => {
       if (connection !== undefined) connection.user = user;

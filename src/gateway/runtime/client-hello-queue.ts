@@ -91,8 +91,9 @@ export class ClientHelloQueue {
   private turn(): void {
     this.cutFront();
     let started = 0;
-    while (started < this.options.perTurn && this.size > 0) {
-      const newest = this.waiting.pop()!.handshake;
+    while (started < this.options.perTurn) {
+      const newest = this.size > 0 ? this.waiting.pop()?.handshake : undefined;
+      if (newest === undefined) break;
       if (newest.isClosed()) continue;
       newest.start();
       started++;

@@ -72,7 +72,7 @@ export class ConnectionBudget<C extends BudgetedConnection> {
    */
   admit(connection: C, nowMs: number): boolean {
     if (this.size >= this.options.maxConnections) {
-      const oldest = this.oldestHandshake();
+      const oldest = this.oldestHandshake()?.connection;
       if (oldest === undefined) {
         this.onDrop('budget_full');
         connection.destroy();
@@ -111,7 +111,7 @@ export class ConnectionBudget<C extends BudgetedConnection> {
   nextDeadline(): number {
     const timeoutMs = this.handshakeTimeoutMs();
     const oldest = this.oldestHandshake();
-    return oldest === undefined || timeoutMs >= this.options.handshakeTimeoutMs ? Infinity : this.handshaking.get(oldest)! + timeoutMs;
+    return oldest === undefined || timeoutMs >= this.options.handshakeTimeoutMs ? Infinity : oldest.startedMs + timeoutMs;
   }
 
   /**
@@ -123,13 +123,14 @@ export class ConnectionBudget<C extends BudgetedConnection> {
       const timeoutMs = this.handshakeTimeoutMs();
       if (timeoutMs >= this.options.handshakeTimeoutMs) return;
       const oldest = this.oldestHandshake();
-      if (oldest === undefined || this.handshaking.get(oldest)! + timeoutMs > nowMs) return;
-      this.drop(oldest, 'handshake_deadline');
+      if (oldest === undefined || oldest.startedMs + timeoutMs > nowMs) return;
+      this.drop(oldest.connection, 'handshake_deadline');
     }
   }
 
-  private oldestHandshake(): C | undefined {
-    for (const connection of this.handshaking.keys()) return connection;
+  /** The unfinished handshake admitted first (a Map iterates in insertion order) and when it was admitted. */
+  private oldestHandshake(): { readonly connection: C; readonly startedMs: number } | undefined {
+    for (const [connection, startedMs] of this.handshaking) return { connection, startedMs };
     return undefined;
   }
 

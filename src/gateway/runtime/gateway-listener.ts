@@ -209,23 +209,25 @@ export function createGatewayListener<Context>(options: GatewayListenerOptions<C
       connection.destroy();
     });
     let received: Buffer | undefined;
-    const startTls = (): void => {
+    /** Hands the connection, with its complete first record, to the TLS layer. */
+    const startTls = (firstRecord: Buffer): void => {
       waiting.closed(connection);
       if (!budget.admit(connection, performance.now())) return;
       connection.setTimeout(0);
-      connection.unshift(received!);
+      connection.unshift(firstRecord);
       // node:tls replays the bytes read so far.
       tls.emit('connection', connection);
     };
     const onData = (chunk: Buffer): void => {
-      received = received === undefined ? chunk : Buffer.concat([received, chunk]);
-      if (!isFirstRecordComplete(received)) return;
+      const sofar = received === undefined ? chunk : Buffer.concat([received, chunk]);
+      received = sofar;
+      if (!isFirstRecordComplete(sofar)) return;
       connection.off('data', onData);
       connection.pause();
       // Waiting its turn, it keeps its socket for longer: closed, a hostile connection would come
       // back at once as a fresh ClientHello; a good client gives up on its own before.
       connection.setTimeout(limits.handshakeTimeoutMs * WAITING_TIMEOUT_FACTOR);
-      options.helloQueue.push({ start: startTls, park: () => options.onParked(), isClosed: () => connection.destroyed });
+      options.helloQueue.push({ start: () => startTls(sofar), park: () => options.onParked(), isClosed: () => connection.destroyed });
     };
     connection.on('data', onData);
   });

@@ -45,7 +45,7 @@ export class OcspStapler {
   /** Fetches once now and then on a schedule; resolves after the first attempt. */
   async start(): Promise<void> {
     if (this.url === undefined) return;
-    await this.refresh();
+    await this.refresh(this.url);
   }
 
   close(): void {
@@ -53,10 +53,10 @@ export class OcspStapler {
     if (this.timer !== undefined) clearTimeout(this.timer);
   }
 
-  private async refresh(): Promise<void> {
+  private async refresh(url: string): Promise<void> {
     let waitMs = MIN_REFRESH_MS;
     try {
-      const fetched = await this.fetchOnce();
+      const fetched = await this.fetchOnce(url);
       this.response = fetched;
       // Refresh halfway to nextUpdate (RFC 5019 6 leaves the schedule to the client).
       waitMs = Math.min(MAX_REFRESH_MS, Math.max(MIN_REFRESH_MS, (fetched.nextUpdateMs - this.options.clock().getTime()) / 2));
@@ -64,27 +64,27 @@ export class OcspStapler {
       this.options.onError(error instanceof Error ? error : new Error(String(error)));
     }
     if (this.isClosed) return;
-    this.timer = setTimeout(() => void this.refresh(), waitMs);
+    this.timer = setTimeout(() => void this.refresh(url), waitMs);
     this.timer.unref();
   }
 
-  private async fetchOnce(): Promise<{ der: Buffer; nextUpdateMs: number }> {
+  private async fetchOnce(url: string): Promise<{ der: Buffer; nextUpdateMs: number }> {
     const { certificate, issuer } = this.options;
     const certId = certIdFor(certificate, issuer);
-    const response = await fetch(this.url!, {
+    const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/ocsp-request', accept: 'application/ocsp-response' },
       body: buildOcspRequest({ certIds: [certId] }),
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
     });
-    if (response.status !== 200) throw new Error(`OCSP stapling: ${this.url} answered HTTP ${response.status}`);
+    if (response.status !== 200) throw new Error(`OCSP stapling: ${url} answered HTTP ${response.status}`);
     const length = Number(response.headers.get('content-length') ?? '0');
     if (length > MAX_OCSP_RESPONSE_BYTES) throw new Error(`OCSP stapling: the response of ${length} bytes is too large`);
     const der = Buffer.from(await response.arrayBuffer());
     const parsed = parseOcspResponse(der);
     const single = parsed.basic?.responses.find((candidate) => candidate.certId.der.equals(certId.der));
     if (parsed.status !== 'successful' || single === undefined)
-      throw new Error(`OCSP stapling: ${this.url} gave no answer for the gateway certificate (${parsed.status})`);
+      throw new Error(`OCSP stapling: ${url} gave no answer for the gateway certificate (${parsed.status})`);
     if (single.certStatus.status !== 'good')
       throw new Error(`OCSP stapling: the responder says the gateway certificate is ${single.certStatus.status}`);
     const nextUpdateMs = single.nextUpdate?.getTime() ?? this.options.clock().getTime() + MIN_REFRESH_MS;

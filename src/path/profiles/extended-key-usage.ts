@@ -44,7 +44,8 @@ export function extendedKeyUsageViolation(path: readonly Certificate[], purpose:
         detail: `CA certificate ${i} restricts its chain to extended key usages that do not include ${purpose} authentication`,
       };
     }
-    allowed = allowed === undefined ? new Set(usages) : new Set(usages.filter((usage) => allowed!.has(usage)));
+    const above = allowed;
+    allowed = above === undefined ? new Set(usages) : new Set(usages.filter((usage) => above.has(usage)));
     if (allowed.size === 0)
       return { certificateIndex: i, detail: `the extended key usages of the CA certificates above ${i} have no purpose in common` };
   }

@@ -303,16 +303,16 @@ class RevocationRun {
   private deltaFor(base: RevocationList, signer: Certificate): RevocationList | undefined {
     const baseNumber = base.crlNumber;
     if (baseNumber === undefined) return undefined;
-    let best: RevocationList | undefined;
+    let best: { readonly crl: RevocationList; readonly crlNumber: bigint } | undefined;
     for (const crl of this.byIssuer.get(keysOf(base).issuer) ?? []) {
       const baseOfDelta = crl.deltaCrlIndicator;
       if (baseOfDelta === undefined || keysOf(crl).scope !== keysOf(base).scope) continue;
       // 5.2.4: a delta applies to a complete CRL numbered at or after its BaseCRLNumber, and is newer than it.
       if (baseOfDelta > baseNumber || crl.crlNumber === undefined || crl.crlNumber <= baseNumber) continue;
       if (unusable(crl) !== undefined || !isSignedBy(crl, signer, this.options.budget)) continue;
-      if (best === undefined || crl.crlNumber > best.crlNumber!) best = crl;
+      if (best === undefined || crl.crlNumber > best.crlNumber) best = { crl, crlNumber: crl.crlNumber };
     }
-    return best;
+    return best?.crl;
   }
 
   /** RFC 5280 6.3 for every certificate of `path` below its trust anchor. */
@@ -376,9 +376,12 @@ class RevocationRun {
           const isCurrentNow = isCurrent(crl, this.options.at, this.graceMs);
           // 6.3.3 (c), (h): a delta CRL of the same scope, signed with the same key, read before the complete CRL.
           const delta = isCurrentNow ? this.deltaFor(crl, signer) : undefined;
-          let deltaReason = delta === undefined ? undefined : entryReason(delta, certificate);
-          // A delta CRL out of date still revokes, but takes nothing back.
-          if (deltaReason === REMOVE_FROM_CRL && !isCurrent(delta!, this.options.at, this.graceMs)) deltaReason = undefined;
+          let deltaReason: number | undefined;
+          if (delta !== undefined) {
+            deltaReason = entryReason(delta, certificate);
+            // A delta CRL out of date still revokes, but takes nothing back.
+            if (deltaReason === REMOVE_FROM_CRL && !isCurrent(delta, this.options.at, this.graceMs)) deltaReason = undefined;
+          }
           // (i)-(k): what the delta CRL says comes first; removeFromCRL takes the entry of the complete CRL back.
           const reason = deltaReason ?? entryReason(crl, certificate);
           if (reason !== undefined && deltaReason !== REMOVE_FROM_CRL) {

@@ -63,7 +63,7 @@ function readDistributionPointName(node: DerNode): { fullName?: GeneralName[]; n
   if (choice.tag === NAME_RELATIVE_TO_CRL_ISSUER && choice.children.length > 0) {
     const rdn = choice.retag(Tag.SET);
     const [attributes] = decodeName(choice.retag(Tag.SEQUENCE, [rdn]));
-    return { nameRelativeToCrlIssuer: attributes! };
+    if (attributes !== undefined) return { nameRelativeToCrlIssuer: attributes };
   }
   throw bad(choice, 'DistributionPointName is neither fullName nor a non-empty nameRelativeToCRLIssuer');
 }

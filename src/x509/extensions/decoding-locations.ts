@@ -43,7 +43,8 @@ function readDistributionPointName(name: string, node: DerNode): Pick<ParsedDist
     // Read the SET's attributes as the single RDN of a Name: the same syntax, minus the wrapping.
     const rdn = choice.retag(Tag.SET);
     const [attributes] = decodeName(choice.retag(Tag.SEQUENCE, [rdn]));
-    return { nameRelativeToCrlIssuer: attributes! };
+    if (attributes === undefined) throw badExtension(name, choice, 'nameRelativeToCRLIssuer is an empty RDN');
+    return { nameRelativeToCrlIssuer: attributes };
   }
   throw badExtension(name, choice, `DistributionPointName has no choice with tag 0x${choice.tag.toString(16)}`);
 }

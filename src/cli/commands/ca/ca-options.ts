@@ -88,8 +88,11 @@ export async function resolvePassphrase(request: PassphraseRequest): Promise<str
   if (given !== undefined) return given;
   const fromDefault = request.defaultEnv === undefined ? undefined : process.env[request.defaultEnv];
   if (fromDefault !== undefined && fromDefault !== '') return fromDefault;
-  if (request.defaultFile !== undefined && existsSync(request.defaultFile))
-    return (await readPassphrase({ passphraseFile: request.defaultFile }, process.env))!;
+  const fromDefaultFile =
+    request.defaultFile !== undefined && existsSync(request.defaultFile)
+      ? await readPassphrase({ passphraseFile: request.defaultFile }, process.env)
+      : undefined;
+  if (fromDefaultFile !== undefined) return fromDefaultFile;
   if (process.stdin.isTTY === true && process.stderr.isTTY === true)
     return promptPassphrase(`Passphrase for the ${request.what}: `, request.isNew);
   const fallbacks = [

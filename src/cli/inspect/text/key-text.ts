@@ -14,9 +14,11 @@ function encryptionText(scheme: EncryptionScheme | undefined): string {
   return `yes (${parts.filter((part) => part !== undefined).join(', ')})`;
 }
 
-function keyInfoFields(key: KeyInfo, unsupportedReason: string | undefined): Field[] {
+/** A key's fields: its type, then `afterType` (a private key's encryption), then the rest. */
+function keyInfoFields(key: KeyInfo, unsupportedReason: string | undefined, afterType: readonly Field[] = []): Field[] {
   const fields: Field[] = [
     { label: 'Type', value: key.summary },
+    ...afterType,
     { label: 'Bits', value: String(key.bits) },
     { label: 'SPKI SHA-256', value: key.spkiSha256 },
   ];
@@ -30,8 +32,7 @@ export function privateKeyFields(object: InspectedPrivateKey): Field[] {
   if (object.key === undefined) {
     return [{ label: 'Type', value: 'unknown until decrypted (give --passphrase-file or --passphrase-env)' }, encrypted];
   }
-  const [type, ...rest] = keyInfoFields(object.key, object.unsupportedReason);
-  return [type!, encrypted, ...rest];
+  return keyInfoFields(object.key, object.unsupportedReason, [encrypted]);
 }
 
 /** The fields `inspect` shows for a public key. */
