@@ -202,10 +202,11 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
 
   const document =
     (body: () => unknown, maxAgeSeconds: number): ServiceHandler =>
-    async ({ req, res }) => {
+    ({ req, res }) => {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('Allow', 'GET, HEAD');
-        return sendProblem(res, 405, 'HTTP_METHOD_NOT_ALLOWED');
+        sendProblem(res, 405, 'HTTP_METHOD_NOT_ALLOWED');
+        return Promise.resolve();
       }
       const text = JSON.stringify(body());
       res.writeHead(200, {
@@ -214,6 +215,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
         'Cache-Control': `public, max-age=${maxAgeSeconds}`,
       });
       res.end(req.method === 'HEAD' ? undefined : text);
+      return Promise.resolve();
     };
 
   return {

@@ -64,7 +64,7 @@ export function checkClientRegistration(registration: ClientRegistration, now: D
   const audiences = [...new Set(registration.audiences)];
   if (audiences.length === 0 || audiences.length > MAX_AUDIENCES) throw invalid(`1 to ${MAX_AUDIENCES} audiences`);
   for (const audience of audiences)
-    if (audience === '' || audience.length > 512 || /[\s\x00-\x1f\x7f]/.test(audience))
+    if (audience === '' || audience.length > 512 || !/^[\x21-\x7e]+$/.test(audience))
       throw invalid(`audience "${audience.slice(0, 140)}" is not valid`);
   if ((registration.certificateName === undefined) === (registration.jwks === undefined))
     throw invalid('give exactly one of a certificate name (tls_client_auth) and a JWKS or certificate (self_signed_tls_client_auth)');
