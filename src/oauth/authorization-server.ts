@@ -6,6 +6,7 @@ import {
   verifyAccessTokenSignature,
 } from '../access-token/index.js';
 import type { AccessTokenClaims } from '../access-token/index.js';
+import { isSymbolonError, SymbolonError } from '../errors.js';
 import { sendProblem } from '../http/index.js';
 import type { ServiceHandler, ServiceRequest } from '../http/index.js';
 import type { OAuthClientRecord, Store } from '../store/index.js';
@@ -43,14 +44,16 @@ export interface AuthorizationServer {
   metadata(): Readonly<Record<string, unknown>>;
 }
 
-class Refusal extends Error {
-  constructor(
-    readonly code: OAuthErrorCode,
-    readonly detail?: string,
-    readonly status?: number,
-  ) {
-    super(code);
-  }
+/**
+ * Refusals decided while serving, carried as SymbolonErrors to the one place that answers them,
+ * with the status each gets when it is not its code's (413, 405).
+ */
+const refusalStatuses = new WeakMap<SymbolonError, number | undefined>();
+
+function refused(code: OAuthErrorCode, detail?: string, status?: number): SymbolonError {
+  const error = new SymbolonError(code, detail);
+  refusalStatuses.set(error, status);
+  return error;
 }
 
 /**
@@ -81,12 +84,11 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
   async function authenticated(request: ServiceRequest, parameters: ReadonlyMap<string, string>) {
     const clientId = parameters.get('client_id');
     // RFC 8705 2: with mutual-TLS client authentication, client_id is a request parameter.
-    if (clientId === undefined || clientId === '') throw new Refusal('OAUTH_INVALID_REQUEST', 'client_id is required (RFC 8705 2)');
+    if (clientId === undefined || clientId === '') throw refused('OAUTH_INVALID_REQUEST', 'client_id is required (RFC 8705 2)');
     const client = clientId.length > 128 ? undefined : await store.getOAuthClient(clientId);
-    if (client === undefined)
-      throw new Refusal('OAUTH_INVALID_CLIENT', 'the client is unknown or its certificate is not the registered one');
+    if (client === undefined) throw refused('OAUTH_INVALID_CLIENT', 'the client is unknown or its certificate is not the registered one');
     const authentication = await authenticateClient(client, request.socket, store);
-    if (!authentication.ok) throw new Refusal('OAUTH_INVALID_CLIENT', authentication.detail);
+    if (!authentication.ok) throw refused('OAUTH_INVALID_CLIENT', authentication.detail);
     return { client, certificate: authentication.certificate };
   }
 
@@ -97,8 +99,8 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
       request.res.destroy();
       return undefined;
     }
-    if (read.status === 405) throw new Refusal('OAUTH_INVALID_REQUEST', read.detail, 405);
-    throw new Refusal('OAUTH_INVALID_REQUEST', read.detail, read.status);
+    if (read.status === 405) throw refused('OAUTH_INVALID_REQUEST', read.detail, 405);
+    throw refused('OAUTH_INVALID_REQUEST', read.detail, read.status);
   }
 
   function grantedScopes(client: OAuthClientRecord, requested: string | undefined): readonly string[] {
@@ -106,7 +108,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     const scopes = [...new Set(scopesOf(requested))];
     const outside = scopes.filter((scope) => !client.scopes.includes(scope));
     if (outside.length > 0)
-      throw new Refusal('OAUTH_INVALID_SCOPE', `not granted to this client: ${outside.slice(0, 5).join(' ').slice(0, 200)}`);
+      throw refused('OAUTH_INVALID_SCOPE', `not granted to this client: ${outside.slice(0, 5).join(' ').slice(0, 200)}`);
     return scopes;
   }
 
@@ -114,13 +116,13 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     const parameters = await form(request);
     if (parameters === undefined) return;
     const grantType = parameters.get('grant_type');
-    if (grantType === undefined) throw new Refusal('OAUTH_INVALID_REQUEST', 'grant_type is required');
-    if (grantType !== 'client_credentials') throw new Refusal('OAUTH_UNSUPPORTED_GRANT_TYPE');
+    if (grantType === undefined) throw refused('OAUTH_INVALID_REQUEST', 'grant_type is required');
+    if (grantType !== 'client_credentials') throw refused('OAUTH_UNSUPPORTED_GRANT_TYPE');
     const { client, certificate } = await authenticated(request, parameters);
     const scopes = grantedScopes(client, parameters.get('scope'));
     // RFC 8707: a client may narrow its token to one of its resources.
     const resource = parameters.get('resource');
-    if (resource !== undefined && !client.audiences.includes(resource)) throw new Refusal('OAUTH_INVALID_TARGET');
+    if (resource !== undefined && !client.audiences.includes(resource)) throw refused('OAUTH_INVALID_TARGET');
     const now = options.clock();
     const signed = await signAccessToken(
       {
@@ -180,7 +182,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     if (parameters === undefined) return;
     await authenticated(request, parameters);
     const text = parameters.get('token');
-    if (text === undefined || text === '') throw new Refusal('OAUTH_INVALID_REQUEST', 'token is required (RFC 7662 2.1)');
+    if (text === undefined || text === '') throw refused('OAUTH_INVALID_REQUEST', 'token is required (RFC 7662 2.1)');
     sendJson(request.res, 200, await introspectionOf(text));
   }
 
@@ -191,12 +193,13 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
     try {
       await serve(request);
     } catch (error) {
-      if (!(error instanceof Refusal)) throw error;
+      if (!isSymbolonError(error) || !refusalStatuses.has(error)) throw error;
+      const status = refusalStatuses.get(error);
       const headers: Record<string, string> = {};
-      if (error.status === 405) headers['Allow'] = 'POST';
+      if (status === 405) headers['Allow'] = 'POST';
       // A refusal before the body was read: the connection cannot carry another request.
       if (!request.req.complete) headers['Connection'] = 'close';
-      sendOAuthError(request.res, error.code, error.detail, { ...(error.status === undefined ? {} : { status: error.status }), headers });
+      sendOAuthError(request.res, error.code as OAuthErrorCode, error.message, { ...(status === undefined ? {} : { status }), headers });
     }
   };
 
