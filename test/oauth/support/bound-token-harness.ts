@@ -31,7 +31,7 @@ export interface GatewayAnswer {
 
 /**
  * A real `symbolon up` with its authorization server and its gateway in front of an upstream of
- * the test: routes /bound (token: bound, scope read), /bearer (token: bearer) and /open (no
+ * the test: routes /bound (token: bound, scope read), /bearer (token: bearer, certificate optional) and /open (no
  * token); two client certificates (billing and other) registered as OAuth clients.
  */
 export interface BoundTokenWorld {
@@ -42,8 +42,8 @@ export interface BoundTokenWorld {
   readonly caFile: string;
   readonly billing: TestClient;
   readonly other: TestClient;
-  /** An agent with no client certificate. */
-  readonly anonymous: Agent;
+  /** A client with no certificate. */
+  readonly anonymous: TestClient;
   /** A bound token for `client` through openid-client, as its documentation shows. */
   token(client: TestClient, scope?: string): Promise<string>;
   /** A request through the gateway over `client`'s connection (undici, HTTP/1.1). */
@@ -86,7 +86,7 @@ export async function startBoundTokenWorld(): Promise<BoundTokenWorld> {
       `tokenIssuers: [ { issuer: '${issuer}' } ]`,
       'routes:',
       `  - { pathPrefix: /bound, upstream: '${upstreamUrl}', token: bound, audience: '${AUDIENCE}', scopes: [read] }`,
-      `  - { pathPrefix: /bearer, upstream: '${upstreamUrl}', token: bearer, audience: '${AUDIENCE}' }`,
+      `  - { pathPrefix: /bearer, upstream: '${upstreamUrl}', token: bearer, audience: '${AUDIENCE}', clientCertificate: optional }`,
       `  - { pathPrefix: /open, upstream: '${upstreamUrl}' }`,
       `admin: { address: 127.0.0.1, port: ${adminPort} }`,
       "accessLog: 'off'",
@@ -110,8 +110,8 @@ export async function startBoundTokenWorld(): Promise<BoundTokenWorld> {
     const ca = readFileSync(caFile, 'utf8');
     const billing = await issueClient(dir, temp.path, 'billing', ca);
     const other = await issueClient(dir, temp.path, 'other', ca);
-    const anonymous = new Agent({ connect: { ca } });
-    agents.push(billing.agent, other.agent, anonymous);
+    const anonymous: TestClient = { name: 'anonymous', certFile: '', keyFile: '', agent: new Agent({ connect: { ca } }) };
+    agents.push(billing.agent, other.agent, anonymous.agent);
     for (const [client, scopes] of [
       [billing, ['read', 'write']],
       [other, ['read']],
