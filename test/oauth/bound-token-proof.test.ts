@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:http2';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { Agent } from 'undici';
 import { certificateThumbprint } from '../../src/access-token/index.js';
-import { parseCertificate, parsePemBlocks } from '../../src/x509/index.js';
+import { parseCertificate, parsePemBlocks, toPem } from '../../src/x509/index.js';
 import { runCli } from '../cli/run-cli.js';
 import { killAllUp } from '../cli/up-process.js';
 import { runTool } from '../support/revocation-harness.js';
@@ -135,4 +137,25 @@ test('introspection (RFC 7662) by another client says a token is active with its
   const removed = await runCli(['oauth', 'client', 'remove', 'other', '--dir', world.dir]);
   assert.equal(removed.code, 0, removed.stderr);
   assert.deepEqual(await introspect(), { active: false });
+});
+
+test('after a renewal the token bound to the old certificate stops working; one got with the new certificate works', async () => {
+  const token = await world.token(world.billing, 'read');
+  const renewedFile = join(world.dir, '..', 'billing.renewed.crt');
+  const renewed = await runCli(['ca', 'renew', world.billing.certFile, '--dir', world.dir, '--out', renewedFile]);
+  assert.equal(renewed.code, 0, renewed.stderr);
+  const chain = parsePemBlocks(readFileSync(world.billing.certFile, 'utf8')).slice(1);
+  const renewedChain = readFileSync(renewedFile, 'utf8') + chain.map((block) => toPem('CERTIFICATE', block.der)).join('');
+  const agent = new Agent({ connect: { ca: readFileSync(world.caFile), cert: renewedChain, key: readFileSync(world.billing.keyFile) } });
+  try {
+    const renewedClient = { ...world.billing, certFile: renewedFile, agent };
+    const stale = await world.call(renewedClient, '/bound/after-renewal', token);
+    assert.equal(stale.status, 401);
+    assert.equal(stale.body['reason'], 'token_binding_mismatch');
+    const fresh = await world.token(renewedClient, 'read');
+    assert.deepEqual(decodeJwt(fresh)['cnf'], { 'x5t#S256': thumbprintOf(renewedFile) });
+    assert.equal((await world.call(renewedClient, '/bound/after-renewal', fresh)).status, 200);
+  } finally {
+    await agent.close();
+  }
 });
