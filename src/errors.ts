@@ -210,6 +210,27 @@ export const ERROR_CODES = {
   EST_REENROLL_SUBJECT_MISMATCH: 'simplereenroll must ask for the subject and names of the current certificate (RFC 7030 4.2.2)',
   EST_ENROLLMENT_REJECTED: 'the enrollment was rejected by an operator (`symbolon ca reject`)',
 
+  // oauth/ and access-token/ — the authorization server (RFC 6749 client credentials, RFC 8705 bound tokens)
+  STORE_OAUTH_CLIENT_EXISTS: 'an OAuth client with this client_id is already registered',
+  STORE_OAUTH_CLIENT_NOT_FOUND: 'no OAuth client with this client_id is registered (see `symbolon oauth client list`)',
+  OAUTH_CLIENT_INVALID:
+    'the OAuth client registration is not valid: a client_id of letters, digits, ".", "_", "-", ":" (1 to 128), one way to authenticate it, scopes and audiences',
+  OAUTH_SIGNING_KEY_INVALID: 'a token signing key file in the data directory is damaged or is not a P-256 key; move it away and restart',
+  OAUTH_INVALID_REQUEST:
+    'the token request is malformed (RFC 6749 5.2 invalid_request): check its method, content type, size and parameters',
+  OAUTH_INVALID_CLIENT:
+    'client authentication failed (RFC 6749 5.2 invalid_client): the client is unknown, or its TLS client certificate is missing or not the registered one',
+  OAUTH_UNSUPPORTED_GRANT_TYPE: 'the grant type is not one this authorization server issues tokens for (client_credentials)',
+  OAUTH_INVALID_SCOPE: 'a requested scope is not one the client is registered for',
+  OAUTH_INVALID_TARGET: 'the requested resource or audience is not one the client is registered for (RFC 8707 invalid_target)',
+  GATEWAY_TOKEN_MISSING: 'this route requires an OAuth access token (Authorization: Bearer) and none was sent',
+  GATEWAY_TOKEN_INVALID: 'the access token is malformed, not signed by a key of the configured issuer, or for another issuer or audience',
+  GATEWAY_TOKEN_EXPIRED: 'the access token has expired; get a new one from the token endpoint',
+  GATEWAY_TOKEN_BINDING_MISMATCH:
+    'the access token is bound to another certificate than the one of this connection (RFC 8705 3): present the certificate it was issued to',
+  GATEWAY_TOKEN_INSUFFICIENT_SCOPE: 'the access token lacks a scope this route requires',
+  GATEWAY_JWKS_UNAVAILABLE: "the token issuer's JWKS cannot be fetched or does not parse; the last good key set is kept",
+
   // crl/ and ocsp/ — publication and the responder
   CRL_ISSUER_UNKNOWN: 'no CRL is published for this issuer (it is not one of this CA, or its key is locked)',
   CRL_WRITE_FAILED:

@@ -16,7 +16,7 @@
  *
  *   cc -O2 -o loadgen loadgen.c -lssl -lcrypto
  *   loadgen --mode keepalive --port 8443 --tls 1.3 --cert client-chain.pem --key client.key \
- *           --connections 64 --seconds 5 [--warmup 1] [--requests N] [--rate R] [--path /]
+ *           --connections 64 --seconds 5 [--warmup 1] [--requests N] [--rate R] [--path /] [--header "Name: value"]
  *           [--groups P-256] [--host localhost]
  *   (without --tls: plain HTTP)
  */
@@ -71,13 +71,13 @@ static enum mode mode = MODE_KEEPALIVE;
 static int port = 0, use_tls = 0, tls_version = TLS1_3_VERSION, connections = 16;
 static double seconds = 5, warmup = 0, rate = 0;
 static long max_requests = 0;
-static const char *cert_file = NULL, *key_file = NULL, *path = "/", *host = "localhost", *groups = "P-256";
+static const char *cert_file = NULL, *key_file = NULL, *path = "/", *extra_header = NULL, *host = "localhost", *groups = "P-256";
 
 /* state */
 static SSL_CTX *ctx;
 static int ep, timer_fd = -1;
 static struct conn *conns;
-static char request[1024];
+static char request[4096];
 static size_t request_len;
 static int is_measuring = 0;
 static double measure_start, deadline;
@@ -427,7 +427,7 @@ static uint32_t percentile(double p) {
 
 static void usage(void) {
   fprintf(stderr, "usage: loadgen --mode handshake|keepalive|latency --port N [--tls 1.2|1.3 --cert chain.pem --key key.pem]\n"
-                  "               [--connections N] [--seconds S] [--warmup S] [--requests N] [--rate R] [--path P] [--host H] [--groups G]\n");
+                  "               [--connections N] [--seconds S] [--warmup S] [--requests N] [--rate R] [--path P] [--header H] [--host H] [--groups G]\n");
   exit(2);
 }
 
@@ -453,6 +453,7 @@ int main(int argc, char **argv) {
     else if (strcmp(name, "--requests") == 0) max_requests = atol(value);
     else if (strcmp(name, "--rate") == 0) rate = atof(value);
     else if (strcmp(name, "--path") == 0) path = value;
+    else if (strcmp(name, "--header") == 0) extra_header = value;
     else if (strcmp(name, "--host") == 0) host = value;
     else if (strcmp(name, "--groups") == 0) groups = value;
     else usage();
@@ -482,7 +483,9 @@ int main(int argc, char **argv) {
     if (cert_file != NULL && SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) fail_hard("cannot read --cert");
     if (key_file != NULL && SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) fail_hard("cannot read --key");
   }
-  request_len = (size_t)snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: symbolon-bench-loadgen\r\nAccept: */*\r\n\r\n", path, host);
+  request_len = (size_t)snprintf(request, sizeof request, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: symbolon-bench-loadgen\r\nAccept: */*\r\n%s%s\r\n", path, host,
+                                 extra_header == NULL ? "" : extra_header, extra_header == NULL ? "" : "\r\n");
+  if (request_len >= sizeof request) fail_hard("the request is longer than its buffer");
   latencies = malloc(sizeof *latencies * MAX_LATENCY_SAMPLES);
   conns = calloc((size_t)connections, sizeof *conns);
   if (latencies == NULL || conns == NULL) fail_hard("out of memory");

@@ -47,6 +47,8 @@ export interface LoadgenRun {
   /** Latency mode: requests per second, open loop. */
   readonly rate?: number;
   readonly path?: string;
+  /** One more request header field, `Name: value` (an Authorization header, say). */
+  readonly header?: string;
 }
 
 /** Compiles loadgen.c into `work`; returns the binary's path. Throws with the compiler's output. */
@@ -76,6 +78,7 @@ export function runLoadgen(binary: string, placement: Placement, run: LoadgenRun
   if (run.tls !== undefined) args.push('--tls', run.tls.version, '--cert', run.tls.certFile, '--key', run.tls.keyFile);
   if (run.rate !== undefined) args.push('--rate', String(run.rate));
   if (run.path !== undefined) args.push('--path', run.path);
+  if (run.header !== undefined) args.push('--header', run.header);
   return new Promise((resolve, reject) => {
     const [program, programArgs] = pinnedCommand(placement, binary, args);
     // Detached: a session of its own, so that its autogroup's nice value can be set.

@@ -14,6 +14,9 @@ export const AUDIT_ACTIONS = [
   'enrollment.request',
   'enrollment.approve',
   'enrollment.reject',
+  'oauth.client.add',
+  'oauth.client.remove',
+  'oauth.token.issue',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ACCESS_TOKEN_ALGORITHMS } from '../access-token/index.js';
 import { SymbolonError } from '../errors.js';
 import { compileRouteRules } from './route-rules.js';
 import { compileRouteTable } from './route-table.js';
@@ -50,6 +51,50 @@ const routeSchema = z
     // Upstream connections kept per route.
     maxUpstreamConnections: z.number().int().positive().max(10_000).default(128),
     upstreamTimeoutMs: z.number().int().positive().default(30_000),
+    // An OAuth access token (Authorization: Bearer) from a token issuer: bound (RFC 8705: its cnf
+    // must name the certificate of the connection) or bearer (any holder; a bound token is still checked).
+    token: z.enum(['bound', 'bearer']).optional(),
+    // The issuer (a tokenIssuers[].issuer) whose tokens the route takes; default: the one configured.
+    tokenIssuer: z.string().min(1).optional(),
+    // The aud a token must carry (RFC 9068 4): required with token.
+    audience: z.string().min(1).max(512).optional(),
+    // Scopes a token must all carry.
+    scopes: z
+      .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'a scope is an RFC 6749 3.3 scope-token'))
+      .max(100)
+      .default([]),
+  })
+  .strict()
+  .superRefine((route, context) => {
+    if (route.token !== undefined && route.audience === undefined)
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['audience'],
+        message: 'a route with token needs the audience its tokens must carry',
+      });
+    if (route.token === undefined && (route.tokenIssuer !== undefined || route.audience !== undefined || route.scopes.length > 0))
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['token'],
+        message: 'tokenIssuer, audience and scopes need token: bound or bearer',
+      });
+  });
+
+const tokenIssuerSchema = z
+  .object({
+    // The issuer identifier tokens carry in iss (RFC 8414 2), such as https://ca.example:8443.
+    issuer: z.string().url(),
+    // Where its keys are; default: <issuer>/.well-known/jwks.json.
+    jwksUrl: z
+      .string()
+      .url()
+      .refine((text) => new URL(text).protocol === 'https:', 'the JWKS URL must be https://')
+      .optional(),
+    // The CAs the JWKS server's certificate must chain to; default: the trust bundles' CAs (inside `symbolon up`, its own CA).
+    caFile: z.string().min(1).optional(),
+    algorithms: z.array(z.enum(ACCESS_TOKEN_ALGORITHMS)).min(1).default(['ES256']),
+    // Allowed difference between the issuer's clock and the gateway's.
+    leewaySeconds: z.number().int().min(0).max(300).default(30),
   })
   .strict();
 
@@ -177,6 +222,8 @@ export const gatewayConfigSchema = z
     listeners: z.array(listenerSchema).min(1),
     trustBundles: z.array(trustBundleSchema).min(1),
     routes: z.array(routeSchema).min(1),
+    // OAuth authorization servers whose access tokens routes with token: accept.
+    tokenIssuers: z.array(tokenIssuerSchema).max(16).default([]),
     limits: limitsSchema.default({}),
     // Prometheus /metrics (and /healthz) on a separate plain-HTTP listener; none when absent.
     admin: adminSchema.optional(),
@@ -214,6 +261,7 @@ export function validateGatewayConfig(input: unknown): GatewayConfig {
   }
   const config = result.data;
   checkTrustBundleNames(config);
+  checkTokenIssuers(config);
   config.routes.forEach((route, index) => {
     try {
       compileRouteRules(route);
@@ -261,6 +309,27 @@ function checkTrustBundleNames(config: GatewayConfig): void {
       if (!names.includes(name))
         problems.push(`routes[${index}].trustBundles[${at}]: "${name}" is not the name of a trust bundle (${names.join(', ')})`);
     });
+  });
+  if (problems.length > 0)
+    throw new SymbolonError('GATEWAY_CONFIG_INVALID', `the gateway configuration is not valid: ${problems.join('; ')}`);
+}
+
+/** Issuers are unique, and each token route names one of them (or there is exactly one). */
+function checkTokenIssuers(config: GatewayConfig): void {
+  const issuers = config.tokenIssuers.map((entry) => entry.issuer);
+  const problems: string[] = [];
+  issuers.forEach((issuer, index) => {
+    if (issuers.indexOf(issuer) !== index) problems.push(`tokenIssuers[${index}].issuer: "${issuer}" is listed twice`);
+  });
+  config.routes.forEach((route, index) => {
+    if (route.token === undefined) return;
+    if (route.tokenIssuer === undefined) {
+      if (issuers.length !== 1)
+        problems.push(
+          `routes[${index}].tokenIssuer: ${issuers.length === 0 ? 'a route with token needs tokenIssuers configured' : `name one of ${issuers.join(', ')}`}`,
+        );
+    } else if (!issuers.includes(route.tokenIssuer))
+      problems.push(`routes[${index}].tokenIssuer: "${route.tokenIssuer}" is not the issuer of a tokenIssuers entry`);
   });
   if (problems.length > 0)
     throw new SymbolonError('GATEWAY_CONFIG_INVALID', `the gateway configuration is not valid: ${problems.join('; ')}`);

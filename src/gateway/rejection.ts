@@ -116,6 +116,34 @@ export const REJECTION_REASONS = {
     code: 'GATEWAY_VERSION_NOT_SUPPORTED',
     detail: 'This gateway speaks HTTP/1.0, HTTP/1.1 and HTTP/2. Use one of them.',
   },
+  // RFC 6750 3.1: a missing or unusable token is 401, a token without the scope 403.
+  token_missing: {
+    status: 401,
+    code: 'GATEWAY_TOKEN_MISSING',
+    detail: 'This route requires an OAuth access token. Get one from the token endpoint and send it as "Authorization: Bearer <token>".',
+  },
+  token_invalid: {
+    status: 401,
+    code: 'GATEWAY_TOKEN_INVALID',
+    detail:
+      'The access token is malformed, not signed by a key of the issuer this route trusts, not yet valid, or for another issuer or audience. Get a new one.',
+  },
+  token_expired: {
+    status: 401,
+    code: 'GATEWAY_TOKEN_EXPIRED',
+    detail: 'The access token has expired. Get a new one from the token endpoint.',
+  },
+  token_binding_mismatch: {
+    status: 401,
+    code: 'GATEWAY_TOKEN_BINDING_MISMATCH',
+    detail:
+      'The access token is bound to another client certificate than the one of this connection (RFC 8705). Present the certificate it was issued to, or get a token with this one.',
+  },
+  insufficient_scope: {
+    status: 403,
+    code: 'GATEWAY_TOKEN_INSUFFICIENT_SCOPE',
+    detail: 'The access token lacks a scope this route requires. Ask for it at the token endpoint.',
+  },
 } as const satisfies Record<string, { status: number; code: ErrorCode; detail: string }>;
 
 export type RejectionReason = keyof typeof REJECTION_REASONS;
@@ -138,4 +166,29 @@ export function rejectionProblem(reason: RejectionReason, instance?: string): Re
 /** The body as JSON text (RFC 9457 3). */
 export function rejectionBody(reason: RejectionReason, instance?: string): string {
   return JSON.stringify(rejectionProblem(reason, instance));
+}
+
+/** The refusals that are about the access token: answered with an RFC 6750 challenge. */
+export type TokenRejectionReason = 'token_missing' | 'token_invalid' | 'token_expired' | 'token_binding_mismatch' | 'insufficient_scope';
+
+const BEARER_ERRORS: Readonly<Record<TokenRejectionReason, string | undefined>> = {
+  // RFC 6750 3.1: a request without credentials gets no error code.
+  token_missing: undefined,
+  token_invalid: 'invalid_token',
+  token_expired: 'invalid_token',
+  token_binding_mismatch: 'invalid_token',
+  insufficient_scope: 'insufficient_scope',
+};
+
+/**
+ * The RFC 6750 3 `WWW-Authenticate` value of a token refusal: the Bearer scheme, the error and
+ * its description from the table (fixed text), and for `insufficient_scope` the scopes needed.
+ * `scopes` are configuration (RFC 6749 scope-tokens), never request data.
+ */
+export function tokenChallenge(reason: TokenRejectionReason, scopes: readonly string[]): string {
+  const error = BEARER_ERRORS[reason];
+  if (error === undefined) return 'Bearer realm="symbolon"';
+  const description = REJECTION_REASONS[reason].detail.replaceAll('"', "'");
+  const scope = reason === 'insufficient_scope' && scopes.length > 0 ? `, scope="${scopes.join(' ')}"` : '';
+  return `Bearer realm="symbolon", error="${error}", error_description="${description}"${scope}`;
 }

@@ -48,12 +48,20 @@ export function problemDocument<Extensions extends Readonly<Record<string, unkno
 /**
  * A whole HTTP/1.1 answer with a problem body, for servers that write their own heads. `connection`
  * is the Connection field to send (`close` when the connection ends after it), if any. A HEAD request
- * gets the head alone.
+ * gets the head alone. `fields` are further header fields (fixed text of the server, never request data).
  */
-export function problemMessage(status: number, body: string, connection: 'close' | 'keep-alive' | undefined, isHead = false): string {
+export function problemMessage(
+  status: number,
+  body: string,
+  connection: 'close' | 'keep-alive' | undefined,
+  isHead = false,
+  fields?: Readonly<Record<string, string>>,
+): string {
+  let extra = '';
+  if (fields !== undefined) for (const [name, value] of Object.entries(fields)) extra += `${name}: ${value}\r\n`;
   const head =
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n` +
-    `date: ${httpDateNow()}\r\n${connection === undefined ? '' : `connection: ${connection}\r\n`}\r\n`;
+    `date: ${httpDateNow()}\r\n${extra}${connection === undefined ? '' : `connection: ${connection}\r\n`}\r\n`;
   return isHead ? head : head + body;
 }
 

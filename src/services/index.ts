@@ -13,6 +13,8 @@ export type { UnlockedIssuers } from './issuer-keys.js';
 export { DEFAULT_DELTA_CRL_INTERVAL_SECONDS, DEFAULT_SERVICES_CONFIG, startRevocationServices } from './revocation-services.js';
 export type { RevocationServices, RevocationServicesConfig, RevocationServicesOptions } from './revocation-services.js';
 export { mountEst } from './up-est.js';
+export { mountOAuth, oauthKeysDir } from './up-oauth.js';
+export type { UpOAuth, UpOAuthOptions } from './up-oauth.js';
 export type { UpEstOptions } from './up-est.js';
 export { createUpHealth } from './up-health.js';
 export type { HealthProblem, UpHealth } from './up-health.js';

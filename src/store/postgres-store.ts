@@ -21,8 +21,11 @@ import {
   toPending,
   toRevocation,
   toToken,
+  toOAuthClient,
+  oauthClientValues,
+  OAUTH_CLIENT_COLUMNS,
 } from './store-rows.js';
-import type { AuditRow, CertificateRow, IssuerRow, PendingRow, RevocationRow, TokenRow } from './store-rows.js';
+import type { AuditRow, CertificateRow, IssuerRow, PendingRow, RevocationRow, TokenRow, OAuthClientRow } from './store-rows.js';
 import type {
   CertificateFilter,
   CertificateRecord,
@@ -32,6 +35,8 @@ import type {
   IssuerRecord,
   NewCertificate,
   NewEnrollmentToken,
+  NewOAuthClient,
+  OAuthClientRecord,
   NewIssuer,
   NewPendingEnrollment,
   NewRevocation,
@@ -233,6 +238,8 @@ const CLEAN_REFUSALS: ReadonlySet<string> = new Set([
   'STORE_TOKEN_EXISTS',
   'STORE_TOKEN_NOT_FOUND',
   'STORE_TOKEN_ALREADY_REVOKED',
+  'STORE_OAUTH_CLIENT_EXISTS',
+  'STORE_OAUTH_CLIENT_NOT_FOUND',
   'STORE_ENROLLMENT_NOT_FOUND',
   'STORE_ENROLLMENT_DECIDED',
 ]);
@@ -679,6 +686,30 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return toToken(row);
   }
 
+  async function addOAuthClient(
+    { client, appendAudit }: WriteContext,
+    oauthClient: NewOAuthClient,
+    draft: AuditDraft,
+  ): Promise<OAuthClientRecord> {
+    const inserted = await client.query<OAuthClientRow>(
+      `INSERT INTO oauth_clients (${OAUTH_CLIENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING RETURNING ${OAUTH_CLIENT_COLUMNS}`,
+      oauthClientValues(oauthClient),
+    );
+    const row = inserted.rows[0];
+    if (row === undefined)
+      throw new SymbolonError('STORE_OAUTH_CLIENT_EXISTS', `an OAuth client "${oauthClient.id}" is already registered`);
+    await appendAudit(draft);
+    return toOAuthClient(row);
+  }
+
+  async function removeOAuthClient({ client, appendAudit }: WriteContext, id: string, draft: AuditDraft): Promise<OAuthClientRecord> {
+    const deleted = await client.query<OAuthClientRow>(`DELETE FROM oauth_clients WHERE id = $1 RETURNING ${OAUTH_CLIENT_COLUMNS}`, [id]);
+    const row = deleted.rows[0];
+    if (row === undefined) throw new SymbolonError('STORE_OAUTH_CLIENT_NOT_FOUND', `no OAuth client "${id}" is registered`);
+    await appendAudit(draft);
+    return toOAuthClient(row);
+  }
+
   async function addPendingEnrollment(
     { client, appendAudit }: WriteContext,
     enrollment: NewPendingEnrollment,
@@ -825,6 +856,19 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           .rows[0];
         return row === undefined ? undefined : toAuditEntry(row);
       }),
+    addOAuthClient: (oauthClient: NewOAuthClient, audit: AuditDraft) => write((context) => addOAuthClient(context, oauthClient, audit)),
+    getOAuthClient: (id: string) =>
+      read(async () => {
+        const row = (await pool.query<OAuthClientRow>(`SELECT ${OAUTH_CLIENT_COLUMNS} FROM oauth_clients WHERE id = $1`, [id])).rows[0];
+        return row === undefined ? undefined : toOAuthClient(row);
+      }),
+    listOAuthClients: () =>
+      read(async () =>
+        (await pool.query<OAuthClientRow>(`SELECT ${OAUTH_CLIENT_COLUMNS} FROM oauth_clients ORDER BY created_at, added_order`)).rows.map(
+          toOAuthClient,
+        ),
+      ),
+    removeOAuthClient: (id: string, audit: AuditDraft) => write((context) => removeOAuthClient(context, id, audit)),
     addEnrollmentToken: (token: NewEnrollmentToken, audit: AuditDraft) => write((context) => addEnrollmentToken(context, token, audit)),
     getEnrollmentToken: (id: string) =>
       read(async () => {

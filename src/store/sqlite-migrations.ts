@@ -123,4 +123,19 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX pending_enrollments_status ON pending_enrollments (status, requested_at);
     `,
   },
+  {
+    version: 4,
+    name: 'OAuth clients',
+    sql: `
+      CREATE TABLE oauth_clients (
+        id               TEXT PRIMARY KEY,
+        auth_method      TEXT NOT NULL CHECK (auth_method IN ('tls_client_auth', 'self_signed_tls_client_auth')),
+        certificate_name TEXT,
+        jwks             TEXT,
+        scopes           TEXT NOT NULL,
+        audiences        TEXT NOT NULL,
+        created_at       INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ]);

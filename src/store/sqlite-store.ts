@@ -20,8 +20,11 @@ import {
   toPending,
   toRevocation,
   toToken,
+  toOAuthClient,
+  oauthClientValues,
+  OAUTH_CLIENT_COLUMNS,
 } from './store-rows.js';
-import type { AuditRow, CertificateRow, IssuerRow, PendingRow, RevocationRow, TokenRow } from './store-rows.js';
+import type { AuditRow, CertificateRow, IssuerRow, PendingRow, RevocationRow, TokenRow, OAuthClientRow } from './store-rows.js';
 import type {
   CertificateFilter,
   CertificateRecord,
@@ -31,6 +34,8 @@ import type {
   IssuerRecord,
   NewCertificate,
   NewEnrollmentToken,
+  NewOAuthClient,
+  OAuthClientRecord,
   NewIssuer,
   NewPendingEnrollment,
   NewRevocation,
@@ -206,6 +211,10 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     issuedPending: db.prepare(
       `UPDATE pending_enrollments SET status = 'issued', cert_issuer = ?, cert_serial = ? WHERE id = ? AND status = 'approved'`,
     ),
+    insertOAuthClient: db.prepare(`INSERT INTO oauth_clients (${OAUTH_CLIENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    getOAuthClient: db.prepare<[string], OAuthClientRow>(`SELECT ${OAUTH_CLIENT_COLUMNS} FROM oauth_clients WHERE id = ?`),
+    listOAuthClients: db.prepare<[], OAuthClientRow>(`SELECT ${OAUTH_CLIENT_COLUMNS} FROM oauth_clients ORDER BY created_at, rowid`),
+    deleteOAuthClient: db.prepare('DELETE FROM oauth_clients WHERE id = ?'),
   };
 
   /**
@@ -360,6 +369,22 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       throw new SymbolonError('STORE_TOKEN_ALREADY_REVOKED', `the enrollment token "${id}" is already revoked`);
     appendAuditInTransaction(draft);
     return toToken(statements.getToken.get(id)!);
+  });
+
+  const addOAuthClientTx = db.transaction((client: NewOAuthClient, draft: AuditDraft): OAuthClientRecord => {
+    if (statements.getOAuthClient.get(client.id) !== undefined)
+      throw new SymbolonError('STORE_OAUTH_CLIENT_EXISTS', `an OAuth client "${client.id}" is already registered`);
+    appendAuditInTransaction(draft);
+    statements.insertOAuthClient.run(...oauthClientValues(client));
+    return toOAuthClient(statements.getOAuthClient.get(client.id)!);
+  });
+
+  const removeOAuthClientTx = db.transaction((id: string, draft: AuditDraft): OAuthClientRecord => {
+    const row = statements.getOAuthClient.get(id);
+    if (row === undefined) throw new SymbolonError('STORE_OAUTH_CLIENT_NOT_FOUND', `no OAuth client "${id}" is registered`);
+    statements.deleteOAuthClient.run(id);
+    appendAuditInTransaction(draft);
+    return toOAuthClient(row);
   });
 
   const addPendingTx = db.transaction((enrollment: NewPendingEnrollment, draft: AuditDraft): PendingEnrollmentRecord => {
@@ -543,6 +568,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       guarded(() => (status === undefined ? statements.listPending.all() : statements.listPendingByStatus.all(status)).map(toPending)),
     decidePendingEnrollment: (id: string, decision: Parameters<Store['decidePendingEnrollment']>[1], audit: AuditDraft | undefined) =>
       write(() => decidePendingTx(id, decision, audit)),
+    addOAuthClient: (client: NewOAuthClient, audit: AuditDraft) => write(() => addOAuthClientTx(client, audit)),
+    getOAuthClient: (id: string) =>
+      guarded(() => {
+        const row = statements.getOAuthClient.get(id);
+        return row === undefined ? undefined : toOAuthClient(row);
+      }),
+    listOAuthClients: () => guarded(() => statements.listOAuthClients.all().map(toOAuthClient)),
+    removeOAuthClient: (id: string, audit: AuditDraft) => write(() => removeOAuthClientTx(id, audit)),
     // Other processes' revocations reach readers by polling: SQLite has no notification.
     watchRevocations: () => () => undefined,
     storeId: () => guarded(() => statements.getMeta.get(STORE_ID_KEY) ?? ''),

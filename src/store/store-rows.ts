@@ -6,6 +6,7 @@ import type {
   CertificateRecord,
   EnrollmentTokenRecord,
   IssuerRecord,
+  OAuthClientRecord,
   PendingEnrollmentRecord,
   PendingEnrollmentStatus,
   RevocationRecord,
@@ -226,5 +227,44 @@ export function toPending(row: PendingRow): PendingEnrollmentRecord {
     decidedBy: row.decided_by,
     certificate:
       row.cert_issuer === null || row.cert_serial === null ? null : Object.freeze({ issuerId: row.cert_issuer, serial: row.cert_serial }),
+  });
+}
+
+export interface OAuthClientRow {
+  id: string;
+  auth_method: string;
+  certificate_name: string | null;
+  jwks: string | null;
+  scopes: string;
+  audiences: string;
+  created_at: number;
+}
+
+export const OAUTH_CLIENT_COLUMNS = 'id, auth_method, certificate_name, jwks, scopes, audiences, created_at';
+
+/** The columns of a client, in OAUTH_CLIENT_COLUMNS' order. */
+export function oauthClientValues(client: OAuthClientRecord): unknown[] {
+  return [
+    client.id,
+    client.authMethod,
+    client.certificateName === null ? null : JSON.stringify(client.certificateName),
+    client.jwks === null ? null : JSON.stringify(client.jwks),
+    JSON.stringify(client.scopes),
+    JSON.stringify(client.audiences),
+    client.createdAt.getTime(),
+  ];
+}
+
+export function toOAuthClient(row: OAuthClientRow): OAuthClientRecord {
+  if (row.auth_method !== 'tls_client_auth' && row.auth_method !== 'self_signed_tls_client_auth')
+    throw new SymbolonError('STORE_CORRUPT', `OAuth client "${row.id}" has an unknown authentication method; the database was edited`);
+  return Object.freeze({
+    id: row.id,
+    authMethod: row.auth_method,
+    certificateName: row.certificate_name === null ? null : (JSON.parse(row.certificate_name) as OAuthClientRecord['certificateName']),
+    jwks: row.jwks === null ? null : (JSON.parse(row.jwks) as OAuthClientRecord['jwks']),
+    scopes: Object.freeze(JSON.parse(row.scopes) as string[]),
+    audiences: Object.freeze(JSON.parse(row.audiences) as string[]),
+    createdAt: new Date(Number(row.created_at)),
   });
 }

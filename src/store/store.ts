@@ -139,6 +139,36 @@ export interface PendingEnrollmentRecord extends NewPendingEnrollment {
   readonly certificate: CertificateRef | null;
 }
 
+/** RFC 8705 2: how an OAuth client authenticates at the token endpoint, by its TLS client certificate. */
+export type OAuthClientAuthMethod = 'tls_client_auth' | 'self_signed_tls_client_auth';
+
+/**
+ * RFC 8705 2.1.2: the one certificate value a `tls_client_auth` client is registered with, the
+ * subject DN (RFC 4514 text) or one subjectAltName.
+ */
+export interface OAuthCertificateName {
+  readonly kind: 'subject_dn' | 'san_dns' | 'san_uri' | 'san_ip' | 'san_email';
+  readonly value: string;
+}
+
+/** An OAuth client as `symbolon oauth client add` registers it. */
+export interface NewOAuthClient {
+  /** The client_id: 1 to 128 of letters, digits, ".", "_", "-", ":". */
+  readonly id: string;
+  readonly authMethod: OAuthClientAuthMethod;
+  /** `tls_client_auth`: the certificate name to match; null for self-signed clients. */
+  readonly certificateName: OAuthCertificateName | null;
+  /** `self_signed_tls_client_auth`: the JWKS (public keys) its certificate's key must be among; null otherwise. */
+  readonly jwks: { readonly keys: readonly Readonly<Record<string, unknown>>[] } | null;
+  /** Scopes it may be granted. */
+  readonly scopes: readonly string[];
+  /** The `aud` of its tokens: the resources it may call. */
+  readonly audiences: readonly string[];
+  readonly createdAt: Date;
+}
+
+export type OAuthClientRecord = NewOAuthClient;
+
 /**
  * Persistence of the CA behind one interface: the SQLite adapter and the PostgreSQL one, both
  * held to the contract suite in test/store/store-contract.ts. Every write that changes the
@@ -224,6 +254,14 @@ export interface Store {
       | { readonly status: 'issued'; readonly certificate: CertificateRef },
     audit: AuditDraft | undefined,
   ): Promise<PendingEnrollmentRecord>;
+
+  /** Registers an OAuth client with its audit entry. Throws `STORE_OAUTH_CLIENT_EXISTS` for a taken client_id. */
+  addOAuthClient(client: NewOAuthClient, audit: AuditDraft): Promise<OAuthClientRecord>;
+  getOAuthClient(id: string): Promise<OAuthClientRecord | undefined>;
+  /** Every registered client, oldest first. */
+  listOAuthClients(): Promise<readonly OAuthClientRecord[]>;
+  /** Removes a client with its audit entry; its tokens are refused by introspection from then on. Throws `STORE_OAUTH_CLIENT_NOT_FOUND`. */
+  removeOAuthClient(id: string, audit: AuditDraft): Promise<OAuthClientRecord>;
 
   /**
    * Calls `listener` whenever revocations may have been recorded by another process, so a reader

@@ -131,3 +131,58 @@ test('refuses malformed and hostile YAML', () => {
     );
   failure(bomb.join('\n'));
 });
+
+const TOKEN_BASE = `
+listeners: [ { port: 8443, certFile: a.pem, keyFile: a.key } ]
+trustBundles: [ { name: internal, caFile: ca.pem, revocation: { kind: none }, failurePolicy: hard-fail } ]
+`;
+
+test('token routes: bound or bearer, with an audience and a configured issuer', () => {
+  const config = parseGatewayConfig(`${TOKEN_BASE}
+tokenIssuers: [ { issuer: 'https://as.example:8443' } ]
+routes: [ { upstream: 'http://127.0.0.1:9000', token: bound, audience: 'https://api.example', scopes: [read] } ]
+`);
+  assert.equal(config.routes[0]!.token, 'bound');
+  assert.deepEqual(config.tokenIssuers[0]!.algorithms, ['ES256']);
+  assert.equal(config.tokenIssuers[0]!.leewaySeconds, 30);
+  assert.match(
+    failure(`${TOKEN_BASE}
+tokenIssuers: [ { issuer: 'https://as.example' } ]
+routes: [ { upstream: 'http://127.0.0.1:9000', token: bound } ]`),
+    /routes\[0\]\.audience: a route with token needs the audience/,
+  );
+  assert.match(
+    failure(`${TOKEN_BASE}
+routes: [ { upstream: 'http://127.0.0.1:9000', token: bearer, audience: a } ]`),
+    /routes\[0\]\.tokenIssuer: a route with token needs tokenIssuers configured/,
+  );
+  assert.match(
+    failure(`${TOKEN_BASE}
+tokenIssuers: [ { issuer: 'https://a.example' }, { issuer: 'https://b.example' } ]
+routes: [ { upstream: 'http://127.0.0.1:9000', token: bearer, audience: a } ]`),
+    /routes\[0\]\.tokenIssuer: name one of/,
+  );
+  assert.match(
+    failure(`${TOKEN_BASE}
+tokenIssuers: [ { issuer: 'https://a.example' } ]
+routes: [ { upstream: 'http://127.0.0.1:9000', token: bearer, audience: a, tokenIssuer: 'https://c.example' } ]`),
+    /is not the issuer of a tokenIssuers entry/,
+  );
+  assert.match(
+    failure(`${TOKEN_BASE}
+tokenIssuers: [ { issuer: 'https://a.example', algorithms: [HS256] } ]
+routes: [ { upstream: 'http://127.0.0.1:9000' } ]`),
+    /tokenIssuers\[0\]\.algorithms\[0\]/,
+  );
+  assert.match(
+    failure(`${TOKEN_BASE}
+tokenIssuers: [ { issuer: 'https://a.example', jwksUrl: 'http://a.example/jwks' } ]
+routes: [ { upstream: 'http://127.0.0.1:9000' } ]`),
+    /jwksUrl: the JWKS URL must be https/,
+  );
+  assert.match(
+    failure(`${TOKEN_BASE}
+routes: [ { upstream: 'http://127.0.0.1:9000', scopes: [read] } ]`),
+    /routes\[0\]\.token: tokenIssuer, audience and scopes need token/,
+  );
+});

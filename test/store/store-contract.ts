@@ -11,7 +11,7 @@ import type { AuditAction, AuditDraft } from '../../src/audit/index.js';
 import { isSymbolonError } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from '../../src/store/index.js';
-import type { NewCertificate, NewEnrollmentToken, NewIssuer, NewPendingEnrollment, Store } from '../../src/store/index.js';
+import type { NewCertificate, NewEnrollmentToken, NewIssuer, NewOAuthClient, NewPendingEnrollment, Store } from '../../src/store/index.js';
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -368,6 +368,46 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
         assert.ok(verifyAuditChain(await reopened.readAuditLog(0, 100), await reopened.auditHead()).ok);
       }));
 
+    test('registers, lists and removes OAuth clients, each change with its audit entry; a refusal writes none', () =>
+      using(async ({ store, reopen }) => {
+        const added = await store.addOAuthClient(oauthClient('billing'), draft('oauth.client.add', 'oauth-client/billing'));
+        assert.deepEqual(added, oauthClient('billing'));
+        await store.addOAuthClient(
+          oauthClient('device-7', {
+            authMethod: 'self_signed_tls_client_auth',
+            certificateName: null,
+            jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y' }] },
+            createdAt: new Date(T0 + 1000),
+          }),
+          draft('oauth.client.add', 'oauth-client/device-7'),
+        );
+        await rejectsWith(
+          () => store.addOAuthClient(oauthClient('billing'), draft('oauth.client.add', 'oauth-client/billing')),
+          'STORE_OAUTH_CLIENT_EXISTS',
+        );
+        const reopened = await reopen();
+        assert.deepEqual(
+          (await reopened.listOAuthClients()).map((client) => [client.id, client.authMethod, client.jwks?.keys.length ?? 0]),
+          [
+            ['billing', 'tls_client_auth', 0],
+            ['device-7', 'self_signed_tls_client_auth', 1],
+          ],
+        );
+        assert.deepEqual((await reopened.getOAuthClient('billing'))?.certificateName, { kind: 'subject_dn', value: 'CN=billing,O=Acme' });
+        assert.equal((await reopened.removeOAuthClient('billing', draft('oauth.client.remove', 'oauth-client/billing'))).id, 'billing');
+        assert.equal(await reopened.getOAuthClient('billing'), undefined);
+        await rejectsWith(
+          () => reopened.removeOAuthClient('billing', draft('oauth.client.remove', 'oauth-client/billing')),
+          'STORE_OAUTH_CLIENT_NOT_FOUND',
+        );
+        const entries = await reopened.readAuditLog(0, 100);
+        assert.deepEqual(
+          entries.map((entry) => `${entry.action} ${entry.target}`),
+          ['oauth.client.add oauth-client/billing', 'oauth.client.add oauth-client/device-7', 'oauth.client.remove oauth-client/billing'],
+        );
+        assert.ok(verifyAuditChain(entries, await reopened.auditHead()).ok);
+      }));
+
     test('records enrollment tokens; a use is taken with its audit entry while one is left, and a refusal names why', () =>
       using(async ({ store }) => {
         const created = await store.addEnrollmentToken(
@@ -544,6 +584,19 @@ export function pendingEnrollment(id: string, overrides: Partial<NewPendingEnrol
     csr: Buffer.from(`csr of ${id}`),
     renewalOf: null,
     requestedAt: new Date(T0),
+    ...overrides,
+  };
+}
+
+export function oauthClient(id: string, overrides: Partial<NewOAuthClient> = {}): NewOAuthClient {
+  return {
+    id,
+    authMethod: 'tls_client_auth',
+    certificateName: { kind: 'subject_dn', value: 'CN=billing,O=Acme' },
+    jwks: null,
+    scopes: ['read', 'write'],
+    audiences: ['https://api.example'],
+    createdAt: new Date(T0),
     ...overrides,
   };
 }

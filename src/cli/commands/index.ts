@@ -6,6 +6,7 @@ import { dbCommand } from './db.js';
 import { gatewayCommand } from './gateway.js';
 import { inspectCommand } from './inspect.js';
 import { keyCommand } from './key.js';
+import { oauthCommand } from './oauth.js';
 import { upCommand } from './up.js';
 import { verifyCommand } from './verify.js';
 
@@ -17,6 +18,7 @@ export const COMMANDS: readonly CommandFactory[] = [
   upCommand,
   gatewayCommand,
   caCommand,
+  oauthCommand,
   auditCommand,
   dbCommand,
   csrCommand,

@@ -15,7 +15,8 @@ import { hostPort } from '../../http/index.js';
 import type { ListenAddress } from '../../http/index.js';
 import { errorLine } from '../exit-code.js';
 import type { CommandFactory, Output } from '../program.js';
-import { createUpHealth, mountEst, startRevocationServices, unlockIssuers } from '../../services/index.js';
+import { createUpHealth, mountEst, mountOAuth, startRevocationServices, unlockIssuers } from '../../services/index.js';
+import type { UpOAuth } from '../../services/index.js';
 import { upServicesConfig } from '../up/up-config.js';
 import type { UpServiceOptions } from '../up/up-config.js';
 import { createRootCrlFile } from '../../crl/index.js';
@@ -192,6 +193,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
       onError: (error) => output.err(`${errorLine(error)} (the services keep running)\n`),
     });
     let estUrl: string | undefined;
+    let oauth: UpOAuth | undefined;
     try {
       estUrl = await mountEst({
         dataDir,
@@ -199,6 +201,12 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         unlocked,
         clock: cliClock,
         onError: (error) => output.err(`${errorLine(error)} (EST keeps serving)\n`),
+      });
+      oauth = await mountOAuth({
+        dataDir,
+        services,
+        clock: cliClock,
+        onError: (error) => output.err(`${errorLine(error)} (the token endpoint keeps serving)\n`),
       });
     } catch (error) {
       await services.close();
@@ -235,6 +243,11 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     );
     if (estUrl !== undefined) lines.push(`  EST: ${estUrl}  (RFC 7030; enroll with a token from \`symbolon ca token create\`)`);
     else lines.push(options.tls ? '  EST: off (the active intermediate key is locked)' : '  EST: off (--no-tls)');
+    lines.push(
+      oauth === undefined
+        ? '  OAuth: off (--no-tls)'
+        : `  OAuth: ${oauth.issuer}/oauth/token  (RFC 8705 bound tokens; register clients with \`symbolon oauth client add\`)`,
+    );
     if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
       lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
     }
@@ -251,6 +264,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
           output,
         });
       } catch (error) {
+        oauth?.close();
         await services.close();
         throw error;
       }
@@ -262,6 +276,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     output.out(lines.join('\n'));
     const signal = await stopped;
     await gateway?.stop();
+    oauth?.close();
     await services.close();
     output.out(`Stopped (${signal}).\n`);
   } finally {

@@ -77,7 +77,13 @@ export type Admission<Context> =
       readonly headers: Readonly<Record<string, string>>;
       readonly context: Context;
     }
-  | { readonly ok: false; readonly reason: RejectionReason; readonly context: Context };
+  | {
+      readonly ok: false;
+      readonly reason: RejectionReason;
+      readonly context: Context;
+      /** RFC 6750 3: the WWW-Authenticate value of a refusal for the access token. */
+      readonly challenge?: string;
+    };
 
 /** How one exchange ended, for metrics and the access log. */
 export interface ExchangeEnd<Context> {
@@ -340,7 +346,7 @@ class Http1Connection<Context> implements UpstreamUser {
   private decided(exchange: Exchange, admission: Admission<Context>): void {
     const state = this.state;
     if (state.kind !== 'deciding' || state.exchange !== exchange) return;
-    if (!admission.ok) return this.refuse(exchange, admission.context, admission.reason);
+    if (!admission.ok) return this.refuse(exchange, admission.context, admission.reason, admission.challenge);
     const admitted: AdmittedExchange<Context> = {
       ...exchange,
       context: admission.context,
@@ -698,9 +704,9 @@ class Http1Connection<Context> implements UpstreamUser {
     this.closeGracefully();
   }
 
-  private refuse(exchange: Exchange, context: Context, reason: RejectionReason): void {
+  private refuse(exchange: Exchange, context: Context, reason: RejectionReason, challenge?: string): void {
     const closeAfter = this.mustClose(exchange);
-    this.sendProblem(reason, exchange.head, closeAfter);
+    this.sendProblem(reason, exchange.head, closeAfter, challenge);
     this.record(exchange, context, REJECTION_REASONS[reason].status, reason);
     this.next(exchange, closeAfter);
   }
@@ -750,10 +756,16 @@ class Http1Connection<Context> implements UpstreamUser {
   }
 
   /** `head`: the request answered, undefined for one that could not be parsed (always closed after). */
-  private sendProblem(reason: RejectionReason, head: RequestHead | undefined, closeAfter: boolean): void {
+  private sendProblem(reason: RejectionReason, head: RequestHead | undefined, closeAfter: boolean, challenge?: string): void {
     const connection = closeAfter ? 'close' : head?.versionMinor === 0 ? 'keep-alive' : undefined;
     this.socket.write(
-      problemMessage(REJECTION_REASONS[reason].status, rejectionBody(reason), connection, head?.method === 'HEAD'),
+      problemMessage(
+        REJECTION_REASONS[reason].status,
+        rejectionBody(reason),
+        connection,
+        head?.method === 'HEAD',
+        challenge === undefined ? undefined : { 'www-authenticate': challenge },
+      ),
       'latin1',
     );
   }

@@ -12,6 +12,8 @@ import { ClientVerifier } from './client-verifier.js';
 import type { BundleMaterial, GatewayMaterial } from './gateway-material.js';
 import { UpstreamPool } from '../http1/upstream-pool.js';
 import { UpstreamProxy } from './upstream-proxy.js';
+import { JwksSource } from './jwks-source.js';
+import type { RouteTokenPolicy } from './token-guard.js';
 
 export interface RouteRuntime {
   readonly index: number;
@@ -25,6 +27,8 @@ export interface RouteRuntime {
   readonly proxy: UpstreamProxy;
   /** HTTP/1.x requests through the relay's. */
   readonly relay: { readonly pool: UpstreamPool; readonly basePath: string; readonly timeoutMs: number };
+  /** The access token the route requires, if any. */
+  readonly token: RouteTokenPolicy | undefined;
 }
 
 export interface BundleRuntime {
@@ -44,6 +48,8 @@ export interface GatewayGeneration {
   readonly table: RouteTable<number>;
   readonly routes: readonly RouteRuntime[];
   readonly bundles: readonly BundleRuntime[];
+  /** The keys of each configured token issuer, in `config.tokenIssuers` order. */
+  readonly tokenIssuers: readonly JwksSource[];
 }
 
 export type RevocationSourceFactory = (bundle: BundleMaterial, material: GatewayMaterial) => Promise<RevocationSource>;
@@ -66,8 +72,10 @@ export interface GenerationParts {
   readonly previousSources: ReadonlyMap<string, RevocationSource>;
   readonly createSource: RevocationSourceFactory;
   readonly onDisagreement: (failure: PathFailure, certificate: Certificate) => void;
-  /** A failure to close what a failed build opened. */
+  /** A failure to close what a failed build opened, and a token issuer's keys that cannot be fetched. */
   readonly onError: (error: unknown) => void;
+  /** The gateway's clock (default: the system's). */
+  readonly clock?: () => Date;
 }
 
 /**
@@ -87,6 +95,15 @@ export async function buildGeneration(parts: GenerationParts): Promise<GatewayGe
   const bundleIndexOf = new Map(config.trustBundles.map((bundle, index) => [bundle.name, index]));
   const bundles: BundleRuntime[] = [];
   const routes: RouteRuntime[] = [];
+  const tokenIssuers = config.tokenIssuers.map(
+    (issuer, index) =>
+      new JwksSource({
+        url: issuer.jwksUrl ?? `${issuer.issuer.replace(/\/$/, '')}/.well-known/jwks.json`,
+        ca: material.tokenIssuerCaPem[index] ?? material.caPem,
+        clock: parts.clock ?? (() => new Date()),
+        onError: parts.onError,
+      }),
+  );
   try {
     for (const bundle of material.bundles) {
       const key = bundleKey(bundle);
@@ -97,7 +114,11 @@ export async function buildGeneration(parts: GenerationParts): Promise<GatewayGe
         source: parts.previousSources.get(key) ?? (await parts.createSource(bundle, material)),
       });
     }
-    config.routes.forEach((route, index) => routes.push(routeRuntime(route, index, material, bundleIndexOf)));
+    config.routes.forEach((route, index) =>
+      routes.push(routeRuntime(route, index, material, bundleIndexOf, tokenIssuers, config.tokenIssuers)),
+    );
+    // Fetched in the background: a token check waits for a fetch in flight; a failed one refuses tokens.
+    for (const source of tokenIssuers) void source.start();
     return {
       id: parts.id,
       config,
@@ -119,10 +140,11 @@ export async function buildGeneration(parts: GenerationParts): Promise<GatewayGe
       ),
       routes,
       bundles,
+      tokenIssuers,
     };
   } catch (error) {
     // All or nothing: what this build opened is closed; the previous generation's sources are not its to close.
-    await closeGeneration({ routes, bundles }, new Set(parts.previousSources.values()), parts.onError);
+    await closeGeneration({ routes, bundles, tokenIssuers }, new Set(parts.previousSources.values()), parts.onError);
     throw error;
   }
 }
@@ -132,6 +154,8 @@ function routeRuntime(
   index: number,
   material: GatewayMaterial,
   bundleIndexOf: ReadonlyMap<string, number>,
+  tokenIssuers: readonly JwksSource[],
+  issuers: GatewayConfig['tokenIssuers'],
 ): RouteRuntime {
   const listener = material.listeners[0]!;
   const upstreamTls = route.upstreamTls;
@@ -145,7 +169,22 @@ function routeRuntime(
           ...(upstreamTls.serverName === undefined ? {} : { serverName: upstreamTls.serverName }),
         };
   const url = new URL(route.upstream);
+  const issuerIndex = route.tokenIssuer === undefined ? 0 : issuers.findIndex((issuer) => issuer.issuer === route.tokenIssuer);
+  const issuer = issuers[issuerIndex];
+  const token: RouteTokenPolicy | undefined =
+    route.token === undefined || issuer === undefined || route.audience === undefined
+      ? undefined
+      : {
+          mode: route.token,
+          issuer: issuer.issuer,
+          audience: route.audience,
+          scopes: route.scopes,
+          algorithms: issuer.algorithms,
+          leewaySeconds: issuer.leewaySeconds,
+          keys: tokenIssuers[issuerIndex]!,
+        };
   return {
+    token,
     index,
     label: `${route.host}${route.pathPrefix}`,
     rules: compileRouteRules(route),
@@ -175,10 +214,11 @@ function routeRuntime(
  * `keptSources` (carried into the next generation). Never rejects: failures go to `onError`.
  */
 export async function closeGeneration(
-  generation: Pick<GatewayGeneration, 'routes' | 'bundles'>,
+  generation: Pick<GatewayGeneration, 'routes' | 'bundles' | 'tokenIssuers'>,
   keptSources: ReadonlySet<RevocationSource>,
   onError: (error: unknown) => void,
 ): Promise<void> {
+  for (const source of generation.tokenIssuers) source.close();
   await Promise.all([
     ...generation.routes.flatMap((route) => [route.proxy.close().catch(onError), route.relay.pool.close()]),
     ...generation.bundles.filter((bundle) => !keptSources.has(bundle.source)).map((bundle) => bundle.source.close().catch(onError)),

@@ -37,6 +37,8 @@ export interface GatewayMaterial {
   /** All bundles' CAs: what OpenSSL is given, and the anchors of the strict validation. */
   readonly anchors: TrustBundle;
   readonly caPem: string;
+  /** Each token issuer's CA certificates (PEM) for its JWKS server, when it names a file. */
+  readonly tokenIssuerCaPem: readonly (string | undefined)[];
   /** Each route's upstream CA certificates (PEM), when it names a file. */
   readonly upstreamCaPem: readonly (string | undefined)[];
   /** The absolute paths read, so a watcher can reload when one changes. */
@@ -166,8 +168,22 @@ export async function loadGatewayMaterial(config: GatewayConfig, baseDir: string
         .join(''),
     );
   }
+  const tokenIssuerCaPem: (string | undefined)[] = [];
+  for (const issuer of config.tokenIssuers) {
+    if (issuer.caFile === undefined) {
+      tokenIssuerCaPem.push(undefined);
+      continue;
+    }
+    const path = pathOf(issuer.caFile);
+    tokenIssuerCaPem.push(
+      certificatesOf(await readSmallFile(path, 'token issuer CA file'), path, 'token issuer CA file')
+        .map((certificate) => toPem('CERTIFICATE', certificate.der))
+        .join(''),
+    );
+  }
   const anchors = new TrustBundle(bundles.flatMap((bundle) => bundle.certificates));
   return {
+    tokenIssuerCaPem,
     listeners,
     bundles,
     anchors,

@@ -187,6 +187,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       material: loaded,
       validationCache,
       previousSources: new Map(previous?.bundles.map((bundle) => [bundle.key, bundle.source]) ?? []),
+      clock,
       createSource: (bundle, source) =>
         createRevocationSource(bundle.config, {
           caCertificates: bundle.certificates,

@@ -14,6 +14,10 @@ import type { ConnectionVerdict } from './client-verifier.js';
 import type { GatewayGeneration, RouteRuntime } from './gateway-generation.js';
 import { BoundedCache } from '../../bounded-cache.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
+import { certificateThumbprint } from '../../access-token/index.js';
+import { tokenChallenge } from '../rejection.js';
+import { TokenGuard } from './token-guard.js';
+import type { TokenOutcome } from './token-guard.js';
 
 /** What one connection has decided, kept while the generation that decided it is current. */
 interface ConnectionState {
@@ -28,6 +32,8 @@ interface IdentityMemo {
   /** Route index -> the rules' decision for this identity. */
   readonly decisions: Map<number, RouteDecision>;
   readonly headers: Map<IdentityHeaderMode, Readonly<Record<string, string>>>;
+  /** RFC 8705 3.1: the certificate's x5t#S256, made when a token route first needs it. */
+  thumbprint?: string;
 }
 
 /** Certificates remembered per generation: the identity headers of each are built once, not per connection. */
@@ -43,6 +49,8 @@ export interface RequestDecision {
   readonly headers: Readonly<Record<string, string>>;
   /** The client certificate, verified or refused, for the access log. */
   readonly certificate: Certificate | undefined;
+  /** RFC 6750 3: the WWW-Authenticate value of a refusal for the access token. */
+  readonly challenge?: string;
 }
 
 export interface RequestHandlerOptions {
@@ -62,6 +70,17 @@ interface Exchange {
   readonly target: string;
   readonly httpVersion: string;
   readonly remoteAddress: string | undefined;
+}
+
+/** The Authorization field of an HTTP/1 request head (several arrive joined, which no token survives). */
+function authorizationField(fields: readonly string[]): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization')
+      value = value === undefined ? fields[i + 1]! : `${value}, ${fields[i + 1]!}`;
+  }
+  return value;
 }
 
 /** Per connection: an HTTP/2 session or an HTTP/1 socket. */
@@ -85,6 +104,7 @@ function certificateOf(verdict: ConnectionVerdict): Certificate | undefined {
  */
 export class RequestHandler {
   private memos = { generation: -1, byCertificate: new BoundedCache<string, IdentityMemo>(MAX_MEMOS) };
+  private readonly tokens = new TokenGuard();
 
   constructor(private readonly options: RequestHandlerOptions) {}
 
@@ -109,8 +129,41 @@ export class RequestHandler {
     return state;
   }
 
-  /** Decides one request on `connection` (the HTTP/2 session or the HTTP/1 socket) over `socket`. */
-  decide(connection: object, socket: TLSSocket, host: string, target: string): RequestDecision | Promise<RequestDecision> {
+  /** The decision, or a refusal for the access token when the route requires one and it does not pass. */
+  private withToken(
+    route: RouteRuntime,
+    decision: RequestDecision,
+    authorization: () => string | undefined,
+    thumbprint: () => string | undefined,
+    now: Date,
+  ): RequestDecision | Promise<RequestDecision> {
+    const policy = route.token;
+    if (policy === undefined) return decision;
+    const apply = (outcome: TokenOutcome): RequestDecision =>
+      outcome.ok
+        ? decision
+        : {
+            ...decision,
+            outcome: 'rejected',
+            reason: outcome.reason,
+            headers: NO_HEADERS,
+            challenge: tokenChallenge(outcome.reason, policy.scopes),
+          };
+    const outcome = this.tokens.check(policy, authorization(), thumbprint(), now);
+    return outcome instanceof Promise ? outcome.then(apply) : apply(outcome);
+  }
+
+  /**
+   * Decides one request on `connection` (the HTTP/2 session or the HTTP/1 socket) over `socket`;
+   * `authorization` reads the request's Authorization field, for routes that require a token.
+   */
+  decide(
+    connection: object,
+    socket: TLSSocket,
+    host: string,
+    target: string,
+    authorization: () => string | undefined = () => undefined,
+  ): RequestDecision | Promise<RequestDecision> {
     const generation = this.options.current();
     const now = this.options.clock();
     const lookup = generation.table.lookup(host, target);
@@ -132,7 +185,13 @@ export class RequestHandler {
     if (verdict.state === 'none')
       return lookup.entry.clientCertificate === 'required'
         ? reject('no_certificate')
-        : { outcome: 'allowed', reason: undefined, route, target: upstreamTarget, headers: NO_HEADERS, certificate };
+        : this.withToken(
+            route,
+            { outcome: 'allowed', reason: undefined, route, target: upstreamTarget, headers: NO_HEADERS, certificate },
+            authorization,
+            () => undefined,
+            now,
+          );
     // A certificate that was presented and failed is refused even where one is optional.
     if (verdict.state === 'refused') return reject(verdict.reason);
     const { identity } = verdict;
@@ -142,7 +201,7 @@ export class RequestHandler {
     const bundleIndex = accepted === undefined ? identity.bundleIndexes[0] : identity.bundleIndexes.find((index) => accepted.has(index));
     if (bundleIndex === undefined) return reject('untrusted_issuer');
     const bundle = generation.bundles[bundleIndex]!;
-    const rest = (answer: { readonly status: string }): RequestDecision => {
+    const rest = (answer: { readonly status: string }): RequestDecision | Promise<RequestDecision> => {
       if (answer.status === 'revoked') return reject('revoked');
       let outcome: RequestDecision['outcome'] = 'allowed';
       if (answer.status === 'unavailable') {
@@ -167,7 +226,16 @@ export class RequestHandler {
         );
         memo.headers.set(route.headers, headers);
       }
-      return { outcome, reason: undefined, route, target: upstreamTarget, headers, certificate };
+      const allowed: RequestDecision = { outcome, reason: undefined, route, target: upstreamTarget, headers, certificate };
+      if (route.token === undefined) return allowed;
+      // The binding is to the certificate of this connection (RFC 8705 3): a renewed certificate has another thumbprint.
+      return this.withToken(
+        route,
+        allowed,
+        authorization,
+        () => (memo.thumbprint ??= certificateThumbprint(identity.certificate.der)),
+        now,
+      );
     };
     // Every certificate below the anchor: a revoked intermediate refuses its leaves.
     const answer = bundle.source.check(identity.path, now);
@@ -211,10 +279,15 @@ export class RequestHandler {
     const toAdmission = (decision: RequestDecision): Admission<RequestDecision> =>
       decision.reason === undefined && decision.route !== undefined
         ? { ok: true, target: decision.route.relay, requestTarget: decision.target, headers: decision.headers, context: decision }
-        : { ok: false, reason: decision.reason ?? 'no_route', context: decision };
+        : {
+            ok: false,
+            reason: decision.reason ?? 'no_route',
+            context: decision,
+            ...(decision.challenge === undefined ? {} : { challenge: decision.challenge }),
+          };
     return {
       admit: (socket: TLSSocket, head: RequestHead) => {
-        const decided = this.decide(socket, socket, head.authority ?? '', head.target);
+        const decided = this.decide(socket, socket, head.authority ?? '', head.target, () => authorizationField(head.fields));
         return decided instanceof Promise ? decided.then(toAdmission) : toAdmission(decided);
       },
       record: (end) => {
@@ -265,12 +338,15 @@ export class RequestHandler {
       httpVersion: req.httpVersion,
       remoteAddress: socket?.remoteAddress,
     };
-    let decision = this.decide(session ?? req.socket, socket, exchange.host, target);
+    let decision = this.decide(session ?? req.socket, socket, exchange.host, target, () => {
+      const value = req.headers.authorization;
+      return Array.isArray(value) ? value.join(', ') : value;
+    });
     if (decision instanceof Promise) decision = await decision;
     const route = decision.route;
     if (decision.reason !== undefined || route === undefined) {
       const reason = decision.reason ?? 'no_route';
-      this.reject(res, reason);
+      this.reject(res, reason, decision.challenge);
       return this.record(exchange, decision, REJECTION_REASONS[reason].status, reason, undefined, performance.now() - started);
     }
     const outcome = await route.proxy.forward(req, res, decision.headers, decision.target);
@@ -289,7 +365,7 @@ export class RequestHandler {
     this.record(exchange, decision, outcome.status, undefined, outcome.upstreamMs, performance.now() - started, outcome.detail);
   }
 
-  private reject(res: Http2ServerResponse, reason: RejectionReason): void {
-    sendProblemDocument(res, rejectionProblem(reason));
+  private reject(res: Http2ServerResponse, reason: RejectionReason, challenge?: string): void {
+    sendProblemDocument(res, rejectionProblem(reason), challenge === undefined ? {} : { 'WWW-Authenticate': challenge });
   }
 }
