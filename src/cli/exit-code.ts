@@ -28,6 +28,7 @@ const INPUT_CODE_PREFIXES = [
   'GATEWAY_TLS_MATERIAL_',
   'GATEWAY_ROUTE_',
   'GATEWAY_RULE_',
+  'CLIENT_OPTIONS_',
 ];
 
 /** The exit code for an error: input and usage errors are 2, anything unexpected 70. */

@@ -1,4 +1,5 @@
 import type { CommandFactory } from '../program.js';
+import { agentCommand } from './agent.js';
 import { auditCommand } from './audit/audit.js';
 import { caCommand } from './ca/ca.js';
 import { csrCommand } from './csr.js';
@@ -16,6 +17,7 @@ import { verifyCommand } from './verify.js';
 export const COMMANDS: readonly CommandFactory[] = [
   upCommand,
   gatewayCommand,
+  agentCommand,
   caCommand,
   auditCommand,
   dbCommand,

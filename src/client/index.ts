@@ -1,0 +1,18 @@
+export { Agent } from './agent.js';
+export type { AgentOptions, AgentResult } from './agent.js';
+export { readStatus, STATUS_FILE } from './agent-status.js';
+export type { AgentStatus, Outcome } from './agent-status.js';
+export { acceptIssued, isKeyOfCertificate } from './credential.js';
+export type { Credential } from './credential.js';
+export { CURRENT, DISK_WRITER, prepareCredentialDir, readCredentialDir, writeCredentialDir } from './credential-dir.js';
+export type { FileWriter } from './credential-dir.js';
+export { enroll, reenroll } from './enrollment.js';
+export type { EnrollmentRequest } from './enrollment.js';
+export { estRefusalCode, fetchCaCertificates, simpleEnroll, simpleReenroll } from './est-client.js';
+export type { EnrollmentToken, EstEndpoint, TlsCredential } from './est-client.js';
+export { runReload } from './reload.js';
+export type { ReloadAction } from './reload.js';
+export { RenewalLoop } from './renewal-loop.js';
+export type { RenewalEvent, RenewalLoopOptions } from './renewal-loop.js';
+export { DEFAULT_RETRY, renewalTime, retryDelayMs } from './renewal-schedule.js';
+export type { RetryPolicy } from './renewal-schedule.js';
