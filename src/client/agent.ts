@@ -160,7 +160,10 @@ export class Agent {
   async #enroll(): Promise<Credential> {
     const { token, request } = this.options;
     if (token === undefined || request === undefined)
-      throw new SymbolonError('CLIENT_TOKEN_REQUIRED', `${this.options.dir} holds no certificate; give an enrollment token and a name to enroll`);
+      throw new SymbolonError(
+        'CLIENT_TOKEN_REQUIRED',
+        `${this.options.dir} holds no certificate; give an enrollment token and a name to enroll`,
+      );
     const next = await enroll(this.options.est, token, request, this.options.clock);
     await this.#install(next, 'enrolled');
     return next;
@@ -200,7 +203,10 @@ export class Agent {
     const detail = cause instanceof Error ? `: ${cause.message}` : '';
     const error =
       reason === 'revoked'
-        ? new SymbolonError('CLIENT_CERTIFICATE_REVOKED', `the certificate ${this.#status.serial} is revoked and cannot be replaced${detail}`)
+        ? new SymbolonError(
+            'CLIENT_CERTIFICATE_REVOKED',
+            `the certificate ${this.#status.serial} is revoked and cannot be replaced${detail}`,
+          )
         : new SymbolonError('CLIENT_TOKEN_REQUIRED', `the certificate ${this.#status.serial} can no longer be renewed${detail}`);
     await this.#update({ state: reason === 'revoked' ? 'revoked' : 'failing', lastAttempt: outcome(this.options.clock(), error) });
     throw error;
@@ -254,7 +260,9 @@ export class Agent {
         await this.#install(next, 'renewed');
         current = next;
       }
-      await this.#update({ nextAttemptAt: renewalTime(current.receivedAt, current.certificate.notAfter, this.options.random).toISOString() });
+      await this.#update({
+        nextAttemptAt: renewalTime(current.receivedAt, current.certificate.notAfter, this.options.random).toISOString(),
+      });
       return { ok: true };
     } catch (error) {
       if (this.#status.state !== 'revoked') await this.#failed(error, undefined);

@@ -30,12 +30,7 @@ export function isKeyOfCertificate(privateKey: KeyObject, certificate: Certifica
  * future means this clock is behind the CA's). Throws `CLIENT_EST_RESPONSE_INVALID` or
  * `CLIENT_CERTIFICATE_NOT_YET_VALID`.
  */
-export function acceptIssued(
-  issued: readonly Buffer[],
-  privateKey: KeyObject,
-  caCertificates: readonly Buffer[],
-  now: Date,
-): Credential {
+export function acceptIssued(issued: readonly Buffer[], privateKey: KeyObject, caCertificates: readonly Buffer[], now: Date): Credential {
   const first = issued[0];
   if (first === undefined) throw new SymbolonError('CLIENT_EST_RESPONSE_INVALID', 'the answer holds no certificate');
   let leaf: Certificate;

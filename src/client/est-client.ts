@@ -75,9 +75,15 @@ function readAnswer(res: IncomingMessage, url: string): Promise<Buffer> {
 
 /** A refusal's `CODE: reason` text (RFC 7030 4.2.3 text/plain), cut to one short line. */
 function refusal(status: number, body: Buffer, url: string, retryAfter: string | undefined): SymbolonError {
-  const text = body.toString('utf8', 0, Math.min(body.length, 1024)).replace(/[^\x20-\x7e]+/g, ' ').trim();
+  const text = body
+    .toString('utf8', 0, Math.min(body.length, 1024))
+    .replace(/[^\x20-\x7e]+/g, ' ')
+    .trim();
   if (status === 202) {
-    return new SymbolonError('CLIENT_EST_PENDING', `${url}: ${text || 'the enrollment waits for approval'} (retry after ${retryAfter ?? '?'} s)`);
+    return new SymbolonError(
+      'CLIENT_EST_PENDING',
+      `${url}: ${text || 'the enrollment waits for approval'} (retry after ${retryAfter ?? '?'} s)`,
+    );
   }
   const code = /^([A-Z][A-Z0-9_]{2,63}):/.exec(text)?.[1];
   const error = new SymbolonError('CLIENT_EST_REFUSED', `${url}: HTTP ${status}: ${text.slice(0, 300) || 'no reason given'}`);
@@ -133,7 +139,10 @@ function estRequest(
         }, reject);
       },
     );
-    const deadline = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${endpoint.timeoutMs} ms`), { code: 'ETIMEDOUT' })), endpoint.timeoutMs);
+    const deadline = setTimeout(
+      () => req.destroy(Object.assign(new Error(`no answer within ${endpoint.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      endpoint.timeoutMs,
+    );
     req.on('close', () => clearTimeout(deadline));
     req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${endpoint.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
     req.on('error', (error: NodeJS.ErrnoException) => reject(transportError(error, url)));

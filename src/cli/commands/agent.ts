@@ -95,7 +95,11 @@ function logLine(output: Output): (event: Record<string, unknown>) => void {
 
 async function runAgent(options: AgentCommandOptions, output: Output): Promise<void> {
   // Not commander's requiredOption: it would demand them of `agent status` too.
-  for (const [value, flag] of [[options.dir, '--dir'], [options.est, '--est'], [options.ca, '--ca']] as const)
+  for (const [value, flag] of [
+    [options.dir, '--dir'],
+    [options.est, '--est'],
+    [options.ca, '--ca'],
+  ] as const)
     if (value === undefined) throw new SymbolonError('USAGE', `required option '${flag}' not specified`);
   const token = await tokenOf(options);
   const agent = new Agent({
@@ -188,7 +192,12 @@ export const agentCommand: CommandFactory = (output) => {
     .option('--ocsp-url <url>', "the OCSP responder asked about the agent's own certificate (default: its AIA)")
     .option('--ocsp-interval <lifetime>', 'how often to ask it', lifetimeOption('--ocsp-interval'), 300)
     .option('--no-ocsp', 'do not check the own certificate for revocation')
-    .option('--retry-base <lifetime>', 'first wait after a failed attempt (doubling up to --retry-cap)', lifetimeOption('--retry-base'), DEFAULT_RETRY.baseMs / 1000)
+    .option(
+      '--retry-base <lifetime>',
+      'first wait after a failed attempt (doubling up to --retry-cap)',
+      lifetimeOption('--retry-base'),
+      DEFAULT_RETRY.baseMs / 1000,
+    )
     .option('--retry-cap <lifetime>', 'longest wait between attempts', lifetimeOption('--retry-cap'), DEFAULT_RETRY.capMs / 1000)
     .option('--timeout <lifetime>', 'deadline of one request to the CA', lifetimeOption('--timeout'), 30)
     .option('--once', 'one pass (enroll or renew when due), then exit: 0 ok, 1 failed (the current certificate kept)')
