@@ -16,3 +16,5 @@ export { RenewalLoop } from './renewal-loop.js';
 export type { RenewalEvent, RenewalLoopOptions } from './renewal-loop.js';
 export { DEFAULT_RETRY, renewalTime, retryDelayMs } from './renewal-schedule.js';
 export type { RetryPolicy } from './renewal-schedule.js';
+export { createClient, createServerContext } from './sdk.js';
+export type { ClientOptions, ServerContextOptions, SymbolonClient, SymbolonServerContext } from './sdk.js';

@@ -30,8 +30,15 @@ after(async () => {
   temp.remove();
 });
 
-function agent(args: readonly string[]): { done: Promise<{ code: number | null; signal: string | null; stdout: string }>; kill: () => void } {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'agent', ...args], { cwd: REPO_ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+function agent(args: readonly string[]): {
+  done: Promise<{ code: number | null; signal: string | null; stdout: string }>;
+  kill: () => void;
+} {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'agent', ...args], {
+    cwd: REPO_ROOT,
+    env: childEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -45,7 +52,11 @@ function assertMatching(dir: string, run: number): string {
   const key = createPrivateKey(readFileSync(join(dir, 'key.pem')));
   const cert = new X509Certificate(readFileSync(join(dir, 'cert.pem')));
   assert.ok(cert.checkPrivateKey(key), `run ${run}: key.pem and cert.pem do not match`);
-  assert.ok(createPublicKey(key).export({ type: 'spki', format: 'der' }).equals(cert.publicKey.export({ type: 'spki', format: 'der' })));
+  assert.ok(
+    createPublicKey(key)
+      .export({ type: 'spki', format: 'der' })
+      .equals(cert.publicKey.export({ type: 'spki', format: 'der' })),
+  );
   return cert.serialNumber;
 }
 
