@@ -46,10 +46,11 @@ export type AgentResult = { readonly ok: true } | { readonly ok: false; readonly
 
 function outcome(at: Date, error?: unknown): Outcome {
   if (error === undefined) return { at: at.toISOString(), ok: true };
-  const symbolon = error instanceof SymbolonError ? error : new SymbolonError('CLIENT_EST_UNREACHABLE', String(error));
+  const symbolon = asError(error);
   return { at: at.toISOString(), ok: false, code: symbolon.code, message: symbolon.message };
 }
 
+/** A failure as a SymbolonError: what is not one yet came from the file system (the directory). */
 function asError(error: unknown): SymbolonError {
   return error instanceof SymbolonError
     ? error

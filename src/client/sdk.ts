@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { Agent as HttpsAgent } from 'node:https';
-import type { AgentOptions as HttpsAgentOptions } from 'node:https';
 import { connect, createSecureContext } from 'node:tls';
 import type { ConnectionOptions, SecureContext, Server as TlsServer } from 'node:tls';
 import type { Duplex } from 'node:stream';
@@ -137,7 +136,7 @@ export async function createClient(options: ClientOptions): Promise<SymbolonClie
       return connect({ ...connectOptions, ...tlsOptions(credential!, options.ca) });
     }
   }
-  const httpsAgent = new RenewingHttpsAgent({ keepAlive: true } as HttpsAgentOptions);
+  const httpsAgent = new RenewingHttpsAgent({ keepAlive: true });
   const { loop, events } = await renewing(options, (next) => {
     const old = dispatcher;
     credential = next;
@@ -149,8 +148,8 @@ export async function createClient(options: ClientOptions): Promise<SymbolonClie
   credential = loop.current;
   dispatcher = makeDispatcher(credential);
   const client = Object.assign(events, {
-    fetch: ((input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) =>
-      undiciFetch(input, { ...init, dispatcher: dispatcher! })) as typeof undiciFetch,
+    fetch: (input: Parameters<typeof undiciFetch>[0], init?: Parameters<typeof undiciFetch>[1]) =>
+      undiciFetch(input, { ...init, dispatcher: dispatcher! }),
     httpsAgent,
     current: () => loop.current,
     renew: () => loop.renewNow(),
