@@ -18,3 +18,10 @@ export { DEFAULT_RETRY, renewalTime, retryDelayMs } from './renewal-schedule.js'
 export type { RetryPolicy } from './renewal-schedule.js';
 export { createClient, createServerContext } from './sdk.js';
 export type { ClientOptions, ServerContextOptions, SymbolonClient, SymbolonServerContext } from './sdk.js';
+export { credentialDirSource } from './credential-source.js';
+export type { CredentialSource } from './credential-source.js';
+export { startTunnelClient } from './tunnel-client.js';
+export type { TunnelClientOptions } from './tunnel-client.js';
+export { startTunnelServer } from './tunnel-server.js';
+export type { TunnelServerOptions } from './tunnel-server.js';
+export type { HostPort, Tunnel } from './tunnel-sockets.js';

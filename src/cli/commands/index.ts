@@ -7,6 +7,7 @@ import { dbCommand } from './db.js';
 import { gatewayCommand } from './gateway.js';
 import { inspectCommand } from './inspect.js';
 import { keyCommand } from './key.js';
+import { tunnelCommand } from './tunnel.js';
 import { upCommand } from './up.js';
 import { verifyCommand } from './verify.js';
 
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CommandFactory[] = [
   upCommand,
   gatewayCommand,
   agentCommand,
+  tunnelCommand,
   caCommand,
   auditCommand,
   dbCommand,
