@@ -308,6 +308,27 @@ export const ERROR_CODES = {
   GATEWAY_UPSTREAM_CONNECT_TIMEOUT: 'connecting to the upstream timed out',
   GATEWAY_CRL_SIGNER_UNKNOWN: 'a CRL names a CA key of the trust bundle but is not signed by it; it is refused',
 
+  // client/ — the agent, the SDK and the tunnel (EST client, renewal, credential directory)
+  PKCS7_MALFORMED: 'the answer is not a certs-only PKCS#7 (RFC 7030 4.1.3) holding at least one certificate',
+  CLIENT_OPTIONS_INVALID: 'the client options are not valid (EST URL, CA certificates, token, names, lifetimes)',
+  CLIENT_EST_UNREACHABLE: 'the EST server cannot be reached (refused, timed out or closed); the current certificate stays in place',
+  CLIENT_EST_UNTRUSTED:
+    'the EST server presented a certificate that does not verify against the CA certificates given (a wrong --ca?); nothing was sent',
+  CLIENT_EST_REFUSED: 'the EST server refused the request; its own code and reason follow',
+  CLIENT_EST_PENDING: 'the enrollment waits for approval by an operator (`symbolon ca approve`); it is retried',
+  CLIENT_EST_RESPONSE_INVALID: 'the EST answer is not a certificate for the key that was sent, issued by the CA given',
+  CLIENT_CERTIFICATE_NOT_YET_VALID:
+    'the new certificate is not valid yet by this clock (clock skew); the current certificate stays until the new one is',
+  CLIENT_CERTIFICATE_REVOKED: 'the current certificate is revoked and no enrollment token may replace it',
+  CLIENT_TOKEN_REQUIRED: 'there is no current certificate to renew: enroll first with an enrollment token (--token)',
+  CLIENT_CREDENTIAL_WRITE_FAILED:
+    'the new key and certificate could not be written (disk full, permissions); the current ones stay in place',
+  CLIENT_CREDENTIAL_DIR_INVALID: 'the credential directory does not hold a key and certificate that belong together',
+  CLIENT_RELOAD_FAILED: 'the reload command failed (or the signal could not be sent) after the certificate was renewed',
+  CLIENT_RELOAD_TIMEOUT: 'the reload command did not finish in time and was killed',
+  TUNNEL_CLIENT_DENIED: "the client certificate is not one the tunnel's rules allow",
+  TUNNEL_TARGET_UNREACHABLE: 'the tunnel could not connect to the other side',
+
   // cli/ and input files
   INPUT_UNREADABLE: 'the input file or stream cannot be read',
   INPUT_TOO_LARGE: 'the input is larger than any object of this kind',

@@ -27,7 +27,7 @@ export type { Certificate } from './certificate.js';
 export { buildCsr } from './csr/csr-builder.js';
 export type { CsrTemplate, RequestedExtensions } from './csr/csr-builder.js';
 export { MAX_CSR_BYTES, parseCsr, verifyCsr } from './csr/csr.js';
-export { buildCertsOnlyPkcs7 } from './pkcs7-certs-only.js';
+export { buildCertsOnlyPkcs7, parseCertsOnlyPkcs7 } from './pkcs7-certs-only.js';
 export type { Csr, CsrAttribute, CsrParseOptions } from './csr/csr.js';
 export { MAX_CRL_BYTES, MAX_REVOKED_SET_CRL_BYTES, parseCrl, parseCrls, readRevokedSerials, verifyCrlSignature } from './crl/crl.js';
 export type { ReadRevokedSerialsOptions } from './crl/crl.js';

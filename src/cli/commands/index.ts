@@ -1,4 +1,5 @@
 import type { CommandFactory } from '../program.js';
+import { agentCommand } from './agent.js';
 import { auditCommand } from './audit/audit.js';
 import { caCommand } from './ca/ca.js';
 import { csrCommand } from './csr.js';
@@ -7,6 +8,7 @@ import { gatewayCommand } from './gateway.js';
 import { inspectCommand } from './inspect.js';
 import { keyCommand } from './key.js';
 import { oauthCommand } from './oauth.js';
+import { tunnelCommand } from './tunnel.js';
 import { upCommand } from './up.js';
 import { verifyCommand } from './verify.js';
 
@@ -17,6 +19,8 @@ import { verifyCommand } from './verify.js';
 export const COMMANDS: readonly CommandFactory[] = [
   upCommand,
   gatewayCommand,
+  agentCommand,
+  tunnelCommand,
   caCommand,
   oauthCommand,
   auditCommand,

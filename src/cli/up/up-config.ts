@@ -17,7 +17,7 @@ export interface UpServiceOptions {
 }
 
 /** `host:port`, `[v6]:port` or `:port` (127.0.0.1). Throws `USAGE` naming the option. */
-function parseListenAddress(text: string, option: string): ListenAddress {
+export function parseListenAddress(text: string, option: string): ListenAddress {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
   const port = Number(match?.[3]);
   if (match === null || !Number.isInteger(port) || port > 65535) {
