@@ -89,7 +89,7 @@ describe('admin API: tokens, approvals, audit, stats, gateways, OpenAPI', () => 
     assert.equal(rejected.json()['status'], 'rejected');
     const entry = await store.lastAuditEntry('enrollment.reject');
     assert.equal(entry?.actor, adminActor());
-    assert.equal(JSON.parse(entry!.payload).reason, 'unknown device');
+    assert.equal((JSON.parse(entry?.payload ?? '{}') as { reason?: string }).reason, 'unknown device');
     assertProblem(await api.call('POST', '/approvals/00000000000000a1/reject'), 409, 'STORE_ENROLLMENT_DECIDED');
     assertProblem(await api.call('POST', '/approvals/00000000000000ff/approve'), 404, 'STORE_ENROLLMENT_NOT_FOUND');
     assertProblem(await api.call('POST', '/approvals/xyz/approve'), 400, 'API_QUERY_INVALID');
