@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { OPENAPI_DOCUMENT } from '../../src/api/index.js';
-import type { GatewayHealth } from '../../src/api/index.js';
+import type { GatewayHealth } from '../../src/monitoring/index.js';
 import { makeTemplateCa, makeTempDir } from '../ca/support.js';
 import { startAdminApiHarness } from './support/admin-api-harness.js';
 import type { AdminApiHarness, ApiAnswer } from './support/admin-api-harness.js';
