@@ -15,6 +15,10 @@ export type { RevocationServices, RevocationServicesConfig, RevocationServicesOp
 export { mountEst } from './up-est.js';
 export { mountOAuth, oauthKeysDir } from './up-oauth.js';
 export type { UpOAuth, UpOAuthOptions } from './up-oauth.js';
+export { ADMIN_PROFILES, mountAdminApi } from './up-admin-api.js';
+export { alertWebhookSecret, alertWebhookSecretPath, startUpMonitoring } from './up-monitoring.js';
+export type { UpMonitoring, UpMonitoringOptions } from './up-monitoring.js';
+export type { UpAdminApiOptions } from './up-admin-api.js';
 export type { UpEstOptions } from './up-est.js';
 export { createUpHealth } from './up-health.js';
 export type { HealthProblem, UpHealth } from './up-health.js';

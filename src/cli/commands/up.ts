@@ -15,8 +15,16 @@ import { hostPort } from '../../http/index.js';
 import type { ListenAddress } from '../../http/index.js';
 import { errorLine } from '../exit-code.js';
 import type { CommandFactory, Output } from '../program.js';
-import { createUpHealth, mountEst, mountOAuth, startRevocationServices, unlockIssuers } from '../../services/index.js';
-import type { UpOAuth } from '../../services/index.js';
+import {
+  createUpHealth,
+  mountAdminApi,
+  mountEst,
+  mountOAuth,
+  startRevocationServices,
+  startUpMonitoring,
+  unlockIssuers,
+} from '../../services/index.js';
+import type { UpMonitoring, UpOAuth } from '../../services/index.js';
 import { upServicesConfig } from '../up/up-config.js';
 import type { UpServiceOptions } from '../up/up-config.js';
 import { createRootCrlFile } from '../../crl/index.js';
@@ -194,7 +202,17 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     });
     let estUrl: string | undefined;
     let oauth: UpOAuth | undefined;
+    let adminApiUrl: string | undefined;
+    let monitoring: UpMonitoring | undefined;
     try {
+      monitoring = await startUpMonitoring({
+        dataDir,
+        store: services.store,
+        health,
+        clock: cliClock,
+        log: (line) => output.err(line),
+        onError: (error) => output.err(`${errorLine(error)} (monitoring keeps running)\n`),
+      });
       estUrl = await mountEst({
         dataDir,
         services,
@@ -208,7 +226,17 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         clock: cliClock,
         onError: (error) => output.err(`${errorLine(error)} (the token endpoint keeps serving)\n`),
       });
+      adminApiUrl = await mountAdminApi({
+        dataDir,
+        services,
+        unlocked,
+        gateways: monitoring.gateways,
+        clock: cliClock,
+        onError: (error) => output.err(`${errorLine(error)} (the admin API keeps serving)\n`),
+      });
     } catch (error) {
+      oauth?.close();
+      await monitoring?.close();
       await services.close();
       throw error;
     }
@@ -248,11 +276,20 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         ? '  OAuth: off (--no-tls)'
         : `  OAuth: ${oauth.issuer}/oauth/token  (RFC 8705 bound tokens; register clients with \`symbolon oauth client add\`)`,
     );
+    if (adminApiUrl !== undefined)
+      lines.push(`  Admin API: ${adminApiUrl}  (certificates of the admin profile only; ${adminApiUrl}/openapi.json)`);
+    else lines.push('  Admin API: off (--no-tls)');
+    const alertsTo = dataDir.config.monitoring.webhookUrl;
+    lines.push(
+      alertsTo === undefined
+        ? '  Expiry alerts: to this log (a webhook: monitoring.expiryAlerts.webhook in config.yaml)'
+        : `  Expiry alerts: to this log and ${alertsTo}, signed with the key in ${monitoring.webhookSecretPath}`,
+    );
     if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
       lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
     }
     const gatewayFile = options.gatewayConfig ?? (existsSync(join(dir, 'gateway.yaml')) ? join(dir, 'gateway.yaml') : undefined);
-    let gateway: { readonly lines: readonly string[]; stop(): Promise<void> } | undefined;
+    let gateway: Awaited<ReturnType<typeof startUpGateway>> | undefined;
     if (gatewayFile !== undefined) {
       try {
         gateway = await startUpGateway({
@@ -265,10 +302,12 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         });
       } catch (error) {
         oauth?.close();
+        await monitoring.close();
         await services.close();
         throw error;
       }
       lines.push(...gateway.lines);
+      if (gateway.metricsUrl !== undefined) monitoring.addGateway('up', gateway.metricsUrl);
     } else lines.push(`  Gateway: off (no ${join(dir, 'gateway.yaml')}; see --gateway-config)`);
     lines.push('Stop with Ctrl-C (SIGINT) or SIGTERM.', '');
     // Listen for the signals before saying so: whoever reads "Stop with" may send one at once.
@@ -277,6 +316,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     const signal = await stopped;
     await gateway?.stop();
     oauth?.close();
+    await monitoring.close();
     await services.close();
     output.out(`Stopped (${signal}).\n`);
   } finally {
