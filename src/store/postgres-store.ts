@@ -112,7 +112,8 @@ async function schemaVersion(
     (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((row) => row.version),
   );
   const newest = Math.max(0, ...applied);
-  const known = POSTGRES_MIGRATIONS.at(-1)?.version ?? 0;
+  // The highest number, not the last: numbers are handed out per branch of work and may merge out of order.
+  const known = Math.max(0, ...POSTGRES_MIGRATIONS.map((migration) => migration.version));
   if (newest > known)
     throw new SymbolonError(
       'STORE_VERSION_UNSUPPORTED',

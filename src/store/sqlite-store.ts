@@ -101,7 +101,8 @@ function migrate(db: SqliteDatabase, path: string, migrations: readonly Migratio
   );
   const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
   const newest = Math.max(0, ...applied);
-  const known = migrations.at(-1)?.version ?? 0;
+  // The highest number, not the last: numbers are handed out per branch of work and may merge out of order.
+  const known = Math.max(0, ...migrations.map((migration) => migration.version));
   if (newest > known)
     throw new SymbolonError(
       'STORE_VERSION_UNSUPPORTED',
