@@ -1,0 +1,155 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { runCli } from '../cli/run-cli.js';
+import { childEnv, spawnUp, stopUp } from '../cli/up-process.js';
+import type { UpProcess } from '../cli/up-process.js';
+import { makeTempDir } from '../ca/support.js';
+import { freePort } from './free-port.js';
+
+/** A client certificate and its key, as files (`ca issue --out`). */
+export interface IssuedFiles {
+  readonly certPath: string;
+  readonly keyPath: string;
+}
+
+/**
+ * A real `symbolon up` for the dashboard: a CA, a gateway with one route to a local upstream, an
+ * admin certificate for the dashboard and the API, a client certificate the route allows and one
+ * of another profile.
+ */
+export interface DashboardFixture {
+  readonly dir: string;
+  /** The HTTPS service listener (`https://127.0.0.1:PORT`): the dashboard is at `${serviceUrl}/ui/`. */
+  readonly serviceUrl: string;
+  /** The gateway's route (`https://127.0.0.1:PORT/app/`), answered `upstream ok` by the upstream. */
+  readonly gatewayUrl: string;
+  /** The gateway's Prometheus /metrics. */
+  readonly gatewayMetricsUrl: string;
+  readonly rootCertPath: string;
+  readonly admin: IssuedFiles;
+  /** A `client` certificate the gateway's route allows. */
+  readonly client: IssuedFiles & { readonly serial: string };
+  /** A `client` certificate that is not an admin. */
+  readonly outsider: IssuedFiles;
+  readonly up: UpProcess;
+  stop(): Promise<void>;
+}
+
+export interface DashboardFixtureOptions {
+  /** Writes records into the CA's data directory before `up` starts (seeded certificates). */
+  readonly seed?: (dir: string) => Promise<void>;
+}
+
+async function cli(args: readonly string[]): Promise<string> {
+  const result = await runCli(args, { env: childEnv() });
+  if (result.code !== 0) throw new Error(`symbolon ${args.join(' ')}: exit ${result.code}\n${result.stderr}`);
+  return result.stdout;
+}
+
+async function issue(dir: string, profile: string, name: string): Promise<IssuedFiles & { serial: string }> {
+  const out = join(dir, '..', name);
+  await cli(['ca', 'issue', '--dir', dir, '--profile', profile, '--name', `CN=${name}`, '--san', `dns:${name}.test`, '--out', out]);
+  const printed = spawnSync('openssl', ['x509', '-noout', '-serial', '-in', `${out}.crt`], { encoding: 'utf8' }).stdout;
+  return {
+    certPath: `${out}.crt`,
+    keyPath: `${out}.key`,
+    serial: printed
+      .trim()
+      .replace(/^serial=/, '')
+      .toLowerCase(),
+  };
+}
+
+function startUpstream(): Promise<Server> {
+  const upstream = createServer((_req, res) => res.end('upstream ok\n'));
+  return new Promise((resolve) => upstream.listen(0, '127.0.0.1', () => resolve(upstream)));
+}
+
+export async function startDashboardFixture(options: DashboardFixtureOptions = {}): Promise<DashboardFixture> {
+  const temp = makeTempDir('symbolon-dashboard-');
+  const dir = join(temp.path, 'ca');
+  const upstream = await startUpstream();
+  const [httpPort, tlsPort, gatewayPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  let up: UpProcess | undefined;
+  try {
+    await cli(['ca', 'init', '--dir', dir, '--public-base-url', `http://127.0.0.1:${httpPort}`]);
+    await options.seed?.(dir);
+    const admin = await issue(dir, 'admin', 'dashboard-admin');
+    const client = await issue(dir, 'client', 'billing');
+    const outsider = await issue(dir, 'client', 'outsider');
+    writeFileSync(
+      join(dir, 'gateway.yaml'),
+      [
+        'listeners:',
+        `  - { address: 127.0.0.1, port: ${gatewayPort} }`,
+        `admin: { port: ${metricsPort} }`,
+        'trustBundles:',
+        '  - { name: symbolon, revocation: { kind: feed }, failurePolicy: hard-fail }',
+        'routes:',
+        `  - { host: '*', pathPrefix: /app, upstream: 'http://127.0.0.1:${(upstream.address() as AddressInfo).port}', allow: [ { dns: '*.test' } ] }`,
+        '',
+      ].join('\n'),
+    );
+    up = spawnUp(['--dir', dir, '--listen', `127.0.0.1:${httpPort}`, '--tls-listen', `127.0.0.1:${tlsPort}`]);
+    await up.ready;
+    const running = up;
+    return {
+      dir,
+      serviceUrl: `https://127.0.0.1:${tlsPort}`,
+      gatewayUrl: `https://127.0.0.1:${gatewayPort}/app/`,
+      gatewayMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+      rootCertPath: join(dir, 'ca/root.crt'),
+      admin,
+      client,
+      outsider,
+      up: running,
+      async stop() {
+        try {
+          await stopUp(running);
+        } finally {
+          upstream.close();
+          temp.remove();
+        }
+      },
+    };
+  } catch (error) {
+    up?.child.kill('SIGKILL');
+    upstream.close();
+    temp.remove();
+    throw error;
+  }
+}
+
+/** curl with a client certificate, trusting the CA's root: the status code, or 0 when the TLS handshake itself was refused. */
+export function curlStatus(url: string, rootCertPath: string, certificate: IssuedFiles): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'curl',
+      [
+        '-sS',
+        '--max-time',
+        '10',
+        '-o',
+        '/dev/null',
+        '-w',
+        '%{http_code}',
+        '--cacert',
+        rootCertPath,
+        '--cert',
+        certificate.certPath,
+        '--key',
+        certificate.keyPath,
+        url,
+      ],
+      { env: childEnv() },
+    );
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', () => resolve(Number(stdout.trim()) || 0));
+  });
+}
