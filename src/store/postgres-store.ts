@@ -7,6 +7,10 @@ import { SymbolonError } from '../errors.js';
 import { watchPostgresRevocations } from './postgres-revocation-watch.js';
 import { parsePostgresUrl, redactedUrl } from './postgres-url.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
+import type { CertificatePage, CertificateSearch, ExpiryAlertKey } from './certificate-search.js';
+import { runSearch } from './search-query.js';
+import { expiryAlertInsert, readDueExpiryAlerts, readStatistics } from './statistics-query.js';
+import type { QueryRunner } from './statistics-query.js';
 import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
 import {
   AUDIT_HEAD_KEY,
@@ -762,6 +766,26 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     );
   }
 
+  /** Runs a query written with `?` placeholders (shared with SQLite) as PostgreSQL's `$1, $2, ...`. */
+  const runQuery: QueryRunner = async <Row>(sql: string, params: readonly unknown[]) => {
+    let n = 0;
+    return (await pool.query(sql.replace(/\?/g, () => `$${++n}`), [...params])).rows as Row[];
+  };
+
+  async function searchCertificates(search: CertificateSearch): Promise<CertificatePage> {
+    const { rows, next } = await runSearch<CertificateRow>(search, 'postgres', async (query) =>
+      (await pool.query<CertificateRow>(query.sql, query.params)).rows,
+    );
+    return { records: rows.map(toCertificate), next };
+  }
+
+  async function recordExpiryAlerts(keys: readonly ExpiryAlertKey[], sentAt: Date): Promise<void> {
+    for (const key of keys) {
+      const { sql, params } = expiryAlertInsert(key, sentAt);
+      await runQuery(sql, params);
+    }
+  }
+
   async function metaValue(key: string): Promise<string | undefined> {
     return (await pool.query<{ value: string }>('SELECT value FROM meta WHERE key = $1', [key])).rows[0]?.value;
   }
@@ -804,6 +828,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         return { records: rows.map(toCertificate), cursor: rows.at(-1)?.id ?? cursor };
       }),
     listCertificates: (filter: CertificateFilter) => read(() => listCertificates(filter)),
+    searchCertificates: (search: CertificateSearch) => read(() => searchCertificates(search)),
+    certificateStatistics: (now: Date, timelineUntil: Date) => read(() => readStatistics(runQuery, now, timelineUntil)),
+    dueExpiryAlerts: (profile: string, thresholdSeconds: number, now: Date, limit: number) =>
+      read(() => readDueExpiryAlerts(runQuery, profile, thresholdSeconds, now, limit)),
+    recordExpiryAlerts: (keys: readonly ExpiryAlertKey[], sentAt: Date) => read(() => recordExpiryAlerts(keys, sentAt)),
     listRevocations: (afterSequence: number, limit: number) =>
       read(async () =>
         (

@@ -123,4 +123,33 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = Object.freeze([
       CREATE INDEX pending_enrollments_status ON pending_enrollments (status, requested_at);
     `,
   },
+  {
+    // 5, not 4: the numbers are handed out per branch of work, and the runner applies whichever it lacks.
+    version: 5,
+    name: 'certificate search terms, expiry-ordered indexes, expiry alerts sent',
+    // certificate_terms is filled by the store at each issuance and, for the certificates recorded
+    // before, right after this migration (search-terms.ts). The expiry indexes end in the serial
+    // (and the rowid, which every SQLite index carries), the search's whole order.
+    sql: `
+      CREATE TABLE certificate_terms (
+        term           TEXT NOT NULL,
+        certificate_id INTEGER NOT NULL,
+        PRIMARY KEY (term, certificate_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX certificate_terms_certificate ON certificate_terms (certificate_id, term);
+
+      DROP INDEX certificates_not_after;
+      DROP INDEX certificates_profile;
+      CREATE INDEX certificates_expiry ON certificates (not_after, serial);
+      CREATE INDEX certificates_profile_expiry ON certificates (profile, not_after, serial);
+
+      CREATE TABLE expiry_alerts (
+        issuer_id         TEXT NOT NULL,
+        serial            TEXT NOT NULL,
+        threshold_seconds INTEGER NOT NULL,
+        sent_at           INTEGER NOT NULL,
+        PRIMARY KEY (issuer_id, serial, threshold_seconds)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ]);

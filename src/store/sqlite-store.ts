@@ -6,6 +6,11 @@ import type { AuditDraft, AuditEntry, AuditHead } from '../audit/index.js';
 import { errorCodeOf, SymbolonError } from '../errors.js';
 import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+import type { CertificatePage, CertificateSearch, CertificateStatistics, ExpiryAlertKey } from './certificate-search.js';
+import { runSearch } from './search-query.js';
+import { certificateSearchTerms } from './search-terms.js';
+import { expiryAlertInsert, readDueExpiryAlerts, readStatistics } from './statistics-query.js';
+import type { QueryRunner } from './statistics-query.js';
 import type { Migration } from './sqlite-migrations.js';
 import {
   AUDIT_HEAD_KEY,
@@ -120,10 +125,25 @@ function migrate(db: SqliteDatabase, path: string, migrations: readonly Migratio
       if (migration.version === 1) {
         db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run(FORMAT_KEY, FORMAT, STORE_ID_KEY, randomUUID());
       }
+      if (migration.version === 5) indexRecordedCertificates(db);
     }).immediate();
   }
   const format = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(FORMAT_KEY);
   if (format !== FORMAT) throw new SymbolonError('STORE_CORRUPT', `${path} does not say it is a Symbolon store`);
+}
+
+/** Migration 5's second half: the search terms of the certificates recorded before it. */
+function indexRecordedCertificates(db: SqliteDatabase): void {
+  const insert = db.prepare('INSERT OR IGNORE INTO certificate_terms (term, certificate_id) VALUES (?, ?)');
+  const rows = db.prepare('SELECT id, subject, subject_alt_names, serial FROM certificates').iterate() as IterableIterator<{
+    id: number;
+    subject: string;
+    subject_alt_names: string;
+    serial: string;
+  }>;
+  for (const row of rows) {
+    for (const term of certificateSearchTerms(row.subject, JSON.parse(row.subject_alt_names) as string[], row.serial)) insert.run(term, row.id);
+  }
 }
 
 /**
@@ -162,6 +182,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
          renewal_of_issuer, renewal_of_serial, audit_sequence)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    insertTerm: db.prepare('INSERT OR IGNORE INTO certificate_terms (term, certificate_id) VALUES (?, ?)'),
     certificateId: db.prepare<[string, string], number>('SELECT id FROM certificates WHERE issuer_id = ? AND serial = ?').pluck(),
     isRevoked: db.prepare('SELECT 1 FROM revocations WHERE certificate_id = ?').pluck(),
     // The feed sequence is chosen before the row is written, so the audit entry can carry it:
@@ -253,8 +274,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const recordIssuanceTx = db.transaction((certificate: NewCertificate, draft: AuditDraft): CertificateRecord => {
     const entry = appendAuditInTransaction(draft, certificateRecordHash(certificate));
     const renewal = certificate.renewalOf;
+    let inserted;
     try {
-      statements.insertCertificate.run(
+      inserted = statements.insertCertificate.run(
         certificate.issuerId,
         certificate.serial,
         certificate.subject,
@@ -282,6 +304,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         });
       }
       throw error;
+    }
+    for (const term of certificateSearchTerms(certificate.subject, certificate.subjectAltNames, certificate.serial)) {
+      statements.insertTerm.run(term, inserted.lastInsertRowid);
     }
     // Object.assign, not a spread followed by more properties: V8 copies that on a slow path.
     return Object.freeze(Object.assign({}, certificate, { auditSequence: entry.sequence, revocation: null }));
@@ -465,6 +490,15 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     }
   }
 
+  /** `guarded` for work that is a promise (its synchronous queries may throw inside it). */
+  function guardedAsync<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return work().catch((error: unknown) => Promise.reject(storeFault(path, error)));
+    } catch (error) {
+      return Promise.reject(storeFault(path, error));
+    }
+  }
+
   function listCertificates(filter: CertificateFilter): CertificateRecord[] {
     const where: string[] = [];
     const params: (string | number)[] = [];
@@ -496,8 +530,37 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     return rows.map(toCertificate);
   }
 
+  // Read queries written once for both stores (`?` placeholders), prepared once each.
+  const prepared = new Map<string, Database.Statement<unknown[]>>();
+  const runQuery: QueryRunner = <Row>(sql: string, params: readonly unknown[]) => {
+    let statement = prepared.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare<unknown[]>(sql);
+      // The search's SQL varies with its filters; keep only a bounded set of them.
+      if (prepared.size < 256) prepared.set(sql, statement);
+    }
+    return Promise.resolve(statement.all(...(params as unknown[])) as Row[]);
+  };
+  const recordAlertsTx = db.transaction((keys: readonly ExpiryAlertKey[], sentAt: Date) => {
+    for (const key of keys) {
+      const { sql, params } = expiryAlertInsert(key, sentAt);
+      db.prepare(sql).run(...(params as unknown[]));
+    }
+  });
+
+  async function searchCertificates(search: CertificateSearch): Promise<CertificatePage> {
+    const { rows, next } = await runSearch<CertificateRow>(search, 'sqlite', (query) => runQuery<CertificateRow>(query.sql, query.params));
+    return { records: rows.map(toCertificate), next };
+  }
+
   return Object.freeze({
     addIssuer: (issuer: NewIssuer, audit: AuditDraft) => write(() => addIssuerTx(issuer, audit)),
+    searchCertificates: (search: CertificateSearch) => guardedAsync(() => searchCertificates(search)),
+    certificateStatistics: (now: Date, timelineUntil: Date): Promise<CertificateStatistics> =>
+      guardedAsync(() => readStatistics(runQuery, now, timelineUntil)),
+    dueExpiryAlerts: (profile: string, thresholdSeconds: number, now: Date, limit: number) =>
+      guardedAsync(() => readDueExpiryAlerts(runQuery, profile, thresholdSeconds, now, limit)),
+    recordExpiryAlerts: (keys: readonly ExpiryAlertKey[], sentAt: Date) => guarded(() => recordAlertsTx.immediate(keys, sentAt)),
     listIssuers: () => guarded(() => (statements.listIssuers.all() as IssuerRow[]).map(toIssuer)),
     recordIssuance: (certificate: NewCertificate, audit: AuditDraft) => write(() => recordIssuanceTx(certificate, audit)),
     recordRevocation: (revocation: NewRevocation, audit: AuditDraft) => write(() => recordRevocationTx(revocation, audit)),

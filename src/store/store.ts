@@ -1,5 +1,6 @@
 import type { AuditDraft, AuditEntry, AuditHead } from '../audit/index.js';
 import type { RevocationReason } from '../revocation-reason.js';
+import type { CertificatePage, CertificateSearch, CertificateStatistics, ExpiryAlertKey } from './certificate-search.js';
 
 /** A CA certificate of the hierarchy: the root, or an intermediate that issues. */
 export interface IssuerRecord {
@@ -171,6 +172,28 @@ export interface Store {
   getCertificate(ref: CertificateRef): Promise<CertificateRecord | undefined>;
   /** Every certificate with this serial, whatever its issuer. */
   findCertificatesBySerial(serial: string): Promise<readonly CertificateRecord[]>;
+  /**
+   * A page of the inventory matching the search, in order of notAfter, then serial; bounded work
+   * per page whatever the inventory's size (indexes and the choice of driver: `search-query.ts`).
+   */
+  searchCertificates(search: CertificateSearch): Promise<CertificatePage>;
+  /** Counts by profile and status, the soonest expiry, revocations, and the expiry timeline up to `timelineUntil`. */
+  certificateStatistics(now: Date, timelineUntil: Date): Promise<CertificateStatistics>;
+  /**
+   * Valid certificates of `profile` expiring within `thresholdSeconds` of `now` that no alert was
+   * recorded for at this threshold (`recordExpiryAlerts`), soonest first, at most `limit`.
+   */
+  dueExpiryAlerts(
+    profile: string,
+    thresholdSeconds: number,
+    now: Date,
+    limit: number,
+  ): Promise<readonly { readonly issuerId: string; readonly serial: string; readonly subject: string; readonly notAfter: Date }[]>;
+  /**
+   * Remembers that these alerts were sent, so no restart sends them again. Monitoring state, not
+   * a record of the CA: no audit entry. A second record of the same alert is ignored.
+   */
+  recordExpiryAlerts(keys: readonly ExpiryAlertKey[], sentAt: Date): Promise<void>;
   /** Certificates matching the filter, oldest issued first. */
   listCertificates(filter: CertificateFilter): Promise<readonly CertificateRecord[]>;
   /**

@@ -61,8 +61,8 @@ describe('postgres store', () => {
     const scratch = await createTestDatabase('migrate');
     try {
       await rejectsCode(() => openPostgresStore({ url: scratch.url }), 'STORE_MIGRATION_REQUIRED');
-      assert.deepEqual(await migratePostgresStore(scratch.url), { applied: [1, 2], version: 2 });
-      assert.deepEqual(await migratePostgresStore(scratch.url), { applied: [], version: 2 });
+      assert.deepEqual(await migratePostgresStore(scratch.url), { applied: [1, 2, 4], version: 4 });
+      assert.deepEqual(await migratePostgresStore(scratch.url), { applied: [], version: 4 });
       const store = await openPostgresStore({ url: scratch.url });
       assert.deepEqual(await store.auditHead(), { sequence: 0, entryHash: '0'.repeat(64) });
       await store.close();
@@ -75,10 +75,10 @@ describe('postgres store', () => {
     const scratch = await createTestDatabase('migrate2');
     try {
       const outcomes = await Promise.all([migratePostgresStore(scratch.url), migratePostgresStore(scratch.url)]);
-      assert.deepEqual(outcomes.map((o) => o.applied.length).sort(), [0, 2]);
+      assert.deepEqual(outcomes.map((o) => o.applied.length).sort(), [0, 3]);
       assert.equal(
         await raw((c) => c.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM schema_migrations').then((r) => r.rows[0]?.n), scratch.url),
-        2,
+        3,
       );
     } finally {
       await scratch.drop();

@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { openPostgresStore, openSqliteStore } from '../../src/store/index.js';
+import type { CertificateSearch, Store } from '../../src/store/index.js';
+import { createTestDatabase } from '../support/postgres-database.js';
+import { seedCertificates } from '../support/seed-certificates.js';
+import type { SeededCertificate } from '../support/seed-certificates.js';
+import { draft, issuer } from './store-contract.js';
+
+const NOW = new Date(Date.UTC(2030, 5, 1));
+const DAY = 86_400_000;
+
+/** Every page of a search, followed to its end. */
+async function allPages(store: Store, search: Omit<CertificateSearch, 'after'>): Promise<string[]> {
+  const serials: string[] = [];
+  let after: CertificateSearch['after'];
+  for (let pages = 0; pages < 1000; pages++) {
+    const page = await store.searchCertificates({ ...search, after });
+    assert.ok(page.records.length <= search.limit);
+    serials.push(...page.records.map((record) => record.serial));
+    if (page.next === null) return serials;
+    after = page.next;
+  }
+  throw new Error('the search did not end');
+}
+
+function expected(seeded: readonly SeededCertificate[], keep: (record: SeededCertificate) => boolean): string[] {
+  return seeded
+    .filter(keep)
+    .sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime() || (a.serial < b.serial ? -1 : 1))
+    .map((record) => record.serial);
+}
+
+function statusOf(record: SeededCertificate): string {
+  if (record.isRevoked) return 'revoked';
+  return record.notAfter.getTime() <= NOW.getTime() ? 'expired' : 'valid';
+}
+
+function searchSuite(name: string, open: () => Promise<{ store: Store; dispose: () => Promise<void> }>): void {
+  describe(`certificate search (${name})`, () => {
+    test('finds exactly what a scan of every record finds, by each filter and their combinations, over every page', async () => {
+      const { store, dispose } = await open();
+      try {
+        await store.addIssuer(issuer('root', null, false), draft('ca.init', 'root'));
+        await store.addIssuer(issuer('intermediate-1', 'root', true), draft('issuer.add', 'intermediate-1'));
+        const seeded = await seedCertificates(store, {
+          // Past DRIVING_MATCHES (2000): broad text filters walk the expiry index, narrow ones drive from the terms.
+          count: 2500,
+          issuerId: 'intermediate-1',
+          der: Buffer.from('not a certificate, a test record'),
+          now: NOW,
+          revokeEvery: 7,
+        });
+        const base = { now: NOW, limit: 37 };
+        const probe = seeded[123]!;
+        const cases: [Omit<CertificateSearch, 'after'>, (record: SeededCertificate) => boolean][] = [
+          [base, () => true],
+          [{ ...base, profile: 'server' }, (r) => r.profile === 'server'],
+          [{ ...base, status: 'valid' }, (r) => statusOf(r) === 'valid'],
+          [{ ...base, status: 'expired' }, (r) => statusOf(r) === 'expired'],
+          [{ ...base, status: 'revoked' }, (r) => statusOf(r) === 'revoked'],
+          [{ ...base, status: 'valid', profile: 'gateway' }, (r) => statusOf(r) === 'valid' && r.profile === 'gateway'],
+          [
+            { ...base, expiresAfter: new Date(NOW.getTime() + 10 * DAY), expiresBefore: new Date(NOW.getTime() + 100 * DAY) },
+            (r) => r.notAfter.getTime() >= NOW.getTime() + 10 * DAY && r.notAfter.getTime() < NOW.getTime() + 100 * DAY,
+          ],
+          [{ ...base, subject: 'DEVICE-0001' }, (r) => r.subject.toLowerCase().startsWith('cn=device-0001')],
+          [{ ...base, subject: 'cn=device-00012' }, (r) => r.subject.toLowerCase().startsWith('cn=device-00012')],
+          [{ ...base, san: 'device-0002' }, (r) => r.dnsName.startsWith('device-0002')],
+          [{ ...base, serial: probe.serial.slice(0, 6) }, (r) => r.serial.startsWith(probe.serial.slice(0, 6))],
+          [{ ...base, text: probe.serial }, (r) => r.serial === probe.serial],
+          [{ ...base, text: 'fleet' }, () => true],
+          [{ ...base, text: 'device-00', profile: 'client', status: 'valid' }, (r) => r.profile === 'client' && statusOf(r) === 'valid'],
+          [{ ...base, text: 'nothing-like-this' }, () => false],
+        ];
+        for (const [search, keep] of cases) {
+          assert.deepEqual(await allPages(store, search), expected(seeded, keep), JSON.stringify(search));
+        }
+        const statistics = await store.certificateStatistics(NOW, new Date(NOW.getTime() + 90 * DAY));
+        assert.equal(statistics.revocations, seeded.filter((r) => r.isRevoked).length);
+        const valid = statistics.counts.filter((c) => c.status === 'valid').reduce((sum, c) => sum + c.count, 0);
+        assert.equal(valid, seeded.filter((r) => statusOf(r) === 'valid').length);
+        const soonest = Math.min(...seeded.filter((r) => statusOf(r) === 'valid').map((r) => r.notAfter.getTime()));
+        assert.equal(statistics.soonestExpiry?.getTime(), soonest);
+        const inTimeline = seeded.filter((r) => statusOf(r) === 'valid' && r.notAfter.getTime() <= NOW.getTime() + 90 * DAY).length;
+        assert.equal(
+          statistics.timeline.reduce((sum, entry) => sum + entry.count, 0),
+          inTimeline,
+        );
+      } finally {
+        await dispose();
+      }
+    });
+  });
+}
+
+const root = mkdtempSync(join(tmpdir(), 'symbolon-search-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+searchSuite('sqlite', async () => {
+  const store = openSqliteStore({ path: join(root, 'search.db') });
+  return { store, dispose: () => store.close() };
+});
+
+searchSuite('postgres', async () => {
+  const database = await createTestDatabase('search');
+  const store = await openPostgresStore({ url: database.url, migrate: true });
+  return {
+    store,
+    dispose: async () => {
+      await store.close();
+      await database.drop();
+    },
+  };
+});
