@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +9,10 @@ import { runCli } from '../cli/run-cli.js';
 import { childEnv, spawnUp, stopUp } from '../cli/up-process.js';
 import type { UpProcess } from '../cli/up-process.js';
 import { makeTempDir } from '../ca/support.js';
+import { openDataDir } from '../../src/ca/index.js';
 import { freePort } from './free-port.js';
+import { seedCertificates } from './seed-certificates.js';
+import type { SeededCertificate } from './seed-certificates.js';
 
 /** A client certificate and its key, as files (`ca issue --out`). */
 export interface IssuedFiles {
@@ -30,6 +34,8 @@ export interface DashboardFixture {
   /** The gateway's Prometheus /metrics. */
   readonly gatewayMetricsUrl: string;
   readonly rootCertPath: string;
+  /** The synthetic records seeded before `up` started. */
+  readonly seeded: readonly SeededCertificate[];
   readonly admin: IssuedFiles;
   /** A `client` certificate the gateway's route allows. */
   readonly client: IssuedFiles & { readonly serial: string };
@@ -40,8 +46,31 @@ export interface DashboardFixture {
 }
 
 export interface DashboardFixtureOptions {
-  /** Writes records into the CA's data directory before `up` starts (seeded certificates). */
-  readonly seed?: (dir: string) => Promise<void>;
+  /** Synthetic certificate records to add (through the store, audited) before `up` starts. */
+  readonly seedCount?: number;
+  /** Their profiles (default: client, server, gateway). */
+  readonly seedProfiles?: readonly string[];
+  /** Every n-th seeded record is revoked (default 50). */
+  readonly seedRevokeEvery?: number;
+}
+
+/**
+ * Seeds `count` records issued by the active intermediate, each carrying the DER of a real
+ * certificate the CA issued (`template`), so a detail view decodes one.
+ */
+async function seed(dir: string, template: string, options: DashboardFixtureOptions): Promise<SeededCertificate[]> {
+  const dataDir = await openDataDir(dir, { actor: 'test', now: new Date() });
+  try {
+    return await seedCertificates(dataDir.store, {
+      count: options.seedCount ?? 0,
+      issuerId: dataDir.activeIssuer.id,
+      der: Buffer.from(new X509Certificate(readFileSync(template)).raw),
+      ...(options.seedProfiles === undefined ? {} : { profiles: options.seedProfiles }),
+      ...(options.seedRevokeEvery === undefined ? {} : { revokeEvery: options.seedRevokeEvery }),
+    });
+  } finally {
+    await dataDir.close();
+  }
 }
 
 async function cli(args: readonly string[]): Promise<string> {
@@ -77,7 +106,8 @@ export async function startDashboardFixture(options: DashboardFixtureOptions = {
   let up: UpProcess | undefined;
   try {
     await cli(['ca', 'init', '--dir', dir, '--public-base-url', `http://127.0.0.1:${httpPort}`]);
-    await options.seed?.(dir);
+    const template = await issue(dir, 'client', 'template');
+    const seeded = await seed(dir, template.certPath, options);
     const admin = await issue(dir, 'admin', 'dashboard-admin');
     const client = await issue(dir, 'client', 'billing');
     const outsider = await issue(dir, 'client', 'outsider');
@@ -103,6 +133,7 @@ export async function startDashboardFixture(options: DashboardFixtureOptions = {
       gatewayUrl: `https://127.0.0.1:${gatewayPort}/app/`,
       gatewayMetricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
       rootCertPath: join(dir, 'ca/root.crt'),
+      seeded,
       admin,
       client,
       outsider,
