@@ -37,9 +37,9 @@ export interface DashboardFixture {
   /** The synthetic records seeded before `up` started. */
   readonly seeded: readonly SeededCertificate[];
   readonly admin: IssuedFiles;
-  /** A `client` certificate the gateway's route allows. */
+  /** A `client` certificate the gateway's route allows (billing.test). */
   readonly client: IssuedFiles & { readonly serial: string };
-  /** A `client` certificate that is not an admin. */
+  /** A `client` certificate that is neither an admin nor allowed by the route. */
   readonly outsider: IssuedFiles;
   readonly up: UpProcess;
   stop(): Promise<void>;
@@ -120,7 +120,7 @@ export async function startDashboardFixture(options: DashboardFixtureOptions = {
         'trustBundles:',
         '  - { name: symbolon, revocation: { kind: feed }, failurePolicy: hard-fail }',
         'routes:',
-        `  - { host: '*', pathPrefix: /app, upstream: 'http://127.0.0.1:${(upstream.address() as AddressInfo).port}', allow: [ { dns: '*.test' } ] }`,
+        `  - { host: '*', pathPrefix: /app, upstream: 'http://127.0.0.1:${(upstream.address() as AddressInfo).port}', allow: [ { dns: 'billing.test' } ] }`,
         '',
       ].join('\n'),
     );
