@@ -14,8 +14,12 @@ function increase(previous: number, current: number): number {
   return current >= previous ? current - previous : current;
 }
 
-/** Requests and rejections per interval between samples (the samples are the gateways' counters). */
-export function perInterval(series: readonly GatewaySample[]): { times: string[]; lines: { name: string; values: number[] }[] } {
+/** Requests, and rejections by reason, per interval between samples (the samples are the gateways' counters). */
+export function perInterval(series: readonly GatewaySample[]): {
+  times: string[];
+  requests: { name: string; values: number[] }[];
+  rejections: { name: string; values: number[] }[];
+} {
   const reasons = [...new Set(series.flatMap((sample) => Object.keys(sample.rejections)))].sort();
   const times: string[] = [];
   const requests: number[] = [];
@@ -29,10 +33,8 @@ export function perInterval(series: readonly GatewaySample[]): { times: string[]
   }
   return {
     times,
-    lines: [
-      { name: 'requests', values: requests },
-      ...reasons.map((reason, at) => ({ name: `rejected: ${reason}`, values: rejections[at]! })),
-    ],
+    requests: [{ name: 'requests', values: requests }],
+    rejections: reasons.map((reason, at) => ({ name: reason, values: rejections[at]! })),
   };
 }
 
@@ -57,7 +59,7 @@ function GatewaysView({ data }: { readonly data: Gateways }) {
   return (
     <>
       {data.gateways.map((gateway) => {
-        const { times, lines } = perInterval(gateway.series);
+        const { times, requests, rejections } = perInterval(gateway.series);
         const last = gateway.series[gateway.series.length - 1];
         const totalRejections = last === undefined ? 0 : Object.values(last.rejections).reduce((sum, count) => sum + count, 0);
         return (
@@ -76,7 +78,16 @@ function GatewaysView({ data }: { readonly data: Gateways }) {
             {times.length === 0 ? (
               <p class="muted">Not enough samples yet for a chart.</p>
             ) : (
-              <LineChart title={`Requests and rejections by reason per interval at gateway ${gateway.name}`} times={times} series={lines} />
+              <>
+                <h3>Requests per interval</h3>
+                <LineChart title={`Requests per interval at gateway ${gateway.name}`} times={times} series={requests} />
+                <h3>Rejections per interval, by reason</h3>
+                {rejections.length === 0 ? (
+                  <p class="muted">No rejection yet.</p>
+                ) : (
+                  <LineChart title={`Rejections per interval by reason at gateway ${gateway.name}`} times={times} series={rejections} />
+                )}
+              </>
             )}
           </article>
         );
