@@ -287,6 +287,19 @@ export const ERROR_CODES = {
   GATEWAY_UPSTREAM_CONNECT_TIMEOUT: 'connecting to the upstream timed out',
   GATEWAY_CRL_SIGNER_UNKNOWN: 'a CRL names a CA key of the trust bundle but is not signed by it; it is refused',
 
+  // api/ — the admin API (mTLS, certificates of the admin profile)
+  API_CLIENT_CERTIFICATE_REQUIRED: 'the admin API needs a TLS client certificate of the admin profile issued by this CA',
+  API_NOT_ADMIN: 'the TLS client certificate is not an admin certificate of this CA (another profile, or not one this CA recorded)',
+  API_ADMIN_REVOKED: 'the admin certificate presented is revoked',
+  API_ADMIN_EXPIRED: 'the admin certificate presented has expired (or is not valid yet)',
+  API_QUERY_INVALID: 'a query parameter or path segment is malformed (a filter, a limit over the maximum, a cursor, a serial)',
+  API_BODY_INVALID: 'the request body is not the JSON object this call takes (malformed JSON, a missing or wrong field)',
+  API_ISSUANCE_UNAVAILABLE: 'the CA cannot issue now: the active intermediate key is not unlocked in this process',
+
+  // monitoring/ — expiry alerts and gateway health
+  ALERT_WEBHOOK_FAILED: 'an expiry alert could not be delivered to the webhook after its retries; it is tried again at the next check',
+  GATEWAY_SCRAPE_FAILED: "a gateway's metrics endpoint could not be read or did not parse; the gateway is shown down",
+
   // cli/ and input files
   INPUT_UNREADABLE: 'the input file or stream cannot be read',
   INPUT_TOO_LARGE: 'the input is larger than any object of this kind',

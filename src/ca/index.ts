@@ -81,4 +81,4 @@ export type { OwnRevocationFinding } from './own-revocation-status.js';
 export { internalCertificates, readInternalCertificates } from './hierarchy/internal-certificates.js';
 export type { InternalCertificates } from './hierarchy/internal-certificates.js';
 export { newSerialNumber, normalizeSerialNumber } from './serial.js';
-export { buildPkcs12 } from './pkcs12-bundle.js';
+export { buildCertificatesPkcs12, buildPkcs12 } from './pkcs12-bundle.js';

@@ -105,3 +105,28 @@ export async function buildPkcs12(options: {
   );
   return der.sequence(der.integer(3), dataContentInfo(authenticatedSafe), macData);
 }
+
+/**
+ * A PKCS#12 file of certificates only (a certificate and its chain, no key), for trust stores:
+ * certBags in one unencrypted safe, with the same HMAC-SHA256 integrity MAC, under `passphrase`
+ * (the empty one by default, which OpenSSL reads with `-passin pass:`).
+ */
+export function buildCertificatesPkcs12(certificates: readonly Buffer[], passphrase = ''): Buffer {
+  const certBags = certificates.map((certificate) =>
+    der.sequence(
+      der.oid(OID_CERT_BAG),
+      der.explicit(0, der.sequence(der.oid(OID_X509_CERTIFICATE), der.explicit(0, der.octetString(certificate)))),
+    ),
+  );
+  const authenticatedSafe = der.sequence(dataContentInfo(der.sequenceOf(certBags)));
+  const salt = randomBytes(16);
+  const macKey = pkcs12Kdf(bmpPassword(passphrase), salt, 3, MAC_ITERATIONS, 32);
+  const mac = createHmac('sha256', macKey).update(authenticatedSafe).digest();
+  macKey.fill(0);
+  const macData = der.sequence(
+    der.sequence(der.sequence(der.oid(OID_SHA256), der.nullValue()), der.octetString(mac)),
+    der.octetString(salt),
+    der.integer(MAC_ITERATIONS),
+  );
+  return der.sequence(der.integer(3), dataContentInfo(authenticatedSafe), macData);
+}

@@ -3,9 +3,9 @@ import type { Store } from '../store/index.js';
 import { parseCertificate } from '../x509/index.js';
 import type { Certificate } from '../x509/index.js';
 
-/** Why a client may or may not read the feed. */
+/** Why a client does or does not hold a role kept in the CA's records (the feed's gateway, the admin API's admin). */
 export type GatewayAccess =
-  | { readonly ok: true; readonly issuerId: string; readonly serial: string }
+  | { readonly ok: true; readonly issuerId: string; readonly serial: string; readonly subject: string }
   | {
       readonly ok: false;
       readonly reason:
@@ -45,5 +45,5 @@ export async function checkGatewayAccess(peer: Uint8Array | undefined, options: 
   if (record.revocation !== null) return { ok: false, reason: 'revoked' };
   const now = options.clock().getTime();
   if (now < record.notBefore.getTime() || now >= record.notAfter.getTime()) return { ok: false, reason: 'expired' };
-  return { ok: true, issuerId: issuer.id, serial: record.serial };
+  return { ok: true, issuerId: issuer.id, serial: record.serial, subject: record.subject };
 }

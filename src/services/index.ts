@@ -13,6 +13,8 @@ export type { UnlockedIssuers } from './issuer-keys.js';
 export { DEFAULT_DELTA_CRL_INTERVAL_SECONDS, DEFAULT_SERVICES_CONFIG, startRevocationServices } from './revocation-services.js';
 export type { RevocationServices, RevocationServicesConfig, RevocationServicesOptions } from './revocation-services.js';
 export { mountEst } from './up-est.js';
+export { ADMIN_PROFILES, mountAdminApi } from './up-admin-api.js';
+export type { UpAdminApiOptions } from './up-admin-api.js';
 export type { UpEstOptions } from './up-est.js';
 export { createUpHealth } from './up-health.js';
 export type { HealthProblem, UpHealth } from './up-health.js';

@@ -17,13 +17,7 @@ export type {
   RevocationRecord,
   Store,
 } from './store.js';
-export type {
-  CertificatePage,
-  CertificateSearch,
-  CertificateStatistics,
-  ExpiryAlertKey,
-  SearchPosition,
-} from './certificate-search.js';
+export type { CertificatePage, CertificateSearch, CertificateStatistics, ExpiryAlertKey, SearchPosition } from './certificate-search.js';
 export { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
 export { openSqliteStore } from './sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';

@@ -769,12 +769,19 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   /** Runs a query written with `?` placeholders (shared with SQLite) as PostgreSQL's `$1, $2, ...`. */
   const runQuery: QueryRunner = async <Row>(sql: string, params: readonly unknown[]) => {
     let n = 0;
-    return (await pool.query(sql.replace(/\?/g, () => `$${++n}`), [...params])).rows as Row[];
+    return (
+      await pool.query(
+        sql.replace(/\?/g, () => `$${++n}`),
+        [...params],
+      )
+    ).rows as Row[];
   };
 
   async function searchCertificates(search: CertificateSearch): Promise<CertificatePage> {
-    const { rows, next } = await runSearch<CertificateRow>(search, 'postgres', async (query) =>
-      (await pool.query<CertificateRow>(query.sql, query.params)).rows,
+    const { rows, next } = await runSearch<CertificateRow>(
+      search,
+      'postgres',
+      async (query) => (await pool.query<CertificateRow>(query.sql, query.params)).rows,
     );
     return { records: rows.map(toCertificate), next };
   }

@@ -26,7 +26,9 @@ export function textFilters(search: CertificateSearch): TextFilter[] {
     [search.san, ['a']],
     [search.serial, ['n']],
   ];
-  return filters.filter(([value]) => value !== undefined && value !== '').map(([value, kinds]) => ({ ranges: searchRanges(value!, kinds) }));
+  return filters
+    .filter(([value]) => value !== undefined && value !== '')
+    .map(([value, kinds]) => ({ ranges: searchRanges(value!, kinds) }));
 }
 
 /** SQL and its parameters, with placeholders of the dialect. */
@@ -58,7 +60,8 @@ export function termCountQuery(filter: TextFilter, dialect: Dialect): Query {
 }
 
 /** How a search reads: from one text filter's matches, from the revocations, or along an expiry index. */
-export type SearchDriver = { readonly kind: 'terms'; readonly filter: TextFilter } | { readonly kind: 'revocations' } | { readonly kind: 'expiry' };
+export type SearchDriver =
+  { readonly kind: 'terms'; readonly filter: TextFilter } | { readonly kind: 'revocations' } | { readonly kind: 'expiry' };
 
 /**
  * The page query of a search (`limit + 1` rows, so the caller knows whether another page
@@ -119,7 +122,10 @@ export async function runSearch<Row extends { id: number; not_after: number; ser
     }
   }
   if (driver.kind === 'expiry' && search.status === 'revoked') {
-    const [row] = await run({ sql: `SELECT COUNT(*) AS count FROM (SELECT 1 FROM revocations LIMIT ${DRIVING_MATCHES}) AS revoked`, params: [] });
+    const [row] = await run({
+      sql: `SELECT COUNT(*) AS count FROM (SELECT 1 FROM revocations LIMIT ${DRIVING_MATCHES}) AS revoked`,
+      params: [],
+    });
     if (Number((row as unknown as { count: number | string }).count) < DRIVING_MATCHES) driver = { kind: 'revocations' };
   }
   const rows = await run(searchQuery(search, driver, dialect));

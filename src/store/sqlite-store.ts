@@ -142,7 +142,8 @@ function indexRecordedCertificates(db: SqliteDatabase): void {
     serial: string;
   }>;
   for (const row of rows) {
-    for (const term of certificateSearchTerms(row.subject, JSON.parse(row.subject_alt_names) as string[], row.serial)) insert.run(term, row.id);
+    for (const term of certificateSearchTerms(row.subject, JSON.parse(row.subject_alt_names) as string[], row.serial))
+      insert.run(term, row.id);
   }
 }
 
@@ -544,7 +545,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const recordAlertsTx = db.transaction((keys: readonly ExpiryAlertKey[], sentAt: Date) => {
     for (const key of keys) {
       const { sql, params } = expiryAlertInsert(key, sentAt);
-      db.prepare(sql).run(...(params as unknown[]));
+      db.prepare(sql).run(...params);
     }
   });
 

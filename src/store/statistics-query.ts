@@ -64,7 +64,12 @@ export async function readDueExpiryAlerts(
      ORDER BY c.not_after LIMIT ?`,
     [profile, at, at + thresholdSeconds * 1000, thresholdSeconds, limit],
   );
-  return rows.map((row) => ({ issuerId: row.issuer_id, serial: row.serial, subject: row.subject, notAfter: new Date(Number(row.not_after)) }));
+  return rows.map((row) => ({
+    issuerId: row.issuer_id,
+    serial: row.serial,
+    subject: row.subject,
+    notAfter: new Date(Number(row.not_after)),
+  }));
 }
 
 /** The insert that remembers sent alerts (a second record of the same one is ignored). */

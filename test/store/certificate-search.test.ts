@@ -100,9 +100,9 @@ function searchSuite(name: string, open: () => Promise<{ store: Store; dispose: 
 const root = mkdtempSync(join(tmpdir(), 'symbolon-search-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-searchSuite('sqlite', async () => {
+searchSuite('sqlite', () => {
   const store = openSqliteStore({ path: join(root, 'search.db') });
-  return { store, dispose: () => store.close() };
+  return Promise.resolve({ store, dispose: () => store.close() });
 });
 
 searchSuite('postgres', async () => {

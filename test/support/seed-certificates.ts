@@ -114,7 +114,11 @@ export async function seedCertificates(store: Store, options: SeedOptions): Prom
  * `openSqliteStore`, closed meanwhile), search terms included, in one transaction. No audit
  * entries: for benches only.
  */
-export function bulkSeedSqlite(path: string, options: SeedOptions, terms: (subject: string, sans: readonly string[], serial: string) => string[]): SeededCertificate[] {
+export function bulkSeedSqlite(
+  path: string,
+  options: SeedOptions,
+  terms: (subject: string, sans: readonly string[], serial: string) => string[],
+): SeededCertificate[] {
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
@@ -201,7 +205,12 @@ export async function bulkSeedPostgres(url: string, options: SeedOptions): Promi
            SELECT v.sequence, c.id, c.issuer_id, c.serial, 'keyCompromise', c.issued_at, $4
            FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(sequence, issuer_id, serial)
            JOIN certificates c ON c.issuer_id = v.issuer_id AND c.serial = v.serial`,
-          [revoked.map(() => ++revocationSequence), revoked.map((e) => e.certificate.issuerId), revoked.map((e) => e.certificate.serial), sequence],
+          [
+            revoked.map(() => ++revocationSequence),
+            revoked.map((e) => e.certificate.issuerId),
+            revoked.map((e) => e.certificate.serial),
+            sequence,
+          ],
         );
       }
       seeded.push(...batch.map((e) => e.seeded));

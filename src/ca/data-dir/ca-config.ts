@@ -198,7 +198,7 @@ function resolveProfiles(inputs: Readonly<Record<string, ProfileInput>>, source:
         throw invalid(
           source,
           ['profiles', name],
-          `a new profile says which profile it builds on: add "extends: client" (or server, spiffe, ocsp-signer)`,
+          `a new profile says which profile it builds on: add "extends: client" (or server, spiffe, gateway, admin, ocsp-signer)`,
         );
     }
     const profile = resolveProfile(name, input, base, source);
@@ -273,7 +273,7 @@ export function initialConfigText(options: {
     options.database === undefined
       ? '# The records in PostgreSQL, shared by every node (password in PGPASSWORD or ~/.pgpass, not here):\n# database: postgres://symbolon@db.example.com:5432/symbolon'
       : `# The records in PostgreSQL, shared by every node (password in PGPASSWORD or ~/.pgpass, not here).\ndatabase: ${JSON.stringify(options.database)}`,
-    '# Profiles: the built-ins are client, server, spiffe, gateway and ocsp-signer. Override their fields or add your own:',
+    '# Profiles: the built-ins are client, server, spiffe, gateway, admin and ocsp-signer. Override their fields or add your own:',
     '# profiles:',
     '#   server:',
     '#     names:',

@@ -141,6 +141,20 @@ export const BUILT_IN_PROFILES: Readonly<Record<string, Profile>> = Object.freez
     names: { dns: ANY_DNS, ip: ANY_IP, email: [], spiffe: [] },
     requiredSubjectFields: ['CN'],
   }),
+  // The role the admin API serves (api/): like the gateway role, it lives in the CA's records
+  // (the profile a certificate was issued under), so revoking the certificate ends it. Short
+  // lived; enrollments over EST wait for an operator's approval, so no token alone makes an admin.
+  admin: builtIn({
+    name: 'admin',
+    description: 'operator of the admin API and the dashboard (TLS client certificate)',
+    defaultLifetimeSeconds: 30 * DAY,
+    maxLifetimeSeconds: 90 * DAY,
+    keyTypes: ['p256', 'p384', 'ed25519', 'rsa'],
+    extKeyUsage: ['clientAuth'],
+    names: { dns: [], ip: [], email: ['**'], spiffe: [] },
+    requiredSubjectFields: ['CN'],
+    requiresApproval: true,
+  }),
   'ocsp-signer': builtIn({
     name: 'ocsp-signer',
     description: 'delegated OCSP responder (RFC 6960 4.2.2.2)',

@@ -15,7 +15,7 @@ import { hostPort } from '../../http/index.js';
 import type { ListenAddress } from '../../http/index.js';
 import { errorLine } from '../exit-code.js';
 import type { CommandFactory, Output } from '../program.js';
-import { createUpHealth, mountEst, startRevocationServices, unlockIssuers } from '../../services/index.js';
+import { createUpHealth, mountAdminApi, mountEst, startRevocationServices, unlockIssuers } from '../../services/index.js';
 import { upServicesConfig } from '../up/up-config.js';
 import type { UpServiceOptions } from '../up/up-config.js';
 import { createRootCrlFile } from '../../crl/index.js';
@@ -192,6 +192,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
       onError: (error) => output.err(`${errorLine(error)} (the services keep running)\n`),
     });
     let estUrl: string | undefined;
+    let adminApiUrl: string | undefined;
     try {
       estUrl = await mountEst({
         dataDir,
@@ -199,6 +200,14 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         unlocked,
         clock: cliClock,
         onError: (error) => output.err(`${errorLine(error)} (EST keeps serving)\n`),
+      });
+      adminApiUrl = await mountAdminApi({
+        dataDir,
+        services,
+        unlocked,
+        gateways: () => [],
+        clock: cliClock,
+        onError: (error) => output.err(`${errorLine(error)} (the admin API keeps serving)\n`),
       });
     } catch (error) {
       await services.close();
@@ -234,6 +243,8 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         : `  Feed: ${services.feedUrl}  (certificates of the gateway profile only)`,
     );
     if (estUrl !== undefined) lines.push(`  EST: ${estUrl}  (RFC 7030; enroll with a token from \`symbolon ca token create\`)`);
+    if (adminApiUrl !== undefined)
+      lines.push(`  Admin API: ${adminApiUrl}  (certificates of the admin profile only; ${adminApiUrl}/openapi.json)`);
     else lines.push(options.tls ? '  EST: off (the active intermediate key is locked)' : '  EST: off (--no-tls)');
     if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
       lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
