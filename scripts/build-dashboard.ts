@@ -2,7 +2,7 @@
 // hashed stylesheet and the index.html that names them. Run by `npm run build`; the browser tests
 // call `buildDashboard` themselves, which rebuilds only when a source changed since the last build.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -18,7 +18,7 @@ function sourceHash(): string {
   const hash = createHash('sha256');
   const files = readdirSync(SOURCE_DIR, { recursive: true, encoding: 'utf8' }).sort();
   for (const file of [...files.map((name) => join(SOURCE_DIR, name)), fileURLToPath(import.meta.url)]) {
-    if (!existsSync(file) || !/\.(tsx?|css|json)$/.test(file)) continue;
+    if (!existsSync(file) || !/\.(tsx?|css|json|svg)$/.test(file)) continue;
     hash.update(file).update('\0').update(readFileSync(file)).update('\0');
   }
   return hash.digest('hex');
@@ -31,6 +31,7 @@ function indexHtml(script: string, stylesheet: string): string {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>Symbolon</title>
+    <link rel="icon" href="./favicon.svg" type="image/svg+xml">
     <link rel="stylesheet" href="./${stylesheet}">
     <script type="module" src="./${script}"></script>
   </head>
@@ -73,6 +74,7 @@ export async function buildDashboard(force = false): Promise<void> {
   const stylesheet = outputs.find((name) => name.endsWith('.css'));
   if (script === undefined || stylesheet === undefined) throw new Error(`esbuild wrote ${outputs.join(', ')}: no script or stylesheet`);
   writeFileSync(join(staging, 'index.html'), indexHtml(script, stylesheet));
+  copyFileSync(join(SOURCE_DIR, 'favicon.svg'), join(staging, 'favicon.svg'));
   const retired = `${DASHBOARD_OUT_DIR}.${process.pid}.old`;
   if (existsSync(DASHBOARD_OUT_DIR)) renameSync(DASHBOARD_OUT_DIR, retired);
   renameSync(staging, DASHBOARD_OUT_DIR);

@@ -8,14 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
 import { buildDashboard } from './build-dashboard.js';
-import { curlStatus, startDashboardFixture } from '../test/support/dashboard-fixture.js';
+import { curlStatus, startDashboardFixture, untilLoaded } from '../test/support/dashboard-fixture.js';
 
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 /** Long enough for `up` to scrape the gateway's metrics a few times. */
 const TRAFFIC_ROUNDS = 12;
 
 async function shoot(page: Page, name: string): Promise<void> {
-  await page.waitForFunction("!document.body.innerText.includes('Loading')");
+  await untilLoaded(page);
   await page.screenshot({ path: join(DOCS, `dashboard-${name}.png`) });
   console.log(`docs/dashboard-${name}.png`);
 }

@@ -1,8 +1,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createStaticRoute, loadStaticFiles } from '../http/index.js';
+import { accessRefusal } from '../api/index.js';
+import type { DataDir } from '../ca/index.js';
+import { createStaticRoute, loadStaticFiles, sendProblem } from '../http/index.js';
 import type { ServiceRequest } from '../http/index.js';
+import { parseCertificate } from '../x509/index.js';
+import { checkGatewayAccess } from './gateway-access.js';
 import type { RevocationServices } from './revocation-services.js';
+import { ADMIN_PROFILES } from './up-admin-api.js';
 
 /** Where `npm run build` puts the dashboard: `dist/ui/` of the package, whether this file runs from `src/` or `dist/`. */
 export const DASHBOARD_BUNDLE_DIR = fileURLToPath(new URL('../../dist/ui/', import.meta.url));
@@ -24,11 +29,39 @@ export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
 };
 
 export interface UpDashboardOptions {
+  readonly dataDir: DataDir;
   readonly services: RevocationServices;
+  readonly clock: () => Date;
   /** The built bundle (default: DASHBOARD_BUNDLE_DIR). */
   readonly bundleDir?: string;
-  /** The admin API's check of the client certificate: false once it has answered the refusal itself. */
-  readonly authorize: (request: ServiceRequest) => Promise<boolean>;
+}
+
+/**
+ * The admin API's door for the dashboard too: the one role check (`checkGatewayAccess` with the
+ * admin profile) on the TLS client certificate, and the API's answers to its refusals (401
+ * without a certificate, 403 for any other), so a non-admin gets not even the script.
+ */
+function adminOnly(options: UpDashboardOptions): (request: ServiceRequest) => Promise<boolean> {
+  const { dataDir, services, clock } = options;
+  const issuers = dataDir.issuers
+    .filter((issuer) => issuer.parentId !== null)
+    .map((issuer) => ({ id: issuer.id, certificate: parseCertificate(issuer.certificate) }));
+  return async ({ res, socket }) => {
+    const peer = socket.getPeerCertificate(false)?.raw;
+    const access = await checkGatewayAccess(peer === undefined || peer.length === 0 ? undefined : peer, {
+      store: services.store,
+      issuers,
+      profiles: ADMIN_PROFILES,
+      clock,
+    });
+    if (access.ok) return true;
+    const refusal = accessRefusal(access.reason);
+    sendProblem(res, refusal.status, refusal.code, undefined, {
+      ...DASHBOARD_HEADERS,
+      ...(refusal.status === 401 ? { 'WWW-Authenticate': 'Mutual' } : {}),
+    });
+    return false;
+  };
 }
 
 /**
@@ -43,7 +76,7 @@ export async function mountDashboard(options: UpDashboardOptions): Promise<strin
   const files = await loadStaticFiles(bundleDir);
   services.serviceListener.mount(
     DASHBOARD_PATH,
-    createStaticRoute({ prefix: DASHBOARD_PATH, files, headers: DASHBOARD_HEADERS, authorize: options.authorize }),
+    createStaticRoute({ prefix: DASHBOARD_PATH, files, headers: DASHBOARD_HEADERS, authorize: adminOnly(options) }),
   );
   return `${services.serviceUrl}${DASHBOARD_PATH}/`;
 }

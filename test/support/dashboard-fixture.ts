@@ -9,6 +9,7 @@ import { runCli } from '../cli/run-cli.js';
 import { childEnv, spawnUp, stopUp } from '../cli/up-process.js';
 import type { UpProcess } from '../cli/up-process.js';
 import { makeTempDir } from '../ca/support.js';
+import type { Page } from 'playwright-core';
 import { openDataDir } from '../../src/ca/index.js';
 import { freePort } from './free-port.js';
 import { seedCertificates } from './seed-certificates.js';
@@ -79,9 +80,11 @@ async function cli(args: readonly string[]): Promise<string> {
   return result.stdout;
 }
 
+/** Issues a certificate through the CA's CLI; `client` ones carry the DNS name NAME.test, which the gateway's route judges. */
 async function issue(dir: string, profile: string, name: string): Promise<IssuedFiles & { serial: string }> {
   const out = join(dir, '..', name);
-  await cli(['ca', 'issue', '--dir', dir, '--profile', profile, '--name', `CN=${name}`, '--san', `dns:${name}.test`, '--out', out]);
+  const sans = profile === 'client' ? ['--san', `dns:${name}.test`] : [];
+  await cli(['ca', 'issue', '--dir', dir, '--profile', profile, '--name', `CN=${name}`, ...sans, '--out', out]);
   const printed = spawnSync('openssl', ['x509', '-noout', '-serial', '-in', `${out}.crt`], { encoding: 'utf8' }).stdout;
   return {
     certPath: `${out}.crt`,
@@ -183,4 +186,18 @@ export function curlStatus(url: string, rootCertPath: string, certificate: Issue
     child.on('error', reject);
     child.on('close', () => resolve(Number(stdout.trim()) || 0));
   });
+}
+
+/**
+ * Resolves once the page shows no "Loading…" status (every fetch it started has answered), or
+ * throws after `timeoutMs`. Polled from outside: the dashboard's CSP rightly refuses the string
+ * evaluation page.waitForFunction would run in it.
+ */
+export async function untilLoaded(page: Page, timeoutMs = 20_000): Promise<void> {
+  const loading = page.getByRole('status').filter({ hasText: /^Loading/ });
+  const deadline = Date.now() + timeoutMs;
+  while ((await loading.count()) > 0) {
+    if (Date.now() > deadline) throw new Error(`still loading after ${timeoutMs} ms: ${(await loading.allTextContents()).join('; ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -15,7 +15,15 @@ import { hostPort } from '../../http/index.js';
 import type { ListenAddress } from '../../http/index.js';
 import { errorLine } from '../exit-code.js';
 import type { CommandFactory, Output } from '../program.js';
-import { createUpHealth, mountAdminApi, mountEst, startRevocationServices, unlockIssuers } from '../../services/index.js';
+import {
+  createUpHealth,
+  DASHBOARD_BUNDLE_DIR,
+  mountAdminApi,
+  mountDashboard,
+  mountEst,
+  startRevocationServices,
+  unlockIssuers,
+} from '../../services/index.js';
 import { upServicesConfig } from '../up/up-config.js';
 import type { UpServiceOptions } from '../up/up-config.js';
 import { createRootCrlFile } from '../../crl/index.js';
@@ -193,6 +201,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     });
     let estUrl: string | undefined;
     let adminApiUrl: string | undefined;
+    let dashboardUrl: string | undefined;
     try {
       estUrl = await mountEst({
         dataDir,
@@ -209,6 +218,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         clock: cliClock,
         onError: (error) => output.err(`${errorLine(error)} (the admin API keeps serving)\n`),
       });
+      dashboardUrl = await mountDashboard({ dataDir, services, clock: cliClock });
     } catch (error) {
       await services.close();
       throw error;
@@ -246,6 +256,8 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     if (adminApiUrl !== undefined)
       lines.push(`  Admin API: ${adminApiUrl}  (certificates of the admin profile only; ${adminApiUrl}/openapi.json)`);
     else lines.push(options.tls ? '  EST: off (the active intermediate key is locked)' : '  EST: off (--no-tls)');
+    if (dashboardUrl !== undefined) lines.push(`  Dashboard: ${dashboardUrl}  (certificates of the admin profile only)`);
+    else if (services.serviceUrl !== undefined) lines.push(`  Dashboard: off (no ${DASHBOARD_BUNDLE_DIR}; \`npm run build\` makes it)`);
     if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
       lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
     }
