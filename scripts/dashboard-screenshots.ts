@@ -56,7 +56,7 @@ try {
   await page.getByRole('table').waitFor();
   await shoot(page, 'audit');
   await page.goto(`${fixture.serviceUrl}/ui/#/gateways`);
-  await page.getByRole('heading', { level: 2 }).first().waitFor();
+  await page.getByRole('heading', { level: 1, name: 'Gateway health' }).waitFor();
   await shoot(page, 'gateways');
   await page.goto(`${fixture.serviceUrl}/ui/#/tokens`);
   await page.getByRole('heading', { level: 2 }).first().waitFor();

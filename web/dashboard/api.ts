@@ -36,33 +36,37 @@ export interface Page<Item> {
 
 export interface EnrollmentToken {
   readonly id: string;
-  readonly namePattern?: string;
-  readonly names?: readonly string[];
   readonly profile: string;
-  readonly uses?: number | null;
-  readonly usesLeft?: number | null;
-  readonly expiresAt?: string | null;
-  readonly createdAt?: string;
-  readonly revokedAt?: string | null;
-  readonly [field: string]: unknown;
+  readonly names: readonly string[];
+  readonly label: string | null;
+  readonly uses: number;
+  readonly usesLeft: number;
+  readonly expiresAt: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+  /** active, used-up, expired or revoked. */
+  readonly state: string;
 }
 
 export interface Approval {
   readonly id: string;
-  readonly subject?: string;
-  readonly names?: readonly string[];
-  readonly profile?: string;
-  readonly status?: string;
-  readonly requestedAt?: string;
-  readonly [field: string]: unknown;
+  readonly requester: string;
+  readonly profile: string;
+  readonly label: string | null;
+  readonly subject: string;
+  readonly sans: readonly string[];
+  readonly requestedAt: string;
+  readonly status: string;
 }
 
 export interface AuditEntry {
-  readonly seq?: number;
-  readonly at?: string;
-  readonly actor?: string;
-  readonly action?: string;
-  readonly [field: string]: unknown;
+  readonly sequence: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string;
+  readonly payload: unknown;
+  readonly entryHash: string;
 }
 
 export interface AuditPage extends Page<AuditEntry> {
@@ -150,11 +154,11 @@ export const api = {
   revoke: (serial: string, reason: string) =>
     request<CertificateDetail>('POST', `/certificates/${encodeURIComponent(serial)}/revoke`, { reason }),
   renew: (serial: string) => request<CertificateDetail>('POST', `/certificates/${encodeURIComponent(serial)}/renew`),
-  tokens: () => request<{ items?: readonly EnrollmentToken[]; tokens?: readonly EnrollmentToken[] }>('GET', '/tokens'),
+  tokens: () => request<{ items: readonly EnrollmentToken[] }>('GET', '/tokens'),
   createToken: (body: { names: readonly string[]; profile: string; uses?: number; expiresIn?: string }) =>
-    request<EnrollmentToken & { secret?: string; token?: string }>('POST', '/tokens', body),
+    request<EnrollmentToken & { secret: string }>('POST', '/tokens', body),
   deleteToken: (id: string) => request<unknown>('DELETE', `/tokens/${encodeURIComponent(id)}`),
-  approvals: () => request<{ items?: readonly Approval[]; approvals?: readonly Approval[] }>('GET', '/approvals'),
+  approvals: () => request<{ items: readonly Approval[] }>('GET', '/approvals'),
   decide: (id: string, decision: 'approve' | 'reject') => request<unknown>('POST', `/approvals/${encodeURIComponent(id)}/${decision}`),
   audit: (limit: number, cursor?: string) => request<AuditPage>('GET', `/audit${query({ limit, cursor })}`),
   stats: () => request<Stats>('GET', '/stats'),

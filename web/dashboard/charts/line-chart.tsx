@@ -1,6 +1,6 @@
+import { countAxis } from './axis.js';
 import { Legend } from './legend.js';
 import { seriesColour } from './palette.js';
-import { niceCeiling } from './stacked-bar-chart.js';
 
 export interface LineChartProps {
   readonly title: string;
@@ -17,7 +17,7 @@ const PAD = { top: 12, right: 12, bottom: 30, left: 52 };
 /** Lines over time on a shared axis; the accessible name says what they show. */
 export function LineChart(props: LineChartProps) {
   const { times, series } = props;
-  const top = niceCeiling(Math.max(0, ...series.flatMap((line) => line.values)));
+  const { top, ticks } = countAxis(Math.max(0, ...series.flatMap((line) => line.values)));
   const plotWidth = WIDTH - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
   const x = (index: number) => PAD.left + (times.length <= 1 ? plotWidth / 2 : (index / (times.length - 1)) * plotWidth);
@@ -27,11 +27,11 @@ export function LineChart(props: LineChartProps) {
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={props.title}>
-        {[0, 0.5, 1].map((fraction) => (
-          <g key={fraction}>
-            <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(fraction * top)} y2={y(fraction * top)} class="grid" />
-            <text x={PAD.left - 6} y={y(fraction * top) + 4} class="axis" text-anchor="end">
-              {Math.round(fraction * top)}
+        {ticks.map((tick) => (
+          <g key={tick}>
+            <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(tick)} y2={y(tick)} class="grid" />
+            <text x={PAD.left - 6} y={y(tick) + 4} class="axis" text-anchor="end">
+              {tick}
             </text>
           </g>
         ))}

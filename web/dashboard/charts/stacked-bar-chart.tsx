@@ -1,3 +1,4 @@
+import { countAxis } from './axis.js';
 import { Legend } from './legend.js';
 import { seriesColour } from './palette.js';
 
@@ -17,18 +18,11 @@ const WIDTH = 900;
 const HEIGHT = 260;
 const PAD = { top: 12, right: 12, bottom: 36, left: 44 };
 
-/** Rounds a maximum up to a tidy axis top (1, 2 or 5 times a power of ten). */
-export function niceCeiling(value: number): number {
-  if (value <= 0) return 1;
-  const power = 10 ** Math.floor(Math.log10(value));
-  return ([1, 2, 5, 10].find((step) => step * power >= value) ?? 10) * power;
-}
-
 /** Columns of stacked bars, one colour per series; every bar has a title for hover and screen readers. */
 export function StackedBarChart(props: StackedBarChartProps) {
   const { columns, series, value } = props;
   const totals = columns.map((column) => series.reduce((sum, name) => sum + value(column, name), 0));
-  const top = niceCeiling(Math.max(0, ...totals));
+  const { top, ticks } = countAxis(Math.max(0, ...totals));
   const plotWidth = WIDTH - PAD.left - PAD.right;
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
   const slot = plotWidth / Math.max(1, columns.length);
@@ -38,17 +32,17 @@ export function StackedBarChart(props: StackedBarChartProps) {
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={props.title}>
-        {[0, 0.25, 0.5, 0.75, 1].map((fraction) => (
-          <g key={fraction}>
+        {ticks.map((tick) => (
+          <g key={tick}>
             <line
               x1={PAD.left}
               x2={WIDTH - PAD.right}
-              y1={PAD.top + plotHeight - fraction * plotHeight}
-              y2={PAD.top + plotHeight - fraction * plotHeight}
+              y1={PAD.top + plotHeight - y(tick)}
+              y2={PAD.top + plotHeight - y(tick)}
               class="grid"
             />
-            <text x={PAD.left - 6} y={PAD.top + plotHeight - fraction * plotHeight + 4} class="axis" text-anchor="end">
-              {Math.round(fraction * top)}
+            <text x={PAD.left - 6} y={PAD.top + plotHeight - y(tick) + 4} class="axis" text-anchor="end">
+              {tick}
             </text>
           </g>
         ))}

@@ -6,9 +6,6 @@ import { formatTime } from '../format.js';
 
 const PAGE_SIZE = 100;
 
-/** The fields every entry shows in a column of its own; the rest go in its details. */
-const COLUMNS = new Set(['seq', 'at', 'actor', 'action']);
-
 type Listing =
   | { readonly state: 'loading' }
   | { readonly state: 'failed'; readonly error: Error }
@@ -48,12 +45,12 @@ export function AuditPage() {
               </tr>
             </thead>
             <tbody>
-              {listing.items.map((entry, index) => (
-                <tr key={String(entry.seq ?? index)}>
-                  <td class="number">{entry.seq ?? ''}</td>
-                  <td>{formatTime(entry.at)}</td>
-                  <td class="wrap">{entry.actor ?? ''}</td>
-                  <td>{entry.action ?? ''}</td>
+              {listing.items.map((entry) => (
+                <tr key={entry.sequence}>
+                  <td class="number">{entry.sequence}</td>
+                  <td class="nowrap">{formatTime(entry.at)}</td>
+                  <td class="actor">{entry.actor}</td>
+                  <td class="nowrap">{entry.action}</td>
                   <td class="wrap details">{detailsOf(entry)}</td>
                 </tr>
               ))}
@@ -70,11 +67,15 @@ export function AuditPage() {
   );
 }
 
+/** The target and the payload's fields, on one line (a payload that is not JSON is shown as stored). */
 function detailsOf(entry: AuditEntry): string {
-  return Object.entries(entry)
-    .filter(([key, value]) => !COLUMNS.has(key) && value !== null && value !== undefined && key !== 'hash' && key !== 'prevHash')
-    .map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join('; ');
+  const payload =
+    entry.payload !== null && typeof entry.payload === 'object'
+      ? Object.entries(entry.payload as Record<string, unknown>).map(
+          ([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`,
+        )
+      : [JSON.stringify(entry.payload)];
+  return [entry.target, ...payload].filter(Boolean).join('; ');
 }
 
 function ChainStatus({ chain }: { readonly chain: AuditPageData['chain'] }) {

@@ -48,15 +48,16 @@ function Approvals() {
                   <tr key={approval.id}>
                     <td>{formatTime(approval.requestedAt)}</td>
                     <td class="wrap">
-                      {approval.subject ?? ''} {approval.names !== undefined && <span class="muted">{approval.names.join(', ')}</span>}
+                      {approval.subject} <span class="muted">{approval.sans.join(', ')}</span>
+                      <div class="muted">by {approval.requester}</div>
                     </td>
-                    <td>{approval.profile ?? ''}</td>
+                    <td>{approval.profile}</td>
                     <td class="actions-cell">
                       <button
                         type="button"
                         class="primary"
                         onClick={() => decide(approval, 'approve')}
-                        aria-label={`Approve ${approval.subject ?? approval.id}`}
+                        aria-label={`Approve ${approval.subject}`}
                       >
                         Approve
                       </button>
@@ -64,7 +65,7 @@ function Approvals() {
                         type="button"
                         class="danger"
                         onClick={() => decide(approval, 'reject')}
-                        aria-label={`Reject ${approval.subject ?? approval.id}`}
+                        aria-label={`Reject ${approval.subject}`}
                       >
                         Reject
                       </button>
@@ -73,7 +74,7 @@ function Approvals() {
                 ))}
               </tbody>
             </table>
-          ))(resource.value.items ?? resource.value.approvals ?? [])}
+          ))(resource.value.items)}
     </>
   );
 }
@@ -99,7 +100,7 @@ function Tokens() {
     };
     api.createToken(body).then(
       (created) => {
-        setSecret(created.secret ?? created.token ?? '(the API returned no secret)');
+        setSecret(`${created.id}:${created.secret}`);
         reload();
       },
       (failure: unknown) => setError(failure as Error),
@@ -156,7 +157,7 @@ function Tokens() {
       </form>
       {secret !== undefined && (
         <Notice>
-          Token created. Its secret is shown this once: <code class="secret">{secret}</code>
+          Token created. Enroll with <code class="secret">{secret}</code> (ID:SECRET, as HTTP Basic); the secret is shown this once.
         </Notice>
       )}
       {error !== undefined && <ErrorNotice error={error} />}
@@ -175,6 +176,7 @@ function Tokens() {
                   <th scope="col">Profile</th>
                   <th scope="col">Uses left</th>
                   <th scope="col">Expires</th>
+                  <th scope="col">State</th>
                   <th scope="col">
                     <span class="visually-hidden">Actions</span>
                   </th>
@@ -184,24 +186,29 @@ function Tokens() {
                 {list.map((token) => (
                   <tr key={token.id}>
                     <td class="mono">{token.id}</td>
-                    <td class="wrap">{token.names?.join(', ') ?? token.namePattern ?? ''}</td>
+                    <td class="wrap">{token.names.join(', ')}</td>
                     <td>{token.profile}</td>
-                    <td class="number">{token.usesLeft ?? token.uses ?? '∞'}</td>
+                    <td class="number">
+                      {token.usesLeft} of {token.uses}
+                    </td>
                     <td>{formatTime(token.expiresAt)}</td>
+                    <td>{token.state}</td>
                     <td>
-                      <button type="button" onClick={() => setDeleting(token)} aria-label={`Delete token ${token.id}`}>
-                        Delete
-                      </button>
+                      {token.state === 'active' && (
+                        <button type="button" onClick={() => setDeleting(token)} aria-label={`Revoke token ${token.id}`}>
+                          Revoke
+                        </button>
+                      )}
                     </td>
                   </tr>
                 ))}
               </tbody>
             </table>
-          ))(resource.value.items ?? resource.value.tokens ?? [])}
+          ))(resource.value.items)}
       {deleting !== undefined && (
         <ConfirmDialog
-          title="Delete this token?"
-          confirmLabel="Delete token"
+          title="Revoke this token?"
+          confirmLabel="Revoke token"
           isDangerous
           onConfirm={() => remove(deleting)}
           onCancel={() => setDeleting(undefined)}
