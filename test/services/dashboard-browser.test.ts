@@ -160,3 +160,32 @@ test('a certificate of another profile, or none, gets no dashboard and no data',
   }
   assert.equal(await curlStatus(`${fixture.serviceUrl}/api/certificates`, fixture.rootCertPath, fixture.outsider), 403);
 });
+
+test('the revoke step works from the keyboard alone: the dialog takes focus, Escape cancels and gives it back, Enter confirms', async () => {
+  const target = fixture.seeded.find((record) => !record.isRevoked && record.notAfter.getTime() > Date.now() + 86_400_000)!;
+  const { page, complaints } = await openPage(await contextWith(fixture.admin));
+  await page.goto(`${fixture.serviceUrl}/ui/#/certificates/${target.serial}`);
+  const reason = page.getByRole('combobox', { name: 'Reason' });
+  await reason.focus();
+  await reason.selectOption('superseded');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.locator(':focus').textContent(), 'Revoke…');
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Revoke this certificate?' });
+  await dialog.waitFor();
+  assert.equal(await dialog.locator(':focus').count(), 1, 'focus moved into the dialog');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await page.locator(':focus').textContent(), 'Revoke…', 'focus went back to what opened the dialog');
+  await page.keyboard.press('Enter');
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Revoke certificate' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByText('Revoked', { exact: false }).filter({ hasText: 'superseded' }).waitFor();
+  const detail = (await (await page.request.get(`${fixture.serviceUrl}/api/certificates/${target.serial}`)).json()) as {
+    status: string;
+    revocationReason: string;
+  };
+  assert.deepEqual([detail.status, detail.revocationReason], ['revoked', 'superseded']);
+  assert.deepEqual(complaints, []);
+});
