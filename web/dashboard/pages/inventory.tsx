@@ -5,6 +5,7 @@ import { ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatRelative, formatTime } from '../format.js';
 import { certificateHref } from '../router.js';
+import { useResource } from '../use-resource.js';
 
 /** Rows fetched per page: enough to fill a screen twice, few enough to render at once. */
 const PAGE_SIZE = 100;
@@ -54,6 +55,9 @@ export function InventoryPage() {
   const [searchText, setSearchText] = useState(remembered.q);
   const [listing, setListing] = useState<Listing>({ state: 'loading' });
   const generation = useRef(0);
+  // The profiles that hold certificates, offered as the profile filter's choices.
+  const [stats] = useResource(() => api.stats(), 'stats');
+  const profiles = stats.state === 'loaded' ? Object.keys(stats.value.byProfile).sort() : [];
 
   useEffect(() => {
     const timer = setTimeout(
@@ -116,8 +120,14 @@ export function InventoryPage() {
             name="profile"
             value={filters.profile}
             placeholder="any"
+            list="profiles"
             onChange={(event) => setFilters({ ...filters, profile: event.currentTarget.value })}
           />
+          <datalist id="profiles">
+            {profiles.map((profile) => (
+              <option key={profile} value={profile} />
+            ))}
+          </datalist>
         </label>
         <label>
           Status
