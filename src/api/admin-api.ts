@@ -12,7 +12,7 @@ import { createAuditChainStatus } from './audit-chain-status.js';
 import { auditRoutes } from './audit-routes.js';
 import { certificateRoutes } from './certificate-routes.js';
 import { gatewayRoutes } from './gateway-routes.js';
-import type { GatewayHealth } from './gateway-routes.js';
+import type { GatewayHealth } from '../monitoring/index.js';
 import { OPENAPI_DOCUMENT } from './openapi-document.js';
 import { createStatisticsCache, statsRoutes } from './stats-routes.js';
 import { tokenRoutes } from './token-routes.js';

@@ -6,6 +6,5 @@ export type { AdminApi, AdminApiOptions } from './admin-api.js';
 export { accessRefusal } from './admin-access.js';
 export type { AdminAccess } from './admin-access.js';
 export type { AdminIdentity } from './api-route.js';
-export type { GatewayHealth, GatewaySample } from './gateway-routes.js';
 export { OPENAPI_DOCUMENT } from './openapi-document.js';
 export { MAX_PAGE_SIZE } from './certificate-routes.js';

@@ -1,5 +1,6 @@
 export { initialConfigText, parseCaConfig } from './data-dir/ca-config.js';
-export type { CaConfig } from './data-dir/ca-config.js';
+export { DEFAULT_EXPIRY_THRESHOLDS } from './data-dir/ca-config.js';
+export type { CaConfig, MonitoringConfig } from './data-dir/ca-config.js';
 export { CA_KEY_TYPES, initCertificateAuthority, recoverInterruptedInit } from './data-dir/ca-init.js';
 export type { CaInitOptions, CaInitResult } from './data-dir/ca-init.js';
 export { verifyStoreAudit } from './audit-checks/audit-check.js';

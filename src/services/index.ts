@@ -14,6 +14,8 @@ export { DEFAULT_DELTA_CRL_INTERVAL_SECONDS, DEFAULT_SERVICES_CONFIG, startRevoc
 export type { RevocationServices, RevocationServicesConfig, RevocationServicesOptions } from './revocation-services.js';
 export { mountEst } from './up-est.js';
 export { ADMIN_PROFILES, mountAdminApi } from './up-admin-api.js';
+export { alertWebhookSecret, alertWebhookSecretPath, startUpMonitoring } from './up-monitoring.js';
+export type { UpMonitoring, UpMonitoringOptions } from './up-monitoring.js';
 export type { UpAdminApiOptions } from './up-admin-api.js';
 export { DASHBOARD_BUNDLE_DIR, mountDashboard } from './up-dashboard.js';
 export type { UpDashboardOptions } from './up-dashboard.js';

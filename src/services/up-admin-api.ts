@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ADMIN_API_PATH, createAdminApi } from '../api/index.js';
-import type { GatewayHealth } from '../api/index.js';
+import type { GatewayHealth } from '../monitoring/index.js';
 import { createCertificateAuthority } from '../ca/index.js';
 import type { DataDir, IssuingCa } from '../ca/index.js';
 import { enrollmentTokenKey } from '../est/index.js';

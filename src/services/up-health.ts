@@ -31,6 +31,8 @@ export interface UpHealth {
   /** The count of differences between the tables and the audit log found at start. */
   setAuditDifferences(count: number): void;
   problems(): readonly HealthProblem[];
+  /** The registry /metrics serves, for the other parts of up to add their metrics to. */
+  readonly registry: Registry;
   /** Answers GET/HEAD /healthz and /metrics; false for any other path. */
   handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
 }
@@ -84,6 +86,7 @@ export function createUpHealth(): UpHealth {
       count();
     },
     setAuditDifferences: (value) => differences.set(value),
+    registry,
     problems: all,
     async handle(req, res, path) {
       if (path !== '/healthz' && path !== '/metrics') return false;

@@ -45,7 +45,9 @@ export async function readStatistics(run: QueryRunner, now: Date, timelineUntil:
 
 /**
  * Valid certificates of `profile` whose notAfter is within `thresholdSeconds` of `now` and that
- * were not alerted for this threshold yet, soonest first, at most `limit`.
+ * were not alerted for this threshold yet, soonest first, at most `limit`. A threshold applies
+ * only to certificates that live at least twice as long: a short-lived certificate is renewed by
+ * its holder well before, and alerting it from its first day on would only be noise.
  */
 export async function readDueExpiryAlerts(
   run: QueryRunner,
@@ -58,11 +60,11 @@ export async function readDueExpiryAlerts(
   const rows = await run<{ issuer_id: string; serial: string; subject: string; not_after: number | string }>(
     `SELECT c.issuer_id AS issuer_id, c.serial AS serial, c.subject AS subject, c.not_after AS not_after
      FROM certificates c
-     WHERE c.profile = ? AND c.not_after > ? AND c.not_after <= ?
+     WHERE c.profile = ? AND c.not_after > ? AND c.not_after <= ? AND c.not_after - c.not_before >= ?
        AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.certificate_id = c.id)
        AND NOT EXISTS (SELECT 1 FROM expiry_alerts a WHERE a.issuer_id = c.issuer_id AND a.serial = c.serial AND a.threshold_seconds = ?)
      ORDER BY c.not_after LIMIT ?`,
-    [profile, at, at + thresholdSeconds * 1000, thresholdSeconds, limit],
+    [profile, at, at + thresholdSeconds * 1000, 2 * thresholdSeconds * 1000, thresholdSeconds, limit],
   );
   return rows.map((row) => ({
     issuerId: row.issuer_id,

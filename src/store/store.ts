@@ -181,7 +181,8 @@ export interface Store {
   certificateStatistics(now: Date, timelineUntil: Date): Promise<CertificateStatistics>;
   /**
    * Valid certificates of `profile` expiring within `thresholdSeconds` of `now` that no alert was
-   * recorded for at this threshold (`recordExpiryAlerts`), soonest first, at most `limit`.
+   * recorded for at this threshold (`recordExpiryAlerts`), soonest first, at most `limit`; only
+   * certificates whose lifetime is at least twice the threshold (short-lived ones renew themselves).
    */
   dueExpiryAlerts(
     profile: string,

@@ -14,11 +14,11 @@ function configError(text: string): string {
   assert.fail('the configuration was accepted');
 }
 
-test('the file ca init writes parses, with the five built-in profiles', () => {
+test('the file ca init writes parses, with the six built-in profiles', () => {
   const config = parseCaConfig(initialConfigText({ name: 'Acme', publicBaseUrl: 'https://ca.acme.test/' }));
   assert.equal(config.name, 'Acme');
   assert.equal(config.publicBaseUrl, 'https://ca.acme.test');
-  assert.deepEqual(Object.keys(config.profiles), ['client', 'server', 'spiffe', 'gateway', 'ocsp-signer']);
+  assert.deepEqual(Object.keys(config.profiles), ['client', 'server', 'spiffe', 'gateway', 'admin', 'ocsp-signer']);
   assert.ok(Object.isFrozen(config) && Object.isFrozen(config.profiles));
 });
 

@@ -30,7 +30,28 @@ export interface CaConfig {
   readonly database: string | undefined;
   /** Every profile by name: the built-ins, then the configured ones (which may replace them). */
   readonly profiles: Readonly<Record<string, Profile>>;
+  /** What `symbolon up` watches: certificate expiry (alerts) and the gateways' metrics. */
+  readonly monitoring: MonitoringConfig;
 }
+
+/** config.yaml's `monitoring` section, with its defaults filled in. */
+export interface MonitoringConfig {
+  /** Alert when a valid certificate comes within each of these many seconds of its notAfter (longest first). */
+  readonly expiryThresholdsSeconds: readonly number[];
+  /** Thresholds for a profile instead of the default ones (an empty list: no alerts for it). */
+  readonly profileThresholdsSeconds: Readonly<Record<string, readonly number[]>>;
+  /** Where alerts are POSTed as signed JSON, besides the log; undefined for the log only. */
+  readonly webhookUrl: string | undefined;
+  /** Attempts after the first, with doubling delays, before an alert waits for the next check. */
+  readonly webhookRetries: number;
+  readonly checkIntervalSeconds: number;
+  /** Gateways whose Prometheus metrics up scrapes for the dashboard (its own gateway is added by itself). */
+  readonly gateways: readonly { readonly name: string; readonly metricsUrl: string }[];
+  readonly scrapeIntervalSeconds: number;
+}
+
+/** The thresholds of alerts when config.yaml names none: a month, a week, a day. */
+export const DEFAULT_EXPIRY_THRESHOLDS = ['30d', '7d', '1d'] as const;
 
 const lifetime = z.string().refine(isLifetime, { message: 'expected a lifetime such as 30d, 12h or 15m' });
 const subjectField = z.string().refine(
@@ -89,6 +110,45 @@ const profileSchema = z
 
 type ProfileInput = z.infer<typeof profileSchema>;
 
+const httpUrl = (what: string) =>
+  z
+    .string()
+    .max(2048)
+    .url({ message: `expected an http or https URL for ${what}` })
+    .refine((url) => /^https?:\/\//.test(url), { message: `expected an http or https URL for ${what}` })
+    .refine((url) => URL.canParse(url) && new URL(url).username === '' && new URL(url).password === '', {
+      message: 'credentials do not belong in this URL (this file is copied into the audit log)',
+    });
+
+const monitoringSchema = z
+  .object({
+    expiryAlerts: z
+      .object({
+        thresholds: z.array(lifetime).max(10),
+        profiles: z.record(z.string(), z.array(lifetime).max(10)),
+        webhook: z
+          .object({ url: httpUrl('the webhook'), retries: z.number().int().min(0).max(10) })
+          .partial({ retries: true })
+          .strict(),
+        checkInterval: lifetime,
+      })
+      .partial()
+      .strict(),
+    gateways: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { message: 'expected a gateway name' }),
+            metricsUrl: httpUrl('metrics'),
+          })
+          .strict(),
+      )
+      .max(100),
+    scrapeInterval: lifetime,
+  })
+  .partial()
+  .strict();
+
 const PROFILE_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
 const configSchema = z
@@ -118,8 +178,33 @@ const configSchema = z
     profiles: z
       .record(z.string().regex(PROFILE_NAME, { message: 'expected a profile name of lowercase letters, digits and "-"' }), profileSchema)
       .default({}),
+    monitoring: monitoringSchema.default({}),
   })
   .strict();
+
+/** The monitoring section with its defaults; thresholds longest first. Throws `CA_CONFIG_INVALID` for a profile it does not know. */
+function resolveMonitoring(
+  input: z.infer<typeof monitoringSchema>,
+  profiles: Readonly<Record<string, Profile>>,
+  source: string,
+): MonitoringConfig {
+  const seconds = (list: readonly string[]): number[] => [...new Set(list.map((text) => parseLifetime(text)))].sort((a, b) => b - a);
+  const alerts = input.expiryAlerts ?? {};
+  const profileThresholdsSeconds: Record<string, readonly number[]> = {};
+  for (const [name, list] of Object.entries(alerts.profiles ?? {})) {
+    if (!Object.hasOwn(profiles, name)) throw invalid(source, ['monitoring', 'expiryAlerts', 'profiles', name], 'is not a profile');
+    profileThresholdsSeconds[name] = Object.freeze(seconds(list));
+  }
+  return Object.freeze({
+    expiryThresholdsSeconds: Object.freeze(seconds(alerts.thresholds ?? DEFAULT_EXPIRY_THRESHOLDS)),
+    profileThresholdsSeconds: Object.freeze(profileThresholdsSeconds),
+    webhookUrl: alerts.webhook?.url,
+    webhookRetries: alerts.webhook?.retries ?? 4,
+    checkIntervalSeconds: parseLifetime(alerts.checkInterval ?? '5m'),
+    gateways: Object.freeze((input.gateways ?? []).map((gateway) => Object.freeze({ ...gateway }))),
+    scrapeIntervalSeconds: parseLifetime(input.scrapeInterval ?? '15s'),
+  });
+}
 
 function invalid(source: string, path: readonly (string | number)[], message: string): SymbolonError {
   const where = path.length === 0 ? '' : `${path.join('.')}: `;
@@ -230,8 +315,9 @@ export function parseCaConfig(text: string, source = 'config.yaml'): CaConfig {
     const message = issue.code === 'invalid_type' && issue.received === 'undefined' ? `is required (${issue.expected})` : issue.message;
     throw invalid(source, issue.path, message);
   }
-  const { version, name, publicBaseUrl, spiffeTrustDomain, deltaCrl = false, database, profiles } = parsed.data;
+  const { version, name, publicBaseUrl, spiffeTrustDomain, deltaCrl = false, database, profiles, monitoring } = parsed.data;
   const resolved = resolveProfiles(profiles, source);
+  const monitoringConfig = resolveMonitoring(monitoring, resolved, source);
   return Object.freeze({
     version,
     name,
@@ -239,6 +325,7 @@ export function parseCaConfig(text: string, source = 'config.yaml'): CaConfig {
     spiffeTrustDomain,
     deltaCrl,
     database,
+    monitoring: monitoringConfig,
     profiles: Object.freeze(
       deltaCrl
         ? Object.fromEntries(
@@ -283,6 +370,15 @@ export function initialConfigText(options: {
     '#     defaultLifetime: 7d',
     '#     maxLifetime: 30d',
     '#     keyTypes: [p256, ed25519]',
+    '# What up watches: expiry alerts (to the log, and to a webhook signed with the key in',
+    '# alert-webhook.secret) and the gateways whose metrics the dashboard shows:',
+    '# monitoring:',
+    '#   expiryAlerts:',
+    '#     thresholds: [30d, 7d, 1d]',
+    '#     profiles: { spiffe: [] }',
+    '#     webhook: { url: https://hooks.example.com/symbolon }',
+    '#   gateways:',
+    '#     - { name: edge-1, metricsUrl: http://10.0.0.5:9090/metrics }',
     '',
   ];
   return lines.join('\n');

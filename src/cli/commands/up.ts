@@ -22,8 +22,10 @@ import {
   mountDashboard,
   mountEst,
   startRevocationServices,
+  startUpMonitoring,
   unlockIssuers,
 } from '../../services/index.js';
+import type { UpMonitoring } from '../../services/index.js';
 import { upServicesConfig } from '../up/up-config.js';
 import type { UpServiceOptions } from '../up/up-config.js';
 import { createRootCrlFile } from '../../crl/index.js';
@@ -202,7 +204,16 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     let estUrl: string | undefined;
     let adminApiUrl: string | undefined;
     let dashboardUrl: string | undefined;
+    let monitoring: UpMonitoring | undefined;
     try {
+      monitoring = await startUpMonitoring({
+        dataDir,
+        store: services.store,
+        health,
+        clock: cliClock,
+        log: (line) => output.err(line),
+        onError: (error) => output.err(`${errorLine(error)} (monitoring keeps running)\n`),
+      });
       estUrl = await mountEst({
         dataDir,
         services,
@@ -214,12 +225,13 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         dataDir,
         services,
         unlocked,
-        gateways: () => [],
+        gateways: monitoring.gateways,
         clock: cliClock,
         onError: (error) => output.err(`${errorLine(error)} (the admin API keeps serving)\n`),
       });
       dashboardUrl = await mountDashboard({ dataDir, services, clock: cliClock });
     } catch (error) {
+      await monitoring?.close();
       await services.close();
       throw error;
     }
@@ -262,7 +274,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
       lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
     }
     const gatewayFile = options.gatewayConfig ?? (existsSync(join(dir, 'gateway.yaml')) ? join(dir, 'gateway.yaml') : undefined);
-    let gateway: { readonly lines: readonly string[]; stop(): Promise<void> } | undefined;
+    let gateway: Awaited<ReturnType<typeof startUpGateway>> | undefined;
     if (gatewayFile !== undefined) {
       try {
         gateway = await startUpGateway({
@@ -274,10 +286,12 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
           output,
         });
       } catch (error) {
+        await monitoring.close();
         await services.close();
         throw error;
       }
       lines.push(...gateway.lines);
+      if (gateway.metricsUrl !== undefined) monitoring.addGateway('up', gateway.metricsUrl);
     } else lines.push(`  Gateway: off (no ${join(dir, 'gateway.yaml')}; see --gateway-config)`);
     lines.push('Stop with Ctrl-C (SIGINT) or SIGTERM.', '');
     // Listen for the signals before saying so: whoever reads "Stop with" may send one at once.
@@ -285,6 +299,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     output.out(lines.join('\n'));
     const signal = await stopped;
     await gateway?.stop();
+    await monitoring.close();
     await services.close();
     output.out(`Stopped (${signal}).\n`);
   } finally {

@@ -1,3 +1,4 @@
+import { hostPort } from '../../http/index.js';
 import { randomBytes } from 'node:crypto';
 import { createCertificateAuthority } from '../../ca/index.js';
 import type { DataDir, IssuingCa } from '../../ca/index.js';
@@ -23,7 +24,7 @@ export async function startUpGateway(options: {
   readonly unlocked: readonly IssuingCa[];
   readonly names: readonly string[];
   readonly output: Output;
-}): Promise<{ readonly lines: readonly string[]; stop(): Promise<void> }> {
+}): Promise<{ readonly lines: readonly string[]; readonly metricsUrl: string | undefined; stop(): Promise<void> }> {
   const { dataDir, services, output } = options;
   const active = options.unlocked.find((issuer) => issuer.id === dataDir.activeIssuer.id);
   if (active === undefined)
@@ -68,6 +69,7 @@ export async function startUpGateway(options: {
       );
     };
     return {
+      metricsUrl: running.gateway.admin === undefined ? undefined : `http://${hostPort(running.gateway.admin)}/metrics`,
       lines: [
         ...describeGateway(running.gateway),
         `    from ${options.file.path}; certificate ${identity.current().certificate.serialNumber} until ${identity.current().certificate.notAfter.toISOString()}`,

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
-import type { GatewayHealth } from '../../../src/api/index.js';
+import type { GatewayHealth } from '../../../src/monitoring/index.js';
 import { createAdminApi } from '../../../src/api/index.js';
 import { enrollmentTokenKey } from '../../../src/est/index.js';
 import { ADMIN_PROFILES, checkGatewayAccess, mountAdminApi } from '../../../src/services/index.js';
