@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -53,6 +53,8 @@ export interface DashboardFixtureOptions {
   readonly seedProfiles?: readonly string[];
   /** Every n-th seeded record is revoked (default 50). */
   readonly seedRevokeEvery?: number;
+  /** How often `up` scrapes the gateway's metrics (config.yaml's monitoring.scrapeInterval; default 15s). */
+  readonly scrapeInterval?: string;
 }
 
 /**
@@ -109,6 +111,8 @@ export async function startDashboardFixture(options: DashboardFixtureOptions = {
   let up: UpProcess | undefined;
   try {
     await cli(['ca', 'init', '--dir', dir, '--public-base-url', `http://127.0.0.1:${httpPort}`]);
+    if (options.scrapeInterval !== undefined)
+      appendFileSync(join(dir, 'config.yaml'), `\nmonitoring:\n  scrapeInterval: ${options.scrapeInterval}\n`);
     const template = await issue(dir, 'client', 'template');
     const seeded = await seed(dir, template.certPath, options);
     const admin = await issue(dir, 'admin', 'dashboard-admin');

@@ -11,7 +11,7 @@ export interface LineChartProps {
 }
 
 const WIDTH = 900;
-const HEIGHT = 220;
+const HEIGHT = 170;
 const PAD = { top: 12, right: 12, bottom: 30, left: 52 };
 
 /** Lines over time on a shared axis; the accessible name says what they show. */
