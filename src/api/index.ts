@@ -3,6 +3,7 @@
 // decided by the caller's access check (services/), the gateways' health by up's scraper.
 export { ADMIN_API_PATH, createAdminApi } from './admin-api.js';
 export type { AdminApi, AdminApiOptions } from './admin-api.js';
+export { accessRefusal } from './admin-access.js';
 export type { AdminAccess } from './admin-access.js';
 export type { AdminIdentity } from './api-route.js';
 export { OPENAPI_DOCUMENT } from './openapi-document.js';

@@ -27,4 +27,6 @@ export type { ResponseHead } from './http1/response-head.js';
 export { deadlines } from './deadline-sweep.js';
 export { httpDateNow } from './conditional-request.js';
 export { createServiceListener } from './service-listener.js';
+export { createStaticRoute, loadStaticFiles } from './static-files.js';
+export type { StaticFile, StaticRouteOptions } from './static-files.js';
 export type { ServiceHandler, ServiceListener, ServiceListenerOptions, ServiceRequest, ServiceTls } from './service-listener.js';

@@ -19,6 +19,8 @@ export { ADMIN_PROFILES, mountAdminApi } from './up-admin-api.js';
 export { alertWebhookSecret, alertWebhookSecretPath, startUpMonitoring } from './up-monitoring.js';
 export type { UpMonitoring, UpMonitoringOptions } from './up-monitoring.js';
 export type { UpAdminApiOptions } from './up-admin-api.js';
+export { DASHBOARD_BUNDLE_DIR, mountDashboard } from './up-dashboard.js';
+export type { UpDashboardOptions } from './up-dashboard.js';
 export type { UpEstOptions } from './up-est.js';
 export { createUpHealth } from './up-health.js';
 export type { HealthProblem, UpHealth } from './up-health.js';

@@ -17,7 +17,9 @@ import { errorLine } from '../exit-code.js';
 import type { CommandFactory, Output } from '../program.js';
 import {
   createUpHealth,
+  DASHBOARD_BUNDLE_DIR,
   mountAdminApi,
+  mountDashboard,
   mountEst,
   mountOAuth,
   startRevocationServices,
@@ -203,6 +205,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
     let estUrl: string | undefined;
     let oauth: UpOAuth | undefined;
     let adminApiUrl: string | undefined;
+    let dashboardUrl: string | undefined;
     let monitoring: UpMonitoring | undefined;
     try {
       monitoring = await startUpMonitoring({
@@ -234,6 +237,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         clock: cliClock,
         onError: (error) => output.err(`${errorLine(error)} (the admin API keeps serving)\n`),
       });
+      dashboardUrl = await mountDashboard({ dataDir, services, clock: cliClock });
     } catch (error) {
       oauth?.close();
       await monitoring?.close();
@@ -285,6 +289,8 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         ? '  Expiry alerts: to this log (a webhook: monitoring.expiryAlerts.webhook in config.yaml)'
         : `  Expiry alerts: to this log and ${alertsTo}, signed with the key in ${monitoring.webhookSecretPath}`,
     );
+    if (dashboardUrl !== undefined) lines.push(`  Dashboard: ${dashboardUrl}  (certificates of the admin profile only)`);
+    else if (services.serviceUrl !== undefined) lines.push(`  Dashboard: off (no ${DASHBOARD_BUNDLE_DIR}; \`npm run build\` makes it)`);
     if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
       lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
     }

@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { buildDashboard } from '../../scripts/build-dashboard.js';
+import { curlStatus, startDashboardFixture, untilLoaded } from '../support/dashboard-fixture.js';
+import type { DashboardFixture, IssuedFiles } from '../support/dashboard-fixture.js';
+
+// The dashboard in Debian's Chromium (never a downloaded browser), driven by playwright-core,
+// against a real `symbolon up` with a gateway, presenting client certificates the CA issued.
+
+const SEEDED = 10_000;
+let fixture: DashboardFixture;
+let browser: Browser;
+/** A seeded certificate the search must find among the others. */
+let needle: { readonly serial: string; readonly subject: string };
+const contexts: BrowserContext[] = [];
+
+before(async () => {
+  await buildDashboard();
+  fixture = await startDashboardFixture({ seedCount: SEEDED, seedRevokeEvery: 0 });
+  needle = fixture.seeded[Math.floor(SEEDED * 0.73)]!;
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+});
+
+after(async () => {
+  for (const context of contexts) await context.close();
+  await browser?.close();
+  await fixture?.stop();
+});
+
+/**
+ * A browser context presenting `certificate` to the service listener. The listener's server
+ * certificate chains to the CA's root, which this Chromium profile does not trust: the check is
+ * waived here, and curl checks the same listener with --cacert below.
+ */
+async function contextWith(certificate: IssuedFiles | undefined): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    ...(certificate === undefined
+      ? {}
+      : {
+          clientCertificates: [
+            { origin: fixture.serviceUrl, cert: readFileSync(certificate.certPath), key: readFileSync(certificate.keyPath) },
+          ],
+        }),
+  });
+  context.setDefaultTimeout(20_000);
+  contexts.push(context);
+  return context;
+}
+
+/** A page that records what the browser complains about (a CSP violation, a failed script). */
+async function openPage(context: BrowserContext): Promise<{ page: Page; complaints: string[] }> {
+  const page = await context.newPage();
+  const complaints: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') complaints.push(message.text());
+  });
+  page.on('pageerror', (error) => complaints.push(error.message));
+  page.on('response', (response) => {
+    if (response.status() >= 400) complaints.push(`${response.status()} ${response.url()}`);
+  });
+  return { page, complaints };
+}
+
+test('with an admin certificate every page loads, without an error or a CSP violation', async () => {
+  const { page, complaints } = await openPage(await contextWith(fixture.admin));
+  const response = await page.goto(`${fixture.serviceUrl}/ui/`);
+  assert.equal(response?.status(), 200);
+  assert.match(response.headers()['content-security-policy'] ?? '', /default-src 'none'/);
+  await page.getByRole('heading', { level: 1, name: 'Certificates' }).waitFor();
+  await page.getByRole('table').getByRole('row').nth(1).waitFor();
+  for (const [link, heading] of [
+    ['Expiry', 'Expiry'],
+    ['Tokens and approvals', 'Enrollment tokens and approvals'],
+    ['Audit log', 'Audit log'],
+    ['Gateways', 'Gateway health'],
+    ['Certificates', 'Certificates'],
+  ] as const) {
+    await page.getByRole('navigation').getByRole('link', { name: link, exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await untilLoaded(page);
+    assert.equal(
+      await page.getByRole('alert').count(),
+      0,
+      `${heading}: ${await page
+        .getByRole('alert')
+        .allTextContents()
+        .then((texts) => texts.join('; '))}`,
+    );
+  }
+  await page.getByRole('navigation').getByRole('link', { name: 'Expiry' }).click();
+  await page.getByRole('img', { name: /Certificates expiring per day over the next 90 days/ }).waitFor();
+  await page.getByRole('navigation').getByRole('link', { name: 'Audit log' }).click();
+  await page.getByText('Hash chain intact').waitFor();
+  // The page shows each gateway the API reports (up runs one here), or says there is none.
+  const reported = (await (await page.request.get(`${fixture.serviceUrl}/api/gateways`)).json()) as { gateways: { name: string }[] };
+  await page.getByRole('navigation').getByRole('link', { name: 'Gateways' }).click();
+  for (const gateway of reported.gateways)
+    await page.getByRole('heading', { level: 2, name: new RegExp(`^${gateway.name} (up|down)$`) }).waitFor();
+  if (reported.gateways.length === 0) await page.getByText('No gateway runs with this CA').waitFor();
+  assert.deepEqual(complaints, []);
+});
+
+test(`search finds one certificate among ${SEEDED} seeded, and its detail shows its fields, chain and downloads`, async () => {
+  const { page, complaints } = await openPage(await contextWith(fixture.admin));
+  await page.goto(`${fixture.serviceUrl}/ui/#/certificates`);
+  await page.getByRole('searchbox', { name: 'Search' }).fill(needle.serial);
+  await page.getByRole('status').filter({ hasText: '1 certificate shown.' }).waitFor();
+  await page.getByRole('table').getByRole('link').first().click();
+  await page.getByRole('heading', { level: 1 }).filter({ hasText: needle.subject }).waitFor();
+  await page.getByText('Serial').first().waitFor();
+  assert.ok((await page.getByRole('group').count()) >= 2, 'the chain lists the certificate and its issuers');
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'PEM', exact: true }).click();
+  const pem = readFileSync(await (await download).path(), 'utf8');
+  assert.match(pem, /^-----BEGIN CERTIFICATE-----/);
+  assert.deepEqual(complaints, []);
+});
+
+test('a certificate revoked through the dashboard, with its confirmation step, is refused by the gateway afterwards', async () => {
+  assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client), 200, 'the route allows it before');
+  const { page } = await openPage(await contextWith(fixture.admin));
+  await page.goto(`${fixture.serviceUrl}/ui/#/certificates/${fixture.client.serial}`);
+  await page.getByRole('heading', { level: 1 }).filter({ hasText: 'billing' }).waitFor();
+  await page.getByRole('combobox', { name: 'Reason' }).selectOption('keyCompromise');
+  await page.getByRole('button', { name: 'Revoke…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Revoke this certificate?' });
+  await dialog.waitFor();
+  // Nothing is revoked before the confirmation: cancelling leaves the certificate valid.
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client), 200, 'cancelling revoked nothing');
+  await page.getByRole('button', { name: 'Revoke…' }).click();
+  await dialog.getByRole('button', { name: 'Revoke certificate' }).click();
+  await page.getByText('Revoked', { exact: false }).filter({ hasText: 'keyCompromise' }).waitFor();
+  // The feed delivers the revocation to the gateway at once; allow it a bounded moment.
+  let status = 200;
+  for (let attempt = 0; attempt < 40 && status === 200; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    status = await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client);
+  }
+  assert.notEqual(status, 200, 'the gateway still lets the revoked certificate through');
+  assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.outsider), 403, 'the route judges others as before');
+});
+
+test('a certificate of another profile, or none, gets no dashboard and no data', async () => {
+  for (const certificate of [fixture.outsider, undefined]) {
+    const { page } = await openPage(await contextWith(certificate));
+    const ui = await page.goto(`${fixture.serviceUrl}/ui/`);
+    assert.equal(ui?.status(), certificate === undefined ? 401 : 403);
+    assert.equal(await page.locator('script').count(), 0, 'no dashboard script was served');
+    const api = await page.goto(`${fixture.serviceUrl}/api/certificates?limit=5`);
+    assert.equal(api?.status(), certificate === undefined ? 401 : 403);
+    const body = await api.text();
+    assert.match(body, /urn:symbolon:error:/);
+    assert.doesNotMatch(body, /"serial"/);
+  }
+  assert.equal(await curlStatus(`${fixture.serviceUrl}/api/certificates`, fixture.rootCertPath, fixture.outsider), 403);
+});
+
+test('the revoke step works from the keyboard alone: the dialog takes focus, Escape cancels and gives it back, Enter confirms', async () => {
+  const target = fixture.seeded.find((record) => !record.isRevoked && record.notAfter.getTime() > Date.now() + 86_400_000)!;
+  const { page, complaints } = await openPage(await contextWith(fixture.admin));
+  await page.goto(`${fixture.serviceUrl}/ui/#/certificates/${target.serial}`);
+  const reason = page.getByRole('combobox', { name: 'Reason' });
+  await reason.focus();
+  await reason.selectOption('superseded');
+  await page.keyboard.press('Tab');
+  assert.equal(await page.locator(':focus').textContent(), 'Revoke…');
+  await page.keyboard.press('Enter');
+  const dialog = page.getByRole('dialog', { name: 'Revoke this certificate?' });
+  await dialog.waitFor();
+  assert.equal(await dialog.locator(':focus').count(), 1, 'focus moved into the dialog');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.equal(await page.locator(':focus').textContent(), 'Revoke…', 'focus went back to what opened the dialog');
+  await page.keyboard.press('Enter');
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: 'Revoke certificate' }).focus();
+  await page.keyboard.press('Enter');
+  await page.getByText('Revoked', { exact: false }).filter({ hasText: 'superseded' }).waitFor();
+  const detail = (await (await page.request.get(`${fixture.serviceUrl}/api/certificates/${target.serial}`)).json()) as {
+    status: string;
+    revocationReason: string;
+  };
+  assert.deepEqual([detail.status, detail.revocationReason], ['revoked', 'superseded']);
+  assert.deepEqual(complaints, []);
+});
