@@ -56,8 +56,18 @@ export function spawnUp(args: readonly string[]): UpProcess {
 }
 
 /** Stops `up` with SIGTERM and asserts that it exits 0. */
+/** How long a stopped up may take to close everything and exit before the test calls it hung. */
+const STOP_TIMEOUT_MS = 30_000;
+
 export async function stopUp(up: UpProcess): Promise<void> {
   up.child.kill('SIGTERM');
-  const code = await up.exited;
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), STOP_TIMEOUT_MS)));
+  const code = await Promise.race([up.exited, hung]);
+  clearTimeout(timer);
+  if (code === 'hung') {
+    up.child.kill('SIGKILL');
+    assert.fail(`up did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM:\n${up.stdout()}\n${up.stderr()}`);
+  }
   assert.equal(code, 0, `exit ${code} (${up.child.signalCode}):\n${up.stdout()}\n${up.stderr()}`);
 }

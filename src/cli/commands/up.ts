@@ -202,11 +202,12 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
       actor: cliActor(),
       onError: (error) => output.err(`${errorLine(error)} (the services keep running)\n`),
     });
-    let estUrl: string | undefined;
     let oauth: UpOAuth | undefined;
-    let adminApiUrl: string | undefined;
-    let dashboardUrl: string | undefined;
     let monitoring: UpMonitoring | undefined;
+    let gateway: Awaited<ReturnType<typeof startUpGateway>> | undefined;
+    let signal: string;
+    // Whatever ends this block (a stop signal, a fault at start), what was started is stopped, in
+    // reverse: nothing keeps listening after up has given up.
     try {
       monitoring = await startUpMonitoring({
         dataDir,
@@ -216,7 +217,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         log: (line) => output.err(line),
         onError: (error) => output.err(`${errorLine(error)} (monitoring keeps running)\n`),
       });
-      estUrl = await mountEst({
+      const estUrl = await mountEst({
         dataDir,
         services,
         unlocked,
@@ -229,7 +230,7 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         clock: cliClock,
         onError: (error) => output.err(`${errorLine(error)} (the token endpoint keeps serving)\n`),
       });
-      adminApiUrl = await mountAdminApi({
+      const adminApiUrl = await mountAdminApi({
         dataDir,
         services,
         unlocked,
@@ -237,67 +238,60 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         clock: cliClock,
         onError: (error) => output.err(`${errorLine(error)} (the admin API keeps serving)\n`),
       });
-      dashboardUrl = await mountDashboard({ dataDir, services, clock: cliClock });
-    } catch (error) {
-      oauth?.close();
-      await monitoring?.close();
-      await services.close();
-      throw error;
-    }
-    const lines = [`Symbolon is up on ${dir}`, `  Audit: ${auditSummary(audit)}`, ...offlineReminders(dataDirPaths(dir))];
-    for (const [id, url] of Object.entries(services.crlUrls)) lines.push(`  CRL   ${id}: ${url}  ${fileNote(services.crlFileWritten(id))}`);
-    const rootCrl = await createRootCrlFile(dataDir, () => undefined).current();
-    lines.push(
-      rootCrl === undefined
-        ? `  CRL   root: none yet; make one with \`symbolon ca root-crl\` (root key) and it is served at ${services.baseUrl}/crl/root.crl`
-        : `  CRL   root: ${services.baseUrl}/crl/root.crl  (from crl/root.crl, valid until ${rootCrl.nextUpdate.toISOString()})`,
-    );
-    for (const [id, url] of Object.entries(services.deltaCrlUrls))
-      lines.push(`  Delta ${id}: ${url}  ${fileNote(services.crlFileWritten(`${id}-delta`))}`);
-    if (Object.keys(services.deltaCrlUrls).length > 0 && !dataDir.config.deltaCrl) {
-      lines.push('    (certificates carry the Freshest CRL extension only once config.yaml says deltaCrl: true)');
-    }
-    lines.push(`  OCSP: ${services.ocspUrl}  (POST, and GET ${services.ocspUrl}/<base64>)`);
-    for (const issuer of unlocked) {
-      const responder = services.responderCertificate(issuer.id);
-      if (responder !== undefined)
-        lines.push(`    ${issuer.id}: responder certificate ${responder.serialNumber}, until ${responder.notAfter.toISOString()}`);
-    }
-    for (const issuer of services.unansweredIssuers) lines.push(`    ${issuer.id}: not answered (${issuer.code})`);
-    for (const issuer of locked)
-      lines.push(`  ${issuer.id}: key not unlocked with this passphrase (${issuer.code}); no CRL or OCSP for it`);
-    if (services.serviceUrl !== undefined)
-      lines.push(`  HTTPS: ${services.serviceUrl}  (TLS 1.2 and 1.3; a client certificate is asked for, each route decides)`);
-    lines.push(
-      services.feedUrl === undefined
-        ? `  Feed: off (${options.tls ? '--no-feed' : '--no-tls'})`
-        : `  Feed: ${services.feedUrl}  (certificates of the gateway profile only)`,
-    );
-    if (estUrl !== undefined) lines.push(`  EST: ${estUrl}  (RFC 7030; enroll with a token from \`symbolon ca token create\`)`);
-    else lines.push(options.tls ? '  EST: off (the active intermediate key is locked)' : '  EST: off (--no-tls)');
-    lines.push(
-      oauth === undefined
-        ? '  OAuth: off (--no-tls)'
-        : `  OAuth: ${oauth.issuer}/oauth/token  (RFC 8705 bound tokens; register clients with \`symbolon oauth client add\`)`,
-    );
-    if (adminApiUrl !== undefined)
-      lines.push(`  Admin API: ${adminApiUrl}  (certificates of the admin profile only; ${adminApiUrl}/openapi.json)`);
-    else lines.push('  Admin API: off (--no-tls)');
-    const alertsTo = dataDir.config.monitoring.webhookUrl;
-    lines.push(
-      alertsTo === undefined
-        ? '  Expiry alerts: to this log (a webhook: monitoring.expiryAlerts.webhook in config.yaml)'
-        : `  Expiry alerts: to this log and ${alertsTo}, signed with the key in ${monitoring.webhookSecretPath}`,
-    );
-    if (dashboardUrl !== undefined) lines.push(`  Dashboard: ${dashboardUrl}  (certificates of the admin profile only)`);
-    else if (services.serviceUrl !== undefined) lines.push(`  Dashboard: off (no ${DASHBOARD_BUNDLE_DIR}; \`npm run build\` makes it)`);
-    if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
-      lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
-    }
-    const gatewayFile = options.gatewayConfig ?? (existsSync(join(dir, 'gateway.yaml')) ? join(dir, 'gateway.yaml') : undefined);
-    let gateway: Awaited<ReturnType<typeof startUpGateway>> | undefined;
-    if (gatewayFile !== undefined) {
-      try {
+      const dashboardUrl = await mountDashboard({ dataDir, services, clock: cliClock });
+      const lines = [`Symbolon is up on ${dir}`, `  Audit: ${auditSummary(audit)}`, ...offlineReminders(dataDirPaths(dir))];
+      for (const [id, url] of Object.entries(services.crlUrls))
+        lines.push(`  CRL   ${id}: ${url}  ${fileNote(services.crlFileWritten(id))}`);
+      const rootCrl = await createRootCrlFile(dataDir, () => undefined).current();
+      lines.push(
+        rootCrl === undefined
+          ? `  CRL   root: none yet; make one with \`symbolon ca root-crl\` (root key) and it is served at ${services.baseUrl}/crl/root.crl`
+          : `  CRL   root: ${services.baseUrl}/crl/root.crl  (from crl/root.crl, valid until ${rootCrl.nextUpdate.toISOString()})`,
+      );
+      for (const [id, url] of Object.entries(services.deltaCrlUrls))
+        lines.push(`  Delta ${id}: ${url}  ${fileNote(services.crlFileWritten(`${id}-delta`))}`);
+      if (Object.keys(services.deltaCrlUrls).length > 0 && !dataDir.config.deltaCrl) {
+        lines.push('    (certificates carry the Freshest CRL extension only once config.yaml says deltaCrl: true)');
+      }
+      lines.push(`  OCSP: ${services.ocspUrl}  (POST, and GET ${services.ocspUrl}/<base64>)`);
+      for (const issuer of unlocked) {
+        const responder = services.responderCertificate(issuer.id);
+        if (responder !== undefined)
+          lines.push(`    ${issuer.id}: responder certificate ${responder.serialNumber}, until ${responder.notAfter.toISOString()}`);
+      }
+      for (const issuer of services.unansweredIssuers) lines.push(`    ${issuer.id}: not answered (${issuer.code})`);
+      for (const issuer of locked)
+        lines.push(`  ${issuer.id}: key not unlocked with this passphrase (${issuer.code}); no CRL or OCSP for it`);
+      if (services.serviceUrl !== undefined)
+        lines.push(`  HTTPS: ${services.serviceUrl}  (TLS 1.2 and 1.3; a client certificate is asked for, each route decides)`);
+      lines.push(
+        services.feedUrl === undefined
+          ? `  Feed: off (${options.tls ? '--no-feed' : '--no-tls'})`
+          : `  Feed: ${services.feedUrl}  (certificates of the gateway profile only)`,
+      );
+      if (estUrl !== undefined) lines.push(`  EST: ${estUrl}  (RFC 7030; enroll with a token from \`symbolon ca token create\`)`);
+      else lines.push(options.tls ? '  EST: off (the active intermediate key is locked)' : '  EST: off (--no-tls)');
+      lines.push(
+        oauth === undefined
+          ? '  OAuth: off (--no-tls)'
+          : `  OAuth: ${oauth.issuer}/oauth/token  (RFC 8705 bound tokens; register clients with \`symbolon oauth client add\`)`,
+      );
+      if (adminApiUrl !== undefined)
+        lines.push(`  Admin API: ${adminApiUrl}  (certificates of the admin profile only; ${adminApiUrl}/openapi.json)`);
+      else lines.push('  Admin API: off (--no-tls)');
+      const alertsTo = dataDir.config.monitoring.webhookUrl;
+      lines.push(
+        alertsTo === undefined
+          ? '  Expiry alerts: to this log (a webhook: monitoring.expiryAlerts.webhook in config.yaml)'
+          : `  Expiry alerts: to this log and ${alertsTo}, signed with the key in ${monitoring.webhookSecretPath}`,
+      );
+      if (dashboardUrl !== undefined) lines.push(`  Dashboard: ${dashboardUrl}  (certificates of the admin profile only)`);
+      else if (services.serviceUrl !== undefined) lines.push(`  Dashboard: off (no ${DASHBOARD_BUNDLE_DIR}; \`npm run build\` makes it)`);
+      if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
+        lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
+      }
+      const gatewayFile = options.gatewayConfig ?? (existsSync(join(dir, 'gateway.yaml')) ? join(dir, 'gateway.yaml') : undefined);
+      if (gatewayFile !== undefined) {
         gateway = await startUpGateway({
           file: await readGatewayConfigFile(gatewayFile),
           dataDir,
@@ -306,24 +300,20 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
           names: options.gatewayName,
           output,
         });
-      } catch (error) {
-        oauth?.close();
-        await monitoring.close();
-        await services.close();
-        throw error;
-      }
-      lines.push(...gateway.lines);
-      if (gateway.metricsUrl !== undefined) monitoring.addGateway('up', gateway.metricsUrl);
-    } else lines.push(`  Gateway: off (no ${join(dir, 'gateway.yaml')}; see --gateway-config)`);
-    lines.push('Stop with Ctrl-C (SIGINT) or SIGTERM.', '');
-    // Listen for the signals before saying so: whoever reads "Stop with" may send one at once.
-    const stopped = untilStopped();
-    output.out(lines.join('\n'));
-    const signal = await stopped;
-    await gateway?.stop();
-    oauth?.close();
-    await monitoring.close();
-    await services.close();
+        lines.push(...gateway.lines);
+        if (gateway.metricsUrl !== undefined) monitoring.addGateway('up', gateway.metricsUrl);
+      } else lines.push(`  Gateway: off (no ${join(dir, 'gateway.yaml')}; see --gateway-config)`);
+      lines.push('Stop with Ctrl-C (SIGINT) or SIGTERM.', '');
+      // Listen for the signals before saying so: whoever reads "Stop with" may send one at once.
+      const stopped = untilStopped();
+      output.out(lines.join('\n'));
+      signal = await stopped;
+    } finally {
+      await gateway?.stop();
+      oauth?.close();
+      await monitoring?.close();
+      await services.close();
+    }
     output.out(`Stopped (${signal}).\n`);
   } finally {
     await dataDir.close();
