@@ -13,6 +13,8 @@
  *      own cost shows apart from the longer request); with the gateway's CPU per request for each
  *      (its process group, from /proc), and the ratios. Goal: the bound-token check costs under
  *      10% of the request.
+ *   3. the check's parts alone, in this process: the claim and binding checks every request runs,
+ *      and the signature verification a token gets once (then the gateway remembers it).
  * The upstream is nginx answering "ok\n" from memory (bench/gateway/nginx-upstream.conf), on core 1.
  *
  *   node --import tsx bench/tokens.ts [--seconds 5] [--rounds 3] [--connections 32] [--in-flight 16] [--nice -10]
@@ -27,7 +29,15 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SignJWT } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
+import {
+  certificateThumbprint,
+  checkAccessTokenClaims,
+  importVerificationKeys,
+  verifyAccessTokenSignature,
+} from '../src/access-token/index.js';
+import type { AccessTokenClaims } from '../src/access-token/index.js';
+import { parseCertificate, parsePemBlocks } from '../src/x509/index.js';
 import { Pool } from 'undici';
 import { compileLoadgen, runLoadgen } from './gateway/loadgen.js';
 import type { LoadgenResult } from './gateway/loadgen.js';
@@ -257,6 +267,34 @@ for (let round = 0; round < rounds; round++) {
   // Rounds alternate the order, so no figure always runs first or last.
   for (const run of round % 2 === 0 ? runs : runs.reverse()) await run();
 }
+// --- 3. the check's parts alone, in this process: what each request pays, and what a new token pays once ---------
+const jwks = await (await pool.request({ method: 'GET', path: '/.well-known/jwks.json' })).body.json();
+const keys = importVerificationKeys(jwks)!;
+const sample = await issueToken();
+const claims = decodeJwt(sample) as unknown as AccessTokenClaims;
+const thumbprint = certificateThumbprint(parseCertificate(parsePemBlocks(readFileSync(certFile, 'utf8'))[0]!.der).der);
+const expectations = {
+  issuer,
+  audience: AUDIENCE,
+  scopes: ['read'],
+  certificateThumbprint: thumbprint,
+  requireBinding: true,
+  leewaySeconds: 30,
+};
+const claimNs: number[] = [];
+const verifyUs: number[] = [];
+for (let round = 0; round < rounds; round++) {
+  const calls = 1_000_000;
+  const started = performance.now();
+  for (let i = 0; i < calls; i++)
+    if (!checkAccessTokenClaims(claims, expectations, new Date()).ok) throw new Error('the sample token fails its checks');
+  claimNs.push(((performance.now() - started) * 1e6) / calls);
+  const verifies = 2000;
+  const began = performance.now();
+  for (let i = 0; i < verifies; i++)
+    if (!(await verifyAccessTokenSignature(sample, keys, ['ES256'])).ok) throw new Error('the sample token does not verify');
+  verifyUs.push(((performance.now() - began) * 1000) / verifies);
+}
 await pool.close();
 await stopGracefully(up, 10_000);
 await stopGracefully(upstream, 5_000);
@@ -285,3 +323,6 @@ console.log(`     CPU cost of the bound route over the route without a token: ${
 console.log(
   `     CPU cost of the check alone (same bytes relayed):           ${((ratio(bound, carried, cpu) - 1) * 100).toFixed(1)}%   goal: under 10%`,
 );
+console.log(`  3. the check's parts alone (this process, core 1):`);
+console.log(`     claims and binding, every request    ${spread(claimNs, 'ns', 0)}`);
+console.log(`     signature (ES256, jose), once a token ${spread(verifyUs, 'µs', 1)}`);
