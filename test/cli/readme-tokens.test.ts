@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { decodeJwt } from 'jose';
+import { parseGatewayConfig } from '../../src/gateway/index.js';
 import { makeTempDir } from '../ca/support.js';
 import { freePort } from '../support/free-port.js';
 import { REPO_ROOT } from './run-cli.js';
@@ -77,4 +78,19 @@ test('the README bound-token example registers a client and gets a token bound t
   assert.match((claims['cnf'] as { 'x5t#S256': string })['x5t#S256'], /^[A-Za-z0-9_-]{43}$/);
   up.kill('SIGTERM');
   await new Promise((resolve) => up.once('close', resolve));
+});
+
+test("the README's gateway snippet for a bound-token route is a valid gateway configuration", () => {
+  const section = readme.slice(readme.indexOf('## Certificate-bound tokens'));
+  const snippet = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(snippet !== undefined);
+  const config = parseGatewayConfig(
+    [
+      'listeners: [ { port: 8444, certFile: gateway.pem, keyFile: gateway.key } ]',
+      'trustBundles: [ { name: symbolon, caFile: ca.pem, revocation: { kind: none }, failurePolicy: hard-fail } ]',
+      snippet,
+    ].join('\n'),
+  );
+  assert.equal(config.routes[0]!.token, 'bound');
+  assert.equal(config.tokenIssuers[0]!.issuer, 'https://127.0.0.1:8443');
 });
