@@ -1,5 +1,5 @@
 // What `symbolon up` runs, composed: the revocation servers (CRLs and OCSP on plain HTTP), the
-// HTTPS service listener with its routes (the revocation feed, EST), the certificates the CA
+// HTTPS service listener with its routes (the revocation feed, EST, OAuth), the certificates the CA
 // issues to its own services, and their health. The CLI parses options and prints; this part
 // wires the other parts together and is the only one that knows them all.
 export { checkGatewayAccess } from './gateway-access.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import { request } from 'undici';
+import { Agent, request } from 'undici';
 import { certificateThumbprint } from '../../src/access-token/index.js';
 import { parseCertificate, parsePemBlocks } from '../../src/x509/index.js';
 import { assertFailure, runCli } from '../cli/run-cli.js';
@@ -264,4 +264,56 @@ test('oauth client add and remove refuse bad input with a code and nothing writt
     [],
     'nothing was registered',
   );
+});
+
+test('tls_client_auth by a subjectAltName (RFC 8705 2.1.2): DNS, IP and email match the certificate; another name is invalid_client', async () => {
+  const out = join(world.dir, '..');
+  const issued = await runCli([
+    'ca',
+    'issue',
+    '--dir',
+    world.dir,
+    '--profile',
+    'client',
+    '--name',
+    'svc',
+    '--san',
+    'dns:svc.example.com',
+    '--san',
+    'email:svc@example.com',
+    '--san',
+    'ip:10.1.2.3',
+    '--out',
+    join(out, 'svc'),
+  ]);
+  assert.equal(issued.code, 0, issued.stderr);
+  const registrations: [string, string, string][] = [
+    ['by-dns', '--san-dns', 'SVC.example.com'],
+    ['by-ip', '--san-ip', '10.1.2.3'],
+    ['by-email', '--san-email', 'svc@example.com'],
+    ['by-other-dns', '--san-dns', 'other.example.com'],
+    ['by-subject', '--subject-dn', 'CN=svc'],
+  ];
+  for (const [id, option, value] of registrations) {
+    const added = await runCli(['oauth', 'client', 'add', id, '--dir', world.dir, option, value, '--audience', 'https://api.example']);
+    assert.equal(added.code, 0, added.stderr);
+  }
+  const svc = {
+    name: 'svc',
+    certFile: join(out, 'svc.chain.pem'),
+    keyFile: join(out, 'svc.key'),
+    agent: new Agent({
+      connect: { ca: readFileSync(world.caFile), cert: readFileSync(join(out, 'svc.chain.pem')), key: readFileSync(join(out, 'svc.key')) },
+    }),
+  };
+  try {
+    for (const id of ['by-dns', 'by-ip', 'by-email', 'by-subject']) {
+      const answer = await post(svc, `grant_type=client_credentials&client_id=${id}`);
+      assert.equal(answer.status, 200, `${id}: ${JSON.stringify(answer.body)}`);
+      assert.equal(answer.body['token_type'], 'Bearer');
+    }
+    assertOAuthError(await post(svc, 'grant_type=client_credentials&client_id=by-other-dns'), 400, 'invalid_client');
+  } finally {
+    await svc.agent.close();
+  }
 });

@@ -17,7 +17,7 @@ import type { GatewayMetrics } from './gateway-metrics.js';
 import { certificateThumbprint } from '../../access-token/index.js';
 import { tokenChallenge } from '../rejection.js';
 import { TokenGuard } from './token-guard.js';
-import type { TokenOutcome } from './token-guard.js';
+import type { ConnectionTokenMemo, TokenOutcome } from './token-guard.js';
 
 /** What one connection has decided, kept while the generation that decided it is current. */
 interface ConnectionState {
@@ -25,6 +25,8 @@ interface ConnectionState {
   readonly verdict: ConnectionVerdict;
   /** The verified identity's memo, found once per connection rather than hashed per request. */
   memo?: IdentityMemo;
+  /** The access token this connection sent last, once checked. */
+  readonly token: ConnectionTokenMemo;
 }
 
 /** What a verified certificate amounts to per route, kept by fingerprint for every connection that presents it. */
@@ -123,7 +125,7 @@ export class RequestHandler {
   private stateOf(connection: object, socket: TLSSocket, generation: GatewayGeneration, now: Date): ConnectionState {
     let state = connections.get(connection);
     if (state === undefined || state.generation !== generation.id) {
-      state = { generation: generation.id, verdict: generation.verifier.verify(socket, now) };
+      state = { generation: generation.id, verdict: generation.verifier.verify(socket, now), token: {} };
       connections.set(connection, state);
     }
     return state;
@@ -136,6 +138,7 @@ export class RequestHandler {
     authorization: () => string | undefined,
     thumbprint: () => string | undefined,
     now: Date,
+    memo: ConnectionTokenMemo,
   ): RequestDecision | Promise<RequestDecision> {
     const policy = route.token;
     if (policy === undefined) return decision;
@@ -149,7 +152,7 @@ export class RequestHandler {
             headers: NO_HEADERS,
             challenge: tokenChallenge(outcome.reason, policy.scopes),
           };
-    const outcome = this.tokens.check(policy, authorization(), thumbprint(), now);
+    const outcome = this.tokens.check(policy, authorization(), thumbprint(), now, memo);
     return outcome instanceof Promise ? outcome.then(apply) : apply(outcome);
   }
 
@@ -191,6 +194,7 @@ export class RequestHandler {
             authorization,
             () => undefined,
             now,
+            state.token,
           );
     // A certificate that was presented and failed is refused even where one is optional.
     if (verdict.state === 'refused') return reject(verdict.reason);
@@ -235,6 +239,7 @@ export class RequestHandler {
         authorization,
         () => (memo.thumbprint ??= certificateThumbprint(identity.certificate.der)),
         now,
+        state.token,
       );
     };
     // Every certificate below the anchor: a revoked intermediate refuses its leaves.

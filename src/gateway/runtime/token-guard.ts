@@ -24,6 +24,15 @@ interface Verified {
   readonly version: number;
 }
 
+/**
+ * What one connection sent last: a keep-alive client sends the same Authorization field on each
+ * request, which is then matched by comparing the text, not parsed and looked up again.
+ */
+export interface ConnectionTokenMemo {
+  authorization?: string | undefined;
+  verified?: Verified;
+}
+
 /** Tokens whose signatures were verified, kept so a client's next requests skip the signature check. */
 const MAX_VERIFIED_TOKENS = 10_000;
 const OK: TokenOutcome = Object.freeze({ ok: true });
@@ -43,16 +52,26 @@ export class TokenGuard {
     authorization: string | undefined,
     thumbprint: string | undefined,
     now: Date,
+    memo: ConnectionTokenMemo = {},
   ): TokenOutcome | Promise<TokenOutcome> {
+    const last = memo.verified;
+    if (authorization !== undefined && authorization === memo.authorization && last !== undefined && isCurrent(last, policy))
+      return this.checkClaims(policy, last.claims, thumbprint, now);
     const credentials = bearerToken(authorization);
     if (credentials.kind === 'none') return { ok: false, reason: 'token_missing' };
     if (credentials.kind === 'malformed') return { ok: false, reason: 'token_invalid' };
     const known = this.verified.get(credentials.token);
-    if (known !== undefined && known.keys === policy.keys && known.version === policy.keys.version)
+    if (known !== undefined && isCurrent(known, policy)) {
+      memo.authorization = authorization;
+      memo.verified = known;
       return this.checkClaims(policy, known.claims, thumbprint, now);
-    return this.verify(policy, credentials.token).then((claims) =>
-      claims === undefined ? { ok: false, reason: 'token_invalid' } : this.checkClaims(policy, claims, thumbprint, now),
-    );
+    }
+    return this.verify(policy, credentials.token).then((verified) => {
+      if (verified === undefined) return { ok: false, reason: 'token_invalid' };
+      memo.authorization = authorization;
+      memo.verified = verified;
+      return this.checkClaims(policy, verified.claims, thumbprint, now);
+    });
   }
 
   private checkClaims(policy: RouteTokenPolicy, claims: AccessTokenClaims, thumbprint: string | undefined, now: Date): TokenOutcome {
@@ -72,7 +91,7 @@ export class TokenGuard {
   }
 
   /** The claims of a token signed by one of the issuer's keys; one refetch of the keys for an unknown kid. */
-  private async verify(policy: RouteTokenPolicy, token: string): Promise<AccessTokenClaims | undefined> {
+  private async verify(policy: RouteTokenPolicy, token: string): Promise<Verified | undefined> {
     const version = policy.keys.version;
     let verdict = await verifyAccessTokenSignature(token, policy.keys.keys(), policy.algorithms);
     if (!verdict.ok && verdict.reason === 'unknown_key') {
@@ -81,7 +100,12 @@ export class TokenGuard {
     }
     if (!verdict.ok) return undefined;
     // Remembered under the keys it was verified with: a change of keys verifies it again.
-    if (policy.keys.version === version) this.verified.set(token, { claims: verdict.claims, keys: policy.keys, version });
-    return verdict.claims;
+    const verified = { claims: verdict.claims, keys: policy.keys, version };
+    if (policy.keys.version === version) this.verified.set(token, verified);
+    return verified;
   }
+}
+
+function isCurrent(verified: Verified, policy: RouteTokenPolicy): boolean {
+  return verified.keys === policy.keys && verified.version === policy.keys.version;
 }
