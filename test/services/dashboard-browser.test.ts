@@ -11,18 +11,24 @@ import type { DashboardFixture, IssuedFiles } from '../support/dashboard-fixture
 // against a real `symbolon up` with a gateway, presenting client certificates the CA issued.
 
 const SEEDED = 10_000;
+/** Bounds: the CA, 10,000 seeded records and up start in seconds; each test drives a few pages. */
+const BEFORE_TIMEOUT_MS = 180_000;
+const TEST_TIMEOUT_MS = 90_000;
 let fixture: DashboardFixture;
 let browser: Browser;
 /** A seeded certificate the search must find among the others. */
 let needle: { readonly serial: string; readonly subject: string };
 const contexts: BrowserContext[] = [];
 
-before(async () => {
-  await buildDashboard();
-  fixture = await startDashboardFixture({ seedCount: SEEDED, seedRevokeEvery: 0 });
-  needle = fixture.seeded[Math.floor(SEEDED * 0.73)]!;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
-});
+before(
+  async () => {
+    await buildDashboard();
+    fixture = await startDashboardFixture({ seedCount: SEEDED, seedRevokeEvery: 0 });
+    needle = fixture.seeded[Math.floor(SEEDED * 0.73)]!;
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+  },
+  { timeout: BEFORE_TIMEOUT_MS },
+);
 
 after(async () => {
   for (const context of contexts) await context.close();
@@ -65,7 +71,7 @@ async function openPage(context: BrowserContext): Promise<{ page: Page; complain
   return { page, complaints };
 }
 
-test('with an admin certificate every page loads, without an error or a CSP violation', async () => {
+test('with an admin certificate every page loads, without an error or a CSP violation', { timeout: TEST_TIMEOUT_MS }, async () => {
   const { page, complaints } = await openPage(await contextWith(fixture.admin));
   const response = await page.goto(`${fixture.serviceUrl}/ui/`);
   assert.equal(response?.status(), 200);
@@ -104,49 +110,57 @@ test('with an admin certificate every page loads, without an error or a CSP viol
   assert.deepEqual(complaints, []);
 });
 
-test(`search finds one certificate among ${SEEDED} seeded, and its detail shows its fields, chain and downloads`, async () => {
-  const { page, complaints } = await openPage(await contextWith(fixture.admin));
-  await page.goto(`${fixture.serviceUrl}/ui/#/certificates`);
-  await page.getByRole('searchbox', { name: 'Search' }).fill(needle.serial);
-  await page.getByRole('status').filter({ hasText: '1 certificate shown.' }).waitFor();
-  await page.getByRole('table').getByRole('link').first().click();
-  await page.getByRole('heading', { level: 1 }).filter({ hasText: needle.subject }).waitFor();
-  await page.getByText('Serial').first().waitFor();
-  assert.ok((await page.getByRole('group').count()) >= 2, 'the chain lists the certificate and its issuers');
-  const download = page.waitForEvent('download');
-  await page.getByRole('link', { name: 'PEM', exact: true }).click();
-  const pem = readFileSync(await (await download).path(), 'utf8');
-  assert.match(pem, /^-----BEGIN CERTIFICATE-----/);
-  assert.deepEqual(complaints, []);
-});
+test(
+  `search finds one certificate among ${SEEDED} seeded, and its detail shows its fields, chain and downloads`,
+  { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    const { page, complaints } = await openPage(await contextWith(fixture.admin));
+    await page.goto(`${fixture.serviceUrl}/ui/#/certificates`);
+    await page.getByRole('searchbox', { name: 'Search' }).fill(needle.serial);
+    await page.getByRole('status').filter({ hasText: '1 certificate shown.' }).waitFor();
+    await page.getByRole('table').getByRole('link').first().click();
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: needle.subject }).waitFor();
+    await page.getByText('Serial').first().waitFor();
+    assert.ok((await page.getByRole('group').count()) >= 2, 'the chain lists the certificate and its issuers');
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'PEM', exact: true }).click();
+    const pem = readFileSync(await (await download).path(), 'utf8');
+    assert.match(pem, /^-----BEGIN CERTIFICATE-----/);
+    assert.deepEqual(complaints, []);
+  },
+);
 
-test('a certificate revoked through the dashboard, with its confirmation step, is refused by the gateway afterwards', async () => {
-  assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client), 200, 'the route allows it before');
-  const { page } = await openPage(await contextWith(fixture.admin));
-  await page.goto(`${fixture.serviceUrl}/ui/#/certificates/${fixture.client.serial}`);
-  await page.getByRole('heading', { level: 1 }).filter({ hasText: 'billing' }).waitFor();
-  await page.getByRole('combobox', { name: 'Reason' }).selectOption('keyCompromise');
-  await page.getByRole('button', { name: 'Revoke…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Revoke this certificate?' });
-  await dialog.waitFor();
-  // Nothing is revoked before the confirmation: cancelling leaves the certificate valid.
-  await dialog.getByRole('button', { name: 'Cancel' }).click();
-  await dialog.waitFor({ state: 'hidden' });
-  assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client), 200, 'cancelling revoked nothing');
-  await page.getByRole('button', { name: 'Revoke…' }).click();
-  await dialog.getByRole('button', { name: 'Revoke certificate' }).click();
-  await page.getByText('Revoked', { exact: false }).filter({ hasText: 'keyCompromise' }).waitFor();
-  // The feed delivers the revocation to the gateway at once; allow it a bounded moment.
-  let status = 200;
-  for (let attempt = 0; attempt < 40 && status === 200; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    status = await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client);
-  }
-  assert.notEqual(status, 200, 'the gateway still lets the revoked certificate through');
-  assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.outsider), 403, 'the route judges others as before');
-});
+test(
+  'a certificate revoked through the dashboard, with its confirmation step, is refused by the gateway afterwards',
+  { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client), 200, 'the route allows it before');
+    const { page } = await openPage(await contextWith(fixture.admin));
+    await page.goto(`${fixture.serviceUrl}/ui/#/certificates/${fixture.client.serial}`);
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: 'billing' }).waitFor();
+    await page.getByRole('combobox', { name: 'Reason' }).selectOption('keyCompromise');
+    await page.getByRole('button', { name: 'Revoke…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Revoke this certificate?' });
+    await dialog.waitFor();
+    // Nothing is revoked before the confirmation: cancelling leaves the certificate valid.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client), 200, 'cancelling revoked nothing');
+    await page.getByRole('button', { name: 'Revoke…' }).click();
+    await dialog.getByRole('button', { name: 'Revoke certificate' }).click();
+    await page.getByText('Revoked', { exact: false }).filter({ hasText: 'keyCompromise' }).waitFor();
+    // The feed delivers the revocation to the gateway at once; allow it a bounded moment.
+    let status = 200;
+    for (let attempt = 0; attempt < 40 && status === 200; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client);
+    }
+    assert.notEqual(status, 200, 'the gateway still lets the revoked certificate through');
+    assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.outsider), 403, 'the route judges others as before');
+  },
+);
 
-test('a certificate of another profile, or none, gets no dashboard and no data', async () => {
+test('a certificate of another profile, or none, gets no dashboard and no data', { timeout: TEST_TIMEOUT_MS }, async () => {
   for (const certificate of [fixture.outsider, undefined]) {
     const { page } = await openPage(await contextWith(certificate));
     const ui = await page.goto(`${fixture.serviceUrl}/ui/`);
@@ -161,31 +175,35 @@ test('a certificate of another profile, or none, gets no dashboard and no data',
   assert.equal(await curlStatus(`${fixture.serviceUrl}/api/certificates`, fixture.rootCertPath, fixture.outsider), 403);
 });
 
-test('the revoke step works from the keyboard alone: the dialog takes focus, Escape cancels and gives it back, Enter confirms', async () => {
-  const target = fixture.seeded.find((record) => !record.isRevoked && record.notAfter.getTime() > Date.now() + 86_400_000)!;
-  const { page, complaints } = await openPage(await contextWith(fixture.admin));
-  await page.goto(`${fixture.serviceUrl}/ui/#/certificates/${target.serial}`);
-  const reason = page.getByRole('combobox', { name: 'Reason' });
-  await reason.focus();
-  await reason.selectOption('superseded');
-  await page.keyboard.press('Tab');
-  assert.equal(await page.locator(':focus').textContent(), 'Revoke…');
-  await page.keyboard.press('Enter');
-  const dialog = page.getByRole('dialog', { name: 'Revoke this certificate?' });
-  await dialog.waitFor();
-  assert.equal(await dialog.locator(':focus').count(), 1, 'focus moved into the dialog');
-  await page.keyboard.press('Escape');
-  await dialog.waitFor({ state: 'hidden' });
-  assert.equal(await page.locator(':focus').textContent(), 'Revoke…', 'focus went back to what opened the dialog');
-  await page.keyboard.press('Enter');
-  await dialog.waitFor();
-  await dialog.getByRole('button', { name: 'Revoke certificate' }).focus();
-  await page.keyboard.press('Enter');
-  await page.getByText('Revoked', { exact: false }).filter({ hasText: 'superseded' }).waitFor();
-  const detail = (await (await page.request.get(`${fixture.serviceUrl}/api/certificates/${target.serial}`)).json()) as {
-    status: string;
-    revocationReason: string;
-  };
-  assert.deepEqual([detail.status, detail.revocationReason], ['revoked', 'superseded']);
-  assert.deepEqual(complaints, []);
-});
+test(
+  'the revoke step works from the keyboard alone: the dialog takes focus, Escape cancels and gives it back, Enter confirms',
+  { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    const target = fixture.seeded.find((record) => !record.isRevoked && record.notAfter.getTime() > Date.now() + 86_400_000)!;
+    const { page, complaints } = await openPage(await contextWith(fixture.admin));
+    await page.goto(`${fixture.serviceUrl}/ui/#/certificates/${target.serial}`);
+    const reason = page.getByRole('combobox', { name: 'Reason' });
+    await reason.focus();
+    await reason.selectOption('superseded');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.locator(':focus').textContent(), 'Revoke…');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Revoke this certificate?' });
+    await dialog.waitFor();
+    assert.equal(await dialog.locator(':focus').count(), 1, 'focus moved into the dialog');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await page.locator(':focus').textContent(), 'Revoke…', 'focus went back to what opened the dialog');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Revoke certificate' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByText('Revoked', { exact: false }).filter({ hasText: 'superseded' }).waitFor();
+    const detail = (await (await page.request.get(`${fixture.serviceUrl}/api/certificates/${target.serial}`)).json()) as {
+      status: string;
+      revocationReason: string;
+    };
+    assert.deepEqual([detail.status, detail.revocationReason], ['revoked', 'superseded']);
+    assert.deepEqual(complaints, []);
+  },
+);
