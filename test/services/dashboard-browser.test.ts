@@ -207,3 +207,24 @@ test(
     assert.deepEqual(complaints, []);
   },
 );
+
+test(
+  'an enrollment token made in the dashboard shows its secret once, and is revoked after a confirmation',
+  { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    const { page, complaints } = await openPage(await contextWith(fixture.admin));
+    await page.goto(`${fixture.serviceUrl}/ui/#/tokens`);
+    await page.getByRole('textbox', { name: 'Names (globs)' }).fill('sensor-*.test');
+    await page.getByRole('textbox', { name: 'Profile' }).fill('client');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = await page.locator('code.secret').textContent();
+    assert.match(secret ?? '', /^[0-9a-f]{16}:\S+$/);
+    const id = secret!.split(':')[0]!;
+    const row = page.getByRole('row').filter({ hasText: id });
+    await row.getByRole('cell', { name: 'usable' }).waitFor();
+    await row.getByRole('button', { name: `Revoke token ${id}` }).click();
+    await page.getByRole('dialog', { name: 'Revoke this token?' }).getByRole('button', { name: 'Revoke token' }).click();
+    await row.getByRole('cell', { name: 'revoked' }).waitFor();
+    assert.deepEqual(complaints, []);
+  },
+);
