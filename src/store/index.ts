@@ -20,6 +20,7 @@ export type {
 export type { CertificatePage, CertificateSearch, CertificateStatistics, ExpiryAlertKey, SearchPosition } from './certificate-search.js';
 export { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
 export { openSqliteStore } from './sqlite-store.js';
+export { certificateSearchTerms } from './search-terms.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';
 export type { RevocationReason } from '../revocation-reason.js';
 export { migratePostgresStore, openPostgresStore, REVOCATION_CHANNEL } from './postgres-store.js';

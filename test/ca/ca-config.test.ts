@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BUILT_IN_PROFILES, initialConfigText, parseCaConfig } from '../../src/ca/index.js';
 import { SymbolonError } from '../../src/errors.js';
+import { assertCode } from './support.js';
 
 function configError(text: string): string {
   try {
@@ -89,4 +90,43 @@ test('errors name the path to the bad field and what is wanted', () => {
   assert.match(configError('name: A\n'), /^config\.yaml: version: /);
   assert.match(configError('version: 1\nname: A\npublicBaseUrl: ftp://x\n'), /publicBaseUrl: expected an http or https URL/);
   assert.match(configError('version: 1\nname: [unclosed\n'), /^config\.yaml is not valid YAML/);
+});
+
+test('the monitoring section: defaults, thresholds per profile, a webhook and gateways; bad values are CA_CONFIG_INVALID naming the field', async () => {
+  const defaults = parseCaConfig('version: 1\nname: Acme\n').monitoring;
+  assert.deepEqual(defaults.expiryThresholdsSeconds, [30 * 86_400, 7 * 86_400, 86_400]);
+  assert.equal(defaults.webhookUrl, undefined);
+  assert.deepEqual(defaults.gateways, []);
+  const config = parseCaConfig(`
+version: 1
+name: Acme
+monitoring:
+  expiryAlerts:
+    thresholds: [1d, 14d]
+    profiles: { spiffe: [], admin: [2d] }
+    webhook: { url: 'https://hooks.example.com/symbolon', retries: 2 }
+    checkInterval: 1m
+  gateways:
+    - { name: edge-1, metricsUrl: 'http://10.0.0.5:9090/metrics' }
+  scrapeInterval: 30s
+`).monitoring;
+  assert.deepEqual(config.expiryThresholdsSeconds, [14 * 86_400, 86_400]);
+  assert.deepEqual(config.profileThresholdsSeconds, { spiffe: [], admin: [2 * 86_400] });
+  assert.equal(config.webhookUrl, 'https://hooks.example.com/symbolon');
+  assert.equal(config.webhookRetries, 2);
+  assert.equal(config.checkIntervalSeconds, 60);
+  assert.deepEqual(config.gateways, [{ name: 'edge-1', metricsUrl: 'http://10.0.0.5:9090/metrics' }]);
+  assert.equal(config.scrapeIntervalSeconds, 30);
+  const bad: [string, RegExp][] = [
+    ['monitoring: { expiryAlerts: { thresholds: [soon] } }', /monitoring\.expiryAlerts\.thresholds\.0/],
+    ['monitoring: { expiryAlerts: { profiles: { ghost: [1d] } } }', /monitoring\.expiryAlerts\.profiles\.ghost: is not a profile/],
+    ["monitoring: { expiryAlerts: { webhook: { url: 'https://user:pw@hooks.example.com/' } } }", /credentials do not belong/],
+    ["monitoring: { expiryAlerts: { webhook: { url: 'ftp://hooks.example.com/' } } }", /http or https URL/],
+    ['monitoring: { gateways: [{ name: edge, metricsUrl: x }] }', /monitoring\.gateways\.0\.metricsUrl/],
+    ['monitoring: { surprise: true }', /monitoring/],
+  ];
+  for (const [yaml, message] of bad) {
+    await assertCode(() => parseCaConfig(`version: 1\nname: Acme\n${yaml}\n`), 'CA_CONFIG_INVALID');
+    assert.throws(() => parseCaConfig(`version: 1\nname: Acme\n${yaml}\n`), message);
+  }
 });
