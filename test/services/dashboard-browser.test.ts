@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -228,3 +230,60 @@ test(
     assert.deepEqual(complaints, []);
   },
 );
+
+/** Asks EST for an admin certificate with the token `id:secret`: the HTTP status (202 while it waits for approval). */
+function enrollAdmin(token: string, csrFile: string): number {
+  const result = spawnSync(
+    'curl',
+    [
+      '-sS',
+      '--max-time',
+      '10',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '--cacert',
+      fixture.rootCertPath,
+      '-u',
+      token,
+      '-H',
+      'Content-Type: application/pkcs10',
+      '--data-binary',
+      `@${csrFile}`,
+      `${fixture.serviceUrl}/.well-known/est/admin/simpleenroll`,
+    ],
+    { encoding: 'utf8' },
+  );
+  return Number(result.stdout.trim());
+}
+
+test('an enrollment held for approval is approved in the dashboard, and EST then issues it', { timeout: TEST_TIMEOUT_MS }, async () => {
+  const { page, complaints } = await openPage(await contextWith(fixture.admin));
+  const made = await page.request.post(`${fixture.serviceUrl}/api/tokens`, { data: { names: ['ops-bob'], profile: 'admin' } });
+  assert.equal(made.status(), 201);
+  const { id, secret } = (await made.json()) as { id: string; secret: string };
+  const der = spawnSync('openssl', [
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    join(fixture.dir, '..', 'bob.key'),
+    '-subj',
+    '/CN=ops-bob',
+    '-outform',
+    'DER',
+  ]).stdout;
+  const csrFile = join(fixture.dir, '..', 'bob.b64');
+  writeFileSync(csrFile, der.toString('base64'));
+  assert.equal(enrollAdmin(`${id}:${secret}`, csrFile), 202, 'the admin profile holds EST enrollments for approval');
+  await page.goto(`${fixture.serviceUrl}/ui/#/tokens`);
+  await page.getByRole('button', { name: 'Approve CN=ops-bob' }).click();
+  await page.getByText('No enrollment is waiting.').waitFor();
+  assert.equal(enrollAdmin(`${id}:${secret}`, csrFile), 200, 'the approved enrollment is issued');
+  assert.deepEqual(complaints, []);
+});
