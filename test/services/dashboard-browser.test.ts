@@ -287,3 +287,23 @@ test('an enrollment held for approval is approved in the dashboard, and EST then
   assert.equal(enrollAdmin(`${id}:${secret}`, csrFile), 200, 'the approved enrollment is issued');
   assert.deepEqual(complaints, []);
 });
+
+test(
+  'a malformed or unknown address in the dashboard is a message on the page, never a broken page',
+  { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    const page = await (await contextWith(fixture.admin)).newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${fixture.serviceUrl}/ui/#/certificates/%E0%A4%A`);
+    await page.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();
+    await page.goto(`${fixture.serviceUrl}/ui/#/no-such-page`);
+    await page.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();
+    await page.goto(`${fixture.serviceUrl}/ui/#/certificates/${'f'.repeat(40)}`);
+    await page.getByRole('alert').filter({ hasText: 'The API refused' }).waitFor();
+    await page.goto(`${fixture.serviceUrl}/ui/#/certificates/not-hex%3Cscript%3E`);
+    await page.getByRole('alert').filter({ hasText: 'The API refused' }).waitFor();
+    assert.equal(await page.locator('script:not([src])').count(), 0, 'nothing from the address became markup');
+    assert.deepEqual(pageErrors, []);
+  },
+);

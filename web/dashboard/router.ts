@@ -10,7 +10,13 @@ export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
   const [first, second] = parts;
   if (first === undefined || first === 'certificates') {
-    return second === undefined ? { page: 'inventory' } : { page: 'certificate', serial: decodeURIComponent(second) };
+    if (second === undefined) return { page: 'inventory' };
+    try {
+      return { page: 'certificate', serial: decodeURIComponent(second) };
+    } catch {
+      // A hand-edited hash with a broken escape (`%E0%A4`) names no certificate.
+      return { page: 'unknown' };
+    }
   }
   if (first === 'expiry' || first === 'tokens' || first === 'audit' || first === 'gateways') return { page: first };
   return { page: 'unknown' };
