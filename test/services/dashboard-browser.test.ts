@@ -118,6 +118,13 @@ test(
   async () => {
     const { page, complaints } = await openPage(await contextWith(fixture.admin));
     await page.goto(`${fixture.serviceUrl}/ui/#/certificates`);
+    // The list comes in cursor pages: the next one is appended, none repeated.
+    await page.getByRole('status').filter({ hasText: '100 certificates shown, more below.' }).waitFor();
+    await page.getByRole('button', { name: 'Load 100 more' }).click();
+    await page.getByRole('status').filter({ hasText: '200 certificates shown, more below.' }).waitFor();
+    const links = await page.getByRole('table').getByRole('link').all();
+    const serials = await Promise.all(links.map((link) => link.getAttribute('href')));
+    assert.equal(new Set(serials).size, 200);
     await page.getByRole('searchbox', { name: 'Search' }).fill(needle.serial);
     await page.getByRole('status').filter({ hasText: '1 certificate shown.' }).waitFor();
     await page.getByRole('table').getByRole('link').first().click();
