@@ -101,6 +101,16 @@ test('with an admin certificate every page loads, without an error or a CSP viol
   }
   await page.getByRole('navigation').getByRole('link', { name: 'Expiry' }).click();
   await page.getByRole('img', { name: /Certificates expiring per day over the next 90 days/ }).waitFor();
+  // A profile in the table opens the inventory filtered to it.
+  await page.getByRole('rowheader').getByRole('link', { name: 'server' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Certificates' }).waitFor();
+  assert.equal(await page.getByRole('combobox', { name: 'Profile' }).inputValue(), 'server');
+  await untilLoaded(page);
+  assert.deepEqual(
+    new Set(await page.getByRole('table').getByRole('row').locator('td:nth-child(3)').allTextContents()),
+    new Set(['server']),
+  );
+  await page.getByRole('navigation').getByRole('link', { name: 'Expiry' }).click();
   await page.getByRole('navigation').getByRole('link', { name: 'Audit log' }).click();
   await page.getByText('Hash chain intact').waitFor();
   // The page shows each gateway the API reports (up runs one here), or says there is none.
@@ -126,6 +136,10 @@ test(
     const serials = await Promise.all(links.map((link) => link.getAttribute('href')));
     assert.equal(new Set(serials).size, 200);
     await page.getByRole('searchbox', { name: 'Search' }).fill(needle.serial);
+    await page.getByRole('status').filter({ hasText: '1 certificate shown.' }).waitFor();
+    // The address carries the filters: a reload (or a bookmark) shows the same list.
+    assert.ok(page.url().endsWith(`#/certificates?q=${needle.serial}`), page.url());
+    await page.reload();
     await page.getByRole('status').filter({ hasText: '1 certificate shown.' }).waitFor();
     await page.getByRole('table').getByRole('link').first().click();
     await page.getByRole('heading', { level: 1 }).filter({ hasText: needle.subject }).waitFor();
