@@ -47,7 +47,7 @@ function searchSuite(name: string, open: () => Promise<{ store: Store; dispose: 
         await store.addIssuer(issuer('root', null, false), draft('ca.init', 'root'));
         await store.addIssuer(issuer('intermediate-1', 'root', true), draft('issuer.add', 'intermediate-1'));
         const seeded = await seedCertificates(store, {
-          // Past DRIVING_MATCHES (2000): broad text filters walk the expiry index, narrow ones drive from the terms.
+          // Past the driving cut (1000 terms here): broad text filters walk the expiry index, narrow ones drive from the terms.
           count: 2500,
           issuerId: 'intermediate-1',
           der: Buffer.from('not a certificate, a test record'),
@@ -115,4 +115,97 @@ searchSuite('postgres', async () => {
       await database.drop();
     },
   };
+});
+
+describe('certificate search on a store made before it', () => {
+  const recordedBefore = (insert: (sql: string, params: unknown[]) => void | Promise<void>) => [
+    () =>
+      insert(
+        `INSERT INTO issuers (id, parent_id, subject, certificate, not_before, not_after, is_active, created_at, audit_sequence) VALUES ('intermediate-1', NULL, 'CN=i', ?, 0, 1, ?, 0, 1)`,
+        [Buffer.from('x'), true],
+      ),
+    () =>
+      insert(
+        `INSERT INTO certificates (issuer_id, serial, subject, subject_alt_names, profile, not_before, not_after, fingerprint, der, issued_at, audit_sequence)
+         VALUES ('intermediate-1', 'abc123', 'CN=old-device,O=Example', '["dns:old-device.example.com"]', 'client', 0, ${NOW.getTime() + DAY}, 'f', ?, 0, 1)`,
+        [Buffer.from('der')],
+      ),
+  ];
+
+  test('SQLite: migration 5 indexes the certificates recorded before it', async () => {
+    const path = join(root, 'before.db');
+    const { SQLITE_MIGRATIONS } = await import('../../src/store/sqlite-migrations.js');
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(path);
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT');
+    for (const migration of SQLITE_MIGRATIONS.filter((m) => m.version <= 3)) {
+      raw.exec(migration.sql);
+      raw.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(migration.version, migration.name);
+    }
+    raw.prepare(`INSERT INTO meta (key, value) VALUES ('format', 'symbolon-store'), ('store_id', 'x')`).run();
+    raw
+      .prepare(
+        `INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, previous_hash, entry_hash) VALUES (1, '', '', '', '', '{}', '', '', '')`,
+      )
+      .run();
+    // SQLite has no booleans: the flag is 1.
+    for (const step of recordedBefore((sql, params) => void raw.prepare(sql).run(...params.map((p) => (p === true ? 1 : p))))) await step();
+    raw.close();
+    const store = openSqliteStore({ path });
+    try {
+      for (const text of ['old-dev', 'OLD-DEVICE.example', 'abc1']) {
+        assert.deepEqual(
+          (await store.searchCertificates({ now: NOW, text, limit: 10 })).records.map((r) => r.serial),
+          ['abc123'],
+          text,
+        );
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('PostgreSQL: migration 4 indexes the certificates recorded before it, and its trigger every one after', async () => {
+    const { POSTGRES_MIGRATIONS } = await import('../../src/store/postgres-migrations.js');
+    const pg = (await import('pg')).default;
+    const database = await createTestDatabase('search_before');
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+      for (const migration of POSTGRES_MIGRATIONS.filter((m) => m.version <= 2)) {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, 0)', [migration.version, migration.name]);
+      }
+      await client.query(
+        `INSERT INTO meta (key, value) VALUES ('format', 'symbolon-store'), ('store_id', 'x'), ('revocation_sequence', '0')`,
+      );
+      await client.query(
+        `INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, previous_hash, entry_hash) VALUES (1, '', '', '', '', '{}', '', '', '')`,
+      );
+      for (const step of recordedBefore(async (sql, params) => {
+        let n = 0;
+        await client.query(
+          sql.replace(/\?/g, () => `$${++n}`),
+          params,
+        );
+      }))
+        await step();
+    } finally {
+      await client.end();
+    }
+    const store = await openPostgresStore({ url: database.url, migrate: true });
+    try {
+      for (const text of ['old-dev', 'OLD-DEVICE.example', 'abc1']) {
+        assert.deepEqual(
+          (await store.searchCertificates({ now: NOW, text, limit: 10 })).records.map((r) => r.serial),
+          ['abc123'],
+          text,
+        );
+      }
+    } finally {
+      await store.close();
+      await database.drop();
+    }
+  });
 });
