@@ -81,8 +81,12 @@ function searchSuite(name: string, open: () => Promise<{ store: Store; dispose: 
         }
         const statistics = await store.certificateStatistics(NOW, new Date(NOW.getTime() + 90 * DAY));
         assert.equal(statistics.revocations, seeded.filter((r) => r.isRevoked).length);
-        const valid = statistics.counts.filter((c) => c.status === 'valid').reduce((sum, c) => sum + c.count, 0);
-        assert.equal(valid, seeded.filter((r) => statusOf(r) === 'valid').length);
+        const expectedCounts = new Map<string, number>();
+        for (const record of seeded) {
+          const key = `${record.profile}/${statusOf(record)}`;
+          expectedCounts.set(key, (expectedCounts.get(key) ?? 0) + 1);
+        }
+        assert.deepEqual(new Map(statistics.counts.map((c) => [`${c.profile}/${c.status}`, c.count])), expectedCounts);
         const soonest = Math.min(...seeded.filter((r) => statusOf(r) === 'valid').map((r) => r.notAfter.getTime()));
         assert.equal(statistics.soonestExpiry?.getTime(), soonest);
         const inTimeline = seeded.filter((r) => statusOf(r) === 'valid' && r.notAfter.getTime() <= NOW.getTime() + 90 * DAY).length;
@@ -90,6 +94,14 @@ function searchSuite(name: string, open: () => Promise<{ store: Store; dispose: 
           statistics.timeline.reduce((sum, entry) => sum + entry.count, 0),
           inTimeline,
         );
+        const gatewayDays = new Map<string, number>();
+        for (const record of seeded.filter(
+          (r) => r.profile === 'gateway' && statusOf(r) === 'valid' && r.notAfter.getTime() <= NOW.getTime() + 90 * DAY,
+        )) {
+          const day = record.notAfter.toISOString().slice(0, 10);
+          gatewayDays.set(day, (gatewayDays.get(day) ?? 0) + 1);
+        }
+        assert.deepEqual(new Map(statistics.timeline.filter((e) => e.profile === 'gateway').map((e) => [e.day, e.count])), gatewayDays);
       } finally {
         await dispose();
       }
