@@ -73,7 +73,15 @@ export async function mountDashboard(options: UpDashboardOptions): Promise<strin
   const bundleDir = options.bundleDir ?? DASHBOARD_BUNDLE_DIR;
   if (services.serviceListener === undefined || services.serviceUrl === undefined) return undefined;
   if (!existsSync(`${bundleDir}/index.html`)) return undefined;
-  const files = await loadStaticFiles(bundleDir);
+  let files: Awaited<ReturnType<typeof loadStaticFiles>>;
+  try {
+    files = await loadStaticFiles(bundleDir);
+  } catch (error) {
+    // A build swapping the bundle in at this moment leaves no dist/ui for an instant: no dashboard, not a failed start.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  if (!files.has('index.html')) return undefined;
   services.serviceListener.mount(
     DASHBOARD_PATH,
     createStaticRoute({ prefix: DASHBOARD_PATH, files, headers: DASHBOARD_HEADERS, authorize: adminOnly(options) }),

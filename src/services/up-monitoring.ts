@@ -94,7 +94,17 @@ export async function startUpMonitoring(options: UpMonitoringOptions): Promise<U
     onError: options.onError,
   });
   expiry.start(monitoring.checkIntervalSeconds * 1000);
-  registerCertificateGauges(options.health.registry, () => store.certificateStatistics(clock(), clock()));
+  // Counting the inventory reads a whole index: at most every 30 s, whatever the scrape interval.
+  let counted: { readonly at: number; readonly value: ReturnType<Store['certificateStatistics']> } | undefined;
+  registerCertificateGauges(options.health.registry, () => {
+    const now = clock();
+    if (counted === undefined || now.getTime() - counted.at >= 30_000) {
+      const value = store.certificateStatistics(now, now);
+      counted = { at: now.getTime(), value };
+      value.catch(() => (counted = undefined));
+    }
+    return counted.value;
+  });
   const scraper = createGatewayScraper({
     targets: monitoring.gateways,
     // An hour of samples at the default 15 s.

@@ -146,9 +146,14 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = Object.freeze([
     // before, right after this migration (search-terms.ts). The expiry indexes end in the serial
     // (and the rowid, which every SQLite index carries), the search's whole order.
     sql: `
+      -- Each term carries its certificate's sort keys and profile, so a search driven by its
+      -- terms sorts and filters without reading the certificates' rows.
       CREATE TABLE certificate_terms (
         term           TEXT NOT NULL,
         certificate_id INTEGER NOT NULL,
+        not_after      INTEGER NOT NULL,
+        serial         TEXT NOT NULL,
+        profile        TEXT NOT NULL,
         PRIMARY KEY (term, certificate_id)
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX certificate_terms_certificate ON certificate_terms (certificate_id, term);

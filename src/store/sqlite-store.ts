@@ -139,16 +139,20 @@ function migrate(db: SqliteDatabase, path: string, migrations: readonly Migratio
 
 /** Migration 5's second half: the search terms of the certificates recorded before it. */
 function indexRecordedCertificates(db: SqliteDatabase): void {
-  const insert = db.prepare('INSERT OR IGNORE INTO certificate_terms (term, certificate_id) VALUES (?, ?)');
-  const rows = db.prepare('SELECT id, subject, subject_alt_names, serial FROM certificates').iterate() as IterableIterator<{
-    id: number;
-    subject: string;
-    subject_alt_names: string;
-    serial: string;
-  }>;
-  for (const row of rows) {
-    for (const term of certificateSearchTerms(row.subject, JSON.parse(row.subject_alt_names) as string[], row.serial))
-      insert.run(term, row.id);
+  const insert = db.prepare(
+    'INSERT OR IGNORE INTO certificate_terms (term, certificate_id, not_after, serial, profile) VALUES (?, ?, ?, ?, ?)',
+  );
+  // In pages by id: better-sqlite3 runs no statement while an iteration is open on the connection.
+  const page = db.prepare<
+    [number],
+    { id: number; subject: string; subject_alt_names: string; serial: string; not_after: number; profile: string }
+  >('SELECT id, subject, subject_alt_names, serial, not_after, profile FROM certificates WHERE id > ? ORDER BY id LIMIT 10000');
+  for (let rows = page.all(0); rows.length > 0; rows = page.all(rows.at(-1)!.id)) {
+    for (const row of rows) {
+      for (const term of certificateSearchTerms(row.subject, JSON.parse(row.subject_alt_names) as string[], row.serial)) {
+        insert.run(term, row.id, row.not_after, row.serial, row.profile);
+      }
+    }
   }
 }
 
@@ -188,7 +192,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
          renewal_of_issuer, renewal_of_serial, audit_sequence)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
-    insertTerm: db.prepare('INSERT OR IGNORE INTO certificate_terms (term, certificate_id) VALUES (?, ?)'),
+    insertTerm: db.prepare(
+      'INSERT OR IGNORE INTO certificate_terms (term, certificate_id, not_after, serial, profile) VALUES (?, ?, ?, ?, ?)',
+    ),
     certificateId: db.prepare<[string, string], number>('SELECT id FROM certificates WHERE issuer_id = ? AND serial = ?').pluck(),
     isRevoked: db.prepare('SELECT 1 FROM revocations WHERE certificate_id = ?').pluck(),
     // The feed sequence is chosen before the row is written, so the audit entry can carry it:
@@ -316,7 +322,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       throw error;
     }
     for (const term of certificateSearchTerms(certificate.subject, certificate.subjectAltNames, certificate.serial)) {
-      statements.insertTerm.run(term, inserted.lastInsertRowid);
+      statements.insertTerm.run(term, inserted.lastInsertRowid, certificate.notAfter.getTime(), certificate.serial, certificate.profile);
     }
     // Object.assign, not a spread followed by more properties: V8 copies that on a slow path.
     return Object.freeze(Object.assign({}, certificate, { auditSequence: entry.sequence, revocation: null }));

@@ -104,3 +104,83 @@ test('symbolon up serves the admin API to admin certificates from `ca issue --pr
   await stopUp(up);
   assert.equal(up.stderr(), '');
 });
+
+test("symbolon up scrapes its own gateway's metrics for GET /api/gateways: requests and refusals by reason, sample by sample", async () => {
+  const dir = join(temp.path, 'gateway-data');
+  const first = spawnUp(['--dir', dir, '--listen', '127.0.0.1:0', '--no-tls', '--public-base-url', 'http://ca.test:8080']);
+  await first.ready;
+  await stopUp(first);
+  const { appendFileSync, writeFileSync } = await import('node:fs');
+  appendFileSync(join(dir, 'config.yaml'), 'monitoring:\n  scrapeInterval: 1s\n');
+  const upstream = (await import('node:http')).createServer((_, res) => res.writeHead(200).end('ok\n'));
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  try {
+    writeFileSync(
+      join(dir, 'gateway.yaml'),
+      [
+        'listeners: [ { address: 127.0.0.1, port: 0 } ]',
+        'trustBundles: [ { name: symbolon, revocation: { kind: feed }, failurePolicy: hard-fail } ]',
+        `routes: [ { host: '*', pathPrefix: /, upstream: 'http://127.0.0.1:${(upstream.address() as { port: number }).port}' } ]`,
+        'admin: { address: 127.0.0.1, port: 0 }',
+        "accessLog: 'off'",
+        '',
+      ].join('\n'),
+    );
+    const up = spawnUp(['--dir', dir, '--listen', '127.0.0.1:0', '--tls-listen', '127.0.0.1:0']);
+    await up.ready;
+    const apiUrl = /Admin API: (https:\/\/127\.0\.0\.1:\d+\/api) /.exec(up.stdout())?.[1];
+    const gatewayUrl = /Gateway: (https:\/\/127\.0\.0\.1:\d+)/.exec(up.stdout())?.[1];
+    assert.ok(apiUrl !== undefined && gatewayUrl !== undefined, up.stdout());
+    const passphrase = join(dir, 'intermediate.passphrase');
+    for (const [name, profile] of [
+      ['carol', 'admin'],
+      ['dan', 'client'],
+    ] as const) {
+      const made = await runCli([
+        'ca',
+        'issue',
+        '--dir',
+        dir,
+        '--profile',
+        profile,
+        '--name',
+        name,
+        '--out',
+        join(temp.path, name),
+        '--passphrase-file',
+        passphrase,
+      ]);
+      assert.equal(made.code, 0, made.stderr);
+    }
+    const caFile = join(dir, 'ca/root.crt');
+    const asDan = ['--cert', join(temp.path, 'dan.chain.pem'), '--key', join(temp.path, 'dan.key')];
+    for (let i = 0; i < 3; i++)
+      assert.equal((await runTool('curl', ['-sS', '--cacert', caFile, ...asDan, `${gatewayUrl}/x`])).stdout, 'ok\n');
+    // A handshake without a client certificate is refused by the gateway: a rejection with its reason.
+    await runTool('curl', ['-sS', '--cacert', caFile, `${gatewayUrl}/x`]);
+    interface Gateways {
+      gateways: { name: string; up: boolean; metricsUrl: string; series: { requests: number; rejections: Record<string, number> }[] }[];
+    }
+    let seen: Gateways['gateways'][number] | undefined;
+    for (let attempt = 0; !(seen?.up === true && (seen.series.at(-1)?.requests ?? 0) >= 3); attempt++) {
+      assert.ok(attempt < 300, `the gateway was never scraped with its requests: ${JSON.stringify(seen)}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const answer = await runTool('curl', [
+        '-sS',
+        '--cacert',
+        caFile,
+        '--cert',
+        join(temp.path, 'carol.chain.pem'),
+        '--key',
+        join(temp.path, 'carol.key'),
+        `${apiUrl}/gateways`,
+      ]);
+      seen = (JSON.parse(answer.stdout) as Gateways).gateways.find((gateway) => gateway.name === 'up');
+    }
+    assert.match(seen.metricsUrl, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    assert.ok(Object.values(seen.series.at(-1)!.rejections).reduce((sum, n) => sum + n, 0) >= 1, JSON.stringify(seen));
+    await stopUp(up);
+  } finally {
+    await new Promise((resolve) => upstream.close(resolve));
+  }
+});

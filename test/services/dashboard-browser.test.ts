@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -11,18 +13,24 @@ import type { DashboardFixture, IssuedFiles } from '../support/dashboard-fixture
 // against a real `symbolon up` with a gateway, presenting client certificates the CA issued.
 
 const SEEDED = 10_000;
+/** Bounds: the CA, 10,000 seeded records and up start in seconds; each test drives a few pages. */
+const BEFORE_TIMEOUT_MS = 180_000;
+const TEST_TIMEOUT_MS = 90_000;
 let fixture: DashboardFixture;
 let browser: Browser;
 /** A seeded certificate the search must find among the others. */
 let needle: { readonly serial: string; readonly subject: string };
 const contexts: BrowserContext[] = [];
 
-before(async () => {
-  await buildDashboard();
-  fixture = await startDashboardFixture({ seedCount: SEEDED, seedRevokeEvery: 0 });
-  needle = fixture.seeded[Math.floor(SEEDED * 0.73)]!;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
-});
+before(
+  async () => {
+    await buildDashboard();
+    fixture = await startDashboardFixture({ seedCount: SEEDED, seedRevokeEvery: 0 });
+    needle = fixture.seeded[Math.floor(SEEDED * 0.73)]!;
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+  },
+  { timeout: BEFORE_TIMEOUT_MS },
+);
 
 after(async () => {
   for (const context of contexts) await context.close();
@@ -65,7 +73,7 @@ async function openPage(context: BrowserContext): Promise<{ page: Page; complain
   return { page, complaints };
 }
 
-test('with an admin certificate every page loads, without an error or a CSP violation', async () => {
+test('with an admin certificate every page loads, without an error or a CSP violation', { timeout: TEST_TIMEOUT_MS }, async () => {
   const { page, complaints } = await openPage(await contextWith(fixture.admin));
   const response = await page.goto(`${fixture.serviceUrl}/ui/`);
   assert.equal(response?.status(), 200);
@@ -93,6 +101,16 @@ test('with an admin certificate every page loads, without an error or a CSP viol
   }
   await page.getByRole('navigation').getByRole('link', { name: 'Expiry' }).click();
   await page.getByRole('img', { name: /Certificates expiring per day over the next 90 days/ }).waitFor();
+  // A profile in the table opens the inventory filtered to it.
+  await page.getByRole('rowheader').getByRole('link', { name: 'server' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Certificates' }).waitFor();
+  assert.equal(await page.getByRole('combobox', { name: 'Profile' }).inputValue(), 'server');
+  await untilLoaded(page);
+  assert.deepEqual(
+    new Set(await page.getByRole('table').getByRole('row').locator('td:nth-child(3)').allTextContents()),
+    new Set(['server']),
+  );
+  await page.getByRole('navigation').getByRole('link', { name: 'Expiry' }).click();
   await page.getByRole('navigation').getByRole('link', { name: 'Audit log' }).click();
   await page.getByText('Hash chain intact').waitFor();
   // The page shows each gateway the API reports (up runs one here), or says there is none.
@@ -104,49 +122,68 @@ test('with an admin certificate every page loads, without an error or a CSP viol
   assert.deepEqual(complaints, []);
 });
 
-test(`search finds one certificate among ${SEEDED} seeded, and its detail shows its fields, chain and downloads`, async () => {
-  const { page, complaints } = await openPage(await contextWith(fixture.admin));
-  await page.goto(`${fixture.serviceUrl}/ui/#/certificates`);
-  await page.getByRole('searchbox', { name: 'Search' }).fill(needle.serial);
-  await page.getByRole('status').filter({ hasText: '1 certificate shown.' }).waitFor();
-  await page.getByRole('table').getByRole('link').first().click();
-  await page.getByRole('heading', { level: 1 }).filter({ hasText: needle.subject }).waitFor();
-  await page.getByText('Serial').first().waitFor();
-  assert.ok((await page.getByRole('group').count()) >= 2, 'the chain lists the certificate and its issuers');
-  const download = page.waitForEvent('download');
-  await page.getByRole('link', { name: 'PEM', exact: true }).click();
-  const pem = readFileSync(await (await download).path(), 'utf8');
-  assert.match(pem, /^-----BEGIN CERTIFICATE-----/);
-  assert.deepEqual(complaints, []);
-});
+test(
+  `search finds one certificate among ${SEEDED} seeded, and its detail shows its fields, chain and downloads`,
+  { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    const { page, complaints } = await openPage(await contextWith(fixture.admin));
+    await page.goto(`${fixture.serviceUrl}/ui/#/certificates`);
+    // The list comes in cursor pages: the next one is appended, none repeated.
+    await page.getByRole('status').filter({ hasText: '100 certificates shown, more below.' }).waitFor();
+    await page.getByRole('button', { name: 'Load 100 more' }).click();
+    await page.getByRole('status').filter({ hasText: '200 certificates shown, more below.' }).waitFor();
+    const links = await page.getByRole('table').getByRole('link').all();
+    const serials = await Promise.all(links.map((link) => link.getAttribute('href')));
+    assert.equal(new Set(serials).size, 200);
+    await page.getByRole('searchbox', { name: 'Search' }).fill(needle.serial);
+    await page.getByRole('status').filter({ hasText: '1 certificate shown.' }).waitFor();
+    // The address carries the filters: a reload (or a bookmark) shows the same list.
+    assert.ok(page.url().endsWith(`#/certificates?q=${needle.serial}`), page.url());
+    await page.reload();
+    await page.getByRole('status').filter({ hasText: '1 certificate shown.' }).waitFor();
+    await page.getByRole('table').getByRole('link').first().click();
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: needle.subject }).waitFor();
+    await page.getByText('Serial').first().waitFor();
+    assert.ok((await page.getByRole('group').count()) >= 2, 'the chain lists the certificate and its issuers');
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'PEM', exact: true }).click();
+    const pem = readFileSync(await (await download).path(), 'utf8');
+    assert.match(pem, /^-----BEGIN CERTIFICATE-----/);
+    assert.deepEqual(complaints, []);
+  },
+);
 
-test('a certificate revoked through the dashboard, with its confirmation step, is refused by the gateway afterwards', async () => {
-  assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client), 200, 'the route allows it before');
-  const { page } = await openPage(await contextWith(fixture.admin));
-  await page.goto(`${fixture.serviceUrl}/ui/#/certificates/${fixture.client.serial}`);
-  await page.getByRole('heading', { level: 1 }).filter({ hasText: 'billing' }).waitFor();
-  await page.getByRole('combobox', { name: 'Reason' }).selectOption('keyCompromise');
-  await page.getByRole('button', { name: 'Revoke…' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Revoke this certificate?' });
-  await dialog.waitFor();
-  // Nothing is revoked before the confirmation: cancelling leaves the certificate valid.
-  await dialog.getByRole('button', { name: 'Cancel' }).click();
-  await dialog.waitFor({ state: 'hidden' });
-  assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client), 200, 'cancelling revoked nothing');
-  await page.getByRole('button', { name: 'Revoke…' }).click();
-  await dialog.getByRole('button', { name: 'Revoke certificate' }).click();
-  await page.getByText('Revoked', { exact: false }).filter({ hasText: 'keyCompromise' }).waitFor();
-  // The feed delivers the revocation to the gateway at once; allow it a bounded moment.
-  let status = 200;
-  for (let attempt = 0; attempt < 40 && status === 200; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    status = await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client);
-  }
-  assert.notEqual(status, 200, 'the gateway still lets the revoked certificate through');
-  assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.outsider), 403, 'the route judges others as before');
-});
+test(
+  'a certificate revoked through the dashboard, with its confirmation step, is refused by the gateway afterwards',
+  { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client), 200, 'the route allows it before');
+    const { page } = await openPage(await contextWith(fixture.admin));
+    await page.goto(`${fixture.serviceUrl}/ui/#/certificates/${fixture.client.serial}`);
+    await page.getByRole('heading', { level: 1 }).filter({ hasText: 'billing' }).waitFor();
+    await page.getByRole('combobox', { name: 'Reason' }).selectOption('keyCompromise');
+    await page.getByRole('button', { name: 'Revoke…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Revoke this certificate?' });
+    await dialog.waitFor();
+    // Nothing is revoked before the confirmation: cancelling leaves the certificate valid.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client), 200, 'cancelling revoked nothing');
+    await page.getByRole('button', { name: 'Revoke…' }).click();
+    await dialog.getByRole('button', { name: 'Revoke certificate' }).click();
+    await page.getByText('Revoked', { exact: false }).filter({ hasText: 'keyCompromise' }).waitFor();
+    // The feed delivers the revocation to the gateway at once; allow it a bounded moment.
+    let status = 200;
+    for (let attempt = 0; attempt < 40 && status === 200; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.client);
+    }
+    assert.notEqual(status, 200, 'the gateway still lets the revoked certificate through');
+    assert.equal(await curlStatus(fixture.gatewayUrl, fixture.rootCertPath, fixture.outsider), 403, 'the route judges others as before');
+  },
+);
 
-test('a certificate of another profile, or none, gets no dashboard and no data', async () => {
+test('a certificate of another profile, or none, gets no dashboard and no data', { timeout: TEST_TIMEOUT_MS }, async () => {
   for (const certificate of [fixture.outsider, undefined]) {
     const { page } = await openPage(await contextWith(certificate));
     const ui = await page.goto(`${fixture.serviceUrl}/ui/`);
@@ -161,31 +198,133 @@ test('a certificate of another profile, or none, gets no dashboard and no data',
   assert.equal(await curlStatus(`${fixture.serviceUrl}/api/certificates`, fixture.rootCertPath, fixture.outsider), 403);
 });
 
-test('the revoke step works from the keyboard alone: the dialog takes focus, Escape cancels and gives it back, Enter confirms', async () => {
-  const target = fixture.seeded.find((record) => !record.isRevoked && record.notAfter.getTime() > Date.now() + 86_400_000)!;
+test(
+  'the revoke step works from the keyboard alone: the dialog takes focus, Escape cancels and gives it back, Enter confirms',
+  { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    const target = fixture.seeded.find((record) => !record.isRevoked && record.notAfter.getTime() > Date.now() + 86_400_000)!;
+    const { page, complaints } = await openPage(await contextWith(fixture.admin));
+    await page.goto(`${fixture.serviceUrl}/ui/#/certificates/${target.serial}`);
+    const reason = page.getByRole('combobox', { name: 'Reason' });
+    await reason.focus();
+    await reason.selectOption('superseded');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.locator(':focus').textContent(), 'Revoke…');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Revoke this certificate?' });
+    await dialog.waitFor();
+    assert.equal(await dialog.locator(':focus').count(), 1, 'focus moved into the dialog');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(await page.locator(':focus').textContent(), 'Revoke…', 'focus went back to what opened the dialog');
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Revoke certificate' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByText('Revoked', { exact: false }).filter({ hasText: 'superseded' }).waitFor();
+    const detail = (await (await page.request.get(`${fixture.serviceUrl}/api/certificates/${target.serial}`)).json()) as {
+      status: string;
+      revocationReason: string;
+    };
+    assert.deepEqual([detail.status, detail.revocationReason], ['revoked', 'superseded']);
+    assert.deepEqual(complaints, []);
+  },
+);
+
+test(
+  'an enrollment token made in the dashboard shows its secret once, and is revoked after a confirmation',
+  { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    const { page, complaints } = await openPage(await contextWith(fixture.admin));
+    await page.goto(`${fixture.serviceUrl}/ui/#/tokens`);
+    await page.getByRole('textbox', { name: 'Names (globs)' }).fill('sensor-*.test');
+    await page.getByRole('textbox', { name: 'Profile' }).fill('client');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = await page.locator('code.secret').textContent();
+    assert.match(secret ?? '', /^[0-9a-f]{16}:\S+$/);
+    const id = secret!.split(':')[0]!;
+    const row = page.getByRole('row').filter({ hasText: id });
+    await row.getByRole('cell', { name: 'usable' }).waitFor();
+    await row.getByRole('button', { name: `Revoke token ${id}` }).click();
+    await page.getByRole('dialog', { name: 'Revoke this token?' }).getByRole('button', { name: 'Revoke token' }).click();
+    await row.getByRole('cell', { name: 'revoked' }).waitFor();
+    assert.deepEqual(complaints, []);
+  },
+);
+
+/** Asks EST for an admin certificate with the token `id:secret`: the HTTP status (202 while it waits for approval). */
+function enrollAdmin(token: string, csrFile: string): number {
+  const result = spawnSync(
+    'curl',
+    [
+      '-sS',
+      '--max-time',
+      '10',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '--cacert',
+      fixture.rootCertPath,
+      '-u',
+      token,
+      '-H',
+      'Content-Type: application/pkcs10',
+      '--data-binary',
+      `@${csrFile}`,
+      `${fixture.serviceUrl}/.well-known/est/admin/simpleenroll`,
+    ],
+    { encoding: 'utf8' },
+  );
+  return Number(result.stdout.trim());
+}
+
+test('an enrollment held for approval is approved in the dashboard, and EST then issues it', { timeout: TEST_TIMEOUT_MS }, async () => {
   const { page, complaints } = await openPage(await contextWith(fixture.admin));
-  await page.goto(`${fixture.serviceUrl}/ui/#/certificates/${target.serial}`);
-  const reason = page.getByRole('combobox', { name: 'Reason' });
-  await reason.focus();
-  await reason.selectOption('superseded');
-  await page.keyboard.press('Tab');
-  assert.equal(await page.locator(':focus').textContent(), 'Revoke…');
-  await page.keyboard.press('Enter');
-  const dialog = page.getByRole('dialog', { name: 'Revoke this certificate?' });
-  await dialog.waitFor();
-  assert.equal(await dialog.locator(':focus').count(), 1, 'focus moved into the dialog');
-  await page.keyboard.press('Escape');
-  await dialog.waitFor({ state: 'hidden' });
-  assert.equal(await page.locator(':focus').textContent(), 'Revoke…', 'focus went back to what opened the dialog');
-  await page.keyboard.press('Enter');
-  await dialog.waitFor();
-  await dialog.getByRole('button', { name: 'Revoke certificate' }).focus();
-  await page.keyboard.press('Enter');
-  await page.getByText('Revoked', { exact: false }).filter({ hasText: 'superseded' }).waitFor();
-  const detail = (await (await page.request.get(`${fixture.serviceUrl}/api/certificates/${target.serial}`)).json()) as {
-    status: string;
-    revocationReason: string;
-  };
-  assert.deepEqual([detail.status, detail.revocationReason], ['revoked', 'superseded']);
+  const made = await page.request.post(`${fixture.serviceUrl}/api/tokens`, { data: { names: ['ops-bob'], profile: 'admin' } });
+  assert.equal(made.status(), 201);
+  const { id, secret } = (await made.json()) as { id: string; secret: string };
+  const der = spawnSync('openssl', [
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    join(fixture.dir, '..', 'bob.key'),
+    '-subj',
+    '/CN=ops-bob',
+    '-outform',
+    'DER',
+  ]).stdout;
+  const csrFile = join(fixture.dir, '..', 'bob.b64');
+  writeFileSync(csrFile, der.toString('base64'));
+  assert.equal(enrollAdmin(`${id}:${secret}`, csrFile), 202, 'the admin profile holds EST enrollments for approval');
+  await page.goto(`${fixture.serviceUrl}/ui/#/tokens`);
+  await page.getByRole('button', { name: 'Approve CN=ops-bob' }).click();
+  await page.getByText('No enrollment is waiting.').waitFor();
+  assert.equal(enrollAdmin(`${id}:${secret}`, csrFile), 200, 'the approved enrollment is issued');
   assert.deepEqual(complaints, []);
 });
+
+test(
+  'a malformed or unknown address in the dashboard is a message on the page, never a broken page',
+  { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    const page = await (await contextWith(fixture.admin)).newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${fixture.serviceUrl}/ui/#/certificates/%E0%A4%A`);
+    await page.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();
+    await page.goto(`${fixture.serviceUrl}/ui/#/no-such-page`);
+    await page.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();
+    await page.goto(`${fixture.serviceUrl}/ui/#/certificates/${'f'.repeat(40)}`);
+    await page.getByRole('alert').filter({ hasText: 'The API refused' }).waitFor();
+    await page.goto(`${fixture.serviceUrl}/ui/#/certificates/not-hex%3Cscript%3E`);
+    await page.getByRole('alert').filter({ hasText: 'The API refused' }).waitFor();
+    assert.equal(await page.locator('script:not([src])').count(), 0, 'nothing from the address became markup');
+    assert.deepEqual(pageErrors, []);
+  },
+);

@@ -47,7 +47,7 @@ function searchSuite(name: string, open: () => Promise<{ store: Store; dispose: 
         await store.addIssuer(issuer('root', null, false), draft('ca.init', 'root'));
         await store.addIssuer(issuer('intermediate-1', 'root', true), draft('issuer.add', 'intermediate-1'));
         const seeded = await seedCertificates(store, {
-          // Past DRIVING_MATCHES (2000): broad text filters walk the expiry index, narrow ones drive from the terms.
+          // Past the driving cut (1000 terms here): broad text filters walk the expiry index, narrow ones drive from the terms.
           count: 2500,
           issuerId: 'intermediate-1',
           der: Buffer.from('not a certificate, a test record'),
@@ -81,8 +81,12 @@ function searchSuite(name: string, open: () => Promise<{ store: Store; dispose: 
         }
         const statistics = await store.certificateStatistics(NOW, new Date(NOW.getTime() + 90 * DAY));
         assert.equal(statistics.revocations, seeded.filter((r) => r.isRevoked).length);
-        const valid = statistics.counts.filter((c) => c.status === 'valid').reduce((sum, c) => sum + c.count, 0);
-        assert.equal(valid, seeded.filter((r) => statusOf(r) === 'valid').length);
+        const expectedCounts = new Map<string, number>();
+        for (const record of seeded) {
+          const key = `${record.profile}/${statusOf(record)}`;
+          expectedCounts.set(key, (expectedCounts.get(key) ?? 0) + 1);
+        }
+        assert.deepEqual(new Map(statistics.counts.map((c) => [`${c.profile}/${c.status}`, c.count])), expectedCounts);
         const soonest = Math.min(...seeded.filter((r) => statusOf(r) === 'valid').map((r) => r.notAfter.getTime()));
         assert.equal(statistics.soonestExpiry?.getTime(), soonest);
         const inTimeline = seeded.filter((r) => statusOf(r) === 'valid' && r.notAfter.getTime() <= NOW.getTime() + 90 * DAY).length;
@@ -90,6 +94,14 @@ function searchSuite(name: string, open: () => Promise<{ store: Store; dispose: 
           statistics.timeline.reduce((sum, entry) => sum + entry.count, 0),
           inTimeline,
         );
+        const gatewayDays = new Map<string, number>();
+        for (const record of seeded.filter(
+          (r) => r.profile === 'gateway' && statusOf(r) === 'valid' && r.notAfter.getTime() <= NOW.getTime() + 90 * DAY,
+        )) {
+          const day = record.notAfter.toISOString().slice(0, 10);
+          gatewayDays.set(day, (gatewayDays.get(day) ?? 0) + 1);
+        }
+        assert.deepEqual(new Map(statistics.timeline.filter((e) => e.profile === 'gateway').map((e) => [e.day, e.count])), gatewayDays);
       } finally {
         await dispose();
       }
@@ -115,4 +127,97 @@ searchSuite('postgres', async () => {
       await database.drop();
     },
   };
+});
+
+describe('certificate search on a store made before it', () => {
+  const recordedBefore = (insert: (sql: string, params: unknown[]) => void | Promise<void>) => [
+    () =>
+      insert(
+        `INSERT INTO issuers (id, parent_id, subject, certificate, not_before, not_after, is_active, created_at, audit_sequence) VALUES ('intermediate-1', NULL, 'CN=i', ?, 0, 1, ?, 0, 1)`,
+        [Buffer.from('x'), true],
+      ),
+    () =>
+      insert(
+        `INSERT INTO certificates (issuer_id, serial, subject, subject_alt_names, profile, not_before, not_after, fingerprint, der, issued_at, audit_sequence)
+         VALUES ('intermediate-1', 'abc123', 'CN=old-device,O=Example', '["dns:old-device.example.com"]', 'client', 0, ${NOW.getTime() + DAY}, 'f', ?, 0, 1)`,
+        [Buffer.from('der')],
+      ),
+  ];
+
+  test('SQLite: migration 5 indexes the certificates recorded before it', async () => {
+    const path = join(root, 'before.db');
+    const { SQLITE_MIGRATIONS } = await import('../../src/store/sqlite-migrations.js');
+    const Database = (await import('better-sqlite3')).default;
+    const raw = new Database(path);
+    raw.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT');
+    for (const migration of SQLITE_MIGRATIONS.filter((m) => m.version <= 3)) {
+      raw.exec(migration.sql);
+      raw.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(migration.version, migration.name);
+    }
+    raw.prepare(`INSERT INTO meta (key, value) VALUES ('format', 'symbolon-store'), ('store_id', 'x')`).run();
+    raw
+      .prepare(
+        `INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, previous_hash, entry_hash) VALUES (1, '', '', '', '', '{}', '', '', '')`,
+      )
+      .run();
+    // SQLite has no booleans: the flag is 1.
+    for (const step of recordedBefore((sql, params) => void raw.prepare(sql).run(...params.map((p) => (p === true ? 1 : p))))) await step();
+    raw.close();
+    const store = openSqliteStore({ path });
+    try {
+      for (const text of ['old-dev', 'OLD-DEVICE.example', 'abc1']) {
+        assert.deepEqual(
+          (await store.searchCertificates({ now: NOW, text, limit: 10 })).records.map((r) => r.serial),
+          ['abc123'],
+          text,
+        );
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('PostgreSQL: migration 4 indexes the certificates recorded before it, and its trigger every one after', async () => {
+    const { POSTGRES_MIGRATIONS } = await import('../../src/store/postgres-migrations.js');
+    const pg = (await import('pg')).default;
+    const database = await createTestDatabase('search_before');
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+      for (const migration of POSTGRES_MIGRATIONS.filter((m) => m.version <= 2)) {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, 0)', [migration.version, migration.name]);
+      }
+      await client.query(
+        `INSERT INTO meta (key, value) VALUES ('format', 'symbolon-store'), ('store_id', 'x'), ('revocation_sequence', '0')`,
+      );
+      await client.query(
+        `INSERT INTO audit_log (sequence, at, actor, action, target, payload, payload_hash, previous_hash, entry_hash) VALUES (1, '', '', '', '', '{}', '', '', '')`,
+      );
+      for (const step of recordedBefore(async (sql, params) => {
+        let n = 0;
+        await client.query(
+          sql.replace(/\?/g, () => `$${++n}`),
+          params,
+        );
+      }))
+        await step();
+    } finally {
+      await client.end();
+    }
+    const store = await openPostgresStore({ url: database.url, migrate: true });
+    try {
+      for (const text of ['old-dev', 'OLD-DEVICE.example', 'abc1']) {
+        assert.deepEqual(
+          (await store.searchCertificates({ now: NOW, text, limit: 10 })).records.map((r) => r.serial),
+          ['abc123'],
+          text,
+        );
+      }
+    } finally {
+      await store.close();
+      await database.drop();
+    }
+  });
 });

@@ -44,7 +44,7 @@ export interface EnrollmentToken {
   readonly expiresAt: string;
   readonly createdAt: string;
   readonly revokedAt: string | null;
-  /** active, used-up, expired or revoked. */
+  /** usable, used-up, expired or revoked. */
   readonly state: string;
 }
 
@@ -157,7 +157,7 @@ export const api = {
   tokens: () => request<{ items: readonly EnrollmentToken[] }>('GET', '/tokens'),
   createToken: (body: { names: readonly string[]; profile: string; uses?: number; expiresIn?: string }) =>
     request<EnrollmentToken & { secret: string }>('POST', '/tokens', body),
-  deleteToken: (id: string) => request<unknown>('DELETE', `/tokens/${encodeURIComponent(id)}`),
+  revokeToken: (id: string) => request<unknown>('DELETE', `/tokens/${encodeURIComponent(id)}`),
   approvals: () => request<{ items: readonly Approval[] }>('GET', '/approvals'),
   decide: (id: string, decision: 'approve' | 'reject') => request<unknown>('POST', `/approvals/${encodeURIComponent(id)}/${decision}`),
   audit: (limit: number, cursor?: string) => request<AuditPage>('GET', `/audit${query({ limit, cursor })}`),

@@ -19,7 +19,7 @@ const NAVIGATION: readonly { readonly href: string; readonly label: string; read
 function Page({ route }: { readonly route: Route }) {
   switch (route.page) {
     case 'inventory':
-      return <InventoryPage />;
+      return <InventoryPage params={route.params} />;
     case 'certificate':
       return <CertificatePage serial={route.serial ?? ''} />;
     case 'expiry':
@@ -75,7 +75,8 @@ export function App() {
         </nav>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
-        <Page route={route} />
+        {/* A new address is a new page (its filters read afresh); replaceState by the page itself is not one. */}
+        <Page key={`${key}?${route.params.toString()}`} route={route} />
       </main>
     </>
   );

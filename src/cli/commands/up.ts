@@ -279,14 +279,14 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
       if (adminApiUrl !== undefined)
         lines.push(`  Admin API: ${adminApiUrl}  (certificates of the admin profile only; ${adminApiUrl}/openapi.json)`);
       else lines.push('  Admin API: off (--no-tls)');
+      if (dashboardUrl !== undefined) lines.push(`  Dashboard: ${dashboardUrl}  (certificates of the admin profile only)`);
+      else if (services.serviceUrl !== undefined) lines.push(`  Dashboard: off (no ${DASHBOARD_BUNDLE_DIR}; \`npm run build\` makes it)`);
       const alertsTo = dataDir.config.monitoring.webhookUrl;
       lines.push(
         alertsTo === undefined
           ? '  Expiry alerts: to this log (a webhook: monitoring.expiryAlerts.webhook in config.yaml)'
           : `  Expiry alerts: to this log and ${alertsTo}, signed with the key in ${monitoring.webhookSecretPath}`,
       );
-      if (dashboardUrl !== undefined) lines.push(`  Dashboard: ${dashboardUrl}  (certificates of the admin profile only)`);
-      else if (services.serviceUrl !== undefined) lines.push(`  Dashboard: off (no ${DASHBOARD_BUNDLE_DIR}; \`npm run build\` makes it)`);
       if (dataDir.config.publicBaseUrl !== undefined && dataDir.config.publicBaseUrl !== services.baseUrl) {
         lines.push(`  Certificates point at ${dataDir.config.publicBaseUrl}; route it to ${services.baseUrl}`);
       }

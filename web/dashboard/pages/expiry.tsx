@@ -3,6 +3,7 @@ import type { Stats } from '../api.js';
 import { StackedBarChart } from '../charts/stacked-bar-chart.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { formatRelative, formatTime } from '../format.js';
+import { inventoryHref } from '../router.js';
 import { useResource } from '../use-resource.js';
 
 const DAYS = 90;
@@ -78,7 +79,7 @@ function ExpiryView({ stats }: { readonly stats: Stats }) {
             .map(([profile, byStatus]) => (
               <tr key={profile}>
                 <th scope="row">
-                  <a href={`#/certificates`}>{profile}</a>
+                  <a href={inventoryHref({ profile })}>{profile}</a>
                 </th>
                 {statuses.map((status) => (
                   <td key={status} class="number">

@@ -1,42 +1,14 @@
 import { useEffect } from 'preact/hooks';
 import { api } from '../api.js';
-import type { GatewaySample, Gateways } from '../api.js';
+import type { Gateways } from '../api.js';
 import { LineChart } from '../charts/line-chart.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { formatTime } from '../format.js';
+import { perInterval } from './gateway-rates.js';
 import { useResource } from '../use-resource.js';
 
 /** The page follows the samples `up` scrapes. */
 const REFRESH_MS = 15_000;
-
-/** Counters only grow, except when a gateway restarts: a drop is a reset, and the new value is the increase. */
-function increase(previous: number, current: number): number {
-  return current >= previous ? current - previous : current;
-}
-
-/** Requests, and rejections by reason, per interval between samples (the samples are the gateways' counters). */
-export function perInterval(series: readonly GatewaySample[]): {
-  times: string[];
-  requests: { name: string; values: number[] }[];
-  rejections: { name: string; values: number[] }[];
-} {
-  const reasons = [...new Set(series.flatMap((sample) => Object.keys(sample.rejections)))].sort();
-  const times: string[] = [];
-  const requests: number[] = [];
-  const rejections = reasons.map(() => [] as number[]);
-  for (let index = 1; index < series.length; index++) {
-    const previous = series[index - 1]!;
-    const current = series[index]!;
-    times.push(current.at);
-    requests.push(increase(previous.requests, current.requests));
-    reasons.forEach((reason, at) => rejections[at]!.push(increase(previous.rejections[reason] ?? 0, current.rejections[reason] ?? 0)));
-  }
-  return {
-    times,
-    requests: [{ name: 'requests', values: requests }],
-    rejections: reasons.map((reason, at) => ({ name: reason, values: rejections[at]! })),
-  };
-}
 
 export function GatewaysPage() {
   const [resource, reload] = useResource(() => api.gateways(), 'gateways');

@@ -4,7 +4,7 @@ import type { CertificateFilters, CertificateStatus, CertificateSummary } from '
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { formatRelative, formatTime } from '../format.js';
-import { certificateHref } from '../router.js';
+import { certificateHref, inventoryHref } from '../router.js';
 import { useResource } from '../use-resource.js';
 
 /** Rows fetched per page: enough to fill a screen twice, few enough to render at once. */
@@ -26,8 +26,19 @@ interface FilterState {
   readonly expiresWithinDays: number;
 }
 
-// The filters outlive the page, so coming back from a certificate finds the list as it was.
-let remembered: FilterState = { q: '', profile: '', status: '', expiresWithinDays: 0 };
+const STATUSES: readonly string[] = ['valid', 'revoked', 'expired'];
+
+/** The filters an address carries (`#/certificates?q=...&profile=...&status=...&expires=30`); anything else is ignored. */
+function filtersOf(params: URLSearchParams): FilterState {
+  const status = params.get('status') ?? '';
+  const days = Number(params.get('expires') ?? '0');
+  return {
+    q: (params.get('q') ?? '').slice(0, 200),
+    profile: (params.get('profile') ?? '').slice(0, 64),
+    status: STATUSES.includes(status) ? (status as CertificateStatus) : '',
+    expiresWithinDays: EXPIRY_WINDOWS.some((window) => window.days === days) ? days : 0,
+  };
+}
 
 function apiFilters(filters: FilterState): CertificateFilters {
   const window =
@@ -50,9 +61,9 @@ type Listing =
       readonly isLoadingMore: boolean;
     };
 
-export function InventoryPage() {
-  const [filters, setFilters] = useState<FilterState>(remembered);
-  const [searchText, setSearchText] = useState(remembered.q);
+export function InventoryPage({ params }: { readonly params: URLSearchParams }) {
+  const [filters, setFilters] = useState<FilterState>(() => filtersOf(params));
+  const [searchText, setSearchText] = useState(filters.q);
   const [listing, setListing] = useState<Listing>({ state: 'loading' });
   const generation = useRef(0);
   // The profiles that hold certificates, offered as the profile filter's choices.
@@ -68,7 +79,17 @@ export function InventoryPage() {
   }, [searchText]);
 
   useEffect(() => {
-    remembered = filters;
+    // The address follows the filters (without a new history entry), so a view can be bookmarked and Back returns to it.
+    history.replaceState(
+      null,
+      '',
+      inventoryHref({
+        q: filters.q,
+        profile: filters.profile,
+        status: filters.status,
+        expires: filters.expiresWithinDays === 0 ? '' : String(filters.expiresWithinDays),
+      }),
+    );
     const mine = ++generation.current;
     setListing({ state: 'loading' });
     api.certificates(apiFilters(filters), PAGE_SIZE).then(
