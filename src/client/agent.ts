@@ -15,7 +15,7 @@ import { ownRevocationStatus } from './own-revocation.js';
 import { runReload } from './reload.js';
 import type { ReloadAction } from './reload.js';
 import { RenewalLoop } from './renewal-loop.js';
-import { renewalTime } from './renewal-schedule.js';
+import { renewalTime, retryDelayMs } from './renewal-schedule.js';
 import type { RetryPolicy } from './renewal-schedule.js';
 
 export interface AgentOptions {
@@ -76,6 +76,8 @@ export class Agent {
   #status: AgentStatus;
   #loop: RenewalLoop | undefined;
   #ocspTimer: NodeJS.Timeout | undefined;
+  /** Holds the process open while the agent runs (the loop's own timers do not). */
+  #alive: NodeJS.Timeout | undefined;
   #finish: ((result: AgentResult) => void) | undefined;
   readonly #statusFile: string;
 
@@ -274,18 +276,21 @@ export class Agent {
   /** Runs until `stop()` (resolving ok) or until the certificate can no longer be kept (resolving with why). */
   async run(): Promise<AgentResult> {
     const done = new Promise<AgentResult>((resolve) => (this.#finish = resolve));
+    this.#alive = setInterval(() => undefined, 2 ** 30);
     let current: Credential | undefined;
     for (let failures = 1; current === undefined; failures++) {
+      if (this.#finish === undefined) return done;
       try {
         current = await this.#currentOrEnroll();
       } catch (error) {
         // A refused token or a directory that cannot be used will not change by waiting.
         const isPermanent = error instanceof SymbolonError && !['CLIENT_EST_UNREACHABLE', 'CLIENT_EST_PENDING'].includes(error.code);
-        if (isPermanent || this.#finish === undefined) {
+        if (isPermanent) {
           await this.#failed(error, undefined);
-          return this.#finish === undefined ? done : { ok: false, error: asError(error) };
+          this.#end({ ok: false, error: asError(error) });
+          return done;
         }
-        const wait = Math.min(this.options.retry.capMs, this.options.retry.baseMs * 2 ** Math.min(20, failures - 1));
+        const wait = retryDelayMs(failures, this.options.retry, this.options.random);
         await this.#failed(error, new Date(this.options.clock().getTime() + wait));
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
@@ -323,6 +328,7 @@ export class Agent {
     this.#loop = loop;
     loop.start();
     await this.#update({ nextAttemptAt: loop.nextAttemptAt.toISOString() });
+    this.options.log({ event: 'started', serial: current.certificate.serialNumber, nextAttemptAt: loop.nextAttemptAt.toISOString() });
     this.#watchRevocation();
     return done;
   }
@@ -343,7 +349,9 @@ export class Agent {
       }
     };
     const tick = (): void => {
-      this.#ocspTimer = setTimeout(() => void check().finally(() => this.#finish !== undefined && tick()), ocsp.intervalMs);
+      if (this.#finish === undefined) return;
+      this.#ocspTimer = setTimeout(() => void check().finally(tick), ocsp.intervalMs);
+      this.#ocspTimer.unref();
     };
     void check().finally(tick);
   }
@@ -351,6 +359,7 @@ export class Agent {
   #end(result: AgentResult): void {
     this.#loop?.stop();
     clearTimeout(this.#ocspTimer);
+    clearInterval(this.#alive);
     const finish = this.#finish;
     this.#finish = undefined;
     finish?.(result);
