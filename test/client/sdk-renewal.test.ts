@@ -3,7 +3,9 @@ import { request as httpsRequest, createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { after, before, test } from 'node:test';
-import { createClient, createServerContext } from '../../src/client/index.js';
+import { revokeCertificate } from '../../src/ca/index.js';
+import { createClient, createServerContext, estRefusalCode } from '../../src/client/index.js';
+import { isSymbolonError } from '../../src/errors.js';
 import type { SymbolonClient } from '../../src/client/index.js';
 import { assertCode, makeTempDir } from '../ca/support.js';
 import { makeClientTemplateCa, SHORT_PROFILE, startClientHarness } from './support/client-harness.js';
@@ -124,5 +126,40 @@ test('createClient refuses bad options with CLIENT_OPTIONS_INVALID and a refused
   await assertCode(
     () => createClient({ est: harness.est.url, ca: harness.caPem, token: '0123456789abcdef:wrongwrongwrong', name: 'sdk-x' }),
     'CLIENT_EST_REFUSED',
+  );
+});
+
+test('createClient takes a certificate already held, renews it on demand, and reports a refused renewal as a renewal-failed event with its code', async () => {
+  const token = await harness.est.token({ names: ['sdk-*'] });
+  const first = await createClient({ est: harness.est.url, ca: harness.caPem, token: `${token.id}:${token.secret}`, name: 'sdk-held' });
+  const held = first.current();
+  await first.close();
+  const client = await createClient({
+    est: harness.est.url,
+    ca: harness.caPem,
+    certificate: { keyPem: held.keyPem, certPem: held.chainPem },
+  });
+  try {
+    assert.equal(client.current().certificate.serialNumber, held.certificate.serialNumber);
+    assert.equal(await client.renew(), true);
+    const renewed = client.current();
+    assert.notEqual(renewed.certificate.serialNumber, held.certificate.serialNumber);
+    const record = (await harness.est.h.services.store.findCertificatesBySerial(renewed.certificate.serialNumber))[0]!;
+    await revokeCertificate(harness.est.h.services.store, { issuerId: record.issuerId, serial: record.serial }, 'superseded', {
+      actor: 'test',
+      now: new Date(),
+    });
+    const failed = new Promise<unknown>((resolve) => client.once('renewal-failed', resolve));
+    assert.equal(await client.renew(), false);
+    const error = await failed;
+    assert.ok(isSymbolonError(error, 'CLIENT_EST_REFUSED'));
+    assert.equal(estRefusalCode(error), 'EST_REENROLL_CERTIFICATE_REVOKED');
+    assert.equal(client.current().certificate.serialNumber, renewed.certificate.serialNumber, 'the current certificate stays');
+  } finally {
+    await client.close();
+  }
+  await assertCode(
+    () => createClient({ est: harness.est.url, ca: harness.caPem, certificate: { keyPem: held.keyPem, certPem: 'not a certificate' } }),
+    'CLIENT_OPTIONS_INVALID',
   );
 });
