@@ -153,7 +153,7 @@ export class Agent {
     const failure = outcome(this.options.clock(), error);
     this.options.log({ event: 'attempt_failed', code: failure.code, message: failure.message, retryAt: nextAttemptAt?.toISOString() });
     await this.#update({
-      state: 'failing',
+      state: this.#status.state === 'revoked' ? 'revoked' : 'failing',
       lastAttempt: failure,
       consecutiveFailures: this.#status.consecutiveFailures + 1,
       nextAttemptAt: nextAttemptAt?.toISOString() ?? null,
@@ -295,6 +295,8 @@ export class Agent {
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
+    /** Credentials an enrollment after a revocation or expiry already wrote: the loop takes them as renewals. */
+    const enrolledAgain = new WeakSet<Credential>();
     const loop = new RenewalLoop(
       current,
       {
@@ -304,18 +306,19 @@ export class Agent {
           } catch (error) {
             const closed = isRenewalClosed(error);
             if (closed === undefined) throw error;
-            this.#loop?.stop();
             try {
               const next = await this.#replaceClosed(closed, error);
-              loop.replace(next);
-              loop.start();
+              enrolledAgain.add(next);
+              return next;
             } catch (fatal) {
               this.#end({ ok: false, error: asError(fatal) });
+              throw fatal;
             }
-            throw error;
           }
         },
-        install: (next) => this.#install(next, 'renewed'),
+        install: async (next) => {
+          if (!enrolledAgain.has(next)) await this.#install(next, 'renewed');
+        },
         clock: this.options.clock,
         random: this.options.random,
         retry: this.options.retry,
