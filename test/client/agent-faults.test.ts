@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { revokeCertificate } from '../../src/ca/index.js';
@@ -86,6 +86,8 @@ test('enrolls with a token, renews with its certificate (a new key), and the sta
     true,
   );
   assert.equal(readFileSync(join(options.dir, 'key.pem'), 'utf8'), after!.keyPem);
+  assert.equal(statSync(join(options.dir, 'key.pem')).mode & 0o777, 0o600, 'the key is 0600');
+  assert.equal(statSync(options.dir).mode & 0o777, 0o700);
   const status = await readStatus(join(options.dir, 'status.json'));
   assert.equal(status.state, 'ok');
   assert.equal(status.serial, after!.certificate.serialNumber);
