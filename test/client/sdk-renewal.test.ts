@@ -163,3 +163,48 @@ test('createClient takes a certificate already held, renews it on demand, and re
     'CLIENT_OPTIONS_INVALID',
   );
 });
+
+test('a request in flight when the certificate is swapped finishes on its connection; the next one presents the new certificate', async () => {
+  const serverToken = await harness.est.token({ profile: 'server', names: ['localhost'] });
+  const clientToken = await harness.est.token({ names: ['sdk-*'] });
+  const context = await createServerContext({
+    est: harness.est.url,
+    ca: harness.caPem,
+    token: `${serverToken.id}:${serverToken.secret}`,
+    name: 'localhost',
+    subjectAltNames: [{ type: 'dns', value: 'localhost' }],
+  });
+  let release: (() => void) | undefined;
+  const server = createServer(context.options(), (req, res) => {
+    const serial = (req.socket as TLSSocket).getPeerX509Certificate()?.serialNumber.toLowerCase() ?? 'none';
+    if (req.url === '/slow') release = () => res.end(serial);
+    else res.end(serial);
+  });
+  context.attach(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `https://localhost:${(server.address() as AddressInfo).port}`;
+  const client = await createClient({
+    est: harness.est.url,
+    ca: harness.caPem,
+    token: `${clientToken.id}:${clientToken.secret}`,
+    name: 'sdk-inflight',
+  });
+  try {
+    const before = client.current().certificate.serialNumber.toLowerCase();
+    const slow = client.fetch(`${url}/slow`);
+    while (release === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(await client.renew(), true);
+    const after = client.current().certificate.serialNumber.toLowerCase();
+    assert.notEqual(after, before);
+    assert.equal(await (await client.fetch(`${url}/fast`)).text(), after, 'a new request presents the new certificate');
+    release();
+    const answer = await slow;
+    assert.equal(answer.status, 200);
+    assert.equal(await answer.text(), before, 'the request in flight finished on its connection, with the old certificate');
+  } finally {
+    await client.close();
+    context.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
