@@ -35,7 +35,10 @@ function common(dir: string): string[] {
 async function enrolledDir(name: string): Promise<string> {
   const dir = join(temp.path, `dir-${++dirs}`);
   const token = await harness.est.token({ names: ['cli-*'] });
-  const result = await runCli([...common(dir), '--once', '--token', `${token.id}:${token.secret}`, '--name', name]);
+  // The token from a file (kept out of the process list), as a deployment gives it.
+  const tokenFile = join(temp.path, `token-${dirs}`);
+  writeFileSync(tokenFile, `${token.id}:${token.secret}\n`, { mode: 0o600 });
+  const result = await runCli([...common(dir), '--once', '--token-file', tokenFile, '--name', name]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stdout, /"event":"enrolled"/);
   assert.doesNotMatch(result.stdout, /PRIVATE KEY/, 'a key is never logged');
