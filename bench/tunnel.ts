@@ -6,8 +6,9 @@
  * agent's credential directory), which carries it over mTLS to the same echo server. Figures:
  * throughput (MiB/s each way, 8 transfers in flight) and the time of one 64 KiB round trip alone
  * (median per round);
- * rounds alternate direct and tunnel; min/median/max over rounds, then the ratio (goal: tunnel
- * throughput at least 0.8 of direct) and the added latency.
+ * rounds rotate direct, tunnel and the peer, a plain Node TCP relay (bench/tunnel/tcp-relay.ts: the
+ * cost of any extra hop, with no TLS of its own); min/median/max over rounds, then the ratios to
+ * direct (goal: tunnel throughput at least 0.8 of direct) and the added latency.
  * Run: `node --import tsx bench/tunnel.ts [seconds-per-round] [rounds]`.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -205,26 +206,37 @@ async function main(): Promise<void> {
     )[1],
   );
 
+  const relayPort = Number((await startProcess(['bench/tunnel/tcp-relay.ts', String(echoPort)], /port (\d+)/))[1]);
+
   console.log(
-    `tunnel vs direct mTLS: ${TRANSFER_BYTES / 1024} KiB written and echoed back, repeated over one connection; ${rounds} rounds of ${secondsPerRound} s alternating; load average ${loadavg()
+    `tunnel vs direct mTLS: ${TRANSFER_BYTES / 1024} KiB written and echoed back, repeated over one connection; ${rounds} rounds of ${secondsPerRound} s, the paths rotating; load average ${loadavg()
       .map((value) => value.toFixed(2))
       .join(' ')}`,
   );
   // Warm-up, unmeasured: JIT and TLS session set-up on both paths.
   await transfers(await direct(echoPort), 1, WINDOW);
   await transfers(await throughTunnel(tunnelPort), 1, WINDOW);
+  await transfers(await direct(relayPort), 1, WINDOW);
+  type Path = 'direct' | 'tunnel' | 'relay';
   type Result = { mibPerSecond: number; roundTripMs: number };
-  const streamed: Record<'direct' | 'tunnel', Result[]> = { direct: [], tunnel: [] };
-  const oneAtATime: Record<'direct' | 'tunnel', Result[]> = { direct: [], tunnel: [] };
+  const streamed: Record<Path, Result[]> = { direct: [], tunnel: [], relay: [] };
+  const oneAtATime: Record<Path, Result[]> = { direct: [], tunnel: [], relay: [] };
+  const openers: Record<Path, () => Promise<Socket>> = {
+    direct: () => direct(echoPort),
+    tunnel: () => throughTunnel(tunnelPort),
+    relay: () => direct(relayPort),
+  };
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? (['direct', 'tunnel'] as const) : (['tunnel', 'direct'] as const);
+    const paths: readonly Path[] = ['direct', 'tunnel', 'relay'];
+    // Rotate the order each round, so no path always runs first or last.
+    const order = paths.map((_, i) => paths[(i + round) % paths.length]!);
     for (const path of order) {
-      const open = (): Promise<Socket> => (path === 'direct' ? direct(echoPort) : throughTunnel(tunnelPort));
+      const open = openers[path];
       streamed[path].push(await transfers(await open(), secondsPerRound, WINDOW));
       oneAtATime[path].push(await transfers(await open(), secondsPerRound, 1));
     }
   }
-  for (const path of ['direct', 'tunnel'] as const) {
+  for (const path of ['direct', 'tunnel', 'relay'] as const) {
     console.log(
       `  ${path.padEnd(6)} throughput (${WINDOW} in flight): ${spread(
         streamed[path].map((r) => r.mibPerSecond),
@@ -242,8 +254,14 @@ async function main(): Promise<void> {
   }
   const ratio = median(streamed.tunnel.map((r) => r.mibPerSecond)) / median(streamed.direct.map((r) => r.mibPerSecond));
   const added = median(oneAtATime.tunnel.map((r) => r.roundTripMs)) - median(oneAtATime.direct.map((r) => r.roundTripMs));
-  console.log(`  => throughput ratio tunnel/direct (medians): ${ratio.toFixed(2)} (goal >= 0.80)`);
-  console.log(`  => added latency per 64 KiB round trip (medians): ${(added * 1000).toFixed(0)} us`);
+  const relayRatio = median(streamed.relay.map((r) => r.mibPerSecond)) / median(streamed.direct.map((r) => r.mibPerSecond));
+  const relayAdded = median(oneAtATime.relay.map((r) => r.roundTripMs)) - median(oneAtATime.direct.map((r) => r.roundTripMs));
+  console.log(
+    `  => throughput ratio tunnel/direct (medians): ${ratio.toFixed(2)} (goal >= 0.80); plain TCP relay/direct: ${relayRatio.toFixed(2)}`,
+  );
+  console.log(
+    `  => added latency per 64 KiB round trip (medians): tunnel ${(added * 1000).toFixed(0)} us; plain TCP relay ${(relayAdded * 1000).toFixed(0)} us`,
+  );
   process.exit(0);
 }
 
