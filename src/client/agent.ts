@@ -15,7 +15,7 @@ import { ownRevocationStatus } from './own-revocation.js';
 import { runReload } from './reload.js';
 import type { ReloadAction } from './reload.js';
 import { RenewalLoop } from './renewal-loop.js';
-import { renewalTime } from './renewal-schedule.js';
+import { renewalTime, retryDelayMs } from './renewal-schedule.js';
 import type { RetryPolicy } from './renewal-schedule.js';
 
 export interface AgentOptions {
@@ -76,6 +76,8 @@ export class Agent {
   #status: AgentStatus;
   #loop: RenewalLoop | undefined;
   #ocspTimer: NodeJS.Timeout | undefined;
+  /** Holds the process open while the agent runs (the loop's own timers do not). */
+  #alive: NodeJS.Timeout | undefined;
   #finish: ((result: AgentResult) => void) | undefined;
   readonly #statusFile: string;
 
@@ -151,7 +153,7 @@ export class Agent {
     const failure = outcome(this.options.clock(), error);
     this.options.log({ event: 'attempt_failed', code: failure.code, message: failure.message, retryAt: nextAttemptAt?.toISOString() });
     await this.#update({
-      state: 'failing',
+      state: this.#status.state === 'revoked' ? 'revoked' : 'failing',
       lastAttempt: failure,
       consecutiveFailures: this.#status.consecutiveFailures + 1,
       nextAttemptAt: nextAttemptAt?.toISOString() ?? null,
@@ -274,22 +276,27 @@ export class Agent {
   /** Runs until `stop()` (resolving ok) or until the certificate can no longer be kept (resolving with why). */
   async run(): Promise<AgentResult> {
     const done = new Promise<AgentResult>((resolve) => (this.#finish = resolve));
+    this.#alive = setInterval(() => undefined, 2 ** 30);
     let current: Credential | undefined;
     for (let failures = 1; current === undefined; failures++) {
+      if (this.#finish === undefined) return done;
       try {
         current = await this.#currentOrEnroll();
       } catch (error) {
         // A refused token or a directory that cannot be used will not change by waiting.
         const isPermanent = error instanceof SymbolonError && !['CLIENT_EST_UNREACHABLE', 'CLIENT_EST_PENDING'].includes(error.code);
-        if (isPermanent || this.#finish === undefined) {
+        if (isPermanent) {
           await this.#failed(error, undefined);
-          return this.#finish === undefined ? done : { ok: false, error: asError(error) };
+          this.#end({ ok: false, error: asError(error) });
+          return done;
         }
-        const wait = Math.min(this.options.retry.capMs, this.options.retry.baseMs * 2 ** Math.min(20, failures - 1));
+        const wait = retryDelayMs(failures, this.options.retry, this.options.random);
         await this.#failed(error, new Date(this.options.clock().getTime() + wait));
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
+    /** Credentials an enrollment after a revocation or expiry already wrote: the loop takes them as renewals. */
+    const enrolledAgain = new WeakSet<Credential>();
     const loop = new RenewalLoop(
       current,
       {
@@ -299,18 +306,19 @@ export class Agent {
           } catch (error) {
             const closed = isRenewalClosed(error);
             if (closed === undefined) throw error;
-            this.#loop?.stop();
             try {
               const next = await this.#replaceClosed(closed, error);
-              loop.replace(next);
-              loop.start();
+              enrolledAgain.add(next);
+              return next;
             } catch (fatal) {
               this.#end({ ok: false, error: asError(fatal) });
+              throw fatal;
             }
-            throw error;
           }
         },
-        install: (next) => this.#install(next, 'renewed'),
+        install: async (next) => {
+          if (!enrolledAgain.has(next)) await this.#install(next, 'renewed');
+        },
         clock: this.options.clock,
         random: this.options.random,
         retry: this.options.retry,
@@ -323,6 +331,7 @@ export class Agent {
     this.#loop = loop;
     loop.start();
     await this.#update({ nextAttemptAt: loop.nextAttemptAt.toISOString() });
+    this.options.log({ event: 'started', serial: current.certificate.serialNumber, nextAttemptAt: loop.nextAttemptAt.toISOString() });
     this.#watchRevocation();
     return done;
   }
@@ -343,7 +352,9 @@ export class Agent {
       }
     };
     const tick = (): void => {
-      this.#ocspTimer = setTimeout(() => void check().finally(() => this.#finish !== undefined && tick()), ocsp.intervalMs);
+      if (this.#finish === undefined) return;
+      this.#ocspTimer = setTimeout(() => void check().finally(tick), ocsp.intervalMs);
+      this.#ocspTimer.unref();
     };
     void check().finally(tick);
   }
@@ -351,6 +362,7 @@ export class Agent {
   #end(result: AgentResult): void {
     this.#loop?.stop();
     clearTimeout(this.#ocspTimer);
+    clearInterval(this.#alive);
     const finish = this.#finish;
     this.#finish = undefined;
     finish?.(result);

@@ -1,12 +1,13 @@
-import { createHash } from 'node:crypto';
 import { connect as netConnect } from 'node:net';
 import type { Socket } from 'node:net';
 import { createServer } from 'node:tls';
 import type { TLSSocket } from 'node:tls';
 import { SymbolonError } from '../errors.js';
 import { compileRouteRules } from '../gateway/index.js';
+import { createOcspRevocationSource } from '../gateway/revocation/index.js';
 import type { RouteRuleSet } from '../gateway/index.js';
 import { parseCertificate } from '../x509/index.js';
+import type { Certificate } from '../x509/index.js';
 import type { CredentialSource } from './credential-source.js';
 import { listening, splice } from './tunnel-sockets.js';
 import type { HostPort, Tunnel } from './tunnel-sockets.js';
@@ -21,6 +22,12 @@ export interface TunnelServerOptions {
   /** PEM of the CAs client certificates must chain to; default: the agent's ca.pem. */
   readonly ca?: string | undefined;
   readonly credentials: CredentialSource;
+  /**
+   * Ask an OCSP responder about each client certificate (`url`, else the one it names); a client
+   * whose status is revoked or cannot be learned is refused (hard fail). Without it, the chain and
+   * the rules decide alone (short-lived certificates).
+   */
+  readonly ocsp?: { readonly url?: string | undefined; readonly timeoutMs: number } | undefined;
   /** How often the credential directory is looked at for a renewed server certificate. */
   readonly reloadIntervalMs: number;
   /** A refused or failed connection (never its data). */
@@ -36,6 +43,10 @@ export interface TunnelServerOptions {
  */
 export async function startTunnelServer(options: TunnelServerOptions): Promise<Tunnel> {
   const rules = compileRouteRules(options.rules);
+  const revocation =
+    options.ocsp === undefined
+      ? undefined
+      : createOcspRevocationSource({ url: options.ocsp.url, timeoutMs: options.ocsp.timeoutMs, cacheSeconds: 60, failureCacheSeconds: 5 });
   let held = await options.credentials.current();
   const tlsOptions = (): { key: string; cert: string; ca: string; requestCert: true; rejectUnauthorized: true } => ({
     key: held.keyPem,
@@ -50,20 +61,33 @@ export async function startTunnelServer(options: TunnelServerOptions): Promise<T
     secure.on('close', () => sockets.delete(secure));
     secure.on('error', () => secure.destroy());
     const peer = secure.getPeerCertificate(true);
-    let decision;
-    try {
-      const certificate = parseCertificate(peer.raw);
-      const issuerRaw = peer.issuerCertificate?.raw;
-      const issuerFingerprintSha256 = issuerRaw === undefined ? undefined : createHash('sha256').update(issuerRaw).digest('hex');
-      decision = rules.decide(issuerFingerprintSha256 === undefined ? { certificate } : { certificate, issuerFingerprintSha256 });
-    } catch (error) {
-      decision = { allowed: false as const, rule: `the client certificate does not parse: ${(error as Error).message}` };
-    }
-    if (!decision.allowed) {
+    const who = String(peer.subject?.CN ?? 'a client');
+    const deny = (reason: string): void => {
       secure.destroy();
-      options.onError(new SymbolonError('TUNNEL_CLIENT_DENIED', `${String(peer.subject?.CN ?? 'a client')}: ${decision.rule}`));
-      return;
+      options.onError(new SymbolonError('TUNNEL_CLIENT_DENIED', `${who}: ${reason}`));
+    };
+    let certificate: Certificate;
+    let issuer: Certificate | undefined;
+    try {
+      certificate = parseCertificate(peer.raw);
+      issuer = peer.issuerCertificate?.raw === undefined ? undefined : parseCertificate(peer.issuerCertificate.raw);
+    } catch (error) {
+      return deny(`the client certificate does not parse: ${(error as Error).message}`);
     }
+    const decision = rules.decide(
+      issuer === undefined ? { certificate } : { certificate, issuerFingerprintSha256: issuer.fingerprintSha256 },
+    );
+    if (!decision.allowed) return deny(decision.rule);
+    if (revocation === undefined) return forward(secure);
+    // Fail closed: no issuer to ask about, or no answer, is a refusal.
+    if (issuer === undefined) return deny('revocation unknown: the issuer was not in the verified chain');
+    void Promise.resolve(revocation.check([certificate, issuer], new Date())).then((answer) => {
+      if (answer.status === 'good') forward(secure);
+      else deny(answer.status === 'revoked' ? `revoked (${answer.reason})` : `revocation unknown: ${answer.detail}`);
+    });
+  });
+
+  function forward(secure: TLSSocket): void {
     const plain = netConnect({ host: options.forward.host, port: options.forward.port });
     sockets.add(plain);
     plain.on('close', () => sockets.delete(plain));
@@ -73,7 +97,7 @@ export async function startTunnelServer(options: TunnelServerOptions): Promise<T
       ),
     );
     splice(secure, plain);
-  });
+  }
   server.on('tlsClientError', () => undefined);
   const reload = setInterval(() => {
     options.credentials.current().then(
@@ -92,6 +116,7 @@ export async function startTunnelServer(options: TunnelServerOptions): Promise<T
     address,
     close: async () => {
       clearInterval(reload);
+      await revocation?.close();
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => server.close(resolve));
     },

@@ -13,6 +13,9 @@ export interface Tunnel {
 
 /** Pipes `a` and `b` both ways; either closing or failing ends both. */
 export function splice(a: Socket, b: Socket): void {
+  // A relay adds a hop: Nagle's algorithm on it would hold small writes for the peer's delayed ACK (~40 ms).
+  a.setNoDelay(true);
+  b.setNoDelay(true);
   a.pipe(b);
   b.pipe(a);
   const end = (): void => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { revokeCertificate } from '../../src/ca/index.js';
@@ -9,7 +9,7 @@ import { isSymbolonError } from '../../src/errors.js';
 import { selfSignedServer } from '../support/self-signed-server.js';
 import { makeTempDir } from '../ca/support.js';
 import { freePort } from '../support/free-port.js';
-import { makeClientTemplateCa, startClientHarness } from './support/client-harness.js';
+import { makeClientTemplateCa, SHORT_PROFILE, startClientHarness } from './support/client-harness.js';
 import type { ClientHarness } from './support/client-harness.js';
 
 // The agent's faults (issue #18): each is logged with a code, the current certificate stays in
@@ -86,6 +86,8 @@ test('enrolls with a token, renews with its certificate (a new key), and the sta
     true,
   );
   assert.equal(readFileSync(join(options.dir, 'key.pem'), 'utf8'), after!.keyPem);
+  assert.equal(statSync(join(options.dir, 'key.pem')).mode & 0o777, 0o600, 'the key is 0600');
+  assert.equal(statSync(options.dir).mode & 0o777, 0o700);
   const status = await readStatus(join(options.dir, 'status.json'));
   assert.equal(status.state, 'ok');
   assert.equal(status.serial, after!.certificate.serialNumber);
@@ -210,3 +212,34 @@ test('no certificate and no token: CLIENT_TOKEN_REQUIRED', async () => {
   const result = await new Agent(agentOptions()).once(false);
   assert.ok(!result.ok && isSymbolonError(result.error, 'CLIENT_TOKEN_REQUIRED'));
 });
+
+test(
+  'running: a renewal refused as revoked enrolls again with the token while the CA accepts it, then ends with CLIENT_CERTIFICATE_REVOKED',
+  { timeout: 60_000 },
+  async () => {
+    const token = await harness.est.token({ profile: SHORT_PROFILE, names: ['agent-*'], uses: 2 });
+    const options = agentOptions({
+      token,
+      request: { subject: [[{ type: '2.5.4.3', value: 'agent-running' }]], subjectAltNames: [], keyType: 'p256' },
+    });
+    const agent = new Agent(options);
+    const ran = agent.run();
+    const serialAt = async (): Promise<string | undefined> =>
+      (await readCredentialDir(options.dir).catch(() => undefined))?.certificate.serialNumber;
+    let first: string | undefined;
+    while ((first = await serialAt()) === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+    await revoke(first);
+    // The renewal at two thirds of 10 s is refused (revoked): the token's second use enrolls again.
+    let second: string | undefined;
+    while ((second = await serialAt()) === first) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(second !== undefined);
+    assert.ok(options.logged.some((event) => event['event'] === 're_enrolling' && event['reason'] === 'revoked'));
+    await revoke(second);
+    const result = await ran;
+    assert.equal(!result.ok && result.error.code, 'CLIENT_CERTIFICATE_REVOKED');
+    const status = await readStatus(join(options.dir, 'status.json'));
+    assert.equal(status.state, 'revoked');
+    assert.equal((await readCredentialDir(options.dir))?.certificate.serialNumber, second, 'the last certificate is left in place');
+    await agent.stop();
+  },
+);

@@ -3,7 +3,9 @@ import { request as httpsRequest, createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { after, before, test } from 'node:test';
-import { createClient, createServerContext } from '../../src/client/index.js';
+import { revokeCertificate } from '../../src/ca/index.js';
+import { createClient, createServerContext, estRefusalCode } from '../../src/client/index.js';
+import { isSymbolonError } from '../../src/errors.js';
 import type { SymbolonClient } from '../../src/client/index.js';
 import { assertCode, makeTempDir } from '../ca/support.js';
 import { makeClientTemplateCa, SHORT_PROFILE, startClientHarness } from './support/client-harness.js';
@@ -125,4 +127,84 @@ test('createClient refuses bad options with CLIENT_OPTIONS_INVALID and a refused
     () => createClient({ est: harness.est.url, ca: harness.caPem, token: '0123456789abcdef:wrongwrongwrong', name: 'sdk-x' }),
     'CLIENT_EST_REFUSED',
   );
+});
+
+test('createClient takes a certificate already held, renews it on demand, and reports a refused renewal as a renewal-failed event with its code', async () => {
+  const token = await harness.est.token({ names: ['sdk-*'] });
+  const first = await createClient({ est: harness.est.url, ca: harness.caPem, token: `${token.id}:${token.secret}`, name: 'sdk-held' });
+  const held = first.current();
+  await first.close();
+  const client = await createClient({
+    est: harness.est.url,
+    ca: harness.caPem,
+    certificate: { keyPem: held.keyPem, certPem: held.chainPem },
+  });
+  try {
+    assert.equal(client.current().certificate.serialNumber, held.certificate.serialNumber);
+    assert.equal(await client.renew(), true);
+    const renewed = client.current();
+    assert.notEqual(renewed.certificate.serialNumber, held.certificate.serialNumber);
+    const record = (await harness.est.h.services.store.findCertificatesBySerial(renewed.certificate.serialNumber))[0]!;
+    await revokeCertificate(harness.est.h.services.store, { issuerId: record.issuerId, serial: record.serial }, 'superseded', {
+      actor: 'test',
+      now: new Date(),
+    });
+    const failed = new Promise<unknown>((resolve) => client.once('renewal-failed', resolve));
+    assert.equal(await client.renew(), false);
+    const error = await failed;
+    assert.ok(isSymbolonError(error, 'CLIENT_EST_REFUSED'));
+    assert.equal(estRefusalCode(error), 'EST_REENROLL_CERTIFICATE_REVOKED');
+    assert.equal(client.current().certificate.serialNumber, renewed.certificate.serialNumber, 'the current certificate stays');
+  } finally {
+    await client.close();
+  }
+  await assertCode(
+    () => createClient({ est: harness.est.url, ca: harness.caPem, certificate: { keyPem: held.keyPem, certPem: 'not a certificate' } }),
+    'CLIENT_OPTIONS_INVALID',
+  );
+});
+
+test('a request in flight when the certificate is swapped finishes on its connection; the next one presents the new certificate', async () => {
+  const serverToken = await harness.est.token({ profile: 'server', names: ['localhost'] });
+  const clientToken = await harness.est.token({ names: ['sdk-*'] });
+  const context = await createServerContext({
+    est: harness.est.url,
+    ca: harness.caPem,
+    token: `${serverToken.id}:${serverToken.secret}`,
+    name: 'localhost',
+    subjectAltNames: [{ type: 'dns', value: 'localhost' }],
+  });
+  let release: (() => void) | undefined;
+  const server = createServer(context.options(), (req, res) => {
+    const serial = (req.socket as TLSSocket).getPeerX509Certificate()?.serialNumber.toLowerCase() ?? 'none';
+    if (req.url === '/slow') release = () => res.end(serial);
+    else res.end(serial);
+  });
+  context.attach(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `https://localhost:${(server.address() as AddressInfo).port}`;
+  const client = await createClient({
+    est: harness.est.url,
+    ca: harness.caPem,
+    token: `${clientToken.id}:${clientToken.secret}`,
+    name: 'sdk-inflight',
+  });
+  try {
+    const before = client.current().certificate.serialNumber.toLowerCase();
+    const slow = client.fetch(`${url}/slow`);
+    while (release === undefined) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(await client.renew(), true);
+    const after = client.current().certificate.serialNumber.toLowerCase();
+    assert.notEqual(after, before);
+    assert.equal(await (await client.fetch(`${url}/fast`)).text(), after, 'a new request presents the new certificate');
+    release();
+    const answer = await slow;
+    assert.equal(answer.status, 200);
+    assert.equal(await answer.text(), before, 'the request in flight finished on its connection, with the old certificate');
+  } finally {
+    await client.close();
+    context.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });

@@ -5,6 +5,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { revokeCertificate } from '../../src/ca/index.js';
 import { Agent, credentialDirSource, readCredentialDir, startTunnelClient, startTunnelServer } from '../../src/client/index.js';
 import type { SymbolonError } from '../../src/errors.js';
 import { makeTempDir } from '../ca/support.js';
@@ -159,6 +160,53 @@ test('server mode: an allowed identity reaches the TCP service; a denied one, on
   } finally {
     await tunnel.close();
   }
+});
+
+test('server mode with --ocsp: a revoked client certificate is refused; an unreachable responder refuses too (fail closed)', async () => {
+  const refusals: SymbolonError[] = [];
+  const start = (url: string): ReturnType<typeof startTunnelServer> =>
+    startTunnelServer({
+      listen: { host: '127.0.0.1', port: 0 },
+      forward: { host: '127.0.0.1', port: (service.address() as AddressInfo).port },
+      rules: { allow: [{ subjectCn: 'tcp-revoked' }] },
+      credentials: credentialDirSource(serverDir),
+      reloadIntervalMs: 1000,
+      ocsp: { url, timeoutMs: 2000 },
+      onError: (error) => refusals.push(error),
+    });
+  const tunnel = await start(harness.ocspUrl);
+  const revokedDir = await enrolledDir('tcp-revoked', 'client');
+  try {
+    assert.equal((await overTls(tunnel.address.port, revokedDir, 'hello\n')).answer, 'HELLO\n');
+    const held = (await readCredentialDir(revokedDir))!;
+    const record = (await harness.est.h.services.store.findCertificatesBySerial(held.certificate.serialNumber))[0]!;
+    await revokeCertificate(harness.est.h.services.store, { issuerId: record.issuerId, serial: record.serial }, 'keyCompromise', {
+      actor: 'test',
+      now: new Date(),
+    });
+  } finally {
+    await tunnel.close();
+  }
+  // A new tunnel (no cached answer): the revoked certificate is refused.
+  const again = await start(harness.ocspUrl);
+  try {
+    assert.ok((await overTls(again.address.port, revokedDir, 'hello\n')).error !== undefined);
+  } finally {
+    await again.close();
+  }
+  const unreachable = await start('http://127.0.0.1:1/ocsp');
+  try {
+    assert.ok((await overTls(unreachable.address.port, revokedDir, 'hello\n')).error !== undefined);
+  } finally {
+    await unreachable.close();
+  }
+  assert.deepEqual(
+    refusals.map((error) => [error.code, /revoked \(keyCompromise\)|allow: no rule matched|revocation unknown/.exec(error.message)?.[0]]),
+    [
+      ['TUNNEL_CLIENT_DENIED', 'revoked (keyCompromise)'],
+      ['TUNNEL_CLIENT_DENIED', 'revocation unknown'],
+    ],
+  );
 });
 
 test('client mode: a plaintext connection on 127.0.0.1 goes over mTLS through the server tunnel; a wrong server name is refused', async () => {

@@ -96,20 +96,34 @@ export const tunnelCommand: CommandFactory = (output) => {
     .option('--allow <json>', 'a rule as the gateway writes it, e.g. {"dns":"*.svc.example"} (repeatable; one must match)', collect)
     .option('--deny <json>', 'a rule that refuses (repeatable; wins over allow)', collect)
     .option('--ca <file>', "CA certificates client certificates must chain to (default: the agent's ca.pem)")
-    .action(async (options: { dir: string; listen: string; forward: string; allow?: string[]; deny?: string[]; ca?: string }) => {
-      const tunnel = await startTunnelServer({
-        listen: parseListenAddress(options.listen, '--listen'),
-        forward: parseListenAddress(options.forward, '--forward'),
-        rules: {
-          allow: (options.allow ?? []).map((rule) => parseRule(rule, '--allow')),
-          deny: (options.deny ?? []).map((rule) => parseRule(rule, '--deny')),
-        },
-        ca: await caFile(options.ca),
-        credentials: credentialDirSource(options.dir),
-        reloadIntervalMs: 1000,
-        onError: logError(output),
-      });
-      await serve(tunnel, `${tunnel.address.host}:${tunnel.address.port} (mTLS) -> ${options.forward}`, output);
-    });
+    .option('--ocsp', 'ask OCSP about each client certificate (the responder it names); revoked or unknown is refused')
+    .option('--ocsp-url <url>', 'with --ocsp: ask this responder instead')
+    .action(
+      async (options: {
+        dir: string;
+        listen: string;
+        forward: string;
+        allow?: string[];
+        deny?: string[];
+        ca?: string;
+        ocsp?: boolean;
+        ocspUrl?: string;
+      }) => {
+        const tunnel = await startTunnelServer({
+          listen: parseListenAddress(options.listen, '--listen'),
+          forward: parseListenAddress(options.forward, '--forward'),
+          rules: {
+            allow: (options.allow ?? []).map((rule) => parseRule(rule, '--allow')),
+            deny: (options.deny ?? []).map((rule) => parseRule(rule, '--deny')),
+          },
+          ca: await caFile(options.ca),
+          credentials: credentialDirSource(options.dir),
+          reloadIntervalMs: 1000,
+          ocsp: options.ocsp === true ? { url: options.ocspUrl, timeoutMs: 5000 } : undefined,
+          onError: logError(output),
+        });
+        await serve(tunnel, `${tunnel.address.host}:${tunnel.address.port} (mTLS) -> ${options.forward}`, output);
+      },
+    );
   return command;
 };
