@@ -29,6 +29,7 @@ const INPUT_CODE_PREFIXES = [
   'GATEWAY_ROUTE_',
   'GATEWAY_RULE_',
   'OAUTH_CLIENT_INVALID',
+  'OAUTH_ISSUER_INVALID',
 ];
 
 /** The exit code for an error: input and usage errors are 2, anything unexpected 70. */

@@ -13,15 +13,23 @@ export type {
   NewPendingEnrollment,
   NewOAuthClient,
   NewRevocation,
+  NewSigningKey,
   OAuthCertificateName,
   OAuthClientAuthMethod,
   OAuthClientRecord,
   PendingEnrollmentRecord,
   PendingEnrollmentStatus,
   RevocationRecord,
+  SigningKeyRecord,
   Store,
 } from './store.js';
-export { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
+export {
+  certificateRecordHash,
+  issuerRecordHash,
+  oauthClientRecordHash,
+  revocationRecordHash,
+  signingKeyRecordHash,
+} from './record-hash.js';
 export { openSqliteStore } from './sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';
 export type { RevocationReason } from '../revocation-reason.js';

@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import { sealAuditEntry } from '../audit/index.js';
+import { canonicalJson, sealAuditEntry } from '../audit/index.js';
 import type { AuditDraft, AuditEntry, AuditHead } from '../audit/index.js';
 import { errorCodeOf, SymbolonError } from '../errors.js';
-import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
+import {
+  certificateRecordHash,
+  issuerRecordHash,
+  oauthClientRecordHash,
+  revocationRecordHash,
+  signingKeyRecordHash,
+} from './record-hash.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type { Migration } from './sqlite-migrations.js';
 import {
@@ -23,8 +29,19 @@ import {
   toOAuthClient,
   oauthClientValues,
   OAUTH_CLIENT_COLUMNS,
+  SIGNING_KEY_COLUMNS,
+  toSigningKey,
 } from './store-rows.js';
-import type { AuditRow, CertificateRow, IssuerRow, PendingRow, RevocationRow, TokenRow, OAuthClientRow } from './store-rows.js';
+import type {
+  AuditRow,
+  CertificateRow,
+  IssuerRow,
+  PendingRow,
+  RevocationRow,
+  TokenRow,
+  OAuthClientRow,
+  SigningKeyRow,
+} from './store-rows.js';
 import type {
   CertificateFilter,
   CertificateRecord,
@@ -39,9 +56,11 @@ import type {
   NewIssuer,
   NewPendingEnrollment,
   NewRevocation,
+  NewSigningKey,
   PendingEnrollmentRecord,
   PendingEnrollmentStatus,
   RevocationRecord,
+  SigningKeyRecord,
   Store,
 } from './store.js';
 
@@ -215,6 +234,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     getOAuthClient: db.prepare<[string], OAuthClientRow>(`SELECT ${OAUTH_CLIENT_COLUMNS} FROM oauth_clients WHERE id = ?`),
     listOAuthClients: db.prepare<[], OAuthClientRow>(`SELECT ${OAUTH_CLIENT_COLUMNS} FROM oauth_clients ORDER BY created_at, rowid`),
     deleteOAuthClient: db.prepare('DELETE FROM oauth_clients WHERE id = ?'),
+    insertSigningKey: db.prepare(`INSERT INTO oauth_signing_keys (${SIGNING_KEY_COLUMNS}, audit_sequence) VALUES (?, ?, ?, ?, ?)`),
+    getSigningKey: db.prepare<[string], SigningKeyRow>(`SELECT ${SIGNING_KEY_COLUMNS} FROM oauth_signing_keys WHERE kid = ?`),
+    listSigningKeys: db.prepare<[number], SigningKeyRow>(
+      `SELECT ${SIGNING_KEY_COLUMNS} FROM oauth_signing_keys WHERE expires_at > ? ORDER BY created_at DESC, kid DESC`,
+    ),
   };
 
   /**
@@ -374,7 +398,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const addOAuthClientTx = db.transaction((client: NewOAuthClient, draft: AuditDraft): OAuthClientRecord => {
     if (statements.getOAuthClient.get(client.id) !== undefined)
       throw new SymbolonError('STORE_OAUTH_CLIENT_EXISTS', `an OAuth client "${client.id}" is already registered`);
-    appendAuditInTransaction(draft);
+    appendAuditInTransaction(draft, oauthClientRecordHash(client));
     statements.insertOAuthClient.run(...oauthClientValues(client));
     return toOAuthClient(statements.getOAuthClient.get(client.id)!);
   });
@@ -385,6 +409,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     statements.deleteOAuthClient.run(id);
     appendAuditInTransaction(draft);
     return toOAuthClient(row);
+  });
+
+  const publishSigningKeyTx = db.transaction((key: NewSigningKey, draft: AuditDraft): SigningKeyRecord => {
+    const existing = statements.getSigningKey.get(key.kid);
+    if (existing !== undefined) return toSigningKey(existing);
+    const entry = appendAuditInTransaction(draft, signingKeyRecordHash(key));
+    statements.insertSigningKey.run(key.kid, canonicalJson(key.jwk), key.createdAt.getTime(), key.expiresAt.getTime(), entry.sequence);
+    return toSigningKey(statements.getSigningKey.get(key.kid)!);
   });
 
   const addPendingTx = db.transaction((enrollment: NewPendingEnrollment, draft: AuditDraft): PendingEnrollmentRecord => {
@@ -576,6 +608,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       }),
     listOAuthClients: () => guarded(() => statements.listOAuthClients.all().map(toOAuthClient)),
     removeOAuthClient: (id: string, audit: AuditDraft) => write(() => removeOAuthClientTx(id, audit)),
+    publishSigningKey: (key: NewSigningKey, audit: AuditDraft) => write(() => publishSigningKeyTx(key, audit)),
+    listSigningKeys: (at?: Date) =>
+      guarded(() => statements.listSigningKeys.all(at?.getTime() ?? -Number.MAX_SAFE_INTEGER).map(toSigningKey)),
     // Other processes' revocations reach readers by polling: SQLite has no notification.
     watchRevocations: () => () => undefined,
     storeId: () => guarded(() => statements.getMeta.get(STORE_ID_KEY) ?? ''),
