@@ -206,6 +206,33 @@ describe('bound tokens on two symbolon up nodes sharing one PostgreSQL database'
     assert.equal((await post(1, '/oauth/introspect', { client_id: 'billing', token: forged })).body['active'], false);
   });
 
+  test('a client row or signing key inserted with SQL into the shared database is named by audit verify', async () => {
+    const db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+    try {
+      await db.query('BEGIN');
+      await db.query(
+        `INSERT INTO oauth_clients (id, auth_method, certificate_name, jwks, scopes, audiences, created_at)
+         VALUES ('mallory', 'tls_client_auth', '{"kind":"subject_dn","value":"CN=mallory"}', NULL, '["read"]', $1, 0)`,
+        [JSON.stringify([AUDIENCE])],
+      );
+      await db.query(
+        `INSERT INTO oauth_signing_keys (kid, jwk, created_at, expires_at, audit_sequence)
+         SELECT 'k-forged', replace(jwk, kid, 'k-forged'), created_at, expires_at, audit_sequence FROM oauth_signing_keys LIMIT 1`,
+      );
+      await db.query('COMMIT');
+      const verified = await runCli(['audit', 'verify', '--dir', nodeDirs[1]]);
+      assert.equal(verified.code, 1, verified.stdout + verified.stderr);
+      assert.match(verified.stderr, /oauth-client: OAuth client mallory is in the table but no audit entry records it/);
+      assert.match(verified.stderr, /signing-key: token signing key k-forged is in the table but no audit entry records it/);
+    } finally {
+      // As it was, for the tests after this one.
+      await db.query("DELETE FROM oauth_clients WHERE id = 'mallory'").catch(() => undefined);
+      await db.query("DELETE FROM oauth_signing_keys WHERE kid = 'k-forged'").catch(() => undefined);
+      await db.end();
+    }
+  });
+
   test('each published key has its audit entry, and the chain and tables still verify', async () => {
     const verified = await runCli(['audit', 'verify', '--dir', nodeDirs[1]]);
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
