@@ -25,6 +25,7 @@ export type {
 } from './store.js';
 export {
   certificateRecordHash,
+  enrollmentTokenRecordHash,
   issuerRecordHash,
   oauthClientRecordHash,
   revocationRecordHash,

@@ -9,6 +9,7 @@ import { parsePostgresUrl, redactedUrl } from './postgres-url.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import {
   certificateRecordHash,
+  enrollmentTokenRecordHash,
   issuerRecordHash,
   oauthClientRecordHash,
   revocationRecordHash,
@@ -656,7 +657,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     );
     const row = inserted.rows[0];
     if (row === undefined) throw new SymbolonError('STORE_TOKEN_EXISTS', `an enrollment token "${token.id}" is already recorded`);
-    await appendAudit(draft);
+    await appendAudit(draft, enrollmentTokenRecordHash(token));
     return toToken(row);
   }
 
@@ -701,7 +702,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         throw new SymbolonError('STORE_TOKEN_NOT_FOUND', `no enrollment token "${id}" is recorded`);
       throw new SymbolonError('STORE_TOKEN_ALREADY_REVOKED', `the enrollment token "${id}" is already revoked`);
     }
-    await appendAudit(draft);
+    // The revocation time as stored, so the log alone proves the row.
+    await appendAudit({ ...draft, payload: { ...draft.payload, token: id, revokedAt: at.toISOString() } });
     return toToken(row);
   }
 

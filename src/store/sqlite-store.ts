@@ -6,6 +6,7 @@ import type { AuditDraft, AuditEntry, AuditHead } from '../audit/index.js';
 import { errorCodeOf, SymbolonError } from '../errors.js';
 import {
   certificateRecordHash,
+  enrollmentTokenRecordHash,
   issuerRecordHash,
   oauthClientRecordHash,
   revocationRecordHash,
@@ -359,7 +360,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const addTokenTx = db.transaction((token: NewEnrollmentToken, draft: AuditDraft): EnrollmentTokenRecord => {
     if (statements.getToken.get(token.id) !== undefined)
       throw new SymbolonError('STORE_TOKEN_EXISTS', `an enrollment token "${token.id}" is already recorded`);
-    appendAuditInTransaction(draft);
+    appendAuditInTransaction(draft, enrollmentTokenRecordHash(token));
     statements.insertToken.run(
       token.id,
       token.secretHash,
@@ -391,7 +392,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     if (row === undefined) throw new SymbolonError('STORE_TOKEN_NOT_FOUND', `no enrollment token "${id}" is recorded`);
     if (statements.revokeToken.run(at.getTime(), id).changes !== 1)
       throw new SymbolonError('STORE_TOKEN_ALREADY_REVOKED', `the enrollment token "${id}" is already revoked`);
-    appendAuditInTransaction(draft);
+    // The revocation time as stored, so the log alone proves the row.
+    appendAuditInTransaction({ ...draft, payload: { ...draft.payload, token: id, revokedAt: at.toISOString() } });
     return toToken(statements.getToken.get(id)!);
   });
 

@@ -236,7 +236,7 @@ export interface Store {
   auditHead(): Promise<AuditHead>;
   /** The newest entry with this action, if any. */
   lastAuditEntry(action: string): Promise<AuditEntry | undefined>;
-  /** Records a new enrollment token with its audit entry (`token.create`). Throws `STORE_TOKEN_EXISTS` for a taken id. */
+  /** Records a new enrollment token with its audit entry (`token.create`, carrying the row's hash). Throws `STORE_TOKEN_EXISTS` for a taken id. */
   addEnrollmentToken(token: NewEnrollmentToken, audit: AuditDraft): Promise<EnrollmentTokenRecord>;
   getEnrollmentToken(id: string): Promise<EnrollmentTokenRecord | undefined>;
   /** Every token, newest first. */
@@ -248,7 +248,7 @@ export interface Store {
    * a use is taken) are one transaction. The caller has checked the secret already.
    */
   useEnrollmentToken(id: string, at: Date, audit: AuditDraft): Promise<EnrollmentTokenUse>;
-  /** Revokes a token with its audit entry. Throws `STORE_TOKEN_NOT_FOUND` or `STORE_TOKEN_ALREADY_REVOKED`. */
+  /** Revokes a token with its audit entry (whose payload gets `revokedAt`). Throws `STORE_TOKEN_NOT_FOUND` or `STORE_TOKEN_ALREADY_REVOKED`. */
   revokeEnrollmentToken(id: string, at: Date, audit: AuditDraft): Promise<EnrollmentTokenRecord>;
   /**
    * Records an enrollment waiting for approval with its audit entry (`enrollment.request`);

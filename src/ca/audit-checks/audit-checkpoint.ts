@@ -30,7 +30,7 @@ export interface AuditCheckpoint {
 
 type RevocationRow = [string, string, string, string, number | null, number, string | null];
 type IssuerRow = [string, number, string | null, boolean, string | null];
-type RecordRow = [string, number, string | null, boolean];
+type RecordRow = [string, number, string | null, boolean, number | null, string | null];
 
 function body(checkpoint: AuditCheckpoint, issuerSha256: string, algorithm: string): Record<string, unknown> {
   const state = checkpoint.state;
@@ -63,7 +63,16 @@ function body(checkpoint: AuditCheckpoint, issuerSha256: string, algorithm: stri
             activeIssuer: state.activeIssuer ?? null,
             ...(state.records === undefined
               ? {}
-              : { records: [...state.records].map(([target, r]): RecordRow => [target, r.sequence, r.recordHash, r.isRemoved]) }),
+              : {
+                  records: [...state.records].map(([target, r]): RecordRow => [
+                    target,
+                    r.sequence,
+                    r.recordHash,
+                    r.isRemoved,
+                    r.token?.usesLeft ?? null,
+                    r.token === null ? null : (r.token.revokedAt ?? ''),
+                  ]),
+                }),
           },
         }),
   };
@@ -103,17 +112,21 @@ function parseIssuer(value: unknown): [string, ProvenIssuer] {
 }
 
 function parseRecord(value: unknown): [string, ProvenRecord] {
-  if (!Array.isArray(value) || value.length !== 4) throw invalid('has a malformed record');
-  const [target, sequence, recordHash, isRemoved] = value as unknown[];
+  if (!Array.isArray(value) || value.length !== 6) throw invalid('has a malformed record');
+  // An enrollment token's revokedAt is '' while it is not revoked; null marks a row that is not a token.
+  const [target, sequence, recordHash, isRemoved, usesLeft, revokedAt] = value as unknown[];
   if (
     typeof target !== 'string' ||
     !isCount(sequence) ||
     !(recordHash === null || (typeof recordHash === 'string' && HEX64.test(recordHash))) ||
-    typeof isRemoved !== 'boolean'
+    typeof isRemoved !== 'boolean' ||
+    !(usesLeft === null || isCount(usesLeft)) ||
+    !(revokedAt === null || typeof revokedAt === 'string')
   ) {
     throw invalid('has a malformed record');
   }
-  return [target, { sequence, recordHash, isRemoved }];
+  const token = revokedAt === null ? null : { usesLeft, revokedAt: revokedAt === '' ? null : revokedAt };
+  return [target, { sequence, recordHash, isRemoved, token }];
 }
 
 function parseRevocation(value: unknown): ProvenRevocation {

@@ -1,6 +1,6 @@
 /**
- * OAuth clients and published token signing keys proved against the audit log the same way as
- * certificates and revocations: rows edited with the sqlite3 shell, as an attacker with the
+ * OAuth clients, published token signing keys and enrollment tokens proved against the audit log
+ * the same way as certificates and revocations: rows edited with the sqlite3 shell, as an attacker with the
  * database file would, are named by `symbolon audit verify` (exit 1) and by up's start check.
  */
 import assert from 'node:assert/strict';
@@ -16,8 +16,11 @@ import { runCli } from '../cli/run-cli.js';
 import { killAllUp, spawnUp, stopUp } from '../cli/up-process.js';
 import { makePopulatedCa } from './populated-ca.js';
 
-const temp = makeTempDir('symbolon-audit-oauth-');
+const temp = makeTempDir('symbolon-audit-records-');
 let populated: string;
+/** An enrollment token used once of its three uses, and one revoked. */
+let usedToken: string;
+let revokedToken: string;
 let passphraseFile: string;
 const KEY = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' };
 
@@ -55,6 +58,29 @@ before(async () => {
   } finally {
     await dataDir.close();
   }
+  const tokenIds: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const created = await cli('ca', 'token', 'create', '--profile', 'client', '--name', 'sensor-*', '--uses', '3', '--dir', populated);
+    assert.equal(created.code, 0, created.err);
+    tokenIds.push(/id: +([0-9a-f]{16})/.exec(created.out)![1]!);
+  }
+  [usedToken, revokedToken] = tokenIds as [string, string];
+  assert.equal((await cli('ca', 'token', 'revoke', revokedToken, '--dir', populated)).code, 0);
+  const again = await openDataDir(populated, { actor: 'test', now: new Date() });
+  try {
+    // A use as EST takes it.
+    const now = new Date();
+    const use = await again.store.useEnrollmentToken(usedToken, now, {
+      at: now,
+      actor: `est:token:${usedToken}`,
+      action: 'token.use',
+      target: `token/${usedToken}`,
+      payload: { operation: 'simpleenroll' },
+    });
+    assert.ok(use.ok);
+  } finally {
+    await again.close();
+  }
 });
 after(() => {
   killAllUp();
@@ -76,7 +102,7 @@ async function assertNamed(dir: string, ...patterns: RegExp[]): Promise<void> {
   for (const pattern of patterns) assert.match(result.err, pattern);
 }
 
-test('untouched OAuth clients and signing keys verify', async () => {
+test('untouched OAuth clients, signing keys and enrollment tokens verify', async () => {
   const result = await cli('audit', 'verify', '--dir', copyCa(populated, temp.path));
   assert.equal(result.code, 0, result.err);
 });
@@ -131,6 +157,28 @@ test('names a signing key inserted, swapped or deleted: a forged issuer key', as
     /token signing key k-node-a differs from what entry \d+ recorded/,
   );
   await assertNamed(tampered('DELETE FROM oauth_signing_keys'), /oauth-key\/k-node-a \(entry \d+\) is missing from its table/);
+});
+
+test('names an enrollment token inserted, given back its uses, un-revoked or moved to another profile', async () => {
+  await assertNamed(
+    tampered(
+      `INSERT INTO enrollment_tokens (id, secret_hash, profile, names, label, uses, uses_left, expires_at, created_at, revoked_at)
+       VALUES ('00000000000000ee', '${'ab'.repeat(32)}', 'client', '["*"]', NULL, 1000, 1000, 32503680000000, 0, NULL)`,
+    ),
+    /enrollment-token: enrollment token 00000000000000ee is in the table but no audit entry records it/,
+  );
+  await assertNamed(
+    tampered(`UPDATE enrollment_tokens SET uses_left = uses WHERE id = '${usedToken}'`),
+    new RegExp(`enrollment token ${usedToken} has 3 use\\(s\\) left, not revoked; the log says 2 use\\(s\\) left, not revoked`),
+  );
+  await assertNamed(
+    tampered(`UPDATE enrollment_tokens SET revoked_at = NULL WHERE id = '${revokedToken}'`),
+    new RegExp(`enrollment token ${revokedToken} has 3 use\\(s\\) left, not revoked; the log says 3 use\\(s\\) left, revoked at `),
+  );
+  await assertNamed(
+    tampered(`UPDATE enrollment_tokens SET profile = 'server', names = '["*"]' WHERE id = '${usedToken}'`),
+    new RegExp(`enrollment token ${usedToken} differs from what entry \\d+ recorded`),
+  );
 });
 
 test("up's start check raises the alarm for an OAuth client row no entry records, from its stored checkpoint too", async () => {
