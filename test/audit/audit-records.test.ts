@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { openDataDir } from '../../src/ca/index.js';
+import { openDataDir, signAuditCheckpoint, STORED_CHECKPOINT_FILE, unlockActiveIssuer, verifyStoreState } from '../../src/ca/index.js';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { runProgram } from '../../src/cli/program.js';
 import { CA_PASSPHRASE, copyCa, makeTempDir } from '../ca/support.js';
@@ -211,4 +211,36 @@ test("up's start check raises the alarm for an OAuth client row no entry records
   const verified = await runCli(['audit', 'verify', '--dir', dir]);
   assert.equal(verified.code, 1);
   assert.match(verified.stderr, /OAuth client mallory is in the table but no audit entry records it/);
+});
+
+test('a checkpoint stored before these rows were proved is not started from: up checks the whole log, finds nothing, and stores one that proves them', async () => {
+  const dir = copyCa(populated, temp.path);
+  const dataDir = await openDataDir(dir, { actor: 'test', now: new Date() });
+  try {
+    const verified = await verifyStoreState(dataDir.store);
+    assert.deepEqual(verified.differences, []);
+    const issuer = await unlockActiveIssuer(dataDir, CA_PASSPHRASE);
+    // The state as an earlier Symbolon signed it: no records.
+    const text = await signAuditCheckpoint(
+      {
+        storeId: await dataDir.store.storeId(),
+        head: verified.proven!.head,
+        at: new Date(),
+        issuerId: issuer.id,
+        state: { ...verified.proven!, records: undefined },
+      },
+      issuer,
+    );
+    assert.doesNotMatch(text, /"records"/);
+    writeFileSync(join(dir, STORED_CHECKPOINT_FILE), text);
+  } finally {
+    await dataDir.close();
+  }
+  const up = spawnUp(['--dir', dir, '--listen', '127.0.0.1:0', '--no-tls', '--passphrase-file', passphraseFile]);
+  await up.ready;
+  assert.doesNotMatch(up.stdout() + up.stderr(), /ALARM|AUDIT_STATE_MISMATCH|checked the whole log instead/);
+  await stopUp(up);
+  const stored = JSON.parse(readFileSync(join(dir, STORED_CHECKPOINT_FILE), 'utf8')) as { state: { records: unknown[][] } };
+  assert.ok(stored.state.records.some((row) => row[0] === 'oauth-client/billing'));
+  assert.ok(stored.state.records.some((row) => row[0] === `token/${usedToken}` && row[4] === 2));
 });
