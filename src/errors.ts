@@ -216,6 +216,10 @@ export const ERROR_CODES = {
   OAUTH_CLIENT_INVALID:
     'the OAuth client registration is not valid: a client_id of letters, digits, ".", "_", "-", ":" (1 to 128), one way to authenticate it, scopes and audiences',
   OAUTH_SIGNING_KEY_INVALID: 'a token signing key file in the data directory is damaged or is not a P-256 key; move it away and restart',
+  OAUTH_SIGNING_KEY_CONFLICT:
+    "the store publishes another public key under the kid of one of this node's signing keys: move the node's oauth-keys folder away and restart (a copy of another node's keys, or an edited database)",
+  OAUTH_ISSUER_INVALID:
+    'the OAuth issuer identifier is not an https:// URL without query or fragment (RFC 8414 2); every node behind one load balancer gives the same one',
   OAUTH_INVALID_REQUEST:
     'the token request is malformed (RFC 6749 5.2 invalid_request): check its method, content type, size and parameters',
   OAUTH_INVALID_CLIENT:

@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   'oauth.client.add',
   'oauth.client.remove',
   'oauth.token.issue',
+  'oauth.key.publish',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

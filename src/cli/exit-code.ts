@@ -30,6 +30,7 @@ const INPUT_CODE_PREFIXES = [
   'GATEWAY_RULE_',
   'OAUTH_CLIENT_INVALID',
   'CLIENT_OPTIONS_',
+  'OAUTH_ISSUER_INVALID',
 ];
 
 /** The exit code for an error: input and usage errors are 2, anything unexpected 70. */

@@ -44,6 +44,8 @@ export function publishingStore(store: Store, feed: Pick<RevocationFeed, 'publis
     getOAuthClient: (id) => store.getOAuthClient(id),
     listOAuthClients: () => store.listOAuthClients(),
     removeOAuthClient: (id, audit) => store.removeOAuthClient(id, audit),
+    publishSigningKey: (key, audit) => store.publishSigningKey(key, audit),
+    listSigningKeys: (at) => store.listSigningKeys(at),
     watchRevocations: (listener) => store.watchRevocations(listener),
     storeId: () => store.storeId(),
     close: () => store.close(),

@@ -14,7 +14,8 @@ import { authenticateClient } from './client-authentication.js';
 import { readForm } from './form-request.js';
 import { sendJson, sendOAuthError } from './oauth-error.js';
 import type { OAuthErrorCode } from './oauth-error.js';
-import type { SigningKeys } from './signing-keys.js';
+import { publishedJwks } from './published-keys.js';
+import type { SigningKey } from './signing-keys.js';
 import { signAccessToken } from './token-signer.js';
 
 export const OAUTH_PREFIX = '/oauth';
@@ -28,8 +29,11 @@ export interface AuthorizationServerOptions {
   /** The issuer identifier: the HTTPS origin of the service listener (RFC 8414 2). */
   readonly issuer: string;
   readonly store: Store;
-  /** The signing keys as last rotated. */
-  keys(): SigningKeys;
+  /**
+   * The key this node signs with now, as last rotated (published in the store before it is
+   * given here). The JWKS and introspection use every node's keys published in the store.
+   */
+  signingKey(): SigningKey;
   readonly clock: () => Date;
   readonly tokenTtlSeconds: number;
   /** How long verifiers may cache the JWKS (its Cache-Control max-age). */
@@ -134,7 +138,7 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
         now,
         ttlSeconds: options.tokenTtlSeconds,
       },
-      options.keys().active,
+      options.signingKey(),
     );
     const { claims } = signed;
     await store.appendAudit({
@@ -162,7 +166,9 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
 
   /** RFC 7662 2.2: what an active token says, its `cnf` included (RFC 8705 3.2). */
   async function introspectionOf(text: string): Promise<Readonly<Record<string, unknown>>> {
-    const keys = importVerificationKeys({ keys: options.keys().published.map((key) => key.jwk) })!;
+    // Every node's keys: a token signed by another node of the same store is as good as ours.
+    const keys = importVerificationKeys({ keys: await publishedJwks(store, options.clock()) });
+    if (keys === undefined) return { active: false };
     const verdict = await verifyAccessTokenSignature(text, keys, ['ES256']);
     if (!verdict.ok) return { active: false };
     const claims: AccessTokenClaims = verdict.claims;
@@ -205,26 +211,29 @@ export function createAuthorizationServer(options: AuthorizationServerOptions): 
 
   const document =
     (body: () => unknown, maxAgeSeconds: number): ServiceHandler =>
-    ({ req, res }) => {
+    async ({ req, res }) => {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.setHeader('Allow', 'GET, HEAD');
         sendProblem(res, 405, 'HTTP_METHOD_NOT_ALLOWED');
-        return Promise.resolve();
+        return;
       }
-      const text = JSON.stringify(body());
+      const text = JSON.stringify(await body());
       res.writeHead(200, {
         'Content-Type': 'application/json',
         'Content-Length': Buffer.byteLength(text),
         'Cache-Control': `public, max-age=${maxAgeSeconds}`,
       });
       res.end(req.method === 'HEAD' ? undefined : text);
-      return Promise.resolve();
     };
 
   return {
     routes: [
       { prefix: OAUTH_PREFIX, handler: oauth },
-      { prefix: JWKS_PATH, handler: document(() => ({ keys: options.keys().published.map((key) => key.jwk) }), options.jwksMaxAgeSeconds) },
+      {
+        prefix: JWKS_PATH,
+        // Every node's published keys, so a verifier pointed at any node of the store knows them all.
+        handler: document(async () => ({ keys: await publishedJwks(store, options.clock()) }), options.jwksMaxAgeSeconds),
+      },
       { prefix: METADATA_PATH, handler: document(() => metadata, 3600) },
     ],
     metadata: () => metadata,

@@ -12,5 +12,7 @@ export {
 export type { AuthorizationServer, AuthorizationServerOptions } from './authorization-server.js';
 export { checkClientRegistration } from './client-registration.js';
 export type { ClientRegistration } from './client-registration.js';
+export { checkIssuerIdentifier } from './issuer-identifier.js';
+export { publishedJwks, publishSigningKeys } from './published-keys.js';
 export { rotateSigningKeys } from './signing-keys.js';
 export type { RotationPolicy, SigningKey, SigningKeys } from './signing-keys.js';

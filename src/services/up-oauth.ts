@@ -1,14 +1,21 @@
 import { join } from 'node:path';
 import type { DataDir } from '../ca/index.js';
-import { createAuthorizationServer, rotateSigningKeys } from '../oauth/index.js';
-import type { SigningKeys } from '../oauth/index.js';
+import { createAuthorizationServer, publishSigningKeys, rotateSigningKeys } from '../oauth/index.js';
+import type { RotationPolicy, SigningKeys } from '../oauth/index.js';
 import type { RevocationServices } from './revocation-services.js';
 
 export interface UpOAuthOptions {
   readonly dataDir: DataDir;
   readonly services: RevocationServices;
   readonly clock: () => Date;
+  /** Who the audit entries of published signing keys name. */
+  readonly actor: string;
   readonly onError: (error: unknown) => void;
+  /**
+   * The issuer identifier (RFC 8414 2), the same on every node of one store behind a load
+   * balancer; default: this node's HTTPS origin.
+   */
+  readonly issuer?: string | undefined;
   /** Lifetime of an access token. */
   readonly tokenTtlSeconds?: number;
   /** A new signing key this often. */
@@ -36,31 +43,41 @@ export function oauthKeysDir(dataDir: DataDir): string {
  * Mounts the OAuth authorization server (the token endpoint, introspection, JWKS and RFC 8414
  * metadata) on up's HTTPS service listener, and rotates its signing keys with overlap: a replaced
  * key stays in the JWKS past the lifetime of every token it signed and every cached copy of the
- * JWKS. Resolves with the issuer, or undefined when there is no service listener.
+ * JWKS. Each key's public half is published in the store before it signs, so every node of a
+ * shared database serves and verifies every node's keys. Resolves with the issuer, or undefined
+ * when there is no service listener.
  */
 export async function mountOAuth(options: UpOAuthOptions): Promise<UpOAuth | undefined> {
   const { services } = options;
   if (services.serviceListener === undefined || services.serviceUrl === undefined) return undefined;
   const tokenTtlSeconds = options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   const dir = oauthKeysDir(options.dataDir);
-  const policy = {
+  const policy: RotationPolicy = {
     rotateAfterSeconds: options.rotateAfterSeconds ?? DEFAULT_ROTATE_AFTER_SECONDS,
     overlapSeconds: 2 * (tokenTtlSeconds + JWKS_MAX_AGE_SECONDS) + ROTATION_CHECK_MS / 1000,
   };
-  let keys: SigningKeys = await rotateSigningKeys(dir, options.clock(), policy);
+  /** Rotated keys are used only once published: a key the store does not know would sign tokens other nodes refuse. */
+  const rotate = async (): Promise<SigningKeys> => {
+    const now = options.clock();
+    const rotated = await rotateSigningKeys(dir, now, policy);
+    await publishSigningKeys(services.store, rotated, now, policy, options.actor);
+    return rotated;
+  };
+  let keys = await rotate();
   const timer = setInterval(() => {
-    rotateSigningKeys(dir, options.clock(), policy).then((rotated) => (keys = rotated), options.onError);
+    rotate().then((rotated) => (keys = rotated), options.onError);
   }, ROTATION_CHECK_MS);
   timer.unref();
+  const issuer = options.issuer ?? services.serviceUrl;
   const server = createAuthorizationServer({
-    issuer: services.serviceUrl,
+    issuer,
     store: services.store,
-    keys: () => keys,
+    signingKey: () => keys.active,
     clock: options.clock,
     tokenTtlSeconds,
     jwksMaxAgeSeconds: JWKS_MAX_AGE_SECONDS,
     onError: options.onError,
   });
   for (const route of server.routes) services.serviceListener.mount(route.prefix, route.handler);
-  return { issuer: services.serviceUrl, close: () => clearInterval(timer) };
+  return { issuer, close: () => clearInterval(timer) };
 }

@@ -13,16 +13,25 @@ export type {
   NewPendingEnrollment,
   NewOAuthClient,
   NewRevocation,
+  NewSigningKey,
   OAuthCertificateName,
   OAuthClientAuthMethod,
   OAuthClientRecord,
   PendingEnrollmentRecord,
   PendingEnrollmentStatus,
   RevocationRecord,
+  SigningKeyRecord,
   Store,
 } from './store.js';
 export type { CertificatePage, CertificateSearch, CertificateStatistics, ExpiryAlertKey, SearchPosition } from './certificate-search.js';
-export { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
+export {
+  certificateRecordHash,
+  enrollmentTokenRecordHash,
+  issuerRecordHash,
+  oauthClientRecordHash,
+  revocationRecordHash,
+  signingKeyRecordHash,
+} from './record-hash.js';
 export { openSqliteStore } from './sqlite-store.js';
 export { certificateSearchTerms } from './search-terms.js';
 export type { SqliteStoreOptions } from './sqlite-store.js';

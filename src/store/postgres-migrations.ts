@@ -205,4 +205,19 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    version: 5,
+    name: 'published token signing keys',
+    // SQLite's migration 6: the public halves only; the private keys stay in each node's data directory.
+    sql: `
+      CREATE TABLE oauth_signing_keys (
+        kid            TEXT PRIMARY KEY,
+        jwk            TEXT NOT NULL,
+        created_at     BIGINT NOT NULL,
+        expires_at     BIGINT NOT NULL,
+        audit_sequence BIGINT NOT NULL REFERENCES audit_log (sequence)
+      );
+      CREATE INDEX oauth_signing_keys_expires ON oauth_signing_keys (expires_at);
+    `,
+  },
 ]);

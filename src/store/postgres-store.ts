@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import { GENESIS_HASH, sealAuditEntry } from '../audit/index.js';
+import { canonicalJson, GENESIS_HASH, sealAuditEntry } from '../audit/index.js';
 import type { AuditDraft, AuditEntry, AuditHead } from '../audit/index.js';
 import { SymbolonError } from '../errors.js';
 import { watchPostgresRevocations } from './postgres-revocation-watch.js';
@@ -11,7 +11,14 @@ import type { CertificatePage, CertificateSearch, ExpiryAlertKey } from './certi
 import { runSearch } from './search-query.js';
 import { expiryAlertInsert, readDueExpiryAlerts, readStatistics } from './statistics-query.js';
 import type { QueryRunner } from './statistics-query.js';
-import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
+import {
+  certificateRecordHash,
+  enrollmentTokenRecordHash,
+  issuerRecordHash,
+  oauthClientRecordHash,
+  revocationRecordHash,
+  signingKeyRecordHash,
+} from './record-hash.js';
 import {
   AUDIT_HEAD_KEY,
   CERTIFICATE_COLUMNS,
@@ -28,8 +35,19 @@ import {
   toOAuthClient,
   oauthClientValues,
   OAUTH_CLIENT_COLUMNS,
+  SIGNING_KEY_COLUMNS,
+  toSigningKey,
 } from './store-rows.js';
-import type { AuditRow, CertificateRow, IssuerRow, PendingRow, RevocationRow, TokenRow, OAuthClientRow } from './store-rows.js';
+import type {
+  AuditRow,
+  CertificateRow,
+  IssuerRow,
+  PendingRow,
+  RevocationRow,
+  TokenRow,
+  OAuthClientRow,
+  SigningKeyRow,
+} from './store-rows.js';
 import type {
   CertificateFilter,
   CertificateRecord,
@@ -44,9 +62,11 @@ import type {
   NewIssuer,
   NewPendingEnrollment,
   NewRevocation,
+  NewSigningKey,
   PendingEnrollmentRecord,
   PendingEnrollmentStatus,
   RevocationRecord,
+  SigningKeyRecord,
   Store,
 } from './store.js';
 
@@ -642,7 +662,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     );
     const row = inserted.rows[0];
     if (row === undefined) throw new SymbolonError('STORE_TOKEN_EXISTS', `an enrollment token "${token.id}" is already recorded`);
-    await appendAudit(draft);
+    await appendAudit(draft, enrollmentTokenRecordHash(token));
     return toToken(row);
   }
 
@@ -687,7 +707,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         throw new SymbolonError('STORE_TOKEN_NOT_FOUND', `no enrollment token "${id}" is recorded`);
       throw new SymbolonError('STORE_TOKEN_ALREADY_REVOKED', `the enrollment token "${id}" is already revoked`);
     }
-    await appendAudit(draft);
+    // The revocation time as stored, so the log alone proves the row.
+    await appendAudit({ ...draft, payload: { ...draft.payload, token: id, revokedAt: at.toISOString() } });
     return toToken(row);
   }
 
@@ -703,7 +724,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const row = inserted.rows[0];
     if (row === undefined)
       throw new SymbolonError('STORE_OAUTH_CLIENT_EXISTS', `an OAuth client "${oauthClient.id}" is already registered`);
-    await appendAudit(draft);
+    await appendAudit(draft, oauthClientRecordHash(oauthClient));
     return toOAuthClient(row);
   }
 
@@ -713,6 +734,34 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     if (row === undefined) throw new SymbolonError('STORE_OAUTH_CLIENT_NOT_FOUND', `no OAuth client "${id}" is registered`);
     await appendAudit(draft);
     return toOAuthClient(row);
+  }
+
+  async function publishSigningKey(
+    { client, seal, advance }: WriteContext,
+    key: NewSigningKey,
+    draft: AuditDraft,
+  ): Promise<SigningKeyRecord> {
+    const entry = seal(draft, signingKeyRecordHash(key));
+    // The key and its audit entry in one statement; a kid published already (by this node before
+    // a restart) writes nothing, and the batch's transaction goes on.
+    const inserted = await client.query<SigningKeyRow>(
+      `WITH inserted AS (
+         INSERT INTO oauth_signing_keys (${SIGNING_KEY_COLUMNS}, audit_sequence) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (kid) DO NOTHING RETURNING ${SIGNING_KEY_COLUMNS}
+       ), audit AS (
+         INSERT INTO audit_log (${AUDIT_LOG_COLUMNS})
+         SELECT $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM inserted
+       )
+       SELECT * FROM inserted`,
+      [key.kid, canonicalJson(key.jwk), key.createdAt.getTime(), key.expiresAt.getTime(), ...auditLogValues(entry)],
+    );
+    const row = inserted.rows[0];
+    if (row === undefined)
+      return toSigningKey(
+        (await client.query<SigningKeyRow>(`SELECT ${SIGNING_KEY_COLUMNS} FROM oauth_signing_keys WHERE kid = $1`, [key.kid])).rows[0]!,
+      );
+    advance(entry);
+    return toSigningKey(row);
   }
 
   async function addPendingEnrollment(
@@ -906,6 +955,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         ),
       ),
     removeOAuthClient: (id: string, audit: AuditDraft) => write((context) => removeOAuthClient(context, id, audit)),
+    publishSigningKey: (key: NewSigningKey, audit: AuditDraft) => write((context) => publishSigningKey(context, key, audit)),
+    listSigningKeys: (at?: Date) =>
+      read(async () =>
+        (
+          await pool.query<SigningKeyRow>(
+            `SELECT ${SIGNING_KEY_COLUMNS} FROM oauth_signing_keys WHERE expires_at > $1 ORDER BY created_at DESC, kid DESC`,
+            [at?.getTime() ?? -Number.MAX_SAFE_INTEGER],
+          )
+        ).rows.map(toSigningKey),
+      ),
     addEnrollmentToken: (token: NewEnrollmentToken, audit: AuditDraft) => write((context) => addEnrollmentToken(context, token, audit)),
     getEnrollmentToken: (id: string) =>
       read(async () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../audit/index.js';
-import type { IssuerRecord, NewCertificate, NewRevocation } from './store.js';
+import type { IssuerRecord, NewCertificate, NewEnrollmentToken, NewOAuthClient, NewRevocation, NewSigningKey } from './store.js';
 
 /**
  * The hashes an audit entry carries of the row it wrote (its `recordHash`), so that the tables
@@ -63,6 +63,46 @@ export function issuerRecordHash(issuer: Omit<IssuerRecord, 'isActive'> & { read
       issuer.notAfter.getTime(),
       issuer.isActive,
       issuer.createdAt.getTime(),
+    ]),
+  );
+}
+
+/** Hash of an OAuth client row as it was registered. */
+export function oauthClientRecordHash(client: NewOAuthClient): string {
+  return sha256(
+    canonicalJson([
+      'oauth-client',
+      1,
+      client.id,
+      client.authMethod,
+      client.certificateName,
+      client.jwks,
+      client.scopes,
+      client.audiences,
+      client.createdAt.getTime(),
+    ]),
+  );
+}
+
+/** Hash of a published token signing key row (its public JWK whole: a key swapped in the table is a forged issuer). */
+export function signingKeyRecordHash(key: NewSigningKey): string {
+  return sha256(canonicalJson(['oauth-signing-key', 1, key.kid, key.jwk, key.createdAt.getTime(), key.expiresAt.getTime()]));
+}
+
+/** Hash of an enrollment token row as it was made (its uses left and revocation change later; the log records each change). */
+export function enrollmentTokenRecordHash(token: NewEnrollmentToken): string {
+  return sha256(
+    canonicalJson([
+      'enrollment-token',
+      1,
+      token.id,
+      token.secretHash,
+      token.profile,
+      token.names,
+      token.label,
+      token.uses,
+      token.expiresAt.getTime(),
+      token.createdAt.getTime(),
     ]),
   );
 }

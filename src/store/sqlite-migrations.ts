@@ -172,4 +172,19 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = Object.freeze([
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    name: 'published token signing keys',
+    // The public halves only: the private keys stay in each node's data directory.
+    sql: `
+      CREATE TABLE oauth_signing_keys (
+        kid            TEXT PRIMARY KEY,
+        jwk            TEXT NOT NULL,
+        created_at     INTEGER NOT NULL,
+        expires_at     INTEGER NOT NULL,
+        audit_sequence INTEGER NOT NULL REFERENCES audit_log (sequence)
+      ) STRICT;
+      CREATE INDEX oauth_signing_keys_expires ON oauth_signing_keys (expires_at);
+    `,
+  },
 ]);

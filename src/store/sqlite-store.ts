@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
-import { sealAuditEntry } from '../audit/index.js';
+import { canonicalJson, sealAuditEntry } from '../audit/index.js';
 import type { AuditDraft, AuditEntry, AuditHead } from '../audit/index.js';
 import { errorCodeOf, SymbolonError } from '../errors.js';
-import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from './record-hash.js';
+import {
+  certificateRecordHash,
+  enrollmentTokenRecordHash,
+  issuerRecordHash,
+  oauthClientRecordHash,
+  revocationRecordHash,
+  signingKeyRecordHash,
+} from './record-hash.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type { CertificatePage, CertificateSearch, CertificateStatistics, ExpiryAlertKey } from './certificate-search.js';
 import { runSearch } from './search-query.js';
@@ -28,8 +35,19 @@ import {
   toOAuthClient,
   oauthClientValues,
   OAUTH_CLIENT_COLUMNS,
+  SIGNING_KEY_COLUMNS,
+  toSigningKey,
 } from './store-rows.js';
-import type { AuditRow, CertificateRow, IssuerRow, PendingRow, RevocationRow, TokenRow, OAuthClientRow } from './store-rows.js';
+import type {
+  AuditRow,
+  CertificateRow,
+  IssuerRow,
+  PendingRow,
+  RevocationRow,
+  TokenRow,
+  OAuthClientRow,
+  SigningKeyRow,
+} from './store-rows.js';
 import type {
   CertificateFilter,
   CertificateRecord,
@@ -44,9 +62,11 @@ import type {
   NewIssuer,
   NewPendingEnrollment,
   NewRevocation,
+  NewSigningKey,
   PendingEnrollmentRecord,
   PendingEnrollmentStatus,
   RevocationRecord,
+  SigningKeyRecord,
   Store,
 } from './store.js';
 
@@ -244,6 +264,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     getOAuthClient: db.prepare<[string], OAuthClientRow>(`SELECT ${OAUTH_CLIENT_COLUMNS} FROM oauth_clients WHERE id = ?`),
     listOAuthClients: db.prepare<[], OAuthClientRow>(`SELECT ${OAUTH_CLIENT_COLUMNS} FROM oauth_clients ORDER BY created_at, rowid`),
     deleteOAuthClient: db.prepare('DELETE FROM oauth_clients WHERE id = ?'),
+    insertSigningKey: db.prepare(`INSERT INTO oauth_signing_keys (${SIGNING_KEY_COLUMNS}, audit_sequence) VALUES (?, ?, ?, ?, ?)`),
+    getSigningKey: db.prepare<[string], SigningKeyRow>(`SELECT ${SIGNING_KEY_COLUMNS} FROM oauth_signing_keys WHERE kid = ?`),
+    listSigningKeys: db.prepare<[number], SigningKeyRow>(
+      `SELECT ${SIGNING_KEY_COLUMNS} FROM oauth_signing_keys WHERE expires_at > ? ORDER BY created_at DESC, kid DESC`,
+    ),
   };
 
   /**
@@ -368,7 +393,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const addTokenTx = db.transaction((token: NewEnrollmentToken, draft: AuditDraft): EnrollmentTokenRecord => {
     if (statements.getToken.get(token.id) !== undefined)
       throw new SymbolonError('STORE_TOKEN_EXISTS', `an enrollment token "${token.id}" is already recorded`);
-    appendAuditInTransaction(draft);
+    appendAuditInTransaction(draft, enrollmentTokenRecordHash(token));
     statements.insertToken.run(
       token.id,
       token.secretHash,
@@ -400,14 +425,15 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     if (row === undefined) throw new SymbolonError('STORE_TOKEN_NOT_FOUND', `no enrollment token "${id}" is recorded`);
     if (statements.revokeToken.run(at.getTime(), id).changes !== 1)
       throw new SymbolonError('STORE_TOKEN_ALREADY_REVOKED', `the enrollment token "${id}" is already revoked`);
-    appendAuditInTransaction(draft);
+    // The revocation time as stored, so the log alone proves the row.
+    appendAuditInTransaction({ ...draft, payload: { ...draft.payload, token: id, revokedAt: at.toISOString() } });
     return toToken(statements.getToken.get(id)!);
   });
 
   const addOAuthClientTx = db.transaction((client: NewOAuthClient, draft: AuditDraft): OAuthClientRecord => {
     if (statements.getOAuthClient.get(client.id) !== undefined)
       throw new SymbolonError('STORE_OAUTH_CLIENT_EXISTS', `an OAuth client "${client.id}" is already registered`);
-    appendAuditInTransaction(draft);
+    appendAuditInTransaction(draft, oauthClientRecordHash(client));
     statements.insertOAuthClient.run(...oauthClientValues(client));
     return toOAuthClient(statements.getOAuthClient.get(client.id)!);
   });
@@ -418,6 +444,14 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     statements.deleteOAuthClient.run(id);
     appendAuditInTransaction(draft);
     return toOAuthClient(row);
+  });
+
+  const publishSigningKeyTx = db.transaction((key: NewSigningKey, draft: AuditDraft): SigningKeyRecord => {
+    const existing = statements.getSigningKey.get(key.kid);
+    if (existing !== undefined) return toSigningKey(existing);
+    const entry = appendAuditInTransaction(draft, signingKeyRecordHash(key));
+    statements.insertSigningKey.run(key.kid, canonicalJson(key.jwk), key.createdAt.getTime(), key.expiresAt.getTime(), entry.sequence);
+    return toSigningKey(statements.getSigningKey.get(key.kid)!);
   });
 
   const addPendingTx = db.transaction((enrollment: NewPendingEnrollment, draft: AuditDraft): PendingEnrollmentRecord => {
@@ -647,6 +681,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       }),
     listOAuthClients: () => guarded(() => statements.listOAuthClients.all().map(toOAuthClient)),
     removeOAuthClient: (id: string, audit: AuditDraft) => write(() => removeOAuthClientTx(id, audit)),
+    publishSigningKey: (key: NewSigningKey, audit: AuditDraft) => write(() => publishSigningKeyTx(key, audit)),
+    listSigningKeys: (at?: Date) =>
+      guarded(() => statements.listSigningKeys.all(at?.getTime() ?? -Number.MAX_SAFE_INTEGER).map(toSigningKey)),
     // Other processes' revocations reach readers by polling: SQLite has no notification.
     watchRevocations: () => () => undefined,
     storeId: () => guarded(() => statements.getMeta.get(STORE_ID_KEY) ?? ''),

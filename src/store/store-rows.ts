@@ -10,6 +10,7 @@ import type {
   PendingEnrollmentRecord,
   PendingEnrollmentStatus,
   RevocationRecord,
+  SigningKeyRecord,
 } from './store.js';
 
 /**
@@ -266,5 +267,31 @@ export function toOAuthClient(row: OAuthClientRow): OAuthClientRecord {
     scopes: Object.freeze(JSON.parse(row.scopes) as string[]),
     audiences: Object.freeze(JSON.parse(row.audiences) as string[]),
     createdAt: new Date(Number(row.created_at)),
+  });
+}
+
+export interface SigningKeyRow {
+  kid: string;
+  jwk: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export const SIGNING_KEY_COLUMNS = 'kid, jwk, created_at, expires_at';
+
+export function toSigningKey(row: SigningKeyRow): SigningKeyRecord {
+  let jwk: unknown;
+  try {
+    jwk = JSON.parse(row.jwk);
+  } catch {
+    jwk = undefined;
+  }
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
+    throw new SymbolonError('STORE_CORRUPT', `signing key "${row.kid}" has no JWK object; the database was edited`);
+  return Object.freeze({
+    kid: row.kid,
+    jwk: Object.freeze(jwk as Record<string, unknown>),
+    createdAt: new Date(Number(row.created_at)),
+    expiresAt: new Date(Number(row.expires_at)),
   });
 }

@@ -171,6 +171,23 @@ export interface NewOAuthClient {
 export type OAuthClientRecord = NewOAuthClient;
 
 /**
+ * The public half of a token signing key of one `symbolon up` node, published in the store so
+ * that every node's JWKS and introspection know the keys of every node. The private key stays
+ * in the data directory of the node that made it.
+ */
+export interface NewSigningKey {
+  /** The JWS `kid`. */
+  readonly kid: string;
+  /** The public JWK as a JWKS serves it (no private member). */
+  readonly jwk: Readonly<Record<string, unknown>>;
+  readonly createdAt: Date;
+  /** When it leaves the JWKS: after every token it may sign has expired and every cached JWKS was refetched. */
+  readonly expiresAt: Date;
+}
+
+export type SigningKeyRecord = NewSigningKey;
+
+/**
  * Persistence of the CA behind one interface: the SQLite adapter and the PostgreSQL one, both
  * held to the contract suite in test/store/store-contract.ts. Every write that changes the
  * CA's records is one transaction together with its audit entry: both are stored or neither.
@@ -243,7 +260,7 @@ export interface Store {
   auditHead(): Promise<AuditHead>;
   /** The newest entry with this action, if any. */
   lastAuditEntry(action: string): Promise<AuditEntry | undefined>;
-  /** Records a new enrollment token with its audit entry (`token.create`). Throws `STORE_TOKEN_EXISTS` for a taken id. */
+  /** Records a new enrollment token with its audit entry (`token.create`, carrying the row's hash). Throws `STORE_TOKEN_EXISTS` for a taken id. */
   addEnrollmentToken(token: NewEnrollmentToken, audit: AuditDraft): Promise<EnrollmentTokenRecord>;
   getEnrollmentToken(id: string): Promise<EnrollmentTokenRecord | undefined>;
   /** Every token, newest first. */
@@ -255,7 +272,7 @@ export interface Store {
    * a use is taken) are one transaction. The caller has checked the secret already.
    */
   useEnrollmentToken(id: string, at: Date, audit: AuditDraft): Promise<EnrollmentTokenUse>;
-  /** Revokes a token with its audit entry. Throws `STORE_TOKEN_NOT_FOUND` or `STORE_TOKEN_ALREADY_REVOKED`. */
+  /** Revokes a token with its audit entry (whose payload gets `revokedAt`). Throws `STORE_TOKEN_NOT_FOUND` or `STORE_TOKEN_ALREADY_REVOKED`. */
   revokeEnrollmentToken(id: string, at: Date, audit: AuditDraft): Promise<EnrollmentTokenRecord>;
   /**
    * Records an enrollment waiting for approval with its audit entry (`enrollment.request`);
@@ -286,6 +303,14 @@ export interface Store {
   listOAuthClients(): Promise<readonly OAuthClientRecord[]>;
   /** Removes a client with its audit entry; its tokens are refused by introspection from then on. Throws `STORE_OAUTH_CLIENT_NOT_FOUND`. */
   removeOAuthClient(id: string, audit: AuditDraft): Promise<OAuthClientRecord>;
+  /**
+   * Publishes the public half of a token signing key with its audit entry (`oauth.key.publish`,
+   * carrying the row's hash); when a key with this kid is recorded already, returns it
+   * unchanged and writes nothing.
+   */
+  publishSigningKey(key: NewSigningKey, audit: AuditDraft): Promise<SigningKeyRecord>;
+  /** Published signing keys, newest first: those still in the JWKS at `at`, or every one when it is left out. */
+  listSigningKeys(at?: Date): Promise<readonly SigningKeyRecord[]>;
 
   /**
    * Calls `listener` whenever revocations may have been recorded by another process, so a reader

@@ -51,7 +51,7 @@ test('an untouched CA verifies: the chain and every row', async () => {
   assert.equal(result.code, 0, result.err);
   assert.match(
     result.out,
-    /^Audit log verified: 8 entries; head 8:[0-9a-f]{64}\nTables match the log: 4 certificates, 1 revocations, issuers and configuration\n$/,
+    /^Audit log verified: 8 entries; head 8:[0-9a-f]{64}\nTables match the log: 4 certificates, 1 revocations, issuers, OAuth clients, signing keys, enrollment tokens and configuration\n$/,
   );
 });
 

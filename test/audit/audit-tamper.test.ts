@@ -121,7 +121,7 @@ test('`symbolon audit verify` exits 0 on a good log and 1 with AUDIT_CHAIN_BROKE
   assert.equal(good.code, 0, good.err);
   assert.match(
     good.out,
-    /^Audit log verified: 8 entries; head 8:[0-9a-f]{64}\nTables match the log: 4 certificates, 1 revocations, issuers and configuration\n$/,
+    /^Audit log verified: 8 entries; head 8:[0-9a-f]{64}\nTables match the log: 4 certificates, 1 revocations, issuers, OAuth clients, signing keys, enrollment tokens and configuration\n$/,
   );
   const bad = await run(tampered((db) => db.prepare("UPDATE audit_log SET target = 'x' WHERE sequence = 7").run()));
   assert.equal(bad.code, 1);

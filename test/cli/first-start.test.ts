@@ -88,7 +88,9 @@ describe('first start', () => {
       // Kill points spread over the whole init and a little past it, where the CA is complete.
       const delayMs = Math.floor(random() * (2 * initMs + 50));
       const killed = spawnUp(baseArgs(dir));
-      await Promise.race([appearing(parent, isStaging), killed.exited]);
+      // The staging directory may come and go (renamed into place) between two watch events: the
+      // data directory's arrival starts the delay as well, or the race would wait for ever.
+      await Promise.race([appearing(parent, (name) => isStaging(name) || name === 'data'), killed.exited]);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       killed.child.kill('SIGKILL');
       await killed.exited;

@@ -6,6 +6,7 @@ import { COMMANDS } from '../../src/cli/commands/index.js';
 import { runProgram } from '../../src/cli/program.js';
 import { makeTempDir } from '../ca/support.js';
 import { createTestDatabase } from '../support/postgres-database.js';
+import { POSTGRES_MIGRATIONS } from '../../src/store/postgres-migrations.js';
 import type { TestDatabase } from '../support/postgres-database.js';
 
 const temp = makeTempDir('symbolon-pg-cli-');
@@ -34,7 +35,8 @@ describe('the CA on PostgreSQL from the command line', () => {
   test('db migrate creates the schema once; ca init --database records it in config.yaml; a copy of the data directory is a second node on the same records', async () => {
     const first = await cli('db', 'migrate', '--database', database.url);
     assert.equal(first.code, 0, first.err);
-    assert.match(first.out, /applied schema versions 1, 2; schema at version 2/);
+    const versions = POSTGRES_MIGRATIONS.map((migration) => migration.version);
+    assert.ok(first.out.includes(`applied schema versions ${versions.join(', ')}; schema at version ${Math.max(...versions)}`), first.out);
     assert.match((await cli('db', 'migrate', '--database', database.url)).out, /nothing to apply/);
 
     const nodeA = join(temp.path, 'node-a');

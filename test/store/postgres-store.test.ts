@@ -8,6 +8,7 @@ import { migratePostgresStore, openPostgresStore } from '../../src/store/index.j
 import type { Store } from '../../src/store/index.js';
 import { createTestDatabase } from '../support/postgres-database.js';
 import type { TestDatabase } from '../support/postgres-database.js';
+import { POSTGRES_MIGRATIONS } from '../../src/store/postgres-migrations.js';
 import { certificate, draft, enrollmentToken, issuer, pendingEnrollment, runStoreContract } from './store-contract.js';
 
 runStoreContract('postgres', async () => {
@@ -61,8 +62,9 @@ describe('postgres store', () => {
     const scratch = await createTestDatabase('migrate');
     try {
       await rejectsCode(() => openPostgresStore({ url: scratch.url }), 'STORE_MIGRATION_REQUIRED');
-      assert.deepEqual(await migratePostgresStore(scratch.url), { applied: [1, 2, 4], version: 4 });
-      assert.deepEqual(await migratePostgresStore(scratch.url), { applied: [], version: 4 });
+      const versions = POSTGRES_MIGRATIONS.map((migration) => migration.version);
+      assert.deepEqual(await migratePostgresStore(scratch.url), { applied: versions, version: Math.max(...versions) });
+      assert.deepEqual(await migratePostgresStore(scratch.url), { applied: [], version: Math.max(...versions) });
       const store = await openPostgresStore({ url: scratch.url });
       assert.deepEqual(await store.auditHead(), { sequence: 0, entryHash: '0'.repeat(64) });
       await store.close();
@@ -75,10 +77,10 @@ describe('postgres store', () => {
     const scratch = await createTestDatabase('migrate2');
     try {
       const outcomes = await Promise.all([migratePostgresStore(scratch.url), migratePostgresStore(scratch.url)]);
-      assert.deepEqual(outcomes.map((o) => o.applied.length).sort(), [0, 3]);
+      assert.deepEqual(outcomes.map((o) => o.applied.length).sort(), [0, POSTGRES_MIGRATIONS.length]);
       assert.equal(
         await raw((c) => c.query<{ n: number }>('SELECT COUNT(*)::int AS n FROM schema_migrations').then((r) => r.rows[0]?.n), scratch.url),
-        3,
+        POSTGRES_MIGRATIONS.length,
       );
     } finally {
       await scratch.drop();

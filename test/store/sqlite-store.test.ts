@@ -9,6 +9,7 @@ import { isSymbolonError } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { openSqliteStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/index.js';
+import { SQLITE_MIGRATIONS } from '../../src/store/sqlite-migrations.js';
 import { certificate, draft, issuer, runStoreContract } from './store-contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'symbolon-store-'));
@@ -48,7 +49,10 @@ describe('sqlite store', () => {
     const raw = new Database(path);
     try {
       assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
-      assert.deepEqual(raw.prepare('SELECT version FROM schema_migrations').pluck().all(), [1, 2, 3, 5]);
+      assert.deepEqual(
+        raw.prepare('SELECT version FROM schema_migrations').pluck().all(),
+        SQLITE_MIGRATIONS.map((migration) => migration.version),
+      );
     } finally {
       raw.close();
     }

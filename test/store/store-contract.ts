@@ -10,7 +10,7 @@ import { verifyAuditChain } from '../../src/audit/index.js';
 import type { AuditAction, AuditDraft } from '../../src/audit/index.js';
 import { isSymbolonError } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
-import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from '../../src/store/index.js';
+import { certificateRecordHash, issuerRecordHash, revocationRecordHash, signingKeyRecordHash } from '../../src/store/index.js';
 import type { NewCertificate, NewEnrollmentToken, NewIssuer, NewOAuthClient, NewPendingEnrollment, Store } from '../../src/store/index.js';
 
 export interface StoreUnderTest {
@@ -404,6 +404,46 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
         assert.deepEqual(
           entries.map((entry) => `${entry.action} ${entry.target}`),
           ['oauth.client.add oauth-client/billing', 'oauth.client.add oauth-client/device-7', 'oauth.client.remove oauth-client/billing'],
+        );
+        assert.ok(verifyAuditChain(entries, await reopened.auditHead()).ok);
+      }));
+
+    test("publishes signing keys' public halves, each with its audit entry and record hash; a kid published already writes nothing", () =>
+      using(async ({ store, reopen }) => {
+        const key = (kid: string, createdMs: number, expiresMs: number) => ({
+          kid,
+          jwk: { kty: 'EC', crv: 'P-256', x: `x-${kid}`, y: `y-${kid}`, kid, alg: 'ES256', use: 'sig' },
+          createdAt: new Date(createdMs),
+          expiresAt: new Date(expiresMs),
+        });
+        const old = key('k-old', T0, T0 + 10_000);
+        const current = key('k-new', T0 + 5_000, T0 + 60_000);
+        assert.deepEqual(await store.publishSigningKey(old, draft('oauth.key.publish', 'oauth-key/k-old')), old);
+        assert.deepEqual(await store.publishSigningKey(current, draft('oauth.key.publish', 'oauth-key/k-new')), current);
+        // Again, from another node's view or after a restart: the recorded key, nothing written.
+        const again = await store.publishSigningKey(
+          { ...current, expiresAt: new Date(T0 + 99_000) },
+          draft('oauth.key.publish', 'oauth-key/k-new'),
+        );
+        assert.deepEqual(again, current);
+        const reopened = await reopen();
+        assert.deepEqual(
+          (await reopened.listSigningKeys()).map((k) => k.kid),
+          ['k-new', 'k-old'],
+        );
+        assert.deepEqual(
+          (await reopened.listSigningKeys(new Date(T0 + 10_000))).map((k) => k.kid),
+          ['k-new'],
+          'an expired key leaves the JWKS',
+        );
+        assert.deepEqual(await reopened.listSigningKeys(new Date(T0 + 60_000)), []);
+        const entries = await reopened.readAuditLog(0, 100);
+        assert.deepEqual(
+          entries.map((entry) => [entry.action, entry.target, entry.recordHash]),
+          [
+            ['oauth.key.publish', 'oauth-key/k-old', signingKeyRecordHash(old)],
+            ['oauth.key.publish', 'oauth-key/k-new', signingKeyRecordHash(current)],
+          ],
         );
         assert.ok(verifyAuditChain(entries, await reopened.auditHead()).ok);
       }));

@@ -5,7 +5,7 @@ import { isSymbolonError, SymbolonError } from '../../errors.js';
 import type { IssuerRecord, RevocationReason } from '../../store/index.js';
 import { parseCertificate, signatureAlgorithm, verifyCertificateSignature, verifySignature } from '../../x509/index.js';
 import type { Certificate, SignatureAlgorithmName } from '../../x509/index.js';
-import type { ProvenIssuer, ProvenRevocation, ProvenState } from './audit-state.js';
+import type { ProvenIssuer, ProvenRecord, ProvenRevocation, ProvenState } from './audit-state.js';
 import type { IssuingCa } from '../hierarchy/issuing-ca.js';
 
 const FORMAT = 'symbolon-audit-checkpoint';
@@ -30,6 +30,7 @@ export interface AuditCheckpoint {
 
 type RevocationRow = [string, string, string, string, number | null, number, string | null];
 type IssuerRow = [string, number, string | null, boolean, string | null];
+type RecordRow = [string, number, string | null, boolean, number | null, string | null];
 
 function body(checkpoint: AuditCheckpoint, issuerSha256: string, algorithm: string): Record<string, unknown> {
   const state = checkpoint.state;
@@ -60,6 +61,18 @@ function body(checkpoint: AuditCheckpoint, issuerSha256: string, algorithm: stri
             ]),
             issuers: [...state.issuers].map(([id, i]): IssuerRow => [id, i.sequence, i.recordHash, i.isActive, i.sha256 ?? null]),
             activeIssuer: state.activeIssuer ?? null,
+            ...(state.records === undefined
+              ? {}
+              : {
+                  records: [...state.records].map(([target, r]): RecordRow => [
+                    target,
+                    r.sequence,
+                    r.recordHash,
+                    r.isRemoved,
+                    r.token?.usesLeft ?? null,
+                    r.token === null ? null : (r.token.revokedAt ?? ''),
+                  ]),
+                }),
           },
         }),
   };
@@ -96,6 +109,24 @@ function parseIssuer(value: unknown): [string, ProvenIssuer] {
     throw invalid('has a malformed issuer');
   }
   return [id, { sequence, recordHash, isActive, sha256: sha256 ?? undefined }];
+}
+
+function parseRecord(value: unknown): [string, ProvenRecord] {
+  if (!Array.isArray(value) || value.length !== 6) throw invalid('has a malformed record');
+  // An enrollment token's revokedAt is '' while it is not revoked; null marks a row that is not a token.
+  const [target, sequence, recordHash, isRemoved, usesLeft, revokedAt] = value as unknown[];
+  if (
+    typeof target !== 'string' ||
+    !isCount(sequence) ||
+    !(recordHash === null || (typeof recordHash === 'string' && HEX64.test(recordHash))) ||
+    typeof isRemoved !== 'boolean' ||
+    !(usesLeft === null || isCount(usesLeft)) ||
+    !(revokedAt === null || typeof revokedAt === 'string')
+  ) {
+    throw invalid('has a malformed record');
+  }
+  const token = revokedAt === null ? null : { usesLeft, revokedAt: revokedAt === '' ? null : revokedAt };
+  return [target, { sequence, recordHash, isRemoved, token }];
 }
 
 function parseRevocation(value: unknown): ProvenRevocation {
@@ -182,13 +213,14 @@ export function readAuditCheckpoint(
   let proven: ProvenState | undefined;
   if (state !== undefined) {
     if (typeof state !== 'object' || state === null) throw invalid('has a malformed state');
-    const { certificates, entriesWithoutRecordHash, revocations, issuers, activeIssuer } = state as Record<string, unknown>;
+    const { certificates, entriesWithoutRecordHash, revocations, issuers, activeIssuer, records } = state as Record<string, unknown>;
     if (
       !isCount(certificates) ||
       !isCount(entriesWithoutRecordHash) ||
       !Array.isArray(revocations) ||
       !Array.isArray(issuers) ||
-      !(activeIssuer === null || typeof activeIssuer === 'string')
+      !(activeIssuer === null || typeof activeIssuer === 'string') ||
+      !(records === undefined || Array.isArray(records))
     ) {
       throw invalid('has a malformed state');
     }
@@ -204,6 +236,8 @@ export function readAuditCheckpoint(
       revocations: map,
       issuers: new Map(issuers.map(parseIssuer)),
       activeIssuer: activeIssuer ?? undefined,
+      // A state signed before OAuth clients and signing keys were proved does not know them.
+      records: records === undefined ? undefined : new Map(records.map(parseRecord)),
     };
   }
   return { storeId, head: { sequence, entryHash }, at: new Date(at), issuerId: issuer, state: proven };

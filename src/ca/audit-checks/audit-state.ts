@@ -1,16 +1,30 @@
 import { createHash } from 'node:crypto';
 import { createAuditChainCursor, verifyAuditChain } from '../../audit/index.js';
 import type { AuditEntry, AuditHead, AuditVerification } from '../../audit/index.js';
-import { certificateRecordHash, issuerRecordHash, revocationRecordHash } from '../../store/index.js';
-import type { CertificateRecord, RevocationReason, RevocationRecord, Store } from '../../store/index.js';
+import {
+  certificateRecordHash,
+  enrollmentTokenRecordHash,
+  issuerRecordHash,
+  oauthClientRecordHash,
+  revocationRecordHash,
+  signingKeyRecordHash,
+} from '../../store/index.js';
+import type {
+  CertificateRecord,
+  EnrollmentTokenRecord,
+  OAuthClientRecord,
+  RevocationReason,
+  RevocationRecord,
+  Store,
+} from '../../store/index.js';
 
 const PAGE = 10_000;
 
 /** One place where the tables say something the audit log does not. */
 export interface StateDifference {
-  /** What kind of row: a certificate, a revocation, an issuer, the configuration, or the log itself. */
-  readonly kind: 'certificate' | 'revocation' | 'issuer' | 'configuration' | 'log';
-  /** `<issuer>/<serial>`, an issuer id, `config.yaml`, `entry <n>`. */
+  /** What kind of row: a certificate, a revocation, an issuer, an OAuth client, a token signing key, an enrollment token, the configuration, or the log itself. */
+  readonly kind: 'certificate' | 'revocation' | 'issuer' | 'oauth-client' | 'signing-key' | 'enrollment-token' | 'configuration' | 'log';
+  /** `<issuer>/<serial>`, an issuer id, `oauth-client/<id>`, `oauth-key/<kid>`, `token/<id>`, `config.yaml`, `entry <n>`. */
   readonly target: string;
   /** The audit entry that records what the row should be, when there is one. */
   readonly sequence: number | undefined;
@@ -41,6 +55,31 @@ export interface ProvenState {
   /** Every issuer the log records, by id, and the one it made active last. */
   readonly issuers: ReadonlyMap<string, ProvenIssuer>;
   readonly activeIssuer: string | undefined;
+  /**
+   * OAuth clients, published signing keys and enrollment tokens, by their entries' target
+   * (`oauth-client/<id>`, `oauth-key/<kid>`, `token/<id>`); undefined in a state proved before
+   * they were, which a check cannot start from.
+   */
+  readonly records: ReadonlyMap<string, ProvenRecord> | undefined;
+}
+
+/**
+ * A row the log records by its target, added and perhaps removed or changed (an OAuth client, a
+ * published token signing key, an enrollment token): the entry that added it (or removed it),
+ * the row's hash that entry carried, and what later entries changed, as text (`stateOf`).
+ */
+export interface ProvenRecord {
+  readonly sequence: number;
+  readonly recordHash: string | null;
+  readonly isRemoved: boolean;
+  /** An enrollment token's uses left and revocation time (ISO) as its later entries left them; null for other rows. */
+  readonly token: { readonly usesLeft: number | null; readonly revokedAt: string | null } | null;
+}
+
+/** What may change of an enrollment token after it is made, as text for a message. */
+function tokenState(token: ProvenRecord['token']): string {
+  if (token === null) return 'nothing of it';
+  return `${token.usesLeft ?? 'unrecorded'} use(s) left, ${token.revokedAt === null ? 'not revoked' : `revoked at ${token.revokedAt}`}`;
 }
 
 export interface StateVerification {
@@ -91,6 +130,10 @@ function parsePayload(entry: AuditEntry): Payload {
   } catch {
     return {};
   }
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function text(value: unknown): string | undefined {
@@ -172,6 +215,85 @@ function revocationFieldDifferences(row: RevocationRecord, proven: ProvenRevocat
   return found;
 }
 
+/** What an OAuth client row says that its entry's payload recorded too (for entries sealed before record hashes). */
+function oauthClientFields(row: OAuthClientRecord): Payload {
+  return { authMethod: row.authMethod, certificateName: row.certificateName, scopes: row.scopes, audiences: row.audiences };
+}
+
+/** What an enrollment token row says that its `token.create` entry's payload recorded too. */
+function enrollmentTokenFields(token: EnrollmentTokenRecord): Payload {
+  return { profile: token.profile, names: token.names, label: token.label, uses: token.uses, expiresAt: token.expiresAt.toISOString() };
+}
+
+/**
+ * Compares the OAuth clients, published signing keys and enrollment tokens with what the log records of each: a row
+ * no entry records, a row an entry removed, a row that differs from its entry's record hash, a
+ * recorded row that is missing. A signing key row the log does not prove is a forged issuer key.
+ */
+async function compareRecords(
+  store: Store,
+  records: ReadonlyMap<string, ProvenRecord>,
+  differ: (kind: StateDifference['kind'], target: string, sequence: number | undefined, detail: string) => void,
+): Promise<void> {
+  const rows: {
+    kind: 'oauth-client' | 'signing-key' | 'enrollment-token';
+    target: string;
+    name: string;
+    hash: string;
+    fields?: Payload;
+    state?: string;
+  }[] = [
+    ...(await store.listOAuthClients()).map((client) => ({
+      kind: 'oauth-client' as const,
+      target: `oauth-client/${client.id}`,
+      name: `OAuth client ${client.id}`,
+      hash: oauthClientRecordHash(client),
+      fields: oauthClientFields(client),
+    })),
+    ...(await store.listSigningKeys()).map((key) => ({
+      kind: 'signing-key' as const,
+      target: `oauth-key/${key.kid}`,
+      name: `token signing key ${key.kid}`,
+      hash: signingKeyRecordHash(key),
+    })),
+    ...(await store.listEnrollmentTokens()).map((token) => ({
+      kind: 'enrollment-token' as const,
+      target: `token/${token.id}`,
+      name: `enrollment token ${token.id}`,
+      hash: enrollmentTokenRecordHash(token),
+      fields: enrollmentTokenFields(token),
+      state: tokenState({ usesLeft: token.usesLeft, revokedAt: token.revokedAt?.toISOString() ?? null }),
+    })),
+  ];
+  const seen = new Set<string>();
+  for (const row of rows) {
+    seen.add(row.target);
+    const proven = records.get(row.target);
+    if (proven === undefined) {
+      differ(row.kind, row.target, undefined, `${row.name} is in the table but no audit entry records it`);
+    } else if (proven.isRemoved) {
+      differ(row.kind, row.target, proven.sequence, `${row.name} is in the table but entry ${proven.sequence} removed it`);
+    } else if (proven.recordHash !== null ? row.hash !== proven.recordHash : !(await isAsRecorded(store, proven.sequence, row.fields))) {
+      differ(row.kind, row.target, proven.sequence, `${row.name} differs from what entry ${proven.sequence} recorded`);
+    } else if (row.state !== undefined && row.state !== tokenState(proven.token)) {
+      differ(row.kind, row.target, proven.sequence, `${row.name} has ${row.state}; the log says ${tokenState(proven.token)}`);
+    }
+  }
+  for (const [target, proven] of records) {
+    if (proven.isRemoved || seen.has(target)) continue;
+    const kind = target.startsWith('oauth-key/') ? 'signing-key' : target.startsWith('token/') ? 'enrollment-token' : 'oauth-client';
+    differ(kind, target, proven.sequence, `${target} (entry ${proven.sequence}) is missing from its table`);
+  }
+}
+
+/** For an entry sealed before record hashes: the row's fields are those its payload recorded. */
+async function isAsRecorded(store: Store, sequence: number, fields: Payload | undefined): Promise<boolean> {
+  const entry = await readEntry(store, sequence);
+  if (entry === undefined || fields === undefined) return false;
+  const payload = parsePayload(entry);
+  return Object.entries(fields).every(([name, value]) => JSON.stringify(payload[name]) === JSON.stringify(value));
+}
+
 /**
  * Proves the CA's tables against its audit log: verifies the chain (against the head recorded
  * beside it), replays it into the state it records (certificates, revocations, issuers and the
@@ -180,7 +302,8 @@ function revocationFieldDifferences(row: RevocationRecord, proven: ProvenRevocat
  * recorded. Never throws for a bad log or table; throws the store's errors.
  */
 export async function verifyStoreState(store: Store, options: StateVerifyOptions = {}): Promise<StateVerification> {
-  const from = options.from;
+  // A state that does not know OAuth clients and signing keys cannot vouch for them: the whole log is read.
+  const from = options.from?.records === undefined ? undefined : options.from;
   const differences: StateDifference[] = [];
   const differ = (kind: StateDifference['kind'], target: string, sequence: number | undefined, detail: string): void => {
     differences.push({ kind, target, sequence, detail });
@@ -214,6 +337,7 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
   const revocations = new Map<string, ProvenRevocation>(from?.revocations);
   const issuers = new Map<string, ProvenIssuer>(from?.issuers);
   let activeIssuer = from?.activeIssuer;
+  const records = new Map<string, ProvenRecord>(from?.records);
   let configSha256: string | undefined;
   let configSequence: number | undefined;
   let entriesRead = 0;
@@ -272,6 +396,37 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
         const isActive = typeof payload['isActive'] === 'boolean' ? payload['isActive'] : entry.action === 'issuer.add';
         issuers.set(entry.target, { sequence: entry.sequence, recordHash: entry.recordHash, isActive, sha256: text(payload['sha256']) });
         if (isActive) activeIssuer = entry.target;
+        break;
+      }
+      case 'oauth.client.add':
+      case 'oauth.key.publish':
+        records.set(entry.target, { sequence: entry.sequence, recordHash: entry.recordHash, isRemoved: false, token: null });
+        break;
+      case 'oauth.client.remove':
+        records.set(entry.target, { sequence: entry.sequence, recordHash: null, isRemoved: true, token: null });
+        break;
+      case 'token.create': {
+        const uses = parsePayload(entry)['uses'];
+        records.set(entry.target, {
+          sequence: entry.sequence,
+          recordHash: entry.recordHash,
+          isRemoved: false,
+          token: { usesLeft: isCount(uses) ? uses : null, revokedAt: null },
+        });
+        break;
+      }
+      case 'token.use':
+      case 'token.revoke': {
+        const created = records.get(entry.target);
+        // A use or revocation of a token no entry made: the table's row, if any, is named as unrecorded.
+        if (created?.token === undefined || created.token === null) break;
+        const payload = parsePayload(entry);
+        const usesLeft = payload['usesLeft'];
+        const token =
+          entry.action === 'token.use'
+            ? { ...created.token, usesLeft: isCount(usesLeft) ? usesLeft : null }
+            : { ...created.token, revokedAt: (time(payload['revokedAt']) ?? new Date(entry.at)).toISOString() };
+        records.set(entry.target, { ...created, token });
         break;
       }
       case 'config.change':
@@ -452,7 +607,10 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
   for (const [id, expected] of issuers)
     differ('issuer', id, expected.sequence, `issuer ${id} (entry ${expected.sequence}) is missing from the issuers table`);
 
-  // 5. The configuration in force is the one last recorded.
+  // 5. OAuth clients, published signing keys and enrollment tokens: few rows, always all of them.
+  await compareRecords(store, records, differ);
+
+  // 6. The configuration in force is the one last recorded.
   if (options.configText !== undefined && configSha256 !== undefined && sha256(options.configText) !== configSha256) {
     differ('configuration', 'config.yaml', configSequence, `config.yaml is not the configuration entry ${configSequence} recorded`);
   }
@@ -467,6 +625,7 @@ export async function verifyStoreState(store: Store, options: StateVerifyOptions
       revocations,
       issuers: provenIssuers,
       activeIssuer,
+      records,
     },
     entriesRead,
     certificatesCompared,

@@ -13,6 +13,7 @@ import type { DataDirPaths } from '../../ca/index.js';
 import { isSymbolonError, SymbolonError } from '../../errors.js';
 import { hostPort } from '../../http/index.js';
 import type { ListenAddress } from '../../http/index.js';
+import { checkIssuerIdentifier } from '../../oauth/index.js';
 import { errorLine } from '../exit-code.js';
 import type { CommandFactory, Output } from '../program.js';
 import {
@@ -54,6 +55,7 @@ interface UpOptions extends UpServiceOptions {
   readonly passphraseFile?: string;
   readonly passphraseEnv?: string;
   readonly publicBaseUrl?: string;
+  readonly oauthIssuer?: string;
 }
 
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
@@ -121,10 +123,16 @@ export const upCommand: CommandFactory = (output: Output) =>
       '--public-base-url <url>',
       'when up creates the CA: where its CRLs, OCSP and CA certificates will be reachable, stamped into every certificate (default: http://<--listen>)',
     )
+    .option(
+      '--oauth-issuer <url>',
+      'the OAuth issuer identifier (iss of tokens), the same on every node of one database behind a load balancer (default: https://<--tls-listen>)',
+    )
     .option('--passphrase-file <file>', 'file holding the intermediate key passphrase')
     .option('--passphrase-env <name>', `environment variable holding it (default: ${CA_PASSPHRASE_ENV})`)
     .action(async (options: UpOptions) => {
       const config = upServicesConfig(options);
+      // Refused before anything starts: an input error.
+      if (options.oauthIssuer !== undefined) options = { ...options, oauthIssuer: checkIssuerIdentifier(options.oauthIssuer) };
       const dir = dataDirOf(options);
       for (const line of await recoverInterruptedInit(dir)) output.err(`symbolon: ${line}\n`);
       if (hasNoCa(dir)) {
@@ -228,6 +236,8 @@ async function runUp(options: UpOptions, config: ReturnType<typeof upServicesCon
         dataDir,
         services,
         clock: cliClock,
+        actor: cliActor(),
+        issuer: options.oauthIssuer,
         onError: (error) => output.err(`${errorLine(error)} (the token endpoint keeps serving)\n`),
       });
       const adminApiUrl = await mountAdminApi({

@@ -67,7 +67,7 @@ function report(output: Output, result: StateVerification, checkpoint: AuditChec
   }
   const lines = [`Audit log verified: ${chain.count} entries; head ${chain.head.sequence}:${chain.head.entryHash}`];
   lines.push(
-    `Tables match the log: ${result.certificatesCompared} certificates, ${result.proven?.revocations.size ?? 0} revocations, issuers and configuration`,
+    `Tables match the log: ${result.certificatesCompared} certificates, ${result.proven?.revocations.size ?? 0} revocations, issuers, OAuth clients, signing keys, enrollment tokens and configuration`,
   );
   if (checkpoint !== undefined)
     lines.push(
