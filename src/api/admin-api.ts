@@ -13,6 +13,7 @@ import { auditRoutes } from './audit-routes.js';
 import { certificateRoutes } from './certificate-routes.js';
 import { gatewayRoutes } from './gateway-routes.js';
 import type { GatewayHealth } from '../monitoring/index.js';
+import { oauthClientRoutes } from './oauth-client-routes.js';
 import { OPENAPI_DOCUMENT } from './openapi-document.js';
 import { createStatisticsCache, statsRoutes } from './stats-routes.js';
 import { tokenRoutes } from './token-routes.js';
@@ -75,6 +76,7 @@ export function createAdminApi(options: AdminApiOptions): AdminApi {
       random: options.random,
     }),
     ...approvalRoutes({ store: options.store, clock: options.clock }),
+    ...oauthClientRoutes({ store: options.store, clock: options.clock }),
     ...auditRoutes({ store: options.store, chainStatus }),
     ...statsRoutes(statistics),
     ...gatewayRoutes(options.gateways),

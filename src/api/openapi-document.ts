@@ -84,6 +84,28 @@ const schemas = {
     required: ['items', 'nextCursor'],
     properties: { items: { type: 'array', items: ref('CertificateSummary') }, nextCursor: nullable('string') },
   },
+  OAuthClient: {
+    type: 'object',
+    required: ['id', 'authMethod', 'certificateName', 'jwks', 'scopes', 'audiences', 'createdAt'],
+    properties: {
+      id: { type: 'string', description: 'the client_id' },
+      authMethod: { enum: ['tls_client_auth', 'self_signed_tls_client_auth'] },
+      certificateName: {
+        type: ['object', 'null'],
+        description: 'tls_client_auth: the name its certificate carries (RFC 8705 2.1.2)',
+        required: ['kind', 'value'],
+        properties: { kind: { enum: ['subject_dn', 'san_dns', 'san_uri', 'san_ip', 'san_email'] }, value: { type: 'string' } },
+      },
+      jwks: {
+        type: ['object', 'null'],
+        description: 'self_signed_tls_client_auth: its public keys (RFC 8705 2.2)',
+        properties: { keys: { type: 'array', items: { type: 'object' } } },
+      },
+      scopes: { type: 'array', items: { type: 'string' } },
+      audiences: { type: 'array', items: { type: 'string' } },
+      createdAt: { type: 'string', format: 'date-time' },
+    },
+  },
   Token: {
     type: 'object',
     required: ['id', 'profile', 'names', 'label', 'uses', 'usesLeft', 'expiresAt', 'createdAt', 'revokedAt', 'state'],
@@ -323,6 +345,48 @@ export const OPENAPI_DOCUMENT = Object.freeze({
         summary: 'Revoke an enrollment token',
         parameters: [idParameter('^[0-9a-f]{16}$')],
         responses: { '200': ok('Revoked', ref('Token')), ...errors, '409': problem },
+      },
+    },
+    '/oauth/clients': {
+      get: {
+        summary: 'OAuth clients of the token endpoint',
+        responses: {
+          '200': ok('Clients', { type: 'object', properties: { items: { type: 'array', items: ref('OAuthClient') } } }),
+          ...errors,
+        },
+      },
+      post: {
+        summary: 'Register an OAuth client (the fields of `symbolon oauth client add`): exactly one of the names, certificate, jwks',
+        requestBody: body({
+          type: 'object',
+          required: ['id', 'audiences'],
+          additionalProperties: false,
+          properties: {
+            id: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$', description: 'the client_id' },
+            scopes: { type: 'array', items: { type: 'string' }, default: [] },
+            audiences: { type: 'array', items: { type: 'string' }, minItems: 1, description: 'the aud claims of its tokens' },
+            subjectDn: { type: 'string', description: 'tls_client_auth: the subject DN of its certificate (RFC 4514)' },
+            sanDns: { type: 'string', description: 'tls_client_auth: a DNS subjectAltName' },
+            sanUri: { type: 'string', description: 'tls_client_auth: a URI subjectAltName' },
+            sanIp: { type: 'string', description: 'tls_client_auth: an IP address subjectAltName' },
+            sanEmail: { type: 'string', description: 'tls_client_auth: an email subjectAltName' },
+            certificate: { type: 'string', description: 'self_signed_tls_client_auth: its self-signed certificate (PEM)' },
+            jwks: { type: 'object', description: 'self_signed_tls_client_auth: a JWKS of its public keys' },
+          },
+        }),
+        responses: { '201': ok('Registered', ref('OAuthClient')), ...errors, '409': problem },
+      },
+    },
+    '/oauth/clients/{id}': {
+      get: {
+        summary: 'One OAuth client',
+        parameters: [idParameter('^[A-Za-z0-9._:-]{1,128}$')],
+        responses: { '200': ok('The client', ref('OAuthClient')), ...errors },
+      },
+      delete: {
+        summary: 'Remove an OAuth client: it gets no more tokens, and introspection calls its tokens inactive',
+        parameters: [idParameter('^[A-Za-z0-9._:-]{1,128}$')],
+        responses: { '200': ok('Removed', ref('OAuthClient')), ...errors },
       },
     },
     '/approvals': {

@@ -10,6 +10,11 @@ const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/;
 const MAX_SCOPES = 100;
 const MAX_AUDIENCES = 20;
 
+/** Whether `text` has the form of a client_id this server registers. */
+export function isClientId(text: string): boolean {
+  return CLIENT_ID.test(text);
+}
+
 export interface ClientRegistration {
   readonly id: string;
   /** tls_client_auth: exactly one certificate name; self_signed_tls_client_auth: a JWKS of its keys. */

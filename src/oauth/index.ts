@@ -10,7 +10,9 @@ export {
   TOKEN_PATH,
 } from './authorization-server.js';
 export type { AuthorizationServer, AuthorizationServerOptions } from './authorization-server.js';
-export { checkClientRegistration } from './client-registration.js';
+export { checkClientRegistration, isClientId } from './client-registration.js';
+export { clientCredential, registerClient, removeClient, requireClient } from './client-registry.js';
+export type { CertificateNameField, ClientCredentialFields, RegistryChange } from './client-registry.js';
 export type { ClientRegistration } from './client-registration.js';
 export { checkIssuerIdentifier } from './issuer-identifier.js';
 export { publishedJwks, publishSigningKeys } from './published-keys.js';

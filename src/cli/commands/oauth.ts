@@ -1,9 +1,8 @@
-import { createPublicKey } from 'node:crypto';
 import { Command } from 'commander';
 import { SymbolonError } from '../../errors.js';
-import { checkClientRegistration } from '../../oauth/index.js';
+import { clientCredential, registerClient, removeClient } from '../../oauth/index.js';
 import type { ClientRegistration } from '../../oauth/index.js';
-import type { OAuthCertificateName, OAuthClientRecord } from '../../store/index.js';
+import type { OAuthClientRecord } from '../../store/index.js';
 import { readInput } from '../input.js';
 import type { CommandFactory, Output } from '../program.js';
 import { cliActor, cliClock, collect, firstCertificate, withDataDir } from './ca/ca-options.js';
@@ -24,38 +23,27 @@ interface ClientAddOptions {
 /** Largest JWKS file read: a few public keys. */
 const MAX_JWKS_BYTES = 64 * 1024;
 
-/** RFC 8705 2.1.2's names, as options. */
-const NAME_OPTIONS = [
-  ['subjectDn', 'subject_dn'],
-  ['sanDns', 'san_dns'],
-  ['sanUri', 'san_uri'],
-  ['sanIp', 'san_ip'],
-  ['sanEmail', 'san_email'],
-] as const;
+async function jwksFile(file: string): Promise<unknown> {
+  const text = (await readInput(file, MAX_JWKS_BYTES)).toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new SymbolonError('OAUTH_CLIENT_INVALID', `${file} is not JSON: give a JWKS ({"keys": [...]})`);
+  }
+}
 
 async function credentialOf(options: ClientAddOptions): Promise<Pick<ClientRegistration, 'certificateName' | 'jwks'>> {
-  const names: OAuthCertificateName[] = NAME_OPTIONS.flatMap(([option, kind]) =>
-    options[option] === undefined ? [] : [{ kind, value: options[option] }],
-  );
-  const given = names.length + (options.certificate === undefined ? 0 : 1) + (options.jwks === undefined ? 0 : 1);
-  if (given !== 1)
+  const credential = clientCredential({
+    ...options,
+    certificate: options.certificate === undefined ? undefined : firstCertificate(await readInput(options.certificate)),
+    jwks: options.jwks === undefined ? undefined : await jwksFile(options.jwks),
+  });
+  if (credential === undefined)
     throw new SymbolonError(
       'USAGE',
       'give exactly one of --subject-dn, --san-dns, --san-uri, --san-ip, --san-email (tls_client_auth) or --certificate, --jwks (self_signed_tls_client_auth)',
     );
-  if (names[0] !== undefined) return { certificateName: names[0] };
-  if (options.certificate !== undefined) {
-    // RFC 8705 2.2: a self-signed client is registered by its key; the certificate carries it.
-    const certificate = firstCertificate(await readInput(options.certificate));
-    const jwk = createPublicKey({ key: certificate.spki, format: 'der', type: 'spki' }).export({ format: 'jwk' });
-    return { jwks: { keys: [{ ...jwk, x5c: [certificate.der.toString('base64')] }] } };
-  }
-  const text = (await readInput(options.jwks!, MAX_JWKS_BYTES)).toString('utf8');
-  try {
-    return { jwks: JSON.parse(text) as unknown };
-  } catch {
-    throw new SymbolonError('OAUTH_CLIENT_INVALID', `${options.jwks} is not JSON: give a JWKS ({"keys": [...]})`);
-  }
+  return credential;
 }
 
 function describe(client: OAuthClientRecord): string {
@@ -82,26 +70,8 @@ const clientAddCommand: CommandFactory = (output: Output) =>
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
     .action(async (clientId: string, options: ClientAddOptions) => {
       const now = cliClock();
-      const client = checkClientRegistration(
-        { id: clientId, scopes: options.scope, audiences: options.audience, ...(await credentialOf(options)) },
-        now,
-      );
-      const added = await withDataDir(options, (dataDir) =>
-        dataDir.store.addOAuthClient(client, {
-          at: now,
-          actor: cliActor(),
-          action: 'oauth.client.add',
-          target: `oauth-client/${client.id}`,
-          payload: {
-            client: client.id,
-            authMethod: client.authMethod,
-            certificateName: client.certificateName,
-            keys: client.jwks?.keys.length ?? 0,
-            scopes: client.scopes,
-            audiences: client.audiences,
-          },
-        }),
-      );
+      const registration = { id: clientId, scopes: options.scope, audiences: options.audience, ...(await credentialOf(options)) };
+      const added = await withDataDir(options, (dataDir) => registerClient(dataDir.store, registration, { now, actor: cliActor() }));
       output.out(`Registered OAuth client ${describe(added)}\n`);
     });
 
@@ -130,15 +100,7 @@ const clientRemoveCommand: CommandFactory = (output: Output) =>
     .option('--dir <dir>', 'the data directory (default: ./symbolon-data)')
     .action(async (clientId: string, options: { readonly dir?: string }) => {
       const now = cliClock();
-      const removed = await withDataDir(options, (dataDir) =>
-        dataDir.store.removeOAuthClient(clientId, {
-          at: now,
-          actor: cliActor(),
-          action: 'oauth.client.remove',
-          target: `oauth-client/${clientId}`,
-          payload: { client: clientId },
-        }),
-      );
+      const removed = await withDataDir(options, (dataDir) => removeClient(dataDir.store, clientId, { now, actor: cliActor() }));
       output.out(`Removed OAuth client ${removed.id}.\n`);
     });
 
