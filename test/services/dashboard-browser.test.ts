@@ -83,6 +83,7 @@ test('with an admin certificate every page loads, without an error or a CSP viol
   for (const [link, heading] of [
     ['Expiry', 'Expiry'],
     ['Tokens and approvals', 'Enrollment tokens and approvals'],
+    ['OAuth clients', 'OAuth clients'],
     ['Audit log', 'Audit log'],
     ['Gateways', 'Gateway health'],
     ['Certificates', 'Certificates'],
@@ -248,6 +249,38 @@ test(
     await row.getByRole('button', { name: `Revoke token ${id}` }).click();
     await page.getByRole('dialog', { name: 'Revoke this token?' }).getByRole('button', { name: 'Revoke token' }).click();
     await row.getByRole('cell', { name: 'revoked' }).waitFor();
+    assert.deepEqual(complaints, []);
+  },
+);
+
+test(
+  'an OAuth client registered through the API is listed in the dashboard, and removed after a confirmation',
+  { timeout: TEST_TIMEOUT_MS },
+  async () => {
+    const { page, complaints } = await openPage(await contextWith(fixture.admin));
+    const made = await page.request.post(`${fixture.serviceUrl}/api/oauth/clients`, {
+      data: { id: 'reports.svc', sanDns: 'reports.example', scopes: ['read'], audiences: ['https://api.example'] },
+    });
+    assert.equal(made.status(), 201, await made.text());
+    await page.goto(`${fixture.serviceUrl}/ui/#/oauth-clients`);
+    const row = page.getByRole('row').filter({ hasText: 'reports.svc' });
+    await row.getByRole('cell', { name: 'san_dns reports.example' }).waitFor();
+    const remove = row.getByRole('button', { name: 'Remove OAuth client reports.svc' });
+    const dialog = page.getByRole('dialog', { name: 'Remove this OAuth client?' });
+    // Nothing is removed before the confirmation: cancelling leaves the client registered.
+    await remove.click();
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal(
+      (await page.request.get(`${fixture.serviceUrl}/api/oauth/clients/reports.svc`)).status(),
+      200,
+      'cancelling removed nothing',
+    );
+    await remove.click();
+    await dialog.getByRole('button', { name: 'Remove client' }).click();
+    await row.waitFor({ state: 'detached' });
+    const gone = await page.request.get(`${fixture.serviceUrl}/api/oauth/clients/reports.svc`);
+    assert.equal(gone.status(), 404);
     assert.deepEqual(complaints, []);
   },
 );

@@ -48,6 +48,16 @@ export interface EnrollmentToken {
   readonly state: string;
 }
 
+export interface OAuthClient {
+  readonly id: string;
+  readonly authMethod: 'tls_client_auth' | 'self_signed_tls_client_auth';
+  readonly certificateName: { readonly kind: string; readonly value: string } | null;
+  readonly jwks: { readonly keys: readonly unknown[] } | null;
+  readonly scopes: readonly string[];
+  readonly audiences: readonly string[];
+  readonly createdAt: string;
+}
+
 export interface Approval {
   readonly id: string;
   readonly requester: string;
@@ -158,6 +168,8 @@ export const api = {
   createToken: (body: { names: readonly string[]; profile: string; uses?: number; expiresIn?: string }) =>
     request<EnrollmentToken & { secret: string }>('POST', '/tokens', body),
   revokeToken: (id: string) => request<unknown>('DELETE', `/tokens/${encodeURIComponent(id)}`),
+  oauthClients: () => request<{ items: readonly OAuthClient[] }>('GET', '/oauth/clients'),
+  removeOAuthClient: (id: string) => request<unknown>('DELETE', `/oauth/clients/${encodeURIComponent(id)}`),
   approvals: () => request<{ items: readonly Approval[] }>('GET', '/approvals'),
   decide: (id: string, decision: 'approve' | 'reject') => request<unknown>('POST', `/approvals/${encodeURIComponent(id)}/${decision}`),
   audit: (limit: number, cursor?: string) => request<AuditPage>('GET', `/audit${query({ limit, cursor })}`),

@@ -4,6 +4,7 @@ import { CertificatePage } from './pages/certificate-detail.js';
 import { ExpiryPage } from './pages/expiry.js';
 import { GatewaysPage } from './pages/gateways.js';
 import { InventoryPage } from './pages/inventory.js';
+import { OAuthClientsPage } from './pages/oauth-clients.js';
 import { TokensPage } from './pages/tokens.js';
 import { useRoute } from './router.js';
 import type { Route } from './router.js';
@@ -12,6 +13,7 @@ const NAVIGATION: readonly { readonly href: string; readonly label: string; read
   { href: '#/certificates', label: 'Certificates', pages: ['inventory', 'certificate'] },
   { href: '#/expiry', label: 'Expiry', pages: ['expiry'] },
   { href: '#/tokens', label: 'Tokens and approvals', pages: ['tokens'] },
+  { href: '#/oauth-clients', label: 'OAuth clients', pages: ['oauth-clients'] },
   { href: '#/audit', label: 'Audit log', pages: ['audit'] },
   { href: '#/gateways', label: 'Gateways', pages: ['gateways'] },
 ];
@@ -26,6 +28,8 @@ function Page({ route }: { readonly route: Route }) {
       return <ExpiryPage />;
     case 'tokens':
       return <TokensPage />;
+    case 'oauth-clients':
+      return <OAuthClientsPage />;
     case 'audit':
       return <AuditPage />;
     case 'gateways':

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
  * (`#/certificates/0a1b`, `#/certificates?profile=server&status=valid`).
  */
 export interface Route {
-  readonly page: 'inventory' | 'certificate' | 'expiry' | 'tokens' | 'audit' | 'gateways' | 'unknown';
+  readonly page: 'inventory' | 'certificate' | 'expiry' | 'tokens' | 'oauth-clients' | 'audit' | 'gateways' | 'unknown';
   readonly serial?: string;
   /** The hash's query: the inventory's filters. */
   readonly params: URLSearchParams;
@@ -25,6 +25,7 @@ export function parseRoute(hash: string): Route {
     }
   }
   if (first === 'expiry' || first === 'tokens' || first === 'audit' || first === 'gateways') return { page: first, params };
+  if (first === 'oauth-clients') return { page: 'oauth-clients', params };
   return { page: 'unknown', params };
 }
 
