@@ -1,6 +1,7 @@
 // The admin API: REST over up's HTTPS service listener for the holders of admin certificates,
-// with its OpenAPI document. It reads and writes through the store and the CA; who calls is
-// decided by the caller's access check (services/), the gateways' health by up's scraper.
+// with its OpenAPI document. It reads and writes through the store, the CA and the OAuth client
+// registry (oauth/); who calls is decided by the caller's access check (services/), the gateways'
+// health by up's scraper.
 export { ADMIN_API_PATH, createAdminApi } from './admin-api.js';
 export type { AdminApi, AdminApiOptions } from './admin-api.js';
 export { accessRefusal } from './admin-access.js';
