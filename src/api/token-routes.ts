@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { CaConfig } from '../ca/index.js';
 import { parseLifetime } from '../ca/index.js';
-import { createEnrollmentToken, isTokenId, revokeEnrollmentToken, tokenState } from '../est/index.js';
-import type { EnrollmentTokenRecord, Store } from '../store/index.js';
+import { createEnrollmentToken, isTokenId, revokeEnrollmentToken, tokenView } from '../est/index.js';
+import type { Store } from '../store/index.js';
 import { badQuery, queryParameters, readJsonBody } from './api-input.js';
 import { sendJson } from './api-response.js';
 import { adminActor } from './api-route.js';
@@ -15,22 +15,6 @@ export interface TokenRoutesOptions {
   readonly tokenHashKey: Uint8Array;
   readonly clock: () => Date;
   readonly random: (size: number) => Uint8Array;
-}
-
-/** A token as the API shows it: never its secret (the store holds only its keyed hash). */
-function tokenJson(token: EnrollmentTokenRecord, now: Date): Record<string, unknown> {
-  return {
-    id: token.id,
-    profile: token.profile,
-    names: token.names,
-    label: token.label,
-    uses: token.uses,
-    usesLeft: token.usesLeft,
-    expiresAt: token.expiresAt.toISOString(),
-    createdAt: token.createdAt.toISOString(),
-    revokedAt: token.revokedAt?.toISOString() ?? null,
-    state: tokenState(token, now),
-  };
 }
 
 const createBody = z
@@ -62,7 +46,7 @@ export function tokenRoutes(options: TokenRoutesOptions): ApiRoute[] {
       async handle(call) {
         queryParameters(call.query, []);
         const now = options.clock();
-        sendJson(call.res, 200, { items: (await options.store.listEnrollmentTokens()).map((token) => tokenJson(token, now)) });
+        sendJson(call.res, 200, { items: (await options.store.listEnrollmentTokens()).map((token) => tokenView(token, now)) });
       },
     },
     {
@@ -90,7 +74,7 @@ export function tokenRoutes(options: TokenRoutesOptions): ApiRoute[] {
             random: options.random,
           },
         );
-        sendJson(call.res, 201, { ...tokenJson(token, now), secret });
+        sendJson(call.res, 201, { ...tokenView(token, now), secret });
       },
     },
     {
@@ -101,7 +85,7 @@ export function tokenRoutes(options: TokenRoutesOptions): ApiRoute[] {
         queryParameters(call.query, []);
         const now = options.clock();
         const token = await revokeEnrollmentToken(pathTokenId(call), { store: options.store, now, actor: adminActor(call.admin) });
-        sendJson(call.res, 200, tokenJson(token, now));
+        sendJson(call.res, 200, tokenView(token, now));
       },
     },
   ];

@@ -102,3 +102,32 @@ export function tokenState(token: EnrollmentTokenRecord, now: Date): 'usable' | 
   if (now.getTime() >= token.expiresAt.getTime()) return 'expired';
   return token.usesLeft === 0 ? 'used-up' : 'usable';
 }
+
+/** A token as `ca token list --json` and the admin API show it: never its secret (the store holds only its keyed hash). */
+export interface EnrollmentTokenView {
+  readonly id: string;
+  readonly state: ReturnType<typeof tokenState>;
+  readonly profile: string;
+  readonly names: readonly string[];
+  readonly label: string | null;
+  readonly uses: number;
+  readonly usesLeft: number;
+  readonly expiresAt: string;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+export function tokenView(token: EnrollmentTokenRecord, now: Date): EnrollmentTokenView {
+  return {
+    id: token.id,
+    state: tokenState(token, now),
+    profile: token.profile,
+    names: token.names,
+    label: token.label,
+    uses: token.uses,
+    usesLeft: token.usesLeft,
+    expiresAt: token.expiresAt.toISOString(),
+    createdAt: token.createdAt.toISOString(),
+    revokedAt: token.revokedAt?.toISOString() ?? null,
+  };
+}

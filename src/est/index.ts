@@ -1,4 +1,12 @@
-export { createEnrollmentToken, MAX_TOKEN_TTL_SECONDS, MAX_TOKEN_USES, revokeEnrollmentToken, tokenState } from './enrollment-tokens.js';
+export {
+  createEnrollmentToken,
+  MAX_TOKEN_TTL_SECONDS,
+  MAX_TOKEN_USES,
+  revokeEnrollmentToken,
+  tokenState,
+  tokenView,
+} from './enrollment-tokens.js';
+export type { EnrollmentTokenView } from './enrollment-tokens.js';
 export type { TokenContext, TokenRequest } from './enrollment-tokens.js';
 export { checkTokenNamePattern, matchesTokenName } from './token-name-pattern.js';
 export {

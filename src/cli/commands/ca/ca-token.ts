@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { createEnrollmentToken, revokeEnrollmentToken, tokenState } from '../../../est/index.js';
+import { createEnrollmentToken, revokeEnrollmentToken, tokenView } from '../../../est/index.js';
 import { SymbolonError } from '../../../errors.js';
 import { enrollmentTokenKey } from '../../../est/index.js';
 import type { CommandFactory, Output } from '../../program.js';
@@ -69,18 +69,7 @@ const tokenListCommand: CommandFactory = (output: Output) =>
     .action(async (options: { readonly dir?: string; readonly json?: boolean }) => {
       const now = cliClock();
       const tokens = await withDataDir(options, (dataDir) => dataDir.store.listEnrollmentTokens());
-      const rows = tokens.map((token) => ({
-        id: token.id,
-        state: tokenState(token, now),
-        profile: token.profile,
-        names: token.names,
-        label: token.label,
-        uses: token.uses,
-        usesLeft: token.usesLeft,
-        expiresAt: token.expiresAt.toISOString(),
-        createdAt: token.createdAt.toISOString(),
-        revokedAt: token.revokedAt?.toISOString() ?? null,
-      }));
+      const rows = tokens.map((token) => tokenView(token, now));
       if (options.json === true) {
         output.out(`${JSON.stringify(rows, null, 2)}\n`);
         return;
