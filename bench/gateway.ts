@@ -48,6 +48,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { buildCli, shebangFlags } from './built-cli.js';
 import { makeCertificates } from './gateway/certificates.js';
 import type { BenchCertificates } from './gateway/certificates.js';
 import { buildH2load, runH2load } from './gateway/h2load.js';
@@ -230,15 +231,10 @@ if (servers.includes('nginx')) {
 
 let symbolonProblem: string | undefined;
 if (servers.includes('symbolon')) {
-  // The gateway runs as users run it: the compiled `dist/` that `npx symbolon` starts (built here
-  // from the current sources), not through tsx, whose transform adds work to every closure.
-  const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
-  const help =
-    build.status === 0
-      ? spawnSync(process.execPath, ['dist/cli/main.js', 'gateway', '--help'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 })
-      : build;
-  if (help.status !== 0) {
-    symbolonProblem = `\`symbolon gateway\` is not available (building dist/ or dist/cli/main.js gateway --help exited ${help.status ?? help.signal}): ${`${help.stderr}${help.stdout}`.trim().split('\n').slice(0, 3).join(' / ')}`;
+  // The gateway runs as users run it (bench/built-cli.ts).
+  const problem = buildCli(repoRoot);
+  if (problem !== undefined) {
+    symbolonProblem = `\`symbolon gateway\` is not available (${problem})`;
   } else {
     const configFile = join(work, 'symbolon-gateway.yaml');
     writeFileSync(
@@ -255,18 +251,11 @@ if (servers.includes('symbolon')) {
       ...(options['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
       ...(options.perf ? ['--perf-basic-prof', '--no-logfile-per-isolate', `--logfile=${join(work, 'v8.log')}`] : []),
     ];
-    // The node flags of the bin's shebang (`#!/usr/bin/env -S node FLAGS`), as `npx symbolon` runs it.
-    const shebangFlags = (
-      /^#!.*\bnode\b(.*)$/m.exec(readFileSync(join(repoRoot, 'dist/cli/main.js'), 'utf8').split('\n')[0] ?? '')?.[1] ?? ''
-    )
-      .trim()
-      .split(/\s+/)
-      .filter((flag) => flag !== '');
     const symbolon = startPinned(
       'symbolon gateway',
       serverPlacement,
       process.execPath,
-      [...shebangFlags, ...profileArgs, 'dist/cli/main.js', 'gateway', '--config', configFile],
+      [...shebangFlags(repoRoot), ...profileArgs, 'dist/cli/main.js', 'gateway', '--config', configFile],
       repoRoot,
     );
     try {

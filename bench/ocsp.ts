@@ -26,7 +26,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -37,6 +37,7 @@ import { decodeDer } from '../src/asn1/index.js';
 import { exportPrivateKeyPem, generateKeyPair, importPrivateKey, readKeyFile } from '../src/keys/index.js';
 import { buildOcspRequest, certIdFor, parseCertificate, parseOcspResponse, parsePublicKeyInfo, toPem } from '../src/x509/index.js';
 import { BENCH_PASSPHRASE, openBenchCa } from './bench-ca.js';
+import { buildCli, shebangFlags } from './built-cli.js';
 import { median, spread } from './rate.js';
 
 const seconds = Number(process.argv[2] ?? 5);
@@ -359,18 +360,24 @@ function start(command: string, args: readonly string[], options: { cwd?: string
   return child;
 }
 
-// `symbolon up` runs as users run it: the compiled dist/ (built here from the current sources) with
-// the node flags of the bin's shebang, not through tsx, whose transform adds work to every closure.
+// `symbolon up` runs as users run it (bench/built-cli.ts).
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, encoding: 'utf8', timeout: 300_000 });
-if (build.status !== 0) throw new Error(`building dist/ failed: ${build.stderr}${build.stdout}`);
-const shebangFlags = (/^#!.*\bnode\b(.*)$/.exec(readFileSync(join(repoRoot, 'dist/cli/main.js'), 'utf8').split('\n')[0] ?? '')?.[1] ?? '')
-  .trim()
-  .split(/\s+/)
-  .filter((flag) => flag !== '');
+const buildProblem = buildCli(repoRoot);
+if (buildProblem !== undefined) throw new Error(buildProblem);
 const ours = start(
   process.execPath,
-  [...shebangFlags, 'dist/cli/main.js', 'up', '--dir', dir, '--listen', '127.0.0.1:0', '--no-tls', '--passphrase-file', join(work, 'pass')],
+  [
+    ...shebangFlags(repoRoot),
+    'dist/cli/main.js',
+    'up',
+    '--dir',
+    dir,
+    '--listen',
+    '127.0.0.1:0',
+    '--no-tls',
+    '--passphrase-file',
+    join(work, 'pass'),
+  ],
   { cwd: repoRoot },
 );
 const [, oursUrl] = await waitForLine(ours, /OCSP: (http:\S+)/);
@@ -473,7 +480,7 @@ const reply = Buffer.concat([Buffer.from('HTTP/1.1 200 OK\\r\\ncontent-type: app
 const server = require('node:net').createServer((socket) => { socket.on('data', () => socket.write(reply)); socket.on('error', () => {}); });
 server.listen(0, '127.0.0.1', () => console.log('floor listening on ' + server.address().port));
 `;
-const floor = start(process.execPath, [...shebangFlags, '-e', floorScript, sampleAnswer.toString('base64')]);
+const floor = start(process.execPath, [...shebangFlags(repoRoot), '-e', floorScript, sampleAnswer.toString('base64')]);
 const [, floorPort] = await waitForLine(floor, /floor listening on (\d+)/);
 servers.push(running('Node floor (no work)', new URL(`http://127.0.0.1:${floorPort}/`), ['cached']));
 

@@ -3,7 +3,8 @@
  * (written, then echoed back by an mTLS echo server in its own process) repeated over one
  * connection. Direct: this process speaks TLS to the echo server with the client certificate.
  * Tunnel: this process speaks plaintext to `symbolon tunnel client` (its own process, reading an
- * agent's credential directory), which carries it over mTLS to the same echo server. Figures:
+ * agent's credential directory; run as users run it, bench/built-cli.ts), which carries it over mTLS
+ * to the same echo server. Figures:
  * throughput (MiB/s each way, 8 transfers in flight) and the time of one 64 KiB round trip alone
  * (median per round);
  * rounds rotate direct, tunnel and the peer, a plain Node TCP relay (bench/tunnel/tcp-relay.ts: the
@@ -23,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { connect as tlsConnect } from 'node:tls';
 import { writeCredentialDir } from '../src/client/index.js';
 import { parseCertificate, parsePem } from '../src/x509/index.js';
+import { buildCli, shebangFlags } from './built-cli.js';
 import { median, spread } from './rate.js';
 
 const secondsPerRound = Number(process.argv[2] ?? 3);
@@ -91,25 +93,45 @@ function makePki(): void {
   }
 }
 
-function startProcess(args: readonly string[], ready: RegExp): Promise<RegExpExecArray> {
-  const child = spawn(process.execPath, ['--import', TSX, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts `node NODE_ARGS` in the repository; resolves with the match of `ready` in what it prints. */
+function startProcess(nodeArgs: readonly string[], ready: RegExp): Promise<RegExpExecArray & { pid: number }> {
+  const child = spawn(process.execPath, nodeArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   let output = '';
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = ready.exec(output);
-      if (match !== null) resolve(match);
+      if (match !== null) resolve(Object.assign(match, { pid: child.pid! }));
     });
-    child.on('close', (code) => reject(new Error(`${args.join(' ')} exited ${code}: ${output}`)));
+    child.on('close', (code) => reject(new Error(`${nodeArgs.join(' ')} exited ${code}: ${output}`)));
   });
+}
+
+const CLOCK_TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU milliseconds (user and system) a process has used so far: this one, or a child by pid (Linux /proc). */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) {
+    const { user, system } = process.cpuUsage();
+    return (user + system) / 1000;
+  }
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 /**
  * 64 KiB transfers over `socket` for `seconds`, `window` of them in flight (1: one round trip at a
  * time): MiB per second each way, and the median time from a transfer's write to its last echoed byte.
  */
-async function transfers(socket: Socket, seconds: number, window: number): Promise<{ mibPerSecond: number; roundTripMs: number }> {
+async function transfers(
+  socket: Socket,
+  seconds: number,
+  window: number,
+): Promise<{ mibPerSecond: number; mib: number; roundTripMs: number }> {
   const payload = Buffer.alloc(TRANSFER_BYTES, 0x61);
   const times: number[] = [];
   const started: number[] = [];
@@ -138,7 +160,8 @@ async function transfers(socket: Socket, seconds: number, window: number): Promi
   });
   const elapsed = (performance.now() - start) / 1000;
   socket.destroy();
-  return { mibPerSecond: (times.length * TRANSFER_BYTES) / elapsed / 1024 / 1024, roundTripMs: median(times) };
+  const mib = (times.length * TRANSFER_BYTES) / 1024 / 1024;
+  return { mibPerSecond: mib / elapsed, mib, roundTripMs: median(times) };
 }
 
 function direct(port: number): Promise<Socket> {
@@ -164,6 +187,8 @@ function throughTunnel(port: number): Promise<Socket> {
 }
 
 async function main(): Promise<void> {
+  const buildProblem = buildCli(ROOT);
+  if (buildProblem !== undefined) throw new Error(buildProblem);
   makePki();
   const clientPem = readFileSync(join(dir, 'client.crt'), 'utf8');
   const credentials = join(dir, 'agent');
@@ -177,36 +202,31 @@ async function main(): Promise<void> {
     caPem: readFileSync(join(dir, 'ca.crt'), 'utf8'),
     receivedAt: new Date(),
   });
-  const echoPort = Number(
-    (
-      await startProcess(
-        ['bench/tunnel/echo-server.ts', join(dir, 'server.key'), join(dir, 'server.crt'), join(dir, 'ca.crt')],
-        /port (\d+)/,
-      )
-    )[1],
+  const echo = await startProcess(
+    ['--import', TSX, 'bench/tunnel/echo-server.ts', join(dir, 'server.key'), join(dir, 'server.crt'), join(dir, 'ca.crt')],
+    /port (\d+)/,
   );
-  const tunnelPort = Number(
-    (
-      await startProcess(
-        [
-          'src/cli/main.ts',
-          'tunnel',
-          'client',
-          '--dir',
-          credentials,
-          '--listen',
-          '127.0.0.1:0',
-          '--connect',
-          `127.0.0.1:${echoPort}`,
-          '--server-name',
-          'localhost',
-        ],
-        /tunnel: 127\.0\.0\.1:(\d+) ->/,
-      )
-    )[1],
+  const echoPort = Number(echo[1]);
+  const tunnel = await startProcess(
+    [
+      ...shebangFlags(ROOT),
+      'dist/cli/main.js',
+      'tunnel',
+      'client',
+      '--dir',
+      credentials,
+      '--listen',
+      '127.0.0.1:0',
+      '--connect',
+      `127.0.0.1:${echoPort}`,
+      '--server-name',
+      'localhost',
+    ],
+    /tunnel: 127\.0\.0\.1:(\d+) ->/,
   );
-
-  const relayPort = Number((await startProcess(['bench/tunnel/tcp-relay.ts', String(echoPort)], /port (\d+)/))[1]);
+  const tunnelPort = Number(tunnel[1]);
+  const relay = await startProcess(['--import', TSX, 'bench/tunnel/tcp-relay.ts', String(echoPort)], /port (\d+)/);
+  const relayPort = Number(relay[1]);
 
   console.log(
     `tunnel vs direct mTLS: ${TRANSFER_BYTES / 1024} KiB written and echoed back, repeated over one connection; ${rounds} rounds of ${secondsPerRound} s, the paths rotating; load average ${loadavg()
@@ -218,7 +238,11 @@ async function main(): Promise<void> {
   await transfers(await throughTunnel(tunnelPort), 1, WINDOW);
   await transfers(await direct(relayPort), 1, WINDOW);
   type Path = 'direct' | 'tunnel' | 'relay';
-  type Result = { mibPerSecond: number; roundTripMs: number };
+  type Result = { mibPerSecond: number; mib: number; roundTripMs: number };
+  /** CPU ms per MiB echoed, by process: this one (the application), the hop (tunnel or relay) and the echo server. */
+  type Cpu = { application: number; hop: number; echo: number };
+  const cpu: Record<Path, Cpu[]> = { direct: [], tunnel: [], relay: [] };
+  const hopPid: Record<Path, number | undefined> = { direct: undefined, tunnel: tunnel.pid, relay: relay.pid };
   const streamed: Record<Path, Result[]> = { direct: [], tunnel: [], relay: [] };
   const oneAtATime: Record<Path, Result[]> = { direct: [], tunnel: [], relay: [] };
   const openers: Record<Path, () => Promise<Socket>> = {
@@ -232,7 +256,14 @@ async function main(): Promise<void> {
     const order = paths.map((_, i) => paths[(i + round) % paths.length]!);
     for (const path of order) {
       const open = openers[path];
-      streamed[path].push(await transfers(await open(), secondsPerRound, WINDOW));
+      const socket = await open();
+      const hop = hopPid[path];
+      const meters = [() => cpuMs(undefined), () => (hop === undefined ? 0 : cpuMs(hop)), () => cpuMs(echo.pid)];
+      const before = meters.map((meter) => meter());
+      const result = await transfers(socket, secondsPerRound, WINDOW);
+      const [application, hopMs, echoMs] = meters.map((meter, i) => (meter() - before[i]!) / result.mib);
+      streamed[path].push(result);
+      cpu[path].push({ application: application!, hop: hopMs!, echo: echoMs! });
       oneAtATime[path].push(await transfers(await open(), secondsPerRound, 1));
     }
   }
@@ -243,6 +274,10 @@ async function main(): Promise<void> {
         'MiB/s',
         1,
       )}`,
+    );
+    const of = (part: keyof Cpu): number => median(cpu[path].map((c) => c[part]));
+    console.log(
+      `  ${path.padEnd(6)} CPU per MiB echoed (medians): application ${of('application').toFixed(1)} ms, ${path === 'direct' ? 'no hop' : `${path} ${of('hop').toFixed(1)} ms`}, echo server ${of('echo').toFixed(1)} ms; all ${median(cpu[path].map((c) => c.application + c.hop + c.echo)).toFixed(1)} ms`,
     );
     console.log(
       `  ${path.padEnd(6)} one 64 KiB round trip (1 in flight): ${spread(
@@ -258,6 +293,10 @@ async function main(): Promise<void> {
   const relayAdded = median(oneAtATime.relay.map((r) => r.roundTripMs)) - median(oneAtATime.direct.map((r) => r.roundTripMs));
   console.log(
     `  => throughput ratio tunnel/direct (medians): ${ratio.toFixed(2)} (goal >= 0.80); plain TCP relay/direct: ${relayRatio.toFixed(2)}`,
+  );
+  const all = (path: Path): number => median(cpu[path].map((c) => c.application + c.hop + c.echo));
+  console.log(
+    `  => CPU for the same bytes, direct/tunnel: ${(all('direct') / all('tunnel')).toFixed(2)} (the most the tunnel's throughput ratio can be while the cores are saturated); direct/relay: ${(all('direct') / all('relay')).toFixed(2)}`,
   );
   console.log(
     `  => added latency per 64 KiB round trip (medians): tunnel ${(added * 1000).toFixed(0)} us; plain TCP relay ${(relayAdded * 1000).toFixed(0)} us`,

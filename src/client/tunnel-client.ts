@@ -1,8 +1,10 @@
 import { createServer } from 'node:net';
-import type { Socket } from 'node:net';
+import type { OnReadOpts, Socket } from 'node:net';
 import { checkServerIdentity as tlsCheckServerIdentity, connect } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import { SymbolonError } from '../errors.js';
 import type { CredentialSource } from './credential-source.js';
+import { StagedRelay } from './staged-relay.js';
 import { listening, splice } from './tunnel-sockets.js';
 import type { HostPort, Tunnel } from './tunnel-sockets.js';
 
@@ -45,7 +47,9 @@ export async function startTunnelClient(options: TunnelClientOptions): Promise<T
       options.onError(error instanceof SymbolonError ? error : new SymbolonError('CLIENT_CREDENTIAL_DIR_INVALID', String(error)));
       return;
     }
-    const secure = connect({
+    const toPlain = new StagedRelay(plain);
+    // Node's tls.connect takes `onread` (since v15.1) though @types/node does not list it.
+    const connectOptions: ConnectionOptions & { onread: OnReadOpts } = {
       host: options.target.host,
       port: options.target.port,
       servername: options.serverName,
@@ -54,7 +58,9 @@ export async function startTunnelClient(options: TunnelClientOptions): Promise<T
       ca: options.ca ?? credential.caPem,
       // RFC 6125: the name the user gave, whatever address was dialled.
       checkServerIdentity: (_host, cert) => tlsCheckServerIdentity(options.serverName, cert),
-    });
+      onread: toPlain.onread,
+    };
+    const secure = connect(connectOptions);
     sockets.add(secure);
     secure.on('close', () => sockets.delete(secure));
     const timer = setTimeout(
@@ -63,7 +69,7 @@ export async function startTunnelClient(options: TunnelClientOptions): Promise<T
     );
     secure.once('secureConnect', () => {
       clearTimeout(timer);
-      splice(plain, secure);
+      splice(plain, secure, toPlain);
       plain.resume();
     });
     secure.once('error', (error: NodeJS.ErrnoException) => {

@@ -9,6 +9,7 @@ import type { RouteRuleSet } from '../gateway/index.js';
 import { parseCertificate } from '../x509/index.js';
 import type { Certificate } from '../x509/index.js';
 import type { CredentialSource } from './credential-source.js';
+import { StagedRelay } from './staged-relay.js';
 import { listening, splice } from './tunnel-sockets.js';
 import type { HostPort, Tunnel } from './tunnel-sockets.js';
 
@@ -88,7 +89,8 @@ export async function startTunnelServer(options: TunnelServerOptions): Promise<T
   });
 
   function forward(secure: TLSSocket): void {
-    const plain = netConnect({ host: options.forward.host, port: options.forward.port });
+    const toSecure = new StagedRelay(secure);
+    const plain = netConnect({ host: options.forward.host, port: options.forward.port, onread: toSecure.onread });
     sockets.add(plain);
     plain.on('close', () => sockets.delete(plain));
     plain.once('error', (error: NodeJS.ErrnoException) =>
@@ -96,7 +98,7 @@ export async function startTunnelServer(options: TunnelServerOptions): Promise<T
         new SymbolonError('TUNNEL_TARGET_UNREACHABLE', `${options.forward.host}:${options.forward.port}: ${error.code ?? error.message}`),
       ),
     );
-    splice(secure, plain);
+    splice(secure, plain, toSecure);
   }
   server.on('tlsClientError', () => undefined);
   const reload = setInterval(() => {

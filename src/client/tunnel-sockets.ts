@@ -1,4 +1,5 @@
 import type { Server, Socket } from 'node:net';
+import type { StagedRelay } from './staged-relay.js';
 
 export interface HostPort {
   readonly host: string;
@@ -11,21 +12,25 @@ export interface Tunnel {
   close(): Promise<void>;
 }
 
-/** Pipes `a` and `b` both ways; either closing or failing ends both. */
-export function splice(a: Socket, b: Socket): void {
+/**
+ * Joins `streamed` and `staged` both ways: `streamed` is read as a stream; `staged` was created
+ * with `toStreamed.onread` (Node takes `onread` only for sockets it connects, not accepted ones).
+ * Either closing or failing ends both.
+ */
+export function splice(streamed: Socket, staged: Socket, toStreamed: StagedRelay): void {
   // A relay adds a hop: Nagle's algorithm on it would hold small writes for the peer's delayed ACK (~40 ms).
-  a.setNoDelay(true);
-  b.setNoDelay(true);
-  a.pipe(b);
-  b.pipe(a);
+  streamed.setNoDelay(true);
+  staged.setNoDelay(true);
+  streamed.pipe(staged);
+  toStreamed.from(staged);
   const end = (): void => {
-    a.destroy();
-    b.destroy();
+    streamed.destroy();
+    staged.destroy();
   };
-  a.on('error', end);
-  b.on('error', end);
-  a.on('close', end);
-  b.on('close', end);
+  streamed.on('error', end);
+  staged.on('error', end);
+  streamed.on('close', end);
+  staged.on('close', end);
 }
 
 /** Listens on `listen`; resolves with the port bound (port 0 gets a free one). */
