@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: the CLI runs from there, as `npx symbolon` would in a checkout. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** tsx's loader and the CLI's entry, for running `symbolon` from any directory. */
+export const TSX = import.meta.resolve('tsx');
+export const MAIN = join(REPO_ROOT, 'src/cli/main.ts');
 
 export interface CliResult {
   readonly code: number | null;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { REPO_ROOT } from './run-cli.js';
+import { MAIN, REPO_ROOT, TSX } from './run-cli.js';
 
 /** The environment of a spawned CLI: no passphrase variable leaks in from the test's. */
 export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -27,10 +27,10 @@ export function killAllUp(): void {
   for (const child of running) child.kill('SIGKILL');
 }
 
-/** Starts `symbolon up ARGS` as a real process. */
-export function spawnUp(args: readonly string[]): UpProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'up', ...args], {
-    cwd: REPO_ROOT,
+/** Starts `symbolon up ARGS` as a real process, in `cwd` (default: the repository). */
+export function spawnUp(args: readonly string[], cwd = REPO_ROOT): UpProcess {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'up', ...args], {
+    cwd,
     env: childEnv(),
     stdio: ['pipe', 'pipe', 'pipe'],
   });

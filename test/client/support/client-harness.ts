@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { makeTemplateCa } from '../../ca/support.js';
 import { startEstHarness } from '../../est/support/est-harness.js';
 import type { EstHarness } from '../../est/support/est-harness.js';
-import { REPO_ROOT } from '../../cli/run-cli.js';
 
 /** The profile of the renewal proofs: 10-second certificates, configured in the test CA's config.yaml only. */
 export const SHORT_PROFILE = 'short';
@@ -43,5 +42,4 @@ export async function startClientHarness(template: string, work: string): Promis
   return { est, caPem: readFileSync(est.caFile, 'utf8'), ocspUrl: est.h.services.ocspUrl };
 }
 
-export const TSX = import.meta.resolve('tsx');
-export const MAIN = join(REPO_ROOT, 'src/cli/main.ts');
+export { MAIN, TSX } from '../../cli/run-cli.js';
