@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import type { Approval } from '../api.js';
-import { ErrorNotice, Loading } from '../components/notice.js';
+import { ErrorNotice } from '../components/notice.js';
+import { ItemsView } from '../components/resource-view.js';
 import { formatTime } from '../format.js';
 import { useResource } from '../use-resource.js';
 
@@ -17,14 +18,9 @@ export function ApprovalsSection() {
     <>
       <h2>Waiting for approval</h2>
       {error !== undefined && <ErrorNotice error={error} />}
-      {resource.state === 'loading' && <Loading what="approvals" />}
-      {resource.state === 'failed' && <ErrorNotice error={resource.error} />}
-      {resource.state === 'loaded' &&
-        (resource.value.items.length === 0 ? (
-          <p class="muted">No enrollment is waiting.</p>
-        ) : (
-          <ApprovalTable approvals={resource.value.items} onDecide={decide} />
-        ))}
+      <ItemsView resource={resource} what="approvals" none="No enrollment is waiting.">
+        {(approvals) => <ApprovalTable approvals={approvals} onDecide={decide} />}
+      </ItemsView>
     </>
   );
 }

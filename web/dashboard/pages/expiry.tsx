@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import type { Stats } from '../api.js';
 import { StackedBarChart } from '../charts/stacked-bar-chart.js';
-import { ErrorNotice, Loading } from '../components/notice.js';
+import { ResourceView } from '../components/resource-view.js';
 import { formatRelative, formatTime } from '../format.js';
 import { inventoryHref } from '../router.js';
 import { useResource } from '../use-resource.js';
@@ -19,9 +19,9 @@ export function ExpiryPage() {
   return (
     <section aria-labelledby="expiry-title">
       <h1 id="expiry-title">Expiry</h1>
-      {resource.state === 'loading' && <Loading what="statistics" />}
-      {resource.state === 'failed' && <ErrorNotice error={resource.error} />}
-      {resource.state === 'loaded' && <ExpiryView stats={resource.value} />}
+      <ResourceView resource={resource} what="statistics">
+        {(stats) => <ExpiryView stats={stats} />}
+      </ResourceView>
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect } from 'preact/hooks';
 import { api } from '../api.js';
 import type { Gateways } from '../api.js';
 import { LineChart } from '../charts/line-chart.js';
-import { ErrorNotice, Loading } from '../components/notice.js';
+import { ResourceView } from '../components/resource-view.js';
 import { formatTime } from '../format.js';
 import { perInterval } from './gateway-rates.js';
 import { useResource } from '../use-resource.js';
@@ -19,9 +19,9 @@ export function GatewaysPage() {
   return (
     <section aria-labelledby="gateways-title">
       <h1 id="gateways-title">Gateway health</h1>
-      {resource.state === 'loading' && <Loading what="gateway metrics" />}
-      {resource.state === 'failed' && <ErrorNotice error={resource.error} />}
-      {resource.state === 'loaded' && <GatewaysView data={resource.value} />}
+      <ResourceView resource={resource} what="gateway metrics">
+        {(data) => <GatewaysView data={data} />}
+      </ResourceView>
     </section>
   );
 }

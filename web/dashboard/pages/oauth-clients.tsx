@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import type { OAuthClient } from '../api.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
-import { ErrorNotice, Loading } from '../components/notice.js';
+import { ErrorNotice } from '../components/notice.js';
+import { ItemsView } from '../components/resource-view.js';
 import { formatTime } from '../format.js';
 import { useResource } from '../use-resource.js';
 
@@ -39,14 +40,9 @@ export function OAuthClientsPage() {
         <code>POST /api/oauth/clients</code>.
       </p>
       {error !== undefined && <ErrorNotice error={error} />}
-      {resource.state === 'loading' && <Loading what="OAuth clients" />}
-      {resource.state === 'failed' && <ErrorNotice error={resource.error} />}
-      {resource.state === 'loaded' &&
-        (resource.value.items.length === 0 ? (
-          <p class="muted">No OAuth client.</p>
-        ) : (
-          <ClientTable clients={resource.value.items} onRemove={setRemoving} />
-        ))}
+      <ItemsView resource={resource} what="OAuth clients" none="No OAuth client.">
+        {(clients) => <ClientTable clients={clients} onRemove={setRemoving} />}
+      </ItemsView>
       {removing !== undefined && (
         <ConfirmDialog
           title="Remove this OAuth client?"

@@ -2,7 +2,8 @@ import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import type { EnrollmentToken } from '../api.js';
 import { ConfirmDialog } from '../components/confirm-dialog.js';
-import { ErrorNotice, Loading, Notice } from '../components/notice.js';
+import { ErrorNotice, Notice } from '../components/notice.js';
+import { ItemsView } from '../components/resource-view.js';
 import { formatTime } from '../format.js';
 import { useResource } from '../use-resource.js';
 
@@ -89,14 +90,9 @@ export function TokensSection() {
         </Notice>
       )}
       {error !== undefined && <ErrorNotice error={error} />}
-      {resource.state === 'loading' && <Loading what="tokens" />}
-      {resource.state === 'failed' && <ErrorNotice error={resource.error} />}
-      {resource.state === 'loaded' &&
-        (resource.value.items.length === 0 ? (
-          <p class="muted">No enrollment token.</p>
-        ) : (
-          <TokenTable tokens={resource.value.items} onRevoke={setRevoking} />
-        ))}
+      <ItemsView resource={resource} what="tokens" none="No enrollment token.">
+        {(tokens) => <TokenTable tokens={tokens} onRevoke={setRevoking} />}
+      </ItemsView>
       {revoking !== undefined && (
         <ConfirmDialog
           title="Revoke this token?"
