@@ -21,6 +21,11 @@ export function splice(streamed: Socket, staged: Socket, toStreamed: StagedRelay
   // A relay adds a hop: Nagle's algorithm on it would hold small writes for the peer's delayed ACK (~40 ms).
   streamed.setNoDelay(true);
   staged.setNoDelay(true);
+  // A FIN (or TLS close_notify) from one side ends only that direction: a client that half-closes
+  // after its request still gets the answer. Set here, once both are connected: a socket
+  // half-closed in its TLS handshake is not kept open.
+  streamed.allowHalfOpen = true;
+  staged.allowHalfOpen = true;
   streamed.pipe(staged);
   toStreamed.from(staged);
   const end = (): void => {

@@ -264,6 +264,47 @@ test('client mode: a plaintext connection on 127.0.0.1 goes over mTLS through th
   }
 });
 
+test('a client that half-closes after its request still gets the answer, through both tunnels (TCP half-close is carried)', async () => {
+  // A service that answers only once its client has said everything (reads to EOF), as
+  // `nc -N`, rsync or a shutdown(SHUT_WR) after a request would have it.
+  const afterEof = createServer({ allowHalfOpen: true }, (socket) => {
+    let request = '';
+    socket.on('data', (chunk: Buffer) => (request += chunk.toString()));
+    socket.on('end', () => socket.end(`${request.length} bytes: ${request.toUpperCase()}`));
+  });
+  await new Promise<void>((resolve) => afterEof.listen(0, '127.0.0.1', resolve));
+  const server = await startTunnelServer({
+    listen: { host: '127.0.0.1', port: 0 },
+    forward: { host: '127.0.0.1', port: (afterEof.address() as AddressInfo).port },
+    rules: { allow: [{ subjectCn: 'tcp-allowed' }] },
+    credentials: credentialDirSource(serverDir),
+    reloadIntervalMs: 1000,
+    onError: () => undefined,
+  });
+  const client = await startTunnelClient({
+    listen: { host: '127.0.0.1', port: 0 },
+    target: { host: '127.0.0.1', port: server.address.port },
+    serverName: 'localhost',
+    credentials: credentialDirSource(clientDir),
+    connectTimeoutMs: 5000,
+    onError: () => undefined,
+  });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      const socket = netConnect({ port: client.address.port, host: '127.0.0.1', allowHalfOpen: true }, () => socket.end('all of it'));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(text));
+    });
+    assert.equal(answer, '9 bytes: ALL OF IT');
+  } finally {
+    await client.close();
+    await server.close();
+    await new Promise((resolve) => afterEof.close(resolve));
+  }
+});
+
 test('symbolon tunnel refuses a rule that is not JSON, a field no rule has, and an address that is not HOST:PORT (exit 2)', async () => {
   const base = ['tunnel', 'server', '--dir', serverDir, '--listen', '127.0.0.1:0', '--forward', '127.0.0.1:1'];
   for (const args of [
