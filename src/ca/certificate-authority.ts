@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isSymbolonError, SymbolonError } from '../errors.js';
 import type { AuditAction } from '../audit/index.js';
-import type { CertificateRecord, CertificateRef, Store } from '../store/index.js';
+import type { CertificateRecord, CertificateRef, EnrollmentTokenUse, Store } from '../store/index.js';
 import { buildCertificate, formatGeneralName, formatName, verifyCsr } from '../x509/index.js';
 import type { Certificate, Csr, DistinguishedName, GeneralName, PublicKeyInfo } from '../x509/index.js';
 import type { CaConfig } from './data-dir/ca-config.js';
@@ -33,6 +33,12 @@ export interface IssueOptions {
   readonly ttlSeconds?: number | undefined;
   /** Who asked, for the audit log. */
   readonly actor: string;
+  /**
+   * The enrollment token's use this issuance is paid with: taken in the certificate's own
+   * transaction, so both are recorded or neither (a refused use issues nothing, a failed
+   * issuance spends no use).
+   */
+  readonly tokenUse?: EnrollmentTokenUse | undefined;
 }
 
 export interface RenewOptions {
@@ -55,7 +61,11 @@ export interface CertificateAuthorityOptions {
 export interface CertificateAuthority {
   readonly issuer: IssuingCa;
   readonly config: CaConfig;
-  /** Issues under a profile for a key the requester holds. Throws the policy's errors, `CA_PROFILE_UNKNOWN`, `CA_SERIAL_EXHAUSTED`. */
+  /**
+   * Issues under a profile for a key the requester holds. Throws the policy's errors,
+   * `CA_PROFILE_UNKNOWN`, `CA_SERIAL_EXHAUSTED`, and with `tokenUse` the token's refusals
+   * (`STORE_TOKEN_USED_UP`, ...).
+   */
   issue(request: KeyRequest, options: IssueOptions): Promise<IssuedCertificate>;
   /**
    * Checks a request against a profile exactly as `issue` would, and signs and records nothing:
@@ -116,6 +126,7 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
     actor: string,
     action: AuditAction,
     renewalOf: CertificateRef | null,
+    tokenUse?: EnrollmentTokenUse,
   ): Promise<IssuedCertificate> {
     const profile = findProfile(config.profiles, profileName);
     const now = clock();
@@ -166,6 +177,7 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
               ...(renewalOf === null ? {} : { renewalOf: `${renewalOf.issuerId}/${renewalOf.serial}` }),
             },
           },
+          tokenUse,
         );
         return Object.freeze({ der, record, chain: issuer.chain });
       } catch (error) {
@@ -187,7 +199,8 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
     checkRequest: (request: KeyRequest, opts: Pick<IssueOptions, 'profile' | 'ttlSeconds'>) => {
       decide(request, findProfile(config.profiles, opts.profile), opts.ttlSeconds, clock());
     },
-    issue: (request: KeyRequest, opts: IssueOptions) => sign(request, opts.profile, opts.ttlSeconds, opts.actor, 'certificate.issue', null),
+    issue: (request: KeyRequest, opts: IssueOptions) =>
+      sign(request, opts.profile, opts.ttlSeconds, opts.actor, 'certificate.issue', null, opts.tokenUse),
     issueFromCsr: async (csr: Csr, opts: IssueOptions) => {
       // The key is judged first: a weak key is named as weak, not as a signature that fails.
       checkSubjectKey(findProfile(config.profiles, opts.profile), csr.publicKey);
@@ -199,6 +212,7 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
         opts.actor,
         'certificate.issue',
         null,
+        opts.tokenUse,
       );
     },
     renew: async (previous: CertificateRecord, parsed: Certificate, opts: RenewOptions) => {

@@ -7,10 +7,11 @@ import type { ErrorCode } from '../errors.js';
 import type { ServiceHandler, ServiceRequest } from '../http/index.js';
 import { generateKeyRequest } from '../keys/index.js';
 import type { KeyType } from '../keys/index.js';
-import type { CertificateRef, EnrollmentTokenRecord, PendingEnrollmentRecord, Store } from '../store/index.js';
+import type { CertificateRef, EnrollmentTokenRecord, EnrollmentTokenUse, PendingEnrollmentRecord, Store } from '../store/index.js';
 import { buildCertsOnlyPkcs7, formatGeneralName, formatName, OID, parseCertificate, parseCsr, verifyCsr } from '../x509/index.js';
 import type { Certificate, Csr } from '../x509/index.js';
 import { der } from '../asn1/index.js';
+import { tokenState } from './enrollment-tokens.js';
 import { parseEstAuthorization } from './est-credentials.js';
 import { checkChannelBinding, parseEstCsr, readCsrBody, tlsUnique } from './est-request.js';
 import { sendAccepted, sendCertsOnly, sendCsrAttributes, sendRefusal, sendServerKey } from './est-response.js';
@@ -83,6 +84,17 @@ function bad(error: unknown): SymbolonError | undefined {
   return undefined;
 }
 
+/** A token that cannot be used, as its record says (`tokenState`): the 401 it gets. */
+const TOKEN_STATE_REFUSALS = { revoked: 'EST_TOKEN_REVOKED', expired: 'EST_TOKEN_EXPIRED', 'used-up': 'EST_TOKEN_USED_UP' } as const;
+
+/** The store's refusals of a token's use (`EnrollmentTokenUse`), as EST answers them. */
+const TOKEN_USE_REFUSALS: ReadonlyMap<ErrorCode, ErrorCode> = new Map<ErrorCode, ErrorCode>([
+  ['STORE_TOKEN_NOT_FOUND', 'EST_TOKEN_INVALID'],
+  ['STORE_TOKEN_REVOKED', TOKEN_STATE_REFUSALS.revoked],
+  ['STORE_TOKEN_EXPIRED', TOKEN_STATE_REFUSALS.expired],
+  ['STORE_TOKEN_USED_UP', TOKEN_STATE_REFUSALS['used-up']],
+]);
+
 /** The names a token's patterns must cover: every subject CN and every subjectAltName's value. */
 function requestedNames(csr: Csr): string[] {
   const commonNames = csr.subject
@@ -152,17 +164,15 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
     return token;
   }
 
-  function tokenRefusal(reason: 'unknown' | 'revoked' | 'expired' | 'used-up'): SymbolonError {
-    const code = (
-      { unknown: 'EST_TOKEN_INVALID', revoked: 'EST_TOKEN_REVOKED', expired: 'EST_TOKEN_EXPIRED', 'used-up': 'EST_TOKEN_USED_UP' } as const
-    )[reason];
-    return refused(401, code);
+  function tokenStateRefusal(token: EnrollmentTokenRecord, now: Date): SymbolonError | undefined {
+    const state = tokenState(token, now);
+    return state === 'usable' ? undefined : refused(401, TOKEN_STATE_REFUSALS[state]);
   }
 
-  function tokenStateRefusal(token: EnrollmentTokenRecord, now: Date): SymbolonError | undefined {
-    if (token.revokedAt !== null) return tokenRefusal('revoked');
-    if (now.getTime() >= token.expiresAt.getTime()) return tokenRefusal('expired');
-    return token.usesLeft === 0 ? tokenRefusal('used-up') : undefined;
+  /** Rethrows the error of a write that takes a token's use, the store's refusal of the use as the 401 it gets. */
+  function rethrowTokenRefusal(error: unknown): never {
+    const code = isSymbolonError(error) ? TOKEN_USE_REFUSALS.get(error.code) : undefined;
+    throw code === undefined ? error : refused(401, code);
   }
 
   /** Reads, parses and checks the CSR of an enroll request against `profile`: 4xx refusals. */
@@ -203,8 +213,9 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
 
   /**
    * Manual approval (RFC 7030 4.2.3): the first request records the enrollment (taking the token's
-   * use then), every retry of the same request finds it: 202 while pending, 403 once rejected,
-   * the certificate once approved (issued on the first retry after approval, then served again).
+   * use in the same transaction), every retry of the same request finds it, whatever the token's
+   * uses since: 202 while pending, 403 once rejected, the certificate once approved (issued on
+   * the first retry after approval, then served again).
    */
   async function held(
     res: ServerResponse,
@@ -214,36 +225,39 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
       label: string | undefined;
       csr: Csr;
       renewalOf: CertificateRef | null;
-      takeUse: (() => Promise<void>) | undefined;
+      /** The token's use the enrollment is paid with; none for a re-enrollment. */
+      tokenUse: (() => EnrollmentTokenUse) | undefined;
     },
   ): Promise<void> {
     const id = pendingId(enrollment.requester, enrollment.label, enrollment.csr);
     let pending: PendingEnrollmentRecord | undefined = await store.getPendingEnrollment(id);
     if (pending === undefined) {
-      await enrollment.takeUse?.();
       const now = clock();
       const subject = formatName(enrollment.csr.subject);
       const subjectAltNames = sanText(enrollment.csr);
-      pending = await store.addPendingEnrollment(
-        {
-          id,
-          requester: enrollment.requester,
-          profile: enrollment.profile.name,
-          label: enrollment.label ?? null,
-          subject,
-          subjectAltNames,
-          csr: enrollment.csr.der,
-          renewalOf: enrollment.renewalOf,
-          requestedAt: now,
-        },
-        {
-          at: now,
-          actor: `est:${enrollment.requester}`,
-          action: 'enrollment.request',
-          target: `enrollment/${id}`,
-          payload: { enrollment: id, requester: enrollment.requester, profile: enrollment.profile.name, subject, subjectAltNames },
-        },
-      );
+      pending = await store
+        .addPendingEnrollment(
+          {
+            id,
+            requester: enrollment.requester,
+            profile: enrollment.profile.name,
+            label: enrollment.label ?? null,
+            subject,
+            subjectAltNames,
+            csr: enrollment.csr.der,
+            renewalOf: enrollment.renewalOf,
+            requestedAt: now,
+          },
+          {
+            at: now,
+            actor: `est:${enrollment.requester}`,
+            action: 'enrollment.request',
+            target: `enrollment/${id}`,
+            payload: { enrollment: id, requester: enrollment.requester, profile: enrollment.profile.name, subject, subjectAltNames },
+          },
+          enrollment.tokenUse?.(),
+        )
+        .catch(rethrowTokenRefusal);
     }
     if (pending.status === 'pending') return sendAccepted(res, options.retryAfterSeconds, id);
     if (pending.status === 'rejected')
@@ -281,7 +295,7 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
     sendCertsOnly(res, buildCertsOnlyPkcs7([issued.der]));
   }
 
-  /** simpleenroll and serverkeygen: a token, its scope, the CSR, the token's use, then issuance. */
+  /** simpleenroll and serverkeygen: a token, its scope, the CSR, then issuance with the token's use in its transaction. */
   async function enroll(request: ServiceRequest, label: string | undefined, isServerKeygen: boolean): Promise<void> {
     const token = await authenticateToken(request);
     const profile = findProfile(profiles, label ?? token.profile);
@@ -307,47 +321,47 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
       );
     checkPolicy(csr, profile);
     const requester = `token:${token.id}`;
-    const takeUse = async (): Promise<void> => {
+    const tokenUse = (): EnrollmentTokenUse => {
       const now = clock();
-      const use = await store.useEnrollmentToken(token.id, now, {
+      return {
+        id: token.id,
         at: now,
-        actor: `est:${requester}`,
-        action: 'token.use',
-        target: `token/${token.id}`,
-        payload: {
-          operation: isServerKeygen ? 'serverkeygen' : 'simpleenroll',
-          label: label ?? null,
-          profile: profile.name,
-          subject: formatName(csr.subject),
-          subjectAltNames: sanText(csr),
+        audit: {
+          at: now,
+          actor: `est:${requester}`,
+          action: 'token.use',
+          target: `token/${token.id}`,
+          payload: {
+            operation: isServerKeygen ? 'serverkeygen' : 'simpleenroll',
+            label: label ?? null,
+            profile: profile.name,
+            subject: formatName(csr.subject),
+            subjectAltNames: sanText(csr),
+          },
         },
-      });
-      if (!use.ok) throw tokenRefusal(use.reason);
+      };
     };
     if (profile.requiresApproval) {
       if (isServerKeygen) throw refused(403, 'EST_SERVERKEYGEN_HELD');
-      // A retry of a held request is answered by its record, whatever the token's uses since.
-      const id = pendingId(requester, label, csr);
-      if ((await store.getPendingEnrollment(id)) === undefined) {
-        const refusal = tokenStateRefusal(token, clock());
-        if (refusal !== undefined) throw refusal;
-      }
-      return held(request.res, { requester, profile, label, csr, renewalOf: null, takeUse });
+      return held(request.res, { requester, profile, label, csr, renewalOf: null, tokenUse });
     }
+    // Refused from the record read above before any signing or key generation is spent on it; the
+    // check that counts is the store's, in the issuance's transaction.
     const refusal = tokenStateRefusal(token, clock());
     if (refusal !== undefined) throw refusal;
-    await takeUse();
     const actor = `est:${requester}`;
     if (!isServerKeygen) {
-      const issued = await ca.issueFromCsr(csr, { profile: profile.name, actor });
+      const issued = await ca.issueFromCsr(csr, { profile: profile.name, actor, tokenUse: tokenUse() }).catch(rethrowTokenRefusal);
       return sendCertsOnly(request.res, buildCertsOnlyPkcs7([issued.der]));
     }
     // RFC 7030 4.4: the server makes the key; the CSR gives the subject and names.
     const key = await generateKeyRequest(serverKeyType(profile));
-    const issued = await ca.issue(
-      { subject: csr.subject, subjectAltNames: csr.subjectAltNames, publicKey: key.publicKey, spki: key.spki },
-      { profile: profile.name, actor },
-    );
+    const issued = await ca
+      .issue(
+        { subject: csr.subject, subjectAltNames: csr.subjectAltNames, publicKey: key.publicKey, spki: key.spki },
+        { profile: profile.name, actor, tokenUse: tokenUse() },
+      )
+      .catch(rethrowTokenRefusal);
     sendServerKey(
       request.res,
       key.privateKey.export({ type: 'pkcs8', format: 'der' }),
@@ -377,7 +391,7 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
     checkPolicy(csr, profile);
     const requester = `certificate:${record.issuerId}/${record.serial}`;
     const renewalOf = { issuerId: record.issuerId, serial: record.serial };
-    if (profile.requiresApproval) return held(request.res, { requester, profile, label, csr, renewalOf, takeUse: undefined });
+    if (profile.requiresApproval) return held(request.res, { requester, profile, label, csr, renewalOf, tokenUse: undefined });
     try {
       const issued = await ca.renew(record, certificate, {
         actor: `est:${requester}`,

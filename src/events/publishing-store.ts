@@ -11,7 +11,7 @@ export function publishingStore(store: Store, feed: Pick<RevocationFeed, 'publis
   return Object.freeze({
     addIssuer: (issuer, audit) => store.addIssuer(issuer, audit),
     listIssuers: () => store.listIssuers(),
-    recordIssuance: (certificate, audit) => store.recordIssuance(certificate, audit),
+    recordIssuance: (certificate, audit, tokenUse) => store.recordIssuance(certificate, audit, tokenUse),
     recordRevocation: async (revocation, audit) => {
       const record = await store.recordRevocation(revocation, audit);
       feed.publish(revocationEventOf(record));
@@ -34,9 +34,8 @@ export function publishingStore(store: Store, feed: Pick<RevocationFeed, 'publis
     addEnrollmentToken: (token, audit) => store.addEnrollmentToken(token, audit),
     getEnrollmentToken: (id) => store.getEnrollmentToken(id),
     listEnrollmentTokens: () => store.listEnrollmentTokens(),
-    useEnrollmentToken: (id, at, audit) => store.useEnrollmentToken(id, at, audit),
     revokeEnrollmentToken: (id, at, audit) => store.revokeEnrollmentToken(id, at, audit),
-    addPendingEnrollment: (enrollment, audit) => store.addPendingEnrollment(enrollment, audit),
+    addPendingEnrollment: (enrollment, audit, tokenUse) => store.addPendingEnrollment(enrollment, audit, tokenUse),
     getPendingEnrollment: (id) => store.getPendingEnrollment(id),
     listPendingEnrollments: (status) => store.listPendingEnrollments(status),
     decidePendingEnrollment: (id, decision, audit) => store.decidePendingEnrollment(id, decision, audit),

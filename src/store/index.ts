@@ -4,7 +4,6 @@ export type {
   CertificateRef,
   CertificateStatus,
   EnrollmentTokenRecord,
-  EnrollmentTokenRefusal,
   EnrollmentTokenUse,
   IssuerRecord,
   NewCertificate,

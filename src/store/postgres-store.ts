@@ -9,6 +9,7 @@ import { parsePostgresUrl, redactedUrl } from './postgres-url.js';
 import { POSTGRES_MIGRATIONS } from './postgres-migrations.js';
 import type { CertificatePage, CertificateSearch, ExpiryAlertKey } from './certificate-search.js';
 import { runSearch } from './search-query.js';
+import { tokenUseRefusal } from './token-use-refusal.js';
 import { expiryAlertInsert, readDueExpiryAlerts, readStatistics } from './statistics-query.js';
 import type { QueryRunner } from './statistics-query.js';
 import {
@@ -247,6 +248,12 @@ interface WriteContext {
   readonly advance: (entry: AuditEntry) => void;
   /** Seals the draft onto the head (with the hash of the row it writes), stores it and advances the head. */
   readonly appendAudit: (draft: AuditDraft, recordHash?: string) => Promise<AuditEntry>;
+  /**
+   * Runs a write of several statements, any of which may refuse after an earlier one wrote,
+   * inside a savepoint: a refusal (`CLEAN_REFUSALS`) takes back what the write had written, and
+   * the head with it, so it still writes nothing and the batch goes on.
+   */
+  readonly atomically: <T>(run: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -263,6 +270,9 @@ const CLEAN_REFUSALS: ReadonlySet<string> = new Set([
   'STORE_TOKEN_EXISTS',
   'STORE_TOKEN_NOT_FOUND',
   'STORE_TOKEN_ALREADY_REVOKED',
+  'STORE_TOKEN_REVOKED',
+  'STORE_TOKEN_EXPIRED',
+  'STORE_TOKEN_USED_UP',
   'STORE_OAUTH_CLIENT_EXISTS',
   'STORE_OAUTH_CLIENT_NOT_FOUND',
   'STORE_ENROLLMENT_NOT_FOUND',
@@ -360,9 +370,25 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           head = { sequence: entry.sequence, entryHash: entry.entryHash };
           return entry;
         },
+        async atomically(run) {
+          const before = head;
+          await client.query('SAVEPOINT write');
+          try {
+            const value = await run();
+            await client.query('RELEASE SAVEPOINT write');
+            return value;
+          } catch (error) {
+            // Any other error aborts the whole batch, savepoint or not.
+            if (!isCleanRefusal(error)) throw error;
+            await client.query('ROLLBACK TO SAVEPOINT write');
+            head = before;
+            throw error;
+          }
+        },
       };
       // No savepoint per write (each would cost two round trips): a write refuses only before it
-      // writes anything (CLEAN_REFUSALS), and anything else aborts the batch below.
+      // writes anything (CLEAN_REFUSALS), and anything else aborts the batch below. The writes
+      // that spend a token's use, and may refuse after taking it, run in `atomically`.
       // Issuances (the bulk of the writes) go in together: two round trips for all of them.
       const issuances =
         batch.length > 1 ? batch.flatMap((write, index) => (write.issuance === undefined ? [] : [{ index, ...write.issuance }])) : [];
@@ -666,29 +692,25 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return toToken(row);
   }
 
-  async function useEnrollmentToken(
-    { client, appendAudit }: WriteContext,
-    id: string,
-    at: Date,
-    draft: AuditDraft,
-  ): Promise<EnrollmentTokenUse> {
+  /**
+   * Takes one use of a token with its `token.use` entry, inside the transaction of the write it
+   * is spent on (in `atomically`, so a later refusal of that write takes the use back); a refusal
+   * throws having written nothing.
+   */
+  async function takeTokenUse({ client, appendAudit }: WriteContext, use: EnrollmentTokenUse): Promise<void> {
     // The check and the decrement in one statement: of concurrent uses on any node, only as many
     // as there are uses left find a row to change.
-    const taken = await client.query<TokenRow>(
+    const taken = await client.query<{ uses_left: number }>(
       `UPDATE enrollment_tokens SET uses_left = uses_left - 1
-       WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2 AND uses_left > 0 RETURNING ${TOKEN_COLUMNS}`,
-      [id, at.getTime()],
+       WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2 AND uses_left > 0 RETURNING uses_left`,
+      [use.id, use.at.getTime()],
     );
     const row = taken.rows[0];
-    if (row !== undefined) {
-      await appendAudit({ ...draft, payload: { ...draft.payload, token: id, usesLeft: row.uses_left } });
-      return { ok: true, token: toToken(row) };
+    if (row === undefined) {
+      const found = (await client.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM enrollment_tokens WHERE id = $1`, [use.id])).rows[0];
+      throw tokenUseRefusal(use.id, found, use.at);
     }
-    const found = (await client.query<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM enrollment_tokens WHERE id = $1`, [id])).rows[0];
-    if (found === undefined) return { ok: false, reason: 'unknown' };
-    if (found.revoked_at !== null) return { ok: false, reason: 'revoked' };
-    if (at.getTime() >= found.expires_at) return { ok: false, reason: 'expired' };
-    return { ok: false, reason: 'used-up' };
+    await appendAudit({ ...use.audit, payload: { ...use.audit.payload, token: use.id, usesLeft: row.uses_left } });
   }
 
   async function revokeEnrollmentToken(
@@ -765,10 +787,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
 
   async function addPendingEnrollment(
-    { client, appendAudit }: WriteContext,
+    context: WriteContext,
     enrollment: NewPendingEnrollment,
     draft: AuditDraft,
+    tokenUse: EnrollmentTokenUse | undefined,
   ): Promise<PendingEnrollmentRecord> {
+    const { client, appendAudit } = context;
     const inserted = await client.query<PendingRow>(
       `INSERT INTO pending_enrollments (id, requester, profile, label, subject, subject_alt_names, csr, renewal_of_issuer, renewal_of_serial, requested_at, status)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending') ON CONFLICT (id) DO NOTHING RETURNING ${PENDING_COLUMNS}`,
@@ -791,6 +815,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return toPending(
         (await client.query<PendingRow>(`SELECT ${PENDING_COLUMNS} FROM pending_enrollments WHERE id = $1`, [enrollment.id])).rows[0]!,
       );
+    if (tokenUse !== undefined) await takeTokenUse(context, tokenUse);
     await appendAudit(draft);
     return toPending(row);
   }
@@ -885,8 +910,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       read(async () =>
         (await pool.query<IssuerRow>(`SELECT ${ISSUER_COLUMNS} FROM issuers ORDER BY created_at, added_order`)).rows.map(toIssuer),
       ),
-    recordIssuance: (certificate: NewCertificate, audit: AuditDraft) =>
-      write((context) => recordIssuance(context, certificate, audit), { certificate, draft: audit }),
+    recordIssuance: (certificate: NewCertificate, audit: AuditDraft, tokenUse?: EnrollmentTokenUse) =>
+      tokenUse === undefined
+        ? write((context) => recordIssuance(context, certificate, audit), { certificate, draft: audit })
+        : write((context) =>
+            context.atomically(async () => {
+              await takeTokenUse(context, tokenUse);
+              return recordIssuance(context, certificate, audit);
+            }),
+          ),
     recordRevocation: (revocation: NewRevocation, audit: AuditDraft) => write((context) => recordRevocation(context, revocation, audit)),
     appendAudit: (audit: AuditDraft) => write((context) => context.appendAudit(audit)),
     getCertificate: (ref: CertificateRef) =>
@@ -977,10 +1009,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           toToken,
         ),
       ),
-    useEnrollmentToken: (id: string, at: Date, audit: AuditDraft) => write((context) => useEnrollmentToken(context, id, at, audit)),
     revokeEnrollmentToken: (id: string, at: Date, audit: AuditDraft) => write((context) => revokeEnrollmentToken(context, id, at, audit)),
-    addPendingEnrollment: (enrollment: NewPendingEnrollment, audit: AuditDraft) =>
-      write((context) => addPendingEnrollment(context, enrollment, audit)),
+    addPendingEnrollment: (enrollment: NewPendingEnrollment, audit: AuditDraft, tokenUse?: EnrollmentTokenUse) =>
+      write((context) =>
+        tokenUse === undefined
+          ? addPendingEnrollment(context, enrollment, audit, undefined)
+          : context.atomically(() => addPendingEnrollment(context, enrollment, audit, tokenUse)),
+      ),
     getPendingEnrollment: (id: string) =>
       read(async () => {
         const row = (await pool.query<PendingRow>(`SELECT ${PENDING_COLUMNS} FROM pending_enrollments WHERE id = $1`, [id])).rows[0];

@@ -15,6 +15,7 @@ import {
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
 import type { CertificatePage, CertificateSearch, CertificateStatistics, ExpiryAlertKey } from './certificate-search.js';
 import { runSearch } from './search-query.js';
+import { tokenUseRefusal } from './token-use-refusal.js';
 import { certificateSearchTerms } from './search-terms.js';
 import { expiryAlertInsert, readDueExpiryAlerts, readStatistics } from './statistics-query.js';
 import type { QueryRunner } from './statistics-query.js';
@@ -243,7 +244,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     ),
     getToken: db.prepare<[string], TokenRow>('SELECT * FROM enrollment_tokens WHERE id = ?'),
     listTokens: db.prepare<[], TokenRow>('SELECT * FROM enrollment_tokens ORDER BY created_at DESC, rowid DESC'),
-    takeTokenUse: db.prepare('UPDATE enrollment_tokens SET uses_left = uses_left - 1 WHERE id = ? AND uses_left > 0'),
+    takeTokenUse: db
+      .prepare<[string, number], number>(
+        'UPDATE enrollment_tokens SET uses_left = uses_left - 1 WHERE id = ? AND revoked_at IS NULL AND expires_at > ? AND uses_left > 0 RETURNING uses_left',
+      )
+      .pluck(),
     revokeToken: db.prepare('UPDATE enrollment_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
     insertPending: db.prepare(
       `INSERT INTO pending_enrollments (id, requester, profile, label, subject, subject_alt_names, csr, renewal_of_issuer, renewal_of_serial, requested_at, status)
@@ -312,6 +317,19 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     return Object.freeze({ ...issuer });
   });
 
+  /**
+   * Takes one use of a token with its `token.use` entry, inside the transaction of the write it
+   * is spent on; a refusal throws before anything is written, and a later failure of that write
+   * takes the use back with it (its savepoint).
+   */
+  function takeTokenUse(use: EnrollmentTokenUse): void {
+    // The write lock of this IMMEDIATE transaction orders concurrent users, in any process; the
+    // WHERE clause is the guarantee all the same.
+    const usesLeft = statements.takeTokenUse.get(use.id, use.at.getTime());
+    if (usesLeft === undefined) throw tokenUseRefusal(use.id, statements.getToken.get(use.id), use.at);
+    appendAuditInTransaction({ ...use.audit, payload: { ...use.audit.payload, token: use.id, usesLeft } });
+  }
+
   const recordIssuanceTx = db.transaction((certificate: NewCertificate, draft: AuditDraft): CertificateRecord => {
     const entry = appendAuditInTransaction(draft, certificateRecordHash(certificate));
     const renewal = certificate.renewalOf;
@@ -351,6 +369,11 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     }
     // Object.assign, not a spread followed by more properties: V8 copies that on a slow path.
     return Object.freeze(Object.assign({}, certificate, { auditSequence: entry.sequence, revocation: null }));
+  });
+
+  const recordTokenIssuanceTx = db.transaction((certificate: NewCertificate, draft: AuditDraft, tokenUse: EnrollmentTokenUse) => {
+    takeTokenUse(tokenUse);
+    return recordIssuanceTx(certificate, draft);
   });
 
   const recordRevocationTx = db.transaction((revocation: NewRevocation, draft: AuditDraft): RevocationRecord => {
@@ -408,18 +431,6 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     return toToken(statements.getToken.get(token.id)!);
   });
 
-  const useTokenTx = db.transaction((id: string, at: Date, draft: AuditDraft): EnrollmentTokenUse => {
-    const row = statements.getToken.get(id);
-    if (row === undefined) return { ok: false, reason: 'unknown' };
-    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
-    if (at.getTime() >= row.expires_at) return { ok: false, reason: 'expired' };
-    // The write lock of this IMMEDIATE transaction orders concurrent users, in any process; the
-    // WHERE clause is the guarantee all the same.
-    if (statements.takeTokenUse.run(id).changes !== 1) return { ok: false, reason: 'used-up' };
-    appendAuditInTransaction({ ...draft, payload: { ...draft.payload, token: id, usesLeft: row.uses_left - 1 } });
-    return { ok: true, token: toToken(statements.getToken.get(id)!) };
-  });
-
   const revokeTokenTx = db.transaction((id: string, at: Date, draft: AuditDraft): EnrollmentTokenRecord => {
     const row = statements.getToken.get(id);
     if (row === undefined) throw new SymbolonError('STORE_TOKEN_NOT_FOUND', `no enrollment token "${id}" is recorded`);
@@ -454,24 +465,27 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     return toSigningKey(statements.getSigningKey.get(key.kid)!);
   });
 
-  const addPendingTx = db.transaction((enrollment: NewPendingEnrollment, draft: AuditDraft): PendingEnrollmentRecord => {
-    const existing = statements.getPending.get(enrollment.id);
-    if (existing !== undefined) return toPending(existing);
-    appendAuditInTransaction(draft);
-    statements.insertPending.run(
-      enrollment.id,
-      enrollment.requester,
-      enrollment.profile,
-      enrollment.label,
-      enrollment.subject,
-      JSON.stringify(enrollment.subjectAltNames),
-      enrollment.csr,
-      enrollment.renewalOf?.issuerId ?? null,
-      enrollment.renewalOf?.serial ?? null,
-      enrollment.requestedAt.getTime(),
-    );
-    return toPending(statements.getPending.get(enrollment.id)!);
-  });
+  const addPendingTx = db.transaction(
+    (enrollment: NewPendingEnrollment, draft: AuditDraft, tokenUse?: EnrollmentTokenUse): PendingEnrollmentRecord => {
+      const existing = statements.getPending.get(enrollment.id);
+      if (existing !== undefined) return toPending(existing);
+      if (tokenUse !== undefined) takeTokenUse(tokenUse);
+      appendAuditInTransaction(draft);
+      statements.insertPending.run(
+        enrollment.id,
+        enrollment.requester,
+        enrollment.profile,
+        enrollment.label,
+        enrollment.subject,
+        JSON.stringify(enrollment.subjectAltNames),
+        enrollment.csr,
+        enrollment.renewalOf?.issuerId ?? null,
+        enrollment.renewalOf?.serial ?? null,
+        enrollment.requestedAt.getTime(),
+      );
+      return toPending(statements.getPending.get(enrollment.id)!);
+    },
+  );
 
   const decidePendingTx = db.transaction(
     (id: string, decision: Parameters<Store['decidePendingEnrollment']>[1], draft: AuditDraft | undefined): PendingEnrollmentRecord => {
@@ -628,7 +642,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       guardedAsync(() => readDueExpiryAlerts(runQuery, profile, thresholdSeconds, now, limit)),
     recordExpiryAlerts: (keys: readonly ExpiryAlertKey[], sentAt: Date) => guarded(() => recordAlertsTx.immediate(keys, sentAt)),
     listIssuers: () => guarded(() => (statements.listIssuers.all() as IssuerRow[]).map(toIssuer)),
-    recordIssuance: (certificate: NewCertificate, audit: AuditDraft) => write(() => recordIssuanceTx(certificate, audit)),
+    recordIssuance: (certificate: NewCertificate, audit: AuditDraft, tokenUse?: EnrollmentTokenUse) =>
+      write(() => (tokenUse === undefined ? recordIssuanceTx(certificate, audit) : recordTokenIssuanceTx(certificate, audit, tokenUse))),
     recordRevocation: (revocation: NewRevocation, audit: AuditDraft) => write(() => recordRevocationTx(revocation, audit)),
     appendAudit: (audit: AuditDraft) => write(() => appendAuditTx(audit)),
     getCertificate: (ref: CertificateRef) =>
@@ -661,9 +676,9 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
         return row === undefined ? undefined : toToken(row);
       }),
     listEnrollmentTokens: () => guarded(() => statements.listTokens.all().map(toToken)),
-    useEnrollmentToken: (id: string, at: Date, audit: AuditDraft) => write(() => useTokenTx(id, at, audit)),
     revokeEnrollmentToken: (id: string, at: Date, audit: AuditDraft) => write(() => revokeTokenTx(id, at, audit)),
-    addPendingEnrollment: (enrollment: NewPendingEnrollment, audit: AuditDraft) => write(() => addPendingTx(enrollment, audit)),
+    addPendingEnrollment: (enrollment: NewPendingEnrollment, audit: AuditDraft, tokenUse?: EnrollmentTokenUse) =>
+      write(() => addPendingTx(enrollment, audit, tokenUse)),
     getPendingEnrollment: (id: string) =>
       guarded(() => {
         const row = statements.getPending.get(id);

@@ -106,11 +106,21 @@ export interface EnrollmentTokenRecord extends NewEnrollmentToken {
   readonly revokedAt: Date | null;
 }
 
-/** Why a token cannot be used, as `useEnrollmentToken` found it inside its transaction. */
-export type EnrollmentTokenRefusal = 'unknown' | 'revoked' | 'expired' | 'used-up';
-
-export type EnrollmentTokenUse =
-  { readonly ok: true; readonly token: EnrollmentTokenRecord } | { readonly ok: false; readonly reason: EnrollmentTokenRefusal };
+/**
+ * One use of an enrollment token, taken in the transaction of the write it is spent on (an
+ * issuance, an enrollment held for approval), so the use and what it paid for are stored together
+ * or not at all. Inside that transaction the token must be known (else `STORE_TOKEN_NOT_FOUND`),
+ * not revoked (`STORE_TOKEN_REVOKED`), not expired at `at` (`STORE_TOKEN_EXPIRED`) and have a use
+ * left (`STORE_TOKEN_USED_UP`): of N concurrent writes spending the last use, from any process,
+ * exactly one is stored. The caller has checked the secret already.
+ */
+export interface EnrollmentTokenUse {
+  readonly id: string;
+  /** When it is used: the token must not have expired by then. */
+  readonly at: Date;
+  /** The `token.use` entry; the store adds `token` and `usesLeft` (as stored) to its payload. */
+  readonly audit: AuditDraft;
+}
 
 /** An EST enrollment held for manual approval (a profile with `requireApproval`). */
 export interface NewPendingEnrollment {
@@ -204,10 +214,12 @@ export interface Store {
   addIssuer(issuer: NewIssuer, audit: AuditDraft): Promise<IssuerRecord>;
   listIssuers(): Promise<readonly IssuerRecord[]>;
   /**
-   * Records an issued certificate with its audit entry. Throws `STORE_SERIAL_TAKEN` when the
-   * issuer already has the serial (nothing is written), or `STORE_ISSUER_UNKNOWN`.
+   * Records an issued certificate with its audit entry, and with `tokenUse`, the token's use
+   * with its entry (`token.use`, written first) in the same transaction: all of them are stored
+   * or none. Throws `STORE_SERIAL_TAKEN` when the issuer already has the serial, or
+   * `STORE_ISSUER_UNKNOWN`, and the token's refusals (`EnrollmentTokenUse`); nothing is written then.
    */
-  recordIssuance(certificate: NewCertificate, audit: AuditDraft): Promise<CertificateRecord>;
+  recordIssuance(certificate: NewCertificate, audit: AuditDraft, tokenUse?: EnrollmentTokenUse): Promise<CertificateRecord>;
   /**
    * Records a revocation with its audit entry. The entry's payload gets the revocation as stored
    * (`issuer`, `serial`, `reason`, `revokedAt`, `feedSequence`), so the log alone can serve it.
@@ -265,20 +277,19 @@ export interface Store {
   getEnrollmentToken(id: string): Promise<EnrollmentTokenRecord | undefined>;
   /** Every token, newest first. */
   listEnrollmentTokens(): Promise<readonly EnrollmentTokenRecord[]>;
-  /**
-   * Takes one use of a token, atomically: of N concurrent calls on a token with one use left
-   * (from any process), exactly one gets `ok: true`. The check (known, not revoked, `at` before
-   * `expiresAt`, a use left), the decrement and the audit entry (`token.use`, written only when
-   * a use is taken) are one transaction. The caller has checked the secret already.
-   */
-  useEnrollmentToken(id: string, at: Date, audit: AuditDraft): Promise<EnrollmentTokenUse>;
   /** Revokes a token with its audit entry (whose payload gets `revokedAt`). Throws `STORE_TOKEN_NOT_FOUND` or `STORE_TOKEN_ALREADY_REVOKED`. */
   revokeEnrollmentToken(id: string, at: Date, audit: AuditDraft): Promise<EnrollmentTokenRecord>;
   /**
-   * Records an enrollment waiting for approval with its audit entry (`enrollment.request`);
-   * when one with this id is recorded already, returns it unchanged and writes nothing.
+   * Records an enrollment waiting for approval with its audit entry (`enrollment.request`), and
+   * with `tokenUse`, the token's use in the same transaction (as `recordIssuance` takes it); when
+   * one with this id is recorded already, returns it unchanged and writes nothing (the client's
+   * retry of a request spends no second use). Throws the token's refusals, having written nothing.
    */
-  addPendingEnrollment(enrollment: NewPendingEnrollment, audit: AuditDraft): Promise<PendingEnrollmentRecord>;
+  addPendingEnrollment(
+    enrollment: NewPendingEnrollment,
+    audit: AuditDraft,
+    tokenUse?: EnrollmentTokenUse,
+  ): Promise<PendingEnrollmentRecord>;
   getPendingEnrollment(id: string): Promise<PendingEnrollmentRecord | undefined>;
   /** Enrollments in this status (every status when left out), oldest first. */
   listPendingEnrollments(status?: PendingEnrollmentStatus): Promise<readonly PendingEnrollmentRecord[]>;

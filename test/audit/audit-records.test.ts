@@ -5,10 +5,19 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { openDataDir, signAuditCheckpoint, STORED_CHECKPOINT_FILE, unlockActiveIssuer, verifyStoreState } from '../../src/ca/index.js';
+import {
+  createCertificateAuthority,
+  openDataDir,
+  signAuditCheckpoint,
+  STORED_CHECKPOINT_FILE,
+  unlockActiveIssuer,
+  verifyStoreState,
+} from '../../src/ca/index.js';
+import { generateKeyRequest } from '../../src/keys/index.js';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { runProgram } from '../../src/cli/program.js';
 import { CA_PASSPHRASE, copyCa, makeTempDir } from '../ca/support.js';
@@ -68,16 +77,34 @@ before(async () => {
   assert.equal((await cli('ca', 'token', 'revoke', revokedToken, '--dir', populated)).code, 0);
   const again = await openDataDir(populated, { actor: 'test', now: new Date() });
   try {
-    // A use as EST takes it.
+    // A use as EST takes it: with the certificate it pays for, in one transaction.
     const now = new Date();
-    const use = await again.store.useEnrollmentToken(usedToken, now, {
-      at: now,
-      actor: `est:token:${usedToken}`,
-      action: 'token.use',
-      target: `token/${usedToken}`,
-      payload: { operation: 'simpleenroll' },
+    const ca = createCertificateAuthority({
+      store: again.store,
+      config: again.config,
+      issuer: await unlockActiveIssuer(again, CA_PASSPHRASE),
+      clock: () => now,
+      random: randomBytes,
     });
-    assert.ok(use.ok);
+    const key = await generateKeyRequest('p256');
+    await ca.issue(
+      { subject: [[{ type: '2.5.4.3', value: 'sensor-1' }]], subjectAltNames: [], publicKey: key.publicKey, spki: key.spki },
+      {
+        profile: 'client',
+        actor: `est:token:${usedToken}`,
+        tokenUse: {
+          id: usedToken,
+          at: now,
+          audit: {
+            at: now,
+            actor: `est:token:${usedToken}`,
+            action: 'token.use',
+            target: `token/${usedToken}`,
+            payload: { operation: 'simpleenroll' },
+          },
+        },
+      },
+    );
   } finally {
     await again.close();
   }

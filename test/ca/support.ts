@@ -22,7 +22,10 @@ export function makeTempDir(prefix = 'symbolon-ca-'): { readonly path: string; r
  * A CA made once per test file (key encryption costs about a second), copied for each test that
  * changes it.
  */
-export async function makeTemplateCa(root: string, options: { publicBaseUrl?: string; spiffeTrustDomain?: string } = {}): Promise<string> {
+export async function makeTemplateCa(
+  root: string,
+  options: { publicBaseUrl?: string; spiffeTrustDomain?: string; database?: string } = {},
+): Promise<string> {
   const dir = join(root, 'template');
   await initCertificateAuthority({
     dir,
@@ -32,6 +35,7 @@ export async function makeTemplateCa(root: string, options: { publicBaseUrl?: st
     intermediatePassphrase: CA_PASSPHRASE,
     publicBaseUrl: options.publicBaseUrl ?? 'https://ca.test.example',
     spiffeTrustDomain: options.spiffeTrustDomain ?? 'test.example',
+    database: options.database,
     actor: 'test',
     now: new Date(),
     random: randomBytes,

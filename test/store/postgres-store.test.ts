@@ -9,7 +9,7 @@ import type { Store } from '../../src/store/index.js';
 import { createTestDatabase } from '../support/postgres-database.js';
 import type { TestDatabase } from '../support/postgres-database.js';
 import { POSTGRES_MIGRATIONS } from '../../src/store/postgres-migrations.js';
-import { certificate, draft, enrollmentToken, issuer, pendingEnrollment, runStoreContract } from './store-contract.js';
+import { certificate, draft, enrollmentToken, issuer, pendingEnrollment, runStoreContract, tokenUse } from './store-contract.js';
 
 runStoreContract('postgres', async () => {
   const database = await createTestDatabase('contract');
@@ -198,24 +198,33 @@ describe('postgres store', () => {
     }
   });
 
-  test('two nodes racing 20 uses of a one-use token: exactly one wins, with the one token.use entry, and the chain holds', async () => {
+  test('two nodes racing 20 issuances paid with a one-use token: exactly one is recorded, with the one token.use entry, and the chain holds', async () => {
     const scratch = await createTestDatabase('tokenrace');
     const nodes = [await openPostgresStore({ url: scratch.url, migrate: true }), await openPostgresStore({ url: scratch.url })];
     try {
+      await nodes[0]!.addIssuer(issuer('root', null, true), draft('ca.init', 'root'));
       const token = enrollmentToken('00000000000000d1');
       await nodes[0]!.addEnrollmentToken(token, draft('token.create', 'token/00000000000000d1'));
       const at = new Date(token.createdAt.getTime() + 60_000);
-      const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => nodes[i % 2]!.useEnrollmentToken(token.id, at, draft('token.use', `token/${token.id}`))),
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          nodes[i % 2]!.recordIssuance(
+            certificate('root', (0xd00 + i).toString(16)),
+            draft('certificate.issue', `root/${(0xd00 + i).toString(16)}`),
+            tokenUse(token.id, at),
+          ),
+        ),
       );
-      assert.equal(results.filter((result) => result.ok).length, 1);
+      const codes = outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : isSymbolonError(o.reason) ? o.reason.code : String(o.reason)));
       assert.deepEqual(
-        results.filter((result) => !result.ok),
-        Array.from({ length: 19 }, () => ({ ok: false, reason: 'used-up' })),
+        codes.filter((code) => code !== 'ok'),
+        Array<string>(19).fill('STORE_TOKEN_USED_UP'),
       );
       assert.equal((await nodes[1]!.getEnrollmentToken(token.id))?.usesLeft, 0);
+      assert.equal(await nodes[1]!.certificateCount(), 1);
       const log = await nodes[1]!.readAuditLog(0, 100);
       assert.equal(log.filter((entry) => entry.action === 'token.use').length, 1);
+      assert.equal(log.filter((entry) => entry.action === 'certificate.issue').length, 1);
       const verified = verifyAuditChain(log, await nodes[0]!.auditHead());
       assert.ok(verified.ok, JSON.stringify(verified));
     } finally {

@@ -11,7 +11,15 @@ import type { AuditAction, AuditDraft } from '../../src/audit/index.js';
 import { isSymbolonError } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { certificateRecordHash, issuerRecordHash, revocationRecordHash, signingKeyRecordHash } from '../../src/store/index.js';
-import type { NewCertificate, NewEnrollmentToken, NewIssuer, NewOAuthClient, NewPendingEnrollment, Store } from '../../src/store/index.js';
+import type {
+  EnrollmentTokenUse,
+  NewCertificate,
+  NewEnrollmentToken,
+  NewIssuer,
+  NewOAuthClient,
+  NewPendingEnrollment,
+  Store,
+} from '../../src/store/index.js';
 
 export interface StoreUnderTest {
   readonly store: Store;
@@ -75,6 +83,16 @@ async function withHierarchy(store: Store): Promise<void> {
 
 async function issue(store: Store, issuerId: string, serial: string, overrides: Partial<NewCertificate> = {}): Promise<void> {
   await store.recordIssuance(certificate(issuerId, serial, overrides), draft('certificate.issue', `${issuerId}/${serial}`, { serial }));
+}
+
+/** One use of token `id` at `at`, with its `token.use` draft. */
+export function tokenUse(id: string, at: Date): EnrollmentTokenUse {
+  return { id, at, audit: draft('token.use', `token/${id}`, {}, at) };
+}
+
+/** Records a certificate of intermediate-1 paid with `use`. */
+async function issuePaid(store: Store, serial: string, use: EnrollmentTokenUse): Promise<void> {
+  await store.recordIssuance(certificate('intermediate-1', serial), draft('certificate.issue', `intermediate-1/${serial}`), use);
 }
 
 export function runStoreContract(name: string, makeStore: () => StoreUnderTest | Promise<StoreUnderTest>): void {
@@ -448,8 +466,9 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
         assert.ok(verifyAuditChain(entries, await reopened.auditHead()).ok);
       }));
 
-    test('records enrollment tokens; a use is taken with its audit entry while one is left, and a refusal names why', () =>
+    test('records enrollment tokens; an issuance paid with a use takes it, with its entry, while one is left; a refusal names why and records nothing', () =>
       using(async ({ store }) => {
+        await withHierarchy(store);
         const created = await store.addEnrollmentToken(
           enrollmentToken('00000000000000a1', { uses: 2 }),
           draft('token.create', 'token/00000000000000a1'),
@@ -463,36 +482,37 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
           'STORE_TOKEN_EXISTS',
         );
         const at = new Date(T0 + 60_000);
-        const first = await store.useEnrollmentToken('00000000000000a1', at, draft('token.use', 'token/00000000000000a1'));
-        assert.ok(first.ok && first.token.usesLeft === 1);
-        assert.ok((await store.useEnrollmentToken('00000000000000a1', at, draft('token.use', 'token/00000000000000a1'))).ok);
-        assert.deepEqual(await store.useEnrollmentToken('00000000000000a1', at, draft('token.use', 'token/00000000000000a1')), {
-          ok: false,
-          reason: 'used-up',
-        });
-        assert.deepEqual(await store.useEnrollmentToken('00000000000000ff', at, draft('token.use', 'token/00000000000000ff')), {
-          ok: false,
-          reason: 'unknown',
-        });
-        // Two uses, two entries: a refusal writes none.
-        const uses = (await store.readAuditLog(0, 100)).filter((entry) => entry.action === 'token.use');
+        await issuePaid(store, 'a101', tokenUse('00000000000000a1', at));
+        assert.equal((await store.getEnrollmentToken('00000000000000a1'))?.usesLeft, 1);
+        await issuePaid(store, 'a102', tokenUse('00000000000000a1', at));
+        await rejectsWith(() => issuePaid(store, 'a103', tokenUse('00000000000000a1', at)), 'STORE_TOKEN_USED_UP');
+        await rejectsWith(() => issuePaid(store, 'a104', tokenUse('00000000000000ff', at)), 'STORE_TOKEN_NOT_FOUND');
+        // Two uses, each with the certificate it paid for; a refusal writes neither.
+        const entries = await store.readAuditLog(0, 100);
         assert.deepEqual(
-          uses.map((entry) => (JSON.parse(entry.payload) as { usesLeft: unknown }).usesLeft),
-          [1, 0],
+          entries.slice(3).map((entry) => [entry.action, entry.target]),
+          [
+            ['token.use', 'token/00000000000000a1'],
+            ['certificate.issue', 'intermediate-1/a101'],
+            ['token.use', 'token/00000000000000a1'],
+            ['certificate.issue', 'intermediate-1/a102'],
+          ],
         );
-        assert.ok(verifyAuditChain(await store.readAuditLog(0, 100), await store.auditHead()).ok);
+        assert.deepEqual(
+          entries.filter((entry) => entry.action === 'token.use').map((entry) => JSON.parse(entry.payload) as unknown),
+          [
+            { token: '00000000000000a1', usesLeft: 1 },
+            { token: '00000000000000a1', usesLeft: 0 },
+          ],
+        );
+        assert.equal(await store.certificateCount(), 2);
+        assert.ok(verifyAuditChain(entries, await store.auditHead()).ok);
 
         await store.addEnrollmentToken(enrollmentToken('00000000000000a2'), draft('token.create', 'token/00000000000000a2'));
-        assert.deepEqual(
-          await store.useEnrollmentToken('00000000000000a2', new Date(T0 + DAY), draft('token.use', 'token/00000000000000a2')),
-          { ok: false, reason: 'expired' },
-        );
+        await rejectsWith(() => issuePaid(store, 'a201', tokenUse('00000000000000a2', new Date(T0 + DAY))), 'STORE_TOKEN_EXPIRED');
         const revoked = await store.revokeEnrollmentToken('00000000000000a2', at, draft('token.revoke', 'token/00000000000000a2'));
         assert.deepEqual(revoked.revokedAt, at);
-        assert.deepEqual(await store.useEnrollmentToken('00000000000000a2', at, draft('token.use', 'token/00000000000000a2')), {
-          ok: false,
-          reason: 'revoked',
-        });
+        await rejectsWith(() => issuePaid(store, 'a202', tokenUse('00000000000000a2', at)), 'STORE_TOKEN_REVOKED');
         await rejectsWith(
           () => store.revokeEnrollmentToken('00000000000000a2', at, draft('token.revoke', 'token/00000000000000a2')),
           'STORE_TOKEN_ALREADY_REVOKED',
@@ -503,18 +523,108 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
         );
         assert.deepEqual((await store.listEnrollmentTokens()).map((token) => token.id).sort(), ['00000000000000a1', '00000000000000a2']);
         assert.equal((await store.getEnrollmentToken('00000000000000a1'))?.usesLeft, 0);
+        assert.equal((await store.getEnrollmentToken('00000000000000a2'))?.usesLeft, 1);
         assert.equal(await store.getEnrollmentToken('00000000000000ff'), undefined);
+        assert.equal(await store.certificateCount(), 2);
       }));
 
-    test('of many concurrent uses of a one-use token exactly one wins', () =>
+    test('an issuance refused after the token use was taken (a serial the issuer has, an unknown issuer) takes the use back: nothing is written, and the writes beside it are stored', () =>
       using(async ({ store }) => {
+        await withHierarchy(store);
+        await issue(store, 'intermediate-1', 'b0');
+        await store.addEnrollmentToken(enrollmentToken('00000000000000b0'), draft('token.create', 'token/00000000000000b0'));
+        const head = await store.auditHead();
+        const at = new Date(T0 + 60_000);
+        // Sent together, so a store that commits writes in batches has them in one transaction.
+        const outcomes = await Promise.allSettled([
+          issuePaid(store, 'b0', tokenUse('00000000000000b0', at)),
+          issue(store, 'intermediate-1', 'b1'),
+          store.recordIssuance(
+            certificate('intermediate-9', 'b2'),
+            draft('certificate.issue', 'intermediate-9/b2'),
+            tokenUse('00000000000000b0', at),
+          ),
+          issue(store, 'intermediate-1', 'b3'),
+        ]);
+        assert.deepEqual(
+          outcomes.map((outcome) =>
+            outcome.status === 'fulfilled' ? 'ok' : isSymbolonError(outcome.reason) ? outcome.reason.code : String(outcome.reason),
+          ),
+          ['STORE_SERIAL_TAKEN', 'ok', 'STORE_ISSUER_UNKNOWN', 'ok'],
+        );
+        assert.equal((await store.getEnrollmentToken('00000000000000b0'))?.usesLeft, 1);
+        const entries = await store.readAuditLog(head.sequence, 100);
+        assert.deepEqual(
+          entries.map((entry) => [entry.action, entry.target]),
+          [
+            ['certificate.issue', 'intermediate-1/b1'],
+            ['certificate.issue', 'intermediate-1/b3'],
+          ],
+        );
+        assert.ok(verifyAuditChain(await store.readAuditLog(0, 100), await store.auditHead()).ok);
+        // The use is still there for an issuance that is recorded.
+        await issuePaid(store, 'b4', tokenUse('00000000000000b0', at));
+        assert.equal((await store.getEnrollmentToken('00000000000000b0'))?.usesLeft, 0);
+      }));
+
+    test('of many concurrent issuances paid with a one-use token exactly one is recorded, with the one use', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
         await store.addEnrollmentToken(enrollmentToken('00000000000000b1'), draft('token.create', 'token/00000000000000b1'));
         const at = new Date(T0 + 60_000);
-        const results = await Promise.all(
-          Array.from({ length: 50 }, () => store.useEnrollmentToken('00000000000000b1', at, draft('token.use', 'token/00000000000000b1'))),
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 50 }, (_, i) => issuePaid(store, (0xc00 + i).toString(16), tokenUse('00000000000000b1', at))),
         );
-        assert.equal(results.filter((result) => result.ok).length, 1);
-        assert.ok(results.every((result) => result.ok || result.reason === 'used-up'));
+        assert.equal(outcomes.filter((outcome) => outcome.status === 'fulfilled').length, 1);
+        assert.ok(outcomes.every((outcome) => outcome.status === 'fulfilled' || isSymbolonError(outcome.reason, 'STORE_TOKEN_USED_UP')));
+        assert.equal(await store.certificateCount(), 1);
+        const entries = await store.readAuditLog(0, 200);
+        assert.equal(entries.filter((entry) => entry.action === 'token.use').length, 1);
+        assert.ok(verifyAuditChain(entries, await store.auditHead()).ok);
+      }));
+
+    test('an enrollment held for approval is recorded with its token use or not at all; a retry of it spends none', () =>
+      using(async ({ store }) => {
+        await store.addEnrollmentToken(enrollmentToken('00000000000000d0'), draft('token.create', 'token/00000000000000d0'));
+        const at = new Date(T0 + 60_000);
+        const request = (id: string) => draft('enrollment.request', `enrollment/${id}`);
+        const waiting = await store.addPendingEnrollment(
+          pendingEnrollment('00000000000000d1'),
+          request('00000000000000d1'),
+          tokenUse('00000000000000d0', at),
+        );
+        assert.equal(waiting.status, 'pending');
+        assert.equal((await store.getEnrollmentToken('00000000000000d0'))?.usesLeft, 0);
+        // The client's retry: the record as it is, though the token has no use left.
+        const head = await store.auditHead();
+        const again = await store.addPendingEnrollment(
+          pendingEnrollment('00000000000000d1'),
+          request('00000000000000d1'),
+          tokenUse('00000000000000d0', at),
+        );
+        assert.deepEqual(again, waiting);
+        assert.deepEqual(await store.auditHead(), head);
+        await rejectsWith(
+          () =>
+            store.addPendingEnrollment(
+              pendingEnrollment('00000000000000d2'),
+              request('00000000000000d2'),
+              tokenUse('00000000000000d0', at),
+            ),
+          'STORE_TOKEN_USED_UP',
+        );
+        assert.equal(await store.getPendingEnrollment('00000000000000d2'), undefined);
+        assert.deepEqual(await store.auditHead(), head);
+        const entries = await store.readAuditLog(0, 100);
+        assert.deepEqual(
+          entries.map((entry) => [entry.action, entry.target]),
+          [
+            ['token.create', 'token/00000000000000d0'],
+            ['token.use', 'token/00000000000000d0'],
+            ['enrollment.request', 'enrollment/00000000000000d1'],
+          ],
+        );
+        assert.ok(verifyAuditChain(entries, head).ok);
       }));
 
     test('records an enrollment waiting for approval once, and moves it pending -> approved -> issued, or to rejected', () =>

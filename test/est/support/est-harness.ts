@@ -22,6 +22,8 @@ export interface EstHarness {
   /** PEM of the root and the intermediate, for curl's --cacert and openssl verify. */
   readonly caFile: string;
   token(request?: Partial<TokenRequest>, now?: Date): Promise<{ id: string; secret: string }>;
+  /** The errors EST reported (its 500s) since the last call, which `close` then no longer throws. */
+  takeErrors(): unknown[];
   close(): Promise<void>;
 }
 
@@ -56,6 +58,9 @@ export async function startEstHarness(
         { store: h.services.store, config: h.dataDir.config, hashKey, now, actor: 'test', random: randomBytes },
       );
       return { id: token.id, secret };
+    },
+    takeErrors() {
+      return errors.splice(0);
     },
     async close() {
       await h.close();
