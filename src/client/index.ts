@@ -8,13 +8,13 @@ export { CURRENT, DISK_WRITER, prepareCredentialDir, readCredentialDir, writeCre
 export type { FileWriter } from './credential-dir.js';
 export { enroll, reenroll } from './enrollment.js';
 export type { EnrollmentRequest } from './enrollment.js';
-export { estRefusalCode, fetchCaCertificates, simpleEnroll, simpleReenroll } from './est-client.js';
+export { estRefusalCode, estRetryAfterMs, fetchCaCertificates, simpleEnroll, simpleReenroll } from './est-client.js';
 export type { EnrollmentToken, EstEndpoint, TlsCredential } from './est-client.js';
 export { runReload } from './reload.js';
 export type { ReloadAction } from './reload.js';
 export { RenewalLoop } from './renewal-loop.js';
 export type { RenewalEvent, RenewalLoopOptions } from './renewal-loop.js';
-export { DEFAULT_RETRY, renewalTime, retryDelayMs } from './renewal-schedule.js';
+export { DEFAULT_RETRY, nextAttemptDelayMs, renewalTime, retryDelayMs } from './renewal-schedule.js';
 export type { RetryPolicy } from './renewal-schedule.js';
 export { createClient, createServerContext } from './sdk.js';
 export type { ClientOptions, ServerContextOptions, SymbolonClient, SymbolonServerContext } from './sdk.js';
