@@ -327,7 +327,8 @@ export const ERROR_CODES = {
   CLIENT_CERTIFICATE_NOT_YET_VALID:
     'the new certificate is not valid yet by this clock (clock skew); the current certificate stays until the new one is',
   CLIENT_CERTIFICATE_REVOKED: 'the current certificate is revoked and no enrollment token may replace it',
-  CLIENT_TOKEN_REQUIRED: 'there is no current certificate to renew: enroll first with an enrollment token (--token)',
+  CLIENT_TOKEN_REQUIRED:
+    'there is no certificate to renew (none yet, or the CA will no longer renew it): enroll with an enrollment token (--token)',
   CLIENT_CREDENTIAL_WRITE_FAILED:
     'the new key and certificate could not be written (disk full, permissions); the current ones stay in place',
   CLIENT_CREDENTIAL_DIR_INVALID: 'the credential directory does not hold a key and certificate that belong together',

@@ -8,6 +8,8 @@ export const ExitCode = {
   FAILED: 1,
   /** The command line or its input is wrong: nothing was done. */
   USAGE_OR_INPUT: 2,
+  /** What the command asked for waits for an operator (an enrollment the CA holds for approval): run it again later. */
+  PENDING: 3,
   /** A fault Symbolon did not expect: a bug to report. */
   INTERNAL: 70,
 } as const;
@@ -33,10 +35,11 @@ const INPUT_CODE_PREFIXES = [
   'OAUTH_ISSUER_INVALID',
 ];
 
-/** The exit code for an error: input and usage errors are 2, anything unexpected 70. */
+/** The exit code for an error: input and usage errors are 2, an enrollment held for approval 3, anything unexpected 70. */
 export function exitCodeFor(error: unknown): number {
   if (!isSymbolonError(error)) return ExitCode.INTERNAL;
   const code: ErrorCode = error.code;
+  if (code === 'CLIENT_EST_PENDING') return ExitCode.PENDING;
   if (code === 'USAGE' || code === 'STORE_DATABASE_URL_INVALID' || INPUT_CODE_PREFIXES.some((prefix) => code.startsWith(prefix)))
     return ExitCode.USAGE_OR_INPUT;
   return ExitCode.FAILED;

@@ -13,8 +13,13 @@ export interface Outcome {
 
 /** The agent's status file (JSON), for monitoring: what it holds and what happened last. */
 export interface AgentStatus {
-  /** ok: current and renewing; failing: the last attempt failed (the current certificate is kept); revoked; stopped. */
-  readonly state: 'ok' | 'failing' | 'revoked' | 'stopped' | 'none';
+  /**
+   * ok: current and renewing; failing: the last attempt failed (the current certificate is kept);
+   * pending: the CA holds an enrollment of this agent for an operator's approval (`lastAttempt`
+   * names it; asked again at `nextAttemptAt`); revoked: the certificate is revoked (while
+   * `nextAttemptAt` is set, the agent is still enrolling again with its token); stopped.
+   */
+  readonly state: 'ok' | 'failing' | 'pending' | 'revoked' | 'stopped' | 'none';
   readonly serial: string | null;
   readonly subject: string | null;
   readonly notBefore: string | null;

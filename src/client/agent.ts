@@ -1,21 +1,22 @@
 import { join } from 'node:path';
-import { SymbolonError } from '../errors.js';
+import { isSymbolonError, SymbolonError } from '../errors.js';
 import type { KeyType } from '../keys/index.js';
 import { formatName } from '../x509/index.js';
 import type { AgentStatus, Outcome } from './agent-status.js';
 import { STATUS_FILE, writeStatus } from './agent-status.js';
+import { CertificateRenewer, isCertificateLost, isWorthRetrying } from './certificate-renewer.js';
 import type { Credential } from './credential.js';
 import { DISK_WRITER, prepareCredentialDir, readCredentialDir, writeCredentialDir } from './credential-dir.js';
 import type { FileWriter } from './credential-dir.js';
-import { enroll, reenroll } from './enrollment.js';
 import type { EnrollmentRequest } from './enrollment.js';
-import { estRefusalCode } from './est-client.js';
+import { estRetryAfterMs } from './est-client.js';
 import type { EnrollmentToken, EstEndpoint } from './est-client.js';
 import { ownRevocationStatus } from './own-revocation.js';
+import { pendingRequestFile } from './pending-request.js';
 import { runReload } from './reload.js';
 import type { ReloadAction } from './reload.js';
 import { RenewalLoop } from './renewal-loop.js';
-import { renewalTime, retryDelayMs } from './renewal-schedule.js';
+import { nextAttemptDelayMs, renewalTime } from './renewal-schedule.js';
 import type { RetryPolicy } from './renewal-schedule.js';
 
 export interface AgentOptions {
@@ -57,32 +58,45 @@ function asError(error: unknown): SymbolonError {
     : new SymbolonError('CLIENT_CREDENTIAL_WRITE_FAILED', error instanceof Error ? error.message : String(error), { cause: error });
 }
 
-/** Whether a refused re-enrollment means the certificate can no longer be renewed by itself. */
-function isRenewalClosed(error: unknown): 'revoked' | 'expired' | undefined {
-  const code = estRefusalCode(error);
-  if (code === 'EST_REENROLL_CERTIFICATE_REVOKED') return 'revoked';
-  if (code === 'EST_REENROLL_CERTIFICATE_EXPIRED' || code === 'EST_REENROLL_CERTIFICATE_UNKNOWN') return 'expired';
-  return undefined;
-}
-
 /**
  * `symbolon agent`'s work: enrolls once with a token, keeps key, certificate and chain in the
  * credential directory, renews at two thirds of the lifetime (new key by default), retries with
- * backoff, reloads after each renewal, watches its own revocation over OCSP, and keeps the
- * status file. Every failure is logged with its code; the current certificate stays in place
- * until a new one is complete.
+ * backoff, reloads after each renewal, watches its own revocation over OCSP, enrolls again with
+ * the token when its certificate is revoked or expired, and keeps the status file. An enrollment
+ * the CA holds for approval, or a CA that cannot be reached, is retried (the request the CA holds
+ * kept in the directory, sent again as it was). Every failure is logged with its code; the
+ * current certificate stays in place until a new one is complete.
  */
 export class Agent {
   #status: AgentStatus;
+  /** The credential in the directory, once read or written. */
+  #current: Credential | undefined;
   #loop: RenewalLoop | undefined;
+  readonly #renewer: CertificateRenewer;
   #ocspTimer: NodeJS.Timeout | undefined;
   /** Holds the process open while the agent runs (the loop's own timers do not). */
   #alive: NodeJS.Timeout | undefined;
+  /** Ends the wait between first enrollment attempts early, when the agent stops. */
+  #wake: (() => void) | undefined;
   #finish: ((result: AgentResult) => void) | undefined;
+  /** How the run ended, once it has: stopping afterwards keeps the state an error left. */
+  #ended: AgentResult | undefined;
+  /** Status writes in the order they were made: the last state is the one left on disk. */
+  #statusWritten: Promise<void> = Promise.resolve();
   readonly #statusFile: string;
 
   constructor(private readonly options: AgentOptions) {
     this.#statusFile = join(options.dir, STATUS_FILE);
+    this.#renewer = new CertificateRenewer({
+      est: options.est,
+      token: options.token,
+      request: options.request,
+      keyType: options.keyType,
+      isKeyKept: options.isKeyKept,
+      pending: pendingRequestFile(options.dir),
+      clock: options.clock,
+      log: options.log,
+    });
     this.#status = {
       state: 'none',
       serial: null,
@@ -105,11 +119,16 @@ export class Agent {
     return this.#status;
   }
 
+  /** Changes the status at once and writes it after the writes before it. */
   async #update(change: Partial<AgentStatus>): Promise<void> {
     this.#status = { ...this.#status, ...change };
-    await writeStatus(this.#statusFile, this.#status).catch((error: unknown) =>
-      this.options.log({ event: 'status_unwritable', message: (error as Error).message }),
+    const status = this.#status;
+    this.#statusWritten = this.#statusWritten.then(() =>
+      writeStatus(this.#statusFile, status).catch((error: unknown) =>
+        this.options.log({ event: 'status_unwritable', message: (error as Error).message }),
+      ),
     );
+    await this.#statusWritten;
   }
 
   #held(credential: Credential, version: string): Partial<AgentStatus> {
@@ -126,6 +145,7 @@ export class Agent {
   /** Writes a new credential, then reloads; a write failure throws (nothing changed), a reload failure is recorded. */
   async #install(next: Credential, event: 'enrolled' | 'renewed'): Promise<void> {
     const version = await writeCredentialDir(this.options.dir, next, this.options.writer ?? DISK_WRITER);
+    this.#current = next;
     const now = this.options.clock();
     this.options.log({ event, serial: next.certificate.serialNumber, notAfter: next.certificate.notAfter.toISOString(), version });
     await this.#update({
@@ -135,6 +155,8 @@ export class Agent {
       lastRenewal: now.toISOString(),
       renewals: this.#status.renewals + (event === 'renewed' ? 1 : 0),
       consecutiveFailures: 0,
+      // The last OCSP answer was about the certificate just replaced.
+      revocation: null,
     });
     if (this.options.reload !== undefined) {
       let reloaded: Outcome;
@@ -149,11 +171,24 @@ export class Agent {
     }
   }
 
+  /** What the status says after a failed attempt: waiting for approval, revoked (and being replaced), or failing. */
+  #stateAfter(error: unknown): AgentStatus['state'] {
+    if (isSymbolonError(error, 'CLIENT_EST_PENDING')) return 'pending';
+    if (isSymbolonError(error, 'CLIENT_CERTIFICATE_REVOKED')) return 'revoked';
+    const current = this.#current;
+    return current !== undefined && this.#renewer.closedReason(current) === 'revoked' ? 'revoked' : 'failing';
+  }
+
   async #failed(error: unknown, nextAttemptAt: Date | undefined): Promise<void> {
     const failure = outcome(this.options.clock(), error);
-    this.options.log({ event: 'attempt_failed', code: failure.code, message: failure.message, retryAt: nextAttemptAt?.toISOString() });
+    this.options.log({
+      event: failure.code === 'CLIENT_EST_PENDING' ? 'enrollment_pending' : 'attempt_failed',
+      code: failure.code,
+      message: failure.message,
+      retryAt: nextAttemptAt?.toISOString(),
+    });
     await this.#update({
-      state: this.#status.state === 'revoked' ? 'revoked' : 'failing',
+      state: this.#stateAfter(error),
       lastAttempt: failure,
       consecutiveFailures: this.#status.consecutiveFailures + 1,
       nextAttemptAt: nextAttemptAt?.toISOString() ?? null,
@@ -161,58 +196,14 @@ export class Agent {
   }
 
   async #enroll(): Promise<Credential> {
-    const { token, request } = this.options;
-    if (token === undefined || request === undefined)
+    if (this.options.token === undefined || this.options.request === undefined)
       throw new SymbolonError(
         'CLIENT_TOKEN_REQUIRED',
         `${this.options.dir} holds no certificate; give an enrollment token and a name to enroll`,
       );
-    const next = await enroll(this.options.est, token, request, this.options.clock);
+    const next = await this.#renewer.enroll();
     await this.#install(next, 'enrolled');
     return next;
-  }
-
-  async #renew(current: Credential): Promise<Credential> {
-    return reenroll(this.options.est, current, { keyType: this.options.keyType, isKeyKept: this.options.isKeyKept }, this.options.clock);
-  }
-
-  /** The certificate can no longer renew itself: enroll again with the token if the CA still allows it, else stop. */
-  async #replaceClosed(reason: 'revoked' | 'expired', cause: unknown): Promise<Credential> {
-    if (this.options.token !== undefined && this.options.request !== undefined) {
-      try {
-        this.options.log({ event: 're_enrolling', reason });
-        return await this.#enroll();
-      } catch (error) {
-        cause = error;
-      }
-    } else if (this.options.token !== undefined) {
-      // Without a request of its own, enroll again for the names of the certificate held.
-      const held = this.#loop?.current;
-      if (held !== undefined) {
-        try {
-          const next = await enroll(
-            this.options.est,
-            this.options.token,
-            { subject: held.certificate.subject, subjectAltNames: held.certificate.subjectAltNames, keyType: this.options.keyType },
-            this.options.clock,
-          );
-          await this.#install(next, 'enrolled');
-          return next;
-        } catch (error) {
-          cause = error;
-        }
-      }
-    }
-    const detail = cause instanceof Error ? `: ${cause.message}` : '';
-    const error =
-      reason === 'revoked'
-        ? new SymbolonError(
-            'CLIENT_CERTIFICATE_REVOKED',
-            `the certificate ${this.#status.serial} is revoked and cannot be replaced${detail}`,
-          )
-        : new SymbolonError('CLIENT_TOKEN_REQUIRED', `the certificate ${this.#status.serial} can no longer be renewed${detail}`);
-    await this.#update({ state: reason === 'revoked' ? 'revoked' : 'failing', lastAttempt: outcome(this.options.clock(), error) });
-    throw error;
   }
 
   /** The current credential, enrolling first when the directory has none. */
@@ -220,6 +211,7 @@ export class Agent {
     await prepareCredentialDir(this.options.dir);
     const held = await readCredentialDir(this.options.dir);
     if (held !== undefined) {
+      this.#current = held;
       await this.#update({ ...this.#held(held, held.version), state: 'ok' });
       return held;
     }
@@ -243,37 +235,39 @@ export class Agent {
 
   /**
    * One pass, for cron (`--once`): enroll if needed, check revocation, renew when due (or when
-   * `force`). Resolves ok, or with the error of what failed (the current certificate kept).
+   * `force`, or when the CA holds a request of this agent for approval). Resolves ok, or with the
+   * error of what failed (the current certificate kept; `CLIENT_EST_PENDING` while the CA holds
+   * the request, which the next pass sends again).
    */
   async once(force: boolean): Promise<AgentResult> {
     try {
       let current = await this.#currentOrEnroll();
-      if ((await this.#checkRevocation(current)) === 'revoked') current = await this.#replaceClosed('revoked', undefined);
+      if ((await this.#checkRevocation(current)) === 'revoked') this.#renewer.markClosed(current, 'revoked');
       const due = renewalTime(current.receivedAt, current.certificate.notAfter, this.options.random);
-      if (force || this.options.clock().getTime() >= due.getTime()) {
-        let next: Credential;
-        try {
-          next = await this.#renew(current);
-        } catch (error) {
-          const closed = isRenewalClosed(error);
-          if (closed === undefined) throw error;
-          await this.#replaceClosed(closed, error);
-          return { ok: true };
-        }
-        await this.#install(next, 'renewed');
-        current = next;
+      const isDue =
+        force ||
+        this.options.clock().getTime() >= due.getTime() ||
+        this.#renewer.closedReason(current) !== undefined ||
+        (await this.#renewer.hasPendingRequest());
+      if (isDue) {
+        const renewal = await this.#renewer.renew(current);
+        await this.#install(renewal.credential, renewal.kind);
+        current = renewal.credential;
       }
       await this.#update({
         nextAttemptAt: renewalTime(current.receivedAt, current.certificate.notAfter, this.options.random).toISOString(),
       });
       return { ok: true };
     } catch (error) {
-      if (this.#status.state !== 'revoked') await this.#failed(error, undefined);
+      await this.#failed(error, undefined);
       return { ok: false, error: asError(error) };
     }
   }
 
-  /** Runs until `stop()` (resolving ok) or until the certificate can no longer be kept (resolving with why). */
+  /**
+   * Runs until `stop()` (resolving ok) or until the certificate can no longer be kept (resolving
+   * with why). Waiting for approval, or for the CA, is not an end: it retries.
+   */
   async run(): Promise<AgentResult> {
     const done = new Promise<AgentResult>((resolve) => (this.#finish = resolve));
     this.#alive = setInterval(() => undefined, 2 ** 30);
@@ -284,48 +278,33 @@ export class Agent {
         current = await this.#currentOrEnroll();
       } catch (error) {
         // A refused token or a directory that cannot be used will not change by waiting.
-        const isPermanent = error instanceof SymbolonError && !['CLIENT_EST_UNREACHABLE', 'CLIENT_EST_PENDING'].includes(error.code);
-        if (isPermanent) {
+        if (error instanceof SymbolonError && !isWorthRetrying(error)) {
           await this.#failed(error, undefined);
-          this.#end({ ok: false, error: asError(error) });
+          this.#end({ ok: false, error });
           return done;
         }
-        const wait = retryDelayMs(failures, this.options.retry, this.options.random);
+        const wait = nextAttemptDelayMs(failures, this.options.retry, this.options.random, estRetryAfterMs(error));
         await this.#failed(error, new Date(this.options.clock().getTime() + wait));
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        await this.#pause(wait);
       }
     }
-    /** Credentials an enrollment after a revocation or expiry already wrote: the loop takes them as renewals. */
-    const enrolledAgain = new WeakSet<Credential>();
+    if (this.#finish === undefined) return done;
     const loop = new RenewalLoop(
       current,
       {
-        renew: async (held) => {
-          try {
-            return await this.#renew(held);
-          } catch (error) {
-            const closed = isRenewalClosed(error);
-            if (closed === undefined) throw error;
-            try {
-              const next = await this.#replaceClosed(closed, error);
-              enrolledAgain.add(next);
-              return next;
-            } catch (fatal) {
-              this.#end({ ok: false, error: asError(fatal) });
-              throw fatal;
-            }
-          }
-        },
-        install: async (next) => {
-          if (!enrolledAgain.has(next)) await this.#install(next, 'renewed');
-        },
+        renew: (held) => this.#renewer.renew(held),
+        install: (renewal) => this.#install(renewal.credential, renewal.kind),
         clock: this.options.clock,
         random: this.options.random,
         retry: this.options.retry,
       },
       (event) => {
-        if (event.type === 'failed') void this.#failed(event.error, event.retryAt);
-        else void this.#update({ nextAttemptAt: loop.nextAttemptAt.toISOString() });
+        if (event.type === 'renewed') void this.#update({ nextAttemptAt: loop.nextAttemptAt.toISOString() });
+        else if (isCertificateLost(event.error)) {
+          loop.stop();
+          // The run ends once the status says why: a monitor that reads it after the exit finds the reason.
+          void this.#failed(event.error, undefined).finally(() => this.#end({ ok: false, error: event.error }));
+        } else void this.#failed(event.error, event.retryAt);
       },
     );
     this.#loop = loop;
@@ -336,20 +315,31 @@ export class Agent {
     return done;
   }
 
+  /** Waits `ms`, or less when the agent stops. */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** Asks the OCSP responder about the current certificate; revoked, the loop enrolls again at once (and retries as it does). */
   #watchRevocation(): void {
     const ocsp = this.options.ocsp;
     if (ocsp === undefined) return;
     const check = async (): Promise<void> => {
       const loop = this.#loop;
       if (loop === undefined) return;
-      if ((await this.#checkRevocation(loop.current)) !== 'revoked') return;
-      loop.stop();
-      try {
-        loop.replace(await this.#replaceClosed('revoked', undefined));
-        loop.start();
-      } catch (error) {
-        this.#end({ ok: false, error: asError(error) });
-      }
+      const current = loop.current;
+      // Known to be revoked already: the loop is replacing it.
+      if (this.#renewer.closedReason(current) !== undefined) return;
+      if ((await this.#checkRevocation(current)) !== 'revoked') return;
+      this.#renewer.markClosed(current, 'revoked');
+      await this.#update({ state: 'revoked' });
+      await loop.renewNow();
     };
     const tick = (): void => {
       if (this.#finish === undefined) return;
@@ -360,17 +350,25 @@ export class Agent {
   }
 
   #end(result: AgentResult): void {
+    this.#ended ??= result;
     this.#loop?.stop();
     clearTimeout(this.#ocspTimer);
     clearInterval(this.#alive);
+    this.#wake?.();
     const finish = this.#finish;
     this.#finish = undefined;
     finish?.(result);
   }
 
-  /** Stops renewing; resolves the run with ok. */
+  /** Stops renewing; resolves the run with ok. The status keeps revoked, pending, or the error that ended the run. */
   async stop(): Promise<void> {
+    const ended = this.#ended;
     this.#end({ ok: true });
-    await this.#update({ state: this.#status.state === 'revoked' ? 'revoked' : 'stopped', nextAttemptAt: null });
+    if (ended !== undefined && !ended.ok) {
+      await this.#statusWritten;
+      return;
+    }
+    const state = this.#status.state;
+    await this.#update({ state: state === 'revoked' || state === 'pending' ? state : 'stopped', nextAttemptAt: null });
   }
 }

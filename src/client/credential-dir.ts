@@ -13,6 +13,7 @@ import type { Credential } from './credential.js';
  *     DIR/v-000007/key.pem (0600), cert.pem, chain.pem, ca.pem, meta.json
  *     DIR/key.pem -> current/key.pem   (and cert.pem, chain.pem, ca.pem) for programs that take paths
  *     DIR/status.json                  for monitoring
+ *     DIR/pending-request.json (0600)  a request the CA holds for approval, while it does (pending-request.ts)
  *
  * A version is written whole in a temporary directory, renamed to its name, and only then is
  * `current` swapped by renaming a new symlink over it (rename(2) is atomic), so `current` always

@@ -36,6 +36,23 @@ export function estRefusalCode(error: unknown): string | undefined {
   return error instanceof SymbolonError ? refusalCodes.get(error) : undefined;
 }
 
+/** The wait an EST answer asked for (Retry-After), in ms, kept beside the error made for it. */
+const retryAfters = new WeakMap<SymbolonError, number>();
+
+/** How long the EST server asked the client to wait before it asks again (RFC 7030 4.2.3: a 202's Retry-After), if it said. */
+export function estRetryAfterMs(error: unknown): number | undefined {
+  return error instanceof SymbolonError ? retryAfters.get(error) : undefined;
+}
+
+/** Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP-date; undefined when it is neither. */
+function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d{1,9}$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
 /** OpenSSL's verdicts on a server certificate that does not chain to the CA given. */
 const UNTRUSTED = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -79,15 +96,17 @@ function refusal(status: number, body: Buffer, url: string, retryAfter: string |
     .toString('utf8', 0, Math.min(body.length, 1024))
     .replace(/[^\x20-\x7e]+/g, ' ')
     .trim();
+  const retryAfterMs = parseRetryAfter(retryAfter, Date.now());
+  let error: SymbolonError;
   if (status === 202) {
-    return new SymbolonError(
-      'CLIENT_EST_PENDING',
-      `${url}: ${text || 'the enrollment waits for approval'} (retry after ${retryAfter ?? '?'} s)`,
-    );
+    // The server's text names the enrollment (`symbolon ca approve <id>`); the wait is kept apart (estRetryAfterMs).
+    error = new SymbolonError('CLIENT_EST_PENDING', `${url}: ${text.slice(0, 300) || 'the enrollment waits for approval'}`);
+  } else {
+    error = new SymbolonError('CLIENT_EST_REFUSED', `${url}: HTTP ${status}: ${text.slice(0, 300) || 'no reason given'}`);
+    const code = /^([A-Z][A-Z0-9_]{2,63}):/.exec(text)?.[1];
+    if (code !== undefined) refusalCodes.set(error, code);
   }
-  const code = /^([A-Z][A-Z0-9_]{2,63}):/.exec(text)?.[1];
-  const error = new SymbolonError('CLIENT_EST_REFUSED', `${url}: HTTP ${status}: ${text.slice(0, 300) || 'no reason given'}`);
-  if (code !== undefined) refusalCodes.set(error, code);
+  if (retryAfterMs !== undefined) retryAfters.set(error, retryAfterMs);
   return error;
 }
 

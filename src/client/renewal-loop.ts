@@ -1,20 +1,22 @@
 import { SymbolonError } from '../errors.js';
+import type { Renewal } from './certificate-renewer.js';
 import type { Credential } from './credential.js';
-import { renewalTime, retryDelayMs } from './renewal-schedule.js';
+import { estRetryAfterMs } from './est-client.js';
+import { nextAttemptDelayMs, renewalTime } from './renewal-schedule.js';
 import type { RetryPolicy } from './renewal-schedule.js';
 
 export interface RenewalLoopOptions {
-  /** Obtains the next credential (re-enrollment); only reads the current one. */
-  readonly renew: (current: Credential) => Promise<Credential>;
+  /** Obtains the next credential (re-enrollment, or enrollment again: `CertificateRenewer`); only reads the current one. */
+  readonly renew: (current: Credential) => Promise<Renewal>;
   /** Puts a new credential in place (a directory, a TLS context); a throw leaves the current one. */
-  readonly install: (next: Credential, previous: Credential) => Promise<void>;
+  readonly install: (next: Renewal, previous: Credential) => Promise<void>;
   readonly clock: () => Date;
   readonly random: () => number;
   readonly retry: RetryPolicy;
 }
 
 export type RenewalEvent =
-  | { readonly type: 'renewed'; readonly credential: Credential; readonly previous: Credential }
+  | { readonly type: 'renewed'; readonly credential: Credential; readonly renewal: Renewal; readonly previous: Credential }
   | { readonly type: 'failed'; readonly error: SymbolonError; readonly failures: number; readonly retryAt: Date };
 
 /** Longest setTimeout delay Node keeps (2^31 - 1 ms); a longer wait is taken in steps. */
@@ -27,8 +29,9 @@ function asSymbolonError(error: unknown): SymbolonError {
 
 /**
  * Renews a credential by itself: at two thirds of its life (with jitter), and after a failure
- * again after a capped exponential backoff, the current credential kept until a new one is
- * installed. One attempt at a time. Timers do not keep the process alive.
+ * again after a capped exponential backoff (or as long as the server's Retry-After asked, within
+ * the cap), the current credential kept until a new one is installed. One attempt at a time.
+ * Timers do not keep the process alive.
  */
 export class RenewalLoop {
   #current: Credential;
@@ -88,18 +91,20 @@ export class RenewalLoop {
   async #attempt(): Promise<boolean> {
     const previous = this.#current;
     try {
-      const next = await this.options.renew(previous);
-      await this.options.install(next, previous);
+      const renewal = await this.options.renew(previous);
+      await this.options.install(renewal, previous);
+      const next = renewal.credential;
       this.#current = next;
       this.#failures = 0;
       this.#nextAttemptAt = renewalTime(next.receivedAt, next.certificate.notAfter, this.options.random);
-      this.listener({ type: 'renewed', credential: next, previous });
+      this.listener({ type: 'renewed', credential: next, renewal, previous });
       return true;
     } catch (error) {
       this.#failures += 1;
       const now = this.options.clock().getTime();
       const msLeft = previous.certificate.notAfter.getTime() - now;
-      this.#nextAttemptAt = new Date(now + retryDelayMs(this.#failures, this.options.retry, this.options.random, msLeft));
+      const delayMs = nextAttemptDelayMs(this.#failures, this.options.retry, this.options.random, estRetryAfterMs(error), msLeft);
+      this.#nextAttemptAt = new Date(now + delayMs);
       this.listener({ type: 'failed', error: asSymbolonError(error), failures: this.#failures, retryAt: this.#nextAttemptAt });
       return false;
     } finally {

@@ -29,3 +29,20 @@ export function retryDelayMs(failures: number, policy: RetryPolicy, random: () =
   const bounded = msLeft === undefined || msLeft <= 0 ? exponential : Math.min(exponential, Math.max(policy.baseMs, msLeft / 3));
   return Math.round(bounded / 2 + (random() * bounded) / 2);
 }
+
+/**
+ * The wait before the next attempt: the one the server asked for (Retry-After) when it said, kept
+ * between the policy's base and cap (a server asking for less than the base does not make the
+ * client poll faster; one asking for more than the cap is asked again at the cap), else the
+ * backoff of `retryDelayMs`.
+ */
+export function nextAttemptDelayMs(
+  failures: number,
+  policy: RetryPolicy,
+  random: () => number,
+  retryAfterMs: number | undefined,
+  msLeft?: number,
+): number {
+  if (retryAfterMs === undefined) return retryDelayMs(failures, policy, random, msLeft);
+  return Math.min(policy.capMs, Math.max(policy.baseMs, retryAfterMs));
+}

@@ -7,12 +7,14 @@ import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
 import { SymbolonError } from '../errors.js';
 import type { KeyType } from '../keys/index.js';
 import type { DistinguishedName, GeneralName } from '../x509/index.js';
+import { CertificateRenewer } from './certificate-renewer.js';
+import type { ClosedReason, Renewal } from './certificate-renewer.js';
 import { acceptIssued, leafOfChain } from './credential.js';
 import type { Credential } from './credential.js';
 import { createPrivateKey } from 'node:crypto';
-import { enroll, reenroll } from './enrollment.js';
-import type { EnrollmentToken } from './est-client.js';
+import type { EnrollmentToken, EstEndpoint } from './est-client.js';
 import { fetchCaCertificates } from './est-client.js';
+import { pendingRequestInMemory } from './pending-request.js';
 import { RenewalLoop } from './renewal-loop.js';
 import { DEFAULT_RETRY } from './renewal-schedule.js';
 import type { RetryPolicy } from './renewal-schedule.js';
@@ -22,7 +24,7 @@ export interface ClientOptions {
   readonly est: string;
   /** PEM of the CA certificates: the EST server and (by default) the servers called must chain to them. */
   readonly ca: string;
-  /** First enrollment with a token (`ID:SECRET` or its parts) for `name`... */
+  /** First enrollment with a token (`ID:SECRET` or its parts) for `name`, and again should the certificate be revoked or expire... */
   readonly token?: string | EnrollmentToken;
   /** The subject: a common name, or a DistinguishedName. */
   readonly name?: string | DistinguishedName;
@@ -34,7 +36,16 @@ export interface ClientOptions {
   readonly timeoutMs?: number;
 }
 
-/** Events: `renewed` (the credential), `renewal-failed` (a SymbolonError; the current credential stays). */
+/** How a new certificate was obtained: `renewed` with the one before it, or `enrolled` again with the token (the one before revoked or expired). */
+export type RenewalInfo = { readonly kind: 'renewed' } | { readonly kind: 'enrolled'; readonly reason: ClosedReason };
+
+/**
+ * Events: `renewed` (the credential, and a `RenewalInfo`: re-enrolled, or enrolled again with the
+ * token because the certificate was revoked or expired), `renewal-failed` (a SymbolonError; the
+ * current credential stays, and it is tried again: `CLIENT_CERTIFICATE_REVOKED` or
+ * `CLIENT_TOKEN_REQUIRED` when the certificate can no longer be renewed and no token replaces it,
+ * `CLIENT_EST_PENDING` while the CA holds the request for approval).
+ */
 export interface SymbolonClient extends EventEmitter {
   /** fetch over mTLS with the current certificate; requests in flight finish on the connection they started on. */
   readonly fetch: typeof undiciFetch;
@@ -66,49 +77,61 @@ function checkOptions(options: ClientOptions): void {
     throw new SymbolonError('CLIENT_OPTIONS_INVALID', 'name: the subject to enroll for is required with a token');
 }
 
-/** The first credential: enrolled with the token, or the certificate given (checked against its key and the CA). */
-async function firstCredential(options: ClientOptions, est: { url: string; ca: string; timeoutMs: number }): Promise<Credential> {
-  if (options.certificate !== undefined) {
-    let privateKey;
-    try {
-      privateKey = createPrivateKey(options.certificate.keyPem);
-      leafOfChain(options.certificate.certPem);
-    } catch (error) {
-      throw new SymbolonError('CLIENT_OPTIONS_INVALID', `certificate: ${(error as Error).message}`, { cause: error });
-    }
-    const blocks = options.certificate.certPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-    const ders = blocks.map((block) => Buffer.from(block.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64'));
-    return acceptIssued(ders, privateKey, await fetchCaCertificates(est), new Date());
+/** A certificate given (PEM key and chain), checked against its key and the CA. */
+async function givenCredential(given: NonNullable<ClientOptions['certificate']>, est: EstEndpoint): Promise<Credential> {
+  let privateKey;
+  try {
+    privateKey = createPrivateKey(given.keyPem);
+    leafOfChain(given.certPem);
+  } catch (error) {
+    throw new SymbolonError('CLIENT_OPTIONS_INVALID', `certificate: ${(error as Error).message}`, { cause: error });
   }
-  const name = options.name!;
-  const subject: DistinguishedName = typeof name === 'string' ? [[{ type: '2.5.4.3', value: name }]] : name;
-  return enroll(
-    est,
-    parseTokenOption(options.token!),
-    { subject, subjectAltNames: options.subjectAltNames ?? [], keyType: options.keyType ?? 'p256' },
-    () => new Date(),
-  );
+  const blocks = given.certPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const ders = blocks.map((block) => Buffer.from(block.replace(/-----[A-Z ]+-----|\s/g, ''), 'base64'));
+  return acceptIssued(ders, privateKey, await fetchCaCertificates(est), new Date());
 }
 
-/** A renewing credential: the loop, events, and the TLS options of the current credential. */
+function renewalInfo(renewal: Renewal): RenewalInfo {
+  return renewal.kind === 'enrolled' ? { kind: 'enrolled', reason: renewal.reason } : { kind: 'renewed' };
+}
+
+/**
+ * A renewing credential: the first one (enrolled with the token, or the certificate given), the
+ * loop renewing it (the agent's `CertificateRenewer`: enrolling again with the token once the
+ * certificate is revoked or expired), and its events.
+ */
 async function renewing(
   options: ClientOptions,
   onSwap: (next: Credential, previous: Credential) => Promise<void> | void,
 ): Promise<{ loop: RenewalLoop; events: EventEmitter }> {
   checkOptions(options);
   const est = { url: options.est, ca: options.ca, timeoutMs: options.timeoutMs ?? 30_000 };
+  const keyType = options.keyType ?? 'p256';
+  const token = options.token === undefined ? undefined : parseTokenOption(options.token);
+  const name = options.name;
+  const subject: DistinguishedName | undefined = typeof name === 'string' ? [[{ type: '2.5.4.3', value: name }]] : name;
+  const renewer = new CertificateRenewer({
+    est,
+    token,
+    request:
+      token === undefined || subject === undefined ? undefined : { subject, subjectAltNames: options.subjectAltNames ?? [], keyType },
+    keyType,
+    isKeyKept: false,
+    pending: pendingRequestInMemory(),
+    clock: () => new Date(),
+  });
   const events = new EventEmitter();
   const loop = new RenewalLoop(
-    await firstCredential(options, est),
+    options.certificate !== undefined ? await givenCredential(options.certificate, est) : await renewer.enroll(),
     {
-      renew: (current) => reenroll(est, current, { keyType: options.keyType ?? 'p256', isKeyKept: false }, () => new Date()),
-      install: async (next, previous) => onSwap(next, previous),
+      renew: (current) => renewer.renew(current),
+      install: async (renewal, previous) => onSwap(renewal.credential, previous),
       clock: () => new Date(),
       random: Math.random,
       retry: options.retry ?? DEFAULT_RETRY,
     },
     (event) => {
-      if (event.type === 'renewed') events.emit('renewed', event.credential);
+      if (event.type === 'renewed') events.emit('renewed', event.credential, renewalInfo(event.renewal));
       else events.emit('renewal-failed', event.error);
     },
   );
@@ -123,8 +146,10 @@ function tlsOptions(credential: Credential, ca: string): { key: string; cert: st
 /**
  * Enrolls (or takes the certificate given) and returns an mTLS `fetch` and `https.Agent` whose
  * certificate is renewed in the background: each renewal makes a new dispatcher for new
- * requests and closes the old one gracefully (its requests in flight finish). Throws
- * `CLIENT_OPTIONS_INVALID` or what enrollment throws.
+ * requests and closes the old one gracefully (its requests in flight finish). With a token, a
+ * certificate the CA will no longer renew (revoked, expired) is replaced by enrolling again with
+ * it, swapped in the same way. Throws `CLIENT_OPTIONS_INVALID` or what enrollment throws
+ * (`CLIENT_EST_PENDING` when the CA holds the first enrollment for approval).
  */
 export async function createClient(options: ClientOptions): Promise<SymbolonClient> {
   let dispatcher: UndiciAgent | undefined;

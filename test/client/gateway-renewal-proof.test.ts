@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createClient, readStatus } from '../../src/client/index.js';
-import { validateGatewayConfig } from '../../src/gateway/index.js';
-import { startGateway } from '../../src/gateway/runtime/index.js';
 import type { Gateway } from '../../src/gateway/runtime/index.js';
-import { decodeDer } from '../../src/asn1/index.js';
-import { generateKeyPair } from '../../src/keys/index.js';
-import { parsePublicKeyInfo, toPem } from '../../src/x509/index.js';
 import { makeTempDir } from '../ca/support.js';
 import { startEchoUpstream } from '../gateway/e2e/support/echo-upstream.js';
 import type { EchoUpstream } from '../gateway/e2e/support/echo-upstream.js';
 import { makeClientTemplateCa, SHORT_PROFILE, startClientHarness } from './support/client-harness.js';
 import type { ClientHarness } from './support/client-harness.js';
+import { startClientGateway } from './support/client-gateway.js';
 import { killAll, spawnSymbolon } from './support/client-processes.js';
 
 // Issue #18's proof: the SDK client, and curl through `symbolon tunnel client` (fed by a running
@@ -34,42 +30,7 @@ const gatewayErrors: unknown[] = [];
 before(async () => {
   harness = await startClientHarness(await makeClientTemplateCa(temp.path), temp.path);
   upstream = await startEchoUpstream();
-  const { h } = harness.est;
-  const keys = await generateKeyPair('p256');
-  const spki = keys.publicKey.export({ type: 'spki', format: 'der' });
-  const issued = await h.ca.issue(
-    {
-      subject: [[{ type: '2.5.4.3', value: 'localhost' }]],
-      subjectAltNames: [
-        { type: 'dns', value: 'localhost' },
-        { type: 'ip', value: '127.0.0.1' },
-      ],
-      publicKey: parsePublicKeyInfo(decodeDer(spki), 'KEY_MALFORMED'),
-      spki,
-    },
-    { profile: 'gateway', actor: 'test' },
-  );
-  writeFileSync(join(temp.path, 'gateway.chain.pem'), toPem('CERTIFICATE', issued.der) + toPem('CERTIFICATE', issued.chain[0]!));
-  writeFileSync(join(temp.path, 'gateway.key'), keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  gateway = await startGateway({
-    config: validateGatewayConfig({
-      listeners: [
-        {
-          address: '127.0.0.1',
-          port: 0,
-          certFile: join(temp.path, 'gateway.chain.pem'),
-          keyFile: join(temp.path, 'gateway.key'),
-          ocspStapling: false,
-        },
-      ],
-      trustBundles: [{ name: 'symbolon', caFile: h.rootPem, revocation: { kind: 'feed' }, failurePolicy: 'hard-fail' }],
-      routes: [{ upstream: upstream.url, allow: [{ subjectCn: 'proof-sdk' }, { subjectCn: 'proof-tunnel' }] }],
-      accessLog: 'off',
-    }),
-    baseDir: temp.path,
-    inProcessFeed: { feed: h.services.feed, issuerKeyId: (issuerId) => h.services.issuerKeyId(issuerId) },
-    onError: (error) => gatewayErrors.push(error),
-  });
+  gateway = await startClientGateway(harness, temp.path, upstream.url, ['proof-sdk', 'proof-tunnel'], (error) => gatewayErrors.push(error));
 });
 after(async () => {
   killAll();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { renewalTime, retryDelayMs } from '../../src/client/index.js';
+import { nextAttemptDelayMs, renewalTime, retryDelayMs } from '../../src/client/index.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 const start = new Date('2026-01-01T00:00:00Z');
@@ -41,5 +41,35 @@ test('retry delays grow exponentially up to the cap, are half random, and stay u
   assert.equal(
     retryDelayMs(10, policy, () => 0.999999999, -5),
     60000,
+  );
+});
+
+test("the server's Retry-After sets the next attempt, kept between the base and the cap; without one, the backoff", () => {
+  const policy = { baseMs: 1000, capMs: 60_000 };
+  assert.equal(
+    nextAttemptDelayMs(5, policy, () => 0, 2000),
+    2000,
+  );
+  assert.equal(
+    nextAttemptDelayMs(1, policy, () => 0.999999999, 30_000),
+    30_000,
+  );
+  assert.equal(
+    nextAttemptDelayMs(1, policy, () => 0, 0),
+    1000,
+    'no faster than the base',
+  );
+  assert.equal(
+    nextAttemptDelayMs(1, policy, () => 0, 3_600_000),
+    60_000,
+    'no longer than the cap',
+  );
+  assert.equal(
+    nextAttemptDelayMs(3, policy, () => 0.999999999, undefined),
+    retryDelayMs(3, policy, () => 0.999999999),
+  );
+  assert.equal(
+    nextAttemptDelayMs(10, policy, () => 0.999999999, undefined, 9000),
+    3000,
   );
 });

@@ -129,7 +129,7 @@ test('createClient refuses bad options with CLIENT_OPTIONS_INVALID and a refused
   );
 });
 
-test('createClient takes a certificate already held, renews it on demand, and reports a refused renewal as a renewal-failed event with its code', async () => {
+test('createClient takes a certificate already held, renews it on demand, and, revoked with no token to enroll again, reports CLIENT_CERTIFICATE_REVOKED as a renewal-failed event', async () => {
   const token = await harness.est.token({ names: ['sdk-*'] });
   const first = await createClient({ est: harness.est.url, ca: harness.caPem, token: `${token.id}:${token.secret}`, name: 'sdk-held' });
   const held = first.current();
@@ -152,8 +152,10 @@ test('createClient takes a certificate already held, renews it on demand, and re
     const failed = new Promise<unknown>((resolve) => client.once('renewal-failed', resolve));
     assert.equal(await client.renew(), false);
     const error = await failed;
-    assert.ok(isSymbolonError(error, 'CLIENT_EST_REFUSED'));
-    assert.equal(estRefusalCode(error), 'EST_REENROLL_CERTIFICATE_REVOKED');
+    assert.ok(isSymbolonError(error, 'CLIENT_CERTIFICATE_REVOKED'), String(error));
+    // The CA's refusal is its cause.
+    assert.ok(isSymbolonError(error.cause, 'CLIENT_EST_REFUSED'));
+    assert.equal(estRefusalCode(error.cause), 'EST_REENROLL_CERTIFICATE_REVOKED');
     assert.equal(client.current().certificate.serialNumber, renewed.certificate.serialNumber, 'the current certificate stays');
   } finally {
     await client.close();

@@ -158,7 +158,10 @@ async function printStatus(dir: string, json: boolean, output: Output): Promise<
     ];
     output.out(lines.join('\n') + '\n');
   }
-  // Monitoring reads the exit code: 0 only while the agent holds a certificate it keeps renewing; what failed is printed above.
+  // Monitoring reads the exit code: 0 only while the agent holds a certificate it keeps renewing,
+  // 3 while the CA holds its enrollment for approval; what failed is printed above.
+  if (status.state === 'pending')
+    throw new SymbolonError('CLIENT_EST_PENDING', status.lastAttempt?.message ?? 'an enrollment waits for approval');
   if (status.state !== 'ok' && status.state !== 'stopped') throw new SymbolonError('CLI_COMMAND_FAILED');
 }
 
@@ -172,7 +175,7 @@ export const agentCommand: CommandFactory = (output) => {
     .option('--dir <dir>', 'the credential directory (key.pem, cert.pem, chain.pem, ca.pem, status.json)')
     .option('--est <url>', 'the EST base URL: https://host:8443/.well-known/est')
     .option('--ca <file>', "PEM of the CA certificates the EST server's certificate must chain to")
-    .option('--token <id:secret>', 'the enrollment token (first enrollment, and again after a revocation)')
+    .option('--token <id:secret>', 'the enrollment token (first enrollment, and again once the certificate is revoked or expired)')
     .option('--token-file <file>', 'a file holding ID:SECRET')
     .option('--name <name>', 'the subject of the first enrollment: a common name or "CN=...,O=..."')
     .option('--dns <name>', 'a DNS subjectAltName (repeatable)', collect)
@@ -190,18 +193,24 @@ export const agentCommand: CommandFactory = (output) => {
     .option('--no-ocsp', 'do not check the own certificate for revocation')
     .option(
       '--retry-base <lifetime>',
-      'first wait after a failed attempt (doubling up to --retry-cap)',
+      "first wait after a failed attempt (doubling up to --retry-cap); when the CA's answer names a wait (Retry-After), that one, within these bounds",
       lifetimeOption('--retry-base'),
       DEFAULT_RETRY.baseMs / 1000,
     )
     .option('--retry-cap <lifetime>', 'longest wait between attempts', lifetimeOption('--retry-cap'), DEFAULT_RETRY.capMs / 1000)
     .option('--timeout <lifetime>', 'deadline of one request to the CA', lifetimeOption('--timeout'), 30)
-    .option('--once', 'one pass (enroll or renew when due), then exit: 0 ok, 1 failed (the current certificate kept)')
+    .option(
+      '--once',
+      'one pass (enroll or renew when due), then exit: 0 ok, 1 failed (the current certificate kept), ' +
+        '3 the CA holds the enrollment for approval (the next run asks again with the same request)',
+    )
     .option('--force', 'with --once: renew now, due or not')
     .action((options: AgentCommandOptions) => runAgent(options, output));
   command
     .command('status')
-    .description("print an agent's status file; exit 0 while it holds a certificate it keeps renewing, else 1")
+    .description(
+      "print an agent's status file; exit 0 while it holds a certificate it keeps renewing, 3 while the CA holds its enrollment for approval, else 1",
+    )
     .argument('<dir>', 'the credential directory')
     .option('--json', 'the status as JSON')
     .action((dir: string, options: { json?: boolean }) => printStatus(dir, options.json === true, output));

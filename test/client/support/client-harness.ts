@@ -7,9 +7,12 @@ import type { EstHarness } from '../../est/support/est-harness.js';
 /** The profile of the renewal proofs: 10-second certificates, configured in the test CA's config.yaml only. */
 export const SHORT_PROFILE = 'short';
 
+/** A client profile whose enrollments wait for an operator's approval (`ca approve`), configured in the test CA's config.yaml only. */
+export const APPROVAL_PROFILE = 'approved';
+
 /**
- * A template CA whose config.yaml adds the `short` profile (10 s, client and server use), for
- * the client tests; copied by each harness.
+ * A template CA whose config.yaml adds the `short` profile (10 s, client and server use) and the
+ * `approved` profile (client, approval required), for the client tests; copied by each harness.
  */
 export async function makeClientTemplateCa(root: string): Promise<string> {
   const template = await makeTemplateCa(root);
@@ -22,6 +25,9 @@ export async function makeClientTemplateCa(root: string): Promise<string> {
       '    defaultLifetime: 10s',
       '    maxLifetime: 5m',
       '    extKeyUsage: [clientAuth, serverAuth]',
+      `  ${APPROVAL_PROFILE}:`,
+      '    extends: client',
+      '    requireApproval: true',
       '',
     ].join('\n'),
   );
