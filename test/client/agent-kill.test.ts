@@ -72,7 +72,8 @@ test(`SIGKILL at ${RUNS} seeded random points of a renewal never leaves a key wi
   const started = Date.now();
   const calibration = await agent([...common, '--once', '--force']).done;
   assert.equal(calibration.code, 0, calibration.stdout);
-  const wholeMs = Date.now() - started;
+  // Re-estimated as runs go: a machine that gets busier mid-test would otherwise put every kill before the renewal.
+  let wholeMs = Date.now() - started;
 
   const random = seededRandom(SEED);
   let renewedBeforeKill = 0;
@@ -82,14 +83,18 @@ test(`SIGKILL at ${RUNS} seeded random points of a renewal never leaves a key wi
     const child = agent([...common, '--once', '--force']);
     // Late in the run: most of it is starting Node; the renewal is its last tenth or so.
     const delay = Math.floor(wholeMs * (0.6 + random() * 0.5));
+    const runStarted = Date.now();
     const timer = setTimeout(child.kill, delay);
     const ended = await child.done;
     clearTimeout(timer);
+    if (ended.code === 0) wholeMs = Date.now() - runStarted;
     assertMatching(dir, run);
     const held = await readCredentialDir(dir);
     assert.ok(held !== undefined, `run ${run}: current names a matching credential`);
     if (held.version === before) keptAtKill++;
     else renewedBeforeKill++;
+    // Killed before its renewal: the runs take longer than estimated.
+    if (ended.signal === 'SIGKILL' && held.version === before) wholeMs *= 1.1;
     assert.ok(ended.signal === 'SIGKILL' || ended.code === 0, `run ${run}: ${ended.code} ${ended.stdout}`);
   }
   // Both sides of the swap were hit, so the kills did fall around the renewal.
