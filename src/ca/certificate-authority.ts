@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isSymbolonError, SymbolonError } from '../errors.js';
 import type { AuditAction } from '../audit/index.js';
-import type { CertificateRecord, CertificateRef, EnrollmentTokenUse, Store } from '../store/index.js';
+import type { CertificateRecord, CertificateRef, EnrollmentTokenUse, SpentOnIssuance, Store } from '../store/index.js';
 import { buildCertificate, formatGeneralName, formatName, verifyCsr } from '../x509/index.js';
 import type { Certificate, Csr, DistinguishedName, GeneralName, PublicKeyInfo } from '../x509/index.js';
 import type { CaConfig } from './data-dir/ca-config.js';
@@ -39,6 +39,12 @@ export interface IssueOptions {
    * issuance spends no use).
    */
   readonly tokenUse?: EnrollmentTokenUse | undefined;
+  /**
+   * The approved enrollment (held for approval) this issuance collects: moved to `issued` in the
+   * certificate's own transaction, so an approval is issued once (`STORE_ENROLLMENT_DECIDED` for
+   * every issuance after the first; nothing of it is recorded).
+   */
+  readonly approvedEnrollment?: string | undefined;
 }
 
 export interface RenewOptions {
@@ -46,6 +52,8 @@ export interface RenewOptions {
   readonly ttlSeconds?: number | undefined;
   /** A new key for the renewed certificate (rekey); by default it keeps the old one. */
   readonly newKey?: { readonly publicKey: PublicKeyInfo; readonly spki: Buffer };
+  /** The approved re-enrollment this renewal collects, as `IssueOptions.approvedEnrollment`. */
+  readonly approvedEnrollment?: string | undefined;
 }
 
 export interface CertificateAuthorityOptions {
@@ -63,8 +71,8 @@ export interface CertificateAuthority {
   readonly config: CaConfig;
   /**
    * Issues under a profile for a key the requester holds. Throws the policy's errors,
-   * `CA_PROFILE_UNKNOWN`, `CA_SERIAL_EXHAUSTED`, and with `tokenUse` the token's refusals
-   * (`STORE_TOKEN_USED_UP`, ...).
+   * `CA_PROFILE_UNKNOWN`, `CA_SERIAL_EXHAUSTED`, with `tokenUse` the token's refusals
+   * (`STORE_TOKEN_USED_UP`, ...), with `approvedEnrollment` `STORE_ENROLLMENT_DECIDED`, `STORE_ENROLLMENT_NOT_FOUND`.
    */
   issue(request: KeyRequest, options: IssueOptions): Promise<IssuedCertificate>;
   /**
@@ -91,6 +99,12 @@ function sanText(names: readonly GeneralName[] | undefined): string[] {
     const colon = text.indexOf(':');
     return colon < 0 ? text : `${text.slice(0, colon).toLowerCase()}:${text.slice(colon + 1)}`;
   });
+}
+
+/** What an issuance with these options uses up, for the store to take in its transaction; undefined for nothing. */
+function spentBy(options: Pick<IssueOptions, 'tokenUse' | 'approvedEnrollment'>): SpentOnIssuance | undefined {
+  if (options.tokenUse === undefined && options.approvedEnrollment === undefined) return undefined;
+  return { tokenUse: options.tokenUse, approvedEnrollment: options.approvedEnrollment };
 }
 
 /** Creates the CA service over a store, its configuration and the unlocked active intermediate. */
@@ -126,7 +140,7 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
     actor: string,
     action: AuditAction,
     renewalOf: CertificateRef | null,
-    tokenUse?: EnrollmentTokenUse,
+    spent: SpentOnIssuance | undefined,
   ): Promise<IssuedCertificate> {
     const profile = findProfile(config.profiles, profileName);
     const now = clock();
@@ -177,7 +191,7 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
               ...(renewalOf === null ? {} : { renewalOf: `${renewalOf.issuerId}/${renewalOf.serial}` }),
             },
           },
-          tokenUse,
+          spent,
         );
         return Object.freeze({ der, record, chain: issuer.chain });
       } catch (error) {
@@ -200,7 +214,7 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
       decide(request, findProfile(config.profiles, opts.profile), opts.ttlSeconds, clock());
     },
     issue: (request: KeyRequest, opts: IssueOptions) =>
-      sign(request, opts.profile, opts.ttlSeconds, opts.actor, 'certificate.issue', null, opts.tokenUse),
+      sign(request, opts.profile, opts.ttlSeconds, opts.actor, 'certificate.issue', null, spentBy(opts)),
     issueFromCsr: async (csr: Csr, opts: IssueOptions) => {
       // The key is judged first: a weak key is named as weak, not as a signature that fails.
       checkSubjectKey(findProfile(config.profiles, opts.profile), csr.publicKey);
@@ -212,7 +226,7 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
         opts.actor,
         'certificate.issue',
         null,
-        opts.tokenUse,
+        spentBy(opts),
       );
     },
     renew: async (previous: CertificateRecord, parsed: Certificate, opts: RenewOptions) => {
@@ -229,10 +243,15 @@ export function createCertificateAuthority(options: CertificateAuthorityOptions)
         publicKey: key.publicKey,
         spki: key.spki,
       };
-      return sign(request, previous.profile, opts.ttlSeconds, opts.actor, 'certificate.renew', {
-        issuerId: previous.issuerId,
-        serial: previous.serial,
-      });
+      return sign(
+        request,
+        previous.profile,
+        opts.ttlSeconds,
+        opts.actor,
+        'certificate.renew',
+        { issuerId: previous.issuerId, serial: previous.serial },
+        spentBy(opts),
+      );
     },
   });
 }

@@ -128,8 +128,11 @@ function serverKeyType(profile: Profile): KeyType {
 export function createEstRoute(options: EstRouteOptions): ServiceHandler {
   const { store, ca, clock } = options;
   const profiles = ca.config.profiles;
-  /** Issuances after approval in flight, by enrollment id: a client's retries never issue twice. */
-  const approvedInFlight = new Map<string, Promise<IssuedCertificate>>();
+  /**
+   * Issuances after approval in flight, by enrollment id: a client's retries in this process wait
+   * for the one issuance rather than sign a certificate the store would refuse to record.
+   */
+  const approvedInFlight = new Map<string, Promise<IssuedCertificate | undefined>>();
   /** Compared against when the token is unknown, so an unknown id costs what a wrong secret does. */
   const decoyHash = tokenSecretHash(options.tokenHashKey, 'decoy');
 
@@ -262,37 +265,52 @@ export function createEstRoute(options: EstRouteOptions): ServiceHandler {
     if (pending.status === 'pending') return sendAccepted(res, options.retryAfterSeconds, id);
     if (pending.status === 'rejected')
       throw refused(403, 'EST_ENROLLMENT_REJECTED', `enrollment ${id} was rejected by ${pending.decidedBy ?? 'an operator'}`);
-    if (pending.status === 'issued' && pending.certificate !== null) {
-      const record = await store.getCertificate(pending.certificate);
-      if (record === undefined) throw new SymbolonError('STORE_NOT_FOUND', `the certificate of enrollment ${id} is not recorded`);
-      return sendCertsOnly(res, buildCertsOnlyPkcs7([record.der]));
-    }
+    if (pending.status === 'issued') return sendIssuedBefore(res, pending);
     const approved = pending;
     let issuing = approvedInFlight.get(id);
     if (issuing === undefined) {
-      issuing = (async () => {
-        const csr = parseCsr(approved.csr);
-        const actor = `est:${approved.requester}`;
-        let issued: IssuedCertificate;
-        if (approved.renewalOf !== null) {
-          const previous = await store.getCertificate(approved.renewalOf);
-          if (previous === undefined) throw new SymbolonError('STORE_NOT_FOUND', `the certificate enrollment ${id} renews is not recorded`);
-          issued = await ca.renew(previous, parseCertificate(previous.der), {
-            actor,
-            newKey: { publicKey: csr.publicKey, spki: csr.spki },
-          });
-        } else issued = await ca.issueFromCsr(csr, { profile: approved.profile, actor });
-        await store.decidePendingEnrollment(
-          id,
-          { status: 'issued', certificate: { issuerId: issued.record.issuerId, serial: issued.record.serial } },
-          undefined,
-        );
-        return issued;
-      })().finally(() => approvedInFlight.delete(id));
+      issuing = collectApproved(approved).finally(() => approvedInFlight.delete(id));
       approvedInFlight.set(id, issuing);
     }
     const issued = await issuing;
-    sendCertsOnly(res, buildCertsOnlyPkcs7([issued.der]));
+    if (issued !== undefined) return sendCertsOnly(res, buildCertsOnlyPkcs7([issued.der]));
+    // Another writer (a node, a process) issued it first: its certificate, as any later retry gets.
+    const collected = await store.getPendingEnrollment(id);
+    if (collected?.status !== 'issued')
+      throw new SymbolonError('STORE_NOT_FOUND', `enrollment ${id} is no longer approved, yet records no certificate issued for it`);
+    return sendIssuedBefore(res, collected);
+  }
+
+  /** The certificate an enrollment held for approval was issued: every retry after the issuance gets it again. */
+  async function sendIssuedBefore(res: ServerResponse, issued: PendingEnrollmentRecord): Promise<void> {
+    const record = issued.certificate === null ? undefined : await store.getCertificate(issued.certificate);
+    if (record === undefined) throw new SymbolonError('STORE_NOT_FOUND', `the certificate of enrollment ${issued.id} is not recorded`);
+    sendCertsOnly(res, buildCertsOnlyPkcs7([record.der]));
+  }
+
+  /**
+   * Issues an approved enrollment, the enrollment's move to `issued` in the certificate's own
+   * transaction (`approvedEnrollment`), so an approval yields one certificate whatever fails or
+   * runs beside it. Undefined when another writer issued it first (nothing of this one is recorded).
+   */
+  async function collectApproved(approved: PendingEnrollmentRecord): Promise<IssuedCertificate | undefined> {
+    const csr = parseCsr(approved.csr);
+    const actor = `est:${approved.requester}`;
+    try {
+      if (approved.renewalOf === null)
+        return await ca.issueFromCsr(csr, { profile: approved.profile, actor, approvedEnrollment: approved.id });
+      const previous = await store.getCertificate(approved.renewalOf);
+      if (previous === undefined)
+        throw new SymbolonError('STORE_NOT_FOUND', `the certificate enrollment ${approved.id} renews is not recorded`);
+      return await ca.renew(previous, parseCertificate(previous.der), {
+        actor,
+        newKey: { publicKey: csr.publicKey, spki: csr.spki },
+        approvedEnrollment: approved.id,
+      });
+    } catch (error) {
+      if (isSymbolonError(error, 'STORE_ENROLLMENT_DECIDED')) return undefined;
+      throw error;
+    }
   }
 
   /** simpleenroll and serverkeygen: a token, its scope, the CSR, then issuance with the token's use in its transaction. */

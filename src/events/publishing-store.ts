@@ -11,7 +11,7 @@ export function publishingStore(store: Store, feed: Pick<RevocationFeed, 'publis
   return Object.freeze({
     addIssuer: (issuer, audit) => store.addIssuer(issuer, audit),
     listIssuers: () => store.listIssuers(),
-    recordIssuance: (certificate, audit, tokenUse) => store.recordIssuance(certificate, audit, tokenUse),
+    recordIssuance: (certificate, audit, spent) => store.recordIssuance(certificate, audit, spent),
     recordRevocation: async (revocation, audit) => {
       const record = await store.recordRevocation(revocation, audit);
       feed.publish(revocationEventOf(record));

@@ -20,6 +20,7 @@ export type {
   PendingEnrollmentStatus,
   RevocationRecord,
   SigningKeyRecord,
+  SpentOnIssuance,
   Store,
 } from './store.js';
 export type { CertificatePage, CertificateSearch, CertificateStatistics, ExpiryAlertKey, SearchPosition } from './certificate-search.js';

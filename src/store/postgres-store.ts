@@ -68,6 +68,7 @@ import type {
   PendingEnrollmentStatus,
   RevocationRecord,
   SigningKeyRecord,
+  SpentOnIssuance,
   Store,
 } from './store.js';
 
@@ -388,7 +389,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       };
       // No savepoint per write (each would cost two round trips): a write refuses only before it
       // writes anything (CLEAN_REFUSALS), and anything else aborts the batch below. The writes
-      // that spend a token's use, and may refuse after taking it, run in `atomically`.
+      // that spend something (a token's use, an approved enrollment), and may refuse after
+      // spending it, run in `atomically`.
       // Issuances (the bulk of the writes) go in together: two round trips for all of them.
       const issuances =
         batch.length > 1 ? batch.flatMap((write, index) => (write.issuance === undefined ? [] : [{ index, ...write.issuance }])) : [];
@@ -713,6 +715,38 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await appendAudit({ ...use.audit, payload: { ...use.audit.payload, token: use.id, usesLeft: row.uses_left } });
   }
 
+  /**
+   * Moves an approved enrollment to `issued` with the certificate it is issued, inside that
+   * certificate's transaction (in `atomically`, so a later refusal of the issuance takes the move
+   * back); a refusal throws having written nothing.
+   */
+  async function markEnrollmentIssued({ client }: WriteContext, id: string, certificate: NewCertificate): Promise<void> {
+    // The status is the condition: of concurrent issuances for one enrollment, on any node, the
+    // first moves it and every later one finds it issued.
+    const moved = await client.query(
+      `UPDATE pending_enrollments SET status = 'issued', cert_issuer = $2, cert_serial = $3 WHERE id = $1 AND status = 'approved'`,
+      [id, certificate.issuerId, certificate.serial],
+    );
+    if (moved.rowCount === 1) return;
+    if ((await client.query('SELECT 1 FROM pending_enrollments WHERE id = $1', [id])).rowCount === 0)
+      throw new SymbolonError('STORE_ENROLLMENT_NOT_FOUND', `no enrollment "${id}" is recorded`);
+    throw new SymbolonError('STORE_ENROLLMENT_DECIDED', `the enrollment "${id}" is not approved (issued already?)`);
+  }
+
+  /** An issuance with what it spends (run in `atomically`: a refusal of any part takes back the others). */
+  async function recordSpendingIssuance(
+    context: WriteContext,
+    certificate: NewCertificate,
+    draft: AuditDraft,
+    spent: SpentOnIssuance,
+  ): Promise<CertificateRecord> {
+    if (spent.tokenUse !== undefined) await takeTokenUse(context, spent.tokenUse);
+    const enrollment = spent.approvedEnrollment;
+    if (enrollment === undefined) return recordIssuance(context, certificate, draft);
+    await markEnrollmentIssued(context, enrollment, certificate);
+    return recordIssuance(context, certificate, { ...draft, payload: { ...draft.payload, enrollment } });
+  }
+
   async function revokeEnrollmentToken(
     { client, appendAudit }: WriteContext,
     id: string,
@@ -824,29 +858,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     { client, appendAudit }: WriteContext,
     id: string,
     decision: Parameters<Store['decidePendingEnrollment']>[1],
-    draft: AuditDraft | undefined,
+    draft: AuditDraft,
   ): Promise<PendingEnrollmentRecord> {
     // The status the move starts from is in the WHERE clause: of two nodes moving one enrollment, one does.
-    const moved =
-      decision.status === 'issued'
-        ? await client.query<PendingRow>(
-            `UPDATE pending_enrollments SET status = 'issued', cert_issuer = $2, cert_serial = $3 WHERE id = $1 AND status = 'approved' RETURNING ${PENDING_COLUMNS}`,
-            [id, decision.certificate.issuerId, decision.certificate.serial],
-          )
-        : await client.query<PendingRow>(
-            `UPDATE pending_enrollments SET status = $2, decided_at = $3, decided_by = $4 WHERE id = $1 AND status = 'pending' RETURNING ${PENDING_COLUMNS}`,
-            [id, decision.status, decision.at.getTime(), decision.decidedBy],
-          );
+    const moved = await client.query<PendingRow>(
+      `UPDATE pending_enrollments SET status = $2, decided_at = $3, decided_by = $4 WHERE id = $1 AND status = 'pending' RETURNING ${PENDING_COLUMNS}`,
+      [id, decision.status, decision.at.getTime(), decision.decidedBy],
+    );
     const row = moved.rows[0];
     if (row === undefined) {
       if ((await client.query('SELECT 1 FROM pending_enrollments WHERE id = $1', [id])).rowCount === 0)
         throw new SymbolonError('STORE_ENROLLMENT_NOT_FOUND', `no enrollment "${id}" is recorded`);
-      throw new SymbolonError(
-        'STORE_ENROLLMENT_DECIDED',
-        `the enrollment "${id}" is not ${decision.status === 'issued' ? 'approved' : 'pending'}`,
-      );
+      throw new SymbolonError('STORE_ENROLLMENT_DECIDED', `the enrollment "${id}" is not pending`);
     }
-    if (draft !== undefined) await appendAudit(draft);
+    await appendAudit(draft);
     return toPending(row);
   }
 
@@ -910,15 +935,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       read(async () =>
         (await pool.query<IssuerRow>(`SELECT ${ISSUER_COLUMNS} FROM issuers ORDER BY created_at, added_order`)).rows.map(toIssuer),
       ),
-    recordIssuance: (certificate: NewCertificate, audit: AuditDraft, tokenUse?: EnrollmentTokenUse) =>
-      tokenUse === undefined
+    recordIssuance: (certificate: NewCertificate, audit: AuditDraft, spent?: SpentOnIssuance) =>
+      spent === undefined
         ? write((context) => recordIssuance(context, certificate, audit), { certificate, draft: audit })
-        : write((context) =>
-            context.atomically(async () => {
-              await takeTokenUse(context, tokenUse);
-              return recordIssuance(context, certificate, audit);
-            }),
-          ),
+        : write((context) => context.atomically(() => recordSpendingIssuance(context, certificate, audit, spent))),
     recordRevocation: (revocation: NewRevocation, audit: AuditDraft) => write((context) => recordRevocation(context, revocation, audit)),
     appendAudit: (audit: AuditDraft) => write((context) => context.appendAudit(audit)),
     getCertificate: (ref: CertificateRef) =>
@@ -1031,7 +1051,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
             )
         ).rows.map(toPending),
       ),
-    decidePendingEnrollment: (id: string, decision: Parameters<Store['decidePendingEnrollment']>[1], audit: AuditDraft | undefined) =>
+    decidePendingEnrollment: (id: string, decision: Parameters<Store['decidePendingEnrollment']>[1], audit: AuditDraft) =>
       write((context) => decidePendingEnrollment(context, id, decision, audit)),
     watchRevocations: (listener: () => void) => {
       if (isClosed) return () => undefined;

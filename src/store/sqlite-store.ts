@@ -68,6 +68,7 @@ import type {
   PendingEnrollmentStatus,
   RevocationRecord,
   SigningKeyRecord,
+  SpentOnIssuance,
   Store,
 } from './store.js';
 
@@ -371,9 +372,26 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
     return Object.freeze(Object.assign({}, certificate, { auditSequence: entry.sequence, revocation: null }));
   });
 
-  const recordTokenIssuanceTx = db.transaction((certificate: NewCertificate, draft: AuditDraft, tokenUse: EnrollmentTokenUse) => {
-    takeTokenUse(tokenUse);
-    return recordIssuanceTx(certificate, draft);
+  /**
+   * Moves an approved enrollment to `issued` with the certificate it is issued, inside that
+   * certificate's transaction; a refusal throws before anything is written.
+   */
+  function markEnrollmentIssued(id: string, certificate: NewCertificate): void {
+    // The status is the condition: of concurrent issuances for one enrollment, in any process,
+    // the first to hold the write lock moves it, and every later one finds it issued.
+    if (statements.issuedPending.run(certificate.issuerId, certificate.serial, id).changes === 1) return;
+    if (statements.getPending.get(id) === undefined)
+      throw new SymbolonError('STORE_ENROLLMENT_NOT_FOUND', `no enrollment "${id}" is recorded`);
+    throw new SymbolonError('STORE_ENROLLMENT_DECIDED', `the enrollment "${id}" is not approved (issued already?)`);
+  }
+
+  /** An issuance with what it spends, in one savepoint: a refusal of any part takes back the others. */
+  const recordSpendingIssuanceTx = db.transaction((certificate: NewCertificate, draft: AuditDraft, spent: SpentOnIssuance) => {
+    if (spent.tokenUse !== undefined) takeTokenUse(spent.tokenUse);
+    const enrollment = spent.approvedEnrollment;
+    if (enrollment === undefined) return recordIssuanceTx(certificate, draft);
+    markEnrollmentIssued(enrollment, certificate);
+    return recordIssuanceTx(certificate, { ...draft, payload: { ...draft.payload, enrollment } });
   });
 
   const recordRevocationTx = db.transaction((revocation: NewRevocation, draft: AuditDraft): RevocationRecord => {
@@ -488,19 +506,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   );
 
   const decidePendingTx = db.transaction(
-    (id: string, decision: Parameters<Store['decidePendingEnrollment']>[1], draft: AuditDraft | undefined): PendingEnrollmentRecord => {
+    (id: string, decision: Parameters<Store['decidePendingEnrollment']>[1], draft: AuditDraft): PendingEnrollmentRecord => {
       if (statements.getPending.get(id) === undefined)
         throw new SymbolonError('STORE_ENROLLMENT_NOT_FOUND', `no enrollment "${id}" is recorded`);
-      const changes =
-        decision.status === 'issued'
-          ? statements.issuedPending.run(decision.certificate.issuerId, decision.certificate.serial, id).changes
-          : statements.decidePending.run(decision.status, decision.at.getTime(), decision.decidedBy, id).changes;
-      if (changes !== 1)
-        throw new SymbolonError(
-          'STORE_ENROLLMENT_DECIDED',
-          `the enrollment "${id}" is not ${decision.status === 'issued' ? 'approved' : 'pending'}`,
-        );
-      if (draft !== undefined) appendAuditInTransaction(draft);
+      if (statements.decidePending.run(decision.status, decision.at.getTime(), decision.decidedBy, id).changes !== 1)
+        throw new SymbolonError('STORE_ENROLLMENT_DECIDED', `the enrollment "${id}" is not pending`);
+      appendAuditInTransaction(draft);
       return toPending(statements.getPending.get(id)!);
     },
   );
@@ -642,8 +653,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       guardedAsync(() => readDueExpiryAlerts(runQuery, profile, thresholdSeconds, now, limit)),
     recordExpiryAlerts: (keys: readonly ExpiryAlertKey[], sentAt: Date) => guarded(() => recordAlertsTx.immediate(keys, sentAt)),
     listIssuers: () => guarded(() => (statements.listIssuers.all() as IssuerRow[]).map(toIssuer)),
-    recordIssuance: (certificate: NewCertificate, audit: AuditDraft, tokenUse?: EnrollmentTokenUse) =>
-      write(() => (tokenUse === undefined ? recordIssuanceTx(certificate, audit) : recordTokenIssuanceTx(certificate, audit, tokenUse))),
+    recordIssuance: (certificate: NewCertificate, audit: AuditDraft, spent?: SpentOnIssuance) =>
+      write(() => (spent === undefined ? recordIssuanceTx(certificate, audit) : recordSpendingIssuanceTx(certificate, audit, spent))),
     recordRevocation: (revocation: NewRevocation, audit: AuditDraft) => write(() => recordRevocationTx(revocation, audit)),
     appendAudit: (audit: AuditDraft) => write(() => appendAuditTx(audit)),
     getCertificate: (ref: CertificateRef) =>
@@ -686,7 +697,7 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       }),
     listPendingEnrollments: (status?: PendingEnrollmentStatus) =>
       guarded(() => (status === undefined ? statements.listPending.all() : statements.listPendingByStatus.all(status)).map(toPending)),
-    decidePendingEnrollment: (id: string, decision: Parameters<Store['decidePendingEnrollment']>[1], audit: AuditDraft | undefined) =>
+    decidePendingEnrollment: (id: string, decision: Parameters<Store['decidePendingEnrollment']>[1], audit: AuditDraft) =>
       write(() => decidePendingTx(id, decision, audit)),
     addOAuthClient: (client: NewOAuthClient, audit: AuditDraft) => write(() => addOAuthClientTx(client, audit)),
     getOAuthClient: (id: string) =>

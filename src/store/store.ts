@@ -122,6 +122,25 @@ export interface EnrollmentTokenUse {
   readonly audit: AuditDraft;
 }
 
+/**
+ * What an issuance uses up, written in the certificate's own transaction: the certificate, its
+ * entry and each of these are stored together or not at all, so nothing is spent on a certificate
+ * that is not stored, and nothing spent once pays for two certificates.
+ */
+export interface SpentOnIssuance {
+  /** The enrollment token's use the certificate is paid with (`EnrollmentTokenUse`). */
+  readonly tokenUse?: EnrollmentTokenUse | undefined;
+  /**
+   * The id of the approved enrollment (held for approval) the certificate is issued for: it moves
+   * `approved` -> `issued` with the certificate's issuer and serial, and the certificate's entry
+   * gets `enrollment` in its payload. Only an approved one moves (its status is the condition of
+   * the update, so of concurrent issuances for one enrollment, from any process, exactly one is
+   * stored); else `STORE_ENROLLMENT_DECIDED` (issued already, or not approved) or
+   * `STORE_ENROLLMENT_NOT_FOUND`.
+   */
+  readonly approvedEnrollment?: string | undefined;
+}
+
 /** An EST enrollment held for manual approval (a profile with `requireApproval`). */
 export interface NewPendingEnrollment {
   /** Derived from the request, so a client's retry of the same request finds it: 16 lowercase hex digits. */
@@ -214,12 +233,13 @@ export interface Store {
   addIssuer(issuer: NewIssuer, audit: AuditDraft): Promise<IssuerRecord>;
   listIssuers(): Promise<readonly IssuerRecord[]>;
   /**
-   * Records an issued certificate with its audit entry, and with `tokenUse`, the token's use
-   * with its entry (`token.use`, written first) in the same transaction: all of them are stored
-   * or none. Throws `STORE_SERIAL_TAKEN` when the issuer already has the serial, or
-   * `STORE_ISSUER_UNKNOWN`, and the token's refusals (`EnrollmentTokenUse`); nothing is written then.
+   * Records an issued certificate with its audit entry, and what it uses up (`spent`: the token's
+   * use with its `token.use` entry, written first; the approved enrollment's move to `issued`) in
+   * the same transaction: all of them are stored or none. Throws `STORE_SERIAL_TAKEN` when the
+   * issuer already has the serial, or `STORE_ISSUER_UNKNOWN`, and the refusals of what it would
+   * spend (`SpentOnIssuance`); nothing is written then.
    */
-  recordIssuance(certificate: NewCertificate, audit: AuditDraft, tokenUse?: EnrollmentTokenUse): Promise<CertificateRecord>;
+  recordIssuance(certificate: NewCertificate, audit: AuditDraft, spent?: SpentOnIssuance): Promise<CertificateRecord>;
   /**
    * Records a revocation with its audit entry. The entry's payload gets the revocation as stored
    * (`issuer`, `serial`, `reason`, `revokedAt`, `feedSequence`), so the log alone can serve it.
@@ -294,17 +314,14 @@ export interface Store {
   /** Enrollments in this status (every status when left out), oldest first. */
   listPendingEnrollments(status?: PendingEnrollmentStatus): Promise<readonly PendingEnrollmentRecord[]>;
   /**
-   * Moves an enrollment on, with the audit entry when given:
-   * `pending` -> `approved` | `rejected` (by `decidedBy` at `at`, audit required),
-   * `approved` -> `issued` (with `certificate`; the issuance wrote its own entry).
-   * Throws `STORE_ENROLLMENT_NOT_FOUND`, or `STORE_ENROLLMENT_DECIDED` when it is not in the status the move starts from.
+   * Decides an enrollment, `pending` -> `approved` | `rejected` (by `decidedBy` at `at`), with its
+   * audit entry. The move `approved` -> `issued` is the issuance's own (`SpentOnIssuance`).
+   * Throws `STORE_ENROLLMENT_NOT_FOUND`, or `STORE_ENROLLMENT_DECIDED` when it is not pending.
    */
   decidePendingEnrollment(
     id: string,
-    decision:
-      | { readonly status: 'approved' | 'rejected'; readonly decidedBy: string; readonly at: Date }
-      | { readonly status: 'issued'; readonly certificate: CertificateRef },
-    audit: AuditDraft | undefined,
+    decision: { readonly status: 'approved' | 'rejected'; readonly decidedBy: string; readonly at: Date },
+    audit: AuditDraft,
   ): Promise<PendingEnrollmentRecord>;
 
   /** Registers an OAuth client with its audit entry. Throws `STORE_OAUTH_CLIENT_EXISTS` for a taken client_id. */

@@ -9,7 +9,17 @@ import type { Store } from '../../src/store/index.js';
 import { createTestDatabase } from '../support/postgres-database.js';
 import type { TestDatabase } from '../support/postgres-database.js';
 import { POSTGRES_MIGRATIONS } from '../../src/store/postgres-migrations.js';
-import { certificate, draft, enrollmentToken, issuer, pendingEnrollment, runStoreContract, tokenUse } from './store-contract.js';
+import {
+  approvedEnrollment,
+  certificate,
+  collect,
+  draft,
+  enrollmentToken,
+  issuer,
+  pendingEnrollment,
+  runStoreContract,
+  tokenUse,
+} from './store-contract.js';
 
 runStoreContract('postgres', async () => {
   const database = await createTestDatabase('contract');
@@ -211,7 +221,7 @@ describe('postgres store', () => {
           nodes[i % 2]!.recordIssuance(
             certificate('root', (0xd00 + i).toString(16)),
             draft('certificate.issue', `root/${(0xd00 + i).toString(16)}`),
-            tokenUse(token.id, at),
+            { tokenUse: tokenUse(token.id, at) },
           ),
         ),
       );
@@ -224,6 +234,33 @@ describe('postgres store', () => {
       assert.equal(await nodes[1]!.certificateCount(), 1);
       const log = await nodes[1]!.readAuditLog(0, 100);
       assert.equal(log.filter((entry) => entry.action === 'token.use').length, 1);
+      assert.equal(log.filter((entry) => entry.action === 'certificate.issue').length, 1);
+      const verified = verifyAuditChain(log, await nodes[0]!.auditHead());
+      assert.ok(verified.ok, JSON.stringify(verified));
+    } finally {
+      await Promise.all(nodes.map((node) => node.close()));
+      await scratch.drop();
+    }
+  });
+
+  test('two nodes racing 20 issuances for one approved enrollment: exactly one certificate is recorded, and the enrollment names it', async () => {
+    const scratch = await createTestDatabase('collectrace');
+    const nodes = [await openPostgresStore({ url: scratch.url, migrate: true }), await openPostgresStore({ url: scratch.url })];
+    try {
+      await nodes[0]!.addIssuer(issuer('root', null, false), draft('ca.init', 'root'));
+      await nodes[0]!.addIssuer(issuer('intermediate-1', 'root', true), draft('issuer.add', 'intermediate-1'));
+      const id = await approvedEnrollment(nodes[0]!, '00000000000000e3');
+      const serials = Array.from({ length: 20 }, (_, i) => (0xe30 + i).toString(16));
+      const outcomes = await Promise.allSettled(serials.map((serial, i) => collect(nodes[i % 2]!, serial, id)));
+      const codes = outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : isSymbolonError(o.reason) ? o.reason.code : String(o.reason)));
+      assert.deepEqual(
+        codes.filter((code) => code !== 'ok'),
+        Array<string>(19).fill('STORE_ENROLLMENT_DECIDED'),
+      );
+      const stored = serials[codes.indexOf('ok')];
+      assert.equal(await nodes[1]!.certificateCount(), 1);
+      assert.deepEqual((await nodes[1]!.getPendingEnrollment(id))?.certificate, { issuerId: 'intermediate-1', serial: stored });
+      const log = await nodes[1]!.readAuditLog(0, 100);
       assert.equal(log.filter((entry) => entry.action === 'certificate.issue').length, 1);
       const verified = verifyAuditChain(log, await nodes[0]!.auditHead());
       assert.ok(verified.ok, JSON.stringify(verified));

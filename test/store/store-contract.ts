@@ -12,6 +12,7 @@ import { isSymbolonError } from '../../src/errors.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { certificateRecordHash, issuerRecordHash, revocationRecordHash, signingKeyRecordHash } from '../../src/store/index.js';
 import type {
+  CertificateRecord,
   EnrollmentTokenUse,
   NewCertificate,
   NewEnrollmentToken,
@@ -92,7 +93,27 @@ export function tokenUse(id: string, at: Date): EnrollmentTokenUse {
 
 /** Records a certificate of intermediate-1 paid with `use`. */
 async function issuePaid(store: Store, serial: string, use: EnrollmentTokenUse): Promise<void> {
-  await store.recordIssuance(certificate('intermediate-1', serial), draft('certificate.issue', `intermediate-1/${serial}`), use);
+  await store.recordIssuance(certificate('intermediate-1', serial), draft('certificate.issue', `intermediate-1/${serial}`), {
+    tokenUse: use,
+  });
+}
+
+/** Records a certificate of intermediate-1 issued for the approved enrollment `id`. */
+export function collect(store: Store, serial: string, id: string): Promise<CertificateRecord> {
+  return store.recordIssuance(certificate('intermediate-1', serial), draft('certificate.issue', `intermediate-1/${serial}`), {
+    approvedEnrollment: id,
+  });
+}
+
+/** Records the enrollment `id` held for approval, and approves it. */
+export async function approvedEnrollment(store: Store, id: string): Promise<string> {
+  await store.addPendingEnrollment(pendingEnrollment(id), draft('enrollment.request', `enrollment/${id}`));
+  await store.decidePendingEnrollment(
+    id,
+    { status: 'approved', decidedBy: 'cli:alice', at: new Date(T0 + 1000) },
+    draft('enrollment.approve', `enrollment/${id}`),
+  );
+  return id;
 }
 
 export function runStoreContract(name: string, makeStore: () => StoreUnderTest | Promise<StoreUnderTest>): void {
@@ -539,11 +560,9 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
         const outcomes = await Promise.allSettled([
           issuePaid(store, 'b0', tokenUse('00000000000000b0', at)),
           issue(store, 'intermediate-1', 'b1'),
-          store.recordIssuance(
-            certificate('intermediate-9', 'b2'),
-            draft('certificate.issue', 'intermediate-9/b2'),
-            tokenUse('00000000000000b0', at),
-          ),
+          store.recordIssuance(certificate('intermediate-9', 'b2'), draft('certificate.issue', 'intermediate-9/b2'), {
+            tokenUse: tokenUse('00000000000000b0', at),
+          }),
           issue(store, 'intermediate-1', 'b3'),
         ]);
         assert.deepEqual(
@@ -643,15 +662,9 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
         );
         assert.equal(again.subject, 'CN=sensor-1');
         assert.deepEqual(await store.auditHead(), head);
-        await rejectsWith(
-          () =>
-            store.decidePendingEnrollment(
-              '00000000000000c1',
-              { status: 'issued', certificate: { issuerId: 'intermediate-1', serial: '01' } },
-              undefined,
-            ),
-          'STORE_ENROLLMENT_DECIDED',
-        );
+        // Not approved yet: no certificate is recorded for it.
+        await rejectsWith(() => collect(store, '01', '00000000000000c1'), 'STORE_ENROLLMENT_DECIDED');
+        assert.equal(await store.certificateCount(), 0);
         const at = new Date(T0 + 1000);
         const approved = await store.decidePendingEnrollment(
           '00000000000000c1',
@@ -668,13 +681,9 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
             ),
           'STORE_ENROLLMENT_DECIDED',
         );
-        await issue(store, 'intermediate-1', '01');
-        const issued = await store.decidePendingEnrollment(
-          '00000000000000c1',
-          { status: 'issued', certificate: { issuerId: 'intermediate-1', serial: '01' } },
-          undefined,
-        );
-        assert.deepEqual([issued.status, issued.certificate], ['issued', { issuerId: 'intermediate-1', serial: '01' }]);
+        await collect(store, '01', '00000000000000c1');
+        const issued = await store.getPendingEnrollment('00000000000000c1');
+        assert.deepEqual([issued?.status, issued?.certificate], ['issued', { issuerId: 'intermediate-1', serial: '01' }]);
 
         await store.addPendingEnrollment(pendingEnrollment('00000000000000c2'), draft('enrollment.request', 'enrollment/00000000000000c2'));
         const rejected = await store.decidePendingEnrollment(
@@ -705,6 +714,69 @@ export function runStoreContract(name: string, makeStore: () => StoreUnderTest |
           .map((entry) => entry.action)
           .filter((action) => action.startsWith('enrollment.'));
         assert.deepEqual(actions, ['enrollment.request', 'enrollment.approve', 'enrollment.request', 'enrollment.reject']);
+      }));
+
+    test('an approved enrollment moves to issued in its certificate’s transaction: a refused issuance leaves it approved, and it is issued once', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        await issue(store, 'intermediate-1', 'e0');
+        await rejectsWith(() => collect(store, 'e1', '00000000000000ef'), 'STORE_ENROLLMENT_NOT_FOUND');
+        const id = await approvedEnrollment(store, '00000000000000e1');
+        const head = await store.auditHead();
+        // Sent together, so a store that commits writes in batches has them in one transaction.
+        const outcomes = await Promise.allSettled([
+          collect(store, 'e0', id),
+          issue(store, 'intermediate-1', 'e2'),
+          store.recordIssuance(certificate('intermediate-9', 'e3'), draft('certificate.issue', 'intermediate-9/e3'), {
+            approvedEnrollment: id,
+          }),
+          issue(store, 'intermediate-1', 'e4'),
+        ]);
+        assert.deepEqual(
+          outcomes.map((outcome) =>
+            outcome.status === 'fulfilled' ? 'ok' : isSymbolonError(outcome.reason) ? outcome.reason.code : String(outcome.reason),
+          ),
+          ['STORE_SERIAL_TAKEN', 'ok', 'STORE_ISSUER_UNKNOWN', 'ok'],
+        );
+        const stillApproved = await store.getPendingEnrollment(id);
+        assert.deepEqual([stillApproved?.status, stillApproved?.certificate], ['approved', null]);
+        assert.deepEqual(
+          (await store.readAuditLog(head.sequence, 100)).map((entry) => entry.target),
+          ['intermediate-1/e2', 'intermediate-1/e4'],
+        );
+
+        const recorded = await collect(store, 'e5', id);
+        assert.equal(recorded.serial, 'e5');
+        const issued = await store.getPendingEnrollment(id);
+        assert.deepEqual([issued?.status, issued?.certificate], ['issued', { issuerId: 'intermediate-1', serial: 'e5' }]);
+        const entry = (await store.readAuditLog(head.sequence, 100)).at(-1)!;
+        assert.equal(entry.target, 'intermediate-1/e5');
+        assert.equal((JSON.parse(entry.payload) as { enrollment?: unknown }).enrollment, id);
+        // A second issuance for it records nothing.
+        const before = await store.auditHead();
+        await rejectsWith(() => collect(store, 'e6', id), 'STORE_ENROLLMENT_DECIDED');
+        assert.equal(await store.getCertificate({ issuerId: 'intermediate-1', serial: 'e6' }), undefined);
+        assert.deepEqual(await store.auditHead(), before);
+        assert.deepEqual((await store.getPendingEnrollment(id))?.certificate, { issuerId: 'intermediate-1', serial: 'e5' });
+        assert.ok(verifyAuditChain(await store.readAuditLog(0, 100), await store.auditHead()).ok);
+      }));
+
+    test('of many concurrent issuances for one approved enrollment exactly one is recorded, and the enrollment names it', () =>
+      using(async ({ store }) => {
+        await withHierarchy(store);
+        const id = await approvedEnrollment(store, '00000000000000e2');
+        const serials = Array.from({ length: 50 }, (_, i) => (0xe00 + i).toString(16));
+        const outcomes = await Promise.allSettled(serials.map((serial) => collect(store, serial, id)));
+        const stored = outcomes.flatMap((outcome, i) => (outcome.status === 'fulfilled' ? [serials[i]] : []));
+        assert.equal(stored.length, 1);
+        assert.ok(
+          outcomes.every((outcome) => outcome.status === 'fulfilled' || isSymbolonError(outcome.reason, 'STORE_ENROLLMENT_DECIDED')),
+        );
+        assert.equal(await store.certificateCount(), 1);
+        assert.deepEqual((await store.getPendingEnrollment(id))?.certificate, { issuerId: 'intermediate-1', serial: stored[0] });
+        const entries = await store.readAuditLog(0, 200);
+        assert.equal(entries.filter((entry) => entry.action === 'certificate.issue').length, 1);
+        assert.ok(verifyAuditChain(entries, await store.auditHead()).ok);
       }));
   });
 }

@@ -24,8 +24,16 @@ export interface Harness {
 }
 
 /** A copy of the template CA with CRL, OCSP and the feed running on 127.0.0.1, port 0. */
-export async function startHarness(template: string, work: string, overrides: Partial<RevocationServicesConfig> = {}): Promise<Harness> {
-  const dir = copyCa(template, work);
+export function startHarness(template: string, work: string, overrides: Partial<RevocationServicesConfig> = {}): Promise<Harness> {
+  return startHarnessIn(copyCa(template, work), overrides);
+}
+
+/**
+ * The services of the CA in `dir` itself, not a copy: a second one on the directory of a running
+ * harness is a second node of the same CA (its own connection to the same database, as another
+ * `symbolon up` process would have).
+ */
+export async function startHarnessIn(dir: string, overrides: Partial<RevocationServicesConfig> = {}): Promise<Harness> {
   const dataDir = await openDataDir(dir, { actor: 'test', now: new Date() });
   const { unlocked } = await unlockIssuers(dataDir, CA_PASSPHRASE);
   const errors: unknown[] = [];

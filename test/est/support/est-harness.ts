@@ -10,7 +10,7 @@ import type { TokenRequest } from '../../../src/est/index.js';
 import { createSigner } from '../../../src/keys/index.js';
 import { buildCsr, toPem } from '../../../src/x509/index.js';
 import type { CsrTemplate } from '../../../src/x509/index.js';
-import { startHarness } from '../../support/revocation-harness.js';
+import { startHarness, startHarnessIn } from '../../support/revocation-harness.js';
 import type { Harness } from '../../support/revocation-harness.js';
 import type { RevocationServicesConfig } from '../../../src/services/index.js';
 
@@ -33,7 +33,15 @@ export async function startEstHarness(
   work: string,
   overrides: Partial<RevocationServicesConfig> = {},
 ): Promise<EstHarness> {
-  const h = await startHarness(template, work, overrides);
+  return mountEstOn(await startHarness(template, work, overrides));
+}
+
+/** A second EST node of the CA of a running harness: the same data directory and database, its own store connection and listener. */
+export async function startEstNode(of: EstHarness): Promise<EstHarness> {
+  return mountEstOn(await startHarnessIn(of.h.dir));
+}
+
+async function mountEstOn(h: Harness): Promise<EstHarness> {
   const errors: unknown[] = [];
   const url = await mountEst({
     dataDir: h.dataDir,
