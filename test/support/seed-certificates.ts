@@ -12,6 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { normalizeSerialNumber } from '../../src/ca/index.js';
 import type { NewCertificate, Store } from '../../src/store/index.js';
 
 const DAY_MS = 86_400_000;
@@ -56,7 +57,8 @@ function syntheticRecord(index: number, options: SeedOptions): { certificate: Ne
   const notAfter = new Date(now - expiredMs + Math.floor((slot / total) * spanMs) + (index % 1000));
   const name = `${options.namePrefix ?? 'device'}-${String(index).padStart(6, '0')}`;
   const dnsName = `${name}.fleet.example.com`;
-  const serial = randomBytes(16).toString('hex').replace(/^0+/, '') || '1';
+  // The stores' form of a serial (even-length hex, as the CA writes it), or lookups by serial miss one in 16.
+  const serial = normalizeSerialNumber(randomBytes(16).toString('hex'))!;
   const profile = profiles[index % profiles.length]!;
   const subject = `CN=${name},OU=Fleet,O=Example`;
   const revokeEvery = options.revokeEvery ?? 50;
