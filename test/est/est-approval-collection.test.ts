@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -9,12 +9,12 @@ import { isSymbolonError } from '../../src/errors.js';
 import { decideEnrollment } from '../../src/est/index.js';
 import { parseCertificate } from '../../src/x509/index.js';
 import type { Certificate } from '../../src/x509/index.js';
-import { copyCa, makeTemplateCa, makeTempDir } from '../ca/support.js';
+import { makeTempDir } from '../ca/support.js';
 import { runCli } from '../cli/run-cli.js';
-import { createTestDatabase } from '../support/postgres-database.js';
 import type { TestDatabase } from '../support/postgres-database.js';
-import { basic, httpsRequest, makeCsr, startEstHarness, startEstNode } from './support/est-harness.js';
+import { basic, httpsRequest, makeCsr, startEstNode } from './support/est-harness.js';
 import type { EstHarness, HttpsAnswer } from './support/est-harness.js';
+import { startEstOnStore } from './support/est-on-store.js';
 
 // Collecting an approved enrollment is one transaction: the certificate, its audit entry and the
 // enrollment's move to `issued` (with the certificate's serial) are stored together or not at
@@ -106,28 +106,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     }
 
     before(async () => {
-      database = kind === 'postgres' ? await createTestDatabase('est_collection') : undefined;
-      const root = join(temp.path, kind);
-      mkdirSync(root);
-      const template = await makeTemplateCa(root, database === undefined ? {} : { database: database.url });
-      appendFileSync(join(template, 'config.yaml'), '\nprofiles:\n  device:\n    extends: client\n    requireApproval: true\n');
-      if (database === undefined) {
-        const db = new Database(join(template, 'symbolon.db'));
-        try {
-          for (const sql of SQLITE_SETUP) db.exec(sql);
-        } finally {
-          db.close();
-        }
-      } else {
-        const client = new pg.Client({ connectionString: database.url });
-        await client.connect();
-        try {
-          for (const sql of POSTGRES_SETUP) await client.query(sql);
-        } finally {
-          await client.end();
-        }
-      }
-      est = await startEstHarness(copyCa(template, root), root);
+      ({ est, database } = await startEstOnStore(kind, join(temp.path, kind), 'est_collection', {
+        sqlite: SQLITE_SETUP,
+        postgres: POSTGRES_SETUP,
+      }));
       ca = readFileSync(est.caFile, 'utf8');
     });
     after(async () => {

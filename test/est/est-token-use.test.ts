@@ -1,16 +1,14 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { isSymbolonError } from '../../src/errors.js';
-import { copyCa, makeTemplateCa, makeTempDir } from '../ca/support.js';
+import { makeTempDir } from '../ca/support.js';
 import { runCli } from '../cli/run-cli.js';
-import { createTestDatabase } from '../support/postgres-database.js';
 import type { TestDatabase } from '../support/postgres-database.js';
-import { basic, httpsRequest, makeCsr, startEstHarness } from './support/est-harness.js';
+import { basic, httpsRequest, makeCsr } from './support/est-harness.js';
 import type { EstHarness, HttpsAnswer } from './support/est-harness.js';
+import { startEstOnStore } from './support/est-on-store.js';
 
 // An enrollment token's use is recorded in the transaction of what it pays for: the certificate
 // (simpleenroll, serverkeygen) or the enrollment held for approval. Both are stored or neither:
@@ -46,28 +44,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
     let ca: string;
 
     before(async () => {
-      database = kind === 'postgres' ? await createTestDatabase('est_token_use') : undefined;
-      const root = join(temp.path, kind);
-      mkdirSync(root);
-      const template = await makeTemplateCa(root, database === undefined ? {} : { database: database.url });
-      appendFileSync(join(template, 'config.yaml'), '\nprofiles:\n  device:\n    extends: client\n    requireApproval: true\n');
-      if (database === undefined) {
-        const db = new Database(join(template, 'symbolon.db'));
-        try {
-          for (const sql of SQLITE_TRIGGERS) db.exec(sql);
-        } finally {
-          db.close();
-        }
-      } else {
-        const client = new pg.Client({ connectionString: database.url });
-        await client.connect();
-        try {
-          for (const sql of POSTGRES_TRIGGERS) await client.query(sql);
-        } finally {
-          await client.end();
-        }
-      }
-      est = await startEstHarness(copyCa(template, root), root);
+      ({ est, database } = await startEstOnStore(kind, join(temp.path, kind), 'est_token_use', {
+        sqlite: SQLITE_TRIGGERS,
+        postgres: POSTGRES_TRIGGERS,
+      }));
       ca = readFileSync(est.caFile, 'utf8');
     });
     after(async () => {
