@@ -103,14 +103,18 @@ function startUpstream(): Promise<Server> {
   return new Promise((resolve) => upstream.listen(0, '127.0.0.1', () => resolve(upstream)));
 }
 
+/** How many times the fixture starts up when a port it chose was taken meanwhile. */
+const START_ATTEMPTS = 3;
+
 export async function startDashboardFixture(options: DashboardFixtureOptions = {}): Promise<DashboardFixture> {
   const temp = makeTempDir('symbolon-dashboard-');
   const dir = join(temp.path, 'ca');
   const upstream = await startUpstream();
-  const [httpPort, tlsPort, gatewayPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const publicPort = await freePort();
+  let [httpPort, tlsPort, gatewayPort, metricsPort] = [publicPort, 0, 0, 0];
   let up: UpProcess | undefined;
   try {
-    await cli(['ca', 'init', '--dir', dir, '--public-base-url', `http://127.0.0.1:${httpPort}`]);
+    await cli(['ca', 'init', '--dir', dir, '--public-base-url', `http://127.0.0.1:${publicPort}`]);
     if (options.scrapeInterval !== undefined)
       appendFileSync(join(dir, 'config.yaml'), `\nmonitoring:\n  scrapeInterval: ${options.scrapeInterval}\n`);
     const template = await issue(dir, 'client', 'template');
@@ -118,21 +122,33 @@ export async function startDashboardFixture(options: DashboardFixtureOptions = {
     const admin = await issue(dir, 'admin', 'dashboard-admin');
     const client = await issue(dir, 'client', 'billing');
     const outsider = await issue(dir, 'client', 'outsider');
-    writeFileSync(
-      join(dir, 'gateway.yaml'),
-      [
-        'listeners:',
-        `  - { address: 127.0.0.1, port: ${gatewayPort} }`,
-        `admin: { port: ${metricsPort} }`,
-        'trustBundles:',
-        '  - { name: symbolon, revocation: { kind: feed }, failurePolicy: hard-fail }',
-        'routes:',
-        `  - { host: '*', pathPrefix: /app, upstream: 'http://127.0.0.1:${(upstream.address() as AddressInfo).port}', allow: [ { dns: 'billing.test' } ] }`,
-        '',
-      ].join('\n'),
-    );
-    up = spawnUp(['--dir', dir, '--listen', `127.0.0.1:${httpPort}`, '--tls-listen', `127.0.0.1:${tlsPort}`]);
-    await up.ready;
+    for (let attempt = 1; ; attempt++) {
+      [tlsPort, gatewayPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+      writeFileSync(
+        join(dir, 'gateway.yaml'),
+        [
+          'listeners:',
+          `  - { address: 127.0.0.1, port: ${gatewayPort} }`,
+          `admin: { port: ${metricsPort} }`,
+          'trustBundles:',
+          '  - { name: symbolon, revocation: { kind: feed }, failurePolicy: hard-fail }',
+          'routes:',
+          `  - { host: '*', pathPrefix: /app, upstream: 'http://127.0.0.1:${(upstream.address() as AddressInfo).port}', allow: [ { dns: 'billing.test' } ] }`,
+          '',
+        ].join('\n'),
+      );
+      up = spawnUp(['--dir', dir, '--listen', `127.0.0.1:${httpPort}`, '--tls-listen', `127.0.0.1:${tlsPort}`]);
+      try {
+        await up.ready;
+        break;
+      } catch (error) {
+        // A port found free can be taken by a test running beside this one before up binds it
+        // (seeding takes seconds): start again on other ports. Certificates keep the first
+        // public URL, which these tests do not fetch.
+        if (attempt === START_ATTEMPTS || !up.stderr().includes('EADDRINUSE')) throw error;
+        httpPort = await freePort();
+      }
+    }
     const running = up;
     return {
       dir,
